@@ -1,0 +1,167 @@
+//! Command-line interface: clap definitions, dispatch to `engine`, and rendering. Nothing else.
+mod container;
+mod image;
+pub mod render;
+
+use clap::{Parser, Subcommand};
+
+use crate::engine::EngineError;
+
+/// skiff: a daemonless, rootless, Docker-compatible container engine.
+#[derive(Debug, Parser)]
+#[command(name = "skiff", version, disable_help_subcommand = true)]
+pub struct Cli {
+    /// Log level: error, warn, info, debug or trace
+    #[arg(long, global = true, value_name = "LEVEL", default_value = "warn", env = "SKIFF_LOG_LEVEL")]
+    pub log_level: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage containers
+    #[command(subcommand)]
+    Container(container::ContainerCommand),
+    /// Manage images
+    #[command(subcommand)]
+    Image(image::ImageCommand),
+
+    // docker's top-level shortcuts
+    /// Create and run a new container from an image
+    Run(container::RunArgs),
+    /// List containers
+    Ps(container::PsArgs),
+    /// Fetch the logs of a container
+    Logs(container::LogsArgs),
+    /// Stop one or more running containers
+    Stop(container::StopArgs),
+    /// Remove one or more containers
+    Rm(container::RmArgs),
+    /// Block until one or more containers stop, then print their exit codes
+    Wait(container::WaitArgs),
+    /// Download an image from a registry
+    Pull(image::PullArgs),
+    /// List images
+    Images(image::ImagesArgs),
+    /// Remove one or more images
+    Rmi(image::RmiArgs),
+    /// Import the contents from a tarball to create a filesystem image
+    Import(image::ImportArgs),
+    /// Return low-level information on containers or images
+    Inspect(InspectArgs),
+
+    /// Internal: the per-container monitor (skiff re-executed)
+    #[command(name = "__monitor", hide = true)]
+    Monitor {
+        id: String,
+    },
+    /// Internal: run an operation as root inside a fresh user namespace
+    #[command(name = "__userns", hide = true)]
+    Userns {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    /// Format output using a custom template
+    #[arg(short, long)]
+    pub format: Option<String>,
+    /// Only inspect objects of the given type (container, image)
+    #[arg(long = "type")]
+    pub kind: Option<String>,
+    #[arg(required = true)]
+    pub names: Vec<String>,
+}
+
+/// Parse the command line, run the command, print any error, and return the exit code.
+pub fn main() -> i32 {
+    // The user-namespace helper must unshare before anything else can start a thread.
+    let raw: Vec<String> = std::env::args().collect();
+    if raw.get(1).map(String::as_str) == Some("__userns") {
+        return crate::engine::userns_helper_main(&raw[2..]);
+    }
+    // Behave like a well-mannered Unix filter: `skiff ps | head` ends quietly.
+    // SAFETY: resetting SIGPIPE to its default disposition before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 125 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    init_logging(&cli.log_level);
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("Error: {}", render::error_chain(&e));
+            e.exit_code()
+        }
+    }
+}
+
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("skiff={level}"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("skiff=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .try_init();
+}
+
+fn dispatch(command: Command) -> Result<i32, EngineError> {
+    match command {
+        Command::Container(c) => container::dispatch(c),
+        Command::Image(c) => image::dispatch(c),
+        Command::Run(a) => container::run(a),
+        Command::Ps(a) => container::ps(a),
+        Command::Logs(a) => container::logs(a),
+        Command::Stop(a) => container::stop(a),
+        Command::Rm(a) => container::rm(a),
+        Command::Wait(a) => container::wait(a),
+        Command::Pull(a) => image::pull(a),
+        Command::Images(a) => image::images(a),
+        Command::Rmi(a) => image::rmi(a),
+        Command::Import(a) => image::import(a),
+        Command::Inspect(a) => inspect(a),
+        Command::Monitor { id } => Ok(crate::monitor::main(&crate::state::Paths::from_env(), &id)),
+        Command::Userns { .. } => Err(EngineError::Usage("__userns must be the first argument".into())),
+    }
+}
+
+/// `skiff inspect`: containers first, then images, as docker does.
+fn inspect(args: InspectArgs) -> Result<i32, EngineError> {
+    let mut values = Vec::new();
+    let mut code = 0;
+    for name in &args.names {
+        let want_ctr = args.kind.as_deref() != Some("image");
+        let want_img = args.kind.as_deref() != Some("container");
+        let found = if want_ctr {
+            container::inspect_value(name)?
+        } else {
+            None
+        };
+        let found = match found {
+            Some(v) => Some(v),
+            None if want_img => image::inspect_value(name)?,
+            None => None,
+        };
+        match found {
+            Some(v) => values.push(v),
+            None => {
+                eprintln!("Error: No such object: {name}");
+                code = 1;
+            }
+        }
+    }
+    render::print_inspect(&values, args.format.as_deref())?;
+    Ok(code)
+}

@@ -1,0 +1,81 @@
+//! The operations behind every command. `cli` calls these; these call the subsystems.
+pub mod container;
+pub mod image;
+
+use thiserror::Error;
+
+/// Every failure an operation can report, with the exit code docker would use.
+#[derive(Debug, Error)]
+pub enum EngineError {
+    /// Bad arguments the parser could not catch.
+    #[error("{0}")]
+    Usage(String),
+    /// No such container / image / object.
+    #[error("{0}")]
+    NotFound(String),
+    /// A conflict with existing state (name in use, container running, image in use).
+    #[error("{0}")]
+    Conflict(String),
+    /// The container's command could not be found (127) or executed (126).
+    #[error("{message}")]
+    Exec { message: String, code: i32 },
+    #[error(transparent)]
+    Image(#[from] crate::image::ImageError),
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
+    #[error(transparent)]
+    Runtime(#[from] crate::runtime::RuntimeError),
+    #[error(transparent)]
+    State(#[from] crate::state::container::StateError),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl EngineError {
+    /// docker's exit codes: 125 for the engine's own errors, 126/127 for exec failures.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            EngineError::Exec { code, .. } => *code,
+            _ => 125,
+        }
+    }
+
+    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> EngineError {
+        let context = context.into();
+        move |source| EngineError::Io { context, source }
+    }
+}
+
+/// Entry point of `skiff __userns OP ARGS...`: become root in a fresh user namespace mapped to
+/// the caller's subordinate ids, then run one storage operation there (layer unpacking, removal
+/// of trees owned by container users). Must run before any thread exists.
+pub fn userns_helper_main(args: &[String]) -> i32 {
+    if let Err(e) = crate::runtime::userns::become_root_in_child_namespace() {
+        eprintln!("Error: {e}");
+        return 125;
+    }
+    let result = match args.first().map(String::as_str) {
+        Some("rmtree") => {
+            let mut res = Ok(());
+            for p in &args[1..] {
+                if let Err(e) = crate::storage::remove_tree(std::path::Path::new(p)) {
+                    res = Err(EngineError::io(format!("removing {p}"))(e));
+                }
+            }
+            res
+        }
+        Some(op) if op.starts_with("image-") => image::userns_op(op, &args[1..]),
+        _ => Err(EngineError::Usage(format!("unknown userns operation {args:?}"))),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("Error: {}", crate::cli::render::error_chain(&e));
+            e.exit_code()
+        }
+    }
+}

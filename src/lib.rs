@@ -1,0 +1,14 @@
+//! skiff: a daemonless, rootless, Docker-compatible container engine.
+//!
+//! Layers, from the top: `cli` (clap definitions and rendering) calls `engine` (the operations),
+//! which calls the subsystems (`image`, `registry`, `storage`, `runtime`, `monitor`, `network`,
+//! `state`). Subsystems share only plain types and never call upward.
+pub mod cli;
+pub mod engine;
+pub mod image;
+pub mod monitor;
+pub mod network;
+pub mod registry;
+pub mod runtime;
+pub mod state;
+pub mod storage;

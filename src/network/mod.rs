@@ -1,0 +1,1 @@
+//! User-mode networking for rootless containers.

@@ -1,0 +1,248 @@
+//! The rootless user namespace: root in the container is the invoking user, the rest of the
+//! container's ids map onto the user's /etc/subuid and /etc/subgid ranges (newuidmap/newgidmap).
+//! With no ranges, a single-id map is written directly.
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::Path;
+use std::process::Command;
+
+use super::RuntimeError;
+
+/// One line of a uid_map or gid_map: `container_id host_id size`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IdRange {
+    pub container_id: u32,
+    pub host_id: u32,
+    pub size: u32,
+}
+
+/// The uid and gid maps of a rootless container.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IdMapping {
+    pub uids: Vec<IdRange>,
+    pub gids: Vec<IdRange>,
+    /// True when the maps come from /etc/subuid and /etc/subgid (newuidmap/newgidmap needed).
+    pub subordinate: bool,
+}
+
+impl IdMapping {
+    /// The mapping for the invoking user: root to the user, 1..=N to the first subordinate range.
+    pub fn for_current_user() -> IdMapping {
+        let uid = nix::unistd::getuid().as_raw();
+        let gid = nix::unistd::getgid().as_raw();
+        let name = nix::unistd::User::from_uid(nix::unistd::getuid())
+            .ok()
+            .flatten()
+            .map(|u| u.name);
+        let sub_u = subordinate_range(Path::new("/etc/subuid"), name.as_deref(), uid);
+        let sub_g = subordinate_range(Path::new("/etc/subgid"), name.as_deref(), gid);
+        match (sub_u, sub_g) {
+            (Some((us, uc)), Some((gs, gc))) => IdMapping {
+                uids: vec![
+                    IdRange { container_id: 0, host_id: uid, size: 1 },
+                    IdRange { container_id: 1, host_id: us, size: uc },
+                ],
+                gids: vec![
+                    IdRange { container_id: 0, host_id: gid, size: 1 },
+                    IdRange { container_id: 1, host_id: gs, size: gc },
+                ],
+                subordinate: true,
+            },
+            _ => IdMapping {
+                uids: vec![IdRange { container_id: 0, host_id: uid, size: 1 }],
+                gids: vec![IdRange { container_id: 0, host_id: gid, size: 1 }],
+                subordinate: false,
+            },
+        }
+    }
+
+    /// Host uid of a container uid, if mapped.
+    pub fn host_uid(&self, id: u32) -> Option<u32> {
+        map_id(&self.uids, id)
+    }
+
+    /// Host gid of a container gid, if mapped.
+    pub fn host_gid(&self, id: u32) -> Option<u32> {
+        map_id(&self.gids, id)
+    }
+
+    /// Write this mapping for process `pid`, which has just entered a new user namespace.
+    pub fn write_for(&self, pid: i32) -> Result<(), RuntimeError> {
+        if self.subordinate {
+            run_map_tool("newuidmap", pid, &self.uids)?;
+            run_map_tool("newgidmap", pid, &self.gids)?;
+        } else {
+            let proc = format!("/proc/{pid}");
+            let write = |file: &str, text: String| {
+                std::fs::write(format!("{proc}/{file}"), text).map_err(|e| {
+                    RuntimeError::UserNamespace(format!("writing {proc}/{file}: {e}"))
+                })
+            };
+            write("setgroups", "deny".into())?;
+            write("uid_map", format_map(&self.uids))?;
+            write("gid_map", format_map(&self.gids))?;
+        }
+        Ok(())
+    }
+}
+
+fn map_id(ranges: &[IdRange], id: u32) -> Option<u32> {
+    ranges.iter().find_map(|r| {
+        (id >= r.container_id && id - r.container_id < r.size).then(|| r.host_id + (id - r.container_id))
+    })
+}
+
+fn format_map(ranges: &[IdRange]) -> String {
+    ranges
+        .iter()
+        .map(|r| format!("{} {} {}\n", r.container_id, r.host_id, r.size))
+        .collect()
+}
+
+fn run_map_tool(tool: &str, pid: i32, ranges: &[IdRange]) -> Result<(), RuntimeError> {
+    let mut cmd = Command::new(tool);
+    cmd.arg(pid.to_string());
+    for r in ranges {
+        cmd.arg(r.container_id.to_string())
+            .arg(r.host_id.to_string())
+            .arg(r.size.to_string());
+    }
+    let out = cmd.output().map_err(|e| {
+        RuntimeError::UserNamespace(format!(
+            "cannot run {tool} (install the uidmap package): {e}"
+        ))
+    })?;
+    if !out.status.success() {
+        return Err(RuntimeError::UserNamespace(format!(
+            "{tool} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(())
+}
+
+/// The first range of `/etc/subuid`-style file `path` for the user (by name or numeric id).
+pub fn subordinate_range(path: &Path, name: Option<&str>, id: u32) -> Option<(u32, u32)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let id_s = id.to_string();
+    text.lines().find_map(|line| {
+        let mut parts = line.trim().split(':');
+        let who = parts.next()?;
+        if who != id_s && Some(who) != name {
+            return None;
+        }
+        let start = parts.next()?.parse().ok()?;
+        let count: u32 = parts.next()?.parse().ok()?;
+        (count > 0).then_some((start, count))
+    })
+}
+
+/// True when skiff runs as root and so needs no user namespace of its own (rootful mode).
+pub fn is_rootful() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+const SYNC_ENV: &str = "_SKIFF_USERNS_SYNC";
+
+/// Child side of the re-exec helper: unshare a user namespace, tell the parent, wait until it
+/// has written our maps, then become root there. A no-op when running as root.
+pub fn become_root_in_child_namespace() -> Result<(), RuntimeError> {
+    let Some(fds) = std::env::var_os(SYNC_ENV) else {
+        return Err(RuntimeError::UserNamespace(
+            "the user namespace helper was started without its parent".into(),
+        ));
+    };
+    if is_rootful() {
+        return Ok(());
+    }
+    let fds = fds.to_string_lossy().into_owned();
+    let (r, w) = fds
+        .split_once(',')
+        .and_then(|(a, b)| Some((a.parse::<i32>().ok()?, b.parse::<i32>().ok()?)))
+        .ok_or_else(|| RuntimeError::UserNamespace(format!("bad {SYNC_ENV}: {fds}")))?;
+    // SAFETY: the parent passed these two pipe ends to us and nothing else in this process
+    // owns them; we take ownership once.
+    let (mut go, mut ready) = unsafe {
+        (
+            std::fs::File::from(OwnedFd::from_raw_fd(r)),
+            std::fs::File::from(OwnedFd::from_raw_fd(w)),
+        )
+    };
+    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWUSER)
+        .map_err(|e| RuntimeError::UserNamespace(format!("unshare(CLONE_NEWUSER): {e}")))?;
+    ready
+        .write_all(b"R")
+        .map_err(|e| RuntimeError::UserNamespace(format!("sync with parent: {e}")))?;
+    drop(ready);
+    let mut b = [0u8; 1];
+    go.read_exact(&mut b)
+        .map_err(|_| RuntimeError::UserNamespace("the parent did not write our id maps".into()))?;
+    set_root_ids()
+}
+
+/// Become uid/gid 0 inside a user namespace whose maps are written.
+pub fn set_root_ids() -> Result<(), RuntimeError> {
+    let root_g = nix::unistd::Gid::from_raw(0);
+    let root_u = nix::unistd::Uid::from_raw(0);
+    nix::unistd::setresgid(root_g, root_g, root_g)
+        .map_err(|e| RuntimeError::UserNamespace(format!("setresgid(0): {e}")))?;
+    nix::unistd::setresuid(root_u, root_u, root_u)
+        .map_err(|e| RuntimeError::UserNamespace(format!("setresuid(0): {e}")))?;
+    Ok(())
+}
+
+/// Parent side: run `skiff __userns ARGS...` as root in a new user namespace with the invoking
+/// user's mapping, and wait for it. Its stdout and stderr are captured into the error.
+pub fn run_helper(args: &[&std::ffi::OsStr]) -> Result<(), RuntimeError> {
+    let exe = std::env::current_exe()
+        .map_err(|e| RuntimeError::UserNamespace(format!("cannot find skiff's own binary: {e}")))?;
+    // Pipes that the child inherits (no O_CLOEXEC on the child's ends).
+    let (go_r, go_w) = nix::unistd::pipe()
+        .map_err(|e| RuntimeError::UserNamespace(format!("pipe: {e}")))?;
+    let (ready_r, ready_w) = nix::unistd::pipe()
+        .map_err(|e| RuntimeError::UserNamespace(format!("pipe: {e}")))?;
+    for fd in [&go_w, &ready_r] {
+        let _ = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC));
+    }
+    for fd in [&go_r, &ready_w] {
+        let _ = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()));
+    }
+    let mut cmd = Command::new(exe);
+    cmd.arg("__userns")
+        .args(args)
+        .env(SYNC_ENV, format!("{},{}", go_r.as_raw_fd(), ready_w.as_raw_fd()))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd
+        .spawn()
+        .map_err(|e| RuntimeError::UserNamespace(format!("starting the user namespace helper: {e}")))?;
+    drop(go_r);
+    drop(ready_w);
+    let mut ready = std::fs::File::from(ready_r);
+    let mut go = std::fs::File::from(go_w);
+    if !is_rootful() {
+        let mut b = [0u8; 1];
+        if ready.read_exact(&mut b).is_ok() {
+            let mapping = IdMapping::for_current_user();
+            mapping.write_for(child.id() as i32)?;
+            let _ = go.write_all(b"G");
+        }
+    }
+    drop(go);
+    let out = child
+        .wait_with_output()
+        .map_err(|e| RuntimeError::UserNamespace(format!("waiting for the helper: {e}")))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let msg = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("the user namespace helper failed")
+        .trim_start_matches("Error: ")
+        .to_string();
+    Err(RuntimeError::Helper(msg))
+}

@@ -1,0 +1,67 @@
+//! Atomic writes (temp file, fsync, rename) and advisory file locks.
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// Write `data` to `path` so that a reader sees the old content or the new, never a mix:
+/// a temp file in the same directory, fsync, rename, then fsync of the directory.
+pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)?;
+    tmp.write_all(data)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Serialize `value` as pretty JSON and write it atomically.
+pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
+    let data = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+    write_atomic(path, &data)
+}
+
+/// Read and parse a JSON file.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> std::io::Result<T> {
+    let data = std::fs::read(path)?;
+    serde_json::from_slice(&data).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: {e}", path.display()),
+        )
+    })
+}
+
+/// An exclusive flock(2) held for the life of the value.
+#[derive(Debug)]
+pub struct LockFile {
+    _file: File,
+    pub path: PathBuf,
+}
+
+impl LockFile {
+    /// Block until the exclusive lock on `path` (created if missing) is ours.
+    pub fn exclusive(path: &Path) -> std::io::Result<LockFile> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(path)?;
+        file.lock()?;
+        Ok(LockFile {
+            _file: file,
+            path: path.to_path_buf(),
+        })
+    }
+}
