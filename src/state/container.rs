@@ -1,8 +1,332 @@
-//! Container records on disk.
+//! Container records on disk: `containers/<id>/container.json` (what was asked for, written once)
+//! and `containers/<id>/state.json` (what happened, rewritten atomically by the monitor and by
+//! the commands, under the container's lock). Names are reserved by creating `names/<name>`
+//! with O_EXCL, so two racing `run --name x` cannot both win.
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
+
+use super::atomic::{read_json, write_json_atomic, LockFile};
+use super::Paths;
 
 #[derive(Debug, Error)]
 pub enum StateError {
-    #[error("{0}")]
-    Other(String),
+    #[error("No such container: {0}")]
+    NoSuchContainer(String),
+    #[error("Conflict. The container name \"/{name}\" is already in use by container \"{id}\". You have to remove (or rename) that container to be able to reuse that name.")]
+    NameInUse { name: String, id: String },
+    #[error("Invalid container name ({0}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")]
+    BadName(String),
+    #[error("multiple containers match \"{0}\": use more of the ID")]
+    Ambiguous(String),
+    #[error("container state {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StateError + '_ {
+    move |source| StateError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// What the user asked for: fixed at create time.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ContainerRecord {
+    pub id: String,
+    pub name: String,
+    /// The image as the user named it (docker's `Config.Image`).
+    pub image: String,
+    /// The image ID (`sha256:...`).
+    pub image_id: String,
+    pub created: String,
+    /// The command as docker's Path and Args show it.
+    pub path: String,
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    pub working_dir: String,
+    pub user: String,
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    pub hostname: String,
+    pub tty: bool,
+    pub interactive: bool,
+    pub auto_remove: bool,
+    pub network: String,
+    pub stop_signal: Option<String>,
+    pub stop_timeout: Option<i64>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// The image's layer directories, bottom to top.
+    pub layers: Vec<PathBuf>,
+}
+
+/// docker's container statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Created,
+    Running,
+    Paused,
+    Restarting,
+    Removing,
+    Exited,
+    Dead,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Created => "created",
+            Status::Running => "running",
+            Status::Paused => "paused",
+            Status::Restarting => "restarting",
+            Status::Removing => "removing",
+            Status::Exited => "exited",
+            Status::Dead => "dead",
+        }
+    }
+}
+
+/// What happened: rewritten atomically as the container lives.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ContainerState {
+    pub status: Status,
+    /// Host PID of the container's process 1 while it runs.
+    pub pid: i32,
+    /// Start time of `pid` (field 22 of /proc/PID/stat), to tell a recycled PID apart.
+    #[serde(default)]
+    pub pid_start: u64,
+    /// Host PID of the monitor while it lives.
+    pub monitor_pid: i32,
+    pub exit_code: i32,
+    #[serde(default)]
+    pub error: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+impl ContainerState {
+    pub fn new() -> ContainerState {
+        ContainerState {
+            status: Status::Created,
+            pid: 0,
+            pid_start: 0,
+            monitor_pid: 0,
+            exit_code: 0,
+            error: String::new(),
+            started_at: None,
+            finished_at: None,
+        }
+    }
+}
+
+impl Default for ContainerState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The start time of a process, or None if it is gone.
+pub fn process_start_time(pid: i32) -> Option<u64> {
+    if pid <= 0 {
+        return None;
+    }
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    rest.split(' ').nth(19)?.parse().ok()
+}
+
+/// Container store operations.
+pub struct Containers<'a> {
+    paths: &'a Paths,
+}
+
+impl<'a> Containers<'a> {
+    pub fn new(paths: &'a Paths) -> Self {
+        Containers { paths }
+    }
+
+    pub fn dir(&self, id: &str) -> PathBuf {
+        self.paths.container(id)
+    }
+
+    /// Reserve `name` for `id`; fails if another container holds it.
+    pub fn reserve_name(&self, name: &str, id: &str) -> Result<(), StateError> {
+        validate_name(name)?;
+        let dir = self.paths.names();
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let path = dir.join(name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                f.write_all(id.as_bytes()).map_err(io_err(&path))?;
+                f.sync_all().map_err(io_err(&path))?;
+                Ok(())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                Err(StateError::NameInUse {
+                    name: name.to_string(),
+                    id: holder.trim().to_string(),
+                })
+            }
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+
+    pub fn release_name(&self, name: &str) {
+        let _ = std::fs::remove_file(self.paths.names().join(name));
+    }
+
+    /// Write a new container's record and initial state.
+    pub fn create(&self, rec: &ContainerRecord) -> Result<(), StateError> {
+        let dir = self.dir(&rec.id);
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let p = dir.join("container.json");
+        write_json_atomic(&p, rec).map_err(io_err(&p))?;
+        self.save_state(&rec.id, &ContainerState::new())
+    }
+
+    pub fn record(&self, id: &str) -> Result<ContainerRecord, StateError> {
+        let p = self.dir(id).join("container.json");
+        read_json(&p).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                StateError::NoSuchContainer(id.to_string())
+            } else {
+                io_err(&p)(e)
+            }
+        })
+    }
+
+    /// The state as stored, corrected for a process that died without its monitor noticing.
+    pub fn state(&self, id: &str) -> Result<ContainerState, StateError> {
+        let p = self.dir(id).join("state.json");
+        let mut st: ContainerState = read_json(&p).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                StateError::NoSuchContainer(id.to_string())
+            } else {
+                io_err(&p)(e)
+            }
+        })?;
+        if st.status == Status::Running && process_start_time(st.pid) != Some(st.pid_start) {
+            // The container is gone and nobody recorded it (the monitor was killed, or a reboot).
+            st.status = Status::Exited;
+            st.exit_code = 255;
+            st.pid = 0;
+        }
+        Ok(st)
+    }
+
+    pub fn save_state(&self, id: &str, st: &ContainerState) -> Result<(), StateError> {
+        let p = self.dir(id).join("state.json");
+        write_json_atomic(&p, st).map_err(io_err(&p))
+    }
+
+    /// The container's lock: hold it while changing its state.
+    pub fn lock(&self, id: &str) -> Result<LockFile, StateError> {
+        let p = self.dir(id).join("lock");
+        LockFile::exclusive(&p).map_err(io_err(&p))
+    }
+
+    /// All container IDs.
+    pub fn ids(&self) -> Result<Vec<String>, StateError> {
+        let dir = self.paths.containers();
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_err(&dir)(e)),
+        };
+        let mut ids: Vec<String> = rd
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()))
+            .filter(|n| dir.join(n).join("container.json").exists())
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// Resolve a name, full ID or unique ID prefix to an ID.
+    pub fn resolve(&self, name_or_id: &str) -> Result<String, StateError> {
+        let name = name_or_id.trim_start_matches('/');
+        if let Ok(id) = std::fs::read_to_string(self.paths.names().join(name)) {
+            let id = id.trim().to_string();
+            if self.dir(&id).join("container.json").exists() {
+                return Ok(id);
+            }
+        }
+        if !name.is_empty() && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let matches: Vec<String> = self
+                .ids()?
+                .into_iter()
+                .filter(|id| id.starts_with(name))
+                .collect();
+            match matches.len() {
+                1 => return Ok(matches.into_iter().next().unwrap_or_default()),
+                0 => {}
+                _ => return Err(StateError::Ambiguous(name.to_string())),
+            }
+        }
+        Err(StateError::NoSuchContainer(name_or_id.to_string()))
+    }
+
+    /// Image IDs that some container uses (`rmi` refuses to remove them without `-f`).
+    pub fn image_ids_in_use(&self) -> Result<Vec<(String, String)>, StateError> {
+        let mut out = Vec::new();
+        for id in self.ids()? {
+            if let Ok(rec) = self.record(&id) {
+                out.push((rec.image_id, id));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// docker's rule for container names.
+pub fn validate_name(name: &str) -> Result<(), StateError> {
+    let mut chars = name.chars();
+    let ok = match chars.next() {
+        Some(c) if c.is_ascii_alphanumeric() => {
+            chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(StateError::BadName(name.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(validate_name("web").is_ok());
+        assert!(validate_name("a_b.c-1").is_ok());
+        assert!(validate_name("-x").is_err());
+        assert!(validate_name("a/b").is_err());
+        assert!(validate_name("").is_err());
+    }
+
+    #[test]
+    fn own_start_time() {
+        let me = std::process::id() as i32;
+        assert!(process_start_time(me).is_some());
+        assert_eq!(process_start_time(-1), None);
+    }
 }
