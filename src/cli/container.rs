@@ -1,7 +1,13 @@
-//! `skiff container ...` and its top-level shortcuts.
+//! `skiff container ...` and its top-level shortcuts: arguments and rendering.
+use std::io::Write;
+
 use clap::{Args, Subcommand};
 
+use super::render;
+use crate::engine::container::{self as ctr, ContainerInfo, RunOptions, RunOutcome};
 use crate::engine::EngineError;
+use crate::state::container::Status;
+use crate::state::Paths;
 
 #[derive(Debug, Subcommand)]
 pub enum ContainerCommand {
@@ -19,20 +25,115 @@ pub enum ContainerCommand {
     Rm(RmArgs),
     /// Block until one or more containers stop, then print their exit codes
     Wait(WaitArgs),
+    /// Display detailed information on one or more containers
+    Inspect(ContainerInspectArgs),
 }
 
 #[derive(Debug, Args)]
-pub struct RunArgs {}
+#[command(trailing_var_arg = true, disable_help_flag = true)]
+pub struct RunArgs {
+    /// Print help (docker keeps -h for --hostname)
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+    /// Run container in background and print container ID
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Automatically remove the container when it exits
+    #[arg(long)]
+    pub rm: bool,
+    /// Keep STDIN open even if not attached
+    #[arg(short, long)]
+    pub interactive: bool,
+    /// Allocate a pseudo-TTY
+    #[arg(short, long)]
+    pub tty: bool,
+    /// Assign a name to the container
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Set environment variables
+    #[arg(short, long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Working directory inside the container
+    #[arg(short, long)]
+    pub workdir: Option<String>,
+    /// Username or UID (format: <name|uid>[:<group|gid>])
+    #[arg(short, long)]
+    pub user: Option<String>,
+    /// Overwrite the default ENTRYPOINT of the image
+    #[arg(long)]
+    pub entrypoint: Option<String>,
+    /// Container host name
+    #[arg(short = 'h', long)]
+    pub hostname: Option<String>,
+    /// Connect a container to a network (none, host, slirp4netns)
+    #[arg(long, visible_alias = "net", default_value = "slirp4netns")]
+    pub network: String,
+    /// Require HTTPS and verify certificates when pulling
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub tls_verify: bool,
+    /// The image to run
+    pub image: String,
+    /// The command and its arguments
+    #[arg(allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
 #[derive(Debug, Args)]
-pub struct PsArgs {}
+pub struct PsArgs {
+    /// Show all containers (default shows just running)
+    #[arg(short, long)]
+    pub all: bool,
+    /// Only display container IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Don't truncate output
+    #[arg(long)]
+    pub no_trunc: bool,
+}
+
 #[derive(Debug, Args)]
-pub struct LogsArgs {}
+pub struct LogsArgs {
+    /// Follow log output
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Show timestamps
+    #[arg(short, long)]
+    pub timestamps: bool,
+    pub container: String,
+}
+
 #[derive(Debug, Args)]
-pub struct StopArgs {}
+pub struct StopArgs {
+    /// Seconds to wait before killing the container
+    #[arg(short, long = "time", visible_alias = "timeout")]
+    pub time: Option<i64>,
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
 #[derive(Debug, Args)]
-pub struct RmArgs {}
+pub struct RmArgs {
+    /// Force the removal of a running container (uses SIGKILL)
+    #[arg(short, long)]
+    pub force: bool,
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
 #[derive(Debug, Args)]
-pub struct WaitArgs {}
+pub struct WaitArgs {
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ContainerInspectArgs {
+    /// Format output using a custom template
+    #[arg(short, long)]
+    pub format: Option<String>,
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
 
 pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
     match cmd {
@@ -42,13 +143,193 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
         ContainerCommand::Stop(a) => stop(a),
         ContainerCommand::Rm(a) => rm(a),
         ContainerCommand::Wait(a) => wait(a),
+        ContainerCommand::Inspect(a) => {
+            let mut values = Vec::new();
+            let mut code = 0;
+            for name in &a.containers {
+                match inspect_value(name)? {
+                    Some(v) => values.push(v),
+                    None => {
+                        eprintln!("Error: No such container: {name}");
+                        code = 1;
+                    }
+                }
+            }
+            render::print_inspect(&values, a.format.as_deref())?;
+            Ok(code)
+        }
     }
 }
-pub fn run(_a: RunArgs) -> Result<i32, EngineError> { todo_cmd() }
-pub fn ps(_a: PsArgs) -> Result<i32, EngineError> { todo_cmd() }
-pub fn logs(_a: LogsArgs) -> Result<i32, EngineError> { todo_cmd() }
-pub fn stop(_a: StopArgs) -> Result<i32, EngineError> { todo_cmd() }
-pub fn rm(_a: RmArgs) -> Result<i32, EngineError> { todo_cmd() }
-pub fn wait(_a: WaitArgs) -> Result<i32, EngineError> { todo_cmd() }
-pub fn inspect_value(_name: &str) -> Result<Option<serde_json::Value>, EngineError> { Ok(None) }
-fn todo_cmd() -> Result<i32, EngineError> { Err(EngineError::Usage("not yet".into())) }
+
+pub fn run(a: RunArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    let opts = RunOptions {
+        image: a.image,
+        command: a.command,
+        detach: a.detach,
+        auto_remove: a.rm,
+        interactive: a.interactive,
+        tty: a.tty,
+        name: a.name,
+        env: a.env,
+        workdir: a.workdir,
+        user: a.user,
+        entrypoint: a.entrypoint,
+        hostname: a.hostname,
+        network: a.network,
+        tls_verify: a.tls_verify,
+    };
+    match ctr::run(&paths, &opts, &mut std::io::stderr())? {
+        RunOutcome::Detached(id) => {
+            println!("{id}");
+            Ok(0)
+        }
+        RunOutcome::Exited(code) => Ok(code),
+    }
+}
+
+/// docker's COMMAND column: the command line quoted, cut to 20 characters with an ellipsis.
+fn command_column(info: &ContainerInfo, no_trunc: bool) -> String {
+    let mut cmd = std::iter::once(info.record.path.as_str())
+        .chain(info.record.args.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !no_trunc && cmd.chars().count() > 20 {
+        cmd = cmd.chars().take(19).collect::<String>() + "…";
+    }
+    format!("\"{cmd}\"")
+}
+
+fn ago(t: Option<&str>) -> i64 {
+    t.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds())
+        .unwrap_or(0)
+}
+
+fn status_column(info: &ContainerInfo) -> String {
+    let s = &info.state;
+    match s.status {
+        Status::Running => format!("Up {}", render::human_duration(ago(s.started_at.as_deref()))),
+        Status::Exited => match &s.finished_at {
+            Some(f) => format!(
+                "Exited ({}) {} ago",
+                s.exit_code,
+                render::human_duration(ago(Some(f)))
+            ),
+            None => format!("Exited ({})", s.exit_code),
+        },
+        Status::Created => "Created".into(),
+        other => capitalize(other.as_str()),
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+pub fn ps(a: PsArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    let list = ctr::list(&paths, a.all)?;
+    if a.quiet {
+        let mut out = std::io::stdout().lock();
+        for c in &list {
+            let id = if a.no_trunc { &c.record.id[..] } else { &c.record.id[..12] };
+            let _ = writeln!(out, "{id}");
+        }
+        return Ok(0);
+    }
+    let mut tw = render::table();
+    let _ = writeln!(tw, "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES");
+    for c in &list {
+        let id = if a.no_trunc { &c.record.id[..] } else { &c.record.id[..12] };
+        let _ = writeln!(
+            tw,
+            "{id}\t{}\t{}\t{} ago\t{}\t\t{}",
+            c.record.image,
+            command_column(c, a.no_trunc),
+            render::human_duration(ago(Some(&c.record.created))),
+            status_column(c),
+            c.record.name
+        );
+    }
+    render::print_table(tw);
+    Ok(0)
+}
+
+pub fn logs(a: LogsArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    let info = ctr::get(&paths, &a.container)?;
+    let mut emit = |e: &crate::monitor::log::Entry| {
+        let text = if a.timestamps {
+            format!("{} {}", e.time, e.log)
+        } else {
+            e.log.clone()
+        };
+        if e.stream == "stderr" {
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        } else {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        }
+    };
+    if a.follow {
+        ctr::follow_log(&paths, &info.record.id, 0, &mut emit)?;
+    } else {
+        for e in ctr::log_entries(&paths, &info.record.id)? {
+            emit(&e);
+        }
+    }
+    Ok(0)
+}
+
+/// Run `op` on every named container, printing each name that succeeded and one `Error:` line
+/// for each that failed; exit status 1 if any failed (docker's behaviour for these verbs).
+fn each(names: &[String], mut op: impl FnMut(&str) -> Result<Option<String>, EngineError>) -> i32 {
+    let mut code = 0;
+    for n in names {
+        match op(n) {
+            Ok(Some(line)) => println!("{line}"),
+            Ok(None) => {}
+            Err(e) => {
+                eprintln!("Error: {}", render::error_chain(&e));
+                code = 1;
+            }
+        }
+    }
+    code
+}
+
+pub fn stop(a: StopArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    Ok(each(&a.containers, |n| {
+        ctr::stop(&paths, n, a.time)?;
+        Ok(Some(n.to_string()))
+    }))
+}
+
+pub fn rm(a: RmArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    Ok(each(&a.containers, |n| {
+        ctr::remove(&paths, n, a.force)?;
+        Ok(Some(n.to_string()))
+    }))
+}
+
+pub fn wait(a: WaitArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    Ok(each(&a.containers, |n| Ok(Some(ctr::wait(&paths, n)?.to_string()))))
+}
+
+/// docker's inspect JSON of a container, or None when there is no such container.
+pub fn inspect_value(name: &str) -> Result<Option<serde_json::Value>, EngineError> {
+    let paths = Paths::from_env();
+    match ctr::get(&paths, name) {
+        Ok(info) => Ok(Some(ctr::inspect_json(&paths, &info))),
+        Err(EngineError::State(crate::state::container::StateError::NoSuchContainer(_))) => Ok(None),
+        Err(e) => Err(e),
+    }
+}

@@ -1,1 +1,801 @@
-//! Container operations.
+//! Container operations: run (create + start under a monitor), ps, logs, stop, rm, wait, inspect.
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{SigSet, Signal};
+use nix::unistd::Pid;
+
+use super::EngineError;
+use crate::image::{ImageError, ImageStore};
+use crate::monitor::{now_rfc3339, MODE_ENV, READY_FD_ENV};
+use crate::network::{files, Mode};
+use crate::runtime::spec::{NetMode, SpecInput};
+use crate::runtime::userns::{is_rootful, IdMapping};
+use crate::state::container::{
+    process_start_time, ContainerRecord, ContainerState, Containers, Status,
+};
+use crate::state::{write_atomic, Paths};
+
+/// Everything `run` takes, already parsed.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub image: String,
+    pub command: Vec<String>,
+    pub detach: bool,
+    pub auto_remove: bool,
+    pub interactive: bool,
+    pub tty: bool,
+    pub name: Option<String>,
+    pub env: Vec<String>,
+    pub workdir: Option<String>,
+    pub user: Option<String>,
+    pub entrypoint: Option<String>,
+    pub hostname: Option<String>,
+    pub network: String,
+    pub tls_verify: bool,
+}
+
+/// How `run` ended.
+#[derive(Debug)]
+pub enum RunOutcome {
+    /// `-d`: the container runs under its monitor; here is its ID.
+    Detached(String),
+    /// Foreground: the container's exit code.
+    Exited(i32),
+}
+
+/// A container as `ps` and `inspect` see it.
+#[derive(Debug, Clone)]
+pub struct ContainerInfo {
+    pub record: ContainerRecord,
+    pub state: ContainerState,
+}
+
+/// `run`: create the container, start its monitor, and either return its ID (`-d`) or stay
+/// attached until it exits.
+pub fn run(
+    paths: &Paths,
+    opts: &RunOptions,
+    notices: &mut dyn Write,
+) -> Result<RunOutcome, EngineError> {
+    let id = create(paths, opts, notices)?;
+    let store = Containers::new(paths);
+    let rec = store.record(&id)?;
+    start(paths, &rec, !opts.detach)
+}
+
+/// Create a container: its record, runtime spec, files and empty upper layer.
+pub fn create(
+    paths: &Paths,
+    opts: &RunOptions,
+    notices: &mut dyn Write,
+) -> Result<String, EngineError> {
+    let net = Mode::parse(&opts.network).map_err(|e| EngineError::Usage(e.to_string()))?;
+    let images = ImageStore::open(paths)?;
+    let img = match images.resolve(&opts.image) {
+        Ok(img) => img,
+        Err(ImageError::NotFound(_)) => {
+            // Only a name can be pulled; an unknown ID is just unknown.
+            let reference = crate::image::Reference::parse(&opts.image)?;
+            let _ = writeln!(
+                notices,
+                "Unable to find image '{}' locally",
+                reference.familiar_tagged()
+            );
+            let pull_opts = super::image::PullOptions {
+                quiet: false,
+                tls_verify: opts.tls_verify,
+            };
+            super::image::pull(paths, &opts.image, &pull_opts, notices)?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let config = images.config_json(&img)?;
+    let cfg = &config["config"];
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+            .unwrap_or_default()
+    };
+
+    // docker's rules: --entrypoint replaces the image's and drops its Cmd.
+    let (entrypoint, cmd) = match &opts.entrypoint {
+        Some(ep) if ep.is_empty() => (Vec::new(), opts.command.clone()),
+        Some(ep) => (vec![ep.clone()], opts.command.clone()),
+        None => {
+            let cmd = if opts.command.is_empty() {
+                strings(&cfg["Cmd"])
+            } else {
+                opts.command.clone()
+            };
+            (strings(&cfg["Entrypoint"]), cmd)
+        }
+    };
+    let args: Vec<String> = entrypoint.iter().chain(cmd.iter()).cloned().collect();
+    if args.is_empty() {
+        return Err(EngineError::Usage(
+            "no command specified: the image has no CMD or ENTRYPOINT and none was given".into(),
+        ));
+    }
+
+    let id = new_id()?;
+    let hostname = opts.hostname.clone().unwrap_or_else(|| id[..12].to_string());
+    let store = Containers::new(paths);
+    let name = match &opts.name {
+        Some(n) => {
+            store.reserve_name(n, &id)?;
+            n.clone()
+        }
+        None => reserve_generated_name(&store, &id)?,
+    };
+    let result = (|| -> Result<(), EngineError> {
+        let layers = images.layer_dirs(&img);
+        let user_spec = opts
+            .user
+            .clone()
+            .or_else(|| cfg["User"].as_str().filter(|s| !s.is_empty()).map(String::from))
+            .unwrap_or_default();
+        let user = resolve_user(&layers, &user_spec)?;
+        let workdir = opts
+            .workdir
+            .clone()
+            .or_else(|| cfg["WorkingDir"].as_str().filter(|s| !s.is_empty()).map(String::from))
+            .unwrap_or_else(|| "/".into());
+        if !workdir.starts_with('/') {
+            return Err(EngineError::Usage(format!(
+                "the working directory '{workdir}' is invalid, it needs to be an absolute path"
+            )));
+        }
+        let mut env = strings(&cfg["Env"]);
+        set_env(&mut env, &format!("HOSTNAME={hostname}"), true);
+        if !env.iter().any(|e| e.starts_with("PATH=")) {
+            env.insert(
+                0,
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
+            );
+        }
+        if opts.tty {
+            set_env(&mut env, "TERM=xterm", false);
+        }
+        for e in &opts.env {
+            if e.contains('=') {
+                set_env(&mut env, e, true);
+            } else if let Ok(v) = std::env::var(e) {
+                set_env(&mut env, &format!("{e}={v}"), true);
+            }
+        }
+        set_env(&mut env, &format!("HOME={}", user.home), false);
+
+        let dir = store.dir(&id);
+        for sub in ["upper", "work", "merged"] {
+            std::fs::create_dir_all(dir.join(sub))
+                .map_err(EngineError::io(format!("creating {}", dir.join(sub).display())))?;
+        }
+        let write = |file: &str, text: String| -> Result<PathBuf, EngineError> {
+            let p = dir.join(file);
+            write_atomic(&p, text.as_bytes())
+                .map_err(EngineError::io(format!("writing {}", p.display())))?;
+            Ok(p)
+        };
+        let binds = vec![
+            (write("hosts", files::hosts(&net, &hostname, &name))?, "/etc/hosts".to_string()),
+            (write("hostname", format!("{hostname}\n"))?, "/etc/hostname".to_string()),
+            (write("resolv.conf", files::resolv_conf(&net))?, "/etc/resolv.conf".to_string()),
+        ];
+        let input = SpecInput {
+            args: args.clone(),
+            env: env.clone(),
+            cwd: workdir.clone(),
+            uid: user.uid,
+            gid: user.gid,
+            additional_gids: user.groups.clone(),
+            terminal: opts.tty,
+            hostname: hostname.clone(),
+            net: if net == Mode::Host { NetMode::Host } else { NetMode::Private },
+            binds,
+            mapping: (!is_rootful()).then(IdMapping::for_current_user),
+        };
+        let spec = crate::runtime::spec::build(&input)?;
+        let spec_json = serde_json::to_vec_pretty(&spec)
+            .map_err(|e| EngineError::Usage(format!("runtime spec: {e}")))?;
+        write_atomic(&dir.join("config.json"), &spec_json)
+            .map_err(EngineError::io("writing config.json"))?;
+        let rec = ContainerRecord {
+            id: id.clone(),
+            name: name.clone(),
+            image: opts.image.clone(),
+            image_id: img.id.clone(),
+            created: now_rfc3339(),
+            path: args[0].clone(),
+            args: args[1..].to_vec(),
+            env,
+            working_dir: workdir,
+            user: user_spec,
+            entrypoint,
+            cmd,
+            hostname,
+            tty: opts.tty,
+            interactive: opts.interactive,
+            auto_remove: opts.auto_remove,
+            network: net.as_str().to_string(),
+            stop_signal: cfg["StopSignal"].as_str().map(String::from),
+            stop_timeout: None,
+            labels: Default::default(),
+            layers,
+        };
+        store.create(&rec)?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = crate::storage::remove_tree(&store.dir(&id));
+        store.release_name(&name);
+        return Err(e);
+    }
+    Ok(id)
+}
+
+/// Start a created container under a new monitor. In the foreground, wait for it and return
+/// its exit code; detached, return once its process runs.
+pub fn start(paths: &Paths, rec: &ContainerRecord, foreground: bool) -> Result<RunOutcome, EngineError> {
+    let exe = std::env::current_exe().map_err(EngineError::io("finding skiff's own binary"))?;
+    let (ready_r, ready_w) = nix::unistd::pipe()
+        .map_err(|e| EngineError::io("pipe")(std::io::Error::from(e)))?;
+    let _ = nix::fcntl::fcntl(
+        &ready_r,
+        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+    );
+    let mut cmd = Command::new(exe);
+    cmd.arg("__monitor")
+        .arg(&rec.id)
+        .env(READY_FD_ENV, ready_w.as_raw_fd().to_string())
+        .env(MODE_ENV, if foreground { "fg" } else { "bg" })
+        .env("SKIFF_ROOT", &paths.data)
+        .env("SKIFF_RUNROOT", &paths.runtime);
+    if !foreground {
+        cmd.stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+    }
+    // In the foreground the CLI stays until the monitor exits; signals meant for the container
+    // reach the monitor (same process group) or are forwarded to it.
+    let mask = forwarded_signals();
+    if foreground {
+        let _ = mask.thread_block();
+    }
+    let raw = if foreground && rec.tty { RawTerminal::enter() } else { None };
+    let child = cmd.spawn().map_err(EngineError::io("starting the container monitor"))?;
+    drop(ready_w);
+    let mut msg = String::new();
+    let _ = std::fs::File::from(ready_r).read_to_string(&mut msg);
+    let msg = msg.trim();
+    if msg != "ok" {
+        let mut child = child;
+        let _ = child.wait();
+        drop(raw);
+        return Err(start_error(msg));
+    }
+    if !foreground {
+        return Ok(RunOutcome::Detached(rec.id.clone()));
+    }
+    let code = wait_foreground(child, &mask);
+    drop(raw);
+    Ok(RunOutcome::Exited(code))
+}
+
+fn start_error(msg: &str) -> EngineError {
+    match msg.strip_prefix("err ") {
+        Some(rest) => {
+            let (code, message) = rest.split_once(' ').unwrap_or((rest, ""));
+            let code: i32 = code.parse().unwrap_or(125);
+            if code == 125 {
+                EngineError::Usage(message.to_string())
+            } else {
+                EngineError::Exec {
+                    message: message.to_string(),
+                    code,
+                }
+            }
+        }
+        None => EngineError::Usage("the container monitor exited before the container started".into()),
+    }
+}
+
+fn forwarded_signals() -> SigSet {
+    let mut mask = SigSet::empty();
+    for s in [
+        Signal::SIGCHLD,
+        Signal::SIGINT,
+        Signal::SIGQUIT,
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+        Signal::SIGUSR1,
+        Signal::SIGUSR2,
+    ] {
+        mask.add(s);
+    }
+    mask
+}
+
+/// Wait for the foreground monitor; forward the signals the terminal did not already deliver
+/// to it. Returns its exit status (the container's exit code).
+fn wait_foreground(mut child: Child, mask: &SigSet) -> i32 {
+    let status_code = |s: std::process::ExitStatus| {
+        use std::os::unix::process::ExitStatusExt;
+        s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0))
+    };
+    let sfd = nix::sys::signalfd::SignalFd::new(mask).ok();
+    loop {
+        if let Ok(Some(s)) = child.try_wait() {
+            return status_code(s);
+        }
+        let Some(sfd) = sfd.as_ref() else {
+            return child.wait().map(status_code).unwrap_or(125);
+        };
+        match sfd.read_signal() {
+            Ok(Some(si)) => {
+                let signo = si.ssi_signo as i32;
+                // SIGINT and SIGQUIT from the terminal already reached the monitor.
+                if ![libc::SIGCHLD, libc::SIGINT, libc::SIGQUIT].contains(&signo) {
+                    if let Ok(sig) = Signal::try_from(signo) {
+                        let _ = nix::sys::signal::kill(Pid::from_raw(child.id() as i32), sig);
+                    }
+                }
+            }
+            _ => return child.wait().map(status_code).unwrap_or(125),
+        }
+    }
+}
+
+/// The local terminal in raw mode for `-t`, restored on drop.
+struct RawTerminal {
+    saved: nix::sys::termios::Termios,
+}
+
+impl RawTerminal {
+    fn enter() -> Option<RawTerminal> {
+        let stdin = std::io::stdin();
+        let saved = nix::sys::termios::tcgetattr(&stdin).ok()?;
+        let mut raw = saved.clone();
+        nix::sys::termios::cfmakeraw(&mut raw);
+        nix::sys::termios::tcsetattr(&stdin, nix::sys::termios::SetArg::TCSANOW, &raw).ok()?;
+        Some(RawTerminal { saved })
+    }
+}
+
+impl Drop for RawTerminal {
+    fn drop(&mut self) {
+        let _ = nix::sys::termios::tcsetattr(
+            std::io::stdin(),
+            nix::sys::termios::SetArg::TCSANOW,
+            &self.saved,
+        );
+    }
+}
+
+fn set_env(env: &mut Vec<String>, kv: &str, replace: bool) {
+    let key = kv.split('=').next().unwrap_or(kv);
+    if let Some(existing) = env.iter_mut().find(|e| e.split('=').next() == Some(key)) {
+        if replace {
+            *existing = kv.to_string();
+        }
+    } else {
+        env.push(kv.to_string());
+    }
+}
+
+fn new_id() -> Result<String, EngineError> {
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(EngineError::io("reading /dev/urandom"))?;
+    Ok(hex::encode(bytes))
+}
+
+const ADJECTIVES: &[&str] = &[
+    "admiring", "brave", "busy", "clever", "dazzling", "eager", "elegant", "festive", "gallant",
+    "happy", "jolly", "keen", "lucid", "modest", "nifty", "quirky", "serene", "sharp", "tender",
+    "vibrant", "wizardly", "zealous",
+];
+const SURNAMES: &[&str] = &[
+    "archimedes", "babbage", "curie", "darwin", "einstein", "fermat", "galileo", "hopper",
+    "johnson", "kepler", "lovelace", "meitner", "newton", "noether", "pascal", "ritchie",
+    "shannon", "thompson", "turing", "wozniak",
+];
+
+fn reserve_generated_name(store: &Containers<'_>, id: &str) -> Result<String, EngineError> {
+    let seed = u64::from_str_radix(&id[..12], 16).unwrap_or(0);
+    for attempt in 0..64u64 {
+        let n = seed.wrapping_add(attempt.wrapping_mul(7919));
+        let a = ADJECTIVES[(n % ADJECTIVES.len() as u64) as usize];
+        let s = SURNAMES[((n / 97) % SURNAMES.len() as u64) as usize];
+        let name = if attempt < 8 { format!("{a}_{s}") } else { format!("{a}_{s}{attempt}") };
+        match store.reserve_name(&name, id) {
+            Ok(()) => return Ok(name),
+            Err(crate::state::container::StateError::NameInUse { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(EngineError::Conflict("could not find a free container name".into()))
+}
+
+/// A resolved container user.
+#[derive(Debug, Clone)]
+struct User {
+    uid: u32,
+    gid: u32,
+    groups: Vec<u32>,
+    home: String,
+}
+
+/// Find a file in the image's layers, top layer first (enough for /etc/passwd and /etc/group,
+/// which a layer replaces whole).
+fn read_from_layers(layers: &[PathBuf], rel: &str) -> Option<String> {
+    layers.iter().rev().find_map(|l| {
+        let p = l.join(rel);
+        let meta = std::fs::symlink_metadata(&p).ok()?;
+        meta.is_file().then(|| std::fs::read_to_string(&p).ok()).flatten()
+    })
+}
+
+/// Resolve `-u user[:group]` against the image's /etc/passwd and /etc/group, as docker does.
+fn resolve_user(layers: &[PathBuf], spec: &str) -> Result<User, EngineError> {
+    let (u, g) = match spec.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (spec, None),
+    };
+    let passwd = read_from_layers(layers, "etc/passwd").unwrap_or_default();
+    let group = read_from_layers(layers, "etc/group").unwrap_or_default();
+    let entry = |line: &str| -> Option<(String, u32, u32, String)> {
+        let f: Vec<&str> = line.split(':').collect();
+        if f.len() < 6 {
+            return None;
+        }
+        Some((f[0].to_string(), f[2].parse().ok()?, f[3].parse().ok()?, f[5].to_string()))
+    };
+    let users: Vec<_> = passwd.lines().filter_map(entry).collect();
+    let (uid, mut gid, home, name) = if u.is_empty() {
+        users
+            .iter()
+            .find(|x| x.1 == 0)
+            .map(|x| (0, x.2, x.3.clone(), x.0.clone()))
+            .unwrap_or((0, 0, "/root".into(), "root".into()))
+    } else if let Ok(n) = u.parse::<u32>() {
+        users
+            .iter()
+            .find(|x| x.1 == n)
+            .map(|x| (n, x.2, x.3.clone(), x.0.clone()))
+            .unwrap_or((n, 0, "/".into(), String::new()))
+    } else {
+        users
+            .iter()
+            .find(|x| x.0 == u)
+            .map(|x| (x.1, x.2, x.3.clone(), x.0.clone()))
+            .ok_or_else(|| {
+                EngineError::Usage(format!(
+                    "unable to find user {u}: no matching entries in passwd file"
+                ))
+            })?
+    };
+    let groups_tab: Vec<(String, u32, Vec<String>)> = group
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() >= 4).then(|| {
+                Some((
+                    f[0].to_string(),
+                    f[2].parse().ok()?,
+                    f[3].split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+                ))
+            })?
+        })
+        .collect();
+    if let Some(g) = g {
+        gid = match g.parse::<u32>() {
+            Ok(n) => n,
+            Err(_) => groups_tab
+                .iter()
+                .find(|x| x.0 == g)
+                .map(|x| x.1)
+                .ok_or_else(|| {
+                    EngineError::Usage(format!(
+                        "unable to find group {g}: no matching entries in group file"
+                    ))
+                })?,
+        };
+    }
+    let groups = if name.is_empty() {
+        Vec::new()
+    } else {
+        groups_tab
+            .iter()
+            .filter(|x| x.2.contains(&name) && x.1 != gid)
+            .map(|x| x.1)
+            .collect()
+    };
+    Ok(User { uid, gid, groups, home })
+}
+
+// ---- listing and inspecting ------------------------------------------------------------------
+
+/// All containers (`all`) or the running ones, newest first.
+pub fn list(paths: &Paths, all: bool) -> Result<Vec<ContainerInfo>, EngineError> {
+    let store = Containers::new(paths);
+    let mut out = Vec::new();
+    for id in store.ids()? {
+        let (Ok(record), Ok(state)) = (store.record(&id), store.state(&id)) else {
+            continue;
+        };
+        if all || state.status == Status::Running {
+            out.push(ContainerInfo { record, state });
+        }
+    }
+    out.sort_by(|a, b| b.record.created.cmp(&a.record.created));
+    Ok(out)
+}
+
+/// One container by name, ID or ID prefix.
+pub fn get(paths: &Paths, name_or_id: &str) -> Result<ContainerInfo, EngineError> {
+    let store = Containers::new(paths);
+    let id = store.resolve(name_or_id)?;
+    Ok(ContainerInfo {
+        record: store.record(&id)?,
+        state: store.state(&id)?,
+    })
+}
+
+/// docker's inspect JSON for a container.
+pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
+    let r = &info.record;
+    let s = &info.state;
+    let zero = "0001-01-01T00:00:00Z";
+    let net = match r.network.as_str() {
+        "slirp4netns" => serde_json::json!({
+            "IPAddress": files::SLIRP_IP, "Gateway": files::SLIRP_GATEWAY, "IPPrefixLen": 24,
+            "MacAddress": "", "Ports": {}, "Networks": {"slirp4netns": {"IPAddress": files::SLIRP_IP, "Gateway": files::SLIRP_GATEWAY, "IPPrefixLen": 24}},
+        }),
+        other => serde_json::json!({
+            "IPAddress": "", "Gateway": "", "IPPrefixLen": 0, "MacAddress": "", "Ports": {},
+            "Networks": {other: {"IPAddress": "", "Gateway": ""}},
+        }),
+    };
+    serde_json::json!({
+        "Id": r.id,
+        "Created": r.created,
+        "Path": r.path,
+        "Args": r.args,
+        "State": {
+            "Status": s.status.as_str(),
+            "Running": s.status == Status::Running,
+            "Paused": s.status == Status::Paused,
+            "Restarting": s.status == Status::Restarting,
+            "OOMKilled": false,
+            "Dead": s.status == Status::Dead,
+            "Pid": s.pid,
+            "ExitCode": s.exit_code,
+            "Error": s.error,
+            "StartedAt": s.started_at.as_deref().unwrap_or(zero),
+            "FinishedAt": s.finished_at.as_deref().unwrap_or(zero),
+        },
+        "Image": r.image_id,
+        "ResolvConfPath": paths.container(&r.id).join("resolv.conf"),
+        "HostnamePath": paths.container(&r.id).join("hostname"),
+        "HostsPath": paths.container(&r.id).join("hosts"),
+        "LogPath": paths.container(&r.id).join("ctr.log"),
+        "Name": format!("/{}", r.name),
+        "RestartCount": 0,
+        "Driver": "overlay",
+        "Platform": "linux",
+        "HostConfig": {
+            "NetworkMode": r.network,
+            "AutoRemove": r.auto_remove,
+            "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
+            "LogConfig": {"Type": "json-file", "Config": {}},
+        },
+        "Mounts": [],
+        "Config": {
+            "Hostname": r.hostname,
+            "User": r.user,
+            "AttachStdin": r.interactive,
+            "Tty": r.tty,
+            "OpenStdin": r.interactive,
+            "Env": r.env,
+            "Cmd": r.cmd,
+            "Image": r.image,
+            "WorkingDir": r.working_dir,
+            "Entrypoint": if r.entrypoint.is_empty() { serde_json::Value::Null } else { serde_json::json!(r.entrypoint) },
+            "Labels": r.labels,
+            "StopSignal": r.stop_signal,
+        },
+        "NetworkSettings": net,
+    })
+}
+
+/// Read a container's log entries.
+pub fn log_entries(paths: &Paths, id: &str) -> Result<Vec<crate::monitor::log::Entry>, EngineError> {
+    let p = paths.container(id).join("ctr.log");
+    crate::monitor::log::read(&p).map_err(EngineError::io(format!("reading {}", p.display())))
+}
+
+/// Follow a container's log: call `emit` for every entry from `skip` on, until it stops.
+pub fn follow_log(
+    paths: &Paths,
+    id: &str,
+    mut skip: usize,
+    emit: &mut dyn FnMut(&crate::monitor::log::Entry),
+) -> Result<(), EngineError> {
+    let store = Containers::new(paths);
+    loop {
+        let running = store.state(id).map(|s| s.status == Status::Running).unwrap_or(false);
+        let entries = log_entries(paths, id)?;
+        for e in entries.iter().skip(skip) {
+            emit(e);
+        }
+        skip = skip.max(entries.len());
+        if !running {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+// ---- stopping and removing -------------------------------------------------------------------
+
+fn is_alive(st: &ContainerState) -> bool {
+    st.status == Status::Running && st.pid > 0 && process_start_time(st.pid) == Some(st.pid_start)
+}
+
+/// Wait until the container is no longer running and its monitor has recorded it.
+fn wait_stopped(store: &Containers<'_>, id: &str, timeout: Option<Duration>) -> bool {
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(2);
+    loop {
+        match store.state(id) {
+            Ok(st) if st.status == Status::Running => {}
+            _ => return true,
+        }
+        if timeout.is_some_and(|t| start.elapsed() >= t) {
+            return false;
+        }
+        std::thread::sleep(delay);
+        delay = (delay * 2).min(Duration::from_millis(50));
+    }
+}
+
+/// `stop`: the stop signal, then SIGKILL after `timeout` seconds.
+pub fn stop(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), EngineError> {
+    let store = Containers::new(paths);
+    let id = store.resolve(name)?;
+    let rec = store.record(&id)?;
+    let st = store.state(&id)?;
+    if !is_alive(&st) {
+        return Ok(());
+    }
+    let sig = rec
+        .stop_signal
+        .as_deref()
+        .and_then(parse_signal)
+        .unwrap_or(Signal::SIGTERM);
+    let pid = Pid::from_raw(st.pid);
+    let _ = nix::sys::signal::kill(pid, sig);
+    let secs = timeout.or(rec.stop_timeout).unwrap_or(10).max(0) as u64;
+    if !wait_stopped(&store, &id, Some(Duration::from_secs(secs))) {
+        let st = store.state(&id)?;
+        if is_alive(&st) {
+            let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+        }
+        wait_stopped(&store, &id, Some(Duration::from_secs(30)));
+    }
+    Ok(())
+}
+
+/// Parse a signal name or number (`TERM`, `SIGTERM`, `15`).
+pub fn parse_signal(s: &str) -> Option<Signal> {
+    if let Ok(n) = s.parse::<i32>() {
+        return Signal::try_from(n).ok();
+    }
+    let up = s.to_ascii_uppercase();
+    let name = if up.starts_with("SIG") { up } else { format!("SIG{up}") };
+    name.parse().ok()
+}
+
+/// `rm`: refuse a running container unless `force` (which kills it first).
+pub fn remove(paths: &Paths, name: &str, force: bool) -> Result<(), EngineError> {
+    let store = Containers::new(paths);
+    let id = store.resolve(name)?;
+    let rec = store.record(&id)?;
+    let st = store.state(&id)?;
+    if is_alive(&st) {
+        if !force {
+            return Err(EngineError::Conflict(format!(
+                "cannot remove container \"/{}\": container is running: stop the container before removing or force remove",
+                rec.name
+            )));
+        }
+        let _ = nix::sys::signal::kill(Pid::from_raw(st.pid), Signal::SIGKILL);
+        wait_stopped(&store, &id, Some(Duration::from_secs(30)));
+    }
+    // A `--rm` monitor may be removing it right now; either way it ends up gone.
+    let _lock = store.lock(&id);
+    if store.dir(&id).exists() {
+        crate::monitor::remove_container(paths, &id, &rec.name);
+    } else {
+        store.release_name(&rec.name);
+    }
+    if store.dir(&id).join("container.json").exists() {
+        return Err(EngineError::Usage(format!(
+            "could not remove the files of container {}",
+            &id[..12]
+        )));
+    }
+    Ok(())
+}
+
+/// `wait`: block until the container stops; its exit code.
+pub fn wait(paths: &Paths, name: &str) -> Result<i32, EngineError> {
+    let store = Containers::new(paths);
+    let id = store.resolve(name)?;
+    let mut delay = Duration::from_millis(5);
+    loop {
+        match store.state(&id) {
+            Ok(st) if st.status == Status::Running || st.status == Status::Created && st.monitor_pid != 0 => {}
+            Ok(st) => return Ok(st.exit_code),
+            Err(crate::state::container::StateError::NoSuchContainer(_)) => return Ok(0),
+            Err(e) => return Err(e.into()),
+        }
+        std::thread::sleep(delay);
+        delay = (delay * 2).min(Duration::from_millis(100));
+    }
+}
+
+/// The path of a container's directory (for tests and diagnostics).
+pub fn container_dir(paths: &Paths, id: &str) -> PathBuf {
+    paths.container(id)
+}
+
+#[allow(dead_code)]
+fn _assert_paths(_: &Path, _: OwnedFd) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_override() {
+        let mut env = vec!["PATH=/bin".to_string(), "A=1".to_string()];
+        set_env(&mut env, "A=2", true);
+        set_env(&mut env, "PATH=/x", false);
+        set_env(&mut env, "B=3", true);
+        assert_eq!(env, vec!["PATH=/bin", "A=2", "B=3"]);
+    }
+
+    #[test]
+    fn signals() {
+        assert_eq!(parse_signal("TERM"), Some(Signal::SIGTERM));
+        assert_eq!(parse_signal("SIGKILL"), Some(Signal::SIGKILL));
+        assert_eq!(parse_signal("2"), Some(Signal::SIGINT));
+        assert_eq!(parse_signal("NOPE"), None);
+    }
+
+    #[test]
+    fn users_from_passwd() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        std::fs::write(
+            dir.path().join("etc/passwd"),
+            "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("etc/group"), "root:x:0:\nuser:x:1000:\nwheel:x:10:user\n").unwrap();
+        let layers = vec![dir.path().to_path_buf()];
+        let u = resolve_user(&layers, "user").unwrap();
+        assert_eq!((u.uid, u.gid, u.groups.clone(), u.home.as_str()), (1000, 1000, vec![10], "/home/user"));
+        let r = resolve_user(&layers, "").unwrap();
+        assert_eq!((r.uid, r.gid), (0, 0));
+        let n = resolve_user(&layers, "1234:55").unwrap();
+        assert_eq!((n.uid, n.gid), (1234, 55));
+        assert!(resolve_user(&layers, "nobody").is_err());
+    }
+}

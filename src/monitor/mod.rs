@@ -1,7 +1,407 @@
-//! The per-container monitor: skiff re-executed, outliving the CLI.
+//! The per-container monitor: skiff re-executed as `skiff __monitor ID`, outliving the CLI.
+//! It starts the container (runtime::create), owns its pty or pipes, writes the log, forwards
+//! signals, records the exit code and time atomically, and removes `--rm` containers.
+//!
+//! Start-up protocol with the CLI: the CLI passes a pipe as `_SKIFF_READY_FD`; the monitor
+//! writes `ok` once the container's process runs, or `err CODE MESSAGE`, then closes it. In the
+//! foreground the monitor shares the CLI's stdio and exits with the container's exit code.
+pub mod log;
+
+use std::io::Write;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signalfd::SignalFd;
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
+
+use crate::network::Mode;
+use crate::runtime::{Rootfs, Stdio};
+use crate::state::container::{process_start_time, ContainerState, Containers, Status};
 use crate::state::Paths;
 
+pub const READY_FD_ENV: &str = "_SKIFF_READY_FD";
+pub const MODE_ENV: &str = "_SKIFF_MONITOR_MODE";
+
+/// RFC 3339 with nanoseconds, as docker's inspect shows times.
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
 /// Entry point of `skiff __monitor ID`; returns the process exit code.
-pub fn main(_paths: &Paths, _id: &str) -> i32 {
-    125
+pub fn main(paths: &Paths, id: &str) -> i32 {
+    let foreground = std::env::var(MODE_ENV).as_deref() == Ok("fg");
+    let ready_fd: Option<OwnedFd> = std::env::var(READY_FD_ENV)
+        .ok()
+        .and_then(|s| s.parse::<RawFd>().ok())
+        // SAFETY: the CLI passed us this pipe end and nothing else here uses it.
+        .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) });
+    let mut ready = ready_fd.map(std::fs::File::from);
+    if !foreground {
+        let _ = nix::unistd::setsid();
+    }
+    match run(paths, id, foreground, &mut ready) {
+        Ok(code) => code,
+        Err((code, msg)) => {
+            if let Some(r) = ready.as_mut() {
+                let _ = writeln!(r, "err {code} {msg}");
+            }
+            code
+        }
+    }
+}
+
+type MonResult<T> = Result<T, (i32, String)>;
+
+fn run(
+    paths: &Paths,
+    id: &str,
+    foreground: bool,
+    ready: &mut Option<std::fs::File>,
+) -> MonResult<i32> {
+    let store = Containers::new(paths);
+    let rec = store.record(id).map_err(|e| (125, e.to_string()))?;
+    let dir = store.dir(id);
+    let spec = oci_spec::runtime::Spec::load(dir.join("config.json"))
+        .map_err(|e| (125, format!("reading the runtime spec: {e}")))?;
+
+    // A monitor must not die of a closed terminal or pipe; signals come through a signalfd.
+    // SAFETY: setting SIGPIPE to ignored; the container's init restores the default.
+    unsafe {
+        let _ = nix::sys::signal::signal(Signal::SIGPIPE, nix::sys::signal::SigHandler::SigIgn);
+    }
+    let mut mask = SigSet::empty();
+    for s in [
+        Signal::SIGCHLD,
+        Signal::SIGINT,
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+        Signal::SIGQUIT,
+        Signal::SIGWINCH,
+        Signal::SIGUSR1,
+        Signal::SIGUSR2,
+    ] {
+        mask.add(s);
+    }
+    mask.thread_block().map_err(|e| (125, format!("blocking signals: {e}")))?;
+    let sfd = SignalFd::with_flags(&mask, nix::sys::signalfd::SfdFlags::SFD_CLOEXEC)
+        .map_err(|e| (125, format!("signalfd: {e}")))?;
+
+    let rootfs = Rootfs {
+        lower: rec.layers.clone(),
+        upper: dir.join("upper"),
+        work: dir.join("work"),
+        target: dir.join("merged"),
+        userxattr: !crate::runtime::userns::is_rootful(),
+    };
+
+    // Standard streams.
+    let pipe = || {
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| (125, format!("pipe: {e}")))
+    };
+    let mut out_r = None;
+    let mut err_r = None;
+    let mut child_ends: Vec<OwnedFd> = Vec::new();
+    let mut stdin_keep: Option<OwnedFd> = None;
+    let stdio = if rec.tty {
+        Stdio::Tty
+    } else {
+        let (or, ow) = pipe()?;
+        let (er, ew) = pipe()?;
+        let stdin_fd = if rec.interactive && foreground {
+            0
+        } else if rec.interactive {
+            // Keep stdin open (docker's -d -i) with a pipe nobody writes to yet.
+            let (ir, iw) = pipe()?;
+            stdin_keep = Some(iw);
+            let fd = ir.as_raw_fd();
+            child_ends.push(ir);
+            fd
+        } else {
+            let null = std::fs::File::open("/dev/null").map_err(|e| (125, format!("/dev/null: {e}")))?;
+            let fd: OwnedFd = null.into();
+            let raw = fd.as_raw_fd();
+            child_ends.push(fd);
+            raw
+        };
+        let s = Stdio::Fds {
+            stdin: stdin_fd,
+            stdout: ow.as_raw_fd(),
+            stderr: ew.as_raw_fd(),
+        };
+        out_r = Some(or);
+        err_r = Some(er);
+        child_ends.push(ow);
+        child_ends.push(ew);
+        s
+    };
+
+    let net = Mode::parse(&rec.network).map_err(|e| (125, e.to_string()))?;
+    let mut slirp = None;
+    let mut hook = |pid: i32| -> Result<(), crate::runtime::RuntimeError> {
+        if net == Mode::Slirp4netns {
+            slirp = Some(
+                crate::network::slirp::start(pid)
+                    .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))?,
+            );
+        }
+        Ok(())
+    };
+    let started = crate::runtime::create(&spec, &rootfs, &stdio, &mut hook);
+    drop(child_ends);
+    let started = match started {
+        Ok(s) => s,
+        Err(e) => {
+            let code = match &e {
+                crate::runtime::RuntimeError::Start { code, .. } => *code,
+                _ => 125,
+            };
+            let msg = e.to_string();
+            record_exit(&store, id, code, &msg);
+            if rec.auto_remove {
+                remove_container(paths, id, &rec.name);
+            }
+            return Err((code, msg));
+        }
+    };
+    let pid = started.pid;
+    {
+        let _lock = store.lock(id).map_err(|e| (125, e.to_string()))?;
+        let mut st = store.state(id).unwrap_or_default();
+        st.status = Status::Running;
+        st.pid = pid;
+        st.pid_start = process_start_time(pid).unwrap_or(0);
+        st.monitor_pid = std::process::id() as i32;
+        st.exit_code = 0;
+        st.error.clear();
+        st.started_at = Some(now_rfc3339());
+        st.finished_at = None;
+        store.save_state(id, &st).map_err(|e| (125, e.to_string()))?;
+    }
+    if let Some(mut r) = ready.take() {
+        let _ = r.write_all(b"ok\n");
+    }
+
+    let mut logger = log::Logger::open(&dir.join("ctr.log"));
+    let master = started.pty_master;
+    if let (Some(m), true) = (&master, foreground) {
+        copy_winsize(m.as_fd());
+    }
+    let code = pump(PumpIo {
+        pid,
+        sfd: &sfd,
+        master: master.as_ref(),
+        out_r: out_r.as_ref(),
+        err_r: err_r.as_ref(),
+        foreground,
+        logger: &mut logger,
+    });
+    drop(stdin_keep);
+    drop(slirp);
+    record_exit(&store, id, code, "");
+    if rec.auto_remove {
+        remove_container(paths, id, &rec.name);
+    }
+    Ok(code)
+}
+
+struct PumpIo<'a> {
+    pid: i32,
+    sfd: &'a SignalFd,
+    master: Option<&'a OwnedFd>,
+    out_r: Option<&'a OwnedFd>,
+    err_r: Option<&'a OwnedFd>,
+    foreground: bool,
+    logger: &'a mut log::Logger,
+}
+
+/// Move output to the log (and to the CLI's terminal in the foreground), forward signals and
+/// input, until the container has exited and its output is drained. Returns the exit code.
+fn pump(io: PumpIo<'_>) -> i32 {
+    let mut exit: Option<i32> = None;
+    let mut out_open = io.out_r.is_some() || io.master.is_some();
+    let mut err_open = io.err_r.is_some();
+    let mut stdin_open = io.foreground && io.master.is_some();
+    let mut buf = vec![0u8; 64 * 1024];
+    // SAFETY: fd 0 stays open for the life of this process.
+    let stdin = unsafe { BorrowedFd::borrow_raw(0) };
+    loop {
+        if exit.is_some() && !out_open && !err_open {
+            break;
+        }
+        let out_fd = io.master.or(io.out_r);
+        let mut fds = vec![PollFd::new(io.sfd.as_fd(), PollFlags::POLLIN)];
+        let out_idx = out_open.then(|| {
+            fds.push(PollFd::new(out_fd.map(|f| f.as_fd()).unwrap_or(stdin), PollFlags::POLLIN));
+            fds.len() - 1
+        });
+        let err_idx = (err_open && io.err_r.is_some()).then(|| {
+            fds.push(PollFd::new(io.err_r.map(|f| f.as_fd()).unwrap_or(stdin), PollFlags::POLLIN));
+            fds.len() - 1
+        });
+        let in_idx = stdin_open.then(|| {
+            fds.push(PollFd::new(stdin, PollFlags::POLLIN));
+            fds.len() - 1
+        });
+        // Once the container is gone its output closes at once; don't wait forever on a
+        // descriptor something else still holds.
+        let timeout = if exit.is_some() { PollTimeout::from(2000u16) } else { PollTimeout::NONE };
+        match poll(&mut fds, timeout) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => break,
+        }
+        let ready = |i: Option<usize>, fds: &Vec<PollFd>| {
+            i.and_then(|i| fds[i].revents())
+                .map(|r| r.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR))
+                .unwrap_or(false)
+        };
+        let sig_ready = ready(Some(0), &fds);
+        let out_ready = ready(out_idx, &fds);
+        let err_ready = ready(err_idx, &fds);
+        let in_ready = ready(in_idx, &fds);
+        drop(fds);
+        if sig_ready {
+            while let Ok(Some(si)) = io.sfd.read_signal() {
+                let signo = si.ssi_signo as i32;
+                if signo == libc::SIGCHLD {
+                    if let Some(code) = reap(io.pid) {
+                        exit = Some(code);
+                    }
+                } else if signo == libc::SIGWINCH {
+                    if let Some(m) = io.master {
+                        copy_winsize(m.as_fd());
+                    }
+                } else if let Ok(sig) = Signal::try_from(signo) {
+                    let _ = nix::sys::signal::kill(Pid::from_raw(io.pid), sig);
+                }
+            }
+        }
+        if out_ready {
+            if let Some(fd) = out_fd {
+                match nix::unistd::read(fd, &mut buf) {
+                    Ok(n) if n > 0 => {
+                        io.logger.write("stdout", &buf[..n]);
+                        if io.foreground {
+                            write_all_fd(1, &buf[..n]);
+                        }
+                    }
+                    Err(nix::errno::Errno::EINTR) | Err(nix::errno::Errno::EAGAIN) => {}
+                    _ => {
+                        out_open = false;
+                        io.logger.flush_partial("stdout");
+                    }
+                }
+            }
+        }
+        if err_ready {
+            if let Some(fd) = io.err_r {
+                match nix::unistd::read(fd, &mut buf) {
+                    Ok(n) if n > 0 => {
+                        io.logger.write("stderr", &buf[..n]);
+                        if io.foreground {
+                            write_all_fd(2, &buf[..n]);
+                        }
+                    }
+                    Err(nix::errno::Errno::EINTR) | Err(nix::errno::Errno::EAGAIN) => {}
+                    _ => {
+                        err_open = false;
+                        io.logger.flush_partial("stderr");
+                    }
+                }
+            }
+        }
+        if in_ready {
+            match nix::unistd::read(stdin, &mut buf) {
+                Ok(n) if n > 0 => {
+                    if let Some(m) = io.master {
+                        write_all_fd(m.as_raw_fd(), &buf[..n]);
+                    }
+                }
+                Err(nix::errno::Errno::EINTR) => {}
+                _ => stdin_open = false,
+            }
+        }
+    }
+    io.logger.flush_partial("stdout");
+    io.logger.flush_partial("stderr");
+    match exit {
+        Some(c) => c,
+        // Output closed first: wait for the process itself.
+        None => loop {
+            match waitpid(Pid::from_raw(io.pid), None) {
+                Ok(WaitStatus::Exited(_, c)) => break c,
+                Ok(WaitStatus::Signaled(_, s, _)) => break 128 + s as i32,
+                Ok(_) => continue,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(_) => break 255,
+            }
+        },
+    }
+}
+
+/// Reap the container's process if it has exited; its exit code docker-style.
+fn reap(pid: i32) -> Option<i32> {
+    loop {
+        match waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::Exited(_, c)) => return Some(c),
+            Ok(WaitStatus::Signaled(_, s, _)) => return Some(128 + s as i32),
+            Ok(WaitStatus::StillAlive) => return None,
+            Ok(_) => continue,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => return None,
+        }
+    }
+}
+
+fn write_all_fd(fd: RawFd, mut data: &[u8]) {
+    // SAFETY: borrowing a descriptor that stays open for this call.
+    let bfd = unsafe { BorrowedFd::borrow_raw(fd) };
+    while !data.is_empty() {
+        match nix::unistd::write(bfd, data) {
+            Ok(n) => data = &data[n..],
+            Err(nix::errno::Errno::EINTR) | Err(nix::errno::Errno::EAGAIN) => continue,
+            Err(_) => return,
+        }
+    }
+}
+
+/// Give the container's terminal the size of ours.
+fn copy_winsize(master: BorrowedFd<'_>) {
+    let mut ws: libc::winsize = libc::winsize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 };
+    // SAFETY: TIOCGWINSZ/TIOCSWINSZ read and write a winsize we own.
+    unsafe {
+        if libc::ioctl(0, libc::TIOCGWINSZ, &mut ws) == 0 {
+            libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws);
+        }
+    }
+}
+
+fn record_exit(store: &Containers<'_>, id: &str, code: i32, error: &str) {
+    let Ok(_lock) = store.lock(id) else { return };
+    let mut st = store.state(id).unwrap_or_else(|_| ContainerState::new());
+    st.status = Status::Exited;
+    st.exit_code = code;
+    st.error = error.to_string();
+    st.pid = 0;
+    st.pid_start = 0;
+    st.monitor_pid = 0;
+    st.finished_at = Some(now_rfc3339());
+    let _ = store.save_state(id, &st);
+}
+
+/// Remove a container's directory and its name. The upper layer may hold files owned by
+/// container users (subordinate ids): those need the user-namespace helper.
+pub fn remove_container(paths: &Paths, id: &str, name: &str) {
+    let store = Containers::new(paths);
+    let dir = store.dir(id);
+    if crate::storage::remove_tree(&dir).is_err() {
+        let _ = crate::runtime::userns::run_helper(&[
+            std::ffi::OsStr::new("rmtree"),
+            dir.as_os_str(),
+        ]);
+    }
+    store.release_name(name);
 }

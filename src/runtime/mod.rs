@@ -1,6 +1,22 @@
 //! The built-in OCI runtime: namespaces, mounts, pivot_root, /proc, /dev, capabilities, exec.
+//!
+//! Process chain (in the monitor, which is single-threaded): `clone` with every new namespace at
+//! once, so the child is PID 1 of its PID namespace and a direct child of the monitor. The two
+//! talk over a socketpair: the parent writes the id maps (newuidmap/newgidmap) and runs the
+//! network hook, then says "go"; the child mounts the root filesystem, pivots, drops
+//! capabilities and execs. An exec that succeeds closes the child's end (O_CLOEXEC), so EOF
+//! means "started"; anything else is an error message with the exit code docker would use.
+pub mod init;
+pub mod spec;
 pub mod userns;
 
+use std::io::{IoSliceMut, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+
+use nix::sched::CloneFlags;
+use oci_spec::runtime::{LinuxNamespaceType, Spec};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -10,6 +26,191 @@ pub enum RuntimeError {
     /// A helper process reported this error (its own message, passed through).
     #[error("{0}")]
     Helper(String),
+    /// The container's process could not be started; `code` is docker's exit code for it.
+    #[error("{message}")]
+    Start { message: String, code: i32 },
     #[error("{0}")]
     Other(String),
+}
+
+/// The layered root filesystem the child mounts inside its namespaces.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Rootfs {
+    /// Lower layer directories, bottom to top.
+    pub lower: Vec<PathBuf>,
+    pub upper: PathBuf,
+    pub work: PathBuf,
+    /// Where the merged tree is mounted (and pivoted into).
+    pub target: PathBuf,
+    /// Mount with `userxattr` (rootless overlay).
+    pub userxattr: bool,
+}
+
+/// How the container's standard streams are wired.
+#[derive(Debug)]
+pub enum Stdio {
+    /// A pseudo-terminal created inside the container's devpts; the master comes back.
+    Tty,
+    /// These descriptors become the container's 0, 1 and 2.
+    Fds { stdin: RawFd, stdout: RawFd, stderr: RawFd },
+}
+
+/// A started container.
+#[derive(Debug)]
+pub struct Started {
+    pub pid: i32,
+    pub pty_master: Option<OwnedFd>,
+}
+
+/// Start the container described by `spec` on `rootfs`. `before_go(pid)` runs once the
+/// namespaces exist and the id maps are written, before the container's process may continue
+/// (the network hook). Must be called from a single-threaded process.
+pub fn create(
+    spec: &Spec,
+    rootfs: &Rootfs,
+    stdio: &Stdio,
+    before_go: &mut dyn FnMut(i32) -> Result<(), RuntimeError>,
+) -> Result<Started, RuntimeError> {
+    let linux = spec
+        .linux()
+        .as_ref()
+        .ok_or_else(|| RuntimeError::Other("runtime spec has no linux section".into()))?;
+    let mut flags = CloneFlags::empty();
+    let mut userns = false;
+    for ns in linux.namespaces().as_deref().unwrap_or_default() {
+        flags |= match ns.typ() {
+            LinuxNamespaceType::Pid => CloneFlags::CLONE_NEWPID,
+            LinuxNamespaceType::Ipc => CloneFlags::CLONE_NEWIPC,
+            LinuxNamespaceType::Uts => CloneFlags::CLONE_NEWUTS,
+            LinuxNamespaceType::Mount => CloneFlags::CLONE_NEWNS,
+            LinuxNamespaceType::Network => CloneFlags::CLONE_NEWNET,
+            LinuxNamespaceType::Cgroup => CloneFlags::CLONE_NEWCGROUP,
+            LinuxNamespaceType::User => {
+                userns = true;
+                CloneFlags::CLONE_NEWUSER
+            }
+            LinuxNamespaceType::Time => CloneFlags::empty(),
+        };
+    }
+    let (parent_sock, child_sock) = UnixStream::pair()
+        .map_err(|e| RuntimeError::Other(format!("socketpair: {e}")))?;
+    let child_fd = child_sock.as_raw_fd();
+    let parent_fd = parent_sock.as_raw_fd();
+
+    let mut stack = vec![0u8; 1024 * 1024];
+    let mut child_main = || -> isize {
+        // The parent's end is useless here; close it so EOF works both ways.
+        let _ = nix::unistd::close(parent_fd);
+        init::child_main(spec, rootfs, stdio, child_fd)
+    };
+    // SAFETY: the caller is single-threaded (the monitor), so the child, a copy of this
+    // process without CLONE_VM, owns a consistent copy of the heap; the 1 MiB stack is far
+    // more than `child_main` uses, and the child ends in execve or _exit.
+    let pid = unsafe {
+        nix::sched::clone(
+            Box::new(&mut child_main),
+            &mut stack,
+            flags,
+            Some(libc::SIGCHLD),
+        )
+    }
+    .map_err(|e| RuntimeError::Other(format!("clone: {e}")))?;
+    drop(child_sock);
+    let pid_raw = pid.as_raw();
+    let mut sock = parent_sock;
+
+    let setup = (|| -> Result<(), RuntimeError> {
+        if userns {
+            let mapping = mapping_from_spec(spec);
+            mapping.write_for(pid_raw)?;
+        }
+        before_go(pid_raw)
+    })();
+    if let Err(e) = setup {
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        let _ = nix::sys::wait::waitpid(pid, None);
+        return Err(e);
+    }
+    sock.write_all(b"G")
+        .map_err(|e| RuntimeError::Other(format!("starting the container: {e}")))?;
+
+    let mut pty_master = None;
+    let mut msg = String::new();
+    if matches!(stdio, Stdio::Tty) {
+        match receive_fd(&sock) {
+            Ok((_, Some(fd))) => pty_master = Some(fd),
+            // No descriptor: the child failed first, and this byte starts its message.
+            Ok((Some(b), None)) => msg.push(b as char),
+            Ok((None, None)) => {}
+            Err(e) => {
+                let _ = nix::sys::wait::waitpid(pid, None);
+                return Err(e);
+            }
+        }
+    }
+    let _ = sock.read_to_string(&mut msg);
+    if !msg.is_empty() {
+        let _ = nix::sys::wait::waitpid(pid, None);
+        let (code, message) = msg
+            .split_once('\t')
+            .map(|(c, m)| (c.parse().unwrap_or(125), m.to_string()))
+            .unwrap_or((125, msg.clone()));
+        return Err(RuntimeError::Start { message, code });
+    }
+    Ok(Started {
+        pid: pid_raw,
+        pty_master,
+    })
+}
+
+fn mapping_from_spec(spec: &Spec) -> userns::IdMapping {
+    let conv = |m: &Option<Vec<oci_spec::runtime::LinuxIdMapping>>| -> Vec<userns::IdRange> {
+        m.as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(|r| userns::IdRange {
+                container_id: r.container_id(),
+                host_id: r.host_id(),
+                size: r.size(),
+            })
+            .collect()
+    };
+    let linux = spec.linux().as_ref();
+    let uids = conv(&linux.and_then(|l| l.uid_mappings().clone()));
+    let gids = conv(&linux.and_then(|l| l.gid_mappings().clone()));
+    let subordinate = uids.len() > 1 || gids.len() > 1;
+    userns::IdMapping {
+        uids,
+        gids,
+        subordinate,
+    }
+}
+
+/// Receive one byte and, with it, maybe one file descriptor sent with SCM_RIGHTS.
+fn receive_fd(sock: &UnixStream) -> Result<(Option<u8>, Option<OwnedFd>), RuntimeError> {
+    let mut buf = [0u8; 1];
+    let mut iov = [IoSliceMut::new(&mut buf)];
+    let mut cmsg = nix::cmsg_space!(RawFd);
+    let msg = nix::sys::socket::recvmsg::<()>(
+        sock.as_raw_fd(),
+        &mut iov,
+        Some(&mut cmsg),
+        nix::sys::socket::MsgFlags::MSG_CMSG_CLOEXEC,
+    )
+    .map_err(|e| RuntimeError::Other(format!("receiving the terminal: {e}")))?;
+    let n = msg.bytes;
+    let mut received = None;
+    for c in msg
+        .cmsgs()
+        .map_err(|e| RuntimeError::Other(format!("receiving the terminal: {e}")))?
+    {
+        if let nix::sys::socket::ControlMessageOwned::ScmRights(fds) = c {
+            if let Some(&fd) = fds.first() {
+                // SAFETY: the kernel just installed this descriptor in our table for us.
+                received = Some(unsafe { OwnedFd::from_raw_fd(fd) });
+            }
+        }
+    }
+    let got = (n > 0).then_some(buf[0]);
+    Ok((got, received))
 }

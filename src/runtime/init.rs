@@ -1,0 +1,533 @@
+//! The container's side of `create`: runs in the cloned child, inside the new namespaces,
+//! and ends in execve or _exit. Errors go back to the parent as `CODE\tMESSAGE`.
+use std::ffi::CString;
+use std::io::{IoSlice, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+
+use nix::mount::{mount, umount2, MntFlags, MsFlags};
+use oci_spec::runtime::Spec;
+
+use super::{Rootfs, Stdio};
+
+/// An error on the way to exec: the message and docker's exit code for it.
+struct InitError {
+    code: i32,
+    message: String,
+}
+
+fn fail(message: impl Into<String>) -> InitError {
+    InitError {
+        code: 125,
+        message: message.into(),
+    }
+}
+
+fn ctx<E: std::fmt::Display>(what: impl Into<String>) -> impl FnOnce(E) -> InitError {
+    let what = what.into();
+    move |e| fail(format!("{what}: {e}"))
+}
+
+/// The child's entry point. Never returns on success (execve); returns the process exit status
+/// after reporting an error to the parent.
+pub fn child_main(spec: &Spec, rootfs: &Rootfs, stdio: &Stdio, sock_fd: RawFd) -> isize {
+    // SAFETY: `sock_fd` is the child's end of the socketpair, owned by nobody else here.
+    let mut sock = unsafe { UnixStream::from_raw_fd(sock_fd) };
+    let mut go = [0u8; 1];
+    if sock.read_exact(&mut go).is_err() {
+        // The parent gave up (its error is reported there).
+        return 1;
+    }
+    match setup_and_exec(spec, rootfs, stdio, &sock) {
+        Ok(never) => match never {},
+        Err(e) => {
+            let _ = sock.write_all(format!("{}\t{}", e.code, e.message).as_bytes());
+            e.code as isize
+        }
+    }
+}
+
+enum Never {}
+
+fn setup_and_exec(
+    spec: &Spec,
+    rootfs: &Rootfs,
+    stdio: &Stdio,
+    sock: &UnixStream,
+) -> Result<Never, InitError> {
+    let process = spec
+        .process()
+        .as_ref()
+        .ok_or_else(|| fail("runtime spec has no process"))?;
+    let linux = spec.linux().as_ref();
+    let namespaces = linux.and_then(|l| l.namespaces().clone()).unwrap_or_default();
+    let has_ns = |t: oci_spec::runtime::LinuxNamespaceType| namespaces.iter().any(|n| n.typ() == t);
+
+    // Signals: the monitor blocks some for its signalfd; the container starts clean.
+    let _ = nix::sys::signal::sigprocmask(
+        nix::sys::signal::SigmaskHow::SIG_SETMASK,
+        Some(&nix::sys::signal::SigSet::empty()),
+        None,
+    );
+    for sig in [nix::sys::signal::Signal::SIGPIPE, nix::sys::signal::Signal::SIGINT, nix::sys::signal::Signal::SIGQUIT] {
+        // SAFETY: restoring the default disposition; no handler code is involved.
+        unsafe {
+            let _ = nix::sys::signal::signal(sig, nix::sys::signal::SigHandler::SigDfl);
+        }
+    }
+
+    if has_ns(oci_spec::runtime::LinuxNamespaceType::Uts) {
+        if let Some(h) = spec.hostname() {
+            nix::unistd::sethostname(h).map_err(ctx("sethostname"))?;
+        }
+    }
+    if has_ns(oci_spec::runtime::LinuxNamespaceType::Network) {
+        loopback_up().map_err(ctx("bringing up lo"))?;
+    }
+
+    // Mounts: private propagation, then the overlay root, then the spec's mounts inside it.
+    mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>)
+        .map_err(ctx("making / private"))?;
+    mount_rootfs(rootfs)?;
+    let root = rootfs.target.as_path();
+    let rootless = has_ns(oci_spec::runtime::LinuxNamespaceType::User);
+    for m in spec.mounts().as_deref().unwrap_or_default() {
+        do_mount(root, m, rootless)?;
+    }
+    for dev in linux.and_then(|l| l.devices().clone()).unwrap_or_default() {
+        bind_device(root, dev.path())?;
+    }
+    for (link, target) in [
+        ("dev/fd", "/proc/self/fd"),
+        ("dev/stdin", "/proc/self/fd/0"),
+        ("dev/stdout", "/proc/self/fd/1"),
+        ("dev/stderr", "/proc/self/fd/2"),
+        ("dev/core", "/proc/kcore"),
+        ("dev/ptmx", "pts/ptmx"),
+    ] {
+        let _ = std::os::unix::fs::symlink(target, root.join(link));
+    }
+    // The terminal, created in the container's own devpts so the container sees it as its own.
+    let pty_slave = if matches!(stdio, Stdio::Tty) {
+        Some(open_pty(root, sock)?)
+    } else {
+        None
+    };
+    for p in linux.and_then(|l| l.masked_paths().clone()).unwrap_or_default() {
+        mask_path(root, &p)?;
+    }
+    for p in linux.and_then(|l| l.readonly_paths().clone()).unwrap_or_default() {
+        readonly_path(root, &p)?;
+    }
+
+    // pivot_root into the new root and detach the old one (runc's pivot_root(".", ".")).
+    nix::unistd::chdir(root).map_err(ctx("chdir to the root filesystem"))?;
+    nix::unistd::pivot_root(".", ".").map_err(ctx("pivot_root"))?;
+    umount2(".", MntFlags::MNT_DETACH).map_err(ctx("detaching the old root"))?;
+    nix::unistd::chdir("/").map_err(ctx("chdir /"))?;
+
+    // Standard streams.
+    nix::unistd::setsid().map_err(ctx("setsid"))?;
+    match (stdio, pty_slave) {
+        (Stdio::Tty, Some(slave)) => {
+            // SAFETY: TIOCSCTTY on a terminal descriptor we own; makes it our controlling tty.
+            if unsafe { libc::ioctl(slave, libc::TIOCSCTTY, 0) } < 0 {
+                return Err(fail(format!("TIOCSCTTY: {}", std::io::Error::last_os_error())));
+            }
+            dup_onto(slave, &[0, 1, 2])?;
+        }
+        (Stdio::Fds { stdin, stdout, stderr }, _) => {
+            dup_to(*stdin, 0)?;
+            dup_to(*stdout, 1)?;
+            dup_to(*stderr, 2)?;
+        }
+        _ => return Err(fail("no terminal")),
+    }
+
+    // Working directory, created if missing (as runc does), while we are still root.
+    let cwd = process.cwd();
+    if !cwd.as_os_str().is_empty() {
+        let _ = std::fs::create_dir_all(cwd);
+        nix::unistd::chdir(cwd).map_err(|e| InitError {
+            code: 125,
+            message: format!("chdir to cwd (\"{}\") set in config.json failed: {e}", cwd.display()),
+        })?;
+    }
+
+    // Credentials and capabilities.
+    let user = process.user();
+    let caps = process.capabilities().as_ref();
+    let keep: Vec<caps::Capability> = caps
+        .and_then(|c| c.bounding().clone())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| serde_json::to_value(c).ok())
+        .filter_map(|v| v.as_str().and_then(|s| s.parse().ok()))
+        .collect();
+    for cap in caps::all() {
+        if !keep.contains(&cap) {
+            let _ = caps::drop(None, caps::CapSet::Bounding, cap);
+        }
+    }
+    if let Some(groups) = user.additional_gids() {
+        let gids: Vec<nix::unistd::Gid> = groups.iter().map(|g| nix::unistd::Gid::from_raw(*g)).collect();
+        // Denied (EPERM) with a single-id mapping, where setgroups is off: keep going as docker's
+        // rootless mode does.
+        let _ = nix::unistd::setgroups(&gids);
+    }
+    let gid = nix::unistd::Gid::from_raw(user.gid());
+    let uid = nix::unistd::Uid::from_raw(user.uid());
+    nix::unistd::setresgid(gid, gid, gid).map_err(ctx(format!("setgid {}", user.gid())))?;
+    nix::unistd::setresuid(uid, uid, uid).map_err(ctx(format!("setuid {}", user.uid())))?;
+    let set: caps::CapsHashSet = keep.iter().copied().collect();
+    if user.uid() == 0 {
+        let _ = caps::set(None, caps::CapSet::Effective, &set);
+        let _ = caps::set(None, caps::CapSet::Permitted, &set);
+        let _ = caps::set(None, caps::CapSet::Inheritable, &set);
+    }
+    let _ = caps::clear(None, caps::CapSet::Ambient);
+    if process.no_new_privileges() == Some(true) {
+        // SAFETY: prctl with integer arguments only.
+        unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+    }
+
+    // Exec.
+    let args = process.args().clone().unwrap_or_default();
+    let env = process.env().clone().unwrap_or_default();
+    let arg0 = args.first().ok_or_else(|| fail("no command specified"))?;
+    let path = find_executable(arg0, &env)?;
+    let c_path = CString::new(path.as_os_str().as_encoded_bytes()).map_err(ctx("command"))?;
+    let c_args: Vec<CString> = args
+        .iter()
+        .map(|a| CString::new(a.as_bytes()))
+        .collect::<Result<_, _>>()
+        .map_err(ctx("arguments"))?;
+    let c_env: Vec<CString> = env
+        .iter()
+        .map(|a| CString::new(a.as_bytes()))
+        .collect::<Result<_, _>>()
+        .map_err(ctx("environment"))?;
+    let err = nix::unistd::execve(&c_path, &c_args, &c_env).err();
+    let errno = err.unwrap_or(nix::errno::Errno::UnknownErrno);
+    let code = match errno {
+        nix::errno::Errno::ENOENT => 127,
+        _ => 126,
+    };
+    Err(InitError {
+        code,
+        message: format!(
+            "exec: \"{arg0}\": {}",
+            std::io::Error::from_raw_os_error(errno as i32)
+                .to_string()
+                .split(" (os error")
+                .next()
+                .unwrap_or_default()
+                .to_lowercase()
+        ),
+    })
+}
+
+/// Search the container's PATH as execvp would, telling "not found" (127) from "cannot
+/// execute" (126).
+fn find_executable(arg0: &str, env: &[String]) -> Result<PathBuf, InitError> {
+    let is_exec = |p: &Path| nix::unistd::access(p, nix::unistd::AccessFlags::X_OK).is_ok();
+    if arg0.contains('/') {
+        let p = PathBuf::from(arg0);
+        return match std::fs::metadata(&p) {
+            Err(_) => Err(InitError {
+                code: 127,
+                message: format!("exec: \"{arg0}\": stat {arg0}: no such file or directory"),
+            }),
+            Ok(m) if m.is_dir() || !is_exec(&p) => Err(InitError {
+                code: 126,
+                message: format!("exec: \"{arg0}\": permission denied"),
+            }),
+            Ok(_) => Ok(p),
+        };
+    }
+    let path_var = env
+        .iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    let mut denied = false;
+    for dir in path_var.split(':').filter(|d| !d.is_empty()) {
+        let p = Path::new(dir).join(arg0);
+        if let Ok(m) = std::fs::metadata(&p) {
+            if m.is_file() && is_exec(&p) {
+                return Ok(p);
+            }
+            denied = true;
+        }
+    }
+    if denied {
+        return Err(InitError {
+            code: 126,
+            message: format!("exec: \"{arg0}\": permission denied"),
+        });
+    }
+    Err(InitError {
+        code: 127,
+        message: format!("exec: \"{arg0}\": executable file not found in $PATH"),
+    })
+}
+
+fn dup_to(fd: RawFd, target: RawFd) -> Result<(), InitError> {
+    if fd == target {
+        // Clear O_CLOEXEC, if any, so it survives exec.
+        let _ = nix::fcntl::fcntl(
+            // SAFETY: borrowing a descriptor number that stays open for this call.
+            unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) },
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+        );
+        return Ok(());
+    }
+    // SAFETY: dup2 on descriptor numbers; the target is one of 0, 1, 2.
+    if unsafe { libc::dup2(fd, target) } < 0 {
+        return Err(fail(format!("dup2: {}", std::io::Error::last_os_error())));
+    }
+    Ok(())
+}
+
+fn dup_onto(fd: RawFd, targets: &[RawFd]) -> Result<(), InitError> {
+    for t in targets {
+        dup_to(fd, *t)?;
+    }
+    if !targets.contains(&fd) {
+        let _ = nix::unistd::close(fd);
+    }
+    Ok(())
+}
+
+fn mount_rootfs(rootfs: &Rootfs) -> Result<(), InitError> {
+    // Lower dirs are passed relative to their common parent when they share one, which keeps
+    // the option string (limited to a page) short enough for many layers.
+    let parent = rootfs
+        .lower
+        .first()
+        .and_then(|p| p.parent())
+        .filter(|par| rootfs.lower.iter().all(|l| l.parent() == Some(par)));
+    let lower: Vec<String> = rootfs
+        .lower
+        .iter()
+        .rev()
+        .map(|l| match parent {
+            Some(_) => l.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            None => l.to_string_lossy().into_owned(),
+        })
+        .collect();
+    if let Some(par) = parent {
+        nix::unistd::chdir(par).map_err(ctx("chdir to the layer store"))?;
+    }
+    let mut opts = format!(
+        "lowerdir={},upperdir={},workdir={}",
+        lower.join(":"),
+        rootfs.upper.display(),
+        rootfs.work.display()
+    );
+    if rootfs.userxattr {
+        opts.push_str(",userxattr");
+    }
+    if rootfs.lower.is_empty() {
+        // An image with no layers: overlay needs a lower dir; use an empty one.
+        let empty = rootfs.work.with_file_name("empty");
+        let _ = std::fs::create_dir_all(&empty);
+        opts = opts.replacen("lowerdir=", &format!("lowerdir={}", empty.display()), 1);
+    }
+    mount(Some("overlay"), &rootfs.target, Some("overlay"), MsFlags::empty(), Some(opts.as_str()))
+        .map_err(ctx(format!("mounting the overlay root filesystem at {}", rootfs.target.display())))
+}
+
+/// Resolve a container path under `root` (the new root is fresh, so a plain join is safe for
+/// the spec's fixed destinations).
+fn under(root: &Path, dest: &Path) -> PathBuf {
+    root.join(dest.strip_prefix("/").unwrap_or(dest))
+}
+
+fn do_mount(root: &Path, m: &oci_spec::runtime::Mount, rootless: bool) -> Result<(), InitError> {
+    let dest = under(root, m.destination());
+    let typ = m.typ().clone().unwrap_or_else(|| "bind".into());
+    let opts = m.options().clone().unwrap_or_default();
+    let mut flags = MsFlags::empty();
+    let mut data = Vec::new();
+    let mut bind = typ == "bind";
+    let mut readonly = false;
+    for o in &opts {
+        match o.as_str() {
+            "nosuid" => flags |= MsFlags::MS_NOSUID,
+            "noexec" => flags |= MsFlags::MS_NOEXEC,
+            "nodev" => flags |= MsFlags::MS_NODEV,
+            "ro" => readonly = true,
+            "rw" => {}
+            "strictatime" => flags |= MsFlags::MS_STRICTATIME,
+            "bind" => bind = true,
+            "rbind" => {
+                bind = true;
+                flags |= MsFlags::MS_REC;
+            }
+            "private" | "rprivate" | "slave" | "rslave" | "shared" | "rshared" => {}
+            other => data.push(other.to_string()),
+        }
+    }
+    let source = m.source().clone().unwrap_or_else(|| PathBuf::from(&typ));
+    if bind {
+        let is_dir = std::fs::metadata(&source).map(|m| m.is_dir()).unwrap_or(true);
+        ensure_target(&dest, is_dir)?;
+        mount(Some(&source), &dest, None::<&str>, MsFlags::MS_BIND | (flags & MsFlags::MS_REC), None::<&str>)
+            .map_err(ctx(format!("bind-mounting {} on {}", source.display(), m.destination().display())))?;
+        if readonly {
+            remount_readonly(&dest)?;
+        }
+        return Ok(());
+    }
+    ensure_target(&dest, true)?;
+    if readonly {
+        flags |= MsFlags::MS_RDONLY;
+    }
+    let data_s = data.join(",");
+    let res = mount(Some(&source), &dest, Some(typ.as_str()), flags, Some(data_s.as_str()));
+    match res {
+        Ok(()) => Ok(()),
+        Err(e) if rootless && typ == "sysfs" => {
+            // No network namespace of our own: bind the host's /sys read-only instead.
+            tracing::debug!("sysfs mount refused ({e}), binding /sys");
+            mount(Some("/sys"), &dest, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
+                .map_err(ctx("binding /sys"))?;
+            remount_readonly(&dest)
+        }
+        Err(e) if typ == "mqueue" && rootless => {
+            tracing::debug!("mqueue mount refused ({e}), skipped");
+            Ok(())
+        }
+        Err(e) => Err(fail(format!("mounting {typ} on {}: {e}", m.destination().display()))),
+    }
+}
+
+fn ensure_target(dest: &Path, dir: bool) -> Result<(), InitError> {
+    if dir {
+        std::fs::create_dir_all(dest).map_err(ctx(format!("creating {}", dest.display())))
+    } else {
+        if let Some(p) = dest.parent() {
+            std::fs::create_dir_all(p).map_err(ctx(format!("creating {}", p.display())))?;
+        }
+        if std::fs::symlink_metadata(dest).is_err() {
+            std::fs::File::create(dest).map_err(ctx(format!("creating {}", dest.display())))?;
+        }
+        Ok(())
+    }
+}
+
+/// Remount a bind mount read-only, keeping the flags the kernel locks in a user namespace.
+fn remount_readonly(dest: &Path) -> Result<(), InitError> {
+    let st = nix::sys::statvfs::statvfs(dest).map_err(ctx(format!("statvfs {}", dest.display())))?;
+    let f = st.flags();
+    let mut flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
+    use nix::sys::statvfs::FsFlags;
+    for (sf, mf) in [
+        (FsFlags::ST_NOSUID, MsFlags::MS_NOSUID),
+        (FsFlags::ST_NODEV, MsFlags::MS_NODEV),
+        (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
+        (FsFlags::ST_NOATIME, MsFlags::MS_NOATIME),
+        (FsFlags::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
+        (FsFlags::ST_RELATIME, MsFlags::MS_RELATIME),
+    ] {
+        if f.contains(sf) {
+            flags |= mf;
+        }
+    }
+    mount(None::<&str>, dest, None::<&str>, flags, None::<&str>)
+        .map_err(ctx(format!("remounting {} read-only", dest.display())))
+}
+
+fn bind_device(root: &Path, dev: &Path) -> Result<(), InitError> {
+    let dest = under(root, dev);
+    if std::fs::metadata(dev).is_err() {
+        return Ok(());
+    }
+    ensure_target(&dest, false)?;
+    mount(Some(dev), &dest, None::<&str>, MsFlags::MS_BIND, None::<&str>)
+        .map_err(ctx(format!("binding {}", dev.display())))
+}
+
+fn mask_path(root: &Path, p: &str) -> Result<(), InitError> {
+    let dest = under(root, Path::new(p));
+    let Ok(meta) = std::fs::metadata(&dest) else {
+        return Ok(());
+    };
+    let res = if meta.is_dir() {
+        mount(Some("tmpfs"), &dest, Some("tmpfs"), MsFlags::MS_RDONLY, None::<&str>)
+    } else {
+        mount(Some("/dev/null"), &dest, None::<&str>, MsFlags::MS_BIND, None::<&str>)
+    };
+    res.map_err(ctx(format!("masking {p}")))
+}
+
+fn readonly_path(root: &Path, p: &str) -> Result<(), InitError> {
+    let dest = under(root, Path::new(p));
+    if std::fs::symlink_metadata(&dest).is_err() {
+        return Ok(());
+    }
+    mount(Some(&dest), &dest, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
+        .map_err(ctx(format!("binding {p}")))?;
+    remount_readonly(&dest)
+}
+
+/// Open a new pty in the container's devpts, send the master to the parent, return the slave.
+fn open_pty(root: &Path, sock: &UnixStream) -> Result<RawFd, InitError> {
+    let ptmx = root.join("dev/pts/ptmx");
+    let master = nix::fcntl::open(
+        &ptmx,
+        nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NOCTTY | nix::fcntl::OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map_err(ctx("opening the container's /dev/pts/ptmx"))?;
+    let mfd = master.as_raw_fd();
+    let mut unlock: libc::c_int = 0;
+    // SAFETY: TIOCSPTLCK with a pointer to a local int, on the master we own.
+    if unsafe { libc::ioctl(mfd, libc::TIOCSPTLCK, &mut unlock) } < 0 {
+        return Err(fail(format!("unlockpt: {}", std::io::Error::last_os_error())));
+    }
+    // SAFETY: TIOCGPTPEER opens the slave of our master and returns a new descriptor.
+    let slave = unsafe { libc::ioctl(mfd, libc::TIOCGPTPEER, libc::O_RDWR | libc::O_NOCTTY) };
+    if slave < 0 {
+        return Err(fail(format!("opening the terminal: {}", std::io::Error::last_os_error())));
+    }
+    let fds = [mfd];
+    let cmsg = [nix::sys::socket::ControlMessage::ScmRights(&fds)];
+    nix::sys::socket::sendmsg::<()>(
+        sock.as_raw_fd(),
+        &[IoSlice::new(b"T")],
+        &cmsg,
+        nix::sys::socket::MsgFlags::empty(),
+        None,
+    )
+    .map_err(ctx("sending the terminal"))?;
+    drop(master);
+    Ok(slave)
+}
+
+/// Bring up `lo` in a new network namespace (SIOCSIFFLAGS).
+fn loopback_up() -> std::io::Result<()> {
+    let sock = nix::sys::socket::socket(
+        nix::sys::socket::AddressFamily::Inet,
+        nix::sys::socket::SockType::Datagram,
+        nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+        None,
+    )?;
+    // SAFETY: ifreq is plain old data; zeroed is a valid value.
+    let mut ifr: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (i, b) in b"lo".iter().enumerate() {
+        ifr.ifr_name[i] = *b as libc::c_char;
+    }
+    // SAFETY: SIOCGIFFLAGS/SIOCSIFFLAGS read and write the ifreq we own.
+    unsafe {
+        if libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut ifr) < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        ifr.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+        if libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &ifr) < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}

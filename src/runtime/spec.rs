@@ -1,0 +1,197 @@
+//! Building the OCI runtime spec (oci-spec types) for a container, the way docker's defaults do.
+use std::path::PathBuf;
+
+use oci_spec::runtime::Spec;
+use serde_json::json;
+
+use super::userns::IdMapping;
+use super::RuntimeError;
+
+/// docker's default capability set.
+pub const DEFAULT_CAPS: &[&str] = &[
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+];
+
+/// docker's masked paths.
+pub const MASKED_PATHS: &[&str] = &[
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
+];
+
+/// docker's read-only paths.
+pub const READONLY_PATHS: &[&str] = &[
+    "/proc/bus",
+    "/proc/fs",
+    "/proc/irq",
+    "/proc/sys",
+    "/proc/sysrq-trigger",
+];
+
+/// The devices every container gets (bind-mounted from the host when rootless).
+pub const DEFAULT_DEVICES: &[&str] = &[
+    "/dev/null",
+    "/dev/zero",
+    "/dev/full",
+    "/dev/random",
+    "/dev/urandom",
+    "/dev/tty",
+];
+
+/// Network namespace choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetMode {
+    /// A new network namespace (none, or slirp4netns attached to it).
+    Private,
+    /// The host's network namespace.
+    Host,
+}
+
+/// What the engine decides; the spec is derived from it.
+#[derive(Debug, Clone)]
+pub struct SpecInput {
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    pub cwd: String,
+    pub uid: u32,
+    pub gid: u32,
+    pub additional_gids: Vec<u32>,
+    pub terminal: bool,
+    pub hostname: String,
+    pub net: NetMode,
+    /// Files bind-mounted into the container: (source on the host, destination).
+    pub binds: Vec<(PathBuf, String)>,
+    /// The id mapping (rootless), or None when running rootful.
+    pub mapping: Option<IdMapping>,
+}
+
+/// Build the spec.
+pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
+    let caps: Vec<&str> = DEFAULT_CAPS.to_vec();
+    let mut namespaces = vec![
+        json!({"type": "pid"}),
+        json!({"type": "ipc"}),
+        json!({"type": "uts"}),
+        json!({"type": "mount"}),
+    ];
+    if input.net == NetMode::Private {
+        namespaces.push(json!({"type": "network"}));
+    }
+    if input.mapping.is_some() {
+        namespaces.push(json!({"type": "user"}));
+    }
+    let rootless = input.mapping.is_some();
+    let mut devpts_opts = vec!["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"];
+    // gid 5 (tty) exists in the container only when the subordinate range maps it.
+    let tty_gid_mapped = input
+        .mapping
+        .as_ref()
+        .map(|m| m.host_gid(5).is_some())
+        .unwrap_or(true);
+    if tty_gid_mapped {
+        devpts_opts.push("gid=5");
+    }
+    let mut mounts = vec![
+        json!({"destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]}),
+        json!({"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]}),
+        json!({"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": devpts_opts}),
+        json!({"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]}),
+        json!({"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]}),
+    ];
+    if input.net == NetMode::Private || !rootless {
+        mounts.push(json!({"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]}));
+    } else {
+        // sysfs cannot be mounted in a user namespace that does not own the network namespace.
+        mounts.push(json!({"destination": "/sys", "type": "bind", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]}));
+    }
+    for (src, dst) in &input.binds {
+        mounts.push(json!({"destination": dst, "type": "bind", "source": src, "options": ["bind", "rprivate"]}));
+    }
+    let devices: Vec<_> = DEFAULT_DEVICES
+        .iter()
+        .map(|p| json!({"path": p, "type": "c"}))
+        .collect();
+    let mut linux = json!({
+        "namespaces": namespaces,
+        "maskedPaths": MASKED_PATHS,
+        "readonlyPaths": READONLY_PATHS,
+        "devices": devices,
+    });
+    if let Some(m) = &input.mapping {
+        let conv = |r: &[super::userns::IdRange]| -> Vec<serde_json::Value> {
+            r.iter()
+                .map(|r| json!({"containerID": r.container_id, "hostID": r.host_id, "size": r.size}))
+                .collect()
+        };
+        linux["uidMappings"] = json!(conv(&m.uids));
+        linux["gidMappings"] = json!(conv(&m.gids));
+    }
+    let spec = json!({
+        "ociVersion": "1.0.2",
+        "process": {
+            "terminal": input.terminal,
+            "user": {"uid": input.uid, "gid": input.gid, "additionalGids": input.additional_gids},
+            "args": input.args,
+            "env": input.env,
+            "cwd": input.cwd,
+            "capabilities": {
+                "bounding": caps, "effective": caps, "permitted": caps, "inheritable": caps,
+            },
+            "noNewPrivileges": false,
+        },
+        "root": {"path": "rootfs", "readonly": false},
+        "hostname": input.hostname,
+        "mounts": mounts,
+        "linux": linux,
+    });
+    serde_json::from_value(spec).map_err(|e| RuntimeError::Other(format!("building the runtime spec: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_a_valid_spec() {
+        let input = SpecInput {
+            args: vec!["sh".into()],
+            env: vec!["PATH=/bin".into()],
+            cwd: "/".into(),
+            uid: 0,
+            gid: 0,
+            additional_gids: vec![],
+            terminal: false,
+            hostname: "abc".into(),
+            net: NetMode::Private,
+            binds: vec![(PathBuf::from("/tmp/hosts"), "/etc/hosts".into())],
+            mapping: None,
+        };
+        let spec = build(&input).unwrap();
+        assert_eq!(spec.hostname().as_deref(), Some("abc"));
+        let mounts = spec.mounts().as_ref().unwrap();
+        assert!(mounts.iter().any(|m| m.destination() == &PathBuf::from("/etc/hosts")));
+        let caps = spec.process().as_ref().unwrap().capabilities().as_ref().unwrap();
+        assert_eq!(caps.bounding().as_ref().unwrap().len(), DEFAULT_CAPS.len());
+    }
+}
