@@ -32,4 +32,3 @@ if [ "${#failed[@]}" -gt 0 ]; then
     echo "tests/run.sh: failed phases: ${failed[*]}" >&2
     exit 1
 fi
-echo "tests/run.sh: all phases passed"
