@@ -177,6 +177,10 @@ fn sweep_stale() {
     };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
+        // Directories kept on purpose for a post-mortem stay while SKIFF_TEST_KEEP is set.
+        if !name.starts_with("bin-") && std::env::var_os("SKIFF_TEST_KEEP").is_some() {
+            continue;
+        }
         let pid = name
             .strip_prefix("bin-")
             .unwrap_or(&name)
