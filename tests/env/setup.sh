@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Prepare this machine for skiff's integration tests. Run as root; idempotent; quiet unless failing.
+#
+#   - system packages (uidmap, slirp4netns, fuse3, docker-registry, busybox-static, ...)
+#   - the unprivileged test user `skifftest` with subordinate ids 200000:65536
+#   - /dev/fuse and /dev/net/tun usable by that user
+#   - a local registry on 127.0.0.1:5000 (Debian's docker-registry, started in the background)
+#   - the fixture images in that registry (tests/env/fixtures.py)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+TEST_USER=skifftest
+SUBID_START=200000
+SUBID_COUNT=65536
+STATE_DIR=/var/lib/skiff-test
+CONF_DIR=/etc/skiff-test
+REGISTRY_CONF="$CONF_DIR/registry.yml"
+REGISTRY_ROOT="$STATE_DIR/registry"
+REGISTRY_LOG="$STATE_DIR/registry.log"
+REGISTRY_URL=http://127.0.0.1:5000
+FIXTURES_STAMP="$STATE_DIR/fixtures.stamp"
+FIXTURES_LOG="$STATE_DIR/fixtures.log"
+
+die() { echo "setup.sh: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "must run as root (try: sudo $0)"
+
+# ---- packages ---------------------------------------------------------------
+PACKAGES=(uidmap slirp4netns fuse3 docker-registry busybox-static iproute2 curl python3 zstd
+          ca-certificates procps util-linux passwd)
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    log=$(mktemp)
+    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+        cat "$log" >&2; rm -f "$log"; die "could not install: ${missing[*]}"
+    fi
+    rm -f "$log"
+fi
+# Debian's docker-registry package may enable its own service on :5000 where an init system runs;
+# there is none in CI. If one is running it would answer our probe, which is fine only if it is ours.
+
+# ---- kernel knobs for rootless containers ------------------------------------
+if [ -w /proc/sys/kernel/unprivileged_userns_clone ]; then
+    echo 1 >/proc/sys/kernel/unprivileged_userns_clone || true
+fi
+if [ -r /proc/sys/user/max_user_namespaces ] && [ "$(cat /proc/sys/user/max_user_namespaces)" = 0 ]; then
+    echo 15000 >/proc/sys/user/max_user_namespaces || true
+fi
+
+# ---- test user and subordinate ids --------------------------------------------
+touch /etc/subuid /etc/subgid
+chmod 0644 /etc/subuid /etc/subgid
+if ! id -u "$TEST_USER" >/dev/null 2>&1; then
+    # SUB_*_COUNT=0: no automatic range, we add the fixed one below.
+    useradd -m -d "/home/$TEST_USER" -s /bin/bash -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$TEST_USER"
+fi
+[ -d "/home/$TEST_USER" ] || { mkdir -p "/home/$TEST_USER"; chown "$TEST_USER:" "/home/$TEST_USER"; }
+want="$TEST_USER:$SUBID_START:$SUBID_COUNT"
+for f in /etc/subuid /etc/subgid; do
+    if ! grep -qx "$want" "$f"; then
+        # Drop any other range the user may have been given, then add ours.
+        sed -i "/^$TEST_USER:/d" "$f"
+        echo "$want" >>"$f"
+    fi
+done
+# newuidmap/newgidmap must be able to write the maps (setuid root or file capabilities).
+for b in /usr/bin/newuidmap /usr/bin/newgidmap; do
+    if [ ! -u "$b" ] && ! { command -v getcap >/dev/null && getcap "$b" | grep -q cap_set; }; then
+        chmod u+s "$b"
+    fi
+done
+
+# ---- devices --------------------------------------------------------------------
+if [ ! -e /dev/net/tun ]; then
+    mkdir -p /dev/net
+    mknod /dev/net/tun c 10 200 2>/dev/null || echo "setup.sh: warning: cannot create /dev/net/tun" >&2
+fi
+for d in /dev/fuse /dev/net/tun; do
+    [ -e "$d" ] && chmod 0666 "$d"
+done
+
+# ---- per-test state directory ------------------------------------------------------
+# The harness creates one 0700 directory per test below it, owned by the test user.
+mkdir -p /var/tmp/skiff-tests
+chmod 1777 /var/tmp/skiff-tests
+
+# ---- local registry -------------------------------------------------------------
+mkdir -p "$CONF_DIR" "$REGISTRY_ROOT"
+cat >"$REGISTRY_CONF.new" <<YAML
+# Written by skiff's tests/env/setup.sh: the test registry on 127.0.0.1:5000.
+version: 0.1
+log:
+  level: warn
+  fields:
+    service: skiff-test-registry
+storage:
+  filesystem:
+    rootdirectory: $REGISTRY_ROOT
+  delete:
+    enabled: true
+  redirect:
+    disable: true
+http:
+  addr: 127.0.0.1:5000
+  headers:
+    X-Content-Type-Options: [nosniff]
+YAML
+if cmp -s "$REGISTRY_CONF.new" "$REGISTRY_CONF"; then rm -f "$REGISTRY_CONF.new"; else mv "$REGISTRY_CONF.new" "$REGISTRY_CONF"; fi
+
+registry_up() { curl -sf -o /dev/null --max-time 2 "$REGISTRY_URL/v2/"; }
+if ! registry_up; then
+    setsid nohup docker-registry serve "$REGISTRY_CONF" >"$REGISTRY_LOG" 2>&1 </dev/null &
+    for _ in $(seq 1 150); do
+        registry_up && break
+        sleep 0.2
+    done
+    registry_up || { tail -n 30 "$REGISTRY_LOG" >&2 || true; die "registry did not come up on 127.0.0.1:5000"; }
+fi
+
+# ---- fixture images ------------------------------------------------------------------
+# Rebuilt when fixtures.py or busybox change, or when the registry lost them (the last image
+# fixtures.py pushes is `baddiffid`).
+stamp="$(cat "$HERE/fixtures.py" /bin/busybox | sha256sum | cut -d' ' -f1)"
+have_fixtures() {
+    [ -f "$FIXTURES_STAMP" ] && [ "$(cat "$FIXTURES_STAMP")" = "$stamp" ] &&
+        curl -sf -o /dev/null --max-time 5 \
+            -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+            "$REGISTRY_URL/v2/baddiffid/manifests/latest"
+}
+if ! have_fixtures; then
+    if ! python3 "$HERE/fixtures.py" --registry 127.0.0.1:5000 --storage "$REGISTRY_ROOT" >"$FIXTURES_LOG" 2>&1; then
+        cat "$FIXTURES_LOG" >&2
+        die "pushing the fixture images failed"
+    fi
+    echo "$stamp" >"$FIXTURES_STAMP"
+fi
