@@ -203,7 +203,10 @@ pub fn images(a: ImagesArgs) -> Result<i32, EngineError> {
         let mut seen = std::collections::HashSet::new();
         let mut out = std::io::stdout().lock();
         for img in &list {
-            if filter.as_ref().is_some_and(|f| rows(img).iter().all(|(r, t)| !f.matches(r, t))) {
+            if filter
+                .as_ref()
+                .is_some_and(|f| rows(img).iter().all(|(r, t)| !f.matches(r, t)))
+            {
                 continue;
             }
             if seen.insert(img.id.clone()) {
@@ -327,10 +330,7 @@ pub fn import(a: ImportArgs) -> Result<i32, EngineError> {
     let source: Box<dyn std::io::Read> = if a.file == "-" {
         Box::new(std::io::stdin())
     } else {
-        Box::new(
-            std::fs::File::open(&a.file)
-                .map_err(EngineError::io(format!("open {}", a.file)))?,
-        )
+        Box::new(std::fs::File::open(&a.file).map_err(EngineError::io(format!("open {}", a.file)))?)
     };
     let record = image::import(
         &paths,

@@ -175,6 +175,8 @@ mod tests {
         assert_eq!(human_size(4_261_000), "4.26MB");
         assert_eq!(human_size(128_000), "128kB");
         assert_eq!(human_size(1_500), "1.5kB");
+        assert_eq!(human_size(1_982_000), "1.98MB");
+        assert_eq!(human_size(100_000), "100kB");
     }
 
     #[test]

@@ -43,17 +43,37 @@ pub enum PullEvent {
     /// No tag was given.
     UsingDefaultTag,
     /// `latest: Pulling from library/busybox`.
-    Pulling { what: String, repository: String },
+    Pulling {
+        what: String,
+        repository: String,
+    },
     /// A layer is needed (`<12 hex>: Pulling fs layer`).
-    LayerQueued { id: String },
-    LayerExists { id: String },
-    LayerProgress { id: String, current: u64, total: u64 },
-    LayerDownloaded { id: String },
-    LayerExtracting { id: String },
-    LayerComplete { id: String },
+    LayerQueued {
+        id: String,
+    },
+    LayerExists {
+        id: String,
+    },
+    LayerProgress {
+        id: String,
+        current: u64,
+        total: u64,
+    },
+    LayerDownloaded {
+        id: String,
+    },
+    LayerExtracting {
+        id: String,
+    },
+    LayerComplete {
+        id: String,
+    },
     Digest(String),
     /// `Status: Downloaded newer image for X` / `Status: Image is up to date for X`.
-    Status { up_to_date: bool, name: String },
+    Status {
+        up_to_date: bool,
+        name: String,
+    },
     /// The fully qualified reference (the last line).
     Done(String),
 }
@@ -64,7 +84,9 @@ pub fn render_plain(ev: &PullEvent, quiet: bool, out: &mut dyn Write) {
         PullEvent::Done(r) => Some(r.clone()),
         _ if quiet => None,
         PullEvent::UsingDefaultTag => Some("Using default tag: latest".into()),
-        PullEvent::Pulling { what, repository } => Some(format!("{what}: Pulling from {repository}")),
+        PullEvent::Pulling { what, repository } => {
+            Some(format!("{what}: Pulling from {repository}"))
+        }
         PullEvent::LayerQueued { id } => Some(format!("{id}: Pulling fs layer")),
         PullEvent::LayerExists { id } => Some(format!("{id}: Already exists")),
         PullEvent::LayerDownloaded { id } => Some(format!("{id}: Download complete")),
@@ -91,7 +113,9 @@ pub fn pull(
     progress: &mut dyn Write,
 ) -> Result<ImageRecord, EngineError> {
     let quiet = opts.quiet;
-    pull_with_events(paths, name, opts, &mut |ev| render_plain(&ev, quiet, progress))
+    pull_with_events(paths, name, opts, &mut |ev| {
+        render_plain(&ev, quiet, progress)
+    })
 }
 
 fn short(digest: &str) -> String {
@@ -116,17 +140,18 @@ pub fn pull_with_events(
         (_, Some(d)) => format!("{}@{d}", r.familiar_name()),
         (t, None) => format!("{}:{}", r.familiar_name(), t.as_deref().unwrap_or("latest")),
     };
+
+    // The manifest (resolving a list / index to this platform).
+    let (manifest, bytes, top_digest) = client.manifest(r.manifest_ref(), &display)?;
     on_event(PullEvent::Pulling {
         what: r.manifest_ref().to_string(),
         repository: r.repository.clone(),
     });
-
-    // The manifest (resolving a list / index to this platform).
-    let (manifest, bytes, top_digest) = client.manifest(r.manifest_ref(), &display)?;
     let (manifest, bytes, manifest_digest) = match manifest {
         Manifest::Image(m) => (*m, bytes, top_digest.clone()),
         Manifest::Index(idx) => {
-            let desc = registry::select_platform(&idx, "linux", crate::image::host_arch(), &display)?;
+            let desc =
+                registry::select_platform(&idx, "linux", crate::image::host_arch(), &display)?;
             let digest = desc.digest().to_string();
             match client.manifest(&digest, &display)? {
                 (Manifest::Image(m), b, d) => (*m, b, d),
@@ -140,7 +165,6 @@ pub fn pull_with_events(
             }
         }
     };
-    store.put_blob(&bytes)?;
 
     // The config: the image id and the layers' diff ids.
     let config_desc = manifest.config();
@@ -155,9 +179,7 @@ pub fn pull_with_events(
     let config_bytes = if store.has_blob(&config_digest) {
         store.read_blob(&config_digest)?
     } else {
-        let b = client.blob_bytes(config_desc, "config")?;
-        store.put_blob(&b)?;
-        b
+        client.blob_bytes(config_desc, "config")?
     };
     let config: oci_spec::image::ImageConfiguration = serde_json::from_slice(&config_bytes)
         .map_err(|e| RegistryError::BadManifest {
@@ -237,6 +259,9 @@ pub fn pull_with_events(
         }
     }
 
+    // Manifest and config are stored only for an image that is complete.
+    store.put_blob(&bytes)?;
+    store.put_blob(&config_bytes)?;
     let size = diff_ids
         .iter()
         .map(|d| store.layer_size(d).unwrap_or(0))
@@ -352,7 +377,11 @@ fn download_layers(
 
 /// Unpack layer blobs (blob path, diff id) in one `skiff __userns image-unpack` run.
 fn unpack_with_helper(store: &ImageStore, blobs: &[(PathBuf, String)]) -> Result<(), EngineError> {
-    let rootful = if crate::runtime::userns::is_rootful() { "1" } else { "0" };
+    let rootful = if crate::runtime::userns::is_rootful() {
+        "1"
+    } else {
+        "0"
+    };
     let mut args: Vec<&OsStr> = vec![
         OsStr::new("image-unpack"),
         store.layers_dir().as_os_str(),
