@@ -140,14 +140,16 @@ pub fn human_size(bytes: u64) -> String {
     }
     // three significant digits, trailing zeros trimmed.
     let digits = if v >= 100.0 {
-        1
+        0
     } else if v >= 10.0 {
-        2
+        1
     } else {
-        3
+        2
     };
-    let s = format!("{v:.digits$}");
-    let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    let mut s = format!("{v:.digits$}");
+    if s.contains('.') {
+        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
     format!("{s}{}", units[i])
 }
 
