@@ -135,6 +135,7 @@ pub fn pull_with_events(
         on_event(PullEvent::UsingDefaultTag);
     }
     let store = ImageStore::open(paths)?;
+    remove_stale(store.tmp_dir(), ".blob-", false);
     let client = Client::new(&r.registry, &r.repository, opts.tls_verify)?;
     let display = match (&r.tag, &r.digest) {
         (_, Some(d)) => format!("{}@{d}", r.familiar_name()),
@@ -279,7 +280,7 @@ pub fn pull_with_events(
     let tag = (r.tag.is_some() || r.digest.is_none()).then(|| r.familiar_tagged());
     let repo_digest = format!("{}@{top_digest}", r.familiar_name());
     let (record, already) = store.add_image(record, tag.as_deref(), Some(&repo_digest))?;
-    let up_to_date = to_unpack.is_empty() && (already || tag.is_none());
+    let up_to_date = to_unpack.is_empty() && already;
     on_event(PullEvent::Digest(top_digest));
     on_event(PullEvent::Status {
         up_to_date,
@@ -410,12 +411,41 @@ pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
             let opts = UnpackOptions {
                 rootful: rootful == "1",
             };
+            // Temp trees of helpers that were killed long ago (a live one is never this old).
+            remove_stale(Path::new(layers_dir), ".tmp-", true);
             for pair in pairs.chunks(2) {
                 unpack::unpack_layer(Path::new(&pair[0]), &pair[1], Path::new(layers_dir), &opts)?;
             }
             Ok(())
         }
         _ => Err(EngineError::Usage(format!("unknown image operation {op}"))),
+    }
+}
+
+/// Remove entries of `dir` named `prefix*` that were last modified over a day ago.
+fn remove_stale(dir: &Path, prefix: &str, dirs: bool) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for e in entries.flatten() {
+        if !e.file_name().to_string_lossy().starts_with(prefix) {
+            continue;
+        }
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if old {
+            tracing::debug!(path = %e.path().display(), "removing a stale temp entry");
+            let _ = if dirs {
+                std::fs::remove_dir_all(e.path())
+            } else {
+                std::fs::remove_file(e.path())
+            };
+        }
     }
 }
 

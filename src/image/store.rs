@@ -230,7 +230,7 @@ impl ImageStore {
 
     /// Record an image (or update the existing one with the same id) and point `tag` at it,
     /// taking the tag away from any other image. Returns the stored record and whether the
-    /// tag was already on this image.
+    /// reference (the tag, else the repo digest) was already on this image.
     pub fn add_image(
         &self,
         mut record: ImageRecord,
@@ -267,6 +267,9 @@ impl ImageStore {
                 img.repo_tags.push(tag.to_string());
                 img.last_tag_time = Some(now);
             }
+        }
+        if tag.is_none() {
+            already = repo_digest.is_some_and(|d| img.repo_digests.iter().any(|x| x == d));
         }
         if let Some(d) = repo_digest {
             // One digest per repository: a newer pull of the same repository replaces it.

@@ -528,6 +528,100 @@ mod tests {
         assert_eq!(normalise(Path::new("./")), Some(PathBuf::new()));
     }
 
+    enum E<'a> {
+        File(&'a str, &'a str),
+        Symlink(&'a str, &'a str),
+        Hardlink(&'a str, &'a str),
+    }
+
+    fn tar_of(entries: &[E]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for e in entries {
+            let mut h = tar::Header::new_old();
+            h.set_mode(0o644);
+            h.set_uid(nix::unistd::geteuid().as_raw().into());
+            h.set_gid(nix::unistd::getegid().as_raw().into());
+            match e {
+                E::File(name, data) => {
+                    h.set_size(data.len() as u64);
+                    h.set_entry_type(tar::EntryType::Regular);
+                    // Raw names: the builder itself refuses "..", a hostile layer does not.
+                    h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+                    h.set_cksum();
+                    b.append(&h, data.as_bytes()).unwrap();
+                }
+                E::Symlink(name, target) | E::Hardlink(name, target) => {
+                    h.set_size(0);
+                    h.set_entry_type(if matches!(e, E::Symlink(..)) {
+                        tar::EntryType::Symlink
+                    } else {
+                        tar::EntryType::Link
+                    });
+                    h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+                    h.as_old_mut().linkname[..target.len()].copy_from_slice(target.as_bytes());
+                    h.set_cksum();
+                    b.append(&h, std::io::empty()).unwrap();
+                }
+            }
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn run(entries: &[E]) -> (tempfile::TempDir, Result<u64, ImageError>) {
+        let data = tar_of(entries);
+        let diff = crate::image::sha256_digest(&data);
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        fs::create_dir(&root).unwrap();
+        let r = extract(&data[..], &root, &diff, &UnpackOptions { rootful: false });
+        (dir, r)
+    }
+
+    #[test]
+    fn extracts_files_links_and_checks_the_diff_id() {
+        let (dir, r) = run(&[
+            E::File("a/b.txt", "hello"),
+            E::Symlink("a/l", "/etc/passwd"),
+            E::Hardlink("a/h", "a/b.txt"),
+        ]);
+        assert_eq!(r.unwrap(), 5);
+        let root = dir.path().join("root");
+        assert_eq!(fs::read_to_string(root.join("a/h")).unwrap(), "hello");
+        assert_eq!(
+            fs::read_link(root.join("a/l")).unwrap(),
+            Path::new("/etc/passwd")
+        );
+
+        let data = tar_of(&[E::File("x", "1")]);
+        let other = crate::image::sha256_digest(b"not it");
+        let tmp = tempfile::tempdir().unwrap();
+        let e = extract(
+            &data[..],
+            tmp.path(),
+            &other,
+            &UnpackOptions { rootful: false },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("does not match its diff_id"), "{e}");
+    }
+
+    #[test]
+    fn refuses_escapes() {
+        let (dir, r) = run(&[E::File("../../escape", "x")]);
+        assert!(r.unwrap_err().to_string().contains("escapes the root"));
+        assert!(!dir.path().join("escape").exists());
+
+        let (dir, r) = run(&[E::Symlink("evil", "/tmp/.."), E::File("evil/x", "x")]);
+        assert!(r.unwrap_err().to_string().contains("through the symlink"));
+        assert!(!dir.path().join("x").exists());
+
+        let (_dir, r) = run(&[E::Hardlink("h", "../../etc/passwd")]);
+        assert!(r.unwrap_err().to_string().contains("escapes the root"));
+
+        let (_dir, r) = run(&[E::Symlink("d", ".."), E::Hardlink("h", "d/x")]);
+        assert!(r.unwrap_err().to_string().contains("through the symlink"));
+    }
+
     #[test]
     fn detects_compression() {
         assert_eq!(Compression::detect(&[0x1f, 0x8b, 8]), Compression::Gzip);
