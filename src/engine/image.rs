@@ -413,6 +413,7 @@ pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
             };
             // Temp trees of helpers that were killed long ago (a live one is never this old).
             remove_stale(Path::new(layers_dir), ".tmp-", true);
+            remove_stale(Path::new(layers_dir), ".trash-", true);
             for pair in pairs.chunks(2) {
                 unpack::unpack_layer(Path::new(&pair[0]), &pair[1], Path::new(layers_dir), &opts)?;
             }
@@ -538,21 +539,16 @@ pub fn remove(paths: &Paths, name: &str, force: bool) -> Result<RemoveReport, En
     let store = ImageStore::open(paths)?;
     let in_use = crate::state::container::Containers::new(paths).image_ids_in_use()?;
     let report = store.remove(name, force, &in_use)?;
-    remove_layers(&store, &report.orphan_layers)?;
+    remove_trees(&report.trash)?;
     Ok(report)
 }
 
-fn remove_layers(store: &ImageStore, diff_ids: &[String]) -> Result<(), EngineError> {
-    if diff_ids.is_empty() {
+fn remove_trees(trees: &[PathBuf]) -> Result<(), EngineError> {
+    if trees.is_empty() {
         return Ok(());
     }
-    // Forget first: a layer without its metadata is never taken as complete.
-    for d in diff_ids {
-        store.forget_layer(d);
-    }
-    let dirs: Vec<PathBuf> = diff_ids.iter().map(|d| store.layer_path(d)).collect();
     let mut args: Vec<&OsStr> = vec![OsStr::new("rmtree")];
-    args.extend(dirs.iter().map(|d| d.as_os_str()));
+    args.extend(trees.iter().map(|d| d.as_os_str()));
     crate::runtime::userns::run_helper(&args)?;
     Ok(())
 }

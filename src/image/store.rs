@@ -56,8 +56,9 @@ struct Index {
 pub struct RemoveReport {
     pub untagged: Vec<String>,
     pub deleted: Vec<String>,
-    /// Layers (diff ids) no image uses any more: the caller removes their directories.
-    pub orphan_layers: Vec<String>,
+    /// Layers no image uses any more, already moved out of the way (renamed to
+    /// `layers/.trash-*` and forgotten under the store lock): the caller removes these trees.
+    pub trash: Vec<PathBuf>,
 }
 
 /// The image store.
@@ -152,9 +153,18 @@ impl ImageStore {
         layer_dir(&self.layers, diff_id)
     }
 
-    /// Forget an unpacked layer's metadata (after its directory was removed).
-    pub fn forget_layer(&self, diff_id: &str) {
+    /// Take a layer out of the store: forget its metadata and rename its tree to a
+    /// `.trash-` name (the tree's files may belong to subordinate ids: the caller removes it
+    /// through the user namespace helper). Returns the trash path.
+    fn trash_layer(&self, diff_id: &str) -> Option<PathBuf> {
         let _ = std::fs::remove_file(layer_meta_path(&self.layers, diff_id));
+        let dir = layer_dir(&self.layers, diff_id);
+        let trash = self.layers.join(format!(
+            ".trash-{}-{}",
+            digest_hex(diff_id),
+            std::process::id()
+        ));
+        std::fs::rename(&dir, &trash).ok().map(|_| trash)
     }
 
     fn lock(&self) -> Result<LockFile, ImageError> {
@@ -238,6 +248,12 @@ impl ImageStore {
         repo_digest: Option<&str>,
     ) -> Result<(ImageRecord, bool), ImageError> {
         let _lock = self.lock()?;
+        // An rmi may have taken a layer away since the pull found it present.
+        if let Some(d) = record.diff_ids.iter().find(|d| !self.has_layer(d)) {
+            return Err(ImageError::Conflict(format!(
+                "layer {d} was removed while the image was being stored; try again"
+            )));
+        }
         let mut index = self.read_index()?;
         let mut already = false;
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
@@ -354,7 +370,11 @@ impl ImageStore {
                     seen.push(d.clone());
                 }
             }
-            report.orphan_layers = seen;
+            for d in &seen {
+                if let Some(t) = self.trash_layer(d) {
+                    report.trash.push(t);
+                }
+            }
             if !index.images.iter().any(|i| i.id == img.id) {
                 self.remove_blob(&img.id);
             }
