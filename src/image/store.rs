@@ -493,6 +493,54 @@ mod tests {
     }
 
     #[test]
+    fn rmi_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            data: dir.path().join("data"),
+            runtime: dir.path().join("run"),
+        };
+        let store = ImageStore::open(&paths).unwrap();
+        let a = rec('a', &[]);
+        store.add_image(a.clone(), Some("x:1"), None).unwrap();
+        store.add_image(a.clone(), Some("y:1"), None).unwrap();
+        let used = vec![(a.id.clone(), "c".repeat(64))];
+
+        // By id with two tags: refused without -f.
+        let e = store.remove("aaaa", false, &[]).unwrap_err().to_string();
+        assert!(e.contains("referenced in multiple repositories"), "{e}");
+        // By name with another tag left: only untagged, even if in use.
+        let r = store.remove("x:1", false, &used).unwrap();
+        assert_eq!(r.untagged, ["x:1"]);
+        assert!(r.deleted.is_empty());
+        // The last tag of an image a container uses: refused, then forced (kept, untagged).
+        let e = store.remove("y:1", false, &used).unwrap_err().to_string();
+        assert!(
+            e.starts_with("conflict: unable to remove repository reference \"y:1\" (must force) - container cccccccccccc is using its referenced image aaaaaaaaaaaa"),
+            "{e}"
+        );
+        let r = store.remove("y:1", true, &used).unwrap();
+        assert_eq!((r.untagged.len(), r.deleted.len()), (1, 0));
+        assert_eq!(store.list().unwrap().len(), 1);
+        // Unused and untagged: deleted by id.
+        let r = store.remove(&a.id, false, &[]).unwrap();
+        assert_eq!(r.deleted, [a.id.clone()]);
+        assert!(store.list().unwrap().is_empty());
+        assert!(matches!(
+            store.remove("y:1", false, &[]),
+            Err(ImageError::NotFound(_))
+        ));
+
+        // A pulled tag that moves leaves the old image dangling.
+        let b = rec('b', &[]);
+        store.add_image(a.clone(), Some("z:1"), None).unwrap();
+        let (_, already) = store.add_image(b.clone(), Some("z:1"), None).unwrap();
+        assert!(!already);
+        let list = store.list().unwrap();
+        let old = list.iter().find(|i| i.id == a.id).unwrap();
+        assert!(old.repo_tags.is_empty());
+    }
+
+    #[test]
     fn ambiguous_prefix_is_not_found() {
         let mut a = rec('a', &[]);
         a.id = format!("sha256:ab{}", "0".repeat(62));
