@@ -523,7 +523,7 @@ mod tests {
         assert_eq!(store.list().unwrap().len(), 1);
         // Unused and untagged: deleted by id.
         let r = store.remove(&a.id, false, &[]).unwrap();
-        assert_eq!(r.deleted, [a.id.clone()]);
+        assert_eq!(r.deleted, vec![a.id.clone()]);
         assert!(store.list().unwrap().is_empty());
         assert!(matches!(
             store.remove("y:1", false, &[]),
