@@ -1,7 +1,12 @@
 //! `skiff image ...`, `pull`, `images`, `rmi`, `import`: arguments and rendering.
+use std::io::{IsTerminal, Write};
+
 use clap::{Args, Subcommand};
 
-use crate::engine::EngineError;
+use super::render;
+use crate::engine::{image, EngineError};
+use crate::image::ImageRecord;
+use crate::state::Paths;
 
 #[derive(Debug, Subcommand)]
 pub enum ImageCommand {
@@ -105,19 +110,241 @@ pub fn dispatch(cmd: ImageCommand) -> Result<i32, EngineError> {
     }
 }
 
-pub fn pull(_a: PullArgs) -> Result<i32, EngineError> {
-    Err(EngineError::Usage("pull: not yet".into()))
+pub fn pull(a: PullArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    let opts = image::PullOptions {
+        quiet: a.quiet,
+        tls_verify: a.tls_verify,
+    };
+    let stdout = std::io::stdout();
+    if !a.quiet && stdout.is_terminal() {
+        let mut tty = TtyProgress::default();
+        image::pull_with_events(&paths, &a.name, &opts, &mut |ev| tty.event(ev))?;
+    } else {
+        let mut out = stdout.lock();
+        image::pull(&paths, &a.name, &opts, &mut out)?;
+    }
+    Ok(0)
 }
-pub fn images(_a: ImagesArgs) -> Result<i32, EngineError> {
-    Err(EngineError::Usage("images: not yet".into()))
+
+/// docker's terminal pull display: one line per layer, redrawn in place.
+#[derive(Default)]
+struct TtyProgress {
+    layers: Vec<(String, String)>,
 }
-pub fn rmi(_a: RmiArgs) -> Result<i32, EngineError> {
-    Err(EngineError::Usage("rmi: not yet".into()))
+
+impl TtyProgress {
+    fn set(&mut self, id: &str, status: String) {
+        let mut out = std::io::stdout().lock();
+        match self.layers.iter().position(|(l, _)| l == id) {
+            Some(i) => {
+                let up = self.layers.len() - i;
+                let _ = write!(out, "\x1b[{up}A\r\x1b[2K{id}: {status}\x1b[{up}B\r");
+                self.layers[i].1 = status;
+            }
+            None => {
+                let _ = writeln!(out, "{id}: {status}");
+                self.layers.push((id.to_string(), status));
+            }
+        }
+        let _ = out.flush();
+    }
+
+    fn event(&mut self, ev: image::PullEvent) {
+        use image::PullEvent as E;
+        match ev {
+            E::LayerQueued { id } => self.set(&id, "Pulling fs layer".into()),
+            E::LayerExists { id } => self.set(&id, "Already exists".into()),
+            E::LayerProgress { id, current, total } => {
+                let width = 50usize;
+                let filled = if total > 0 {
+                    ((current as f64 / total as f64) * width as f64) as usize
+                } else {
+                    0
+                }
+                .min(width);
+                let bar = format!(
+                    "[{}>{}]",
+                    "=".repeat(filled.saturating_sub(1)),
+                    " ".repeat(width - filled)
+                );
+                self.set(
+                    &id,
+                    format!(
+                        "Downloading {bar}  {}/{}",
+                        render::human_size(current),
+                        render::human_size(total)
+                    ),
+                );
+            }
+            E::LayerDownloaded { id } => self.set(&id, "Download complete".into()),
+            E::LayerExtracting { id } => self.set(&id, "Extracting".into()),
+            E::LayerComplete { id } => self.set(&id, "Pull complete".into()),
+            other => image::render_plain(&other, false, &mut std::io::stdout().lock()),
+        }
+    }
 }
-pub fn import(_a: ImportArgs) -> Result<i32, EngineError> {
-    Err(EngineError::Usage("import: not yet".into()))
+
+pub fn images(a: ImagesArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    let list = image::list(&paths)?;
+    let filter = match &a.reference {
+        Some(f) => Some(ImageFilter::parse(f)?),
+        None => None,
+    };
+    let id_of = |img: &ImageRecord| {
+        if a.no_trunc {
+            img.id.clone()
+        } else {
+            img.short_id().to_string()
+        }
+    };
+    if a.quiet {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = std::io::stdout().lock();
+        for img in &list {
+            if filter
+                .as_ref()
+                .is_some_and(|f| rows(img).iter().all(|(r, t)| !f.matches(r, t)))
+            {
+                continue;
+            }
+            if seen.insert(img.id.clone()) {
+                let _ = writeln!(out, "{}", id_of(img));
+            }
+        }
+        return Ok(0);
+    }
+    let mut tw = render::table();
+    let header = if a.digests {
+        "REPOSITORY\tTAG\tDIGEST\tIMAGE ID\tCREATED\tSIZE"
+    } else {
+        "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE"
+    };
+    let _ = writeln!(tw, "{header}");
+    let now = chrono::Utc::now();
+    for img in &list {
+        let created = img
+            .created
+            .as_deref()
+            .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
+            .map(|t| {
+                format!(
+                    "{} ago",
+                    render::human_duration((now - t.with_timezone(&chrono::Utc)).num_seconds())
+                )
+            })
+            .unwrap_or_else(|| "N/A".into());
+        for (repo, tag) in rows(img) {
+            if filter.as_ref().is_some_and(|f| !f.matches(&repo, &tag)) {
+                continue;
+            }
+            let mut cols = vec![repo.clone(), tag];
+            if a.digests {
+                let digest = img
+                    .repo_digests
+                    .iter()
+                    .find(|d| d.split('@').next() == Some(repo.as_str()))
+                    .and_then(|d| d.split('@').nth(1))
+                    .unwrap_or("<none>");
+                cols.push(digest.to_string());
+            }
+            cols.push(id_of(img));
+            cols.push(created.clone());
+            cols.push(render::human_size(img.size));
+            let _ = writeln!(tw, "{}", cols.join("\t"));
+        }
+    }
+    render::print_table(tw);
+    Ok(0)
 }
+
+/// The (repository, tag) rows of an image as `images` shows them.
+fn rows(img: &ImageRecord) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = img
+        .repo_tags
+        .iter()
+        .map(|t| match t.rfind(':') {
+            Some(i) if !t[i..].contains('/') => (t[..i].to_string(), t[i + 1..].to_string()),
+            _ => (t.clone(), "<none>".into()),
+        })
+        .collect();
+    if out.is_empty() {
+        for d in &img.repo_digests {
+            let repo = d.split('@').next().unwrap_or(d).to_string();
+            if !out.iter().any(|(r, _)| *r == repo) {
+                out.push((repo, "<none>".into()));
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(("<none>".into(), "<none>".into()));
+    }
+    out
+}
+
+/// The REPOSITORY[:TAG] argument of `images`.
+struct ImageFilter {
+    repo: String,
+    tag: Option<String>,
+}
+
+impl ImageFilter {
+    fn parse(s: &str) -> Result<ImageFilter, EngineError> {
+        let r = crate::image::Reference::parse(s)?;
+        Ok(ImageFilter {
+            repo: r.familiar_name(),
+            tag: r.tag,
+        })
+    }
+    fn matches(&self, repo: &str, tag: &str) -> bool {
+        repo == self.repo && self.tag.as_deref().is_none_or(|t| t == tag)
+    }
+}
+
+pub fn rmi(a: RmiArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    let mut code = 0;
+    for name in &a.images {
+        match image::remove(&paths, name, a.force) {
+            Ok(report) => {
+                let mut out = std::io::stdout().lock();
+                for u in &report.untagged {
+                    let _ = writeln!(out, "Untagged: {u}");
+                }
+                for d in &report.deleted {
+                    let _ = writeln!(out, "Deleted: {d}");
+                }
+            }
+            Err(e) => {
+                eprintln!("Error: {}", render::error_chain(&e));
+                code = 1;
+            }
+        }
+    }
+    Ok(code)
+}
+
+pub fn import(a: ImportArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    let source: Box<dyn std::io::Read> = if a.file == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(&a.file).map_err(EngineError::io(format!("open {}", a.file)))?)
+    };
+    let record = image::import(
+        &paths,
+        source,
+        &a.file,
+        a.reference.as_deref(),
+        &a.changes,
+        a.message.as_deref(),
+    )?;
+    println!("{}", record.id);
+    Ok(0)
+}
+
 /// The docker-style inspect JSON of an image, or None when there is no such image.
-pub fn inspect_value(_name: &str) -> Result<Option<serde_json::Value>, EngineError> {
-    Ok(None)
+pub fn inspect_value(name: &str) -> Result<Option<serde_json::Value>, EngineError> {
+    image::inspect(&Paths::from_env(), name)
 }

@@ -137,9 +137,11 @@ pub fn human_size(bytes: u64) -> String {
         i += 1;
     }
     // three significant digits, trailing zeros trimmed.
-    let digits = if v >= 100.0 { 1 } else if v >= 10.0 { 2 } else { 3 };
-    let s = format!("{v:.digits$}");
-    let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    let digits = if v >= 100.0 { 0 } else if v >= 10.0 { 1 } else { 2 };
+    let mut s = format!("{v:.digits$}");
+    if s.contains('.') {
+        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
     format!("{s}{}", units[i])
 }
 
@@ -165,6 +167,8 @@ mod tests {
         assert_eq!(human_size(4_261_000), "4.26MB");
         assert_eq!(human_size(128_000), "128kB");
         assert_eq!(human_size(1_500), "1.5kB");
+        assert_eq!(human_size(1_982_000), "1.98MB");
+        assert_eq!(human_size(100_000), "100kB");
     }
 
     #[test]

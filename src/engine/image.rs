@@ -1,7 +1,634 @@
-//! Image operations: pull, list, inspect, remove, import. (Filled in by the image work.)
+//! Image operations: pull, list, inspect, remove, import.
+use std::collections::{HashSet, VecDeque};
+use std::ffi::OsStr;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex};
+
+use oci_spec::image::Descriptor;
+use serde_json::{json, Value};
+
 use super::EngineError;
+use crate::image::store::RemoveReport;
+use crate::image::unpack::{self, UnpackOptions};
+use crate::image::{digest_hex, is_sha256_digest, ImageError, ImageRecord, ImageStore, Reference};
+use crate::registry::{self, Client, Manifest, RegistryError};
+use crate::state::Paths;
+
+/// How many layers download at once.
+const PARALLEL_DOWNLOADS: usize = 3;
+
+/// Options of `pull`.
+#[derive(Debug, Clone, Copy)]
+pub struct PullOptions {
+    /// Print only the final reference.
+    pub quiet: bool,
+    /// Require HTTPS with verified certificates (loopback registries always use HTTP).
+    pub tls_verify: bool,
+}
+
+impl Default for PullOptions {
+    fn default() -> Self {
+        PullOptions {
+            quiet: false,
+            tls_verify: true,
+        }
+    }
+}
+
+/// What a pull reports as it goes; `cli` renders these for a terminal or as plain lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PullEvent {
+    /// No tag was given.
+    UsingDefaultTag,
+    /// `latest: Pulling from library/busybox`.
+    Pulling {
+        what: String,
+        repository: String,
+    },
+    /// A layer is needed (`<12 hex>: Pulling fs layer`).
+    LayerQueued {
+        id: String,
+    },
+    LayerExists {
+        id: String,
+    },
+    LayerProgress {
+        id: String,
+        current: u64,
+        total: u64,
+    },
+    LayerDownloaded {
+        id: String,
+    },
+    LayerExtracting {
+        id: String,
+    },
+    LayerComplete {
+        id: String,
+    },
+    Digest(String),
+    /// `Status: Downloaded newer image for X` / `Status: Image is up to date for X`.
+    Status {
+        up_to_date: bool,
+        name: String,
+    },
+    /// The fully qualified reference (the last line).
+    Done(String),
+}
+
+/// Render pull events as docker's plain (non-terminal) lines.
+pub fn render_plain(ev: &PullEvent, quiet: bool, out: &mut dyn Write) {
+    let line = match ev {
+        PullEvent::Done(r) => Some(r.clone()),
+        _ if quiet => None,
+        PullEvent::UsingDefaultTag => Some("Using default tag: latest".into()),
+        PullEvent::Pulling { what, repository } => {
+            Some(format!("{what}: Pulling from {repository}"))
+        }
+        PullEvent::LayerQueued { id } => Some(format!("{id}: Pulling fs layer")),
+        PullEvent::LayerExists { id } => Some(format!("{id}: Already exists")),
+        PullEvent::LayerDownloaded { id } => Some(format!("{id}: Download complete")),
+        PullEvent::LayerComplete { id } => Some(format!("{id}: Pull complete")),
+        PullEvent::LayerProgress { .. } | PullEvent::LayerExtracting { .. } => None,
+        PullEvent::Digest(d) => Some(format!("Digest: {d}")),
+        PullEvent::Status { up_to_date, name } => Some(if *up_to_date {
+            format!("Status: Image is up to date for {name}")
+        } else {
+            format!("Status: Downloaded newer image for {name}")
+        }),
+    };
+    if let Some(l) = line {
+        let _ = writeln!(out, "{l}");
+        let _ = out.flush();
+    }
+}
+
+/// Pull an image, writing docker's plain progress lines to `progress`.
+pub fn pull(
+    paths: &Paths,
+    name: &str,
+    opts: &PullOptions,
+    progress: &mut dyn Write,
+) -> Result<ImageRecord, EngineError> {
+    let quiet = opts.quiet;
+    pull_with_events(paths, name, opts, &mut |ev| {
+        render_plain(&ev, quiet, progress)
+    })
+}
+
+fn short(digest: &str) -> String {
+    let h = digest_hex(digest);
+    h[..h.len().min(12)].to_string()
+}
+
+/// Pull an image, reporting progress as events.
+pub fn pull_with_events(
+    paths: &Paths,
+    name: &str,
+    opts: &PullOptions,
+    on_event: &mut dyn FnMut(PullEvent),
+) -> Result<ImageRecord, EngineError> {
+    let r = Reference::parse(name)?;
+    if r.tag.is_none() && r.digest.is_none() {
+        on_event(PullEvent::UsingDefaultTag);
+    }
+    let store = ImageStore::open(paths)?;
+    remove_stale(store.tmp_dir(), ".blob-", false);
+    let client = Client::new(&r.registry, &r.repository, opts.tls_verify)?;
+    let display = match (&r.tag, &r.digest) {
+        (_, Some(d)) => format!("{}@{d}", r.familiar_name()),
+        (t, None) => format!("{}:{}", r.familiar_name(), t.as_deref().unwrap_or("latest")),
+    };
+
+    // The manifest (resolving a list / index to this platform).
+    let (manifest, bytes, top_digest) = client.manifest(r.manifest_ref(), &display)?;
+    on_event(PullEvent::Pulling {
+        what: r.manifest_ref().to_string(),
+        repository: r.repository.clone(),
+    });
+    let (manifest, bytes, manifest_digest) = match manifest {
+        Manifest::Image(m) => (*m, bytes, top_digest.clone()),
+        Manifest::Index(idx) => {
+            let desc =
+                registry::select_platform(&idx, "linux", crate::image::host_arch(), &display)?;
+            let digest = desc.digest().to_string();
+            match client.manifest(&digest, &display)? {
+                (Manifest::Image(m), b, d) => (*m, b, d),
+                (Manifest::Index(_), _, _) => {
+                    return Err(RegistryError::BadManifest {
+                        reference: display,
+                        reason: "an index points to another index".into(),
+                    }
+                    .into())
+                }
+            }
+        }
+    };
+
+    // The config: the image id and the layers' diff ids.
+    let config_desc = manifest.config();
+    let config_digest = config_desc.digest().to_string();
+    if !is_sha256_digest(&config_digest) {
+        return Err(RegistryError::BadManifest {
+            reference: display,
+            reason: format!("unsupported config digest {config_digest}"),
+        }
+        .into());
+    }
+    let config_bytes = if store.has_blob(&config_digest) {
+        store.read_blob(&config_digest)?
+    } else {
+        client.blob_bytes(config_desc, "config")?
+    };
+    let config: oci_spec::image::ImageConfiguration = serde_json::from_slice(&config_bytes)
+        .map_err(|e| RegistryError::BadManifest {
+            reference: display.clone(),
+            reason: format!("bad image config: {e}"),
+        })?;
+    let diff_ids = config.rootfs().diff_ids().clone();
+    let layers = manifest.layers();
+    if diff_ids.len() != layers.len() {
+        return Err(RegistryError::BadManifest {
+            reference: display,
+            reason: format!(
+                "{} layers but {} diff_ids in the config",
+                layers.len(),
+                diff_ids.len()
+            ),
+        }
+        .into());
+    }
+    if let Some(bad) = diff_ids.iter().find(|d| !is_sha256_digest(d)) {
+        return Err(RegistryError::BadManifest {
+            reference: display,
+            reason: format!("unsupported diff_id {bad}"),
+        }
+        .into());
+    }
+    for l in layers {
+        if !is_sha256_digest(l.digest().as_ref()) {
+            return Err(RegistryError::BadManifest {
+                reference: display,
+                reason: format!("unsupported layer digest {}", l.digest()),
+            }
+            .into());
+        }
+    }
+
+    // Which layers are needed, which blobs must be downloaded.
+    let mut seen = HashSet::new();
+    let mut to_unpack: Vec<(Descriptor, String)> = Vec::new();
+    let mut to_fetch: Vec<Descriptor> = Vec::new();
+    for (desc, diff) in layers.iter().zip(&diff_ids) {
+        let id = short(desc.digest().as_ref());
+        if store.has_layer(diff) {
+            on_event(PullEvent::LayerExists { id });
+            continue;
+        }
+        if !seen.insert(diff.clone()) {
+            continue;
+        }
+        on_event(PullEvent::LayerQueued { id });
+        if !store.has_blob(desc.digest().as_ref()) {
+            to_fetch.push(desc.clone());
+        }
+        to_unpack.push((desc.clone(), diff.clone()));
+    }
+    download_layers(&client, &store, &to_fetch, on_event)?;
+    if !to_unpack.is_empty() {
+        for (desc, _) in &to_unpack {
+            on_event(PullEvent::LayerExtracting {
+                id: short(desc.digest().as_ref()),
+            });
+        }
+        let mut blobs = Vec::new();
+        for (desc, diff) in &to_unpack {
+            blobs.push((store.blob_path(desc.digest().as_ref())?, diff.clone()));
+        }
+        let result = unpack_with_helper(&store, &blobs);
+        // The compressed blobs are not kept: the unpacked layer is what is used.
+        for (desc, _) in &to_unpack {
+            store.remove_blob(desc.digest().as_ref());
+        }
+        result?;
+        for (desc, _) in &to_unpack {
+            on_event(PullEvent::LayerComplete {
+                id: short(desc.digest().as_ref()),
+            });
+        }
+    }
+
+    // Manifest and config are stored only for an image that is complete.
+    store.put_blob(&bytes)?;
+    store.put_blob(&config_bytes)?;
+    let size = diff_ids
+        .iter()
+        .map(|d| store.layer_size(d).unwrap_or(0))
+        .sum();
+    let record = ImageRecord {
+        id: config_digest,
+        repo_tags: Vec::new(),
+        repo_digests: Vec::new(),
+        created: config.created().clone(),
+        size,
+        diff_ids,
+        manifest_digest: Some(manifest_digest),
+        last_tag_time: None,
+    };
+    let tag = (r.tag.is_some() || r.digest.is_none()).then(|| r.familiar_tagged());
+    let repo_digest = format!("{}@{top_digest}", r.familiar_name());
+    let (record, already) = store.add_image(record, tag.as_deref(), Some(&repo_digest))?;
+    let up_to_date = to_unpack.is_empty() && already;
+    on_event(PullEvent::Digest(top_digest));
+    on_event(PullEvent::Status {
+        up_to_date,
+        name: display,
+    });
+    on_event(PullEvent::Done(r.full()));
+    Ok(record)
+}
+
+enum Progress {
+    Event(PullEvent),
+    Failed(RegistryError),
+}
+
+/// Download layer blobs, a few at a time; events flow to the calling thread.
+fn download_layers(
+    client: &Client,
+    store: &ImageStore,
+    descs: &[Descriptor],
+    on_event: &mut dyn FnMut(PullEvent),
+) -> Result<(), EngineError> {
+    if descs.is_empty() {
+        return Ok(());
+    }
+    let queue = Mutex::new(descs.iter().collect::<VecDeque<_>>());
+    let cancel = AtomicBool::new(false);
+    let (tx, rx) = mpsc::channel::<Progress>();
+    let mut first_error: Option<RegistryError> = None;
+    std::thread::scope(|s| {
+        for _ in 0..PARALLEL_DOWNLOADS.min(descs.len()) {
+            let tx = tx.clone();
+            let queue = &queue;
+            let cancel = &cancel;
+            s.spawn(move || loop {
+                if cancel.load(Ordering::Relaxed) {
+                    return;
+                }
+                let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+                let Some(desc) = next else { return };
+                let digest = desc.digest().to_string();
+                let id = short(&digest);
+                let dest = match store.blob_path(&digest) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        let _ = tx.send(Progress::Failed(RegistryError::BadManifest {
+                            reference: digest,
+                            reason: e.to_string(),
+                        }));
+                        return;
+                    }
+                };
+                let total = desc.size();
+                let mut last = 0u64;
+                let mut report = |n: u64| {
+                    if n - last >= 256 * 1024 || n == total {
+                        last = n;
+                        let _ = tx.send(Progress::Event(PullEvent::LayerProgress {
+                            id: id.clone(),
+                            current: n,
+                            total,
+                        }));
+                    }
+                };
+                let res = client.blob_to_file(desc, "layer", store.tmp_dir(), &dest, &mut report);
+                match res {
+                    Ok(()) => {
+                        let _ = tx.send(Progress::Event(PullEvent::LayerDownloaded { id }));
+                    }
+                    Err(e) => {
+                        cancel.store(true, Ordering::Relaxed);
+                        let _ = tx.send(Progress::Failed(e));
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for msg in rx {
+            match msg {
+                Progress::Event(ev) => on_event(ev),
+                Progress::Failed(e) => {
+                    if first_error.is_none() {
+                        first_error = Some(e);
+                    }
+                }
+            }
+        }
+    });
+    // Blobs that did complete are verified: they stay for the next attempt.
+    match first_error {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+/// Unpack layer blobs (blob path, diff id) in one `skiff __userns image-unpack` run.
+fn unpack_with_helper(store: &ImageStore, blobs: &[(PathBuf, String)]) -> Result<(), EngineError> {
+    let rootful = if crate::runtime::userns::is_rootful() {
+        "1"
+    } else {
+        "0"
+    };
+    let mut args: Vec<&OsStr> = vec![
+        OsStr::new("image-unpack"),
+        store.layers_dir().as_os_str(),
+        OsStr::new(rootful),
+    ];
+    for (blob, diff) in blobs {
+        args.push(blob.as_os_str());
+        args.push(OsStr::new(diff.as_str()));
+    }
+    crate::runtime::userns::run_helper(&args)?;
+    Ok(())
+}
 
 /// Run an image operation inside the user namespace helper (`skiff __userns image-...`).
-pub fn userns_op(op: &str, _args: &[String]) -> Result<(), EngineError> {
-    Err(EngineError::Usage(format!("unknown image operation {op}")))
+pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
+    match op {
+        "image-unpack" => {
+            let (layers_dir, rootful, pairs) = match args {
+                [dir, rootful, rest @ ..] if rest.len() % 2 == 0 => (dir, rootful, rest),
+                _ => {
+                    return Err(EngineError::Usage(
+                        "image-unpack LAYERS_DIR ROOTFUL (BLOB DIFF_ID)...".into(),
+                    ))
+                }
+            };
+            let opts = UnpackOptions {
+                rootful: rootful == "1",
+            };
+            // Temp trees of helpers that were killed long ago (a live one is never this old).
+            remove_stale(Path::new(layers_dir), ".tmp-", true);
+            remove_stale(Path::new(layers_dir), ".trash-", true);
+            for pair in pairs.chunks(2) {
+                unpack::unpack_layer(Path::new(&pair[0]), &pair[1], Path::new(layers_dir), &opts)?;
+            }
+            Ok(())
+        }
+        _ => Err(EngineError::Usage(format!("unknown image operation {op}"))),
+    }
+}
+
+/// Remove entries of `dir` named `prefix*` that were last modified over a day ago.
+fn remove_stale(dir: &Path, prefix: &str, dirs: bool) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for e in entries.flatten() {
+        if !e.file_name().to_string_lossy().starts_with(prefix) {
+            continue;
+        }
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if old {
+            tracing::debug!(path = %e.path().display(), "removing a stale temp entry");
+            let _ = if dirs {
+                std::fs::remove_dir_all(e.path())
+            } else {
+                std::fs::remove_file(e.path())
+            };
+        }
+    }
+}
+
+/// All images, newest first.
+pub fn list(paths: &Paths) -> Result<Vec<ImageRecord>, EngineError> {
+    Ok(ImageStore::open(paths)?.list()?)
+}
+
+/// Find an image by name or id.
+pub fn resolve(paths: &Paths, name: &str) -> Result<ImageRecord, EngineError> {
+    Ok(ImageStore::open(paths)?.resolve(name)?)
+}
+
+/// docker's `image inspect` object, or None when there is no such image.
+pub fn inspect(paths: &Paths, name: &str) -> Result<Option<Value>, EngineError> {
+    let store = ImageStore::open(paths)?;
+    let img = match store.resolve(name) {
+        Ok(i) => i,
+        Err(ImageError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let cfg = store.config_json(&img)?;
+    Ok(Some(inspect_json(&img, &cfg)))
+}
+
+fn inspect_json(img: &ImageRecord, cfg: &Value) -> Value {
+    let c = cfg.get("config").cloned().unwrap_or(Value::Null);
+    let field = |k: &str, default: Value| -> Value {
+        match c.get(k) {
+            Some(v) if !v.is_null() => v.clone(),
+            _ => default,
+        }
+    };
+    let config = json!({
+        "Hostname": field("Hostname", json!("")),
+        "Domainname": field("Domainname", json!("")),
+        "User": field("User", json!("")),
+        "AttachStdin": field("AttachStdin", json!(false)),
+        "AttachStdout": field("AttachStdout", json!(false)),
+        "AttachStderr": field("AttachStderr", json!(false)),
+        "ExposedPorts": field("ExposedPorts", Value::Null),
+        "Tty": field("Tty", json!(false)),
+        "OpenStdin": field("OpenStdin", json!(false)),
+        "StdinOnce": field("StdinOnce", json!(false)),
+        "Env": field("Env", Value::Null),
+        "Cmd": field("Cmd", Value::Null),
+        "Image": field("Image", json!("")),
+        "Volumes": field("Volumes", Value::Null),
+        "WorkingDir": field("WorkingDir", json!("")),
+        "Entrypoint": field("Entrypoint", Value::Null),
+        "OnBuild": field("OnBuild", Value::Null),
+        "Labels": field("Labels", Value::Null),
+        "StopSignal": field("StopSignal", Value::Null),
+    });
+    let mut config = config;
+    if let Some(o) = config.as_object_mut() {
+        // docker leaves out these two when unset.
+        for k in ["ExposedPorts", "StopSignal"] {
+            if o.get(k).is_some_and(Value::is_null) {
+                o.remove(k);
+            }
+        }
+    }
+    let s = |k: &str| cfg.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let mut v = json!({
+        "Id": img.id,
+        "RepoTags": img.repo_tags,
+        "RepoDigests": img.repo_digests,
+        "Parent": "",
+        "Comment": s("comment"),
+        "Created": cfg.get("created").cloned().unwrap_or(json!("0001-01-01T00:00:00Z")),
+        "DockerVersion": s("docker_version"),
+        "Author": s("author"),
+        "Config": config,
+        "Architecture": s("architecture"),
+        "Os": s("os"),
+        "Size": img.size,
+        "GraphDriver": {"Data": null, "Name": "overlay"},
+        "RootFS": {"Type": "layers", "Layers": img.diff_ids},
+        "Metadata": {"LastTagTime": img.last_tag_time.clone().unwrap_or_else(|| "0001-01-01T00:00:00Z".into())},
+    });
+    if let (Some(o), Some(variant)) = (v.as_object_mut(), cfg.get("variant")) {
+        o.insert("Variant".into(), variant.clone());
+    }
+    v
+}
+
+/// `rmi`: untag or delete one image, removing the layers no image uses any more.
+pub fn remove(paths: &Paths, name: &str, force: bool) -> Result<RemoveReport, EngineError> {
+    let store = ImageStore::open(paths)?;
+    let in_use = crate::state::container::Containers::new(paths).image_ids_in_use()?;
+    let report = store.remove(name, force, &in_use)?;
+    remove_trees(&report.trash)?;
+    Ok(report)
+}
+
+fn remove_trees(trees: &[PathBuf]) -> Result<(), EngineError> {
+    if trees.is_empty() {
+        return Ok(());
+    }
+    let mut args: Vec<&OsStr> = vec![OsStr::new("rmtree")];
+    args.extend(trees.iter().map(|d| d.as_os_str()));
+    crate::runtime::userns::run_helper(&args)?;
+    Ok(())
+}
+
+/// `import`: make a one-layer image of a tar (plain, gzip or zstd). Returns the image id.
+pub fn import(
+    paths: &Paths,
+    mut source: Box<dyn Read>,
+    source_name: &str,
+    reference: Option<&str>,
+    changes: &[String],
+    message: Option<&str>,
+) -> Result<ImageRecord, EngineError> {
+    let reference = reference.map(Reference::parse).transpose()?;
+    let store = ImageStore::open(paths)?;
+    let mut config_obj = serde_json::Map::new();
+    for c in changes {
+        crate::image::changes::apply(&mut config_obj, c)?;
+    }
+    // Copy the input into the store, hashing it as it goes.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".import-")
+        .tempfile_in(store.tmp_dir())
+        .map_err(EngineError::io("creating a temp file"))?;
+    let mut hashing = crate::image::HashingReader::new(&mut source);
+    std::io::copy(&mut hashing, tmp.as_file_mut())
+        .map_err(EngineError::io(format!("reading {source_name}")))?;
+    let (blob_digest, _) = hashing.finish();
+    let diff_id = unpack::diff_id_of(tmp.path())
+        .map_err(EngineError::io(format!("reading {source_name}")))?;
+    let blob_path = store.blob_path(&blob_digest)?;
+    tmp.persist(&blob_path)
+        .map_err(|e| EngineError::io("storing the imported layer")(e.error))?;
+
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
+    let comment = message.unwrap_or("");
+    let mut history = json!({"created": now, "created_by": ""});
+    if !comment.is_empty() {
+        history["comment"] = json!(comment);
+    }
+    if !config_obj.contains_key("Env") {
+        config_obj.insert(
+            "Env".into(),
+            json!(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]),
+        );
+    }
+    let mut config = json!({
+        "architecture": crate::image::host_arch(),
+        "os": "linux",
+        "created": now,
+        "config": Value::Object(config_obj),
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+        "history": [history],
+    });
+    if !comment.is_empty() {
+        config["comment"] = json!(comment);
+    }
+    let config_bytes = serde_json::to_vec(&config)
+        .map_err(|e| EngineError::Usage(format!("encoding the image config: {e}")))?;
+    let id = store.put_blob(&config_bytes)?;
+
+    let result = if store.has_layer(&diff_id) {
+        Ok(())
+    } else {
+        unpack_with_helper(&store, &[(blob_path, diff_id.clone())])
+    };
+    store.remove_blob(&blob_digest);
+    result?;
+
+    let record = ImageRecord {
+        id,
+        repo_tags: Vec::new(),
+        repo_digests: Vec::new(),
+        created: Some(now),
+        size: store.layer_size(&diff_id).unwrap_or(0),
+        diff_ids: vec![diff_id],
+        manifest_digest: None,
+        last_tag_time: None,
+    };
+    let tag = reference.as_ref().map(Reference::familiar_tagged);
+    let (record, _) = store.add_image(record, tag.as_deref(), None)?;
+    Ok(record)
 }

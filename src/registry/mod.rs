@@ -1,8 +1,49 @@
-//! The registry HTTP API v2 / OCI distribution client.
+//! The registry HTTP API v2 / OCI distribution client (pull side).
+pub mod auth;
+pub mod client;
+
 use thiserror::Error;
+
+pub use client::{select_platform, Client, Manifest};
 
 #[derive(Debug, Error)]
 pub enum RegistryError {
-    #[error("{0}")]
-    Other(String),
+    /// The registry could not be reached (refused, DNS, TLS, reset).
+    #[error("{registry}: {reason}")]
+    Connect { registry: String, reason: String },
+    #[error("manifest for {reference} not found: {reason}")]
+    ManifestNotFound { reference: String, reason: String },
+    #[error("pull access denied for {repository}, repository does not exist or may require authorization: {reason}")]
+    Denied { repository: String, reason: String },
+    #[error("{registry}: authentication failed: {reason}")]
+    Auth { registry: String, reason: String },
+    #[error("{registry}: {what}: unexpected HTTP status {status}: {reason}")]
+    Http {
+        registry: String,
+        what: String,
+        status: u16,
+        reason: String,
+    },
+    #[error("{what}: digest mismatch: expected {expected}, got {actual}")]
+    DigestMismatch {
+        what: String,
+        expected: String,
+        actual: String,
+    },
+    #[error("{what}: size mismatch: expected {expected} bytes, got {actual}")]
+    SizeMismatch {
+        what: String,
+        expected: u64,
+        actual: u64,
+    },
+    #[error("no matching manifest for {platform} in the manifest list entries of {reference}")]
+    NoPlatform { reference: String, platform: String },
+    #[error("{reference}: bad manifest: {reason}")]
+    BadManifest { reference: String, reason: String },
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
 }

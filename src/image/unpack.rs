@@ -1,0 +1,634 @@
+//! Safe layer unpacking: gzip, zstd or plain tar into a fresh directory, with overlayfs
+//! whiteouts, ownership and xattrs, refusing anything that would land outside the root.
+//!
+//! Runs as root inside a user namespace (the `image-unpack` helper), so `lchown` maps tar ids
+//! onto the user's subordinate ids.
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Component, Path, PathBuf};
+
+use nix::sys::stat::{Mode, SFlag};
+
+use super::{digest_hex, HashingReader, ImageError};
+
+/// The compression of a layer blob, told by its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    Gzip,
+    Zstd,
+    None,
+}
+
+impl Compression {
+    pub fn detect(magic: &[u8]) -> Compression {
+        if magic.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+}
+
+/// A reader of the uncompressed tar stream of a layer, whatever its compression.
+pub fn decompressed<R: Read + 'static>(reader: R) -> io::Result<Box<dyn Read>> {
+    let mut buf = BufReader::with_capacity(256 * 1024, reader);
+    let magic = buf.fill_buf()?.to_vec();
+    Ok(match Compression::detect(&magic) {
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(buf)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buf)?),
+        Compression::None => Box::new(buf),
+    })
+}
+
+/// The diff_id (sha256 of the uncompressed stream) of a layer blob.
+pub fn diff_id_of(blob: &Path) -> io::Result<String> {
+    let file = File::open(blob)?;
+    let mut r = HashingReader::new(decompressed(file)?);
+    io::copy(&mut r, &mut io::sink())?;
+    Ok(r.finish().0)
+}
+
+/// How whiteouts and opaque directories are marked for the overlay mount.
+#[derive(Debug, Clone, Copy)]
+pub struct UnpackOptions {
+    /// Real root (rootful): `trusted.overlay.opaque`; otherwise `user.overlay.opaque`.
+    pub rootful: bool,
+}
+
+impl UnpackOptions {
+    fn opaque_xattr(&self) -> &'static str {
+        if self.rootful {
+            "trusted.overlay.opaque"
+        } else {
+            "user.overlay.opaque"
+        }
+    }
+}
+
+/// The directory a layer is unpacked into: `layers_dir/<hex of diff_id>`.
+pub fn layer_dir(layers_dir: &Path, diff_id: &str) -> PathBuf {
+    layers_dir.join(digest_hex(diff_id))
+}
+
+/// The small metadata file kept beside a layer directory (its unpacked size).
+pub fn layer_meta_path(layers_dir: &Path, diff_id: &str) -> PathBuf {
+    layers_dir.join(format!("{}.json", digest_hex(diff_id)))
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct LayerMeta {
+    pub diff_id: String,
+    pub size: u64,
+}
+
+/// Unpack the layer blob at `blob` into `layers_dir/<hex of diff_id>`, unless it is already
+/// there. The tree is built in a temp dir under `layers_dir` and renamed into place only once
+/// complete and verified against `diff_id`; on any error the temp dir is removed.
+/// Returns the unpacked size (sum of regular file sizes).
+pub fn unpack_layer(
+    blob: &Path,
+    diff_id: &str,
+    layers_dir: &Path,
+    opts: &UnpackOptions,
+) -> Result<u64, ImageError> {
+    if !super::is_sha256_digest(diff_id) {
+        return Err(ImageError::Corrupt {
+            what: format!("layer {}", blob.display()),
+            reason: format!("bad diff_id {diff_id:?}"),
+        });
+    }
+    let final_dir = layer_dir(layers_dir, diff_id);
+    let meta_path = layer_meta_path(layers_dir, diff_id);
+    if final_dir.is_dir() {
+        if let Ok(m) = crate::state::atomic::read_json::<LayerMeta>(&meta_path) {
+            return Ok(m.size);
+        }
+    }
+    fs::create_dir_all(layers_dir)
+        .map_err(ImageError::io(format!("creating {}", layers_dir.display())))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempdir_in(layers_dir)
+        .map_err(ImageError::io(format!(
+            "creating a temp dir in {}",
+            layers_dir.display()
+        )))?;
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755))
+        .map_err(ImageError::io(format!("chmod {}", tmp.path().display())))?;
+    let file = File::open(blob).map_err(ImageError::io(format!("opening {}", blob.display())))?;
+    let reader = decompressed(file).map_err(ImageError::io(format!("reading layer {diff_id}")))?;
+    // On error `tmp` is dropped here, which removes the partial tree.
+    let size = extract(reader, tmp.path(), diff_id, opts)?;
+    let meta = LayerMeta {
+        diff_id: diff_id.to_string(),
+        size,
+    };
+    crate::state::write_json_atomic(&meta_path, &meta)
+        .map_err(ImageError::io(format!("writing {}", meta_path.display())))?;
+    let tmp_path = tmp.keep();
+    match fs::rename(&tmp_path, &final_dir) {
+        Ok(()) => Ok(size),
+        // Someone else unpacked the same layer meanwhile: theirs is as good as ours.
+        Err(_) if final_dir.is_dir() => {
+            let _ = fs::remove_dir_all(&tmp_path);
+            Ok(size)
+        }
+        Err(e) => {
+            let _ = fs::remove_dir_all(&tmp_path);
+            Err(ImageError::io(format!(
+                "renaming into {}",
+                final_dir.display()
+            ))(e))
+        }
+    }
+}
+
+/// Extract a tar stream into `root` (an empty directory), checking its diff_id.
+pub fn extract(
+    reader: impl Read,
+    root: &Path,
+    diff_id: &str,
+    opts: &UnpackOptions,
+) -> Result<u64, ImageError> {
+    let mut hashing = HashingReader::new(reader);
+    let mut x = Extractor {
+        root,
+        layer: diff_id,
+        opts,
+        size: 0,
+        dir_times: Vec::new(),
+    };
+    {
+        let mut archive = tar::Archive::new(&mut hashing);
+        let entries = archive.entries().map_err(ImageError::io(format!(
+            "layer {diff_id}: reading the tar stream"
+        )))?;
+        for entry in entries {
+            let entry = entry.map_err(ImageError::io(format!(
+                "layer {diff_id}: reading the tar stream"
+            )))?;
+            x.entry(entry)?;
+        }
+    }
+    // The digest covers the whole stream, including padding after the end-of-archive blocks.
+    io::copy(&mut hashing, &mut io::sink()).map_err(ImageError::io(format!(
+        "layer {diff_id}: reading the tar stream"
+    )))?;
+    let (actual, _) = hashing.finish();
+    if actual != diff_id {
+        return Err(ImageError::DiffIdMismatch {
+            expected: diff_id.to_string(),
+            actual,
+        });
+    }
+    // Directory times last: creating entries inside them changed their mtimes.
+    for (path, mtime) in x.dir_times.iter().rev() {
+        set_mtime(path, *mtime);
+    }
+    Ok(x.size)
+}
+
+/// Lexically normalise an entry name relative to the root; None when it leads out of it.
+fn normalise(p: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::Normal(n) => out.push(n),
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    Some(out)
+}
+
+struct Extractor<'a> {
+    root: &'a Path,
+    layer: &'a str,
+    opts: &'a UnpackOptions,
+    size: u64,
+    dir_times: Vec<(PathBuf, u64)>,
+}
+
+impl Extractor<'_> {
+    fn bad(&self, entry: &str, reason: impl Into<String>) -> ImageError {
+        ImageError::BadEntry {
+            layer: self.layer.to_string(),
+            entry: entry.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    fn io_err(&self, entry: &str) -> impl FnOnce(io::Error) -> ImageError {
+        let layer = self.layer.to_string();
+        let entry = entry.to_string();
+        move |e| ImageError::BadEntry {
+            layer,
+            entry,
+            reason: e.to_string(),
+        }
+    }
+
+    /// Walk the parents of `rel` below the root: refuse symlinks, create missing directories.
+    /// With `create` false, a missing parent is an error.
+    fn check_parents(&self, rel: &Path, name: &str, create: bool) -> Result<(), ImageError> {
+        let mut cur = self.root.to_path_buf();
+        let comps: Vec<Component> = rel.components().collect();
+        let n = comps.len().saturating_sub(1);
+        for c in &comps[..n] {
+            cur.push(c);
+            match fs::symlink_metadata(&cur) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    return Err(ImageError::ThroughSymlink {
+                        layer: self.layer.to_string(),
+                        entry: name.to_string(),
+                        link: cur
+                            .strip_prefix(self.root)
+                            .unwrap_or(&cur)
+                            .display()
+                            .to_string(),
+                    })
+                }
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => return Err(self.bad(name, "a parent is not a directory")),
+                Err(e) if e.kind() == io::ErrorKind::NotFound && create => {
+                    fs::create_dir(&cur).map_err(self.io_err(name))?;
+                    fs::set_permissions(&cur, fs::Permissions::from_mode(0o755))
+                        .map_err(self.io_err(name))?;
+                }
+                Err(e) => return Err(self.io_err(name)(e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Remove whatever is at `path` (never following a symlink), unless it is a directory and
+    /// a directory is wanted.
+    fn clear(&self, path: &Path, want_dir: bool, name: &str) -> Result<bool, ImageError> {
+        match fs::symlink_metadata(path) {
+            Ok(m) if m.is_dir() => {
+                if want_dir {
+                    return Ok(true);
+                }
+                fs::remove_dir_all(path).map_err(self.io_err(name))?;
+            }
+            Ok(_) => fs::remove_file(path).map_err(self.io_err(name))?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(self.io_err(name)(e)),
+        }
+        Ok(false)
+    }
+
+    fn entry<R: Read>(&mut self, mut entry: tar::Entry<'_, R>) -> Result<(), ImageError> {
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let raw = entry.path().map_err(self.io_err(&name))?.into_owned();
+        let rel = normalise(&raw).ok_or_else(|| ImageError::Escape {
+            layer: self.layer.to_string(),
+            entry: name.clone(),
+        })?;
+        let xattrs = entry_xattrs(&mut entry);
+        let header = entry.header().clone();
+        let kind = header.entry_type();
+        if matches!(
+            kind,
+            tar::EntryType::XGlobalHeader | tar::EntryType::XHeader
+        ) {
+            return Ok(());
+        }
+        let path = self.root.join(&rel);
+        if rel.as_os_str().is_empty() {
+            // The root itself ("./"): take its mode, owner and time.
+            if kind.is_dir() {
+                self.apply_meta(&header, &xattrs, self.root, false, &name)?;
+                let mtime = header.mtime().unwrap_or(0);
+                self.dir_times.push((self.root.to_path_buf(), mtime));
+            }
+            return Ok(());
+        }
+        self.check_parents(&rel, &name, true)?;
+
+        // overlayfs whiteouts.
+        let base = rel
+            .file_name()
+            .map(|b| b.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if base == ".wh..wh..opq" {
+            let dir = path.parent().unwrap_or(self.root);
+            xattr::set(dir, self.opts.opaque_xattr(), b"y")
+                .map_err(|e| self.bad(&name, format!("marking the directory opaque: {e}")))?;
+            return Ok(());
+        }
+        if let Some(hidden) = base.strip_prefix(".wh.") {
+            if hidden.is_empty() || hidden == "." || hidden == ".." {
+                return Err(self.bad(&name, "bad whiteout name"));
+            }
+            let target = path.with_file_name(hidden);
+            self.clear(&target, false, &name)?;
+            nix::sys::stat::mknod(&target, SFlag::S_IFCHR, Mode::empty(), 0)
+                .map_err(|e| self.bad(&name, format!("creating the whiteout: {e}")))?;
+            return Ok(());
+        }
+
+        match kind {
+            tar::EntryType::Directory => {
+                self.clear(&path, true, &name)?;
+                if fs::symlink_metadata(&path).is_err() {
+                    fs::create_dir(&path).map_err(self.io_err(&name))?;
+                }
+                self.apply_meta(&header, &xattrs, &path, false, &name)?;
+                let mtime = header.mtime().unwrap_or(0);
+                self.dir_times.push((path, mtime));
+            }
+            tar::EntryType::Regular | tar::EntryType::Continuous => {
+                self.clear(&path, false, &name)?;
+                let mut f = OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(&path)
+                    .map_err(self.io_err(&name))?;
+                let n = io::copy(&mut entry, &mut f).map_err(self.io_err(&name))?;
+                f.flush().map_err(self.io_err(&name))?;
+                drop(f);
+                self.size += n;
+                self.apply_meta(&header, &xattrs, &path, false, &name)?;
+                set_mtime(&path, header.mtime().unwrap_or(0));
+            }
+            tar::EntryType::Symlink => {
+                let target = entry
+                    .link_name()
+                    .map_err(self.io_err(&name))?
+                    .ok_or_else(|| self.bad(&name, "symlink without a target"))?
+                    .into_owned();
+                self.clear(&path, false, &name)?;
+                std::os::unix::fs::symlink(&target, &path).map_err(self.io_err(&name))?;
+                self.apply_meta(&header, &xattrs, &path, true, &name)?;
+                set_mtime(&path, header.mtime().unwrap_or(0));
+            }
+            tar::EntryType::Link => {
+                let target = entry
+                    .link_name()
+                    .map_err(self.io_err(&name))?
+                    .ok_or_else(|| self.bad(&name, "hardlink without a target"))?
+                    .into_owned();
+                let target_name = target.display().to_string();
+                let rel_target = normalise(&target)
+                    .filter(|t| !t.as_os_str().is_empty())
+                    .ok_or_else(|| ImageError::Escape {
+                        layer: self.layer.to_string(),
+                        entry: format!("{name} -> {target_name}"),
+                    })?;
+                self.check_parents(&rel_target, &name, false)?;
+                let src = self.root.join(&rel_target);
+                match fs::symlink_metadata(&src) {
+                    Ok(m) if !m.is_dir() => {}
+                    Ok(_) => return Err(self.bad(&name, "hardlink to a directory")),
+                    Err(_) => {
+                        return Err(self.bad(
+                            &name,
+                            format!("hardlink target {target_name:?} is not in the layer"),
+                        ))
+                    }
+                }
+                if src == path {
+                    return Ok(());
+                }
+                self.clear(&path, false, &name)?;
+                fs::hard_link(&src, &path).map_err(self.io_err(&name))?;
+            }
+            tar::EntryType::Fifo | tar::EntryType::Char | tar::EntryType::Block => {
+                self.clear(&path, false, &name)?;
+                let h = &header;
+                let (flag, dev) = match kind {
+                    tar::EntryType::Fifo => (SFlag::S_IFIFO, 0),
+                    tar::EntryType::Char => (
+                        SFlag::S_IFCHR,
+                        nix::sys::stat::makedev(
+                            h.device_major().ok().flatten().unwrap_or(0).into(),
+                            h.device_minor().ok().flatten().unwrap_or(0).into(),
+                        ),
+                    ),
+                    _ => (
+                        SFlag::S_IFBLK,
+                        nix::sys::stat::makedev(
+                            h.device_major().ok().flatten().unwrap_or(0).into(),
+                            h.device_minor().ok().flatten().unwrap_or(0).into(),
+                        ),
+                    ),
+                };
+                match nix::sys::stat::mknod(&path, flag, Mode::from_bits_truncate(0o600), dev) {
+                    Ok(()) => {
+                        self.apply_meta(&header, &xattrs, &path, false, &name)?;
+                        set_mtime(&path, header.mtime().unwrap_or(0));
+                    }
+                    Err(nix::errno::Errno::EPERM) if flag != SFlag::S_IFIFO => {
+                        tracing::debug!(entry = %name, "device node not permitted here, skipped");
+                    }
+                    Err(e) => return Err(self.bad(&name, format!("mknod: {e}"))),
+                }
+            }
+            other => {
+                tracing::debug!(entry = %name, kind = ?other, "unsupported tar entry type, skipped");
+            }
+        }
+        Ok(())
+    }
+
+    /// Owner, mode and xattrs of a created entry.
+    fn apply_meta(
+        &self,
+        h: &tar::Header,
+        xattrs: &[(String, Vec<u8>)],
+        path: &Path,
+        is_symlink: bool,
+        name: &str,
+    ) -> Result<(), ImageError> {
+        let uid = h.uid().unwrap_or(0) as u32;
+        let gid = h.gid().unwrap_or(0) as u32;
+        if let Err(e) = std::os::unix::fs::lchown(path, Some(uid), Some(gid)) {
+            // EINVAL: the id is not mapped in this user namespace (no subordinate ids).
+            if e.raw_os_error() == Some(libc::EINVAL) || e.raw_os_error() == Some(libc::EPERM) {
+                tracing::debug!(entry = %name, uid, gid, "cannot chown: {e}");
+            } else {
+                return Err(self.io_err(name)(e));
+            }
+        }
+        if !is_symlink {
+            let mode = h.mode().unwrap_or(0o644) & 0o7777;
+            fs::set_permissions(path, fs::Permissions::from_mode(mode))
+                .map_err(self.io_err(name))?;
+        }
+        {
+            for (attr, value) in xattrs {
+                let attr = attr.as_str();
+                if let Err(e) = xattr::set(path, attr, value) {
+                    let ignorable = matches!(
+                        e.raw_os_error(),
+                        Some(libc::EPERM) | Some(libc::ENOTSUP) | Some(libc::EACCES)
+                    );
+                    if attr.starts_with("user.") && !is_symlink && !ignorable {
+                        return Err(self.bad(name, format!("setting xattr {attr}: {e}")));
+                    }
+                    tracing::debug!(entry = %name, attr, "xattr not set: {e}");
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `SCHILY.xattr.*` PAX records of an entry: (attribute name, value).
+fn entry_xattrs<R: Read>(entry: &mut tar::Entry<'_, R>) -> Vec<(String, Vec<u8>)> {
+    let Ok(Some(exts)) = entry.pax_extensions() else {
+        return Vec::new();
+    };
+    exts.filter_map(Result::ok)
+        .filter_map(|e| {
+            let key = e.key().ok()?;
+            let attr = key.strip_prefix("SCHILY.xattr.")?;
+            Some((attr.to_string(), e.value_bytes().to_vec()))
+        })
+        .collect()
+}
+
+fn set_mtime(path: &Path, mtime: u64) {
+    let t = nix::sys::time::TimeSpec::new(mtime as i64, 0);
+    let _ = nix::sys::stat::utimensat(
+        nix::fcntl::AT_FDCWD,
+        path,
+        &t,
+        &t,
+        nix::sys::stat::UtimensatFlags::NoFollowSymlink,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_and_refuses_escapes() {
+        assert_eq!(
+            normalise(Path::new("./a/b/../c")),
+            Some(PathBuf::from("a/c"))
+        );
+        assert_eq!(
+            normalise(Path::new("/etc/passwd")),
+            Some(PathBuf::from("etc/passwd"))
+        );
+        assert_eq!(normalise(Path::new("a/../..")), None);
+        assert_eq!(normalise(Path::new("../x")), None);
+        assert_eq!(normalise(Path::new("./")), Some(PathBuf::new()));
+    }
+
+    enum E<'a> {
+        File(&'a str, &'a str),
+        Symlink(&'a str, &'a str),
+        Hardlink(&'a str, &'a str),
+    }
+
+    fn tar_of(entries: &[E]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for e in entries {
+            let mut h = tar::Header::new_old();
+            h.set_mode(0o644);
+            h.set_uid(nix::unistd::geteuid().as_raw().into());
+            h.set_gid(nix::unistd::getegid().as_raw().into());
+            match e {
+                E::File(name, data) => {
+                    h.set_size(data.len() as u64);
+                    h.set_entry_type(tar::EntryType::Regular);
+                    // Raw names: the builder itself refuses "..", a hostile layer does not.
+                    h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+                    h.set_cksum();
+                    b.append(&h, data.as_bytes()).unwrap();
+                }
+                E::Symlink(name, target) | E::Hardlink(name, target) => {
+                    h.set_size(0);
+                    h.set_entry_type(if matches!(e, E::Symlink(..)) {
+                        tar::EntryType::Symlink
+                    } else {
+                        tar::EntryType::Link
+                    });
+                    h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+                    h.as_old_mut().linkname[..target.len()].copy_from_slice(target.as_bytes());
+                    h.set_cksum();
+                    b.append(&h, std::io::empty()).unwrap();
+                }
+            }
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn run(entries: &[E]) -> (tempfile::TempDir, Result<u64, ImageError>) {
+        let data = tar_of(entries);
+        let diff = crate::image::sha256_digest(&data);
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        fs::create_dir(&root).unwrap();
+        let r = extract(&data[..], &root, &diff, &UnpackOptions { rootful: false });
+        (dir, r)
+    }
+
+    #[test]
+    fn extracts_files_links_and_checks_the_diff_id() {
+        let (dir, r) = run(&[
+            E::File("a/b.txt", "hello"),
+            E::Symlink("a/l", "/etc/passwd"),
+            E::Hardlink("a/h", "a/b.txt"),
+        ]);
+        assert_eq!(r.unwrap(), 5);
+        let root = dir.path().join("root");
+        assert_eq!(fs::read_to_string(root.join("a/h")).unwrap(), "hello");
+        assert_eq!(
+            fs::read_link(root.join("a/l")).unwrap(),
+            Path::new("/etc/passwd")
+        );
+
+        let data = tar_of(&[E::File("x", "1")]);
+        let other = crate::image::sha256_digest(b"not it");
+        let tmp = tempfile::tempdir().unwrap();
+        let e = extract(
+            &data[..],
+            tmp.path(),
+            &other,
+            &UnpackOptions { rootful: false },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("does not match its diff_id"), "{e}");
+    }
+
+    #[test]
+    fn refuses_escapes() {
+        let (dir, r) = run(&[E::File("../../escape", "x")]);
+        assert!(r.unwrap_err().to_string().contains("escapes the root"));
+        assert!(!dir.path().join("escape").exists());
+
+        let (dir, r) = run(&[E::Symlink("evil", "/tmp/.."), E::File("evil/x", "x")]);
+        assert!(r.unwrap_err().to_string().contains("through the symlink"));
+        assert!(!dir.path().join("x").exists());
+
+        let (_dir, r) = run(&[E::Hardlink("h", "../../etc/passwd")]);
+        assert!(r.unwrap_err().to_string().contains("escapes the root"));
+
+        let (_dir, r) = run(&[E::Symlink("d", ".."), E::Hardlink("h", "d/x")]);
+        assert!(r.unwrap_err().to_string().contains("through the symlink"));
+    }
+
+    #[test]
+    fn detects_compression() {
+        assert_eq!(Compression::detect(&[0x1f, 0x8b, 8]), Compression::Gzip);
+        assert_eq!(
+            Compression::detect(&[0x28, 0xb5, 0x2f, 0xfd]),
+            Compression::Zstd
+        );
+        assert_eq!(Compression::detect(b"etc/"), Compression::None);
+    }
+}

@@ -1,0 +1,583 @@
+//! A blocking registry client for one repository: manifests, blobs, auth, retries.
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use oci_spec::image::{Descriptor, ImageIndex, ImageManifest};
+use reqwest::blocking::{Client as Http, RequestBuilder, Response};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use reqwest::StatusCode;
+use sha2::Digest as _;
+
+use super::auth::{self, Credentials};
+use super::RegistryError;
+
+const MEDIA_DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+const MEDIA_DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+const MEDIA_OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const MEDIA_OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+const ATTEMPTS: u32 = 3;
+
+/// A fetched manifest: an image manifest, or a list / index to resolve to one platform.
+#[derive(Debug)]
+pub enum Manifest {
+    Image(Box<ImageManifest>),
+    Index(Box<ImageIndex>),
+}
+
+/// A client for one repository of one registry.
+#[derive(Debug)]
+pub struct Client {
+    http: Http,
+    /// The registry as named in references (`docker.io`, `localhost:5000`).
+    registry: String,
+    /// `https://registry-1.docker.io`, `http://localhost:5000`.
+    base: String,
+    repository: String,
+    creds: Option<Credentials>,
+    /// The Authorization header value in use, once a challenge was answered.
+    authorization: Mutex<Option<String>>,
+}
+
+/// docker's rule: plain HTTP for loopback registries.
+fn is_loopback(registry: &str) -> bool {
+    let host = if let Some(rest) = registry.strip_prefix('[') {
+        rest.split(']').next().unwrap_or(rest)
+    } else {
+        registry.split(':').next().unwrap_or(registry)
+    };
+    host == "localhost"
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
+}
+
+/// The host the registry API lives on (`docker.io` is served by `registry-1.docker.io`).
+pub fn api_host(registry: &str) -> &str {
+    if registry == "docker.io" {
+        "registry-1.docker.io"
+    } else {
+        registry
+    }
+}
+
+/// A short, human reason for a transport error ("connection refused").
+fn transport_reason(e: &reqwest::Error) -> String {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    let mut last = e.to_string();
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return "connection refused".into(),
+                std::io::ErrorKind::ConnectionReset => return "connection reset by peer".into(),
+                std::io::ErrorKind::TimedOut => return "connection timed out".into(),
+                _ => {}
+            }
+        }
+        last = err.to_string();
+        cur = err.source();
+    }
+    if e.is_timeout() {
+        return "timed out".into();
+    }
+    last
+}
+
+fn transient(e: &reqwest::Error) -> bool {
+    e.is_connect() || e.is_timeout() || e.is_request() || e.is_body()
+}
+
+/// The `errors[0].code: message` of a registry error body, or the raw body.
+fn error_reason(body: &str) -> String {
+    let parsed: Option<String> = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            let e = v.get("errors")?.get(0)?;
+            let code = e
+                .get("code")?
+                .as_str()?
+                .to_ascii_lowercase()
+                .replace('_', " ");
+            let msg = e.get("message").and_then(|m| m.as_str()).unwrap_or("");
+            Some(if msg.is_empty() || msg == code {
+                code
+            } else {
+                msg.to_string()
+            })
+        });
+    parsed.unwrap_or_else(|| {
+        let t = body.trim();
+        if t.is_empty() {
+            "no details".into()
+        } else {
+            t.chars().take(200).collect()
+        }
+    })
+}
+
+fn backoff(attempt: u32) {
+    std::thread::sleep(Duration::from_millis(250 << attempt));
+}
+
+impl Client {
+    /// A client for `registry/repository`. `tls_verify = false` accepts unverified TLS and
+    /// falls back to plain HTTP.
+    pub fn new(
+        registry: &str,
+        repository: &str,
+        tls_verify: bool,
+    ) -> Result<Client, RegistryError> {
+        let http = Http::builder()
+            .user_agent(concat!("skiff/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(30))
+            .timeout(None::<Duration>)
+            .danger_accept_invalid_certs(!tls_verify)
+            .build()
+            .map_err(|e| RegistryError::Connect {
+                registry: registry.to_string(),
+                reason: transport_reason(&e),
+            })?;
+        let host = api_host(registry);
+        let scheme = if is_loopback(registry) {
+            "http"
+        } else {
+            "https"
+        };
+        let mut client = Client {
+            http,
+            registry: registry.to_string(),
+            base: format!("{scheme}://{host}"),
+            repository: repository.to_string(),
+            creds: auth::credentials_for(registry),
+            authorization: Mutex::new(None),
+        };
+        if !tls_verify && scheme == "https" {
+            // An insecure registry: HTTPS if it answers, else plain HTTP.
+            let ping = client.http.get(format!("{}/v2/", client.base)).send();
+            if ping.is_err() {
+                client.base = format!("http://{host}");
+            }
+        }
+        Ok(client)
+    }
+
+    pub fn registry(&self) -> &str {
+        &self.registry
+    }
+
+    fn url(&self, kind: &str, reference: &str) -> String {
+        format!("{}/v2/{}/{kind}/{reference}", self.base, self.repository)
+    }
+
+    fn current_auth(&self) -> Option<String> {
+        self.authorization.lock().ok().and_then(|a| a.clone())
+    }
+
+    /// Send a request, answering one auth challenge and retrying transient failures.
+    fn send(&self, build: &dyn Fn(&Http) -> RequestBuilder) -> Result<Response, RegistryError> {
+        let mut challenged = false;
+        let mut attempt = 0;
+        loop {
+            let mut req = build(&self.http);
+            if let Some(a) = self.current_auth() {
+                req = req.header(AUTHORIZATION, a);
+            }
+            match req.send() {
+                Ok(resp) if resp.status() == StatusCode::UNAUTHORIZED && !challenged => {
+                    challenged = true;
+                    let challenge = resp
+                        .headers()
+                        .get(WWW_AUTHENTICATE)
+                        .and_then(|h| h.to_str().ok())
+                        .and_then(auth::parse_challenge);
+                    match challenge {
+                        Some(c) if self.answer(&c)? => continue,
+                        _ => return Ok(resp),
+                    }
+                }
+                Ok(resp) if resp.status().is_server_error() && attempt + 1 < ATTEMPTS => {
+                    tracing::debug!(status = %resp.status(), "registry error, retrying");
+                    backoff(attempt);
+                    attempt += 1;
+                }
+                Ok(resp) => return Ok(resp),
+                Err(e) if transient(&e) && attempt + 1 < ATTEMPTS => {
+                    tracing::debug!("registry request failed, retrying: {e}");
+                    backoff(attempt);
+                    attempt += 1;
+                }
+                Err(e) => {
+                    return Err(RegistryError::Connect {
+                        registry: self.registry.clone(),
+                        reason: transport_reason(&e),
+                    })
+                }
+            }
+        }
+    }
+
+    /// Answer an auth challenge; false when there is nothing to answer it with.
+    fn answer(&self, c: &auth::Challenge) -> Result<bool, RegistryError> {
+        let header = match c.scheme.as_str() {
+            "basic" => match &self.creds {
+                Some(cr) => cr.basic_header(),
+                None => return Ok(false),
+            },
+            "bearer" => format!("Bearer {}", self.fetch_token(c)?),
+            _ => return Ok(false),
+        };
+        if let Ok(mut a) = self.authorization.lock() {
+            *a = Some(header);
+        }
+        Ok(true)
+    }
+
+    /// The bearer-token flow: GET realm?service=..&scope=repository:REPO:pull.
+    fn fetch_token(&self, c: &auth::Challenge) -> Result<String, RegistryError> {
+        let auth_err = |reason: String| RegistryError::Auth {
+            registry: self.registry.clone(),
+            reason,
+        };
+        let realm = c
+            .params
+            .get("realm")
+            .ok_or_else(|| auth_err("bearer challenge without a realm".into()))?;
+        let scope = c
+            .params
+            .get("scope")
+            .cloned()
+            .unwrap_or_else(|| format!("repository:{}:pull", self.repository));
+        let mut query: Vec<(&str, String)> = vec![("scope", scope)];
+        if let Some(s) = c.params.get("service") {
+            query.push(("service", s.clone()));
+        }
+        let mut url = reqwest::Url::parse(realm)
+            .map_err(|e| auth_err(format!("bad realm {realm:?}: {e}")))?;
+        url.query_pairs_mut()
+            .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        let mut req = self.http.get(url);
+        if let Some(cr) = &self.creds {
+            req = req.header(AUTHORIZATION, cr.basic_header());
+        }
+        let resp = req.send().map_err(|e| auth_err(transport_reason(&e)))?;
+        let status = resp.status();
+        let body = resp.text().unwrap_or_default();
+        if !status.is_success() {
+            return Err(auth_err(format!(
+                "token server answered {status}: {}",
+                error_reason(&body)
+            )));
+        }
+        let v: serde_json::Value = serde_json::from_str(&body)
+            .map_err(|e| auth_err(format!("bad token response: {e}")))?;
+        v.get("token")
+            .or_else(|| v.get("access_token"))
+            .and_then(|t| t.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| auth_err("the token response has no token".into()))
+    }
+
+    fn status_error(&self, what: &str, reference: &str, resp: Response) -> RegistryError {
+        let status = resp.status();
+        let body = resp.text().unwrap_or_default();
+        let reason = error_reason(&body);
+        match status {
+            StatusCode::NOT_FOUND => RegistryError::ManifestNotFound {
+                reference: reference.to_string(),
+                reason,
+            },
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => RegistryError::Denied {
+                repository: reference.to_string(),
+                reason,
+            },
+            _ => RegistryError::Http {
+                registry: self.registry.clone(),
+                what: what.to_string(),
+                status: status.as_u16(),
+                reason,
+            },
+        }
+    }
+
+    /// GET a manifest by tag or digest. Returns the parsed manifest, its raw bytes and their
+    /// digest (checked against `reference` when that is a digest). `display` names the image
+    /// in errors.
+    pub fn manifest(
+        &self,
+        reference: &str,
+        display: &str,
+    ) -> Result<(Manifest, Vec<u8>, String), RegistryError> {
+        let url = self.url("manifests", reference);
+        let accept = [
+            MEDIA_OCI_INDEX,
+            MEDIA_DOCKER_LIST,
+            MEDIA_OCI_MANIFEST,
+            MEDIA_DOCKER_MANIFEST,
+        ]
+        .join(", ");
+        let resp = self.send(&|h| h.get(&url).header(ACCEPT, &accept))?;
+        if !resp.status().is_success() {
+            let e = self.status_error("manifest", display, resp);
+            return Err(match e {
+                RegistryError::Denied { reason, .. } if reason.contains("unknown") => {
+                    RegistryError::ManifestNotFound {
+                        reference: display.to_string(),
+                        reason,
+                    }
+                }
+                e => e,
+            });
+        }
+        let media_type = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        let bytes = resp
+            .bytes()
+            .map_err(|e| RegistryError::Connect {
+                registry: self.registry.clone(),
+                reason: transport_reason(&e),
+            })?
+            .to_vec();
+        let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(&bytes)));
+        if reference.starts_with("sha256:") && reference != digest {
+            return Err(RegistryError::DigestMismatch {
+                what: format!("manifest of {display}"),
+                expected: reference.to_string(),
+                actual: digest,
+            });
+        }
+        let bad = |reason: String| RegistryError::BadManifest {
+            reference: display.to_string(),
+            reason,
+        };
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+        let body_type = value
+            .get("mediaType")
+            .and_then(|m| m.as_str())
+            .unwrap_or("");
+        let is_index = [MEDIA_OCI_INDEX, MEDIA_DOCKER_LIST].contains(&media_type.as_str())
+            || [MEDIA_OCI_INDEX, MEDIA_DOCKER_LIST].contains(&body_type)
+            || (value.get("manifests").is_some() && value.get("layers").is_none());
+        let manifest = if is_index {
+            Manifest::Index(Box::new(
+                serde_json::from_value(value).map_err(|e| bad(e.to_string()))?,
+            ))
+        } else {
+            if value.get("schemaVersion").and_then(|v| v.as_u64()) == Some(1) {
+                return Err(bad("schema 1 manifests are not supported".into()));
+            }
+            Manifest::Image(Box::new(
+                serde_json::from_value(value).map_err(|e| bad(e.to_string()))?,
+            ))
+        };
+        Ok((manifest, bytes, digest))
+    }
+
+    /// GET a small blob (a config) into memory, verifying size and digest.
+    pub fn blob_bytes(&self, desc: &Descriptor, what: &str) -> Result<Vec<u8>, RegistryError> {
+        let mut out = Vec::new();
+        self.blob_into(desc, what, &mut out, &mut |_| {})?;
+        Ok(out)
+    }
+
+    /// Download a blob into `dest` (created atomically: a temp file in `tmp_dir`, hashed while
+    /// it streams, renamed once size and digest match). `progress` gets the byte count so far.
+    pub fn blob_to_file(
+        &self,
+        desc: &Descriptor,
+        what: &str,
+        tmp_dir: &Path,
+        dest: &Path,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), RegistryError> {
+        let io_err = |context: String| move |source| RegistryError::Io { context, source };
+        let mut attempt = 0;
+        loop {
+            let mut tmp = tempfile::Builder::new()
+                .prefix(".blob-")
+                .tempfile_in(tmp_dir)
+                .map_err(io_err(format!(
+                    "creating a temp file in {}",
+                    tmp_dir.display()
+                )))?;
+            match self.blob_into(desc, what, tmp.as_file_mut(), progress) {
+                Ok(()) => {
+                    tmp.as_file()
+                        .sync_all()
+                        .map_err(io_err(format!("writing {what}")))?;
+                    tmp.persist(dest)
+                        .map_err(|e| e.error)
+                        .map_err(io_err(format!("storing {what} as {}", dest.display())))?;
+                    return Ok(());
+                }
+                Err(RegistryError::Connect { .. }) if attempt + 1 < ATTEMPTS => {
+                    // A connection dropped mid-body: start over (the temp file goes away).
+                    backoff(attempt);
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn blob_into(
+        &self,
+        desc: &Descriptor,
+        what: &str,
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), RegistryError> {
+        let digest = desc.digest().to_string();
+        let url = self.url("blobs", &digest);
+        let mut resp = self.send(&|h| h.get(&url))?;
+        if !resp.status().is_success() {
+            return Err(match self.status_error(what, &digest, resp) {
+                RegistryError::ManifestNotFound { reason, .. } => RegistryError::Http {
+                    registry: self.registry.clone(),
+                    what: format!("{what} {digest}"),
+                    status: 404,
+                    reason,
+                },
+                e => e,
+            });
+        }
+        let expected = desc.size();
+        let mut hasher = sha2::Sha256::new();
+        let mut total: u64 = 0;
+        let mut buf = vec![0u8; 128 * 1024];
+        loop {
+            let n = match resp.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(RegistryError::Connect {
+                        registry: self.registry.clone(),
+                        reason: format!("reading {what}: {e}"),
+                    })
+                }
+            };
+            total += n as u64;
+            if total > expected {
+                return Err(RegistryError::SizeMismatch {
+                    what: format!("{what} {digest}"),
+                    expected,
+                    actual: total,
+                });
+            }
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n])
+                .map_err(|source| RegistryError::Io {
+                    context: format!("writing {what}"),
+                    source,
+                })?;
+            progress(total);
+        }
+        if total != expected {
+            return Err(RegistryError::SizeMismatch {
+                what: format!("{what} {digest}"),
+                expected,
+                actual: total,
+            });
+        }
+        let actual = format!("sha256:{}", hex::encode(hasher.finalize()));
+        if actual != digest {
+            return Err(RegistryError::DigestMismatch {
+                what: format!("{what} {digest}"),
+                expected: digest,
+                actual,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Pick the manifest for `os`/`arch` from a list or index (variant ignored except for arm).
+pub fn select_platform<'a>(
+    index: &'a ImageIndex,
+    os: &str,
+    arch: &str,
+    reference: &str,
+) -> Result<&'a Descriptor, RegistryError> {
+    let matching: Vec<&Descriptor> = index
+        .manifests()
+        .iter()
+        .filter(|d| {
+            d.platform()
+                .as_ref()
+                .is_some_and(|p| p.os().to_string() == os && p.architecture().to_string() == arch)
+        })
+        .collect();
+    // Prefer arm64's v8 or no variant; otherwise the first match.
+    matching
+        .iter()
+        .find(|d| {
+            d.platform()
+                .as_ref()
+                .and_then(|p| p.variant().as_deref())
+                .is_none_or(|v| v == "v8")
+        })
+        .or(matching.first())
+        .copied()
+        .ok_or_else(|| RegistryError::NoPlatform {
+            reference: reference.to_string(),
+            platform: format!("{os}/{arch}"),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_rule() {
+        assert!(is_loopback("localhost:5000"));
+        assert!(is_loopback("127.0.0.1:5000"));
+        assert!(is_loopback("127.1.2.3"));
+        assert!(is_loopback("[::1]:5000"));
+        assert!(!is_loopback("docker.io"));
+        assert!(!is_loopback("10.0.0.1:5000"));
+        assert_eq!(api_host("docker.io"), "registry-1.docker.io");
+    }
+
+    #[test]
+    fn picks_the_host_platform() {
+        let idx: ImageIndex = serde_json::from_str(
+            r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+              {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","size":1,"platform":{"architecture":"arm64","os":"linux","variant":"v8"}},
+              {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","size":1,"platform":{"architecture":"amd64","os":"linux"}}]}"#,
+        )
+        .unwrap();
+        let d = select_platform(&idx, "linux", "amd64", "x").unwrap();
+        assert!(d.digest().to_string().starts_with("sha256:bbbb"));
+        let d = select_platform(&idx, "linux", "arm64", "x").unwrap();
+        assert!(d.digest().to_string().starts_with("sha256:aaaa"));
+        let e = select_platform(&idx, "linux", "s390x", "x").unwrap_err();
+        assert!(e
+            .to_string()
+            .contains("no matching manifest for linux/s390x"));
+    }
+
+    #[test]
+    fn registry_error_reason() {
+        assert_eq!(
+            error_reason(
+                r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{}}]}"#
+            ),
+            "manifest unknown"
+        );
+        assert_eq!(error_reason(""), "no details");
+    }
+}
