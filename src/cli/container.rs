@@ -209,7 +209,10 @@ fn ago(t: Option<&str>) -> i64 {
 fn status_column(info: &ContainerInfo) -> String {
     let s = &info.state;
     match s.status {
-        Status::Running => format!("Up {}", render::human_duration(ago(s.started_at.as_deref()))),
+        Status::Running => format!(
+            "Up {}",
+            render::human_duration(ago(s.started_at.as_deref()))
+        ),
         Status::Exited => match &s.finished_at {
             Some(f) => format!(
                 "Exited ({}) {} ago",
@@ -236,15 +239,26 @@ pub fn ps(a: PsArgs) -> Result<i32, EngineError> {
     if a.quiet {
         let mut out = std::io::stdout().lock();
         for c in &list {
-            let id = if a.no_trunc { &c.record.id[..] } else { &c.record.id[..12] };
+            let id = if a.no_trunc {
+                &c.record.id[..]
+            } else {
+                &c.record.id[..12]
+            };
             let _ = writeln!(out, "{id}");
         }
         return Ok(0);
     }
     let mut tw = render::table();
-    let _ = writeln!(tw, "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES");
+    let _ = writeln!(
+        tw,
+        "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES"
+    );
     for c in &list {
-        let id = if a.no_trunc { &c.record.id[..] } else { &c.record.id[..12] };
+        let id = if a.no_trunc {
+            &c.record.id[..]
+        } else {
+            &c.record.id[..12]
+        };
         let _ = writeln!(
             tw,
             "{id}\t{}\t{}\t{} ago\t{}\t\t{}",
@@ -321,7 +335,9 @@ pub fn rm(a: RmArgs) -> Result<i32, EngineError> {
 
 pub fn wait(a: WaitArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    Ok(each(&a.containers, |n| Ok(Some(ctr::wait(&paths, n)?.to_string()))))
+    Ok(each(&a.containers, |n| {
+        Ok(Some(ctr::wait(&paths, n)?.to_string()))
+    }))
 }
 
 /// docker's inspect JSON of a container, or None when there is no such container.
@@ -329,7 +345,9 @@ pub fn inspect_value(name: &str) -> Result<Option<serde_json::Value>, EngineErro
     let paths = Paths::from_env();
     match ctr::get(&paths, name) {
         Ok(info) => Ok(Some(ctr::inspect_json(&paths, &info))),
-        Err(EngineError::State(crate::state::container::StateError::NoSuchContainer(_))) => Ok(None),
+        Err(EngineError::State(crate::state::container::StateError::NoSuchContainer(_))) => {
+            Ok(None)
+        }
         Err(e) => Err(e),
     }
 }

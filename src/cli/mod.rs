@@ -12,7 +12,13 @@ use crate::engine::EngineError;
 #[command(name = "skiff", version, disable_help_subcommand = true)]
 pub struct Cli {
     /// Log level: error, warn, info, debug or trace
-    #[arg(long, global = true, value_name = "LEVEL", default_value = "warn", env = "SKIFF_LOG_LEVEL")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "LEVEL",
+        default_value = "warn",
+        env = "SKIFF_LOG_LEVEL"
+    )]
     pub log_level: String,
 
     #[command(subcommand)]
@@ -54,9 +60,7 @@ pub enum Command {
 
     /// Internal: the per-container monitor (skiff re-executed)
     #[command(name = "__monitor", hide = true)]
-    Monitor {
-        id: String,
-    },
+    Monitor { id: String },
     /// Internal: run an operation as root inside a fresh user namespace
     #[command(name = "__userns", hide = true)]
     Userns {
@@ -133,7 +137,9 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Import(a) => image::import(a),
         Command::Inspect(a) => inspect(a),
         Command::Monitor { id } => Ok(crate::monitor::main(&crate::state::Paths::from_env(), &id)),
-        Command::Userns { .. } => Err(EngineError::Usage("__userns must be the first argument".into())),
+        Command::Userns { .. } => Err(EngineError::Usage(
+            "__userns must be the first argument".into(),
+        )),
     }
 }
 

@@ -19,7 +19,10 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Print inspect results: a JSON array, or one line per object through a `--format` template.
-pub fn print_inspect(values: &[serde_json::Value], format: Option<&str>) -> Result<(), EngineError> {
+pub fn print_inspect(
+    values: &[serde_json::Value],
+    format: Option<&str>,
+) -> Result<(), EngineError> {
     let mut out = std::io::stdout().lock();
     match format {
         None => {
@@ -45,9 +48,9 @@ pub fn template(format: &str, value: &serde_json::Value) -> Result<String, Engin
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after
-            .find("}}")
-            .ok_or_else(|| EngineError::Usage(format!("template: unclosed action in {format:?}")))?;
+        let end = after.find("}}").ok_or_else(|| {
+            EngineError::Usage(format!("template: unclosed action in {format:?}"))
+        })?;
         let action = after[..end].trim();
         let (json, path) = match action.strip_prefix("json ") {
             Some(p) => (true, p.trim()),
@@ -82,10 +85,9 @@ fn go_value(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "<no value>".into(),
         serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(a) => format!(
-            "[{}]",
-            a.iter().map(go_value).collect::<Vec<_>>().join(" ")
-        ),
+        serde_json::Value::Array(a) => {
+            format!("[{}]", a.iter().map(go_value).collect::<Vec<_>>().join(" "))
+        }
         serde_json::Value::Object(m) => format!(
             "map[{}]",
             m.iter()
@@ -137,7 +139,13 @@ pub fn human_size(bytes: u64) -> String {
         i += 1;
     }
     // three significant digits, trailing zeros trimmed.
-    let digits = if v >= 100.0 { 0 } else if v >= 10.0 { 1 } else { 2 };
+    let digits = if v >= 100.0 {
+        0
+    } else if v >= 10.0 {
+        1
+    } else {
+        2
+    };
     let mut s = format!("{v:.digits$}");
     if s.contains('.') {
         s = s.trim_end_matches('0').trim_end_matches('.').to_string();
@@ -147,7 +155,9 @@ pub fn human_size(bytes: u64) -> String {
 
 /// A tab-separated table with docker's spacing.
 pub fn table() -> tabwriter::TabWriter<Vec<u8>> {
-    tabwriter::TabWriter::new(Vec::new()).minwidth(10).padding(3)
+    tabwriter::TabWriter::new(Vec::new())
+        .minwidth(10)
+        .padding(3)
 }
 
 /// Flush a table to stdout.
@@ -181,8 +191,14 @@ mod tests {
     #[test]
     fn template_fields() {
         let v = serde_json::json!({"State": {"Status": "running", "ExitCode": 3}, "Name": "/web"});
-        assert_eq!(template("{{.State.Status}} {{.Name}}", &v).unwrap(), "running /web");
-        assert_eq!(template("{{json .State}}", &v).unwrap(), r#"{"ExitCode":3,"Status":"running"}"#);
+        assert_eq!(
+            template("{{.State.Status}} {{.Name}}", &v).unwrap(),
+            "running /web"
+        );
+        assert_eq!(
+            template("{{json .State}}", &v).unwrap(),
+            r#"{"ExitCode":3,"Status":"running"}"#
+        );
         assert!(template("{{.Nope}}", &v).is_err());
     }
 }

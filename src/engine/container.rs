@@ -97,7 +97,11 @@ pub fn create(
     let cfg = &config["config"];
     let strings = |v: &serde_json::Value| -> Vec<String> {
         v.as_array()
-            .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default()
     };
 
@@ -122,7 +126,10 @@ pub fn create(
     }
 
     let id = new_id()?;
-    let hostname = opts.hostname.clone().unwrap_or_else(|| id[..12].to_string());
+    let hostname = opts
+        .hostname
+        .clone()
+        .unwrap_or_else(|| id[..12].to_string());
     let store = Containers::new(paths);
     let name = match &opts.name {
         Some(n) => {
@@ -136,13 +143,23 @@ pub fn create(
         let user_spec = opts
             .user
             .clone()
-            .or_else(|| cfg["User"].as_str().filter(|s| !s.is_empty()).map(String::from))
+            .or_else(|| {
+                cfg["User"]
+                    .as_str()
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+            })
             .unwrap_or_default();
         let user = resolve_user(&layers, &user_spec)?;
         let workdir = opts
             .workdir
             .clone()
-            .or_else(|| cfg["WorkingDir"].as_str().filter(|s| !s.is_empty()).map(String::from))
+            .or_else(|| {
+                cfg["WorkingDir"]
+                    .as_str()
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+            })
             .unwrap_or_else(|| "/".into());
         if !workdir.starts_with('/') {
             return Err(EngineError::Usage(format!(
@@ -171,8 +188,10 @@ pub fn create(
 
         let dir = store.dir(&id);
         for sub in ["upper", "work", "merged"] {
-            std::fs::create_dir_all(dir.join(sub))
-                .map_err(EngineError::io(format!("creating {}", dir.join(sub).display())))?;
+            std::fs::create_dir_all(dir.join(sub)).map_err(EngineError::io(format!(
+                "creating {}",
+                dir.join(sub).display()
+            )))?;
         }
         let write = |file: &str, text: String| -> Result<PathBuf, EngineError> {
             let p = dir.join(file);
@@ -181,9 +200,18 @@ pub fn create(
             Ok(p)
         };
         let binds = vec![
-            (write("hosts", files::hosts(&net, &hostname, &name))?, "/etc/hosts".to_string()),
-            (write("hostname", format!("{hostname}\n"))?, "/etc/hostname".to_string()),
-            (write("resolv.conf", files::resolv_conf(&net))?, "/etc/resolv.conf".to_string()),
+            (
+                write("hosts", files::hosts(&net, &hostname, &name))?,
+                "/etc/hosts".to_string(),
+            ),
+            (
+                write("hostname", format!("{hostname}\n"))?,
+                "/etc/hostname".to_string(),
+            ),
+            (
+                write("resolv.conf", files::resolv_conf(&net))?,
+                "/etc/resolv.conf".to_string(),
+            ),
         ];
         let input = SpecInput {
             args: args.clone(),
@@ -194,7 +222,11 @@ pub fn create(
             additional_gids: user.groups.clone(),
             terminal: opts.tty,
             hostname: hostname.clone(),
-            net: if net == Mode::Host { NetMode::Host } else { NetMode::Private },
+            net: if net == Mode::Host {
+                NetMode::Host
+            } else {
+                NetMode::Private
+            },
             binds,
             mapping: (!is_rootful()).then(IdMapping::for_current_user),
         };
@@ -239,10 +271,14 @@ pub fn create(
 
 /// Start a created container under a new monitor. In the foreground, wait for it and return
 /// its exit code; detached, return once its process runs.
-pub fn start(paths: &Paths, rec: &ContainerRecord, foreground: bool) -> Result<RunOutcome, EngineError> {
+pub fn start(
+    paths: &Paths,
+    rec: &ContainerRecord,
+    foreground: bool,
+) -> Result<RunOutcome, EngineError> {
     let exe = std::env::current_exe().map_err(EngineError::io("finding skiff's own binary"))?;
-    let (ready_r, ready_w) = nix::unistd::pipe()
-        .map_err(|e| EngineError::io("pipe")(std::io::Error::from(e)))?;
+    let (ready_r, ready_w) =
+        nix::unistd::pipe().map_err(|e| EngineError::io("pipe")(std::io::Error::from(e)))?;
     let _ = nix::fcntl::fcntl(
         &ready_r,
         nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
@@ -265,11 +301,21 @@ pub fn start(paths: &Paths, rec: &ContainerRecord, foreground: bool) -> Result<R
     if foreground {
         let _ = mask.thread_block();
     }
-    let raw = if foreground && rec.tty { RawTerminal::enter() } else { None };
-    let child = cmd.spawn().map_err(EngineError::io("starting the container monitor"))?;
+    let raw = if foreground && rec.tty {
+        RawTerminal::enter()
+    } else {
+        None
+    };
+    let child = cmd
+        .spawn()
+        .map_err(EngineError::io("starting the container monitor"))?;
     drop(ready_w);
+    // One line: "ok" or "err CODE MESSAGE" (EOF: the monitor died).
     let mut msg = String::new();
-    let _ = std::fs::File::from(ready_r).read_to_string(&mut msg);
+    let _ = std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(std::fs::File::from(ready_r)),
+        &mut msg,
+    );
     let msg = msg.trim();
     if msg != "ok" {
         let mut child = child;
@@ -299,7 +345,9 @@ fn start_error(msg: &str) -> EngineError {
                 }
             }
         }
-        None => EngineError::Usage("the container monitor exited before the container started".into()),
+        None => {
+            EngineError::Usage("the container monitor exited before the container started".into())
+        }
     }
 }
 
@@ -400,9 +448,26 @@ const ADJECTIVES: &[&str] = &[
     "vibrant", "wizardly", "zealous",
 ];
 const SURNAMES: &[&str] = &[
-    "archimedes", "babbage", "curie", "darwin", "einstein", "fermat", "galileo", "hopper",
-    "johnson", "kepler", "lovelace", "meitner", "newton", "noether", "pascal", "ritchie",
-    "shannon", "thompson", "turing", "wozniak",
+    "archimedes",
+    "babbage",
+    "curie",
+    "darwin",
+    "einstein",
+    "fermat",
+    "galileo",
+    "hopper",
+    "johnson",
+    "kepler",
+    "lovelace",
+    "meitner",
+    "newton",
+    "noether",
+    "pascal",
+    "ritchie",
+    "shannon",
+    "thompson",
+    "turing",
+    "wozniak",
 ];
 
 fn reserve_generated_name(store: &Containers<'_>, id: &str) -> Result<String, EngineError> {
@@ -411,14 +476,20 @@ fn reserve_generated_name(store: &Containers<'_>, id: &str) -> Result<String, En
         let n = seed.wrapping_add(attempt.wrapping_mul(7919));
         let a = ADJECTIVES[(n % ADJECTIVES.len() as u64) as usize];
         let s = SURNAMES[((n / 97) % SURNAMES.len() as u64) as usize];
-        let name = if attempt < 8 { format!("{a}_{s}") } else { format!("{a}_{s}{attempt}") };
+        let name = if attempt < 8 {
+            format!("{a}_{s}")
+        } else {
+            format!("{a}_{s}{attempt}")
+        };
         match store.reserve_name(&name, id) {
             Ok(()) => return Ok(name),
             Err(crate::state::container::StateError::NameInUse { .. }) => continue,
             Err(e) => return Err(e.into()),
         }
     }
-    Err(EngineError::Conflict("could not find a free container name".into()))
+    Err(EngineError::Conflict(
+        "could not find a free container name".into(),
+    ))
 }
 
 /// A resolved container user.
@@ -436,7 +507,9 @@ fn read_from_layers(layers: &[PathBuf], rel: &str) -> Option<String> {
     layers.iter().rev().find_map(|l| {
         let p = l.join(rel);
         let meta = std::fs::symlink_metadata(&p).ok()?;
-        meta.is_file().then(|| std::fs::read_to_string(&p).ok()).flatten()
+        meta.is_file()
+            .then(|| std::fs::read_to_string(&p).ok())
+            .flatten()
     })
 }
 
@@ -453,7 +526,12 @@ fn resolve_user(layers: &[PathBuf], spec: &str) -> Result<User, EngineError> {
         if f.len() < 6 {
             return None;
         }
-        Some((f[0].to_string(), f[2].parse().ok()?, f[3].parse().ok()?, f[5].to_string()))
+        Some((
+            f[0].to_string(),
+            f[2].parse().ok()?,
+            f[3].parse().ok()?,
+            f[5].to_string(),
+        ))
     };
     let users: Vec<_> = passwd.lines().filter_map(entry).collect();
     let (uid, mut gid, home, name) = if u.is_empty() {
@@ -487,7 +565,10 @@ fn resolve_user(layers: &[PathBuf], spec: &str) -> Result<User, EngineError> {
                 Some((
                     f[0].to_string(),
                     f[2].parse().ok()?,
-                    f[3].split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+                    f[3].split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect(),
                 ))
             })?
         })
@@ -515,7 +596,12 @@ fn resolve_user(layers: &[PathBuf], spec: &str) -> Result<User, EngineError> {
             .map(|x| x.1)
             .collect()
     };
-    Ok(User { uid, gid, groups, home })
+    Ok(User {
+        uid,
+        gid,
+        groups,
+        home,
+    })
 }
 
 // ---- listing and inspecting ------------------------------------------------------------------
@@ -614,7 +700,10 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
 }
 
 /// Read a container's log entries.
-pub fn log_entries(paths: &Paths, id: &str) -> Result<Vec<crate::monitor::log::Entry>, EngineError> {
+pub fn log_entries(
+    paths: &Paths,
+    id: &str,
+) -> Result<Vec<crate::monitor::log::Entry>, EngineError> {
     let p = paths.container(id).join("ctr.log");
     crate::monitor::log::read(&p).map_err(EngineError::io(format!("reading {}", p.display())))
 }
@@ -628,7 +717,10 @@ pub fn follow_log(
 ) -> Result<(), EngineError> {
     let store = Containers::new(paths);
     loop {
-        let running = store.state(id).map(|s| s.status == Status::Running).unwrap_or(false);
+        let running = store
+            .state(id)
+            .map(|s| s.status == Status::Running)
+            .unwrap_or(false);
         let entries = log_entries(paths, id)?;
         for e in entries.iter().skip(skip) {
             emit(e);
@@ -697,7 +789,11 @@ pub fn parse_signal(s: &str) -> Option<Signal> {
         return Signal::try_from(n).ok();
     }
     let up = s.to_ascii_uppercase();
-    let name = if up.starts_with("SIG") { up } else { format!("SIG{up}") };
+    let name = if up.starts_with("SIG") {
+        up
+    } else {
+        format!("SIG{up}")
+    };
     name.parse().ok()
 }
 
@@ -740,7 +836,9 @@ pub fn wait(paths: &Paths, name: &str) -> Result<i32, EngineError> {
     let mut delay = Duration::from_millis(5);
     loop {
         match store.state(&id) {
-            Ok(st) if st.status == Status::Running || st.status == Status::Created && st.monitor_pid != 0 => {}
+            Ok(st)
+                if st.status == Status::Running
+                    || st.status == Status::Created && st.monitor_pid != 0 => {}
             Ok(st) => return Ok(st.exit_code),
             Err(crate::state::container::StateError::NoSuchContainer(_)) => return Ok(0),
             Err(e) => return Err(e.into()),
@@ -788,10 +886,17 @@ mod tests {
             "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n",
         )
         .unwrap();
-        std::fs::write(dir.path().join("etc/group"), "root:x:0:\nuser:x:1000:\nwheel:x:10:user\n").unwrap();
+        std::fs::write(
+            dir.path().join("etc/group"),
+            "root:x:0:\nuser:x:1000:\nwheel:x:10:user\n",
+        )
+        .unwrap();
         let layers = vec![dir.path().to_path_buf()];
         let u = resolve_user(&layers, "user").unwrap();
-        assert_eq!((u.uid, u.gid, u.groups.clone(), u.home.as_str()), (1000, 1000, vec![10], "/home/user"));
+        assert_eq!(
+            (u.uid, u.gid, u.groups.clone(), u.home.as_str()),
+            (1000, 1000, vec![10], "/home/user")
+        );
         let r = resolve_user(&layers, "").unwrap();
         assert_eq!((r.uid, r.gid), (0, 0));
         let n = resolve_user(&layers, "1234:55").unwrap();

@@ -69,7 +69,9 @@ pub fn userns_helper_main(args: &[String]) -> i32 {
             res
         }
         Some(op) if op.starts_with("image-") => image::userns_op(op, &args[1..]),
-        _ => Err(EngineError::Usage(format!("unknown userns operation {args:?}"))),
+        _ => Err(EngineError::Usage(format!(
+            "unknown userns operation {args:?}"
+        ))),
     };
     match result {
         Ok(()) => 0,

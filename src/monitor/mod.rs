@@ -37,6 +37,13 @@ pub fn main(paths: &Paths, id: &str) -> i32 {
         .and_then(|s| s.parse::<RawFd>().ok())
         // SAFETY: the CLI passed us this pipe end and nothing else here uses it.
         .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) });
+    if let Some(fd) = &ready_fd {
+        // Not for the container or slirp4netns: the CLI waits for this pipe to close.
+        let _ = nix::fcntl::fcntl(
+            fd,
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+        );
+    }
     let mut ready = ready_fd.map(std::fs::File::from);
     if !foreground {
         let _ = nix::unistd::setsid();
@@ -84,9 +91,13 @@ fn run(
     ] {
         mask.add(s);
     }
-    mask.thread_block().map_err(|e| (125, format!("blocking signals: {e}")))?;
-    let sfd = SignalFd::with_flags(&mask, nix::sys::signalfd::SfdFlags::SFD_CLOEXEC)
-        .map_err(|e| (125, format!("signalfd: {e}")))?;
+    mask.thread_block()
+        .map_err(|e| (125, format!("blocking signals: {e}")))?;
+    let sfd = SignalFd::with_flags(
+        &mask,
+        nix::sys::signalfd::SfdFlags::SFD_CLOEXEC | nix::sys::signalfd::SfdFlags::SFD_NONBLOCK,
+    )
+    .map_err(|e| (125, format!("signalfd: {e}")))?;
 
     let rootfs = Rootfs {
         lower: rec.layers.clone(),
@@ -119,7 +130,8 @@ fn run(
             child_ends.push(ir);
             fd
         } else {
-            let null = std::fs::File::open("/dev/null").map_err(|e| (125, format!("/dev/null: {e}")))?;
+            let null =
+                std::fs::File::open("/dev/null").map_err(|e| (125, format!("/dev/null: {e}")))?;
             let fd: OwnedFd = null.into();
             let raw = fd.as_raw_fd();
             child_ends.push(fd);
@@ -173,11 +185,14 @@ fn run(
         st.pid = pid;
         st.pid_start = process_start_time(pid).unwrap_or(0);
         st.monitor_pid = std::process::id() as i32;
+        st.monitor_start = process_start_time(st.monitor_pid).unwrap_or(0);
         st.exit_code = 0;
         st.error.clear();
         st.started_at = Some(now_rfc3339());
         st.finished_at = None;
-        store.save_state(id, &st).map_err(|e| (125, e.to_string()))?;
+        store
+            .save_state(id, &st)
+            .map_err(|e| (125, e.to_string()))?;
     }
     if let Some(mut r) = ready.take() {
         let _ = r.write_all(b"ok\n");
@@ -233,11 +248,17 @@ fn pump(io: PumpIo<'_>) -> i32 {
         let out_fd = io.master.or(io.out_r);
         let mut fds = vec![PollFd::new(io.sfd.as_fd(), PollFlags::POLLIN)];
         let out_idx = out_open.then(|| {
-            fds.push(PollFd::new(out_fd.map(|f| f.as_fd()).unwrap_or(stdin), PollFlags::POLLIN));
+            fds.push(PollFd::new(
+                out_fd.map(|f| f.as_fd()).unwrap_or(stdin),
+                PollFlags::POLLIN,
+            ));
             fds.len() - 1
         });
         let err_idx = (err_open && io.err_r.is_some()).then(|| {
-            fds.push(PollFd::new(io.err_r.map(|f| f.as_fd()).unwrap_or(stdin), PollFlags::POLLIN));
+            fds.push(PollFd::new(
+                io.err_r.map(|f| f.as_fd()).unwrap_or(stdin),
+                PollFlags::POLLIN,
+            ));
             fds.len() - 1
         });
         let in_idx = stdin_open.then(|| {
@@ -246,7 +267,11 @@ fn pump(io: PumpIo<'_>) -> i32 {
         });
         // Once the container is gone its output closes at once; don't wait forever on a
         // descriptor something else still holds.
-        let timeout = if exit.is_some() { PollTimeout::from(2000u16) } else { PollTimeout::NONE };
+        let timeout = if exit.is_some() {
+            PollTimeout::from(2000u16)
+        } else {
+            PollTimeout::NONE
+        };
         match poll(&mut fds, timeout) {
             Ok(0) => break,
             Ok(_) => {}
@@ -370,7 +395,12 @@ fn write_all_fd(fd: RawFd, mut data: &[u8]) {
 
 /// Give the container's terminal the size of ours.
 fn copy_winsize(master: BorrowedFd<'_>) {
-    let mut ws: libc::winsize = libc::winsize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 };
+    let mut ws: libc::winsize = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
     // SAFETY: TIOCGWINSZ/TIOCSWINSZ read and write a winsize we own.
     unsafe {
         if libc::ioctl(0, libc::TIOCGWINSZ, &mut ws) == 0 {
@@ -388,6 +418,7 @@ fn record_exit(store: &Containers<'_>, id: &str, code: i32, error: &str) {
     st.pid = 0;
     st.pid_start = 0;
     st.monitor_pid = 0;
+    st.monitor_start = 0;
     st.finished_at = Some(now_rfc3339());
     let _ = store.save_state(id, &st);
 }
@@ -398,10 +429,8 @@ pub fn remove_container(paths: &Paths, id: &str, name: &str) {
     let store = Containers::new(paths);
     let dir = store.dir(id);
     if crate::storage::remove_tree(&dir).is_err() {
-        let _ = crate::runtime::userns::run_helper(&[
-            std::ffi::OsStr::new("rmtree"),
-            dir.as_os_str(),
-        ]);
+        let _ =
+            crate::runtime::userns::run_helper(&[std::ffi::OsStr::new("rmtree"), dir.as_os_str()]);
     }
     store.release_name(name);
 }

@@ -19,7 +19,10 @@ pub fn start(pid: i32) -> Result<Slirp, NetworkError> {
     let (ready_r, ready_w) = nix::unistd::pipe().map_err(|e| err("pipe", e))?;
     let (exit_r, exit_w) = nix::unistd::pipe().map_err(|e| err("pipe", e))?;
     for fd in [&ready_r, &exit_w] {
-        let _ = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC));
+        let _ = nix::fcntl::fcntl(
+            fd,
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+        );
     }
     let child = Command::new("slirp4netns")
         .arg("--configure")
@@ -33,10 +36,17 @@ pub fn start(pid: i32) -> Result<Slirp, NetworkError> {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| NetworkError::Slirp(format!("cannot start slirp4netns (install the slirp4netns package): {e}")))?;
+        .map_err(|e| {
+            NetworkError::Slirp(format!(
+                "cannot start slirp4netns (install the slirp4netns package): {e}"
+            ))
+        })?;
     drop(ready_w);
     drop(exit_r);
-    let mut slirp = Slirp { child, exit_w: Some(exit_w) };
+    let mut slirp = Slirp {
+        child,
+        exit_w: Some(exit_w),
+    };
     let mut ready = std::fs::File::from(ready_r);
     let mut b = [0u8; 1];
     if ready.read_exact(&mut b).is_err() {
@@ -46,7 +56,10 @@ pub fn start(pid: i32) -> Result<Slirp, NetworkError> {
             let _ = e.read_to_string(&mut msg);
         }
         return Err(NetworkError::Slirp(
-            msg.lines().last().unwrap_or("exited before it was ready").to_string(),
+            msg.lines()
+                .last()
+                .unwrap_or("exited before it was ready")
+                .to_string(),
         ));
     }
     // Nobody reads its stderr from here on.

@@ -61,7 +61,9 @@ fn setup_and_exec(
         .as_ref()
         .ok_or_else(|| fail("runtime spec has no process"))?;
     let linux = spec.linux().as_ref();
-    let namespaces = linux.and_then(|l| l.namespaces().clone()).unwrap_or_default();
+    let namespaces = linux
+        .and_then(|l| l.namespaces().clone())
+        .unwrap_or_default();
     let has_ns = |t: oci_spec::runtime::LinuxNamespaceType| namespaces.iter().any(|n| n.typ() == t);
 
     // Signals: the monitor blocks some for its signalfd; the container starts clean.
@@ -70,7 +72,11 @@ fn setup_and_exec(
         Some(&nix::sys::signal::SigSet::empty()),
         None,
     );
-    for sig in [nix::sys::signal::Signal::SIGPIPE, nix::sys::signal::Signal::SIGINT, nix::sys::signal::Signal::SIGQUIT] {
+    for sig in [
+        nix::sys::signal::Signal::SIGPIPE,
+        nix::sys::signal::Signal::SIGINT,
+        nix::sys::signal::Signal::SIGQUIT,
+    ] {
         // SAFETY: restoring the default disposition; no handler code is involved.
         unsafe {
             let _ = nix::sys::signal::signal(sig, nix::sys::signal::SigHandler::SigDfl);
@@ -87,8 +93,14 @@ fn setup_and_exec(
     }
 
     // Mounts: private propagation, then the overlay root, then the spec's mounts inside it.
-    mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>)
-        .map_err(ctx("making / private"))?;
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .map_err(ctx("making / private"))?;
     mount_rootfs(rootfs)?;
     let root = rootfs.target.as_path();
     let rootless = has_ns(oci_spec::runtime::LinuxNamespaceType::User);
@@ -114,10 +126,16 @@ fn setup_and_exec(
     } else {
         None
     };
-    for p in linux.and_then(|l| l.masked_paths().clone()).unwrap_or_default() {
+    for p in linux
+        .and_then(|l| l.masked_paths().clone())
+        .unwrap_or_default()
+    {
         mask_path(root, &p)?;
     }
-    for p in linux.and_then(|l| l.readonly_paths().clone()).unwrap_or_default() {
+    for p in linux
+        .and_then(|l| l.readonly_paths().clone())
+        .unwrap_or_default()
+    {
         readonly_path(root, &p)?;
     }
 
@@ -133,11 +151,21 @@ fn setup_and_exec(
         (Stdio::Tty, Some(slave)) => {
             // SAFETY: TIOCSCTTY on a terminal descriptor we own; makes it our controlling tty.
             if unsafe { libc::ioctl(slave, libc::TIOCSCTTY, 0) } < 0 {
-                return Err(fail(format!("TIOCSCTTY: {}", std::io::Error::last_os_error())));
+                return Err(fail(format!(
+                    "TIOCSCTTY: {}",
+                    std::io::Error::last_os_error()
+                )));
             }
             dup_onto(slave, &[0, 1, 2])?;
         }
-        (Stdio::Fds { stdin, stdout, stderr }, _) => {
+        (
+            Stdio::Fds {
+                stdin,
+                stdout,
+                stderr,
+            },
+            _,
+        ) => {
             dup_to(*stdin, 0)?;
             dup_to(*stdout, 1)?;
             dup_to(*stderr, 2)?;
@@ -151,7 +179,10 @@ fn setup_and_exec(
         let _ = std::fs::create_dir_all(cwd);
         nix::unistd::chdir(cwd).map_err(|e| InitError {
             code: 125,
-            message: format!("chdir to cwd (\"{}\") set in config.json failed: {e}", cwd.display()),
+            message: format!(
+                "chdir to cwd (\"{}\") set in config.json failed: {e}",
+                cwd.display()
+            ),
         })?;
     }
 
@@ -171,7 +202,10 @@ fn setup_and_exec(
         }
     }
     if let Some(groups) = user.additional_gids() {
-        let gids: Vec<nix::unistd::Gid> = groups.iter().map(|g| nix::unistd::Gid::from_raw(*g)).collect();
+        let gids: Vec<nix::unistd::Gid> = groups
+            .iter()
+            .map(|g| nix::unistd::Gid::from_raw(*g))
+            .collect();
         // Denied (EPERM) with a single-id mapping, where setgroups is off: keep going as docker's
         // rootless mode does.
         let _ = nix::unistd::setgroups(&gids);
@@ -312,7 +346,10 @@ fn mount_rootfs(rootfs: &Rootfs) -> Result<(), InitError> {
         .iter()
         .rev()
         .map(|l| match parent {
-            Some(_) => l.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            Some(_) => l
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             None => l.to_string_lossy().into_owned(),
         })
         .collect();
@@ -334,8 +371,17 @@ fn mount_rootfs(rootfs: &Rootfs) -> Result<(), InitError> {
         let _ = std::fs::create_dir_all(&empty);
         opts = opts.replacen("lowerdir=", &format!("lowerdir={}", empty.display()), 1);
     }
-    mount(Some("overlay"), &rootfs.target, Some("overlay"), MsFlags::empty(), Some(opts.as_str()))
-        .map_err(ctx(format!("mounting the overlay root filesystem at {}", rootfs.target.display())))
+    mount(
+        Some("overlay"),
+        &rootfs.target,
+        Some("overlay"),
+        MsFlags::empty(),
+        Some(opts.as_str()),
+    )
+    .map_err(ctx(format!(
+        "mounting the overlay root filesystem at {}",
+        rootfs.target.display()
+    )))
 }
 
 /// Resolve a container path under `root` (the new root is fresh, so a plain join is safe for
@@ -371,10 +417,22 @@ fn do_mount(root: &Path, m: &oci_spec::runtime::Mount, rootless: bool) -> Result
     }
     let source = m.source().clone().unwrap_or_else(|| PathBuf::from(&typ));
     if bind {
-        let is_dir = std::fs::metadata(&source).map(|m| m.is_dir()).unwrap_or(true);
+        let is_dir = std::fs::metadata(&source)
+            .map(|m| m.is_dir())
+            .unwrap_or(true);
         ensure_target(&dest, is_dir)?;
-        mount(Some(&source), &dest, None::<&str>, MsFlags::MS_BIND | (flags & MsFlags::MS_REC), None::<&str>)
-            .map_err(ctx(format!("bind-mounting {} on {}", source.display(), m.destination().display())))?;
+        mount(
+            Some(&source),
+            &dest,
+            None::<&str>,
+            MsFlags::MS_BIND | (flags & MsFlags::MS_REC),
+            None::<&str>,
+        )
+        .map_err(ctx(format!(
+            "bind-mounting {} on {}",
+            source.display(),
+            m.destination().display()
+        )))?;
         if readonly {
             remount_readonly(&dest)?;
         }
@@ -385,21 +443,36 @@ fn do_mount(root: &Path, m: &oci_spec::runtime::Mount, rootless: bool) -> Result
         flags |= MsFlags::MS_RDONLY;
     }
     let data_s = data.join(",");
-    let res = mount(Some(&source), &dest, Some(typ.as_str()), flags, Some(data_s.as_str()));
+    let res = mount(
+        Some(&source),
+        &dest,
+        Some(typ.as_str()),
+        flags,
+        Some(data_s.as_str()),
+    );
     match res {
         Ok(()) => Ok(()),
         Err(e) if rootless && typ == "sysfs" => {
             // No network namespace of our own: bind the host's /sys read-only instead.
             tracing::debug!("sysfs mount refused ({e}), binding /sys");
-            mount(Some("/sys"), &dest, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
-                .map_err(ctx("binding /sys"))?;
+            mount(
+                Some("/sys"),
+                &dest,
+                None::<&str>,
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                None::<&str>,
+            )
+            .map_err(ctx("binding /sys"))?;
             remount_readonly(&dest)
         }
         Err(e) if typ == "mqueue" && rootless => {
             tracing::debug!("mqueue mount refused ({e}), skipped");
             Ok(())
         }
-        Err(e) => Err(fail(format!("mounting {typ} on {}: {e}", m.destination().display()))),
+        Err(e) => Err(fail(format!(
+            "mounting {typ} on {}: {e}",
+            m.destination().display()
+        ))),
     }
 }
 
@@ -419,7 +492,8 @@ fn ensure_target(dest: &Path, dir: bool) -> Result<(), InitError> {
 
 /// Remount a bind mount read-only, keeping the flags the kernel locks in a user namespace.
 fn remount_readonly(dest: &Path) -> Result<(), InitError> {
-    let st = nix::sys::statvfs::statvfs(dest).map_err(ctx(format!("statvfs {}", dest.display())))?;
+    let st =
+        nix::sys::statvfs::statvfs(dest).map_err(ctx(format!("statvfs {}", dest.display())))?;
     let f = st.flags();
     let mut flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
     use nix::sys::statvfs::FsFlags;
@@ -445,8 +519,14 @@ fn bind_device(root: &Path, dev: &Path) -> Result<(), InitError> {
         return Ok(());
     }
     ensure_target(&dest, false)?;
-    mount(Some(dev), &dest, None::<&str>, MsFlags::MS_BIND, None::<&str>)
-        .map_err(ctx(format!("binding {}", dev.display())))
+    mount(
+        Some(dev),
+        &dest,
+        None::<&str>,
+        MsFlags::MS_BIND,
+        None::<&str>,
+    )
+    .map_err(ctx(format!("binding {}", dev.display())))
 }
 
 fn mask_path(root: &Path, p: &str) -> Result<(), InitError> {
@@ -455,9 +535,21 @@ fn mask_path(root: &Path, p: &str) -> Result<(), InitError> {
         return Ok(());
     };
     let res = if meta.is_dir() {
-        mount(Some("tmpfs"), &dest, Some("tmpfs"), MsFlags::MS_RDONLY, None::<&str>)
+        mount(
+            Some("tmpfs"),
+            &dest,
+            Some("tmpfs"),
+            MsFlags::MS_RDONLY,
+            None::<&str>,
+        )
     } else {
-        mount(Some("/dev/null"), &dest, None::<&str>, MsFlags::MS_BIND, None::<&str>)
+        mount(
+            Some("/dev/null"),
+            &dest,
+            None::<&str>,
+            MsFlags::MS_BIND,
+            None::<&str>,
+        )
     };
     res.map_err(ctx(format!("masking {p}")))
 }
@@ -467,8 +559,14 @@ fn readonly_path(root: &Path, p: &str) -> Result<(), InitError> {
     if std::fs::symlink_metadata(&dest).is_err() {
         return Ok(());
     }
-    mount(Some(&dest), &dest, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
-        .map_err(ctx(format!("binding {p}")))?;
+    mount(
+        Some(&dest),
+        &dest,
+        None::<&str>,
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        None::<&str>,
+    )
+    .map_err(ctx(format!("binding {p}")))?;
     remount_readonly(&dest)
 }
 
@@ -485,12 +583,18 @@ fn open_pty(root: &Path, sock: &UnixStream) -> Result<RawFd, InitError> {
     let mut unlock: libc::c_int = 0;
     // SAFETY: TIOCSPTLCK with a pointer to a local int, on the master we own.
     if unsafe { libc::ioctl(mfd, libc::TIOCSPTLCK, &mut unlock) } < 0 {
-        return Err(fail(format!("unlockpt: {}", std::io::Error::last_os_error())));
+        return Err(fail(format!(
+            "unlockpt: {}",
+            std::io::Error::last_os_error()
+        )));
     }
     // SAFETY: TIOCGPTPEER opens the slave of our master and returns a new descriptor.
     let slave = unsafe { libc::ioctl(mfd, libc::TIOCGPTPEER, libc::O_RDWR | libc::O_NOCTTY) };
     if slave < 0 {
-        return Err(fail(format!("opening the terminal: {}", std::io::Error::last_os_error())));
+        return Err(fail(format!(
+            "opening the terminal: {}",
+            std::io::Error::last_os_error()
+        )));
     }
     let fds = [mfd];
     let cmsg = [nix::sys::socket::ControlMessage::ScmRights(&fds)];

@@ -52,7 +52,11 @@ pub enum Stdio {
     /// A pseudo-terminal created inside the container's devpts; the master comes back.
     Tty,
     /// These descriptors become the container's 0, 1 and 2.
-    Fds { stdin: RawFd, stdout: RawFd, stderr: RawFd },
+    Fds {
+        stdin: RawFd,
+        stdout: RawFd,
+        stderr: RawFd,
+    },
 }
 
 /// A started container.
@@ -92,8 +96,8 @@ pub fn create(
             LinuxNamespaceType::Time => CloneFlags::empty(),
         };
     }
-    let (parent_sock, child_sock) = UnixStream::pair()
-        .map_err(|e| RuntimeError::Other(format!("socketpair: {e}")))?;
+    let (parent_sock, child_sock) =
+        UnixStream::pair().map_err(|e| RuntimeError::Other(format!("socketpair: {e}")))?;
     let child_fd = child_sock.as_raw_fd();
     let parent_fd = parent_sock.as_raw_fd();
 

@@ -102,7 +102,13 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
         namespaces.push(json!({"type": "user"}));
     }
     let rootless = input.mapping.is_some();
-    let mut devpts_opts = vec!["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"];
+    let mut devpts_opts = vec![
+        "nosuid",
+        "noexec",
+        "newinstance",
+        "ptmxmode=0666",
+        "mode=0620",
+    ];
     // gid 5 (tty) exists in the container only when the subordinate range maps it.
     let tty_gid_mapped = input
         .mapping
@@ -141,7 +147,9 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
     if let Some(m) = &input.mapping {
         let conv = |r: &[super::userns::IdRange]| -> Vec<serde_json::Value> {
             r.iter()
-                .map(|r| json!({"containerID": r.container_id, "hostID": r.host_id, "size": r.size}))
+                .map(
+                    |r| json!({"containerID": r.container_id, "hostID": r.host_id, "size": r.size}),
+                )
                 .collect()
         };
         linux["uidMappings"] = json!(conv(&m.uids));
@@ -165,7 +173,8 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
         "mounts": mounts,
         "linux": linux,
     });
-    serde_json::from_value(spec).map_err(|e| RuntimeError::Other(format!("building the runtime spec: {e}")))
+    serde_json::from_value(spec)
+        .map_err(|e| RuntimeError::Other(format!("building the runtime spec: {e}")))
 }
 
 #[cfg(test)]
@@ -190,8 +199,16 @@ mod tests {
         let spec = build(&input).unwrap();
         assert_eq!(spec.hostname().as_deref(), Some("abc"));
         let mounts = spec.mounts().as_ref().unwrap();
-        assert!(mounts.iter().any(|m| m.destination() == &PathBuf::from("/etc/hosts")));
-        let caps = spec.process().as_ref().unwrap().capabilities().as_ref().unwrap();
+        assert!(mounts
+            .iter()
+            .any(|m| m.destination() == &PathBuf::from("/etc/hosts")));
+        let caps = spec
+            .process()
+            .as_ref()
+            .unwrap()
+            .capabilities()
+            .as_ref()
+            .unwrap();
         assert_eq!(caps.bounding().as_ref().unwrap().len(), DEFAULT_CAPS.len());
     }
 }

@@ -39,18 +39,42 @@ impl IdMapping {
         match (sub_u, sub_g) {
             (Some((us, uc)), Some((gs, gc))) => IdMapping {
                 uids: vec![
-                    IdRange { container_id: 0, host_id: uid, size: 1 },
-                    IdRange { container_id: 1, host_id: us, size: uc },
+                    IdRange {
+                        container_id: 0,
+                        host_id: uid,
+                        size: 1,
+                    },
+                    IdRange {
+                        container_id: 1,
+                        host_id: us,
+                        size: uc,
+                    },
                 ],
                 gids: vec![
-                    IdRange { container_id: 0, host_id: gid, size: 1 },
-                    IdRange { container_id: 1, host_id: gs, size: gc },
+                    IdRange {
+                        container_id: 0,
+                        host_id: gid,
+                        size: 1,
+                    },
+                    IdRange {
+                        container_id: 1,
+                        host_id: gs,
+                        size: gc,
+                    },
                 ],
                 subordinate: true,
             },
             _ => IdMapping {
-                uids: vec![IdRange { container_id: 0, host_id: uid, size: 1 }],
-                gids: vec![IdRange { container_id: 0, host_id: gid, size: 1 }],
+                uids: vec![IdRange {
+                    container_id: 0,
+                    host_id: uid,
+                    size: 1,
+                }],
+                gids: vec![IdRange {
+                    container_id: 0,
+                    host_id: gid,
+                    size: 1,
+                }],
                 subordinate: false,
             },
         }
@@ -74,9 +98,8 @@ impl IdMapping {
         } else {
             let proc = format!("/proc/{pid}");
             let write = |file: &str, text: String| {
-                std::fs::write(format!("{proc}/{file}"), text).map_err(|e| {
-                    RuntimeError::UserNamespace(format!("writing {proc}/{file}: {e}"))
-                })
+                std::fs::write(format!("{proc}/{file}"), text)
+                    .map_err(|e| RuntimeError::UserNamespace(format!("writing {proc}/{file}: {e}")))
             };
             write("setgroups", "deny".into())?;
             write("uid_map", format_map(&self.uids))?;
@@ -88,7 +111,8 @@ impl IdMapping {
 
 fn map_id(ranges: &[IdRange], id: u32) -> Option<u32> {
     ranges.iter().find_map(|r| {
-        (id >= r.container_id && id - r.container_id < r.size).then(|| r.host_id + (id - r.container_id))
+        (id >= r.container_id && id - r.container_id < r.size)
+            .then(|| r.host_id + (id - r.container_id))
     })
 }
 
@@ -197,26 +221,35 @@ pub fn run_helper(args: &[&std::ffi::OsStr]) -> Result<(), RuntimeError> {
     let exe = std::env::current_exe()
         .map_err(|e| RuntimeError::UserNamespace(format!("cannot find skiff's own binary: {e}")))?;
     // Pipes that the child inherits (no O_CLOEXEC on the child's ends).
-    let (go_r, go_w) = nix::unistd::pipe()
-        .map_err(|e| RuntimeError::UserNamespace(format!("pipe: {e}")))?;
-    let (ready_r, ready_w) = nix::unistd::pipe()
-        .map_err(|e| RuntimeError::UserNamespace(format!("pipe: {e}")))?;
+    let (go_r, go_w) =
+        nix::unistd::pipe().map_err(|e| RuntimeError::UserNamespace(format!("pipe: {e}")))?;
+    let (ready_r, ready_w) =
+        nix::unistd::pipe().map_err(|e| RuntimeError::UserNamespace(format!("pipe: {e}")))?;
     for fd in [&go_w, &ready_r] {
-        let _ = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC));
+        let _ = nix::fcntl::fcntl(
+            fd,
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+        );
     }
     for fd in [&go_r, &ready_w] {
-        let _ = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()));
+        let _ = nix::fcntl::fcntl(
+            fd,
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+        );
     }
     let mut cmd = Command::new(exe);
     cmd.arg("__userns")
         .args(args)
-        .env(SYNC_ENV, format!("{},{}", go_r.as_raw_fd(), ready_w.as_raw_fd()))
+        .env(
+            SYNC_ENV,
+            format!("{},{}", go_r.as_raw_fd(), ready_w.as_raw_fd()),
+        )
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    let child = cmd
-        .spawn()
-        .map_err(|e| RuntimeError::UserNamespace(format!("starting the user namespace helper: {e}")))?;
+    let child = cmd.spawn().map_err(|e| {
+        RuntimeError::UserNamespace(format!("starting the user namespace helper: {e}"))
+    })?;
     drop(go_r);
     drop(ready_w);
     let mut ready = std::fs::File::from(ready_r);

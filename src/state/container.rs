@@ -106,6 +106,9 @@ pub struct ContainerState {
     pub pid_start: u64,
     /// Host PID of the monitor while it lives.
     pub monitor_pid: i32,
+    /// Start time of `monitor_pid`.
+    #[serde(default)]
+    pub monitor_start: u64,
     pub exit_code: i32,
     #[serde(default)]
     pub error: String,
@@ -120,6 +123,7 @@ impl ContainerState {
             pid: 0,
             pid_start: 0,
             monitor_pid: 0,
+            monitor_start: 0,
             exit_code: 0,
             error: String::new(),
             started_at: None,
@@ -220,8 +224,12 @@ impl<'a> Containers<'a> {
                 io_err(&p)(e)
             }
         })?;
-        if st.status == Status::Running && process_start_time(st.pid) != Some(st.pid_start) {
-            // The container is gone and nobody recorded it (the monitor was killed, or a reboot).
+        if st.status == Status::Running
+            && process_start_time(st.pid) != Some(st.pid_start)
+            && process_start_time(st.monitor_pid) != Some(st.monitor_start)
+        {
+            // The container and its monitor are gone and nobody recorded the exit (the monitor
+            // was killed, or the machine rebooted). While the monitor lives, it will record it.
             st.status = Status::Exited;
             st.exit_code = 255;
             st.pid = 0;

@@ -35,8 +35,7 @@ impl Paths {
                 }
             })
             .or_else(|| {
-                directories::BaseDirs::new()
-                    .and_then(|b| b.runtime_dir().map(|d| d.join("skiff")))
+                directories::BaseDirs::new().and_then(|b| b.runtime_dir().map(|d| d.join("skiff")))
             })
             // Podman's fallback when there is no XDG_RUNTIME_DIR.
             .unwrap_or_else(|| PathBuf::from(format!("/tmp/skiff-run-{uid}")));
