@@ -77,7 +77,11 @@ else
 fi
 [ -x "$BIN" ] || die "build produced no $BIN"
 install -D -m 0755 "$BIN" "$PREFIX/bin/skiff"
-say "installed $PREFIX/bin/skiff"
+for page in "$REPO"/man/*.1; do install -D -m 0644 "$page" "$PREFIX/share/man/man1/$(basename "$page")"; done
+install -D -m 0644 "$REPO/completions/skiff.bash" "$PREFIX/share/bash-completion/completions/skiff"
+install -D -m 0644 "$REPO/completions/_skiff" "$PREFIX/share/zsh/site-functions/_skiff"
+install -D -m 0644 "$REPO/completions/skiff.fish" "$PREFIX/share/fish/vendor_completions.d/skiff.fish"
+say "installed $PREFIX/bin/skiff, its man pages and shell completions"
 
 # ---- subordinate ids ------------------------------------------------------------------------
 touch /etc/subuid /etc/subgid

@@ -58,6 +58,11 @@ pub enum Command {
     /// Return low-level information on containers or images
     Inspect(InspectArgs),
 
+    /// Output shell completion code for bash, zsh, fish, elvish or powershell
+    Completion { shell: clap_complete::Shell },
+    /// Internal: write the man pages and completion scripts into DIR/man and DIR/completions
+    #[command(name = "__gen-docs", hide = true)]
+    GenDocs { dir: std::path::PathBuf },
     /// Internal: the per-container monitor (skiff re-executed)
     #[command(name = "__monitor", hide = true)]
     Monitor { id: String },
@@ -136,11 +141,57 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Rmi(a) => image::rmi(a),
         Command::Import(a) => image::import(a),
         Command::Inspect(a) => inspect(a),
+        Command::Completion { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "skiff", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::GenDocs { dir } => gen_docs(&dir).map(|()| 0).map_err(EngineError::io(format!(
+            "writing docs into {}",
+            dir.display()
+        ))),
         Command::Monitor { id } => Ok(crate::monitor::main(&crate::state::Paths::from_env(), &id)),
         Command::Userns { .. } => Err(EngineError::Usage(
             "__userns must be the first argument".into(),
         )),
     }
+}
+
+/// Man pages (one per command, docker's `skiff-container-run.1` naming) and completions, from
+/// the clap tree, so they never drift from the real flags.
+fn gen_docs(dir: &std::path::Path) -> std::io::Result<()> {
+    let man = dir.join("man");
+    let comp = dir.join("completions");
+    std::fs::create_dir_all(&man)?;
+    std::fs::create_dir_all(&comp)?;
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    cmd.build();
+    fn walk(cmd: &clap::Command, prefix: &str, man: &std::path::Path) -> std::io::Result<()> {
+        let name = if prefix.is_empty() {
+            cmd.get_name().to_string()
+        } else {
+            format!("{prefix}-{}", cmd.get_name())
+        };
+        let page = cmd.clone().name(name.clone());
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(page).render(&mut buf)?;
+        std::fs::write(man.join(format!("{name}.1")), buf)?;
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            walk(sub, &name, man)?;
+        }
+        Ok(())
+    }
+    walk(&cmd, "", &man)?;
+    for (shell, file) in [
+        (clap_complete::Shell::Bash, "skiff.bash"),
+        (clap_complete::Shell::Zsh, "_skiff"),
+        (clap_complete::Shell::Fish, "skiff.fish"),
+    ] {
+        let mut buf = Vec::new();
+        clap_complete::generate(shell, &mut cmd, "skiff", &mut buf);
+        std::fs::write(comp.join(file), buf)?;
+    }
+    Ok(())
 }
 
 /// `skiff inspect`: containers first, then images, as docker does.
