@@ -94,10 +94,7 @@ pub fn main() -> i32 {
         return crate::engine::userns_helper_main(&raw[2..]);
     }
     // Behave like a well-mannered Unix filter: `skiff ps | head` ends quietly.
-    // SAFETY: resetting SIGPIPE to its default disposition before any thread exists.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    crate::runtime::default_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

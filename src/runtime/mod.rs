@@ -167,6 +167,19 @@ pub fn create(
     })
 }
 
+/// Restore SIGPIPE's default disposition (Rust ignores it), so that `skiff ps | head` ends
+/// quietly instead of failing on a closed pipe.
+pub fn default_sigpipe() {
+    // SAFETY: setting a disposition to SIG_DFL installs no handler code; called before any
+    // thread exists.
+    unsafe {
+        let _ = nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        );
+    }
+}
+
 fn mapping_from_spec(spec: &Spec) -> userns::IdMapping {
     let conv = |m: &Option<Vec<oci_spec::runtime::LinuxIdMapping>>| -> Vec<userns::IdRange> {
         m.as_deref()
