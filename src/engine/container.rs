@@ -17,7 +17,7 @@ use crate::runtime::userns::{is_rootful, IdMapping};
 use crate::state::container::{
     process_start_time, ContainerRecord, ContainerState, Containers, Status,
 };
-use crate::state::{write_atomic, Paths};
+use crate::state::{write_atomic, write_replace, Paths};
 
 /// Everything `run` takes, already parsed.
 #[derive(Debug, Clone, Default)]
@@ -195,7 +195,8 @@ pub fn create(
         }
         let write = |file: &str, text: String| -> Result<PathBuf, EngineError> {
             let p = dir.join(file);
-            write_atomic(&p, text.as_bytes())
+            // Derived from the record: atomic, but not worth an fsync on the start-up path.
+            write_replace(&p, text.as_bytes())
                 .map_err(EngineError::io(format!("writing {}", p.display())))?;
             Ok(p)
         };

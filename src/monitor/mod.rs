@@ -178,6 +178,12 @@ fn run(
         }
     };
     let pid = started.pid;
+    // Keep the container's user namespace alive past its exit: `--rm` cleanup joins it to remove
+    // files owned by container users, without the cost of a new namespace and newuidmap.
+    let userns: Option<OwnedFd> = (!crate::runtime::userns::is_rootful())
+        .then(|| std::fs::File::open(format!("/proc/{pid}/ns/user")).ok())
+        .flatten()
+        .map(OwnedFd::from);
     {
         let _lock = store.lock(id).map_err(|e| (125, e.to_string()))?;
         let mut st = store.state(id).unwrap_or_default();
@@ -214,9 +220,9 @@ fn run(
     });
     drop(stdin_keep);
     drop(slirp);
-    record_exit(&store, id, code, "");
-    if rec.auto_remove {
-        remove_container(paths, id, &rec.name);
+    // A `--rm` container's exit is not recorded: it is about to disappear (unless removal fails).
+    if !rec.auto_remove || !remove_container_in(paths, id, &rec.name, userns.as_ref()) {
+        record_exit(&store, id, code, "");
     }
     Ok(code)
 }
@@ -426,11 +432,43 @@ fn record_exit(store: &Containers<'_>, id: &str, code: i32, error: &str) {
 /// Remove a container's directory and its name. The upper layer may hold files owned by
 /// container users (subordinate ids): those need the user-namespace helper.
 pub fn remove_container(paths: &Paths, id: &str, name: &str) {
+    remove_container_in(paths, id, name, None);
+}
+
+/// Like `remove_container`, joining `userns` (the container's, kept open) when given. Returns
+/// whether the directory is gone.
+fn remove_container_in(paths: &Paths, id: &str, name: &str, userns: Option<&OwnedFd>) -> bool {
     let store = Containers::new(paths);
     let dir = store.dir(id);
-    if crate::storage::remove_tree(&dir).is_err() {
-        let _ =
-            crate::runtime::userns::run_helper(&[std::ffi::OsStr::new("rmtree"), dir.as_os_str()]);
+    let removed = userns.is_some_and(|ns| remove_tree_in_userns(ns, &dir))
+        || crate::storage::remove_tree(&dir).is_ok()
+        || (crate::runtime::userns::run_helper(&[std::ffi::OsStr::new("rmtree"), dir.as_os_str()])
+            .is_ok()
+            && !dir.exists());
+    if removed {
+        store.release_name(name);
     }
-    store.release_name(name);
+    removed
+}
+
+/// Remove `path` as root of the user namespace `ns`, in a forked child.
+fn remove_tree_in_userns(ns: &OwnedFd, path: &std::path::Path) -> bool {
+    // SAFETY: the monitor is single-threaded, so the child has a consistent copy of the
+    // process; it only joins the namespace, removes the tree and calls _exit.
+    match unsafe { nix::unistd::fork() } {
+        Ok(nix::unistd::ForkResult::Child) => {
+            let ok = nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWUSER).is_ok()
+                && crate::storage::remove_tree(path).is_ok();
+            // SAFETY: ending the forked child without running the parent's destructors.
+            unsafe { libc::_exit(if ok { 0 } else { 1 }) }
+        }
+        Ok(nix::unistd::ForkResult::Parent { child }) => loop {
+            match waitpid(child, None) {
+                Ok(WaitStatus::Exited(_, 0)) => return !path.exists(),
+                Err(nix::errno::Errno::EINTR) => continue,
+                _ => return false,
+            }
+        },
+        Err(_) => false,
+    }
 }

@@ -20,6 +20,17 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Replace `path` atomically (temp file, rename) without forcing it to disk: for files derived
+/// from durable state that skiff can write again (a container's /etc/hosts, hostname,
+/// resolv.conf), where a crash may lose the file but never leaves it half-written.
+pub fn write_replace(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    tmp.write_all(data)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Serialize `value` as pretty JSON and write it atomically.
 pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
     let data = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;

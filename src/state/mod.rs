@@ -3,5 +3,5 @@ pub mod atomic;
 pub mod container;
 pub mod paths;
 
-pub use atomic::{write_atomic, write_json_atomic, LockFile};
+pub use atomic::{write_atomic, write_json_atomic, write_replace, LockFile};
 pub use paths::Paths;
