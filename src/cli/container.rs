@@ -27,6 +27,43 @@ pub enum ContainerCommand {
     Wait(WaitArgs),
     /// Display detailed information on one or more containers
     Inspect(ContainerInspectArgs),
+    /// Create a new container
+    Create(RunArgs),
+    /// Start one or more stopped containers
+    Start(StartArgs),
+    /// Kill one or more running containers
+    Kill(KillArgs),
+    /// Rename a container
+    Rename(RenameArgs),
+    /// Restart one or more containers
+    Restart(StopArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Attach STDOUT/STDERR and forward signals
+    #[arg(short, long)]
+    pub attach: bool,
+    /// Attach container's STDIN
+    #[arg(short, long)]
+    pub interactive: bool,
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    /// Signal to send to the container
+    #[arg(short, long, default_value = "KILL")]
+    pub signal: String,
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    pub container: String,
+    pub new_name: String,
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +108,45 @@ pub struct RunArgs {
     /// Require HTTPS and verify certificates when pulling
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub tls_verify: bool,
+    /// Read in a file of environment variables
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_file: Vec<String>,
+    /// Set meta data on a container
+    #[arg(short, long = "label", value_name = "KEY=VALUE")]
+    pub label: Vec<String>,
+    /// Read in a line delimited file of labels
+    #[arg(long = "label-file", value_name = "FILE")]
+    pub label_file: Vec<String>,
+    /// Write the container ID to the file
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Option<String>,
+    /// Run an init inside the container that forwards signals and reaps processes
+    #[arg(long)]
+    pub init: bool,
+    /// Mount the container's root filesystem as read only
+    #[arg(long)]
+    pub read_only: bool,
+    /// Give extended privileges to this container
+    #[arg(long)]
+    pub privileged: bool,
+    /// Add Linux capabilities
+    #[arg(long = "cap-add", value_name = "CAP")]
+    pub cap_add: Vec<String>,
+    /// Drop Linux capabilities
+    #[arg(long = "cap-drop", value_name = "CAP")]
+    pub cap_drop: Vec<String>,
+    /// Security options (no-new-privileges)
+    #[arg(long = "security-opt", value_name = "OPT")]
+    pub security_opt: Vec<String>,
+    /// Add additional groups to join
+    #[arg(long = "group-add", value_name = "GROUP")]
+    pub group_add: Vec<String>,
+    /// Signal to stop the container
+    #[arg(long, value_name = "SIGNAL")]
+    pub stop_signal: Option<String>,
+    /// Timeout (in seconds) to stop a container
+    #[arg(long, value_name = "SECONDS")]
+    pub stop_timeout: Option<i64>,
     /// The image to run
     pub image: String,
     /// The command and its arguments
@@ -143,6 +219,11 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
         ContainerCommand::Stop(a) => stop(a),
         ContainerCommand::Rm(a) => rm(a),
         ContainerCommand::Wait(a) => wait(a),
+        ContainerCommand::Create(a) => create(a),
+        ContainerCommand::Start(a) => start(a),
+        ContainerCommand::Kill(a) => kill(a),
+        ContainerCommand::Rename(a) => rename(a),
+        ContainerCommand::Restart(a) => restart(a),
         ContainerCommand::Inspect(a) => {
             let mut values = Vec::new();
             let mut code = 0;
@@ -161,9 +242,38 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
     }
 }
 
-pub fn run(a: RunArgs) -> Result<i32, EngineError> {
-    let paths = Paths::from_env();
-    let opts = RunOptions {
+/// Turn `run`/`create` arguments into engine options.
+fn run_options(a: RunArgs) -> Result<RunOptions, EngineError> {
+    let mut no_new_privileges = false;
+    for o in &a.security_opt {
+        match o.as_str() {
+            "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true" => {
+                no_new_privileges = true
+            }
+            "no-new-privileges=false" | "no-new-privileges:false" => no_new_privileges = false,
+            other => {
+                return Err(EngineError::Usage(format!(
+                    "invalid --security-opt: {other:?} (supported: no-new-privileges)"
+                )))
+            }
+        }
+    }
+    Ok(RunOptions {
+        env_files: a.env_file,
+        labels: a.label,
+        label_files: a.label_file,
+        cidfile: a.cidfile,
+        stop_signal: a.stop_signal,
+        stop_timeout: a.stop_timeout,
+        group_add: a.group_add,
+        security: crate::runtime::spec::Security {
+            privileged: a.privileged,
+            cap_add: a.cap_add,
+            cap_drop: a.cap_drop,
+            no_new_privileges,
+            readonly_rootfs: a.read_only,
+            init: a.init,
+        },
         image: a.image,
         command: a.command,
         detach: a.detach,
@@ -178,7 +288,12 @@ pub fn run(a: RunArgs) -> Result<i32, EngineError> {
         hostname: a.hostname,
         network: a.network,
         tls_verify: a.tls_verify,
-    };
+    })
+}
+
+pub fn run(a: RunArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    let opts = run_options(a)?;
     match ctr::run(&paths, &opts, &mut std::io::stderr())? {
         RunOutcome::Detached(id) => {
             println!("{id}");
@@ -231,6 +346,56 @@ fn capitalize(s: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
         .unwrap_or_default()
+}
+
+pub fn create(a: RunArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    let opts = run_options(a)?;
+    let id = ctr::create(&paths, &opts, &mut std::io::stderr())?;
+    println!("{id}");
+    Ok(0)
+}
+
+pub fn start(a: StartArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    if a.attach || a.interactive {
+        // docker attaches to one container at a time.
+        if a.containers.len() > 1 {
+            return Err(EngineError::Usage(
+                "you cannot start and attach multiple containers at once".into(),
+            ));
+        }
+        return match ctr::start_existing(&paths, &a.containers[0], true)? {
+            RunOutcome::Exited(code) => Ok(code),
+            RunOutcome::Detached(_) => Ok(0),
+        };
+    }
+    Ok(each(&a.containers, |n| {
+        ctr::start_existing(&paths, n, false)?;
+        Ok(Some(n.to_string()))
+    }))
+}
+
+pub fn kill(a: KillArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    Ok(each(&a.containers, |n| {
+        ctr::kill(&paths, n, &a.signal)?;
+        Ok(Some(n.to_string()))
+    }))
+}
+
+pub fn rename(a: RenameArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    ctr::rename(&paths, &a.container, &a.new_name)?;
+    Ok(0)
+}
+
+pub fn restart(a: StopArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    Ok(each(&a.containers, |n| {
+        ctr::restart(&paths, n, a.time)?;
+        Ok(Some(n.to_string()))
+    }))
 }
 
 pub fn ps(a: PsArgs) -> Result<i32, EngineError> {

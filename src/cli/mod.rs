@@ -47,6 +47,16 @@ pub enum Command {
     Rm(container::RmArgs),
     /// Block until one or more containers stop, then print their exit codes
     Wait(container::WaitArgs),
+    /// Create a new container
+    Create(container::RunArgs),
+    /// Start one or more stopped containers
+    Start(container::StartArgs),
+    /// Kill one or more running containers
+    Kill(container::KillArgs),
+    /// Rename a container
+    Rename(container::RenameArgs),
+    /// Restart one or more containers
+    Restart(container::StopArgs),
     /// Download an image from a registry
     Pull(image::PullArgs),
     /// List images
@@ -133,6 +143,11 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Stop(a) => container::stop(a),
         Command::Rm(a) => container::rm(a),
         Command::Wait(a) => container::wait(a),
+        Command::Create(a) => container::create(a),
+        Command::Start(a) => container::start(a),
+        Command::Kill(a) => container::kill(a),
+        Command::Rename(a) => container::rename(a),
+        Command::Restart(a) => container::restart(a),
         Command::Pull(a) => image::pull(a),
         Command::Images(a) => image::images(a),
         Command::Rmi(a) => image::rmi(a),

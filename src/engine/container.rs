@@ -36,6 +36,30 @@ pub struct RunOptions {
     pub hostname: Option<String>,
     pub network: String,
     pub tls_verify: bool,
+    /// `--env-file` paths, read in order before `-e`.
+    pub env_files: Vec<String>,
+    /// `--label KEY=VALUE` and the lines of `--label-file`s.
+    pub labels: Vec<String>,
+    pub label_files: Vec<String>,
+    /// `--cidfile`: write the container ID here (refused if the file exists).
+    pub cidfile: Option<String>,
+    pub stop_signal: Option<String>,
+    pub stop_timeout: Option<i64>,
+    /// `--group-add`: extra groups by name or number.
+    pub group_add: Vec<String>,
+    pub security: crate::runtime::spec::Security,
+}
+
+/// Read a docker env or label file: `KEY=VALUE` lines, `KEY` alone takes the value from our
+/// environment (env files only), `#` comments and blank lines skipped.
+pub fn read_kv_file(path: &str) -> Result<Vec<String>, EngineError> {
+    let text = std::fs::read_to_string(path).map_err(EngineError::io(format!("open {path}")))?;
+    Ok(text
+        .lines()
+        .map(|l| l.trim_start())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(String::from)
+        .collect())
 }
 
 /// How `run` ended.
@@ -74,6 +98,43 @@ pub fn create(
     notices: &mut dyn Write,
 ) -> Result<String, EngineError> {
     let net = Mode::parse(&opts.network).map_err(|e| EngineError::Usage(e.to_string()))?;
+    // docker refuses an existing cidfile before doing anything else.
+    let cidfile = match &opts.cidfile {
+        Some(p) => Some(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(p)
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::AlreadyExists => EngineError::Usage(format!(
+                        "container ID file found, make sure the other container isn't running or delete {p}"
+                    )),
+                    _ => EngineError::io(format!("creating the cidfile {p}"))(e),
+                })?,
+        ),
+        None => None,
+    };
+    let created = create_inner(paths, opts, notices, &net);
+    match (&created, cidfile, &opts.cidfile) {
+        (Ok(id), Some(mut f), _) => {
+            f.write_all(id.as_bytes())
+                .map_err(EngineError::io("writing the cidfile"))?;
+        }
+        (Err(_), Some(_), Some(p)) => {
+            let _ = std::fs::remove_file(p);
+        }
+        _ => {}
+    }
+    created
+}
+
+fn create_inner(
+    paths: &Paths,
+    opts: &RunOptions,
+    notices: &mut dyn Write,
+    net: &Mode,
+) -> Result<String, EngineError> {
+    let net = net.clone();
     let images = ImageStore::open(paths)?;
     let img = match images.resolve(&opts.image) {
         Ok(img) => img,
@@ -166,6 +227,28 @@ pub fn create(
                 "the working directory '{workdir}' is invalid, it needs to be an absolute path"
             )));
         }
+        if let Some(sig) = &opts.stop_signal {
+            if parse_signal(sig).is_none() {
+                return Err(EngineError::Usage(format!("invalid signal: {sig}")));
+            }
+        }
+        // Labels: the image's, then --label-file lines, then --label.
+        let mut labels: std::collections::BTreeMap<String, String> = cfg["Labels"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut label_lines = Vec::new();
+        for f in &opts.label_files {
+            label_lines.extend(read_kv_file(f)?);
+        }
+        for l in label_lines.iter().chain(opts.labels.iter()) {
+            let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
+            labels.insert(k.to_string(), v.to_string());
+        }
         let mut env = strings(&cfg["Env"]);
         set_env(&mut env, &format!("HOSTNAME={hostname}"), true);
         if !env.iter().any(|e| e.starts_with("PATH=")) {
@@ -177,7 +260,11 @@ pub fn create(
         if opts.tty {
             set_env(&mut env, "TERM=xterm", false);
         }
-        for e in &opts.env {
+        let mut from_files = Vec::new();
+        for f in &opts.env_files {
+            from_files.extend(read_kv_file(f)?);
+        }
+        for e in from_files.iter().chain(opts.env.iter()) {
             if e.contains('=') {
                 set_env(&mut env, e, true);
             } else if let Ok(v) = std::env::var(e) {
@@ -220,7 +307,13 @@ pub fn create(
             cwd: workdir.clone(),
             uid: user.uid,
             gid: user.gid,
-            additional_gids: user.groups.clone(),
+            additional_gids: {
+                let mut g = user.groups.clone();
+                for extra in &opts.group_add {
+                    g.push(resolve_group(&layers, extra)?);
+                }
+                g
+            },
             terminal: opts.tty,
             hostname: hostname.clone(),
             net: if net == Mode::Host {
@@ -230,6 +323,7 @@ pub fn create(
             },
             binds,
             mapping: (!is_rootful()).then(IdMapping::for_current_user),
+            security: opts.security.clone(),
         };
         let spec = crate::runtime::spec::build(&input)?;
         let spec_json = serde_json::to_vec_pretty(&spec)
@@ -254,9 +348,12 @@ pub fn create(
             interactive: opts.interactive,
             auto_remove: opts.auto_remove,
             network: net.as_str().to_string(),
-            stop_signal: cfg["StopSignal"].as_str().map(String::from),
-            stop_timeout: None,
-            labels: Default::default(),
+            stop_signal: opts
+                .stop_signal
+                .clone()
+                .or_else(|| cfg["StopSignal"].as_str().map(String::from)),
+            stop_timeout: opts.stop_timeout,
+            labels,
             layers,
         };
         store.create(&rec)?;
@@ -512,6 +609,27 @@ fn read_from_layers(layers: &[PathBuf], rel: &str) -> Option<String> {
             .then(|| std::fs::read_to_string(&p).ok())
             .flatten()
     })
+}
+
+/// Resolve a `--group-add` group (name or number) in the image's /etc/group.
+fn resolve_group(layers: &[PathBuf], g: &str) -> Result<u32, EngineError> {
+    if let Ok(n) = g.parse::<u32>() {
+        return Ok(n);
+    }
+    read_from_layers(layers, "etc/group")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() >= 3 && f[0] == g)
+                .then(|| f[2].parse().ok())
+                .flatten()
+        })
+        .ok_or_else(|| {
+            EngineError::Usage(format!(
+                "unable to find group {g}: no matching entries in group file"
+            ))
+        })
 }
 
 /// Resolve `-u user[:group]` against the image's /etc/passwd and /etc/group, as docker does.
@@ -828,6 +946,69 @@ pub fn remove(paths: &Paths, name: &str, force: bool) -> Result<(), EngineError>
         )));
     }
     Ok(())
+}
+
+/// `start`: start a created or stopped container (a running one is left alone). With
+/// `attach`, stay in the foreground and return its exit code.
+pub fn start_existing(paths: &Paths, name: &str, attach: bool) -> Result<RunOutcome, EngineError> {
+    let store = Containers::new(paths);
+    let id = store.resolve(name)?;
+    let rec = store.record(&id)?;
+    if is_alive(&store.state(&id)?) {
+        return Ok(RunOutcome::Detached(id));
+    }
+    start(paths, &rec, attach)
+}
+
+/// `kill`: send a signal (SIGKILL by default) to a running container.
+pub fn kill(paths: &Paths, name: &str, signal: &str) -> Result<(), EngineError> {
+    let sig = parse_signal(signal)
+        .ok_or_else(|| EngineError::Usage(format!("invalid signal: {signal}")))?;
+    let store = Containers::new(paths);
+    let id = store.resolve(name)?;
+    let st = store.state(&id)?;
+    if !is_alive(&st) {
+        return Err(EngineError::Conflict(format!(
+            "cannot kill container: {name}: container {} is not running",
+            &id[..12]
+        )));
+    }
+    nix::sys::signal::kill(Pid::from_raw(st.pid), sig)
+        .map_err(|e| EngineError::io(format!("kill {name}"))(std::io::Error::from(e)))?;
+    if sig == Signal::SIGKILL {
+        wait_stopped(&store, &id, Some(Duration::from_secs(10)));
+    }
+    Ok(())
+}
+
+/// `rename`: give a container a new name (the old one is free again).
+pub fn rename(paths: &Paths, name: &str, new_name: &str) -> Result<(), EngineError> {
+    let store = Containers::new(paths);
+    let id = store.resolve(name)?;
+    let _lock = store.lock(&id)?;
+    let mut rec = store.record(&id)?;
+    if rec.name == new_name {
+        return Err(EngineError::Conflict(
+            "Renaming a container with the same name as its current name".into(),
+        ));
+    }
+    store.reserve_name(new_name, &id)?;
+    let old = std::mem::replace(&mut rec.name, new_name.to_string());
+    if let Err(e) = store.save_record(&rec) {
+        store.release_name(new_name);
+        return Err(e.into());
+    }
+    store.release_name(&old);
+    Ok(())
+}
+
+/// `restart`: stop (with the timeout), then start in the background.
+pub fn restart(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), EngineError> {
+    stop(paths, name, timeout)?;
+    let store = Containers::new(paths);
+    let id = store.resolve(name)?;
+    let rec = store.record(&id)?;
+    start(paths, &rec, false).map(|_| ())
 }
 
 /// `wait`: block until the container stops; its exit code.

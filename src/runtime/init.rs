@@ -144,6 +144,9 @@ fn setup_and_exec(
     nix::unistd::pivot_root(".", ".").map_err(ctx("pivot_root"))?;
     umount2(".", MntFlags::MNT_DETACH).map_err(ctx("detaching the old root"))?;
     nix::unistd::chdir("/").map_err(ctx("chdir /"))?;
+    if spec.root().as_ref().and_then(|r| r.readonly()) == Some(true) {
+        remount_readonly(Path::new("/"))?;
+    }
 
     // Standard streams.
     nix::unistd::setsid().map_err(ctx("setsid"))?;
@@ -226,6 +229,17 @@ fn setup_and_exec(
         unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
     }
 
+    // --init: this process stays as PID 1 (reaping, forwarding signals) and the command runs
+    // in a child. No binary is needed inside the container: the init is this very process.
+    let wants_init = spec
+        .annotations()
+        .as_ref()
+        .and_then(|a| a.get(super::spec::INIT_ANNOTATION))
+        .is_some_and(|v| v == "true");
+    if wants_init {
+        become_init(sock)?;
+    }
+
     // Exec.
     let args = process.args().clone().unwrap_or_default();
     let env = process.env().clone().unwrap_or_default();
@@ -260,6 +274,54 @@ fn setup_and_exec(
                 .to_lowercase()
         ),
     })
+}
+
+/// Fork: the child returns (and goes on to exec the command); this process becomes a minimal
+/// init that forwards signals to it, reaps every zombie, and exits as the command does.
+fn become_init(sock: &UnixStream) -> Result<(), InitError> {
+    use nix::sys::signal::{SigSet, Signal};
+    use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+    let all = SigSet::all();
+    all.thread_block()
+        .map_err(ctx("blocking signals in init"))?;
+    // SAFETY: this process is single-threaded (a clone of the single-threaded monitor).
+    match unsafe { nix::unistd::fork() }.map_err(ctx("fork for --init"))? {
+        nix::unistd::ForkResult::Child => {
+            let _ = SigSet::empty().thread_set_mask();
+            Ok(())
+        }
+        nix::unistd::ForkResult::Parent { child } => {
+            // The child reports exec errors; our copy of the socket must not hold it open.
+            let _ = nix::unistd::close(sock.as_raw_fd());
+            for fd in 0..3 {
+                let _ = nix::unistd::close(fd);
+            }
+            loop {
+                let sig = match all.wait() {
+                    Ok(s) => s,
+                    Err(_) => continue,
+                };
+                if sig != Signal::SIGCHLD {
+                    let _ = nix::sys::signal::kill(child, sig);
+                    continue;
+                }
+                loop {
+                    match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                        Ok(WaitStatus::Exited(pid, code)) if pid == child => {
+                            // SAFETY: leaving the init without running destructors.
+                            unsafe { libc::_exit(code) }
+                        }
+                        Ok(WaitStatus::Signaled(pid, s, _)) if pid == child => {
+                            // SAFETY: as above.
+                            unsafe { libc::_exit(128 + s as i32) }
+                        }
+                        Ok(WaitStatus::StillAlive) | Err(_) => break,
+                        Ok(_) => continue,
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Search the container's PATH as execvp would, telling "not found" (127) from "cannot

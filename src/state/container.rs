@@ -203,6 +203,12 @@ impl<'a> Containers<'a> {
         self.save_state(&rec.id, &ContainerState::new())
     }
 
+    /// Rewrite a container's record (hold its lock).
+    pub fn save_record(&self, rec: &ContainerRecord) -> Result<(), StateError> {
+        let p = self.dir(&rec.id).join("container.json");
+        write_json_atomic(&p, rec).map_err(io_err(&p))
+    }
+
     pub fn record(&self, id: &str) -> Result<ContainerRecord, StateError> {
         let p = self.dir(id).join("container.json");
         read_json(&p).map_err(|e| {
