@@ -68,6 +68,19 @@ pub struct RunArgs {
     /// Connect a container to a network (none, host, slirp4netns)
     #[arg(long, visible_alias = "net", default_value = "slirp4netns")]
     pub network: String,
+    /// Bind mount a volume (NAME:/path, /host/path:/path or /path, with :ro,rw,z,Z,U,nocopy
+    /// and a propagation)
+    #[arg(short, long = "volume", value_name = "VOLUME")]
+    pub volume: Vec<String>,
+    /// Attach a filesystem mount to the container (type=bind|volume|tmpfs,source=,target=,...)
+    #[arg(long = "mount", value_name = "MOUNT")]
+    pub mount: Vec<String>,
+    /// Mount a tmpfs directory (/path[:options])
+    #[arg(long, value_name = "PATH")]
+    pub tmpfs: Vec<String>,
+    /// Mount volumes from the specified container(s) (CONTAINER[:ro|:rw])
+    #[arg(long, value_name = "CONTAINER")]
+    pub volumes_from: Vec<String>,
     /// Require HTTPS and verify certificates when pulling
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub tls_verify: bool,
@@ -116,6 +129,9 @@ pub struct RmArgs {
     /// Force the removal of a running container (uses SIGKILL)
     #[arg(short, long)]
     pub force: bool,
+    /// Remove anonymous volumes associated with the container
+    #[arg(short, long)]
+    pub volumes: bool,
     #[arg(required = true)]
     pub containers: Vec<String>,
 }
@@ -178,6 +194,10 @@ pub fn run(a: RunArgs) -> Result<i32, EngineError> {
         hostname: a.hostname,
         network: a.network,
         tls_verify: a.tls_verify,
+        volumes: a.volume,
+        mounts: a.mount,
+        tmpfs: a.tmpfs,
+        volumes_from: a.volumes_from,
     };
     match ctr::run(&paths, &opts, &mut std::io::stderr())? {
         RunOutcome::Detached(id) => {
@@ -328,7 +348,7 @@ pub fn stop(a: StopArgs) -> Result<i32, EngineError> {
 pub fn rm(a: RmArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
     Ok(each(&a.containers, |n| {
-        ctr::remove(&paths, n, a.force)?;
+        ctr::remove(&paths, n, a.force, a.volumes)?;
         Ok(Some(n.to_string()))
     }))
 }

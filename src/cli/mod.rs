@@ -2,6 +2,7 @@
 mod container;
 mod image;
 pub mod render;
+mod volume;
 
 use clap::{Parser, Subcommand};
 
@@ -33,6 +34,9 @@ pub enum Command {
     /// Manage images
     #[command(subcommand)]
     Image(image::ImageCommand),
+    /// Manage volumes
+    #[command(subcommand)]
+    Volume(volume::VolumeCommand),
 
     // docker's top-level shortcuts
     /// Create and run a new container from an image
@@ -127,6 +131,7 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
     match command {
         Command::Container(c) => container::dispatch(c),
         Command::Image(c) => image::dispatch(c),
+        Command::Volume(c) => volume::dispatch(c),
         Command::Run(a) => container::run(a),
         Command::Ps(a) => container::ps(a),
         Command::Logs(a) => container::logs(a),

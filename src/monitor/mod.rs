@@ -173,6 +173,7 @@ fn run(
             record_exit(&store, id, code, &msg);
             if rec.auto_remove {
                 remove_container(paths, id, &rec.name);
+                let _ = remove_anonymous_volumes(paths, &rec.mounts);
             }
             return Err((code, msg));
         }
@@ -217,6 +218,7 @@ fn run(
     record_exit(&store, id, code, "");
     if rec.auto_remove {
         remove_container(paths, id, &rec.name);
+        let _ = remove_anonymous_volumes(paths, &rec.mounts);
     }
     Ok(code)
 }
@@ -427,10 +429,52 @@ fn record_exit(store: &Containers<'_>, id: &str, code: i32, error: &str) {
 /// container users (subordinate ids): those need the user-namespace helper.
 pub fn remove_container(paths: &Paths, id: &str, name: &str) {
     let store = Containers::new(paths);
-    let dir = store.dir(id);
-    if crate::storage::remove_tree(&dir).is_err() {
+    remove_tree_any_owner(&store.dir(id));
+    store.release_name(name);
+}
+
+/// Remove a tree that may hold files owned by container users (subordinate ids): directly if
+/// we can, else as root in a user namespace. True when it is gone.
+pub fn remove_tree_any_owner(dir: &std::path::Path) -> bool {
+    if crate::storage::remove_tree(dir).is_err() {
         let _ =
             crate::runtime::userns::run_helper(&[std::ffi::OsStr::new("rmtree"), dir.as_os_str()]);
     }
-    store.release_name(name);
+    std::fs::symlink_metadata(dir).is_err()
+}
+
+/// After a container is removed: remove its anonymous volumes that no other container uses
+/// (`rm -v`, `run --rm`). Named volumes are never touched.
+pub fn remove_anonymous_volumes(
+    paths: &Paths,
+    mounts: &[crate::state::container::MountRecord],
+) -> Result<(), String> {
+    let anon: Vec<&str> = mounts
+        .iter()
+        .filter(|m| m.kind == "volume" && m.anonymous)
+        .map(|m| m.name.as_str())
+        .collect();
+    if anon.is_empty() {
+        return Ok(());
+    }
+    let vols = crate::volume::Volumes::new(paths);
+    let lock = vols.lock().map_err(|e| e.to_string())?;
+    let in_use = Containers::new(paths)
+        .volumes_in_use()
+        .map_err(|e| e.to_string())?;
+    for name in anon {
+        if in_use.iter().any(|(_, v)| v == name) {
+            continue;
+        }
+        match vols.take_out(&lock, name) {
+            Ok(trash) => {
+                if !remove_tree_any_owner(&trash) {
+                    return Err(format!("could not remove {}", trash.display()));
+                }
+            }
+            Err(crate::volume::VolumeError::NotFound(_)) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok(())
 }
