@@ -606,7 +606,7 @@ mod tests {
         assert!(parse_volume("data:relative").is_err());
         assert!(parse_volume("bad/name:/x").is_err());
         assert!(parse_volume("v:/").is_err());
-        assert_eq!(parse_volume("v:/a/b/../c/").unwrap().destination, "/a/c");
+        assert_eq!(parse_volume("vol:/a/b/../c/").unwrap().destination, "/a/c");
     }
 
     #[test]
@@ -617,7 +617,8 @@ mod tests {
             (m.kind, m.rw, m.propagation.as_deref(), m.create_source),
             (Kind::Bind, false, Some("rslave"), false)
         );
-        let m = parse_mount("type=volume,src=v,dst=/d,volume-nocopy,volume-opt=type=none").unwrap();
+        let m =
+            parse_mount("type=volume,src=vol,dst=/d,volume-nocopy,volume-opt=type=none").unwrap();
         assert!(m.nocopy);
         assert_eq!(m.volume_opts.get("type").map(String::as_str), Some("none"));
         let m = parse_mount("target=/anon").unwrap();
