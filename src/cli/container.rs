@@ -15,7 +15,7 @@ pub enum ContainerCommand {
     #[command(alias = "list", alias = "ps")]
     Ls(PsArgs),
     /// Create and run a new container from an image
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Fetch the logs of a container
     Logs(LogsArgs),
     /// Stop one or more running containers
@@ -154,7 +154,7 @@ pub struct ContainerInspectArgs {
 pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
     match cmd {
         ContainerCommand::Ls(a) => ps(a),
-        ContainerCommand::Run(a) => run(a),
+        ContainerCommand::Run(a) => run(*a),
         ContainerCommand::Logs(a) => logs(a),
         ContainerCommand::Stop(a) => stop(a),
         ContainerCommand::Rm(a) => rm(a),

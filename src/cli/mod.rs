@@ -40,7 +40,7 @@ pub enum Command {
 
     // docker's top-level shortcuts
     /// Create and run a new container from an image
-    Run(container::RunArgs),
+    Run(Box<container::RunArgs>),
     /// List containers
     Ps(container::PsArgs),
     /// Fetch the logs of a container
@@ -132,7 +132,7 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Container(c) => container::dispatch(c),
         Command::Image(c) => image::dispatch(c),
         Command::Volume(c) => volume::dispatch(c),
-        Command::Run(a) => container::run(a),
+        Command::Run(a) => container::run(*a),
         Command::Ps(a) => container::ps(a),
         Command::Logs(a) => container::logs(a),
         Command::Stop(a) => container::stop(a),

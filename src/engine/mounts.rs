@@ -173,7 +173,7 @@ pub fn parse_size(s: &str) -> Option<u64> {
         "p" => 1 << 50,
         _ => return None,
     };
-    (n >= 0.0).then(|| (n * mult as f64) as u64)
+    (n >= 0.0).then_some((n * mult as f64) as u64)
 }
 
 /// `--mount type=bind|volume|tmpfs,source=…,target=…,…`.
