@@ -15,7 +15,7 @@ pub enum ContainerCommand {
     #[command(alias = "list", alias = "ps")]
     Ls(PsArgs),
     /// Create and run a new container from an image
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Fetch the logs of a container
     Logs(LogsArgs),
     /// Stop one or more running containers
@@ -28,7 +28,7 @@ pub enum ContainerCommand {
     /// Display detailed information on one or more containers
     Inspect(ContainerInspectArgs),
     /// Create a new container
-    Create(RunArgs),
+    Create(Box<RunArgs>),
     /// Start one or more stopped containers
     Start(StartArgs),
     /// Kill one or more running containers
@@ -105,6 +105,19 @@ pub struct RunArgs {
     /// Connect a container to a network (none, host, slirp4netns)
     #[arg(long, visible_alias = "net", default_value = "slirp4netns")]
     pub network: String,
+    /// Bind mount a volume (NAME:/path, /host/path:/path or /path, with :ro,rw,z,Z,U,nocopy
+    /// and a propagation)
+    #[arg(short, long = "volume", value_name = "VOLUME")]
+    pub volume: Vec<String>,
+    /// Attach a filesystem mount to the container (type=bind|volume|tmpfs,source=,target=,...)
+    #[arg(long = "mount", value_name = "MOUNT")]
+    pub mount: Vec<String>,
+    /// Mount a tmpfs directory (/path[:options])
+    #[arg(long, value_name = "PATH")]
+    pub tmpfs: Vec<String>,
+    /// Mount volumes from the specified container(s) (CONTAINER[:ro|:rw])
+    #[arg(long, value_name = "CONTAINER")]
+    pub volumes_from: Vec<String>,
     /// Require HTTPS and verify certificates when pulling
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub tls_verify: bool,
@@ -192,6 +205,9 @@ pub struct RmArgs {
     /// Force the removal of a running container (uses SIGKILL)
     #[arg(short, long)]
     pub force: bool,
+    /// Remove anonymous volumes associated with the container
+    #[arg(short, long)]
+    pub volumes: bool,
     #[arg(required = true)]
     pub containers: Vec<String>,
 }
@@ -214,12 +230,12 @@ pub struct ContainerInspectArgs {
 pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
     match cmd {
         ContainerCommand::Ls(a) => ps(a),
-        ContainerCommand::Run(a) => run(a),
+        ContainerCommand::Run(a) => run(*a),
         ContainerCommand::Logs(a) => logs(a),
         ContainerCommand::Stop(a) => stop(a),
         ContainerCommand::Rm(a) => rm(a),
         ContainerCommand::Wait(a) => wait(a),
-        ContainerCommand::Create(a) => create(a),
+        ContainerCommand::Create(a) => create(*a),
         ContainerCommand::Start(a) => start(a),
         ContainerCommand::Kill(a) => kill(a),
         ContainerCommand::Rename(a) => rename(a),
@@ -288,6 +304,10 @@ fn run_options(a: RunArgs) -> Result<RunOptions, EngineError> {
         hostname: a.hostname,
         network: a.network,
         tls_verify: a.tls_verify,
+        volumes: a.volume,
+        mounts: a.mount,
+        tmpfs: a.tmpfs,
+        volumes_from: a.volumes_from,
     })
 }
 
@@ -493,7 +513,7 @@ pub fn stop(a: StopArgs) -> Result<i32, EngineError> {
 pub fn rm(a: RmArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
     Ok(each(&a.containers, |n| {
-        ctr::remove(&paths, n, a.force)?;
+        ctr::remove(&paths, n, a.force, a.volumes)?;
         Ok(Some(n.to_string()))
     }))
 }

@@ -2,6 +2,7 @@
 mod container;
 mod image;
 pub mod render;
+mod volume;
 
 use clap::{Parser, Subcommand};
 
@@ -33,10 +34,13 @@ pub enum Command {
     /// Manage images
     #[command(subcommand)]
     Image(image::ImageCommand),
+    /// Manage volumes
+    #[command(subcommand)]
+    Volume(volume::VolumeCommand),
 
     // docker's top-level shortcuts
     /// Create and run a new container from an image
-    Run(container::RunArgs),
+    Run(Box<container::RunArgs>),
     /// List containers
     Ps(container::PsArgs),
     /// Fetch the logs of a container
@@ -48,7 +52,7 @@ pub enum Command {
     /// Block until one or more containers stop, then print their exit codes
     Wait(container::WaitArgs),
     /// Create a new container
-    Create(container::RunArgs),
+    Create(Box<container::RunArgs>),
     /// Start one or more stopped containers
     Start(container::StartArgs),
     /// Kill one or more running containers
@@ -137,13 +141,14 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
     match command {
         Command::Container(c) => container::dispatch(c),
         Command::Image(c) => image::dispatch(c),
-        Command::Run(a) => container::run(a),
+        Command::Volume(c) => volume::dispatch(c),
+        Command::Run(a) => container::run(*a),
         Command::Ps(a) => container::ps(a),
         Command::Logs(a) => container::logs(a),
         Command::Stop(a) => container::stop(a),
         Command::Rm(a) => container::rm(a),
         Command::Wait(a) => container::wait(a),
-        Command::Create(a) => container::create(a),
+        Command::Create(a) => container::create(*a),
         Command::Start(a) => container::start(a),
         Command::Kill(a) => container::kill(a),
         Command::Rename(a) => container::rename(a),

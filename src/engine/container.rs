@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{SigSet, Signal};
 use nix::unistd::Pid;
 
-use super::EngineError;
+use super::{mounts, EngineError};
 use crate::image::{ImageError, ImageStore};
 use crate::monitor::{now_rfc3339, MODE_ENV, READY_FD_ENV};
 use crate::network::{files, Mode};
@@ -18,6 +18,7 @@ use crate::state::container::{
     process_start_time, ContainerRecord, ContainerState, Containers, Status,
 };
 use crate::state::{write_atomic, write_replace, Paths};
+use crate::volume::Volumes;
 
 /// Everything `run` takes, already parsed.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +37,14 @@ pub struct RunOptions {
     pub hostname: Option<String>,
     pub network: String,
     pub tls_verify: bool,
+    /// `-v/--volume`, as given.
+    pub volumes: Vec<String>,
+    /// `--mount`, as given.
+    pub mounts: Vec<String>,
+    /// `--tmpfs`, as given.
+    pub tmpfs: Vec<String>,
+    /// `--volumes-from`, as given.
+    pub volumes_from: Vec<String>,
     /// `--env-file` paths, read in order before `-e`.
     pub env_files: Vec<String>,
     /// `--label KEY=VALUE` and the lines of `--label-file`s.
@@ -135,6 +144,21 @@ fn create_inner(
     net: &Mode,
 ) -> Result<String, EngineError> {
     let net = net.clone();
+    let mut requests = Vec::new();
+    for v in &opts.volumes {
+        requests.push(mounts::parse_volume(v)?);
+    }
+    for m in &opts.mounts {
+        requests.push(mounts::parse_mount(m)?);
+    }
+    for t in &opts.tmpfs {
+        requests.push(mounts::parse_tmpfs(t)?);
+    }
+    let volumes_from = opts
+        .volumes_from
+        .iter()
+        .map(|v| mounts::parse_volumes_from(v))
+        .collect::<Result<Vec<_>, _>>()?;
     let images = ImageStore::open(paths)?;
     let img = match images.resolve(&opts.image) {
         Ok(img) => img,
@@ -199,6 +223,8 @@ fn create_inner(
         }
         None => reserve_generated_name(&store, &id)?,
     };
+    let vols = Volumes::new(paths);
+    let mut created_volumes = Vec::new();
     let result = (|| -> Result<(), EngineError> {
         let layers = images.layer_dirs(&img);
         let user_spec = opts
@@ -301,6 +327,25 @@ fn create_inner(
                 "/etc/resolv.conf".to_string(),
             ),
         ];
+        // Volumes are created and the record written under the volumes lock, so that a
+        // concurrent `volume rm` or `prune` sees either no container or one that uses them.
+        let vol_lock = vols.lock()?;
+        let mut from = Vec::new();
+        for (c, rw) in &volumes_from {
+            let cid = store.resolve(c)?;
+            from.push((store.record(&cid)?.mounts, *rw));
+        }
+        let image_volumes: Vec<String> = cfg["Volumes"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        let sources = mounts::MountSources {
+            requests: &requests,
+            from,
+            image_volumes,
+        };
+        let (mount_records, created) = mounts::resolve(&vols, &vol_lock, &sources)?;
+        created_volumes = created;
         let input = SpecInput {
             args: args.clone(),
             env: env.clone(),
@@ -322,6 +367,7 @@ fn create_inner(
                 NetMode::Private
             },
             binds,
+            mounts: mounts::spec_mounts(&mount_records, user.uid, user.gid),
             mapping: (!is_rootful()).then(IdMapping::for_current_user),
             security: opts.security.clone(),
         };
@@ -355,13 +401,22 @@ fn create_inner(
             stop_timeout: opts.stop_timeout,
             labels,
             layers,
+            mounts: mount_records,
         };
         store.create(&rec)?;
+        drop(vol_lock);
         Ok(())
     })();
     if let Err(e) = result {
         let _ = crate::storage::remove_tree(&store.dir(&id));
         store.release_name(&name);
+        if let Ok(lock) = vols.lock() {
+            for v in &created_volumes {
+                if let Ok(trash) = vols.take_out(&lock, v) {
+                    crate::monitor::remove_tree_any_owner(&trash);
+                }
+            }
+        }
         return Err(e);
     }
     Ok(id)
@@ -799,7 +854,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
             "LogConfig": {"Type": "json-file", "Config": {}},
         },
-        "Mounts": [],
+        "Mounts": r.mounts.iter().map(mounts::inspect_json).collect::<Vec<_>>(),
         "Config": {
             "Hostname": r.hostname,
             "User": r.user,
@@ -916,8 +971,9 @@ pub fn parse_signal(s: &str) -> Option<Signal> {
     name.parse().ok()
 }
 
-/// `rm`: refuse a running container unless `force` (which kills it first).
-pub fn remove(paths: &Paths, name: &str, force: bool) -> Result<(), EngineError> {
+/// `rm`: refuse a running container unless `force` (which kills it first); with `volumes`,
+/// also remove its anonymous volumes that no other container uses.
+pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(), EngineError> {
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
@@ -944,6 +1000,14 @@ pub fn remove(paths: &Paths, name: &str, force: bool) -> Result<(), EngineError>
             "could not remove the files of container {}",
             &id[..12]
         )));
+    }
+    if volumes {
+        crate::monitor::remove_anonymous_volumes(paths, &rec.mounts).map_err(|e| {
+            EngineError::Usage(format!(
+                "removing the volumes of container {}: {e}",
+                &id[..12]
+            ))
+        })?;
     }
     Ok(())
 }

@@ -68,6 +68,24 @@ pub enum NetMode {
     Host,
 }
 
+/// A user mount (volume, bind or tmpfs) as the runtime sees it. Besides the usual mount
+/// options (`ro`, `nosuid`, propagation, `size=`, `mode=`…), the init understands two of skiff's
+/// own, done as root in the container's user namespace before the mount:
+/// - `skiff.copy-up`: if the source directory is empty, first fill it with the image's content
+///   at the destination, owners and modes kept (docker's copy-up for new volumes);
+/// - `skiff.chown=UID:GID`: give the source tree to these container ids (`-v ...:U`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecMount {
+    /// `bind` or a file system type (`tmpfs`).
+    pub typ: String,
+    pub source: String,
+    pub destination: String,
+    pub options: Vec<String>,
+}
+
+pub const OPT_COPY_UP: &str = "skiff.copy-up";
+pub const OPT_CHOWN: &str = "skiff.chown=";
+
 /// What the engine decides; the spec is derived from it.
 #[derive(Debug, Clone)]
 pub struct SpecInput {
@@ -82,6 +100,9 @@ pub struct SpecInput {
     pub net: NetMode,
     /// Files bind-mounted into the container: (source on the host, destination).
     pub binds: Vec<(PathBuf, String)>,
+    /// The user's mounts, mounted after the defaults, parents before children. A file in
+    /// `binds` whose destination one of these also has is left out (the user's wins).
+    pub mounts: Vec<SpecMount>,
     /// The id mapping (rootless), or None when running rootful.
     pub mapping: Option<IdMapping>,
     /// Capabilities, privileges and the rest of the security settings.
@@ -200,7 +221,15 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
         // sysfs cannot be mounted in a user namespace that does not own the network namespace.
         mounts.push(json!({"destination": "/sys", "type": "bind", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", sys_mode]}));
     }
+    let mut user_mounts: Vec<&SpecMount> = input.mounts.iter().collect();
+    user_mounts.sort_by_key(|m| std::path::Path::new(&m.destination).components().count());
+    for m in user_mounts {
+        mounts.push(json!({"destination": m.destination, "type": m.typ, "source": m.source, "options": m.options}));
+    }
     for (src, dst) in &input.binds {
+        if input.mounts.iter().any(|m| &m.destination == dst) {
+            continue;
+        }
         mounts.push(json!({"destination": dst, "type": "bind", "source": src, "options": ["bind", "rprivate"]}));
     }
     let devices: Vec<_> = DEFAULT_DEVICES
@@ -270,6 +299,20 @@ mod tests {
             hostname: "abc".into(),
             net: NetMode::Private,
             binds: vec![(PathBuf::from("/tmp/hosts"), "/etc/hosts".into())],
+            mounts: vec![
+                SpecMount {
+                    typ: "bind".into(),
+                    source: "/v/_data".into(),
+                    destination: "/data/sub".into(),
+                    options: vec!["rbind".into()],
+                },
+                SpecMount {
+                    typ: "tmpfs".into(),
+                    source: "tmpfs".into(),
+                    destination: "/data".into(),
+                    options: vec!["size=1024".into()],
+                },
+            ],
             mapping: None,
             security: Security::default(),
         };
@@ -279,6 +322,15 @@ mod tests {
         assert!(mounts
             .iter()
             .any(|m| m.destination() == &PathBuf::from("/etc/hosts")));
+        let data = mounts
+            .iter()
+            .position(|m| m.destination() == &PathBuf::from("/data"))
+            .unwrap();
+        let sub = mounts
+            .iter()
+            .position(|m| m.destination() == &PathBuf::from("/data/sub"))
+            .unwrap();
+        assert!(data < sub, "parents are mounted first");
         let caps = spec
             .process()
             .as_ref()
