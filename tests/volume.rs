@@ -648,3 +648,56 @@ fn kill_9_loses_nothing_already_synced() {
         assert_eq!(*n, i as u64 + 1);
     }
 }
+
+#[test]
+fn tmpfs_volumes_and_refused_volume_types() {
+    let env = env_with_busybox();
+    env.skiff_ok(&[
+        "volume",
+        "create",
+        "--opt",
+        "type=tmpfs",
+        "--opt",
+        "o=size=256k",
+        "scratch",
+    ]);
+    let out = env.skiff_ok(&[
+        "run", "--rm", "--network", "none", "-v", "scratch:/t", BUSYBOX, "sh", "-c",
+        "mount | grep -c ' /t type tmpfs'; dd if=/dev/zero of=/t/f bs=1k count=1000 2>/dev/null; du -k /t/f | cut -f1",
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "1", "{out}");
+    assert_eq!(lines[1], "256", "the size limit holds: {out}");
+    // Nothing of it lands on the host.
+    let o = env.sh(&format!(
+        "ls -A {}/volumes/scratch/_data",
+        env.data_dir().display()
+    ));
+    assert_eq!(stdout(&o).trim(), "");
+    let o = env.skiff(&[
+        "volume",
+        "create",
+        "--opt",
+        "type=ext4",
+        "--opt",
+        "device=/dev/vdz",
+        "disk",
+    ]);
+    assert_eq!(code(&o), 125);
+    assert!(
+        stderr(&o).contains("cannot mount volumes of type \"ext4\""),
+        "{}",
+        stderr(&o)
+    );
+    let o = env.skiff(&[
+        "volume",
+        "create",
+        "--opt",
+        "type=tmpfs",
+        "--opt",
+        "o=bogus=1",
+        "t2",
+    ]);
+    assert_eq!(code(&o), 125);
+    env.skiff_ok(&["volume", "rm", "scratch"]);
+}

@@ -480,6 +480,11 @@ fn record_for(
             rec.kind = "volume".into();
             rec.source = match vols.backing(&v) {
                 Backing::Data(p) | Backing::Bind(p) => p.to_string_lossy().into_owned(),
+                // No host directory: the runtime mounts a tmpfs with these options.
+                Backing::Tmpfs(opts) => {
+                    rec.options = opts;
+                    String::new()
+                }
             };
             rec.copy_up = !r.nocopy && matches!(vols.backing(&v), Backing::Data(_));
             rec.anonymous = v.anonymous;
@@ -520,7 +525,8 @@ pub fn spec_mounts(records: &[MountRecord], uid: u32, gid: u32) -> Vec<SpecMount
         .iter()
         .map(|m| {
             let mut options = Vec::new();
-            let typ = if m.kind == "tmpfs" {
+            let tmpfs = m.kind == "tmpfs" || (m.kind == "volume" && m.source.is_empty());
+            let typ = if tmpfs {
                 options.extend(m.options.iter().cloned());
                 "tmpfs"
             } else {
@@ -547,7 +553,7 @@ pub fn spec_mounts(records: &[MountRecord], uid: u32, gid: u32) -> Vec<SpecMount
             }
             SpecMount {
                 typ: typ.to_string(),
-                source: if m.kind == "tmpfs" {
+                source: if tmpfs {
                     "tmpfs".into()
                 } else {
                     m.source.clone()

@@ -62,6 +62,10 @@ pub enum Backing {
     Data(PathBuf),
     /// `--opt type=none --opt o=bind --opt device=/path`: that host directory.
     Bind(PathBuf),
+    /// `--opt type=tmpfs [--opt o=size=..,mode=..]`: a tmpfs with these options. Rootless, each
+    /// container that mounts it gets its own tmpfs (docker shares one while the volume is in
+    /// use); the content never outlives the container, as with docker.
+    Tmpfs(Vec<String>),
 }
 
 /// What `create` needs.
@@ -167,6 +171,17 @@ impl<'a> Volumes<'a> {
             v.options.get("device"),
         ) {
             (Some("none"), Some(dev)) => Backing::Bind(PathBuf::from(dev)),
+            (Some("tmpfs"), _) => Backing::Tmpfs(
+                v.options
+                    .get("o")
+                    .map(|o| {
+                        o.split(',')
+                            .filter(|x| !x.is_empty())
+                            .map(String::from)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            ),
             _ => Backing::Data(self.mountpoint(&v.name)),
         }
     }
@@ -296,9 +311,18 @@ fn check_options(name: &str, opts: &BTreeMap<String, String>) -> Result<(), Volu
             }
             Ok(())
         }
+        "tmpfs" => {
+            for opt in &o {
+                let key = opt.split('=').next().unwrap_or_default();
+                if !matches!(key, "size" | "mode" | "nr_inodes" | "uid" | "gid" | "noexec" | "nosuid" | "nodev" | "exec" | "suid" | "dev") {
+                    return Err(bad(format!("invalid tmpfs option {opt:?}")));
+                }
+            }
+            Ok(())
+        }
         "" => Err(bad("missing required option: \"type\"".into())),
         other => Err(bad(format!(
-            "rootless skiff cannot mount volumes of type {other:?}; only type=none with o=bind is supported"
+            "rootless skiff cannot mount volumes of type {other:?}; only tmpfs, and none with o=bind, are supported"
         ))),
     }
 }
