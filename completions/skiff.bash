@@ -266,7 +266,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__create)
-            opts="-d -i -t -e -w -u -h -v -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --log-level"
+            opts="-d -i -t -e -w -u -h -v -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -385,6 +385,14 @@ _skiff() {
                     return 0
                     ;;
                 --stop-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pull)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --restart)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -554,7 +562,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --log-level"
+            opts="-d -i -t -e -w -u -h -v -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -676,6 +684,14 @@ _skiff() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pull)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -754,7 +770,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__create)
-            opts="-d -i -t -e -w -u -h -v -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --log-level"
+            opts="-d -i -t -e -w -u -h -v -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -873,6 +889,14 @@ _skiff() {
                     return 0
                     ;;
                 --stop-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pull)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --restart)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1274,7 +1298,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --log-level"
+            opts="-d -i -t -e -w -u -h -v -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1393,6 +1417,14 @@ _skiff() {
                     return 0
                     ;;
                 --stop-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pull)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --restart)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

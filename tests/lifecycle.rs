@@ -321,3 +321,135 @@ fn env_files_labels_cidfile_stop_signal_group_add() {
         stderr(&o)
     );
 }
+
+#[test]
+fn restart_policies() {
+    let env = env_with_busybox();
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "rp",
+        "--restart",
+        "on-failure:2",
+        "--network",
+        "none",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "echo run; exit 3",
+    ]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let mut st = String::new();
+    while std::time::Instant::now() < deadline {
+        st = env.skiff_ok(&[
+            "inspect",
+            "-f",
+            "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}",
+            "rp",
+        ]);
+        if st.trim() == "2 exited 3" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(st.trim(), "2 exited 3", "two restarts, then it stays down");
+    assert_eq!(env.skiff_ok(&["logs", "rp"]), "run\nrun\nrun\n");
+    let pol = env.skiff_ok(&["inspect", "-f", "{{json .HostConfig.RestartPolicy}}", "rp"]);
+    assert_eq!(pol.trim(), r#"{"MaximumRetryCount":2,"Name":"on-failure"}"#);
+
+    // always: restarted after it exits on its own, but not after `stop`.
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "ra",
+        "--restart",
+        "always",
+        "--network",
+        "none",
+        BUSYBOX,
+        "sleep",
+        "1",
+    ]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while std::time::Instant::now() < deadline {
+        let n = env.skiff_ok(&["inspect", "-f", "{{.RestartCount}}", "ra"]);
+        if n.trim() != "0" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_ne!(
+        env.skiff_ok(&["inspect", "-f", "{{.RestartCount}}", "ra"])
+            .trim(),
+        "0"
+    );
+    env.skiff_ok(&["stop", "-t", "1", "ra"]);
+    let count = env.skiff_ok(&["inspect", "-f", "{{.RestartCount}}", "ra"]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let after = env.skiff_ok(&["inspect", "-f", "{{.RestartCount}} {{.State.Status}}", "ra"]);
+    assert_eq!(
+        after.trim(),
+        format!("{} exited", count.trim()),
+        "stop is final"
+    );
+
+    let o = env.skiff(&["run", "--rm", "--restart", "always", BUSYBOX, "true"]);
+    assert_eq!(code(&o), 125);
+    assert!(stderr(&o).contains("Conflicting options: --restart and --rm"));
+    let o = env.skiff(&["run", "--restart", "sometimes", BUSYBOX, "true"]);
+    assert_eq!(code(&o), 125);
+    assert!(
+        stderr(&o).contains("invalid restart policy"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn pull_policy() {
+    let env = TestEnv::new();
+    let o = env.skiff(&[
+        "run",
+        "--rm",
+        "--pull",
+        "never",
+        "--network",
+        "none",
+        BUSYBOX,
+        "true",
+    ]);
+    assert_eq!(code(&o), 125);
+    assert!(stderr(&o).contains("No such image"), "{}", stderr(&o));
+    let o = env.skiff(&[
+        "run",
+        "--rm",
+        "--pull",
+        "always",
+        "--network",
+        "none",
+        BUSYBOX,
+        "true",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Pulling from busybox"),
+        "{}",
+        stderr(&o)
+    );
+    let o = env.skiff(&[
+        "run",
+        "--rm",
+        "--pull",
+        "never",
+        "--network",
+        "none",
+        BUSYBOX,
+        "true",
+    ]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(stderr(&o), "", "nothing pulled");
+    let o = env.skiff(&["run", "--rm", "--pull", "sometimes", BUSYBOX, "true"]);
+    assert_eq!(code(&o), 125);
+}

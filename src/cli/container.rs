@@ -160,6 +160,12 @@ pub struct RunArgs {
     /// Timeout (in seconds) to stop a container
     #[arg(long, value_name = "SECONDS")]
     pub stop_timeout: Option<i64>,
+    /// Pull image before running (always, missing, never)
+    #[arg(long, default_value = "missing", value_name = "POLICY")]
+    pub pull: String,
+    /// Restart policy to apply when a container exits (no, always, unless-stopped, on-failure[:N])
+    #[arg(long, default_value = "no", value_name = "POLICY")]
+    pub restart: String,
     /// The image to run
     pub image: String,
     /// The command and its arguments
@@ -281,6 +287,8 @@ fn run_options(a: RunArgs) -> Result<RunOptions, EngineError> {
         cidfile: a.cidfile,
         stop_signal: a.stop_signal,
         stop_timeout: a.stop_timeout,
+        restart: a.restart,
+        pull: a.pull,
         group_add: a.group_add,
         security: crate::runtime::spec::Security {
             privileged: a.privileged,
@@ -357,6 +365,11 @@ fn status_column(info: &ContainerInfo) -> String {
             None => format!("Exited ({})", s.exit_code),
         },
         Status::Created => "Created".into(),
+        Status::Restarting => format!(
+            "Restarting ({}) {} ago",
+            s.exit_code,
+            render::human_duration(ago(s.finished_at.as_deref()))
+        ),
         other => capitalize(other.as_str()),
     }
 }

@@ -57,6 +57,10 @@ pub struct RunOptions {
     /// `--group-add`: extra groups by name or number.
     pub group_add: Vec<String>,
     pub security: crate::runtime::spec::Security,
+    /// `--restart`: no, always, unless-stopped, on-failure[:N].
+    pub restart: String,
+    /// `--pull`: always, missing (the default) or never.
+    pub pull: String,
 }
 
 /// Read a docker env or label file: `KEY=VALUE` lines, `KEY` alone takes the value from our
@@ -144,6 +148,12 @@ fn create_inner(
     net: &Mode,
 ) -> Result<String, EngineError> {
     let net = net.clone();
+    let policy = crate::monitor::RestartPolicy::parse(&opts.restart).map_err(EngineError::Usage)?;
+    if opts.auto_remove && policy != crate::monitor::RestartPolicy::No {
+        return Err(EngineError::Usage(
+            "Conflicting options: --restart and --rm".into(),
+        ));
+    }
     let mut requests = Vec::new();
     for v in &opts.volumes {
         requests.push(mounts::parse_volume(v)?);
@@ -160,9 +170,14 @@ fn create_inner(
         .map(|v| mounts::parse_volumes_from(v))
         .collect::<Result<Vec<_>, _>>()?;
     let images = ImageStore::open(paths)?;
-    let img = match images.resolve(&opts.image) {
-        Ok(img) => img,
-        Err(ImageError::NotFound(_)) => {
+    let pull_opts = super::image::PullOptions {
+        quiet: false,
+        tls_verify: opts.tls_verify,
+    };
+    let img = match (opts.pull.as_str(), images.resolve(&opts.image)) {
+        ("always", _) => super::image::pull(paths, &opts.image, &pull_opts, notices)?,
+        ("missing" | "", Ok(img)) | ("never", Ok(img)) => img,
+        ("missing" | "", Err(ImageError::NotFound(_))) => {
             // Only a name can be pulled; an unknown ID is just unknown.
             let reference = crate::image::Reference::parse(&opts.image)?;
             let _ = writeln!(
@@ -170,13 +185,15 @@ fn create_inner(
                 "Unable to find image '{}' locally",
                 reference.familiar_tagged()
             );
-            let pull_opts = super::image::PullOptions {
-                quiet: false,
-                tls_verify: opts.tls_verify,
-            };
             super::image::pull(paths, &opts.image, &pull_opts, notices)?
         }
-        Err(e) => return Err(e.into()),
+        ("never", Err(e)) => return Err(e.into()),
+        ("missing" | "", Err(e)) => return Err(e.into()),
+        (other, _) => {
+            return Err(EngineError::Usage(format!(
+                "invalid pull policy {other:?}: use always, missing or never"
+            )))
+        }
     };
     let config = images.config_json(&img)?;
     let cfg = &config["config"];
@@ -400,6 +417,7 @@ fn create_inner(
                 .or_else(|| cfg["StopSignal"].as_str().map(String::from)),
             stop_timeout: opts.stop_timeout,
             labels,
+            restart_policy: opts.restart.clone(),
             layers,
             mounts: mount_records,
         };
@@ -429,6 +447,16 @@ pub fn start(
     rec: &ContainerRecord,
     foreground: bool,
 ) -> Result<RunOutcome, EngineError> {
+    {
+        // A new start: whatever stop was asked for before is over.
+        let store = Containers::new(paths);
+        let _lock = store.lock(&rec.id)?;
+        let mut st = store.state(&rec.id)?;
+        if st.stop_requested {
+            st.stop_requested = false;
+            store.save_state(&rec.id, &st)?;
+        }
+    }
     let exe = std::env::current_exe().map_err(EngineError::io("finding skiff's own binary"))?;
     let (ready_r, ready_w) =
         nix::unistd::pipe().map_err(|e| EngineError::io("pipe")(std::io::Error::from(e)))?;
@@ -845,13 +873,13 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
         "HostsPath": paths.container(&r.id).join("hosts"),
         "LogPath": paths.container(&r.id).join("ctr.log"),
         "Name": format!("/{}", r.name),
-        "RestartCount": 0,
+        "RestartCount": s.restart_count,
         "Driver": "overlay",
         "Platform": "linux",
         "HostConfig": {
             "NetworkMode": r.network,
             "AutoRemove": r.auto_remove,
-            "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
+            "RestartPolicy": restart_policy_json(&r.restart_policy),
             "LogConfig": {"Type": "json-file", "Config": {}},
         },
         "Mounts": r.mounts.iter().map(mounts::inspect_json).collect::<Vec<_>>(),
@@ -871,6 +899,16 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
         },
         "NetworkSettings": net,
     })
+}
+
+fn restart_policy_json(p: &str) -> serde_json::Value {
+    let (name, max) = match crate::monitor::RestartPolicy::parse(p) {
+        Ok(crate::monitor::RestartPolicy::Always) => ("always", 0),
+        Ok(crate::monitor::RestartPolicy::UnlessStopped) => ("unless-stopped", 0),
+        Ok(crate::monitor::RestartPolicy::OnFailure(n)) => ("on-failure", n),
+        _ => ("no", 0),
+    };
+    serde_json::json!({"Name": name, "MaximumRetryCount": max})
 }
 
 /// Read a container's log entries.
@@ -919,7 +957,7 @@ fn wait_stopped(store: &Containers<'_>, id: &str, timeout: Option<Duration>) -> 
     let mut delay = Duration::from_millis(2);
     loop {
         match store.state(id) {
-            Ok(st) if st.status == Status::Running => {}
+            Ok(st) if st.status == Status::Running || st.status == Status::Restarting => {}
             _ => return true,
         }
         if timeout.is_some_and(|t| start.elapsed() >= t) {
@@ -936,6 +974,20 @@ pub fn stop(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), Engin
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
     let st = store.state(&id)?;
+    if !is_alive(&st) && st.status != Status::Restarting {
+        return Ok(());
+    }
+    // From now on the monitor will not restart it.
+    request_stop(&store, &id)?;
+    // Between two runs: it either settles as exited or comes up once more (then stop that).
+    let deadline = Instant::now() + Duration::from_secs(70);
+    let st = loop {
+        let st = store.state(&id)?;
+        if st.status != Status::Restarting || Instant::now() >= deadline {
+            break st;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     if !is_alive(&st) {
         return Ok(());
     }
@@ -954,6 +1006,15 @@ pub fn stop(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), Engin
         }
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
     }
+    Ok(())
+}
+
+/// Tell the monitor that the coming exit is wanted (no restart).
+fn request_stop(store: &Containers<'_>, id: &str) -> Result<(), EngineError> {
+    let _lock = store.lock(id)?;
+    let mut st = store.state(id)?;
+    st.stop_requested = true;
+    store.save_state(id, &st)?;
     Ok(())
 }
 
@@ -978,14 +1039,17 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
     let st = store.state(&id)?;
-    if is_alive(&st) {
+    if is_alive(&st) || st.status == Status::Restarting {
         if !force {
             return Err(EngineError::Conflict(format!(
                 "cannot remove container \"/{}\": container is running: stop the container before removing or force remove",
                 rec.name
             )));
         }
-        let _ = nix::sys::signal::kill(Pid::from_raw(st.pid), Signal::SIGKILL);
+        request_stop(&store, &id)?;
+        if is_alive(&st) {
+            let _ = nix::sys::signal::kill(Pid::from_raw(st.pid), Signal::SIGKILL);
+        }
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
     }
     // A `--rm` monitor may be removing it right now; either way it ends up gone.

@@ -9,6 +9,7 @@ pub mod log;
 
 use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::time::Duration;
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, Signal};
@@ -72,8 +73,119 @@ fn run(
     let dir = store.dir(id);
     let spec = oci_spec::runtime::Spec::load(dir.join("config.json"))
         .map_err(|e| (125, format!("reading the runtime spec: {e}")))?;
+    let sfd = block_signals()?;
+    let rootfs = Rootfs {
+        lower: rec.layers.clone(),
+        upper: dir.join("upper"),
+        work: dir.join("work"),
+        target: dir.join("merged"),
+        userxattr: !crate::runtime::userns::is_rootful(),
+    };
+    let policy = RestartPolicy::parse(&rec.restart_policy).unwrap_or(RestartPolicy::No);
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let once = run_once(
+            &Ctx {
+                paths,
+                store: &store,
+                rec: &rec,
+                spec: &spec,
+                rootfs: &rootfs,
+                sfd: &sfd,
+                foreground,
+            },
+            ready,
+        );
+        let (code, userns) = match once {
+            Ok(r) => r,
+            Err((code, msg)) => {
+                record_exit(&store, id, code, &msg);
+                if rec.auto_remove {
+                    remove_container(paths, id, &rec.name);
+                    let _ = remove_anonymous_volumes(paths, &rec.mounts);
+                }
+                return Err((code, msg));
+            }
+        };
+        // The restart policy, unless `stop` or `rm -f` asked for this exit.
+        let st = store.state(id).unwrap_or_default();
+        if !st.stop_requested && policy.wants_restart(code, st.restart_count) {
+            {
+                let Ok(_lock) = store.lock(id) else {
+                    break Ok(code);
+                };
+                let mut st = store.state(id).unwrap_or_default();
+                st.status = Status::Restarting;
+                st.pid = 0;
+                st.pid_start = 0;
+                st.exit_code = code;
+                st.restart_count += 1;
+                st.finished_at = Some(now_rfc3339());
+                let _ = store.save_state(id, &st);
+            }
+            std::thread::sleep(backoff);
+            backoff = (backoff * 2).min(Duration::from_secs(60));
+            // A stop may have come while we slept.
+            if store.state(id).map(|s| s.stop_requested).unwrap_or(true) {
+                record_exit(&store, id, code, "");
+                break Ok(code);
+            }
+            continue;
+        }
+        // A `--rm` container's exit is not recorded: it is about to disappear (unless removal
+        // fails).
+        if !rec.auto_remove || !remove_container_in(paths, id, &rec.name, userns.as_ref()) {
+            record_exit(&store, id, code, "");
+        }
+        if rec.auto_remove {
+            let _ = remove_anonymous_volumes(paths, &rec.mounts);
+        }
+        break Ok(code);
+    }
+}
 
-    // A monitor must not die of a closed terminal or pipe; signals come through a signalfd.
+/// docker's restart policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestartPolicy {
+    No,
+    Always,
+    UnlessStopped,
+    /// `on-failure[:N]`; 0 means no limit.
+    OnFailure(u32),
+}
+
+impl RestartPolicy {
+    pub fn parse(s: &str) -> Result<RestartPolicy, String> {
+        let (name, n) = match s.split_once(':') {
+            Some((a, b)) => (a, Some(b)),
+            None => (s, None),
+        };
+        match (name, n) {
+            ("" | "no", None) => Ok(RestartPolicy::No),
+            ("always", None) => Ok(RestartPolicy::Always),
+            ("unless-stopped", None) => Ok(RestartPolicy::UnlessStopped),
+            ("on-failure", None) => Ok(RestartPolicy::OnFailure(0)),
+            ("on-failure", Some(n)) => n
+                .parse()
+                .map(RestartPolicy::OnFailure)
+                .map_err(|_| format!("invalid restart policy: maximum retry count must be a number: {s}")),
+            (_, Some(_)) => Err(format!("invalid restart policy: maximum retry count can only be used with 'on-failure': {s}")),
+            _ => Err(format!("invalid restart policy: unknown policy '{name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'")),
+        }
+    }
+
+    fn wants_restart(self, code: i32, count: u32) -> bool {
+        match self {
+            RestartPolicy::No => false,
+            RestartPolicy::Always | RestartPolicy::UnlessStopped => true,
+            RestartPolicy::OnFailure(max) => code != 0 && (max == 0 || count < max),
+        }
+    }
+}
+
+/// Block the signals the monitor handles and read them from a signalfd. A monitor must not die
+/// of a closed terminal or pipe either.
+fn block_signals() -> MonResult<SignalFd> {
     // SAFETY: setting SIGPIPE to ignored; the container's init restores the default.
     unsafe {
         let _ = nix::sys::signal::signal(Signal::SIGPIPE, nix::sys::signal::SigHandler::SigIgn);
@@ -93,20 +205,30 @@ fn run(
     }
     mask.thread_block()
         .map_err(|e| (125, format!("blocking signals: {e}")))?;
-    let sfd = SignalFd::with_flags(
+    SignalFd::with_flags(
         &mask,
         nix::sys::signalfd::SfdFlags::SFD_CLOEXEC | nix::sys::signalfd::SfdFlags::SFD_NONBLOCK,
     )
-    .map_err(|e| (125, format!("signalfd: {e}")))?;
+    .map_err(|e| (125, format!("signalfd: {e}")))
+}
 
-    let rootfs = Rootfs {
-        lower: rec.layers.clone(),
-        upper: dir.join("upper"),
-        work: dir.join("work"),
-        target: dir.join("merged"),
-        userxattr: !crate::runtime::userns::is_rootful(),
-    };
+/// What one run of the container needs.
+struct Ctx<'a> {
+    paths: &'a Paths,
+    store: &'a Containers<'a>,
+    rec: &'a crate::state::container::ContainerRecord,
+    spec: &'a oci_spec::runtime::Spec,
+    rootfs: &'a Rootfs,
+    sfd: &'a SignalFd,
+    foreground: bool,
+}
 
+/// Start the container once and stay with it until it exits: its exit code, and its user
+/// namespace (kept open for the cleanup).
+fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, Option<OwnedFd>)> {
+    let (store, rec, foreground) = (c.store, c.rec, c.foreground);
+    let id = rec.id.as_str();
+    let _ = c.paths;
     // Standard streams.
     let pipe = || {
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| (125, format!("pipe: {e}")))
@@ -160,24 +282,15 @@ fn run(
         }
         Ok(())
     };
-    let started = crate::runtime::create(&spec, &rootfs, &stdio, &mut hook);
+    let started = crate::runtime::create(c.spec, c.rootfs, &stdio, &mut hook);
     drop(child_ends);
-    let started = match started {
-        Ok(s) => s,
-        Err(e) => {
-            let code = match &e {
-                crate::runtime::RuntimeError::Start { code, .. } => *code,
-                _ => 125,
-            };
-            let msg = e.to_string();
-            record_exit(&store, id, code, &msg);
-            if rec.auto_remove {
-                remove_container(paths, id, &rec.name);
-                let _ = remove_anonymous_volumes(paths, &rec.mounts);
-            }
-            return Err((code, msg));
-        }
-    };
+    let started = started.map_err(|e| {
+        let code = match &e {
+            crate::runtime::RuntimeError::Start { code, .. } => *code,
+            _ => 125,
+        };
+        (code, e.to_string())
+    })?;
     let pid = started.pid;
     // Keep the container's user namespace alive past its exit: `--rm` cleanup joins it to remove
     // files owned by container users, without the cost of a new namespace and newuidmap.
@@ -205,14 +318,14 @@ fn run(
         let _ = r.write_all(b"ok\n");
     }
 
-    let mut logger = log::Logger::open(&dir.join("ctr.log"));
+    let mut logger = log::Logger::open(&store.dir(id).join("ctr.log"));
     let master = started.pty_master;
     if let (Some(m), true) = (&master, foreground) {
         copy_winsize(m.as_fd());
     }
     let code = pump(PumpIo {
         pid,
-        sfd: &sfd,
+        sfd: c.sfd,
         master: master.as_ref(),
         out_r: out_r.as_ref(),
         err_r: err_r.as_ref(),
@@ -221,14 +334,7 @@ fn run(
     });
     drop(stdin_keep);
     drop(slirp);
-    // A `--rm` container's exit is not recorded: it is about to disappear (unless removal fails).
-    if !rec.auto_remove || !remove_container_in(paths, id, &rec.name, userns.as_ref()) {
-        record_exit(&store, id, code, "");
-    }
-    if rec.auto_remove {
-        let _ = remove_anonymous_volumes(paths, &rec.mounts);
-    }
-    Ok(code)
+    Ok((code, userns))
 }
 
 struct PumpIo<'a> {

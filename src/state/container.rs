@@ -64,6 +64,9 @@ pub struct ContainerRecord {
     pub stop_timeout: Option<i64>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// docker's `--restart` value (`no`, `always`, `unless-stopped`, `on-failure[:N]`).
+    #[serde(default)]
+    pub restart_policy: String,
     /// The image's layer directories, bottom to top.
     pub layers: Vec<PathBuf>,
     /// Volumes, bind mounts and tmpfs mounts (docker's `Mounts`).
@@ -154,6 +157,12 @@ pub struct ContainerState {
     pub error: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
+    /// Restarts done by the restart policy.
+    #[serde(default)]
+    pub restart_count: u32,
+    /// Set by `stop` and `rm -f`: this exit is wanted, the restart policy must not undo it.
+    #[serde(default)]
+    pub stop_requested: bool,
 }
 
 impl ContainerState {
@@ -168,6 +177,8 @@ impl ContainerState {
             error: String::new(),
             started_at: None,
             finished_at: None,
+            restart_count: 0,
+            stop_requested: false,
         }
     }
 }
