@@ -34,6 +34,9 @@ _skiff() {
             skiff,create)
                 cmd="skiff__subcmd__create"
                 ;;
+            skiff,exec)
+                cmd="skiff__subcmd__exec"
+                ;;
             skiff,image)
                 cmd="skiff__subcmd__image"
                 ;;
@@ -87,6 +90,9 @@ _skiff() {
                 ;;
             skiff__subcmd__container,create)
                 cmd="skiff__subcmd__container__subcmd__create"
+                ;;
+            skiff__subcmd__container,exec)
+                cmd="skiff__subcmd__container__subcmd__exec"
                 ;;
             skiff__subcmd__container,inspect)
                 cmd="skiff__subcmd__container__subcmd__inspect"
@@ -158,7 +164,7 @@ _skiff() {
 
     case "${cmd}" in
         skiff)
-            opts="-h -V --log-level --help --version container image volume run ps logs stop rm wait create start kill rename restart pull images rmi import inspect completion __gen-docs __monitor __userns"
+            opts="-h -V --log-level --help --version container image volume run exec ps logs stop rm wait create start kill rename restart pull images rmi import inspect completion __gen-docs __monitor __userns"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -248,7 +254,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container)
-            opts="-h --log-level --help ls run logs stop rm wait inspect create start kill rename restart"
+            opts="-h --log-level --help ls run logs stop rm wait inspect create start kill rename restart exec"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -393,6 +399,52 @@ _skiff() {
                     return 0
                     ;;
                 --restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__container__subcmd__exec)
+            opts="-d -i -t -e -w -u -h --detach --interactive --tty --env --env-file --workdir --user --privileged --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -897,6 +949,52 @@ _skiff() {
                     return 0
                     ;;
                 --restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__exec)
+            opts="-d -i -t -e -w -u -h --detach --interactive --tty --env --env-file --workdir --user --privileged --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -31,6 +31,7 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "container" -d 'Manage c
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "image" -d 'Manage images'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "volume" -d 'Manage volumes'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "run" -d 'Create and run a new container from an image'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "exec" -d 'Execute a command in a running container'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "ps" -d 'List containers'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "logs" -d 'Fetch the logs of a container'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "stop" -d 'Stop one or more running containers'
@@ -50,20 +51,21 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "completion" -d 'Output 
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__gen-docs" -d 'Internal: write the man pages and completion scripts into DIR/man and DIR/completions'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__monitor" -d 'Internal: the per-container monitor (skiff re-executed)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__userns" -d 'Internal: run an operation as root inside a fresh user namespace'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart" -s h -l help -d 'Print help'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart" -f -a "ls" -d 'List containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart" -f -a "run" -d 'Create and run a new container from an image'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart" -f -a "logs" -d 'Fetch the logs of a container'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart" -f -a "stop" -d 'Stop one or more running containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart" -f -a "rm" -d 'Remove one or more containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart" -f -a "wait" -d 'Block until one or more containers stop, then print their exit codes'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart" -f -a "inspect" -d 'Display detailed information on one or more containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart" -f -a "create" -d 'Create a new container'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart" -f -a "start" -d 'Start one or more stopped containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart" -f -a "kill" -d 'Kill one or more running containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart" -f -a "rename" -d 'Rename a container'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart" -f -a "restart" -d 'Restart one or more containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec" -f -a "ls" -d 'List containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec" -f -a "run" -d 'Create and run a new container from an image'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec" -f -a "logs" -d 'Fetch the logs of a container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec" -f -a "stop" -d 'Stop one or more running containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec" -f -a "rm" -d 'Remove one or more containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec" -f -a "wait" -d 'Block until one or more containers stop, then print their exit codes'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec" -f -a "inspect" -d 'Display detailed information on one or more containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec" -f -a "create" -d 'Create a new container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec" -f -a "start" -d 'Start one or more stopped containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec" -f -a "kill" -d 'Kill one or more running containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec" -f -a "rename" -d 'Rename a container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec" -f -a "restart" -d 'Restart one or more containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec" -f -a "exec" -d 'Execute a command in a running container'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all containers (default shows just running)'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Only display container IDs'
@@ -165,6 +167,16 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from restart" -s t -l time -l timeout -d 'Seconds to wait before killing the container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from restart" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from restart" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -s e -l env -d 'Set environment variables' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -l env-file -d 'Read in a file of environment variables' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -s u -l user -d 'Username or UID (format: <name|uid>[:<group|gid>])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -s d -l detach -d 'Detached mode: run command in the background'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -s i -l interactive -d 'Keep STDIN open even if not attached'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -s t -l tty -d 'Allocate a pseudo-TTY'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -l privileged -d 'Give extended privileges to the command'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect" -f -a "ls" -d 'List images'
@@ -255,6 +267,16 @@ complete -c skiff -n "__fish_skiff_using_subcommand run" -s t -l tty -d 'Allocat
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l init -d 'Run an init inside the container that forwards signals and reaps processes'
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l read-only -d 'Mount the container\'s root filesystem as read only'
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l privileged -d 'Give extended privileges to this container'
+complete -c skiff -n "__fish_skiff_using_subcommand exec" -s e -l env -d 'Set environment variables' -r
+complete -c skiff -n "__fish_skiff_using_subcommand exec" -l env-file -d 'Read in a file of environment variables' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand exec" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand exec" -s u -l user -d 'Username or UID (format: <name|uid>[:<group|gid>])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand exec" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand exec" -s d -l detach -d 'Detached mode: run command in the background'
+complete -c skiff -n "__fish_skiff_using_subcommand exec" -s i -l interactive -d 'Keep STDIN open even if not attached'
+complete -c skiff -n "__fish_skiff_using_subcommand exec" -s t -l tty -d 'Allocate a pseudo-TTY'
+complete -c skiff -n "__fish_skiff_using_subcommand exec" -l privileged -d 'Give extended privileges to the command'
+complete -c skiff -n "__fish_skiff_using_subcommand exec" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand ps" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand ps" -s a -l all -d 'Show all containers (default shows just running)'
 complete -c skiff -n "__fish_skiff_using_subcommand ps" -s q -l quiet -d 'Only display container IDs'

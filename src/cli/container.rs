@@ -37,6 +37,8 @@ pub enum ContainerCommand {
     Rename(RenameArgs),
     /// Restart one or more containers
     Restart(StopArgs),
+    /// Execute a command in a running container
+    Exec(ExecArgs),
 }
 
 #[derive(Debug, Args)]
@@ -64,6 +66,40 @@ pub struct KillArgs {
 pub struct RenameArgs {
     pub container: String,
     pub new_name: String,
+}
+
+#[derive(Debug, Args)]
+#[command(trailing_var_arg = true)]
+pub struct ExecArgs {
+    /// Detached mode: run command in the background
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Keep STDIN open even if not attached
+    #[arg(short, long)]
+    pub interactive: bool,
+    /// Allocate a pseudo-TTY
+    #[arg(short, long)]
+    pub tty: bool,
+    /// Set environment variables
+    #[arg(short, long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Read in a file of environment variables
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<std::path::PathBuf>,
+    /// Working directory inside the container
+    #[arg(short, long)]
+    pub workdir: Option<String>,
+    /// Username or UID (format: <name|uid>[:<group|gid>])
+    #[arg(short, long)]
+    pub user: Option<String>,
+    /// Give extended privileges to the command
+    #[arg(long)]
+    pub privileged: bool,
+    /// The container
+    pub container: String,
+    /// The command and its arguments
+    #[arg(required = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -237,6 +273,7 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
     match cmd {
         ContainerCommand::Ls(a) => ps(a),
         ContainerCommand::Run(a) => run(*a),
+        ContainerCommand::Exec(a) => exec(a),
         ContainerCommand::Logs(a) => logs(a),
         ContainerCommand::Stop(a) => stop(a),
         ContainerCommand::Rm(a) => rm(a),
@@ -329,6 +366,23 @@ pub fn run(a: RunArgs) -> Result<i32, EngineError> {
         }
         RunOutcome::Exited(code) => Ok(code),
     }
+}
+
+pub fn exec(a: ExecArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    let opts = ctr::ExecOptions {
+        container: a.container,
+        command: a.command,
+        interactive: a.interactive,
+        tty: a.tty,
+        detach: a.detach,
+        env: a.env,
+        env_files: a.env_file,
+        workdir: a.workdir,
+        user: a.user,
+        privileged: a.privileged,
+    };
+    ctr::exec(&paths, &opts)
 }
 
 /// docker's COMMAND column: the command line quoted, cut to 20 characters with an ellipsis.

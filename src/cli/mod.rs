@@ -41,6 +41,8 @@ pub enum Command {
     // docker's top-level shortcuts
     /// Create and run a new container from an image
     Run(Box<container::RunArgs>),
+    /// Execute a command in a running container
+    Exec(container::ExecArgs),
     /// List containers
     Ps(container::PsArgs),
     /// Fetch the logs of a container
@@ -143,6 +145,7 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Image(c) => image::dispatch(c),
         Command::Volume(c) => volume::dispatch(c),
         Command::Run(a) => container::run(*a),
+        Command::Exec(a) => container::exec(a),
         Command::Ps(a) => container::ps(a),
         Command::Logs(a) => container::logs(a),
         Command::Stop(a) => container::stop(a),

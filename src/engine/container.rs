@@ -806,6 +806,149 @@ fn resolve_user(layers: &[PathBuf], spec: &str) -> Result<User, EngineError> {
     })
 }
 
+// ---- exec -----------------------------------------------------------------------------------
+
+/// Everything `exec` takes, already parsed.
+#[derive(Debug, Clone, Default)]
+pub struct ExecOptions {
+    pub container: String,
+    pub command: Vec<String>,
+    pub interactive: bool,
+    pub tty: bool,
+    pub detach: bool,
+    pub env: Vec<String>,
+    pub env_files: Vec<PathBuf>,
+    pub workdir: Option<String>,
+    pub user: Option<String>,
+    pub privileged: bool,
+}
+
+/// `exec`: run a command in a running container. Returns the command's exit code (0 at once
+/// with `detach`).
+pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
+    let store = Containers::new(paths);
+    let id = store.resolve(&opts.container)?;
+    let rec = store.record(&id)?;
+    let st = store.state(&id)?;
+    if !is_alive(&st) {
+        return Err(EngineError::Conflict(format!(
+            "container {} is not running",
+            opts.container
+        )));
+    }
+    if opts.command.is_empty() {
+        return Err(EngineError::Usage("exec needs a command to run".into()));
+    }
+    let spec_path = store.dir(&id).join("config.json");
+    let spec = oci_spec::runtime::Spec::load(&spec_path)
+        .map_err(|e| EngineError::Usage(format!("reading {}: {e}", spec_path.display())))?;
+    let process = spec.process().as_ref();
+    let mut env = process
+        .and_then(|p| p.env().clone())
+        .unwrap_or_else(|| rec.env.clone());
+    if opts.tty && !opts.detach {
+        set_env(&mut env, "TERM=xterm", false);
+    }
+    for file in &opts.env_files {
+        for kv in read_env_file(file)? {
+            set_env(&mut env, &kv, true);
+        }
+    }
+    for e in &opts.env {
+        if e.contains('=') {
+            set_env(&mut env, e, true);
+        } else if let Ok(v) = std::env::var(e) {
+            set_env(&mut env, &format!("{e}={v}"), true);
+        }
+    }
+    let cwd = match &opts.workdir {
+        Some(w) if !w.starts_with('/') => {
+            return Err(EngineError::Usage(format!(
+                "the working directory '{w}' is invalid, it needs to be an absolute path"
+            )))
+        }
+        Some(w) => w.clone(),
+        None => process
+            .map(|p| p.cwd().to_string_lossy().into_owned())
+            .unwrap_or_else(|| rec.working_dir.clone()),
+    };
+    let capabilities: Vec<String> = if opts.privileged {
+        caps::all().iter().map(|c| c.to_string()).collect()
+    } else {
+        crate::runtime::spec::DEFAULT_CAPS
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
+    };
+    let req = crate::runtime::exec::ExecRequest {
+        pid: st.pid,
+        pid_start: st.pid_start,
+        args: opts.command.clone(),
+        env,
+        cwd,
+        capabilities,
+        tty: opts.tty && !opts.detach,
+        interactive: opts.interactive,
+        detach: opts.detach,
+    };
+    let user_spec = opts.user.clone().unwrap_or_else(|| rec.user.clone());
+    // Runs inside the container, after joining its mount namespace: `/` is its root.
+    let resolve = || {
+        resolve_user(&[PathBuf::from("/")], &user_spec)
+            .map(|u| crate::runtime::exec::Credentials {
+                uid: u.uid,
+                gid: u.gid,
+                groups: u.groups,
+            })
+            .map_err(|e| e.to_string())
+    };
+    let started = crate::runtime::exec::spawn(&req, &resolve).map_err(|e| match e {
+        crate::runtime::RuntimeError::Start { message, code } if code != 125 => {
+            EngineError::Exec { message, code }
+        }
+        crate::runtime::RuntimeError::Start { message, .. } => EngineError::Usage(message),
+        other if !is_alive(&st) => {
+            tracing::debug!("exec: {other}");
+            EngineError::Conflict(format!("container {} is not running", opts.container))
+        }
+        other => other.into(),
+    })?;
+    if opts.detach {
+        return Ok(0);
+    }
+    if started.pty_master.is_some() {
+        let raw = RawTerminal::enter();
+        let code = started.relay(opts.interactive);
+        drop(raw);
+        return Ok(code);
+    }
+    Ok(started.wait())
+}
+
+/// docker's `--env-file`: `KEY=VALUE` lines; a bare `KEY` takes our value (skipped if unset);
+/// blank lines and `#` comments are ignored.
+fn read_env_file(path: &Path) -> Result<Vec<String>, EngineError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(EngineError::io(format!("open {}", path.display())))?;
+    Ok(parse_env_file(&text, |k| std::env::var(k).ok()))
+}
+
+fn parse_env_file(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line.contains('=') {
+            out.push(line.to_string());
+        } else if let Some(v) = lookup(line.trim_end()) {
+            out.push(format!("{}={v}", line.trim_end()));
+        }
+    }
+    out
+}
+
 // ---- listing and inspecting ------------------------------------------------------------------
 
 /// All containers (`all`) or the running ones, newest first.
@@ -1177,6 +1320,13 @@ mod tests {
         set_env(&mut env, "PATH=/x", false);
         set_env(&mut env, "B=3", true);
         assert_eq!(env, vec!["PATH=/bin", "A=2", "B=3"]);
+    }
+
+    #[test]
+    fn env_file_lines() {
+        let text = "# comment\n\nA=1\nB= two words \nHOME\nUNSET\n";
+        let got = parse_env_file(text, |k| (k == "HOME").then(|| "/h".to_string()));
+        assert_eq!(got, vec!["A=1", "B= two words ", "HOME=/h"]);
     }
 
     #[test]

@@ -12,19 +12,19 @@ use oci_spec::runtime::Spec;
 use super::{Rootfs, Stdio};
 
 /// An error on the way to exec: the message and docker's exit code for it.
-struct InitError {
-    code: i32,
-    message: String,
+pub(super) struct InitError {
+    pub(super) code: i32,
+    pub(super) message: String,
 }
 
-fn fail(message: impl Into<String>) -> InitError {
+pub(super) fn fail(message: impl Into<String>) -> InitError {
     InitError {
         code: 125,
         message: message.into(),
     }
 }
 
-fn ctx<E: std::fmt::Display>(what: impl Into<String>) -> impl FnOnce(E) -> InitError {
+pub(super) fn ctx<E: std::fmt::Display>(what: impl Into<String>) -> impl FnOnce(E) -> InitError {
     let what = what.into();
     move |e| fail(format!("{what}: {e}"))
 }
@@ -48,7 +48,7 @@ pub fn child_main(spec: &Spec, rootfs: &Rootfs, stdio: &Stdio, sock_fd: RawFd) -
     }
 }
 
-enum Never {}
+pub(super) enum Never {}
 
 fn setup_and_exec(
     spec: &Spec,
@@ -243,8 +243,14 @@ fn setup_and_exec(
     // Exec.
     let args = process.args().clone().unwrap_or_default();
     let env = process.env().clone().unwrap_or_default();
+    exec_command(&args, &env)
+}
+
+/// execve `args` (looked up in the container's PATH) with `env`: returns only on failure, with
+/// docker's exit code (127 not found, 126 cannot execute).
+pub(super) fn exec_command(args: &[String], env: &[String]) -> Result<Never, InitError> {
     let arg0 = args.first().ok_or_else(|| fail("no command specified"))?;
-    let path = find_executable(arg0, &env)?;
+    let path = find_executable(arg0, env)?;
     let c_path = CString::new(path.as_os_str().as_encoded_bytes()).map_err(ctx("command"))?;
     let c_args: Vec<CString> = args
         .iter()
@@ -326,7 +332,7 @@ fn become_init(sock: &UnixStream) -> Result<(), InitError> {
 
 /// Search the container's PATH as execvp would, telling "not found" (127) from "cannot
 /// execute" (126).
-fn find_executable(arg0: &str, env: &[String]) -> Result<PathBuf, InitError> {
+pub(super) fn find_executable(arg0: &str, env: &[String]) -> Result<PathBuf, InitError> {
     let is_exec = |p: &Path| nix::unistd::access(p, nix::unistd::AccessFlags::X_OK).is_ok();
     if arg0.contains('/') {
         let p = PathBuf::from(arg0);
@@ -368,7 +374,7 @@ fn find_executable(arg0: &str, env: &[String]) -> Result<PathBuf, InitError> {
     })
 }
 
-fn dup_to(fd: RawFd, target: RawFd) -> Result<(), InitError> {
+pub(super) fn dup_to(fd: RawFd, target: RawFd) -> Result<(), InitError> {
     if fd == target {
         // Clear O_CLOEXEC, if any, so it survives exec.
         let _ = nix::fcntl::fcntl(
@@ -385,7 +391,7 @@ fn dup_to(fd: RawFd, target: RawFd) -> Result<(), InitError> {
     Ok(())
 }
 
-fn dup_onto(fd: RawFd, targets: &[RawFd]) -> Result<(), InitError> {
+pub(super) fn dup_onto(fd: RawFd, targets: &[RawFd]) -> Result<(), InitError> {
     for t in targets {
         dup_to(fd, *t)?;
     }
@@ -714,7 +720,7 @@ fn readonly_path(root: &Path, p: &str) -> Result<(), InitError> {
 }
 
 /// Open a new pty in the container's devpts, send the master to the parent, return the slave.
-fn open_pty(root: &Path, sock: &UnixStream) -> Result<RawFd, InitError> {
+pub(super) fn open_pty(root: &Path, sock: &UnixStream) -> Result<RawFd, InitError> {
     let ptmx = root.join("dev/pts/ptmx");
     let master = nix::fcntl::open(
         &ptmx,

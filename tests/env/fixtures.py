@@ -8,10 +8,15 @@ same manifest digests.
     python3 tests/env/fixtures.py                          # push all images to 127.0.0.1:5000
     python3 tests/env/fixtures.py --only busybox,layered   # push some of them
     python3 tests/env/fixtures.py --rootfs-tar OUT.tar     # write the busybox root as a plain tar
+    python3 tests/env/fixtures.py --big                    # only `big` (benchmarks; opt-in)
 
 Images (tag `latest` each): busybox, layered, multiarch, zstd, plain, hostile-dotdot,
 hostile-symlink, hostile-hardlink, corrupt, baddiffid. `corrupt` needs write access to the
 registry's filesystem storage (--storage): its layer blob is overwritten there after the push.
+
+`big` (only with --big, never by default) is a Debian bookworm minbase root (debootstrap, with
+perl and python3: a few hundred MB) split into several gzip layers, for the pull benchmark of
+benches/compare.sh. The root is built once into --big-root (needs root and a Debian mirror).
 """
 import argparse
 import gzip
@@ -384,6 +389,91 @@ def corrupt_blob(storage, blob):
         f.truncate()
 
 
+# ---------------------------------------------------------------------------- big
+
+BIG_MIRROR = "http://deb.debian.org/debian"
+# Layers of `big`, bottom to top: each takes the paths under these prefixes not taken by a
+# later layer; the first takes everything else.
+BIG_SPLIT = [None, "usr/share", "usr/lib/x86_64-linux-gnu", "usr/lib/python3.11", "usr/lib"]
+
+
+def ensure_big_root(root):
+    if os.path.isdir(os.path.join(root, "usr", "bin")):
+        return
+    tmp = root.rstrip("/") + ".tmp"
+    subprocess.run(["rm", "-rf", tmp], check=True)
+    subprocess.run(["debootstrap", "--variant=minbase", "--include=perl,python3",
+                    "bookworm", tmp, BIG_MIRROR], check=True, stdout=subprocess.DEVNULL)
+    os.replace(tmp, root)
+
+
+def big_layer_of(rel):
+    """Index in BIG_SPLIT of the layer that holds `rel` (the longest matching prefix)."""
+    best, best_len = 0, -1
+    for i, prefix in enumerate(BIG_SPLIT):
+        if prefix and (rel == prefix or rel.startswith(prefix + "/")) and len(prefix) > best_len:
+            best, best_len = i, len(prefix)
+    return best
+
+
+def big_layers(root):
+    skip_contents = {"dev", "proc", "sys", "run", "tmp", "var/cache/apt/archives"}
+    tars = [tarfile.open(fileobj=io.BytesIO(), mode="w", format=tarfile.PAX_FORMAT)
+            for _ in BIG_SPLIT]
+    bufs = [t.fileobj for t in tars]
+    dirs_in = [set() for _ in BIG_SPLIT]
+
+    def normalize(info):
+        info.mtime = MTIME
+        return info
+
+    def add(i, rel):
+        # Parent directories first, so each layer stands on its own.
+        parts = rel.split("/")
+        for n in range(1, len(parts)):
+            parent = "/".join(parts[:n])
+            if parent not in dirs_in[i]:
+                dirs_in[i].add(parent)
+                tars[i].add(os.path.join(root, parent), arcname=parent, recursive=False,
+                            filter=normalize)
+        if os.path.isdir(os.path.join(root, rel)) and not os.path.islink(os.path.join(root, rel)):
+            if rel in dirs_in[i]:
+                return
+            dirs_in[i].add(rel)
+        tars[i].add(os.path.join(root, rel), arcname=rel, recursive=False, filter=normalize)
+
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root)
+        rel_dir = "" if rel_dir == "." else rel_dir
+        dirnames.sort()
+        for name in sorted(filenames) + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            rel = os.path.join(rel_dir, name) if rel_dir else name
+            if rel_dir in skip_contents:
+                continue
+            add(big_layer_of(rel), rel)
+        for d in list(dirnames):
+            rel = os.path.join(rel_dir, d) if rel_dir else d
+            if not os.path.islink(os.path.join(dirpath, d)):
+                add(big_layer_of(rel), rel)
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+    out = []
+    for i, t in enumerate(tars):
+        t.close()
+        out.append((bufs[i].getvalue(), "gzip", f"debian minbase: {BIG_SPLIT[i] or 'base'}"))
+    return out
+
+
+def build_big(pusher, root):
+    ensure_big_root(root)
+    layers = big_layers(root)
+    manifest, _, blobs = pusher.image("big", layers, cmd=("bash",))
+    total = sum(len(b) for b in blobs)
+    raw = sum(len(t) for t, _, _ in layers)
+    print(f"{pusher.reg.base[len('http://'):]}/big:latest {sha256(manifest)} "
+          f"({len(layers)} layers, {total // 1000000} MB compressed, {raw // 1000000} MB)",
+          flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--registry", default="127.0.0.1:5000", help="host:port (plain HTTP)")
@@ -393,7 +483,15 @@ def main():
     ap.add_argument("--only", help="comma-separated image names (default: all)")
     ap.add_argument("--rootfs-tar", metavar="OUT",
                     help="write the busybox root filesystem as an uncompressed tar and exit")
+    ap.add_argument("--big", action="store_true",
+                    help="build and push only `big` (a debootstrap minbase root in layers)")
+    ap.add_argument("--big-root", default="/var/cache/skiff-bench/rootfs",
+                    help="where the minbase root for `big` is built once and kept")
     args = ap.parse_args()
+
+    if args.big:
+        build_big(Pusher(Registry(args.registry), args.busybox), args.big_root)
+        return
 
     if args.rootfs_tar:
         data = busybox_tar(args.busybox)

@@ -1,0 +1,303 @@
+#!/bin/bash
+# skiff against podman (Debian's, with runc), measured in one run on this machine.
+#
+#   sudo benches/compare.sh [--quick] [--runs N] [--skiff PATH] [--no-podman]
+#
+# Run as root: it installs podman/runc/uidmap from Debian if they are missing (not in --quick),
+# then runs both engines as the unprivileged test user (`skifftest`, made by
+# tests/env/setup.sh) through `runuser` with a clean environment, each with a fresh store under
+# /var/tmp/skiff-bench/. Images come from the local registry (127.0.0.1:5000, plain HTTP).
+#
+# Every measurement alternates the engines (skiff, podman, skiff, podman...) after one warm-up
+# each, times every command with bash's $EPOCHREALTIME inside the user's shell (so runuser's
+# own cost is not counted), and prints the median, plus the ratio skiff/podman:
+#
+#   RESULT <name> skiff=<ms> podman=<ms|n/a> ratio=<x|n/a> [note]
+#
+# --quick: one run of each, no warm-up, no installing; without podman, skiff only (labelled
+# `podman=n/a`). tests/bench_smoke.rs runs it so the script cannot rot.
+#
+# The pull measurement uses localhost:5000/big, pushed by `tests/env/fixtures.py --big`
+# (a few hundred MB, opt-in); without it, it pulls busybox and says so.
+set -euo pipefail
+
+RUNS=10
+QUICK=0
+SKIFF_BIN=""
+USE_PODMAN=auto
+USER_NAME=${SKIFF_BENCH_USER:-skifftest}
+REGISTRY=localhost:5000
+IMAGE=$REGISTRY/busybox
+
+if [ "${1:-}" = "__user" ]; then
+    MODE=user
+    shift
+else
+    MODE=root
+fi
+
+# ------------------------------------------------------------------------------------------
+# The user's side: timing loops. Sourced settings come from $WORK/env.sh.
+# ------------------------------------------------------------------------------------------
+if [ "$MODE" = user ]; then
+    WORK=$1
+    shift
+    # shellcheck disable=SC1091
+    . "$WORK/env.sh"
+    sk() { "$WORK/bin/skiff" "$@"; }
+    pm() { podman --root "$WORK/podman/root" --runroot "$WORK/podman/runroot" "$@"; }
+
+    # now_us: microseconds since the epoch, without a fork.
+    now_us() { local t=$EPOCHREALTIME; echo $((10#${t/./})); }
+
+    # One sample: run "$@" quietly, print its duration in microseconds (or FAIL).
+    sample() {
+        local t0 t1
+        t0=$EPOCHREALTIME
+        if "$@" >/dev/null 2>>"$WORK/errors.log"; then
+            t1=$EPOCHREALTIME
+            echo $(((10#${t1/./}) - (10#${t0/./})))
+        else
+            echo "FAIL($?): $*" >>"$WORK/errors.log"
+            echo FAIL
+        fi
+    }
+
+    # The step of measurement $2 for engine $1 (skiff, podman or floor).
+    step() {
+        local eng=$1 what=$2 run
+        if [ "$eng" = skiff ]; then run=sk; else run=pm; fi
+        case "$eng:$what" in
+        floor:*) unshare -Urmpf --mount-proc true ;;
+        *:run_none) $run run --rm --network none "$IMAGE" true ;;
+        *:run_default) $run run --rm "$IMAGE" true ;;
+        *:cycle) $run run -d --name bench-cycle --network none "$IMAGE" sleep 1000 &&
+            if [ "$eng" = skiff ]; then sk rm -f bench-cycle; else pm rm -f -t 0 bench-cycle; fi ;;
+        *:exec) $run exec bench-exec true ;;
+        *:ps0 | *:ps100) $run ps -a ;;
+        *:images50) $run images ;;
+        *) echo "unknown step $eng:$what" >&2; return 2 ;;
+        esac
+    }
+
+    # measure NAME RUNS WARMUP ENGINE...: alternate the engines; print "ENGINE us us us..."
+    cmd=$1
+    shift
+    case "$cmd" in
+    measure)
+        name=$1 runs=$2 warmup=$3
+        shift 3
+        declare -A got
+        for eng in "$@"; do
+            for ((i = 0; i < warmup; i++)); do step "$eng" "$name" >/dev/null 2>&1 || true; done
+        done
+        for ((i = 0; i < runs; i++)); do
+            for eng in "$@"; do got[$eng]+="$(sample step "$eng" "$name") "; done
+        done
+        for eng in "$@"; do echo "$eng ${got[$eng]}"; done
+        ;;
+    pull)
+        # pull ENGINE REF DIR: one pull into an empty store at DIR.
+        eng=$1 ref=$2 dir=$3
+        if [ "$eng" = skiff ]; then
+            sample env SKIFF_ROOT="$dir/data" SKIFF_RUNROOT="$dir/run" "$WORK/bin/skiff" pull -q --tls-verify=false "$ref"
+        else
+            sample podman --root "$dir/root" --runroot "$dir/rr" pull -q --tls-verify=false "$ref"
+        fi
+        ;;
+    sh)
+        eval "$1"
+        ;;
+    esac
+    exit 0
+fi
+
+# ------------------------------------------------------------------------------------------
+# The root side: set up, drive the measurements, report.
+# ------------------------------------------------------------------------------------------
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --quick) QUICK=1 RUNS=1 ;;
+    --runs) RUNS=$2; shift ;;
+    --skiff) SKIFF_BIN=$2; shift ;;
+    --no-podman) USE_PODMAN=no ;;
+    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+WARMUP=1
+[ "$QUICK" = 1 ] && WARMUP=0
+
+die() { echo "compare.sh: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run me as root (the engines run as $USER_NAME)"
+id "$USER_NAME" >/dev/null 2>&1 || die "no user $USER_NAME: run tests/env/setup.sh first"
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ "$USE_PODMAN" = auto ]; then
+    if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
+        if [ "$QUICK" = 0 ]; then
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc uidmap >/dev/null
+        fi
+    fi
+    if command -v podman >/dev/null && command -v runc >/dev/null; then USE_PODMAN=yes; else USE_PODMAN=no; fi
+fi
+
+if [ -z "$SKIFF_BIN" ]; then
+    (cd "$REPO" && cargo build --release -q)
+    SKIFF_BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/skiff
+fi
+[ -x "$SKIFF_BIN" ] || die "no skiff binary at $SKIFF_BIN"
+
+UID_N=$(id -u "$USER_NAME")
+GID_N=$(id -g "$USER_NAME")
+mkdir -p /var/tmp/skiff-bench
+chmod 755 /var/tmp/skiff-bench
+WORK=$(mktemp -d /var/tmp/skiff-bench/run.XXXXXX)
+cleanup() {
+    as_user sh 'sk rm -f $(sk ps -aq)' >/dev/null 2>&1 || true
+    if [ "$USE_PODMAN" = yes ]; then
+        as_user sh 'pm rm -af -t 0' >/dev/null 2>&1 || true
+        # podman's rootless pause process, by its recorded PID.
+        local pause
+        pause=$(cat "$WORK/xdg-run/libpod/tmp/pause.pid" 2>/dev/null || true)
+        [ -n "$pause" ] && kill "$pause" 2>/dev/null
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+mkdir -p "$WORK/bin" "$WORK/home/.config/containers" "$WORK/skiff/data" "$WORK/skiff/run" \
+    "$WORK/xdg-run" "$WORK/podman/root" "$WORK/podman/runroot" "$WORK/p"
+cp "$SKIFF_BIN" "$WORK/bin/skiff"
+cp "$0" "$WORK/compare.sh"
+cat >"$WORK/home/.config/containers/containers.conf" <<'EOF'
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+cat >"$WORK/env.sh" <<EOF
+export HOME=$WORK/home USER=$USER_NAME LOGNAME=$USER_NAME
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export XDG_RUNTIME_DIR=$WORK/xdg-run
+export SKIFF_ROOT=$WORK/skiff/data SKIFF_RUNROOT=$WORK/skiff/run
+export IMAGE=$IMAGE
+EOF
+chown -R "$UID_N:$GID_N" "$WORK"
+chmod 700 "$WORK/xdg-run"
+chmod 755 "$WORK"
+
+as_user() { runuser -u "$USER_NAME" -- env -i bash "$WORK/compare.sh" __user "$WORK" "$@"; }
+
+ENGINES=(skiff)
+[ "$USE_PODMAN" = yes ] && ENGINES+=(podman)
+
+median() { # numbers on stdin (microseconds) -> milliseconds with 2 decimals, or FAIL
+    local xs n
+    xs=$(tr ' ' '\n' | grep -E '^[0-9]+$' | sort -n || true)
+    n=$(echo "$xs" | grep -c . || true)
+    [ "$n" -gt 0 ] || { echo FAIL; return; }
+    echo "$xs" | awk -v n="$n" '{a[NR]=$1} END {m = (n % 2) ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2; printf "%.2f", m / 1000}'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.3f", a / b; else printf "n/a" }'; }
+
+report() { # name skiff_ms podman_ms [note]
+    local r=n/a
+    [ "$3" != n/a ] && r=$(ratio "$2" "$3")
+    printf 'RESULT %s skiff=%s podman=%s ratio=%s%s\n' "$1" "$2" "$3" "$r" "${4:+ $4}"
+}
+
+# measure NAME [extra engines...]: runs both engines on step NAME, prints its RESULT line.
+LAST=""
+measure() {
+    local name=$1 s p
+    shift
+    LAST=$(as_user measure "$name" "$RUNS" "$WARMUP" "${ENGINES[@]}" "$@")
+    s=$(echo "$LAST" | awk '$1 == "skiff" {$1 = ""; print}' | median)
+    p=n/a
+    [ "$USE_PODMAN" = yes ] && p=$(echo "$LAST" | awk '$1 == "podman" {$1 = ""; print}' | median)
+    report "$name" "$s" "$p"
+}
+
+echo "# skiff $("$WORK/bin/skiff" --version | awk '{print $2}') vs $([ "$USE_PODMAN" = yes ] && podman --version || echo 'no podman (skiff only)')"
+echo "# $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {printf "%d MB", $2/1024}' /proc/meminfo); runs=$RUNS warmup=$WARMUP"
+
+# Images.
+as_user sh "sk pull -q --tls-verify=false $IMAGE" >/dev/null
+[ "$USE_PODMAN" = yes ] && as_user sh "pm pull -q --tls-verify=false $IMAGE" >/dev/null
+
+measure ps0
+# The floor (a bare user+mount+pid namespace) takes turns with the engines.
+measure run_none floor
+FLOOR=$(echo "$LAST" | awk '$1 == "floor" {$1 = ""; print}' | median)
+printf 'RESULT floor_unshare unshare=%s (unshare -Urmpf --mount-proc true)\n' "$FLOOR"
+measure run_default
+measure cycle
+
+# exec into a running container.
+as_user sh "sk run -d --name bench-exec --network none $IMAGE sleep 100000" >/dev/null
+[ "$USE_PODMAN" = yes ] && as_user sh "pm run -d --name bench-exec --network none $IMAGE sleep 100000" >/dev/null
+measure exec
+
+# Peak RSS of the per-container monitor (skiff) and conmon (podman), one idle container.
+sk_mon=$(as_user sh "cat \$SKIFF_ROOT/containers/\$(sk inspect --format '{{.Id}}' bench-exec)/state.json" |
+    sed -n 's/.*"monitor_pid": *\([0-9]*\).*/\1/p')
+hwm() { awk '/VmHWM/ {printf "%.2f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo n/a; }
+sk_rss=$( [ -n "$sk_mon" ] && hwm "$sk_mon" || echo n/a)
+pm_rss=n/a
+if [ "$USE_PODMAN" = yes ]; then
+    cm=$(as_user sh "pm inspect --format '{{.State.ConmonPid}}' bench-exec")
+    [ -n "$cm" ] && pm_rss=$(hwm "$cm")
+fi
+report monitor_peak_rss_mb "$sk_rss" "$pm_rss" "(VmHWM in MB: skiff __monitor vs conmon)"
+as_user sh "sk rm -f bench-exec" >/dev/null
+[ "$USE_PODMAN" = yes ] && as_user sh "pm rm -f -t 0 bench-exec" >/dev/null
+
+# ps -a with 100 (exited) containers.
+N=100
+as_user sh "for i in \$(seq $N); do sk run --network none $IMAGE true; done" >/dev/null
+[ "$USE_PODMAN" = yes ] && as_user sh "for i in \$(seq $N); do pm run --network none $IMAGE true; done" >/dev/null
+measure ps100
+
+# images with 50 images (imported from the same busybox root tar).
+python3 "$REPO/tests/env/fixtures.py" --rootfs-tar "$WORK/rootfs.tar"
+chown "$UID_N" "$WORK/rootfs.tar"
+as_user sh "for i in \$(seq 49); do sk import \$WORK/rootfs.tar bench/img:\$i; done" >/dev/null
+[ "$USE_PODMAN" = yes ] && as_user sh "for i in \$(seq 49); do pm import -q \$WORK/rootfs.tar bench/img:\$i; done" >/dev/null
+measure images50
+
+# pull into an empty store (a fresh store directory per pull).
+PULL=$REGISTRY/big
+NOTE="(localhost:5000/big)"
+if [ "$QUICK" = 1 ]; then
+    PULL=$IMAGE
+    NOTE="(busybox: --quick)"
+elif ! curl -sf -o /dev/null "http://127.0.0.1:5000/v2/big/manifests/latest" \
+    -H 'Accept: application/vnd.docker.distribution.manifest.v2+json'; then
+    PULL=$IMAGE
+    NOTE="(busybox: localhost:5000/big is not pushed, see tests/env/fixtures.py --big)"
+fi
+PRUNS=3
+[ "$QUICK" = 1 ] && PRUNS=1
+s_all="" p_all=""
+for ((i = 0; i < PRUNS; i++)); do
+    for eng in "${ENGINES[@]}"; do
+        d=$WORK/p/${eng:0:2}$i # podman refuses a runroot path over 50 characters
+        install -d -o "$UID_N" -g "$GID_N" "$d"
+        t=$(as_user pull "$eng" "$PULL" "$d")
+        if [ "$eng" = skiff ]; then s_all+="$t "; else p_all+="$t "; fi
+        rm -rf "$d"
+    done
+done
+s=$(echo "$s_all" | median)
+p=n/a
+[ "$USE_PODMAN" = yes ] && p=$(echo "$p_all" | median)
+report pull "$s" "$p" "$NOTE"
+
+echo "RESULT storage_throughput skipped (not landed yet)"
+echo "RESULT network_throughput skipped (not landed yet)"
+if [ -s "$WORK/errors.log" ] && grep -q FAIL "$WORK/errors.log"; then
+    echo "# failures:" >&2
+    grep -B3 FAIL "$WORK/errors.log" | tail -20 >&2
+fi
+exit 0

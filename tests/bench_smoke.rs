@@ -1,0 +1,72 @@
+//! `benches/compare.sh --quick` still works: one run of every measurement, with podman if it is
+//! installed and skiff alone otherwise. The script runs as root and drives skiff as the test
+//! user, so this test needs root (as CI runs); it fails, never skips, without it.
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+/// Every measurement the script reports, in order.
+const MEASUREMENTS: &[&str] = &[
+    "ps0",
+    "run_none",
+    "floor_unshare",
+    "run_default",
+    "cycle",
+    "exec",
+    "monitor_peak_rss_mb",
+    "ps100",
+    "images50",
+    "pull",
+    "storage_throughput",
+    "network_throughput",
+];
+
+#[test]
+fn compare_script_quick_mode_reports_every_measurement() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "benches/compare.sh runs as root (it drives skiff as `{}`): run the tests as root",
+        common::TEST_USER
+    );
+    // The environment checks of the harness (test user, registry), and a skiff binary the test
+    // user can reach.
+    let _env = common::TestEnv::new();
+    let skiff = common::skiff_bin();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/compare.sh");
+    let mut cmd = Command::new("bash");
+    cmd.arg(&script)
+        .arg("--quick")
+        .arg("--skiff")
+        .arg(skiff)
+        .env("SKIFF_BENCH_USER", common::TEST_USER);
+    let o = common::run_with_timeout(cmd, None, std::time::Duration::from_secs(900))
+        .unwrap_or_else(|e| panic!("compare.sh --quick: {e}"));
+    let out = common::stdout(&o);
+    let err = common::stderr(&o);
+    assert!(
+        o.status.success(),
+        "compare.sh --quick failed: {}\n{out}\n{err}",
+        o.status
+    );
+    for name in MEASUREMENTS {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("RESULT {name} ")))
+            .unwrap_or_else(|| panic!("no result line for {name}:\n{out}\n{err}"));
+        if line.contains("skipped") {
+            continue;
+        }
+        // A number for skiff (or the floor), never FAIL.
+        let value = line
+            .split_whitespace()
+            .nth(2)
+            .and_then(|kv| kv.split_once('=').map(|(_, v)| v.to_string()))
+            .unwrap_or_default();
+        assert!(
+            value.parse::<f64>().is_ok(),
+            "{name}: no measurement in {line:?}\n{out}\n{err}"
+        );
+    }
+    assert!(!out.contains("FAIL"), "{out}\n{err}");
+}
