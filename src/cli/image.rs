@@ -22,6 +22,50 @@ pub enum ImageCommand {
     Import(ImportArgs),
     /// Display detailed information on one or more images
     Inspect(ImageInspectArgs),
+    /// Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
+    Tag(TagArgs),
+    /// Show the history of an image
+    History(HistoryArgs),
+    /// Remove unused images
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// SOURCE_IMAGE[:TAG]
+    pub source: String,
+    /// TARGET_IMAGE[:TAG]
+    pub target: String,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Print sizes and dates in human readable format
+    #[arg(short = 'H', long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub human: bool,
+    /// Don't truncate output
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Only show image IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template
+    #[arg(long)]
+    pub format: Option<String>,
+    pub image: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Remove all unused images, not just dangling ones
+    #[arg(short, long)]
+    pub all: bool,
+    /// Do not prompt for confirmation
+    #[arg(short, long)]
+    pub force: bool,
+    /// Provide filter values (e.g. 'until=24h', 'label=KEY=VALUE')
+    #[arg(long = "filter", value_name = "FILTER")]
+    pub filters: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -50,6 +94,12 @@ pub struct ImagesArgs {
     /// Show digests
     #[arg(long)]
     pub digests: bool,
+    /// Filter output based on conditions provided (dangling, label, reference, before, since, until)
+    #[arg(short, long = "filter", value_name = "FILTER")]
+    pub filters: Vec<String>,
+    /// Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template
+    #[arg(long)]
+    pub format: Option<String>,
     /// Only images of this repository (and tag)
     pub reference: Option<String>,
 }
@@ -92,6 +142,9 @@ pub fn dispatch(cmd: ImageCommand) -> Result<i32, EngineError> {
         ImageCommand::Pull(a) => pull(a),
         ImageCommand::Rm(a) => rmi(a),
         ImageCommand::Import(a) => import(a),
+        ImageCommand::Tag(a) => tag(a),
+        ImageCommand::History(a) => history(a),
+        ImageCommand::Prune(a) => prune(a),
         ImageCommand::Inspect(a) => {
             let mut values = Vec::new();
             let mut code = 0;
@@ -187,7 +240,8 @@ impl TtyProgress {
 
 pub fn images(a: ImagesArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    let list = image::list(&paths)?;
+    let filters = image::ImageFilters::parse(&a.filters)?;
+    let list = image::list_filtered(&paths, &filters)?;
     let filter = match &a.reference {
         Some(f) => Some(ImageFilter::parse(f)?),
         None => None,
@@ -215,19 +269,20 @@ pub fn images(a: ImagesArgs) -> Result<i32, EngineError> {
         }
         return Ok(0);
     }
-    let mut tw = render::table();
-    let header = if a.digests {
-        "REPOSITORY\tTAG\tDIGEST\tIMAGE ID\tCREATED\tSIZE"
+    let default = if a.digests {
+        "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
     } else {
-        "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE"
+        "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
     };
-    let _ = writeln!(tw, "{header}");
+    let format = render::ListFormat::parse(a.format.as_deref(), default)?;
     let now = chrono::Utc::now();
+    let mut out = Vec::new();
     for img in &list {
         let created = img
             .created
             .as_deref()
-            .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
+            .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok());
+        let since = created
             .map(|t| {
                 format!(
                     "{} ago",
@@ -235,27 +290,182 @@ pub fn images(a: ImagesArgs) -> Result<i32, EngineError> {
                 )
             })
             .unwrap_or_else(|| "N/A".into());
+        let created_at = created
+            .map(|t| {
+                t.with_timezone(&chrono::Utc)
+                    .format("%Y-%m-%d %H:%M:%S +0000 UTC")
+                    .to_string()
+            })
+            .unwrap_or_default();
         for (repo, tag) in rows(img) {
             if filter.as_ref().is_some_and(|f| !f.matches(&repo, &tag)) {
                 continue;
             }
-            let mut cols = vec![repo.clone(), tag];
-            if a.digests {
-                let digest = img
-                    .repo_digests
-                    .iter()
-                    .find(|d| d.split('@').next() == Some(repo.as_str()))
-                    .and_then(|d| d.split('@').nth(1))
-                    .unwrap_or("<none>");
-                cols.push(digest.to_string());
-            }
-            cols.push(id_of(img));
-            cols.push(created.clone());
-            cols.push(render::human_size(img.size));
-            let _ = writeln!(tw, "{}", cols.join("\t"));
+            let digest = img
+                .repo_digests
+                .iter()
+                .find(|d| d.split('@').next() == Some(repo.as_str()))
+                .and_then(|d| d.split('@').nth(1))
+                .unwrap_or("<none>");
+            let size = render::human_size(img.size);
+            out.push(serde_json::json!({
+                "Containers": "N/A",
+                "CreatedAt": created_at,
+                "CreatedSince": since,
+                "Digest": digest,
+                "ID": id_of(img),
+                "Repository": repo,
+                "SharedSize": "N/A",
+                "Size": size,
+                "Tag": tag,
+                "UniqueSize": "N/A",
+                "VirtualSize": size,
+            }));
         }
     }
-    render::print_table(tw);
+    format.print(
+        &out,
+        &[
+            ("ID", "IMAGE ID"),
+            ("CreatedSince", "CREATED"),
+            ("CreatedAt", "CREATED AT"),
+            ("SharedSize", "SHARED SIZE"),
+            ("UniqueSize", "UNIQUE SIZE"),
+            ("VirtualSize", "VIRTUAL SIZE"),
+            ("Repository", "REPOSITORY"),
+            ("Tag", "TAG"),
+            ("Digest", "DIGEST"),
+            ("Size", "SIZE"),
+            ("Containers", "CONTAINERS"),
+        ],
+    )?;
+    Ok(0)
+}
+
+pub fn tag(a: TagArgs) -> Result<i32, EngineError> {
+    image::tag(&Paths::from_env(), &a.source, &a.target)?;
+    Ok(0)
+}
+
+pub fn history(a: HistoryArgs) -> Result<i32, EngineError> {
+    let entries = image::history(&Paths::from_env(), &a.image)?;
+    let now = chrono::Utc::now();
+    if a.quiet {
+        let mut out = std::io::stdout().lock();
+        for e in &entries {
+            let id = if a.no_trunc || e.id == "<missing>" {
+                e.id.clone()
+            } else {
+                crate::image::digest_hex(&e.id).chars().take(12).collect()
+            };
+            let _ = writeln!(out, "{id}");
+        }
+        return Ok(0);
+    }
+    let mut rows = Vec::new();
+    for e in &entries {
+        let created = e
+            .created
+            .as_deref()
+            .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok());
+        let since = created
+            .map(|t| {
+                if a.human {
+                    format!(
+                        "{} ago",
+                        render::human_duration((now - t.with_timezone(&chrono::Utc)).num_seconds())
+                    )
+                } else {
+                    t.to_rfc3339()
+                }
+            })
+            .unwrap_or_else(|| "N/A".into());
+        let created_at = created.map(|t| t.to_rfc3339()).unwrap_or_default();
+        let id = if a.no_trunc || e.id == "<missing>" {
+            e.id.clone()
+        } else {
+            crate::image::digest_hex(&e.id).chars().take(12).collect()
+        };
+        let created_by = if a.no_trunc {
+            e.created_by.clone()
+        } else {
+            ellipsis(&e.created_by.replace('\t', " "), 45)
+        };
+        let size = if a.human {
+            render::human_size(e.size)
+        } else {
+            e.size.to_string()
+        };
+        rows.push(serde_json::json!({
+            "Comment": e.comment,
+            "CreatedAt": created_at,
+            "CreatedBy": created_by,
+            "CreatedSince": since,
+            "ID": id,
+            "Size": size,
+        }));
+    }
+    let format = render::ListFormat::parse(
+        a.format.as_deref(),
+        "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
+    )?;
+    format.print(
+        &rows,
+        &[
+            ("ID", "IMAGE"),
+            ("CreatedSince", "CREATED"),
+            ("CreatedAt", "CREATED AT"),
+            ("CreatedBy", "CREATED BY"),
+            ("Size", "SIZE"),
+            ("Comment", "COMMENT"),
+        ],
+    )?;
+    Ok(0)
+}
+
+/// docker's `Ellipsis`: at most `max` characters, the last one `…` when cut.
+fn ellipsis(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
+pub fn prune(a: PruneArgs) -> Result<i32, EngineError> {
+    let filters = image::ImageFilters::parse(&a.filters)?;
+    if !a.force {
+        let warning = if a.all {
+            "WARNING! This will remove all images without at least one container associated to them."
+        } else {
+            "WARNING! This will remove all dangling images."
+        };
+        print!("{warning}\nAre you sure you want to continue? [y/N] ");
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
+            return Ok(0);
+        }
+    }
+    let report = image::prune(&Paths::from_env(), a.all, &filters)?;
+    let mut out = std::io::stdout().lock();
+    if !report.untagged.is_empty() || !report.deleted.is_empty() {
+        let _ = writeln!(out, "Deleted Images:");
+        for u in &report.untagged {
+            let _ = writeln!(out, "untagged: {u}");
+        }
+        for d in &report.deleted {
+            let _ = writeln!(out, "deleted: {d}");
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(
+        out,
+        "Total reclaimed space: {}",
+        render::human_size(report.reclaimed)
+    );
     Ok(0)
 }
 

@@ -57,6 +57,10 @@ pub enum Command {
     Import(image::ImportArgs),
     /// Return low-level information on containers or images
     Inspect(InspectArgs),
+    /// Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
+    Tag(image::TagArgs),
+    /// Show the history of an image
+    History(image::HistoryArgs),
 
     /// Output shell completion code for bash, zsh, fish, elvish or powershell
     Completion { shell: clap_complete::Shell },
@@ -138,6 +142,8 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Rmi(a) => image::rmi(a),
         Command::Import(a) => image::import(a),
         Command::Inspect(a) => inspect(a),
+        Command::Tag(a) => image::tag(a),
+        Command::History(a) => image::history(a),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "skiff", &mut std::io::stdout());

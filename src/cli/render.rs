@@ -91,10 +91,18 @@ impl Template {
                 _ => Err(want("split: want a string and a separator")),
             })
             .func("upper", |args| {
-                Ok(tv(args.first().map(go_string).unwrap_or_default().to_uppercase()))
+                Ok(tv(args
+                    .first()
+                    .map(go_string)
+                    .unwrap_or_default()
+                    .to_uppercase()))
             })
             .func("lower", |args| {
-                Ok(tv(args.first().map(go_string).unwrap_or_default().to_lowercase()))
+                Ok(tv(args
+                    .first()
+                    .map(go_string)
+                    .unwrap_or_default()
+                    .to_lowercase()))
             })
             .func("title", |args| {
                 let s = args.first().map(go_string).unwrap_or_default();
@@ -155,11 +163,9 @@ fn to_json(v: &gotmpl::Value) -> serde_json::Value {
             .unwrap_or(serde_json::Value::Null),
         V::String(s) => serde_json::Value::String(s.to_string()),
         V::List(l) => serde_json::Value::Array(l.iter().map(to_json).collect()),
-        V::Map(m) => serde_json::Value::Object(
-            m.iter()
-                .map(|(k, v)| (k.to_string(), to_json(v)))
-                .collect(),
-        ),
+        V::Map(m) => {
+            serde_json::Value::Object(m.iter().map(|(k, v)| (k.to_string(), to_json(v))).collect())
+        }
         _ => serde_json::Value::Null,
     }
 }
@@ -339,7 +345,10 @@ mod tests {
     fn template_functions() {
         let v = serde_json::json!({"Tags": ["a", "b"], "Name": "Web", "Labels": {"x": "1"}});
         assert_eq!(template(r#"{{join .Tags ","}}"#, &v).unwrap(), "a,b");
-        assert_eq!(template("{{upper .Name}}\\t{{lower .Name}}", &v).unwrap(), "WEB\tweb");
+        assert_eq!(
+            template("{{upper .Name}}\\t{{lower .Name}}", &v).unwrap(),
+            "WEB\tweb"
+        );
         assert_eq!(template(r#"{{index .Labels "x"}}"#, &v).unwrap(), "1");
         assert_eq!(template(r#"{{printf "%s!" .Name}}"#, &v).unwrap(), "Web!");
         assert_eq!(

@@ -221,9 +221,17 @@ pub fn pull_with_events(
     let mut seen = HashSet::new();
     let mut to_unpack: Vec<(Descriptor, String)> = Vec::new();
     let mut to_fetch: Vec<Descriptor> = Vec::new();
+    let mut fetching = HashSet::new();
     for (desc, diff) in layers.iter().zip(&diff_ids) {
         let id = short(desc.digest().as_ref());
+        let blob = desc.digest().to_string();
+        // The blob is kept (push and save hand it out as it is), even for a layer that is
+        // already unpacked from another image's blob.
+        let need_blob = !store.has_blob(&blob) && fetching.insert(blob);
         if store.has_layer(diff) {
+            if need_blob {
+                to_fetch.push(desc.clone());
+            }
             on_event(PullEvent::LayerExists { id });
             continue;
         }
@@ -231,7 +239,7 @@ pub fn pull_with_events(
             continue;
         }
         on_event(PullEvent::LayerQueued { id });
-        if !store.has_blob(desc.digest().as_ref()) {
+        if need_blob {
             to_fetch.push(desc.clone());
         }
         to_unpack.push((desc.clone(), diff.clone()));
@@ -247,12 +255,7 @@ pub fn pull_with_events(
         for (desc, diff) in &to_unpack {
             blobs.push((store.blob_path(desc.digest().as_ref())?, diff.clone()));
         }
-        let result = unpack_with_helper(&store, &blobs);
-        // The compressed blobs are not kept: the unpacked layer is what is used.
-        for (desc, _) in &to_unpack {
-            store.remove_blob(desc.digest().as_ref());
-        }
-        result?;
+        unpack_with_helper(&store, &blobs)?;
         for (desc, _) in &to_unpack {
             on_event(PullEvent::LayerComplete {
                 id: short(desc.digest().as_ref()),
@@ -631,4 +634,305 @@ pub fn import(
     let tag = reference.as_ref().map(Reference::familiar_tagged);
     let (record, _) = store.add_image(record, tag.as_deref(), None)?;
     Ok(record)
+}
+
+/// `tag SOURCE TARGET`.
+pub fn tag(paths: &Paths, source: &str, target: &str) -> Result<(), EngineError> {
+    let r = Reference::parse(target)?;
+    if r.digest.is_some() {
+        return Err(EngineError::Usage(format!(
+            "refusing to create a tag with a digest reference: {target}"
+        )));
+    }
+    ImageStore::open(paths)?.tag(source, &r.familiar_tagged())?;
+    Ok(())
+}
+
+/// One line of `history`, newest first.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    /// The image id on the top entry, `<missing>` below it (as docker shows pulled images).
+    pub id: String,
+    pub created: Option<String>,
+    pub created_by: String,
+    pub size: u64,
+    pub comment: String,
+}
+
+/// `history IMAGE`: the config's history, each entry with the size of its layer.
+pub fn history(paths: &Paths, name: &str) -> Result<Vec<HistoryEntry>, EngineError> {
+    let store = ImageStore::open(paths)?;
+    let img = store.resolve(name)?;
+    let cfg = store.config_json(&img)?;
+    let mut layers = img.diff_ids.iter();
+    let mut out = Vec::new();
+    let hist = cfg
+        .get("history")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for h in &hist {
+        let empty = h
+            .get("empty_layer")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let size = if empty {
+            0
+        } else {
+            layers.next().and_then(|d| store.layer_size(d)).unwrap_or(0)
+        };
+        let s = |k: &str| h.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        out.push(HistoryEntry {
+            id: "<missing>".into(),
+            created: h.get("created").and_then(Value::as_str).map(str::to_string),
+            created_by: s("created_by"),
+            size,
+            comment: s("comment"),
+        });
+    }
+    // Layers the history does not account for (a config without history).
+    for d in layers {
+        out.push(HistoryEntry {
+            id: "<missing>".into(),
+            created: img.created.clone(),
+            created_by: String::new(),
+            size: store.layer_size(d).unwrap_or(0),
+            comment: String::new(),
+        });
+    }
+    out.reverse();
+    if let Some(top) = out.first_mut() {
+        top.id = img.id.clone();
+    }
+    Ok(out)
+}
+
+/// The labels of an image's config.
+fn labels(store: &ImageStore, img: &ImageRecord) -> serde_json::Map<String, Value> {
+    store
+        .config_json(img)
+        .ok()
+        .and_then(|c| c.get("config")?.get("Labels")?.as_object().cloned())
+        .unwrap_or_default()
+}
+
+/// docker's image filters (`--filter KEY=VALUE`, repeated): dangling, label, reference,
+/// before, since, until. Keys repeat as OR, different keys combine as AND.
+#[derive(Debug, Default, Clone)]
+pub struct ImageFilters {
+    dangling: Option<bool>,
+    labels: Vec<String>,
+    references: Vec<String>,
+    before: Option<String>,
+    since: Option<String>,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl ImageFilters {
+    pub fn parse(filters: &[String]) -> Result<ImageFilters, EngineError> {
+        let mut f = ImageFilters::default();
+        for raw in filters {
+            let (k, v) = raw.split_once('=').ok_or_else(|| {
+                EngineError::Usage(format!("bad format of filter (expected name=value): {raw}"))
+            })?;
+            match k.trim().to_ascii_lowercase().as_str() {
+                "dangling" => match v {
+                    "true" | "1" => f.dangling = Some(true),
+                    "false" | "0" => f.dangling = Some(false),
+                    _ => return Err(EngineError::Usage(format!("invalid filter 'dangling={v}'"))),
+                },
+                "label" => f.labels.push(v.to_string()),
+                "reference" => f.references.push(v.to_string()),
+                "before" => f.before = Some(v.to_string()),
+                "since" => f.since = Some(v.to_string()),
+                "until" => f.until = Some(parse_until(v)?),
+                other => return Err(EngineError::Usage(format!("invalid filter '{other}'"))),
+            }
+        }
+        Ok(f)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.dangling.is_none()
+            && self.labels.is_empty()
+            && self.references.is_empty()
+            && self.before.is_none()
+            && self.since.is_none()
+            && self.until.is_none()
+    }
+
+    /// Keep the matching images (and, for `reference`, only the matching tags of each).
+    fn apply(
+        &self,
+        store: &ImageStore,
+        list: Vec<ImageRecord>,
+    ) -> Result<Vec<ImageRecord>, EngineError> {
+        let created_of = |name: &str| -> Result<Option<String>, EngineError> {
+            Ok(store.resolve(name)?.created)
+        };
+        let before = self.before.as_deref().map(created_of).transpose()?;
+        let since = self.since.as_deref().map(created_of).transpose()?;
+        let mut out = Vec::new();
+        for mut img in list {
+            if let Some(d) = self.dangling {
+                if img.repo_tags.is_empty() != d {
+                    continue;
+                }
+            }
+            if let Some(Some(b)) = &before {
+                if img.created.as_ref().is_none_or(|c| c >= b) {
+                    continue;
+                }
+            }
+            if let Some(Some(s)) = &since {
+                if img.created.as_ref().is_none_or(|c| c <= s) {
+                    continue;
+                }
+            }
+            if let Some(u) = &self.until {
+                let created = img
+                    .created
+                    .as_deref()
+                    .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok());
+                if created.is_none_or(|c| c.with_timezone(&chrono::Utc) >= *u) {
+                    continue;
+                }
+            }
+            if !self.labels.is_empty() {
+                let l = labels(store, &img);
+                let ok = self.labels.iter().all(|want| match want.split_once('=') {
+                    Some((k, v)) => l.get(k).and_then(Value::as_str) == Some(v),
+                    None => l.contains_key(want.as_str()),
+                });
+                if !ok {
+                    continue;
+                }
+            }
+            if !self.references.is_empty() {
+                let matching: Vec<String> = img
+                    .repo_tags
+                    .iter()
+                    .filter(|t| self.references.iter().any(|p| reference_matches(p, t)))
+                    .cloned()
+                    .collect();
+                if matching.is_empty() {
+                    continue;
+                }
+                img.repo_tags = matching;
+            }
+            out.push(img);
+        }
+        Ok(out)
+    }
+}
+
+/// `until=` takes a timestamp (RFC 3339, a date) or a duration before now (`10m`, `24h`).
+fn parse_until(v: &str) -> Result<chrono::DateTime<chrono::Utc>, EngineError> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    if let Ok(secs) = v.parse::<i64>() {
+        return chrono::DateTime::from_timestamp(secs, 0)
+            .ok_or_else(|| EngineError::Usage(format!("invalid until filter {v:?}")));
+    }
+    let (num, unit) = v.split_at(v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len()));
+    let n: i64 = num
+        .parse()
+        .map_err(|_| EngineError::Usage(format!("invalid until filter {v:?}")))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(EngineError::Usage(format!("invalid until filter {v:?}"))),
+    };
+    Ok(chrono::Utc::now() - chrono::Duration::seconds(secs))
+}
+
+/// docker's `reference=` filter: a glob (`*`, `?`) over the familiar `name:tag`, or over the
+/// name alone when the pattern has no tag.
+fn reference_matches(pattern: &str, tagged: &str) -> bool {
+    let name = match tagged.rfind(':') {
+        Some(i) if !tagged[i..].contains('/') => &tagged[..i],
+        _ => tagged,
+    };
+    let has_tag = pattern
+        .rfind(':')
+        .is_some_and(|i| !pattern[i..].contains('/'));
+    glob(pattern, if has_tag { tagged } else { name })
+}
+
+/// `*` matches any run of characters except `/`, `?` one character.
+fn glob(p: &str, s: &str) -> bool {
+    fn go(p: &[char], s: &[char]) -> bool {
+        match (p.first(), s.first()) {
+            (None, None) => true,
+            (Some('*'), _) => go(&p[1..], s) || (!s.is_empty() && s[0] != '/' && go(p, &s[1..])),
+            (Some('?'), Some(_)) => go(&p[1..], &s[1..]),
+            (Some(a), Some(b)) if a == b => go(&p[1..], &s[1..]),
+            _ => false,
+        }
+    }
+    let p: Vec<char> = p.chars().collect();
+    let s: Vec<char> = s.chars().collect();
+    go(&p, &s)
+}
+
+/// Images matching the filters, newest first.
+pub fn list_filtered(
+    paths: &Paths,
+    filters: &ImageFilters,
+) -> Result<Vec<ImageRecord>, EngineError> {
+    let store = ImageStore::open(paths)?;
+    let list = store.list()?;
+    if filters.is_empty() {
+        return Ok(list);
+    }
+    filters.apply(&store, list)
+}
+
+/// What `image prune` removed.
+#[derive(Debug, Default)]
+pub struct PruneReport {
+    pub untagged: Vec<String>,
+    pub deleted: Vec<String>,
+    pub reclaimed: u64,
+}
+
+/// `image prune`: dangling images (or, with `all`, every image no container uses) matching
+/// the filters (label, until).
+pub fn prune(paths: &Paths, all: bool, filters: &ImageFilters) -> Result<PruneReport, EngineError> {
+    let store = ImageStore::open(paths)?;
+    let in_use = crate::state::container::Containers::new(paths).image_ids_in_use()?;
+    let mut f = filters.clone();
+    if !all {
+        f.dangling = Some(true);
+    }
+    let candidates = f.apply(&store, store.list()?)?;
+    let mut report = PruneReport::default();
+    for img in candidates {
+        if in_use.iter().any(|(i, _)| *i == img.id) {
+            continue;
+        }
+        let sizes: Vec<(String, u64)> = img
+            .diff_ids
+            .iter()
+            .map(|d| (d.clone(), store.layer_size(d).unwrap_or(0)))
+            .collect();
+        let r = match store.remove(&img.id, true, &in_use) {
+            Ok(r) => r,
+            Err(ImageError::NotFound(_)) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        remove_trees(&r.trash)?;
+        // The space of the layers that went with it.
+        let mut counted = HashSet::new();
+        for (d, size) in sizes {
+            if !store.has_layer(&d) && counted.insert(d) {
+                report.reclaimed += size;
+            }
+        }
+        report.untagged.extend(r.untagged);
+        report.deleted.extend(r.deleted);
+    }
+    Ok(report)
 }
