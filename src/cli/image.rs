@@ -28,6 +28,46 @@ pub enum ImageCommand {
     History(HistoryArgs),
     /// Remove unused images
     Prune(PruneArgs),
+    /// Upload an image to a registry
+    Push(PushArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Suppress verbose output
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Require HTTPS and verify certificates when contacting registries
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub tls_verify: bool,
+    /// NAME[:TAG] to push
+    pub name: String,
+    /// Push under this name instead (NAME[:TAG])
+    pub destination: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Username
+    #[arg(short, long)]
+    pub username: Option<String>,
+    /// Password
+    #[arg(short, long)]
+    pub password: Option<String>,
+    /// Take the password from stdin
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Require HTTPS and verify certificates when contacting registries
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub tls_verify: bool,
+    /// Registry server (default docker.io)
+    pub server: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Registry server (default docker.io)
+    pub server: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -145,6 +185,7 @@ pub fn dispatch(cmd: ImageCommand) -> Result<i32, EngineError> {
         ImageCommand::Tag(a) => tag(a),
         ImageCommand::History(a) => history(a),
         ImageCommand::Prune(a) => prune(a),
+        ImageCommand::Push(a) => push(a),
         ImageCommand::Inspect(a) => {
             let mut values = Vec::new();
             let mut code = 0;
@@ -557,4 +598,81 @@ pub fn import(a: ImportArgs) -> Result<i32, EngineError> {
 /// The docker-style inspect JSON of an image, or None when there is no such image.
 pub fn inspect_value(name: &str) -> Result<Option<serde_json::Value>, EngineError> {
     image::inspect(&Paths::from_env(), name)
+}
+
+pub fn push(a: PushArgs) -> Result<i32, EngineError> {
+    let mut out = std::io::stdout().lock();
+    let digest = image::push(
+        &Paths::from_env(),
+        &a.name,
+        a.destination.as_deref(),
+        a.tls_verify,
+        a.quiet,
+        &mut out,
+    )?;
+    if a.quiet {
+        let _ = writeln!(out, "{}", a.destination.as_deref().unwrap_or(&a.name));
+    }
+    let _ = digest;
+    Ok(0)
+}
+
+pub fn login(a: LoginArgs) -> Result<i32, EngineError> {
+    if a.password.is_some() && a.password_stdin {
+        return Err(EngineError::Usage(
+            "--password and --password-stdin are mutually exclusive".into(),
+        ));
+    }
+    let read_line = |prompt: &str| -> Result<String, EngineError> {
+        if !prompt.is_empty() {
+            eprint!("{prompt}");
+        }
+        let mut s = String::new();
+        std::io::stdin()
+            .read_line(&mut s)
+            .map_err(EngineError::io("reading standard input"))?;
+        Ok(s.trim_end_matches(['\n', '\r']).to_string())
+    };
+    let password = if a.password_stdin {
+        if a.username.is_none() {
+            return Err(EngineError::Usage(
+                "Must provide --username with --password-stdin".into(),
+            ));
+        }
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(EngineError::io("reading the password from standard input"))?;
+        Some(s.trim_end_matches(['\n', '\r']).to_string())
+    } else {
+        a.password.clone()
+    };
+    if a.password.is_some() {
+        eprintln!("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
+    }
+    let username = match &a.username {
+        Some(u) => u.clone(),
+        None => read_line("Username: ")?,
+    };
+    let password = match password {
+        Some(p) => p,
+        None => read_line("Password: ")?,
+    };
+    if username.is_empty() || password.is_empty() {
+        return Err(EngineError::Usage(
+            "Error: Non-null Username and Password Required".into(),
+        ));
+    }
+    image::login(a.server.as_deref(), &username, &password, a.tls_verify)?;
+    println!("Login Succeeded");
+    Ok(0)
+}
+
+pub fn logout(a: LogoutArgs) -> Result<i32, EngineError> {
+    let (registry, removed) = image::logout(a.server.as_deref())?;
+    if removed {
+        println!("Removing login credentials for {registry}");
+    } else {
+        println!("Not logged in to {registry}");
+    }
+    Ok(0)
 }

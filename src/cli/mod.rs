@@ -61,6 +61,12 @@ pub enum Command {
     Tag(image::TagArgs),
     /// Show the history of an image
     History(image::HistoryArgs),
+    /// Upload an image to a registry
+    Push(image::PushArgs),
+    /// Log in to a registry
+    Login(image::LoginArgs),
+    /// Log out from a registry
+    Logout(image::LogoutArgs),
 
     /// Output shell completion code for bash, zsh, fish, elvish or powershell
     Completion { shell: clap_complete::Shell },
@@ -144,6 +150,9 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Inspect(a) => inspect(a),
         Command::Tag(a) => image::tag(a),
         Command::History(a) => image::history(a),
+        Command::Push(a) => image::push(a),
+        Command::Login(a) => image::login(a),
+        Command::Logout(a) => image::logout(a),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "skiff", &mut std::io::stdout());

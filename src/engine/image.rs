@@ -936,3 +936,175 @@ pub fn prune(paths: &Paths, all: bool, filters: &ImageFilters) -> Result<PruneRe
     }
     Ok(report)
 }
+
+/// `push NAME[:TAG]` (or `push SRC DST`): upload an image's blobs (skipping those the
+/// registry has, mounting from another repository of the same registry where the image came
+/// from one) and its manifest, as it was pulled, loaded or imported. Writes docker's lines.
+pub fn push(
+    paths: &Paths,
+    source: &str,
+    destination: Option<&str>,
+    tls_verify: bool,
+    quiet: bool,
+    out: &mut dyn Write,
+) -> Result<String, EngineError> {
+    let store = ImageStore::open(paths)?;
+    let target = destination.unwrap_or(source);
+    let r = Reference::parse(target)?;
+    let img = if destination.is_some() {
+        store.resolve(source)?
+    } else {
+        // docker pushes NAME:latest when no tag is given.
+        store.resolve(&r.familiar_tagged()).map_err(|e| match e {
+            ImageError::NotFound(_) => EngineError::NotFound(format!(
+                "An image does not exist locally with the tag: {}",
+                r.familiar_name()
+            )),
+            e => e.into(),
+        })?
+    };
+    let tag = r.tag.clone().unwrap_or_else(|| "latest".into());
+    if r.tag.is_none() && r.digest.is_none() && !quiet {
+        let _ = writeln!(out, "Using default tag: latest");
+    }
+    let (media_type, manifest_bytes, _) = store.manifest(&img).map_err(|_| {
+        EngineError::Conflict(format!(
+            "image {} has no stored layer blobs (it was stored by an older skiff): pull or load it again",
+            img.short_id()
+        ))
+    })?;
+    let manifest: Value = serde_json::from_slice(&manifest_bytes).map_err(|e| {
+        EngineError::Image(ImageError::Corrupt {
+            what: format!("manifest of {}", img.short_id()),
+            reason: e.to_string(),
+        })
+    })?;
+    let client = Client::new(&r.registry, &r.repository, tls_verify)?;
+    if !quiet {
+        let _ = writeln!(out, "The push refers to repository [{}]", r.familiar_name());
+    }
+    client.check_push_access()?;
+    // Repositories of the same registry this image is known in: mount sources.
+    let mounts: Vec<String> = img
+        .repo_digests
+        .iter()
+        .chain(img.repo_tags.iter())
+        .filter_map(|d| {
+            let name = d.split('@').next()?;
+            let rr = Reference::parse(name).ok()?;
+            (rr.registry == r.registry && rr.repository != r.repository).then_some(rr.repository)
+        })
+        .collect();
+    let layers: Vec<(String, u64)> = manifest
+        .get("layers")
+        .and_then(Value::as_array)
+        .map(|l| {
+            l.iter()
+                .filter_map(|d| {
+                    Some((
+                        d.get("digest")?.as_str()?.to_string(),
+                        d.get("size")?.as_u64()?,
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let config_digest = manifest
+        .get("config")
+        .and_then(|c| c.get("digest"))
+        .and_then(Value::as_str)
+        .unwrap_or(&img.id)
+        .to_string();
+    let mut line = |s: String| {
+        if !quiet {
+            let _ = writeln!(out, "{s}");
+            let _ = out.flush();
+        }
+    };
+    // Top layer first, as docker lists them; ids are the short diff ids.
+    let ids: Vec<String> = img.diff_ids.iter().map(|d| short(d)).collect();
+    for (i, (digest, size)) in layers.iter().enumerate().rev() {
+        let id = ids.get(i).cloned().unwrap_or_else(|| short(digest));
+        if client.blob_exists(digest)? {
+            line(format!("{id}: Layer already exists"));
+            continue;
+        }
+        let mut mounted = None;
+        for m in &mounts {
+            if client.mount_blob(digest, m)? {
+                mounted = Some(m.clone());
+                break;
+            }
+        }
+        if let Some(m) = mounted {
+            line(format!("{id}: Mounted from {m}"));
+            continue;
+        }
+        let path = store.blob_path(digest)?;
+        if !path.is_file() {
+            return Err(EngineError::Conflict(format!(
+                "layer blob {digest} of image {} is not in the store: pull or load the image again",
+                img.short_id()
+            )));
+        }
+        client.upload_blob(digest, &path, *size)?;
+        line(format!("{id}: Pushed"));
+    }
+    if !client.blob_exists(&config_digest)? {
+        let path = store.blob_path(&config_digest)?;
+        let size = std::fs::metadata(&path)
+            .map_err(EngineError::io(format!("reading config {config_digest}")))?
+            .len();
+        client.upload_blob(&config_digest, &path, size)?;
+    }
+    let digest = client.put_manifest(&tag, &media_type, &manifest_bytes)?;
+    line(format!(
+        "{tag}: digest: {digest} size: {}",
+        manifest_bytes.len()
+    ));
+    store.add_repo_digest(&img.id, &format!("{}@{digest}", r.familiar_name()))?;
+    Ok(digest)
+}
+
+/// The registry a `login`/`logout` argument names (`docker.io` when none).
+pub fn registry_of_server(server: Option<&str>) -> String {
+    let s = server.unwrap_or("docker.io");
+    let s = s
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    let s = s
+        .strip_suffix("/v1")
+        .or_else(|| s.strip_suffix("/v2"))
+        .unwrap_or(s);
+    match s {
+        "index.docker.io" | "registry-1.docker.io" | "" => "docker.io".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `login`: check the credentials against the registry, then keep them in docker's
+/// config.json. Returns the file they were written to.
+pub fn login(
+    server: Option<&str>,
+    username: &str,
+    password: &str,
+    tls_verify: bool,
+) -> Result<PathBuf, EngineError> {
+    let registry = registry_of_server(server);
+    let creds = registry::auth::Credentials {
+        username: username.to_string(),
+        password: password.to_string(),
+    };
+    Client::new(&registry, "", tls_verify)?
+        .with_credentials(creds.clone())
+        .check_login()?;
+    Ok(registry::auth::store_credentials(&registry, &creds).map_err(RegistryError::from)?)
+}
+
+/// `logout`: forget the credentials; false when there were none.
+pub fn logout(server: Option<&str>) -> Result<(String, bool), EngineError> {
+    let registry = registry_of_server(server);
+    let removed = registry::auth::remove_credentials(&registry).map_err(RegistryError::from)?;
+    Ok((registry, removed))
+}
