@@ -613,13 +613,20 @@ pub fn import(
         .map_err(|e| EngineError::Usage(format!("encoding the image config: {e}")))?;
     let id = store.put_blob(&config_bytes)?;
 
-    let result = if store.has_layer(&diff_id) {
-        Ok(())
-    } else {
-        unpack_with_helper(&store, &[(blob_path, diff_id.clone())])
-    };
-    store.remove_blob(&blob_digest);
-    result?;
+    let blob_size = std::fs::metadata(&blob_path)
+        .map_err(EngineError::io("reading the imported layer"))?
+        .len();
+    let media = layer_media_type(&blob_path);
+    if !store.has_layer(&diff_id) {
+        unpack_with_helper(&store, &[(blob_path, diff_id.clone())])?;
+    }
+    // A manifest for it, so that push and save hand out this very layer and config.
+    let manifest = oci_manifest(
+        &id,
+        config_bytes.len() as u64,
+        &[(media, blob_digest, blob_size)],
+    );
+    let manifest_digest = store.put_blob(&manifest)?;
 
     let record = ImageRecord {
         id,
@@ -628,7 +635,7 @@ pub fn import(
         created: Some(now),
         size: store.layer_size(&diff_id).unwrap_or(0),
         diff_ids: vec![diff_id],
-        manifest_digest: None,
+        manifest_digest: Some(manifest_digest),
         last_tag_time: None,
     };
     let tag = reference.as_ref().map(Reference::familiar_tagged);
@@ -1107,4 +1114,35 @@ pub fn logout(server: Option<&str>) -> Result<(String, bool), EngineError> {
     let registry = registry_of_server(server);
     let removed = registry::auth::remove_credentials(&registry).map_err(RegistryError::from)?;
     Ok((registry, removed))
+}
+
+/// The OCI media type of a layer blob, by its compression.
+fn layer_media_type(blob: &Path) -> &'static str {
+    let mut magic = [0u8; 4];
+    let n = std::fs::File::open(blob)
+        .and_then(|mut f| f.read(&mut magic))
+        .unwrap_or(0);
+    match unpack::Compression::detect(&magic[..n]) {
+        unpack::Compression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
+        unpack::Compression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
+        unpack::Compression::None => "application/vnd.oci.image.layer.v1.tar",
+    }
+}
+
+/// An OCI image manifest for a config and layer blobs (media type, digest, size).
+fn oci_manifest(config: &str, config_size: u64, layers: &[(&str, String, u64)]) -> Vec<u8> {
+    let m = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": config,
+            "size": config_size,
+        },
+        "layers": layers
+            .iter()
+            .map(|(m, d, s)| json!({"mediaType": m, "digest": d, "size": s}))
+            .collect::<Vec<_>>(),
+    });
+    serde_json::to_vec(&m).unwrap_or_default()
 }
