@@ -30,6 +30,32 @@ pub enum ImageCommand {
     Prune(PruneArgs),
     /// Upload an image to a registry
     Push(PushArgs),
+    /// Save one or more images to a tar archive (streamed to STDOUT by default)
+    Save(SaveArgs),
+    /// Load an image from a tar archive or STDIN
+    Load(LoadArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SaveArgs {
+    /// Write to a file, instead of STDOUT
+    #[arg(short, long)]
+    pub output: Option<String>,
+    /// Archive format: docker-archive (default) or oci-archive
+    #[arg(long, default_value = "docker-archive")]
+    pub format: String,
+    #[arg(required = true)]
+    pub images: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Read from tar archive file, instead of STDIN
+    #[arg(short, long)]
+    pub input: Option<String>,
+    /// Suppress the load output
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -186,6 +212,8 @@ pub fn dispatch(cmd: ImageCommand) -> Result<i32, EngineError> {
         ImageCommand::History(a) => history(a),
         ImageCommand::Prune(a) => prune(a),
         ImageCommand::Push(a) => push(a),
+        ImageCommand::Save(a) => save(a),
+        ImageCommand::Load(a) => load(a),
         ImageCommand::Inspect(a) => {
             let mut values = Vec::new();
             let mut code = 0;
@@ -673,6 +701,72 @@ pub fn logout(a: LogoutArgs) -> Result<i32, EngineError> {
         println!("Removing login credentials for {registry}");
     } else {
         println!("Not logged in to {registry}");
+    }
+    Ok(0)
+}
+
+pub fn save(a: SaveArgs) -> Result<i32, EngineError> {
+    let format = match a.format.as_str() {
+        "docker-archive" | "docker" => image::ArchiveFormat::Docker,
+        "oci-archive" | "oci" => image::ArchiveFormat::Oci,
+        other => {
+            return Err(EngineError::Usage(format!(
+                "unknown archive format {other:?}: docker-archive or oci-archive"
+            )))
+        }
+    };
+    let paths = Paths::from_env();
+    match &a.output {
+        Some(path) => {
+            // Written next to the target, renamed into place once complete.
+            let target = std::path::Path::new(path);
+            let dir = target
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let mut tmp = tempfile::Builder::new()
+                .prefix(".skiff-save-")
+                .tempfile_in(dir)
+                .map_err(EngineError::io(format!("creating {path}")))?;
+            {
+                let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+                image::save(&paths, &a.images, format, &mut w)?;
+            }
+            tmp.persist(target)
+                .map_err(|e| EngineError::io(format!("writing {path}"))(e.error))?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            if stdout.is_terminal() {
+                return Err(EngineError::Usage(
+                    "cowardly refusing to save to a terminal. Use the -o flag or redirect".into(),
+                ));
+            }
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            image::save(&paths, &a.images, format, &mut w)?;
+        }
+    }
+    Ok(0)
+}
+
+pub fn load(a: LoadArgs) -> Result<i32, EngineError> {
+    let input: Box<dyn std::io::Read> = match &a.input {
+        Some(p) => Box::new(std::fs::File::open(p).map_err(EngineError::io(format!("open {p}")))?),
+        None => {
+            if std::io::stdin().is_terminal() {
+                return Err(EngineError::Usage(
+                    "requested load from stdin, but stdin is empty".into(),
+                ));
+            }
+            Box::new(std::io::stdin())
+        }
+    };
+    let lines = image::load(&Paths::from_env(), input)?;
+    if !a.quiet {
+        let mut out = std::io::stdout().lock();
+        for l in lines {
+            let _ = writeln!(out, "{l}");
+        }
     }
     Ok(0)
 }

@@ -63,6 +63,10 @@ pub enum Command {
     History(image::HistoryArgs),
     /// Upload an image to a registry
     Push(image::PushArgs),
+    /// Save one or more images to a tar archive (streamed to STDOUT by default)
+    Save(image::SaveArgs),
+    /// Load an image from a tar archive or STDIN
+    Load(image::LoadArgs),
     /// Log in to a registry
     Login(image::LoginArgs),
     /// Log out from a registry
@@ -151,6 +155,8 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Tag(a) => image::tag(a),
         Command::History(a) => image::history(a),
         Command::Push(a) => image::push(a),
+        Command::Save(a) => image::save(a),
+        Command::Load(a) => image::load(a),
         Command::Login(a) => image::login(a),
         Command::Logout(a) => image::logout(a),
         Command::Completion { shell } => {

@@ -1146,3 +1146,124 @@ fn oci_manifest(config: &str, config_size: u64, layers: &[(&str, String, u64)]) 
     });
     serde_json::to_vec(&m).unwrap_or_default()
 }
+
+/// `save`'s archive formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArchiveFormat {
+    Docker,
+    Oci,
+}
+
+/// `save IMAGE...`: write the images into one archive.
+pub fn save(
+    paths: &Paths,
+    names: &[String],
+    format: ArchiveFormat,
+    out: &mut dyn Write,
+) -> Result<(), EngineError> {
+    let store = ImageStore::open(paths)?;
+    let mut images: Vec<(ImageRecord, Vec<String>)> = Vec::new();
+    for n in names {
+        let img = store.resolve(n)?;
+        // A name records its tag; an id records none.
+        let tag = Reference::parse(n)
+            .ok()
+            .filter(|r| r.digest.is_none())
+            .map(|r| r.familiar_tagged())
+            .filter(|t| img.repo_tags.contains(t));
+        match images.iter_mut().find(|(i, _)| i.id == img.id) {
+            Some((_, tags)) => tags.extend(tag),
+            None => images.push((img, tag.into_iter().collect())),
+        }
+    }
+    match format {
+        ArchiveFormat::Docker => {
+            let tmp = tempfile::Builder::new()
+                .prefix(".save-")
+                .tempdir_in(store.tmp_dir())
+                .map_err(EngineError::io("creating a temp directory"))?;
+            crate::image::archive::save_docker(&store, &images, out, tmp.path())?
+        }
+        ArchiveFormat::Oci => crate::image::archive::save_oci(&store, &images, out)?,
+    }
+    out.flush()
+        .map_err(EngineError::io("writing the archive"))?;
+    Ok(())
+}
+
+/// `load`: read a docker-archive or OCI archive (optionally compressed) and store its images.
+/// Returns docker's lines: `Loaded image: NAME` or `Loaded image ID: sha256:...`.
+pub fn load(paths: &Paths, input: Box<dyn Read>) -> Result<Vec<String>, EngineError> {
+    let store = ImageStore::open(paths)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".load-")
+        .tempdir_in(store.tmp_dir())
+        .map_err(EngineError::io("creating a temp directory"))?;
+    let images = crate::image::archive::load(&store, input, tmp.path())?;
+    // Validate every tag before anything is recorded.
+    let mut parsed = Vec::new();
+    for img in &images {
+        let tags = img
+            .tags
+            .iter()
+            .map(|t| Reference::parse(t).map(|r| r.familiar_tagged()))
+            .collect::<Result<Vec<_>, _>>()?;
+        parsed.push(tags);
+    }
+    let mut to_unpack: Vec<(PathBuf, String)> = Vec::new();
+    let mut seen = HashSet::new();
+    for img in &images {
+        for (_, digest, _, diff) in &img.layers {
+            if !store.has_layer(diff) && seen.insert(diff.clone()) {
+                to_unpack.push((store.blob_path(digest)?, diff.clone()));
+            }
+        }
+    }
+    if !to_unpack.is_empty() {
+        unpack_with_helper(&store, &to_unpack)?;
+    }
+    let mut lines = Vec::new();
+    for (img, tags) in images.iter().zip(parsed) {
+        let manifest = match &img.manifest {
+            Some(m) => m.clone(),
+            None => {
+                let layers: Vec<(&str, String, u64)> = img
+                    .layers
+                    .iter()
+                    .map(|(m, d, s, _)| (m.as_str(), d.clone(), *s))
+                    .collect();
+                oci_manifest(&img.config, img.config_size, &layers)
+            }
+        };
+        let manifest_digest = store.put_blob(&manifest)?;
+        let cfg: Value =
+            serde_json::from_slice(&store.read_blob(&img.config)?).unwrap_or(Value::Null);
+        let diff_ids: Vec<String> = img.layers.iter().map(|l| l.3.clone()).collect();
+        let size = diff_ids
+            .iter()
+            .map(|d| store.layer_size(d).unwrap_or(0))
+            .sum();
+        let record = ImageRecord {
+            id: img.config.clone(),
+            repo_tags: Vec::new(),
+            repo_digests: Vec::new(),
+            created: cfg
+                .get("created")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            size,
+            diff_ids,
+            manifest_digest: Some(manifest_digest),
+            last_tag_time: None,
+        };
+        if tags.is_empty() {
+            store.add_image(record.clone(), None, None)?;
+            lines.push(format!("Loaded image ID: {}", img.config));
+        }
+        for t in tags {
+            store.add_image(record.clone(), Some(&t), None)?;
+            lines.push(format!("Loaded image: {t}"));
+        }
+    }
+    Ok(lines)
+}
