@@ -2,7 +2,7 @@
 //!
 //! Layers, from the top: `cli` (clap definitions and rendering) calls `engine` (the operations),
 //! which calls the subsystems (`image`, `registry`, `storage`, `runtime`, `monitor`, `network`,
-//! `state`). Subsystems share only plain types and never call upward.
+//! `state`, `volume`). Subsystems share only plain types and never call upward.
 pub mod cli;
 pub mod engine;
 pub mod image;
@@ -12,3 +12,4 @@ pub mod registry;
 pub mod runtime;
 pub mod state;
 pub mod storage;
+pub mod volume;

@@ -15,7 +15,7 @@ pub enum ContainerCommand {
     #[command(alias = "list", alias = "ps")]
     Ls(PsArgs),
     /// Create and run a new container from an image
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Fetch the logs of a container
     Logs(LogsArgs),
     /// Stop one or more running containers
@@ -27,6 +27,43 @@ pub enum ContainerCommand {
     Wait(WaitArgs),
     /// Display detailed information on one or more containers
     Inspect(ContainerInspectArgs),
+    /// Create a new container
+    Create(Box<RunArgs>),
+    /// Start one or more stopped containers
+    Start(StartArgs),
+    /// Kill one or more running containers
+    Kill(KillArgs),
+    /// Rename a container
+    Rename(RenameArgs),
+    /// Restart one or more containers
+    Restart(StopArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Attach STDOUT/STDERR and forward signals
+    #[arg(short, long)]
+    pub attach: bool,
+    /// Attach container's STDIN
+    #[arg(short, long)]
+    pub interactive: bool,
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    /// Signal to send to the container
+    #[arg(short, long, default_value = "KILL")]
+    pub signal: String,
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    pub container: String,
+    pub new_name: String,
 }
 
 #[derive(Debug, Args)]
@@ -68,9 +105,61 @@ pub struct RunArgs {
     /// Connect a container to a network (none, host, slirp4netns)
     #[arg(long, visible_alias = "net", default_value = "slirp4netns")]
     pub network: String,
+    /// Bind mount a volume (NAME:/path, /host/path:/path or /path, with :ro,rw,z,Z,U,nocopy
+    /// and a propagation)
+    #[arg(short, long = "volume", value_name = "VOLUME")]
+    pub volume: Vec<String>,
+    /// Attach a filesystem mount to the container (type=bind|volume|tmpfs,source=,target=,...)
+    #[arg(long = "mount", value_name = "MOUNT")]
+    pub mount: Vec<String>,
+    /// Mount a tmpfs directory (/path[:options])
+    #[arg(long, value_name = "PATH")]
+    pub tmpfs: Vec<String>,
+    /// Mount volumes from the specified container(s) (CONTAINER[:ro|:rw])
+    #[arg(long, value_name = "CONTAINER")]
+    pub volumes_from: Vec<String>,
     /// Require HTTPS and verify certificates when pulling
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub tls_verify: bool,
+    /// Read in a file of environment variables
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_file: Vec<String>,
+    /// Set meta data on a container
+    #[arg(short, long = "label", value_name = "KEY=VALUE")]
+    pub label: Vec<String>,
+    /// Read in a line delimited file of labels
+    #[arg(long = "label-file", value_name = "FILE")]
+    pub label_file: Vec<String>,
+    /// Write the container ID to the file
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Option<String>,
+    /// Run an init inside the container that forwards signals and reaps processes
+    #[arg(long)]
+    pub init: bool,
+    /// Mount the container's root filesystem as read only
+    #[arg(long)]
+    pub read_only: bool,
+    /// Give extended privileges to this container
+    #[arg(long)]
+    pub privileged: bool,
+    /// Add Linux capabilities
+    #[arg(long = "cap-add", value_name = "CAP")]
+    pub cap_add: Vec<String>,
+    /// Drop Linux capabilities
+    #[arg(long = "cap-drop", value_name = "CAP")]
+    pub cap_drop: Vec<String>,
+    /// Security options (no-new-privileges)
+    #[arg(long = "security-opt", value_name = "OPT")]
+    pub security_opt: Vec<String>,
+    /// Add additional groups to join
+    #[arg(long = "group-add", value_name = "GROUP")]
+    pub group_add: Vec<String>,
+    /// Signal to stop the container
+    #[arg(long, value_name = "SIGNAL")]
+    pub stop_signal: Option<String>,
+    /// Timeout (in seconds) to stop a container
+    #[arg(long, value_name = "SECONDS")]
+    pub stop_timeout: Option<i64>,
     /// The image to run
     pub image: String,
     /// The command and its arguments
@@ -116,6 +205,9 @@ pub struct RmArgs {
     /// Force the removal of a running container (uses SIGKILL)
     #[arg(short, long)]
     pub force: bool,
+    /// Remove anonymous volumes associated with the container
+    #[arg(short, long)]
+    pub volumes: bool,
     #[arg(required = true)]
     pub containers: Vec<String>,
 }
@@ -138,11 +230,16 @@ pub struct ContainerInspectArgs {
 pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
     match cmd {
         ContainerCommand::Ls(a) => ps(a),
-        ContainerCommand::Run(a) => run(a),
+        ContainerCommand::Run(a) => run(*a),
         ContainerCommand::Logs(a) => logs(a),
         ContainerCommand::Stop(a) => stop(a),
         ContainerCommand::Rm(a) => rm(a),
         ContainerCommand::Wait(a) => wait(a),
+        ContainerCommand::Create(a) => create(*a),
+        ContainerCommand::Start(a) => start(a),
+        ContainerCommand::Kill(a) => kill(a),
+        ContainerCommand::Rename(a) => rename(a),
+        ContainerCommand::Restart(a) => restart(a),
         ContainerCommand::Inspect(a) => {
             let mut values = Vec::new();
             let mut code = 0;
@@ -161,9 +258,38 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
     }
 }
 
-pub fn run(a: RunArgs) -> Result<i32, EngineError> {
-    let paths = Paths::from_env();
-    let opts = RunOptions {
+/// Turn `run`/`create` arguments into engine options.
+fn run_options(a: RunArgs) -> Result<RunOptions, EngineError> {
+    let mut no_new_privileges = false;
+    for o in &a.security_opt {
+        match o.as_str() {
+            "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true" => {
+                no_new_privileges = true
+            }
+            "no-new-privileges=false" | "no-new-privileges:false" => no_new_privileges = false,
+            other => {
+                return Err(EngineError::Usage(format!(
+                    "invalid --security-opt: {other:?} (supported: no-new-privileges)"
+                )))
+            }
+        }
+    }
+    Ok(RunOptions {
+        env_files: a.env_file,
+        labels: a.label,
+        label_files: a.label_file,
+        cidfile: a.cidfile,
+        stop_signal: a.stop_signal,
+        stop_timeout: a.stop_timeout,
+        group_add: a.group_add,
+        security: crate::runtime::spec::Security {
+            privileged: a.privileged,
+            cap_add: a.cap_add,
+            cap_drop: a.cap_drop,
+            no_new_privileges,
+            readonly_rootfs: a.read_only,
+            init: a.init,
+        },
         image: a.image,
         command: a.command,
         detach: a.detach,
@@ -178,7 +304,16 @@ pub fn run(a: RunArgs) -> Result<i32, EngineError> {
         hostname: a.hostname,
         network: a.network,
         tls_verify: a.tls_verify,
-    };
+        volumes: a.volume,
+        mounts: a.mount,
+        tmpfs: a.tmpfs,
+        volumes_from: a.volumes_from,
+    })
+}
+
+pub fn run(a: RunArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    let opts = run_options(a)?;
     match ctr::run(&paths, &opts, &mut std::io::stderr())? {
         RunOutcome::Detached(id) => {
             println!("{id}");
@@ -231,6 +366,56 @@ fn capitalize(s: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
         .unwrap_or_default()
+}
+
+pub fn create(a: RunArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    let opts = run_options(a)?;
+    let id = ctr::create(&paths, &opts, &mut std::io::stderr())?;
+    println!("{id}");
+    Ok(0)
+}
+
+pub fn start(a: StartArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    if a.attach || a.interactive {
+        // docker attaches to one container at a time.
+        if a.containers.len() > 1 {
+            return Err(EngineError::Usage(
+                "you cannot start and attach multiple containers at once".into(),
+            ));
+        }
+        return match ctr::start_existing(&paths, &a.containers[0], true)? {
+            RunOutcome::Exited(code) => Ok(code),
+            RunOutcome::Detached(_) => Ok(0),
+        };
+    }
+    Ok(each(&a.containers, |n| {
+        ctr::start_existing(&paths, n, false)?;
+        Ok(Some(n.to_string()))
+    }))
+}
+
+pub fn kill(a: KillArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    Ok(each(&a.containers, |n| {
+        ctr::kill(&paths, n, &a.signal)?;
+        Ok(Some(n.to_string()))
+    }))
+}
+
+pub fn rename(a: RenameArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    ctr::rename(&paths, &a.container, &a.new_name)?;
+    Ok(0)
+}
+
+pub fn restart(a: StopArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    Ok(each(&a.containers, |n| {
+        ctr::restart(&paths, n, a.time)?;
+        Ok(Some(n.to_string()))
+    }))
 }
 
 pub fn ps(a: PsArgs) -> Result<i32, EngineError> {
@@ -328,7 +513,7 @@ pub fn stop(a: StopArgs) -> Result<i32, EngineError> {
 pub fn rm(a: RmArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
     Ok(each(&a.containers, |n| {
-        ctr::remove(&paths, n, a.force)?;
+        ctr::remove(&paths, n, a.force, a.volumes)?;
         Ok(Some(n.to_string()))
     }))
 }

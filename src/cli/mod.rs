@@ -2,6 +2,7 @@
 mod container;
 mod image;
 pub mod render;
+mod volume;
 
 use clap::{Parser, Subcommand};
 
@@ -33,10 +34,13 @@ pub enum Command {
     /// Manage images
     #[command(subcommand)]
     Image(image::ImageCommand),
+    /// Manage volumes
+    #[command(subcommand)]
+    Volume(volume::VolumeCommand),
 
     // docker's top-level shortcuts
     /// Create and run a new container from an image
-    Run(container::RunArgs),
+    Run(Box<container::RunArgs>),
     /// List containers
     Ps(container::PsArgs),
     /// Fetch the logs of a container
@@ -47,6 +51,16 @@ pub enum Command {
     Rm(container::RmArgs),
     /// Block until one or more containers stop, then print their exit codes
     Wait(container::WaitArgs),
+    /// Create a new container
+    Create(Box<container::RunArgs>),
+    /// Start one or more stopped containers
+    Start(container::StartArgs),
+    /// Kill one or more running containers
+    Kill(container::KillArgs),
+    /// Rename a container
+    Rename(container::RenameArgs),
+    /// Restart one or more containers
+    Restart(container::StopArgs),
     /// Download an image from a registry
     Pull(image::PullArgs),
     /// List images
@@ -141,12 +155,18 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
     match command {
         Command::Container(c) => container::dispatch(c),
         Command::Image(c) => image::dispatch(c),
-        Command::Run(a) => container::run(a),
+        Command::Volume(c) => volume::dispatch(c),
+        Command::Run(a) => container::run(*a),
         Command::Ps(a) => container::ps(a),
         Command::Logs(a) => container::logs(a),
         Command::Stop(a) => container::stop(a),
         Command::Rm(a) => container::rm(a),
         Command::Wait(a) => container::wait(a),
+        Command::Create(a) => container::create(*a),
+        Command::Start(a) => container::start(a),
+        Command::Kill(a) => container::kill(a),
+        Command::Rename(a) => container::rename(a),
+        Command::Restart(a) => container::restart(a),
         Command::Pull(a) => image::pull(a),
         Command::Images(a) => image::images(a),
         Command::Rmi(a) => image::rmi(a),

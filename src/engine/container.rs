@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{SigSet, Signal};
 use nix::unistd::Pid;
 
-use super::EngineError;
+use super::{mounts, EngineError};
 use crate::image::{ImageError, ImageStore};
 use crate::monitor::{now_rfc3339, MODE_ENV, READY_FD_ENV};
 use crate::network::{files, Mode};
@@ -18,6 +18,7 @@ use crate::state::container::{
     process_start_time, ContainerRecord, ContainerState, Containers, Status,
 };
 use crate::state::{write_atomic, write_replace, Paths};
+use crate::volume::Volumes;
 
 /// Everything `run` takes, already parsed.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +37,38 @@ pub struct RunOptions {
     pub hostname: Option<String>,
     pub network: String,
     pub tls_verify: bool,
+    /// `-v/--volume`, as given.
+    pub volumes: Vec<String>,
+    /// `--mount`, as given.
+    pub mounts: Vec<String>,
+    /// `--tmpfs`, as given.
+    pub tmpfs: Vec<String>,
+    /// `--volumes-from`, as given.
+    pub volumes_from: Vec<String>,
+    /// `--env-file` paths, read in order before `-e`.
+    pub env_files: Vec<String>,
+    /// `--label KEY=VALUE` and the lines of `--label-file`s.
+    pub labels: Vec<String>,
+    pub label_files: Vec<String>,
+    /// `--cidfile`: write the container ID here (refused if the file exists).
+    pub cidfile: Option<String>,
+    pub stop_signal: Option<String>,
+    pub stop_timeout: Option<i64>,
+    /// `--group-add`: extra groups by name or number.
+    pub group_add: Vec<String>,
+    pub security: crate::runtime::spec::Security,
+}
+
+/// Read a docker env or label file: `KEY=VALUE` lines, `KEY` alone takes the value from our
+/// environment (env files only), `#` comments and blank lines skipped.
+pub fn read_kv_file(path: &str) -> Result<Vec<String>, EngineError> {
+    let text = std::fs::read_to_string(path).map_err(EngineError::io(format!("open {path}")))?;
+    Ok(text
+        .lines()
+        .map(|l| l.trim_start())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(String::from)
+        .collect())
 }
 
 /// How `run` ended.
@@ -74,6 +107,58 @@ pub fn create(
     notices: &mut dyn Write,
 ) -> Result<String, EngineError> {
     let net = Mode::parse(&opts.network).map_err(|e| EngineError::Usage(e.to_string()))?;
+    // docker refuses an existing cidfile before doing anything else.
+    let cidfile = match &opts.cidfile {
+        Some(p) => Some(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(p)
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::AlreadyExists => EngineError::Usage(format!(
+                        "container ID file found, make sure the other container isn't running or delete {p}"
+                    )),
+                    _ => EngineError::io(format!("creating the cidfile {p}"))(e),
+                })?,
+        ),
+        None => None,
+    };
+    let created = create_inner(paths, opts, notices, &net);
+    match (&created, cidfile, &opts.cidfile) {
+        (Ok(id), Some(mut f), _) => {
+            f.write_all(id.as_bytes())
+                .map_err(EngineError::io("writing the cidfile"))?;
+        }
+        (Err(_), Some(_), Some(p)) => {
+            let _ = std::fs::remove_file(p);
+        }
+        _ => {}
+    }
+    created
+}
+
+fn create_inner(
+    paths: &Paths,
+    opts: &RunOptions,
+    notices: &mut dyn Write,
+    net: &Mode,
+) -> Result<String, EngineError> {
+    let net = net.clone();
+    let mut requests = Vec::new();
+    for v in &opts.volumes {
+        requests.push(mounts::parse_volume(v)?);
+    }
+    for m in &opts.mounts {
+        requests.push(mounts::parse_mount(m)?);
+    }
+    for t in &opts.tmpfs {
+        requests.push(mounts::parse_tmpfs(t)?);
+    }
+    let volumes_from = opts
+        .volumes_from
+        .iter()
+        .map(|v| mounts::parse_volumes_from(v))
+        .collect::<Result<Vec<_>, _>>()?;
     let images = ImageStore::open(paths)?;
     let img = match images.resolve(&opts.image) {
         Ok(img) => img,
@@ -138,6 +223,8 @@ pub fn create(
         }
         None => reserve_generated_name(&store, &id)?,
     };
+    let vols = Volumes::new(paths);
+    let mut created_volumes = Vec::new();
     let result = (|| -> Result<(), EngineError> {
         let layers = images.layer_dirs(&img);
         let user_spec = opts
@@ -166,6 +253,28 @@ pub fn create(
                 "the working directory '{workdir}' is invalid, it needs to be an absolute path"
             )));
         }
+        if let Some(sig) = &opts.stop_signal {
+            if parse_signal(sig).is_none() {
+                return Err(EngineError::Usage(format!("invalid signal: {sig}")));
+            }
+        }
+        // Labels: the image's, then --label-file lines, then --label.
+        let mut labels: std::collections::BTreeMap<String, String> = cfg["Labels"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut label_lines = Vec::new();
+        for f in &opts.label_files {
+            label_lines.extend(read_kv_file(f)?);
+        }
+        for l in label_lines.iter().chain(opts.labels.iter()) {
+            let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
+            labels.insert(k.to_string(), v.to_string());
+        }
         let mut env = strings(&cfg["Env"]);
         set_env(&mut env, &format!("HOSTNAME={hostname}"), true);
         if !env.iter().any(|e| e.starts_with("PATH=")) {
@@ -177,7 +286,11 @@ pub fn create(
         if opts.tty {
             set_env(&mut env, "TERM=xterm", false);
         }
-        for e in &opts.env {
+        let mut from_files = Vec::new();
+        for f in &opts.env_files {
+            from_files.extend(read_kv_file(f)?);
+        }
+        for e in from_files.iter().chain(opts.env.iter()) {
             if e.contains('=') {
                 set_env(&mut env, e, true);
             } else if let Ok(v) = std::env::var(e) {
@@ -214,13 +327,38 @@ pub fn create(
                 "/etc/resolv.conf".to_string(),
             ),
         ];
+        // Volumes are created and the record written under the volumes lock, so that a
+        // concurrent `volume rm` or `prune` sees either no container or one that uses them.
+        let vol_lock = vols.lock()?;
+        let mut from = Vec::new();
+        for (c, rw) in &volumes_from {
+            let cid = store.resolve(c)?;
+            from.push((store.record(&cid)?.mounts, *rw));
+        }
+        let image_volumes: Vec<String> = cfg["Volumes"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        let sources = mounts::MountSources {
+            requests: &requests,
+            from,
+            image_volumes,
+        };
+        let (mount_records, created) = mounts::resolve(&vols, &vol_lock, &sources)?;
+        created_volumes = created;
         let input = SpecInput {
             args: args.clone(),
             env: env.clone(),
             cwd: workdir.clone(),
             uid: user.uid,
             gid: user.gid,
-            additional_gids: user.groups.clone(),
+            additional_gids: {
+                let mut g = user.groups.clone();
+                for extra in &opts.group_add {
+                    g.push(resolve_group(&layers, extra)?);
+                }
+                g
+            },
             terminal: opts.tty,
             hostname: hostname.clone(),
             net: if net == Mode::Host {
@@ -229,7 +367,9 @@ pub fn create(
                 NetMode::Private
             },
             binds,
+            mounts: mounts::spec_mounts(&mount_records, user.uid, user.gid),
             mapping: (!is_rootful()).then(IdMapping::for_current_user),
+            security: opts.security.clone(),
         };
         let spec = crate::runtime::spec::build(&input)?;
         let spec_json = serde_json::to_vec_pretty(&spec)
@@ -254,17 +394,29 @@ pub fn create(
             interactive: opts.interactive,
             auto_remove: opts.auto_remove,
             network: net.as_str().to_string(),
-            stop_signal: cfg["StopSignal"].as_str().map(String::from),
-            stop_timeout: None,
-            labels: Default::default(),
+            stop_signal: opts
+                .stop_signal
+                .clone()
+                .or_else(|| cfg["StopSignal"].as_str().map(String::from)),
+            stop_timeout: opts.stop_timeout,
+            labels,
             layers,
+            mounts: mount_records,
         };
         store.create(&rec)?;
+        drop(vol_lock);
         Ok(())
     })();
     if let Err(e) = result {
         let _ = crate::storage::remove_tree(&store.dir(&id));
         store.release_name(&name);
+        if let Ok(lock) = vols.lock() {
+            for v in &created_volumes {
+                if let Ok(trash) = vols.take_out(&lock, v) {
+                    crate::monitor::remove_tree_any_owner(&trash);
+                }
+            }
+        }
         return Err(e);
     }
     Ok(id)
@@ -514,6 +666,27 @@ fn read_from_layers(layers: &[PathBuf], rel: &str) -> Option<String> {
     })
 }
 
+/// Resolve a `--group-add` group (name or number) in the image's /etc/group.
+fn resolve_group(layers: &[PathBuf], g: &str) -> Result<u32, EngineError> {
+    if let Ok(n) = g.parse::<u32>() {
+        return Ok(n);
+    }
+    read_from_layers(layers, "etc/group")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() >= 3 && f[0] == g)
+                .then(|| f[2].parse().ok())
+                .flatten()
+        })
+        .ok_or_else(|| {
+            EngineError::Usage(format!(
+                "unable to find group {g}: no matching entries in group file"
+            ))
+        })
+}
+
 /// Resolve `-u user[:group]` against the image's /etc/passwd and /etc/group, as docker does.
 fn resolve_user(layers: &[PathBuf], spec: &str) -> Result<User, EngineError> {
     let (u, g) = match spec.split_once(':') {
@@ -681,7 +854,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
             "LogConfig": {"Type": "json-file", "Config": {}},
         },
-        "Mounts": [],
+        "Mounts": r.mounts.iter().map(mounts::inspect_json).collect::<Vec<_>>(),
         "Config": {
             "Hostname": r.hostname,
             "User": r.user,
@@ -798,8 +971,9 @@ pub fn parse_signal(s: &str) -> Option<Signal> {
     name.parse().ok()
 }
 
-/// `rm`: refuse a running container unless `force` (which kills it first).
-pub fn remove(paths: &Paths, name: &str, force: bool) -> Result<(), EngineError> {
+/// `rm`: refuse a running container unless `force` (which kills it first); with `volumes`,
+/// also remove its anonymous volumes that no other container uses.
+pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(), EngineError> {
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
@@ -827,7 +1001,78 @@ pub fn remove(paths: &Paths, name: &str, force: bool) -> Result<(), EngineError>
             &id[..12]
         )));
     }
+    if volumes {
+        crate::monitor::remove_anonymous_volumes(paths, &rec.mounts).map_err(|e| {
+            EngineError::Usage(format!(
+                "removing the volumes of container {}: {e}",
+                &id[..12]
+            ))
+        })?;
+    }
     Ok(())
+}
+
+/// `start`: start a created or stopped container (a running one is left alone). With
+/// `attach`, stay in the foreground and return its exit code.
+pub fn start_existing(paths: &Paths, name: &str, attach: bool) -> Result<RunOutcome, EngineError> {
+    let store = Containers::new(paths);
+    let id = store.resolve(name)?;
+    let rec = store.record(&id)?;
+    if is_alive(&store.state(&id)?) {
+        return Ok(RunOutcome::Detached(id));
+    }
+    start(paths, &rec, attach)
+}
+
+/// `kill`: send a signal (SIGKILL by default) to a running container.
+pub fn kill(paths: &Paths, name: &str, signal: &str) -> Result<(), EngineError> {
+    let sig = parse_signal(signal)
+        .ok_or_else(|| EngineError::Usage(format!("invalid signal: {signal}")))?;
+    let store = Containers::new(paths);
+    let id = store.resolve(name)?;
+    let st = store.state(&id)?;
+    if !is_alive(&st) {
+        return Err(EngineError::Conflict(format!(
+            "cannot kill container: {name}: container {} is not running",
+            &id[..12]
+        )));
+    }
+    nix::sys::signal::kill(Pid::from_raw(st.pid), sig)
+        .map_err(|e| EngineError::io(format!("kill {name}"))(std::io::Error::from(e)))?;
+    if sig == Signal::SIGKILL {
+        wait_stopped(&store, &id, Some(Duration::from_secs(10)));
+    }
+    Ok(())
+}
+
+/// `rename`: give a container a new name (the old one is free again).
+pub fn rename(paths: &Paths, name: &str, new_name: &str) -> Result<(), EngineError> {
+    let store = Containers::new(paths);
+    let id = store.resolve(name)?;
+    let _lock = store.lock(&id)?;
+    let mut rec = store.record(&id)?;
+    if rec.name == new_name {
+        return Err(EngineError::Conflict(
+            "Renaming a container with the same name as its current name".into(),
+        ));
+    }
+    store.reserve_name(new_name, &id)?;
+    let old = std::mem::replace(&mut rec.name, new_name.to_string());
+    if let Err(e) = store.save_record(&rec) {
+        store.release_name(new_name);
+        return Err(e.into());
+    }
+    store.release_name(&old);
+    Ok(())
+}
+
+/// `restart`: stop (with the timeout), then start in the background.
+pub fn restart(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), EngineError> {
+    stop(paths, name, timeout)?;
+    let store = Containers::new(paths);
+    let id = store.resolve(name)?;
+    let rec = store.record(&id)?;
+    start(paths, &rec, false).map(|_| ())
 }
 
 /// `wait`: block until the container stops; its exit code.

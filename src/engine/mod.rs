@@ -1,6 +1,8 @@
 //! The operations behind every command. `cli` calls these; these call the subsystems.
 pub mod container;
 pub mod image;
+pub mod mounts;
+pub mod volume;
 
 use thiserror::Error;
 
@@ -27,6 +29,8 @@ pub enum EngineError {
     Runtime(#[from] crate::runtime::RuntimeError),
     #[error(transparent)]
     State(#[from] crate::state::container::StateError),
+    #[error(transparent)]
+    Volume(#[from] crate::volume::VolumeError),
     #[error("{context}: {source}")]
     Io {
         context: String,

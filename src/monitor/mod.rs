@@ -173,6 +173,7 @@ fn run(
             record_exit(&store, id, code, &msg);
             if rec.auto_remove {
                 remove_container(paths, id, &rec.name);
+                let _ = remove_anonymous_volumes(paths, &rec.mounts);
             }
             return Err((code, msg));
         }
@@ -223,6 +224,9 @@ fn run(
     // A `--rm` container's exit is not recorded: it is about to disappear (unless removal fails).
     if !rec.auto_remove || !remove_container_in(paths, id, &rec.name, userns.as_ref()) {
         record_exit(&store, id, code, "");
+    }
+    if rec.auto_remove {
+        let _ = remove_anonymous_volumes(paths, &rec.mounts);
     }
     Ok(code)
 }
@@ -440,11 +444,8 @@ pub fn remove_container(paths: &Paths, id: &str, name: &str) {
 fn remove_container_in(paths: &Paths, id: &str, name: &str, userns: Option<&OwnedFd>) -> bool {
     let store = Containers::new(paths);
     let dir = store.dir(id);
-    let removed = userns.is_some_and(|ns| remove_tree_in_userns(ns, &dir))
-        || crate::storage::remove_tree(&dir).is_ok()
-        || (crate::runtime::userns::run_helper(&[std::ffi::OsStr::new("rmtree"), dir.as_os_str()])
-            .is_ok()
-            && !dir.exists());
+    let removed =
+        userns.is_some_and(|ns| remove_tree_in_userns(ns, &dir)) || remove_tree_any_owner(&dir);
     if removed {
         store.release_name(name);
     }
@@ -471,4 +472,50 @@ fn remove_tree_in_userns(ns: &OwnedFd, path: &std::path::Path) -> bool {
         },
         Err(_) => false,
     }
+}
+
+/// Remove a tree that may hold files owned by container users (subordinate ids): directly if
+/// we can, else as root in a user namespace. True when it is gone.
+pub fn remove_tree_any_owner(dir: &std::path::Path) -> bool {
+    if crate::storage::remove_tree(dir).is_err() {
+        let _ =
+            crate::runtime::userns::run_helper(&[std::ffi::OsStr::new("rmtree"), dir.as_os_str()]);
+    }
+    std::fs::symlink_metadata(dir).is_err()
+}
+
+/// After a container is removed: remove its anonymous volumes that no other container uses
+/// (`rm -v`, `run --rm`). Named volumes are never touched.
+pub fn remove_anonymous_volumes(
+    paths: &Paths,
+    mounts: &[crate::state::container::MountRecord],
+) -> Result<(), String> {
+    let anon: Vec<&str> = mounts
+        .iter()
+        .filter(|m| m.kind == "volume" && m.anonymous)
+        .map(|m| m.name.as_str())
+        .collect();
+    if anon.is_empty() {
+        return Ok(());
+    }
+    let vols = crate::volume::Volumes::new(paths);
+    let lock = vols.lock().map_err(|e| e.to_string())?;
+    let in_use = Containers::new(paths)
+        .volumes_in_use()
+        .map_err(|e| e.to_string())?;
+    for name in anon {
+        if in_use.iter().any(|(_, v)| v == name) {
+            continue;
+        }
+        match vols.take_out(&lock, name) {
+            Ok(trash) => {
+                if !remove_tree_any_owner(&trash) {
+                    return Err(format!("could not remove {}", trash.display()));
+                }
+            }
+            Err(crate::volume::VolumeError::NotFound(_)) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok(())
 }

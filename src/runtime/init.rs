@@ -2,7 +2,7 @@
 //! and ends in execve or _exit. Errors go back to the parent as `CODE\tMESSAGE`.
 use std::ffi::CString;
 use std::io::{IoSlice, Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
@@ -144,6 +144,9 @@ fn setup_and_exec(
     nix::unistd::pivot_root(".", ".").map_err(ctx("pivot_root"))?;
     umount2(".", MntFlags::MNT_DETACH).map_err(ctx("detaching the old root"))?;
     nix::unistd::chdir("/").map_err(ctx("chdir /"))?;
+    if spec.root().as_ref().and_then(|r| r.readonly()) == Some(true) {
+        remount_readonly(Path::new("/"))?;
+    }
 
     // Standard streams.
     nix::unistd::setsid().map_err(ctx("setsid"))?;
@@ -226,6 +229,17 @@ fn setup_and_exec(
         unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
     }
 
+    // --init: this process stays as PID 1 (reaping, forwarding signals) and the command runs
+    // in a child. No binary is needed inside the container: the init is this very process.
+    let wants_init = spec
+        .annotations()
+        .as_ref()
+        .and_then(|a| a.get(super::spec::INIT_ANNOTATION))
+        .is_some_and(|v| v == "true");
+    if wants_init {
+        become_init(sock)?;
+    }
+
     // Exec.
     let args = process.args().clone().unwrap_or_default();
     let env = process.env().clone().unwrap_or_default();
@@ -260,6 +274,54 @@ fn setup_and_exec(
                 .to_lowercase()
         ),
     })
+}
+
+/// Fork: the child returns (and goes on to exec the command); this process becomes a minimal
+/// init that forwards signals to it, reaps every zombie, and exits as the command does.
+fn become_init(sock: &UnixStream) -> Result<(), InitError> {
+    use nix::sys::signal::{SigSet, Signal};
+    use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+    let all = SigSet::all();
+    all.thread_block()
+        .map_err(ctx("blocking signals in init"))?;
+    // SAFETY: this process is single-threaded (a clone of the single-threaded monitor).
+    match unsafe { nix::unistd::fork() }.map_err(ctx("fork for --init"))? {
+        nix::unistd::ForkResult::Child => {
+            let _ = SigSet::empty().thread_set_mask();
+            Ok(())
+        }
+        nix::unistd::ForkResult::Parent { child } => {
+            // The child reports exec errors; our copy of the socket must not hold it open.
+            let _ = nix::unistd::close(sock.as_raw_fd());
+            for fd in 0..3 {
+                let _ = nix::unistd::close(fd);
+            }
+            loop {
+                let sig = match all.wait() {
+                    Ok(s) => s,
+                    Err(_) => continue,
+                };
+                if sig != Signal::SIGCHLD {
+                    let _ = nix::sys::signal::kill(child, sig);
+                    continue;
+                }
+                loop {
+                    match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                        Ok(WaitStatus::Exited(pid, code)) if pid == child => {
+                            // SAFETY: leaving the init without running destructors.
+                            unsafe { libc::_exit(code) }
+                        }
+                        Ok(WaitStatus::Signaled(pid, s, _)) if pid == child => {
+                            // SAFETY: as above.
+                            unsafe { libc::_exit(128 + s as i32) }
+                        }
+                        Ok(WaitStatus::StillAlive) | Err(_) => break,
+                        Ok(_) => continue,
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Search the container's PATH as execvp would, telling "not found" (127) from "cannot
@@ -391,13 +453,21 @@ fn under(root: &Path, dest: &Path) -> PathBuf {
 }
 
 fn do_mount(root: &Path, m: &oci_spec::runtime::Mount, rootless: bool) -> Result<(), InitError> {
-    let dest = under(root, m.destination());
+    // Image content may hold symlinks: resolve the destination as the container would see it,
+    // never leaving the root.
+    let dest = super::mountops::resolve_in_root(root, m.destination()).map_err(ctx(format!(
+        "resolving the mount point {}",
+        m.destination().display()
+    )))?;
     let typ = m.typ().clone().unwrap_or_else(|| "bind".into());
     let opts = m.options().clone().unwrap_or_default();
     let mut flags = MsFlags::empty();
     let mut data = Vec::new();
     let mut bind = typ == "bind";
     let mut readonly = false;
+    let mut propagation = None;
+    let mut copy_up = false;
+    let mut chown = None;
     for o in &opts {
         match o.as_str() {
             "nosuid" => flags |= MsFlags::MS_NOSUID,
@@ -411,7 +481,22 @@ fn do_mount(root: &Path, m: &oci_spec::runtime::Mount, rootless: bool) -> Result
                 bind = true;
                 flags |= MsFlags::MS_REC;
             }
-            "private" | "rprivate" | "slave" | "rslave" | "shared" | "rshared" => {}
+            "private" => propagation = Some(MsFlags::MS_PRIVATE),
+            "rprivate" => propagation = Some(MsFlags::MS_PRIVATE | MsFlags::MS_REC),
+            "slave" => propagation = Some(MsFlags::MS_SLAVE),
+            "rslave" => propagation = Some(MsFlags::MS_SLAVE | MsFlags::MS_REC),
+            "shared" => propagation = Some(MsFlags::MS_SHARED),
+            "rshared" => propagation = Some(MsFlags::MS_SHARED | MsFlags::MS_REC),
+            s if s == super::spec::OPT_COPY_UP => copy_up = true,
+            s if s.starts_with(super::spec::OPT_CHOWN) => {
+                let ids = &s[super::spec::OPT_CHOWN.len()..];
+                chown = ids
+                    .split_once(':')
+                    .and_then(|(u, g)| Some((u.parse::<u32>().ok()?, g.parse::<u32>().ok()?)));
+                if chown.is_none() {
+                    return Err(fail(format!("bad mount option {s}")));
+                }
+            }
             other => data.push(other.to_string()),
         }
     }
@@ -420,10 +505,17 @@ fn do_mount(root: &Path, m: &oci_spec::runtime::Mount, rootless: bool) -> Result
         let is_dir = std::fs::metadata(&source)
             .map(|m| m.is_dir())
             .unwrap_or(true);
+        if copy_up && is_dir {
+            super::mountops::copy_up(&dest, &source).map_err(fail)?;
+        }
+        if let Some((uid, gid)) = chown {
+            super::mountops::chown_tree(&source, uid, gid).map_err(fail)?;
+        }
         ensure_target(&dest, is_dir)?;
+        let (target, _target_fd) = checked_target(root, &dest)?;
         mount(
             Some(&source),
-            &dest,
+            &target,
             None::<&str>,
             MsFlags::MS_BIND | (flags & MsFlags::MS_REC),
             None::<&str>,
@@ -433,25 +525,44 @@ fn do_mount(root: &Path, m: &oci_spec::runtime::Mount, rootless: bool) -> Result
             source.display(),
             m.destination().display()
         )))?;
-        if readonly {
-            remount_readonly(&dest)?;
+        let extra = flags & (MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV);
+        if readonly || !extra.is_empty() {
+            remount_bind(&dest, readonly, extra)?;
+        }
+        if let Some(p) = propagation {
+            mount(None::<&str>, &dest, None::<&str>, p, None::<&str>).map_err(ctx(format!(
+                "setting the propagation of {}",
+                m.destination().display()
+            )))?;
         }
         return Ok(());
     }
     ensure_target(&dest, true)?;
+    let (target, _target_fd) = checked_target(root, &dest)?;
     if readonly {
         flags |= MsFlags::MS_RDONLY;
     }
     let data_s = data.join(",");
     let res = mount(
         Some(&source),
-        &dest,
+        &target,
         Some(typ.as_str()),
         flags,
         Some(data_s.as_str()),
     );
     match res {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            if let Some((uid, gid)) = chown {
+                super::mountops::chown_tree(&dest, uid, gid).map_err(fail)?;
+            }
+            if let Some(p) = propagation {
+                mount(None::<&str>, &dest, None::<&str>, p, None::<&str>).map_err(ctx(format!(
+                    "setting the propagation of {}",
+                    m.destination().display()
+                )))?;
+            }
+            Ok(())
+        }
         Err(e) if rootless && typ == "sysfs" => {
             // No network namespace of our own: bind the host's /sys read-only instead.
             tracing::debug!("sysfs mount refused ({e}), binding /sys");
@@ -476,6 +587,28 @@ fn do_mount(root: &Path, m: &oci_spec::runtime::Mount, rootless: bool) -> Result
     }
 }
 
+/// Open the mount point without following a symlink and check that it is still inside the
+/// root; the mount then goes through `/proc/self/fd/N`, so a path swapped after the check
+/// cannot redirect it. Keep the descriptor while the path is used.
+fn checked_target(root: &Path, dest: &Path) -> Result<(PathBuf, OwnedFd), InitError> {
+    let fd = nix::fcntl::open(
+        dest,
+        nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map_err(ctx(format!("opening the mount point {}", dest.display())))?;
+    let proc_path = PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()));
+    let real = std::fs::read_link(&proc_path)
+        .map_err(ctx(format!("checking the mount point {}", dest.display())))?;
+    if !real.starts_with(root) {
+        return Err(fail(format!(
+            "the mount point {} leaves the container's root",
+            dest.display()
+        )));
+    }
+    Ok((proc_path, fd))
+}
+
 fn ensure_target(dest: &Path, dir: bool) -> Result<(), InitError> {
     if dir {
         std::fs::create_dir_all(dest).map_err(ctx(format!("creating {}", dest.display())))
@@ -492,12 +625,22 @@ fn ensure_target(dest: &Path, dir: bool) -> Result<(), InitError> {
 
 /// Remount a bind mount read-only, keeping the flags the kernel locks in a user namespace.
 fn remount_readonly(dest: &Path) -> Result<(), InitError> {
+    remount_bind(dest, true, MsFlags::empty())
+}
+
+/// Remount a bind mount with `extra` flags (and read-only if asked), keeping the flags the
+/// kernel locks in a user namespace.
+fn remount_bind(dest: &Path, readonly: bool, extra: MsFlags) -> Result<(), InitError> {
     let st =
         nix::sys::statvfs::statvfs(dest).map_err(ctx(format!("statvfs {}", dest.display())))?;
     let f = st.flags();
-    let mut flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
+    let mut flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | extra;
+    if readonly {
+        flags |= MsFlags::MS_RDONLY;
+    }
     use nix::sys::statvfs::FsFlags;
     for (sf, mf) in [
+        (FsFlags::ST_RDONLY, MsFlags::MS_RDONLY),
         (FsFlags::ST_NOSUID, MsFlags::MS_NOSUID),
         (FsFlags::ST_NODEV, MsFlags::MS_NODEV),
         (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
@@ -510,7 +653,7 @@ fn remount_readonly(dest: &Path) -> Result<(), InitError> {
         }
     }
     mount(None::<&str>, dest, None::<&str>, flags, None::<&str>)
-        .map_err(ctx(format!("remounting {} read-only", dest.display())))
+        .map_err(ctx(format!("remounting {}", dest.display())))
 }
 
 fn bind_device(root: &Path, dev: &Path) -> Result<(), InitError> {

@@ -7,6 +7,7 @@
 //! capabilities and execs. An exec that succeeds closes the child's end (O_CLOEXEC), so EOF
 //! means "started"; anything else is an error message with the exit code docker would use.
 pub mod init;
+pub mod mountops;
 pub mod spec;
 pub mod userns;
 

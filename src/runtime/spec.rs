@@ -68,6 +68,24 @@ pub enum NetMode {
     Host,
 }
 
+/// A user mount (volume, bind or tmpfs) as the runtime sees it. Besides the usual mount
+/// options (`ro`, `nosuid`, propagation, `size=`, `mode=`…), the init understands two of skiff's
+/// own, done as root in the container's user namespace before the mount:
+/// - `skiff.copy-up`: if the source directory is empty, first fill it with the image's content
+///   at the destination, owners and modes kept (docker's copy-up for new volumes);
+/// - `skiff.chown=UID:GID`: give the source tree to these container ids (`-v ...:U`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecMount {
+    /// `bind` or a file system type (`tmpfs`).
+    pub typ: String,
+    pub source: String,
+    pub destination: String,
+    pub options: Vec<String>,
+}
+
+pub const OPT_COPY_UP: &str = "skiff.copy-up";
+pub const OPT_CHOWN: &str = "skiff.chown=";
+
 /// What the engine decides; the spec is derived from it.
 #[derive(Debug, Clone)]
 pub struct SpecInput {
@@ -82,13 +100,84 @@ pub struct SpecInput {
     pub net: NetMode,
     /// Files bind-mounted into the container: (source on the host, destination).
     pub binds: Vec<(PathBuf, String)>,
+    /// The user's mounts, mounted after the defaults, parents before children. A file in
+    /// `binds` whose destination one of these also has is left out (the user's wins).
+    pub mounts: Vec<SpecMount>,
     /// The id mapping (rootless), or None when running rootful.
     pub mapping: Option<IdMapping>,
+    /// Capabilities, privileges and the rest of the security settings.
+    pub security: Security,
+}
+
+/// `--privileged`, `--cap-add`, `--cap-drop`, `--security-opt no-new-privileges`,
+/// `--read-only` and `--init`.
+#[derive(Debug, Clone, Default)]
+pub struct Security {
+    pub privileged: bool,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub no_new_privileges: bool,
+    pub readonly_rootfs: bool,
+    /// Run skiff's own minimal init as PID 1 (reaps zombies, forwards signals).
+    pub init: bool,
+}
+
+/// The annotation that asks the runtime for its built-in init.
+pub const INIT_ANNOTATION: &str = "io.skiff.init";
+
+/// Normalise a capability name the way docker accepts it: `net_admin`, `NET_ADMIN` or
+/// `CAP_NET_ADMIN`; `ALL` stays `ALL`.
+fn normalise_cap(name: &str) -> Result<String, RuntimeError> {
+    let up = name.trim().to_ascii_uppercase();
+    if up == "ALL" {
+        return Ok(up);
+    }
+    let full = if up.starts_with("CAP_") {
+        up
+    } else {
+        format!("CAP_{up}")
+    };
+    full.parse::<caps::Capability>()
+        .map_err(|_| RuntimeError::Other(format!("invalid capability: {name}")))?;
+    Ok(full)
+}
+
+/// docker's rules: the default set (all of them with `--privileged`), minus `--cap-drop`
+/// (`ALL` drops everything), plus `--cap-add` (`ALL` adds everything).
+pub fn effective_capabilities(sec: &Security) -> Result<Vec<String>, RuntimeError> {
+    let all: Vec<String> = {
+        let mut v: Vec<String> = caps::all().iter().map(|c| c.to_string()).collect();
+        v.sort();
+        v
+    };
+    let mut set: Vec<String> = if sec.privileged {
+        all.clone()
+    } else {
+        DEFAULT_CAPS.iter().map(|s| s.to_string()).collect()
+    };
+    for d in &sec.cap_drop {
+        let d = normalise_cap(d)?;
+        if d == "ALL" {
+            set.clear();
+        } else {
+            set.retain(|c| *c != d);
+        }
+    }
+    for a in &sec.cap_add {
+        let a = normalise_cap(a)?;
+        if a == "ALL" {
+            set = all.clone();
+        } else if !set.contains(&a) {
+            set.push(a);
+        }
+    }
+    Ok(set)
 }
 
 /// Build the spec.
 pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
-    let caps: Vec<&str> = DEFAULT_CAPS.to_vec();
+    let caps = effective_capabilities(&input.security)?;
+    let sec = &input.security;
     let mut namespaces = vec![
         json!({"type": "pid"}),
         json!({"type": "ipc"}),
@@ -125,23 +214,38 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
         json!({"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]}),
         json!({"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]}),
     ];
+    let sys_mode = if sec.privileged { "rw" } else { "ro" };
     if input.net == NetMode::Private || !rootless {
-        mounts.push(json!({"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]}));
+        mounts.push(json!({"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", sys_mode]}));
     } else {
         // sysfs cannot be mounted in a user namespace that does not own the network namespace.
-        mounts.push(json!({"destination": "/sys", "type": "bind", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]}));
+        mounts.push(json!({"destination": "/sys", "type": "bind", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", sys_mode]}));
+    }
+    let mut user_mounts: Vec<&SpecMount> = input.mounts.iter().collect();
+    user_mounts.sort_by_key(|m| std::path::Path::new(&m.destination).components().count());
+    for m in user_mounts {
+        mounts.push(json!({"destination": m.destination, "type": m.typ, "source": m.source, "options": m.options}));
     }
     for (src, dst) in &input.binds {
+        if input.mounts.iter().any(|m| &m.destination == dst) {
+            continue;
+        }
         mounts.push(json!({"destination": dst, "type": "bind", "source": src, "options": ["bind", "rprivate"]}));
     }
     let devices: Vec<_> = DEFAULT_DEVICES
         .iter()
         .map(|p| json!({"path": p, "type": "c"}))
         .collect();
+    // --privileged: nothing masked or read-only, as docker does.
+    let (masked, readonly): (&[&str], &[&str]) = if sec.privileged {
+        (&[], &[])
+    } else {
+        (MASKED_PATHS, READONLY_PATHS)
+    };
     let mut linux = json!({
         "namespaces": namespaces,
-        "maskedPaths": MASKED_PATHS,
-        "readonlyPaths": READONLY_PATHS,
+        "maskedPaths": masked,
+        "readonlyPaths": readonly,
         "devices": devices,
     });
     if let Some(m) = &input.mapping {
@@ -166,9 +270,10 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
             "capabilities": {
                 "bounding": caps, "effective": caps, "permitted": caps, "inheritable": caps,
             },
-            "noNewPrivileges": false,
+            "noNewPrivileges": sec.no_new_privileges,
         },
-        "root": {"path": "rootfs", "readonly": false},
+        "root": {"path": "rootfs", "readonly": sec.readonly_rootfs},
+        "annotations": if sec.init { json!({INIT_ANNOTATION: "true"}) } else { json!({}) },
         "hostname": input.hostname,
         "mounts": mounts,
         "linux": linux,
@@ -194,7 +299,22 @@ mod tests {
             hostname: "abc".into(),
             net: NetMode::Private,
             binds: vec![(PathBuf::from("/tmp/hosts"), "/etc/hosts".into())],
+            mounts: vec![
+                SpecMount {
+                    typ: "bind".into(),
+                    source: "/v/_data".into(),
+                    destination: "/data/sub".into(),
+                    options: vec!["rbind".into()],
+                },
+                SpecMount {
+                    typ: "tmpfs".into(),
+                    source: "tmpfs".into(),
+                    destination: "/data".into(),
+                    options: vec!["size=1024".into()],
+                },
+            ],
             mapping: None,
+            security: Security::default(),
         };
         let spec = build(&input).unwrap();
         assert_eq!(spec.hostname().as_deref(), Some("abc"));
@@ -202,6 +322,15 @@ mod tests {
         assert!(mounts
             .iter()
             .any(|m| m.destination() == &PathBuf::from("/etc/hosts")));
+        let data = mounts
+            .iter()
+            .position(|m| m.destination() == &PathBuf::from("/data"))
+            .unwrap();
+        let sub = mounts
+            .iter()
+            .position(|m| m.destination() == &PathBuf::from("/data/sub"))
+            .unwrap();
+        assert!(data < sub, "parents are mounted first");
         let caps = spec
             .process()
             .as_ref()
@@ -210,5 +339,25 @@ mod tests {
             .as_ref()
             .unwrap();
         assert_eq!(caps.bounding().as_ref().unwrap().len(), DEFAULT_CAPS.len());
+    }
+
+    #[test]
+    fn capability_rules() {
+        let sec = |add: &[&str], drop: &[&str], privileged| Security {
+            privileged,
+            cap_add: add.iter().map(|s| s.to_string()).collect(),
+            cap_drop: drop.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        let c =
+            effective_capabilities(&sec(&["net_admin"], &["CAP_CHOWN", "kill"], false)).unwrap();
+        assert!(c.contains(&"CAP_NET_ADMIN".to_string()));
+        assert!(!c.contains(&"CAP_CHOWN".to_string()) && !c.contains(&"CAP_KILL".to_string()));
+        assert_eq!(c.len(), DEFAULT_CAPS.len() - 1);
+        let c = effective_capabilities(&sec(&["CHOWN"], &["ALL"], false)).unwrap();
+        assert_eq!(c, vec!["CAP_CHOWN".to_string()]);
+        let c = effective_capabilities(&sec(&[], &[], true)).unwrap();
+        assert_eq!(c.len(), caps::all().len());
+        assert!(effective_capabilities(&sec(&["NOT_A_CAP"], &[], false)).is_err());
     }
 }

@@ -66,6 +66,46 @@ pub struct ContainerRecord {
     pub labels: BTreeMap<String, String>,
     /// The image's layer directories, bottom to top.
     pub layers: Vec<PathBuf>,
+    /// Volumes, bind mounts and tmpfs mounts (docker's `Mounts`).
+    #[serde(default)]
+    pub mounts: Vec<MountRecord>,
+}
+
+/// One of a container's mounts, as docker's inspect shows it (plus what skiff needs to know).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MountRecord {
+    /// `volume`, `bind` or `tmpfs`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The volume's name (volumes only).
+    #[serde(default)]
+    pub name: String,
+    /// Host path: the bind source or the volume's `_data` (empty for tmpfs).
+    #[serde(default)]
+    pub source: String,
+    pub destination: String,
+    /// `local` for volumes.
+    #[serde(default)]
+    pub driver: String,
+    /// The `-v` mode string as given (docker's `Mode`).
+    #[serde(default)]
+    pub mode: String,
+    pub rw: bool,
+    /// Bind propagation (`rprivate` by default for binds, empty otherwise).
+    #[serde(default)]
+    pub propagation: String,
+    /// An anonymous volume: removed with the container by `rm -v` and `--rm`.
+    #[serde(default)]
+    pub anonymous: bool,
+    /// tmpfs options (`size=`, `mode=`...).
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// Copy the image's content into the volume when it is empty (not `nocopy`).
+    #[serde(default)]
+    pub copy_up: bool,
+    /// `:U`: chown the source to the container's user.
+    #[serde(default)]
+    pub chown: bool,
 }
 
 /// docker's container statuses.
@@ -203,6 +243,12 @@ impl<'a> Containers<'a> {
         self.save_state(&rec.id, &ContainerState::new())
     }
 
+    /// Rewrite a container's record (hold its lock).
+    pub fn save_record(&self, rec: &ContainerRecord) -> Result<(), StateError> {
+        let p = self.dir(&rec.id).join("container.json");
+        write_json_atomic(&p, rec).map_err(io_err(&p))
+    }
+
     pub fn record(&self, id: &str) -> Result<ContainerRecord, StateError> {
         let p = self.dir(id).join("container.json");
         read_json(&p).map_err(|e| {
@@ -288,6 +334,19 @@ impl<'a> Containers<'a> {
             }
         }
         Err(StateError::NoSuchContainer(name_or_id.to_string()))
+    }
+
+    /// (container ID, volume name) for every volume some container mounts.
+    pub fn volumes_in_use(&self) -> Result<Vec<(String, String)>, StateError> {
+        let mut out = Vec::new();
+        for id in self.ids()? {
+            if let Ok(rec) = self.record(&id) {
+                for m in rec.mounts.iter().filter(|m| m.kind == "volume") {
+                    out.push((id.clone(), m.name.clone()));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Image IDs that some container uses (`rmi` refuses to remove them without `-f`).

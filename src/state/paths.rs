@@ -61,6 +61,10 @@ impl Paths {
     pub fn layers(&self) -> PathBuf {
         self.data.join("layers")
     }
+    /// Named and anonymous volumes: `volumes/<name>/_data` and `volumes/<name>/volume.json`.
+    pub fn volumes(&self) -> PathBuf {
+        self.data.join("volumes")
+    }
     pub fn tmp(&self) -> PathBuf {
         self.data.join("tmp")
     }
