@@ -22,6 +22,116 @@ pub enum ImageCommand {
     Import(ImportArgs),
     /// Display detailed information on one or more images
     Inspect(ImageInspectArgs),
+    /// Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
+    Tag(TagArgs),
+    /// Show the history of an image
+    History(HistoryArgs),
+    /// Remove unused images
+    Prune(PruneArgs),
+    /// Upload an image to a registry
+    Push(PushArgs),
+    /// Save one or more images to a tar archive (streamed to STDOUT by default)
+    Save(SaveArgs),
+    /// Load an image from a tar archive or STDIN
+    Load(LoadArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SaveArgs {
+    /// Write to a file, instead of STDOUT
+    #[arg(short, long)]
+    pub output: Option<String>,
+    /// Archive format: docker-archive (default) or oci-archive
+    #[arg(long, default_value = "docker-archive")]
+    pub format: String,
+    #[arg(required = true)]
+    pub images: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Read from tar archive file, instead of STDIN
+    #[arg(short, long)]
+    pub input: Option<String>,
+    /// Suppress the load output
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Suppress verbose output
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Require HTTPS and verify certificates when contacting registries
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub tls_verify: bool,
+    /// NAME[:TAG] to push
+    pub name: String,
+    /// Push under this name instead (NAME[:TAG])
+    pub destination: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Username
+    #[arg(short, long)]
+    pub username: Option<String>,
+    /// Password
+    #[arg(short, long)]
+    pub password: Option<String>,
+    /// Take the password from stdin
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Require HTTPS and verify certificates when contacting registries
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub tls_verify: bool,
+    /// Registry server (default docker.io)
+    pub server: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Registry server (default docker.io)
+    pub server: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// SOURCE_IMAGE[:TAG]
+    pub source: String,
+    /// TARGET_IMAGE[:TAG]
+    pub target: String,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Print sizes and dates in human readable format
+    #[arg(short = 'H', long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub human: bool,
+    /// Don't truncate output
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Only show image IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template
+    #[arg(long)]
+    pub format: Option<String>,
+    pub image: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Remove all unused images, not just dangling ones
+    #[arg(short, long)]
+    pub all: bool,
+    /// Do not prompt for confirmation
+    #[arg(short, long)]
+    pub force: bool,
+    /// Provide filter values (e.g. 'until=24h', 'label=KEY=VALUE')
+    #[arg(long = "filter", value_name = "FILTER")]
+    pub filters: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -50,6 +160,12 @@ pub struct ImagesArgs {
     /// Show digests
     #[arg(long)]
     pub digests: bool,
+    /// Filter output based on conditions provided (dangling, label, reference, before, since, until)
+    #[arg(short, long = "filter", value_name = "FILTER")]
+    pub filters: Vec<String>,
+    /// Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template
+    #[arg(long)]
+    pub format: Option<String>,
     /// Only images of this repository (and tag)
     pub reference: Option<String>,
 }
@@ -92,6 +208,12 @@ pub fn dispatch(cmd: ImageCommand) -> Result<i32, EngineError> {
         ImageCommand::Pull(a) => pull(a),
         ImageCommand::Rm(a) => rmi(a),
         ImageCommand::Import(a) => import(a),
+        ImageCommand::Tag(a) => tag(a),
+        ImageCommand::History(a) => history(a),
+        ImageCommand::Prune(a) => prune(a),
+        ImageCommand::Push(a) => push(a),
+        ImageCommand::Save(a) => save(a),
+        ImageCommand::Load(a) => load(a),
         ImageCommand::Inspect(a) => {
             let mut values = Vec::new();
             let mut code = 0;
@@ -187,7 +309,8 @@ impl TtyProgress {
 
 pub fn images(a: ImagesArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    let list = image::list(&paths)?;
+    let filters = image::ImageFilters::parse(&a.filters)?;
+    let list = image::list_filtered(&paths, &filters)?;
     let filter = match &a.reference {
         Some(f) => Some(ImageFilter::parse(f)?),
         None => None,
@@ -215,19 +338,20 @@ pub fn images(a: ImagesArgs) -> Result<i32, EngineError> {
         }
         return Ok(0);
     }
-    let mut tw = render::table();
-    let header = if a.digests {
-        "REPOSITORY\tTAG\tDIGEST\tIMAGE ID\tCREATED\tSIZE"
+    let default = if a.digests {
+        "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
     } else {
-        "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE"
+        "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
     };
-    let _ = writeln!(tw, "{header}");
+    let format = render::ListFormat::parse(a.format.as_deref(), default)?;
     let now = chrono::Utc::now();
+    let mut out = Vec::new();
     for img in &list {
         let created = img
             .created
             .as_deref()
-            .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
+            .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok());
+        let since = created
             .map(|t| {
                 format!(
                     "{} ago",
@@ -235,27 +359,182 @@ pub fn images(a: ImagesArgs) -> Result<i32, EngineError> {
                 )
             })
             .unwrap_or_else(|| "N/A".into());
+        let created_at = created
+            .map(|t| {
+                t.with_timezone(&chrono::Utc)
+                    .format("%Y-%m-%d %H:%M:%S +0000 UTC")
+                    .to_string()
+            })
+            .unwrap_or_default();
         for (repo, tag) in rows(img) {
             if filter.as_ref().is_some_and(|f| !f.matches(&repo, &tag)) {
                 continue;
             }
-            let mut cols = vec![repo.clone(), tag];
-            if a.digests {
-                let digest = img
-                    .repo_digests
-                    .iter()
-                    .find(|d| d.split('@').next() == Some(repo.as_str()))
-                    .and_then(|d| d.split('@').nth(1))
-                    .unwrap_or("<none>");
-                cols.push(digest.to_string());
-            }
-            cols.push(id_of(img));
-            cols.push(created.clone());
-            cols.push(render::human_size(img.size));
-            let _ = writeln!(tw, "{}", cols.join("\t"));
+            let digest = img
+                .repo_digests
+                .iter()
+                .find(|d| d.split('@').next() == Some(repo.as_str()))
+                .and_then(|d| d.split('@').nth(1))
+                .unwrap_or("<none>");
+            let size = render::human_size(img.size);
+            out.push(serde_json::json!({
+                "Containers": "N/A",
+                "CreatedAt": created_at,
+                "CreatedSince": since,
+                "Digest": digest,
+                "ID": id_of(img),
+                "Repository": repo,
+                "SharedSize": "N/A",
+                "Size": size,
+                "Tag": tag,
+                "UniqueSize": "N/A",
+                "VirtualSize": size,
+            }));
         }
     }
-    render::print_table(tw);
+    format.print(
+        &out,
+        &[
+            ("ID", "IMAGE ID"),
+            ("CreatedSince", "CREATED"),
+            ("CreatedAt", "CREATED AT"),
+            ("SharedSize", "SHARED SIZE"),
+            ("UniqueSize", "UNIQUE SIZE"),
+            ("VirtualSize", "VIRTUAL SIZE"),
+            ("Repository", "REPOSITORY"),
+            ("Tag", "TAG"),
+            ("Digest", "DIGEST"),
+            ("Size", "SIZE"),
+            ("Containers", "CONTAINERS"),
+        ],
+    )?;
+    Ok(0)
+}
+
+pub fn tag(a: TagArgs) -> Result<i32, EngineError> {
+    image::tag(&Paths::from_env(), &a.source, &a.target)?;
+    Ok(0)
+}
+
+pub fn history(a: HistoryArgs) -> Result<i32, EngineError> {
+    let entries = image::history(&Paths::from_env(), &a.image)?;
+    let now = chrono::Utc::now();
+    if a.quiet {
+        let mut out = std::io::stdout().lock();
+        for e in &entries {
+            let id = if a.no_trunc || e.id == "<missing>" {
+                e.id.clone()
+            } else {
+                crate::image::digest_hex(&e.id).chars().take(12).collect()
+            };
+            let _ = writeln!(out, "{id}");
+        }
+        return Ok(0);
+    }
+    let mut rows = Vec::new();
+    for e in &entries {
+        let created = e
+            .created
+            .as_deref()
+            .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok());
+        let since = created
+            .map(|t| {
+                if a.human {
+                    format!(
+                        "{} ago",
+                        render::human_duration((now - t.with_timezone(&chrono::Utc)).num_seconds())
+                    )
+                } else {
+                    t.to_rfc3339()
+                }
+            })
+            .unwrap_or_else(|| "N/A".into());
+        let created_at = created.map(|t| t.to_rfc3339()).unwrap_or_default();
+        let id = if a.no_trunc || e.id == "<missing>" {
+            e.id.clone()
+        } else {
+            crate::image::digest_hex(&e.id).chars().take(12).collect()
+        };
+        let created_by = if a.no_trunc {
+            e.created_by.clone()
+        } else {
+            ellipsis(&e.created_by.replace('\t', " "), 45)
+        };
+        let size = if a.human {
+            render::human_size(e.size)
+        } else {
+            e.size.to_string()
+        };
+        rows.push(serde_json::json!({
+            "Comment": e.comment,
+            "CreatedAt": created_at,
+            "CreatedBy": created_by,
+            "CreatedSince": since,
+            "ID": id,
+            "Size": size,
+        }));
+    }
+    let format = render::ListFormat::parse(
+        a.format.as_deref(),
+        "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
+    )?;
+    format.print(
+        &rows,
+        &[
+            ("ID", "IMAGE"),
+            ("CreatedSince", "CREATED"),
+            ("CreatedAt", "CREATED AT"),
+            ("CreatedBy", "CREATED BY"),
+            ("Size", "SIZE"),
+            ("Comment", "COMMENT"),
+        ],
+    )?;
+    Ok(0)
+}
+
+/// docker's `Ellipsis`: at most `max` characters, the last one `…` when cut.
+fn ellipsis(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
+pub fn prune(a: PruneArgs) -> Result<i32, EngineError> {
+    let filters = image::ImageFilters::parse(&a.filters)?;
+    if !a.force {
+        let warning = if a.all {
+            "WARNING! This will remove all images without at least one container associated to them."
+        } else {
+            "WARNING! This will remove all dangling images."
+        };
+        print!("{warning}\nAre you sure you want to continue? [y/N] ");
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
+            return Ok(0);
+        }
+    }
+    let report = image::prune(&Paths::from_env(), a.all, &filters)?;
+    let mut out = std::io::stdout().lock();
+    if !report.untagged.is_empty() || !report.deleted.is_empty() {
+        let _ = writeln!(out, "Deleted Images:");
+        for u in &report.untagged {
+            let _ = writeln!(out, "untagged: {u}");
+        }
+        for d in &report.deleted {
+            let _ = writeln!(out, "deleted: {d}");
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(
+        out,
+        "Total reclaimed space: {}",
+        render::human_size(report.reclaimed)
+    );
     Ok(0)
 }
 
@@ -347,4 +626,147 @@ pub fn import(a: ImportArgs) -> Result<i32, EngineError> {
 /// The docker-style inspect JSON of an image, or None when there is no such image.
 pub fn inspect_value(name: &str) -> Result<Option<serde_json::Value>, EngineError> {
     image::inspect(&Paths::from_env(), name)
+}
+
+pub fn push(a: PushArgs) -> Result<i32, EngineError> {
+    let mut out = std::io::stdout().lock();
+    let digest = image::push(
+        &Paths::from_env(),
+        &a.name,
+        a.destination.as_deref(),
+        a.tls_verify,
+        a.quiet,
+        &mut out,
+    )?;
+    if a.quiet {
+        let _ = writeln!(out, "{}", a.destination.as_deref().unwrap_or(&a.name));
+    }
+    let _ = digest;
+    Ok(0)
+}
+
+pub fn login(a: LoginArgs) -> Result<i32, EngineError> {
+    if a.password.is_some() && a.password_stdin {
+        return Err(EngineError::Usage(
+            "--password and --password-stdin are mutually exclusive".into(),
+        ));
+    }
+    let read_line = |prompt: &str| -> Result<String, EngineError> {
+        if !prompt.is_empty() {
+            eprint!("{prompt}");
+        }
+        let mut s = String::new();
+        std::io::stdin()
+            .read_line(&mut s)
+            .map_err(EngineError::io("reading standard input"))?;
+        Ok(s.trim_end_matches(['\n', '\r']).to_string())
+    };
+    let password = if a.password_stdin {
+        if a.username.is_none() {
+            return Err(EngineError::Usage(
+                "Must provide --username with --password-stdin".into(),
+            ));
+        }
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(EngineError::io("reading the password from standard input"))?;
+        Some(s.trim_end_matches(['\n', '\r']).to_string())
+    } else {
+        a.password.clone()
+    };
+    if a.password.is_some() {
+        eprintln!("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
+    }
+    let username = match &a.username {
+        Some(u) => u.clone(),
+        None => read_line("Username: ")?,
+    };
+    let password = match password {
+        Some(p) => p,
+        None => read_line("Password: ")?,
+    };
+    if username.is_empty() || password.is_empty() {
+        return Err(EngineError::Usage(
+            "Error: Non-null Username and Password Required".into(),
+        ));
+    }
+    image::login(a.server.as_deref(), &username, &password, a.tls_verify)?;
+    println!("Login Succeeded");
+    Ok(0)
+}
+
+pub fn logout(a: LogoutArgs) -> Result<i32, EngineError> {
+    let (registry, removed) = image::logout(a.server.as_deref())?;
+    if removed {
+        println!("Removing login credentials for {registry}");
+    } else {
+        println!("Not logged in to {registry}");
+    }
+    Ok(0)
+}
+
+pub fn save(a: SaveArgs) -> Result<i32, EngineError> {
+    let format = match a.format.as_str() {
+        "docker-archive" | "docker" => image::ArchiveFormat::Docker,
+        "oci-archive" | "oci" => image::ArchiveFormat::Oci,
+        other => {
+            return Err(EngineError::Usage(format!(
+                "unknown archive format {other:?}: docker-archive or oci-archive"
+            )))
+        }
+    };
+    let paths = Paths::from_env();
+    match &a.output {
+        Some(path) => {
+            // Written next to the target, renamed into place once complete.
+            let target = std::path::Path::new(path);
+            let dir = target
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let mut tmp = tempfile::Builder::new()
+                .prefix(".skiff-save-")
+                .tempfile_in(dir)
+                .map_err(EngineError::io(format!("creating {path}")))?;
+            {
+                let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+                image::save(&paths, &a.images, format, &mut w)?;
+            }
+            tmp.persist(target)
+                .map_err(|e| EngineError::io(format!("writing {path}"))(e.error))?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            if stdout.is_terminal() {
+                return Err(EngineError::Usage(
+                    "cowardly refusing to save to a terminal. Use the -o flag or redirect".into(),
+                ));
+            }
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            image::save(&paths, &a.images, format, &mut w)?;
+        }
+    }
+    Ok(0)
+}
+
+pub fn load(a: LoadArgs) -> Result<i32, EngineError> {
+    let input: Box<dyn std::io::Read> = match &a.input {
+        Some(p) => Box::new(std::fs::File::open(p).map_err(EngineError::io(format!("open {p}")))?),
+        None => {
+            if std::io::stdin().is_terminal() {
+                return Err(EngineError::Usage(
+                    "requested load from stdin, but stdin is empty".into(),
+                ));
+            }
+            Box::new(std::io::stdin())
+        }
+    };
+    let lines = image::load(&Paths::from_env(), input)?;
+    if !a.quiet {
+        let mut out = std::io::stdout().lock();
+        for l in lines {
+            let _ = writeln!(out, "{l}");
+        }
+    }
+    Ok(0)
 }

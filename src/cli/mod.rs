@@ -73,6 +73,20 @@ pub enum Command {
     Import(image::ImportArgs),
     /// Return low-level information on containers or images
     Inspect(InspectArgs),
+    /// Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
+    Tag(image::TagArgs),
+    /// Show the history of an image
+    History(image::HistoryArgs),
+    /// Upload an image to a registry
+    Push(image::PushArgs),
+    /// Save one or more images to a tar archive (streamed to STDOUT by default)
+    Save(image::SaveArgs),
+    /// Load an image from a tar archive or STDIN
+    Load(image::LoadArgs),
+    /// Log in to a registry
+    Login(image::LoginArgs),
+    /// Log out from a registry
+    Logout(image::LogoutArgs),
 
     /// Output shell completion code for bash, zsh, fish, elvish or powershell
     Completion { shell: clap_complete::Shell },
@@ -161,6 +175,13 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Rmi(a) => image::rmi(a),
         Command::Import(a) => image::import(a),
         Command::Inspect(a) => inspect(a),
+        Command::Tag(a) => image::tag(a),
+        Command::History(a) => image::history(a),
+        Command::Push(a) => image::push(a),
+        Command::Save(a) => image::save(a),
+        Command::Load(a) => image::load(a),
+        Command::Login(a) => image::login(a),
+        Command::Logout(a) => image::logout(a),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "skiff", &mut std::io::stdout());

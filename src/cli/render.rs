@@ -40,62 +40,201 @@ pub fn print_inspect(
     Ok(())
 }
 
-/// A small subset of Go templates: `{{.Field.Sub}}`, `{{json .X}}`, literal text.
-/// (The full `--format` language comes with the image and container command sets.)
+/// Render a Go template (docker's `--format`) against a value. Missing keys are an error, as
+/// with docker's struct fields. `\t` and `\n` written literally in the format stand for a tab
+/// and a newline.
 pub fn template(format: &str, value: &serde_json::Value) -> Result<String, EngineError> {
-    let mut out = String::new();
-    let mut rest = format;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after.find("}}").ok_or_else(|| {
-            EngineError::Usage(format!("template: unclosed action in {format:?}"))
-        })?;
-        let action = after[..end].trim();
-        let (json, path) = match action.strip_prefix("json ") {
-            Some(p) => (true, p.trim()),
-            None => (false, action),
-        };
-        let field = lookup(value, path)
-            .ok_or_else(|| EngineError::Usage(format!("template: can't evaluate field {path}")))?;
-        if json {
-            out.push_str(&serde_json::to_string(field).unwrap_or_default());
-        } else {
-            out.push_str(&go_value(field));
-        }
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    Ok(out.replace("\\t", "\t").replace("\\n", "\n"))
+    Template::parse(format)?.render(value)
 }
 
-fn lookup<'a>(value: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
-    if path == "." {
-        return Some(value);
-    }
-    let mut cur = value;
-    for part in path.strip_prefix('.')?.split('.') {
-        cur = cur.get(part)?;
-    }
-    Some(cur)
+/// A parsed `--format` template with docker's extra functions.
+pub struct Template(gotmpl::Template);
+
+fn tmpl_err(e: impl std::fmt::Display) -> EngineError {
+    EngineError::Usage(format!("template: {e}"))
 }
 
-/// How Go's text/template prints a value.
-fn go_value(v: &serde_json::Value) -> String {
+fn tv(s: String) -> gotmpl::Value {
+    gotmpl::Value::String(s.into())
+}
+
+fn want(what: &str) -> gotmpl::TemplateError {
+    gotmpl::TemplateError::Exec(what.into())
+}
+
+impl Template {
+    pub fn parse(format: &str) -> Result<Template, EngineError> {
+        let src = format.replace("\\t", "\t").replace("\\n", "\n");
+        let t = gotmpl::Template::new("")
+            .missing_key(gotmpl::MissingKey::Error)
+            .func("json", |args| {
+                let v = args.first().map(to_json).unwrap_or(serde_json::Value::Null);
+                Ok(tv(serde_json::to_string(&v).unwrap_or_default()))
+            })
+            .func("join", |args| match args {
+                [gotmpl::Value::List(l), sep] => Ok(tv(l
+                    .iter()
+                    .map(go_string)
+                    .collect::<Vec<_>>()
+                    .join(&go_string(sep)))),
+                [gotmpl::Value::Nil, _] => Ok(tv(String::new())),
+                _ => Err(want("join: want a list and a separator")),
+            })
+            .func("split", |args| match args {
+                [s, sep] => Ok(gotmpl::Value::List(
+                    go_string(s)
+                        .split(go_string(sep).as_str())
+                        .map(|p| tv(p.to_string()))
+                        .collect::<Vec<_>>()
+                        .into(),
+                )),
+                _ => Err(want("split: want a string and a separator")),
+            })
+            .func("upper", |args| {
+                Ok(tv(args
+                    .first()
+                    .map(go_string)
+                    .unwrap_or_default()
+                    .to_uppercase()))
+            })
+            .func("lower", |args| {
+                Ok(tv(args
+                    .first()
+                    .map(go_string)
+                    .unwrap_or_default()
+                    .to_lowercase()))
+            })
+            .func("title", |args| {
+                let s = args.first().map(go_string).unwrap_or_default();
+                let mut c = s.chars();
+                Ok(tv(match c.next() {
+                    Some(f) => f.to_uppercase().chain(c).collect(),
+                    None => String::new(),
+                }))
+            })
+            .func("truncate", |args| match args {
+                [s, n] => {
+                    let n = usize::try_from(n.as_int().unwrap_or(0)).unwrap_or(0);
+                    Ok(tv(go_string(s).chars().take(n).collect()))
+                }
+                _ => Err(want("truncate: want a string and a length")),
+            })
+            .func("pad", |args| match args {
+                [s, l, r] => {
+                    let l = usize::try_from(l.as_int().unwrap_or(0)).unwrap_or(0);
+                    let r = usize::try_from(r.as_int().unwrap_or(0)).unwrap_or(0);
+                    Ok(tv(format!(
+                        "{}{}{}",
+                        " ".repeat(l),
+                        go_string(s),
+                        " ".repeat(r)
+                    )))
+                }
+                _ => Err(want("pad: want a string and two widths")),
+            })
+            .parse(&src)
+            .map_err(tmpl_err)?;
+        Ok(Template(t))
+    }
+
+    pub fn render(&self, value: &serde_json::Value) -> Result<String, EngineError> {
+        let data = gotmpl::to_value(value).map_err(tmpl_err)?;
+        self.0.execute_to_string(&data).map_err(tmpl_err)
+    }
+}
+
+/// How Go prints a template value (a string is printed bare).
+fn go_string(v: &gotmpl::Value) -> String {
     match v {
-        serde_json::Value::Null => "<no value>".into(),
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(a) => {
-            format!("[{}]", a.iter().map(go_value).collect::<Vec<_>>().join(" "))
-        }
-        serde_json::Value::Object(m) => format!(
-            "map[{}]",
-            m.iter()
-                .map(|(k, v)| format!("{k}:{}", go_value(v)))
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
+        gotmpl::Value::String(s) => s.to_string(),
         other => other.to_string(),
+    }
+}
+
+/// A template value back to JSON, for `{{json .X}}`.
+fn to_json(v: &gotmpl::Value) -> serde_json::Value {
+    use gotmpl::Value as V;
+    match v {
+        V::Bool(b) => (*b).into(),
+        V::Int(i) => (*i).into(),
+        V::Uint(u) => (*u).into(),
+        V::Float(f) => serde_json::Number::from_f64(*f)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null),
+        V::String(s) => serde_json::Value::String(s.to_string()),
+        V::List(l) => serde_json::Value::Array(l.iter().map(to_json).collect()),
+        V::Map(m) => {
+            serde_json::Value::Object(m.iter().map(|(k, v)| (k.to_string(), to_json(v))).collect())
+        }
+        _ => serde_json::Value::Null,
+    }
+}
+
+/// How a list command prints its rows: docker's `--format` (the default table, `table
+/// TEMPLATE`, `json`, or a bare template printed once per row).
+pub enum ListFormat {
+    Table(Template),
+    Json,
+    Raw(Template),
+}
+
+impl ListFormat {
+    /// `default` is the command's own `table ...` format.
+    pub fn parse(format: Option<&str>, default: &str) -> Result<ListFormat, EngineError> {
+        let f = match format {
+            None | Some("") | Some("table") => default,
+            Some(f) => f,
+        };
+        if f == "json" {
+            return Ok(ListFormat::Json);
+        }
+        match f.strip_prefix("table") {
+            Some(rest) => Ok(ListFormat::Table(Template::parse(rest.trim_start())?)),
+            None => Ok(ListFormat::Raw(Template::parse(f)?)),
+        }
+    }
+
+    /// Print rows (JSON objects with docker's field names) to stdout. `headers` gives column
+    /// titles (`ID` is `IMAGE ID`); a field without one gets its name in capitals.
+    pub fn print(
+        &self,
+        rows: &[serde_json::Value],
+        headers: &[(&str, &str)],
+    ) -> Result<(), EngineError> {
+        match self {
+            ListFormat::Json => {
+                let mut out = std::io::stdout().lock();
+                for r in rows {
+                    let _ = writeln!(out, "{}", serde_json::to_string(r).unwrap_or_default());
+                }
+            }
+            ListFormat::Raw(t) => {
+                let mut text = String::new();
+                for r in rows {
+                    text.push_str(&t.render(r)?);
+                    text.push('\n');
+                }
+                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            }
+            ListFormat::Table(t) => {
+                let mut head = serde_json::Map::new();
+                if let Some(o) = rows.first().and_then(|r| r.as_object()) {
+                    for k in o.keys() {
+                        head.insert(k.clone(), k.to_uppercase().into());
+                    }
+                }
+                for (k, v) in headers {
+                    head.insert(k.to_string(), v.to_string().into());
+                }
+                let mut tw = table();
+                let _ = writeln!(tw, "{}", t.render(&serde_json::Value::Object(head))?);
+                for r in rows {
+                    let _ = writeln!(tw, "{}", t.render(r)?);
+                }
+                print_table(tw);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -200,5 +339,24 @@ mod tests {
             r#"{"ExitCode":3,"Status":"running"}"#
         );
         assert!(template("{{.Nope}}", &v).is_err());
+    }
+
+    #[test]
+    fn template_functions() {
+        let v = serde_json::json!({"Tags": ["a", "b"], "Name": "Web", "Labels": {"x": "1"}});
+        assert_eq!(template(r#"{{join .Tags ","}}"#, &v).unwrap(), "a,b");
+        assert_eq!(
+            template("{{upper .Name}}\\t{{lower .Name}}", &v).unwrap(),
+            "WEB\tweb"
+        );
+        assert_eq!(template(r#"{{index .Labels "x"}}"#, &v).unwrap(), "1");
+        assert_eq!(template(r#"{{printf "%s!" .Name}}"#, &v).unwrap(), "Web!");
+        assert_eq!(
+            template("{{range .Tags}}[{{.}}]{{end}}", &v).unwrap(),
+            "[a][b]"
+        );
+        assert_eq!(template("{{json .Tags}}", &v).unwrap(), r#"["a","b"]"#);
+        assert!(template("{{.Missing}}", &v).is_err());
+        assert!(template("{{.Name", &v).is_err());
     }
 }

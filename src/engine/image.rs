@@ -221,9 +221,17 @@ pub fn pull_with_events(
     let mut seen = HashSet::new();
     let mut to_unpack: Vec<(Descriptor, String)> = Vec::new();
     let mut to_fetch: Vec<Descriptor> = Vec::new();
+    let mut fetching = HashSet::new();
     for (desc, diff) in layers.iter().zip(&diff_ids) {
         let id = short(desc.digest().as_ref());
+        let blob = desc.digest().to_string();
+        // The blob is kept (push and save hand it out as it is), even for a layer that is
+        // already unpacked from another image's blob.
+        let need_blob = !store.has_blob(&blob) && fetching.insert(blob);
         if store.has_layer(diff) {
+            if need_blob {
+                to_fetch.push(desc.clone());
+            }
             on_event(PullEvent::LayerExists { id });
             continue;
         }
@@ -231,7 +239,7 @@ pub fn pull_with_events(
             continue;
         }
         on_event(PullEvent::LayerQueued { id });
-        if !store.has_blob(desc.digest().as_ref()) {
+        if need_blob {
             to_fetch.push(desc.clone());
         }
         to_unpack.push((desc.clone(), diff.clone()));
@@ -247,12 +255,7 @@ pub fn pull_with_events(
         for (desc, diff) in &to_unpack {
             blobs.push((store.blob_path(desc.digest().as_ref())?, diff.clone()));
         }
-        let result = unpack_with_helper(&store, &blobs);
-        // The compressed blobs are not kept: the unpacked layer is what is used.
-        for (desc, _) in &to_unpack {
-            store.remove_blob(desc.digest().as_ref());
-        }
-        result?;
+        unpack_with_helper(&store, &blobs)?;
         for (desc, _) in &to_unpack {
             on_event(PullEvent::LayerComplete {
                 id: short(desc.digest().as_ref()),
@@ -610,13 +613,20 @@ pub fn import(
         .map_err(|e| EngineError::Usage(format!("encoding the image config: {e}")))?;
     let id = store.put_blob(&config_bytes)?;
 
-    let result = if store.has_layer(&diff_id) {
-        Ok(())
-    } else {
-        unpack_with_helper(&store, &[(blob_path, diff_id.clone())])
-    };
-    store.remove_blob(&blob_digest);
-    result?;
+    let blob_size = std::fs::metadata(&blob_path)
+        .map_err(EngineError::io("reading the imported layer"))?
+        .len();
+    let media = layer_media_type(&blob_path);
+    if !store.has_layer(&diff_id) {
+        unpack_with_helper(&store, &[(blob_path, diff_id.clone())])?;
+    }
+    // A manifest for it, so that push and save hand out this very layer and config.
+    let manifest = oci_manifest(
+        &id,
+        config_bytes.len() as u64,
+        &[(media, blob_digest, blob_size)],
+    );
+    let manifest_digest = store.put_blob(&manifest)?;
 
     let record = ImageRecord {
         id,
@@ -625,10 +635,635 @@ pub fn import(
         created: Some(now),
         size: store.layer_size(&diff_id).unwrap_or(0),
         diff_ids: vec![diff_id],
-        manifest_digest: None,
+        manifest_digest: Some(manifest_digest),
         last_tag_time: None,
     };
     let tag = reference.as_ref().map(Reference::familiar_tagged);
     let (record, _) = store.add_image(record, tag.as_deref(), None)?;
     Ok(record)
+}
+
+/// `tag SOURCE TARGET`.
+pub fn tag(paths: &Paths, source: &str, target: &str) -> Result<(), EngineError> {
+    let r = Reference::parse(target)?;
+    if r.digest.is_some() {
+        return Err(EngineError::Usage(format!(
+            "refusing to create a tag with a digest reference: {target}"
+        )));
+    }
+    ImageStore::open(paths)?.tag(source, &r.familiar_tagged())?;
+    Ok(())
+}
+
+/// One line of `history`, newest first.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    /// The image id on the top entry, `<missing>` below it (as docker shows pulled images).
+    pub id: String,
+    pub created: Option<String>,
+    pub created_by: String,
+    pub size: u64,
+    pub comment: String,
+}
+
+/// `history IMAGE`: the config's history, each entry with the size of its layer.
+pub fn history(paths: &Paths, name: &str) -> Result<Vec<HistoryEntry>, EngineError> {
+    let store = ImageStore::open(paths)?;
+    let img = store.resolve(name)?;
+    let cfg = store.config_json(&img)?;
+    let mut layers = img.diff_ids.iter();
+    let mut out = Vec::new();
+    let hist = cfg
+        .get("history")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for h in &hist {
+        let empty = h
+            .get("empty_layer")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let size = if empty {
+            0
+        } else {
+            layers.next().and_then(|d| store.layer_size(d)).unwrap_or(0)
+        };
+        let s = |k: &str| h.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        out.push(HistoryEntry {
+            id: "<missing>".into(),
+            created: h.get("created").and_then(Value::as_str).map(str::to_string),
+            created_by: s("created_by"),
+            size,
+            comment: s("comment"),
+        });
+    }
+    // Layers the history does not account for (a config without history).
+    for d in layers {
+        out.push(HistoryEntry {
+            id: "<missing>".into(),
+            created: img.created.clone(),
+            created_by: String::new(),
+            size: store.layer_size(d).unwrap_or(0),
+            comment: String::new(),
+        });
+    }
+    out.reverse();
+    if let Some(top) = out.first_mut() {
+        top.id = img.id.clone();
+    }
+    Ok(out)
+}
+
+/// The labels of an image's config.
+fn labels(store: &ImageStore, img: &ImageRecord) -> serde_json::Map<String, Value> {
+    store
+        .config_json(img)
+        .ok()
+        .and_then(|c| c.get("config")?.get("Labels")?.as_object().cloned())
+        .unwrap_or_default()
+}
+
+/// docker's image filters (`--filter KEY=VALUE`, repeated): dangling, label, reference,
+/// before, since, until. Keys repeat as OR, different keys combine as AND.
+#[derive(Debug, Default, Clone)]
+pub struct ImageFilters {
+    dangling: Option<bool>,
+    labels: Vec<String>,
+    references: Vec<String>,
+    before: Option<String>,
+    since: Option<String>,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl ImageFilters {
+    pub fn parse(filters: &[String]) -> Result<ImageFilters, EngineError> {
+        let mut f = ImageFilters::default();
+        for raw in filters {
+            let (k, v) = raw.split_once('=').ok_or_else(|| {
+                EngineError::Usage(format!("bad format of filter (expected name=value): {raw}"))
+            })?;
+            match k.trim().to_ascii_lowercase().as_str() {
+                "dangling" => match v {
+                    "true" | "1" => f.dangling = Some(true),
+                    "false" | "0" => f.dangling = Some(false),
+                    _ => return Err(EngineError::Usage(format!("invalid filter 'dangling={v}'"))),
+                },
+                "label" => f.labels.push(v.to_string()),
+                "reference" => f.references.push(v.to_string()),
+                "before" => f.before = Some(v.to_string()),
+                "since" => f.since = Some(v.to_string()),
+                "until" => f.until = Some(parse_until(v)?),
+                other => return Err(EngineError::Usage(format!("invalid filter '{other}'"))),
+            }
+        }
+        Ok(f)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.dangling.is_none()
+            && self.labels.is_empty()
+            && self.references.is_empty()
+            && self.before.is_none()
+            && self.since.is_none()
+            && self.until.is_none()
+    }
+
+    /// Keep the matching images (and, for `reference`, only the matching tags of each).
+    fn apply(
+        &self,
+        store: &ImageStore,
+        list: Vec<ImageRecord>,
+    ) -> Result<Vec<ImageRecord>, EngineError> {
+        let created_of = |name: &str| -> Result<Option<String>, EngineError> {
+            Ok(store.resolve(name)?.created)
+        };
+        let before = self.before.as_deref().map(created_of).transpose()?;
+        let since = self.since.as_deref().map(created_of).transpose()?;
+        let mut out = Vec::new();
+        for mut img in list {
+            if let Some(d) = self.dangling {
+                if img.repo_tags.is_empty() != d {
+                    continue;
+                }
+            }
+            if let Some(Some(b)) = &before {
+                if img.created.as_ref().is_none_or(|c| c >= b) {
+                    continue;
+                }
+            }
+            if let Some(Some(s)) = &since {
+                if img.created.as_ref().is_none_or(|c| c <= s) {
+                    continue;
+                }
+            }
+            if let Some(u) = &self.until {
+                let created = img
+                    .created
+                    .as_deref()
+                    .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok());
+                if created.is_none_or(|c| c.with_timezone(&chrono::Utc) >= *u) {
+                    continue;
+                }
+            }
+            if !self.labels.is_empty() {
+                let l = labels(store, &img);
+                let ok = self.labels.iter().all(|want| match want.split_once('=') {
+                    Some((k, v)) => l.get(k).and_then(Value::as_str) == Some(v),
+                    None => l.contains_key(want.as_str()),
+                });
+                if !ok {
+                    continue;
+                }
+            }
+            if !self.references.is_empty() {
+                let matching: Vec<String> = img
+                    .repo_tags
+                    .iter()
+                    .filter(|t| self.references.iter().any(|p| reference_matches(p, t)))
+                    .cloned()
+                    .collect();
+                if matching.is_empty() {
+                    continue;
+                }
+                img.repo_tags = matching;
+            }
+            out.push(img);
+        }
+        Ok(out)
+    }
+}
+
+/// `until=` takes a timestamp (RFC 3339, a date) or a duration before now (`10m`, `24h`).
+fn parse_until(v: &str) -> Result<chrono::DateTime<chrono::Utc>, EngineError> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    if let Ok(secs) = v.parse::<i64>() {
+        return chrono::DateTime::from_timestamp(secs, 0)
+            .ok_or_else(|| EngineError::Usage(format!("invalid until filter {v:?}")));
+    }
+    let (num, unit) = v.split_at(v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len()));
+    let n: i64 = num
+        .parse()
+        .map_err(|_| EngineError::Usage(format!("invalid until filter {v:?}")))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(EngineError::Usage(format!("invalid until filter {v:?}"))),
+    };
+    Ok(chrono::Utc::now() - chrono::Duration::seconds(secs))
+}
+
+/// docker's `reference=` filter: a glob (`*`, `?`) over the familiar `name:tag`, or over the
+/// name alone when the pattern has no tag.
+fn reference_matches(pattern: &str, tagged: &str) -> bool {
+    let name = match tagged.rfind(':') {
+        Some(i) if !tagged[i..].contains('/') => &tagged[..i],
+        _ => tagged,
+    };
+    let has_tag = pattern
+        .rfind(':')
+        .is_some_and(|i| !pattern[i..].contains('/'));
+    glob(pattern, if has_tag { tagged } else { name })
+}
+
+/// `*` matches any run of characters except `/`, `?` one character.
+fn glob(p: &str, s: &str) -> bool {
+    fn go(p: &[char], s: &[char]) -> bool {
+        match (p.first(), s.first()) {
+            (None, None) => true,
+            (Some('*'), _) => go(&p[1..], s) || (!s.is_empty() && s[0] != '/' && go(p, &s[1..])),
+            (Some('?'), Some(_)) => go(&p[1..], &s[1..]),
+            (Some(a), Some(b)) if a == b => go(&p[1..], &s[1..]),
+            _ => false,
+        }
+    }
+    let p: Vec<char> = p.chars().collect();
+    let s: Vec<char> = s.chars().collect();
+    go(&p, &s)
+}
+
+/// Images matching the filters, newest first.
+pub fn list_filtered(
+    paths: &Paths,
+    filters: &ImageFilters,
+) -> Result<Vec<ImageRecord>, EngineError> {
+    let store = ImageStore::open(paths)?;
+    let list = store.list()?;
+    if filters.is_empty() {
+        return Ok(list);
+    }
+    filters.apply(&store, list)
+}
+
+/// What `image prune` removed.
+#[derive(Debug, Default)]
+pub struct PruneReport {
+    pub untagged: Vec<String>,
+    pub deleted: Vec<String>,
+    pub reclaimed: u64,
+}
+
+/// `image prune`: dangling images (or, with `all`, every image no container uses) matching
+/// the filters (label, until).
+pub fn prune(paths: &Paths, all: bool, filters: &ImageFilters) -> Result<PruneReport, EngineError> {
+    let store = ImageStore::open(paths)?;
+    let in_use = crate::state::container::Containers::new(paths).image_ids_in_use()?;
+    let mut f = filters.clone();
+    if !all {
+        f.dangling = Some(true);
+    }
+    let candidates = f.apply(&store, store.list()?)?;
+    let mut report = PruneReport::default();
+    for img in candidates {
+        if in_use.iter().any(|(i, _)| *i == img.id) {
+            continue;
+        }
+        let sizes: Vec<(String, u64)> = img
+            .diff_ids
+            .iter()
+            .map(|d| (d.clone(), store.layer_size(d).unwrap_or(0)))
+            .collect();
+        let r = match store.remove(&img.id, true, &in_use) {
+            Ok(r) => r,
+            Err(ImageError::NotFound(_)) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        remove_trees(&r.trash)?;
+        // The space of the layers that went with it.
+        let mut counted = HashSet::new();
+        for (d, size) in sizes {
+            if !store.has_layer(&d) && counted.insert(d) {
+                report.reclaimed += size;
+            }
+        }
+        report.untagged.extend(r.untagged);
+        report.deleted.extend(r.deleted);
+    }
+    Ok(report)
+}
+
+/// `push NAME[:TAG]` (or `push SRC DST`): upload an image's blobs (skipping those the
+/// registry has, mounting from another repository of the same registry where the image came
+/// from one) and its manifest, as it was pulled, loaded or imported. Writes docker's lines.
+pub fn push(
+    paths: &Paths,
+    source: &str,
+    destination: Option<&str>,
+    tls_verify: bool,
+    quiet: bool,
+    out: &mut dyn Write,
+) -> Result<String, EngineError> {
+    let store = ImageStore::open(paths)?;
+    let target = destination.unwrap_or(source);
+    let r = Reference::parse(target)?;
+    let img = if destination.is_some() {
+        store.resolve(source)?
+    } else {
+        // docker pushes NAME:latest when no tag is given.
+        store.resolve(&r.familiar_tagged()).map_err(|e| match e {
+            ImageError::NotFound(_) => EngineError::NotFound(format!(
+                "An image does not exist locally with the tag: {}",
+                r.familiar_name()
+            )),
+            e => e.into(),
+        })?
+    };
+    let tag = r.tag.clone().unwrap_or_else(|| "latest".into());
+    if r.tag.is_none() && r.digest.is_none() && !quiet {
+        let _ = writeln!(out, "Using default tag: latest");
+    }
+    let (media_type, manifest_bytes, _) = store.manifest(&img).map_err(|_| {
+        EngineError::Conflict(format!(
+            "image {} has no stored layer blobs (it was stored by an older skiff): pull or load it again",
+            img.short_id()
+        ))
+    })?;
+    let manifest: Value = serde_json::from_slice(&manifest_bytes).map_err(|e| {
+        EngineError::Image(ImageError::Corrupt {
+            what: format!("manifest of {}", img.short_id()),
+            reason: e.to_string(),
+        })
+    })?;
+    let client = Client::new(&r.registry, &r.repository, tls_verify)?;
+    if !quiet {
+        let _ = writeln!(out, "The push refers to repository [{}]", r.familiar_name());
+    }
+    client.check_push_access()?;
+    // Repositories of the same registry this image is known in: mount sources.
+    let mounts: Vec<String> = img
+        .repo_digests
+        .iter()
+        .chain(img.repo_tags.iter())
+        .filter_map(|d| {
+            let name = d.split('@').next()?;
+            let rr = Reference::parse(name).ok()?;
+            (rr.registry == r.registry && rr.repository != r.repository).then_some(rr.repository)
+        })
+        .collect();
+    let layers: Vec<(String, u64)> = manifest
+        .get("layers")
+        .and_then(Value::as_array)
+        .map(|l| {
+            l.iter()
+                .filter_map(|d| {
+                    Some((
+                        d.get("digest")?.as_str()?.to_string(),
+                        d.get("size")?.as_u64()?,
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let config_digest = manifest
+        .get("config")
+        .and_then(|c| c.get("digest"))
+        .and_then(Value::as_str)
+        .unwrap_or(&img.id)
+        .to_string();
+    let mut line = |s: String| {
+        if !quiet {
+            let _ = writeln!(out, "{s}");
+            let _ = out.flush();
+        }
+    };
+    // Top layer first, as docker lists them; ids are the short diff ids.
+    let ids: Vec<String> = img.diff_ids.iter().map(|d| short(d)).collect();
+    for (i, (digest, size)) in layers.iter().enumerate().rev() {
+        let id = ids.get(i).cloned().unwrap_or_else(|| short(digest));
+        if client.blob_exists(digest)? {
+            line(format!("{id}: Layer already exists"));
+            continue;
+        }
+        let mut mounted = None;
+        for m in &mounts {
+            if client.mount_blob(digest, m)? {
+                mounted = Some(m.clone());
+                break;
+            }
+        }
+        if let Some(m) = mounted {
+            line(format!("{id}: Mounted from {m}"));
+            continue;
+        }
+        let path = store.blob_path(digest)?;
+        if !path.is_file() {
+            return Err(EngineError::Conflict(format!(
+                "layer blob {digest} of image {} is not in the store: pull or load the image again",
+                img.short_id()
+            )));
+        }
+        client.upload_blob(digest, &path, *size)?;
+        line(format!("{id}: Pushed"));
+    }
+    if !client.blob_exists(&config_digest)? {
+        let path = store.blob_path(&config_digest)?;
+        let size = std::fs::metadata(&path)
+            .map_err(EngineError::io(format!("reading config {config_digest}")))?
+            .len();
+        client.upload_blob(&config_digest, &path, size)?;
+    }
+    let digest = client.put_manifest(&tag, &media_type, &manifest_bytes)?;
+    line(format!(
+        "{tag}: digest: {digest} size: {}",
+        manifest_bytes.len()
+    ));
+    store.add_repo_digest(&img.id, &format!("{}@{digest}", r.familiar_name()))?;
+    Ok(digest)
+}
+
+/// The registry a `login`/`logout` argument names (`docker.io` when none).
+pub fn registry_of_server(server: Option<&str>) -> String {
+    let s = server.unwrap_or("docker.io");
+    let s = s
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    let s = s
+        .strip_suffix("/v1")
+        .or_else(|| s.strip_suffix("/v2"))
+        .unwrap_or(s);
+    match s {
+        "index.docker.io" | "registry-1.docker.io" | "" => "docker.io".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `login`: check the credentials against the registry, then keep them in docker's
+/// config.json. Returns the file they were written to.
+pub fn login(
+    server: Option<&str>,
+    username: &str,
+    password: &str,
+    tls_verify: bool,
+) -> Result<PathBuf, EngineError> {
+    let registry = registry_of_server(server);
+    let creds = registry::auth::Credentials {
+        username: username.to_string(),
+        password: password.to_string(),
+    };
+    Client::new(&registry, "", tls_verify)?
+        .with_credentials(creds.clone())
+        .check_login()?;
+    Ok(registry::auth::store_credentials(&registry, &creds).map_err(RegistryError::from)?)
+}
+
+/// `logout`: forget the credentials; false when there were none.
+pub fn logout(server: Option<&str>) -> Result<(String, bool), EngineError> {
+    let registry = registry_of_server(server);
+    let removed = registry::auth::remove_credentials(&registry).map_err(RegistryError::from)?;
+    Ok((registry, removed))
+}
+
+/// The OCI media type of a layer blob, by its compression.
+fn layer_media_type(blob: &Path) -> &'static str {
+    let mut magic = [0u8; 4];
+    let n = std::fs::File::open(blob)
+        .and_then(|mut f| f.read(&mut magic))
+        .unwrap_or(0);
+    match unpack::Compression::detect(&magic[..n]) {
+        unpack::Compression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
+        unpack::Compression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
+        unpack::Compression::None => "application/vnd.oci.image.layer.v1.tar",
+    }
+}
+
+/// An OCI image manifest for a config and layer blobs (media type, digest, size).
+fn oci_manifest(config: &str, config_size: u64, layers: &[(&str, String, u64)]) -> Vec<u8> {
+    let m = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": config,
+            "size": config_size,
+        },
+        "layers": layers
+            .iter()
+            .map(|(m, d, s)| json!({"mediaType": m, "digest": d, "size": s}))
+            .collect::<Vec<_>>(),
+    });
+    serde_json::to_vec(&m).unwrap_or_default()
+}
+
+/// `save`'s archive formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArchiveFormat {
+    Docker,
+    Oci,
+}
+
+/// `save IMAGE...`: write the images into one archive.
+pub fn save(
+    paths: &Paths,
+    names: &[String],
+    format: ArchiveFormat,
+    out: &mut dyn Write,
+) -> Result<(), EngineError> {
+    let store = ImageStore::open(paths)?;
+    let mut images: Vec<(ImageRecord, Vec<String>)> = Vec::new();
+    for n in names {
+        let img = store.resolve(n)?;
+        // A name records its tag; an id records none.
+        let tag = Reference::parse(n)
+            .ok()
+            .filter(|r| r.digest.is_none())
+            .map(|r| r.familiar_tagged())
+            .filter(|t| img.repo_tags.contains(t));
+        match images.iter_mut().find(|(i, _)| i.id == img.id) {
+            Some((_, tags)) => tags.extend(tag),
+            None => images.push((img, tag.into_iter().collect())),
+        }
+    }
+    match format {
+        ArchiveFormat::Docker => {
+            let tmp = tempfile::Builder::new()
+                .prefix(".save-")
+                .tempdir_in(store.tmp_dir())
+                .map_err(EngineError::io("creating a temp directory"))?;
+            crate::image::archive::save_docker(&store, &images, out, tmp.path())?
+        }
+        ArchiveFormat::Oci => crate::image::archive::save_oci(&store, &images, out)?,
+    }
+    out.flush()
+        .map_err(EngineError::io("writing the archive"))?;
+    Ok(())
+}
+
+/// `load`: read a docker-archive or OCI archive (optionally compressed) and store its images.
+/// Returns docker's lines: `Loaded image: NAME` or `Loaded image ID: sha256:...`.
+pub fn load(paths: &Paths, input: Box<dyn Read>) -> Result<Vec<String>, EngineError> {
+    let store = ImageStore::open(paths)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".load-")
+        .tempdir_in(store.tmp_dir())
+        .map_err(EngineError::io("creating a temp directory"))?;
+    let images = crate::image::archive::load(&store, input, tmp.path())?;
+    // Validate every tag before anything is recorded.
+    let mut parsed = Vec::new();
+    for img in &images {
+        let tags = img
+            .tags
+            .iter()
+            .map(|t| Reference::parse(t).map(|r| r.familiar_tagged()))
+            .collect::<Result<Vec<_>, _>>()?;
+        parsed.push(tags);
+    }
+    let mut to_unpack: Vec<(PathBuf, String)> = Vec::new();
+    let mut seen = HashSet::new();
+    for img in &images {
+        for (_, digest, _, diff) in &img.layers {
+            if !store.has_layer(diff) && seen.insert(diff.clone()) {
+                to_unpack.push((store.blob_path(digest)?, diff.clone()));
+            }
+        }
+    }
+    if !to_unpack.is_empty() {
+        unpack_with_helper(&store, &to_unpack)?;
+    }
+    let mut lines = Vec::new();
+    for (img, tags) in images.iter().zip(parsed) {
+        let manifest = match &img.manifest {
+            Some(m) => m.clone(),
+            None => {
+                let layers: Vec<(&str, String, u64)> = img
+                    .layers
+                    .iter()
+                    .map(|(m, d, s, _)| (m.as_str(), d.clone(), *s))
+                    .collect();
+                oci_manifest(&img.config, img.config_size, &layers)
+            }
+        };
+        let manifest_digest = store.put_blob(&manifest)?;
+        let cfg: Value =
+            serde_json::from_slice(&store.read_blob(&img.config)?).unwrap_or(Value::Null);
+        let diff_ids: Vec<String> = img.layers.iter().map(|l| l.3.clone()).collect();
+        let size = diff_ids
+            .iter()
+            .map(|d| store.layer_size(d).unwrap_or(0))
+            .sum();
+        let record = ImageRecord {
+            id: img.config.clone(),
+            repo_tags: Vec::new(),
+            repo_digests: Vec::new(),
+            created: cfg
+                .get("created")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            size,
+            diff_ids,
+            manifest_digest: Some(manifest_digest),
+            last_tag_time: None,
+        };
+        if tags.is_empty() {
+            store.add_image(record.clone(), None, None)?;
+            lines.push(format!("Loaded image ID: {}", img.config));
+        }
+        for t in tags {
+            store.add_image(record.clone(), Some(&t), None)?;
+            lines.push(format!("Loaded image: {t}"));
+        }
+    }
+    Ok(lines)
 }

@@ -1,4 +1,5 @@
 //! Images: references, the content-addressed store, and layer unpacking.
+pub mod archive;
 pub mod changes;
 pub mod reference;
 pub mod store;

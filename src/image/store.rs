@@ -1,7 +1,8 @@
 //! The content-addressed image store under the data root:
 //!
-//! - `blobs/sha256/<hex>`: manifests and configs (compressed layer blobs are deleted once
-//!   their layer is unpacked; a blob of a layer that failed to unpack is kept and reused);
+//! - `blobs/sha256/<hex>`: manifests, configs and the layer blobs as pulled, loaded or imported
+//!   (kept so that push and save hand out the very same digests; removed with the last image
+//!   whose manifest names them);
 //! - `layers/<hex of diff_id>/`: each layer's tree, unpacked once, shared by every image
 //!   (the overlayfs lower dirs), with `layers/<hex>.json` holding its size;
 //! - `images/images.json`: the image index, rewritten atomically under `images/images.lock`.
@@ -268,6 +269,7 @@ impl ImageStore {
                 }
             }
         }
+        let manifest = record.manifest_digest.clone();
         let pos = match index.images.iter().position(|i| i.id == record.id) {
             Some(p) => p,
             None => {
@@ -278,6 +280,9 @@ impl ImageStore {
             }
         };
         let img = &mut index.images[pos];
+        if img.manifest_digest.is_none() {
+            img.manifest_digest = manifest;
+        }
         if let Some(tag) = tag {
             if !img.repo_tags.iter().any(|t| t == tag) {
                 img.repo_tags.push(tag.to_string());
@@ -384,12 +389,86 @@ impl ImageStore {
                     .iter()
                     .any(|i| i.manifest_digest.as_ref() == Some(m))
                 {
+                    // The layer blobs of its manifest go too, unless another image's uses them.
+                    let mut kept = std::collections::HashSet::new();
+                    for other in &index.images {
+                        kept.extend(self.layer_blobs(other));
+                    }
+                    for b in self.layer_blobs(&img) {
+                        if !kept.contains(&b) {
+                            self.remove_blob(&b);
+                        }
+                    }
                     self.remove_blob(m);
                 }
             }
         }
         self.write_index(&index)?;
         Ok(report)
+    }
+
+    /// The layer blob digests of an image's stored manifest (empty without one).
+    pub fn layer_blobs(&self, img: &ImageRecord) -> Vec<String> {
+        let Some(m) = &img.manifest_digest else {
+            return Vec::new();
+        };
+        let Ok(data) = self.read_blob(m) else {
+            return Vec::new();
+        };
+        serde_json::from_slice::<serde_json::Value>(&data)
+            .ok()
+            .and_then(|v| {
+                v.get("layers")?.as_array().map(|l| {
+                    l.iter()
+                        .filter_map(|d| d.get("digest")?.as_str().map(str::to_string))
+                        .collect()
+                })
+            })
+            .unwrap_or_default()
+    }
+
+    /// The stored manifest of an image: (media type, raw bytes, digest).
+    pub fn manifest(&self, img: &ImageRecord) -> Result<(String, Vec<u8>, String), ImageError> {
+        let m = img
+            .manifest_digest
+            .as_ref()
+            .ok_or_else(|| ImageError::Corrupt {
+                what: format!("image {}", img.short_id()),
+                reason: "no manifest is stored for it".into(),
+            })?;
+        let data = self.read_blob(m)?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&data).map_err(|e| ImageError::Corrupt {
+                what: format!("manifest {m}"),
+                reason: e.to_string(),
+            })?;
+        let media = v
+            .get("mediaType")
+            .and_then(|t| t.as_str())
+            .unwrap_or("application/vnd.oci.image.manifest.v1+json")
+            .to_string();
+        Ok((media, data, m.clone()))
+    }
+
+    /// docker's `tag`: point `tag` (familiar form) at the image `source` names.
+    pub fn tag(&self, source: &str, tag: &str) -> Result<ImageRecord, ImageError> {
+        let img = self.resolve(source)?;
+        let (img, _) = self.add_image(img, Some(tag), None)?;
+        Ok(img)
+    }
+
+    /// Add a repo digest (`name@sha256:...`) to an image (after a push).
+    pub fn add_repo_digest(&self, id: &str, repo_digest: &str) -> Result<(), ImageError> {
+        let _lock = self.lock()?;
+        let mut index = self.read_index()?;
+        if let Some(img) = index.images.iter_mut().find(|i| i.id == id) {
+            let repo = repo_digest.split('@').next().unwrap_or(repo_digest);
+            img.repo_digests
+                .retain(|x| x.split('@').next().unwrap_or(x) != repo);
+            img.repo_digests.push(repo_digest.to_string());
+            self.write_index(&index)?;
+        }
+        Ok(())
     }
 
     /// Diff ids used by any image.

@@ -106,11 +106,156 @@ fn docker_config_path() -> Option<PathBuf> {
     directories::BaseDirs::new().map(|b| b.home_dir().join(".docker").join("config.json"))
 }
 
-/// Credentials for `registry` from `~/.docker/config.json` (`auths.<host>.auth`), if any.
+/// Podman's auth files, in the order it reads them: `REGISTRY_AUTH_FILE`,
+/// `$XDG_RUNTIME_DIR/containers/auth.json`, `~/.config/containers/auth.json`.
+fn podman_auth_paths() -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    if let Some(f) = std::env::var_os("REGISTRY_AUTH_FILE") {
+        v.push(PathBuf::from(f));
+    }
+    if let Some(d) = std::env::var_os("XDG_RUNTIME_DIR") {
+        v.push(PathBuf::from(d).join("containers/auth.json"));
+    }
+    if let Some(b) = directories::BaseDirs::new() {
+        v.push(b.config_dir().join("containers/auth.json"));
+    }
+    v
+}
+
+/// Credentials for `registry` from `~/.docker/config.json` (`auths.<host>.auth`), else from
+/// Podman's auth.json files, if any.
 pub fn credentials_for(registry: &str) -> Option<Credentials> {
-    let path = docker_config_path()?;
-    let text = std::fs::read_to_string(path).ok()?;
-    credentials_from_config(&text, registry)
+    docker_config_path()
+        .into_iter()
+        .chain(podman_auth_paths())
+        .find_map(|p| {
+            let text = std::fs::read_to_string(p).ok()?;
+            credentials_from_config(&text, registry)
+        })
+}
+
+/// The key docker uses for a registry in `auths` (docker.io has its historical URL).
+fn config_key(registry: &str) -> String {
+    if registry == "docker.io" {
+        "https://index.docker.io/v1/".into()
+    } else {
+        registry.to_string()
+    }
+}
+
+/// Errors of the credential store.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthFileError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a valid docker config: {reason}")]
+    Invalid { path: String, reason: String },
+    #[error("no home directory to keep credentials in")]
+    NoHome,
+}
+
+fn read_config(path: &std::path::Path) -> Result<serde_json::Value, AuthFileError> {
+    match std::fs::read_to_string(path) {
+        Ok(t) if t.trim().is_empty() => Ok(serde_json::json!({})),
+        Ok(t) => serde_json::from_str(&t).map_err(|e| AuthFileError::Invalid {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(serde_json::json!({})),
+        Err(source) => Err(AuthFileError::Io {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
+/// Write the config atomically with mode 0600 (the directory 0700 when created).
+fn write_config(path: &std::path::Path, v: &serde_json::Value) -> Result<(), AuthFileError> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let io = |source| AuthFileError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = path.parent().ok_or(AuthFileError::NoHome)?;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(io)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".config.json-")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(io)?;
+    let text = serde_json::to_string_pretty(v).unwrap_or_default();
+    tmp.write_all(text.as_bytes()).map_err(io)?;
+    tmp.write_all(b"\n").map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+/// Keep credentials for `registry` in docker's config.json (`auths.<key>.auth`).
+pub fn store_credentials(registry: &str, creds: &Credentials) -> Result<PathBuf, AuthFileError> {
+    let path = docker_config_path().ok_or(AuthFileError::NoHome)?;
+    let mut v = read_config(&path)?;
+    let Some(obj) = v.as_object_mut() else {
+        return Err(AuthFileError::Invalid {
+            path: path.display().to_string(),
+            reason: "not a JSON object".into(),
+        });
+    };
+    let auths = obj.entry("auths").or_insert_with(|| serde_json::json!({}));
+    if !auths.is_object() {
+        *auths = serde_json::json!({});
+    }
+    let raw = format!("{}:{}", creds.username, creds.password);
+    if let Some(a) = auths.as_object_mut() {
+        a.insert(
+            config_key(registry),
+            serde_json::json!({"auth": base64::engine::general_purpose::STANDARD.encode(raw)}),
+        );
+    }
+    write_config(&path, &v)?;
+    Ok(path)
+}
+
+/// Forget the credentials for `registry`; false when there were none.
+pub fn remove_credentials(registry: &str) -> Result<bool, AuthFileError> {
+    let path = docker_config_path().ok_or(AuthFileError::NoHome)?;
+    let mut v = read_config(&path)?;
+    let key = config_key(registry);
+    let removed = v
+        .get_mut("auths")
+        .and_then(|a| a.as_object_mut())
+        .map(|a| {
+            let keys: Vec<String> = a
+                .keys()
+                .filter(|k| {
+                    **k == key
+                        || k.trim_start_matches("https://")
+                            .trim_start_matches("http://")
+                            .trim_end_matches('/')
+                            == registry
+                })
+                .cloned()
+                .collect();
+            for k in &keys {
+                a.remove(k);
+            }
+            !keys.is_empty()
+        })
+        .unwrap_or(false);
+    if removed {
+        write_config(&path, &v)?;
+    }
+    Ok(removed)
 }
 
 /// Look `registry` up in the text of a docker config.json.

@@ -246,12 +246,10 @@ impl Client {
             .params
             .get("realm")
             .ok_or_else(|| auth_err("bearer challenge without a realm".into()))?;
-        let scope = c
-            .params
-            .get("scope")
-            .cloned()
-            .unwrap_or_else(|| format!("repository:{}:pull", self.repository));
-        let mut query: Vec<(&str, String)> = vec![("scope", scope)];
+        let scope = c.params.get("scope").cloned().or_else(|| {
+            (!self.repository.is_empty()).then(|| format!("repository:{}:pull", self.repository))
+        });
+        let mut query: Vec<(&str, String)> = scope.map(|s| ("scope", s)).into_iter().collect();
         if let Some(s) = c.params.get("service") {
             query.push(("service", s.clone()));
         }
@@ -501,6 +499,196 @@ impl Client {
             });
         }
         Ok(())
+    }
+}
+
+/// Blobs up to this size go up in one PUT; bigger ones in PATCH chunks of this size.
+const CHUNK: u64 = 16 * 1024 * 1024;
+
+impl Client {
+    /// An absolute URL for a `Location` header (which may be relative to the registry).
+    fn absolute(&self, location: &str) -> String {
+        if location.starts_with("http://") || location.starts_with("https://") {
+            location.to_string()
+        } else {
+            format!("{}{location}", self.base)
+        }
+    }
+
+    /// The error for a failed push step: 401/403 name the registry and say so.
+    fn push_error(&self, what: &str, resp: Response) -> RegistryError {
+        let status = resp.status();
+        let reason = error_reason(&resp.text().unwrap_or_default());
+        match status {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => RegistryError::PushDenied {
+                registry: self.registry.clone(),
+                repository: self.repository.clone(),
+                reason,
+            },
+            _ => RegistryError::Http {
+                registry: self.registry.clone(),
+                what: what.to_string(),
+                status: status.as_u16(),
+                reason,
+            },
+        }
+    }
+
+    /// Ask for a push-scoped token up front (a pull token does not allow uploads).
+    pub fn check_push_access(&self) -> Result<(), RegistryError> {
+        let url = format!("{}/v2/", self.base);
+        let resp = self.send(&|h| h.get(&url))?;
+        if resp.status() == StatusCode::UNAUTHORIZED {
+            return Err(self.push_error("authentication", resp));
+        }
+        Ok(())
+    }
+
+    /// Does the repository have this blob?
+    pub fn blob_exists(&self, digest: &str) -> Result<bool, RegistryError> {
+        let url = self.url("blobs", digest);
+        let resp = self.send(&|h| h.head(&url))?;
+        match resp.status() {
+            s if s.is_success() => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            _ => Err(self.push_error("blob check", resp)),
+        }
+    }
+
+    /// Start an upload, mounting the blob from `from` (a repository of the same registry) when
+    /// given. Ok(None) when the mount worked, else the upload location.
+    fn start_upload(
+        &self,
+        digest: &str,
+        from: Option<&str>,
+    ) -> Result<Option<String>, RegistryError> {
+        let mut url = format!("{}/v2/{}/blobs/uploads/", self.base, self.repository);
+        if let Some(f) = from {
+            url.push_str(&format!("?mount={digest}&from={f}"));
+        }
+        let resp = self.send(&|h| h.post(&url).header(reqwest::header::CONTENT_LENGTH, "0"))?;
+        match resp.status() {
+            StatusCode::CREATED if from.is_some() => Ok(None),
+            StatusCode::ACCEPTED | StatusCode::CREATED => resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .map(|l| Some(self.absolute(l)))
+                .ok_or_else(|| RegistryError::Http {
+                    registry: self.registry.clone(),
+                    what: "blob upload".into(),
+                    status: resp.status().as_u16(),
+                    reason: "no Location header".into(),
+                }),
+            _ => Err(self.push_error("blob upload", resp)),
+        }
+    }
+
+    /// Try a cross-repository mount of `digest` from repository `from`; true when it worked.
+    pub fn mount_blob(&self, digest: &str, from: &str) -> Result<bool, RegistryError> {
+        Ok(self.start_upload(digest, Some(from))?.is_none())
+    }
+
+    /// Upload a blob from a file: one PUT when small, PATCH chunks then a closing PUT when big.
+    pub fn upload_blob(&self, digest: &str, path: &Path, size: u64) -> Result<(), RegistryError> {
+        let io_err = |source| RegistryError::Io {
+            context: format!("reading {}", path.display()),
+            source,
+        };
+        let Some(mut location) = self.start_upload(digest, None)? else {
+            return Ok(());
+        };
+        let with_digest = |loc: &str| {
+            let sep = if loc.contains('?') { '&' } else { '?' };
+            format!("{loc}{sep}digest={digest}")
+        };
+        if size <= CHUNK {
+            let data = std::fs::read(path).map_err(io_err)?;
+            let url = with_digest(&location);
+            let resp = self.send(&|h| {
+                h.put(&url)
+                    .header(CONTENT_TYPE, "application/octet-stream")
+                    .body(data.clone())
+            })?;
+            if !resp.status().is_success() {
+                return Err(self.push_error("blob upload", resp));
+            }
+            return Ok(());
+        }
+        let mut file = std::fs::File::open(path).map_err(io_err)?;
+        let mut offset = 0u64;
+        while offset < size {
+            let n = CHUNK.min(size - offset);
+            let mut chunk = vec![0u8; usize::try_from(n).unwrap_or(0)];
+            file.read_exact(&mut chunk).map_err(io_err)?;
+            let range = format!("{}-{}", offset, offset + n - 1);
+            let url = location.clone();
+            let resp = self.send(&|h| {
+                h.patch(&url)
+                    .header(CONTENT_TYPE, "application/octet-stream")
+                    .header(reqwest::header::CONTENT_RANGE, &range)
+                    .body(chunk.clone())
+            })?;
+            if resp.status() != StatusCode::ACCEPTED {
+                return Err(self.push_error("blob upload", resp));
+            }
+            if let Some(l) = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+            {
+                location = self.absolute(l);
+            }
+            offset += n;
+        }
+        let url = with_digest(&location);
+        let resp = self.send(&|h| h.put(&url).header(reqwest::header::CONTENT_LENGTH, "0"))?;
+        if !resp.status().is_success() {
+            return Err(self.push_error("blob upload", resp));
+        }
+        Ok(())
+    }
+
+    /// PUT a manifest under a tag (or digest); returns the digest the registry reports.
+    pub fn put_manifest(
+        &self,
+        reference: &str,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> Result<String, RegistryError> {
+        let url = self.url("manifests", reference);
+        let resp = self.send(&|h| {
+            h.put(&url)
+                .header(CONTENT_TYPE, media_type)
+                .body(bytes.to_vec())
+        })?;
+        if !resp.status().is_success() {
+            return Err(self.push_error("manifest upload", resp));
+        }
+        Ok(format!(
+            "sha256:{}",
+            hex::encode(sha2::Sha256::digest(bytes))
+        ))
+    }
+
+    /// `GET /v2/` with the given credentials: Ok when the registry accepts them.
+    pub fn check_login(&self) -> Result<(), RegistryError> {
+        let url = format!("{}/v2/", self.base);
+        let resp = self.send(&|h| h.get(&url))?;
+        match resp.status() {
+            s if s.is_success() => Ok(()),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(RegistryError::Auth {
+                registry: self.registry.clone(),
+                reason: "unauthorized: incorrect username or password".into(),
+            }),
+            _ => Err(self.push_error("login", resp)),
+        }
+    }
+
+    /// Use these credentials instead of the stored ones (login).
+    pub fn with_credentials(mut self, creds: Credentials) -> Client {
+        self.creds = Some(creds);
+        self
     }
 }
 

@@ -1,4 +1,4 @@
-//! The registry HTTP API v2 / OCI distribution client (pull side).
+//! The registry HTTP API v2 / OCI distribution client: pull, push, login.
 pub mod auth;
 pub mod client;
 
@@ -15,6 +15,14 @@ pub enum RegistryError {
     ManifestNotFound { reference: String, reason: String },
     #[error("pull access denied for {repository}, repository does not exist or may require authorization: {reason}")]
     Denied { repository: String, reason: String },
+    #[error(
+        "denied: requested access to the resource is denied ({registry}/{repository}: {reason})"
+    )]
+    PushDenied {
+        registry: String,
+        repository: String,
+        reason: String,
+    },
     #[error("{registry}: authentication failed: {reason}")]
     Auth { registry: String, reason: String },
     #[error("{registry}: {what}: unexpected HTTP status {status}: {reason}")]
@@ -40,6 +48,8 @@ pub enum RegistryError {
     NoPlatform { reference: String, platform: String },
     #[error("{reference}: bad manifest: {reason}")]
     BadManifest { reference: String, reason: String },
+    #[error(transparent)]
+    AuthFile(#[from] auth::AuthFileError),
     #[error("{context}: {source}")]
     Io {
         context: String,

@@ -5,6 +5,9 @@
 #   - the unprivileged test user `skifftest` with subordinate ids 200000:65536
 #   - /dev/fuse and /dev/net/tun usable by that user
 #   - a local registry on 127.0.0.1:5000 (Debian's docker-registry, started in the background)
+#   - a second one on 127.0.0.1:5001 with htpasswd auth (user skiff, password s3cret; plain HTTP:
+#     docker's clients send credentials to loopback registries over HTTP, and the registry allows it)
+#   - podman and skopeo for the archive interoperability tests
 #   - the fixture images in that registry (tests/env/fixtures.py)
 set -euo pipefail
 
@@ -26,7 +29,7 @@ die() { echo "setup.sh: $*" >&2; exit 1; }
 
 # ---- packages ---------------------------------------------------------------
 PACKAGES=(uidmap slirp4netns fuse3 docker-registry busybox-static iproute2 curl python3 zstd
-          ca-certificates procps util-linux passwd)
+          ca-certificates procps util-linux passwd apache2-utils podman skopeo)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -118,6 +121,47 @@ if ! registry_up; then
         sleep 0.2
     done
     registry_up || { tail -n 30 "$REGISTRY_LOG" >&2 || true; die "registry did not come up on 127.0.0.1:5000"; }
+fi
+
+# ---- a registry with htpasswd auth on 127.0.0.1:5001 ------------------------------------------
+AUTH_REGISTRY_CONF="$CONF_DIR/registry-auth.yml"
+AUTH_REGISTRY_ROOT="$STATE_DIR/registry-auth"
+AUTH_HTPASSWD="$CONF_DIR/htpasswd"
+mkdir -p "$AUTH_REGISTRY_ROOT"
+# bcrypt salts differ each run: rewrite only when the password no longer verifies.
+if ! [ -f "$AUTH_HTPASSWD" ] || ! htpasswd -vb "$AUTH_HTPASSWD" skiff s3cret >/dev/null 2>&1; then
+    htpasswd -Bbn skiff s3cret >"$AUTH_HTPASSWD"
+fi
+chmod 0644 "$AUTH_HTPASSWD"
+cat >"$AUTH_REGISTRY_CONF.new" <<YAML
+# Written by skiff's tests/env/setup.sh: the registry with htpasswd auth on 127.0.0.1:5001.
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $AUTH_REGISTRY_ROOT
+  delete:
+    enabled: true
+  redirect:
+    disable: true
+http:
+  addr: 127.0.0.1:5001
+auth:
+  htpasswd:
+    realm: skiff-test
+    path: $AUTH_HTPASSWD
+YAML
+if cmp -s "$AUTH_REGISTRY_CONF.new" "$AUTH_REGISTRY_CONF"; then rm -f "$AUTH_REGISTRY_CONF.new"; else mv "$AUTH_REGISTRY_CONF.new" "$AUTH_REGISTRY_CONF"; fi
+# 401 without credentials, 200 with them.
+auth_registry_up() { curl -sf -o /dev/null --max-time 2 -u skiff:s3cret http://127.0.0.1:5001/v2/; }
+if ! auth_registry_up; then
+    setsid nohup docker-registry serve "$AUTH_REGISTRY_CONF" >"$STATE_DIR/registry-auth.log" 2>&1 </dev/null &
+    for _ in $(seq 1 150); do
+        auth_registry_up && break
+        sleep 0.2
+    done
+    auth_registry_up || { tail -n 30 "$STATE_DIR/registry-auth.log" >&2 || true; die "registry did not come up on 127.0.0.1:5001"; }
 fi
 
 # ---- fixture images ------------------------------------------------------------------
