@@ -136,6 +136,12 @@ pub struct PruneArgs {
 
 #[derive(Debug, Args)]
 pub struct PullArgs {
+    /// Download all tagged images in the repository
+    #[arg(short, long)]
+    pub all_tags: bool,
+    /// Set platform if server is multi-platform capable (OS/ARCH[/VARIANT], e.g. linux/arm64)
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
     /// Suppress verbose output
     #[arg(short, long)]
     pub quiet: bool,
@@ -238,13 +244,26 @@ pub fn pull(a: PullArgs) -> Result<i32, EngineError> {
         quiet: a.quiet,
         tls_verify: a.tls_verify,
     };
+    let platform = a
+        .platform
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(image::parse_platform)
+        .transpose()?;
     let stdout = std::io::stdout();
-    if !a.quiet && stdout.is_terminal() {
-        let mut tty = TtyProgress::default();
-        image::pull_with_events(&paths, &a.name, &opts, &mut |ev| tty.event(ev))?;
+    let mut tty = TtyProgress::default();
+    let use_tty = !a.quiet && stdout.is_terminal();
+    let mut on_event = |ev: image::PullEvent| {
+        if use_tty {
+            tty.event(ev);
+        } else {
+            image::render_plain(&ev, a.quiet, &mut stdout.lock());
+        }
+    };
+    if a.all_tags {
+        image::pull_all_tags(&paths, &a.name, &opts, platform.as_ref(), &mut on_event)?;
     } else {
-        let mut out = stdout.lock();
-        image::pull(&paths, &a.name, &opts, &mut out)?;
+        image::pull_platform(&paths, &a.name, &opts, platform.as_ref(), &mut on_event)?;
     }
     Ok(0)
 }

@@ -13,7 +13,7 @@ use super::EngineError;
 use crate::image::store::RemoveReport;
 use crate::image::unpack::{self, UnpackOptions};
 use crate::image::{digest_hex, is_sha256_digest, ImageError, ImageRecord, ImageStore, Reference};
-use crate::registry::{self, Client, Manifest, RegistryError};
+use crate::registry::{Client, Manifest, Platform, RegistriesConfig, RegistryError};
 use crate::state::Paths;
 
 /// How many layers download at once.
@@ -123,11 +123,128 @@ fn short(digest: &str) -> String {
     h[..h.len().min(12)].to_string()
 }
 
-/// Pull an image, reporting progress as events.
+/// Pull an image for the host platform, reporting progress as events.
 pub fn pull_with_events(
     paths: &Paths,
     name: &str,
     opts: &PullOptions,
+    on_event: &mut dyn FnMut(PullEvent),
+) -> Result<ImageRecord, EngineError> {
+    pull_platform(paths, name, opts, None, on_event)
+}
+
+/// Parse a `--platform` value (`os/arch[/variant]`).
+pub fn parse_platform(s: &str) -> Result<Platform, EngineError> {
+    Ok(Platform::parse(s, crate::image::host_arch())?)
+}
+
+/// The registries an image is fetched from: configured mirrors first, then its registry.
+/// Each attempt goes to the first source; a failing one is skipped for the next.
+struct Sources {
+    clients: Vec<Client>,
+}
+
+impl Sources {
+    fn connect(r: &Reference, tls_verify: bool) -> Result<Sources, EngineError> {
+        let config = RegistriesConfig::load()?;
+        let endpoints = config.endpoints(&r.registry, &r.repository, r.digest.is_some())?;
+        let mut clients = Vec::new();
+        let mut last_err = None;
+        for e in endpoints {
+            match Client::new(&e.registry, &e.repository, tls_verify && !e.insecure) {
+                Ok(c) => clients.push(c),
+                Err(err) if e.mirror => {
+                    tracing::debug!(mirror = %e.registry, "skipping mirror: {err}");
+                }
+                Err(err) => last_err = Some(err),
+            }
+        }
+        match (clients.is_empty(), last_err) {
+            (true, Some(e)) => Err(e.into()),
+            _ => Ok(Sources { clients }),
+        }
+    }
+
+    /// Run `f` against each source in turn until one succeeds; the last error otherwise.
+    /// Returns the index of the source that answered.
+    fn first<T>(
+        &self,
+        f: &mut dyn FnMut(&Client) -> Result<T, RegistryError>,
+    ) -> Result<(usize, T), RegistryError> {
+        let mut last = None;
+        for (i, c) in self.clients.iter().enumerate() {
+            match f(c) {
+                Ok(v) => return Ok((i, v)),
+                Err(e) => {
+                    if i + 1 < self.clients.len() {
+                        tracing::debug!(registry = %c.registry(), "trying the next source: {e}");
+                    }
+                    last = Some(e);
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| RegistryError::Connect {
+            registry: "(none)".into(),
+            reason: "no registry to pull from".into(),
+        }))
+    }
+
+    /// From now on, start with source `i` (the one that had the manifest).
+    fn prefer(&mut self, i: usize) {
+        self.clients.drain(..i.min(self.clients.len().saturating_sub(1)));
+    }
+}
+
+/// `pull -a`: every tag of a repository (`/v2/<name>/tags/list`). Returns the images pulled.
+pub fn pull_all_tags(
+    paths: &Paths,
+    name: &str,
+    opts: &PullOptions,
+    platform: Option<&Platform>,
+    on_event: &mut dyn FnMut(PullEvent),
+) -> Result<Vec<ImageRecord>, EngineError> {
+    let r = Reference::parse(name)?;
+    if r.tag.is_some() || r.digest.is_some() {
+        return Err(EngineError::Usage(
+            "tag can't be used with --all-tags/-a".into(),
+        ));
+    }
+    let sources = Sources::connect(&r, opts.tls_verify)?;
+    let display = r.familiar_name();
+    let (_, mut tags) = sources.first(&mut |c| c.tags(&display))?;
+    tags.sort();
+    tags.dedup();
+    if tags.is_empty() {
+        return Err(RegistryError::ManifestNotFound {
+            reference: display,
+            reason: "the repository has no tags".into(),
+        }
+        .into());
+    }
+    let mut out = Vec::new();
+    for t in tags {
+        let one = format!("{}:{t}", r.name());
+        out.push(pull_platform(paths, &one, opts, platform, on_event)?);
+    }
+    Ok(out)
+}
+
+fn config_platform(config: &Value) -> String {
+    let s = |k: &str| config.get(k).and_then(Value::as_str).unwrap_or("");
+    let mut p = format!("{}/{}", s("os"), s("architecture"));
+    if !s("variant").is_empty() {
+        p.push('/');
+        p.push_str(s("variant"));
+    }
+    p
+}
+
+/// Pull an image, for `platform` (default: the host's), reporting progress as events.
+pub fn pull_platform(
+    paths: &Paths,
+    name: &str,
+    opts: &PullOptions,
+    platform: Option<&Platform>,
     on_event: &mut dyn FnMut(PullEvent),
 ) -> Result<ImageRecord, EngineError> {
     let r = Reference::parse(name)?;
@@ -136,14 +253,20 @@ pub fn pull_with_events(
     }
     let store = ImageStore::open(paths)?;
     remove_stale(store.tmp_dir(), ".blob-", false);
-    let client = Client::new(&r.registry, &r.repository, opts.tls_verify)?;
+    store.remove_abandoned_partials();
+    let mut sources = Sources::connect(&r, opts.tls_verify)?;
     let display = match (&r.tag, &r.digest) {
         (_, Some(d)) => format!("{}@{d}", r.familiar_name()),
         (t, None) => format!("{}:{}", r.familiar_name(), t.as_deref().unwrap_or("latest")),
     };
+    let want = platform
+        .cloned()
+        .unwrap_or_else(|| Platform::host(crate::image::host_arch()));
 
-    // The manifest (resolving a list / index to this platform).
-    let (manifest, bytes, top_digest) = client.manifest(r.manifest_ref(), &display)?;
+    // The manifest (resolving a list / index to the platform).
+    let (served_by, (manifest, bytes, top_digest)) =
+        sources.first(&mut |c| c.manifest(r.manifest_ref(), &display))?;
+    sources.prefer(served_by);
     on_event(PullEvent::Pulling {
         what: r.manifest_ref().to_string(),
         repository: r.repository.clone(),
@@ -151,10 +274,8 @@ pub fn pull_with_events(
     let (manifest, bytes, manifest_digest) = match manifest {
         Manifest::Image(m) => (*m, bytes, top_digest.clone()),
         Manifest::Index(idx) => {
-            let desc =
-                registry::select_platform(&idx, "linux", crate::image::host_arch(), &display)?;
-            let digest = desc.digest().to_string();
-            match client.manifest(&digest, &display)? {
+            let digest = want.select(&idx, &display)?.digest().to_string();
+            match sources.first(&mut |c| c.manifest(&digest, &display))?.1 {
                 (Manifest::Image(m), b, d) => (*m, b, d),
                 (Manifest::Index(_), _, _) => {
                     return Err(RegistryError::BadManifest {
@@ -180,13 +301,31 @@ pub fn pull_with_events(
     let config_bytes = if store.has_blob(&config_digest) {
         store.read_blob(&config_digest)?
     } else {
-        client.blob_bytes(config_desc, "config")?
+        sources.first(&mut |c| c.blob_bytes(config_desc, "config"))?.1
     };
     let config: oci_spec::image::ImageConfiguration = serde_json::from_slice(&config_bytes)
         .map_err(|e| RegistryError::BadManifest {
             reference: display.clone(),
             reason: format!("bad image config: {e}"),
         })?;
+    if platform.is_some() {
+        // A single-platform image must be the one asked for.
+        let raw: Value = serde_json::from_slice(&config_bytes).unwrap_or(Value::Null);
+        let field = |k: &str| raw.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let variant = field("variant");
+        if !want.matches(
+            &field("os"),
+            &field("architecture"),
+            (!variant.is_empty()).then_some(variant.as_str()),
+        ) {
+            return Err(RegistryError::PlatformMismatch {
+                reference: display,
+                wanted: want.to_string(),
+                actual: config_platform(&raw),
+            }
+            .into());
+        }
+    }
     let diff_ids = config.rootfs().diff_ids().clone();
     let layers = manifest.layers();
     if diff_ids.len() != layers.len() {
@@ -227,7 +366,8 @@ pub fn pull_with_events(
         let blob = desc.digest().to_string();
         // The blob is kept (push and save hand it out as it is), even for a layer that is
         // already unpacked from another image's blob.
-        let need_blob = !store.has_blob(&blob) && fetching.insert(blob);
+        let have_blob = store.has_blob(&blob);
+        let need_blob = !have_blob && fetching.insert(blob);
         if store.has_layer(diff) {
             if need_blob {
                 to_fetch.push(desc.clone());
@@ -238,13 +378,18 @@ pub fn pull_with_events(
         if !seen.insert(diff.clone()) {
             continue;
         }
-        on_event(PullEvent::LayerQueued { id });
+        if have_blob {
+            // Downloaded by an earlier (interrupted) pull: only the unpacking is left.
+            on_event(PullEvent::LayerExists { id });
+        } else {
+            on_event(PullEvent::LayerQueued { id });
+        }
         if need_blob {
             to_fetch.push(desc.clone());
         }
         to_unpack.push((desc.clone(), diff.clone()));
     }
-    download_layers(&client, &store, &to_fetch, on_event)?;
+    download_layers(&sources.clients, &store, &to_fetch, on_event)?;
     if !to_unpack.is_empty() {
         for (desc, _) in &to_unpack {
             on_event(PullEvent::LayerExtracting {
@@ -295,12 +440,43 @@ pub fn pull_with_events(
 
 enum Progress {
     Event(PullEvent),
-    Failed(RegistryError),
+    Failed(EngineError),
+}
+
+/// Download one layer blob into the store under its lock, from the first source that has it.
+/// Returns false when a concurrent pull stored it meanwhile (nothing was downloaded).
+fn download_blob(
+    clients: &[Client],
+    store: &ImageStore,
+    desc: &Descriptor,
+    report: &mut dyn FnMut(u64),
+) -> Result<bool, EngineError> {
+    let digest = desc.digest().to_string();
+    let dest = store.blob_path(&digest)?;
+    let partial = store.partial_blob_path(&digest)?;
+    // Another pull downloading the same blob holds this lock: wait for it, then reuse its blob.
+    let _lock = store.lock_blob(&digest)?;
+    if store.has_blob(&digest) {
+        return Ok(false);
+    }
+    let mut last = None;
+    for c in clients {
+        match c.blob_to_file(desc, "layer", &partial, &dest, report) {
+            Ok(()) => return Ok(true),
+            Err(e) => {
+                tracing::debug!(registry = %c.registry(), "layer {digest}: {e}");
+                last = Some(e);
+            }
+        }
+    }
+    Err(last
+        .map(EngineError::from)
+        .unwrap_or_else(|| EngineError::Usage("no registry to pull from".into())))
 }
 
 /// Download layer blobs, a few at a time; events flow to the calling thread.
 fn download_layers(
-    client: &Client,
+    clients: &[Client],
     store: &ImageStore,
     descs: &[Descriptor],
     on_event: &mut dyn FnMut(PullEvent),
@@ -311,7 +487,7 @@ fn download_layers(
     let queue = Mutex::new(descs.iter().collect::<VecDeque<_>>());
     let cancel = AtomicBool::new(false);
     let (tx, rx) = mpsc::channel::<Progress>();
-    let mut first_error: Option<RegistryError> = None;
+    let mut first_error: Option<EngineError> = None;
     std::thread::scope(|s| {
         for _ in 0..PARALLEL_DOWNLOADS.min(descs.len()) {
             let tx = tx.clone();
@@ -323,18 +499,7 @@ fn download_layers(
                 }
                 let next = queue.lock().ok().and_then(|mut q| q.pop_front());
                 let Some(desc) = next else { return };
-                let digest = desc.digest().to_string();
-                let id = short(&digest);
-                let dest = match store.blob_path(&digest) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        let _ = tx.send(Progress::Failed(RegistryError::BadManifest {
-                            reference: digest,
-                            reason: e.to_string(),
-                        }));
-                        return;
-                    }
-                };
+                let id = short(desc.digest().as_ref());
                 let total = desc.size();
                 let mut last = 0u64;
                 let mut report = |n: u64| {
@@ -347,9 +512,8 @@ fn download_layers(
                         }));
                     }
                 };
-                let res = client.blob_to_file(desc, "layer", store.tmp_dir(), &dest, &mut report);
-                match res {
-                    Ok(()) => {
+                match download_blob(clients, store, desc, &mut report) {
+                    Ok(_) => {
                         let _ = tx.send(Progress::Event(PullEvent::LayerDownloaded { id }));
                     }
                     Err(e) => {
@@ -374,7 +538,7 @@ fn download_layers(
     });
     // Blobs that did complete are verified: they stay for the next attempt.
     match first_error {
-        Some(e) => Err(e.into()),
+        Some(e) => Err(e),
         None => Ok(()),
     }
 }
@@ -986,7 +1150,8 @@ pub fn push(
             reason: e.to_string(),
         })
     })?;
-    let client = Client::new(&r.registry, &r.repository, tls_verify)?;
+    let insecure = RegistriesConfig::load()?.insecure(&r.registry);
+    let client = Client::new(&r.registry, &r.repository, tls_verify && !insecure)?;
     if !quiet {
         let _ = writeln!(out, "The push refers to repository [{}]", r.familiar_name());
     }
@@ -1099,20 +1264,21 @@ pub fn login(
     tls_verify: bool,
 ) -> Result<PathBuf, EngineError> {
     let registry = registry_of_server(server);
-    let creds = registry::auth::Credentials {
+    let creds = crate::registry::auth::Credentials {
         username: username.to_string(),
         password: password.to_string(),
     };
-    Client::new(&registry, "", tls_verify)?
+    let insecure = RegistriesConfig::load()?.insecure(&registry);
+    Client::new(&registry, "", tls_verify && !insecure)?
         .with_credentials(creds.clone())
         .check_login()?;
-    Ok(registry::auth::store_credentials(&registry, &creds).map_err(RegistryError::from)?)
+    Ok(crate::registry::auth::store_credentials(&registry, &creds).map_err(RegistryError::from)?)
 }
 
 /// `logout`: forget the credentials; false when there were none.
 pub fn logout(server: Option<&str>) -> Result<(String, bool), EngineError> {
     let registry = registry_of_server(server);
-    let removed = registry::auth::remove_credentials(&registry).map_err(RegistryError::from)?;
+    let removed = crate::registry::auth::remove_credentials(&registry).map_err(RegistryError::from)?;
     Ok((registry, removed))
 }
 

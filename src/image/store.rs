@@ -66,6 +66,8 @@ pub struct RemoveReport {
 #[derive(Debug, Clone)]
 pub struct ImageStore {
     blobs: PathBuf,
+    /// `blobs/locks/<hex>.lock`: held while a blob is being downloaded.
+    blob_locks: PathBuf,
     layers: PathBuf,
     images: PathBuf,
     tmp: PathBuf,
@@ -79,13 +81,25 @@ enum Target {
 
 impl ImageStore {
     pub fn open(paths: &Paths) -> Result<ImageStore, ImageError> {
+        let blobs = paths.blobs();
+        let blob_locks = blobs
+            .parent()
+            .map(|p| p.join("locks"))
+            .unwrap_or_else(|| paths.data.join("blob-locks"));
         let store = ImageStore {
-            blobs: paths.blobs(),
+            blobs,
+            blob_locks,
             layers: paths.layers(),
             images: paths.images(),
             tmp: paths.tmp(),
         };
-        for d in [&store.blobs, &store.layers, &store.images, &store.tmp] {
+        for d in [
+            &store.blobs,
+            &store.blob_locks,
+            &store.layers,
+            &store.images,
+            &store.tmp,
+        ] {
             std::fs::create_dir_all(d)
                 .map_err(ImageError::io(format!("creating {}", d.display())))?;
         }
@@ -108,6 +122,49 @@ impl ImageStore {
             });
         }
         Ok(self.blobs.join(digest_hex(digest)))
+    }
+
+    /// Take the download lock of a blob (blocking while another pull holds it). Whoever holds
+    /// it is the only writer of the blob's partial file.
+    pub fn lock_blob(&self, digest: &str) -> Result<LockFile, ImageError> {
+        self.blob_path(digest)?; // a valid digest: safe as a file name
+        let p = self
+            .blob_locks
+            .join(format!("{}.lock", digest_hex(digest)));
+        LockFile::exclusive(&p).map_err(ImageError::io(format!("locking {}", p.display())))
+    }
+
+    /// Where a blob is written while it downloads (`tmp/<hex>.partial`).
+    pub fn partial_blob_path(&self, digest: &str) -> Result<PathBuf, ImageError> {
+        self.blob_path(digest)?;
+        Ok(self.tmp.join(format!("{}.partial", digest_hex(digest))))
+    }
+
+    /// Remove the partial downloads of pulls that died (kill -9, power loss): those whose blob
+    /// lock nobody holds.
+    pub fn remove_abandoned_partials(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.tmp) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(hex) = name.strip_suffix(".partial") else {
+                continue;
+            };
+            let lock = self.blob_locks.join(format!("{hex}.lock"));
+            let Ok(f) = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock)
+            else {
+                continue;
+            };
+            if f.try_lock().is_ok() {
+                tracing::debug!(path = %e.path().display(), "removing an abandoned download");
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
     }
 
     pub fn has_blob(&self, digest: &str) -> bool {

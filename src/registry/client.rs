@@ -19,6 +19,8 @@ const MEDIA_OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const MEDIA_OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 
 const ATTEMPTS: u32 = 3;
+/// Manifests and tag lists bigger than this are refused (containerd's limit).
+const MAX_MANIFEST: usize = 4 * 1024 * 1024;
 
 /// A fetched manifest: an image manifest, or a list / index to resolve to one platform.
 #[derive(Debug)]
@@ -340,13 +342,7 @@ impl Client {
             .unwrap_or("")
             .trim()
             .to_string();
-        let bytes = resp
-            .bytes()
-            .map_err(|e| RegistryError::Connect {
-                registry: self.registry.clone(),
-                reason: transport_reason(&e),
-            })?
-            .to_vec();
+        let bytes = self.read_bounded(resp, "manifest", display)?;
         let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(&bytes)));
         if reference.starts_with("sha256:") && reference != digest {
             return Err(RegistryError::DigestMismatch {
@@ -383,6 +379,36 @@ impl Client {
         Ok((manifest, bytes, digest))
     }
 
+    /// Read a response body of at most [`MAX_MANIFEST`] bytes.
+    fn read_bounded(
+        &self,
+        resp: Response,
+        what: &str,
+        display: &str,
+    ) -> Result<Vec<u8>, RegistryError> {
+        let too_big = || RegistryError::BadManifest {
+            reference: display.to_string(),
+            reason: format!("the {what} is over {} bytes", MAX_MANIFEST),
+        };
+        if resp
+            .content_length()
+            .is_some_and(|n| n > MAX_MANIFEST as u64)
+        {
+            return Err(too_big());
+        }
+        let mut bytes = Vec::new();
+        resp.take(MAX_MANIFEST as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| RegistryError::Connect {
+                registry: self.registry.clone(),
+                reason: format!("reading the {what}: {e}"),
+            })?;
+        if bytes.len() > MAX_MANIFEST {
+            return Err(too_big());
+        }
+        Ok(bytes)
+    }
+
     /// GET a small blob (a config) into memory, verifying size and digest.
     pub fn blob_bytes(&self, desc: &Descriptor, what: &str) -> Result<Vec<u8>, RegistryError> {
         let mut out = Vec::new();
@@ -390,44 +416,78 @@ impl Client {
         Ok(out)
     }
 
-    /// Download a blob into `dest` (created atomically: a temp file in `tmp_dir`, hashed while
-    /// it streams, renamed once size and digest match). `progress` gets the byte count so far.
+    /// Download a blob into `dest`: written to `partial` (created or truncated: the caller
+    /// holds the blob's lock, so nobody else writes it), hashed while it streams, renamed to
+    /// `dest` once size and digest match; on failure `partial` is removed. `progress` gets the
+    /// byte count so far.
     pub fn blob_to_file(
         &self,
         desc: &Descriptor,
         what: &str,
-        tmp_dir: &Path,
+        partial: &Path,
         dest: &Path,
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), RegistryError> {
         let io_err = |context: String| move |source| RegistryError::Io { context, source };
         let mut attempt = 0;
         loop {
-            let mut tmp = tempfile::Builder::new()
-                .prefix(".blob-")
-                .tempfile_in(tmp_dir)
-                .map_err(io_err(format!(
-                    "creating a temp file in {}",
-                    tmp_dir.display()
-                )))?;
-            match self.blob_into(desc, what, tmp.as_file_mut(), progress) {
-                Ok(()) => {
-                    tmp.as_file()
-                        .sync_all()
-                        .map_err(io_err(format!("writing {what}")))?;
-                    tmp.persist(dest)
-                        .map_err(|e| e.error)
-                        .map_err(io_err(format!("storing {what} as {}", dest.display())))?;
-                    return Ok(());
-                }
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(true)
+                .open(partial)
+                .map_err(io_err(format!("creating {}", partial.display())))?;
+            let res = self.blob_into(desc, what, &mut file, progress).and_then(|()| {
+                file.sync_all()
+                    .map_err(io_err(format!("writing {what}")))?;
+                std::fs::rename(partial, dest)
+                    .map_err(io_err(format!("storing {what} as {}", dest.display())))
+            });
+            match res {
+                Ok(()) => return Ok(()),
                 Err(RegistryError::Connect { .. }) if attempt + 1 < ATTEMPTS => {
-                    // A connection dropped mid-body: start over (the temp file goes away).
+                    // A connection dropped mid-body: start over.
                     backoff(attempt);
                     attempt += 1;
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    let _ = std::fs::remove_file(partial);
+                    return Err(e);
+                }
             }
         }
+    }
+
+    /// Every tag of the repository (`GET /v2/<name>/tags/list`, following `Link` pages).
+    pub fn tags(&self, display: &str) -> Result<Vec<String>, RegistryError> {
+        let mut url = format!("{}/v2/{}/tags/list", self.base, self.repository);
+        let mut tags = Vec::new();
+        for _page in 0..1000 {
+            let resp = self.send(&|h| h.get(&url))?;
+            if !resp.status().is_success() {
+                return Err(self.status_error("tags list", display, resp));
+            }
+            let next = resp
+                .headers()
+                .get(reqwest::header::LINK)
+                .and_then(|l| l.to_str().ok())
+                .and_then(next_link)
+                .map(|l| self.absolute(&l));
+            let body = self.read_bounded(resp, "tags list", display)?;
+            let v: serde_json::Value =
+                serde_json::from_slice(&body).map_err(|e| RegistryError::BadManifest {
+                    reference: display.to_string(),
+                    reason: format!("bad tags list: {e}"),
+                })?;
+            if let Some(list) = v.get("tags").and_then(|t| t.as_array()) {
+                tags.extend(list.iter().filter_map(|t| t.as_str()).map(str::to_string));
+            }
+            match next {
+                Some(n) => url = n,
+                None => break,
+            }
+        }
+        Ok(tags)
     }
 
     fn blob_into(
@@ -500,6 +560,23 @@ impl Client {
         }
         Ok(())
     }
+}
+
+/// The target of a `Link: <...>; rel="next"` header.
+fn next_link(header: &str) -> Option<String> {
+    header.split(',').find_map(|part| {
+        let (target, params) = part.split_once(';')?;
+        params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"")
+            .then(|| {
+                target
+                    .trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string()
+            })
+    })
 }
 
 /// Blobs up to this size go up in one PUT; bigger ones in PATCH chunks of this size.
@@ -692,39 +769,6 @@ impl Client {
     }
 }
 
-/// Pick the manifest for `os`/`arch` from a list or index (variant ignored except for arm).
-pub fn select_platform<'a>(
-    index: &'a ImageIndex,
-    os: &str,
-    arch: &str,
-    reference: &str,
-) -> Result<&'a Descriptor, RegistryError> {
-    let matching: Vec<&Descriptor> = index
-        .manifests()
-        .iter()
-        .filter(|d| {
-            d.platform()
-                .as_ref()
-                .is_some_and(|p| p.os().to_string() == os && p.architecture().to_string() == arch)
-        })
-        .collect();
-    // Prefer arm64's v8 or no variant; otherwise the first match.
-    matching
-        .iter()
-        .find(|d| {
-            d.platform()
-                .as_ref()
-                .and_then(|p| p.variant().as_deref())
-                .is_none_or(|v| v == "v8")
-        })
-        .or(matching.first())
-        .copied()
-        .ok_or_else(|| RegistryError::NoPlatform {
-            reference: reference.to_string(),
-            platform: format!("{os}/{arch}"),
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -741,21 +785,12 @@ mod tests {
     }
 
     #[test]
-    fn picks_the_host_platform() {
-        let idx: ImageIndex = serde_json::from_str(
-            r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
-              {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","size":1,"platform":{"architecture":"arm64","os":"linux","variant":"v8"}},
-              {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","size":1,"platform":{"architecture":"amd64","os":"linux"}}]}"#,
-        )
-        .unwrap();
-        let d = select_platform(&idx, "linux", "amd64", "x").unwrap();
-        assert!(d.digest().to_string().starts_with("sha256:bbbb"));
-        let d = select_platform(&idx, "linux", "arm64", "x").unwrap();
-        assert!(d.digest().to_string().starts_with("sha256:aaaa"));
-        let e = select_platform(&idx, "linux", "s390x", "x").unwrap_err();
-        assert!(e
-            .to_string()
-            .contains("no matching manifest for linux/s390x"));
+    fn link_header() {
+        assert_eq!(
+            next_link(r#"</v2/x/tags/list?last=b&n=2>; rel="next""#).as_deref(),
+            Some("/v2/x/tags/list?last=b&n=2")
+        );
+        assert_eq!(next_link(r#"<http://a/b>; rel="prev""#), None);
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! The registry HTTP API v2 / OCI distribution client: pull, push, login.
 pub mod auth;
 pub mod client;
+pub mod config;
+pub mod platform;
 
 use thiserror::Error;
 
-pub use client::{select_platform, Client, Manifest};
+pub use client::{Client, Manifest};
+pub use config::{Endpoint, RegistriesConfig};
+pub use platform::Platform;
 
 #[derive(Debug, Error)]
 pub enum RegistryError {
@@ -46,6 +50,18 @@ pub enum RegistryError {
     },
     #[error("no matching manifest for {platform} in the manifest list entries of {reference}")]
     NoPlatform { reference: String, platform: String },
+    #[error("image with reference {reference} was found but does not match the specified platform: wanted {wanted}, actual: {actual}")]
+    PlatformMismatch {
+        reference: String,
+        wanted: String,
+        actual: String,
+    },
+    #[error("invalid platform {platform:?}: {reason}")]
+    BadPlatform { platform: String, reason: String },
+    #[error("{path}: {reason}")]
+    Config { path: String, reason: String },
+    #[error("pulling from {registry} is blocked by the registries configuration (prefix {prefix})")]
+    Blocked { registry: String, prefix: String },
     #[error("{reference}: bad manifest: {reason}")]
     BadManifest { reference: String, reason: String },
     #[error(transparent)]
