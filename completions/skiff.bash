@@ -1265,12 +1265,16 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__image__subcmd__pull)
-            opts="-q -h --quiet --tls-verify --log-level --help"
+            opts="-a -q -h --all-tags --platform --quiet --tls-verify --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --tls-verify)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
@@ -1613,12 +1617,16 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__pull)
-            opts="-q -h --quiet --tls-verify --log-level --help"
+            opts="-a -q -h --all-tags --platform --quiet --tls-verify --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --tls-verify)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
