@@ -170,7 +170,12 @@ fn stored_blobs(data: &Path) -> Vec<String> {
 #[test]
 fn pull_platform() {
     let env = TestEnv::new();
-    let out = env.skiff_ok(&["pull", "--platform", "linux/arm64", "localhost:5000/multiarch"]);
+    let out = env.skiff_ok(&[
+        "pull",
+        "--platform",
+        "linux/arm64",
+        "localhost:5000/multiarch",
+    ]);
     assert!(out.contains("Status: Downloaded newer image"), "{out}");
     let arch = env.skiff_ok(&[
         "image",
@@ -184,14 +189,34 @@ fn pull_platform() {
     assert_eq!(out.trim(), "arm64");
 
     // The host's entry by default; an explicit amd64 too.
-    env.skiff_ok(&["pull", "--platform", "linux/amd64", "localhost:5000/multiarch"]);
-    let arch = env.skiff_ok(&["inspect", "-f", "{{.Architecture}}", "localhost:5000/multiarch"]);
+    env.skiff_ok(&[
+        "pull",
+        "--platform",
+        "linux/amd64",
+        "localhost:5000/multiarch",
+    ]);
+    let arch = env.skiff_ok(&[
+        "inspect",
+        "-f",
+        "{{.Architecture}}",
+        "localhost:5000/multiarch",
+    ]);
     assert_eq!(arch.trim(), "amd64");
 
     // No such entry; a single-platform image of another platform; a malformed value.
-    let e = env.skiff_err(&["pull", "--platform", "linux/s390x", "localhost:5000/multiarch"]);
+    let e = env.skiff_err(&[
+        "pull",
+        "--platform",
+        "linux/s390x",
+        "localhost:5000/multiarch",
+    ]);
     assert!(e.contains("no matching manifest for linux/s390x"), "{e}");
-    let o = env.skiff(&["pull", "--platform", "linux/arm64", "localhost:5000/busybox"]);
+    let o = env.skiff(&[
+        "pull",
+        "--platform",
+        "linux/arm64",
+        "localhost:5000/busybox",
+    ]);
     assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
     assert!(
         stderr(&o).contains(
@@ -208,7 +233,10 @@ fn pull_platform() {
     lines.sort();
     assert_eq!(
         lines,
-        ["localhost:5000/multiarch:<none>", "localhost:5000/multiarch:latest"],
+        [
+            "localhost:5000/multiarch:<none>",
+            "localhost:5000/multiarch:latest"
+        ],
         "{out}"
     );
 }
@@ -280,7 +308,13 @@ location = "localhost:5000/nowhere"
     );
     let out = env.skiff_ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
     assert_eq!(out.trim(), "mirror-test.invalid/layered:latest");
-    let out = env.skiff_ok(&["run", "--rm", "mirror-test.invalid/layered", "cat", "/data/keep"]);
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "mirror-test.invalid/layered",
+        "cat",
+        "/data/keep",
+    ]);
     assert_eq!(out.trim(), "keep");
 
     let o = skiff_with(&env, &vars, &["pull", "localhost:5000/busybox"]);

@@ -191,7 +191,8 @@ impl Sources {
 
     /// From now on, start with source `i` (the one that had the manifest).
     fn prefer(&mut self, i: usize) {
-        self.clients.drain(..i.min(self.clients.len().saturating_sub(1)));
+        self.clients
+            .drain(..i.min(self.clients.len().saturating_sub(1)));
     }
 }
 
@@ -301,7 +302,9 @@ pub fn pull_platform(
     let config_bytes = if store.has_blob(&config_digest) {
         store.read_blob(&config_digest)?
     } else {
-        sources.first(&mut |c| c.blob_bytes(config_desc, "config"))?.1
+        sources
+            .first(&mut |c| c.blob_bytes(config_desc, "config"))?
+            .1
     };
     let config: oci_spec::image::ImageConfiguration = serde_json::from_slice(&config_bytes)
         .map_err(|e| RegistryError::BadManifest {
@@ -1278,7 +1281,8 @@ pub fn login(
 /// `logout`: forget the credentials; false when there were none.
 pub fn logout(server: Option<&str>) -> Result<(String, bool), EngineError> {
     let registry = registry_of_server(server);
-    let removed = crate::registry::auth::remove_credentials(&registry).map_err(RegistryError::from)?;
+    let removed =
+        crate::registry::auth::remove_credentials(&registry).map_err(RegistryError::from)?;
     Ok((registry, removed))
 }
 

@@ -128,9 +128,7 @@ impl ImageStore {
     /// it is the only writer of the blob's partial file.
     pub fn lock_blob(&self, digest: &str) -> Result<LockFile, ImageError> {
         self.blob_path(digest)?; // a valid digest: safe as a file name
-        let p = self
-            .blob_locks
-            .join(format!("{}.lock", digest_hex(digest)));
+        let p = self.blob_locks.join(format!("{}.lock", digest_hex(digest)));
         LockFile::exclusive(&p).map_err(ImageError::io(format!("locking {}", p.display())))
     }
 

@@ -437,12 +437,13 @@ impl Client {
                 .truncate(true)
                 .open(partial)
                 .map_err(io_err(format!("creating {}", partial.display())))?;
-            let res = self.blob_into(desc, what, &mut file, progress).and_then(|()| {
-                file.sync_all()
-                    .map_err(io_err(format!("writing {what}")))?;
-                std::fs::rename(partial, dest)
-                    .map_err(io_err(format!("storing {what} as {}", dest.display())))
-            });
+            let res = self
+                .blob_into(desc, what, &mut file, progress)
+                .and_then(|()| {
+                    file.sync_all().map_err(io_err(format!("writing {what}")))?;
+                    std::fs::rename(partial, dest)
+                        .map_err(io_err(format!("storing {what} as {}", dest.display())))
+                });
             match res {
                 Ok(()) => return Ok(()),
                 Err(RegistryError::Connect { .. }) if attempt + 1 < ATTEMPTS => {

@@ -340,7 +340,10 @@ location = "localhost:5000/mirrored"
         assert_eq!(e[0].repository, "mirrored/app");
         assert!(!e[0].insecure);
         let e = c.endpoints("example.com", "other/app", false).unwrap();
-        assert_eq!((e[0].registry.as_str(), e[0].insecure), ("example.net", true));
+        assert_eq!(
+            (e[0].registry.as_str(), e[0].insecure),
+            ("example.net", true)
+        );
         // `example.com/teamx` does not match the `example.com/team` prefix.
         let e = c.endpoints("example.com", "teamx/app", false).unwrap();
         assert_eq!(e[0].registry, "example.net");
@@ -370,7 +373,9 @@ mirror = [{ location = "m.test" }]
     fn bad_files_are_errors() {
         assert!(parse("[[registry]]\nlocation = 1").is_err());
         assert!(parse("[[registry]]\ninsecure = true").is_err());
-        assert!(parse("[registries.search]\nregistries = []").unwrap().is_empty());
+        assert!(parse("[registries.search]\nregistries = []")
+            .unwrap()
+            .is_empty());
         assert!(parse("").unwrap().is_empty());
     }
 }

@@ -60,7 +60,9 @@ pub enum RegistryError {
     BadPlatform { platform: String, reason: String },
     #[error("{path}: {reason}")]
     Config { path: String, reason: String },
-    #[error("pulling from {registry} is blocked by the registries configuration (prefix {prefix})")]
+    #[error(
+        "pulling from {registry} is blocked by the registries configuration (prefix {prefix})"
+    )]
     Blocked { registry: String, prefix: String },
     #[error("{reference}: bad manifest: {reason}")]
     BadManifest { reference: String, reason: String },

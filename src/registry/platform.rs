@@ -164,9 +164,20 @@ mod tests {
     fn parses_and_normalises() {
         let p = Platform::parse("linux/arm64/v8", "amd64").unwrap();
         assert_eq!(p.to_string(), "linux/arm64/v8");
-        assert_eq!(Platform::parse("Linux/x86_64", "arm64").unwrap().to_string(), "linux/amd64");
-        assert_eq!(Platform::parse("arm64", "amd64").unwrap().to_string(), "linux/arm64");
-        assert_eq!(Platform::parse("linux", "s390x").unwrap().to_string(), "linux/s390x");
+        assert_eq!(
+            Platform::parse("Linux/x86_64", "arm64")
+                .unwrap()
+                .to_string(),
+            "linux/amd64"
+        );
+        assert_eq!(
+            Platform::parse("arm64", "amd64").unwrap().to_string(),
+            "linux/arm64"
+        );
+        assert_eq!(
+            Platform::parse("linux", "s390x").unwrap().to_string(),
+            "linux/s390x"
+        );
         for bad in ["", "linux/", "a/b/c/d", "linux/amd 64"] {
             assert!(Platform::parse(bad, "amd64").is_err(), "{bad}");
         }
