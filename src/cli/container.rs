@@ -27,6 +27,8 @@ pub enum ContainerCommand {
     Wait(WaitArgs),
     /// Display detailed information on one or more containers
     Inspect(ContainerInspectArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(super::network::PortArgs),
 }
 
 #[derive(Debug, Args)]
@@ -65,9 +67,11 @@ pub struct RunArgs {
     /// Container host name
     #[arg(short = 'h', long)]
     pub hostname: Option<String>,
-    /// Connect a container to a network (none, host, slirp4netns)
+    /// Connect a container to a network (none, host, slirp4netns[:OPTIONS], container:NAME)
     #[arg(long, visible_alias = "net", default_value = "slirp4netns")]
     pub network: String,
+    #[command(flatten)]
+    pub net: super::network::NetArgs,
     /// Require HTTPS and verify certificates when pulling
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub tls_verify: bool,
@@ -143,6 +147,7 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
         ContainerCommand::Stop(a) => stop(a),
         ContainerCommand::Rm(a) => rm(a),
         ContainerCommand::Wait(a) => wait(a),
+        ContainerCommand::Port(a) => super::network::port(a),
         ContainerCommand::Inspect(a) => {
             let mut values = Vec::new();
             let mut code = 0;
@@ -177,6 +182,7 @@ pub fn run(a: RunArgs) -> Result<i32, EngineError> {
         entrypoint: a.entrypoint,
         hostname: a.hostname,
         network: a.network,
+        net: a.net.into_options(),
         tls_verify: a.tls_verify,
     };
     match ctr::run(&paths, &opts, &mut std::io::stderr())? {
@@ -261,11 +267,12 @@ pub fn ps(a: PsArgs) -> Result<i32, EngineError> {
         };
         let _ = writeln!(
             tw,
-            "{id}\t{}\t{}\t{} ago\t{}\t\t{}",
+            "{id}\t{}\t{}\t{} ago\t{}\t{}\t{}",
             c.record.image,
             command_column(c, a.no_trunc),
             render::human_duration(ago(Some(&c.record.created))),
             status_column(c),
+            crate::engine::network::ps_ports(&c.record, c.state.status),
             c.record.name
         );
     }

@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions, dispatch to `engine`, and rendering. Nothing else.
 mod container;
 mod image;
+mod network;
 pub mod render;
 
 use clap::{Parser, Subcommand};
@@ -57,6 +58,8 @@ pub enum Command {
     Import(image::ImportArgs),
     /// Return low-level information on containers or images
     Inspect(InspectArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(network::PortArgs),
 
     /// Output shell completion code for bash, zsh, fish, elvish or powershell
     Completion { shell: clap_complete::Shell },
@@ -138,6 +141,7 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Rmi(a) => image::rmi(a),
         Command::Import(a) => image::import(a),
         Command::Inspect(a) => inspect(a),
+        Command::Port(a) => network::port(a),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "skiff", &mut std::io::stdout());

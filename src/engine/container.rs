@@ -11,7 +11,7 @@ use nix::unistd::Pid;
 use super::EngineError;
 use crate::image::{ImageError, ImageStore};
 use crate::monitor::{now_rfc3339, MODE_ENV, READY_FD_ENV};
-use crate::network::{files, Mode};
+use crate::network::Mode;
 use crate::runtime::spec::{NetMode, SpecInput};
 use crate::runtime::userns::{is_rootful, IdMapping};
 use crate::state::container::{
@@ -35,6 +35,8 @@ pub struct RunOptions {
     pub entrypoint: Option<String>,
     pub hostname: Option<String>,
     pub network: String,
+    /// Ports, extra hosts, DNS.
+    pub net: super::network::NetOptions,
     pub tls_verify: bool,
 }
 
@@ -73,7 +75,7 @@ pub fn create(
     opts: &RunOptions,
     notices: &mut dyn Write,
 ) -> Result<String, EngineError> {
-    let net = Mode::parse(&opts.network).map_err(|e| EngineError::Usage(e.to_string()))?;
+    let mut net = Mode::parse(&opts.network).map_err(|e| EngineError::Usage(e.to_string()))?;
     let images = ImageStore::open(paths)?;
     let img = match images.resolve(&opts.image) {
         Ok(img) => img,
@@ -95,6 +97,7 @@ pub fn create(
     };
     let config = images.config_json(&img)?;
     let cfg = &config["config"];
+    let net_config = super::network::prepare(paths, &mut net, &opts.net, cfg)?;
     let strings = |v: &serde_json::Value| -> Vec<String> {
         v.as_array()
             .map(|a| {
@@ -200,17 +203,16 @@ pub fn create(
                 .map_err(EngineError::io(format!("writing {}", p.display())))?;
             Ok(p)
         };
+        let (hosts, resolv) =
+            super::network::name_files(paths, &net, &hostname, &name, &net_config)?;
         let binds = vec![
-            (
-                write("hosts", files::hosts(&net, &hostname, &name))?,
-                "/etc/hosts".to_string(),
-            ),
+            (write("hosts", hosts)?, "/etc/hosts".to_string()),
             (
                 write("hostname", format!("{hostname}\n"))?,
                 "/etc/hostname".to_string(),
             ),
             (
-                write("resolv.conf", files::resolv_conf(&net))?,
+                write("resolv.conf", resolv)?,
                 "/etc/resolv.conf".to_string(),
             ),
         ];
@@ -253,7 +255,8 @@ pub fn create(
             tty: opts.tty,
             interactive: opts.interactive,
             auto_remove: opts.auto_remove,
-            network: net.as_str().to_string(),
+            network: net.to_string(),
+            net_config: net_config.clone(),
             stop_signal: cfg["StopSignal"].as_str().map(String::from),
             stop_timeout: None,
             labels: Default::default(),
@@ -638,17 +641,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
     let r = &info.record;
     let s = &info.state;
     let zero = "0001-01-01T00:00:00Z";
-    let net = match r.network.as_str() {
-        "slirp4netns" => serde_json::json!({
-            "IPAddress": files::SLIRP_IP, "Gateway": files::SLIRP_GATEWAY, "IPPrefixLen": 24,
-            "MacAddress": "", "Ports": {}, "Networks": {"slirp4netns": {"IPAddress": files::SLIRP_IP, "Gateway": files::SLIRP_GATEWAY, "IPPrefixLen": 24}},
-        }),
-        other => serde_json::json!({
-            "IPAddress": "", "Gateway": "", "IPPrefixLen": 0, "MacAddress": "", "Ports": {},
-            "Networks": {other: {"IPAddress": "", "Gateway": ""}},
-        }),
-    };
-    serde_json::json!({
+    let mut v = serde_json::json!({
         "Id": r.id,
         "Created": r.created,
         "Path": r.path,
@@ -696,8 +689,9 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "Labels": r.labels,
             "StopSignal": r.stop_signal,
         },
-        "NetworkSettings": net,
-    })
+    });
+    super::network::extend_inspect(&mut v, r, s.status == Status::Running);
+    v
 }
 
 /// Read a container's log entries.

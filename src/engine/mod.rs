@@ -1,6 +1,7 @@
 //! The operations behind every command. `cli` calls these; these call the subsystems.
 pub mod container;
 pub mod image;
+pub mod network;
 
 use thiserror::Error;
 
@@ -25,6 +26,8 @@ pub enum EngineError {
     Registry(#[from] crate::registry::RegistryError),
     #[error(transparent)]
     Runtime(#[from] crate::runtime::RuntimeError),
+    #[error(transparent)]
+    Network(#[from] crate::network::NetworkError),
     #[error(transparent)]
     State(#[from] crate::state::container::StateError),
     #[error("{context}: {source}")]

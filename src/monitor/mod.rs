@@ -152,9 +152,13 @@ fn run(
     let net = Mode::parse(&rec.network).map_err(|e| (125, e.to_string()))?;
     let mut slirp = None;
     let mut hook = |pid: i32| -> Result<(), crate::runtime::RuntimeError> {
-        if net == Mode::Slirp4netns {
+        if let Mode::Slirp4netns(opts) = &net {
+            let api = paths
+                .runtime
+                .join("net")
+                .join(format!("{}.sock", id.get(..12).unwrap_or(id)));
             slirp = Some(
-                crate::network::slirp::start(pid)
+                crate::network::slirp::start(pid, opts, &api, &rec.net_config.ports)
                     .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))?,
             );
         }
