@@ -456,3 +456,99 @@ fn network_none_has_only_loopback() {
     ]);
     assert_eq!(out.split_whitespace().collect::<Vec<_>>(), vec!["lo"]);
 }
+
+#[test]
+fn container_network_mode_shares_the_namespace() {
+    let env = env_with_busybox();
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "srv",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "echo shared > /tmp/i; exec httpd -f -p 80 -h /tmp",
+    ]);
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "container:srv",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://127.0.0.1/i && break; sleep 0.2; done; grep srv /etc/hosts",
+    ]);
+    assert!(out.starts_with("shared\n"), "{out}");
+    assert!(out.contains("10.0.2.100\t"), "the hosts file of srv: {out}");
+    let o = env.skiff(&[
+        "run",
+        "--rm",
+        "--network",
+        "container:srv",
+        "-p",
+        "80",
+        BUSYBOX,
+        "true",
+    ]);
+    assert_eq!(code(&o), 125);
+    assert!(stderr(&o).contains("conflicting options"), "{}", stderr(&o));
+    let o = env.skiff(&[
+        "run",
+        "--rm",
+        "--network",
+        "container:nope",
+        BUSYBOX,
+        "true",
+    ]);
+    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    env.skiff_ok(&["rm", "-f", "srv"]);
+    assert_eq!(slirp_processes(&env), Vec::<String>::new());
+}
+
+#[test]
+fn no_helper_left_after_rm_f_or_a_killed_monitor() {
+    let env = env_with_busybox();
+    for name in ["h1", "h2", "h3"] {
+        env.skiff_ok(&[
+            "run",
+            "-d",
+            "--name",
+            name,
+            "-p",
+            "127.0.0.1::80",
+            BUSYBOX,
+            "sleep",
+            "600",
+        ]);
+    }
+    assert_eq!(slirp_processes(&env).len(), 3);
+    // A monitor killed with SIGKILL takes its slirp4netns with it (--exit-fd).
+    let state = std::fs::read_to_string(
+        env.data_dir()
+            .join("containers")
+            .join(
+                json(&env.skiff_ok(&["inspect", "h3"]))[0]["Id"]
+                    .as_str()
+                    .unwrap_or_default(),
+            )
+            .join("state.json"),
+    )
+    .expect("state.json");
+    let monitor = json(&state)["monitor_pid"].as_i64().unwrap_or(0) as i32;
+    assert!(monitor > 0, "{state}");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(monitor),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill the monitor");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while slirp_processes(&env).len() > 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(slirp_processes(&env).len(), 2);
+    env.skiff_ok(&["rm", "-f", "h1", "h2", "h3"]);
+    assert_eq!(slirp_processes(&env), Vec::<String>::new());
+    assert_eq!(env.skiff_ok(&["ps", "-aq"]), "");
+}

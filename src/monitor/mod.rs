@@ -70,8 +70,12 @@ fn run(
     let store = Containers::new(paths);
     let rec = store.record(id).map_err(|e| (125, e.to_string()))?;
     let dir = store.dir(id);
-    let spec = oci_spec::runtime::Spec::load(dir.join("config.json"))
+    let mut spec = oci_spec::runtime::Spec::load(dir.join("config.json"))
         .map_err(|e| (125, format!("reading the runtime spec: {e}")))?;
+    let net = Mode::parse(&rec.network).map_err(|e| (125, e.to_string()))?;
+    if let Mode::Container(target) = &net {
+        join_network_of(&store, &mut spec, target)?;
+    }
 
     // A monitor must not die of a closed terminal or pipe; signals come through a signalfd.
     // SAFETY: setting SIGPIPE to ignored; the container's init restores the default.
@@ -149,7 +153,6 @@ fn run(
         s
     };
 
-    let net = Mode::parse(&rec.network).map_err(|e| (125, e.to_string()))?;
     let mut slirp = None;
     let mut hook = |pid: i32| -> Result<(), crate::runtime::RuntimeError> {
         if let Mode::Slirp4netns(opts) = &net {
@@ -229,6 +232,41 @@ fn run(
         record_exit(&store, id, code, "");
     }
     Ok(code)
+}
+
+/// `--network container:ID`: the container joins that container's network namespace, and its
+/// user namespace, which owns it (rootless containers each have their own).
+fn join_network_of(
+    store: &Containers<'_>,
+    spec: &mut oci_spec::runtime::Spec,
+    target: &str,
+) -> MonResult<()> {
+    let st = store.state(target).map_err(|e| (125, e.to_string()))?;
+    if st.status != Status::Running || process_start_time(st.pid) != Some(st.pid_start) {
+        return Err((
+            125,
+            format!("cannot join the network of container {target}: it is not running"),
+        ));
+    }
+    let pid = st.pid;
+    let Some(namespaces) = spec
+        .linux_mut()
+        .as_mut()
+        .and_then(|l| l.namespaces_mut().as_mut())
+    else {
+        return Err((125, "runtime spec has no namespaces".into()));
+    };
+    for ns in namespaces.iter_mut() {
+        let name = match ns.typ() {
+            oci_spec::runtime::LinuxNamespaceType::Network => "net",
+            oci_spec::runtime::LinuxNamespaceType::User => "user",
+            _ => continue,
+        };
+        ns.set_path(Some(std::path::PathBuf::from(format!(
+            "/proc/{pid}/ns/{name}"
+        ))));
+    }
+    Ok(())
 }
 
 struct PumpIo<'a> {
