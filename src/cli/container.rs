@@ -71,7 +71,7 @@ pub struct RunArgs {
     #[arg(long, visible_alias = "net", default_value = "slirp4netns")]
     pub network: String,
     #[command(flatten)]
-    pub net: super::network::NetArgs,
+    pub net: Box<super::network::NetArgs>,
     /// Require HTTPS and verify certificates when pulling
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub tls_verify: bool,
@@ -182,7 +182,7 @@ pub fn run(a: RunArgs) -> Result<i32, EngineError> {
         entrypoint: a.entrypoint,
         hostname: a.hostname,
         network: a.network,
-        net: a.net.into_options(),
+        net: (*a.net).into_options(),
         tls_verify: a.tls_verify,
     };
     match ctr::run(&paths, &opts, &mut std::io::stderr())? {

@@ -287,7 +287,6 @@ pub fn resolve(
             take("", 0, e.port, e.proto)?;
         }
     }
-    drop(take);
     // The ports are released here, just before slirp4netns binds them.
     Ok(held.into_iter().map(|(_, m)| m).collect())
 }
