@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions, dispatch to `engine`, and rendering. Nothing else.
 mod container;
 mod image;
+mod network;
 pub mod render;
 mod volume;
 
@@ -87,6 +88,8 @@ pub enum Command {
     Login(image::LoginArgs),
     /// Log out from a registry
     Logout(image::LogoutArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(network::PortArgs),
 
     /// Output shell completion code for bash, zsh, fish, elvish or powershell
     Completion { shell: clap_complete::Shell },
@@ -182,6 +185,7 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Load(a) => image::load(a),
         Command::Login(a) => image::login(a),
         Command::Logout(a) => image::logout(a),
+        Command::Port(a) => network::port(a),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "skiff", &mut std::io::stdout());
