@@ -126,6 +126,14 @@ pub fn main() -> i32 {
     if raw.get(1).map(String::as_str) == Some("__userns") {
         return crate::engine::userns_helper_main(&raw[2..]);
     }
+    // The monitor is started for every container: skip clap and logging set-up, which it does
+    // not need (less start-up time, less memory for a process that lives as long as the
+    // container).
+    if raw.get(1).map(String::as_str) == Some("__monitor") {
+        if let Some(id) = raw.get(2) {
+            return crate::monitor::main(&crate::state::Paths::from_env(), id);
+        }
+    }
     // Behave like a well-mannered Unix filter: `skiff ps | head` ends quietly.
     crate::runtime::default_sigpipe();
     let cli = match Cli::try_parse() {
