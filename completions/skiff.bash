@@ -67,6 +67,9 @@ _skiff() {
             skiff,logs)
                 cmd="skiff__subcmd__logs"
                 ;;
+            skiff,port)
+                cmd="skiff__subcmd__port"
+                ;;
             skiff,ps)
                 cmd="skiff__subcmd__ps"
                 ;;
@@ -126,6 +129,9 @@ _skiff() {
                 ;;
             skiff__subcmd__container,ls)
                 cmd="skiff__subcmd__container__subcmd__ls"
+                ;;
+            skiff__subcmd__container,port)
+                cmd="skiff__subcmd__container__subcmd__port"
                 ;;
             skiff__subcmd__container,rename)
                 cmd="skiff__subcmd__container__subcmd__rename"
@@ -203,7 +209,7 @@ _skiff() {
 
     case "${cmd}" in
         skiff)
-            opts="-h -V --log-level --help --version container image volume run exec ps logs stop rm wait create start kill rename restart pull images rmi import inspect tag history push save load login logout completion __gen-docs __monitor __userns"
+            opts="-h -V --log-level --help --version container image volume run exec ps logs stop rm wait create start kill rename restart pull images rmi import inspect tag history push save load login logout port completion __gen-docs __monitor __userns"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -293,7 +299,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container)
-            opts="-h --log-level --help ls run logs stop rm wait inspect create start kill rename restart exec"
+            opts="-h --log-level --help ls run logs stop rm wait inspect create start kill rename restart exec port"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -311,7 +317,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__create)
-            opts="-d -i -t -e -w -u -h -v -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --log-level"
+            opts="-d -i -t -e -w -u -h -v -p -P -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -382,6 +388,38 @@ _skiff() {
                     return 0
                     ;;
                 --volumes-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-opt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -586,6 +624,24 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__container__subcmd__port)
+            opts="-h --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__container__subcmd__rename)
             opts="-h --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -653,7 +709,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --log-level"
+            opts="-d -i -t -e -w -u -h -v -p -P -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -724,6 +780,38 @@ _skiff() {
                     return 0
                     ;;
                 --volumes-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-opt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -861,7 +949,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__create)
-            opts="-d -i -t -e -w -u -h -v -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --log-level"
+            opts="-d -i -t -e -w -u -h -v -p -P -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -932,6 +1020,38 @@ _skiff() {
                     return 0
                     ;;
                 --volumes-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-opt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1598,6 +1718,24 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__port)
+            opts="-h --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__ps)
             opts="-a -q -h --all --quiet --no-trunc --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1749,7 +1887,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --log-level"
+            opts="-d -i -t -e -w -u -h -v -p -P -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1820,6 +1958,38 @@ _skiff() {
                     return 0
                     ;;
                 --volumes-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-opt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -2,6 +2,7 @@
 pub mod container;
 pub mod image;
 pub mod mounts;
+pub mod network;
 pub mod volume;
 
 use thiserror::Error;
@@ -27,6 +28,8 @@ pub enum EngineError {
     Registry(#[from] crate::registry::RegistryError),
     #[error(transparent)]
     Runtime(#[from] crate::runtime::RuntimeError),
+    #[error(transparent)]
+    Network(#[from] crate::network::NetworkError),
     #[error(transparent)]
     State(#[from] crate::state::container::StateError),
     #[error(transparent)]
