@@ -1,5 +1,4 @@
 //! `skiff container ...` and its top-level shortcuts: arguments and rendering.
-use std::io::Write;
 
 use clap::{Args, Subcommand};
 
@@ -220,6 +219,21 @@ pub struct PsArgs {
     /// Don't truncate output
     #[arg(long)]
     pub no_trunc: bool,
+    /// Show n last created containers (includes all states)
+    #[arg(short = 'n', long, value_name = "N")]
+    pub last: Option<i64>,
+    /// Show the latest created container (includes all states)
+    #[arg(short, long)]
+    pub latest: bool,
+    /// Display total file sizes
+    #[arg(short, long)]
+    pub size: bool,
+    /// Filter output based on conditions provided (name, id, label, status, ancestor, exited)
+    #[arg(short, long, value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// Format output using a custom template ('table', 'table TEMPLATE', 'json' or a Go template)
+    #[arg(long)]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -230,6 +244,15 @@ pub struct LogsArgs {
     /// Show timestamps
     #[arg(short, long)]
     pub timestamps: bool,
+    /// Number of lines to show from the end of the logs ("all" for every line)
+    #[arg(short = 'n', long, value_name = "N")]
+    pub tail: Option<String>,
+    /// Show logs since a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m")
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m")
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
     pub container: String,
 }
 
@@ -386,7 +409,7 @@ pub fn exec(a: ExecArgs) -> Result<i32, EngineError> {
 }
 
 /// docker's COMMAND column: the command line quoted, cut to 20 characters with an ellipsis.
-fn command_column(info: &ContainerInfo, no_trunc: bool) -> String {
+pub(super) fn command_column(info: &ContainerInfo, no_trunc: bool) -> String {
     let mut cmd = std::iter::once(info.record.path.as_str())
         .chain(info.record.args.iter().map(String::as_str))
         .collect::<Vec<_>>()
@@ -397,13 +420,13 @@ fn command_column(info: &ContainerInfo, no_trunc: bool) -> String {
     format!("\"{cmd}\"")
 }
 
-fn ago(t: Option<&str>) -> i64 {
+pub(super) fn ago(t: Option<&str>) -> i64 {
     t.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
         .map(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds())
         .unwrap_or(0)
 }
 
-fn status_column(info: &ContainerInfo) -> String {
+pub(super) fn status_column(info: &ContainerInfo) -> String {
     let s = &info.state;
     match s.status {
         Status::Running => format!(
@@ -486,70 +509,11 @@ pub fn restart(a: StopArgs) -> Result<i32, EngineError> {
 }
 
 pub fn ps(a: PsArgs) -> Result<i32, EngineError> {
-    let paths = Paths::from_env();
-    let list = ctr::list(&paths, a.all)?;
-    if a.quiet {
-        let mut out = std::io::stdout().lock();
-        for c in &list {
-            let id = if a.no_trunc {
-                &c.record.id[..]
-            } else {
-                &c.record.id[..12]
-            };
-            let _ = writeln!(out, "{id}");
-        }
-        return Ok(0);
-    }
-    let mut tw = render::table();
-    let _ = writeln!(
-        tw,
-        "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES"
-    );
-    for c in &list {
-        let id = if a.no_trunc {
-            &c.record.id[..]
-        } else {
-            &c.record.id[..12]
-        };
-        let _ = writeln!(
-            tw,
-            "{id}\t{}\t{}\t{} ago\t{}\t\t{}",
-            c.record.image,
-            command_column(c, a.no_trunc),
-            render::human_duration(ago(Some(&c.record.created))),
-            status_column(c),
-            c.record.name
-        );
-    }
-    render::print_table(tw);
-    Ok(0)
+    super::container_more::ps(a)
 }
 
 pub fn logs(a: LogsArgs) -> Result<i32, EngineError> {
-    let paths = Paths::from_env();
-    let info = ctr::get(&paths, &a.container)?;
-    let mut emit = |e: &crate::monitor::log::Entry| {
-        let text = if a.timestamps {
-            format!("{} {}", e.time, e.log)
-        } else {
-            e.log.clone()
-        };
-        if e.stream == "stderr" {
-            let _ = std::io::stderr().lock().write_all(text.as_bytes());
-        } else {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-        }
-    };
-    if a.follow {
-        ctr::follow_log(&paths, &info.record.id, 0, &mut emit)?;
-    } else {
-        for e in ctr::log_entries(&paths, &info.record.id)? {
-            emit(&e);
-        }
-    }
-    Ok(0)
+    super::container_more::logs(a)
 }
 
 /// Run `op` on every named container, printing each name that succeeded and one `Error:` line

@@ -1,5 +1,6 @@
 //! Command-line interface: clap definitions, dispatch to `engine`, and rendering. Nothing else.
 mod container;
+mod container_more;
 mod image;
 pub mod render;
 mod volume;

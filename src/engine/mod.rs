@@ -1,7 +1,9 @@
 //! The operations behind every command. `cli` calls these; these call the subsystems.
 pub mod container;
 pub mod image;
+pub mod logs;
 pub mod mounts;
+pub mod ps;
 pub mod volume;
 
 use thiserror::Error;
