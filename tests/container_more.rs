@@ -208,3 +208,172 @@ fn logs_tail_since_until() {
     let o = env.skiff(&["logs", "-f", "--tail", "1", "f"]);
     assert_eq!(stdout(&o), "b\nc\n");
 }
+
+/// The monitor's PID, from the container's state file.
+fn monitor_pid(env: &TestEnv, id: &str) -> i32 {
+    let p = env
+        .data_dir()
+        .join("containers")
+        .join(id)
+        .join("state.json");
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&p).unwrap()).expect("state.json");
+    v["monitor_pid"].as_i64().unwrap() as i32
+}
+
+fn kill9(pid: i32) {
+    assert!(pid > 0);
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+}
+
+fn wait_gone(pid: i32) {
+    for _ in 0..200 {
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("process {pid} did not go away");
+}
+
+#[test]
+fn killed_monitor_is_reported_exited_and_can_start_again() {
+    let env = env_with_busybox();
+    let id = env.skiff_ok(&[
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        "k",
+        BUSYBOX,
+        "sleep",
+        "300",
+    ]);
+    let id = id.trim();
+    let pid: i32 = env
+        .skiff_ok(&["inspect", "-f", "{{.State.Pid}}", "k"])
+        .trim()
+        .parse()
+        .unwrap();
+    let mon = monitor_pid(&env, id);
+    // A reboot: the monitor and the container both vanish without a word.
+    kill9(mon);
+    kill9(pid);
+    wait_gone(mon);
+    wait_gone(pid);
+    let ps = env.skiff_ok(&["ps", "-a", "--format", "{{.Names}} {{.State}} {{.Status}}"]);
+    assert_eq!(ps.trim(), "k exited Exited (255)");
+    assert_eq!(env.skiff_ok(&["ps", "-q"]), "");
+    let st = env.skiff_ok(&[
+        "inspect",
+        "-f",
+        "{{.State.Status}} {{.State.Running}} {{.State.ExitCode}} {{.State.Error}}",
+        "k",
+    ]);
+    assert!(st.starts_with("exited false 255 "), "{st}");
+    assert!(st.contains("monitor died"), "{st}");
+    // It starts again under a new monitor, and stops normally.
+    assert_eq!(env.skiff_ok(&["start", "k"]), "k\n");
+    let st = env.skiff_ok(&["inspect", "-f", "{{.State.Status}} {{.State.Error}}", "k"]);
+    assert_eq!(st.trim(), "running");
+    assert_ne!(monitor_pid(&env, id), mon);
+    env.skiff_ok(&["stop", "-t", "1", "k"]);
+
+    // Only the monitor killed: the container lives on; stop still ends it and it reads exited.
+    env.skiff_ok(&["start", "k"]);
+    kill9(monitor_pid(&env, id));
+    env.skiff_ok(&["stop", "-t", "1", "k"]);
+    let st = env.skiff_ok(&["inspect", "-f", "{{.State.Status}}", "k"]);
+    assert_eq!(st.trim(), "exited");
+    env.skiff_ok(&["start", "k"]);
+    assert_eq!(env.skiff_ok(&["ps", "-q"]).trim(), &id[..12]);
+}
+
+#[test]
+fn twenty_parallel_detached_runs_are_all_listed() {
+    let env = env_with_busybox();
+    let mut children = Vec::new();
+    for i in 0..20 {
+        let name = format!("p{i}");
+        let mut c = env.command(&[
+            "run",
+            "-d",
+            "--network",
+            "none",
+            "--name",
+            &name,
+            BUSYBOX,
+            "sleep",
+            "300",
+        ]);
+        c.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        children.push(c.spawn().expect("spawn skiff run"));
+    }
+    let mut ids = Vec::new();
+    for c in children {
+        let o = c.wait_with_output().expect("wait");
+        assert_success(&o, "skiff run -d");
+        ids.push(stdout(&o).trim()[..12].to_string());
+    }
+    let mut listed: Vec<String> = env
+        .skiff_ok(&["ps", "-q"])
+        .lines()
+        .map(String::from)
+        .collect();
+    listed.sort();
+    ids.sort();
+    assert_eq!(listed, ids);
+    let mut names: Vec<String> = env
+        .skiff_ok(&["ps", "--format", "{{.Names}} {{.State}}"])
+        .lines()
+        .map(String::from)
+        .collect();
+    names.sort();
+    let mut want: Vec<String> = (0..20).map(|i| format!("p{i} running")).collect();
+    want.sort();
+    assert_eq!(names, want);
+}
+
+#[test]
+fn detached_container_outlives_the_cli() {
+    let env = env_with_busybox();
+    // The CLI returns (its output pipes close: the harness checks that) while the container
+    // keeps running and logging under its monitor.
+    let o = env.skiff(&[
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        "bg",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done",
+    ]);
+    assert_success(&o, "run -d");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        env.skiff_ok(&["inspect", "-f", "{{.State.Running}}", "bg"])
+            .trim(),
+        "true"
+    );
+    let logs = env.skiff_ok(&["logs", "bg"]);
+    assert!(logs.lines().count() >= 3, "{logs}");
+    assert!(logs.starts_with("tick 0\n"), "{logs}");
+    // The monitor is not a child of anything the CLI left behind: it is in its own session.
+    let id = stdout(&o).trim().to_string();
+    let mon = monitor_pid(&env, &id);
+    let stat = std::fs::read_to_string(format!("/proc/{mon}/stat")).unwrap();
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    assert_eq!(
+        fields[3],
+        mon.to_string(),
+        "the monitor leads its own session"
+    );
+}
