@@ -38,6 +38,8 @@ pub enum ContainerCommand {
     Restart(StopArgs),
     /// Execute a command in a running container
     Exec(ExecArgs),
+    /// Attach local standard input, output, and error streams to a running container
+    Attach(super::container_more::AttachArgs),
 }
 
 #[derive(Debug, Args)]
@@ -306,6 +308,7 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
         ContainerCommand::Kill(a) => kill(a),
         ContainerCommand::Rename(a) => rename(a),
         ContainerCommand::Restart(a) => restart(a),
+        ContainerCommand::Attach(a) => super::container_more::attach(a),
         ContainerCommand::Inspect(a) => {
             let mut values = Vec::new();
             let mut code = 0;

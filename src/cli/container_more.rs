@@ -169,3 +169,32 @@ pub fn logs(a: LogsArgs) -> Result<i32, EngineError> {
     el::logs(&paths, &info.record.id, &q, &mut emit)?;
     Ok(0)
 }
+
+#[derive(Debug, clap::Args)]
+pub struct AttachArgs {
+    /// Override the key sequence for detaching a container
+    #[arg(long, value_name = "KEYS", default_value = crate::engine::attach::DEFAULT_DETACH_KEYS)]
+    pub detach_keys: String,
+    /// Do not attach STDIN
+    #[arg(long)]
+    pub no_stdin: bool,
+    /// Proxy all received signals to the process
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub sig_proxy: bool,
+    pub container: String,
+}
+
+pub fn attach(a: AttachArgs) -> Result<i32, EngineError> {
+    use crate::engine::attach::{AttachOptions, AttachOutcome};
+    let paths = Paths::from_env();
+    let opts = AttachOptions {
+        container: a.container,
+        detach_keys: a.detach_keys,
+        no_stdin: a.no_stdin,
+        sig_proxy: a.sig_proxy,
+    };
+    match crate::engine::attach::attach(&paths, &opts)? {
+        AttachOutcome::Detached => Ok(0),
+        AttachOutcome::Exited(code) => Ok(code),
+    }
+}

@@ -64,6 +64,8 @@ pub enum Command {
     Rename(container::RenameArgs),
     /// Restart one or more containers
     Restart(container::StopArgs),
+    /// Attach local standard input, output, and error streams to a running container
+    Attach(container_more::AttachArgs),
     /// Download an image from a registry
     Pull(image::PullArgs),
     /// List images
@@ -171,6 +173,7 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Kill(a) => container::kill(a),
         Command::Rename(a) => container::rename(a),
         Command::Restart(a) => container::restart(a),
+        Command::Attach(a) => container_more::attach(a),
         Command::Pull(a) => image::pull(a),
         Command::Images(a) => image::images(a),
         Command::Rmi(a) => image::rmi(a),

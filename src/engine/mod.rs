@@ -1,4 +1,5 @@
 //! The operations behind every command. `cli` calls these; these call the subsystems.
+pub mod attach;
 pub mod container;
 pub mod image;
 pub mod logs;
