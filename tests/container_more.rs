@@ -521,3 +521,142 @@ fn attach_without_a_terminal_keeps_streams_apart() {
     let err = env.skiff_err(&["attach", "--detach-keys", "ctrl-", "p"]);
     assert!(err.contains("invalid detach keys"), "{err}");
 }
+
+#[test]
+fn top_stats_update_pause_and_prune() {
+    let env = env_with_busybox();
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        "w",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "sleep 300 & sleep 301; true",
+    ]);
+    std::thread::sleep(Duration::from_millis(300));
+    let top = env.skiff_ok(&["top", "w"]);
+    let l = lines(&top);
+    for col in ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"] {
+        assert!(l[0].contains(col), "{top}");
+    }
+    assert_eq!(l.len(), 4, "sh and two sleeps: {top}");
+    assert!(
+        top.contains("sleep 300") && top.contains("sleep 301"),
+        "{top}"
+    );
+    let top = env.skiff_ok(&["container", "top", "w", "-o", "pid,args"]);
+    assert!(lines(&top)[0].contains("PID"), "{top}");
+    assert_eq!(lines(&top).len(), 4, "{top}");
+
+    let s = env.skiff_ok(&["stats", "--no-stream"]);
+    let l = lines(&s);
+    assert!(
+        l[0].starts_with("CONTAINER ID") && l[0].contains("MEM USAGE / LIMIT"),
+        "{s}"
+    );
+    assert!(l[1].contains(" w ") && l[1].contains("MiB /"), "{s}");
+    let s = env.skiff_ok(&[
+        "stats",
+        "--no-stream",
+        "--format",
+        "{{.Name}} {{.PIDs}}",
+        "w",
+    ]);
+    assert_eq!(s, "w 3\n");
+    let j = env.skiff_ok(&["stats", "--no-stream", "--format", "json", "w"]);
+    let v: serde_json::Value = serde_json::from_str(j.trim()).unwrap();
+    assert!(v["CPUPerc"].as_str().unwrap().ends_with('%'), "{v}");
+
+    // No delegated cgroup v2 here: pause and limits say so instead of pretending.
+    for args in [
+        vec!["pause", "w"],
+        vec!["update", "--memory", "64m", "w"],
+        vec!["update", "--cpus", "1", "w"],
+        vec!["run", "--rm", "--pids-limit", "10", BUSYBOX, "true"],
+        vec!["create", "--memory", "32m", BUSYBOX, "true"],
+    ] {
+        let o = env.skiff(&args);
+        assert_ne!(code(&o), 0, "{args:?} succeeded");
+        assert!(
+            stderr(&o).contains("needs a cgroup v2 hierarchy delegated to your user"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(
+        env.skiff_ok(&["ps", "-aq"]).lines().count(),
+        1,
+        "nothing created"
+    );
+    let err = env.skiff_err(&["unpause", "w"]);
+    assert!(err.contains("is not paused"), "{err}");
+
+    // update --restart works without cgroups, and the running monitor follows it.
+    assert_eq!(
+        env.skiff_ok(&["update", "--restart", "on-failure:2", "w"]),
+        "w\n"
+    );
+    assert_eq!(
+        env.skiff_ok(&["inspect", "-f", "{{json .HostConfig.RestartPolicy}}", "w"])
+            .trim(),
+        r#"{"MaximumRetryCount":2,"Name":"on-failure"}"#
+    );
+    env.skiff_ok(&["kill", "w"]);
+    let mut restarted = String::new();
+    for _ in 0..100 {
+        restarted = env.skiff_ok(&["inspect", "-f", "{{.RestartCount}}", "w"]);
+        if restarted.trim() == "2" {
+            break;
+        }
+        // Keep killing it: on-failure gives up after 2 restarts.
+        let _ = env.skiff(&["kill", "w"]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(restarted.trim(), "2");
+    let err = env.skiff_err(&["update", "--restart", "sometimes", "w"]);
+    assert!(err.contains("invalid restart policy"), "{err}");
+
+    // prune: stopped ones only, with label and until filters, docker's report.
+    env.skiff_ok(&["stop", "-t", "1", "w"]);
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        "up",
+        BUSYBOX,
+        "sleep",
+        "300",
+    ]);
+    let keep = env.skiff_ok(&["create", "--name", "keep", "-l", "keep=1", BUSYBOX, "true"]);
+    let o = env.skiff(&["container", "prune", "-f", "--filter", "until=1h"]);
+    assert_eq!(stdout(&o), "Total reclaimed space: 0B\n");
+    let out = env.skiff_ok(&["container", "prune", "-f", "--filter", "label!=keep"]);
+    let wid = env.skiff_ok(&["ps", "-aq", "--no-trunc", "--filter", "name=^w$"]);
+    assert!(wid.is_empty(), "w was pruned");
+    assert!(out.starts_with("Deleted Containers:\n"), "{out}");
+    assert!(out.contains("\nTotal reclaimed space: "), "{out}");
+    assert!(!out.contains(keep.trim()), "{out}");
+    let mut names: Vec<String> = env
+        .skiff_ok(&["ps", "-a", "--format", "{{.Names}}"])
+        .lines()
+        .map(String::from)
+        .collect();
+    names.sort();
+    assert_eq!(names, ["keep", "up"]);
+    // Without -f it asks; "n" keeps everything.
+    let o = env.skiff_stdin(&["container", "prune"], b"n\n");
+    assert!(
+        stderr(&o).contains("Are you sure you want to continue? [y/N]"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(env.skiff_ok(&["ps", "-aq"]).lines().count(), 2);
+    let out = env.skiff_ok(&["container", "prune", "-f"]);
+    assert!(out.contains(keep.trim()), "{out}");
+}

@@ -40,6 +40,18 @@ pub enum ContainerCommand {
     Exec(ExecArgs),
     /// Attach local standard input, output, and error streams to a running container
     Attach(super::container_more::AttachArgs),
+    /// Display the running processes of a container
+    Top(super::container_more::TopArgs),
+    /// Remove all stopped containers
+    Prune(super::container_more::PruneArgs),
+    /// Pause all processes within one or more containers
+    Pause(super::container_more::PauseArgs),
+    /// Unpause all processes within one or more containers
+    Unpause(super::container_more::PauseArgs),
+    /// Display a live stream of container(s) resource usage statistics
+    Stats(super::container_more::StatsArgs),
+    /// Update configuration of one or more containers
+    Update(super::container_more::UpdateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -203,6 +215,15 @@ pub struct RunArgs {
     /// Restart policy to apply when a container exits (no, always, unless-stopped, on-failure[:N])
     #[arg(long, default_value = "no", value_name = "POLICY")]
     pub restart: String,
+    /// Memory limit (e.g. 64m; needs a delegated cgroup v2 hierarchy)
+    #[arg(short, long, value_name = "BYTES")]
+    pub memory: Option<String>,
+    /// Number of CPUs (needs a delegated cgroup v2 hierarchy)
+    #[arg(long, value_name = "DECIMAL")]
+    pub cpus: Option<String>,
+    /// Tune container pids limit (needs a delegated cgroup v2 hierarchy)
+    #[arg(long, value_name = "N")]
+    pub pids_limit: Option<i64>,
     /// The image to run
     pub image: String,
     /// The command and its arguments
@@ -309,6 +330,12 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
         ContainerCommand::Rename(a) => rename(a),
         ContainerCommand::Restart(a) => restart(a),
         ContainerCommand::Attach(a) => super::container_more::attach(a),
+        ContainerCommand::Top(a) => super::container_more::top(a),
+        ContainerCommand::Prune(a) => super::container_more::prune(a),
+        ContainerCommand::Pause(a) => super::container_more::pause(a, true),
+        ContainerCommand::Unpause(a) => super::container_more::pause(a, false),
+        ContainerCommand::Stats(a) => super::container_more::stats(a),
+        ContainerCommand::Update(a) => super::container_more::update(a),
         ContainerCommand::Inspect(a) => {
             let mut values = Vec::new();
             let mut code = 0;
@@ -344,6 +371,11 @@ fn run_options(a: RunArgs) -> Result<RunOptions, EngineError> {
         }
     }
     Ok(RunOptions {
+        limits: crate::engine::resources::Limits {
+            memory: a.memory,
+            cpus: a.cpus,
+            pids_limit: a.pids_limit,
+        },
         env_files: a.env_file,
         labels: a.label,
         label_files: a.label_file,

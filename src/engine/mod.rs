@@ -4,7 +4,9 @@ pub mod container;
 pub mod image;
 pub mod logs;
 pub mod mounts;
+pub mod prune;
 pub mod ps;
+pub mod resources;
 pub mod volume;
 
 use thiserror::Error;

@@ -108,7 +108,13 @@ fn run(
                 return Err((code, msg));
             }
         };
-        // The restart policy, unless `stop` or `rm -f` asked for this exit.
+        // The restart policy (`update --restart` may have changed it), unless `stop` or
+        // `rm -f` asked for this exit.
+        let policy = store
+            .record(id)
+            .ok()
+            .and_then(|r| RestartPolicy::parse(&r.restart_policy).ok())
+            .unwrap_or(policy);
         let st = store.state(id).unwrap_or_default();
         if !st.stop_requested && policy.wants_restart(code, st.restart_count) {
             {
