@@ -73,6 +73,9 @@ _skiff() {
             skiff,pause)
                 cmd="skiff__subcmd__pause"
                 ;;
+            skiff,port)
+                cmd="skiff__subcmd__port"
+                ;;
             skiff,ps)
                 cmd="skiff__subcmd__ps"
                 ;;
@@ -150,6 +153,9 @@ _skiff() {
                 ;;
             skiff__subcmd__container,pause)
                 cmd="skiff__subcmd__container__subcmd__pause"
+                ;;
+            skiff__subcmd__container,port)
+                cmd="skiff__subcmd__container__subcmd__port"
                 ;;
             skiff__subcmd__container,prune)
                 cmd="skiff__subcmd__container__subcmd__prune"
@@ -242,7 +248,7 @@ _skiff() {
 
     case "${cmd}" in
         skiff)
-            opts="-h -V --log-level --help --version container image volume run exec ps logs stop rm wait create start kill rename restart attach top pause unpause stats update pull images rmi import inspect tag history push save load login logout completion __gen-docs __monitor __userns"
+            opts="-h -V --log-level --help --version container image volume run exec ps logs stop rm wait create start kill rename restart attach top pause unpause stats update pull images rmi import inspect tag history push save load login logout port completion __gen-docs __monitor __userns"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -358,7 +364,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container)
-            opts="-h --log-level --help ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update"
+            opts="-h --log-level --help ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -402,7 +408,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__create)
-            opts="-d -i -t -e -w -u -h -v -l -m --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --memory --cpus --pids-limit --log-level"
+            opts="-d -i -t -e -w -u -h -v -p -P -l -m --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --memory --cpus --pids-limit --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -473,6 +479,38 @@ _skiff() {
                     return 0
                     ;;
                 --volumes-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-opt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -747,6 +785,24 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__container__subcmd__port)
+            opts="-h --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__container__subcmd__prune)
             opts="-f -h --force --filter --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -836,7 +892,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -l -m --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --memory --cpus --pids-limit --log-level"
+            opts="-d -i -t -e -w -u -h -v -p -P -l -m --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --memory --cpus --pids-limit --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -907,6 +963,38 @@ _skiff() {
                     return 0
                     ;;
                 --volumes-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-opt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1156,7 +1244,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__create)
-            opts="-d -i -t -e -w -u -h -v -l -m --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --memory --cpus --pids-limit --log-level"
+            opts="-d -i -t -e -w -u -h -v -p -P -l -m --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --memory --cpus --pids-limit --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1227,6 +1315,38 @@ _skiff() {
                     return 0
                     ;;
                 --volumes-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-opt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1939,6 +2059,24 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__port)
+            opts="-h --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__ps)
             opts="-a -q -n -l -s -f -h --all --quiet --no-trunc --last --latest --size --filter --format --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2106,7 +2244,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -l -m --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --memory --cpus --pids-limit --log-level"
+            opts="-d -i -t -e -w -u -h -v -p -P -l -m --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --memory --cpus --pids-limit --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2177,6 +2315,38 @@ _skiff() {
                     return 0
                     ;;
                 --volumes-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-opt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -52,6 +52,8 @@ pub enum ContainerCommand {
     Stats(super::container_more::StatsArgs),
     /// Update configuration of one or more containers
     Update(super::container_more::UpdateArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(super::network::PortArgs),
 }
 
 #[derive(Debug, Args)]
@@ -151,7 +153,7 @@ pub struct RunArgs {
     /// Container host name
     #[arg(short = 'h', long)]
     pub hostname: Option<String>,
-    /// Connect a container to a network (none, host, slirp4netns)
+    /// Connect a container to a network (none, host, slirp4netns[:OPTIONS], container:NAME)
     #[arg(long, visible_alias = "net", default_value = "slirp4netns")]
     pub network: String,
     /// Bind mount a volume (NAME:/path, /host/path:/path or /path, with :ro,rw,z,Z,U,nocopy
@@ -167,6 +169,8 @@ pub struct RunArgs {
     /// Mount volumes from the specified container(s) (CONTAINER[:ro|:rw])
     #[arg(long, value_name = "CONTAINER")]
     pub volumes_from: Vec<String>,
+    #[command(flatten)]
+    pub net: Box<super::network::NetArgs>,
     /// Require HTTPS and verify certificates when pulling
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub tls_verify: bool,
@@ -336,6 +340,7 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
         ContainerCommand::Unpause(a) => super::container_more::pause(a, false),
         ContainerCommand::Stats(a) => super::container_more::stats(a),
         ContainerCommand::Update(a) => super::container_more::update(a),
+        ContainerCommand::Port(a) => super::network::port(a),
         ContainerCommand::Inspect(a) => {
             let mut values = Vec::new();
             let mut code = 0;
@@ -406,6 +411,7 @@ fn run_options(a: RunArgs) -> Result<RunOptions, EngineError> {
         entrypoint: a.entrypoint,
         hostname: a.hostname,
         network: a.network,
+        net: (*a.net).into_options(),
         tls_verify: a.tls_verify,
         volumes: a.volume,
         mounts: a.mount,

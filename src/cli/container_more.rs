@@ -81,8 +81,7 @@ fn ps_row(e: &PsEntry, no_trunc: bool) -> serde_json::Value {
         "Mounts": mounts,
         "Names": r.name,
         "Networks": r.network,
-        // Published ports come with the networking work.
-        "Ports": "",
+        "Ports": crate::engine::network::ps_ports(r, e.info.state.status),
         "RunningFor": format!("{} ago", render::human_duration(ago(Some(&r.created)))),
         "Size": size,
         "State": e.info.state.status.as_str(),

@@ -2,6 +2,7 @@
 mod container;
 mod container_more;
 mod image;
+mod network;
 pub mod render;
 mod volume;
 
@@ -100,6 +101,8 @@ pub enum Command {
     Login(image::LoginArgs),
     /// Log out from a registry
     Logout(image::LogoutArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(network::PortArgs),
 
     /// Output shell completion code for bash, zsh, fish, elvish or powershell
     Completion { shell: clap_complete::Shell },
@@ -135,6 +138,14 @@ pub fn main() -> i32 {
     let raw: Vec<String> = std::env::args().collect();
     if raw.get(1).map(String::as_str) == Some("__userns") {
         return crate::engine::userns_helper_main(&raw[2..]);
+    }
+    // The monitor is started for every container: skip clap and logging set-up, which it does
+    // not need (less start-up time, less memory for a process that lives as long as the
+    // container).
+    if raw.get(1).map(String::as_str) == Some("__monitor") {
+        if let Some(id) = raw.get(2) {
+            return crate::monitor::main(&crate::state::Paths::from_env(), id);
+        }
     }
     // Behave like a well-mannered Unix filter: `skiff ps | head` ends quietly.
     crate::runtime::default_sigpipe();
@@ -201,6 +212,7 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Load(a) => image::load(a),
         Command::Login(a) => image::login(a),
         Command::Logout(a) => image::logout(a),
+        Command::Port(a) => network::port(a),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "skiff", &mut std::io::stdout());

@@ -4,6 +4,7 @@ pub mod container;
 pub mod image;
 pub mod logs;
 pub mod mounts;
+pub mod network;
 pub mod prune;
 pub mod ps;
 pub mod resources;
@@ -32,6 +33,8 @@ pub enum EngineError {
     Registry(#[from] crate::registry::RegistryError),
     #[error(transparent)]
     Runtime(#[from] crate::runtime::RuntimeError),
+    #[error(transparent)]
+    Network(#[from] crate::network::NetworkError),
     #[error(transparent)]
     State(#[from] crate::state::container::StateError),
     #[error(transparent)]
