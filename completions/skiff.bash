@@ -25,6 +25,9 @@ _skiff() {
             skiff,__userns)
                 cmd="skiff__subcmd____userns"
                 ;;
+            skiff,attach)
+                cmd="skiff__subcmd__attach"
+                ;;
             skiff,completion)
                 cmd="skiff__subcmd__completion"
                 ;;
@@ -67,6 +70,9 @@ _skiff() {
             skiff,logs)
                 cmd="skiff__subcmd__logs"
                 ;;
+            skiff,pause)
+                cmd="skiff__subcmd__pause"
+                ;;
             skiff,port)
                 cmd="skiff__subcmd__port"
                 ;;
@@ -100,17 +106,32 @@ _skiff() {
             skiff,start)
                 cmd="skiff__subcmd__start"
                 ;;
+            skiff,stats)
+                cmd="skiff__subcmd__stats"
+                ;;
             skiff,stop)
                 cmd="skiff__subcmd__stop"
                 ;;
             skiff,tag)
                 cmd="skiff__subcmd__tag"
                 ;;
+            skiff,top)
+                cmd="skiff__subcmd__top"
+                ;;
+            skiff,unpause)
+                cmd="skiff__subcmd__unpause"
+                ;;
+            skiff,update)
+                cmd="skiff__subcmd__update"
+                ;;
             skiff,volume)
                 cmd="skiff__subcmd__volume"
                 ;;
             skiff,wait)
                 cmd="skiff__subcmd__wait"
+                ;;
+            skiff__subcmd__container,attach)
+                cmd="skiff__subcmd__container__subcmd__attach"
                 ;;
             skiff__subcmd__container,create)
                 cmd="skiff__subcmd__container__subcmd__create"
@@ -130,8 +151,14 @@ _skiff() {
             skiff__subcmd__container,ls)
                 cmd="skiff__subcmd__container__subcmd__ls"
                 ;;
+            skiff__subcmd__container,pause)
+                cmd="skiff__subcmd__container__subcmd__pause"
+                ;;
             skiff__subcmd__container,port)
                 cmd="skiff__subcmd__container__subcmd__port"
+                ;;
+            skiff__subcmd__container,prune)
+                cmd="skiff__subcmd__container__subcmd__prune"
                 ;;
             skiff__subcmd__container,rename)
                 cmd="skiff__subcmd__container__subcmd__rename"
@@ -148,8 +175,20 @@ _skiff() {
             skiff__subcmd__container,start)
                 cmd="skiff__subcmd__container__subcmd__start"
                 ;;
+            skiff__subcmd__container,stats)
+                cmd="skiff__subcmd__container__subcmd__stats"
+                ;;
             skiff__subcmd__container,stop)
                 cmd="skiff__subcmd__container__subcmd__stop"
+                ;;
+            skiff__subcmd__container,top)
+                cmd="skiff__subcmd__container__subcmd__top"
+                ;;
+            skiff__subcmd__container,unpause)
+                cmd="skiff__subcmd__container__subcmd__unpause"
+                ;;
+            skiff__subcmd__container,update)
+                cmd="skiff__subcmd__container__subcmd__update"
                 ;;
             skiff__subcmd__container,wait)
                 cmd="skiff__subcmd__container__subcmd__wait"
@@ -209,7 +248,7 @@ _skiff() {
 
     case "${cmd}" in
         skiff)
-            opts="-h -V --log-level --help --version container image volume run exec ps logs stop rm wait create start kill rename restart pull images rmi import inspect tag history push save load login logout port completion __gen-docs __monitor __userns"
+            opts="-h -V --log-level --help --version container image volume run exec ps logs stop rm wait create start kill rename restart attach top pause unpause stats update pull images rmi import inspect tag history push save load login logout port completion __gen-docs __monitor __userns"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -280,6 +319,32 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__attach)
+            opts="-h --detach-keys --no-stdin --sig-proxy --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__completion)
             opts="-h --log-level --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -299,7 +364,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container)
-            opts="-h --log-level --help ls run logs stop rm wait inspect create start kill rename restart exec port"
+            opts="-h --log-level --help ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -316,8 +381,34 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__container__subcmd__attach)
+            opts="-h --detach-keys --no-stdin --sig-proxy --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__container__subcmd__create)
-            opts="-d -i -t -e -w -u -h -v -p -P -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --log-level"
+            opts="-d -i -t -e -w -u -h -v -p -P -l -m --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --memory --cpus --pids-limit --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -476,6 +567,22 @@ _skiff() {
                     return 0
                     ;;
                 --restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -589,12 +696,28 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__logs)
-            opts="-f -t -h --follow --timestamps --log-level --help"
+            opts="-f -t -n -h --follow --timestamps --tail --since --until --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -607,7 +730,45 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__ls)
-            opts="-a -q -h --all --quiet --no-trunc --log-level --help"
+            opts="-a -q -n -l -s -f -h --all --quiet --no-trunc --last --latest --size --filter --format --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --last)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__container__subcmd__pause)
+            opts="-h --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -631,6 +792,28 @@ _skiff() {
                 return 0
             fi
             case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__container__subcmd__prune)
+            opts="-f -h --force --filter --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -709,7 +892,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -p -P -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --log-level"
+            opts="-d -i -t -e -w -u -h -v -p -P -l -m --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --memory --cpus --pids-limit --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -871,6 +1054,22 @@ _skiff() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -889,6 +1088,28 @@ _skiff() {
                 return 0
             fi
             case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__container__subcmd__stats)
+            opts="-a -h --all --no-stream --no-trunc --format --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -930,6 +1151,80 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__container__subcmd__top)
+            opts="-h --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__container__subcmd__unpause)
+            opts="-h --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__container__subcmd__update)
+            opts="-m -h --restart --memory --cpus --pids-limit --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__container__subcmd__wait)
             opts="-h --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -949,7 +1244,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__create)
-            opts="-d -i -t -e -w -u -h -v -p -P -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --log-level"
+            opts="-d -i -t -e -w -u -h -v -p -P -l -m --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --memory --cpus --pids-limit --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1108,6 +1403,22 @@ _skiff() {
                     return 0
                     ;;
                 --restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1701,7 +2012,41 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__logs)
-            opts="-f -t -h --follow --timestamps --log-level --help"
+            opts="-f -t -n -h --follow --timestamps --tail --since --until --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__pause)
+            opts="-h --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1737,12 +2082,32 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__ps)
-            opts="-a -q -h --all --quiet --no-trunc --log-level --help"
+            opts="-a -q -n -l -s -f -h --all --quiet --no-trunc --last --latest --size --filter --format --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --last)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1887,7 +2252,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -p -P -l --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --log-level"
+            opts="-d -i -t -e -w -u -h -v -p -P -l -m --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --pull --restart --memory --cpus --pids-limit --log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2049,6 +2414,22 @@ _skiff() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2108,6 +2489,28 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__stats)
+            opts="-a -h --all --no-stream --no-trunc --format --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__stop)
             opts="-t -h --timeout --time --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2145,6 +2548,80 @@ _skiff() {
                 return 0
             fi
             case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__top)
+            opts="-h --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__unpause)
+            opts="-h --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__update)
+            opts="-m -h --restart --memory --cpus --pids-limit --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

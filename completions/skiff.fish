@@ -42,6 +42,12 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "start" -d 'Start one or
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "kill" -d 'Kill one or more running containers'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "rename" -d 'Rename a container'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "restart" -d 'Restart one or more containers'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "attach" -d 'Attach local standard input, output, and error streams to a running container'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "top" -d 'Display the running processes of a container'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "pause" -d 'Pause all processes within one or more containers'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "unpause" -d 'Unpause all processes within one or more containers'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "stats" -d 'Display a live stream of container(s) resource usage statistics'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "update" -d 'Update configuration of one or more containers'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "pull" -d 'Download an image from a registry'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "images" -d 'List images'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "rmi" -d 'Remove one or more images'
@@ -59,26 +65,38 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "completion" -d 'Output 
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__gen-docs" -d 'Internal: write the man pages and completion scripts into DIR/man and DIR/completions'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__monitor" -d 'Internal: the per-container monitor (skiff re-executed)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__userns" -d 'Internal: run an operation as root inside a fresh user namespace'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec port" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec port" -s h -l help -d 'Print help'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec port" -f -a "ls" -d 'List containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec port" -f -a "run" -d 'Create and run a new container from an image'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec port" -f -a "logs" -d 'Fetch the logs of a container'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec port" -f -a "stop" -d 'Stop one or more running containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec port" -f -a "rm" -d 'Remove one or more containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec port" -f -a "wait" -d 'Block until one or more containers stop, then print their exit codes'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec port" -f -a "inspect" -d 'Display detailed information on one or more containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec port" -f -a "create" -d 'Create a new container'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec port" -f -a "start" -d 'Start one or more stopped containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec port" -f -a "kill" -d 'Kill one or more running containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec port" -f -a "rename" -d 'Rename a container'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec port" -f -a "restart" -d 'Restart one or more containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec port" -f -a "exec" -d 'Execute a command in a running container'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec port" -f -a "port" -d 'List port mappings or a specific mapping for the container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "ls" -d 'List containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "run" -d 'Create and run a new container from an image'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "logs" -d 'Fetch the logs of a container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "stop" -d 'Stop one or more running containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "rm" -d 'Remove one or more containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "wait" -d 'Block until one or more containers stop, then print their exit codes'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "inspect" -d 'Display detailed information on one or more containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "create" -d 'Create a new container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "start" -d 'Start one or more stopped containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "kill" -d 'Kill one or more running containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "rename" -d 'Rename a container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "restart" -d 'Restart one or more containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "exec" -d 'Execute a command in a running container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "attach" -d 'Attach local standard input, output, and error streams to a running container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "top" -d 'Display the running processes of a container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "prune" -d 'Remove all stopped containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "pause" -d 'Pause all processes within one or more containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "unpause" -d 'Unpause all processes within one or more containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "stats" -d 'Display a live stream of container(s) resource usage statistics'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "update" -d 'Update configuration of one or more containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update port" -f -a "port" -d 'List port mappings or a specific mapping for the container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -s n -l last -d 'Show n last created containers (includes all states)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter output based on conditions provided (name, id, label, status, ancestor, exited)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Format output using a custom template (\'table\', \'table TEMPLATE\', \'json\' or a Go template)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all containers (default shows just running)'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Only display container IDs'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Don\'t truncate output'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -s l -l latest -d 'Show the latest created container (includes all states)'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -s s -l size -d 'Display total file sizes'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l name -d 'Assign a name to the container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -s e -l env -d 'Set environment variables' -r
@@ -111,6 +129,9 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-timeout -d 'Timeout (in seconds) to stop a container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l pull -d 'Pull image before running (always, missing, never)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l restart -d 'Restart policy to apply when a container exits (no, always, unless-stopped, on-failure[:N])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -s m -l memory -d 'Memory limit (e.g. 64m; needs a delegated cgroup v2 hierarchy)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l cpus -d 'Number of CPUs (needs a delegated cgroup v2 hierarchy)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l pids-limit -d 'Tune container pids limit (needs a delegated cgroup v2 hierarchy)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l help -d 'Print help (docker keeps -h for --hostname)'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -s d -l detach -d 'Run container in background and print container ID'
@@ -121,6 +142,9 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l init -d 'Run an init inside the container that forwards signals and reaps processes'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l read-only -d 'Mount the container\'s root filesystem as read only'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l privileged -d 'Give extended privileges to this container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from logs" -s n -l tail -d 'Number of lines to show from the end of the logs ("all" for every line)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from logs" -l since -d 'Show logs since a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m")' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from logs" -l until -d 'Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m")' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from logs" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from logs" -s f -l follow -d 'Follow log output'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from logs" -s t -l timestamps -d 'Show timestamps'
@@ -168,6 +192,9 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-timeout -d 'Timeout (in seconds) to stop a container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l pull -d 'Pull image before running (always, missing, never)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l restart -d 'Restart policy to apply when a container exits (no, always, unless-stopped, on-failure[:N])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -s m -l memory -d 'Memory limit (e.g. 64m; needs a delegated cgroup v2 hierarchy)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l cpus -d 'Number of CPUs (needs a delegated cgroup v2 hierarchy)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l pids-limit -d 'Tune container pids limit (needs a delegated cgroup v2 hierarchy)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l help -d 'Print help (docker keeps -h for --hostname)'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -s d -l detach -d 'Run container in background and print container ID'
@@ -200,6 +227,34 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -s t -l tty -d 'Allocate a pseudo-TTY'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -l privileged -d 'Give extended privileges to the command'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from attach" -l detach-keys -d 'Override the key sequence for detaching a container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from attach" -l sig-proxy -d 'Proxy all received signals to the process' -r -f -a "true\t''
+false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from attach" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from attach" -l no-stdin -d 'Do not attach STDIN'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from attach" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from top" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from top" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from prune" -l filter -d 'Provide filter values (e.g. "until=<timestamp>", "label=<key>=<value>")' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from prune" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not prompt for confirmation'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from pause" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from unpause" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from unpause" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from stats" -l format -d 'Format output using a custom template (\'table\', \'table TEMPLATE\', \'json\' or a Go template)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from stats" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from stats" -s a -l all -d 'Show all containers (default shows just running)'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from stats" -l no-stream -d 'Disable streaming stats and only pull the first result'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from stats" -l no-trunc -d 'Do not truncate output'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from update" -l restart -d 'Restart policy to apply when a container exits' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from update" -s m -l memory -d 'Memory limit (needs a delegated cgroup v2 hierarchy)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from update" -l cpus -d 'Number of CPUs (needs a delegated cgroup v2 hierarchy)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from update" -l pids-limit -d 'Tune container pids limit (needs a delegated cgroup v2 hierarchy)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from update" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from port" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from port" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect tag history prune push save load" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
@@ -326,6 +381,9 @@ complete -c skiff -n "__fish_skiff_using_subcommand run" -l stop-signal -d 'Sign
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l stop-timeout -d 'Timeout (in seconds) to stop a container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l pull -d 'Pull image before running (always, missing, never)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l restart -d 'Restart policy to apply when a container exits (no, always, unless-stopped, on-failure[:N])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -s m -l memory -d 'Memory limit (e.g. 64m; needs a delegated cgroup v2 hierarchy)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l cpus -d 'Number of CPUs (needs a delegated cgroup v2 hierarchy)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l pids-limit -d 'Tune container pids limit (needs a delegated cgroup v2 hierarchy)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l help -d 'Print help (docker keeps -h for --hostname)'
 complete -c skiff -n "__fish_skiff_using_subcommand run" -s d -l detach -d 'Run container in background and print container ID'
@@ -346,11 +404,19 @@ complete -c skiff -n "__fish_skiff_using_subcommand exec" -s i -l interactive -d
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -s t -l tty -d 'Allocate a pseudo-TTY'
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -l privileged -d 'Give extended privileges to the command'
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand ps" -s n -l last -d 'Show n last created containers (includes all states)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand ps" -s f -l filter -d 'Filter output based on conditions provided (name, id, label, status, ancestor, exited)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand ps" -l format -d 'Format output using a custom template (\'table\', \'table TEMPLATE\', \'json\' or a Go template)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand ps" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand ps" -s a -l all -d 'Show all containers (default shows just running)'
 complete -c skiff -n "__fish_skiff_using_subcommand ps" -s q -l quiet -d 'Only display container IDs'
 complete -c skiff -n "__fish_skiff_using_subcommand ps" -l no-trunc -d 'Don\'t truncate output'
+complete -c skiff -n "__fish_skiff_using_subcommand ps" -s l -l latest -d 'Show the latest created container (includes all states)'
+complete -c skiff -n "__fish_skiff_using_subcommand ps" -s s -l size -d 'Display total file sizes'
 complete -c skiff -n "__fish_skiff_using_subcommand ps" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand logs" -s n -l tail -d 'Number of lines to show from the end of the logs ("all" for every line)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand logs" -l since -d 'Show logs since a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m")' -r
+complete -c skiff -n "__fish_skiff_using_subcommand logs" -l until -d 'Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m")' -r
 complete -c skiff -n "__fish_skiff_using_subcommand logs" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand logs" -s f -l follow -d 'Follow log output'
 complete -c skiff -n "__fish_skiff_using_subcommand logs" -s t -l timestamps -d 'Show timestamps'
@@ -395,6 +461,9 @@ complete -c skiff -n "__fish_skiff_using_subcommand create" -l stop-signal -d 'S
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l stop-timeout -d 'Timeout (in seconds) to stop a container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l pull -d 'Pull image before running (always, missing, never)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l restart -d 'Restart policy to apply when a container exits (no, always, unless-stopped, on-failure[:N])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -s m -l memory -d 'Memory limit (e.g. 64m; needs a delegated cgroup v2 hierarchy)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l cpus -d 'Number of CPUs (needs a delegated cgroup v2 hierarchy)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l pids-limit -d 'Tune container pids limit (needs a delegated cgroup v2 hierarchy)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l help -d 'Print help (docker keeps -h for --hostname)'
 complete -c skiff -n "__fish_skiff_using_subcommand create" -s d -l detach -d 'Run container in background and print container ID'
@@ -417,6 +486,30 @@ complete -c skiff -n "__fish_skiff_using_subcommand rename" -s h -l help -d 'Pri
 complete -c skiff -n "__fish_skiff_using_subcommand restart" -s t -l time -l timeout -d 'Seconds to wait before killing the container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand restart" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand restart" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand attach" -l detach-keys -d 'Override the key sequence for detaching a container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand attach" -l sig-proxy -d 'Proxy all received signals to the process' -r -f -a "true\t''
+false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand attach" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand attach" -l no-stdin -d 'Do not attach STDIN'
+complete -c skiff -n "__fish_skiff_using_subcommand attach" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand top" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand top" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand pause" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand pause" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand unpause" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand unpause" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand stats" -l format -d 'Format output using a custom template (\'table\', \'table TEMPLATE\', \'json\' or a Go template)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand stats" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand stats" -s a -l all -d 'Show all containers (default shows just running)'
+complete -c skiff -n "__fish_skiff_using_subcommand stats" -l no-stream -d 'Disable streaming stats and only pull the first result'
+complete -c skiff -n "__fish_skiff_using_subcommand stats" -l no-trunc -d 'Do not truncate output'
+complete -c skiff -n "__fish_skiff_using_subcommand stats" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand update" -l restart -d 'Restart policy to apply when a container exits' -r
+complete -c skiff -n "__fish_skiff_using_subcommand update" -s m -l memory -d 'Memory limit (needs a delegated cgroup v2 hierarchy)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand update" -l cpus -d 'Number of CPUs (needs a delegated cgroup v2 hierarchy)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand update" -l pids-limit -d 'Tune container pids limit (needs a delegated cgroup v2 hierarchy)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand update" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand update" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand pull" -l platform -d 'Set platform if server is multi-platform capable (OS/ARCH[/VARIANT], e.g. linux/arm64)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand pull" -l tls-verify -d 'Require HTTPS and verify certificates when contacting registries' -r -f -a "true\t''
 false\t''"

@@ -1,5 +1,4 @@
 //! `skiff container ...` and its top-level shortcuts: arguments and rendering.
-use std::io::Write;
 
 use clap::{Args, Subcommand};
 
@@ -39,6 +38,20 @@ pub enum ContainerCommand {
     Restart(StopArgs),
     /// Execute a command in a running container
     Exec(ExecArgs),
+    /// Attach local standard input, output, and error streams to a running container
+    Attach(super::container_more::AttachArgs),
+    /// Display the running processes of a container
+    Top(super::container_more::TopArgs),
+    /// Remove all stopped containers
+    Prune(super::container_more::PruneArgs),
+    /// Pause all processes within one or more containers
+    Pause(super::container_more::PauseArgs),
+    /// Unpause all processes within one or more containers
+    Unpause(super::container_more::PauseArgs),
+    /// Display a live stream of container(s) resource usage statistics
+    Stats(super::container_more::StatsArgs),
+    /// Update configuration of one or more containers
+    Update(super::container_more::UpdateArgs),
     /// List port mappings or a specific mapping for the container
     Port(super::network::PortArgs),
 }
@@ -206,6 +219,15 @@ pub struct RunArgs {
     /// Restart policy to apply when a container exits (no, always, unless-stopped, on-failure[:N])
     #[arg(long, default_value = "no", value_name = "POLICY")]
     pub restart: String,
+    /// Memory limit (e.g. 64m; needs a delegated cgroup v2 hierarchy)
+    #[arg(short, long, value_name = "BYTES")]
+    pub memory: Option<String>,
+    /// Number of CPUs (needs a delegated cgroup v2 hierarchy)
+    #[arg(long, value_name = "DECIMAL")]
+    pub cpus: Option<String>,
+    /// Tune container pids limit (needs a delegated cgroup v2 hierarchy)
+    #[arg(long, value_name = "N")]
+    pub pids_limit: Option<i64>,
     /// The image to run
     pub image: String,
     /// The command and its arguments
@@ -224,6 +246,21 @@ pub struct PsArgs {
     /// Don't truncate output
     #[arg(long)]
     pub no_trunc: bool,
+    /// Show n last created containers (includes all states)
+    #[arg(short = 'n', long, value_name = "N")]
+    pub last: Option<i64>,
+    /// Show the latest created container (includes all states)
+    #[arg(short, long)]
+    pub latest: bool,
+    /// Display total file sizes
+    #[arg(short, long)]
+    pub size: bool,
+    /// Filter output based on conditions provided (name, id, label, status, ancestor, exited)
+    #[arg(short, long, value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// Format output using a custom template ('table', 'table TEMPLATE', 'json' or a Go template)
+    #[arg(long)]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -234,6 +271,15 @@ pub struct LogsArgs {
     /// Show timestamps
     #[arg(short, long)]
     pub timestamps: bool,
+    /// Number of lines to show from the end of the logs ("all" for every line)
+    #[arg(short = 'n', long, value_name = "N")]
+    pub tail: Option<String>,
+    /// Show logs since a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m")
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m")
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
     pub container: String,
 }
 
@@ -287,6 +333,13 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
         ContainerCommand::Kill(a) => kill(a),
         ContainerCommand::Rename(a) => rename(a),
         ContainerCommand::Restart(a) => restart(a),
+        ContainerCommand::Attach(a) => super::container_more::attach(a),
+        ContainerCommand::Top(a) => super::container_more::top(a),
+        ContainerCommand::Prune(a) => super::container_more::prune(a),
+        ContainerCommand::Pause(a) => super::container_more::pause(a, true),
+        ContainerCommand::Unpause(a) => super::container_more::pause(a, false),
+        ContainerCommand::Stats(a) => super::container_more::stats(a),
+        ContainerCommand::Update(a) => super::container_more::update(a),
         ContainerCommand::Port(a) => super::network::port(a),
         ContainerCommand::Inspect(a) => {
             let mut values = Vec::new();
@@ -323,6 +376,11 @@ fn run_options(a: RunArgs) -> Result<RunOptions, EngineError> {
         }
     }
     Ok(RunOptions {
+        limits: crate::engine::resources::Limits {
+            memory: a.memory,
+            cpus: a.cpus,
+            pids_limit: a.pids_limit,
+        },
         env_files: a.env_file,
         labels: a.label,
         label_files: a.label_file,
@@ -392,7 +450,7 @@ pub fn exec(a: ExecArgs) -> Result<i32, EngineError> {
 }
 
 /// docker's COMMAND column: the command line quoted, cut to 20 characters with an ellipsis.
-fn command_column(info: &ContainerInfo, no_trunc: bool) -> String {
+pub(super) fn command_column(info: &ContainerInfo, no_trunc: bool) -> String {
     let mut cmd = std::iter::once(info.record.path.as_str())
         .chain(info.record.args.iter().map(String::as_str))
         .collect::<Vec<_>>()
@@ -403,13 +461,13 @@ fn command_column(info: &ContainerInfo, no_trunc: bool) -> String {
     format!("\"{cmd}\"")
 }
 
-fn ago(t: Option<&str>) -> i64 {
+pub(super) fn ago(t: Option<&str>) -> i64 {
     t.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
         .map(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds())
         .unwrap_or(0)
 }
 
-fn status_column(info: &ContainerInfo) -> String {
+pub(super) fn status_column(info: &ContainerInfo) -> String {
     let s = &info.state;
     match s.status {
         Status::Running => format!(
@@ -492,71 +550,11 @@ pub fn restart(a: StopArgs) -> Result<i32, EngineError> {
 }
 
 pub fn ps(a: PsArgs) -> Result<i32, EngineError> {
-    let paths = Paths::from_env();
-    let list = ctr::list(&paths, a.all)?;
-    if a.quiet {
-        let mut out = std::io::stdout().lock();
-        for c in &list {
-            let id = if a.no_trunc {
-                &c.record.id[..]
-            } else {
-                &c.record.id[..12]
-            };
-            let _ = writeln!(out, "{id}");
-        }
-        return Ok(0);
-    }
-    let mut tw = render::table();
-    let _ = writeln!(
-        tw,
-        "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES"
-    );
-    for c in &list {
-        let id = if a.no_trunc {
-            &c.record.id[..]
-        } else {
-            &c.record.id[..12]
-        };
-        let _ = writeln!(
-            tw,
-            "{id}\t{}\t{}\t{} ago\t{}\t{}\t{}",
-            c.record.image,
-            command_column(c, a.no_trunc),
-            render::human_duration(ago(Some(&c.record.created))),
-            status_column(c),
-            crate::engine::network::ps_ports(&c.record, c.state.status),
-            c.record.name
-        );
-    }
-    render::print_table(tw);
-    Ok(0)
+    super::container_more::ps(a)
 }
 
 pub fn logs(a: LogsArgs) -> Result<i32, EngineError> {
-    let paths = Paths::from_env();
-    let info = ctr::get(&paths, &a.container)?;
-    let mut emit = |e: &crate::monitor::log::Entry| {
-        let text = if a.timestamps {
-            format!("{} {}", e.time, e.log)
-        } else {
-            e.log.clone()
-        };
-        if e.stream == "stderr" {
-            let _ = std::io::stderr().lock().write_all(text.as_bytes());
-        } else {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-        }
-    };
-    if a.follow {
-        ctr::follow_log(&paths, &info.record.id, 0, &mut emit)?;
-    } else {
-        for e in ctr::log_entries(&paths, &info.record.id)? {
-            emit(&e);
-        }
-    }
-    Ok(0)
+    super::container_more::logs(a)
 }
 
 /// Run `op` on every named container, printing each name that succeeded and one `Error:` line

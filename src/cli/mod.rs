@@ -1,5 +1,6 @@
 //! Command-line interface: clap definitions, dispatch to `engine`, and rendering. Nothing else.
 mod container;
+mod container_more;
 mod image;
 mod network;
 pub mod render;
@@ -64,6 +65,18 @@ pub enum Command {
     Rename(container::RenameArgs),
     /// Restart one or more containers
     Restart(container::StopArgs),
+    /// Attach local standard input, output, and error streams to a running container
+    Attach(container_more::AttachArgs),
+    /// Display the running processes of a container
+    Top(container_more::TopArgs),
+    /// Pause all processes within one or more containers
+    Pause(container_more::PauseArgs),
+    /// Unpause all processes within one or more containers
+    Unpause(container_more::PauseArgs),
+    /// Display a live stream of container(s) resource usage statistics
+    Stats(container_more::StatsArgs),
+    /// Update configuration of one or more containers
+    Update(container_more::UpdateArgs),
     /// Download an image from a registry
     Pull(image::PullArgs),
     /// List images
@@ -181,6 +194,12 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Kill(a) => container::kill(a),
         Command::Rename(a) => container::rename(a),
         Command::Restart(a) => container::restart(a),
+        Command::Attach(a) => container_more::attach(a),
+        Command::Top(a) => container_more::top(a),
+        Command::Pause(a) => container_more::pause(a, true),
+        Command::Unpause(a) => container_more::pause(a, false),
+        Command::Stats(a) => container_more::stats(a),
+        Command::Update(a) => container_more::update(a),
         Command::Pull(a) => image::pull(a),
         Command::Images(a) => image::images(a),
         Command::Rmi(a) => image::rmi(a),

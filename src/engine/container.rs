@@ -63,6 +63,8 @@ pub struct RunOptions {
     pub restart: String,
     /// `--pull`: always, missing (the default) or never.
     pub pull: String,
+    /// `--memory`, `--cpus`, `--pids-limit`.
+    pub limits: super::resources::Limits,
 }
 
 /// Read a docker env or label file: `KEY=VALUE` lines, `KEY` alone takes the value from our
@@ -150,6 +152,7 @@ fn create_inner(
     net: &Mode,
 ) -> Result<String, EngineError> {
     let mut net = net.clone();
+    super::resources::check_limits(&opts.limits)?;
     let policy = crate::monitor::RestartPolicy::parse(&opts.restart).map_err(EngineError::Usage)?;
     if opts.auto_remove && policy != crate::monitor::RestartPolicy::No {
         return Err(EngineError::Usage(

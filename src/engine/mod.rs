@@ -1,8 +1,13 @@
 //! The operations behind every command. `cli` calls these; these call the subsystems.
+pub mod attach;
 pub mod container;
 pub mod image;
+pub mod logs;
 pub mod mounts;
 pub mod network;
+pub mod prune;
+pub mod ps;
+pub mod resources;
 pub mod volume;
 
 use thiserror::Error;

@@ -5,6 +5,7 @@
 //! Start-up protocol with the CLI: the CLI passes a pipe as `_SKIFF_READY_FD`; the monitor
 //! writes `ok` once the container's process runs, or `err CODE MESSAGE`, then closes it. In the
 //! foreground the monitor shares the CLI's stdio and exits with the container's exit code.
+pub mod attach;
 pub mod log;
 
 use std::io::Write;
@@ -112,7 +113,13 @@ fn run(
                 return Err((code, msg));
             }
         };
-        // The restart policy, unless `stop` or `rm -f` asked for this exit.
+        // The restart policy (`update --restart` may have changed it), unless `stop` or
+        // `rm -f` asked for this exit.
+        let policy = store
+            .record(id)
+            .ok()
+            .and_then(|r| RestartPolicy::parse(&r.restart_policy).ok())
+            .unwrap_or(policy);
         let st = store.state(id).unwrap_or_default();
         if !st.stop_requested && policy.wants_restart(code, st.restart_count) {
             {
@@ -332,6 +339,10 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
     if let (Some(m), true) = (&master, foreground) {
         copy_winsize(m.as_fd());
     }
+    // `skiff attach` clients; without the socket the container still runs, unattachable.
+    let mut attach_server = attach::AttachServer::bind(&attach::socket_path(c.paths, id))
+        .map_err(|e| tracing::warn!("attach socket: {e}"))
+        .ok();
     let code = pump(PumpIo {
         pid,
         sfd: c.sfd,
@@ -340,7 +351,10 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
         err_r: err_r.as_ref(),
         foreground,
         logger: &mut logger,
+        attach: attach_server.as_mut(),
+        stdin_w: stdin_keep.as_ref(),
     });
+    drop(attach_server);
     drop(stdin_keep);
     drop(slirp);
     Ok((code, userns))
@@ -389,11 +403,15 @@ struct PumpIo<'a> {
     err_r: Option<&'a OwnedFd>,
     foreground: bool,
     logger: &'a mut log::Logger,
+    /// Attached clients: they get the output and may send input.
+    attach: Option<&'a mut attach::AttachServer>,
+    /// The container's stdin pipe (`-d -i` without a terminal), for attached input.
+    stdin_w: Option<&'a OwnedFd>,
 }
 
 /// Move output to the log (and to the CLI's terminal in the foreground), forward signals and
 /// input, until the container has exited and its output is drained. Returns the exit code.
-fn pump(io: PumpIo<'_>) -> i32 {
+fn pump(mut io: PumpIo<'_>) -> i32 {
     let mut exit: Option<i32> = None;
     let mut out_open = io.out_r.is_some() || io.master.is_some();
     let mut err_open = io.err_r.is_some();
@@ -425,6 +443,12 @@ fn pump(io: PumpIo<'_>) -> i32 {
             fds.push(PollFd::new(stdin, PollFlags::POLLIN));
             fds.len() - 1
         });
+        let attach_base = fds.len();
+        if let Some(a) = io.attach.as_deref() {
+            for fd in a.fds() {
+                fds.push(PollFd::new(fd, PollFlags::POLLIN));
+            }
+        }
         // Once the container is gone its output closes at once; don't wait forever on a
         // descriptor something else still holds.
         let timeout = if exit.is_some() {
@@ -447,7 +471,28 @@ fn pump(io: PumpIo<'_>) -> i32 {
         let out_ready = ready(out_idx, &fds);
         let err_ready = ready(err_idx, &fds);
         let in_ready = ready(in_idx, &fds);
+        let attach_ready: Vec<bool> = (attach_base..fds.len())
+            .map(|i| ready(Some(i), &fds))
+            .collect();
         drop(fds);
+        if let Some(a) = io.attach.as_deref_mut() {
+            if attach_ready.iter().any(|r| *r) {
+                for input in a.handle(&attach_ready) {
+                    match input {
+                        attach::Input::Stdin(data) => {
+                            if let Some(fd) = io.master.or(io.stdin_w) {
+                                write_all_fd(fd.as_raw_fd(), &data);
+                            }
+                        }
+                        attach::Input::Resize { rows, cols } => {
+                            if let Some(m) = io.master {
+                                set_winsize(m.as_fd(), rows, cols);
+                            }
+                        }
+                    }
+                }
+            }
+        }
         if sig_ready {
             while let Ok(Some(si)) = io.sfd.read_signal() {
                 let signo = si.ssi_signo as i32;
@@ -469,6 +514,9 @@ fn pump(io: PumpIo<'_>) -> i32 {
                 match nix::unistd::read(fd, &mut buf) {
                     Ok(n) if n > 0 => {
                         io.logger.write("stdout", &buf[..n]);
+                        if let Some(a) = io.attach.as_deref_mut() {
+                            a.broadcast(attach::OUT_STDOUT, &buf[..n]);
+                        }
                         if io.foreground {
                             write_all_fd(1, &buf[..n]);
                         }
@@ -486,6 +534,9 @@ fn pump(io: PumpIo<'_>) -> i32 {
                 match nix::unistd::read(fd, &mut buf) {
                     Ok(n) if n > 0 => {
                         io.logger.write("stderr", &buf[..n]);
+                        if let Some(a) = io.attach.as_deref_mut() {
+                            a.broadcast(attach::OUT_STDERR, &buf[..n]);
+                        }
                         if io.foreground {
                             write_all_fd(2, &buf[..n]);
                         }
@@ -566,6 +617,20 @@ fn copy_winsize(master: BorrowedFd<'_>) {
         if libc::ioctl(0, libc::TIOCGWINSZ, &mut ws) == 0 {
             libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws);
         }
+    }
+}
+
+/// Set the container's terminal size (an attached client's).
+fn set_winsize(master: BorrowedFd<'_>, rows: u16, cols: u16) {
+    let ws = libc::winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads a winsize we own.
+    unsafe {
+        libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws);
     }
 }
 

@@ -192,6 +192,10 @@ impl Default for ContainerState {
     }
 }
 
+/// The error a container shows when its monitor died without recording the exit.
+pub const MONITOR_LOST: &str =
+    "the container's monitor died without recording its exit (killed, or the machine rebooted)";
+
 /// The start time of a process, or None if it is gone.
 pub fn process_start_time(pid: i32) -> Option<u64> {
     if pid <= 0 {
@@ -293,6 +297,9 @@ impl<'a> Containers<'a> {
             st.status = Status::Exited;
             st.exit_code = 255;
             st.pid = 0;
+            if st.error.is_empty() {
+                st.error = MONITOR_LOST.to_string();
+            }
         }
         Ok(st)
     }

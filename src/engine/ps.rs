@@ -1,0 +1,234 @@
+//! `ps` beyond the plain list: docker's filters (`name`, `id`, `label`, `status`, `ancestor`,
+//! `exited`), `-n`/`-l`, and container sizes (`-s`).
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::container::{list, ContainerInfo};
+use super::EngineError;
+use crate::image::ImageStore;
+use crate::state::container::Status;
+use crate::state::Paths;
+
+/// What `ps` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct PsQuery {
+    pub all: bool,
+    /// `-n N` (and `-l`, which is `-n 1`): the N most recently created, in any state.
+    pub last: Option<usize>,
+    /// `--filter KEY=VALUE`, as given.
+    pub filters: Vec<String>,
+    /// `-s`: compute sizes.
+    pub size: bool,
+}
+
+/// A listed container, with its sizes when asked for.
+#[derive(Debug, Clone)]
+pub struct PsEntry {
+    pub info: ContainerInfo,
+    /// Bytes in the container's writable layer.
+    pub size_rw: Option<u64>,
+    /// The writable layer plus the image.
+    pub size_root: Option<u64>,
+}
+
+/// docker's filters: values of one key are alternatives (OR), different keys must all match.
+#[derive(Debug, Clone, Default)]
+pub struct Filters(BTreeMap<String, Vec<String>>);
+
+const STATUSES: &[&str] = &[
+    "created",
+    "restarting",
+    "running",
+    "removing",
+    "paused",
+    "exited",
+    "dead",
+];
+
+impl Filters {
+    pub fn parse(raw: &[String]) -> Result<Filters, EngineError> {
+        let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for f in raw {
+            let Some((k, v)) = f.split_once('=') else {
+                return Err(EngineError::Usage(format!(
+                    "bad format of filter (expected name=value): {f}"
+                )));
+            };
+            let k = k.trim().to_ascii_lowercase();
+            match k.as_str() {
+                "name" | "id" | "label" | "ancestor" => {}
+                "status" => {
+                    if !STATUSES.contains(&v) {
+                        return Err(EngineError::Usage(format!(
+                            "invalid filter 'status={v}': use one of {}",
+                            STATUSES.join(", ")
+                        )));
+                    }
+                }
+                "exited" => {
+                    if v.parse::<i32>().is_err() {
+                        return Err(EngineError::Usage(format!(
+                            "invalid filter 'exited={v}': the exit code must be a number"
+                        )));
+                    }
+                }
+                other => {
+                    return Err(EngineError::Usage(format!("invalid filter '{other}'")));
+                }
+            }
+            map.entry(k).or_default().push(v.to_string());
+        }
+        Ok(Filters(map))
+    }
+
+    fn get(&self, key: &str) -> &[String] {
+        self.0.get(key).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+
+    /// Whether `c` passes every filter. `images` resolves `ancestor` values to image IDs.
+    fn matches(&self, c: &ContainerInfo, ancestors: &[String]) -> bool {
+        let r = &c.record;
+        let s = &c.state;
+        let any = |key: &str, f: &dyn Fn(&str) -> bool| {
+            let vals = self.get(key);
+            vals.is_empty() || vals.iter().any(|v| f(v))
+        };
+        any("name", &|v| name_matches(v, &r.name))
+            && any("id", &|v| r.id.starts_with(v))
+            && any("label", &|v| match v.split_once('=') {
+                Some((k, val)) => r.labels.get(k).is_some_and(|x| x == val),
+                None => r.labels.contains_key(v),
+            })
+            && any("status", &|v| s.status.as_str() == v)
+            && any("exited", &|v| {
+                v.parse::<i32>().is_ok_and(|code| {
+                    s.status == Status::Exited && s.started_at.is_some() && s.exit_code == code
+                })
+            })
+            && (!self.has("ancestor")
+                || ancestors.iter().any(|a| a == &r.image_id)
+                || self.get("ancestor").iter().any(|v| v == &r.image))
+    }
+}
+
+/// docker matches `name` as a regular expression; skiff supports its common forms: a substring,
+/// optionally anchored with `^` and `$` (a leading `/` of the name is ignored).
+fn name_matches(pattern: &str, name: &str) -> bool {
+    let pat = pattern.strip_prefix('^').map(|p| (p, true));
+    let (p, start) = pat.unwrap_or((pattern, false));
+    let p = p.strip_prefix('/').unwrap_or(p);
+    let (p, end) = match p.strip_suffix('$') {
+        Some(p) => (p, true),
+        None => (p, false),
+    };
+    match (start, end) {
+        (true, true) => name == p,
+        (true, false) => name.starts_with(p),
+        (false, true) => name.ends_with(p),
+        (false, false) => name.contains(p),
+    }
+}
+
+/// `ps` with docker's options.
+pub fn ps(paths: &Paths, q: &PsQuery) -> Result<Vec<PsEntry>, EngineError> {
+    let filters = Filters::parse(&q.filters)?;
+    // docker: `-n`, `-l` and a status filter list containers in every state.
+    let all = q.all || q.last.is_some() || filters.has("status");
+    let mut ancestors = Vec::new();
+    let images = if filters.has("ancestor") || q.size {
+        ImageStore::open(paths).ok()
+    } else {
+        None
+    };
+    if let Some(store) = &images {
+        for a in filters.get("ancestor") {
+            if let Ok(img) = store.resolve(a) {
+                ancestors.push(img.id);
+            }
+        }
+    }
+    let mut out: Vec<PsEntry> = list(paths, all)?
+        .into_iter()
+        .filter(|c| filters.matches(c, &ancestors))
+        .map(|info| PsEntry {
+            info,
+            size_rw: None,
+            size_root: None,
+        })
+        .collect();
+    if let Some(n) = q.last {
+        out.truncate(n);
+    }
+    if q.size {
+        let image_sizes: BTreeMap<String, u64> = images
+            .as_ref()
+            .and_then(|s| s.list().ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| (i.id, i.size))
+            .collect();
+        for e in &mut out {
+            let rw = dir_size(&paths.container(&e.info.record.id).join("upper"));
+            e.size_rw = Some(rw);
+            e.size_root = Some(
+                rw + image_sizes
+                    .get(&e.info.record.image_id)
+                    .copied()
+                    .unwrap_or(0),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The apparent size of the regular files and symlinks under `dir` (what docker's SizeRw
+/// counts). Directories we cannot read (owned by a container user, mode 0700) are skipped.
+pub fn dir_size(dir: &Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let Ok(meta) = e.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(e.path());
+            } else if meta.is_file() || meta.file_type().is_symlink() {
+                total += meta.len();
+            }
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_patterns() {
+        assert!(name_matches("web", "my-web-1"));
+        assert!(name_matches("^web", "web-1"));
+        assert!(!name_matches("^web", "my-web"));
+        assert!(name_matches("^/web$", "web"));
+        assert!(!name_matches("^web$", "web2"));
+        assert!(name_matches("b$", "web"));
+    }
+
+    #[test]
+    fn filter_parsing() {
+        let f = |v: &[&str]| Filters::parse(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert!(f(&["name=a", "name=b", "status=exited", "exited=0"]).is_ok());
+        assert!(f(&["status=bogus"]).is_err());
+        assert!(f(&["exited=x"]).is_err());
+        assert!(f(&["nope=1"]).is_err());
+        assert!(f(&["name"]).is_err());
+        let p = f(&["name=a", "name=b"]).unwrap();
+        assert_eq!(p.get("name").len(), 2);
+    }
+}

@@ -1,0 +1,562 @@
+//! Resources: `top` and `stats` (read from /proc), and the cgroup-backed operations (`pause`,
+//! `unpause`, `--memory`, `--cpus`, `--pids-limit`, `update` of limits), which need a cgroup v2
+//! hierarchy delegated to the user. Without one they fail with the reason instead of silently
+//! doing nothing.
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::EngineError;
+use crate::state::container::{Containers, Status};
+use crate::state::Paths;
+
+/// `--memory`, `--cpus`, `--pids-limit` as given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Limits {
+    pub memory: Option<String>,
+    pub cpus: Option<String>,
+    pub pids_limit: Option<i64>,
+}
+
+impl Limits {
+    pub fn is_empty(&self) -> bool {
+        *self == Limits::default()
+    }
+
+    fn flags(&self) -> String {
+        let mut f = Vec::new();
+        if self.memory.is_some() {
+            f.push("--memory");
+        }
+        if self.cpus.is_some() {
+            f.push("--cpus");
+        }
+        if self.pids_limit.is_some() {
+            f.push("--pids-limit");
+        }
+        f.join(", ")
+    }
+}
+
+/// The user's delegated cgroup v2 directory, or why there is none.
+pub fn delegated_cgroup() -> Result<PathBuf, String> {
+    let root = std::path::Path::new("/sys/fs/cgroup");
+    if !root.join("cgroup.controllers").exists() {
+        let hybrid = root.join("unified/cgroup.controllers").exists();
+        return Err(if hybrid {
+            "the machine runs cgroup v1 (hybrid: cgroup v2 is only at /sys/fs/cgroup/unified, \
+             with no controllers)"
+                .into()
+        } else {
+            "the machine runs cgroup v1".into()
+        });
+    }
+    let own = std::fs::read_to_string("/proc/self/cgroup")
+        .map_err(|e| format!("reading /proc/self/cgroup: {e}"))?;
+    let rel = own
+        .lines()
+        .find_map(|l| l.strip_prefix("0::"))
+        .ok_or("this process is in no cgroup v2 group")?;
+    let dir = root.join(rel.trim_start_matches('/'));
+    let writable = nix::unistd::access(
+        &dir.join("cgroup.subtree_control"),
+        nix::unistd::AccessFlags::W_OK,
+    )
+    .is_ok();
+    if !writable {
+        return Err(format!(
+            "{} is not delegated to your user (no systemd user session with Delegate=yes)",
+            dir.display()
+        ));
+    }
+    Ok(dir)
+}
+
+/// Fail with a clear message: `what` needs a delegated cgroup v2 hierarchy.
+pub fn require_cgroup(what: &str) -> Result<(), EngineError> {
+    match delegated_cgroup() {
+        Err(why) => Err(EngineError::Usage(format!(
+            "{what} needs a cgroup v2 hierarchy delegated to your user (systemd user session); \
+             none is available here: {why}"
+        ))),
+        Ok(dir) => Err(EngineError::Usage(format!(
+            "{what} needs the container in its own cgroup, and skiff does not create container \
+             cgroups yet (a delegated hierarchy exists at {})",
+            dir.display()
+        ))),
+    }
+}
+
+/// Refuse resource limits that cannot be applied (called by `create`).
+pub fn check_limits(l: &Limits) -> Result<(), EngineError> {
+    if l.is_empty() {
+        return Ok(());
+    }
+    if let Some(c) = &l.cpus {
+        if c.parse::<f64>().map(|v| v < 0.0).unwrap_or(true) {
+            return Err(EngineError::Usage(format!("invalid --cpus value: {c:?}")));
+        }
+    }
+    if let Some(m) = &l.memory {
+        parse_bytes(m)?;
+    }
+    require_cgroup(&l.flags())
+}
+
+/// docker's memory sizes: a number with an optional b, k, m or g suffix (binary units).
+pub fn parse_bytes(s: &str) -> Result<u64, EngineError> {
+    let t = s.trim().to_ascii_lowercase();
+    let t = t.strip_suffix('b').filter(|x| !x.is_empty()).unwrap_or(&t);
+    let (num, mult) = match t.chars().last() {
+        Some('k') => (&t[..t.len() - 1], 1u64 << 10),
+        Some('m') => (&t[..t.len() - 1], 1 << 20),
+        Some('g') => (&t[..t.len() - 1], 1 << 30),
+        _ => (t, 1),
+    };
+    num.parse::<f64>()
+        .ok()
+        .filter(|v| *v >= 0.0)
+        .map(|v| (v * mult as f64) as u64)
+        .ok_or_else(|| EngineError::Usage(format!("invalid size: {s:?}")))
+}
+
+/// `pause` / `unpause`.
+pub fn pause(paths: &Paths, name: &str, pause: bool) -> Result<(), EngineError> {
+    let store = Containers::new(paths);
+    let id = store.resolve(name)?;
+    let st = store.state(&id)?;
+    if pause && st.status != Status::Running {
+        return Err(EngineError::Conflict(format!(
+            "container {} is not running",
+            &id[..12]
+        )));
+    }
+    if !pause && st.status != Status::Paused {
+        return Err(EngineError::Conflict(format!(
+            "container {} is not paused",
+            &id[..12]
+        )));
+    }
+    require_cgroup(if pause { "pause" } else { "unpause" })
+}
+
+/// `update`: a new restart policy (always possible) and limits (need a cgroup).
+pub fn update(
+    paths: &Paths,
+    name: &str,
+    restart: Option<&str>,
+    limits: &Limits,
+) -> Result<(), EngineError> {
+    let store = Containers::new(paths);
+    let id = store.resolve(name)?;
+    if !limits.is_empty() {
+        check_limits(limits)?;
+    }
+    if let Some(r) = restart {
+        let policy = crate::monitor::RestartPolicy::parse(r).map_err(EngineError::Usage)?;
+        let _lock = store.lock(&id)?;
+        let mut rec = store.record(&id)?;
+        if rec.auto_remove && policy != crate::monitor::RestartPolicy::No {
+            return Err(EngineError::Usage(
+                "Restart policy cannot be updated because AutoRemove is enabled for the container"
+                    .into(),
+            ));
+        }
+        rec.restart_policy = r.to_string();
+        store.save_record(&rec)?;
+    }
+    Ok(())
+}
+
+// ---- /proc ----------------------------------------------------------------------------------
+
+/// What `top` and `stats` read of one process.
+#[derive(Debug, Clone)]
+pub struct ProcInfo {
+    pub pid: i32,
+    pub ppid: i32,
+    pub uid: u32,
+    /// Clock ticks in user and kernel mode.
+    pub cpu_ticks: u64,
+    /// Start time in clock ticks after boot.
+    pub start_ticks: u64,
+    pub tty_nr: i32,
+    pub rss_bytes: u64,
+    pub threads: u64,
+    pub cmd: String,
+}
+
+fn read_proc(pid: i32) -> Option<ProcInfo> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let comm = stat[open + 1..close].to_string();
+    let f: Vec<&str> = stat[close + 2..].split(' ').collect();
+    let num = |i: usize| f.get(i).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let cmd = if cmdline.is_empty() {
+        format!("[{comm}]")
+    } else {
+        cmdline
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // SAFETY: sysconf with a constant name.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as u64;
+    Some(ProcInfo {
+        pid,
+        ppid: num(1) as i32,
+        uid,
+        cpu_ticks: (num(11) + num(12)).max(0) as u64,
+        start_ticks: num(19).max(0) as u64,
+        tty_nr: num(4) as i32,
+        rss_bytes: num(21).max(0) as u64 * page,
+        threads: num(17).max(0) as u64,
+        cmd,
+    })
+}
+
+/// The container's processes: its PID 1 and every descendant, by PID.
+pub fn container_processes(root_pid: i32) -> Vec<ProcInfo> {
+    let mut all: Vec<ProcInfo> = std::fs::read_dir("/proc")
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()))
+                .filter_map(read_proc)
+                .collect()
+        })
+        .unwrap_or_default();
+    all.sort_by_key(|p| p.pid);
+    let mut children: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+    for (i, p) in all.iter().enumerate() {
+        children.entry(p.ppid).or_default().push(i);
+    }
+    let mut out = Vec::new();
+    let mut stack: Vec<usize> = all
+        .iter()
+        .position(|p| p.pid == root_pid)
+        .into_iter()
+        .collect();
+    while let Some(i) = stack.pop() {
+        out.push(all[i].clone());
+        if let Some(c) = children.get(&all[i].pid) {
+            stack.extend(c.iter().copied());
+        }
+    }
+    out.sort_by_key(|p| p.pid);
+    out
+}
+
+fn running_pid(paths: &Paths, name: &str) -> Result<(String, String, i32), EngineError> {
+    let store = Containers::new(paths);
+    let id = store.resolve(name)?;
+    let rec = store.record(&id)?;
+    let st = store.state(&id)?;
+    if st.status != Status::Running || st.pid <= 0 {
+        return Err(EngineError::Conflict(format!(
+            "container {} is not running",
+            &id[..12]
+        )));
+    }
+    Ok((id, rec.name, st.pid))
+}
+
+fn ticks_per_sec() -> u64 {
+    // SAFETY: sysconf with a constant name.
+    (unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).max(1) as u64
+}
+
+fn boot_time() -> i64 {
+    std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("btime "))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn tty_name(nr: i32) -> String {
+    if nr == 0 {
+        return "?".into();
+    }
+    let major = (nr >> 8) & 0xfff;
+    let minor = (nr & 0xff) | ((nr >> 12) & 0xfff00);
+    match major {
+        136..=143 => format!("pts/{}", minor + (major - 136) * 256),
+        4 => format!("tty{minor}"),
+        _ => "?".into(),
+    }
+}
+
+/// `top`: a header and rows. Without `ps_args`, docker's `ps -ef` columns from /proc; with
+/// them, the host's `ps ARGS`, keeping the container's rows.
+pub fn top(
+    paths: &Paths,
+    name: &str,
+    ps_args: &[String],
+) -> Result<(Vec<String>, Vec<Vec<String>>), EngineError> {
+    let (_, _, pid) = running_pid(paths, name)?;
+    let procs = container_processes(pid);
+    if !ps_args.is_empty() {
+        return host_ps(ps_args, &procs);
+    }
+    let tps = ticks_per_sec();
+    let btime = boot_time();
+    let now = chrono::Utc::now().timestamp();
+    let header = ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let rows = procs
+        .iter()
+        .map(|p| {
+            let started = btime + (p.start_ticks / tps) as i64;
+            let cpu_secs = p.cpu_ticks / tps;
+            let elapsed = (now - started).max(1) as u64;
+            let c = cpu_secs * 100 / elapsed;
+            let stime = chrono::DateTime::from_timestamp(started, 0)
+                .map(|t| {
+                    let t = t.with_timezone(&chrono::Local);
+                    if now - started < 86400 {
+                        t.format("%H:%M").to_string()
+                    } else {
+                        t.format("%b%d").to_string()
+                    }
+                })
+                .unwrap_or_default();
+            let user = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(p.uid))
+                .ok()
+                .flatten()
+                .map(|u| u.name)
+                .unwrap_or_else(|| p.uid.to_string());
+            vec![
+                user,
+                p.pid.to_string(),
+                p.ppid.to_string(),
+                c.to_string(),
+                stime,
+                tty_name(p.tty_nr),
+                format!(
+                    "{:02}:{:02}:{:02}",
+                    cpu_secs / 3600,
+                    cpu_secs / 60 % 60,
+                    cpu_secs % 60
+                ),
+                p.cmd.clone(),
+            ]
+        })
+        .collect();
+    Ok((header, rows))
+}
+
+fn host_ps(
+    args: &[String],
+    procs: &[ProcInfo],
+) -> Result<(Vec<String>, Vec<Vec<String>>), EngineError> {
+    let out = std::process::Command::new("ps")
+        .args(args)
+        .output()
+        .map_err(EngineError::io("running ps"))?;
+    if !out.status.success() {
+        return Err(EngineError::Usage(format!(
+            "ps {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    let head = lines.next().unwrap_or_default();
+    let header: Vec<String> = head.split_whitespace().map(String::from).collect();
+    let Some(col) = header.iter().position(|h| h == "PID") else {
+        return Err(EngineError::Usage(
+            "Couldn't find PID field in ps output".into(),
+        ));
+    };
+    let pids: Vec<String> = procs.iter().map(|p| p.pid.to_string()).collect();
+    let n = header.len();
+    let rows = lines
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            if f.get(col).is_none_or(|p| !pids.iter().any(|x| x == p)) {
+                return None;
+            }
+            // The last column takes the rest of the line (a command with spaces).
+            let mut row: Vec<String> = f.iter().take(n - 1).map(|s| s.to_string()).collect();
+            row.push(f.iter().skip(n - 1).copied().collect::<Vec<_>>().join(" "));
+            Some(row)
+        })
+        .collect();
+    Ok((header, rows))
+}
+
+/// One sample of a container's usage, from /proc (no cgroup: memory is the sum of its
+/// processes' RSS, the limit the machine's memory).
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub id: String,
+    pub name: String,
+    pub cpu_ticks: u64,
+    pub mem: u64,
+    pub mem_limit: u64,
+    pub net_rx: u64,
+    pub net_tx: u64,
+    pub blk_read: u64,
+    pub blk_write: u64,
+    pub pids: u64,
+}
+
+fn mem_total() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        })
+        .unwrap_or(0)
+        * 1024
+}
+
+fn total_cpu_ticks() -> u64 {
+    std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|s| {
+            s.lines().next().map(|l| {
+                l.split_whitespace()
+                    .skip(1)
+                    .filter_map(|v| v.parse::<u64>().ok())
+                    .sum()
+            })
+        })
+        .unwrap_or(0)
+}
+
+/// Sample a running container.
+pub fn sample(paths: &Paths, name: &str) -> Result<Sample, EngineError> {
+    let (id, cname, pid) = running_pid(paths, name)?;
+    let procs = container_processes(pid);
+    let (mut rx, mut tx) = (0, 0);
+    if let Ok(dev) = std::fs::read_to_string(format!("/proc/{pid}/net/dev")) {
+        for l in dev.lines().skip(2) {
+            let Some((ifname, rest)) = l.split_once(':') else {
+                continue;
+            };
+            if ifname.trim() == "lo" {
+                continue;
+            }
+            let v: Vec<u64> = rest
+                .split_whitespace()
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            rx += v.first().copied().unwrap_or(0);
+            tx += v.get(8).copied().unwrap_or(0);
+        }
+    }
+    let (mut br, mut bw) = (0, 0);
+    for p in &procs {
+        if let Ok(io) = std::fs::read_to_string(format!("/proc/{}/io", p.pid)) {
+            for l in io.lines() {
+                if let Some(v) = l.strip_prefix("read_bytes: ") {
+                    br += v.trim().parse::<u64>().unwrap_or(0);
+                } else if let Some(v) = l.strip_prefix("write_bytes: ") {
+                    bw += v.trim().parse::<u64>().unwrap_or(0);
+                }
+            }
+        }
+    }
+    Ok(Sample {
+        id,
+        name: cname,
+        cpu_ticks: procs.iter().map(|p| p.cpu_ticks).sum(),
+        mem: procs.iter().map(|p| p.rss_bytes).sum(),
+        mem_limit: mem_total(),
+        net_rx: rx,
+        net_tx: tx,
+        blk_read: br,
+        blk_write: bw,
+        pids: procs.iter().map(|p| p.threads).sum(),
+    })
+}
+
+/// Usage of containers over an interval: (sample, CPU percent of one CPU × number of CPUs,
+/// as docker computes it).
+pub fn stats_once(
+    paths: &Paths,
+    names: &[String],
+    interval: std::time::Duration,
+) -> Result<Vec<(Sample, f64)>, EngineError> {
+    let t0 = total_cpu_ticks();
+    let first: Vec<Sample> = names
+        .iter()
+        .map(|n| sample(paths, n))
+        .collect::<Result<_, _>>()?;
+    std::thread::sleep(interval);
+    let t1 = total_cpu_ticks();
+    let ncpu = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1) as f64;
+    let mut out = Vec::new();
+    for s0 in first {
+        let s1 = match sample(paths, &s0.id) {
+            Ok(s) => s,
+            Err(_) => continue,
+        };
+        let dc = s1.cpu_ticks.saturating_sub(s0.cpu_ticks) as f64;
+        let dt = t1.saturating_sub(t0) as f64;
+        let pct = if dt > 0.0 {
+            dc / dt * ncpu * 100.0
+        } else {
+            0.0
+        };
+        out.push((s1, pct));
+    }
+    Ok(out)
+}
+
+/// Running containers' IDs (what `stats` shows by default).
+pub fn running_ids(paths: &Paths) -> Result<Vec<String>, EngineError> {
+    Ok(super::container::list(paths, false)?
+        .into_iter()
+        .map(|c| c.record.id)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_sizes() {
+        assert_eq!(parse_bytes("512").unwrap(), 512);
+        assert_eq!(parse_bytes("4k").unwrap(), 4096);
+        assert_eq!(parse_bytes("64m").unwrap(), 64 << 20);
+        assert_eq!(parse_bytes("1g").unwrap(), 1 << 30);
+        assert_eq!(parse_bytes("2MB").unwrap(), 2 << 20);
+        assert!(parse_bytes("lots").is_err());
+    }
+
+    #[test]
+    fn ttys() {
+        assert_eq!(tty_name(0), "?");
+        assert_eq!(tty_name((136 << 8) | 3), "pts/3");
+    }
+
+    #[test]
+    fn own_process_tree() {
+        let me = std::process::id() as i32;
+        let procs = container_processes(me);
+        assert_eq!(procs.first().map(|p| p.pid), Some(me));
+    }
+}
