@@ -39,6 +39,14 @@ pub enum ContainerCommand {
     Restart(StopArgs),
     /// Execute a command in a running container
     Exec(ExecArgs),
+    /// Copy files/folders between a container and the local filesystem
+    Cp(super::container_files::CpArgs),
+    /// Inspect changes to files or directories on a container's filesystem
+    Diff(super::container_files::DiffArgs),
+    /// Export a container's filesystem as a tar archive
+    Export(super::container_files::ExportArgs),
+    /// Create a new image from a container's changes
+    Commit(super::container_files::CommitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -283,6 +291,10 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
         ContainerCommand::Kill(a) => kill(a),
         ContainerCommand::Rename(a) => rename(a),
         ContainerCommand::Restart(a) => restart(a),
+        ContainerCommand::Cp(a) => super::container_files::cp(a),
+        ContainerCommand::Diff(a) => super::container_files::diff(a),
+        ContainerCommand::Export(a) => super::container_files::export(a),
+        ContainerCommand::Commit(a) => super::container_files::commit(a),
         ContainerCommand::Inspect(a) => {
             let mut values = Vec::new();
             let mut code = 0;
