@@ -192,7 +192,7 @@ pub struct RunArgs {
     /// Drop Linux capabilities
     #[arg(long = "cap-drop", value_name = "CAP")]
     pub cap_drop: Vec<String>,
-    /// Security options (no-new-privileges)
+    /// Security options (no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json)
     #[arg(long = "security-opt", value_name = "OPT")]
     pub security_opt: Vec<String>,
     /// Add additional groups to join
@@ -316,15 +316,19 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
 /// Turn `run`/`create` arguments into engine options.
 fn run_options(a: RunArgs) -> Result<RunOptions, EngineError> {
     let mut no_new_privileges = false;
+    let mut seccomp = None;
     for o in &a.security_opt {
         match o.as_str() {
             "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true" => {
                 no_new_privileges = true
             }
             "no-new-privileges=false" | "no-new-privileges:false" => no_new_privileges = false,
+            o if o.starts_with("seccomp=") || o.starts_with("seccomp:") => {
+                seccomp = Some(o["seccomp=".len()..].to_string())
+            }
             other => {
                 return Err(EngineError::Usage(format!(
-                    "invalid --security-opt: {other:?} (supported: no-new-privileges)"
+                    "invalid --security-opt: {other:?} (supported: no-new-privileges, seccomp=unconfined, seccomp=FILE)"
                 )))
             }
         }
@@ -345,6 +349,7 @@ fn run_options(a: RunArgs) -> Result<RunOptions, EngineError> {
             cap_drop: a.cap_drop,
             no_new_privileges,
             readonly_rootfs: a.read_only,
+            seccomp,
             init: a.init,
         },
         image: a.image,

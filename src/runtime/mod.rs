@@ -10,7 +10,9 @@ pub mod enter;
 pub mod exec;
 pub mod init;
 pub mod mountops;
+pub mod seccomp;
 pub mod spec;
+mod syscalls;
 pub mod userns;
 
 use std::io::{IoSliceMut, Read, Write};
