@@ -47,6 +47,8 @@ pub enum ContainerCommand {
     Export(super::container_files::ExportArgs),
     /// Create a new image from a container's changes
     Commit(super::container_files::CommitArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(super::network::PortArgs),
 }
 
 #[derive(Debug, Args)]
@@ -146,7 +148,7 @@ pub struct RunArgs {
     /// Container host name
     #[arg(short = 'h', long)]
     pub hostname: Option<String>,
-    /// Connect a container to a network (none, host, slirp4netns)
+    /// Connect a container to a network (none, host, slirp4netns[:OPTIONS], container:NAME)
     #[arg(long, visible_alias = "net", default_value = "slirp4netns")]
     pub network: String,
     /// Bind mount a volume (NAME:/path, /host/path:/path or /path, with :ro,rw,z,Z,U,nocopy
@@ -162,6 +164,8 @@ pub struct RunArgs {
     /// Mount volumes from the specified container(s) (CONTAINER[:ro|:rw])
     #[arg(long, value_name = "CONTAINER")]
     pub volumes_from: Vec<String>,
+    #[command(flatten)]
+    pub net: Box<super::network::NetArgs>,
     /// Require HTTPS and verify certificates when pulling
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub tls_verify: bool,
@@ -295,6 +299,7 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
         ContainerCommand::Diff(a) => super::container_files::diff(a),
         ContainerCommand::Export(a) => super::container_files::export(a),
         ContainerCommand::Commit(a) => super::container_files::commit(a),
+        ContainerCommand::Port(a) => super::network::port(a),
         ContainerCommand::Inspect(a) => {
             let mut values = Vec::new();
             let mut code = 0;
@@ -365,6 +370,7 @@ fn run_options(a: RunArgs) -> Result<RunOptions, EngineError> {
         entrypoint: a.entrypoint,
         hostname: a.hostname,
         network: a.network,
+        net: (*a.net).into_options(),
         tls_verify: a.tls_verify,
         volumes: a.volume,
         mounts: a.mount,
@@ -530,11 +536,12 @@ pub fn ps(a: PsArgs) -> Result<i32, EngineError> {
         };
         let _ = writeln!(
             tw,
-            "{id}\t{}\t{}\t{} ago\t{}\t\t{}",
+            "{id}\t{}\t{}\t{} ago\t{}\t{}\t{}",
             c.record.image,
             command_column(c, a.no_trunc),
             render::human_duration(ago(Some(&c.record.created))),
             status_column(c),
+            crate::engine::network::ps_ports(&c.record, c.state.status),
             c.record.name
         );
     }

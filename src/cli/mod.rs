@@ -2,6 +2,7 @@
 mod container;
 mod container_files;
 mod image;
+mod network;
 pub mod render;
 mod volume;
 
@@ -96,6 +97,8 @@ pub enum Command {
     Export(container_files::ExportArgs),
     /// Create a new image from a container's changes
     Commit(container_files::CommitArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(network::PortArgs),
 
     /// Output shell completion code for bash, zsh, fish, elvish or powershell
     Completion { shell: clap_complete::Shell },
@@ -134,6 +137,14 @@ pub fn main() -> i32 {
     }
     if raw.get(1).map(String::as_str) == Some("__nsenter") {
         return crate::engine::cp::nsenter_main(&raw[2..]);
+    }
+    // The monitor is started for every container: skip clap and logging set-up, which it does
+    // not need (less start-up time, less memory for a process that lives as long as the
+    // container).
+    if raw.get(1).map(String::as_str) == Some("__monitor") {
+        if let Some(id) = raw.get(2) {
+            return crate::monitor::main(&crate::state::Paths::from_env(), id);
+        }
     }
     // Behave like a well-mannered Unix filter: `skiff ps | head` ends quietly.
     crate::runtime::default_sigpipe();
@@ -198,6 +209,7 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Diff(a) => container_files::diff(a),
         Command::Export(a) => container_files::export(a),
         Command::Commit(a) => container_files::commit(a),
+        Command::Port(a) => network::port(a),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "skiff", &mut std::io::stdout());

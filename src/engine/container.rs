@@ -11,7 +11,7 @@ use nix::unistd::Pid;
 use super::{mounts, EngineError};
 use crate::image::{ImageError, ImageStore};
 use crate::monitor::{now_rfc3339, MODE_ENV, READY_FD_ENV};
-use crate::network::{files, Mode};
+use crate::network::Mode;
 use crate::runtime::spec::{NetMode, SpecInput};
 use crate::runtime::userns::{is_rootful, IdMapping};
 use crate::state::container::{
@@ -36,6 +36,8 @@ pub struct RunOptions {
     pub entrypoint: Option<String>,
     pub hostname: Option<String>,
     pub network: String,
+    /// Ports, extra hosts, DNS.
+    pub net: super::network::NetOptions,
     pub tls_verify: bool,
     /// `-v/--volume`, as given.
     pub volumes: Vec<String>,
@@ -147,7 +149,7 @@ fn create_inner(
     notices: &mut dyn Write,
     net: &Mode,
 ) -> Result<String, EngineError> {
-    let net = net.clone();
+    let mut net = net.clone();
     let policy = crate::monitor::RestartPolicy::parse(&opts.restart).map_err(EngineError::Usage)?;
     if opts.auto_remove && policy != crate::monitor::RestartPolicy::No {
         return Err(EngineError::Usage(
@@ -197,6 +199,7 @@ fn create_inner(
     };
     let config = images.config_json(&img)?;
     let cfg = &config["config"];
+    let net_config = super::network::prepare(paths, &mut net, &opts.net, cfg)?;
     let strings = |v: &serde_json::Value| -> Vec<String> {
         v.as_array()
             .map(|a| {
@@ -330,17 +333,16 @@ fn create_inner(
                 .map_err(EngineError::io(format!("writing {}", p.display())))?;
             Ok(p)
         };
+        let (hosts, resolv) =
+            super::network::name_files(paths, &net, &hostname, &name, &net_config)?;
         let binds = vec![
-            (
-                write("hosts", files::hosts(&net, &hostname, &name))?,
-                "/etc/hosts".to_string(),
-            ),
+            (write("hosts", hosts)?, "/etc/hosts".to_string()),
             (
                 write("hostname", format!("{hostname}\n"))?,
                 "/etc/hostname".to_string(),
             ),
             (
-                write("resolv.conf", files::resolv_conf(&net))?,
+                write("resolv.conf", resolv)?,
                 "/etc/resolv.conf".to_string(),
             ),
         ];
@@ -410,7 +412,8 @@ fn create_inner(
             tty: opts.tty,
             interactive: opts.interactive,
             auto_remove: opts.auto_remove,
-            network: net.as_str().to_string(),
+            network: net.to_string(),
+            net_config: net_config.clone(),
             stop_signal: opts
                 .stop_signal
                 .clone()
@@ -987,17 +990,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
     let r = &info.record;
     let s = &info.state;
     let zero = "0001-01-01T00:00:00Z";
-    let net = match r.network.as_str() {
-        "slirp4netns" => serde_json::json!({
-            "IPAddress": files::SLIRP_IP, "Gateway": files::SLIRP_GATEWAY, "IPPrefixLen": 24,
-            "MacAddress": "", "Ports": {}, "Networks": {"slirp4netns": {"IPAddress": files::SLIRP_IP, "Gateway": files::SLIRP_GATEWAY, "IPPrefixLen": 24}},
-        }),
-        other => serde_json::json!({
-            "IPAddress": "", "Gateway": "", "IPPrefixLen": 0, "MacAddress": "", "Ports": {},
-            "Networks": {other: {"IPAddress": "", "Gateway": ""}},
-        }),
-    };
-    serde_json::json!({
+    let mut v = serde_json::json!({
         "Id": r.id,
         "Created": r.created,
         "Path": r.path,
@@ -1045,8 +1038,9 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "Labels": r.labels,
             "StopSignal": r.stop_signal,
         },
-        "NetworkSettings": net,
-    })
+    });
+    super::network::extend_inspect(&mut v, r, s.status == Status::Running);
+    v
 }
 
 fn restart_policy_json(p: &str) -> serde_json::Value {

@@ -4,6 +4,7 @@ pub mod container_files;
 pub mod cp;
 pub mod image;
 pub mod mounts;
+pub mod network;
 pub mod volume;
 
 use thiserror::Error;
@@ -29,6 +30,8 @@ pub enum EngineError {
     Registry(#[from] crate::registry::RegistryError),
     #[error(transparent)]
     Runtime(#[from] crate::runtime::RuntimeError),
+    #[error(transparent)]
+    Network(#[from] crate::network::NetworkError),
     #[error(transparent)]
     State(#[from] crate::state::container::StateError),
     #[error(transparent)]

@@ -71,8 +71,12 @@ fn run(
     let store = Containers::new(paths);
     let rec = store.record(id).map_err(|e| (125, e.to_string()))?;
     let dir = store.dir(id);
-    let spec = oci_spec::runtime::Spec::load(dir.join("config.json"))
+    let mut spec = oci_spec::runtime::Spec::load(dir.join("config.json"))
         .map_err(|e| (125, format!("reading the runtime spec: {e}")))?;
+    let net = Mode::parse(&rec.network).map_err(|e| (125, e.to_string()))?;
+    if let Mode::Container(target) = &net {
+        join_network_of(&store, &mut spec, target)?;
+    }
     let sfd = block_signals()?;
     let rootfs = Rootfs {
         lower: rec.layers.clone(),
@@ -93,6 +97,7 @@ fn run(
                 rootfs: &rootfs,
                 sfd: &sfd,
                 foreground,
+                net: &net,
             },
             ready,
         );
@@ -221,6 +226,7 @@ struct Ctx<'a> {
     rootfs: &'a Rootfs,
     sfd: &'a SignalFd,
     foreground: bool,
+    net: &'a Mode,
 }
 
 /// Start the container once and stay with it until it exits: its exit code, and its user
@@ -228,7 +234,6 @@ struct Ctx<'a> {
 fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, Option<OwnedFd>)> {
     let (store, rec, foreground) = (c.store, c.rec, c.foreground);
     let id = rec.id.as_str();
-    let _ = c.paths;
     // Standard streams.
     let pipe = || {
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| (125, format!("pipe: {e}")))
@@ -271,12 +276,16 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
         s
     };
 
-    let net = Mode::parse(&rec.network).map_err(|e| (125, e.to_string()))?;
     let mut slirp = None;
     let mut hook = |pid: i32| -> Result<(), crate::runtime::RuntimeError> {
-        if net == Mode::Slirp4netns {
+        if let Mode::Slirp4netns(opts) = c.net {
+            let api = c
+                .paths
+                .runtime
+                .join("net")
+                .join(format!("{}.sock", id.get(..12).unwrap_or(id)));
             slirp = Some(
-                crate::network::slirp::start(pid)
+                crate::network::slirp::start(pid, opts, &api, &rec.net_config.ports)
                     .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))?,
             );
         }
@@ -335,6 +344,41 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
     drop(stdin_keep);
     drop(slirp);
     Ok((code, userns))
+}
+
+/// `--network container:ID`: the container joins that container's network namespace, and its
+/// user namespace, which owns it (rootless containers each have their own).
+fn join_network_of(
+    store: &Containers<'_>,
+    spec: &mut oci_spec::runtime::Spec,
+    target: &str,
+) -> MonResult<()> {
+    let st = store.state(target).map_err(|e| (125, e.to_string()))?;
+    if st.status != Status::Running || process_start_time(st.pid) != Some(st.pid_start) {
+        return Err((
+            125,
+            format!("cannot join the network of container {target}: it is not running"),
+        ));
+    }
+    let pid = st.pid;
+    let Some(namespaces) = spec
+        .linux_mut()
+        .as_mut()
+        .and_then(|l| l.namespaces_mut().as_mut())
+    else {
+        return Err((125, "runtime spec has no namespaces".into()));
+    };
+    for ns in namespaces.iter_mut() {
+        let name = match ns.typ() {
+            oci_spec::runtime::LinuxNamespaceType::Network => "net",
+            oci_spec::runtime::LinuxNamespaceType::User => "user",
+            _ => continue,
+        };
+        ns.set_path(Some(std::path::PathBuf::from(format!(
+            "/proc/{pid}/ns/{name}"
+        ))));
+    }
+    Ok(())
 }
 
 struct PumpIo<'a> {

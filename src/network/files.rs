@@ -1,51 +1,212 @@
 //! /etc/hosts, /etc/hostname and /etc/resolv.conf for a container.
-use super::Mode;
+use super::{Mode, NetConfig, NetworkError};
 
-/// slirp4netns's fixed addresses (`--configure` defaults).
+/// slirp4netns's default addresses (`--configure` without `--cidr`).
 pub const SLIRP_IP: &str = "10.0.2.100";
 pub const SLIRP_DNS: &str = "10.0.2.3";
 pub const SLIRP_GATEWAY: &str = "10.0.2.2";
 
-pub fn hosts(mode: &Mode, hostname: &str, name: &str) -> String {
+/// The host's IPv4 addresses other than loopback, from the kernel's local routing table.
+pub fn host_addresses() -> Vec<String> {
+    let trie = std::fs::read_to_string("/proc/net/fib_trie").unwrap_or_default();
+    let mut out: Vec<String> = Vec::new();
+    let mut last_ip: Option<&str> = None;
+    for line in trie.lines() {
+        let t = line.trim_start_matches([' ', '|', '+', '-']).trim();
+        if line.contains("|--") {
+            last_ip = Some(t);
+        } else if t.starts_with("/32 host LOCAL") {
+            if let Some(ip) = last_ip.take() {
+                if !ip.starts_with("127.") && !out.iter().any(|o| o == ip) {
+                    out.push(ip.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The address that means "the host" from inside the container (docker's `host-gateway`,
+/// `host.containers.internal`). With slirp4netns that is the gateway when it may reach the
+/// host's loopback; otherwise, as podman decides, the host's first non-loopback address (the
+/// gateway address is then blocked), and the gateway only when the host has none.
+pub fn host_gateway(mode: &Mode) -> Option<String> {
+    match mode {
+        Mode::Slirp4netns(o) if o.allow_host_loopback => Some(o.gateway().to_string()),
+        Mode::Slirp4netns(o) => Some(
+            host_addresses()
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| o.gateway().to_string()),
+        ),
+        Mode::Host => Some("127.0.0.1".into()),
+        Mode::None | Mode::Container(_) => None,
+    }
+}
+
+/// Parse `--add-host NAME:IP` (or `NAME=IP`); `host-gateway` stands for the host.
+pub fn parse_add_host(s: &str, gateway: Option<&str>) -> Result<(String, String), NetworkError> {
+    let (name, ip) = s
+        .split_once('=')
+        .or_else(|| s.split_once(':'))
+        .ok_or_else(|| NetworkError::Config(format!("bad format for add-host: {s:?}")))?;
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    if name.is_empty() {
+        return Err(NetworkError::Config(format!(
+            "bad format for add-host: {s:?}"
+        )));
+    }
+    let ip = if ip == "host-gateway" {
+        gateway
+            .ok_or_else(|| {
+                NetworkError::Config("host-gateway is not available with this network mode".into())
+            })?
+            .to_string()
+    } else {
+        ip.parse::<std::net::IpAddr>()
+            .map_err(|_| NetworkError::Config(format!("invalid IP address in add-host: {ip:?}")))?
+            .to_string()
+    };
+    Ok((name.to_string(), ip))
+}
+
+/// The container's /etc/hosts.
+pub fn hosts(
+    mode: &Mode,
+    hostname: &str,
+    name: &str,
+    cfg: &NetConfig,
+) -> Result<String, NetworkError> {
     let mut s = String::from(
         "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n",
     );
+    let gateway = host_gateway(mode);
     match mode {
-        Mode::Slirp4netns => {
-            s.push_str(&format!("{SLIRP_IP}\t{hostname} {name}\n"));
-            s.push_str(&format!(
-                "{SLIRP_GATEWAY}\thost.containers.internal host.docker.internal\n"
-            ));
-        }
+        Mode::Slirp4netns(o) => s.push_str(&format!("{}\t{hostname} {name}\n", o.ip())),
         Mode::None => s.push_str(&format!("127.0.1.1\t{hostname} {name}\n")),
-        Mode::Host => {}
+        Mode::Host | Mode::Container(_) => {}
     }
-    s
+    if let (Some(gw), Mode::Slirp4netns(_)) = (&gateway, mode) {
+        s.push_str(&format!(
+            "{gw}\thost.containers.internal host.docker.internal\n"
+        ));
+    }
+    for h in &cfg.add_hosts {
+        let (n, ip) = parse_add_host(h, gateway.as_deref())?;
+        s.push_str(&format!("{ip}\t{n}\n"));
+    }
+    Ok(s)
 }
 
 /// The container's resolv.conf: the host's, with slirp4netns's DNS forwarder first when the
-/// host's servers are loopback addresses the container cannot reach.
-pub fn resolv_conf(mode: &Mode) -> String {
+/// host's servers are loopback addresses the container cannot reach; `--dns`, `--dns-search`
+/// and `--dns-option` replace the host's servers, search domains and options.
+pub fn resolv_conf(mode: &Mode, cfg: &NetConfig) -> String {
     let host = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-    if *mode != Mode::Slirp4netns {
-        return host;
+    let mut servers: Vec<String> = Vec::new();
+    let mut search: Vec<String> = Vec::new();
+    let mut options: Vec<String> = Vec::new();
+    for line in host.lines() {
+        let mut w = line.split_whitespace();
+        match w.next() {
+            Some("nameserver") => servers.extend(w.next().map(String::from)),
+            Some("search") | Some("domain") => search = w.map(String::from).collect(),
+            Some("options") => options.extend(w.map(String::from)),
+            _ => {}
+        }
+    }
+    if let Mode::Slirp4netns(o) = mode {
+        servers.retain(|ip| !ip.starts_with("127.") && ip != "::1");
+        if servers.is_empty() {
+            servers.push(o.dns().to_string());
+        }
+    }
+    if !cfg.dns.is_empty() {
+        servers = cfg.dns.clone();
+    }
+    if !cfg.dns_search.is_empty() {
+        // docker: `--dns-search .` means no search domains.
+        search = cfg
+            .dns_search
+            .iter()
+            .filter(|s| *s != ".")
+            .cloned()
+            .collect();
+    }
+    if !cfg.dns_options.is_empty() {
+        options = cfg.dns_options.clone();
     }
     let mut out = String::new();
-    let mut servers = 0;
-    for line in host.lines() {
-        let t = line.trim();
-        if let Some(ip) = t.strip_prefix("nameserver") {
-            let ip = ip.trim();
-            if ip.starts_with("127.") || ip == "::1" {
-                continue;
-            }
-            servers += 1;
-        }
-        out.push_str(line);
-        out.push('\n');
+    if !search.is_empty() {
+        out.push_str(&format!("search {}\n", search.join(" ")));
     }
-    if servers == 0 {
-        out = format!("nameserver {SLIRP_DNS}\n{out}");
+    for s in &servers {
+        out.push_str(&format!("nameserver {s}\n"));
+    }
+    if !options.is_empty() {
+        out.push_str(&format!("options {}\n", options.join(" ")));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_host_forms() {
+        assert_eq!(
+            parse_add_host("db:10.1.2.3", None).unwrap(),
+            ("db".into(), "10.1.2.3".into())
+        );
+        assert_eq!(
+            parse_add_host("db=::1", None).unwrap(),
+            ("db".into(), "::1".into())
+        );
+        assert_eq!(
+            parse_add_host("h:host-gateway", Some("10.0.2.2")).unwrap(),
+            ("h".into(), "10.0.2.2".into())
+        );
+        assert!(parse_add_host("h:host-gateway", None).is_err());
+        assert!(parse_add_host("nocolon", None).is_err());
+        assert!(parse_add_host("x:notanip", None).is_err());
+    }
+
+    #[test]
+    fn hosts_names_the_container_and_host() {
+        let mode = Mode::parse("slirp4netns:allow_host_loopback=true").unwrap();
+        let cfg = NetConfig {
+            add_hosts: vec!["gw:host-gateway".into(), "db:10.9.9.9".into()],
+            ..Default::default()
+        };
+        let h = hosts(&mode, "hn", "web", &cfg).unwrap();
+        assert!(h.contains("10.0.2.100\thn web\n"), "{h}");
+        assert!(
+            h.contains("10.0.2.2\thost.containers.internal host.docker.internal\n"),
+            "{h}"
+        );
+        assert!(h.contains("10.0.2.2\tgw\n"), "{h}");
+        assert!(h.contains("10.9.9.9\tdb\n"), "{h}");
+    }
+
+    #[test]
+    fn resolv_conf_overrides() {
+        let mode = Mode::parse("slirp4netns").unwrap();
+        let cfg = NetConfig {
+            dns: vec!["1.1.1.1".into()],
+            dns_search: vec!["example.com".into()],
+            dns_options: vec!["ndots:2".into()],
+            ..Default::default()
+        };
+        let r = resolv_conf(&mode, &cfg);
+        assert!(r.contains("nameserver 1.1.1.1\n"), "{r}");
+        assert_eq!(r.matches("nameserver").count(), 1, "{r}");
+        assert!(r.contains("search example.com\n"), "{r}");
+        assert!(r.contains("options ndots:2\n"), "{r}");
+    }
+
+    #[test]
+    fn local_addresses_exclude_loopback() {
+        assert!(host_addresses().iter().all(|a| !a.starts_with("127.")));
+    }
 }

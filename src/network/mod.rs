@@ -1,8 +1,12 @@
 //! User-mode networking for rootless containers, and the files that name the container
 //! (/etc/hosts, /etc/hostname, /etc/resolv.conf).
 pub mod files;
+pub mod ports;
 pub mod slirp;
 
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -11,6 +15,8 @@ pub enum NetworkError {
     Slirp(String),
     #[error("{0}")]
     Config(String),
+    #[error("Bind for {addr} failed: port is already allocated ({reason})")]
+    PortInUse { addr: String, reason: String },
 }
 
 /// A container's network mode, as `--network` names it.
@@ -18,27 +24,110 @@ pub enum NetworkError {
 pub enum Mode {
     None,
     Host,
-    Slirp4netns,
+    Slirp4netns(slirp::Options),
+    /// `container:NAME`: the network namespace of that container (its ID once resolved).
+    Container(String),
 }
 
 impl Mode {
     /// Parse `--network`; `bridge` and `default` mean the rootless default (slirp4netns).
     pub fn parse(s: &str) -> Result<Mode, NetworkError> {
-        match s {
+        let (kind, opts) = s.split_once(':').unwrap_or((s, ""));
+        match kind {
+            "none" | "host" if !opts.is_empty() => Err(NetworkError::Config(format!(
+                "network mode {kind} takes no options"
+            ))),
             "none" => Ok(Mode::None),
             "host" => Ok(Mode::Host),
-            "slirp4netns" | "bridge" | "default" | "" => Ok(Mode::Slirp4netns),
+            "slirp4netns" => Ok(Mode::Slirp4netns(slirp::Options::parse(opts)?)),
+            "bridge" | "default" | "" if opts.is_empty() => {
+                Ok(Mode::Slirp4netns(slirp::Options::default()))
+            }
+            "container" if !opts.is_empty() => Ok(Mode::Container(opts.to_string())),
+            "container" => Err(NetworkError::Config(
+                "container network mode needs a container: container:NAME".into(),
+            )),
+            "pasta" => Err(NetworkError::Config(
+                "pasta is not supported by this skiff (use slirp4netns)".into(),
+            )),
             other => Err(NetworkError::Config(format!(
-                "network {other} not found (supported here: none, host, slirp4netns)"
+                "network {other} not found (supported here: none, host, slirp4netns[:OPTIONS], container:NAME)"
             ))),
         }
     }
 
+    /// The kind alone: `none`, `host`, `slirp4netns`, `container`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Mode::None => "none",
             Mode::Host => "host",
-            Mode::Slirp4netns => "slirp4netns",
+            Mode::Slirp4netns(_) => "slirp4netns",
+            Mode::Container(_) => "container",
         }
+    }
+
+    /// Whether the container gets a network namespace of its own.
+    pub fn private_namespace(&self) -> bool {
+        matches!(self, Mode::None | Mode::Slirp4netns(_))
+    }
+}
+
+impl fmt::Display for Mode {
+    /// The canonical `--network` value (what `Mode::parse` reads back).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mode::Slirp4netns(o) if *o != slirp::Options::default() => {
+                write!(f, "slirp4netns:{o}")
+            }
+            Mode::Container(c) => write!(f, "container:{c}"),
+            other => f.write_str(other.as_str()),
+        }
+    }
+}
+
+/// A container's network settings beyond its mode, fixed at create time and kept in its record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetConfig {
+    /// Published ports, with random host ports already chosen.
+    #[serde(default)]
+    pub ports: Vec<ports::PortMapping>,
+    /// The `-p` values as given (docker's HostConfig.PortBindings).
+    #[serde(default)]
+    pub publish: Vec<String>,
+    #[serde(default)]
+    pub publish_all: bool,
+    /// The image's EXPOSE and `--expose`.
+    #[serde(default)]
+    pub exposed: Vec<ports::ExposedPort>,
+    /// `--add-host` as given (`name:ip`, ip may be `host-gateway`).
+    #[serde(default)]
+    pub add_hosts: Vec<String>,
+    #[serde(default)]
+    pub dns: Vec<String>,
+    #[serde(default)]
+    pub dns_search: Vec<String>,
+    #[serde(default)]
+    pub dns_options: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_round_trip() {
+        for s in [
+            "none",
+            "host",
+            "slirp4netns",
+            "slirp4netns:allow_host_loopback=true,mtu=1500",
+            "container:abc",
+        ] {
+            assert_eq!(Mode::parse(s).unwrap().to_string(), s);
+        }
+        assert_eq!(Mode::parse("bridge").unwrap().to_string(), "slirp4netns");
+        assert!(Mode::parse("container:").is_err());
+        assert!(Mode::parse("nope").is_err());
+        assert!(Mode::parse("slirp4netns:port_handler=rootlesskit").is_err());
     }
 }

@@ -1,19 +1,168 @@
-//! slirp4netns, started with std::process for a container's network namespace.
-use std::io::Read;
+//! slirp4netns, started with std::process for a container's network namespace, and its API
+//! socket for port forwarding.
+use std::fmt;
+use std::io::{Read, Write};
+use std::net::Ipv4Addr;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use super::ports::PortMapping;
 use super::NetworkError;
+
+/// `--network slirp4netns:OPTIONS`, podman's option names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Let the container reach the host's loopback through the gateway address (10.0.2.2).
+    pub allow_host_loopback: bool,
+    pub mtu: u32,
+    /// The guest network (`10.0.2.0/24`): the container is .100, the gateway .2, DNS .3.
+    pub cidr: Option<(Ipv4Addr, u8)>,
+    pub enable_ipv6: bool,
+    pub outbound_addr: Option<String>,
+    pub outbound_addr6: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            allow_host_loopback: false,
+            mtu: 65520,
+            cidr: None,
+            enable_ipv6: false,
+            outbound_addr: None,
+            outbound_addr6: None,
+        }
+    }
+}
+
+impl Options {
+    /// Parse `allow_host_loopback=true,mtu=1500,...` (empty: the defaults).
+    pub fn parse(s: &str) -> Result<Options, NetworkError> {
+        let mut o = Options::default();
+        let bad = |m: String| NetworkError::Config(format!("slirp4netns option {m}"));
+        let boolean = |k: &str, v: &str| -> Result<bool, NetworkError> {
+            match v {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                _ => Err(bad(format!("{k}: expected true or false, got {v:?}"))),
+            }
+        };
+        for kv in s.split(',').filter(|kv| !kv.is_empty()) {
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| bad(format!("{kv:?}: expected KEY=VALUE")))?;
+            match k {
+                "allow_host_loopback" => o.allow_host_loopback = boolean(k, v)?,
+                "enable_ipv6" => o.enable_ipv6 = boolean(k, v)?,
+                "mtu" => {
+                    o.mtu = v
+                        .parse()
+                        .ok()
+                        .filter(|m| (68..=65521).contains(m))
+                        .ok_or_else(|| bad(format!("mtu: invalid value {v:?}")))?
+                }
+                "cidr" => {
+                    let (ip, len) = v
+                        .split_once('/')
+                        .ok_or_else(|| bad(format!("cidr: {v:?} is not ADDRESS/PREFIX")))?;
+                    let ip: Ipv4Addr = ip
+                        .parse()
+                        .map_err(|_| bad(format!("cidr: invalid address in {v:?}")))?;
+                    let len: u8 = len
+                        .parse()
+                        .ok()
+                        .filter(|l| (1..=25).contains(l))
+                        .ok_or_else(|| bad(format!("cidr: prefix of {v:?} must be 1 to 25")))?;
+                    let mask = u32::MAX << (32 - len);
+                    o.cidr = Some((Ipv4Addr::from(u32::from(ip) & mask), len));
+                }
+                "outbound_addr" => o.outbound_addr = Some(v.to_string()),
+                "outbound_addr6" => o.outbound_addr6 = Some(v.to_string()),
+                "port_handler" if v == "slirp4netns" => {}
+                "port_handler" => {
+                    return Err(bad(format!(
+                        "port_handler={v}: only slirp4netns is supported here"
+                    )))
+                }
+                other => return Err(bad(format!("{other:?} is unknown"))),
+            }
+        }
+        Ok(o)
+    }
+
+    fn nth(&self, n: u32) -> Ipv4Addr {
+        let base = self
+            .cidr
+            .map(|(ip, _)| u32::from(ip))
+            .unwrap_or(u32::from(Ipv4Addr::new(10, 0, 2, 0)));
+        Ipv4Addr::from(base + n)
+    }
+
+    /// The container's address.
+    pub fn ip(&self) -> Ipv4Addr {
+        self.nth(100)
+    }
+
+    /// The gateway: the host's loopback when `allow_host_loopback`.
+    pub fn gateway(&self) -> Ipv4Addr {
+        self.nth(2)
+    }
+
+    /// slirp4netns's DNS forwarder.
+    pub fn dns(&self) -> Ipv4Addr {
+        self.nth(3)
+    }
+
+    pub fn prefix_len(&self) -> u8 {
+        self.cidr.map(|(_, l)| l).unwrap_or(24)
+    }
+}
+
+impl fmt::Display for Options {
+    /// The options that differ from the defaults, in `Options::parse` syntax.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = Options::default();
+        let mut parts = Vec::new();
+        if self.allow_host_loopback {
+            parts.push("allow_host_loopback=true".to_string());
+        }
+        if self.mtu != d.mtu {
+            parts.push(format!("mtu={}", self.mtu));
+        }
+        if let Some((ip, len)) = self.cidr {
+            parts.push(format!("cidr={ip}/{len}"));
+        }
+        if self.enable_ipv6 {
+            parts.push("enable_ipv6=true".into());
+        }
+        if let Some(a) = &self.outbound_addr {
+            parts.push(format!("outbound_addr={a}"));
+        }
+        if let Some(a) = &self.outbound_addr6 {
+            parts.push(format!("outbound_addr6={a}"));
+        }
+        f.write_str(&parts.join(","))
+    }
+}
 
 /// A running slirp4netns. It exits when `exit_w` closes (the monitor dies or drops it).
 #[derive(Debug)]
 pub struct Slirp {
     child: Child,
     exit_w: Option<OwnedFd>,
+    api_socket: Option<PathBuf>,
 }
 
-/// Start slirp4netns for the network namespace of `pid` and wait until it has configured tap0.
-pub fn start(pid: i32) -> Result<Slirp, NetworkError> {
+/// Start slirp4netns for the network namespace of `pid`, wait until it has configured tap0,
+/// then publish `ports` through its API socket (created at `api_socket`).
+pub fn start(
+    pid: i32,
+    opts: &Options,
+    api_socket: &Path,
+    ports: &[PortMapping],
+) -> Result<Slirp, NetworkError> {
     let err = |what: &str, e: nix::Error| NetworkError::Slirp(format!("{what}: {e}"));
     // Inherited by slirp4netns (no O_CLOEXEC on its ends).
     let (ready_r, ready_w) = nix::unistd::pipe().map_err(|e| err("pipe", e))?;
@@ -24,10 +173,38 @@ pub fn start(pid: i32) -> Result<Slirp, NetworkError> {
             nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
         );
     }
-    let child = Command::new("slirp4netns")
-        .arg("--configure")
-        .arg("--mtu=65520")
-        .arg("--disable-host-loopback")
+    let mut cmd = Command::new("slirp4netns");
+    cmd.arg("--configure")
+        .arg(format!("--mtu={}", opts.mtu))
+        .arg("--enable-sandbox")
+        .arg("--enable-seccomp");
+    if !opts.allow_host_loopback {
+        cmd.arg("--disable-host-loopback");
+    }
+    if let Some((ip, len)) = opts.cidr {
+        cmd.arg(format!("--cidr={ip}/{len}"));
+    }
+    if opts.enable_ipv6 {
+        cmd.arg("--enable-ipv6");
+    }
+    if let Some(a) = &opts.outbound_addr {
+        cmd.arg(format!("--outbound-addr={a}"));
+    }
+    if let Some(a) = &opts.outbound_addr6 {
+        cmd.arg(format!("--outbound-addr6={a}"));
+    }
+    let api = if ports.is_empty() {
+        None
+    } else {
+        if let Some(dir) = api_socket.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| NetworkError::Slirp(format!("creating {}: {e}", dir.display())))?;
+        }
+        let _ = std::fs::remove_file(api_socket);
+        cmd.arg(format!("--api-socket={}", api_socket.display()));
+        Some(api_socket.to_path_buf())
+    };
+    let child = cmd
         .arg(format!("--ready-fd={}", ready_w.as_raw_fd()))
         .arg(format!("--exit-fd={}", exit_r.as_raw_fd()))
         .arg(pid.to_string())
@@ -46,6 +223,7 @@ pub fn start(pid: i32) -> Result<Slirp, NetworkError> {
     let mut slirp = Slirp {
         child,
         exit_w: Some(exit_w),
+        api_socket: api,
     };
     let mut ready = std::fs::File::from(ready_r);
     let mut b = [0u8; 1];
@@ -64,6 +242,9 @@ pub fn start(pid: i32) -> Result<Slirp, NetworkError> {
     }
     // Nobody reads its stderr from here on.
     drop(slirp.child.stderr.take());
+    for p in ports {
+        slirp.add_hostfwd(p)?;
+    }
     Ok(slirp)
 }
 
@@ -72,16 +253,80 @@ impl Slirp {
         self.child.id()
     }
 
+    /// Forward `p.host_ip:p.host_port` on the host to the container's port.
+    pub fn add_hostfwd(&self, p: &PortMapping) -> Result<(), NetworkError> {
+        let path = self
+            .api_socket
+            .as_deref()
+            .ok_or_else(|| NetworkError::Slirp("no API socket".into()))?;
+        let req = serde_json::json!({
+            "execute": "add_hostfwd",
+            "arguments": {
+                "proto": p.proto.as_str(),
+                "host_addr": p.bind_ip(),
+                "host_port": p.host_port,
+                "guest_port": p.container_port,
+            }
+        });
+        let fail = |why: String| {
+            NetworkError::Slirp(format!(
+                "cannot publish {}:{}->{}/{}: {why}",
+                p.bind_ip(),
+                p.host_port,
+                p.container_port,
+                p.proto.as_str()
+            ))
+        };
+        let mut s = UnixStream::connect(path).map_err(|e| fail(e.to_string()))?;
+        s.write_all(req.to_string().as_bytes())
+            .map_err(|e| fail(e.to_string()))?;
+        s.shutdown(std::net::Shutdown::Write)
+            .map_err(|e| fail(e.to_string()))?;
+        let mut resp = String::new();
+        s.read_to_string(&mut resp)
+            .map_err(|e| fail(e.to_string()))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&resp).map_err(|e| fail(format!("bad reply {resp:?}: {e}")))?;
+        if let Some(e) = v.get("error") {
+            let desc = e["desc"].as_str().unwrap_or("failed").to_string();
+            return Err(fail(format!("{desc} (is the port in use?)")));
+        }
+        Ok(())
+    }
+
     /// Stop slirp4netns and reap it.
     pub fn stop(&mut self) {
         self.exit_w.take();
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(p) = self.api_socket.take() {
+            let _ = std::fs::remove_file(p);
+        }
     }
 }
 
 impl Drop for Slirp {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options() {
+        let o = Options::parse("allow_host_loopback=true,cidr=10.5.3.7/24,mtu=1500").unwrap();
+        assert!(o.allow_host_loopback);
+        assert_eq!(o.ip().to_string(), "10.5.3.100");
+        assert_eq!(o.gateway().to_string(), "10.5.3.2");
+        assert_eq!(o.dns().to_string(), "10.5.3.3");
+        assert_eq!(o.mtu, 1500);
+        assert_eq!(Options::parse("").unwrap(), Options::default());
+        assert_eq!(Options::default().ip().to_string(), "10.0.2.100");
+        assert!(Options::parse("mtu=x").is_err());
+        assert!(Options::parse("bogus=1").is_err());
+        assert!(Options::parse("cidr=10.0.0.0/30").is_err());
     }
 }

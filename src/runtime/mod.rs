@@ -86,7 +86,23 @@ pub fn create(
         .ok_or_else(|| RuntimeError::Other("runtime spec has no linux section".into()))?;
     let mut flags = CloneFlags::empty();
     let mut userns = false;
+    // Namespaces with a path are joined (the user namespace first: the others belong to it),
+    // by this process, before the child is created in the rest.
+    let mut joins: Vec<(CloneFlags, PathBuf)> = Vec::new();
     for ns in linux.namespaces().as_deref().unwrap_or_default() {
+        if let Some(path) = ns.path() {
+            let flag = match ns.typ() {
+                LinuxNamespaceType::User => CloneFlags::CLONE_NEWUSER,
+                LinuxNamespaceType::Network => CloneFlags::CLONE_NEWNET,
+                other => {
+                    return Err(RuntimeError::Other(format!(
+                        "joining a {other:?} namespace is not supported"
+                    )))
+                }
+            };
+            joins.push((flag, path.clone()));
+            continue;
+        }
         flags |= match ns.typ() {
             LinuxNamespaceType::Pid => CloneFlags::CLONE_NEWPID,
             LinuxNamespaceType::Ipc => CloneFlags::CLONE_NEWIPC,
@@ -100,6 +116,13 @@ pub fn create(
             }
             LinuxNamespaceType::Time => CloneFlags::empty(),
         };
+    }
+    joins.sort_by_key(|(f, _)| *f != CloneFlags::CLONE_NEWUSER);
+    for (flag, path) in &joins {
+        let f = std::fs::File::open(path)
+            .map_err(|e| RuntimeError::Other(format!("opening {}: {e}", path.display())))?;
+        nix::sched::setns(&f, *flag)
+            .map_err(|e| RuntimeError::Other(format!("joining {}: {e}", path.display())))?;
     }
     let (parent_sock, child_sock) =
         UnixStream::pair().map_err(|e| RuntimeError::Other(format!("socketpair: {e}")))?;

@@ -60,6 +60,9 @@ pub struct ContainerRecord {
     pub interactive: bool,
     pub auto_remove: bool,
     pub network: String,
+    /// Published ports, exposed ports, extra hosts and DNS settings.
+    #[serde(default)]
+    pub net_config: crate::network::NetConfig,
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<i64>,
     #[serde(default)]

@@ -1,0 +1,554 @@
+//! Networking end to end, as the unprivileged test user: published TCP and UDP ports reached
+//! from the host, `-P` with EXPOSE, `skiff port`, the PORTS column, inspect, a port in use,
+//! /etc/hosts and resolv.conf options, a connection from a container to the host, `--network
+//! none` and `container:NAME`, and no slirp4netns left behind.
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const BUSYBOX: &str = "localhost:5000/busybox";
+
+fn env_with_busybox() -> TestEnv {
+    let env = TestEnv::new();
+    env.pull("busybox");
+    env
+}
+
+fn code(o: &std::process::Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+/// slirp4netns processes started for this test's containers (their environment names its store).
+fn slirp_processes(env: &TestEnv) -> Vec<String> {
+    let marker = format!("SKIFF_ROOT={}", env.data_dir().display());
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let p = e.path();
+        let comm = std::fs::read_to_string(p.join("comm")).unwrap_or_default();
+        if comm.trim() != "slirp4netns" {
+            continue;
+        }
+        let environ = std::fs::read(p.join("environ")).unwrap_or_default();
+        if environ.split(|&b| b == 0).any(|v| v == marker.as_bytes()) {
+            found.push(e.file_name().to_string_lossy().into_owned());
+        }
+    }
+    found
+}
+
+/// GET `path` from 127.0.0.1:`port`, retrying while the server starts; the whole response.
+fn http_get(port: u16, path: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let attempt = (|| -> std::io::Result<String> {
+            let mut s = TcpStream::connect(("127.0.0.1", port))?;
+            s.set_read_timeout(Some(Duration::from_secs(10)))?;
+            write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+            let mut resp = String::new();
+            s.read_to_string(&mut resp)?;
+            Ok(resp)
+        })();
+        match attempt {
+            Ok(r) if r.starts_with("HTTP/") => return r,
+            _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+            other => panic!("GET 127.0.0.1:{port}{path}: {other:?}"),
+        }
+    }
+}
+
+/// The host port `skiff port NAME SPEC` reports.
+fn host_port(env: &TestEnv, name: &str, spec: &str) -> u16 {
+    let out = env.skiff_ok(&["port", name, spec]);
+    let line = out.lines().next().unwrap_or_default();
+    line.rsplit(':')
+        .next()
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("skiff port {name} {spec}: {out:?}"))
+}
+
+fn json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("bad JSON ({e}): {s}"))
+}
+
+#[test]
+fn published_tcp_port_reaches_httpd_in_the_container() {
+    let env = env_with_busybox();
+    // A free port for the HOST:CTR form, and a random one for IP::CTR.
+    let fixed = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let spec = format!("127.0.0.1:{fixed}:80");
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "-p",
+        &spec,
+        "-p",
+        "127.0.0.1::8080/tcp",
+        "--expose",
+        "443",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "echo hello-from-web > /tmp/index.html; httpd -p 8080 -h /tmp; exec httpd -f -p 80 -h /tmp",
+    ]);
+    let resp = http_get(fixed, "/index.html");
+    assert!(resp.contains("hello-from-web"), "{resp}");
+    let random = host_port(&env, "web", "8080/tcp");
+    assert_ne!(random, 0);
+    let resp = http_get(random, "/index.html");
+    assert!(resp.contains("hello-from-web"), "{resp}");
+
+    let ports = env.skiff_ok(&["port", "web"]);
+    assert_eq!(
+        ports.lines().collect::<Vec<_>>(),
+        vec![
+            format!("80/tcp -> 127.0.0.1:{fixed}"),
+            format!("8080/tcp -> 127.0.0.1:{random}")
+        ],
+        "{ports}"
+    );
+    assert_eq!(
+        env.skiff_ok(&["port", "web", "80"]).trim(),
+        format!("127.0.0.1:{fixed}")
+    );
+    let o = env.skiff(&["port", "web", "81/udp"]);
+    assert_eq!(code(&o), 125);
+    assert!(
+        stderr(&o).contains("No public port '81/udp'"),
+        "{}",
+        stderr(&o)
+    );
+
+    let ps = env.skiff_ok(&["ps"]);
+    assert!(ps.lines().next().unwrap_or("").contains("PORTS"), "{ps}");
+    let want = format!("127.0.0.1:{fixed}->80/tcp, 127.0.0.1:{random}->8080/tcp, 443/tcp");
+    assert!(ps.contains(&want), "want {want:?} in\n{ps}");
+
+    let v = json(&env.skiff_ok(&["inspect", "web"]));
+    let ns = &v[0]["NetworkSettings"];
+    assert_eq!(ns["IPAddress"], "10.0.2.100");
+    assert_eq!(ns["Gateway"], "10.0.2.2");
+    assert_eq!(
+        ns["Ports"]["80/tcp"],
+        serde_json::json!([{"HostIp": "127.0.0.1", "HostPort": fixed.to_string()}])
+    );
+    assert_eq!(ns["Ports"]["443/tcp"], serde_json::Value::Null);
+    assert_eq!(
+        v[0]["HostConfig"]["PortBindings"]["8080/tcp"],
+        serde_json::json!([{"HostIp": "127.0.0.1", "HostPort": ""}])
+    );
+    assert!(v[0]["Config"]["ExposedPorts"]["443/tcp"].is_object(), "{v}");
+
+    env.skiff_ok(&["rm", "-f", "web"]);
+    assert!(
+        TcpStream::connect(("127.0.0.1", fixed)).is_err(),
+        "the port is still published after rm -f"
+    );
+    assert_eq!(slirp_processes(&env), Vec::<String>::new());
+}
+
+/// A static UDP echo server (busybox's nc here has no -u), compiled with the C compiler that
+/// Rust links with, in an imported image that EXPOSEs 53/udp.
+fn udp_echo_image(env: &TestEnv) {
+    const SRC: &str = r#"
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+int main(int argc, char **argv) {
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(atoi(argc > 1 ? argv[1] : "53"));
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0) return 1;
+    for (;;) {
+        char buf[2048];
+        struct sockaddr_in from;
+        socklen_t len = sizeof from;
+        ssize_t n = recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&from, &len);
+        if (n >= 0) sendto(s, buf, n, 0, (struct sockaddr *)&from, len);
+    }
+}
+"#;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("udpecho.c");
+    let bin = dir.path().join("udpecho");
+    std::fs::write(&src, SRC).expect("write source");
+    let o = std::process::Command::new("cc")
+        .args(["-static", "-O2", "-o"])
+        .arg(&bin)
+        .arg(&src)
+        .output()
+        .expect("run cc");
+    assert_success(&o, "cc -static udpecho.c");
+    let data = std::fs::read(&bin).expect("read udpecho");
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_mode(0o755);
+    h.set_size(data.len() as u64);
+    h.set_mtime(1_700_000_000);
+    b.append_data(&mut h, "udpecho", &data[..]).expect("tar");
+    let tar = b.into_inner().expect("tar");
+    let o = env.skiff_stdin(
+        &[
+            "import",
+            "-",
+            "udpecho:1",
+            "-c",
+            "EXPOSE 53/udp",
+            "-c",
+            r#"CMD ["/udpecho", "53"]"#,
+        ],
+        &tar,
+    );
+    assert_success(&o, "import udpecho");
+}
+
+#[test]
+fn published_udp_port_echoes_and_publish_all_uses_expose() {
+    let env = TestEnv::new();
+    udp_echo_image(&env);
+    // libslirp drops the container's replies to a client on the host's loopback (they go to
+    // the gateway address) unless the container may reach the host's loopback: see
+    // docs/networking.md.
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "echo",
+        "--network",
+        "slirp4netns:allow_host_loopback=true",
+        "-P",
+        "udpecho:1",
+    ]);
+    let port = host_port(&env, "echo", "53/udp");
+    let ps = env.skiff_ok(&["ps"]);
+    assert!(
+        ps.contains(&format!("0.0.0.0:{port}->53/udp")),
+        "PORTS column: {ps}"
+    );
+    let sock = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    sock.set_read_timeout(Some(Duration::from_millis(300)))
+        .expect("timeout");
+    let mut buf = [0u8; 64];
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let got = loop {
+        sock.send_to(b"ping-udp", ("127.0.0.1", port))
+            .expect("send");
+        match sock.recv_from(&mut buf) {
+            Ok((n, _)) => break buf[..n].to_vec(),
+            Err(_) if Instant::now() < deadline => continue,
+            Err(e) => panic!("no UDP echo through 127.0.0.1:{port}: {e}"),
+        }
+    };
+    assert_eq!(got, b"ping-udp");
+    env.skiff_ok(&["rm", "-f", "echo"]);
+    assert_eq!(slirp_processes(&env), Vec::<String>::new());
+}
+
+#[test]
+fn port_in_use_is_an_error_before_the_container_starts() {
+    let env = env_with_busybox();
+    let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let spec = format!("127.0.0.1:{port}:80");
+    let o = env.skiff(&[
+        "run", "-d", "--name", "clash", "-p", &spec, BUSYBOX, "sleep", "60",
+    ]);
+    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("127.0.0.1:{port}")) && err.contains("already allocated"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert_eq!(env.skiff_ok(&["ps", "-aq"]), "", "no container was created");
+    // The name is free again.
+    env.skiff_ok(&["run", "--rm", "--name", "clash", BUSYBOX, "true"]);
+    // Bad specs are usage errors.
+    for bad in ["80/sctp", "1-3:80-81", "x:80", "[::1]:80:80"] {
+        let o = env.skiff(&["run", "--rm", "-p", bad, BUSYBOX, "true"]);
+        assert_eq!(code(&o), 125, "-p {bad}: {}", stderr(&o));
+    }
+    drop(taken);
+}
+
+#[test]
+fn port_ranges_are_published_one_to_one() {
+    let env = env_with_busybox();
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "ranged",
+        "-p",
+        "127.0.0.1::7000-7001",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "echo r > /tmp/i; httpd -p 7000 -h /tmp; exec httpd -f -p 7001 -h /tmp",
+    ]);
+    let a = host_port(&env, "ranged", "7000");
+    let b = host_port(&env, "ranged", "7001");
+    assert_ne!(a, b);
+    assert!(http_get(a, "/i").contains("\r\n\r\nr\n"));
+    assert!(http_get(b, "/i").contains("\r\n\r\nr\n"));
+}
+
+#[test]
+fn hosts_and_resolv_conf_options() {
+    let env = env_with_busybox();
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--name",
+        "named",
+        "--hostname",
+        "hn",
+        "--add-host",
+        "db:10.1.2.3",
+        "--add-host",
+        "gw:host-gateway",
+        "--dns",
+        "192.0.2.53",
+        "--dns-search",
+        "example.test",
+        "--dns-option",
+        "ndots:3",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "cat /etc/hosts; echo ---; cat /etc/resolv.conf",
+    ]);
+    let (hosts, resolv) = out.split_once("---\n").expect("separator");
+    assert!(hosts.contains("10.0.2.100\thn named\n"), "{hosts}");
+    assert!(hosts.contains("10.1.2.3\tdb\n"), "{hosts}");
+    let gw_line = hosts
+        .lines()
+        .find(|l| l.ends_with("host.containers.internal host.docker.internal"))
+        .unwrap_or_else(|| panic!("no host.containers.internal: {hosts}"));
+    let gw = gw_line.split('\t').next().unwrap_or_default();
+    assert!(hosts.contains(&format!("{gw}\tgw\n")), "{hosts}");
+    assert!(!gw.starts_with("127."), "{hosts}");
+    assert_eq!(
+        resolv,
+        "search example.test\nnameserver 192.0.2.53\noptions ndots:3\n"
+    );
+
+    // Loopback access to the host: the gateway is the host.
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "slirp4netns:allow_host_loopback=true",
+        "--add-host",
+        "gw:host-gateway",
+        BUSYBOX,
+        "cat",
+        "/etc/hosts",
+    ]);
+    assert!(
+        out.contains("10.0.2.2\thost.containers.internal host.docker.internal\n"),
+        "{out}"
+    );
+    assert!(out.contains("10.0.2.2\tgw\n"), "{out}");
+
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "insp",
+        "--dns",
+        "192.0.2.1",
+        "--add-host",
+        "a:10.0.0.1",
+        BUSYBOX,
+        "sleep",
+        "60",
+    ]);
+    let v = json(&env.skiff_ok(&["inspect", "insp"]));
+    assert_eq!(v[0]["HostConfig"]["Dns"], serde_json::json!(["192.0.2.1"]));
+    assert_eq!(
+        v[0]["HostConfig"]["ExtraHosts"],
+        serde_json::json!(["a:10.0.0.1"])
+    );
+
+    let o = env.skiff(&["run", "--rm", "--add-host", "bad", BUSYBOX, "true"]);
+    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    let o = env.skiff(&[
+        "run",
+        "--rm",
+        "--network",
+        "slirp4netns:port_handler=rootlesskit",
+        BUSYBOX,
+        "true",
+    ]);
+    assert_eq!(code(&o), 125, "{}", stderr(&o));
+}
+
+/// A one-shot HTTP server on the host's loopback: answers one request with `body`.
+fn host_http_server(body: &'static str) -> (u16, std::thread::JoinHandle<()>) {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let h = std::thread::spawn(move || {
+        if let Ok((mut s, _)) = l.accept() {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = write!(
+                s,
+                "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (port, h)
+}
+
+#[test]
+fn container_connects_to_a_server_on_the_host() {
+    let env = env_with_busybox();
+    let (port, server) = host_http_server("hello-from-host");
+    let url = format!("http://host.containers.internal:{port}/");
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "slirp4netns:allow_host_loopback=true",
+        BUSYBOX,
+        "wget",
+        "-q",
+        "-O",
+        "-",
+        &url,
+    ]);
+    assert_eq!(out, "hello-from-host");
+    server.join().expect("server thread");
+    // Without allow_host_loopback, the gateway does not lead to the host's loopback.
+    let (port, _server) = host_http_server("unreachable");
+    let url = format!("http://10.0.2.2:{port}/");
+    let o = env.skiff(&[
+        "run", "--rm", BUSYBOX, "wget", "-q", "-T", "3", "-O", "-", &url,
+    ]);
+    assert_ne!(code(&o), 0, "{}", stdout(&o));
+}
+
+#[test]
+fn network_none_has_only_loopback() {
+    let env = env_with_busybox();
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-p",
+        "80",
+        BUSYBOX,
+        "ls",
+        "/sys/class/net",
+    ]);
+    assert_eq!(out.split_whitespace().collect::<Vec<_>>(), vec!["lo"]);
+}
+
+#[test]
+fn container_network_mode_shares_the_namespace() {
+    let env = env_with_busybox();
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "srv",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "echo shared > /tmp/i; exec httpd -f -p 80 -h /tmp",
+    ]);
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "container:srv",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://127.0.0.1/i && break; sleep 0.2; done; grep srv /etc/hosts",
+    ]);
+    assert!(out.starts_with("shared\n"), "{out}");
+    assert!(out.contains("10.0.2.100\t"), "the hosts file of srv: {out}");
+    let o = env.skiff(&[
+        "run",
+        "--rm",
+        "--network",
+        "container:srv",
+        "-p",
+        "80",
+        BUSYBOX,
+        "true",
+    ]);
+    assert_eq!(code(&o), 125);
+    assert!(stderr(&o).contains("conflicting options"), "{}", stderr(&o));
+    let o = env.skiff(&[
+        "run",
+        "--rm",
+        "--network",
+        "container:nope",
+        BUSYBOX,
+        "true",
+    ]);
+    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    env.skiff_ok(&["rm", "-f", "srv"]);
+    assert_eq!(slirp_processes(&env), Vec::<String>::new());
+}
+
+#[test]
+fn no_helper_left_after_rm_f_or_a_killed_monitor() {
+    let env = env_with_busybox();
+    for name in ["h1", "h2", "h3"] {
+        env.skiff_ok(&[
+            "run",
+            "-d",
+            "--name",
+            name,
+            "-p",
+            "127.0.0.1::80",
+            BUSYBOX,
+            "sleep",
+            "600",
+        ]);
+    }
+    assert_eq!(slirp_processes(&env).len(), 3);
+    // A monitor killed with SIGKILL takes its slirp4netns with it (--exit-fd).
+    let state = std::fs::read_to_string(
+        env.data_dir()
+            .join("containers")
+            .join(
+                json(&env.skiff_ok(&["inspect", "h3"]))[0]["Id"]
+                    .as_str()
+                    .unwrap_or_default(),
+            )
+            .join("state.json"),
+    )
+    .expect("state.json");
+    let monitor = json(&state)["monitor_pid"].as_i64().unwrap_or(0) as i32;
+    assert!(monitor > 0, "{state}");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(monitor),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill the monitor");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while slirp_processes(&env).len() > 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(slirp_processes(&env).len(), 2);
+    env.skiff_ok(&["rm", "-f", "h1", "h2", "h3"]);
+    assert_eq!(slirp_processes(&env), Vec::<String>::new());
+    assert_eq!(env.skiff_ok(&["ps", "-aq"]), "");
+}
