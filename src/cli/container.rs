@@ -52,6 +52,14 @@ pub enum ContainerCommand {
     Stats(super::container_more::StatsArgs),
     /// Update configuration of one or more containers
     Update(super::container_more::UpdateArgs),
+    /// Copy files/folders between a container and the local filesystem
+    Cp(super::container_files::CpArgs),
+    /// Inspect changes to files or directories on a container's filesystem
+    Diff(super::container_files::DiffArgs),
+    /// Export a container's filesystem as a tar archive
+    Export(super::container_files::ExportArgs),
+    /// Create a new image from a container's changes
+    Commit(super::container_files::CommitArgs),
     /// List port mappings or a specific mapping for the container
     Port(super::network::PortArgs),
 }
@@ -201,7 +209,7 @@ pub struct RunArgs {
     /// Drop Linux capabilities
     #[arg(long = "cap-drop", value_name = "CAP")]
     pub cap_drop: Vec<String>,
-    /// Security options (no-new-privileges)
+    /// Security options (no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json)
     #[arg(long = "security-opt", value_name = "OPT")]
     pub security_opt: Vec<String>,
     /// Add additional groups to join
@@ -340,6 +348,10 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
         ContainerCommand::Unpause(a) => super::container_more::pause(a, false),
         ContainerCommand::Stats(a) => super::container_more::stats(a),
         ContainerCommand::Update(a) => super::container_more::update(a),
+        ContainerCommand::Cp(a) => super::container_files::cp(a),
+        ContainerCommand::Diff(a) => super::container_files::diff(a),
+        ContainerCommand::Export(a) => super::container_files::export(a),
+        ContainerCommand::Commit(a) => super::container_files::commit(a),
         ContainerCommand::Port(a) => super::network::port(a),
         ContainerCommand::Inspect(a) => {
             let mut values = Vec::new();
@@ -362,15 +374,19 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
 /// Turn `run`/`create` arguments into engine options.
 fn run_options(a: RunArgs) -> Result<RunOptions, EngineError> {
     let mut no_new_privileges = false;
+    let mut seccomp = None;
     for o in &a.security_opt {
         match o.as_str() {
             "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true" => {
                 no_new_privileges = true
             }
             "no-new-privileges=false" | "no-new-privileges:false" => no_new_privileges = false,
+            o if o.starts_with("seccomp=") || o.starts_with("seccomp:") => {
+                seccomp = Some(o["seccomp=".len()..].to_string())
+            }
             other => {
                 return Err(EngineError::Usage(format!(
-                    "invalid --security-opt: {other:?} (supported: no-new-privileges)"
+                    "invalid --security-opt: {other:?} (supported: no-new-privileges, seccomp=unconfined, seccomp=FILE)"
                 )))
             }
         }
@@ -396,6 +412,7 @@ fn run_options(a: RunArgs) -> Result<RunOptions, EngineError> {
             cap_drop: a.cap_drop,
             no_new_privileges,
             readonly_rootfs: a.read_only,
+            seccomp,
             init: a.init,
         },
         image: a.image,

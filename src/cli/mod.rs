@@ -1,5 +1,6 @@
 //! Command-line interface: clap definitions, dispatch to `engine`, and rendering. Nothing else.
 mod container;
+mod container_files;
 mod container_more;
 mod image;
 mod network;
@@ -101,6 +102,14 @@ pub enum Command {
     Login(image::LoginArgs),
     /// Log out from a registry
     Logout(image::LogoutArgs),
+    /// Copy files/folders between a container and the local filesystem
+    Cp(container_files::CpArgs),
+    /// Inspect changes to files or directories on a container's filesystem
+    Diff(container_files::DiffArgs),
+    /// Export a container's filesystem as a tar archive
+    Export(container_files::ExportArgs),
+    /// Create a new image from a container's changes
+    Commit(container_files::CommitArgs),
     /// List port mappings or a specific mapping for the container
     Port(network::PortArgs),
 
@@ -138,6 +147,9 @@ pub fn main() -> i32 {
     let raw: Vec<String> = std::env::args().collect();
     if raw.get(1).map(String::as_str) == Some("__userns") {
         return crate::engine::userns_helper_main(&raw[2..]);
+    }
+    if raw.get(1).map(String::as_str) == Some("__nsenter") {
+        return crate::engine::cp::nsenter_main(&raw[2..]);
     }
     // The monitor is started for every container: skip clap and logging set-up, which it does
     // not need (less start-up time, less memory for a process that lives as long as the
@@ -212,6 +224,10 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Load(a) => image::load(a),
         Command::Login(a) => image::login(a),
         Command::Logout(a) => image::logout(a),
+        Command::Cp(a) => container_files::cp(a),
+        Command::Diff(a) => container_files::diff(a),
+        Command::Export(a) => container_files::export(a),
+        Command::Commit(a) => container_files::commit(a),
         Command::Port(a) => network::port(a),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

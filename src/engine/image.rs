@@ -547,7 +547,10 @@ fn download_layers(
 }
 
 /// Unpack layer blobs (blob path, diff id) in one `skiff __userns image-unpack` run.
-fn unpack_with_helper(store: &ImageStore, blobs: &[(PathBuf, String)]) -> Result<(), EngineError> {
+pub(crate) fn unpack_with_helper(
+    store: &ImageStore,
+    blobs: &[(PathBuf, String)],
+) -> Result<(), EngineError> {
     let rootful = if crate::runtime::userns::is_rootful() {
         "1"
     } else {

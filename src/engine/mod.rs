@@ -1,6 +1,8 @@
 //! The operations behind every command. `cli` calls these; these call the subsystems.
 pub mod attach;
 pub mod container;
+pub mod container_files;
+pub mod cp;
 pub mod image;
 pub mod logs;
 pub mod mounts;
@@ -81,6 +83,8 @@ pub fn userns_helper_main(args: &[String]) -> i32 {
             res
         }
         Some(op) if op.starts_with("image-") => image::userns_op(op, &args[1..]),
+        Some(op) if op.starts_with("ctr-") => container_files::userns_op(op, &args[1..]),
+        Some(op) if op.starts_with("cp-") => cp::userns_op(op, &args[1..]),
         _ => Err(EngineError::Usage(format!(
             "unknown userns operation {args:?}"
         ))),

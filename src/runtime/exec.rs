@@ -61,6 +61,8 @@ pub struct ExecRequest {
     pub interactive: bool,
     /// Detached: the command's streams go to /dev/null and nobody waits for it here.
     pub detach: bool,
+    /// The container's seccomp filter (the spec's `linux.seccomp`), if any.
+    pub seccomp: Option<serde_json::Value>,
 }
 
 /// A started exec: the joiner process, whose exit status is the command's, and the pty master.
@@ -285,6 +287,12 @@ fn command(
         if !keep.contains(&cap) {
             let _ = caps::drop(None, caps::CapSet::Bounding, cap);
         }
+    }
+    // While still privileged in the user namespace (CAP_SYS_ADMIN lets us install a filter
+    // without no_new_privs); the profile allows what follows (setgroups, setuid, capset, exec).
+    if let Some(profile) = &req.seccomp {
+        let progs = super::seccomp::compile(profile).map_err(|e| init::fail(e.to_string()))?;
+        super::seccomp::install(&progs).map_err(init::fail)?;
     }
     let gids: Vec<nix::unistd::Gid> = user
         .groups

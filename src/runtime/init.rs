@@ -189,6 +189,16 @@ fn setup_and_exec(
         })?;
     }
 
+    // Seccomp: compiled now (errors are reported like any other), installed below.
+    let seccomp = match linux.and_then(|l| l.seccomp().as_ref()) {
+        Some(s) => {
+            let v = serde_json::to_value(s).map_err(ctx("seccomp profile"))?;
+            Some(super::seccomp::compile(&v).map_err(ctx("seccomp profile"))?)
+        }
+        None => None,
+    };
+    let no_new_privs = process.no_new_privileges() == Some(true);
+
     // Credentials and capabilities.
     let user = process.user();
     let caps = process.capabilities().as_ref();
@@ -203,6 +213,11 @@ fn setup_and_exec(
         if !keep.contains(&cap) {
             let _ = caps::drop(None, caps::CapSet::Bounding, cap);
         }
+    }
+    // Without no_new_privs the kernel wants CAP_SYS_ADMIN (in our user namespace) to install
+    // a filter: do it now, while we have it; the profile allows the calls that follow.
+    if let (Some(progs), false) = (&seccomp, no_new_privs) {
+        super::seccomp::install(progs).map_err(fail)?;
     }
     if let Some(groups) = user.additional_gids() {
         let gids: Vec<nix::unistd::Gid> = groups
@@ -224,9 +239,13 @@ fn setup_and_exec(
         let _ = caps::set(None, caps::CapSet::Inheritable, &set);
     }
     let _ = caps::clear(None, caps::CapSet::Ambient);
-    if process.no_new_privileges() == Some(true) {
+    if no_new_privs {
         // SAFETY: prctl with integer arguments only.
         unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+        // Last, right before exec (and before --init's fork, so the init is filtered too).
+        if let Some(progs) = &seccomp {
+            super::seccomp::install(progs).map_err(fail)?;
+        }
     }
 
     // --init: this process stays as PID 1 (reaping, forwarding signals) and the command runs

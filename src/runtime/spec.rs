@@ -120,6 +120,9 @@ pub struct Security {
     pub readonly_rootfs: bool,
     /// Run skiff's own minimal init as PID 1 (reaps zombies, forwards signals).
     pub init: bool,
+    /// `--security-opt seccomp=`: `unconfined` or a docker-format profile file; None for
+    /// docker's default profile (none with `privileged`).
+    pub seccomp: Option<String>,
 }
 
 /// The annotation that asks the runtime for its built-in init.
@@ -258,6 +261,11 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
         };
         linux["uidMappings"] = json!(conv(&m.uids));
         linux["gidMappings"] = json!(conv(&m.gids));
+    }
+    if let Some(profile) =
+        super::seccomp::for_container(sec.seccomp.as_deref(), sec.privileged, &caps)?
+    {
+        linux["seccomp"] = profile;
     }
     let spec = json!({
         "ociVersion": "1.0.2",

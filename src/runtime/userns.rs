@@ -237,6 +237,21 @@ pub fn set_root_ids() -> Result<(), RuntimeError> {
 /// Parent side: run `skiff __userns ARGS...` as root in a new user namespace with the invoking
 /// user's mapping, and wait for it. Its stdout and stderr are captured into the error.
 pub fn run_helper(args: &[&std::ffi::OsStr]) -> Result<(), RuntimeError> {
+    let child = spawn_helper(
+        args,
+        std::process::Stdio::null(),
+        std::process::Stdio::piped(),
+    )?;
+    finish_helper(child).map(|_| ())
+}
+
+/// Start `skiff __userns ARGS...` with the given stdin and stdout (stderr is piped for
+/// [`finish_helper`]); returns once its id maps are written.
+pub fn spawn_helper(
+    args: &[&std::ffi::OsStr],
+    stdin: std::process::Stdio,
+    stdout: std::process::Stdio,
+) -> Result<std::process::Child, RuntimeError> {
     let exe = std::env::current_exe()
         .map_err(|e| RuntimeError::UserNamespace(format!("cannot find skiff's own binary: {e}")))?;
     // Pipes that the child inherits (no O_CLOEXEC on the child's ends).
@@ -263,10 +278,10 @@ pub fn run_helper(args: &[&std::ffi::OsStr]) -> Result<(), RuntimeError> {
             SYNC_ENV,
             format!("{},{}", go_r.as_raw_fd(), ready_w.as_raw_fd()),
         )
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
+        .stdin(stdin)
+        .stdout(stdout)
         .stderr(std::process::Stdio::piped());
-    let child = cmd.spawn().map_err(|e| {
+    let mut child = cmd.spawn().map_err(|e| {
         RuntimeError::UserNamespace(format!("starting the user namespace helper: {e}"))
     })?;
     drop(go_r);
@@ -277,16 +292,25 @@ pub fn run_helper(args: &[&std::ffi::OsStr]) -> Result<(), RuntimeError> {
         let mut b = [0u8; 1];
         if ready.read_exact(&mut b).is_ok() {
             let mapping = IdMapping::for_current_user();
-            mapping.write_for(child.id() as i32)?;
+            if let Err(e) = mapping.write_for(child.id() as i32) {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e);
+            }
             let _ = go.write_all(b"G");
         }
     }
     drop(go);
+    Ok(child)
+}
+
+/// Wait for a helper from [`spawn_helper`]: its stdout (if piped), or its last error line.
+pub fn finish_helper(child: std::process::Child) -> Result<Vec<u8>, RuntimeError> {
     let out = child
         .wait_with_output()
         .map_err(|e| RuntimeError::UserNamespace(format!("waiting for the helper: {e}")))?;
     if out.status.success() {
-        return Ok(());
+        return Ok(out.stdout);
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
     let msg = stderr

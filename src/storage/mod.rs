@@ -1,4 +1,7 @@
 //! Layered root filesystems for containers.
+pub mod copy;
+pub mod diff;
+
 use std::path::Path;
 
 /// Remove a directory tree if it exists (a missing tree is not an error).

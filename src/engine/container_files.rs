@@ -1,0 +1,255 @@
+//! A container's file system as a whole: `diff`, `export` and `commit`.
+//!
+//! All three read the container's overlay upper dir and its image's unpacked layers directly
+//! (running or stopped: no mount needed), inside the user namespace helper, where the files'
+//! subordinate owners show as the container's own ids.
+use std::ffi::OsStr;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use super::EngineError;
+use crate::image::{ImageRecord, ImageStore, Reference};
+use crate::state::container::{ContainerRecord, Containers};
+use crate::state::Paths;
+use crate::storage::diff::{self, Change};
+
+/// The container's upper dir and its image's layers, top first.
+fn layer_args(paths: &Paths, rec: &ContainerRecord) -> (PathBuf, Vec<PathBuf>) {
+    let upper = paths.container(&rec.id).join("upper");
+    let lowers = rec.layers.iter().rev().cloned().collect();
+    (upper, lowers)
+}
+
+fn helper_args<'a>(op: &'a str, upper: &'a Path, lowers: &'a [PathBuf]) -> Vec<&'a OsStr> {
+    let mut args: Vec<&OsStr> = vec![OsStr::new(op), upper.as_os_str()];
+    args.extend(lowers.iter().map(|l| l.as_os_str()));
+    args
+}
+
+fn record(paths: &Paths, name: &str) -> Result<ContainerRecord, EngineError> {
+    let store = Containers::new(paths);
+    let id = store.resolve(name)?;
+    Ok(store.record(&id)?)
+}
+
+/// `diff CONTAINER`: docker's `A`/`C`/`D` lines, sorted by path.
+pub fn diff(paths: &Paths, name: &str) -> Result<Vec<Change>, EngineError> {
+    let rec = record(paths, name)?;
+    let (upper, lowers) = layer_args(paths, &rec);
+    let child = crate::runtime::userns::spawn_helper(
+        &helper_args("ctr-diff", &upper, &lowers),
+        std::process::Stdio::null(),
+        std::process::Stdio::piped(),
+    )?;
+    let out = crate::runtime::userns::finish_helper(child)?;
+    serde_json::from_slice(&out)
+        .map_err(|e| EngineError::Usage(format!("reading the changes of {name}: {e}")))
+}
+
+/// `export CONTAINER`: the merged file system as a tar, written to `out` (a file or our
+/// stdout), image layers and upper dir together; mounts are not included, as with docker.
+pub fn export(paths: &Paths, name: &str, out: std::process::Stdio) -> Result<(), EngineError> {
+    let rec = record(paths, name)?;
+    let (upper, lowers) = layer_args(paths, &rec);
+    let child = crate::runtime::userns::spawn_helper(
+        &helper_args("ctr-export", &upper, &lowers),
+        std::process::Stdio::null(),
+        out,
+    )?;
+    crate::runtime::userns::finish_helper(child)?;
+    Ok(())
+}
+
+/// What `commit` takes.
+#[derive(Debug, Clone, Default)]
+pub struct CommitOptions {
+    pub container: String,
+    pub reference: Option<String>,
+    pub changes: Vec<String>,
+    pub message: Option<String>,
+    pub author: Option<String>,
+    pub pause: bool,
+}
+
+/// `commit`: the container's upper dir as a new layer on top of its image; the image's config
+/// with `changes` applied. Returns the new image.
+pub fn commit(paths: &Paths, opts: &CommitOptions) -> Result<ImageRecord, EngineError> {
+    let reference = opts
+        .reference
+        .as_deref()
+        .map(Reference::parse)
+        .transpose()?;
+    let rec = record(paths, &opts.container)?;
+    let store = ImageStore::open(paths)?;
+    let base = store.resolve(&rec.image_id).map_err(|_| {
+        EngineError::NotFound(format!(
+            "the image {} of container {} is gone",
+            rec.image_id, opts.container
+        ))
+    })?;
+    let mut config = store.config_json(&base)?;
+    let mut cfg_obj = config
+        .get("config")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    for c in &opts.changes {
+        crate::image::changes::apply(&mut cfg_obj, c)?;
+    }
+
+    // The layer: the helper writes it to a pipe; we hash it into a temp file in the store.
+    let (upper, _) = layer_args(paths, &rec);
+    let args: Vec<&OsStr> = vec![OsStr::new("ctr-layer"), upper.as_os_str()];
+    let mut child = crate::runtime::userns::spawn_helper(
+        &args,
+        std::process::Stdio::null(),
+        std::process::Stdio::piped(),
+    )?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".commit-")
+        .tempfile_in(store.tmp_dir())
+        .map_err(EngineError::io("creating a temp file"))?;
+    let copied = match child.stdout.take() {
+        Some(pipe) => {
+            let mut hashing = crate::image::HashingReader::new(pipe);
+            std::io::copy(&mut hashing, tmp.as_file_mut()).map(|_| hashing.finish())
+        }
+        None => Err(std::io::Error::other("no pipe from the helper")),
+    };
+    crate::runtime::userns::finish_helper(child)?;
+    let (diff_id, size) = copied.map_err(EngineError::io("reading the container's changes"))?;
+    let blob_path = store.blob_path(&diff_id)?;
+    tmp.persist(&blob_path)
+        .map_err(|e| EngineError::io("storing the committed layer")(e.error))?;
+    if !store.has_layer(&diff_id) {
+        super::image::unpack_with_helper(&store, &[(blob_path, diff_id.clone())])?;
+    }
+
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
+    config["config"] = Value::Object(cfg_obj);
+    config["created"] = json!(now);
+    config["container"] = json!(rec.id);
+    if let Some(a) = &opts.author {
+        config["author"] = json!(a);
+    }
+    if let Some(m) = &opts.message {
+        config["comment"] = json!(m);
+    }
+    let mut diff_ids = base.diff_ids.clone();
+    diff_ids.push(diff_id.clone());
+    config["rootfs"] = json!({"type": "layers", "diff_ids": diff_ids});
+    let mut history = config
+        .get("history")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut h = json!({
+        "created": now,
+        "created_by": format!("{} {}", rec.path, rec.args.join(" ")).trim().to_string(),
+    });
+    if let Some(a) = &opts.author {
+        h["author"] = json!(a);
+    }
+    if let Some(m) = &opts.message {
+        h["comment"] = json!(m);
+    }
+    history.push(h);
+    config["history"] = json!(history);
+    let config_bytes = serde_json::to_vec(&config)
+        .map_err(|e| EngineError::Usage(format!("encoding the image config: {e}")))?;
+    let id = store.put_blob(&config_bytes)?;
+
+    // A manifest: the base image's layer blobs, then ours (stored uncompressed).
+    let mut layers: Vec<Value> = match store.manifest(&base) {
+        Ok((_, data, _)) => serde_json::from_slice::<Value>(&data)
+            .ok()
+            .and_then(|m| m.get("layers").and_then(Value::as_array).cloned())
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    layers.push(json!({
+        "mediaType": "application/vnd.oci.image.layer.v1.tar",
+        "digest": diff_id,
+        "size": size,
+    }));
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": id,
+            "size": config_bytes.len(),
+        },
+        "layers": layers,
+    });
+    let manifest_bytes = serde_json::to_vec(&manifest)
+        .map_err(|e| EngineError::Usage(format!("encoding the manifest: {e}")))?;
+    let manifest_digest = store.put_blob(&manifest_bytes)?;
+    let size_total = diff_ids
+        .iter()
+        .map(|d| store.layer_size(d).unwrap_or(0))
+        .sum();
+    let record = ImageRecord {
+        id,
+        repo_tags: Vec::new(),
+        repo_digests: Vec::new(),
+        created: Some(now),
+        size: size_total,
+        diff_ids,
+        manifest_digest: Some(manifest_digest),
+        last_tag_time: None,
+    };
+    let tag = reference.as_ref().map(Reference::familiar_tagged);
+    let (record, _) = store.add_image(record, tag.as_deref(), None)?;
+    Ok(record)
+}
+
+/// The helper's side (`skiff __userns ctr-...`), as root in the user namespace.
+pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
+    let (upper, lowers) = match args {
+        [upper, lowers @ ..] => (
+            PathBuf::from(upper),
+            lowers.iter().map(PathBuf::from).collect::<Vec<_>>(),
+        ),
+        _ => return Err(EngineError::Usage(format!("{op} UPPER [LOWER...]"))),
+    };
+    let stdout = std::io::stdout().lock();
+    let out = std::io::BufWriter::with_capacity(256 * 1024, stdout);
+    match op {
+        "ctr-diff" => {
+            let changes = diff::changes(&upper, &lowers)
+                .map_err(EngineError::io(format!("reading {}", upper.display())))?;
+            let mut out = out;
+            serde_json::to_writer(&mut out, &changes)
+                .map_err(|e| EngineError::io("writing the changes")(e.into()))?;
+            out.into_inner()
+                .map_err(|e| EngineError::io("writing the changes")(e.into_error()))?
+                .flush()
+                .map_err(EngineError::io("writing the changes"))
+        }
+        "ctr-export" => {
+            let mut dirs = vec![upper];
+            dirs.extend(lowers);
+            let out = diff::write_merged_tar(&dirs, out)
+                .map_err(EngineError::io("writing the container's file system"))?;
+            finish(out)
+        }
+        "ctr-layer" => {
+            let out = diff::write_layer_tar(&upper, out)
+                .map_err(EngineError::io("writing the container's changes"))?;
+            finish(out)
+        }
+        _ => Err(EngineError::Usage(format!(
+            "unknown container operation {op}"
+        ))),
+    }
+}
+
+fn finish<W: Write>(out: std::io::BufWriter<W>) -> Result<(), EngineError> {
+    out.into_inner()
+        .map_err(|e| EngineError::io("writing the archive")(e.into_error()))?
+        .flush()
+        .map_err(EngineError::io("writing the archive"))
+}

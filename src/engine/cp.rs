@@ -1,0 +1,313 @@
+//! `cp`: copy files between a container and the host, as tar streams.
+//!
+//! The container's side runs in a helper process that sees the container's root as `/` or as
+//! a directory it treats as the root: for a running container, skiff re-executed as
+//! `__nsenter` joins its user and mount namespaces (so volumes are there too); for a stopped
+//! one, the user namespace helper mounts its overlay privately. Either way the helper is root
+//! in the container's user namespace, so files get the container's own ids, and every path is
+//! resolved inside the container's root (see [`crate::storage::copy`]). The host's side runs
+//! here, as the invoking user, and never writes outside the destination.
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::os::fd::AsFd;
+use std::process::{Child, Command, Stdio};
+
+use super::EngineError;
+use crate::runtime::Rootfs;
+use crate::state::container::{process_start_time, Containers, Status};
+use crate::state::Paths;
+use crate::storage::copy::{self, CopyError, Layout, Owner};
+
+/// What `cp` takes.
+#[derive(Debug, Clone, Default)]
+pub struct CpOptions {
+    pub src: String,
+    pub dest: String,
+    /// `-a`: keep ownership.
+    pub archive: bool,
+    /// `-L`: follow a symlink given as the source.
+    pub follow: bool,
+}
+
+/// One end of a copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Side {
+    Host(String),
+    Container { name: String, path: String },
+}
+
+/// docker's rule: `NAME:PATH` is in a container unless the part before the colon holds a `/`
+/// (or the argument starts with `/` or `.`, a local path).
+fn parse_side(arg: &str) -> Side {
+    if arg.starts_with('/') || arg.starts_with('.') {
+        return Side::Host(arg.to_string());
+    }
+    match arg.split_once(':') {
+        Some((name, path)) if !name.is_empty() && !name.contains('/') => Side::Container {
+            name: name.to_string(),
+            path: if path.starts_with('/') {
+                path.to_string()
+            } else {
+                format!("/{path}")
+            },
+        },
+        _ => Side::Host(arg.to_string()),
+    }
+}
+
+fn copy_err(e: CopyError) -> EngineError {
+    match e {
+        CopyError::NotFound(_) => EngineError::NotFound(e.to_string()),
+        CopyError::Invalid(m) => EngineError::Usage(m),
+        CopyError::Io { context, source } => EngineError::Io { context, source },
+    }
+}
+
+/// An absolute host path, keeping a trailing `/` or `/.` as given.
+fn host_path(p: &str) -> Result<String, EngineError> {
+    if p.starts_with('/') {
+        return Ok(p.to_string());
+    }
+    let cwd = std::env::current_dir().map_err(EngineError::io("finding the current directory"))?;
+    Ok(format!("{}/{p}", cwd.display()))
+}
+
+/// `cp SRC DEST`.
+pub fn cp(paths: &Paths, opts: &CpOptions) -> Result<(), EngineError> {
+    match (parse_side(&opts.src), parse_side(&opts.dest)) {
+        (Side::Container { name, path }, Side::Host(dest)) => {
+            let args: Vec<OsString> = vec![
+                "cp-out".into(),
+                path.into(),
+                if opts.follow { "1" } else { "0" }.into(),
+            ];
+            if dest == "-" {
+                let child = container_helper(paths, &name, &args, Stdio::null(), Stdio::inherit())?;
+                return finish(child, Ok(()));
+            }
+            let dest = host_path(&dest)?;
+            let mut child = container_helper(paths, &name, &args, Stdio::null(), Stdio::piped())?;
+            let res = match child.stdout.take() {
+                Some(pipe) => {
+                    let root = copy::open_root(std::path::Path::new("/")).map_err(copy_err)?;
+                    let owner = if opts.archive {
+                        Owner::KeepIfAllowed
+                    } else {
+                        Owner::Caller
+                    };
+                    copy::extract(root.as_fd(), &dest, Layout::Rebase, owner, pipe)
+                        .map_err(copy_err)
+                }
+                None => Err(EngineError::Usage("no pipe from the copy helper".into())),
+            };
+            finish(child, res)
+        }
+        (Side::Host(src), Side::Container { name, path }) => {
+            let owner = if opts.archive { "keep" } else { "root" };
+            if src == "-" {
+                let args: Vec<OsString> =
+                    vec!["cp-in".into(), path.into(), "plain".into(), owner.into()];
+                let child = container_helper(paths, &name, &args, Stdio::inherit(), Stdio::null())?;
+                return finish(child, Ok(()));
+            }
+            let src = host_path(&src)?;
+            // Refuse a missing source before touching the container.
+            if std::fs::symlink_metadata(src.trim_end_matches("/.")).is_err() {
+                return Err(EngineError::NotFound(format!(
+                    "could not find the file {src}: no such file or directory"
+                )));
+            }
+            let args: Vec<OsString> =
+                vec!["cp-in".into(), path.into(), "rebase".into(), owner.into()];
+            let mut child = container_helper(paths, &name, &args, Stdio::piped(), Stdio::null())?;
+            let res = match child.stdin.take() {
+                Some(pipe) => {
+                    let root = copy::open_root(std::path::Path::new("/")).map_err(copy_err)?;
+                    let out = std::io::BufWriter::with_capacity(256 * 1024, pipe);
+                    copy::archive(root.as_fd(), &src, opts.follow, out)
+                        .map_err(copy_err)
+                        .and_then(|mut w| w.flush().map_err(EngineError::io("writing the archive")))
+                }
+                None => Err(EngineError::Usage("no pipe to the copy helper".into())),
+            };
+            finish(child, res)
+        }
+        (Side::Container { .. }, Side::Container { .. }) => Err(EngineError::Usage(
+            "copying between containers is not supported".into(),
+        )),
+        (Side::Host(_), Side::Host(_)) => Err(EngineError::Usage(
+            "must specify at least one container source".into(),
+        )),
+    }
+}
+
+/// Wait for the helper; its error, if any, explains ours (a broken pipe, usually).
+fn finish(child: Child, ours: Result<(), EngineError>) -> Result<(), EngineError> {
+    let theirs = crate::runtime::userns::finish_helper(child);
+    match (theirs, ours) {
+        (Err(e), _) => Err(helper_err(e)),
+        (Ok(_), r) => r,
+    }
+}
+
+fn helper_err(e: crate::runtime::RuntimeError) -> EngineError {
+    match e {
+        crate::runtime::RuntimeError::Helper(m) if m.starts_with("Could not find the file") => {
+            EngineError::NotFound(m)
+        }
+        e => e.into(),
+    }
+}
+
+/// Start the container's side of a copy: joined to a running container, or on the mounted
+/// overlay of a stopped one.
+fn container_helper(
+    paths: &Paths,
+    name: &str,
+    args: &[OsString],
+    stdin: Stdio,
+    stdout: Stdio,
+) -> Result<Child, EngineError> {
+    let store = Containers::new(paths);
+    let id = store.resolve(name)?;
+    let rec = store.record(&id)?;
+    let st = store.state(&id)?;
+    let alive = st.status == Status::Running
+        && st.pid > 0
+        && process_start_time(st.pid) == Some(st.pid_start);
+    if alive {
+        let exe = std::env::current_exe().map_err(EngineError::io("finding skiff's own binary"))?;
+        return Command::new(exe)
+            .arg("__nsenter")
+            .arg(st.pid.to_string())
+            .arg(st.pid_start.to_string())
+            .args(args)
+            .stdin(stdin)
+            .stdout(stdout)
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(EngineError::io("starting the copy helper"));
+    }
+    let dir = store.dir(&id);
+    let rootful = crate::runtime::userns::is_rootful();
+    let mut all: Vec<&OsStr> = args.iter().map(OsString::as_os_str).collect();
+    let (upper, work, merged) = (dir.join("upper"), dir.join("work"), dir.join("merged"));
+    all.extend([
+        upper.as_os_str(),
+        work.as_os_str(),
+        merged.as_os_str(),
+        OsStr::new(if rootful { "0" } else { "1" }),
+    ]);
+    all.extend(rec.layers.iter().map(|l| l.as_os_str()));
+    Ok(crate::runtime::userns::spawn_helper(&all, stdin, stdout)?)
+}
+
+/// Run one copy operation with `root` as the container's root.
+fn run_op(op: &str, args: &[String], root: std::os::fd::BorrowedFd<'_>) -> Result<(), EngineError> {
+    match (op, args) {
+        ("cp-out", [src, follow, ..]) => {
+            let out = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
+            let mut out = copy::archive(root, src, follow == "1", out).map_err(copy_err)?;
+            out.flush().map_err(EngineError::io("writing the archive"))
+        }
+        ("cp-in", [dest, layout, owner, ..]) => {
+            let layout = if layout == "plain" {
+                Layout::Plain
+            } else {
+                Layout::Rebase
+            };
+            let owner = if owner == "keep" {
+                Owner::Keep
+            } else {
+                Owner::Root
+            };
+            let input = std::io::BufReader::with_capacity(256 * 1024, std::io::stdin().lock());
+            copy::extract(root, dest, layout, owner, input).map_err(copy_err)
+        }
+        _ => Err(EngineError::Usage(format!(
+            "bad copy operation {op} {args:?}"
+        ))),
+    }
+}
+
+fn op_arity(op: &str) -> usize {
+    match op {
+        "cp-out" => 2,
+        _ => 3,
+    }
+}
+
+/// The user namespace helper's side, for a stopped container: `cp-out SRC FOLLOW` or
+/// `cp-in DEST LAYOUT OWNER`, then `UPPER WORK MERGED USERXATTR LOWER...`.
+pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
+    let n = op_arity(op);
+    if args.len() < n + 4 {
+        return Err(EngineError::Usage(format!(
+            "bad copy operation {op} {args:?}"
+        )));
+    }
+    let (op_args, spec) = args.split_at(n);
+    let rootfs = Rootfs {
+        upper: spec[0].clone().into(),
+        work: spec[1].clone().into(),
+        target: spec[2].clone().into(),
+        userxattr: spec[3] == "1",
+        lower: spec[4..].iter().map(Into::into).collect(),
+    };
+    crate::runtime::enter::mount_overlay(&rootfs)?;
+    let root = copy::open_root(&rootfs.target).map_err(copy_err)?;
+    run_op(op, op_args, root.as_fd())
+}
+
+/// Entry point of `skiff __nsenter PID START OP ARGS...`: join a running container, then copy.
+/// Must run before any thread exists.
+pub fn nsenter_main(args: &[String]) -> i32 {
+    let result = (|| -> Result<(), EngineError> {
+        let [pid, start, op, rest @ ..] = args else {
+            return Err(EngineError::Usage("__nsenter PID START OP ARGS...".into()));
+        };
+        let pid: i32 = pid
+            .parse()
+            .map_err(|_| EngineError::Usage(format!("bad pid {pid}")))?;
+        let start: u64 = start
+            .parse()
+            .map_err(|_| EngineError::Usage(format!("bad start time {start}")))?;
+        crate::runtime::enter::join_container(pid, start)?;
+        let root = copy::open_root(std::path::Path::new("/")).map_err(copy_err)?;
+        run_op(op, rest, root.as_fd())
+    })();
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("Error: {}", crate::cli::render::error_chain(&e));
+            e.exit_code()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sides() {
+        assert_eq!(
+            parse_side("web:/etc/hosts"),
+            Side::Container {
+                name: "web".into(),
+                path: "/etc/hosts".into()
+            }
+        );
+        assert_eq!(
+            parse_side("web:etc"),
+            Side::Container {
+                name: "web".into(),
+                path: "/etc".into()
+            }
+        );
+        assert_eq!(parse_side("./a:b"), Side::Host("./a:b".into()));
+        assert_eq!(parse_side("/x:y"), Side::Host("/x:y".into()));
+        assert_eq!(parse_side("dir/a:b"), Side::Host("dir/a:b".into()));
+        assert_eq!(parse_side("-"), Side::Host("-".into()));
+    }
+}

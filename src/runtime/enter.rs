@@ -1,0 +1,109 @@
+//! Getting at a container's root file system from a helper process (`cp`):
+//!
+//! - a running container: join its user and mount namespaces (`setns`), after which `/` is the
+//!   container's root, with its volumes;
+//! - a stopped one: in a private mount namespace of the user namespace helper, mount its
+//!   overlay (image layers and upper dir) as the container would.
+//!
+//! Both must run in a single-threaded process (the freshly started helper).
+use std::os::unix::fs::MetadataExt;
+
+use nix::mount::{mount, MsFlags};
+use nix::sched::CloneFlags;
+
+use super::{Rootfs, RuntimeError};
+
+/// Join the user and mount namespaces of the container whose process 1 is `pid` (started at
+/// `pid_start`, to refuse a recycled PID). Afterwards `/` is the container's root.
+pub fn join_container(pid: i32, pid_start: u64) -> Result<(), RuntimeError> {
+    let gone = || RuntimeError::Other(format!("container process {pid} is gone"));
+    let mut joins = Vec::new();
+    for (name, flag) in [
+        ("user", CloneFlags::CLONE_NEWUSER),
+        ("mnt", CloneFlags::CLONE_NEWNS),
+    ] {
+        let theirs = format!("/proc/{pid}/ns/{name}");
+        let meta = std::fs::metadata(&theirs).map_err(|_| gone())?;
+        let ours = std::fs::metadata(format!("/proc/self/ns/{name}")).ok();
+        if ours.is_some_and(|o| o.ino() == meta.ino() && o.dev() == meta.dev()) {
+            continue;
+        }
+        let f = std::fs::File::open(&theirs).map_err(|_| gone())?;
+        joins.push((name, flag, f));
+    }
+    if crate::state::container::process_start_time(pid) != Some(pid_start) {
+        return Err(gone());
+    }
+    for (name, flag, f) in &joins {
+        nix::sched::setns(f, *flag).map_err(|e| {
+            RuntimeError::Other(format!("joining the container's {name} namespace: {e}"))
+        })?;
+    }
+    nix::unistd::chdir("/").map_err(|e| RuntimeError::Other(format!("chdir /: {e}")))?;
+    Ok(())
+}
+
+/// In a new private mount namespace, mount the container's overlay at `rootfs.target`.
+pub fn mount_overlay(rootfs: &Rootfs) -> Result<(), RuntimeError> {
+    let err = |what: &str, e: nix::errno::Errno| RuntimeError::Other(format!("{what}: {e}"));
+    nix::sched::unshare(CloneFlags::CLONE_NEWNS).map_err(|e| err("unshare(CLONE_NEWNS)", e))?;
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .map_err(|e| err("making / private", e))?;
+    // Lower dirs relative to their common parent, to keep the option string short.
+    let parent = rootfs
+        .lower
+        .first()
+        .and_then(|p| p.parent())
+        .filter(|par| rootfs.lower.iter().all(|l| l.parent() == Some(par)));
+    let lower: Vec<String> = rootfs
+        .lower
+        .iter()
+        .rev()
+        .map(|l| match parent {
+            Some(_) => l
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            None => l.to_string_lossy().into_owned(),
+        })
+        .collect();
+    if let Some(par) = parent {
+        nix::unistd::chdir(par).map_err(|e| err("chdir to the layer store", e))?;
+    }
+    let lowerdir = if lower.is_empty() {
+        let empty = rootfs.work.with_file_name("empty");
+        let _ = std::fs::create_dir_all(&empty);
+        empty.to_string_lossy().into_owned()
+    } else {
+        lower.join(":")
+    };
+    let mut opts = format!(
+        "lowerdir={lowerdir},upperdir={},workdir={}",
+        rootfs.upper.display(),
+        rootfs.work.display()
+    );
+    if rootfs.userxattr {
+        opts.push_str(",userxattr");
+    }
+    mount(
+        Some("overlay"),
+        &rootfs.target,
+        Some("overlay"),
+        MsFlags::empty(),
+        Some(opts.as_str()),
+    )
+    .map_err(|e| {
+        RuntimeError::Other(format!(
+            "mounting the container's file system at {} (is it starting?): {e}",
+            rootfs.target.display()
+        ))
+    })?;
+    nix::unistd::chdir("/").map_err(|e| err("chdir /", e))?;
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! Seccomp: docker's default profile, `--privileged` and `seccomp=unconfined` without one, and
+//! a custom docker-format profile, in `run` and in `exec`.
+mod common;
+
+use common::*;
+
+const BUSYBOX: &str = "localhost:5000/busybox";
+
+fn code(o: &std::process::Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+#[test]
+fn default_profile_blocks_what_docker_blocks() {
+    let env = TestEnv::new();
+    env.pull("busybox");
+    // A new user namespace needs no capability here: only seccomp stands in the way.
+    let o = env.skiff(&["run", "--rm", BUSYBOX, "unshare", "-U", "true"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Operation not permitted"),
+        "{}",
+        stderr(&o)
+    );
+    for opts in [
+        vec!["--security-opt", "seccomp=unconfined"],
+        vec!["--security-opt", "seccomp:unconfined"],
+        vec!["--privileged"],
+    ] {
+        let mut args = vec!["run", "--rm"];
+        args.extend(opts.iter());
+        args.extend([BUSYBOX, "unshare", "-U", "true"]);
+        let o = env.skiff(&args);
+        assert_eq!(code(&o), 0, "{opts:?}: {}", stderr(&o));
+    }
+    // Everyday work is unaffected: fork, exec, files, the network stack, users.
+    let o = env.skiff(&[
+        "run",
+        "--rm",
+        "-u",
+        "1000",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "mkdir /tmp/x && echo ok > /tmp/x/f && cat /tmp/x/f && (sleep 0 &) && wait && id -u",
+    ]);
+    assert_eq!(stdout(&o), "ok\n1000\n", "{}", stderr(&o));
+    // no-new-privileges installs the filter last; still in force.
+    let o = env.skiff(&[
+        "run",
+        "--rm",
+        "--security-opt",
+        "no-new-privileges",
+        "--init",
+        BUSYBOX,
+        "unshare",
+        "-U",
+        "true",
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    // exec gets the container's filter.
+    env.skiff_ok(&["run", "-d", "--name", "s1", BUSYBOX, "sleep", "300"]);
+    let o = env.skiff(&["exec", "s1", "unshare", "-U", "true"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "s2",
+        "--security-opt",
+        "seccomp=unconfined",
+        BUSYBOX,
+        "sleep",
+        "300",
+    ]);
+    let o = env.skiff(&["exec", "s2", "unshare", "-U", "true"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn custom_profile_from_a_file() {
+    let env = TestEnv::new();
+    env.pull("busybox");
+    let dir = env.dir().join("prof");
+    assert_success(&env.sh(&format!("mkdir -p {}", dir.display())), "mkdir");
+    let profile = dir.join("no-mkdir.json");
+    std::fs::write(
+        &profile,
+        r#"{"defaultAction": "SCMP_ACT_ALLOW",
+            "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}"#,
+    )
+    .unwrap();
+    let _ = env.sh(&format!("chmod 644 {}", profile.display()));
+    let opt = format!("seccomp={}", profile.display());
+    let o = env.skiff(&[
+        "run",
+        "--rm",
+        "--security-opt",
+        &opt,
+        BUSYBOX,
+        "mkdir",
+        "/tmp/d",
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("Operation not permitted"),
+        "{}",
+        stderr(&o)
+    );
+    let o = env.skiff(&[
+        "run",
+        "--rm",
+        "--security-opt",
+        &opt,
+        BUSYBOX,
+        "sh",
+        "-c",
+        "touch /tmp/f && echo fine",
+    ]);
+    assert_eq!(stdout(&o), "fine\n", "{}", stderr(&o));
+    // A profile that cannot be read or parsed is refused at once.
+    let o = env.skiff(&[
+        "run",
+        "--rm",
+        "--security-opt",
+        "seccomp=/nonexistent.json",
+        BUSYBOX,
+        "true",
+    ]);
+    assert_eq!(code(&o), 125);
+    assert!(stderr(&o).contains("seccomp profile"), "{}", stderr(&o));
+}
