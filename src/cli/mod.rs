@@ -38,6 +38,9 @@ pub enum Command {
     /// Manage volumes
     #[command(subcommand)]
     Volume(volume::VolumeCommand),
+    /// Manage networks
+    #[command(subcommand)]
+    Network(network::NetworkCommand),
 
     // docker's top-level shortcuts
     /// Create and run a new container from an image
@@ -126,6 +129,10 @@ pub fn main() -> i32 {
     if raw.get(1).map(String::as_str) == Some("__userns") {
         return crate::engine::userns_helper_main(&raw[2..]);
     }
+    // So must the holder of the user networks' namespace.
+    if raw.get(1).map(String::as_str) == Some("__netns") {
+        return crate::network::holder::main(&crate::state::Paths::from_env());
+    }
     // Behave like a well-mannered Unix filter: `skiff ps | head` ends quietly.
     crate::runtime::default_sigpipe();
     let cli = match Cli::try_parse() {
@@ -161,6 +168,7 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Container(c) => container::dispatch(c),
         Command::Image(c) => image::dispatch(c),
         Command::Volume(c) => volume::dispatch(c),
+        Command::Network(c) => network::dispatch(c),
         Command::Run(a) => container::run(*a),
         Command::Exec(a) => container::exec(a),
         Command::Ps(a) => container::ps(a),
