@@ -131,7 +131,7 @@ pub fn main() -> i32 {
     }
     // So must the holder of the user networks' namespace.
     if raw.get(1).map(String::as_str) == Some("__netns") {
-        return crate::network::holder::main(&crate::state::Paths::from_env());
+        return crate::engine::network::netns_holder_main();
     }
     // Behave like a well-mannered Unix filter: `skiff ps | head` ends quietly.
     crate::runtime::default_sigpipe();

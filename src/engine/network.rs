@@ -509,3 +509,8 @@ pub fn disconnect(paths: &Paths, network: &str, container: &str) -> Result<(), E
     store.save_record(&rec)?;
     Ok(())
 }
+
+/// Entry point of `skiff __netns`, the holder of the user networks' shared namespace.
+pub fn netns_holder_main() -> i32 {
+    crate::network::holder::main(&Paths::from_env())
+}
