@@ -40,6 +40,9 @@ pub enum Command {
     /// Manage volumes
     #[command(subcommand)]
     Volume(volume::VolumeCommand),
+    /// Manage networks
+    #[command(subcommand)]
+    Network(network::NetworkCommand),
 
     // docker's top-level shortcuts
     /// Create and run a new container from an image
@@ -159,6 +162,10 @@ pub fn main() -> i32 {
             return crate::monitor::main(&crate::state::Paths::from_env(), id);
         }
     }
+    // The holder of the user networks' namespace must start before any thread, too.
+    if raw.get(1).map(String::as_str) == Some("__netns") {
+        return crate::engine::network::netns_holder_main();
+    }
     // Behave like a well-mannered Unix filter: `skiff ps | head` ends quietly.
     crate::runtime::default_sigpipe();
     let cli = match Cli::try_parse() {
@@ -194,6 +201,7 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Container(c) => container::dispatch(c),
         Command::Image(c) => image::dispatch(c),
         Command::Volume(c) => volume::dispatch(c),
+        Command::Network(c) => network::dispatch(c),
         Command::Run(a) => container::run(*a),
         Command::Exec(a) => container::exec(a),
         Command::Ps(a) => container::ps(a),

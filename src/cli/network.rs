@@ -1,5 +1,10 @@
-//! Network flags of `run`, `skiff port`, and the PORTS column: arguments and rendering.
-use clap::Args;
+//! Network flags of `run`, `skiff port`, `skiff network ...`: arguments and rendering.
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+
+use clap::{Args, Subcommand};
+
+use super::render;
 
 use crate::engine::network::{self as net, NetOptions};
 use crate::engine::EngineError;
@@ -29,6 +34,13 @@ pub struct NetArgs {
     /// Set DNS options
     #[arg(long = "dns-option", visible_alias = "dns-opt", value_name = "OPTION")]
     pub dns_option: Vec<String>,
+    /// Add a network-scoped alias for the container (user-defined networks)
+    #[arg(
+        long = "network-alias",
+        visible_alias = "net-alias",
+        value_name = "ALIAS"
+    )]
+    pub network_alias: Vec<String>,
 }
 
 impl NetArgs {
@@ -41,6 +53,7 @@ impl NetArgs {
             dns: self.dns,
             dns_search: self.dns_search,
             dns_options: self.dns_option,
+            aliases: self.network_alias,
         }
     }
 }
@@ -82,5 +95,251 @@ pub fn port(a: PortArgs) -> Result<i32, EngineError> {
             m.host_port
         );
     }
+    Ok(0)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NetworkCommand {
+    /// Create a network
+    Create(CreateArgs),
+    /// List networks
+    #[command(alias = "list")]
+    Ls(LsArgs),
+    /// Display detailed information on one or more networks
+    Inspect(InspectArgs),
+    /// Remove one or more networks
+    #[command(alias = "remove")]
+    Rm(RmArgs),
+    /// Remove all unused networks
+    Prune(PruneArgs),
+    /// Connect a container to a network
+    Connect(ConnectArgs),
+    /// Disconnect a container from a network
+    Disconnect(DisconnectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Driver to manage the network (only "bridge")
+    #[arg(short, long, default_value = "bridge")]
+    pub driver: String,
+    /// Subnet in CIDR format (default: the first free 10.89.N.0/24)
+    #[arg(long, value_name = "CIDR")]
+    pub subnet: Option<String>,
+    /// IPv4 gateway for the subnet (default: its first address)
+    #[arg(long, value_name = "IP")]
+    pub gateway: Option<String>,
+    /// Restrict external access to the network
+    #[arg(long)]
+    pub internal: bool,
+    /// Set metadata on a network
+    #[arg(long, value_name = "KEY[=VALUE]")]
+    pub label: Vec<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Only display network IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Provide filter values (name=, id=, driver=, label=, scope=, type=)
+    #[arg(short, long)]
+    pub filter: Vec<String>,
+    /// Format output using a custom template ({{.ID}}, {{.Name}}, {{.Driver}}, {{json .}}...)
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Do not truncate the output
+    #[arg(long)]
+    pub no_trunc: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Format output using a custom template
+    #[arg(short, long)]
+    pub format: Option<String>,
+    #[arg(required = true)]
+    pub networks: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Do not error if a network does not exist
+    #[arg(short, long)]
+    pub force: bool,
+    #[arg(required = true)]
+    pub networks: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Provide filter values (label=...)
+    #[arg(long)]
+    pub filter: Vec<String>,
+    /// Do not prompt for confirmation
+    #[arg(short, long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// Add a network-scoped alias for the container
+    #[arg(long, value_name = "ALIAS")]
+    pub alias: Vec<String>,
+    pub network: String,
+    pub container: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DisconnectArgs {
+    /// Accepted for compatibility
+    #[arg(short, long)]
+    pub force: bool,
+    pub network: String,
+    pub container: String,
+}
+
+pub fn dispatch(cmd: NetworkCommand) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    match cmd {
+        NetworkCommand::Create(a) => {
+            let mut labels = BTreeMap::new();
+            for l in &a.label {
+                let (k, v) = l.split_once('=').unwrap_or((l, ""));
+                if k.is_empty() {
+                    return Err(EngineError::Usage(format!("invalid label {l:?}")));
+                }
+                labels.insert(k.to_string(), v.to_string());
+            }
+            let n = net::create_network(
+                &paths,
+                &net::CreateRequest {
+                    name: a.name,
+                    driver: Some(a.driver),
+                    subnet: a.subnet,
+                    gateway: a.gateway,
+                    internal: a.internal,
+                    labels,
+                },
+            )?;
+            println!("{}", n.id);
+            Ok(0)
+        }
+        NetworkCommand::Ls(a) => ls(&paths, a),
+        NetworkCommand::Inspect(a) => {
+            let mut values = Vec::new();
+            let mut code = 0;
+            for n in &a.networks {
+                match net::inspect_network(&paths, n) {
+                    Ok(v) => values.push(v),
+                    Err(e) => {
+                        eprintln!("Error: {}", render::error_chain(&e));
+                        code = 1;
+                    }
+                }
+            }
+            render::print_inspect(&values, a.format.as_deref())?;
+            Ok(code)
+        }
+        NetworkCommand::Rm(a) => {
+            let mut code = 0;
+            for n in &a.networks {
+                match net::remove_network(&paths, n) {
+                    Ok(_) => println!("{n}"),
+                    Err(EngineError::Network(crate::network::NetworkError::NotFound(_)))
+                        if a.force => {}
+                    Err(e) => {
+                        eprintln!("Error: {}", render::error_chain(&e));
+                        code = 1;
+                    }
+                }
+            }
+            Ok(code)
+        }
+        NetworkCommand::Prune(a) => {
+            if !a.force {
+                print!("WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ");
+                let _ = std::io::stdout().flush();
+                let mut answer = String::new();
+                let _ = std::io::stdin().lock().read_line(&mut answer);
+                if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+                    println!();
+                    return Ok(0);
+                }
+            }
+            let removed = net::prune_networks(&paths, &a.filter)?;
+            if !removed.is_empty() {
+                println!("Deleted Networks:");
+                for n in removed {
+                    println!("{n}");
+                }
+            }
+            Ok(0)
+        }
+        NetworkCommand::Connect(a) => {
+            net::connect(&paths, &a.network, &a.container, &a.alias)?;
+            Ok(0)
+        }
+        NetworkCommand::Disconnect(a) => {
+            net::disconnect(&paths, &a.network, &a.container)?;
+            Ok(0)
+        }
+    }
+}
+
+fn ls(paths: &Paths, a: LsArgs) -> Result<i32, EngineError> {
+    let list = net::list_networks(paths, &a.filter)?;
+    let id = |i: &str| -> String {
+        if a.no_trunc {
+            i.to_string()
+        } else {
+            i.chars().take(12).collect()
+        }
+    };
+    if a.quiet {
+        for n in &list {
+            println!("{}", id(&n.id));
+        }
+        return Ok(0);
+    }
+    let rows: Vec<serde_json::Value> = list
+        .iter()
+        .map(|n| {
+            let labels = n
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            serde_json::json!({
+                "ID": id(&n.id),
+                "Name": n.name,
+                "Driver": n.driver,
+                "Scope": "local",
+                "IPv6": "false",
+                "Internal": n.internal.to_string(),
+                "Labels": labels,
+                "CreatedAt": n.created,
+            })
+        })
+        .collect();
+    let f = render::ListFormat::parse(
+        a.format.as_deref(),
+        "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
+    )?;
+    f.print(
+        &rows,
+        &[
+            ("ID", "NETWORK ID"),
+            ("Name", "NAME"),
+            ("Driver", "DRIVER"),
+            ("Scope", "SCOPE"),
+            ("IPv6", "IPV6"),
+            ("Internal", "INTERNAL"),
+            ("Labels", "LABELS"),
+            ("CreatedAt", "CREATED AT"),
+        ],
+    )?;
     Ok(0)
 }

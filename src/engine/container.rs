@@ -1042,7 +1042,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "StopSignal": r.stop_signal,
         },
     });
-    super::network::extend_inspect(&mut v, r, s.status == Status::Running);
+    super::network::extend_inspect(paths, &mut v, r, s.status == Status::Running);
     v
 }
 

@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 
 use super::EngineError;
 use crate::network::ports::{self, ExposedPort, PortMapping};
-use crate::network::{files, Mode, NetConfig};
+use crate::network::user::{self, Network};
+use crate::network::{files, Attachment, Mode, NetConfig};
 use crate::state::container::{ContainerRecord, Containers, Status};
 use crate::state::Paths;
 
@@ -21,6 +22,8 @@ pub struct NetOptions {
     pub dns: Vec<String>,
     pub dns_search: Vec<String>,
     pub dns_options: Vec<String>,
+    /// `--network-alias`: names on the user network.
+    pub aliases: Vec<String>,
 }
 
 /// Check the flags against the mode, resolve `container:NAME` to the container's ID, and choose
@@ -54,6 +57,24 @@ pub fn prepare(
         }
         *target = id;
     }
+    let mut networks = Vec::new();
+    let mut outbound = matches!(mode, Mode::Slirp4netns(_));
+    if let Mode::User(name) = mode {
+        let net = user::find(paths, name)?;
+        outbound = !net.internal;
+        if !outbound && (!o.publish.is_empty() || o.publish_all) {
+            return Err(EngineError::Usage(format!(
+                "cannot publish ports: network {} is internal",
+                net.name
+            )));
+        }
+        networks.push(attachment(&net, &o.aliases));
+    } else if !o.aliases.is_empty() {
+        return Err(EngineError::Usage(
+            "network-scoped aliases are supported only for containers on user-defined networks"
+                .into(),
+        ));
+    }
     let mut exposed: Vec<ExposedPort> = Vec::new();
     if let Some(map) = image_config["ExposedPorts"].as_object() {
         exposed.extend(map.keys().filter_map(|k| ports::parse_exposed_key(k)));
@@ -70,7 +91,7 @@ pub fn prepare(
     exposed.dedup();
     // Published ports exist only where slirp4netns forwards them (docker discards them with
     // the host network, and none has nothing to forward to).
-    let published = if matches!(mode, Mode::Slirp4netns(_)) {
+    let published = if outbound {
         ports::resolve(&specs, if o.publish_all { &exposed } else { &[] })?
     } else {
         Vec::new()
@@ -84,6 +105,7 @@ pub fn prepare(
         dns: o.dns.clone(),
         dns_search: o.dns_search.clone(),
         dns_options: o.dns_options.clone(),
+        networks,
     };
     // Catch a bad --add-host now rather than when the files are written.
     files::hosts(mode, "", "", &cfg)?;
@@ -142,7 +164,7 @@ fn port_key(port: u16, proto: ports::Proto) -> String {
 
 /// Add docker's network fields to a container's inspect JSON: NetworkSettings (IPAddress,
 /// Gateway, Ports, Networks), HostConfig (PortBindings, Dns…, ExtraHosts), Config.ExposedPorts.
-pub fn extend_inspect(v: &mut Value, rec: &ContainerRecord, running: bool) {
+pub fn extend_inspect(paths: &Paths, v: &mut Value, rec: &ContainerRecord, running: bool) {
     let cfg = &rec.net_config;
     let mode = Mode::parse(&rec.network).ok();
     let mut ports_map: BTreeMap<String, Value> = BTreeMap::new();
@@ -163,6 +185,7 @@ pub fn extend_inspect(v: &mut Value, rec: &ContainerRecord, running: bool) {
         }
     }
     let settings = match &mode {
+        Some(Mode::User(_)) => user_settings(paths, rec, running, ports_map),
         Some(Mode::Slirp4netns(o)) => {
             let (ip, gw, len) = (o.ip().to_string(), o.gateway().to_string(), o.prefix_len());
             json!({
@@ -225,4 +248,269 @@ pub fn extend_inspect(v: &mut Value, rec: &ContainerRecord, running: bool) {
     if !exposed.is_empty() {
         v["Config"]["ExposedPorts"] = json!(exposed);
     }
+}
+
+fn attachment(net: &Network, aliases: &[String]) -> Attachment {
+    Attachment {
+        name: net.name.clone(),
+        id: net.id.clone(),
+        gateway: net.gateway.to_string(),
+        aliases: aliases.to_vec(),
+    }
+}
+
+/// NetworkSettings of a container on user networks: an entry per network, with its address
+/// while the container runs.
+fn user_settings(
+    paths: &Paths,
+    rec: &ContainerRecord,
+    running: bool,
+    ports_map: BTreeMap<String, Value>,
+) -> Value {
+    let att = if running {
+        user::read_attachments(paths).unwrap_or_default()
+    } else {
+        Default::default()
+    };
+    let nets = user::list(paths).unwrap_or_default();
+    let mut networks = serde_json::Map::new();
+    let mut first: Option<Value> = None;
+    for a in &rec.net_config.networks {
+        let ep = att
+            .endpoints
+            .iter()
+            .find(|e| e.container_id == rec.id && e.network_id == a.id);
+        let len = nets
+            .iter()
+            .find(|n| n.id == a.id)
+            .map(|n| n.prefix_len())
+            .unwrap_or(0);
+        let entry = json!({
+            "NetworkID": a.id,
+            "EndpointID": ep.map(|_| format!("{}-{}", &rec.id[..12.min(rec.id.len())], &a.id[..12.min(a.id.len())])).unwrap_or_default(),
+            "Aliases": a.aliases,
+            "IPAddress": ep.map(|e| e.ip.to_string()).unwrap_or_default(),
+            "IPPrefixLen": if ep.is_some() { len } else { 0 },
+            "Gateway": if ep.is_some() { a.gateway.clone() } else { String::new() },
+            "MacAddress": ep.map(|e| e.mac.clone()).unwrap_or_default(),
+        });
+        if first.is_none() {
+            first = Some(entry.clone());
+        }
+        networks.insert(a.name.clone(), entry);
+    }
+    let f = first.unwrap_or_else(|| json!({}));
+    let get = |k: &str, d: Value| f.get(k).cloned().unwrap_or(d);
+    json!({
+        "IPAddress": get("IPAddress", json!("")),
+        "Gateway": get("Gateway", json!("")),
+        "IPPrefixLen": get("IPPrefixLen", json!(0)),
+        "MacAddress": get("MacAddress", json!("")),
+        "Ports": ports_map,
+        "Networks": networks,
+    })
+}
+
+/// The containers (ID, name) whose records name the network, running or not.
+fn users_of(paths: &Paths, net: &Network) -> Result<Vec<(String, String)>, EngineError> {
+    let store = Containers::new(paths);
+    let mut out = Vec::new();
+    for id in store.ids()? {
+        let Ok(rec) = store.record(&id) else {
+            continue;
+        };
+        if rec.net_config.networks.iter().any(|a| a.id == net.id) {
+            out.push((id, rec.name));
+        }
+    }
+    Ok(out)
+}
+
+pub use crate::network::user::CreateRequest;
+
+/// `network create`.
+pub fn create_network(paths: &Paths, req: &CreateRequest) -> Result<Network, EngineError> {
+    Ok(user::create(paths, req)?)
+}
+
+/// `network ls`, with docker's filters (`name=`, `id=`, `driver=`, `label=K[=V]`, `scope=`,
+/// `type=custom`).
+pub fn list_networks(paths: &Paths, filters: &[String]) -> Result<Vec<Network>, EngineError> {
+    let mut parsed = Vec::new();
+    for f in filters {
+        let (k, v) = f.split_once('=').ok_or_else(|| {
+            EngineError::Usage(format!("bad format of filter {f:?}: expected key=value"))
+        })?;
+        if !["name", "id", "driver", "label", "scope", "type"].contains(&k) {
+            return Err(EngineError::Usage(format!("invalid filter {k:?}")));
+        }
+        parsed.push((k.to_string(), v.to_string()));
+    }
+    let mut out = user::list(paths)?;
+    // docker: the same key ORs, different keys AND.
+    out.retain(|n| {
+        let mut keys: Vec<&str> = parsed.iter().map(|(k, _)| k.as_str()).collect();
+        keys.dedup();
+        keys.iter().all(|key| {
+            parsed
+                .iter()
+                .filter(|(k, _)| k == key)
+                .any(|(_, v)| match *key {
+                    "name" => n.name.contains(v.as_str()),
+                    "id" => n.id.starts_with(v.as_str()),
+                    "driver" => n.driver == *v,
+                    "scope" => v == "local",
+                    "type" => v == "custom",
+                    _ => match v.split_once('=') {
+                        Some((lk, lv)) => n.labels.get(lk).is_some_and(|x| x == lv),
+                        None => n.labels.contains_key(v.as_str()),
+                    },
+                })
+        })
+    });
+    Ok(out)
+}
+
+/// docker's `network inspect` object.
+pub fn inspect_network(paths: &Paths, name: &str) -> Result<Value, EngineError> {
+    let n = user::find(paths, name)?;
+    let att = user::read_attachments(paths)?;
+    let containers: BTreeMap<String, Value> = att
+        .endpoints
+        .iter()
+        .filter(|e| e.network_id == n.id)
+        .map(|e| {
+            (
+                e.container_id.clone(),
+                json!({
+                    "Name": e.container_name,
+                    "EndpointID": format!("{}-{}", &e.container_id[..12.min(e.container_id.len())], &n.id[..12]),
+                    "MacAddress": e.mac,
+                    "IPv4Address": format!("{}/{}", e.ip, n.prefix_len()),
+                    "IPv6Address": "",
+                }),
+            )
+        })
+        .collect();
+    Ok(json!({
+        "Name": n.name,
+        "Id": n.id,
+        "Created": n.created,
+        "Scope": "local",
+        "Driver": n.driver,
+        "EnableIPv6": false,
+        "IPAM": {
+            "Driver": "default",
+            "Options": {},
+            "Config": [{"Subnet": n.subnet, "Gateway": n.gateway.to_string()}],
+        },
+        "Internal": n.internal,
+        "Attachable": false,
+        "Ingress": false,
+        "ConfigFrom": {"Network": ""},
+        "ConfigOnly": false,
+        "Containers": containers,
+        "Options": {},
+        "Labels": n.labels,
+    }))
+}
+
+/// `network rm`: refused while any container, running or not, is on the network.
+pub fn remove_network(paths: &Paths, name: &str) -> Result<Network, EngineError> {
+    let n = user::find(paths, name)?;
+    let users = users_of(paths, &n)?;
+    if !users.is_empty() {
+        let names: Vec<&str> = users.iter().map(|(_, n)| n.as_str()).collect();
+        return Err(EngineError::Conflict(format!(
+            "error while removing network: network {} has active endpoints (containers: {}); remove them or disconnect them first",
+            n.name,
+            names.join(", ")
+        )));
+    }
+    user::remove(paths, &n)?;
+    Ok(n)
+}
+
+/// `network prune`: every network no container is on. Returns the names removed.
+pub fn prune_networks(paths: &Paths, filters: &[String]) -> Result<Vec<String>, EngineError> {
+    let mut removed = Vec::new();
+    for n in list_networks(paths, filters)? {
+        if users_of(paths, &n)?.is_empty() && user::remove(paths, &n).is_ok() {
+            removed.push(n.name);
+        }
+    }
+    Ok(removed)
+}
+
+/// `network connect [--alias A] NETWORK CONTAINER`: recorded for the container's next start;
+/// a running container (started on a user network) gets its interface now.
+pub fn connect(
+    paths: &Paths,
+    network: &str,
+    container: &str,
+    aliases: &[String],
+) -> Result<(), EngineError> {
+    let n = user::find(paths, network)?;
+    let store = Containers::new(paths);
+    let id = store.resolve(container)?;
+    let _lock = store.lock(&id)?;
+    let mut rec = store.record(&id)?;
+    match Mode::parse(&rec.network) {
+        Ok(Mode::User(_)) => {}
+        _ => {
+            return Err(EngineError::Usage(format!(
+                "container {} uses network mode {}: only containers on user-defined networks can be connected to another",
+                rec.name, rec.network
+            )))
+        }
+    }
+    if rec.net_config.networks.iter().any(|a| a.id == n.id) {
+        return Err(EngineError::Conflict(format!(
+            "endpoint with name {} already exists in network {}",
+            rec.name, n.name
+        )));
+    }
+    let st = store.state(&id)?;
+    if st.status == Status::Running {
+        user::connect_running(
+            paths,
+            &id,
+            &rec.name,
+            &user::Want {
+                network: n.clone(),
+                aliases: aliases.to_vec(),
+            },
+            st.pid,
+        )?;
+    }
+    rec.net_config.networks.push(attachment(&n, aliases));
+    store.save_record(&rec)?;
+    Ok(())
+}
+
+/// `network disconnect NETWORK CONTAINER`.
+pub fn disconnect(paths: &Paths, network: &str, container: &str) -> Result<(), EngineError> {
+    let n = user::find(paths, network)?;
+    let store = Containers::new(paths);
+    let id = store.resolve(container)?;
+    let _lock = store.lock(&id)?;
+    let mut rec = store.record(&id)?;
+    let Some(i) = rec.net_config.networks.iter().position(|a| a.id == n.id) else {
+        return Err(EngineError::NotFound(format!(
+            "container {} is not connected to network {}",
+            rec.name, n.name
+        )));
+    };
+    let st = store.state(&id)?;
+    if st.status == Status::Running {
+        user::disconnect_running(paths, &id, &n.id, st.pid)?;
+    }
+    rec.net_config.networks.remove(i);
+    store.save_record(&rec)?;
+    Ok(())
+}
+
+/// Entry point of `skiff __netns`, the holder of the user networks' shared namespace.
+pub fn netns_holder_main() -> i32 {
+    crate::network::holder::main(&Paths::from_env())
 }

@@ -50,7 +50,11 @@ pub fn main(paths: &Paths, id: &str) -> i32 {
     if !foreground {
         let _ = nix::unistd::setsid();
     }
-    match run(paths, id, foreground, &mut ready) {
+    let result = run(paths, id, foreground, &mut ready);
+    // Its endpoints on user networks go with the monitor (the holder forgets them too if the
+    // monitor is killed).
+    crate::network::user::release(paths, id);
+    match result {
         Ok(code) => code,
         Err((code, msg)) => {
             if let Some(r) = ready.as_mut() {
@@ -77,6 +81,9 @@ fn run(
     let net = Mode::parse(&rec.network).map_err(|e| (125, e.to_string()))?;
     if let Mode::Container(target) = &net {
         join_network_of(&store, &mut spec, target)?;
+    }
+    if let Mode::User(_) = &net {
+        join_user_networks(paths, &rec, &mut spec)?;
     }
     let sfd = block_signals()?;
     let rootfs = Rootfs {
@@ -296,6 +303,27 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
                     .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))?,
             );
         }
+        if let Mode::User(_) = c.net {
+            let outbound = crate::network::user::attach(c.paths, id, pid)
+                .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))?;
+            // Outbound traffic and published ports: the container's own slirp4netns.
+            if outbound {
+                let api = c
+                    .paths
+                    .runtime
+                    .join("net")
+                    .join(format!("{}.sock", id.get(..12).unwrap_or(id)));
+                slirp = Some(
+                    crate::network::slirp::start(
+                        pid,
+                        &crate::network::slirp::Options::default(),
+                        &api,
+                        &rec.net_config.ports,
+                    )
+                    .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))?,
+                );
+            }
+        }
         Ok(())
     };
     let started = crate::runtime::create(c.spec, c.rootfs, &stdio, &mut hook);
@@ -391,6 +419,44 @@ fn join_network_of(
         ns.set_path(Some(std::path::PathBuf::from(format!(
             "/proc/{pid}/ns/{name}"
         ))));
+    }
+    Ok(())
+}
+
+/// A container on user networks: addresses are allocated on its networks, and it is created
+/// in the user namespace of the shared network namespace's holder (which then owns the
+/// container's network namespace, so the holder's side can move interfaces into it).
+fn join_user_networks(
+    paths: &Paths,
+    rec: &crate::state::container::ContainerRecord,
+    spec: &mut oci_spec::runtime::Spec,
+) -> MonResult<()> {
+    let mut wants = Vec::new();
+    for a in &rec.net_config.networks {
+        let network = crate::network::user::find(paths, &a.id).map_err(|e| (125, e.to_string()))?;
+        wants.push(crate::network::user::Want {
+            network,
+            aliases: a.aliases.clone(),
+        });
+    }
+    let holder =
+        crate::network::user::join(paths, &rec.id, &rec.name, &wants, std::process::id() as i32)
+            .map_err(|e| (125, e.to_string()))?;
+    if crate::runtime::userns::is_rootful() {
+        return Ok(());
+    }
+    if let Some(namespaces) = spec
+        .linux_mut()
+        .as_mut()
+        .and_then(|l| l.namespaces_mut().as_mut())
+    {
+        for ns in namespaces.iter_mut() {
+            if ns.typ() == oci_spec::runtime::LinuxNamespaceType::User {
+                ns.set_path(Some(std::path::PathBuf::from(format!(
+                    "/proc/{holder}/ns/user"
+                ))));
+            }
+        }
     }
     Ok(())
 }

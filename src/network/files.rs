@@ -40,6 +40,8 @@ pub fn host_gateway(mode: &Mode) -> Option<String> {
                 .unwrap_or_else(|| o.gateway().to_string()),
         ),
         Mode::Host => Some("127.0.0.1".into()),
+        // The container's own slirp4netns (for networks that are not internal).
+        Mode::User(_) => host_gateway(&Mode::Slirp4netns(super::slirp::Options::default())),
         Mode::None | Mode::Container(_) => None,
     }
 }
@@ -83,10 +85,11 @@ pub fn hosts(
     let gateway = host_gateway(mode);
     match mode {
         Mode::Slirp4netns(o) => s.push_str(&format!("{}\t{hostname} {name}\n", o.ip())),
-        Mode::None => s.push_str(&format!("127.0.1.1\t{hostname} {name}\n")),
+        // On user networks the address is chosen at start; other containers ask the DNS.
+        Mode::None | Mode::User(_) => s.push_str(&format!("127.0.1.1\t{hostname} {name}\n")),
         Mode::Host | Mode::Container(_) => {}
     }
-    if let (Some(gw), Mode::Slirp4netns(_)) = (&gateway, mode) {
+    if let (Some(gw), Mode::Slirp4netns(_) | Mode::User(_)) = (&gateway, mode) {
         s.push_str(&format!(
             "{gw}\thost.containers.internal host.docker.internal\n"
         ));
@@ -120,6 +123,14 @@ pub fn resolv_conf(mode: &Mode, cfg: &NetConfig) -> String {
         if servers.is_empty() {
             servers.push(o.dns().to_string());
         }
+    }
+    if let Mode::User(_) = mode {
+        // The networks' DNS responders (which forward other names to the host's resolver),
+        // then slirp4netns's forwarder.
+        servers = cfg.networks.iter().map(|a| a.gateway.clone()).collect();
+        servers.dedup();
+        servers.push(super::files::SLIRP_DNS.to_string());
+        search.insert(0, super::user::DNS_DOMAIN.to_string());
     }
     if !cfg.dns.is_empty() {
         servers = cfg.dns.clone();

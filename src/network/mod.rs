@@ -1,8 +1,11 @@
 //! User-mode networking for rootless containers, and the files that name the container
 //! (/etc/hosts, /etc/hostname, /etc/resolv.conf).
+pub mod dns;
 pub mod files;
+pub mod holder;
 pub mod ports;
 pub mod slirp;
+pub mod user;
 
 use std::fmt;
 
@@ -17,6 +20,10 @@ pub enum NetworkError {
     Config(String),
     #[error("Bind for {addr} failed: port is already allocated ({reason})")]
     PortInUse { addr: String, reason: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
 }
 
 /// A container's network mode, as `--network` names it.
@@ -27,6 +34,8 @@ pub enum Mode {
     Slirp4netns(slirp::Options),
     /// `container:NAME`: the network namespace of that container (its ID once resolved).
     Container(String),
+    /// A user-defined network, by name (the container's networks are in `NetConfig::networks`).
+    User(String),
 }
 
 impl Mode {
@@ -50,8 +59,15 @@ impl Mode {
             "pasta" => Err(NetworkError::Config(
                 "pasta is not supported by this skiff (use slirp4netns)".into(),
             )),
+            name if opts.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)) =>
+            {
+                Ok(Mode::User(name.to_string()))
+            }
             other => Err(NetworkError::Config(format!(
-                "network {other} not found (supported here: none, host, slirp4netns[:OPTIONS], container:NAME)"
+                "network {other} not found (supported here: none, host, slirp4netns[:OPTIONS], container:NAME, NETWORK)"
             ))),
         }
     }
@@ -63,12 +79,13 @@ impl Mode {
             Mode::Host => "host",
             Mode::Slirp4netns(_) => "slirp4netns",
             Mode::Container(_) => "container",
+            Mode::User(_) => "user",
         }
     }
 
     /// Whether the container gets a network namespace of its own.
     pub fn private_namespace(&self) -> bool {
-        matches!(self, Mode::None | Mode::Slirp4netns(_))
+        matches!(self, Mode::None | Mode::Slirp4netns(_) | Mode::User(_))
     }
 }
 
@@ -80,6 +97,7 @@ impl fmt::Display for Mode {
                 write!(f, "slirp4netns:{o}")
             }
             Mode::Container(c) => write!(f, "container:{c}"),
+            Mode::User(n) => f.write_str(n),
             other => f.write_str(other.as_str()),
         }
     }
@@ -108,6 +126,20 @@ pub struct NetConfig {
     pub dns_search: Vec<String>,
     #[serde(default)]
     pub dns_options: Vec<String>,
+    /// The user-defined networks the container is on (`--network NAME`, `network connect`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<Attachment>,
+}
+
+/// A container's place on a user-defined network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub name: String,
+    pub id: String,
+    /// The network's gateway: its DNS responder.
+    pub gateway: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 #[cfg(test)]
@@ -122,12 +154,14 @@ mod tests {
             "slirp4netns",
             "slirp4netns:allow_host_loopback=true,mtu=1500",
             "container:abc",
+            "mynet",
         ] {
             assert_eq!(Mode::parse(s).unwrap().to_string(), s);
         }
         assert_eq!(Mode::parse("bridge").unwrap().to_string(), "slirp4netns");
         assert!(Mode::parse("container:").is_err());
-        assert!(Mode::parse("nope").is_err());
+        assert_eq!(Mode::parse("nope").unwrap(), Mode::User("nope".into()));
+        assert!(Mode::parse("no/pe").is_err());
         assert!(Mode::parse("slirp4netns:port_handler=rootlesskit").is_err());
     }
 }

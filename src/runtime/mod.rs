@@ -10,6 +10,7 @@ pub mod enter;
 pub mod exec;
 pub mod init;
 pub mod mountops;
+pub mod netns;
 pub mod seccomp;
 pub mod spec;
 mod syscalls;
@@ -119,6 +120,10 @@ pub fn create(
     }
     joins.sort_by_key(|(f, _)| *f != CloneFlags::CLONE_NEWUSER);
     for (flag, path) in &joins {
+        // A restarted container's monitor is already in the user namespace it joined.
+        if *flag == CloneFlags::CLONE_NEWUSER && netns::in_user_namespace(path) {
+            continue;
+        }
         let f = std::fs::File::open(path)
             .map_err(|e| RuntimeError::Other(format!("opening {}: {e}", path.display())))?;
         nix::sched::setns(&f, *flag)

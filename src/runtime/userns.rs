@@ -185,7 +185,7 @@ pub fn is_rootful() -> bool {
     nix::unistd::geteuid().is_root()
 }
 
-const SYNC_ENV: &str = "_SKIFF_USERNS_SYNC";
+pub(crate) const SYNC_ENV: &str = "_SKIFF_USERNS_SYNC";
 
 /// Child side of the re-exec helper: unshare a user namespace, tell the parent, wait until it
 /// has written our maps, then become root there. A no-op when running as root.
