@@ -453,3 +453,141 @@ fn pull_policy() {
     let o = env.skiff(&["run", "--rm", "--pull", "sometimes", BUSYBOX, "true"]);
     assert_eq!(code(&o), 125);
 }
+
+#[test]
+fn ulimit_device_log_driver_platform() {
+    let env = env_with_busybox();
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--ulimit",
+        "nofile=100:200",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "ulimit -n; ulimit -Hn",
+    ]);
+    assert_eq!(out, "100\n200\n");
+    let o = env.skiff(&["run", "--rm", "--ulimit", "nofile=20:10", BUSYBOX, "true"]);
+    assert_eq!(code(&o), 125);
+    assert!(stderr(&o).contains("ulimit"), "{}", stderr(&o));
+
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--device",
+        "/dev/fuse",
+        "--device",
+        "/dev/null:/dev/mynull:rw",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "ls -l /dev/fuse /dev/mynull | cut -c1; echo x > /dev/mynull && echo wrote",
+    ]);
+    assert_eq!(out, "c\nc\nwrote\n");
+    let o = env.skiff(&["run", "--rm", "--device", "/dev/nope", BUSYBOX, "true"]);
+    assert_eq!(code(&o), 125);
+    assert!(
+        stderr(&o).contains("error gathering device information"),
+        "{}",
+        stderr(&o)
+    );
+
+    // k8s-file keeps stdout and stderr apart too; none keeps nothing.
+    env.skiff_ok(&[
+        "run",
+        "--name",
+        "k8s",
+        "--network",
+        "none",
+        "--log-driver",
+        "k8s-file",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "echo out; echo err >&2",
+    ]);
+    let o = env.skiff(&["logs", "k8s"]);
+    assert_eq!(
+        (stdout(&o), stderr(&o)),
+        ("out\n".to_string(), "err\n".to_string())
+    );
+    env.skiff_ok(&[
+        "run",
+        "--name",
+        "quiet",
+        "--network",
+        "none",
+        "--log-driver",
+        "none",
+        BUSYBOX,
+        "echo",
+        "shown",
+    ]);
+    let o = env.skiff(&["logs", "quiet"]);
+    assert_eq!(code(&o), 125);
+    assert!(
+        stderr(&o).contains("does not support reading"),
+        "{}",
+        stderr(&o)
+    );
+    // max-size rotates: the log stays small and keeps the newest lines.
+    env.skiff_ok(&[
+        "run",
+        "--name",
+        "chatty",
+        "--network",
+        "none",
+        "--log-opt",
+        "max-size=4k",
+        "--log-opt",
+        "max-file=2",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "i=0; while [ $i -lt 2000 ]; do echo line $i; i=$((i+1)); done",
+    ]);
+    let logs = env.skiff_ok(&["logs", "chatty"]);
+    assert!(
+        logs.ends_with("line 1999\n"),
+        "{}",
+        &logs[logs.len().saturating_sub(100)..]
+    );
+    assert!(!logs.contains("line 0\n"), "old lines were rotated away");
+    let dir = env
+        .data_dir()
+        .join("containers")
+        .join(env.skiff_ok(&["inspect", "-f", "{{.Id}}", "chatty"]).trim());
+    let size = std::fs::metadata(dir.join("ctr.log"))
+        .map(|m| m.len())
+        .unwrap_or(u64::MAX);
+    assert!(size <= 4096 + 200, "ctr.log is {size} bytes");
+    assert!(dir.join("ctr.log.1").exists() && !dir.join("ctr.log.2").exists());
+    let o = env.skiff(&["run", "--rm", "--log-driver", "syslog", BUSYBOX, "true"]);
+    assert_eq!(code(&o), 125);
+
+    let o = env.skiff(&["run", "--rm", "--platform", "linux/arm64", BUSYBOX, "true"]);
+    assert_eq!(code(&o), 125);
+    assert!(stderr(&o).contains("cannot run on this"), "{}", stderr(&o));
+    let host = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        a => a,
+    };
+    let plat = format!("linux/{host}");
+    let o = env.skiff(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--platform",
+        &plat,
+        BUSYBOX,
+        "true",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}

@@ -221,6 +221,21 @@ pub struct RunArgs {
     /// Timeout (in seconds) to stop a container
     #[arg(long, value_name = "SECONDS")]
     pub stop_timeout: Option<i64>,
+    /// Ulimit options (NAME=SOFT[:HARD], e.g. nofile=1024:2048)
+    #[arg(long, value_name = "ULIMIT")]
+    pub ulimit: Vec<String>,
+    /// Add a host device to the container (HOST[:CONTAINER[:PERMISSIONS]])
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Vec<String>,
+    /// Logging driver for the container (json-file, k8s-file, none)
+    #[arg(long, default_value = "json-file", value_name = "DRIVER")]
+    pub log_driver: String,
+    /// Log driver options (max-size=SIZE, max-file=N)
+    #[arg(long, value_name = "OPT")]
+    pub log_opt: Vec<String>,
+    /// Set platform if server is multi-platform capable (only the host's can run)
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
     /// Pull image before running (always, missing, never)
     #[arg(long, default_value = "missing", value_name = "POLICY")]
     pub pull: String,
@@ -405,6 +420,11 @@ fn run_options(a: RunArgs) -> Result<RunOptions, EngineError> {
         stop_timeout: a.stop_timeout,
         restart: a.restart,
         pull: a.pull,
+        ulimits: a.ulimit,
+        devices: a.device,
+        log_driver: a.log_driver,
+        log_opts: a.log_opt,
+        platform: a.platform,
         group_add: a.group_add,
         security: crate::runtime::spec::Security {
             privileged: a.privileged,

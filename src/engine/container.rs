@@ -63,6 +63,15 @@ pub struct RunOptions {
     pub restart: String,
     /// `--pull`: always, missing (the default) or never.
     pub pull: String,
+    /// `--ulimit NAME=SOFT[:HARD]`.
+    pub ulimits: Vec<String>,
+    /// `--device HOST[:CONTAINER[:PERMISSIONS]]`.
+    pub devices: Vec<String>,
+    /// `--log-driver` and its `--log-opt`s.
+    pub log_driver: String,
+    pub log_opts: Vec<String>,
+    /// `--platform`: only the host's platform can run here.
+    pub platform: Option<String>,
     /// `--memory`, `--cpus`, `--pids-limit`.
     pub limits: super::resources::Limits,
 }
@@ -154,6 +163,20 @@ fn create_inner(
     let mut net = net.clone();
     super::resources::check_limits(&opts.limits)?;
     let policy = crate::monitor::RestartPolicy::parse(&opts.restart).map_err(EngineError::Usage)?;
+    if let Some(p) = &opts.platform {
+        let want = p.trim_start_matches("linux/");
+        let host = crate::image::host_arch();
+        let want = match want {
+            "x86_64" => "amd64",
+            "aarch64" => "arm64",
+            w => w.split('/').next().unwrap_or(w),
+        };
+        if !p.starts_with("linux") && p.contains('/') || want != host {
+            return Err(EngineError::Usage(format!(
+                "platform {p} cannot run on this linux/{host} host (skiff does not emulate other architectures)"
+            )));
+        }
+    }
     if opts.auto_remove && policy != crate::monitor::RestartPolicy::No {
         return Err(EngineError::Usage(
             "Conflicting options: --restart and --rm".into(),
@@ -368,6 +391,10 @@ fn create_inner(
         };
         let (mount_records, created) = mounts::resolve(&vols, &vol_lock, &sources)?;
         created_volumes = created;
+        let mut binds = binds;
+        for d in &opts.devices {
+            binds.push(parse_device(d)?);
+        }
         let input = SpecInput {
             args: args.clone(),
             env: env.clone(),
@@ -392,6 +419,11 @@ fn create_inner(
             mounts: mounts::spec_mounts(&mount_records, user.uid, user.gid),
             mapping: (!is_rootful()).then(IdMapping::for_current_user),
             security: opts.security.clone(),
+            rlimits: opts
+                .ulimits
+                .iter()
+                .map(|u| crate::runtime::spec::parse_ulimit(u))
+                .collect::<Result<_, _>>()?,
         };
         let spec = crate::runtime::spec::build(&input)?;
         let spec_json = serde_json::to_vec_pretty(&spec)
@@ -424,6 +456,8 @@ fn create_inner(
             stop_timeout: opts.stop_timeout,
             labels,
             restart_policy: opts.restart.clone(),
+            log_config: crate::state::container::LogConfig::parse(&opts.log_driver, &opts.log_opts)
+                .map_err(EngineError::Usage)?,
             layers,
             mounts: mount_records,
         };
@@ -698,6 +732,34 @@ fn read_from_layers(layers: &[PathBuf], rel: &str) -> Option<String> {
             .then(|| std::fs::read_to_string(&p).ok())
             .flatten()
     })
+}
+
+/// `--device HOST[:CONTAINER[:PERMISSIONS]]`: the host's device node, bind-mounted (a rootless
+/// container cannot create device nodes; the permissions are checked, not enforced: no cgroup).
+fn parse_device(spec: &str) -> Result<(PathBuf, String), EngineError> {
+    let mut parts = spec.split(':');
+    let host = parts.next().unwrap_or_default();
+    let ctr = parts.next().filter(|c| !c.is_empty()).unwrap_or(host);
+    if let Some(perms) = parts.next() {
+        if perms.is_empty() || !perms.chars().all(|c| matches!(c, 'r' | 'w' | 'm')) {
+            return Err(EngineError::Usage(format!("invalid device mode: {perms}")));
+        }
+    }
+    if !host.starts_with('/') || !ctr.starts_with('/') {
+        return Err(EngineError::Usage(format!(
+            "invalid device specification: {spec}"
+        )));
+    }
+    use std::os::unix::fs::FileTypeExt;
+    let meta = std::fs::metadata(host).map_err(|e| {
+        EngineError::Usage(format!(
+            "error gathering device information while adding custom device \"{host}\": {e}"
+        ))
+    })?;
+    if !(meta.file_type().is_char_device() || meta.file_type().is_block_device()) {
+        return Err(EngineError::Usage(format!("{host} is not a device node")));
+    }
+    Ok((PathBuf::from(host), ctr.to_string()))
 }
 
 /// Resolve a `--group-add` group (name or number) in the image's /etc/group.

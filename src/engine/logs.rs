@@ -138,6 +138,11 @@ pub fn logs(
     emit: &mut dyn FnMut(&Entry),
 ) -> Result<(), EngineError> {
     let store = Containers::new(paths);
+    if store.record(id)?.log_config.is_none() {
+        return Err(EngineError::Usage(
+            "configured logging driver does not support reading".into(),
+        ));
+    }
     let entries = log_entries(paths, id)?;
     let mut seen = entries.len();
     let window: Vec<&Entry> = entries.iter().filter(|e| in_window(q, e)).collect();

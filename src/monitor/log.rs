@@ -1,9 +1,13 @@
-//! The container log, in docker's json-file format: one JSON object per line,
-//! `{"log":"text\n","stream":"stdout","time":"..."}`.
+//! The container log. `json-file` (docker's default): one JSON object per line,
+//! `{"log":"text\n","stream":"stdout","time":"..."}`; `k8s-file` (podman's):
+//! `TIME STREAM F|P TEXT` lines; `none`: nothing is kept. `max-size` rotates the file into
+//! `ctr.log.1` ... `ctr.log.N-1` (`max-file`, default 1: the log starts over).
 use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+pub use crate::state::container::LogConfig;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Entry {
@@ -15,20 +19,59 @@ pub struct Entry {
 /// Appends entries; keeps a partial line per stream until its newline (or the end).
 pub struct Logger {
     file: Option<std::fs::File>,
+    path: std::path::PathBuf,
+    config: LogConfig,
+    written: u64,
     partial: [(String, Vec<u8>); 2],
 }
 
 impl Logger {
-    pub fn open(path: &Path) -> Logger {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .ok();
+    pub fn open(path: &Path, config: &LogConfig) -> Logger {
+        let file = if config.is_none() {
+            None
+        } else {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .ok()
+        };
+        let written = file
+            .as_ref()
+            .and_then(|f| f.metadata().ok())
+            .map(|m| m.len())
+            .unwrap_or(0);
         Logger {
             file,
+            path: path.to_path_buf(),
+            config: config.clone(),
+            written,
             partial: [("stdout".into(), Vec::new()), ("stderr".into(), Vec::new())],
         }
+    }
+
+    /// Rotate once the current file is over max-size: shift `.1`..`.N-2` up, the current file
+    /// becomes `.1`, and a new one starts (with max-file 1 the old content is dropped).
+    fn rotate_if_needed(&mut self) {
+        if self.config.max_size == 0 || self.written < self.config.max_size {
+            return;
+        }
+        let keep = self.config.max_file.max(1);
+        let name = |i: u32| self.path.with_extension(format!("log.{i}"));
+        if keep > 1 {
+            for i in (1..keep - 1).rev() {
+                let _ = std::fs::rename(name(i), name(i + 1));
+            }
+            let _ = std::fs::rename(&self.path, name(1));
+        } else {
+            let _ = std::fs::remove_file(&self.path);
+        }
+        self.file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .ok();
+        self.written = 0;
     }
 
     fn slot(&mut self, stream: &str) -> usize {
@@ -59,29 +102,139 @@ impl Logger {
     }
 
     fn emit(&mut self, stream: &str, line: &[u8]) {
+        if self.file.is_none() {
+            return;
+        }
+        self.rotate_if_needed();
         let Some(f) = self.file.as_mut() else { return };
-        let e = Entry {
-            log: String::from_utf8_lossy(line).into_owned(),
-            stream: stream.to_string(),
-            time: super::now_rfc3339(),
+        let text = String::from_utf8_lossy(line);
+        let time = super::now_rfc3339();
+        let bytes = if self.config.driver == "k8s-file" {
+            // F: a full line; P: a partial one (no newline at its end).
+            let (body, tag) = match text.strip_suffix('\n') {
+                Some(b) => (b, 'F'),
+                None => (&text[..], 'P'),
+            };
+            format!("{time} {stream} {tag} {body}\n").into_bytes()
+        } else {
+            let e = Entry {
+                log: text.into_owned(),
+                stream: stream.to_string(),
+                time,
+            };
+            match serde_json::to_vec(&e) {
+                Ok(mut s) => {
+                    s.push(b'\n');
+                    s
+                }
+                Err(_) => return,
+            }
         };
-        if let Ok(mut s) = serde_json::to_vec(&e) {
-            s.push(b'\n');
-            let _ = f.write_all(&s);
+        if f.write_all(&bytes).is_ok() {
+            self.written += bytes.len() as u64;
         }
     }
 }
 
-/// Read every entry of a log file.
+/// Read every entry of a log, its rotated files first (oldest first), in either format.
 pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
-    let text = match std::fs::read(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
+    let mut files = Vec::new();
+    for i in (1..100).rev() {
+        let p = path.with_extension(format!("log.{i}"));
+        if p.exists() {
+            files.push(p);
+        }
+    }
+    files.push(path.to_path_buf());
+    let mut out = Vec::new();
+    for f in files {
+        let text = match std::fs::read(&f) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        out.extend(
+            text.split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .filter_map(parse_line),
+        );
+    }
+    Ok(out)
+}
+
+fn parse_line(l: &[u8]) -> Option<Entry> {
+    if l.first() == Some(&b'{') {
+        return serde_json::from_slice(l).ok();
+    }
+    // k8s-file: TIME STREAM F|P TEXT
+    let s = String::from_utf8_lossy(l);
+    let mut parts = s.splitn(4, ' ');
+    let time = parts.next()?.to_string();
+    let stream = parts.next()?.to_string();
+    let tag = parts.next()?;
+    let body = parts.next().unwrap_or_default();
+    let log = if tag == "F" {
+        format!("{body}\n")
+    } else {
+        body.to_string()
     };
-    Ok(text
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .filter_map(|l| serde_json::from_slice(l).ok())
-        .collect())
+    Some(Entry { log, stream, time })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_options() {
+        let c =
+            LogConfig::parse("json-file", &["max-size=10k".into(), "max-file=3".into()]).unwrap();
+        assert_eq!((c.max_size, c.max_file), (10240, 3));
+        assert!(LogConfig::parse("syslog", &[]).is_err());
+        assert!(LogConfig::parse("json-file", &["max-size=0".into()]).is_err());
+        assert!(LogConfig::parse("json-file", &["colour=blue".into()]).is_err());
+        assert_eq!(LogConfig::parse("", &[]).unwrap().driver, "json-file");
+    }
+
+    #[test]
+    fn both_formats_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        for driver in ["json-file", "k8s-file"] {
+            let p = dir.path().join(format!("{driver}.log"));
+            let cfg = LogConfig::parse(driver, &[]).unwrap();
+            let mut l = Logger::open(&p, &cfg);
+            l.write("stdout", b"one\ntw");
+            l.write("stderr", b"err\n");
+            l.flush_partial("stdout");
+            let e = read(&p).unwrap();
+            let got: Vec<(String, String)> = e.into_iter().map(|e| (e.stream, e.log)).collect();
+            assert_eq!(
+                got,
+                vec![
+                    ("stdout".into(), "one\n".into()),
+                    ("stderr".into(), "err\n".into()),
+                    ("stdout".into(), "tw".into())
+                ],
+                "{driver}"
+            );
+        }
+    }
+
+    #[test]
+    fn rotation_keeps_max_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ctr.log");
+        let cfg =
+            LogConfig::parse("json-file", &["max-size=1k".into(), "max-file=2".into()]).unwrap();
+        let mut l = Logger::open(&p, &cfg);
+        for i in 0..200 {
+            l.write("stdout", format!("line {i}\n").as_bytes());
+        }
+        assert!(std::fs::metadata(&p).unwrap().len() <= 1100);
+        assert!(p.with_extension("log.1").exists());
+        assert!(!p.with_extension("log.2").exists());
+        let e = read(&p).unwrap();
+        assert_eq!(e.last().unwrap().log, "line 199\n");
+        assert!(e.len() < 200);
+    }
 }

@@ -362,7 +362,7 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
         let _ = r.write_all(b"ok\n");
     }
 
-    let mut logger = log::Logger::open(&store.dir(id).join("ctr.log"));
+    let mut logger = log::Logger::open(&store.dir(id).join("ctr.log"), &rec.log_config);
     let master = started.pty_master;
     if let (Some(m), true) = (&master, foreground) {
         copy_winsize(m.as_fd());

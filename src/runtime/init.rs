@@ -199,6 +199,15 @@ fn setup_and_exec(
     };
     let no_new_privs = process.no_new_privileges() == Some(true);
 
+    // Resource limits (--ulimit), while we still have CAP_SYS_RESOURCE in the namespace.
+    for rl in process.rlimits().as_deref().unwrap_or_default() {
+        let name = serde_json::to_value(rl.typ())
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        set_rlimit(&name, rl.soft(), rl.hard())?;
+    }
+
     // Credentials and capabilities.
     let user = process.user();
     let caps = process.capabilities().as_ref();
@@ -347,6 +356,40 @@ fn become_init(sock: &UnixStream) -> Result<(), InitError> {
             }
         }
     }
+}
+
+fn set_rlimit(name: &str, soft: u64, hard: u64) -> Result<(), InitError> {
+    let resource = match name {
+        "RLIMIT_AS" => libc::RLIMIT_AS,
+        "RLIMIT_CORE" => libc::RLIMIT_CORE,
+        "RLIMIT_CPU" => libc::RLIMIT_CPU,
+        "RLIMIT_DATA" => libc::RLIMIT_DATA,
+        "RLIMIT_FSIZE" => libc::RLIMIT_FSIZE,
+        "RLIMIT_LOCKS" => libc::RLIMIT_LOCKS,
+        "RLIMIT_MEMLOCK" => libc::RLIMIT_MEMLOCK,
+        "RLIMIT_MSGQUEUE" => libc::RLIMIT_MSGQUEUE,
+        "RLIMIT_NICE" => libc::RLIMIT_NICE,
+        "RLIMIT_NOFILE" => libc::RLIMIT_NOFILE,
+        "RLIMIT_NPROC" => libc::RLIMIT_NPROC,
+        "RLIMIT_RSS" => libc::RLIMIT_RSS,
+        "RLIMIT_RTPRIO" => libc::RLIMIT_RTPRIO,
+        "RLIMIT_RTTIME" => libc::RLIMIT_RTTIME,
+        "RLIMIT_SIGPENDING" => libc::RLIMIT_SIGPENDING,
+        "RLIMIT_STACK" => libc::RLIMIT_STACK,
+        other => return Err(fail(format!("unknown rlimit {other}"))),
+    };
+    let lim = libc::rlimit {
+        rlim_cur: soft,
+        rlim_max: hard,
+    };
+    // SAFETY: setrlimit reads the rlimit struct we own.
+    if unsafe { libc::setrlimit(resource, &lim) } != 0 {
+        return Err(fail(format!(
+            "setting {name} to {soft}:{hard}: {} (a rootless container cannot raise a hard limit above the host's)",
+            std::io::Error::last_os_error()
+        )));
+    }
+    Ok(())
 }
 
 /// Search the container's PATH as execvp would, telling "not found" (127) from "cannot

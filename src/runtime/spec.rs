@@ -107,6 +107,52 @@ pub struct SpecInput {
     pub mapping: Option<IdMapping>,
     /// Capabilities, privileges and the rest of the security settings.
     pub security: Security,
+    /// `--ulimit`: (RLIMIT_ name, soft, hard).
+    pub rlimits: Vec<(String, u64, u64)>,
+}
+
+/// Parse docker's `--ulimit NAME=SOFT[:HARD]` (`-1` is unlimited) into (`RLIMIT_NAME`, soft, hard).
+pub fn parse_ulimit(s: &str) -> Result<(String, u64, u64), RuntimeError> {
+    let bad = || RuntimeError::Other(format!("invalid ulimit argument: {s}"));
+    let (name, vals) = s.split_once('=').ok_or_else(bad)?;
+    const NAMES: &[&str] = &[
+        "as",
+        "core",
+        "cpu",
+        "data",
+        "fsize",
+        "locks",
+        "memlock",
+        "msgqueue",
+        "nice",
+        "nofile",
+        "nproc",
+        "rss",
+        "rtprio",
+        "rttime",
+        "sigpending",
+        "stack",
+    ];
+    if !NAMES.contains(&name) {
+        return Err(RuntimeError::Other(format!("invalid ulimit type: {name}")));
+    }
+    let num = |v: &str| -> Result<u64, RuntimeError> {
+        if v == "-1" {
+            Ok(u64::MAX)
+        } else {
+            v.parse().map_err(|_| bad())
+        }
+    };
+    let (soft, hard) = match vals.split_once(':') {
+        Some((a, b)) => (num(a)?, num(b)?),
+        None => (num(vals)?, num(vals)?),
+    };
+    if soft > hard {
+        return Err(RuntimeError::Other(format!(
+            "ulimit soft limit must be less than or equal to hard limit: {soft} > {hard}"
+        )));
+    }
+    Ok((format!("RLIMIT_{}", name.to_ascii_uppercase()), soft, hard))
 }
 
 /// `--privileged`, `--cap-add`, `--cap-drop`, `--security-opt no-new-privileges`,
@@ -279,6 +325,7 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
                 "bounding": caps, "effective": caps, "permitted": caps, "inheritable": caps,
             },
             "noNewPrivileges": sec.no_new_privileges,
+            "rlimits": input.rlimits.iter().map(|(t, soft, hard)| json!({"type": t, "soft": soft, "hard": hard})).collect::<Vec<_>>(),
         },
         "root": {"path": "rootfs", "readonly": sec.readonly_rootfs},
         "annotations": if sec.init { json!({INIT_ANNOTATION: "true"}) } else { json!({}) },
@@ -323,6 +370,7 @@ mod tests {
             ],
             mapping: None,
             security: Security::default(),
+            rlimits: vec![parse_ulimit("nofile=100:200").unwrap()],
         };
         let spec = build(&input).unwrap();
         assert_eq!(spec.hostname().as_deref(), Some("abc"));
@@ -347,6 +395,21 @@ mod tests {
             .as_ref()
             .unwrap();
         assert_eq!(caps.bounding().as_ref().unwrap().len(), DEFAULT_CAPS.len());
+    }
+
+    #[test]
+    fn ulimits() {
+        assert_eq!(
+            parse_ulimit("nofile=1024:2048").unwrap(),
+            ("RLIMIT_NOFILE".into(), 1024, 2048)
+        );
+        assert_eq!(
+            parse_ulimit("core=-1").unwrap(),
+            ("RLIMIT_CORE".into(), u64::MAX, u64::MAX)
+        );
+        assert!(parse_ulimit("nofile=10:5").is_err());
+        assert!(parse_ulimit("bogus=1").is_err());
+        assert!(parse_ulimit("nofile").is_err());
     }
 
     #[test]

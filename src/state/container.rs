@@ -67,6 +67,9 @@ pub struct ContainerRecord {
     pub stop_timeout: Option<i64>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// `--log-driver` and `--log-opt`.
+    #[serde(default)]
+    pub log_config: LogConfig,
     /// docker's `--restart` value (`no`, `always`, `unless-stopped`, `on-failure[:N]`).
     #[serde(default)]
     pub restart_policy: String,
@@ -112,6 +115,81 @@ pub struct MountRecord {
     /// `:U`: chown the source to the container's user.
     #[serde(default)]
     pub chown: bool,
+}
+
+/// The log driver and its options, as `--log-driver` and `--log-opt` give them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogConfig {
+    /// `json-file` (also for an empty string), `k8s-file` or `none`.
+    #[serde(default)]
+    pub driver: String,
+    /// Rotate above this many bytes (0: never).
+    #[serde(default)]
+    pub max_size: u64,
+    /// How many files to keep, the current one included.
+    #[serde(default)]
+    pub max_file: u32,
+}
+
+impl LogConfig {
+    /// Validate `--log-driver` and `--log-opt KEY=VALUE`s (docker's sizes: `10k`, `5m`, `1g`).
+    pub fn parse(driver: &str, opts: &[String]) -> Result<LogConfig, String> {
+        let driver = match driver {
+            "" | "json-file" => "json-file",
+            "k8s-file" => "k8s-file",
+            "none" => "none",
+            other => {
+                return Err(format!(
+                    "unsupported log driver: {other} (use json-file, k8s-file or none)"
+                ))
+            }
+        };
+        let mut cfg = LogConfig {
+            driver: driver.into(),
+            max_size: 0,
+            max_file: 1,
+        };
+        for o in opts {
+            let (k, v) = o
+                .split_once('=')
+                .ok_or_else(|| format!("invalid log opt: {o}"))?;
+            match k {
+                "max-size" => {
+                    cfg.max_size =
+                        parse_size(v).ok_or_else(|| format!("invalid log opt max-size: {v}"))?
+                }
+                "max-file" => {
+                    cfg.max_file = v
+                        .parse()
+                        .ok()
+                        .filter(|n| *n >= 1)
+                        .ok_or_else(|| format!("invalid log opt max-file: {v}"))?
+                }
+                _ => return Err(format!("unknown log opt '{k}' for {driver} log driver")),
+            }
+        }
+        if driver == "none" && !opts.is_empty() {
+            return Err("the none log driver takes no options".into());
+        }
+        Ok(cfg)
+    }
+
+    pub fn is_none(&self) -> bool {
+        self.driver == "none"
+    }
+}
+
+/// docker's sizes: a number with an optional `b`, `k`, `m` or `g` (powers of 1024).
+fn parse_size(v: &str) -> Option<u64> {
+    let v = v.trim().to_ascii_lowercase();
+    let (num, mult) = match v.chars().last()? {
+        'k' => (&v[..v.len() - 1], 1024),
+        'm' => (&v[..v.len() - 1], 1024 * 1024),
+        'g' => (&v[..v.len() - 1], 1024 * 1024 * 1024),
+        'b' => (&v[..v.len() - 1], 1),
+        _ => (&v[..], 1),
+    };
+    num.parse::<u64>().ok().filter(|n| *n > 0).map(|n| n * mult)
 }
 
 /// docker's container statuses.
