@@ -591,3 +591,49 @@ fn ulimit_device_log_driver_platform() {
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
+
+#[test]
+fn commit_pauses_a_running_container_and_continues_it() {
+    let env = env_with_busybox();
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "busy",
+        "--network",
+        "none",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "while true; do echo tick >> /ticks; sleep 0.05; done",
+    ]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let id = env.skiff_ok(&["commit", "busy", "snap:1"]);
+    assert!(id.trim().starts_with("sha256:"), "{id}");
+    // Continued afterwards: not left stopped (state T) and still writing.
+    let pid = env.skiff_ok(&["inspect", "-f", "{{.State.Pid}}", "busy"]);
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+    let state = stat
+        .rsplit(") ")
+        .next()
+        .and_then(|r| r.split(' ').next())
+        .unwrap_or("?")
+        .to_string();
+    assert_ne!(state, "T", "the container was left stopped");
+    let n1 = env.skiff_ok(&["exec", "busy", "sh", "-c", "wc -l < /ticks"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let n2 = env.skiff_ok(&["exec", "busy", "sh", "-c", "wc -l < /ticks"]);
+    assert!(n2.trim().parse::<u32>().unwrap_or(0) > n1.trim().parse::<u32>().unwrap_or(0));
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "snap:1",
+        "sh",
+        "-c",
+        "test -s /ticks && echo has-ticks",
+    ]);
+    assert_eq!(out, "has-ticks\n");
+    env.skiff_ok(&["rm", "-f", "busy"]);
+}

@@ -47,7 +47,7 @@ pub struct CommitArgs {
     /// Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")
     #[arg(short, long)]
     pub author: Option<String>,
-    /// Pause container during commit (accepted; skiff does not freeze the container)
+    /// Pause container during commit (its processes are stopped with SIGSTOP while the layer is copied)
     #[arg(short, long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub pause: bool,
     pub container: String,

@@ -62,6 +62,38 @@ pub fn export(paths: &Paths, name: &str, out: std::process::Stdio) -> Result<(),
     Ok(())
 }
 
+/// The processes of a container (its PID namespace), stopped until dropped.
+struct Frozen {
+    pids: Vec<nix::unistd::Pid>,
+}
+
+impl Frozen {
+    fn stop(pid1: i32) -> Frozen {
+        let ns = std::fs::read_link(format!("/proc/{pid1}/ns/pid")).ok();
+        let mut pids = Vec::new();
+        for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+                continue;
+            };
+            if ns.is_some() && std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok() == ns {
+                let p = nix::unistd::Pid::from_raw(pid);
+                if nix::sys::signal::kill(p, nix::sys::signal::Signal::SIGSTOP).is_ok() {
+                    pids.push(p);
+                }
+            }
+        }
+        Frozen { pids }
+    }
+}
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        for p in &self.pids {
+            let _ = nix::sys::signal::kill(*p, nix::sys::signal::Signal::SIGCONT);
+        }
+    }
+}
+
 /// What `commit` takes.
 #[derive(Debug, Clone, Default)]
 pub struct CommitOptions {
@@ -98,6 +130,16 @@ pub fn commit(paths: &Paths, opts: &CommitOptions) -> Result<ImageRecord, Engine
     for c in &opts.changes {
         crate::image::changes::apply(&mut cfg_obj, c)?;
     }
+
+    // --pause (docker's default): with no cgroup freezer for a rootless container here, every
+    // process of the container is stopped with SIGSTOP for the copy, and continued after.
+    let _frozen = if opts.pause {
+        let st = crate::state::container::Containers::new(paths).state(&rec.id)?;
+        (st.status == crate::state::container::Status::Running && st.pid > 0)
+            .then(|| Frozen::stop(st.pid))
+    } else {
+        None
+    };
 
     // The layer: the helper writes it to a pipe; we hash it into a temp file in the store.
     let (upper, _) = layer_args(paths, &rec);
