@@ -513,3 +513,58 @@ fn concurrent_pulls_download_each_blob_once() {
     let out = env.skiff_ok(&["run", "--rm", &image, "cat", "/data/keep"]);
     assert_eq!(out.trim(), "keep");
 }
+
+/// Layers are unpacked while the others are still downloading: with the big busybox layer held
+/// back by the proxy, the small layers of `layered` are already unpacked trees in the store.
+#[test]
+fn layers_are_unpacked_while_others_still_download() {
+    let env = TestEnv::new();
+    let proxy = Proxy::start("127.0.0.1");
+    let image = format!("127.0.0.1:{}/layered", proxy.port);
+    proxy.rate.store(64 * 1024, Ordering::Relaxed);
+    let mut cmd = env.command(&["pull", &image]);
+    cmd.process_group(0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().expect("spawn skiff pull");
+    let layers_dir = env.data_dir().join("layers");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen_overlap = false;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        // An unpacked layer (a directory named by its diff id) while a blob is still partial.
+        let unpacked = std::fs::read_dir(&layers_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| e.file_name().len() == 64 && e.path().is_dir());
+        let partial = std::fs::read_dir(env.data_dir().join("tmp"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".partial"));
+        if unpacked && partial {
+            seen_overlap = true;
+            proxy.rate.store(0, Ordering::Relaxed);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = child.wait().expect("wait for the pull");
+    assert!(status.success(), "the pull failed");
+    assert!(
+        seen_overlap,
+        "no layer was unpacked before the last blob had arrived"
+    );
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        &image,
+        "cat",
+        "/data/keep",
+    ]);
+    assert_eq!(out, "keep\n");
+}

@@ -392,18 +392,37 @@ pub fn pull_platform(
         }
         to_unpack.push((desc.clone(), diff.clone()));
     }
-    download_layers(&sources.clients, &store, &to_fetch, on_event)?;
-    if !to_unpack.is_empty() {
-        for (desc, _) in &to_unpack {
-            on_event(PullEvent::LayerExtracting {
-                id: short(desc.digest().as_ref()),
-            });
-        }
-        let mut blobs = Vec::new();
+    if to_unpack.is_empty() {
+        download_layers(&sources.clients, &store, &to_fetch, on_event, &mut |_| {})?;
+    } else {
+        // Each layer is unpacked as soon as its blob is in the store, while the others are
+        // still downloading: one user-namespace helper takes them one by one.
+        let mut unpacker = StreamingUnpacker::start(&store)?;
+        let mut pending: Vec<(String, PathBuf, String)> = Vec::new();
         for (desc, diff) in &to_unpack {
-            blobs.push((store.blob_path(desc.digest().as_ref())?, diff.clone()));
+            let digest = desc.digest().to_string();
+            let path = store.blob_path(&digest)?;
+            if store.has_blob(&digest) {
+                on_event(PullEvent::LayerExtracting { id: short(&digest) });
+                unpacker.send(&path, diff);
+            } else {
+                pending.push((digest, path, diff.clone()));
+            }
         }
-        unpack_with_helper(&store, &blobs)?;
+        let mut extracting = Vec::new();
+        let downloaded = download_layers(&sources.clients, &store, &to_fetch, on_event, &mut |d| {
+            for (digest, path, diff) in pending.iter().filter(|(g, _, _)| g == d) {
+                extracting.push(short(digest));
+                unpacker.send(path, diff);
+            }
+        });
+        for id in extracting {
+            on_event(PullEvent::LayerExtracting { id });
+        }
+        // A download error comes first; the helper's own error otherwise.
+        let unpacked = unpacker.finish();
+        downloaded?;
+        unpacked?;
         for (desc, _) in &to_unpack {
             on_event(PullEvent::LayerComplete {
                 id: short(desc.digest().as_ref()),
@@ -443,6 +462,8 @@ pub fn pull_platform(
 
 enum Progress {
     Event(PullEvent),
+    /// This blob (digest) is now in the store.
+    Blob(String),
     Failed(EngineError),
 }
 
@@ -483,6 +504,7 @@ fn download_layers(
     store: &ImageStore,
     descs: &[Descriptor],
     on_event: &mut dyn FnMut(PullEvent),
+    on_blob: &mut dyn FnMut(&str),
 ) -> Result<(), EngineError> {
     if descs.is_empty() {
         return Ok(());
@@ -518,6 +540,7 @@ fn download_layers(
                 match download_blob(clients, store, desc, &mut report) {
                     Ok(_) => {
                         let _ = tx.send(Progress::Event(PullEvent::LayerDownloaded { id }));
+                        let _ = tx.send(Progress::Blob(desc.digest().to_string()));
                     }
                     Err(e) => {
                         cancel.store(true, Ordering::Relaxed);
@@ -531,6 +554,7 @@ fn download_layers(
         for msg in rx {
             match msg {
                 Progress::Event(ev) => on_event(ev),
+                Progress::Blob(d) => on_blob(&d),
                 Progress::Failed(e) => {
                     if first_error.is_none() {
                         first_error = Some(e);
@@ -543,6 +567,68 @@ fn download_layers(
     match first_error {
         Some(e) => Err(e),
         None => Ok(()),
+    }
+}
+
+/// A `skiff __userns image-unpack-stream` helper that unpacks layers as they are sent to it
+/// (one `BLOB\tDIFF_ID` line each) until its input closes.
+struct StreamingUnpacker {
+    child: std::process::Child,
+    input: Option<std::os::unix::net::UnixStream>,
+}
+
+impl StreamingUnpacker {
+    fn start(store: &ImageStore) -> Result<StreamingUnpacker, EngineError> {
+        let rootful = if crate::runtime::userns::is_rootful() {
+            "1"
+        } else {
+            "0"
+        };
+        // A socket rather than a pipe: if the helper dies (a hostile layer), writing to it
+        // must fail with EPIPE (MSG_NOSIGNAL), not kill skiff with SIGPIPE.
+        let (ours, theirs) = std::os::unix::net::UnixStream::pair()
+            .map_err(EngineError::io("socketpair for the unpack helper"))?;
+        let child = crate::runtime::userns::spawn_helper(
+            &[
+                OsStr::new("image-unpack-stream"),
+                store.layers_dir().as_os_str(),
+                OsStr::new(rootful),
+            ],
+            std::process::Stdio::from(std::os::fd::OwnedFd::from(theirs)),
+            std::process::Stdio::null(),
+        )?;
+        Ok(StreamingUnpacker {
+            child,
+            input: Some(ours),
+        })
+    }
+
+    fn send(&mut self, blob: &Path, diff: &str) {
+        use std::os::fd::AsRawFd;
+        let Some(sock) = &self.input else { return };
+        let line = format!("{}\t{diff}\n", blob.display());
+        let mut data = line.as_bytes();
+        while !data.is_empty() {
+            match nix::sys::socket::send(
+                sock.as_raw_fd(),
+                data,
+                nix::sys::socket::MsgFlags::MSG_NOSIGNAL,
+            ) {
+                Ok(n) => data = &data[n..],
+                Err(nix::errno::Errno::EINTR) => continue,
+                // The helper is gone: finish() reports why.
+                Err(_) => {
+                    self.input = None;
+                    return;
+                }
+            }
+        }
+    }
+
+    fn finish(mut self) -> Result<(), EngineError> {
+        self.input = None;
+        crate::runtime::userns::finish_helper(self.child)?;
+        Ok(())
     }
 }
 
@@ -589,6 +675,29 @@ pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
             remove_stale(Path::new(layers_dir), ".trash-", true);
             for pair in pairs.chunks(2) {
                 unpack::unpack_layer(Path::new(&pair[0]), &pair[1], Path::new(layers_dir), &opts)?;
+            }
+            Ok(())
+        }
+        "image-unpack-stream" => {
+            let (layers_dir, rootful) =
+                match args {
+                    [dir, rootful] => (dir, rootful),
+                    _ => return Err(EngineError::Usage(
+                        "image-unpack-stream LAYERS_DIR ROOTFUL (BLOB\\tDIFF_ID lines on stdin)"
+                            .into(),
+                    )),
+                };
+            let opts = UnpackOptions {
+                rootful: rootful == "1",
+            };
+            remove_stale(Path::new(layers_dir), ".tmp-", true);
+            remove_stale(Path::new(layers_dir), ".trash-", true);
+            for line in std::io::BufRead::lines(std::io::stdin().lock()) {
+                let line = line.map_err(EngineError::io("reading the layers to unpack"))?;
+                let Some((blob, diff)) = line.split_once('\t') else {
+                    continue;
+                };
+                unpack::unpack_layer(Path::new(blob), diff, Path::new(layers_dir), &opts)?;
             }
             Ok(())
         }
