@@ -259,3 +259,40 @@ fn login_logout_and_auth_registry() {
     let o = skiff_cfg(&env, &["push", &target], None);
     assert_eq!(o.status.code(), Some(125));
 }
+
+/// A layer over the 16 MiB single-request limit is uploaded in PATCH chunks, and comes back
+/// byte for byte.
+#[test]
+fn large_layer_is_pushed_in_chunks() {
+    let env = TestEnv::new();
+    // 20 MiB of incompressible data in a one-file tar, imported as an image.
+    let dir = env.dir().join("big");
+    let o = env.sh(&format!(
+        "mkdir -p {d}/root && head -c 20971520 /dev/urandom > {d}/root/blob && sha256sum {d}/root/blob | cut -d' ' -f1 > {d}/sum && tar -C {d}/root -cf {d}/layer.tar blob",
+        d = dir.display()
+    ));
+    assert_success(&o, "make the tar");
+    let want = std::fs::read_to_string(dir.join("sum")).expect("sum");
+    let repo = format!("{REGISTRY}/{}", unique("chunky"));
+    let tar = dir.join("layer.tar").display().to_string();
+    env.skiff_ok(&["import", &tar, &format!("{repo}:v1")]);
+    let out = env.skiff_ok(&["push", &format!("{repo}:v1")]);
+    assert!(out.contains("v1: digest: sha256:"), "{out}");
+    let env2 = TestEnv::new();
+    env2.skiff_ok(&["pull", &format!("{repo}:v1")]);
+    // Read the blob back out of the pulled image's layer.
+    let layers = env2.skiff_ok(&[
+        "image",
+        "inspect",
+        "-f",
+        "{{json .RootFS.Layers}}",
+        &format!("{repo}:v1"),
+    ]);
+    let diff: Vec<String> = serde_json::from_str(layers.trim()).expect("layers");
+    let hex = diff[0].trim_start_matches("sha256:");
+    let o = env2.sh(&format!(
+        "sha256sum {}/layers/{hex}/blob | cut -d' ' -f1",
+        env2.data_dir().display()
+    ));
+    assert_eq!(stdout(&o), want);
+}
