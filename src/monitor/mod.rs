@@ -577,42 +577,12 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
         }
         if out_ready {
             if let Some(fd) = out_fd {
-                match nix::unistd::read(fd, &mut buf) {
-                    Ok(n) if n > 0 => {
-                        io.logger.write("stdout", &buf[..n]);
-                        if let Some(a) = io.attach.as_deref_mut() {
-                            a.broadcast(attach::OUT_STDOUT, &buf[..n]);
-                        }
-                        if io.foreground {
-                            write_all_fd(1, &buf[..n]);
-                        }
-                    }
-                    Err(nix::errno::Errno::EINTR) | Err(nix::errno::Errno::EAGAIN) => {}
-                    _ => {
-                        out_open = false;
-                        io.logger.flush_partial("stdout");
-                    }
-                }
+                out_open = forward_output(&mut io, fd, Stream::Stdout, &mut buf);
             }
         }
         if err_ready {
             if let Some(fd) = io.err_r {
-                match nix::unistd::read(fd, &mut buf) {
-                    Ok(n) if n > 0 => {
-                        io.logger.write("stderr", &buf[..n]);
-                        if let Some(a) = io.attach.as_deref_mut() {
-                            a.broadcast(attach::OUT_STDERR, &buf[..n]);
-                        }
-                        if io.foreground {
-                            write_all_fd(2, &buf[..n]);
-                        }
-                    }
-                    Err(nix::errno::Errno::EINTR) | Err(nix::errno::Errno::EAGAIN) => {}
-                    _ => {
-                        err_open = false;
-                        io.logger.flush_partial("stderr");
-                    }
-                }
+                err_open = forward_output(&mut io, fd, Stream::Stderr, &mut buf);
             }
         }
         if in_ready {
@@ -641,6 +611,38 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
                 Err(_) => break 255,
             }
         },
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Read what the container wrote on one stream and pass it on: to the log, to attached clients
+/// and, in the foreground, to the CLI's own stdout or stderr. False once the stream is closed.
+fn forward_output(io: &mut PumpIo<'_>, fd: &OwnedFd, stream: Stream, buf: &mut [u8]) -> bool {
+    let (name, kind, out) = match stream {
+        Stream::Stdout => ("stdout", attach::OUT_STDOUT, 1),
+        Stream::Stderr => ("stderr", attach::OUT_STDERR, 2),
+    };
+    match nix::unistd::read(fd, buf) {
+        Ok(n) if n > 0 => {
+            io.logger.write(name, &buf[..n]);
+            if let Some(a) = io.attach.as_deref_mut() {
+                a.broadcast(kind, &buf[..n]);
+            }
+            if io.foreground {
+                write_all_fd(out, &buf[..n]);
+            }
+            true
+        }
+        Err(nix::errno::Errno::EINTR) | Err(nix::errno::Errno::EAGAIN) => true,
+        _ => {
+            io.logger.flush_partial(name);
+            false
+        }
     }
 }
 

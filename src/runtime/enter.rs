@@ -55,55 +55,9 @@ pub fn mount_overlay(rootfs: &Rootfs) -> Result<(), RuntimeError> {
         None::<&str>,
     )
     .map_err(|e| err("making / private", e))?;
-    // Lower dirs relative to their common parent, to keep the option string short.
-    let parent = rootfs
-        .lower
-        .first()
-        .and_then(|p| p.parent())
-        .filter(|par| rootfs.lower.iter().all(|l| l.parent() == Some(par)));
-    let lower: Vec<String> = rootfs
-        .lower
-        .iter()
-        .rev()
-        .map(|l| match parent {
-            Some(_) => l
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            None => l.to_string_lossy().into_owned(),
-        })
-        .collect();
-    if let Some(par) = parent {
-        nix::unistd::chdir(par).map_err(|e| err("chdir to the layer store", e))?;
-    }
-    let lowerdir = if lower.is_empty() {
-        let empty = rootfs.work.with_file_name("empty");
-        let _ = std::fs::create_dir_all(&empty);
-        empty.to_string_lossy().into_owned()
-    } else {
-        lower.join(":")
-    };
-    let mut opts = format!(
-        "lowerdir={lowerdir},upperdir={},workdir={}",
-        rootfs.upper.display(),
-        rootfs.work.display()
-    );
-    if rootfs.userxattr {
-        opts.push_str(",userxattr");
-    }
-    mount(
-        Some("overlay"),
-        &rootfs.target,
-        Some("overlay"),
-        MsFlags::empty(),
-        Some(opts.as_str()),
-    )
-    .map_err(|e| {
-        RuntimeError::Other(format!(
-            "mounting the container's file system at {} (is it starting?): {e}",
-            rootfs.target.display()
-        ))
-    })?;
+    rootfs
+        .mount_overlay()
+        .map_err(|m| RuntimeError::Other(format!("{m} (is the container starting?)")))?;
     nix::unistd::chdir("/").map_err(|e| err("chdir /", e))?;
     Ok(())
 }

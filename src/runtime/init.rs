@@ -464,54 +464,7 @@ pub(super) fn dup_onto(fd: RawFd, targets: &[RawFd]) -> Result<(), InitError> {
 }
 
 fn mount_rootfs(rootfs: &Rootfs) -> Result<(), InitError> {
-    // Lower dirs are passed relative to their common parent when they share one, which keeps
-    // the option string (limited to a page) short enough for many layers.
-    let parent = rootfs
-        .lower
-        .first()
-        .and_then(|p| p.parent())
-        .filter(|par| rootfs.lower.iter().all(|l| l.parent() == Some(par)));
-    let lower: Vec<String> = rootfs
-        .lower
-        .iter()
-        .rev()
-        .map(|l| match parent {
-            Some(_) => l
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            None => l.to_string_lossy().into_owned(),
-        })
-        .collect();
-    if let Some(par) = parent {
-        nix::unistd::chdir(par).map_err(ctx("chdir to the layer store"))?;
-    }
-    let mut opts = format!(
-        "lowerdir={},upperdir={},workdir={}",
-        lower.join(":"),
-        rootfs.upper.display(),
-        rootfs.work.display()
-    );
-    if rootfs.userxattr {
-        opts.push_str(",userxattr");
-    }
-    if rootfs.lower.is_empty() {
-        // An image with no layers: overlay needs a lower dir; use an empty one.
-        let empty = rootfs.work.with_file_name("empty");
-        let _ = std::fs::create_dir_all(&empty);
-        opts = opts.replacen("lowerdir=", &format!("lowerdir={}", empty.display()), 1);
-    }
-    mount(
-        Some("overlay"),
-        &rootfs.target,
-        Some("overlay"),
-        MsFlags::empty(),
-        Some(opts.as_str()),
-    )
-    .map_err(ctx(format!(
-        "mounting the overlay root filesystem at {}",
-        rootfs.target.display()
-    )))
+    rootfs.mount_overlay().map_err(fail)
 }
 
 /// Resolve a container path under `root` (the new root is fresh, so a plain join is safe for

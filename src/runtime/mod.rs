@@ -52,6 +52,63 @@ pub struct Rootfs {
     pub userxattr: bool,
 }
 
+impl Rootfs {
+    /// Mount the overlay at `target`. The lower dirs are passed relative to their common
+    /// parent when they share one (this process chdirs there), which keeps the option string,
+    /// limited to a page, short enough for many layers; an image with no layers gets an empty
+    /// lower dir. The error says which step failed.
+    pub fn mount_overlay(&self) -> Result<(), String> {
+        let parent = self
+            .lower
+            .first()
+            .and_then(|p| p.parent())
+            .filter(|par| self.lower.iter().all(|l| l.parent() == Some(par)));
+        let lower: Vec<String> = self
+            .lower
+            .iter()
+            .rev()
+            .map(|l| match parent {
+                Some(_) => l
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                None => l.to_string_lossy().into_owned(),
+            })
+            .collect();
+        if let Some(par) = parent {
+            nix::unistd::chdir(par).map_err(|e| format!("chdir to the layer store: {e}"))?;
+        }
+        let lowerdir = if lower.is_empty() {
+            let empty = self.work.with_file_name("empty");
+            let _ = std::fs::create_dir_all(&empty);
+            empty.to_string_lossy().into_owned()
+        } else {
+            lower.join(":")
+        };
+        let mut opts = format!(
+            "lowerdir={lowerdir},upperdir={},workdir={}",
+            self.upper.display(),
+            self.work.display()
+        );
+        if self.userxattr {
+            opts.push_str(",userxattr");
+        }
+        nix::mount::mount(
+            Some("overlay"),
+            &self.target,
+            Some("overlay"),
+            nix::mount::MsFlags::empty(),
+            Some(opts.as_str()),
+        )
+        .map_err(|e| {
+            format!(
+                "mounting the overlay root filesystem at {}: {e}",
+                self.target.display()
+            )
+        })
+    }
+}
+
 /// How the container's standard streams are wired.
 #[derive(Debug)]
 pub enum Stdio {
