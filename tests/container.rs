@@ -7,14 +7,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-const BUSYBOX: &str = "localhost:5000/busybox";
-
-fn env_with_busybox() -> TestEnv {
-    let env = TestEnv::new();
-    env.pull("busybox");
-    env
-}
-
 /// slirp4netns processes started for this test's containers (their environment names its store).
 fn slirp_processes(env: &TestEnv) -> Vec<String> {
     let marker = format!("SKIFF_ROOT={}", env.data_dir().display());
@@ -31,10 +23,6 @@ fn slirp_processes(env: &TestEnv) -> Vec<String> {
         }
     }
     found
-}
-
-fn code(o: &std::process::Output) -> i32 {
-    o.status.code().unwrap_or(-1)
 }
 
 #[test]

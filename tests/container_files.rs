@@ -4,18 +4,6 @@ mod common;
 
 use common::*;
 
-const BUSYBOX: &str = "localhost:5000/busybox";
-
-fn env_with_busybox() -> TestEnv {
-    let env = TestEnv::new();
-    env.pull("busybox");
-    env
-}
-
-fn code(o: &std::process::Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
 /// A directory of the test's own, writable by the user skiff runs as.
 fn host_dir(env: &TestEnv, name: &str) -> std::path::PathBuf {
     let d = env.dir().join(name);

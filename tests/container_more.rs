@@ -6,18 +6,6 @@ use std::time::Duration;
 
 use common::*;
 
-const BUSYBOX: &str = "localhost:5000/busybox";
-
-fn env_with_busybox() -> TestEnv {
-    let env = TestEnv::new();
-    env.pull("busybox");
-    env
-}
-
-fn code(o: &std::process::Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
 fn lines(s: &str) -> Vec<&str> {
     s.lines().collect()
 }

@@ -5,12 +5,6 @@ mod common;
 
 use common::*;
 
-const BUSYBOX: &str = "localhost:5000/busybox";
-
-fn code(o: &std::process::Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
 /// A running container named `c` that wrote /tmp/marker, with `sleep` as its PID 1.
 fn env_with_container(network: &str) -> TestEnv {
     let env = TestEnv::new();

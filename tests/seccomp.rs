@@ -4,12 +4,6 @@ mod common;
 
 use common::*;
 
-const BUSYBOX: &str = "localhost:5000/busybox";
-
-fn code(o: &std::process::Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
 #[test]
 fn default_profile_blocks_what_docker_blocks() {
     let env = TestEnv::new();

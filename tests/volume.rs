@@ -8,18 +8,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-const BUSYBOX: &str = "localhost:5000/busybox";
-
-fn env_with_busybox() -> TestEnv {
-    let env = TestEnv::new();
-    env.pull("busybox");
-    env
-}
-
-fn code(o: &std::process::Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
 fn run(env: &TestEnv, args: &[&str]) -> String {
     let mut all = vec!["run", "--rm", "--network", "none"];
     all.extend_from_slice(args);

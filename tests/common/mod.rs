@@ -23,6 +23,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The fixture registry, as image references name it (`localhost:5000/busybox`).
 pub const REGISTRY: &str = "localhost:5000";
+
+/// The busybox fixture image.
+pub const BUSYBOX: &str = "localhost:5000/busybox";
 /// Where the registry listens (what `tests/env/setup.sh` starts).
 pub const REGISTRY_ADDR: &str = "127.0.0.1:5000";
 /// The unprivileged user skiff runs as when the tests run as root.
@@ -587,4 +590,16 @@ pub fn registry_get(path: &str) -> std::io::Result<(u16, Vec<u8>)> {
         .and_then(|s| s.parse::<u16>().ok())
         .ok_or_else(|| std::io::Error::other(format!("bad status line: {head}")))?;
     Ok((status, resp[split + 4..].to_vec()))
+}
+
+/// A fresh environment with the busybox fixture pulled.
+pub fn env_with_busybox() -> TestEnv {
+    let env = TestEnv::new();
+    env.pull("busybox");
+    env
+}
+
+/// A command's exit code (-1 when a signal ended it).
+pub fn code(o: &std::process::Output) -> i32 {
+    o.status.code().unwrap_or(-1)
 }
