@@ -630,3 +630,67 @@ fn no_helper_left_after_rm_f_or_a_killed_monitor() {
     assert_eq!(forwarder_processes(&env), Vec::<String>::new());
     assert_eq!(env.skiff_ok(&["ps", "-aq"]), "");
 }
+
+/// pasta processes of this test (pasta makes itself undumpable, so its environment cannot be
+/// read: its command line names its pid file in this test's run directory).
+fn pasta_processes(env: &TestEnv) -> Vec<String> {
+    let marker = env.run_dir().display().to_string();
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let p = e.path();
+        let comm = std::fs::read_to_string(p.join("comm")).unwrap_or_default();
+        let cmd = std::fs::read(p.join("cmdline")).unwrap_or_default();
+        // pasta re-executes itself as passt.avx2 where it can.
+        let named = comm.starts_with("pasta") || comm.starts_with("passt");
+        if named && String::from_utf8_lossy(&cmd).contains(&marker) {
+            found.push(e.file_name().to_string_lossy().into_owned());
+        }
+    }
+    found
+}
+
+#[test]
+fn pasta_reaches_the_host_and_publishes_a_port() {
+    let env = env_with_busybox();
+    // Outbound: the gateway stands for the host's loopback.
+    let (port, server) = host_http_server("hello-through-pasta");
+    let url = format!("http://host.containers.internal:{port}/");
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "pasta",
+        BUSYBOX,
+        "wget",
+        "-q",
+        "-O",
+        "-",
+        &url,
+    ]);
+    assert_eq!(out, "hello-through-pasta");
+    server.join().expect("server thread");
+    // A published port, forwarded by pasta.
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "pweb",
+        "--net",
+        "pasta",
+        "-p",
+        "127.0.0.1::80",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "echo hello-pasta-web > /tmp/index.html; exec httpd -f -p 80 -h /tmp",
+    ]);
+    assert_eq!(pasta_processes(&env).len(), 1);
+    let port = host_port(&env, "pweb", "80/tcp");
+    let resp = http_get(port, "/index.html");
+    assert!(resp.contains("hello-pasta-web"), "{resp}");
+    let v = json(&env.skiff_ok(&["inspect", "pweb"]));
+    assert_eq!(v[0]["HostConfig"]["NetworkMode"], "pasta", "{v}");
+    env.skiff_ok(&["rm", "-f", "pweb"]);
+    assert_eq!(pasta_processes(&env), Vec::<String>::new());
+    assert_eq!(slirp_processes(&env), Vec::<String>::new());
+}

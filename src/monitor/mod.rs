@@ -7,6 +7,7 @@
 //! foreground the monitor shares the CLI's stdio and exits with the container's exit code.
 pub mod attach;
 pub mod log;
+pub mod pasta;
 pub mod portfwd;
 
 use std::io::Write;
@@ -293,6 +294,7 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
 
     let mut slirp = None;
     let mut forwarder = None;
+    let mut pasta_helper = None;
     // TCP ports go through skiff's own forwarder (portfwd), UDP ports through slirp4netns.
     let udp_ports: Vec<crate::network::ports::PortMapping> = rec
         .net_config
@@ -314,6 +316,17 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
             );
             forwarder = portfwd::start(pid, &rec.net_config.ports, opts.ip())
                 .map_err(crate::runtime::RuntimeError::Other)?;
+        }
+        if let Mode::Pasta(args) = c.net {
+            let base = c
+                .paths
+                .runtime
+                .join("net")
+                .join(format!("{}.pasta", id.get(..12).unwrap_or(id)));
+            pasta_helper = Some(
+                pasta::start(pid, args, &rec.net_config.ports, &base)
+                    .map_err(crate::runtime::RuntimeError::Other)?,
+            );
         }
         if let Mode::User(_) = c.net {
             let outbound = crate::network::user::attach(c.paths, id, pid)
@@ -403,6 +416,7 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
     drop(attach_server);
     drop(stdin_keep);
     drop(forwarder);
+    drop(pasta_helper);
     drop(slirp);
     Ok((code, userns))
 }
