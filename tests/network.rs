@@ -24,12 +24,22 @@ fn code(o: &std::process::Output) -> i32 {
 
 /// slirp4netns processes started for this test's containers (their environment names its store).
 fn slirp_processes(env: &TestEnv) -> Vec<String> {
+    helper_processes(env, "slirp4netns")
+}
+
+/// skiff's port forwarders (one per container with a published TCP port).
+fn forwarder_processes(env: &TestEnv) -> Vec<String> {
+    helper_processes(env, "skiff-portfwd")
+}
+
+/// Processes named `name` started for this test's containers.
+fn helper_processes(env: &TestEnv, name: &str) -> Vec<String> {
     let marker = format!("SKIFF_ROOT={}", env.data_dir().display());
     let mut found = Vec::new();
     for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let p = e.path();
         let comm = std::fs::read_to_string(p.join("comm")).unwrap_or_default();
-        if comm.trim() != "slirp4netns" {
+        if comm.trim() != name {
             continue;
         }
         let environ = std::fs::read(p.join("environ")).unwrap_or_default();
@@ -153,6 +163,7 @@ fn published_tcp_port_reaches_httpd_in_the_container() {
         "the port is still published after rm -f"
     );
     assert_eq!(slirp_processes(&env), Vec::<String>::new());
+    assert_eq!(forwarder_processes(&env), Vec::<String>::new());
 }
 
 /// A static UDP echo server (busybox's nc here has no -u), compiled with the C compiler that
@@ -251,6 +262,7 @@ fn published_udp_port_echoes_and_publish_all_uses_expose() {
     assert_eq!(got, b"ping-udp");
     env.skiff_ok(&["rm", "-f", "echo"]);
     assert_eq!(slirp_processes(&env), Vec::<String>::new());
+    assert_eq!(forwarder_processes(&env), Vec::<String>::new());
 }
 
 #[test]
@@ -278,6 +290,64 @@ fn port_in_use_is_an_error_before_the_container_starts() {
         assert_eq!(code(&o), 125, "-p {bad}: {}", stderr(&o));
     }
     drop(taken);
+}
+
+/// The whole body of `GET path` from 127.0.0.1:`port` (HTTP/1.0: the server closes).
+fn http_body_len(port: u16, path: &str) -> usize {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").expect("request");
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).expect("response");
+    let head = resp
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of the headers");
+    let head_text = String::from_utf8_lossy(&resp[..head]).into_owned();
+    assert!(head_text.starts_with("HTTP/1.1 200"), "{head_text}");
+    assert!(
+        head_text.contains("Content-Length: 25165824"),
+        "{head_text}"
+    );
+    resp.len() - head - 4
+}
+
+#[test]
+fn large_downloads_through_the_port_forwarder_arrive_whole() {
+    let env = env_with_busybox();
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "big",
+        "-p",
+        "127.0.0.1::80",
+        "-p",
+        "127.0.0.1::81",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "mkdir /www && dd if=/dev/urandom of=/www/big bs=1M count=24 2>/dev/null && \
+         echo ok > /www/ok && exec httpd -f -p 80 -h /www",
+    ]);
+    let port = host_port(&env, "big", "80/tcp");
+    let resp = http_get(port, "/ok");
+    assert!(resp.ends_with("ok\n"), "{resp}");
+    // Several at once, each byte for byte.
+    let clients: Vec<_> = (0..4)
+        .map(|_| std::thread::spawn(move || http_body_len(port, "/big")))
+        .collect();
+    for c in clients {
+        assert_eq!(c.join().expect("client"), 24 << 20);
+    }
+    // Nothing listens on 81 in the container: the host side is closed, it does not hang.
+    let mut s =
+        TcpStream::connect(("127.0.0.1", host_port(&env, "big", "81/tcp"))).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut rest = Vec::new();
+    assert_eq!(s.read_to_end(&mut rest).map_err(|e| e.kind()), Ok(0));
+    env.skiff_ok(&["rm", "-f", "big"]);
+    assert_eq!(forwarder_processes(&env), Vec::<String>::new());
 }
 
 #[test]
@@ -505,6 +575,7 @@ fn container_network_mode_shares_the_namespace() {
     assert_eq!(code(&o), 125, "{}", stderr(&o));
     env.skiff_ok(&["rm", "-f", "srv"]);
     assert_eq!(slirp_processes(&env), Vec::<String>::new());
+    assert_eq!(forwarder_processes(&env), Vec::<String>::new());
 }
 
 #[test]
@@ -524,6 +595,7 @@ fn no_helper_left_after_rm_f_or_a_killed_monitor() {
         ]);
     }
     assert_eq!(slirp_processes(&env).len(), 3);
+    assert_eq!(forwarder_processes(&env).len(), 3);
     // A monitor killed with SIGKILL takes its slirp4netns with it (--exit-fd).
     let state = std::fs::read_to_string(
         env.data_dir()
@@ -548,7 +620,77 @@ fn no_helper_left_after_rm_f_or_a_killed_monitor() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(slirp_processes(&env).len(), 2);
+    // Its port forwarder too (PR_SET_PDEATHSIG).
+    while forwarder_processes(&env).len() > 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(forwarder_processes(&env).len(), 2);
     env.skiff_ok(&["rm", "-f", "h1", "h2", "h3"]);
     assert_eq!(slirp_processes(&env), Vec::<String>::new());
+    assert_eq!(forwarder_processes(&env), Vec::<String>::new());
     assert_eq!(env.skiff_ok(&["ps", "-aq"]), "");
+}
+
+/// pasta processes of this test (pasta makes itself undumpable, so its environment cannot be
+/// read: its command line names its pid file in this test's run directory).
+fn pasta_processes(env: &TestEnv) -> Vec<String> {
+    let marker = env.run_dir().display().to_string();
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let p = e.path();
+        let comm = std::fs::read_to_string(p.join("comm")).unwrap_or_default();
+        let cmd = std::fs::read(p.join("cmdline")).unwrap_or_default();
+        // pasta re-executes itself as passt.avx2 where it can.
+        let named = comm.starts_with("pasta") || comm.starts_with("passt");
+        if named && String::from_utf8_lossy(&cmd).contains(&marker) {
+            found.push(e.file_name().to_string_lossy().into_owned());
+        }
+    }
+    found
+}
+
+#[test]
+fn pasta_reaches_the_host_and_publishes_a_port() {
+    let env = env_with_busybox();
+    // Outbound: the gateway stands for the host's loopback.
+    let (port, server) = host_http_server("hello-through-pasta");
+    let url = format!("http://host.containers.internal:{port}/");
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "pasta",
+        BUSYBOX,
+        "wget",
+        "-q",
+        "-O",
+        "-",
+        &url,
+    ]);
+    assert_eq!(out, "hello-through-pasta");
+    server.join().expect("server thread");
+    // A published port, forwarded by pasta.
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "pweb",
+        "--net",
+        "pasta",
+        "-p",
+        "127.0.0.1::80",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "echo hello-pasta-web > /tmp/index.html; exec httpd -f -p 80 -h /tmp",
+    ]);
+    assert_eq!(pasta_processes(&env).len(), 1);
+    let port = host_port(&env, "pweb", "80/tcp");
+    let resp = http_get(port, "/index.html");
+    assert!(resp.contains("hello-pasta-web"), "{resp}");
+    let v = json(&env.skiff_ok(&["inspect", "pweb"]));
+    assert_eq!(v[0]["HostConfig"]["NetworkMode"], "pasta", "{v}");
+    env.skiff_ok(&["rm", "-f", "pweb"]);
+    assert_eq!(pasta_processes(&env), Vec::<String>::new());
+    assert_eq!(slirp_processes(&env), Vec::<String>::new());
 }

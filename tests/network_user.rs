@@ -388,3 +388,50 @@ fn concurrent_starts_get_distinct_addresses() {
     env.skiff_ok(&["network", "rm", "busy"]);
     assert_no_helpers(&env);
 }
+
+#[test]
+fn published_port_on_a_user_network() {
+    use std::io::{Read, Write};
+    let env = env_with_busybox();
+    env.skiff_ok(&["network", "create", "pubnet"]);
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "pweb",
+        "--network",
+        "pubnet",
+        "-p",
+        "127.0.0.1::80",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "echo hello-pubnet > /tmp/index.html; exec httpd -f -p 80 -h /tmp",
+    ]);
+    let out = env.skiff_ok(&["port", "pweb", "80/tcp"]);
+    let port: u16 = out
+        .lines()
+        .next()
+        .and_then(|l| l.rsplit(':').next())
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("skiff port: {out:?}"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let resp = loop {
+        let attempt = (|| -> std::io::Result<String> {
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
+            s.write_all(b"GET /index.html HTTP/1.0\r\n\r\n")?;
+            let mut r = String::new();
+            s.read_to_string(&mut r)?;
+            Ok(r)
+        })();
+        match attempt {
+            Ok(r) if r.contains("hello-pubnet") => break r,
+            _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+            other => panic!("GET through the published port: {other:?}"),
+        }
+    };
+    assert!(resp.starts_with("HTTP/"), "{resp}");
+    env.skiff_ok(&["rm", "-f", "pweb"]);
+    env.skiff_ok(&["network", "rm", "pubnet"]);
+    assert_no_helpers(&env);
+}

@@ -161,7 +161,8 @@ pub struct RunArgs {
     /// Container host name
     #[arg(short = 'h', long)]
     pub hostname: Option<String>,
-    /// Connect a container to a network (none, host, slirp4netns[:OPTIONS], container:NAME)
+    /// Connect a container to a network (none, host, slirp4netns[:OPTIONS], pasta[:OPTIONS],
+    /// container:NAME, NETWORK)
     #[arg(long, visible_alias = "net", default_value = "slirp4netns")]
     pub network: String,
     /// Bind mount a volume (NAME:/path, /host/path:/path or /path, with :ro,rw,z,Z,U,nocopy

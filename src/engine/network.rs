@@ -58,7 +58,7 @@ pub fn prepare(
         *target = id;
     }
     let mut networks = Vec::new();
-    let mut outbound = matches!(mode, Mode::Slirp4netns(_));
+    let mut outbound = matches!(mode, Mode::Slirp4netns(_) | Mode::Pasta(_));
     if let Mode::User(name) = mode {
         let net = user::find(paths, name)?;
         outbound = !net.internal;

@@ -7,6 +7,8 @@
 //! foreground the monitor shares the CLI's stdio and exits with the container's exit code.
 pub mod attach;
 pub mod log;
+pub mod pasta;
+pub mod portfwd;
 
 use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
@@ -291,6 +293,16 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
     };
 
     let mut slirp = None;
+    let mut forwarder = None;
+    let mut pasta_helper = None;
+    // TCP ports go through skiff's own forwarder (portfwd), UDP ports through slirp4netns.
+    let udp_ports: Vec<crate::network::ports::PortMapping> = rec
+        .net_config
+        .ports
+        .iter()
+        .filter(|p| p.proto != crate::network::ports::Proto::Tcp)
+        .cloned()
+        .collect();
     let mut hook = |pid: i32| -> Result<(), crate::runtime::RuntimeError> {
         if let Mode::Slirp4netns(opts) = c.net {
             let api = c
@@ -299,8 +311,21 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
                 .join("net")
                 .join(format!("{}.sock", id.get(..12).unwrap_or(id)));
             slirp = Some(
-                crate::network::slirp::start(pid, opts, &api, &rec.net_config.ports)
+                crate::network::slirp::start(pid, opts, &api, &udp_ports)
                     .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))?,
+            );
+            forwarder = portfwd::start(pid, &rec.net_config.ports, opts.ip())
+                .map_err(crate::runtime::RuntimeError::Other)?;
+        }
+        if let Mode::Pasta(args) = c.net {
+            let base = c
+                .paths
+                .runtime
+                .join("net")
+                .join(format!("{}.pasta", id.get(..12).unwrap_or(id)));
+            pasta_helper = Some(
+                pasta::start(pid, args, &rec.net_config.ports, &base)
+                    .map_err(crate::runtime::RuntimeError::Other)?,
             );
         }
         if let Mode::User(_) = c.net {
@@ -318,10 +343,16 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
                         pid,
                         &crate::network::slirp::Options::default(),
                         &api,
-                        &rec.net_config.ports,
+                        &udp_ports,
                     )
                     .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))?,
                 );
+                forwarder = portfwd::start(
+                    pid,
+                    &rec.net_config.ports,
+                    crate::network::slirp::Options::default().ip(),
+                )
+                .map_err(crate::runtime::RuntimeError::Other)?;
             }
         }
         Ok(())
@@ -384,6 +415,8 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
     });
     drop(attach_server);
     drop(stdin_keep);
+    drop(forwarder);
+    drop(pasta_helper);
     drop(slirp);
     Ok((code, userns))
 }

@@ -26,6 +26,19 @@ pub fn host_addresses() -> Vec<String> {
     out
 }
 
+/// The host's IPv4 default gateway (what pasta gives the container too), from /proc/net/route.
+pub fn default_gateway() -> Option<String> {
+    let routes = std::fs::read_to_string("/proc/net/route").unwrap_or_default();
+    routes.lines().skip(1).find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.get(1) != Some(&"00000000") || f.get(7) != Some(&"00000000") {
+            return None;
+        }
+        let gw = u32::from_str_radix(f.get(2)?, 16).ok()?;
+        (gw != 0).then(|| std::net::Ipv4Addr::from(u32::from_be(gw)).to_string())
+    })
+}
+
 /// The address that means "the host" from inside the container (docker's `host-gateway`,
 /// `host.containers.internal`). With slirp4netns that is the gateway when it may reach the
 /// host's loopback; otherwise, as podman decides, the host's first non-loopback address (the
@@ -40,6 +53,9 @@ pub fn host_gateway(mode: &Mode) -> Option<String> {
                 .unwrap_or_else(|| o.gateway().to_string()),
         ),
         Mode::Host => Some("127.0.0.1".into()),
+        // pasta copies the host's addresses and routes: the host's own address would be the
+        // container's, but pasta takes connections to the gateway to the host.
+        Mode::Pasta(_) => default_gateway(),
         // The container's own slirp4netns (for networks that are not internal).
         Mode::User(_) => host_gateway(&Mode::Slirp4netns(super::slirp::Options::default())),
         Mode::None | Mode::Container(_) => None,
@@ -86,10 +102,12 @@ pub fn hosts(
     match mode {
         Mode::Slirp4netns(o) => s.push_str(&format!("{}\t{hostname} {name}\n", o.ip())),
         // On user networks the address is chosen at start; other containers ask the DNS.
-        Mode::None | Mode::User(_) => s.push_str(&format!("127.0.1.1\t{hostname} {name}\n")),
+        Mode::None | Mode::User(_) | Mode::Pasta(_) => {
+            s.push_str(&format!("127.0.1.1\t{hostname} {name}\n"))
+        }
         Mode::Host | Mode::Container(_) => {}
     }
-    if let (Some(gw), Mode::Slirp4netns(_) | Mode::User(_)) = (&gateway, mode) {
+    if let (Some(gw), Mode::Slirp4netns(_) | Mode::User(_) | Mode::Pasta(_)) = (&gateway, mode) {
         s.push_str(&format!(
             "{gw}\thost.containers.internal host.docker.internal\n"
         ));
@@ -122,6 +140,14 @@ pub fn resolv_conf(mode: &Mode, cfg: &NetConfig) -> String {
         servers.retain(|ip| !ip.starts_with("127.") && ip != "::1");
         if servers.is_empty() {
             servers.push(o.dns().to_string());
+        }
+    }
+    if let Mode::Pasta(_) = mode {
+        // A resolver on the host's loopback: pasta forwards DNS sent to the gateway to it
+        // (`--dns-forward`, see monitor::pasta).
+        servers.retain(|ip| !ip.starts_with("127.") && ip != "::1");
+        if servers.is_empty() {
+            servers.extend(default_gateway());
         }
     }
     if let Mode::User(_) = mode {

@@ -32,6 +32,9 @@ pub enum Mode {
     None,
     Host,
     Slirp4netns(slirp::Options),
+    /// `pasta[:ARGS]`: pasta (Debian's `passt`), with extra command-line arguments (comma-separated
+    /// as podman takes them).
+    Pasta(Vec<String>),
     /// `container:NAME`: the network namespace of that container (its ID once resolved).
     Container(String),
     /// A user-defined network, by name (the container's networks are in `NetConfig::networks`).
@@ -56,8 +59,11 @@ impl Mode {
             "container" => Err(NetworkError::Config(
                 "container network mode needs a container: container:NAME".into(),
             )),
-            "pasta" => Err(NetworkError::Config(
-                "pasta is not supported by this skiff (use slirp4netns)".into(),
+            "pasta" => Ok(Mode::Pasta(
+                opts.split(',')
+                    .filter(|a| !a.is_empty())
+                    .map(String::from)
+                    .collect(),
             )),
             name if opts.is_empty()
                 && name
@@ -67,7 +73,7 @@ impl Mode {
                 Ok(Mode::User(name.to_string()))
             }
             other => Err(NetworkError::Config(format!(
-                "network {other} not found (supported here: none, host, slirp4netns[:OPTIONS], container:NAME, NETWORK)"
+                "network {other} not found (supported here: none, host, slirp4netns[:OPTIONS], pasta[:OPTIONS], container:NAME, NETWORK)"
             ))),
         }
     }
@@ -78,6 +84,7 @@ impl Mode {
             Mode::None => "none",
             Mode::Host => "host",
             Mode::Slirp4netns(_) => "slirp4netns",
+            Mode::Pasta(_) => "pasta",
             Mode::Container(_) => "container",
             Mode::User(_) => "user",
         }
@@ -85,7 +92,10 @@ impl Mode {
 
     /// Whether the container gets a network namespace of its own.
     pub fn private_namespace(&self) -> bool {
-        matches!(self, Mode::None | Mode::Slirp4netns(_) | Mode::User(_))
+        matches!(
+            self,
+            Mode::None | Mode::Slirp4netns(_) | Mode::Pasta(_) | Mode::User(_)
+        )
     }
 }
 
@@ -96,6 +106,7 @@ impl fmt::Display for Mode {
             Mode::Slirp4netns(o) if *o != slirp::Options::default() => {
                 write!(f, "slirp4netns:{o}")
             }
+            Mode::Pasta(a) if !a.is_empty() => write!(f, "pasta:{}", a.join(",")),
             Mode::Container(c) => write!(f, "container:{c}"),
             Mode::User(n) => f.write_str(n),
             other => f.write_str(other.as_str()),
@@ -155,6 +166,8 @@ mod tests {
             "slirp4netns:allow_host_loopback=true,mtu=1500",
             "container:abc",
             "mynet",
+            "pasta",
+            "pasta:-4,--mtu,1500",
         ] {
             assert_eq!(Mode::parse(s).unwrap().to_string(), s);
         }
@@ -163,5 +176,9 @@ mod tests {
         assert_eq!(Mode::parse("nope").unwrap(), Mode::User("nope".into()));
         assert!(Mode::parse("no/pe").is_err());
         assert!(Mode::parse("slirp4netns:port_handler=rootlesskit").is_err());
+        assert_eq!(
+            Mode::parse("pasta:-4,--mtu,1500").unwrap(),
+            Mode::Pasta(vec!["-4".into(), "--mtu".into(), "1500".into()])
+        );
     }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepare this machine for skiff's integration tests. Run as root; idempotent; quiet unless failing.
 #
-#   - system packages (uidmap, slirp4netns, fuse3, docker-registry, busybox-static, ...)
+#   - system packages (uidmap, slirp4netns, passt, fuse3, docker-registry, busybox-static, ...)
 #   - the unprivileged test user `skifftest` with subordinate ids 200000:65536
 #   - /dev/fuse and /dev/net/tun usable by that user
 #   - a local registry on 127.0.0.1:5000 (Debian's docker-registry, started in the background)
@@ -28,7 +28,7 @@ die() { echo "setup.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (try: sudo $0)"
 
 # ---- packages ---------------------------------------------------------------
-PACKAGES=(uidmap slirp4netns fuse3 docker-registry busybox-static iproute2 curl python3 zstd
+PACKAGES=(uidmap slirp4netns passt fuse3 docker-registry busybox-static iproute2 curl python3 zstd
           ca-certificates procps util-linux passwd apache2-utils podman skopeo)
 missing=()
 for p in "${PACKAGES[@]}"; do
