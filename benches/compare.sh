@@ -109,6 +109,30 @@ if [ "$MODE" = user ]; then
         if [ "$eng" = skiff ]; then sk rm -f bench-net >/dev/null; else pm rm -f -t 0 bench-net >/dev/null; fi
         echo "$out"
         ;;
+    netput_in)
+        # netput_in ENGINE PORT RUNS: upload 64 MiB from the host into a container (busybox nc
+        # listening behind a published port), RUNS times; print the durations in microseconds.
+        eng=$1 port=$2 runs=$3
+        if [ "$eng" = skiff ]; then run=sk; else run=pm; fi
+        $run run -d --name bench-netin -p "127.0.0.1:$port:8080" "$IMAGE" sh -c \
+            'while true; do nc -l -p 8080 > /dev/null; done' >/dev/null
+        send() {
+            python3 -c 'import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+chunk = bytes(1 << 20)
+for _ in range(64):
+    s.sendall(chunk)
+s.shutdown(socket.SHUT_WR)
+while s.recv(65536):
+    pass' "$port"
+        }
+        for _ in $(seq 100); do python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()' "$port" 2>/dev/null && break; sleep 0.1; done
+        sleep 0.2
+        out=""
+        for ((i = 0; i < runs; i++)); do out+="$(sample send) "; sleep 0.1; done
+        if [ "$eng" = skiff ]; then sk rm -f bench-netin >/dev/null; else pm rm -f -t 0 bench-netin >/dev/null; fi
+        echo "$out"
+        ;;
     pull)
         # pull ENGINE REF DIR: one pull into an empty store at DIR.
         eng=$1 ref=$2 dir=$3
@@ -319,6 +343,11 @@ np=n/a
 [ "$USE_PODMAN" = yes ] && np=$(as_user netput podman 18082 "$NRUNS" | median)
 printf 'RESULT network_throughput skiff=%s podman=%s (MB/s, 64 MiB from httpd in a container through -p; ms: skiff=%s podman=%s)\n' \
     "$(mbps "$ns")" "$( [ "$np" = n/a ] && echo n/a || mbps "$np")" "$ns" "$np"
+ni=$(as_user netput_in skiff 18083 "$NRUNS" | median)
+nip=n/a
+[ "$USE_PODMAN" = yes ] && nip=$(as_user netput_in podman 18084 "$NRUNS" | median)
+printf 'RESULT network_throughput_in skiff=%s podman=%s (MB/s, 64 MiB from the host into nc in a container through -p; ms: skiff=%s podman=%s)\n' \
+    "$(mbps "$ni")" "$( [ "$nip" = n/a ] && echo n/a || mbps "$nip")" "$ni" "$nip"
 if [ -s "$WORK/errors.log" ] && grep -q FAIL "$WORK/errors.log"; then
     echo "# failures:" >&2
     grep -B3 FAIL "$WORK/errors.log" | tail -20 >&2

@@ -20,6 +20,7 @@ const MEASUREMENTS: &[&str] = &[
     "pull",
     "storage_throughput",
     "network_throughput",
+    "network_throughput_in",
 ];
 
 #[test]
