@@ -296,13 +296,9 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
     let mut forwarder = None;
     let mut pasta_helper = None;
     // TCP ports go through skiff's own forwarder (portfwd), UDP ports through slirp4netns.
-    let udp_ports: Vec<crate::network::ports::PortMapping> = rec
-        .net_config
-        .ports
-        .iter()
-        .filter(|p| p.proto != crate::network::ports::Proto::Tcp)
-        .cloned()
-        .collect();
+    // Every published port, TCP and UDP, goes through skiff's own forwarder (portfwd), not
+    // through slirp4netns's.
+    let udp_ports: Vec<crate::network::ports::PortMapping> = Vec::new();
     let mut hook = |pid: i32| -> Result<(), crate::runtime::RuntimeError> {
         if let Mode::Slirp4netns(opts) = c.net {
             let api = c

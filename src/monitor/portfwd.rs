@@ -1,4 +1,4 @@
-//! skiff's own forwarder for published TCP ports (UDP stays with slirp4netns).
+//! skiff's own forwarder for published ports, TCP and UDP.
 //!
 //! The monitor binds every published host address and port in the host's network namespace,
 //! then forks one helper per container (`skiff-portfwd`) while it is still single-threaded.
@@ -14,10 +14,15 @@
 //! (podman's CVE-2021-20199), and a server bound to the container's loopback only stays private,
 //! as with slirp4netns's forwarder.
 //!
+//! UDP: the helper keeps one socket inside the container per client address, connected to
+//! the container's port, and sends the replies back from the host socket; a client idle for
+//! a minute is forgotten. (slirp4netns's own UDP forwarding drops the replies to a client on
+//! the host's loopback.)
+//!
 //! The helper dies with the monitor (`PR_SET_PDEATHSIG`), and the monitor kills it when the
 //! container stops.
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::MetadataExt;
 
@@ -51,21 +56,28 @@ pub fn start(
     ports: &[PortMapping],
     target: Ipv4Addr,
 ) -> Result<Option<Forwarder>, String> {
-    let tcp: Vec<&PortMapping> = ports.iter().filter(|p| p.proto == Proto::Tcp).collect();
-    if tcp.is_empty() {
+    if ports.is_empty() {
         return Ok(None);
     }
     let mut listeners = Vec::new();
-    for p in &tcp {
+    for p in ports {
         let addr = format!("{}:{}", p.bind_ip(), p.host_port);
-        let l = TcpListener::bind(addr.as_str()).map_err(|e| {
+        let what = |e: std::io::Error, proto: &str| {
             format!(
-                "cannot publish {}:{}->{}/tcp: {e} (is the port in use?)",
+                "cannot publish {}:{}->{}/{proto}: {e} (is the port in use?)",
                 p.bind_ip(),
                 p.host_port,
                 p.container_port
             )
-        })?;
+        };
+        let l = match p.proto {
+            Proto::Tcp => {
+                Listener::Tcp(TcpListener::bind(addr.as_str()).map_err(|e| what(e, "tcp"))?)
+            }
+            Proto::Udp => {
+                Listener::Udp(UdpSocket::bind(addr.as_str()).map_err(|e| what(e, "udp"))?)
+            }
+        };
         listeners.push((l, p.container_port));
     }
     let ns = |name: &str| {
@@ -122,7 +134,7 @@ pub fn start(
 fn child(
     parent: i32,
     keep: &[RawFd],
-    listeners: Vec<(TcpListener, u16)>,
+    listeners: Vec<(Listener, u16)>,
     target: Ipv4Addr,
     netns: std::fs::File,
     userns: Option<std::fs::File>,
@@ -163,7 +175,10 @@ fn child(
     for (l, port) in listeners {
         let t = std::thread::Builder::new()
             .stack_size(64 * 1024)
-            .spawn(move || serve(l, target, port));
+            .spawn(move || match l {
+                Listener::Tcp(l) => serve(l, target, port),
+                Listener::Udp(u) => serve_udp(u, target, port),
+            });
         match t {
             Ok(t) => threads.push(t),
             Err(_) => return 1,
@@ -173,6 +188,82 @@ fn child(
         let _ = t.join();
     }
     0
+}
+
+/// A published host socket.
+enum Listener {
+    Tcp(TcpListener),
+    Udp(UdpSocket),
+}
+
+impl AsRawFd for Listener {
+    fn as_raw_fd(&self) -> RawFd {
+        match self {
+            Listener::Tcp(l) => l.as_raw_fd(),
+            Listener::Udp(u) => u.as_raw_fd(),
+        }
+    }
+}
+
+/// UDP clients: each host client's socket inside the container, and when it was last used.
+type UdpPeers =
+    std::collections::HashMap<SocketAddr, (std::sync::Arc<UdpSocket>, std::time::Instant)>;
+
+/// Relay datagrams between host clients and the container's UDP port.
+fn serve_udp(host: UdpSocket, target: Ipv4Addr, port: u16) {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    const IDLE: Duration = Duration::from_secs(60);
+    let host = Arc::new(host);
+    // Client address -> (socket connected to the container, last use).
+    let peers: Arc<Mutex<UdpPeers>> = Arc::new(Mutex::new(HashMap::new()));
+    let mut buf = vec![0u8; 65536];
+    loop {
+        let Ok((n, client)) = host.recv_from(&mut buf) else {
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        let upstream = {
+            let Ok(mut map) = peers.lock() else { return };
+            map.retain(|_, (_, used)| used.elapsed() < IDLE);
+            match map.get_mut(&client) {
+                Some((sock, used)) => {
+                    *used = Instant::now();
+                    Some(sock.clone())
+                }
+                None => {
+                    // Created after setns: this socket lives in the container's namespace.
+                    let sock = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))
+                        .and_then(|s| s.connect((target, port)).map(|()| s))
+                        .ok()
+                        .map(Arc::new);
+                    if let Some(sock) = &sock {
+                        let _ = sock.set_read_timeout(Some(IDLE));
+                        map.insert(client, (sock.clone(), Instant::now()));
+                        let (back, host, peers) = (sock.clone(), host.clone(), peers.clone());
+                        let _ =
+                            std::thread::Builder::new()
+                                .stack_size(64 * 1024)
+                                .spawn(move || {
+                                    let mut buf = vec![0u8; 65536];
+                                    // Replies until the client has been idle for a while.
+                                    while let Ok(n) = back.recv(&mut buf) {
+                                        let _ = host.send_to(&buf[..n], client);
+                                    }
+                                    if let Ok(mut map) = peers.lock() {
+                                        map.remove(&client);
+                                    }
+                                });
+                    }
+                    sock
+                }
+            }
+        };
+        if let Some(sock) = upstream {
+            let _ = sock.send(&buf[..n]);
+        }
+    }
 }
 
 /// Close every descriptor but stdio (made /dev/null) and `keep`: the helper must not hold the
