@@ -640,9 +640,9 @@ fn top_stats_update_pause_and_prune() {
     // Without -f it asks; "n" keeps everything.
     let o = env.skiff_stdin(&["container", "prune"], b"n\n");
     assert!(
-        stderr(&o).contains("Are you sure you want to continue? [y/N]"),
+        stdout(&o).contains("Are you sure you want to continue? [y/N]"),
         "{}",
-        stderr(&o)
+        stdout(&o)
     );
     assert_eq!(env.skiff_ok(&["ps", "-aq"]).lines().count(), 2);
     let out = env.skiff_ok(&["container", "prune", "-f"]);

@@ -231,15 +231,8 @@ pub struct PruneArgs {
 
 pub fn prune(a: PruneArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    if !a.force {
-        eprint!(
-            "WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] "
-        );
-        let mut answer = String::new();
-        let _ = std::io::stdin().read_line(&mut answer);
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            return Ok(0);
-        }
+    if !a.force && !super::render::confirm("WARNING! This will remove all stopped containers.") {
+        return Ok(0);
     }
     let report = crate::engine::prune::prune(&paths, &a.filter)?;
     let mut out = std::io::stdout().lock();

@@ -529,11 +529,7 @@ pub fn prune(a: PruneArgs) -> Result<i32, EngineError> {
         } else {
             "WARNING! This will remove all dangling images."
         };
-        print!("{warning}\nAre you sure you want to continue? [y/N] ");
-        let _ = std::io::stdout().flush();
-        let mut answer = String::new();
-        let _ = std::io::stdin().read_line(&mut answer);
-        if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
+        if !super::render::confirm(warning) {
             return Ok(0);
         }
     }

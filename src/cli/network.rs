@@ -1,6 +1,5 @@
 //! Network flags of `run`, `skiff port`, `skiff network ...`: arguments and rendering.
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
 
 use clap::{Args, Subcommand};
 
@@ -258,15 +257,12 @@ pub fn dispatch(cmd: NetworkCommand) -> Result<i32, EngineError> {
             Ok(code)
         }
         NetworkCommand::Prune(a) => {
-            if !a.force {
-                print!("WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ");
-                let _ = std::io::stdout().flush();
-                let mut answer = String::new();
-                let _ = std::io::stdin().lock().read_line(&mut answer);
-                if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-                    println!();
-                    return Ok(0);
-                }
+            if !a.force
+                && !super::render::confirm(
+                    "WARNING! This will remove all custom networks not used by at least one container.",
+                )
+            {
+                return Ok(0);
             }
             let removed = net::prune_networks(&paths, &a.filter)?;
             if !removed.is_empty() {

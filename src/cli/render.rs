@@ -292,6 +292,22 @@ pub fn human_size(bytes: u64) -> String {
     format!("{s}{}", units[i])
 }
 
+/// docker's confirmation prompt (on stdout, as docker prints it): `WARNING` text, then
+/// `Are you sure you want to continue? [y/N] `; true for `y` or `yes` (any case). A refusal
+/// ends the prompt's line.
+pub fn confirm(warning: &str) -> bool {
+    let mut out = std::io::stdout();
+    let _ = write!(out, "{warning}\nAre you sure you want to continue? [y/N] ");
+    let _ = out.flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    let yes = matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes");
+    if !yes {
+        let _ = writeln!(out);
+    }
+    yes
+}
+
 /// A tab-separated table with docker's spacing.
 pub fn table() -> tabwriter::TabWriter<Vec<u8>> {
     tabwriter::TabWriter::new(Vec::new())

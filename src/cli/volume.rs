@@ -1,6 +1,6 @@
 //! `skiff volume ...`: arguments and rendering.
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 use clap::{Args, Subcommand};
 
@@ -244,12 +244,7 @@ fn prune(paths: &Paths, a: PruneArgs) -> Result<i32, EngineError> {
         } else {
             "anonymous local volumes not used by at least one container"
         };
-        print!("WARNING! This will remove {what}.\nAre you sure you want to continue? [y/N] ");
-        let _ = std::io::stdout().flush();
-        let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
-        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-            println!();
+        if !super::render::confirm(&format!("WARNING! This will remove {what}.")) {
             return Ok(0);
         }
     }
