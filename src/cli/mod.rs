@@ -5,6 +5,7 @@ mod container_more;
 mod image;
 mod network;
 pub mod render;
+mod system;
 mod volume;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,16 @@ pub struct Cli {
     )]
     pub log_level: String,
 
+    /// Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest
+    /// the kernel allows; see `skiff info`)
+    #[arg(
+        long,
+        global = true,
+        value_name = "DRIVER",
+        env = "SKIFF_STORAGE_DRIVER"
+    )]
+    pub storage_driver: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -37,6 +48,11 @@ pub enum Command {
     /// Manage images
     #[command(subcommand)]
     Image(image::ImageCommand),
+    /// Manage Docker
+    #[command(subcommand)]
+    System(system::SystemCommand),
+    /// Display system-wide information
+    Info(system::InfoArgs),
     /// Manage volumes
     #[command(subcommand)]
     Volume(volume::VolumeCommand),
@@ -177,6 +193,15 @@ pub fn main() -> i32 {
         }
     };
     init_logging(&cli.log_level);
+    if let Some(d) = &cli.storage_driver {
+        match d.parse() {
+            Ok(d) => crate::engine::storage::request(d),
+            Err(e) => {
+                eprintln!("Error: {e}");
+                return 125;
+            }
+        }
+    }
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
@@ -201,6 +226,8 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Container(c) => container::dispatch(c),
         Command::Image(c) => image::dispatch(c),
         Command::Volume(c) => volume::dispatch(c),
+        Command::System(c) => system::dispatch(c),
+        Command::Info(a) => system::info(a),
         Command::Network(c) => network::dispatch(c),
         Command::Run(a) => container::run(*a),
         Command::Exec(a) => container::exec(a),

@@ -43,9 +43,17 @@ pub fn join_container(pid: i32, pid_start: u64) -> Result<(), RuntimeError> {
     Ok(())
 }
 
-/// In a new private mount namespace, mount the container's overlay at `rootfs.target`.
+/// In a new private mount namespace, mount the container's root file system at
+/// `rootfs.target`, with its driver. A FUSE server is forked first, so that it stays outside
+/// that mount namespace and ends with it.
 pub fn mount_overlay(rootfs: &Rootfs) -> Result<(), RuntimeError> {
     let err = |what: &str, e: nix::errno::Errno| RuntimeError::Other(format!("{what}: {e}"));
+    let server = match rootfs.driver {
+        crate::storage::Driver::FuseOverlay => {
+            Some(super::FuseServer::spawn(rootfs.overlay_dirs(), None)?)
+        }
+        _ => None,
+    };
     nix::sched::unshare(CloneFlags::CLONE_NEWNS).map_err(|e| err("unshare(CLONE_NEWNS)", e))?;
     mount(
         None::<&str>,
@@ -55,9 +63,12 @@ pub fn mount_overlay(rootfs: &Rootfs) -> Result<(), RuntimeError> {
         None::<&str>,
     )
     .map_err(|e| err("making / private", e))?;
-    rootfs
-        .mount_overlay()
+    let fuse = rootfs
+        .mount()
         .map_err(|m| RuntimeError::Other(format!("{m} (is the container starting?)")))?;
+    if let (Some(server), Some(fd)) = (server, fuse) {
+        server.serve(fd)?;
+    }
     nix::unistd::chdir("/").map_err(|e| err("chdir /", e))?;
     Ok(())
 }

@@ -101,7 +101,7 @@ fn setup_and_exec(
         None::<&str>,
     )
     .map_err(ctx("making / private"))?;
-    mount_rootfs(rootfs)?;
+    mount_rootfs(rootfs, sock)?;
     let root = rootfs.target.as_path();
     let rootless = has_ns(oci_spec::runtime::LinuxNamespaceType::User);
     for m in spec.mounts().as_deref().unwrap_or_default() {
@@ -463,8 +463,22 @@ pub(super) fn dup_onto(fd: RawFd, targets: &[RawFd]) -> Result<(), InitError> {
     Ok(())
 }
 
-fn mount_rootfs(rootfs: &Rootfs) -> Result<(), InitError> {
-    rootfs.mount_overlay().map_err(fail)
+/// Mount the root file system; a FUSE connection goes to the parent, which starts its server
+/// (the first look into the tree waits for it).
+fn mount_rootfs(rootfs: &Rootfs, sock: &UnixStream) -> Result<(), InitError> {
+    if let Some(fuse) = rootfs.mount().map_err(fail)? {
+        let fds = [fuse.as_raw_fd()];
+        let cmsg = [nix::sys::socket::ControlMessage::ScmRights(&fds)];
+        nix::sys::socket::sendmsg::<()>(
+            sock.as_raw_fd(),
+            &[IoSlice::new(b"F")],
+            &cmsg,
+            nix::sys::socket::MsgFlags::empty(),
+            None,
+        )
+        .map_err(ctx("handing the FUSE connection to its server"))?;
+    }
+    Ok(())
 }
 
 /// Resolve a container path under `root` (the new root is fresh, so a plain join is safe for

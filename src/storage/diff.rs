@@ -138,7 +138,7 @@ fn walk_changes(
 }
 
 /// The names visible in directory `rel` of the merged `lowers` (top first).
-fn merged_names(
+pub fn merged_names(
     lowers: &[PathBuf],
     rel: &Path,
     names: &mut BTreeMap<std::ffi::OsString, bool>,
