@@ -66,6 +66,18 @@ impl std::str::FromStr for Driver {
     }
 }
 
+/// Files the runtime bind-mounts over (docker keeps them in an "init" layer that `diff` and
+/// `commit` leave out). When the image lacks them, their empty mount points land in the upper
+/// dir; they are no change of the container's.
+pub const RUNTIME_FILES: [&str; 3] = ["etc/hostname", "etc/hosts", "etc/resolv.conf"];
+
+/// Is `rel` one of the runtime's mount points, empty in the upper dir and not in the image?
+pub fn is_runtime_mount_point(upper: &Path, lowers: &[PathBuf], rel: &Path) -> bool {
+    RUNTIME_FILES.iter().any(|f| Path::new(f) == rel)
+        && std::fs::symlink_metadata(upper.join(rel)).is_ok_and(|m| m.is_file() && m.len() == 0)
+        && diff::lookup_lower(lowers, rel).is_none()
+}
+
 /// docker's `diff` for a container: its upper dir against `lowers` (the image's layers, top
 /// first).
 pub fn changes(
@@ -73,10 +85,20 @@ pub fn changes(
     upper: &Path,
     lowers: &[PathBuf],
 ) -> std::io::Result<Vec<diff::Change>> {
-    match driver {
-        Driver::Vfs => vfs::changes(upper, lowers),
-        Driver::Overlay | Driver::FuseOverlay => diff::changes(upper, lowers),
+    let mut all = match driver {
+        Driver::Vfs => vfs::changes(upper, lowers)?,
+        Driver::Overlay | Driver::FuseOverlay => diff::changes(upper, lowers)?,
+    };
+    let before = all.len();
+    all.retain(|c| {
+        !(c.kind == 'A'
+            && is_runtime_mount_point(upper, lowers, Path::new(c.path.trim_start_matches('/'))))
+    });
+    // /etc was copied up only to hold those mount points: no change either.
+    if all.len() < before && !all.iter().any(|c| c.path.starts_with("/etc/")) {
+        all.retain(|c| !(c.kind == 'C' && c.path == "/etc"));
     }
+    Ok(all)
 }
 
 /// The container's changes as a layer tar (`commit`).
@@ -88,7 +110,7 @@ pub fn write_layer_tar<W: Write>(
 ) -> std::io::Result<W> {
     match driver {
         Driver::Vfs => vfs::write_layer_tar(upper, lowers, out),
-        Driver::Overlay | Driver::FuseOverlay => diff::write_layer_tar(upper, out),
+        Driver::Overlay | Driver::FuseOverlay => diff::write_layer_tar(upper, lowers, out),
     }
 }
 

@@ -250,7 +250,7 @@ fn added_below(rootfs: &Path, rel: &Path, out: &mut Vec<Change>) -> io::Result<(
 /// ones as `.wh.NAME` markers.
 pub fn write_layer_tar<W: Write>(rootfs: &Path, lowers: &[PathBuf], out: W) -> io::Result<W> {
     let mut tw = TarWriter::new(out);
-    for c in changes(rootfs, lowers)? {
+    for c in super::changes(super::Driver::Vfs, rootfs, lowers)? {
         let rel = Path::new(c.path.trim_start_matches('/'));
         if c.kind == 'D' {
             let mut wh = OsString::from(".wh.");
