@@ -34,12 +34,14 @@ pub(super) fn ctx<E: std::fmt::Display>(what: impl Into<String>) -> impl FnOnce(
 pub fn child_main(spec: &Spec, rootfs: &Rootfs, stdio: &Stdio, sock_fd: RawFd) -> isize {
     // SAFETY: `sock_fd` is the child's end of the socketpair, owned by nobody else here.
     let mut sock = unsafe { UnixStream::from_raw_fd(sock_fd) };
+    // Seccomp's BPF is compiled while the parent writes the id maps (newuidmap takes longer).
+    let seccomp = compile_seccomp(spec);
     let mut go = [0u8; 1];
     if sock.read_exact(&mut go).is_err() {
         // The parent gave up (its error is reported there).
         return 1;
     }
-    match setup_and_exec(spec, rootfs, stdio, &sock) {
+    match seccomp.and_then(|s| setup_and_exec(spec, rootfs, stdio, &sock, s)) {
         Ok(never) => match never {},
         Err(e) => {
             let _ = sock.write_all(format!("{}\t{}", e.code, e.message).as_bytes());
@@ -50,11 +52,25 @@ pub fn child_main(spec: &Spec, rootfs: &Rootfs, stdio: &Stdio, sock_fd: RawFd) -
 
 pub(super) enum Never {}
 
+/// The spec's seccomp profile as BPF programs, if it has one.
+fn compile_seccomp(spec: &Spec) -> Result<Option<Vec<seccompiler::BpfProgram>>, InitError> {
+    match spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) {
+        Some(s) => {
+            let v = serde_json::to_value(s).map_err(ctx("seccomp profile"))?;
+            Ok(Some(
+                super::seccomp::compile(&v).map_err(ctx("seccomp profile"))?,
+            ))
+        }
+        None => Ok(None),
+    }
+}
+
 fn setup_and_exec(
     spec: &Spec,
     rootfs: &Rootfs,
     stdio: &Stdio,
     sock: &UnixStream,
+    seccomp: Option<Vec<seccompiler::BpfProgram>>,
 ) -> Result<Never, InitError> {
     let process = spec
         .process()
@@ -189,14 +205,6 @@ fn setup_and_exec(
         })?;
     }
 
-    // Seccomp: compiled now (errors are reported like any other), installed below.
-    let seccomp = match linux.and_then(|l| l.seccomp().as_ref()) {
-        Some(s) => {
-            let v = serde_json::to_value(s).map_err(ctx("seccomp profile"))?;
-            Some(super::seccomp::compile(&v).map_err(ctx("seccomp profile"))?)
-        }
-        None => None,
-    };
     let no_new_privs = process.no_new_privileges() == Some(true);
 
     // Resource limits (--ulimit), while we still have CAP_SYS_RESOURCE in the namespace.
