@@ -53,6 +53,8 @@ pub enum Command {
     System(system::SystemCommand),
     /// Display system-wide information
     Info(system::InfoArgs),
+    /// Show the skiff version information
+    Version(system::VersionArgs),
     /// Manage volumes
     #[command(subcommand)]
     Volume(volume::VolumeCommand),
@@ -228,6 +230,7 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Volume(c) => volume::dispatch(c),
         Command::System(c) => system::dispatch(c),
         Command::Info(a) => system::info(a),
+        Command::Version(a) => system::version(a),
         Command::Network(c) => network::dispatch(c),
         Command::Run(a) => container::run(*a),
         Command::Exec(a) => container::exec(a),

@@ -9,6 +9,31 @@ use crate::state::Paths;
 pub enum SystemCommand {
     /// Display system-wide information
     Info(InfoArgs),
+    /// Remove unused data
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Remove all unused images not just dangling ones
+    #[arg(short, long)]
+    pub all: bool,
+    /// Do not prompt for confirmation
+    #[arg(short, long)]
+    pub force: bool,
+    /// Prune anonymous volumes
+    #[arg(long)]
+    pub volumes: bool,
+    /// Provide filter values (e.g. "label=<key>=<value>")
+    #[arg(long, value_name = "FILTER")]
+    pub filter: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Format the output using the given Go template
+    #[arg(short = 'f', long)]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -21,7 +46,111 @@ pub struct InfoArgs {
 pub fn dispatch(c: SystemCommand) -> Result<i32, EngineError> {
     match c {
         SystemCommand::Info(a) => info(a),
+        SystemCommand::Prune(a) => prune(a),
     }
+}
+
+/// `system prune`: stopped containers, unused networks, dangling (or all unused) images and,
+/// with `--volumes`, unused anonymous volumes; docker's warning and report.
+pub fn prune(a: PruneArgs) -> Result<i32, EngineError> {
+    use std::io::Write;
+    let paths = Paths::from_env();
+    if !a.force {
+        let mut w = String::from(
+            "WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n",
+        );
+        if a.volumes {
+            w.push_str("  - all anonymous volumes not used by at least one container\n");
+        }
+        w.push_str(if a.all {
+            "  - all images without at least one container associated to them\n"
+        } else {
+            "  - all dangling images\n"
+        });
+        if !render::confirm(&w) {
+            return Ok(0);
+        }
+    }
+    // Filters that only some kinds know are passed to those (docker takes label and until).
+    let pick = |keys: &[&str]| -> Vec<String> {
+        a.filter
+            .iter()
+            .filter(|f| keys.iter().any(|k| f.starts_with(&format!("{k}="))))
+            .cloned()
+            .collect()
+    };
+    let containers = crate::engine::prune::prune(&paths, &pick(&["until", "label", "label!"]))?;
+    let networks = crate::engine::network::prune_networks(&paths, &pick(&["label"]))?;
+    let (volumes, vol_bytes) = if a.volumes {
+        let f = crate::engine::volume::Filters::parse(
+            &pick(&["label", "label!"]),
+            &["label", "label!"],
+        )?;
+        crate::engine::volume::prune(&paths, false, &f)?
+    } else {
+        (Vec::new(), 0)
+    };
+    let img_filters =
+        crate::engine::image::ImageFilters::parse(&pick(&["until", "label", "label!"]))?;
+    let images = crate::engine::image::prune(&paths, a.all, &img_filters)?;
+
+    let mut out = std::io::stdout().lock();
+    let mut section = |title: &str, items: &[String]| {
+        if !items.is_empty() {
+            let _ = writeln!(out, "{title}:");
+            for i in items {
+                let _ = writeln!(out, "{i}");
+            }
+            let _ = writeln!(out);
+        }
+    };
+    section("Deleted Containers", &containers.deleted);
+    section("Deleted Networks", &networks);
+    section("Deleted Volumes", &volumes);
+    let image_lines: Vec<String> = images
+        .untagged
+        .iter()
+        .map(|u| format!("untagged: {u}"))
+        .chain(images.deleted.iter().map(|d| format!("deleted: {d}")))
+        .collect();
+    section("Deleted Images", &image_lines);
+    let total = containers.reclaimed + vol_bytes + images.reclaimed;
+    let _ = writeln!(out, "Total reclaimed space: {}", render::human_size(total));
+    Ok(0)
+}
+
+/// `version`: docker's Client and Server sections (both are this binary).
+pub fn version(a: VersionArgs) -> Result<i32, EngineError> {
+    let uts = nix::sys::utsname::uname().ok();
+    let kernel = uts
+        .as_ref()
+        .map(|u| u.release().to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    let v = env!("CARGO_PKG_VERSION");
+    let side = serde_json::json!({
+        "Version": v,
+        "ApiVersion": "1.41",
+        "Os": "linux",
+        "Arch": arch,
+        "KernelVersion": kernel,
+        "GoVersion": "",
+        "GitCommit": "",
+        "BuildTime": "",
+    });
+    let value = serde_json::json!({"Client": side, "Server": side});
+    if let Some(f) = a.format.as_deref() {
+        println!("{}", render::template(f, &value)?);
+        return Ok(0);
+    }
+    println!(
+        "Client:\n Version:           {v}\n API version:       1.41\n OS/Arch:           linux/{arch}\n Context:           default\n\nServer: skiff\n Engine:\n  Version:          {v}\n  API version:      1.41\n  OS/Arch:          linux/{arch}\n  Kernel Version:   {kernel}"
+    );
+    Ok(0)
 }
 
 pub fn info(a: InfoArgs) -> Result<i32, EngineError> {
