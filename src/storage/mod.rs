@@ -1,6 +1,7 @@
 //! Layered root filesystems for containers.
 pub mod copy;
 pub mod diff;
+pub mod fuse;
 
 use std::path::Path;
 
