@@ -393,7 +393,7 @@ fn driver_selection_flag_config_and_info() {
         "-c",
         "grep ' / ' /proc/mounts | cut -d' ' -f3",
     ]);
-    assert_eq!(mounts.trim(), "fuse");
+    assert_eq!(mounts.trim(), "fuse.skiff-overlay");
     // The flag wins over the file.
     let out = with_conf(&["--storage-driver", "vfs", "info", "-f", "{{.Driver}}"]);
     assert_eq!(out.trim(), "vfs");

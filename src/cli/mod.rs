@@ -169,6 +169,10 @@ pub fn main() -> i32 {
     if raw.get(1).map(String::as_str) == Some("__userns") {
         return crate::engine::userns_helper_main(&raw[2..]);
     }
+    // Debugging and benchmarking skiff's FUSE overlay: mount it and serve in the foreground.
+    if raw.get(1).map(String::as_str) == Some("__fuse-overlay") {
+        return crate::storage::fuse::debug_main(&raw[2..]);
+    }
     if raw.get(1).map(String::as_str) == Some("__nsenter") {
         return crate::engine::cp::nsenter_main(&raw[2..]);
     }
