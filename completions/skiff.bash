@@ -283,6 +283,9 @@ _skiff() {
             skiff__subcmd__network,rm)
                 cmd="skiff__subcmd__network__subcmd__rm"
                 ;;
+            skiff__subcmd__system,df)
+                cmd="skiff__subcmd__system__subcmd__df"
+                ;;
             skiff__subcmd__system,info)
                 cmd="skiff__subcmd__system__subcmd__info"
                 ;;
@@ -3487,12 +3490,38 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__system)
-            opts="-h --log-level --storage-driver --help info prune"
+            opts="-h --log-level --storage-driver --help info prune df"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__system__subcmd__df)
+            opts="-h --format --log-level --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -402,11 +402,12 @@ complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subco
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from load" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from load" -s q -l quiet -d 'Suppress the load output'
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from load" -s h -l help -d 'Print help'
-complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
-complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
-complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune" -s h -l help -d 'Print help'
-complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune" -f -a "info" -d 'Display system-wide information'
-complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune" -f -a "prune" -d 'Remove unused data'
+complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df" -f -a "info" -d 'Display system-wide information'
+complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df" -f -a "prune" -d 'Remove unused data'
+complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df" -f -a "df" -d 'Show docker disk usage'
 complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from info" -s f -l format -d 'Format the output using the given Go template' -r
 complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from info" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from info" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
@@ -418,6 +419,10 @@ complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subc
 complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not prompt for confirmation'
 complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from prune" -l volumes -d 'Prune anonymous volumes'
 complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from df" -l format -d 'Format the output using the given Go template' -r
+complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from df" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from df" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from df" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand info" -s f -l format -d 'Format the output using the given Go template' -r
 complete -c skiff -n "__fish_skiff_using_subcommand info" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand info" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r

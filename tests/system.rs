@@ -49,6 +49,34 @@ fn system_prune_removes_what_nothing_uses() {
     assert!(!env.skiff_ok(&["network", "ls"]).contains("unused-net"));
     env.skiff_ok(&["image", "inspect", "moving:tag"]);
     env.skiff_ok(&["image", "inspect", BUSYBOX]);
+    // system df: docker's table (Go tabwriter spacing) and templates.
+    let df = env.skiff_ok(&["system", "df"]);
+    let lines: Vec<&str> = df.lines().collect();
+    assert_eq!(
+        lines[0], "TYPE            TOTAL     ACTIVE    SIZE      RECLAIMABLE",
+        "{df}"
+    );
+    assert!(
+        lines[1].starts_with("Images          2         1         "),
+        "{df}"
+    );
+    assert!(
+        lines[2].starts_with("Containers      1         1         "),
+        "{df}"
+    );
+    assert!(
+        lines[3].starts_with("Local Volumes   1         0         "),
+        "{df}"
+    );
+    assert_eq!(
+        lines[4], "Build Cache     0         0         0B        0B",
+        "{df}"
+    );
+    let rows = env.skiff_ok(&["system", "df", "--format", "{{.Type}}={{.TotalCount}}"]);
+    assert_eq!(
+        rows,
+        "Images=2\nContainers=1\nLocal Volumes=1\nBuild Cache=0\n"
+    );
     env.skiff_ok(&["rm", "-f", "running"]);
 }
 

@@ -11,6 +11,15 @@ pub enum SystemCommand {
     Info(InfoArgs),
     /// Remove unused data
     Prune(PruneArgs),
+    /// Show docker disk usage
+    Df(DfArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DfArgs {
+    /// Format the output using the given Go template
+    #[arg(long)]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -47,7 +56,49 @@ pub fn dispatch(c: SystemCommand) -> Result<i32, EngineError> {
     match c {
         SystemCommand::Info(a) => info(a),
         SystemCommand::Prune(a) => prune(a),
+        SystemCommand::Df(a) => df(a),
     }
+}
+
+/// `system df`: docker's table, or one template line per row (`.Type`, `.TotalCount`,
+/// `.Active`, `.Size`, `.Reclaimable`).
+pub fn df(a: DfArgs) -> Result<i32, EngineError> {
+    let rows = crate::engine::info::disk_usage(&Paths::from_env())?;
+    let reclaim = |u: &crate::engine::info::Usage| {
+        let size = render::human_size(u.reclaimable);
+        if u.kind == "Containers" || u.kind == "Build Cache" || u.size == 0 {
+            size
+        } else {
+            format!("{size} ({}%)", u.reclaimable * 100 / u.size.max(1))
+        }
+    };
+    let values: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|u| {
+            serde_json::json!({
+                "Type": u.kind,
+                "TotalCount": u.total.to_string(),
+                "Active": u.active.to_string(),
+                "Size": render::human_size(u.size),
+                "Reclaimable": reclaim(u),
+            })
+        })
+        .collect();
+    let fmt = render::ListFormat::parse(
+        a.format.as_deref(),
+        "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
+    )?;
+    fmt.print(
+        &values,
+        &[
+            ("Type", "TYPE"),
+            ("TotalCount", "TOTAL"),
+            ("Active", "ACTIVE"),
+            ("Size", "SIZE"),
+            ("Reclaimable", "RECLAIMABLE"),
+        ],
+    )?;
+    Ok(0)
 }
 
 /// `system prune`: stopped containers, unused networks, dangling (or all unused) images and,

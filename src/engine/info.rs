@@ -106,3 +106,90 @@ fn backing_filesystem(dir: &std::path::Path) -> String {
         format!("{:#x}", t.0)
     }
 }
+
+/// One row of `system df`.
+#[derive(Debug, Clone, Default)]
+pub struct Usage {
+    pub kind: &'static str,
+    pub total: usize,
+    pub active: usize,
+    pub size: u64,
+    pub reclaimable: u64,
+}
+
+/// `system df`: images, containers, local volumes and the build cache, with what pruning
+/// would give back.
+pub fn disk_usage(paths: &Paths) -> Result<Vec<Usage>, EngineError> {
+    use std::collections::{HashMap, HashSet};
+    let containers = super::container::list(paths, true)?;
+    let store = crate::image::ImageStore::open(paths)?;
+    let images = store.list()?;
+    let used_images: HashSet<&str> = containers
+        .iter()
+        .map(|c| c.record.image_id.as_str())
+        .collect();
+    // Layers are shared: each counts once; reclaimable are those no used image has.
+    let mut layer_users: HashMap<&str, bool> = HashMap::new();
+    for img in &images {
+        let used = used_images.contains(img.id.as_str());
+        for d in &img.diff_ids {
+            let e = layer_users.entry(d.as_str()).or_insert(false);
+            *e |= used;
+        }
+    }
+    let mut img_size = 0;
+    let mut img_reclaim = 0;
+    for (d, used) in &layer_users {
+        let s = store.layer_size(d).unwrap_or(0);
+        img_size += s;
+        if !used {
+            img_reclaim += s;
+        }
+    }
+    let images_row = Usage {
+        kind: "Images",
+        total: images.len(),
+        active: images
+            .iter()
+            .filter(|i| used_images.contains(i.id.as_str()))
+            .count(),
+        size: img_size,
+        reclaimable: img_reclaim,
+    };
+
+    let mut ctr = Usage {
+        kind: "Containers",
+        total: containers.len(),
+        ..Default::default()
+    };
+    for c in &containers {
+        let size = super::ps::dir_size(&paths.container(&c.record.id).join("upper"));
+        ctr.size += size;
+        if c.state.status == crate::state::container::Status::Running {
+            ctr.active += 1;
+        } else {
+            ctr.reclaimable += size;
+        }
+    }
+
+    let vols = super::volume::list(paths, &super::volume::Filters::parse(&[], &[])?)?;
+    let mut vol = Usage {
+        kind: "Local Volumes",
+        total: vols.len(),
+        ..Default::default()
+    };
+    for v in &vols {
+        let size = super::ps::dir_size(std::path::Path::new(&v.mountpoint));
+        vol.size += size;
+        if v.users.is_empty() {
+            vol.reclaimable += size;
+        } else {
+            vol.active += 1;
+        }
+    }
+    let cache = Usage {
+        kind: "Build Cache",
+        ..Default::default()
+    };
+    Ok(vec![images_row, ctr, vol, cache])
+}
