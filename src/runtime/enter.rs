@@ -8,7 +8,6 @@
 //! Both must run in a single-threaded process (the freshly started helper).
 use std::os::unix::fs::MetadataExt;
 
-use nix::mount::{mount, MsFlags};
 use nix::sched::CloneFlags;
 
 use super::{Rootfs, RuntimeError};
@@ -54,15 +53,7 @@ pub fn mount_overlay(rootfs: &Rootfs) -> Result<(), RuntimeError> {
         }
         _ => None,
     };
-    nix::sched::unshare(CloneFlags::CLONE_NEWNS).map_err(|e| err("unshare(CLONE_NEWNS)", e))?;
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-        None::<&str>,
-    )
-    .map_err(|e| err("making / private", e))?;
+    super::mountops::private_mount_namespace().map_err(RuntimeError::Other)?;
     let fuse = rootfs
         .mount()
         .map_err(|m| RuntimeError::Other(format!("{m} (is the container starting?)")))?;

@@ -1,8 +1,8 @@
 //! The container's side of `create`: runs in the cloned child, inside the new namespaces,
 //! and ends in execve or _exit. Errors go back to the parent as `CODE\tMESSAGE`.
 use std::ffi::CString;
-use std::io::{IoSlice, Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
@@ -109,14 +109,7 @@ fn setup_and_exec(
     }
 
     // Mounts: private propagation, then the overlay root, then the spec's mounts inside it.
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-        None::<&str>,
-    )
-    .map_err(ctx("making / private"))?;
+    super::mountops::make_root_private().map_err(ctx("making / private"))?;
     mount_rootfs(rootfs, sock)?;
     let root = rootfs.target.as_path();
     let rootless = has_ns(oci_spec::runtime::LinuxNamespaceType::User);
@@ -475,16 +468,8 @@ pub(super) fn dup_onto(fd: RawFd, targets: &[RawFd]) -> Result<(), InitError> {
 /// (the first look into the tree waits for it).
 fn mount_rootfs(rootfs: &Rootfs, sock: &UnixStream) -> Result<(), InitError> {
     if let Some(fuse) = rootfs.mount().map_err(fail)? {
-        let fds = [fuse.as_raw_fd()];
-        let cmsg = [nix::sys::socket::ControlMessage::ScmRights(&fds)];
-        nix::sys::socket::sendmsg::<()>(
-            sock.as_raw_fd(),
-            &[IoSlice::new(b"F")],
-            &cmsg,
-            nix::sys::socket::MsgFlags::empty(),
-            None,
-        )
-        .map_err(ctx("handing the FUSE connection to its server"))?;
+        super::send_fd(sock, b'F', fuse.as_fd())
+            .map_err(ctx("handing the FUSE connection to its server"))?;
     }
     Ok(())
 }
@@ -782,16 +767,7 @@ pub(super) fn open_pty(root: &Path, sock: &UnixStream) -> Result<RawFd, InitErro
             std::io::Error::last_os_error()
         )));
     }
-    let fds = [mfd];
-    let cmsg = [nix::sys::socket::ControlMessage::ScmRights(&fds)];
-    nix::sys::socket::sendmsg::<()>(
-        sock.as_raw_fd(),
-        &[IoSlice::new(b"T")],
-        &cmsg,
-        nix::sys::socket::MsgFlags::empty(),
-        None,
-    )
-    .map_err(ctx("sending the terminal"))?;
+    super::send_fd(sock, b'T', master.as_fd()).map_err(ctx("sending the terminal"))?;
     drop(master);
     Ok(slave)
 }

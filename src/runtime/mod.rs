@@ -17,7 +17,7 @@ mod syscalls;
 pub mod userns;
 
 use std::io::{IoSliceMut, Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 
@@ -216,16 +216,8 @@ impl FuseServer {
 
     /// Hand the mounted connection to the server.
     pub fn serve(self, fd: OwnedFd) -> Result<i32, RuntimeError> {
-        let fds = [fd.as_raw_fd()];
-        let cmsg = [nix::sys::socket::ControlMessage::ScmRights(&fds)];
-        nix::sys::socket::sendmsg::<()>(
-            self.sock.as_raw_fd(),
-            &[std::io::IoSlice::new(b"F")],
-            &cmsg,
-            nix::sys::socket::MsgFlags::empty(),
-            None,
-        )
-        .map_err(|e| RuntimeError::Other(format!("handing /dev/fuse to its server: {e}")))?;
+        send_fd(&self.sock, b'F', fd.as_fd())
+            .map_err(|e| RuntimeError::Other(format!("handing /dev/fuse to its server: {e}")))?;
         Ok(self.pid)
     }
 }
@@ -508,6 +500,21 @@ fn mapping_from_spec(spec: &Spec) -> userns::IdMapping {
         gids,
         subordinate,
     }
+}
+
+/// Send one byte and, with it, the descriptor `fd` (SCM_RIGHTS).
+fn send_fd(sock: &UnixStream, byte: u8, fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<()> {
+    let fds = [fd.as_raw_fd()];
+    let cmsg = [nix::sys::socket::ControlMessage::ScmRights(&fds)];
+    nix::sys::socket::sendmsg::<()>(
+        sock.as_raw_fd(),
+        &[std::io::IoSlice::new(&[byte])],
+        &cmsg,
+        nix::sys::socket::MsgFlags::empty(),
+        None,
+    )
+    .map(|_| ())
+    .map_err(std::io::Error::from)
 }
 
 /// Receive one byte and, with it, maybe one file descriptor sent with SCM_RIGHTS.

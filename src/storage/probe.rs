@@ -32,21 +32,8 @@ pub fn probe(dir: &Path, userxattr: bool) -> ProbeResult {
     result
 }
 
-fn private_mount_namespace() -> Result<(), String> {
-    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
-        .map_err(|e| format!("unshare(CLONE_NEWNS): {e}"))?;
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-        None::<&str>,
-    )
-    .map_err(|e| format!("making / private: {e}"))
-}
-
 fn try_overlay(dir: &Path, userxattr: bool) -> Result<(), String> {
-    private_mount_namespace()?;
+    crate::runtime::mountops::private_mount_namespace()?;
     let d = dir.join("overlay");
     let _ = std::fs::remove_dir_all(&d);
     for sub in ["lower/gone", "upper", "work", "merged"] {
@@ -84,7 +71,7 @@ fn try_overlay(dir: &Path, userxattr: bool) -> Result<(), String> {
 }
 
 fn try_fuse(dir: &Path) -> Result<(), String> {
-    private_mount_namespace()?;
+    crate::runtime::mountops::private_mount_namespace()?;
     let target = dir.join("fuse");
     std::fs::create_dir_all(&target).map_err(|e| format!("creating {}: {e}", target.display()))?;
     let fd = super::fuse::mount(&target).map_err(|e| format!("mounting FUSE: {e}"))?;
