@@ -94,6 +94,40 @@ impl Drop for Frozen {
     }
 }
 
+/// The changes of a container (its upper dir) as a layer: the helper writes the layer tar to
+/// a pipe, we hash it into a blob of the store and unpack it there (once). Returns the layer's
+/// diff_id and the size of its (uncompressed) blob. `commit` and `build` both go through this.
+pub fn capture_layer(paths: &Paths, rec: &ContainerRecord) -> Result<(String, u64), EngineError> {
+    let store = ImageStore::open(paths)?;
+    let (upper, _) = layer_args(paths, rec);
+    let args: Vec<&OsStr> = vec![OsStr::new("ctr-layer"), upper.as_os_str()];
+    let mut child = crate::runtime::userns::spawn_helper(
+        &args,
+        std::process::Stdio::null(),
+        std::process::Stdio::piped(),
+    )?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".commit-")
+        .tempfile_in(store.tmp_dir())
+        .map_err(EngineError::io("creating a temp file"))?;
+    let copied = match child.stdout.take() {
+        Some(pipe) => {
+            let mut hashing = crate::image::HashingReader::new(pipe);
+            std::io::copy(&mut hashing, tmp.as_file_mut()).map(|_| hashing.finish())
+        }
+        None => Err(std::io::Error::other("no pipe from the helper")),
+    };
+    crate::runtime::userns::finish_helper(child)?;
+    let (diff_id, size) = copied.map_err(EngineError::io("reading the container's changes"))?;
+    let blob_path = store.blob_path(&diff_id)?;
+    tmp.persist(&blob_path)
+        .map_err(|e| EngineError::io("storing the committed layer")(e.error))?;
+    if !store.has_layer(&diff_id) {
+        super::image::unpack_with_helper(&store, &[(blob_path, diff_id.clone())])?;
+    }
+    Ok((diff_id, size))
+}
+
 /// What `commit` takes.
 #[derive(Debug, Clone, Default)]
 pub struct CommitOptions {
@@ -141,33 +175,7 @@ pub fn commit(paths: &Paths, opts: &CommitOptions) -> Result<ImageRecord, Engine
         None
     };
 
-    // The layer: the helper writes it to a pipe; we hash it into a temp file in the store.
-    let (upper, _) = layer_args(paths, &rec);
-    let args: Vec<&OsStr> = vec![OsStr::new("ctr-layer"), upper.as_os_str()];
-    let mut child = crate::runtime::userns::spawn_helper(
-        &args,
-        std::process::Stdio::null(),
-        std::process::Stdio::piped(),
-    )?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".commit-")
-        .tempfile_in(store.tmp_dir())
-        .map_err(EngineError::io("creating a temp file"))?;
-    let copied = match child.stdout.take() {
-        Some(pipe) => {
-            let mut hashing = crate::image::HashingReader::new(pipe);
-            std::io::copy(&mut hashing, tmp.as_file_mut()).map(|_| hashing.finish())
-        }
-        None => Err(std::io::Error::other("no pipe from the helper")),
-    };
-    crate::runtime::userns::finish_helper(child)?;
-    let (diff_id, size) = copied.map_err(EngineError::io("reading the container's changes"))?;
-    let blob_path = store.blob_path(&diff_id)?;
-    tmp.persist(&blob_path)
-        .map_err(|e| EngineError::io("storing the committed layer")(e.error))?;
-    if !store.has_layer(&diff_id) {
-        super::image::unpack_with_helper(&store, &[(blob_path, diff_id.clone())])?;
-    }
+    let (diff_id, size) = capture_layer(paths, &rec)?;
 
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
     config["config"] = Value::Object(cfg_obj);

@@ -1,0 +1,624 @@
+//! `build`: Dockerfiles built as the unprivileged test user, then run; the layer cache;
+//! multi-stage builds; `.dockerignore`; here-documents; mounts; and the errors a user meets.
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+/// Write `files` (path, content) into a new context directory `name` of the test, owned by the
+/// test user.
+fn context(env: &TestEnv, name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = env.dir().join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (p, content) in files {
+        let p = dir.join(p);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+    }
+    chown_tree(&dir);
+    dir
+}
+
+fn chown_tree(p: &Path) {
+    let _ = std::os::unix::fs::lchown(p, Some(test_uid()), Some(test_gid()));
+    if p.is_dir() && !p.is_symlink() {
+        for e in std::fs::read_dir(p).unwrap() {
+            chown_tree(&e.unwrap().path());
+        }
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Build; assert success; (image id, stderr).
+fn build_ok(env: &TestEnv, args: &[&str]) -> (String, String) {
+    let mut a = vec!["build"];
+    a.extend_from_slice(args);
+    let o = env.skiff(&a);
+    assert_success(&o, &format!("skiff {}", a.join(" ")));
+    let id = stdout(&o).trim().to_string();
+    assert!(id.starts_with("sha256:"), "image id on stdout: {id:?}");
+    (id, stderr(&o))
+}
+
+fn inspect(env: &TestEnv, name: &str, format: &str) -> String {
+    env.skiff_ok(&["image", "inspect", "--format", format, name])
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn every_metadata_and_file_instruction_lands_in_the_image() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[
+            (
+                "Dockerfile",
+                r#"# syntax=docker/dockerfile:1
+ARG BASE=localhost:5000/busybox
+FROM ${BASE} AS base
+ARG GREETING=hello
+ARG TARGETARCH
+ENV APP_HOME=/srv/app \
+    MODE="two words"
+ENV LEGACY value with spaces
+LABEL org.example.name="demo app" version=1
+EXPOSE 8080 53/udp
+VOLUME /data
+WORKDIR ${APP_HOME}
+COPY --chown=1000:1000 --chmod=640 conf.txt ./conf/
+COPY src/ ./src/
+COPY *.md /docs/
+ADD notes.txt /notes/
+RUN echo "$GREETING from $MODE arch=$TARGETARCH" > greeting && pwd > where
+USER 1000:1000
+RUN id -u > /tmp/uid
+STOPSIGNAL SIGINT
+HEALTHCHECK --interval=30s --retries=2 CMD ["true"]
+SHELL ["/bin/sh", "-ec"]
+MAINTAINER someone@example.com
+ONBUILD RUN echo child
+ENTRYPOINT ["/bin/sh", "-c"]
+CMD ["cat greeting"]
+"#,
+            ),
+            ("conf.txt", "conf\n"),
+            ("src/main.c", "int main;\n"),
+            ("src/lib/util.c", "util\n"),
+            ("a.md", "A\n"),
+            ("b.md", "B\n"),
+            ("notes.txt", "notes\n"),
+        ],
+    );
+    let (id, err) = build_ok(&env, &["-t", "demo:1", "-t", "demo:latest", s(&ctx)]);
+    assert!(err.contains("[base 2/8] WORKDIR /srv/app"), "{err}");
+    assert!(err.contains("RUN echo \"$GREETING"), "{err}");
+    // CMD and ENTRYPOINT combine; the RUN saw ARGs and ENV.
+    let out = env.skiff_ok(&["run", "--rm", "demo:1"]);
+    let arch = if cfg!(target_arch = "x86_64") {
+        "amd64"
+    } else {
+        "arm64"
+    };
+    assert_eq!(out.trim(), format!("hello from two words arch={arch}"));
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        "",
+        "demo:latest",
+        "sh",
+        "-c",
+        "cat where /tmp/uid; stat -c '%u:%g %a %n' conf/conf.txt; find src /docs /notes -type f | sort; echo $LEGACY; id -u",
+    ]);
+    assert_eq!(
+        out,
+        "/srv/app\n1000\n1000:1000 640 conf/conf.txt\n/docs/a.md\n/docs/b.md\n/notes/notes.txt\nsrc/lib/util.c\nsrc/main.c\nvalue with spaces\n1000\n"
+    );
+    // ARGs never reach the image's environment.
+    let envs = inspect(&env, &id, "{{json .Config.Env}}");
+    assert!(envs.contains("APP_HOME=/srv/app"), "{envs}");
+    assert!(envs.contains("MODE=two words"), "{envs}");
+    assert!(!envs.contains("GREETING"), "{envs}");
+    assert!(!envs.contains("TARGETARCH"), "{envs}");
+    assert_eq!(
+        inspect(&env, &id, "{{json .Config.Labels}}"),
+        r#"{"org.example.name":"demo app","version":"1"}"#
+    );
+    let cfg = inspect(&env, &id, "{{json .Config}}");
+    for want in [
+        r#""ExposedPorts":{"53/udp":{},"8080/tcp":{}}"#,
+        r#""Volumes":{"/data":{}}"#,
+        r#""StopSignal":"SIGINT""#,
+        r#""User":"1000:1000""#,
+        r#""WorkingDir":"/srv/app""#,
+        r#""Entrypoint":["/bin/sh","-c"]"#,
+        r#""Cmd":["cat greeting"]"#,
+    ] {
+        assert!(cfg.contains(want), "{want} in {cfg}");
+    }
+    // history shows the Dockerfile, metadata steps as empty layers.
+    let hist = env.skiff_ok(&[
+        "history",
+        "--no-trunc",
+        "--format",
+        "{{.CreatedBy}}|{{.Size}}",
+        "demo:1",
+    ]);
+    assert!(
+        hist.contains("COPY --chown=1000:1000 --chmod=640 conf.txt ./conf/"),
+        "{hist}"
+    );
+    assert!(
+        hist.contains("ENV APP_HOME=/srv/app MODE=two words|0B"),
+        "{hist}"
+    );
+    assert!(hist.contains("RUN /bin/sh -c id -u > /tmp/uid"), "{hist}");
+}
+
+#[test]
+fn cache_hits_after_touch_and_misses_after_a_one_byte_change() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[
+            (
+                "Dockerfile",
+                "FROM localhost:5000/busybox\nRUN echo one > /one\nCOPY data.txt /data.txt\nRUN cat /data.txt > /copy\n",
+            ),
+            ("data.txt", "version 1\n"),
+        ],
+    );
+    let (id1, err1) = build_ok(&env, &[s(&ctx)]);
+    assert!(!err1.contains("CACHED"), "{err1}");
+    // touch: same content, new mtime: every step is cached, same image.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_success(&env.sh(&format!("touch {}/data.txt", s(&ctx))), "touch");
+    let (id2, err2) = build_ok(&env, &[s(&ctx)]);
+    assert_eq!(err2.matches("CACHED").count(), 3, "{err2}");
+    assert_eq!(id1, id2);
+    // One byte changed: the RUN before the COPY stays cached; the COPY and after rebuild.
+    std::fs::write(ctx.join("data.txt"), "version 2\n").unwrap();
+    let (id3, err3) = build_ok(&env, &[s(&ctx)]);
+    assert_eq!(err3.matches("CACHED").count(), 1, "{err3}");
+    let cached_step = err3
+        .lines()
+        .position(|l| l.ends_with("CACHED"))
+        .map(|i| err3.lines().nth(i - 1).unwrap_or(""))
+        .unwrap_or("");
+    assert!(cached_step.contains("RUN echo one"), "{err3}");
+    assert_ne!(id1, id3);
+    let out = env.skiff_ok(&["run", "--rm", &id3, "cat", "/copy"]);
+    assert_eq!(out, "version 2\n");
+    // --no-cache runs everything again.
+    let (_, err4) = build_ok(&env, &["--no-cache", s(&ctx)]);
+    assert!(!err4.contains("CACHED"), "{err4}");
+    // builder prune empties the cache: the next build caches nothing.
+    env.skiff_ok(&["builder", "prune", "-f"]);
+    let (_, err5) = build_ok(&env, &[s(&ctx)]);
+    assert!(!err5.contains("CACHED"), "{err5}");
+}
+
+#[test]
+fn a_failing_run_shows_step_output_and_exit_code_and_tags_nothing() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[(
+            "Dockerfile",
+            "FROM localhost:5000/busybox\nRUN echo about to fail && exit 3\nCMD [\"true\"]\n",
+        )],
+    );
+    let o = env.skiff(&["build", "-t", "broken", s(&ctx)]);
+    assert_eq!(code(&o), 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains("[stage-0 2/2] RUN echo about to fail && exit 3"),
+        "{err}"
+    );
+    assert!(err.contains("about to fail"), "{err}");
+    let last = err.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("Error: ") && last.contains("exit code: 3"),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty());
+    let o = env.skiff(&["image", "inspect", "broken"]);
+    assert_ne!(code(&o), 0, "nothing tagged");
+    // No build container is left behind.
+    assert_eq!(env.skiff_ok(&["ps", "-aq"]), "");
+}
+
+#[test]
+fn bad_dockerfiles_and_sources_are_one_line_errors() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[
+            (
+                "Dockerfile",
+                "FROM localhost:5000/busybox\n\nRUN true\nFOO bar\n",
+            ),
+            (
+                "escape.Dockerfile",
+                "FROM localhost:5000/busybox\nCOPY ../x /x\n",
+            ),
+            (
+                "missing.Dockerfile",
+                "FROM localhost:5000/busybox\nCOPY nothere /x\n",
+            ),
+            (
+                "stage.Dockerfile",
+                "FROM localhost:5000/busybox\nCOPY --from=nostage /a /b\n",
+            ),
+        ],
+    );
+    let cases = [
+        (
+            "Dockerfile",
+            "Error: Dockerfile:4: unknown instruction: FOO",
+        ),
+        (
+            "escape.Dockerfile",
+            "forbidden path outside the build context: ../x",
+        ),
+        ("missing.Dockerfile", "\"/nothere\": not found"),
+        ("stage.Dockerfile", "nostage"),
+    ];
+    for (file, want) in cases {
+        let f = ctx.join(file);
+        let o = env.skiff(&["build", "-t", "bad", "-f", s(&f), s(&ctx)]);
+        assert_eq!(code(&o), 1, "{file}: {}", stderr(&o));
+        let err = stderr(&o);
+        let last = err.lines().last().unwrap_or("");
+        assert!(
+            last.starts_with("Error: ") && last.contains(want),
+            "{file}: {err}"
+        );
+        assert_eq!(
+            err.lines().filter(|l| l.starts_with("Error")).count(),
+            1,
+            "{err}"
+        );
+    }
+    assert_ne!(code(&env.skiff(&["image", "inspect", "bad"])), 0);
+    // Another platform is refused, not built wrong.
+    let o = env.skiff(&["build", "--platform", "linux/s390x", s(&ctx)]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("platform linux/s390x is not supported"));
+}
+
+#[test]
+fn chown_in_run_gives_uid_1000_in_the_layer() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[(
+            "Dockerfile",
+            "FROM localhost:5000/busybox\nRUN mkdir /owned && echo x > /owned/f && chown -R 1000:1001 /owned\n",
+        )],
+    );
+    build_ok(&env, &["-t", "owned", s(&ctx)]);
+    let out = env.skiff_ok(&[
+        "run", "--rm", "owned", "stat", "-c", "%u:%g", "/owned", "/owned/f",
+    ]);
+    assert_eq!(out, "1000:1001\n1000:1001\n");
+    // The layer tar itself says so (save the image, read the last layer).
+    let tar = env.dir().join("owned.tar");
+    env.skiff_ok(&["save", "-o", s(&tar), "owned"]);
+    let data = std::fs::read(&tar).unwrap();
+    let mut a = tar::Archive::new(&data[..]);
+    let mut found = false;
+    for e in a.entries().unwrap() {
+        let mut e = e.unwrap();
+        let p = e.path().unwrap().display().to_string();
+        if p.ends_with(".tar") || p.contains("blobs/sha256/") {
+            let mut inner = Vec::new();
+            std::io::Read::read_to_end(&mut e, &mut inner).unwrap();
+            let mut la = tar::Archive::new(&inner[..]);
+            let Ok(entries) = la.entries() else { continue };
+            for le in entries.flatten() {
+                if le
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+                    == "owned/f"
+                {
+                    assert_eq!(le.header().uid().unwrap(), 1000);
+                    assert_eq!(le.header().gid().unwrap(), 1001);
+                    found = true;
+                }
+            }
+        }
+    }
+    assert!(found, "owned/f in a layer of the saved image");
+}
+
+#[test]
+fn multi_stage_final_image_holds_only_the_artifact() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[(
+            "Dockerfile",
+            "FROM localhost:5000/busybox AS build\nRUN mkdir /out && echo artifact > /out/app && echo junk > /junk\n\
+             FROM localhost:5000/busybox AS unused\nRUN echo should-not-run && exit 1\n\
+             FROM scratch\nCOPY --from=build /out/app /app\nCMD [\"/app\"]\n",
+        )],
+    );
+    let (id, err) = build_ok(&env, &["-t", "art", s(&ctx)]);
+    assert!(!err.contains("should-not-run"), "unused stage built: {err}");
+    let export = env.dir().join("export");
+    env.skiff_ok(&[
+        "build",
+        "-o",
+        &format!("type=local,dest={}", s(&export)),
+        s(&ctx),
+    ]);
+    let mut names: Vec<String> = std::fs::read_dir(&export)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["app"]);
+    assert_eq!(
+        std::fs::read_to_string(export.join("app")).unwrap(),
+        "artifact\n"
+    );
+    assert_eq!(inspect(&env, &id, "{{len .RootFS.Layers}}"), "1");
+    // --target builds the named stage only.
+    let o = env.skiff(&["build", "--target", "build", "-t", "stage1", s(&ctx)]);
+    assert_success(&o, "build --target");
+    let out = env.skiff_ok(&["run", "--rm", "stage1", "cat", "/out/app", "/junk"]);
+    assert_eq!(out, "artifact\njunk\n");
+}
+
+#[test]
+fn dockerignore_with_exceptions() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[
+            ("Dockerfile", "FROM localhost:5000/busybox\nCOPY . /ctx/\n"),
+            (
+                ".dockerignore",
+                "# comment\n*.log\n!keep.log\nsecret/\n**/tmp\n",
+            ),
+            ("a.txt", "a"),
+            ("debug.log", "x"),
+            ("keep.log", "k"),
+            ("secret/key", "s"),
+            ("deep/er/tmp/x", "t"),
+            ("deep/er/ok", "ok"),
+        ],
+    );
+    build_ok(&env, &["-t", "ign", s(&ctx)]);
+    let out = env.skiff_ok(&["run", "--rm", "ign", "find", "/ctx", "-type", "f"]);
+    let mut files: Vec<&str> = out.lines().collect();
+    files.sort();
+    assert_eq!(
+        files,
+        vec![
+            "/ctx/.dockerignore",
+            "/ctx/Dockerfile",
+            "/ctx/a.txt",
+            "/ctx/deep/er/ok",
+            "/ctx/keep.log"
+        ]
+    );
+}
+
+#[test]
+fn heredocs_in_run_and_copy() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[(
+            "Dockerfile",
+            "FROM localhost:5000/busybox\nARG WHO=world\nRUN <<EOT\nset -e\necho script > /script\necho line2 >> /script\nEOT\n\
+             RUN cat <<EOF > /inline && cat <<'RAW' > /raw\nhello $WHO\nEOF\nkeep $WHO\nRAW\n\
+             COPY <<EOF /copied.txt\nhi ${WHO}\nEOF\n",
+        )],
+    );
+    build_ok(&env, &["-t", "here", s(&ctx)]);
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "here",
+        "cat",
+        "/script",
+        "/inline",
+        "/raw",
+        "/copied.txt",
+    ]);
+    assert_eq!(out, "script\nline2\nhello world\nkeep $WHO\nhi world\n");
+}
+
+#[test]
+fn run_mount_cache_keeps_a_directory_between_builds() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[
+            (
+                "Dockerfile",
+                "FROM localhost:5000/busybox\nCOPY trigger /trigger\nRUN --mount=type=cache,target=/cache echo run >> /cache/log && wc -l < /cache/log > /count\n",
+            ),
+            ("trigger", "1"),
+        ],
+    );
+    build_ok(&env, &["-t", "c1", s(&ctx)]);
+    std::fs::write(ctx.join("trigger"), "2").unwrap();
+    build_ok(&env, &["-t", "c2", s(&ctx)]);
+    assert_eq!(
+        env.skiff_ok(&["run", "--rm", "c1", "cat", "/count"]).trim(),
+        "1"
+    );
+    assert_eq!(
+        env.skiff_ok(&["run", "--rm", "c2", "cat", "/count"]).trim(),
+        "2"
+    );
+    // The cache directory is not part of the image.
+    assert_eq!(
+        env.skiff_ok(&["run", "--rm", "c2", "sh", "-c", "ls -A /cache | wc -l"])
+            .trim(),
+        "0"
+    );
+}
+
+fn tar_with(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        // set_path refuses "..": write the name bytes directly.
+        let raw = h.as_old_mut();
+        raw.name[..name.len()].copy_from_slice(name.as_bytes());
+        h.set_cksum();
+        b.append(&h, *data).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+#[test]
+fn add_extracts_archives_and_refuses_hostile_ones() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[
+            (
+                "Dockerfile",
+                "FROM localhost:5000/busybox\nADD good.tar.gz /opt/\n",
+            ),
+            (
+                "evil.Dockerfile",
+                "FROM localhost:5000/busybox\nADD evil.tar /opt/\n",
+            ),
+        ],
+    );
+    let good = tar_with(&[("pkg/bin/tool", b"tool\n"), ("pkg/README", b"readme\n")]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &good).unwrap();
+    std::fs::write(ctx.join("good.tar.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(ctx.join("evil.tar"), tar_with(&[("../../etc/evil", b"x")])).unwrap();
+    chown_tree(&ctx);
+    build_ok(&env, &["-t", "added", s(&ctx)]);
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "added",
+        "cat",
+        "/opt/pkg/bin/tool",
+        "/opt/pkg/README",
+    ]);
+    assert_eq!(out, "tool\nreadme\n");
+    let o = env.skiff(&[
+        "build",
+        "-t",
+        "evil",
+        "-f",
+        s(&ctx.join("evil.Dockerfile")),
+        s(&ctx),
+    ]);
+    assert_eq!(code(&o), 1);
+    let err = stderr(&o);
+    assert!(
+        err.lines().last().unwrap_or("").contains("hostile archive"),
+        "{err}"
+    );
+    assert_ne!(code(&env.skiff(&["image", "inspect", "evil"])), 0);
+}
+
+#[test]
+fn dockerfile_from_stdin_and_context_from_stdin() {
+    let env = env_with_busybox();
+    let ctx = context(&env, "ctx", &[("file.txt", "from context\n")]);
+    let o = env.skiff_stdin(
+        &["build", "-t", "stdin1", "-f", "-", s(&ctx)],
+        b"FROM localhost:5000/busybox\nCOPY file.txt /f\n",
+    );
+    assert_success(&o, "build -f -");
+    assert_eq!(
+        env.skiff_ok(&["run", "--rm", "stdin1", "cat", "/f"]),
+        "from context\n"
+    );
+    // The whole context as a tar on stdin.
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in [
+        (
+            "Dockerfile",
+            &b"FROM localhost:5000/busybox\nCOPY x /x\n"[..],
+        ),
+        ("x", &b"tarred\n"[..]),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, name, data).unwrap();
+    }
+    let o = env.skiff_stdin(
+        &["build", "-q", "-t", "stdin2", "-"],
+        &b.into_inner().unwrap(),
+    );
+    assert_success(&o, "build -");
+    assert!(
+        stderr(&o).is_empty(),
+        "-q prints no progress: {}",
+        stderr(&o)
+    );
+    assert_eq!(stdout(&o).lines().count(), 1);
+    assert_eq!(
+        env.skiff_ok(&["run", "--rm", "stdin2", "cat", "/x"]),
+        "tarred\n"
+    );
+}
+
+#[test]
+fn two_builds_of_the_same_dockerfile_at_once() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[
+            (
+                "Dockerfile",
+                "FROM localhost:5000/busybox\nCOPY f /f\nRUN sleep 1 && cat /f > /g\n",
+            ),
+            ("f", "same\n"),
+        ],
+    );
+    let spawn = |tag: &str| {
+        env.command(&["build", "-t", tag, s(&ctx)])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn("twin-a");
+    let b = spawn("twin-b");
+    let oa = a.wait_with_output().unwrap();
+    let ob = b.wait_with_output().unwrap();
+    assert_success(&oa, "build a");
+    assert_success(&ob, "build b");
+    assert_eq!(stdout(&oa), stdout(&ob), "the same image");
+    assert_eq!(
+        env.skiff_ok(&["run", "--rm", "twin-b", "cat", "/g"]),
+        "same\n"
+    );
+}
