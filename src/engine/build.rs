@@ -1452,6 +1452,11 @@ impl<'a> Builder<'a> {
         let mut tmpfs = Vec::new();
         let mut network = self.opts.network.clone();
         let mut mount_key = Vec::new();
+        // Mount points the runtime makes: left out of the layer.
+        let mut targets: Vec<String> = ["/etc/hosts", "/etc/hostname", "/etc/resolv.conf"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         for (name, v) in &inst.flags {
             let v = v.clone().unwrap_or_default();
             match name.as_str() {
@@ -1460,8 +1465,17 @@ impl<'a> Builder<'a> {
                     let (spec, key) = self.run_mount(&v, line, stage)?;
                     mount_key.push(key);
                     match spec {
-                        MountSpec::Bind(s) => mounts.push(s),
-                        MountSpec::Tmpfs(t) => tmpfs.push(t),
+                        MountSpec::Bind(s) => {
+                            if let Some(t) = s.split(',').find_map(|kv| kv.strip_prefix("target="))
+                            {
+                                targets.push(t.to_string());
+                            }
+                            mounts.push(s)
+                        }
+                        MountSpec::Tmpfs(t) => {
+                            targets.push(t.clone());
+                            tmpfs.push(t)
+                        }
                     }
                 }
                 "network" => {
@@ -1523,7 +1537,10 @@ impl<'a> Builder<'a> {
             let result = b.run_container(&id, n, start, &argv);
             let layer = result.and_then(|()| {
                 let rec = crate::state::container::Containers::new(b.paths).record(&id)?;
-                super::container_files::capture_layer(b.paths, &rec)
+                let drop = |entries: &[super::container_files::LayerEntry]| {
+                    mount_points(entries, &targets)
+                };
+                super::container_files::capture_layer_with(b.paths, &rec, Some(&drop))
             });
             let _ = container::remove(b.paths, &id, true, false);
             Ok((config, Some(layer?), Some(by)))
@@ -1943,6 +1960,45 @@ impl<'a> Builder<'a> {
         self._temp.push(dir);
         Ok((path, name))
     }
+}
+
+/// The entries of a RUN layer that are only the mount points of its mounts (empty files and
+/// directories at or above the targets, with nothing else below them).
+fn mount_points(
+    entries: &[super::container_files::LayerEntry],
+    targets: &[String],
+) -> HashSet<String> {
+    let mut cands: Vec<String> = Vec::new();
+    for t in targets {
+        let rel = crate::build::ignore::clean(t);
+        let segs: Vec<&str> = rel.split('/').filter(|s| !s.is_empty()).collect();
+        for k in 1..=segs.len() {
+            let p = segs[..k].join("/");
+            if !cands.contains(&p) {
+                cands.push(p);
+            }
+        }
+    }
+    cands.sort_by_key(|c| std::cmp::Reverse(c.matches('/').count()));
+    let mut dropped = HashSet::new();
+    for c in cands {
+        let Some(e) = entries.iter().find(|e| e.path == c) else {
+            continue;
+        };
+        let prefix = format!("{c}/");
+        let empty = if e.dir {
+            entries
+                .iter()
+                .filter(|x| x.path.starts_with(&prefix))
+                .all(|x| dropped.contains(&x.path))
+        } else {
+            e.size == 0
+        };
+        if empty {
+            dropped.insert(c);
+        }
+    }
+    dropped
 }
 
 enum MountSpec {
