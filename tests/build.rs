@@ -835,3 +835,48 @@ fn build_flags_args_labels_iidfile_outputs_and_secrets() {
     let all = env.skiff_ok(&["images", "-a", "--format", "{{.Repository}}"]);
     assert!(all.matches("<none>").count() > 3, "{all}");
 }
+
+/// A tar of `bz/file` ("bz2 content\n"), bzip2-compressed (made with Python's bz2 module).
+const BZ2_TAR: &[u8] = &[
+    66, 90, 104, 57, 49, 65, 89, 38, 83, 89, 32, 182, 45, 86, 0, 0, 111, 123, 128, 202, 144, 1, 0,
+    64, 0, 247, 128, 0, 32, 123, 37, 158, 16, 4, 8, 32, 0, 84, 66, 38, 70, 134, 77, 12, 77, 49,
+    164, 218, 130, 74, 35, 70, 33, 160, 0, 1, 246, 113, 132, 200, 64, 247, 33, 8, 148, 158, 50, 47,
+    114, 4, 48, 59, 108, 58, 109, 222, 207, 66, 75, 39, 33, 47, 142, 123, 194, 47, 75, 24, 128,
+    116, 13, 196, 175, 44, 94, 253, 114, 60, 26, 48, 97, 208, 136, 128, 126, 46, 228, 138, 112,
+    161, 32, 65, 108, 90, 172,
+];
+
+#[test]
+fn add_extracts_every_compression_and_fetches_urls() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[(
+            "Dockerfile",
+            "FROM localhost:5000/busybox\nADD a.tar /x/\nADD b.tar.zst /x/\nADD c.tar.xz /x/\nADD d.tar.bz2 /x/\n\
+             ADD plain.txt.gz /x/\nADD http://127.0.0.1:5000/v2/ /x/registry.json\n",
+        )],
+    );
+    std::fs::write(ctx.join("a.tar"), tar_with(&[("plain/file", b"plain\n")])).unwrap();
+    let zst = zstd::encode_all(&tar_with(&[("zst/file", b"zstd\n")])[..], 3).unwrap();
+    std::fs::write(ctx.join("b.tar.zst"), zst).unwrap();
+    let mut xz = Vec::new();
+    lzma_rs::xz_compress(&mut &tar_with(&[("xz/file", b"xz\n")])[..], &mut xz).unwrap();
+    std::fs::write(ctx.join("c.tar.xz"), xz).unwrap();
+    std::fs::write(ctx.join("d.tar.bz2"), BZ2_TAR).unwrap();
+    // Compressed but not a tar: copied as it is.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, b"not a tar").unwrap();
+    std::fs::write(ctx.join("plain.txt.gz"), gz.finish().unwrap()).unwrap();
+    chown_tree(&ctx);
+    build_ok(&env, &["-t", "comp", s(&ctx)]);
+    let out = env.skiff_ok(&[
+        "run", "--rm", "comp", "sh", "-c",
+        "cat /x/plain/file /x/zst/file /x/xz/file /x/bz/file; ls /x; stat -c %a /x/registry.json; cat /x/registry.json",
+    ]);
+    assert_eq!(
+        out,
+        "plain\nzstd\nxz\nbz2 content\nbz\nplain\nplain.txt.gz\nregistry.json\nxz\nzst\n600\n{}"
+    );
+}

@@ -432,11 +432,16 @@ pub fn archive_reader(path: &Path) -> Result<Option<Box<dyn Read>>, BuildError> 
             zstd::stream::read::Decoder::new(f)
                 .map_err(BuildError::io(format!("reading {}", path.display())))?,
         )
-    } else if m.starts_with(b"BZh") || m.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-        return Err(BuildError::Failed(format!(
-            "{}: bzip2 and xz archives are not supported by ADD yet (gzip, zstd and plain tar are)",
-            path.display()
-        )));
+    } else if m.starts_with(b"BZh") {
+        Box::new(bzip2_rs::DecoderReader::new(io::BufReader::new(f)))
+    } else if m.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        // lzma-rs decodes xz into a writer: into an anonymous temp file, read back.
+        let mut out = tempfile::tempfile().map_err(BuildError::io("creating a temp file"))?;
+        lzma_rs::xz_decompress(&mut io::BufReader::new(f), &mut out).map_err(|e| {
+            BuildError::Failed(format!("{}: not a valid xz archive: {e}", path.display()))
+        })?;
+        io::Seek::rewind(&mut out).map_err(BuildError::io("reading a temp file"))?;
+        Box::new(out)
     } else {
         Box::new(f)
     };
