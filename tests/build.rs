@@ -429,7 +429,8 @@ fn heredocs_in_run_and_copy() {
             "Dockerfile",
             "FROM localhost:5000/busybox\nARG WHO=world\nRUN <<EOT\nset -e\necho script > /script\necho line2 >> /script\nEOT\n\
              RUN cat <<EOF > /inline && cat <<'RAW' > /raw\nhello $WHO\nEOF\nkeep $WHO\nRAW\n\
-             COPY <<EOF /copied.txt\nhi ${WHO}\nEOF\n",
+             COPY <<EOF /copied.txt\nhi ${WHO}\nEOF\n\
+             RUN <<EOT\n#!/bin/sh -e\necho \"shebang $0\" > /shebang\nEOT\n",
         )],
     );
     build_ok(&env, &["-t", "here", s(&ctx)]);
@@ -437,13 +438,15 @@ fn heredocs_in_run_and_copy() {
         "run",
         "--rm",
         "here",
-        "cat",
-        "/script",
-        "/inline",
-        "/raw",
-        "/copied.txt",
+        "sh",
+        "-c",
+        "cat /script /inline /raw /copied.txt /shebang; ls -a / | grep skiff | wc -l",
     ]);
-    assert_eq!(out, "script\nline2\nhello world\nkeep $WHO\nhi world\n");
+    // The #! script ran as a file (its $0), and left nothing behind.
+    assert_eq!(
+        out,
+        "script\nline2\nhello world\nkeep $WHO\nhi world\nshebang /.skiff-heredoc-script\n0\n"
+    );
 }
 
 #[test]
@@ -879,4 +882,60 @@ fn add_extracts_every_compression_and_fetches_urls() {
         out,
         "plain\nzstd\nxz\nbz2 content\nbz\nplain\nplain.txt.gz\nregistry.json\nxz\nzst\n600\n{}"
     );
+}
+
+#[test]
+fn a_killed_build_leaves_a_usable_cache_and_its_container_is_cleaned_up() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[
+            (
+                "Dockerfile",
+                "FROM localhost:5000/busybox\nCOPY f /f\nRUN sleep 60\n",
+            ),
+            ("f", "x\n"),
+            (
+                "quick.Dockerfile",
+                "FROM localhost:5000/busybox\nCOPY f /f\nRUN true\n",
+            ),
+        ],
+    );
+    let mut child = env
+        .command(&["build", s(&ctx)])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for the RUN step's container; its label names the build's process.
+    let mut pid = String::new();
+    for _ in 0..200 {
+        let ids = env.skiff_ok(&["ps", "-q"]);
+        if let Some(id) = ids.lines().next() {
+            pid = env
+                .skiff_ok(&[
+                    "inspect",
+                    "--format",
+                    "{{index .Config.Labels \"skiff.build.pid\"}}",
+                    id,
+                ])
+                .trim()
+                .to_string();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(!pid.is_empty(), "the RUN container never appeared");
+    let pid: i32 = pid.parse().unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let _ = child.wait();
+    // The next build reuses the COPY step and removes the orphaned container.
+    let (_, err) = build_ok(&env, &["-f", s(&ctx.join("quick.Dockerfile")), s(&ctx)]);
+    assert_eq!(err.matches("CACHED").count(), 1, "{err}");
+    assert_eq!(env.skiff_ok(&["ps", "-aq"]), "");
 }

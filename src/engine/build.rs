@@ -23,6 +23,10 @@ use crate::state::Paths;
 
 const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const COMMENT: &str = "buildkit.dockerfile.v0";
+/// The label of a RUN step's container: the PID of the build that made it.
+const BUILD_LABEL: &str = "skiff.build.pid";
+/// Where a `RUN <<EOT` script with a `#!` line is mounted for its step.
+const HEREDOC_SCRIPT: &str = "/.skiff-heredoc-script";
 
 /// Everything `build` takes.
 #[derive(Debug, Clone, Default)]
@@ -237,6 +241,7 @@ pub fn build(
         let (id, src) = parse_secret(s)?;
         secrets.insert(id, src);
     }
+    remove_abandoned_containers(paths);
     let mut temp = Vec::new();
     // The context and the Dockerfile.
     let (ctx_root, dockerfile_text, file_name) = if opts.context == "-" {
@@ -435,6 +440,22 @@ pub fn build(
         secs: start.elapsed().as_secs_f64(),
     });
     Ok(img)
+}
+
+/// The RUN containers of builds that were killed (their build process is gone).
+fn remove_abandoned_containers(paths: &Paths) {
+    let Ok(list) = container::list(paths, true) else {
+        return;
+    };
+    for c in list {
+        let Some(pid) = c.record.labels.get(BUILD_LABEL) else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            tracing::debug!(id = %c.record.id, "removing the container of a killed build");
+            let _ = container::remove(paths, &c.record.id, true, false);
+        }
+    }
 }
 
 fn is_predefined(k: &str) -> bool {
@@ -669,9 +690,6 @@ impl<'a> Builder<'a> {
             let base_words: Vec<&str> = st.from.args.split_whitespace().collect();
             let base =
                 self.expand_global(base_words.first().copied().unwrap_or(""), st.from.line)?;
-            for w in base_words.iter().skip(1) {
-                let _ = w;
-            }
             if let Some(d) = self.stage_ref(&base, i) {
                 todo.push(d);
             }
@@ -1421,6 +1439,8 @@ impl<'a> Builder<'a> {
 
     fn run(&mut self, st: &mut State, inst: &Instruction, stage: usize) -> Result<(), EngineError> {
         let line = inst.line;
+        // `RUN <<EOT` with a `#!` line: the here-document is a script file run as it is.
+        let mut script_file = None;
         let argv = match inst.json_args() {
             Some(v) if !v.is_empty() => v,
             _ => {
@@ -1443,8 +1463,13 @@ impl<'a> Builder<'a> {
                     }
                     t
                 };
-                s.push(script);
-                s
+                if script.starts_with("#!") && inst.args.trim().starts_with("<<") {
+                    script_file = Some(script.clone());
+                    vec![HEREDOC_SCRIPT.to_string()]
+                } else {
+                    s.push(script);
+                    s
+                }
             }
         };
         // Mounts.
@@ -1452,11 +1477,30 @@ impl<'a> Builder<'a> {
         let mut tmpfs = Vec::new();
         let mut network = self.opts.network.clone();
         let mut mount_key = Vec::new();
+        if let Some(text) = &script_file {
+            let dir = tempfile::tempdir().map_err(EngineError::io("creating a temp dir"))?;
+            let f = dir.path().join("script");
+            std::fs::write(&f, text).map_err(EngineError::io("writing a here-document"))?;
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755))
+                .map_err(EngineError::io("writing a here-document"))?;
+            mounts.push(format!(
+                "type=bind,source={},target={HEREDOC_SCRIPT},readonly",
+                f.display()
+            ));
+            mount_key.push(format!("script:{}", cache::key(&[text])));
+            self._temp.push(dir);
+        }
         // Mount points the runtime makes: left out of the layer.
-        let mut targets: Vec<String> = ["/etc/hosts", "/etc/hostname", "/etc/resolv.conf"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut targets: Vec<String> = [
+            "/etc/hosts",
+            "/etc/hostname",
+            "/etc/resolv.conf",
+            HEREDOC_SCRIPT,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         for (name, v) in &inst.flags {
             let v = v.clone().unwrap_or_default();
             match name.as_str() {
@@ -1530,6 +1574,7 @@ impl<'a> Builder<'a> {
                 mounts,
                 tmpfs,
                 tls_verify: b.opts.tls_verify,
+                labels: vec![format!("{BUILD_LABEL}={}", std::process::id())],
                 ..Default::default()
             };
             let mut notices = std::io::sink();
