@@ -390,7 +390,10 @@ fn dockerignore_with_exceptions() {
         &env,
         "ctx",
         &[
-            ("Dockerfile", "FROM localhost:5000/busybox\nCOPY . /ctx/\n"),
+            (
+                "Dockerfile",
+                "FROM localhost:5000/busybox\nCOPY . /ctx/\nCOPY --exclude=*.txt --exclude=deep . /ex/\n",
+            ),
             (
                 ".dockerignore",
                 "# comment\n*.log\n!keep.log\nsecret/\n**/tmp\n",
@@ -416,6 +419,14 @@ fn dockerignore_with_exceptions() {
             "/ctx/deep/er/ok",
             "/ctx/keep.log"
         ]
+    );
+    // COPY --exclude on top of .dockerignore.
+    let out = env.skiff_ok(&["run", "--rm", "ign", "find", "/ex", "-type", "f"]);
+    let mut files: Vec<&str> = out.lines().collect();
+    files.sort();
+    assert_eq!(
+        files,
+        vec!["/ex/.dockerignore", "/ex/Dockerfile", "/ex/keep.log"]
     );
 }
 

@@ -118,6 +118,18 @@ impl Ignore {
         Ignore { patterns }
     }
 
+    /// These patterns and `excludes` (COPY --exclude) after them.
+    pub fn with_excludes(&self, excludes: &[String]) -> Ignore {
+        let mut patterns = self.patterns.clone();
+        for e in excludes {
+            let p = clean(e);
+            if !p.is_empty() {
+                patterns.push((p, false));
+            }
+        }
+        Ignore { patterns }
+    }
+
     pub fn has_exceptions(&self) -> bool {
         self.patterns.iter().any(|(_, n)| *n)
     }

@@ -1781,7 +1781,20 @@ impl<'a> Builder<'a> {
             ) {
                 return Err(self.syntax(line, format!("unknown flag: --{name}")));
             }
+            if name == "parents" {
+                return Err(self.syntax(line, "COPY --parents is not supported"));
+            }
+            if name == "checksum" && !is_add {
+                return Err(self.syntax(line, "--checksum is an ADD flag"));
+            }
         }
+        let excludes: Vec<String> = inst
+            .flags
+            .iter()
+            .filter(|(n, _)| n == "exclude")
+            .filter_map(|(_, v)| v.clone())
+            .collect();
+        let checksum = inst.flag("checksum").map(String::from);
         let (srcs, dest) = words.split_at(words.len() - 1);
         let dest = &dest[0];
         let wd = st.workdir();
@@ -1817,13 +1830,16 @@ impl<'a> Builder<'a> {
             ),
             None => None,
         };
-        let tree = match inst.flag("from") {
+        let mut tree = match inst.flag("from") {
             Some(f) => {
                 let f = self.expand(st, f, line)?;
                 self.tree_of(&f, stage, line)?
             }
             None => self.context.clone(),
         };
+        if !excludes.is_empty() {
+            tree.ignore = Some(tree.ignore.unwrap_or_default().with_excludes(&excludes));
+        }
         let mut items = Vec::new();
         let mut archives = Vec::new();
         let mut extra = Vec::new();
@@ -1860,6 +1876,16 @@ impl<'a> Builder<'a> {
             shown_srcs.push(src.clone());
             if is_add && (src.starts_with("http://") || src.starts_with("https://")) {
                 let (path, fname) = self.download(src)?;
+                if let Some(want) = &checksum {
+                    let data =
+                        std::fs::read(&path).map_err(EngineError::io("reading a download"))?;
+                    let got = crate::image::sha256_digest(&data);
+                    if &got != want {
+                        return Err(failed(format!(
+                            "ADD {src}: checksum mismatch: expected {want}, got {got}"
+                        )));
+                    }
+                }
                 let d = if dest_is_dir {
                     join(&dest_rel, &fname)
                 } else {
