@@ -87,6 +87,13 @@ impl Cache {
         self.dir.join("mounts").join(key(&[id]))
     }
 
+    /// The content checksums of a context's files (see `files::SumCache`).
+    pub fn sums_path(&self, context: &Path) -> PathBuf {
+        self.dir
+            .join("sums")
+            .join(format!("{}.json", key(&[&context.to_string_lossy()])))
+    }
+
     pub fn mounts_root(&self) -> PathBuf {
         self.dir.join("mounts")
     }

@@ -28,6 +28,8 @@ fn is_opaque(dir: &Path) -> bool {
 pub struct Tree {
     pub layers: Vec<PathBuf>,
     pub ignore: Option<Ignore>,
+    /// Image layers (whiteouts and opaque directories), not a plain directory.
+    pub overlay: bool,
 }
 
 /// What a tree path is.
@@ -59,6 +61,16 @@ impl Tree {
         Tree {
             layers: vec![root],
             ignore,
+            overlay: false,
+        }
+    }
+
+    /// An image's unpacked layers, top first.
+    pub fn layers(layers: Vec<PathBuf>) -> Tree {
+        Tree {
+            layers,
+            ignore: None,
+            overlay: true,
         }
     }
 
@@ -68,6 +80,10 @@ impl Tree {
 
     /// The host path and metadata of `rel` in the merged view, if present.
     pub fn lookup(&self, rel: &str) -> Option<(PathBuf, Metadata)> {
+        if !self.overlay {
+            let p = self.layers.first()?.join(rel);
+            return std::fs::symlink_metadata(&p).ok().map(|m| (p, m));
+        }
         let comps: Vec<&str> = rel.split('/').filter(|c| !c.is_empty()).collect();
         for layer in &self.layers {
             let mut cur = layer.clone();
@@ -119,13 +135,13 @@ impl Tree {
                     if !seen.insert(n.clone()) {
                         continue;
                     }
-                    if e.metadata().map(|m| is_whiteout(&m)).unwrap_or(false) {
+                    if self.overlay && e.metadata().map(|m| is_whiteout(&m)).unwrap_or(false) {
                         continue;
                     }
                     names.push(n);
                 }
             }
-            if is_opaque(&d) {
+            if self.overlay && is_opaque(&d) {
                 break;
             }
         }
@@ -285,8 +301,78 @@ pub fn clean_inside(src: &str) -> Result<String, BuildError> {
     Ok(clean(src))
 }
 
+/// Content checksums of files, remembered by (inode, size, mtime, ctime): a file whose
+/// metadata did not change is not read again (`touch` changes mtime and ctime: the file is read
+/// again, and its checksum is the same).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct SumCache {
+    files: std::collections::HashMap<String, (u64, u64, i64, i64, String)>,
+    #[serde(skip)]
+    dirty: bool,
+}
+
+impl SumCache {
+    pub fn load(path: &Path) -> SumCache {
+        crate::state::atomic::read_json(path).unwrap_or_default()
+    }
+
+    pub fn save(&self, path: &Path) {
+        if !self.dirty {
+            return;
+        }
+        if let (Some(dir), Ok(data)) = (path.parent(), serde_json::to_vec(self)) {
+            let _ = std::fs::create_dir_all(dir);
+            // Derived data: atomic, not worth an fsync.
+            let _ = crate::state::write_replace(path, &data);
+        }
+    }
+
+    fn file_sum(&mut self, p: &Path) -> Result<Vec<u8>, BuildError> {
+        use sha2::Digest;
+        let key = p.to_string_lossy().into_owned();
+        let meta =
+            std::fs::metadata(p).map_err(BuildError::io(format!("reading {}", p.display())))?;
+        let stamp = (
+            meta.ino(),
+            meta.len(),
+            meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
+            meta.ctime() * 1_000_000_000 + meta.ctime_nsec(),
+        );
+        if let Some((i, l, m, c, sum)) = self.files.get(&key) {
+            if (*i, *l, *m, *c) == stamp {
+                if let Ok(v) = hex::decode(sum) {
+                    return Ok(v);
+                }
+            }
+        }
+        let mut f =
+            std::fs::File::open(p).map_err(BuildError::io(format!("reading {}", p.display())))?;
+        let mut fh = sha2::Sha256::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = f
+                .read(&mut buf)
+                .map_err(BuildError::io(format!("reading {}", p.display())))?;
+            if n == 0 {
+                break;
+            }
+            fh.update(&buf[..n]);
+        }
+        let sum = fh.finalize().to_vec();
+        self.files
+            .insert(key, (stamp.0, stamp.1, stamp.2, stamp.3, hex::encode(&sum)));
+        self.dirty = true;
+        Ok(sum)
+    }
+}
+
 /// The checksum of items: names, kinds, modes, owners and content (not mtimes).
 pub fn checksum(items: &[Item]) -> Result<String, BuildError> {
+    checksum_cached(items, &mut SumCache::default())
+}
+
+/// [`checksum`], with the content checksums of unchanged files from `cache`.
+pub fn checksum_cached(items: &[Item], cache: &mut SumCache) -> Result<String, BuildError> {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
     for it in items {
@@ -306,20 +392,7 @@ pub fn checksum(items: &[Item]) -> Result<String, BuildError> {
             if let Some(d) = &it.data {
                 h.update(sha2::Sha256::digest(d));
             } else if let Some(p) = &it.host {
-                let mut f = std::fs::File::open(p)
-                    .map_err(BuildError::io(format!("reading {}", p.display())))?;
-                let mut fh = sha2::Sha256::new();
-                let mut buf = vec![0u8; 64 * 1024];
-                loop {
-                    let n = f
-                        .read(&mut buf)
-                        .map_err(BuildError::io(format!("reading {}", p.display())))?;
-                    if n == 0 {
-                        break;
-                    }
-                    fh.update(&buf[..n]);
-                }
-                h.update(fh.finalize());
+                h.update(cache.file_sum(p)?);
             }
         }
     }

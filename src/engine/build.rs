@@ -184,6 +184,9 @@ struct Builder<'a> {
     stages: Vec<Stage>,
     results: Vec<Option<ImageRecord>>,
     secrets: HashMap<String, PathBuf>,
+    /// Content checksums of the context's files, and where they are kept.
+    sums: files::SumCache,
+    sums_path: PathBuf,
     /// Temp dirs (a context from stdin) removed at the end.
     _temp: Vec<tempfile::TempDir>,
 }
@@ -335,11 +338,13 @@ pub fn build(
             }
         }
     }
+    let cache = Cache::new(&paths.data);
+    let sums_path = cache.sums_path(&ctx_root.canonicalize().unwrap_or_else(|_| ctx_root.clone()));
     let mut b = Builder {
         paths,
         opts,
         store: ImageStore::open(paths)?,
-        cache: Cache::new(&paths.data),
+        cache,
         on_event,
         counter: 0,
         file_name: file_label,
@@ -351,6 +356,8 @@ pub fn build(
         stages: Vec::new(),
         results: Vec::new(),
         secrets,
+        sums: files::SumCache::load(&sums_path),
+        sums_path,
         _temp: temp,
     };
     let n = b.next();
@@ -362,12 +369,17 @@ pub fn build(
     b.split_stages(df.instructions)?;
     let target = b.target_stage()?;
     let needed = b.needed(target)?;
-    for i in 0..b.stages.len() {
-        if needed.contains(&i) {
-            let img = b.run_stage(i)?;
-            b.results[i] = Some(img);
+    let built = (|| {
+        for i in 0..b.stages.len() {
+            if needed.contains(&i) {
+                let img = b.run_stage(i)?;
+                b.results[i] = Some(img);
+            }
         }
-    }
+        Ok::<(), EngineError>(())
+    })();
+    b.sums.save(&b.sums_path);
+    built?;
     let mut img = b.results[target]
         .clone()
         .ok_or_else(|| failed("the target stage was not built"))?;
@@ -1380,10 +1392,7 @@ impl<'a> Builder<'a> {
         let abs = format!("/{rel}");
         let text = format!("WORKDIR {abs}");
         let key = self.key(st, &text, "");
-        let tree = Tree {
-            layers: self.store.layer_dirs(&st.img).into_iter().rev().collect(),
-            ignore: None,
-        };
+        let tree = Tree::layers(self.store.layer_dirs(&st.img).into_iter().rev().collect());
         let missing = !rel.is_empty() && tree.lookup(&rel).is_none();
         let config = st.config.clone();
         let by = text.clone();
@@ -1701,7 +1710,7 @@ impl<'a> Builder<'a> {
                     .ok_or_else(|| failed(format!("bind mount source \"/{rel}\": not found")))?;
                 let mut items = Vec::new();
                 tree.items(&rel, "", &mut items)?;
-                let sum = files::checksum(&items)?;
+                let sum = files::checksum_cached(&items, &mut self.sums)?;
                 Ok((
                     MountSpec::Bind(format!(
                         "type=bind,source={},target={target},readonly",
@@ -1729,10 +1738,9 @@ impl<'a> Builder<'a> {
                 self.image(name, false)?
             }
         };
-        Ok(Tree {
-            layers: self.store.layer_dirs(&img).into_iter().rev().collect(),
-            ignore: None,
-        })
+        Ok(Tree::layers(
+            self.store.layer_dirs(&img).into_iter().rev().collect(),
+        ))
     }
 
     fn copy(
@@ -1804,10 +1812,7 @@ impl<'a> Builder<'a> {
             format!("{}/{}", wd.trim_end_matches('/'), dest)
         };
         let dest_rel = crate::build::ignore::clean(&dest_abs);
-        let parent_tree = Tree {
-            layers: self.store.layer_dirs(&st.img).into_iter().rev().collect(),
-            ignore: None,
-        };
+        let parent_tree = Tree::layers(self.store.layer_dirs(&st.img).into_iter().rev().collect());
         let dest_is_dir = dest.ends_with('/')
             || srcs.len() > 1
             || dest_rel.is_empty()
@@ -1915,16 +1920,19 @@ impl<'a> Builder<'a> {
                     && files::archive_reader(&host)?.is_some()
                 {
                     {
-                        let sum = files::checksum(&[Item {
-                            host: Some(host.clone()),
-                            data: None,
-                            dest: dest_rel.clone(),
-                            kind: Kind::File,
-                            mode: 0,
-                            mtime: 0,
-                            uid: 0,
-                            gid: 0,
-                        }])?;
+                        let sum = files::checksum_cached(
+                            &[Item {
+                                host: Some(host.clone()),
+                                data: None,
+                                dest: dest_rel.clone(),
+                                kind: Kind::File,
+                                mode: 0,
+                                mtime: 0,
+                                uid: 0,
+                                gid: 0,
+                            }],
+                            &mut self.sums,
+                        )?;
                         extra.push(format!("archive {rel} {sum}"));
                         archives.push((host, dest_rel.clone(), rel.clone()));
                         continue;
@@ -1978,7 +1986,7 @@ impl<'a> Builder<'a> {
         }
         let mut all = parents;
         all.extend(items);
-        let sum = files::checksum(&all)?;
+        let sum = files::checksum_cached(&all, &mut self.sums)?;
         let flags: Vec<String> = inst
             .flags
             .iter()
