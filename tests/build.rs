@@ -950,3 +950,54 @@ fn a_killed_build_leaves_a_usable_cache_and_its_container_is_cleaned_up() {
     assert_eq!(err.matches("CACHED").count(), 1, "{err}");
     assert_eq!(env.skiff_ok(&["ps", "-aq"]), "");
 }
+
+#[test]
+fn arg_scopes_substitution_and_a_dockerfile_outside_the_context() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[("a.txt", "a\n"), ("b.txt", "b\n"), ("sub/c.txt", "c\n")],
+    );
+    // The Dockerfile and its own .dockerignore live outside the context. As docker, an ENV
+    // does not see the variables it sets itself (E3), the next one does (E4).
+    let outside = context(
+        &env,
+        "elsewhere",
+        &[
+            (
+                "app.Dockerfile",
+                "ARG GLOBAL=g1\nARG IMG=localhost:5000/busybox\nFROM $IMG AS first\nARG GLOBAL\nARG LOCAL=l1\n\
+                 RUN echo \"first:$GLOBAL:$LOCAL\" > /first\n\
+                 FROM ${IMG}\nARG LOCAL\nENV E1=${LOCAL:-unset} E2=${GLOBAL:-notvisible} E3=${E1:+set}\nENV E4=${E1:+set}\n\
+                 WORKDIR base\nWORKDIR sub\nCOPY --from=0 /first ./\nCOPY . /ctx/\nRUN pwd > /pwd\n",
+            ),
+            ("app.Dockerfile.dockerignore", "b.txt\n"),
+        ],
+    );
+    let df = outside.join("app.Dockerfile");
+    build_ok(
+        &env,
+        &[
+            "-t",
+            "scopes",
+            "--build-arg",
+            "GLOBAL=g2",
+            "-f",
+            s(&df),
+            s(&ctx),
+        ],
+    );
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "scopes",
+        "sh",
+        "-c",
+        "cat first /pwd; echo \"$E1 $E2 [$E3] $E4\"; find /ctx -type f | sort",
+    ]);
+    assert_eq!(
+        out,
+        "first:g2:l1\n/base/sub\nunset notvisible [] set\n/ctx/a.txt\n/ctx/sub/c.txt\n"
+    );
+}
