@@ -1001,3 +1001,28 @@ fn arg_scopes_substitution_and_a_dockerfile_outside_the_context() {
         "first:g2:l1\n/base/sub\nunset notvisible [] set\n/ctx/a.txt\n/ctx/sub/c.txt\n"
     );
 }
+
+#[test]
+fn independent_stages_build_side_by_side() {
+    let env = env_with_busybox();
+    let stage = |name: &str| {
+        format!(
+            "FROM localhost:5000/busybox AS {name}\nRUN cut -d\" \" -f1 /proc/uptime > /start && sleep 2 && cut -d\" \" -f1 /proc/uptime > /end\n"
+        )
+    };
+    let dockerfile = format!(
+        "{}{}FROM localhost:5000/busybox\nCOPY --from=a /start /a-start\nCOPY --from=a /end /a-end\n\
+         COPY --from=b /start /b-start\nCOPY --from=b /end /b-end\n",
+        stage("a"),
+        stage("b")
+    );
+    let ctx = context(&env, "ctx", &[("Dockerfile", &dockerfile)]);
+    build_ok(&env, &["-t", "par", s(&ctx)]);
+    let out = env.skiff_ok(&[
+        "run", "--rm", "par", "cat", "/a-start", "/a-end", "/b-start", "/b-end",
+    ]);
+    let t: Vec<f64> = out.lines().map(|l| l.trim().parse().unwrap()).collect();
+    assert_eq!(t.len(), 4, "{out}");
+    // The two stages' RUN steps overlapped in time.
+    assert!(t[0] < t[3] && t[2] < t[1], "not side by side: {t:?}");
+}

@@ -6,6 +6,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use serde_json::{json, Value};
@@ -168,13 +170,13 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
 }
 
-struct Builder<'a> {
+struct Builder<'a, 'e> {
     paths: &'a Paths,
     opts: &'a BuildOptions,
     store: ImageStore,
     cache: Cache,
-    on_event: &'a mut dyn FnMut(BuildEvent),
-    counter: usize,
+    on_event: &'a Mutex<&'e mut (dyn FnMut(BuildEvent) + Send + 'e)>,
+    counter: &'a AtomicUsize,
     file_name: String,
     escape: char,
     context: Tree,
@@ -184,9 +186,8 @@ struct Builder<'a> {
     stages: Vec<Stage>,
     results: Vec<Option<ImageRecord>>,
     secrets: HashMap<String, PathBuf>,
-    /// Content checksums of the context's files, and where they are kept.
-    sums: files::SumCache,
-    sums_path: PathBuf,
+    /// Content checksums of the context's files.
+    sums: &'a Mutex<files::SumCache>,
     /// Temp dirs (a context from stdin) removed at the end.
     _temp: Vec<tempfile::TempDir>,
 }
@@ -222,7 +223,7 @@ fn check_platform(p: &str) -> Result<(), EngineError> {
 pub fn build(
     paths: &Paths,
     opts: &BuildOptions,
-    on_event: &mut dyn FnMut(BuildEvent),
+    on_event: &mut (dyn FnMut(BuildEvent) + Send),
 ) -> Result<ImageRecord, EngineError> {
     if let Some(p) = &opts.platform {
         for one in p.split(',') {
@@ -340,13 +341,16 @@ pub fn build(
     }
     let cache = Cache::new(&paths.data);
     let sums_path = cache.sums_path(&ctx_root.canonicalize().unwrap_or_else(|_| ctx_root.clone()));
+    let sums = Mutex::new(files::SumCache::load(&sums_path));
+    let counter = AtomicUsize::new(0);
+    let on_event = Mutex::new(on_event);
     let mut b = Builder {
         paths,
         opts,
         store: ImageStore::open(paths)?,
         cache,
-        on_event,
-        counter: 0,
+        on_event: &on_event,
+        counter: &counter,
         file_name: file_label,
         escape: df.escape,
         context: Tree::dir(ctx_root, ignore),
@@ -356,29 +360,22 @@ pub fn build(
         stages: Vec::new(),
         results: Vec::new(),
         secrets,
-        sums: files::SumCache::load(&sums_path),
-        sums_path,
+        sums: &sums,
         _temp: temp,
     };
     let n = b.next();
-    (b.on_event)(BuildEvent::Start {
+    b.emit(BuildEvent::Start {
         n,
         name: format!("[internal] load build definition from {}", b.file_name),
     });
-    (b.on_event)(BuildEvent::Done { n, secs: 0.0 });
+    b.emit(BuildEvent::Done { n, secs: 0.0 });
     b.split_stages(df.instructions)?;
     let target = b.target_stage()?;
-    let needed = b.needed(target)?;
-    let built = (|| {
-        for i in 0..b.stages.len() {
-            if needed.contains(&i) {
-                let img = b.run_stage(i)?;
-                b.results[i] = Some(img);
-            }
-        }
-        Ok::<(), EngineError>(())
-    })();
-    b.sums.save(&b.sums_path);
+    let deps = b.needed(target)?;
+    let built = b.run_stages(&deps);
+    if let Ok(s) = sums.lock() {
+        s.save(&sums_path);
+    }
     built?;
     let mut img = b.results[target]
         .clone()
@@ -413,7 +410,7 @@ pub fn build(
     if !unused.is_empty() {
         let mut u = unused;
         u.sort();
-        (b.on_event)(BuildEvent::Warning(format!(
+        b.emit(BuildEvent::Warning(format!(
             "One or more build-args [{}] were not consumed",
             u.join(" ")
         )));
@@ -421,11 +418,11 @@ pub fn build(
     // Export.
     let n = b.next();
     let start = Instant::now();
-    (b.on_event)(BuildEvent::Start {
+    b.emit(BuildEvent::Start {
         n,
         name: "exporting to image".into(),
     });
-    (b.on_event)(BuildEvent::Log {
+    b.emit(BuildEvent::Log {
         n,
         secs: 0.0,
         line: format!("writing image {} done", img.id),
@@ -433,7 +430,7 @@ pub fn build(
     for t in &tags {
         let (rec, _) = b.store.add_image(img.clone(), Some(t), None)?;
         img = rec;
-        (b.on_event)(BuildEvent::Log {
+        b.emit(BuildEvent::Log {
             n,
             secs: start.elapsed().as_secs_f64(),
             line: format!("naming to {t} done"),
@@ -441,13 +438,13 @@ pub fn build(
     }
     for o in &outputs {
         export(paths, &b.store, &img, o)?;
-        (b.on_event)(BuildEvent::Log {
+        b.emit(BuildEvent::Log {
             n,
             secs: start.elapsed().as_secs_f64(),
             line: format!("exporting to {} {} done", o.0, o.1.display()),
         });
     }
-    (b.on_event)(BuildEvent::Done {
+    b.emit(BuildEvent::Done {
         n,
         secs: start.elapsed().as_secs_f64(),
     });
@@ -583,10 +580,111 @@ fn export(
 /// history entry's `created_by`.
 type StepResult = (Value, Option<(String, u64)>, Option<String>);
 
-impl<'a> Builder<'a> {
+impl<'a, 'e> Builder<'a, 'e> {
     fn next(&mut self) -> usize {
-        self.counter += 1;
-        self.counter
+        self.counter.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    fn lock_sums(&self) -> Result<std::sync::MutexGuard<'a, files::SumCache>, EngineError> {
+        self.sums
+            .lock()
+            .map_err(|_| failed("the checksum cache is poisoned"))
+    }
+
+    fn emit(&self, ev: BuildEvent) {
+        if let Ok(mut f) = self.on_event.lock() {
+            (f)(ev);
+        }
+    }
+
+    /// A builder for another thread: the same build, its own per-stage state.
+    fn fork(&self) -> Builder<'a, 'e> {
+        Builder {
+            paths: self.paths,
+            opts: self.opts,
+            store: self.store.clone(),
+            cache: self.cache.clone(),
+            on_event: self.on_event,
+            counter: self.counter,
+            file_name: self.file_name.clone(),
+            escape: self.escape,
+            context: self.context.clone(),
+            build_args: self.build_args.clone(),
+            used_args: HashSet::new(),
+            global_args: self.global_args.clone(),
+            stages: self.stages.clone(),
+            results: self.results.clone(),
+            secrets: self.secrets.clone(),
+            sums: self.sums,
+            _temp: Vec::new(),
+        }
+    }
+
+    /// Build the needed stages (keys of `deps`, each with the stages it needs), stages whose
+    /// dependencies are built running side by side, each in a thread.
+    fn run_stages(&mut self, deps: &HashMap<usize, HashSet<usize>>) -> Result<(), EngineError> {
+        let mut done: HashSet<usize> = HashSet::new();
+        while done.len() < deps.len() {
+            let mut ready: Vec<usize> = deps
+                .iter()
+                .filter(|(i, d)| !done.contains(*i) && d.iter().all(|x| done.contains(x)))
+                .map(|(i, _)| *i)
+                .collect();
+            ready.sort();
+            if ready.is_empty() {
+                return Err(failed("the stages depend on each other in a circle"));
+            }
+            if let [i] = ready[..] {
+                let img = self.run_stage(i)?;
+                self.results[i] = Some(img);
+                done.insert(i);
+                continue;
+            }
+            let outcomes: Vec<(usize, Result<ImageRecord, EngineError>, HashSet<String>)> =
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = ready
+                        .iter()
+                        .map(|&i| {
+                            let mut w = self.fork();
+                            scope.spawn(move || {
+                                let r = w.run_stage(i);
+                                (i, r, std::mem::take(&mut w.used_args))
+                            })
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| {
+                            h.join().unwrap_or_else(|_| {
+                                (
+                                    usize::MAX,
+                                    Err(failed("a build thread panicked")),
+                                    HashSet::new(),
+                                )
+                            })
+                        })
+                        .collect()
+                });
+            let mut first_err = None;
+            for (i, r, used) in outcomes {
+                self.used_args.extend(used);
+                match r {
+                    Ok(img) => {
+                        if let Some(slot) = self.results.get_mut(i) {
+                            *slot = Some(img);
+                        }
+                    }
+                    Err(e) => {
+                        first_err.get_or_insert(e);
+                    }
+                }
+            }
+            if let Some(e) = first_err {
+                return Err(e);
+            }
+            done.extend(ready);
+        }
+        Ok(())
     }
 
     fn syntax(&self, line: usize, msg: impl Into<String>) -> EngineError {
@@ -691,19 +789,22 @@ impl<'a> Builder<'a> {
         name.parse::<usize>().ok().filter(|&i| i < before)
     }
 
-    fn needed(&mut self, target: usize) -> Result<HashSet<usize>, EngineError> {
-        let mut needed = HashSet::new();
+    /// The stages the target needs, each with the stages it needs itself.
+    fn needed(&mut self, target: usize) -> Result<HashMap<usize, HashSet<usize>>, EngineError> {
+        let mut needed: HashMap<usize, HashSet<usize>> = HashMap::new();
         let mut todo = vec![target];
         while let Some(i) = todo.pop() {
-            if !needed.insert(i) {
+            if needed.contains_key(&i) {
                 continue;
             }
+            let mut mine = HashSet::new();
             let st = self.stages[i].clone();
             let base_words: Vec<&str> = st.from.args.split_whitespace().collect();
             let base =
                 self.expand_global(base_words.first().copied().unwrap_or(""), st.from.line)?;
             if let Some(d) = self.stage_ref(&base, i) {
                 todo.push(d);
+                mine.insert(d);
             }
             for inst in &st.instructions {
                 let mut froms: Vec<String> = Vec::new();
@@ -729,6 +830,7 @@ impl<'a> Builder<'a> {
                     let f = self.expand_global(&f, inst.line)?;
                     if let Some(d) = self.stage_ref(&f, i) {
                         todo.push(d);
+                        mine.insert(d);
                     } else if self
                         .stages
                         .iter()
@@ -741,6 +843,7 @@ impl<'a> Builder<'a> {
                     }
                 }
             }
+            needed.insert(i, mine);
         }
         Ok(needed)
     }
@@ -780,7 +883,7 @@ impl<'a> Builder<'a> {
         let base = self.expand_global(base_word, from.line)?;
         let n = self.next();
         let start = Instant::now();
-        (self.on_event)(BuildEvent::Start {
+        self.emit(BuildEvent::Start {
             n,
             name: format!("[{label} 1/{shown}] FROM {base}"),
         });
@@ -794,7 +897,7 @@ impl<'a> Builder<'a> {
             match self.image(&base, self.opts.pull) {
                 Ok(img) => img,
                 Err(e) => {
-                    (self.on_event)(BuildEvent::Error {
+                    self.emit(BuildEvent::Error {
                         n,
                         message: e.to_string(),
                     });
@@ -802,7 +905,7 @@ impl<'a> Builder<'a> {
                 }
             }
         };
-        (self.on_event)(BuildEvent::Done {
+        self.emit(BuildEvent::Done {
             n,
             secs: start.elapsed().as_secs_f64(),
         });
@@ -1335,7 +1438,7 @@ impl<'a> Builder<'a> {
     fn start_step(&mut self, st: &mut State, text: &str) -> (usize, Instant) {
         st.step += 1;
         let n = self.next();
-        (self.on_event)(BuildEvent::Start {
+        self.emit(BuildEvent::Start {
             n,
             name: format!("[{} {}/{}] {}", st.label, st.step, st.steps, text),
         });
@@ -1360,19 +1463,19 @@ impl<'a> Builder<'a> {
         match res {
             Ok(img) => {
                 if ran {
-                    (self.on_event)(BuildEvent::Done {
+                    self.emit(BuildEvent::Done {
                         n,
                         secs: start.elapsed().as_secs_f64(),
                     });
                 } else {
-                    (self.on_event)(BuildEvent::Cached { n });
+                    self.emit(BuildEvent::Cached { n });
                 }
                 st.config = self.store.config_json(&img)?;
                 st.img = img;
                 Ok(())
             }
             Err(e) => {
-                (self.on_event)(BuildEvent::Error {
+                self.emit(BuildEvent::Error {
                     n,
                     message: e.to_string(),
                 });
@@ -1610,11 +1713,11 @@ impl<'a> Builder<'a> {
     ) -> Result<(), EngineError> {
         let rec = crate::state::container::Containers::new(self.paths).record(id)?;
         container::start(self.paths, &rec, false)?;
-        let on_event = &mut self.on_event;
+        let this = &*self;
         container::follow_log(self.paths, id, 0, &mut |e| {
             let secs = start.elapsed().as_secs_f64();
             for l in e.log.trim_end_matches('\n').split('\n') {
-                (on_event)(BuildEvent::Log {
+                this.emit(BuildEvent::Log {
                     n,
                     secs,
                     line: l.to_string(),
@@ -1710,7 +1813,10 @@ impl<'a> Builder<'a> {
                     .ok_or_else(|| failed(format!("bind mount source \"/{rel}\": not found")))?;
                 let mut items = Vec::new();
                 tree.items(&rel, "", &mut items)?;
-                let sum = files::checksum_cached(&items, &mut self.sums)?;
+                let sum = {
+                    let mut g = self.lock_sums()?;
+                    files::checksum_cached(&items, &mut g)?
+                };
                 Ok((
                     MountSpec::Bind(format!(
                         "type=bind,source={},target={target},readonly",
@@ -1920,6 +2026,7 @@ impl<'a> Builder<'a> {
                     && files::archive_reader(&host)?.is_some()
                 {
                     {
+                        let mut g = self.lock_sums()?;
                         let sum = files::checksum_cached(
                             &[Item {
                                 host: Some(host.clone()),
@@ -1931,7 +2038,7 @@ impl<'a> Builder<'a> {
                                 uid: 0,
                                 gid: 0,
                             }],
-                            &mut self.sums,
+                            &mut g,
                         )?;
                         extra.push(format!("archive {rel} {sum}"));
                         archives.push((host, dest_rel.clone(), rel.clone()));
@@ -1986,7 +2093,10 @@ impl<'a> Builder<'a> {
         }
         let mut all = parents;
         all.extend(items);
-        let sum = files::checksum_cached(&all, &mut self.sums)?;
+        let sum = {
+            let mut g = self.lock_sums()?;
+            files::checksum_cached(&all, &mut g)?
+        };
         let flags: Vec<String> = inst
             .flags
             .iter()
