@@ -1026,3 +1026,41 @@ fn independent_stages_build_side_by_side() {
     // The two stages' RUN steps overlapped in time.
     assert!(t[0] < t[3] && t[2] < t[1], "not side by side: {t:?}");
 }
+
+#[test]
+fn copy_follows_links_in_the_destination() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[
+            (
+                "base.Dockerfile",
+                "FROM localhost:5000/busybox\nRUN mkdir -p /usr/local/real && ln -s /usr/local/real /linked && ln -s real /usr/local/rel\n",
+            ),
+            ("Dockerfile", "FROM linkbase\nCOPY a /linked/\nCOPY b /usr/local/rel/sub/\n"),
+            ("a", "a\n"),
+            ("b", "b\n"),
+        ],
+    );
+    build_ok(
+        &env,
+        &[
+            "-t",
+            "linkbase",
+            "-f",
+            s(&ctx.join("base.Dockerfile")),
+            s(&ctx),
+        ],
+    );
+    build_ok(&env, &["-t", "linked", s(&ctx)]);
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "linked",
+        "sh",
+        "-c",
+        "readlink /linked; readlink /usr/local/rel; cat /usr/local/real/a /usr/local/real/sub/b",
+    ]);
+    assert_eq!(out, "/usr/local/real\nreal\na\nb\n");
+}

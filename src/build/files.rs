@@ -114,6 +114,66 @@ impl Tree {
         None
     }
 
+    /// `rel` with the symbolic links of its directories followed inside the tree, as a copy
+    /// into an image follows them (`COPY x /bin/` where /bin links to usr/bin lands in
+    /// usr/bin). The last component is followed too when it links to a directory.
+    pub fn follow_links(&self, rel: &str) -> String {
+        let mut todo: Vec<String> = rel
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .rev()
+            .collect();
+        let mut done: Vec<String> = Vec::new();
+        let mut hops = 0;
+        while let Some(c) = todo.pop() {
+            match c.as_str() {
+                "." => continue,
+                ".." => {
+                    done.pop();
+                    continue;
+                }
+                _ => {}
+            }
+            done.push(c);
+            let cur = done.join("/");
+            let Some((host, m)) = self.lookup(&cur) else {
+                continue;
+            };
+            if !m.file_type().is_symlink() {
+                continue;
+            }
+            let last = todo.is_empty();
+            let Ok(target) = std::fs::read_link(&host) else {
+                continue;
+            };
+            hops += 1;
+            if hops > 40 {
+                break;
+            }
+            let t = target.to_string_lossy().into_owned();
+            let mut next: Vec<String> = if t.starts_with('/') {
+                Vec::new()
+            } else {
+                done[..done.len() - 1].to_vec()
+            };
+            for seg in t.split('/').filter(|s| !s.is_empty()) {
+                if seg == ".." {
+                    next.pop();
+                } else if seg != "." {
+                    next.push(seg.to_string());
+                }
+            }
+            let resolved = next.join("/");
+            if last && !self.lookup(&resolved).is_some_and(|(_, m)| m.is_dir()) {
+                // A link to a file (or to nothing) as the last component: replaced, not followed.
+                continue;
+            }
+            done = next;
+        }
+        done.join("/")
+    }
+
     /// The names in directory `rel`, merged over the layers, sorted.
     pub fn list(&self, rel: &str) -> Vec<String> {
         let mut seen = HashSet::new();

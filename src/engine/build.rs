@@ -1917,8 +1917,8 @@ impl<'a, 'e> Builder<'a, 'e> {
         } else {
             format!("{}/{}", wd.trim_end_matches('/'), dest)
         };
-        let dest_rel = crate::build::ignore::clean(&dest_abs);
         let parent_tree = Tree::layers(self.store.layer_dirs(&st.img).into_iter().rev().collect());
+        let dest_rel = parent_tree.follow_links(&crate::build::ignore::clean(&dest_abs));
         let dest_is_dir = dest.ends_with('/')
             || srcs.len() > 1
             || dest_rel.is_empty()
