@@ -35,6 +35,9 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "info" -d 'Display syste
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "version" -d 'Show the skiff version information'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "volume" -d 'Manage volumes'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "network" -d 'Manage networks'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "builder" -d 'Manage builds'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "buildx" -d 'Docker Buildx (builds with skiff\'s own builder)'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "build" -d 'Build an image from a Dockerfile'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "run" -d 'Create and run a new container from an image'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "exec" -d 'Execute a command in a running container'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "ps" -d 'List containers'
@@ -325,20 +328,40 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from port" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from port" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from port" -s h -l help -d 'Print help'
-complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect tag history prune push save load" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
-complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect tag history prune push save load" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
-complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect tag history prune push save load" -s h -l help -d 'Print help'
-complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect tag history prune push save load" -f -a "ls" -d 'List images'
-complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect tag history prune push save load" -f -a "pull" -d 'Download an image from a registry'
-complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect tag history prune push save load" -f -a "rm" -d 'Remove one or more images'
-complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect tag history prune push save load" -f -a "import" -d 'Import the contents from a tarball to create a filesystem image'
-complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect tag history prune push save load" -f -a "inspect" -d 'Display detailed information on one or more images'
-complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect tag history prune push save load" -f -a "tag" -d 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'
-complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect tag history prune push save load" -f -a "history" -d 'Show the history of an image'
-complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect tag history prune push save load" -f -a "prune" -d 'Remove unused images'
-complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect tag history prune push save load" -f -a "push" -d 'Upload an image to a registry'
-complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect tag history prune push save load" -f -a "save" -d 'Save one or more images to a tar archive (streamed to STDOUT by default)'
-complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from ls pull rm import inspect tag history prune push save load" -f -a "load" -d 'Load an image from a tar archive or STDIN'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from build ls pull rm import inspect tag history prune push save load" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from build ls pull rm import inspect tag history prune push save load" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from build ls pull rm import inspect tag history prune push save load" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from build ls pull rm import inspect tag history prune push save load" -f -a "build" -d 'Build an image from a Dockerfile'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from build ls pull rm import inspect tag history prune push save load" -f -a "ls" -d 'List images'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from build ls pull rm import inspect tag history prune push save load" -f -a "pull" -d 'Download an image from a registry'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from build ls pull rm import inspect tag history prune push save load" -f -a "rm" -d 'Remove one or more images'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from build ls pull rm import inspect tag history prune push save load" -f -a "import" -d 'Import the contents from a tarball to create a filesystem image'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from build ls pull rm import inspect tag history prune push save load" -f -a "inspect" -d 'Display detailed information on one or more images'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from build ls pull rm import inspect tag history prune push save load" -f -a "tag" -d 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from build ls pull rm import inspect tag history prune push save load" -f -a "history" -d 'Show the history of an image'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from build ls pull rm import inspect tag history prune push save load" -f -a "prune" -d 'Remove unused images'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from build ls pull rm import inspect tag history prune push save load" -f -a "push" -d 'Upload an image to a registry'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from build ls pull rm import inspect tag history prune push save load" -f -a "save" -d 'Save one or more images to a tar archive (streamed to STDOUT by default)'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and not __fish_seen_subcommand_from build ls pull rm import inspect tag history prune push save load" -f -a "load" -d 'Load an image from a tar archive or STDIN'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -s t -l tag -d 'Name and optionally a tag in the name:tag format (repeatable)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -s f -l file -d 'Name of the Dockerfile (default: PATH/Dockerfile; - reads it from standard input)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -l build-arg -d 'Set build-time variables' -r
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -l target -d 'Set the target build stage to build' -r
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -l label -d 'Set metadata for an image' -r
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -l iidfile -d 'Write the image ID to the file' -r
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -l network -d 'Networking mode for the RUN instructions during build: default, none or host' -r
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -l progress -d 'Type of progress output: auto, plain, tty or quiet' -r
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -l platform -d 'Set the target platform (only the host\'s platform is supported)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -s o -l output -d 'Output destination: type=local,dest=DIR or type=tar,dest=FILE' -r
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -l secret -d 'Secret to expose to the build: id=ID,src=PATH' -r
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -l tls-verify -d 'Require HTTPS and verify certificates when pulling base images' -r -f -a "true\t''
+false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -l no-cache -d 'Do not use cache when building the image'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -l pull -d 'Always attempt to pull a newer version of the base images'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -s q -l quiet -d 'Suppress the build output and print the image ID on success'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from build" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter output based on conditions provided (dangling, label, reference, before, since, until)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from ls" -l format -d 'Format output using a custom template: \'table\', \'table TEMPLATE\', \'json\' or a Go template' -r
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from ls" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
@@ -511,6 +534,83 @@ complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_sub
 complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s f -l force -d 'Accepted for compatibility'
 complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and not __fish_seen_subcommand_from build prune" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and not __fish_seen_subcommand_from build prune" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and not __fish_seen_subcommand_from build prune" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and not __fish_seen_subcommand_from build prune" -f -a "build" -d 'Build an image from a Dockerfile'
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and not __fish_seen_subcommand_from build prune" -f -a "prune" -d 'Remove build cache'
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -s t -l tag -d 'Name and optionally a tag in the name:tag format (repeatable)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -s f -l file -d 'Name of the Dockerfile (default: PATH/Dockerfile; - reads it from standard input)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -l build-arg -d 'Set build-time variables' -r
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -l target -d 'Set the target build stage to build' -r
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -l label -d 'Set metadata for an image' -r
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -l iidfile -d 'Write the image ID to the file' -r
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -l network -d 'Networking mode for the RUN instructions during build: default, none or host' -r
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -l progress -d 'Type of progress output: auto, plain, tty or quiet' -r
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -l platform -d 'Set the target platform (only the host\'s platform is supported)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -s o -l output -d 'Output destination: type=local,dest=DIR or type=tar,dest=FILE' -r
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -l secret -d 'Secret to expose to the build: id=ID,src=PATH' -r
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -l tls-verify -d 'Require HTTPS and verify certificates when pulling base images' -r -f -a "true\t''
+false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -l no-cache -d 'Do not use cache when building the image'
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -l pull -d 'Always attempt to pull a newer version of the base images'
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -s q -l quiet -d 'Suppress the build output and print the image ID on success'
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from build" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from prune" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove all unused build cache, not just dangling ones'
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not prompt for confirmation'
+complete -c skiff -n "__fish_skiff_using_subcommand builder; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and not __fish_seen_subcommand_from build prune" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and not __fish_seen_subcommand_from build prune" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and not __fish_seen_subcommand_from build prune" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and not __fish_seen_subcommand_from build prune" -f -a "build" -d 'Start a build'
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and not __fish_seen_subcommand_from build prune" -f -a "prune" -d 'Remove build cache'
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -s t -l tag -d 'Name and optionally a tag in the name:tag format (repeatable)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -s f -l file -d 'Name of the Dockerfile (default: PATH/Dockerfile; - reads it from standard input)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -l build-arg -d 'Set build-time variables' -r
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -l target -d 'Set the target build stage to build' -r
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -l label -d 'Set metadata for an image' -r
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -l iidfile -d 'Write the image ID to the file' -r
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -l network -d 'Networking mode for the RUN instructions during build: default, none or host' -r
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -l progress -d 'Type of progress output: auto, plain, tty or quiet' -r
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -l platform -d 'Set the target platform (only the host\'s platform is supported)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -s o -l output -d 'Output destination: type=local,dest=DIR or type=tar,dest=FILE' -r
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -l secret -d 'Secret to expose to the build: id=ID,src=PATH' -r
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -l tls-verify -d 'Require HTTPS and verify certificates when pulling base images' -r -f -a "true\t''
+false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -l no-cache -d 'Do not use cache when building the image'
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -l pull -d 'Always attempt to pull a newer version of the base images'
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -s q -l quiet -d 'Suppress the build output and print the image ID on success'
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from build" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from prune" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from prune" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove all unused build cache, not just dangling ones'
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not prompt for confirmation'
+complete -c skiff -n "__fish_skiff_using_subcommand buildx; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand build" -s t -l tag -d 'Name and optionally a tag in the name:tag format (repeatable)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand build" -s f -l file -d 'Name of the Dockerfile (default: PATH/Dockerfile; - reads it from standard input)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand build" -l build-arg -d 'Set build-time variables' -r
+complete -c skiff -n "__fish_skiff_using_subcommand build" -l target -d 'Set the target build stage to build' -r
+complete -c skiff -n "__fish_skiff_using_subcommand build" -l label -d 'Set metadata for an image' -r
+complete -c skiff -n "__fish_skiff_using_subcommand build" -l iidfile -d 'Write the image ID to the file' -r
+complete -c skiff -n "__fish_skiff_using_subcommand build" -l network -d 'Networking mode for the RUN instructions during build: default, none or host' -r
+complete -c skiff -n "__fish_skiff_using_subcommand build" -l progress -d 'Type of progress output: auto, plain, tty or quiet' -r
+complete -c skiff -n "__fish_skiff_using_subcommand build" -l platform -d 'Set the target platform (only the host\'s platform is supported)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand build" -s o -l output -d 'Output destination: type=local,dest=DIR or type=tar,dest=FILE' -r
+complete -c skiff -n "__fish_skiff_using_subcommand build" -l secret -d 'Secret to expose to the build: id=ID,src=PATH' -r
+complete -c skiff -n "__fish_skiff_using_subcommand build" -l tls-verify -d 'Require HTTPS and verify certificates when pulling base images' -r -f -a "true\t''
+false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand build" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand build" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand build" -l no-cache -d 'Do not use cache when building the image'
+complete -c skiff -n "__fish_skiff_using_subcommand build" -l pull -d 'Always attempt to pull a newer version of the base images'
+complete -c skiff -n "__fish_skiff_using_subcommand build" -s q -l quiet -d 'Suppress the build output and print the image ID on success'
+complete -c skiff -n "__fish_skiff_using_subcommand build" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l name -d 'Assign a name to the container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -s e -l env -d 'Set environment variables' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -s w -l workdir -d 'Working directory inside the container' -r

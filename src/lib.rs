@@ -3,6 +3,7 @@
 //! Layers, from the top: `cli` (clap definitions and rendering) calls `engine` (the operations),
 //! which calls the subsystems (`image`, `registry`, `storage`, `runtime`, `monitor`, `network`,
 //! `state`, `volume`). Subsystems share only plain types and never call upward.
+pub mod build;
 pub mod cli;
 pub mod engine;
 pub mod image;

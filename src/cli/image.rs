@@ -10,6 +10,8 @@ use crate::state::Paths;
 
 #[derive(Debug, Subcommand)]
 pub enum ImageCommand {
+    /// Build an image from a Dockerfile
+    Build(super::build::BuildArgs),
     /// List images
     #[command(alias = "list")]
     Ls(ImagesArgs),
@@ -210,6 +212,7 @@ pub struct ImageInspectArgs {
 
 pub fn dispatch(cmd: ImageCommand) -> Result<i32, EngineError> {
     match cmd {
+        ImageCommand::Build(a) => super::build::run(a),
         ImageCommand::Ls(a) => images(a),
         ImageCommand::Pull(a) => pull(a),
         ImageCommand::Rm(a) => rmi(a),
@@ -329,7 +332,12 @@ impl TtyProgress {
 pub fn images(a: ImagesArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
     let filters = image::ImageFilters::parse(&a.filters)?;
-    let list = image::list_filtered(&paths, &filters)?;
+    let mut list = image::list_filtered(&paths, &filters)?;
+    if !a.all {
+        // docker hides the intermediate images of builds (untagged, built on by other steps).
+        let hidden = crate::engine::build::intermediate_images(&paths);
+        list.retain(|i| !i.repo_tags.is_empty() || !hidden.contains(&i.id));
+    }
     let filter = match &a.reference {
         Some(f) => Some(ImageFilter::parse(f)?),
         None => None,

@@ -1,4 +1,5 @@
 //! Command-line interface: clap definitions, dispatch to `engine`, and rendering. Nothing else.
+mod build;
 mod container;
 mod container_files;
 mod container_more;
@@ -62,7 +63,16 @@ pub enum Command {
     #[command(subcommand)]
     Network(network::NetworkCommand),
 
+    /// Manage builds
+    #[command(subcommand)]
+    Builder(build::BuilderCommand),
+    /// Docker Buildx (builds with skiff's own builder)
+    #[command(subcommand)]
+    Buildx(build::BuildxCommand),
+
     // docker's top-level shortcuts
+    /// Build an image from a Dockerfile
+    Build(build::BuildArgs),
     /// Create and run a new container from an image
     Run(Box<container::RunArgs>),
     /// Execute a command in a running container
@@ -236,6 +246,9 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Info(a) => system::info(a),
         Command::Version(a) => system::version(a),
         Command::Network(c) => network::dispatch(c),
+        Command::Builder(c) => build::builder(c),
+        Command::Buildx(c) => build::buildx(c),
+        Command::Build(a) => build::run(a),
         Command::Run(a) => container::run(*a),
         Command::Exec(a) => container::exec(a),
         Command::Ps(a) => container::ps(a),

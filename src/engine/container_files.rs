@@ -103,6 +103,183 @@ impl Drop for Frozen {
     }
 }
 
+/// The changes of a container (its upper dir) as a layer: the helper writes the layer tar to
+/// a pipe, we hash it into a blob of the store and unpack it there (once). Returns the layer's
+/// diff_id and the size of its (uncompressed) blob. `commit` and `build` both go through this.
+pub fn capture_layer(paths: &Paths, rec: &ContainerRecord) -> Result<(String, u64), EngineError> {
+    capture_layer_with(paths, rec, None)
+}
+
+/// One entry of a captured layer, as [`capture_layer_with`]'s `drop` sees it.
+#[derive(Debug, Clone)]
+pub struct LayerEntry {
+    /// The path in the layer, without a leading `/` or a trailing `/`.
+    pub path: String,
+    pub dir: bool,
+    pub size: u64,
+}
+
+/// The entries of a layer that a caller wants left out (by path).
+pub type DropFn<'a> = &'a dyn Fn(&[LayerEntry]) -> std::collections::HashSet<String>;
+
+/// [`capture_layer`], leaving out the entries `drop` names once it has seen them all (a build
+/// drops the mount points the runtime made for its RUN's mounts).
+pub fn capture_layer_with(
+    paths: &Paths,
+    rec: &ContainerRecord,
+    drop: Option<DropFn<'_>>,
+) -> Result<(String, u64), EngineError> {
+    let store = ImageStore::open(paths)?;
+    let (upper, lowers) = layer_args(paths, rec);
+    let args = helper_args("ctr-layer", rec, &upper, &lowers);
+    let mut child = crate::runtime::userns::spawn_helper(
+        &args,
+        std::process::Stdio::null(),
+        std::process::Stdio::piped(),
+    )?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".commit-")
+        .tempfile_in(store.tmp_dir())
+        .map_err(EngineError::io("creating a temp file"))?;
+    let copied = match child.stdout.take() {
+        Some(pipe) => {
+            let mut hashing = crate::image::HashingReader::new(pipe);
+            std::io::copy(&mut hashing, tmp.as_file_mut()).map(|_| hashing.finish())
+        }
+        None => Err(std::io::Error::other("no pipe from the helper")),
+    };
+    crate::runtime::userns::finish_helper(child)?;
+    let (mut diff_id, mut size) =
+        copied.map_err(EngineError::io("reading the container's changes"))?;
+    if let Some(drop) = drop {
+        if let Some((filtered, d, s)) = filter_layer(&store, tmp.path(), drop)
+            .map_err(EngineError::io("reading the container's changes"))?
+        {
+            tmp = filtered;
+            diff_id = d;
+            size = s;
+        }
+    }
+    let blob_path = store.blob_path(&diff_id)?;
+    tmp.persist(&blob_path)
+        .map_err(|e| EngineError::io("storing the committed layer")(e.error))?;
+    if !store.has_layer(&diff_id) {
+        super::image::unpack_with_helper(&store, &[(blob_path, diff_id.clone())])?;
+    }
+    Ok((diff_id, size))
+}
+
+/// Rewrite the layer tar at `path` without the entries `drop` names; None when it names none.
+fn filter_layer(
+    store: &ImageStore,
+    path: &Path,
+    drop: DropFn<'_>,
+) -> std::io::Result<Option<(tempfile::NamedTempFile, String, u64)>> {
+    let norm = |p: &Path| {
+        p.to_string_lossy()
+            .trim_start_matches("./")
+            .trim_start_matches('/')
+            .trim_end_matches('/')
+            .to_string()
+    };
+    let mut entries = Vec::new();
+    let mut a = tar::Archive::new(std::fs::File::open(path)?);
+    for e in a.entries()? {
+        let e = e?;
+        entries.push(LayerEntry {
+            path: norm(&e.path()?),
+            dir: e.header().entry_type() == tar::EntryType::Directory,
+            size: e.header().size()?,
+        });
+    }
+    let dropped = drop(&entries);
+    if dropped.is_empty() {
+        return Ok(None);
+    }
+    let out = tempfile::Builder::new()
+        .prefix(".commit-")
+        .tempfile_in(store.tmp_dir())?;
+    let hashing = HashingWriter::new(std::io::BufWriter::new(out.reopen()?));
+    let mut b = tar::Builder::new(hashing);
+    let mut a = tar::Archive::new(std::fs::File::open(path)?);
+    for e in a.entries()? {
+        let mut e = e?;
+        let p = norm(&e.path()?);
+        if dropped.contains(&p) {
+            continue;
+        }
+        let mut h = e.header().clone();
+        let name = e.path()?.into_owned();
+        match e.link_name()? {
+            Some(l)
+                if matches!(
+                    h.entry_type(),
+                    tar::EntryType::Link | tar::EntryType::Symlink
+                ) =>
+            {
+                let l = l.into_owned();
+                b.append_link(&mut h, &name, &l)?
+            }
+            _ => {
+                // Long names and xattrs come back through the builder's own extensions.
+                let pax: Vec<(String, Vec<u8>)> = match e.pax_extensions()? {
+                    Some(x) => x
+                        .filter_map(|x| x.ok())
+                        .filter_map(|x| Some((x.key().ok()?.to_string(), x.value_bytes().to_vec())))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                if !pax.is_empty() {
+                    b.append_pax_extensions(pax.iter().map(|(k, v)| (k.as_str(), v.as_slice())))?;
+                }
+                b.append_data(&mut h, &name, &mut e)?
+            }
+        }
+    }
+    let mut hashing = b.into_inner()?;
+    hashing.flush()?;
+    let (digest, count) = hashing.finish();
+    Ok(Some((out, digest, count)))
+}
+
+/// A writer that hashes what goes through it.
+struct HashingWriter<W: Write> {
+    inner: W,
+    hasher: sha2::Sha256,
+    count: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    fn new(inner: W) -> Self {
+        use sha2::Digest;
+        HashingWriter {
+            inner,
+            hasher: sha2::Sha256::new(),
+            count: 0,
+        }
+    }
+    fn finish(self) -> (String, u64) {
+        use sha2::Digest;
+        (
+            format!("sha256:{}", hex::encode(self.hasher.finalize())),
+            self.count,
+        )
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// What `commit` takes.
 #[derive(Debug, Clone, Default)]
 pub struct CommitOptions {
@@ -150,33 +327,7 @@ pub fn commit(paths: &Paths, opts: &CommitOptions) -> Result<ImageRecord, Engine
         None
     };
 
-    // The layer: the helper writes it to a pipe; we hash it into a temp file in the store.
-    let (upper, lowers) = layer_args(paths, &rec);
-    let args = helper_args("ctr-layer", &rec, &upper, &lowers);
-    let mut child = crate::runtime::userns::spawn_helper(
-        &args,
-        std::process::Stdio::null(),
-        std::process::Stdio::piped(),
-    )?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".commit-")
-        .tempfile_in(store.tmp_dir())
-        .map_err(EngineError::io("creating a temp file"))?;
-    let copied = match child.stdout.take() {
-        Some(pipe) => {
-            let mut hashing = crate::image::HashingReader::new(pipe);
-            std::io::copy(&mut hashing, tmp.as_file_mut()).map(|_| hashing.finish())
-        }
-        None => Err(std::io::Error::other("no pipe from the helper")),
-    };
-    crate::runtime::userns::finish_helper(child)?;
-    let (diff_id, size) = copied.map_err(EngineError::io("reading the container's changes"))?;
-    let blob_path = store.blob_path(&diff_id)?;
-    tmp.persist(&blob_path)
-        .map_err(|e| EngineError::io("storing the committed layer")(e.error))?;
-    if !store.has_layer(&diff_id) {
-        super::image::unpack_with_helper(&store, &[(blob_path, diff_id.clone())])?;
-    }
+    let (diff_id, size) = capture_layer(paths, &rec)?;
 
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
     config["config"] = Value::Object(cfg_obj);

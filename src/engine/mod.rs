@@ -1,5 +1,6 @@
 //! The operations behind every command. `cli` calls these; these call the subsystems.
 pub mod attach;
+pub mod build;
 pub mod container;
 pub mod container_files;
 pub mod cp;
@@ -33,6 +34,9 @@ pub enum EngineError {
     Exec { message: String, code: i32 },
     #[error(transparent)]
     Image(#[from] crate::image::ImageError),
+    /// A build that failed (bad Dockerfile, failed step): exit 1, as `docker build`.
+    #[error(transparent)]
+    Build(#[from] crate::build::BuildError),
     #[error(transparent)]
     Registry(#[from] crate::registry::RegistryError),
     #[error(transparent)]
@@ -56,6 +60,7 @@ impl EngineError {
     pub fn exit_code(&self) -> i32 {
         match self {
             EngineError::Exec { code, .. } => *code,
+            EngineError::Build(_) => 1,
             _ => 125,
         }
     }
