@@ -97,3 +97,125 @@ fn version_and_info_formats() {
     let err = env.skiff(&["info", "--format", "{{.NoSuchField}}"]);
     assert_eq!(code(&err), 125, "{}", stderr(&err));
 }
+
+#[test]
+fn events_record_what_happened_and_follow_new_ones() {
+    let env = env_with_busybox();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let since = format!("{}.{:09}", now.as_secs(), now.subsec_nanos());
+    let o = env.skiff(&[
+        "run", "--name", "ev1", "--label", "app=x", BUSYBOX, "sh", "-c", "exit 3",
+    ]);
+    assert_eq!(code(&o), 3);
+    env.skiff_ok(&["rename", "ev1", "ev2"]);
+    env.skiff_ok(&["rm", "ev2"]);
+    env.skiff_ok(&["volume", "create", "v1"]);
+    env.skiff_ok(&["volume", "rm", "v1"]);
+    env.skiff_ok(&["network", "create", "n1"]);
+    env.skiff_ok(&["network", "rm", "n1"]);
+    env.skiff_ok(&["tag", BUSYBOX, "evtag"]);
+    env.skiff_ok(&["rmi", "evtag"]);
+    // Until now: the queries below end at once instead of following.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let until = format!("{}.{:09}", now.as_secs(), now.subsec_nanos());
+    let all = env.skiff_ok(&[
+        "events",
+        "--since",
+        &since,
+        "--until",
+        &until,
+        "--format",
+        "{{.Type}} {{.Action}}",
+    ]);
+    let want = "container create
+container start
+container die
+container rename
+container destroy
+volume create
+volume destroy
+network create
+network destroy
+image tag
+image untag
+";
+    // The pull of the fixture (before `since`) is not there; nothing else is.
+    assert_eq!(all, want);
+    let names = env.skiff_ok(&[
+        "events",
+        "--since",
+        &since,
+        "--until",
+        &until,
+        "--filter",
+        "type=container",
+        "--filter",
+        "type=network",
+        "--format",
+        "{{.Actor.Attributes.name}}",
+    ]);
+    assert_eq!(names, "ev1\nev1\nev1\nev2\nev2\nn1\nn1\n");
+    let die = env.skiff_ok(&[
+        "events",
+        "--since",
+        &since,
+        "--until",
+        &until,
+        "--filter",
+        "event=die",
+        "--filter",
+        "container=ev1",
+        "--format",
+        "{{json .}}",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(die.trim()).unwrap();
+    assert_eq!(v["status"], "die");
+    assert_eq!(v["Actor"]["Attributes"]["exitCode"], "3");
+    assert_eq!(v["Actor"]["Attributes"]["app"], "x");
+    assert_eq!(v["from"], BUSYBOX);
+    // The default line: time, type, action, id, attributes.
+    let line = env.skiff_ok(&[
+        "events",
+        "--since",
+        &since,
+        "--until",
+        &until,
+        "--filter",
+        "type=volume",
+    ]);
+    let first = line.lines().next().unwrap();
+    let rest = first.split_once(' ').unwrap().1;
+    assert_eq!(rest, "volume create v1 (driver=local)");
+    let err = env.skiff(&["events", "--filter", "colour=blue"]);
+    assert_eq!(code(&err), 125);
+
+    // Following: a container started after `events` began shows up.
+    let mut follower = env
+        .command(&[
+            "events",
+            "--filter",
+            "event=start",
+            "--format",
+            "{{.Actor.Attributes.name}}",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    env.skiff_ok(&["run", "--rm", "--name", "followed", BUSYBOX, "true"]);
+    let mut out = follower.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 64];
+        let n = std::io::Read::read(&mut out, &mut buf).unwrap_or(0);
+        let _ = tx.send(String::from_utf8_lossy(&buf[..n]).to_string());
+    });
+    let got = rx.recv_timeout(std::time::Duration::from_secs(20));
+    let _ = follower.kill();
+    let _ = follower.wait();
+    assert_eq!(got.as_deref(), Ok("followed\n"));
+}

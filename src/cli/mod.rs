@@ -56,6 +56,8 @@ pub enum Command {
     Info(system::InfoArgs),
     /// Show the skiff version information
     Version(system::VersionArgs),
+    /// Get real time events from the server
+    Events(system::EventsArgs),
     /// Manage volumes
     #[command(subcommand)]
     Volume(volume::VolumeCommand),
@@ -245,6 +247,7 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::System(c) => system::dispatch(c),
         Command::Info(a) => system::info(a),
         Command::Version(a) => system::version(a),
+        Command::Events(a) => system::events(a),
         Command::Network(c) => network::dispatch(c),
         Command::Builder(c) => build::builder(c),
         Command::Buildx(c) => build::buildx(c),

@@ -13,6 +13,8 @@ pub enum SystemCommand {
     Prune(PruneArgs),
     /// Show docker disk usage
     Df(DfArgs),
+    /// Get real time events from the server
+    Events(EventsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -39,6 +41,22 @@ pub struct PruneArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Show all events created since timestamp
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Stream events until this timestamp
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Filter output based on conditions provided
+    #[arg(short, long, value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// Format the output using the given Go template
+    #[arg(long)]
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct VersionArgs {
     /// Format the output using the given Go template
     #[arg(short = 'f', long)]
@@ -57,6 +75,59 @@ pub fn dispatch(c: SystemCommand) -> Result<i32, EngineError> {
         SystemCommand::Info(a) => info(a),
         SystemCommand::Prune(a) => prune(a),
         SystemCommand::Df(a) => df(a),
+        SystemCommand::Events(a) => events(a),
+    }
+}
+
+/// `events`: docker's line per event (local time with nanoseconds, type, action, actor and
+/// its attributes), or a template per event.
+pub fn events(a: EventsArgs) -> Result<i32, EngineError> {
+    use std::io::Write;
+    let query = crate::engine::events::EventQuery::parse(
+        a.since.as_deref(),
+        a.until.as_deref(),
+        &a.filter,
+    )?;
+    let template = match a.format.as_deref() {
+        None | Some("") => None,
+        Some(f) => Some(render::Template::parse(f)?),
+    };
+    let mut print = |e: &crate::state::events::Event| -> Result<(), EngineError> {
+        let line = match &template {
+            Some(t) => {
+                let v = serde_json::to_value(e).unwrap_or_default();
+                t.render(&v)?
+            }
+            None => {
+                let t = chrono::DateTime::from_timestamp_nanos(e.time_nano)
+                    .with_timezone(&chrono::Local)
+                    .format("%Y-%m-%dT%H:%M:%S%.9f%:z")
+                    .to_string()
+                    .replace("+00:00", "Z");
+                let attrs: Vec<String> = e
+                    .actor
+                    .attributes
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                let mut l = format!("{t} {} {} {}", e.kind, e.action, e.actor.id);
+                if !attrs.is_empty() {
+                    l.push_str(&format!(" ({})", attrs.join(", ")));
+                }
+                l
+            }
+        };
+        let mut out = std::io::stdout().lock();
+        // A closed pipe (`skiff events | head`) ends the stream.
+        writeln!(out, "{line}")
+            .and_then(|()| out.flush())
+            .map_err(EngineError::io("writing events"))
+    };
+    match crate::engine::events::stream(&Paths::from_env(), &query, &mut print) {
+        Err(EngineError::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            Ok(0)
+        }
+        other => other.map(|()| 0),
     }
 }
 

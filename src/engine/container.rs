@@ -17,7 +17,7 @@ use crate::runtime::userns::{is_rootful, IdMapping};
 use crate::state::container::{
     process_start_time, ContainerRecord, ContainerState, Containers, Status,
 };
-use crate::state::{write_atomic, write_replace, Paths};
+use crate::state::{events, write_atomic, write_replace, Paths};
 use crate::volume::Volumes;
 
 /// Everything `run` takes, already parsed.
@@ -467,6 +467,7 @@ fn create_inner(
             mounts: mount_records,
         };
         store.create(&rec)?;
+        events::container(paths, &rec, "create", &[]);
         drop(vol_lock);
         Ok(())
     })();
@@ -1210,14 +1211,17 @@ pub fn stop(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), Engin
         .unwrap_or(Signal::SIGTERM);
     let pid = Pid::from_raw(st.pid);
     let _ = nix::sys::signal::kill(pid, sig);
+    events::container(paths, &rec, "kill", &[("signal", (sig as i32).to_string())]);
     let secs = timeout.or(rec.stop_timeout).unwrap_or(10).max(0) as u64;
     if !wait_stopped(&store, &id, Some(Duration::from_secs(secs))) {
         let st = store.state(&id)?;
         if is_alive(&st) {
             let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+            events::container(paths, &rec, "kill", &[("signal", "9".into())]);
         }
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
     }
+    events::container(paths, &rec, "stop", &[]);
     Ok(())
 }
 
@@ -1277,6 +1281,7 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
             &id[..12]
         )));
     }
+    events::container(paths, &rec, "destroy", &[]);
     if volumes {
         crate::monitor::remove_anonymous_volumes(paths, &rec.mounts).map_err(|e| {
             EngineError::Usage(format!(
@@ -1315,6 +1320,9 @@ pub fn kill(paths: &Paths, name: &str, signal: &str) -> Result<(), EngineError> 
     }
     nix::sys::signal::kill(Pid::from_raw(st.pid), sig)
         .map_err(|e| EngineError::io(format!("kill {name}"))(std::io::Error::from(e)))?;
+    if let Ok(rec) = store.record(&id) {
+        events::container(paths, &rec, "kill", &[("signal", (sig as i32).to_string())]);
+    }
     if sig == Signal::SIGKILL {
         wait_stopped(&store, &id, Some(Duration::from_secs(10)));
     }
@@ -1339,6 +1347,7 @@ pub fn rename(paths: &Paths, name: &str, new_name: &str) -> Result<(), EngineErr
         return Err(e.into());
     }
     store.release_name(&old);
+    events::container(paths, &rec, "rename", &[("oldName", format!("/{old}"))]);
     Ok(())
 }
 
@@ -1348,7 +1357,9 @@ pub fn restart(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), En
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
-    start(paths, &rec, false).map(|_| ())
+    start(paths, &rec, false)?;
+    events::container(paths, &rec, "restart", &[]);
+    Ok(())
 }
 
 /// `wait`: block until the container stops; its exit code.

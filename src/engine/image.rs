@@ -133,6 +133,14 @@ pub fn pull_with_events(
     pull_platform(paths, name, opts, None, on_event)
 }
 
+/// docker's `pull` event: the reference as the user gave it, normalised.
+pub fn pull_event(paths: &Paths, name: &str) {
+    if let Ok(r) = Reference::parse(name) {
+        let n = r.familiar_tagged();
+        image_event(paths, "pull", &n, &n);
+    }
+}
+
 /// Parse a `--platform` value (`os/arch[/variant]`).
 pub fn parse_platform(s: &str) -> Result<Platform, EngineError> {
     Ok(Platform::parse(s, crate::image::host_arch())?)
@@ -242,6 +250,18 @@ fn config_platform(config: &Value) -> String {
 
 /// Pull an image, for `platform` (default: the host's), reporting progress as events.
 pub fn pull_platform(
+    paths: &Paths,
+    name: &str,
+    opts: &PullOptions,
+    platform: Option<&Platform>,
+    on_event: &mut dyn FnMut(PullEvent),
+) -> Result<ImageRecord, EngineError> {
+    let img = pull_platform_inner(paths, name, opts, platform, on_event)?;
+    pull_event(paths, name);
+    Ok(img)
+}
+
+fn pull_platform_inner(
     paths: &Paths,
     name: &str,
     opts: &PullOptions,
@@ -820,8 +840,15 @@ fn inspect_json(img: &ImageRecord, cfg: &Value) -> Value {
 pub fn remove(paths: &Paths, name: &str, force: bool) -> Result<RemoveReport, EngineError> {
     let store = ImageStore::open(paths)?;
     let in_use = crate::state::container::Containers::new(paths).image_ids_in_use()?;
+    let id = store.resolve(name).map(|i| i.id).unwrap_or_default();
     let report = store.remove(name, force, &in_use)?;
     remove_trees(&report.trash)?;
+    for u in &report.untagged {
+        image_event(paths, "untag", &id, u);
+    }
+    for d in &report.deleted {
+        image_event(paths, "delete", d, d);
+    }
     Ok(report)
 }
 
@@ -930,8 +957,14 @@ pub fn tag(paths: &Paths, source: &str, target: &str) -> Result<(), EngineError>
             "refusing to create a tag with a digest reference: {target}"
         )));
     }
-    ImageStore::open(paths)?.tag(source, &r.familiar_tagged())?;
+    let img = ImageStore::open(paths)?.tag(source, &r.familiar_tagged())?;
+    image_event(paths, "tag", &img.id, &r.familiar_tagged());
     Ok(())
+}
+
+/// An image's event: its ID (or reference) and docker's `name` attribute.
+fn image_event(paths: &Paths, action: &str, id: &str, name: &str) {
+    crate::state::events::other(paths, "image", action, id, &[("name", name.to_string())]);
 }
 
 /// One line of `history`, newest first.

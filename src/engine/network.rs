@@ -330,7 +330,18 @@ pub use crate::network::user::CreateRequest;
 
 /// `network create`.
 pub fn create_network(paths: &Paths, req: &CreateRequest) -> Result<Network, EngineError> {
-    Ok(user::create(paths, req)?)
+    let n = user::create(paths, req)?;
+    network_event(paths, &n, "create", None);
+    Ok(n)
+}
+
+/// A network's event: docker's attributes `name` and `type` (and `container`).
+fn network_event(paths: &Paths, n: &Network, action: &str, container: Option<&str>) {
+    let mut attrs = vec![("name", n.name.clone()), ("type", n.driver.clone())];
+    if let Some(c) = container {
+        attrs.push(("container", c.to_string()));
+    }
+    crate::state::events::other(paths, "network", action, &n.id, &attrs);
 }
 
 /// `network ls`, with docker's filters (`name=`, `id=`, `driver=`, `label=K[=V]`, `scope=`,
@@ -428,6 +439,7 @@ pub fn remove_network(paths: &Paths, name: &str) -> Result<Network, EngineError>
         )));
     }
     user::remove(paths, &n)?;
+    network_event(paths, &n, "destroy", None);
     Ok(n)
 }
 
@@ -485,6 +497,7 @@ pub fn connect(
     }
     rec.net_config.networks.push(attachment(&n, aliases));
     store.save_record(&rec)?;
+    network_event(paths, &n, "connect", Some(&id));
     Ok(())
 }
 
@@ -507,6 +520,7 @@ pub fn disconnect(paths: &Paths, network: &str, container: &str) -> Result<(), E
     }
     rec.net_config.networks.remove(i);
     store.save_record(&rec)?;
+    network_event(paths, &n, "disconnect", Some(&id));
     Ok(())
 }
 

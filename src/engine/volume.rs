@@ -131,7 +131,15 @@ fn info(paths: &Paths, vols: &Volumes<'_>, v: Volume) -> Result<VolumeInfo, Engi
 pub fn create(paths: &Paths, req: &CreateRequest) -> Result<Volume, EngineError> {
     let vols = Volumes::new(paths);
     let lock = vols.lock()?;
-    Ok(vols.create(&lock, req)?)
+    let v = vols.create(&lock, req)?;
+    crate::state::events::other(
+        paths,
+        "volume",
+        "create",
+        &v.name,
+        &[("driver", "local".into())],
+    );
+    Ok(v)
 }
 
 /// `volume ls`.
@@ -208,7 +216,15 @@ pub fn remove(paths: &Paths, name: &str, force: bool) -> Result<(), EngineError>
     }
     let trash = vols.take_out(&lock, name)?;
     drop(lock);
-    delete(&vols, &trash)
+    delete(&vols, &trash)?;
+    crate::state::events::other(
+        paths,
+        "volume",
+        "destroy",
+        name,
+        &[("driver", "local".into())],
+    );
+    Ok(())
 }
 
 fn tree_size(p: &Path) -> u64 {

@@ -113,7 +113,15 @@ fn run(
             ready,
         );
         let (code, userns) = match once {
-            Ok(r) => r,
+            Ok(r) => {
+                crate::state::events::container(
+                    paths,
+                    &rec,
+                    "die",
+                    &[("exitCode", r.0.to_string())],
+                );
+                r
+            }
             Err((code, msg)) => {
                 record_exit(&store, id, code, &msg);
                 if rec.auto_remove {
@@ -158,6 +166,8 @@ fn run(
         // fails).
         if !rec.auto_remove || !remove_container_in(paths, id, &rec.name, userns.as_ref()) {
             record_exit(&store, id, code, "");
+        } else {
+            crate::state::events::container(paths, &rec, "destroy", &[]);
         }
         if rec.auto_remove {
             let _ = remove_anonymous_volumes(paths, &rec.mounts);
@@ -389,6 +399,7 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
     if let Some(mut r) = ready.take() {
         let _ = r.write_all(b"ok\n");
     }
+    crate::state::events::container(c.paths, rec, "start", &[]);
 
     let mut logger = log::Logger::open(&store.dir(id).join("ctr.log"), &rec.log_config);
     let master = started.pty_master;

@@ -1,6 +1,7 @@
 //! State on disk: where things live, atomic writes, locks, and container records.
 pub mod atomic;
 pub mod container;
+pub mod events;
 pub mod paths;
 
 pub use atomic::{write_atomic, write_json_atomic, write_replace, LockFile};
