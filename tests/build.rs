@@ -1064,3 +1064,42 @@ fn copy_follows_links_in_the_destination() {
     ]);
     assert_eq!(out, "/usr/local/real\nreal\na\nb\n");
 }
+
+/// `benches/build.sh` still works (skiff alone, one run, the smallest context it takes). It runs
+/// as root and drives skiff as the test user: this test needs root, as CI runs.
+#[test]
+fn build_benchmark_script_reports_every_measurement() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "benches/build.sh runs as root: run the tests as root"
+    );
+    let _env = TestEnv::new();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/build.sh");
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(&script)
+        .args(["--no-podman", "--runs", "1", "--files", "7800", "--skiff"])
+        .arg(skiff_bin())
+        .env("SKIFF_BENCH_USER", TEST_USER);
+    let o = run_with_timeout(cmd, None, std::time::Duration::from_secs(600))
+        .unwrap_or_else(|e| panic!("build.sh: {e}"));
+    let out = stdout(&o);
+    assert!(
+        o.status.success(),
+        "build.sh failed:\n{out}\n{}",
+        stderr(&o)
+    );
+    for name in ["build_cold", "build_cached", "build_change"] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("RESULT {name} ")))
+            .unwrap_or_else(|| panic!("no {name} in:\n{out}"));
+        let skiff = line.split_whitespace().nth(2).unwrap_or("");
+        let median = skiff
+            .strip_prefix("skiff=")
+            .and_then(|v| v.split('/').nth(1))
+            .unwrap_or("");
+        assert!(median.parse::<u64>().is_ok(), "{line}");
+    }
+    assert!(out.contains("# skiff's image: 7800 10"), "{out}");
+    assert!(!out.contains("FAIL"), "{out}");
+}
