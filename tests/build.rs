@@ -139,6 +139,9 @@ CMD ["cat greeting"]
         r#""WorkingDir":"/srv/app""#,
         r#""Entrypoint":["/bin/sh","-c"]"#,
         r#""Cmd":["cat greeting"]"#,
+        r#""Healthcheck":{"Interval":30000000000,"Retries":2,"Test":["CMD","true"]}"#,
+        r#""OnBuild":["RUN echo child"]"#,
+        r#""Shell":["/bin/sh","-ec"]"#,
     ] {
         assert!(cfg.contains(want), "{want} in {cfg}");
     }

@@ -2410,8 +2410,8 @@ pub fn prune(paths: &Paths, _all: bool) -> Result<PruneReport, EngineError> {
     let mut report = PruneReport::default();
     let mut images: Vec<String> = Vec::new();
     for (k, e) in cache.entries() {
+        // Only what the cache made: a base image, even untagged, is the user's.
         images.push(e.image.clone());
-        images.push(e.parent.clone());
         cache.remove(&k);
         report.entries += 1;
     }
