@@ -293,6 +293,28 @@ fn bad_dockerfiles_and_sources_are_one_line_errors() {
         );
     }
     assert_ne!(code(&env.skiff(&["image", "inspect", "bad"])), 0);
+    // An unknown --target, a missing context: one line, exit 1.
+    let o = env.skiff(&[
+        "build",
+        "--target",
+        "nope",
+        "-f",
+        s(&ctx.join("escape.Dockerfile")),
+        s(&ctx),
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("target stage \"nope\" could not be found"),
+        "{}",
+        stderr(&o)
+    );
+    let o = env.skiff(&["build", s(&env.dir().join("no-such-dir"))]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).starts_with("Error: unable to prepare context"),
+        "{}",
+        stderr(&o)
+    );
     // Another platform is refused, not built wrong.
     let o = env.skiff(&["build", "--platform", "linux/s390x", s(&ctx)]);
     assert_eq!(code(&o), 1);
@@ -972,7 +994,7 @@ fn arg_scopes_substitution_and_a_dockerfile_outside_the_context() {
                 "app.Dockerfile",
                 "ARG GLOBAL=g1\nARG IMG=localhost:5000/busybox\nFROM $IMG AS first\nARG GLOBAL\nARG LOCAL=l1\n\
                  RUN echo \"first:$GLOBAL:$LOCAL\" > /first\n\
-                 FROM ${IMG}\nARG LOCAL\nENV E1=${LOCAL:-unset} E2=${GLOBAL:-notvisible} E3=${E1:+set}\nENV E4=${E1:+set}\n\
+                 FROM --platform=$BUILDPLATFORM ${IMG}\nARG LOCAL\nENV E1=${LOCAL:-unset} E2=${GLOBAL:-notvisible} E3=${E1:+set}\nENV E4=${E1:+set}\n\
                  WORKDIR base\nWORKDIR sub\nCOPY --from=0 /first ./\nCOPY . /ctx/\nRUN pwd > /pwd\n",
             ),
             ("app.Dockerfile.dockerignore", "b.txt\n"),
