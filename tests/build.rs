@@ -237,6 +237,21 @@ fn a_failing_run_shows_step_output_and_exit_code_and_tags_nothing() {
     assert_ne!(code(&o), 0, "nothing tagged");
     // No build container is left behind.
     assert_eq!(env.skiff_ok(&["ps", "-aq"]), "");
+    // The terminal view: one line per step, the failed step's output under it.
+    let o = env.skiff(&["build", "--progress", "tty", "-t", "broken", s(&ctx)]);
+    assert_eq!(code(&o), 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains(" => [stage-0 1/2] FROM localhost:5000/busybox"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            " => [stage-0 2/2] RUN echo about to fail && exit 3\n > about to fail\n => ERROR: process "
+        ),
+        "{err}"
+    );
+    assert!(err.contains("FAILED\n"), "{err}");
 }
 
 #[test]
