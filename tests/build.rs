@@ -75,6 +75,8 @@ COPY --chown=1000:1000 --chmod=640 conf.txt ./conf/
 COPY src/ ./src/
 COPY *.md /docs/
 ADD notes.txt /notes/
+COPY "with space.txt" /quoted/
+COPY ["with space.txt", "/spaced/"]
 RUN echo "$GREETING from $MODE arch=$TARGETARCH" > greeting && pwd > where
 USER 1000:1000
 RUN id -u > /tmp/uid
@@ -93,10 +95,11 @@ CMD ["cat greeting"]
             ("a.md", "A\n"),
             ("b.md", "B\n"),
             ("notes.txt", "notes\n"),
+            ("with space.txt", "spaced\n"),
         ],
     );
     let (id, err) = build_ok(&env, &["-t", "demo:1", "-t", "demo:latest", s(&ctx)]);
-    assert!(err.contains("[base 2/8] WORKDIR /srv/app"), "{err}");
+    assert!(err.contains("[base 2/10] WORKDIR /srv/app"), "{err}");
     assert!(err.contains("RUN echo \"$GREETING"), "{err}");
     // CMD and ENTRYPOINT combine; the RUN saw ARGs and ENV.
     let out = env.skiff_ok(&["run", "--rm", "demo:1"]);
@@ -114,11 +117,11 @@ CMD ["cat greeting"]
         "demo:latest",
         "sh",
         "-c",
-        "cat where /tmp/uid; stat -c '%u:%g %a %n' conf/conf.txt; find src /docs /notes -type f | sort; echo $LEGACY; id -u",
+        "cat where /tmp/uid; stat -c '%u:%g %a %n' conf/conf.txt; find src /docs /notes /quoted /spaced -type f | sort; echo $LEGACY; id -u",
     ]);
     assert_eq!(
         out,
-        "/srv/app\n1000\n1000:1000 640 conf/conf.txt\n/docs/a.md\n/docs/b.md\n/notes/notes.txt\nsrc/lib/util.c\nsrc/main.c\nvalue with spaces\n1000\n"
+        "/srv/app\n1000\n1000:1000 640 conf/conf.txt\n/docs/a.md\n/docs/b.md\n/notes/notes.txt\n/quoted/with space.txt\n/spaced/with space.txt\nsrc/lib/util.c\nsrc/main.c\nvalue with spaces\n1000\n"
     );
     // ARGs never reach the image's environment.
     let envs = inspect(&env, &id, "{{json .Config.Env}}");

@@ -1862,18 +1862,8 @@ impl<'a, 'e> Builder<'a, 'e> {
                 .iter()
                 .map(|w| self.expand(st, w, line))
                 .collect::<Result<_, _>>()?,
-            None => {
-                // Here-document markers are kept as they are.
-                let mut out = Vec::new();
-                for w in inst.args.split_whitespace() {
-                    if w.starts_with("<<") {
-                        out.push(w.to_string());
-                    } else {
-                        out.extend(self.expand_words(st, w, line)?);
-                    }
-                }
-                out
-            }
+            // Quotes group words (`COPY "a b" /x/`); here-document markers stay `<<NAME`.
+            None => self.expand_words(st, &inst.args, line)?,
         };
         if words.len() < 2 {
             return Err(self.syntax(
