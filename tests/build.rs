@@ -483,7 +483,7 @@ fn heredocs_in_run_and_copy() {
             "Dockerfile",
             "FROM localhost:5000/busybox\nARG WHO=world\nRUN <<EOT\nset -e\necho script > /script\necho line2 >> /script\nEOT\n\
              RUN cat <<EOF > /inline && cat <<'RAW' > /raw\nhello $WHO\nEOF\nkeep $WHO\nRAW\n\
-             COPY <<EOF /copied.txt\nhi ${WHO}\nEOF\n\
+             COPY <<EOF /copied.txt\nhi ${WHO} \"quoted\" 'single'\nEOF\n\
              RUN <<EOT\n#!/bin/sh -e\necho \"shebang $0\" > /shebang\nEOT\n",
         )],
     );
@@ -499,7 +499,7 @@ fn heredocs_in_run_and_copy() {
     // The #! script ran as a file (its $0), and left nothing behind.
     assert_eq!(
         out,
-        "script\nline2\nhello world\nkeep $WHO\nhi world\nshebang /.skiff-heredoc-script\n0\n"
+        "script\nline2\nhello world\nkeep $WHO\nhi world \"quoted\" 'single'\nshebang /.skiff-heredoc-script\n0\n"
     );
 }
 

@@ -1952,7 +1952,8 @@ impl<'a, 'e> Builder<'a, 'e> {
                     .next()
                     .ok_or_else(|| self.syntax(line, "here-document without content"))?;
                 let content = if h.expand {
-                    self.expand(st, &h.content, line)?
+                    shell::expand_heredoc(&h.content, &|k| st.lookup(k))
+                        .map_err(|e| self.syntax(line, e))?
                 } else {
                     h.content.clone()
                 };
