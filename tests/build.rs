@@ -1146,3 +1146,50 @@ fn build_benchmark_script_reports_every_measurement() {
     assert!(out.contains("# skiff's image: 7800 10"), "{out}");
     assert!(!out.contains("FAIL"), "{out}");
 }
+
+#[test]
+fn links_in_the_context_never_lead_out_of_it() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[
+            ("sub/file", "inside\n"),
+            ("Dockerfile", "FROM localhost:5000/busybox\nCOPY inside/file /ok\nCOPY link /link\n"),
+            ("out.Dockerfile", "FROM localhost:5000/busybox\nCOPY outside/passwd /leak\n"),
+            (
+                "bind.Dockerfile",
+                "FROM localhost:5000/busybox\nRUN --mount=type=bind,source=outside,target=/m cat /m/passwd\n",
+            ),
+        ],
+    );
+    std::os::unix::fs::symlink("sub", ctx.join("inside")).unwrap();
+    std::os::unix::fs::symlink("/etc", ctx.join("outside")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", ctx.join("link")).unwrap();
+    chown_tree(&ctx);
+    build_ok(&env, &["-t", "links", s(&ctx)]);
+    // A link inside the context is followed; a link itself is copied as a link.
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "links",
+        "sh",
+        "-c",
+        "cat /ok; readlink /link",
+    ]);
+    assert_eq!(out, "inside\n/etc/passwd\n");
+    for file in ["out.Dockerfile", "bind.Dockerfile"] {
+        let o = env.skiff(&["build", "-f", s(&ctx.join(file)), s(&ctx)]);
+        assert_eq!(code(&o), 1, "{file}: {}", stderr(&o));
+        assert!(
+            !stderr(&o).contains("root:x:0:0"),
+            "{file} read the host's /etc/passwd"
+        );
+        let err = stderr(&o);
+        let last = err.lines().last().unwrap_or("");
+        assert!(
+            last.contains("not found") || last.contains("a link out of its tree"),
+            "{file}: {err}"
+        );
+    }
+}

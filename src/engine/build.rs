@@ -1808,9 +1808,15 @@ impl<'a, 'e> Builder<'a, 'e> {
                     None => self.context.clone(),
                 };
                 let rel = files::clean_inside(&source).map_err(EngineError::Build)?;
-                let (host, _) = tree
+                let rel = tree.resolve_links(&rel, true);
+                let (host, meta) = tree
                     .lookup(&rel)
                     .ok_or_else(|| failed(format!("bind mount source \"/{rel}\": not found")))?;
+                if meta.file_type().is_symlink() {
+                    return Err(failed(format!(
+                        "bind mount source \"/{rel}\" is a link out of its tree"
+                    )));
+                }
                 let mut items = Vec::new();
                 tree.items(&rel, "", &mut items)?;
                 let sum = {
