@@ -230,11 +230,17 @@ pub fn build(
             check_platform(one)?;
         }
     }
-    let tags = opts
-        .tags
-        .iter()
-        .map(|t| Reference::parse(t).map(|r| r.familiar_tagged()))
-        .collect::<Result<Vec<_>, _>>()?;
+    // (familiar form for the store, full form for the output, as docker prints it)
+    let mut tags = Vec::new();
+    for t in &opts.tags {
+        let r = Reference::parse(t)?;
+        if r.digest.is_some() {
+            return Err(failed(format!(
+                "invalid tag {t:?}: a tag cannot contain a digest"
+            )));
+        }
+        tags.push((r.familiar_tagged(), r.full()));
+    }
     let outputs = opts
         .outputs
         .iter()
@@ -427,13 +433,13 @@ pub fn build(
         secs: 0.0,
         line: format!("writing image {} done", img.id),
     });
-    for t in &tags {
+    for (t, full) in &tags {
         let (rec, _) = b.store.add_image(img.clone(), Some(t), None)?;
         img = rec;
         b.emit(BuildEvent::Log {
             n,
             secs: start.elapsed().as_secs_f64(),
-            line: format!("naming to {t} done"),
+            line: format!("naming to {full} done"),
         });
     }
     for o in &outputs {
