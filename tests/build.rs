@@ -512,7 +512,7 @@ fn run_mount_cache_keeps_a_directory_between_builds() {
         &[
             (
                 "Dockerfile",
-                "FROM localhost:5000/busybox\nCOPY trigger /trigger\nRUN --mount=type=cache,target=/cache echo run >> /cache/log && wc -l < /cache/log > /count\n",
+                "FROM localhost:5000/busybox\nCOPY trigger /trigger\nRUN --mount=type=cache,target=/cache,sharing=locked echo run >> /cache/log && wc -l < /cache/log > /count\n",
             ),
             ("trigger", "1"),
         ],

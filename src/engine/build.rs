@@ -188,6 +188,8 @@ struct Builder<'a, 'e> {
     secrets: HashMap<String, PathBuf>,
     /// Content checksums of the context's files.
     sums: &'a Mutex<files::SumCache>,
+    /// Locks of the `sharing=locked` cache mounts of the RUN being prepared.
+    mount_locks: Vec<PathBuf>,
     /// Temp dirs (a context from stdin) removed at the end.
     _temp: Vec<tempfile::TempDir>,
 }
@@ -367,6 +369,7 @@ pub fn build(
         results: Vec::new(),
         secrets,
         sums: &sums,
+        mount_locks: Vec::new(),
         _temp: temp,
     };
     let n = b.next();
@@ -622,6 +625,7 @@ impl<'a, 'e> Builder<'a, 'e> {
             results: self.results.clone(),
             secrets: self.secrets.clone(),
             sums: self.sums,
+            mount_locks: Vec::new(),
             _temp: Vec::new(),
         }
     }
@@ -1557,6 +1561,7 @@ impl<'a, 'e> Builder<'a, 'e> {
 
     fn run(&mut self, st: &mut State, inst: &Instruction, stage: usize) -> Result<(), EngineError> {
         let line = inst.line;
+        self.mount_locks.clear();
         // `RUN <<EOT` with a `#!` line: the here-document is a script file run as it is.
         let mut script_file = None;
         let argv = match inst.json_args() {
@@ -1696,6 +1701,12 @@ impl<'a, 'e> Builder<'a, 'e> {
                 ..Default::default()
             };
             let mut notices = std::io::sink();
+            // sharing=locked: one RUN at a time uses the cache directory.
+            let _locks = std::mem::take(&mut b.mount_locks)
+                .iter()
+                .map(|p| crate::state::LockFile::exclusive(p))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(EngineError::io("locking a cache mount"))?;
             let id = container::create(b.paths, &opts, &mut notices)?;
             let result = b.run_container(&id, n, start, &argv);
             let layer = result.and_then(|()| {
@@ -1763,7 +1774,20 @@ impl<'a, 'e> Builder<'a, 'e> {
                 let target =
                     target.ok_or_else(|| self.syntax(line, "a cache mount needs a target"))?;
                 let id = kv.get("id").cloned().unwrap_or_else(|| target.clone());
+                // The directory belongs to the container's root; other owners would need the
+                // user namespace helper.
+                for k in ["uid", "gid"] {
+                    if kv.get(k).is_some_and(|v| v != "0") {
+                        return Err(self.syntax(
+                            line,
+                            format!("RUN --mount=type=cache: {k}= other than 0 is not supported"),
+                        ));
+                    }
+                }
                 let dir = self.cache.mount_dir(&id);
+                if kv.get("sharing").map(String::as_str) == Some("locked") {
+                    self.mount_locks.push(dir.with_extension("lock"));
+                }
                 std::fs::create_dir_all(&dir)
                     .map_err(EngineError::io(format!("creating {}", dir.display())))?;
                 Ok((
