@@ -347,7 +347,8 @@ fn chown_in_run_gives_uid_1000_in_the_layer() {
         "ctx",
         &[(
             "Dockerfile",
-            "FROM localhost:5000/busybox\nRUN mkdir /owned && echo x > /owned/f && chown -R 1000:1001 /owned\n",
+            "FROM localhost:5000/busybox\nRUN mkdir /owned && echo x > /owned/f && chown -R 1000:1001 /owned\n\
+             RUN ln /owned/f /owned/hard && rm /bin/ls\n",
         )],
     );
     build_ok(&env, &["-t", "owned", s(&ctx)]);
@@ -355,6 +356,12 @@ fn chown_in_run_gives_uid_1000_in_the_layer() {
         "run", "--rm", "owned", "stat", "-c", "%u:%g", "/owned", "/owned/f",
     ]);
     assert_eq!(out, "1000:1001\n1000:1001\n");
+    // A deletion is a whiteout in the next layer; a hard link stays one.
+    let out = env.skiff_ok(&[
+        "run", "--rm", "owned", "sh", "-c",
+        "test -e /bin/ls && echo ls-present; [ $(stat -c %i /owned/f) = $(stat -c %i /owned/hard) ] && echo linked",
+    ]);
+    assert_eq!(out, "linked\n");
     // The layer tar itself says so (save the image, read the last layer).
     let tar = env.dir().join("owned.tar");
     env.skiff_ok(&["save", "-o", s(&tar), "owned"]);
