@@ -6,6 +6,7 @@ mod container_more;
 mod image;
 mod network;
 pub mod render;
+mod system;
 mod volume;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,16 @@ pub struct Cli {
     )]
     pub log_level: String,
 
+    /// Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest
+    /// the kernel allows; see `skiff info`)
+    #[arg(
+        long,
+        global = true,
+        value_name = "DRIVER",
+        env = "SKIFF_STORAGE_DRIVER"
+    )]
+    pub storage_driver: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -38,6 +49,13 @@ pub enum Command {
     /// Manage images
     #[command(subcommand)]
     Image(image::ImageCommand),
+    /// Manage Docker
+    #[command(subcommand)]
+    System(system::SystemCommand),
+    /// Display system-wide information
+    Info(system::InfoArgs),
+    /// Show the skiff version information
+    Version(system::VersionArgs),
     /// Manage volumes
     #[command(subcommand)]
     Volume(volume::VolumeCommand),
@@ -161,6 +179,10 @@ pub fn main() -> i32 {
     if raw.get(1).map(String::as_str) == Some("__userns") {
         return crate::engine::userns_helper_main(&raw[2..]);
     }
+    // Debugging and benchmarking skiff's FUSE overlay: mount it and serve in the foreground.
+    if raw.get(1).map(String::as_str) == Some("__fuse-overlay") {
+        return crate::storage::fuse::debug_main(&raw[2..]);
+    }
     if raw.get(1).map(String::as_str) == Some("__nsenter") {
         return crate::engine::cp::nsenter_main(&raw[2..]);
     }
@@ -187,6 +209,15 @@ pub fn main() -> i32 {
         }
     };
     init_logging(&cli.log_level);
+    if let Some(d) = &cli.storage_driver {
+        match d.parse() {
+            Ok(d) => crate::engine::storage::request(d),
+            Err(e) => {
+                eprintln!("Error: {e}");
+                return 125;
+            }
+        }
+    }
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
@@ -211,6 +242,9 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Container(c) => container::dispatch(c),
         Command::Image(c) => image::dispatch(c),
         Command::Volume(c) => volume::dispatch(c),
+        Command::System(c) => system::dispatch(c),
+        Command::Info(a) => system::info(a),
+        Command::Version(a) => system::version(a),
         Command::Network(c) => network::dispatch(c),
         Command::Builder(c) => build::builder(c),
         Command::Buildx(c) => build::buildx(c),

@@ -310,9 +310,9 @@ pub fn confirm(warning: &str) -> bool {
 
 /// A tab-separated table with docker's spacing.
 pub fn table() -> tabwriter::TabWriter<Vec<u8>> {
-    tabwriter::TabWriter::new(Vec::new())
-        .minwidth(10)
-        .padding(3)
+    // Go's tabwriter (docker's, minwidth 10, padding 3) makes a cell max(text + 3, 10) wide;
+    // this crate's minwidth leaves the padding out, so 7 here is docker's 10.
+    tabwriter::TabWriter::new(Vec::new()).minwidth(7).padding(3)
 }
 
 /// Flush a table to stdout.

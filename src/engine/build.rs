@@ -550,8 +550,12 @@ fn export(
         Some((u, l)) => (u.clone(), l.to_vec()),
         None => (empty.path().to_path_buf(), Vec::new()),
     };
-    let mut args: Vec<&std::ffi::OsStr> =
-        vec![std::ffi::OsStr::new("ctr-export"), upper.as_os_str()];
+    // The image's layers merged as an overlay would show them.
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        std::ffi::OsStr::new("ctr-export"),
+        std::ffi::OsStr::new(crate::storage::Driver::Overlay.name()),
+        upper.as_os_str(),
+    ];
     args.extend(lowers.iter().map(|l| l.as_os_str()));
     if kind == "tar" {
         let f = std::fs::File::create(dest)

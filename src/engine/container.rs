@@ -352,6 +352,10 @@ fn create_inner(
                 dir.join(sub).display()
             )))?;
         }
+        let storage_driver = super::storage::select(paths)?.driver;
+        if storage_driver == crate::storage::Driver::Vfs {
+            super::storage::vfs_copy(&dir.join("upper"), &layers)?;
+        }
         let write = |file: &str, text: String| -> Result<PathBuf, EngineError> {
             let p = dir.join(file);
             // Derived from the record: atomic, but not worth an fsync on the start-up path.
@@ -459,6 +463,7 @@ fn create_inner(
             log_config: crate::state::container::LogConfig::parse(&opts.log_driver, &opts.log_opts)
                 .map_err(EngineError::Usage)?,
             layers,
+            storage_driver,
             mounts: mount_records,
         };
         store.create(&rec)?;

@@ -13,7 +13,7 @@ use super::EngineError;
 use crate::image::{ImageRecord, ImageStore, Reference};
 use crate::state::container::{ContainerRecord, Containers};
 use crate::state::Paths;
-use crate::storage::diff::{self, Change};
+use crate::storage::diff::Change;
 
 /// The container's upper dir and its image's layers, top first.
 fn layer_args(paths: &Paths, rec: &ContainerRecord) -> (PathBuf, Vec<PathBuf>) {
@@ -22,8 +22,17 @@ fn layer_args(paths: &Paths, rec: &ContainerRecord) -> (PathBuf, Vec<PathBuf>) {
     (upper, lowers)
 }
 
-fn helper_args<'a>(op: &'a str, upper: &'a Path, lowers: &'a [PathBuf]) -> Vec<&'a OsStr> {
-    let mut args: Vec<&OsStr> = vec![OsStr::new(op), upper.as_os_str()];
+fn helper_args<'a>(
+    op: &'a str,
+    rec: &ContainerRecord,
+    upper: &'a Path,
+    lowers: &'a [PathBuf],
+) -> Vec<&'a OsStr> {
+    let mut args: Vec<&OsStr> = vec![
+        OsStr::new(op),
+        OsStr::new(rec.storage_driver.name()),
+        upper.as_os_str(),
+    ];
     args.extend(lowers.iter().map(|l| l.as_os_str()));
     args
 }
@@ -39,7 +48,7 @@ pub fn diff(paths: &Paths, name: &str) -> Result<Vec<Change>, EngineError> {
     let rec = record(paths, name)?;
     let (upper, lowers) = layer_args(paths, &rec);
     let child = crate::runtime::userns::spawn_helper(
-        &helper_args("ctr-diff", &upper, &lowers),
+        &helper_args("ctr-diff", &rec, &upper, &lowers),
         std::process::Stdio::null(),
         std::process::Stdio::piped(),
     )?;
@@ -54,7 +63,7 @@ pub fn export(paths: &Paths, name: &str, out: std::process::Stdio) -> Result<(),
     let rec = record(paths, name)?;
     let (upper, lowers) = layer_args(paths, &rec);
     let child = crate::runtime::userns::spawn_helper(
-        &helper_args("ctr-export", &upper, &lowers),
+        &helper_args("ctr-export", &rec, &upper, &lowers),
         std::process::Stdio::null(),
         out,
     )?;
@@ -121,8 +130,8 @@ pub fn capture_layer_with(
     drop: Option<DropFn<'_>>,
 ) -> Result<(String, u64), EngineError> {
     let store = ImageStore::open(paths)?;
-    let (upper, _) = layer_args(paths, rec);
-    let args: Vec<&OsStr> = vec![OsStr::new("ctr-layer"), upper.as_os_str()];
+    let (upper, lowers) = layer_args(paths, rec);
+    let args = helper_args("ctr-layer", rec, &upper, &lowers);
     let mut child = crate::runtime::userns::spawn_helper(
         &args,
         std::process::Stdio::null(),
@@ -401,18 +410,21 @@ pub fn commit(paths: &Paths, opts: &CommitOptions) -> Result<ImageRecord, Engine
 
 /// The helper's side (`skiff __userns ctr-...`), as root in the user namespace.
 pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
-    let (upper, lowers) = match args {
-        [upper, lowers @ ..] => (
+    let (driver, upper, lowers) = match args {
+        [driver, upper, lowers @ ..] => (
+            driver
+                .parse::<crate::storage::Driver>()
+                .map_err(EngineError::Usage)?,
             PathBuf::from(upper),
             lowers.iter().map(PathBuf::from).collect::<Vec<_>>(),
         ),
-        _ => return Err(EngineError::Usage(format!("{op} UPPER [LOWER...]"))),
+        _ => return Err(EngineError::Usage(format!("{op} DRIVER UPPER [LOWER...]"))),
     };
     let stdout = std::io::stdout().lock();
     let out = std::io::BufWriter::with_capacity(256 * 1024, stdout);
     match op {
         "ctr-diff" => {
-            let changes = diff::changes(&upper, &lowers)
+            let changes = crate::storage::changes(driver, &upper, &lowers)
                 .map_err(EngineError::io(format!("reading {}", upper.display())))?;
             let mut out = out;
             serde_json::to_writer(&mut out, &changes)
@@ -423,14 +435,12 @@ pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
                 .map_err(EngineError::io("writing the changes"))
         }
         "ctr-export" => {
-            let mut dirs = vec![upper];
-            dirs.extend(lowers);
-            let out = diff::write_merged_tar(&dirs, out)
+            let out = crate::storage::write_merged_tar(driver, &upper, &lowers, out)
                 .map_err(EngineError::io("writing the container's file system"))?;
             finish(out)
         }
         "ctr-layer" => {
-            let out = diff::write_layer_tar(&upper, out)
+            let out = crate::storage::write_layer_tar(driver, &upper, &lowers, out)
                 .map_err(EngineError::io("writing the container's changes"))?;
             finish(out)
         }

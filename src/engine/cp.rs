@@ -197,6 +197,7 @@ fn container_helper(
         work.as_os_str(),
         merged.as_os_str(),
         OsStr::new(if rootful { "0" } else { "1" }),
+        OsStr::new(rec.storage_driver.name()),
     ]);
     all.extend(rec.layers.iter().map(|l| l.as_os_str()));
     Ok(crate::runtime::userns::spawn_helper(&all, stdin, stdout)?)
@@ -238,10 +239,10 @@ fn op_arity(op: &str) -> usize {
 }
 
 /// The user namespace helper's side, for a stopped container: `cp-out SRC FOLLOW` or
-/// `cp-in DEST LAYOUT OWNER`, then `UPPER WORK MERGED USERXATTR LOWER...`.
+/// `cp-in DEST LAYOUT OWNER`, then `UPPER WORK MERGED USERXATTR DRIVER LOWER...`.
 pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
     let n = op_arity(op);
-    if args.len() < n + 4 {
+    if args.len() < n + 5 {
         return Err(EngineError::Usage(format!(
             "bad copy operation {op} {args:?}"
         )));
@@ -252,7 +253,8 @@ pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
         work: spec[1].clone().into(),
         target: spec[2].clone().into(),
         userxattr: spec[3] == "1",
-        lower: spec[4..].iter().map(Into::into).collect(),
+        driver: spec[4].parse().map_err(EngineError::Usage)?,
+        lower: spec[5..].iter().map(Into::into).collect(),
     };
     crate::runtime::enter::mount_overlay(&rootfs)?;
     let root = copy::open_root(&rootfs.target).map_err(copy_err)?;

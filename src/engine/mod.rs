@@ -5,12 +5,14 @@ pub mod container;
 pub mod container_files;
 pub mod cp;
 pub mod image;
+pub mod info;
 pub mod logs;
 pub mod mounts;
 pub mod network;
 pub mod prune;
 pub mod ps;
 pub mod resources;
+pub mod storage;
 pub mod volume;
 
 use thiserror::Error;
@@ -90,6 +92,7 @@ pub fn userns_helper_main(args: &[String]) -> i32 {
         Some(op) if op.starts_with("image-") => image::userns_op(op, &args[1..]),
         Some(op) if op.starts_with("ctr-") => container_files::userns_op(op, &args[1..]),
         Some(op) if op.starts_with("cp-") => cp::userns_op(op, &args[1..]),
+        Some(op) if op.starts_with("storage-") => storage::userns_op(op, &args[1..]),
         _ => Err(EngineError::Usage(format!(
             "unknown userns operation {args:?}"
         ))),

@@ -94,6 +94,7 @@ fn run(
         work: dir.join("work"),
         target: dir.join("merged"),
         userxattr: !crate::runtime::userns::is_rootful(),
+        driver: rec.storage_driver,
     };
     let policy = RestartPolicy::parse(&rec.restart_policy).unwrap_or(RestartPolicy::No);
     let mut backoff = Duration::from_millis(100);
@@ -414,6 +415,9 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
     drop(forwarder);
     drop(pasta_helper);
     drop(slirp);
+    if let Some(server) = started.fuse_server {
+        crate::runtime::reap_fuse_server(server);
+    }
     Ok((code, userns))
 }
 

@@ -8,7 +8,6 @@
 //! Both must run in a single-threaded process (the freshly started helper).
 use std::os::unix::fs::MetadataExt;
 
-use nix::mount::{mount, MsFlags};
 use nix::sched::CloneFlags;
 
 use super::{Rootfs, RuntimeError};
@@ -43,21 +42,24 @@ pub fn join_container(pid: i32, pid_start: u64) -> Result<(), RuntimeError> {
     Ok(())
 }
 
-/// In a new private mount namespace, mount the container's overlay at `rootfs.target`.
+/// In a new private mount namespace, mount the container's root file system at
+/// `rootfs.target`, with its driver. A FUSE server is forked first, so that it stays outside
+/// that mount namespace and ends with it.
 pub fn mount_overlay(rootfs: &Rootfs) -> Result<(), RuntimeError> {
     let err = |what: &str, e: nix::errno::Errno| RuntimeError::Other(format!("{what}: {e}"));
-    nix::sched::unshare(CloneFlags::CLONE_NEWNS).map_err(|e| err("unshare(CLONE_NEWNS)", e))?;
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-        None::<&str>,
-    )
-    .map_err(|e| err("making / private", e))?;
-    rootfs
-        .mount_overlay()
+    let server = match rootfs.driver {
+        crate::storage::Driver::FuseOverlay => {
+            Some(super::FuseServer::spawn(rootfs.overlay_dirs(), None)?)
+        }
+        _ => None,
+    };
+    super::mountops::private_mount_namespace().map_err(RuntimeError::Other)?;
+    let fuse = rootfs
+        .mount()
         .map_err(|m| RuntimeError::Other(format!("{m} (is the container starting?)")))?;
+    if let (Some(server), Some(fd)) = (server, fuse) {
+        server.serve(fd)?;
+    }
     nix::unistd::chdir("/").map_err(|e| err("chdir /", e))?;
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! The container's side of `create`: runs in the cloned child, inside the new namespaces,
 //! and ends in execve or _exit. Errors go back to the parent as `CODE\tMESSAGE`.
 use std::ffi::CString;
-use std::io::{IoSlice, Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
@@ -34,12 +34,14 @@ pub(super) fn ctx<E: std::fmt::Display>(what: impl Into<String>) -> impl FnOnce(
 pub fn child_main(spec: &Spec, rootfs: &Rootfs, stdio: &Stdio, sock_fd: RawFd) -> isize {
     // SAFETY: `sock_fd` is the child's end of the socketpair, owned by nobody else here.
     let mut sock = unsafe { UnixStream::from_raw_fd(sock_fd) };
+    // Seccomp's BPF is compiled while the parent writes the id maps (newuidmap takes longer).
+    let seccomp = compile_seccomp(spec);
     let mut go = [0u8; 1];
     if sock.read_exact(&mut go).is_err() {
         // The parent gave up (its error is reported there).
         return 1;
     }
-    match setup_and_exec(spec, rootfs, stdio, &sock) {
+    match seccomp.and_then(|s| setup_and_exec(spec, rootfs, stdio, &sock, s)) {
         Ok(never) => match never {},
         Err(e) => {
             let _ = sock.write_all(format!("{}\t{}", e.code, e.message).as_bytes());
@@ -50,11 +52,25 @@ pub fn child_main(spec: &Spec, rootfs: &Rootfs, stdio: &Stdio, sock_fd: RawFd) -
 
 pub(super) enum Never {}
 
+/// The spec's seccomp profile as BPF programs, if it has one.
+fn compile_seccomp(spec: &Spec) -> Result<Option<Vec<seccompiler::BpfProgram>>, InitError> {
+    match spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) {
+        Some(s) => {
+            let v = serde_json::to_value(s).map_err(ctx("seccomp profile"))?;
+            Ok(Some(
+                super::seccomp::compile(&v).map_err(ctx("seccomp profile"))?,
+            ))
+        }
+        None => Ok(None),
+    }
+}
+
 fn setup_and_exec(
     spec: &Spec,
     rootfs: &Rootfs,
     stdio: &Stdio,
     sock: &UnixStream,
+    seccomp: Option<Vec<seccompiler::BpfProgram>>,
 ) -> Result<Never, InitError> {
     let process = spec
         .process()
@@ -93,15 +109,8 @@ fn setup_and_exec(
     }
 
     // Mounts: private propagation, then the overlay root, then the spec's mounts inside it.
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-        None::<&str>,
-    )
-    .map_err(ctx("making / private"))?;
-    mount_rootfs(rootfs)?;
+    super::mountops::make_root_private().map_err(ctx("making / private"))?;
+    mount_rootfs(rootfs, sock)?;
     let root = rootfs.target.as_path();
     let rootless = has_ns(oci_spec::runtime::LinuxNamespaceType::User);
     for m in spec.mounts().as_deref().unwrap_or_default() {
@@ -189,14 +198,6 @@ fn setup_and_exec(
         })?;
     }
 
-    // Seccomp: compiled now (errors are reported like any other), installed below.
-    let seccomp = match linux.and_then(|l| l.seccomp().as_ref()) {
-        Some(s) => {
-            let v = serde_json::to_value(s).map_err(ctx("seccomp profile"))?;
-            Some(super::seccomp::compile(&v).map_err(ctx("seccomp profile"))?)
-        }
-        None => None,
-    };
     let no_new_privs = process.no_new_privileges() == Some(true);
 
     // Resource limits (--ulimit), while we still have CAP_SYS_RESOURCE in the namespace.
@@ -463,8 +464,14 @@ pub(super) fn dup_onto(fd: RawFd, targets: &[RawFd]) -> Result<(), InitError> {
     Ok(())
 }
 
-fn mount_rootfs(rootfs: &Rootfs) -> Result<(), InitError> {
-    rootfs.mount_overlay().map_err(fail)
+/// Mount the root file system; a FUSE connection goes to the parent, which starts its server
+/// (the first look into the tree waits for it).
+fn mount_rootfs(rootfs: &Rootfs, sock: &UnixStream) -> Result<(), InitError> {
+    if let Some(fuse) = rootfs.mount().map_err(fail)? {
+        super::send_fd(sock, b'F', fuse.as_fd())
+            .map_err(ctx("handing the FUSE connection to its server"))?;
+    }
+    Ok(())
 }
 
 /// Resolve a container path under `root` (the new root is fresh, so a plain join is safe for
@@ -760,16 +767,7 @@ pub(super) fn open_pty(root: &Path, sock: &UnixStream) -> Result<RawFd, InitErro
             std::io::Error::last_os_error()
         )));
     }
-    let fds = [mfd];
-    let cmsg = [nix::sys::socket::ControlMessage::ScmRights(&fds)];
-    nix::sys::socket::sendmsg::<()>(
-        sock.as_raw_fd(),
-        &[IoSlice::new(b"T")],
-        &cmsg,
-        nix::sys::socket::MsgFlags::empty(),
-        None,
-    )
-    .map_err(ctx("sending the terminal"))?;
+    super::send_fd(sock, b'T', master.as_fd()).map_err(ctx("sending the terminal"))?;
     drop(master);
     Ok(slave)
 }

@@ -75,6 +75,9 @@ pub struct ContainerRecord {
     pub restart_policy: String,
     /// The image's layer directories, bottom to top.
     pub layers: Vec<PathBuf>,
+    /// The storage driver the container's root file system was made with.
+    #[serde(default)]
+    pub storage_driver: crate::storage::Driver,
     /// Volumes, bind mounts and tmpfs mounts (docker's `Mounts`).
     #[serde(default)]
     pub mounts: Vec<MountRecord>,

@@ -138,7 +138,7 @@ fn walk_changes(
 }
 
 /// The names visible in directory `rel` of the merged `lowers` (top first).
-fn merged_names(
+pub fn merged_names(
     lowers: &[PathBuf],
     rel: &Path,
     names: &mut BTreeMap<std::ffi::OsString, bool>,
@@ -241,9 +241,9 @@ impl<W: Write> TarWriter<W> {
 }
 
 /// The upper dir as an image layer tar (docker's whiteout conventions).
-pub fn write_layer_tar<W: Write>(upper: &Path, out: W) -> io::Result<W> {
+pub fn write_layer_tar<W: Write>(upper: &Path, lowers: &[PathBuf], out: W) -> io::Result<W> {
     let mut tw = TarWriter::new(out);
-    layer_dir(&mut tw, upper, Path::new(""))?;
+    layer_dir(&mut tw, upper, lowers, Path::new(""))?;
     tw.finish()
 }
 
@@ -255,10 +255,18 @@ fn sorted_entries(dir: &Path) -> io::Result<Vec<std::ffi::OsString>> {
     Ok(names)
 }
 
-fn layer_dir<W: Write>(tw: &mut TarWriter<W>, upper: &Path, rel: &Path) -> io::Result<()> {
+fn layer_dir<W: Write>(
+    tw: &mut TarWriter<W>,
+    upper: &Path,
+    lowers: &[PathBuf],
+    rel: &Path,
+) -> io::Result<()> {
     let dir = upper.join(rel);
     for name in sorted_entries(&dir)? {
         let child = rel.join(&name);
+        if super::is_runtime_mount_point(upper, lowers, &child) {
+            continue;
+        }
         let path = upper.join(&child);
         let meta = std::fs::symlink_metadata(&path)?;
         if is_whiteout(&meta) {
@@ -272,7 +280,7 @@ fn layer_dir<W: Write>(tw: &mut TarWriter<W>, upper: &Path, rel: &Path) -> io::R
             if is_opaque(&path) {
                 tw.add_marker(&child.join(".wh..wh..opq"), meta.mtime().max(0) as u64)?;
             }
-            layer_dir(tw, upper, &child)?;
+            layer_dir(tw, upper, lowers, &child)?;
         }
     }
     Ok(())
