@@ -1200,3 +1200,45 @@ fn links_in_the_context_never_lead_out_of_it() {
         );
     }
 }
+
+#[test]
+fn builds_work_on_every_storage_driver() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[
+            (
+                "Dockerfile",
+                "FROM localhost:5000/busybox\nCOPY f /f\n\
+                 RUN mkdir /d && echo hi > /d/f && chown 1000 /d/f && rm /bin/ls\n\
+                 RUN --mount=type=cache,target=/c cat /f > /copy\n",
+            ),
+            ("f", "from context\n"),
+        ],
+    );
+    for driver in ["overlay", "fuse-overlay", "vfs"] {
+        let tag = format!("drv-{driver}");
+        let o = env.skiff(&[
+            "--storage-driver",
+            driver,
+            "build",
+            "--no-cache",
+            "-t",
+            &tag,
+            s(&ctx),
+        ]);
+        assert_success(&o, &format!("build on {driver}"));
+        let out = env.skiff_ok(&[
+            "--storage-driver",
+            driver,
+            "run",
+            "--rm",
+            &tag,
+            "sh",
+            "-c",
+            "cat /copy; stat -c %u /d/f; test -e /bin/ls || echo ls-gone; test -e /c || echo no-c",
+        ]);
+        assert_eq!(out, "from context\n1000\nls-gone\nno-c\n", "{driver}");
+    }
+}
