@@ -1057,7 +1057,7 @@ fn independent_stages_build_side_by_side() {
     let env = env_with_busybox();
     let stage = |name: &str| {
         format!(
-            "FROM localhost:5000/busybox AS {name}\nRUN cut -d\" \" -f1 /proc/uptime > /start && sleep 2 && cut -d\" \" -f1 /proc/uptime > /end\n"
+            "FROM localhost:5000/busybox AS {name}\nRUN cut -d\" \" -f1 /proc/uptime > /start && sleep 3 && cut -d\" \" -f1 /proc/uptime > /end\n"
         )
     };
     let dockerfile = format!(

@@ -306,7 +306,11 @@ pub fn build(
                 (root, text, f.to_string())
             }
             None => {
-                let p = root.join("Dockerfile");
+                // docker's default name, then its lower-case spelling.
+                let mut p = root.join("Dockerfile");
+                if !p.exists() && root.join("dockerfile").exists() {
+                    p = root.join("dockerfile");
+                }
                 let text = std::fs::read_to_string(&p).map_err(|e| {
                     failed(format!("failed to read dockerfile {}: {e}", p.display()))
                 })?;
