@@ -75,6 +75,8 @@ COPY --chown=1000:1000 --chmod=640 conf.txt ./conf/
 COPY src/ ./src/
 COPY *.md /docs/
 ADD notes.txt /notes/
+COPY "with space.txt" /quoted/
+COPY ["with space.txt", "/spaced/"]
 RUN echo "$GREETING from $MODE arch=$TARGETARCH" > greeting && pwd > where
 USER 1000:1000
 RUN id -u > /tmp/uid
@@ -93,10 +95,11 @@ CMD ["cat greeting"]
             ("a.md", "A\n"),
             ("b.md", "B\n"),
             ("notes.txt", "notes\n"),
+            ("with space.txt", "spaced\n"),
         ],
     );
     let (id, err) = build_ok(&env, &["-t", "demo:1", "-t", "demo:latest", s(&ctx)]);
-    assert!(err.contains("[base 2/8] WORKDIR /srv/app"), "{err}");
+    assert!(err.contains("[base 2/10] WORKDIR /srv/app"), "{err}");
     assert!(err.contains("RUN echo \"$GREETING"), "{err}");
     // CMD and ENTRYPOINT combine; the RUN saw ARGs and ENV.
     let out = env.skiff_ok(&["run", "--rm", "demo:1"]);
@@ -114,11 +117,11 @@ CMD ["cat greeting"]
         "demo:latest",
         "sh",
         "-c",
-        "cat where /tmp/uid; stat -c '%u:%g %a %n' conf/conf.txt; find src /docs /notes -type f | sort; echo $LEGACY; id -u",
+        "cat where /tmp/uid; stat -c '%u:%g %a %n' conf/conf.txt; find src /docs /notes /quoted /spaced -type f | sort; echo $LEGACY; id -u",
     ]);
     assert_eq!(
         out,
-        "/srv/app\n1000\n1000:1000 640 conf/conf.txt\n/docs/a.md\n/docs/b.md\n/notes/notes.txt\nsrc/lib/util.c\nsrc/main.c\nvalue with spaces\n1000\n"
+        "/srv/app\n1000\n1000:1000 640 conf/conf.txt\n/docs/a.md\n/docs/b.md\n/notes/notes.txt\n/quoted/with space.txt\n/spaced/with space.txt\nsrc/lib/util.c\nsrc/main.c\nvalue with spaces\n1000\n"
     );
     // ARGs never reach the image's environment.
     let envs = inspect(&env, &id, "{{json .Config.Env}}");
@@ -139,6 +142,9 @@ CMD ["cat greeting"]
         r#""WorkingDir":"/srv/app""#,
         r#""Entrypoint":["/bin/sh","-c"]"#,
         r#""Cmd":["cat greeting"]"#,
+        r#""Healthcheck":{"Interval":30000000000,"Retries":2,"Test":["CMD","true"]}"#,
+        r#""OnBuild":["RUN echo child"]"#,
+        r#""Shell":["/bin/sh","-ec"]"#,
     ] {
         assert!(cfg.contains(want), "{want} in {cfg}");
     }
@@ -234,6 +240,21 @@ fn a_failing_run_shows_step_output_and_exit_code_and_tags_nothing() {
     assert_ne!(code(&o), 0, "nothing tagged");
     // No build container is left behind.
     assert_eq!(env.skiff_ok(&["ps", "-aq"]), "");
+    // The terminal view: one line per step, the failed step's output under it.
+    let o = env.skiff(&["build", "--progress", "tty", "-t", "broken", s(&ctx)]);
+    assert_eq!(code(&o), 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains(" => [stage-0 1/2] FROM localhost:5000/busybox"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            " => [stage-0 2/2] RUN echo about to fail && exit 3\n > about to fail\n => ERROR: process "
+        ),
+        "{err}"
+    );
+    assert!(err.contains("FAILED\n"), "{err}");
 }
 
 #[test]
@@ -290,6 +311,28 @@ fn bad_dockerfiles_and_sources_are_one_line_errors() {
         );
     }
     assert_ne!(code(&env.skiff(&["image", "inspect", "bad"])), 0);
+    // An unknown --target, a missing context: one line, exit 1.
+    let o = env.skiff(&[
+        "build",
+        "--target",
+        "nope",
+        "-f",
+        s(&ctx.join("escape.Dockerfile")),
+        s(&ctx),
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("target stage \"nope\" could not be found"),
+        "{}",
+        stderr(&o)
+    );
+    let o = env.skiff(&["build", s(&env.dir().join("no-such-dir"))]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).starts_with("Error: unable to prepare context"),
+        "{}",
+        stderr(&o)
+    );
     // Another platform is refused, not built wrong.
     let o = env.skiff(&["build", "--platform", "linux/s390x", s(&ctx)]);
     assert_eq!(code(&o), 1);
@@ -304,7 +347,8 @@ fn chown_in_run_gives_uid_1000_in_the_layer() {
         "ctx",
         &[(
             "Dockerfile",
-            "FROM localhost:5000/busybox\nRUN mkdir /owned && echo x > /owned/f && chown -R 1000:1001 /owned\n",
+            "FROM localhost:5000/busybox\nRUN mkdir /owned && echo x > /owned/f && chown -R 1000:1001 /owned\n\
+             RUN ln /owned/f /owned/hard && rm /bin/ls\n",
         )],
     );
     build_ok(&env, &["-t", "owned", s(&ctx)]);
@@ -312,6 +356,12 @@ fn chown_in_run_gives_uid_1000_in_the_layer() {
         "run", "--rm", "owned", "stat", "-c", "%u:%g", "/owned", "/owned/f",
     ]);
     assert_eq!(out, "1000:1001\n1000:1001\n");
+    // A deletion is a whiteout in the next layer; a hard link stays one.
+    let out = env.skiff_ok(&[
+        "run", "--rm", "owned", "sh", "-c",
+        "test -e /bin/ls && echo ls-present; [ $(stat -c %i /owned/f) = $(stat -c %i /owned/hard) ] && echo linked",
+    ]);
+    assert_eq!(out, "linked\n");
     // The layer tar itself says so (save the image, read the last layer).
     let tar = env.dir().join("owned.tar");
     env.skiff_ok(&["save", "-o", s(&tar), "owned"]);
@@ -440,7 +490,7 @@ fn heredocs_in_run_and_copy() {
             "Dockerfile",
             "FROM localhost:5000/busybox\nARG WHO=world\nRUN <<EOT\nset -e\necho script > /script\necho line2 >> /script\nEOT\n\
              RUN cat <<EOF > /inline && cat <<'RAW' > /raw\nhello $WHO\nEOF\nkeep $WHO\nRAW\n\
-             COPY <<EOF /copied.txt\nhi ${WHO}\nEOF\n\
+             COPY <<EOF /copied.txt\nhi ${WHO} \"quoted\" 'single'\nEOF\n\
              RUN <<EOT\n#!/bin/sh -e\necho \"shebang $0\" > /shebang\nEOT\n",
         )],
     );
@@ -456,7 +506,7 @@ fn heredocs_in_run_and_copy() {
     // The #! script ran as a file (its $0), and left nothing behind.
     assert_eq!(
         out,
-        "script\nline2\nhello world\nkeep $WHO\nhi world\nshebang /.skiff-heredoc-script\n0\n"
+        "script\nline2\nhello world\nkeep $WHO\nhi world \"quoted\" 'single'\nshebang /.skiff-heredoc-script\n0\n"
     );
 }
 
@@ -469,7 +519,7 @@ fn run_mount_cache_keeps_a_directory_between_builds() {
         &[
             (
                 "Dockerfile",
-                "FROM localhost:5000/busybox\nCOPY trigger /trigger\nRUN --mount=type=cache,target=/cache echo run >> /cache/log && wc -l < /cache/log > /count\n",
+                "FROM localhost:5000/busybox\nCOPY trigger /trigger\nRUN --mount=type=cache,target=/cache,sharing=locked echo run >> /cache/log && wc -l < /cache/log > /count\n",
             ),
             ("trigger", "1"),
         ],
@@ -969,7 +1019,7 @@ fn arg_scopes_substitution_and_a_dockerfile_outside_the_context() {
                 "app.Dockerfile",
                 "ARG GLOBAL=g1\nARG IMG=localhost:5000/busybox\nFROM $IMG AS first\nARG GLOBAL\nARG LOCAL=l1\n\
                  RUN echo \"first:$GLOBAL:$LOCAL\" > /first\n\
-                 FROM ${IMG}\nARG LOCAL\nENV E1=${LOCAL:-unset} E2=${GLOBAL:-notvisible} E3=${E1:+set}\nENV E4=${E1:+set}\n\
+                 FROM --platform=$BUILDPLATFORM ${IMG}\nARG LOCAL\nENV E1=${LOCAL:-unset} E2=${GLOBAL:-notvisible} E3=${E1:+set}\nENV E4=${E1:+set}\n\
                  WORKDIR base\nWORKDIR sub\nCOPY --from=0 /first ./\nCOPY . /ctx/\nRUN pwd > /pwd\n",
             ),
             ("app.Dockerfile.dockerignore", "b.txt\n"),
@@ -1007,7 +1057,7 @@ fn independent_stages_build_side_by_side() {
     let env = env_with_busybox();
     let stage = |name: &str| {
         format!(
-            "FROM localhost:5000/busybox AS {name}\nRUN cut -d\" \" -f1 /proc/uptime > /start && sleep 2 && cut -d\" \" -f1 /proc/uptime > /end\n"
+            "FROM localhost:5000/busybox AS {name}\nRUN cut -d\" \" -f1 /proc/uptime > /start && sleep 3 && cut -d\" \" -f1 /proc/uptime > /end\n"
         )
     };
     let dockerfile = format!(
@@ -1063,4 +1113,132 @@ fn copy_follows_links_in_the_destination() {
         "readlink /linked; readlink /usr/local/rel; cat /usr/local/real/a /usr/local/real/sub/b",
     ]);
     assert_eq!(out, "/usr/local/real\nreal\na\nb\n");
+}
+
+/// `benches/build.sh` still works (skiff alone, one run, the smallest context it takes). It runs
+/// as root and drives skiff as the test user: this test needs root, as CI runs.
+#[test]
+fn build_benchmark_script_reports_every_measurement() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "benches/build.sh runs as root: run the tests as root"
+    );
+    let _env = TestEnv::new();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/build.sh");
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(&script)
+        .args(["--no-podman", "--runs", "1", "--files", "7800", "--skiff"])
+        .arg(skiff_bin())
+        .env("SKIFF_BENCH_USER", TEST_USER);
+    let o = run_with_timeout(cmd, None, std::time::Duration::from_secs(600))
+        .unwrap_or_else(|e| panic!("build.sh: {e}"));
+    let out = stdout(&o);
+    assert!(
+        o.status.success(),
+        "build.sh failed:\n{out}\n{}",
+        stderr(&o)
+    );
+    for name in ["build_cold", "build_cached", "build_change"] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("RESULT {name} ")))
+            .unwrap_or_else(|| panic!("no {name} in:\n{out}"));
+        let skiff = line.split_whitespace().nth(2).unwrap_or("");
+        let median = skiff
+            .strip_prefix("skiff=")
+            .and_then(|v| v.split('/').nth(1))
+            .unwrap_or("");
+        assert!(median.parse::<u64>().is_ok(), "{line}");
+    }
+    assert!(out.contains("# skiff's image: 7800 10"), "{out}");
+    assert!(!out.contains("FAIL"), "{out}");
+}
+
+#[test]
+fn links_in_the_context_never_lead_out_of_it() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[
+            ("sub/file", "inside\n"),
+            ("Dockerfile", "FROM localhost:5000/busybox\nCOPY inside/file /ok\nCOPY link /link\n"),
+            ("out.Dockerfile", "FROM localhost:5000/busybox\nCOPY outside/passwd /leak\n"),
+            (
+                "bind.Dockerfile",
+                "FROM localhost:5000/busybox\nRUN --mount=type=bind,source=outside,target=/m cat /m/passwd\n",
+            ),
+        ],
+    );
+    std::os::unix::fs::symlink("sub", ctx.join("inside")).unwrap();
+    std::os::unix::fs::symlink("/etc", ctx.join("outside")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", ctx.join("link")).unwrap();
+    chown_tree(&ctx);
+    build_ok(&env, &["-t", "links", s(&ctx)]);
+    // A link inside the context is followed; a link itself is copied as a link.
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "links",
+        "sh",
+        "-c",
+        "cat /ok; readlink /link",
+    ]);
+    assert_eq!(out, "inside\n/etc/passwd\n");
+    for file in ["out.Dockerfile", "bind.Dockerfile"] {
+        let o = env.skiff(&["build", "-f", s(&ctx.join(file)), s(&ctx)]);
+        assert_eq!(code(&o), 1, "{file}: {}", stderr(&o));
+        assert!(
+            !stderr(&o).contains("root:x:0:0"),
+            "{file} read the host's /etc/passwd"
+        );
+        let err = stderr(&o);
+        let last = err.lines().last().unwrap_or("");
+        assert!(
+            last.contains("not found") || last.contains("a link out of its tree"),
+            "{file}: {err}"
+        );
+    }
+}
+
+#[test]
+fn builds_work_on_every_storage_driver() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx",
+        &[
+            (
+                "Dockerfile",
+                "FROM localhost:5000/busybox\nCOPY f /f\n\
+                 RUN mkdir /d && echo hi > /d/f && chown 1000 /d/f && rm /bin/ls\n\
+                 RUN --mount=type=cache,target=/c cat /f > /copy\n",
+            ),
+            ("f", "from context\n"),
+        ],
+    );
+    for driver in ["overlay", "fuse-overlay", "vfs"] {
+        let tag = format!("drv-{driver}");
+        let o = env.skiff(&[
+            "--storage-driver",
+            driver,
+            "build",
+            "--no-cache",
+            "-t",
+            &tag,
+            s(&ctx),
+        ]);
+        assert_success(&o, &format!("build on {driver}"));
+        let out = env.skiff_ok(&[
+            "--storage-driver",
+            driver,
+            "run",
+            "--rm",
+            &tag,
+            "sh",
+            "-c",
+            "cat /copy; stat -c %u /d/f; test -e /bin/ls || echo ls-gone; test -e /c || echo no-c",
+        ]);
+        assert_eq!(out, "from context\n1000\nls-gone\nno-c\n", "{driver}");
+    }
 }

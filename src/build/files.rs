@@ -118,6 +118,13 @@ impl Tree {
     /// into an image follows them (`COPY x /bin/` where /bin links to usr/bin lands in
     /// usr/bin). The last component is followed too when it links to a directory.
     pub fn follow_links(&self, rel: &str) -> String {
+        self.resolve_links(rel, true)
+    }
+
+    /// `rel` with the links of its parent directories resolved inside the tree (an absolute
+    /// link starts again at the tree's root, `..` stops there): never a path out of it.
+    /// With `follow_last`, a last component that links to a directory is followed too.
+    pub fn resolve_links(&self, rel: &str, follow_last: bool) -> String {
         let mut todo: Vec<String> = rel
             .split('/')
             .filter(|s| !s.is_empty())
@@ -144,6 +151,9 @@ impl Tree {
                 continue;
             }
             let last = todo.is_empty();
+            if last && !follow_last {
+                continue;
+            }
             let Ok(target) = std::fs::read_link(&host) else {
                 continue;
             };
@@ -228,6 +238,8 @@ impl Tree {
     pub fn resolve(&self, src: &str) -> Result<Vec<String>, BuildError> {
         let rel = clean_inside(src)?;
         if !has_glob(&rel) {
+            // Through a link of the tree, never out of it.
+            let rel = self.resolve_links(&rel, false);
             if self.lookup(&rel).is_none() || self.excluded(&rel) {
                 return Err(BuildError::Failed(format!(
                     "failed to compute cache key: \"/{rel}\": not found"

@@ -21,6 +21,28 @@ pub fn expand_words(
     process(s, lookup, escape, true)
 }
 
+/// Expand the variables of a here-document's body: `$VAR` and `${...}`, `\$` for a literal
+/// dollar; quotes and everything else are kept as they are.
+pub fn expand_heredoc(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let c: Vec<char> = s.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < c.len() {
+        if c[i] == '\\' && c.get(i + 1) == Some(&'$') {
+            out.push('$');
+            i += 2;
+        } else if c[i] == '$' {
+            let (v, n) = dollar(&c, i, lookup, '\\')?;
+            out.push_str(&v);
+            i = n;
+        } else {
+            out.push(c[i]);
+            i += 1;
+        }
+    }
+    Ok(out)
+}
+
 fn process(
     s: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
@@ -221,5 +243,9 @@ mod tests {
             vec!["a", "b c", "x y", ""]
         );
         assert_eq!(expand_word("c:\\x `$A", &env, '`').unwrap(), "c:\\x $A");
+        assert_eq!(
+            expand_heredoc("echo \"$A\" '${B:-b}' \\$A\n", &env).unwrap(),
+            "echo \"1\" 'b' $A\n"
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! `build`, `image build`, `buildx build` and `builder prune`: arguments and rendering.
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use clap::{Args, Subcommand};
 
@@ -98,21 +98,42 @@ pub fn builder(c: BuilderCommand) -> Result<i32, EngineError> {
     }
 }
 
-/// Renders build events as BuildKit's plain progress lines on stderr.
-struct Plain {
-    quiet: bool,
-    out: std::io::Stderr,
-    warnings: Vec<String>,
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Quiet,
+    /// BuildKit's `--progress=plain`: `#N` lines, every output line.
+    Plain,
+    /// One `=> ` line per finished step (BuildKit's terminal view, without redrawing); a
+    /// step's output as it comes, under its name.
+    Tty,
 }
 
-impl Plain {
+/// Renders build events on stderr.
+struct Progress {
+    mode: Mode,
+    out: std::io::Stderr,
+    warnings: Vec<String>,
+    started: std::time::Instant,
+    /// Running steps: name and output (for the tty view).
+    steps: std::collections::HashMap<usize, (String, Vec<String>)>,
+    total: usize,
+}
+
+impl Progress {
     fn event(&mut self, ev: BuildEvent) {
-        if self.quiet {
-            if let BuildEvent::Warning(w) = ev {
-                self.warnings.push(w);
-            }
+        if let BuildEvent::Warning(w) = ev {
+            self.warnings.push(w);
             return;
         }
+        match self.mode {
+            Mode::Quiet => {}
+            Mode::Plain => self.plain(ev),
+            Mode::Tty => self.tty(ev),
+        }
+    }
+
+    fn plain(&mut self, ev: BuildEvent) {
         let mut out = self.out.lock();
         let _ = match ev {
             BuildEvent::Start { n, name } => writeln!(out, "#{n} {name}"),
@@ -120,19 +141,77 @@ impl Plain {
             BuildEvent::Cached { n } => writeln!(out, "#{n} CACHED"),
             BuildEvent::Done { n, secs } => writeln!(out, "#{n} DONE {secs:.1}s\n"),
             BuildEvent::Error { n, message } => writeln!(out, "#{n} ERROR: {message}"),
-            BuildEvent::Warning(w) => {
-                self.warnings.push(w);
-                Ok(())
-            }
+            BuildEvent::Warning(_) => Ok(()),
         };
         let _ = out.flush();
+    }
+
+    fn tty(&mut self, ev: BuildEvent) {
+        let mut out = self.out.lock();
+        if self.total == 0 {
+            let _ = writeln!(out, "[+] Building");
+        }
+        let _ = match ev {
+            BuildEvent::Start { n, name } => {
+                self.total += 1;
+                self.steps.insert(n, (name, Vec::new()));
+                Ok(())
+            }
+            BuildEvent::Log { n, line, .. } => {
+                // Output is shown as it comes, under its step's name.
+                if let Some((name, lines)) = self.steps.get_mut(&n) {
+                    if lines.is_empty() {
+                        let _ = writeln!(out, " => {name}");
+                    }
+                    lines.push(line.clone());
+                }
+                writeln!(out, " > {line}")
+            }
+            BuildEvent::Cached { n } => {
+                let name = self.steps.remove(&n).map(|s| s.0).unwrap_or_default();
+                writeln!(out, " => CACHED {name:<60} 0.0s")
+            }
+            BuildEvent::Done { n, secs } => {
+                let (name, lines) = self.steps.remove(&n).unwrap_or_default();
+                if lines.is_empty() {
+                    writeln!(out, " => {name:<67} {secs:.1}s")
+                } else {
+                    writeln!(out, " => DONE {secs:.1}s")
+                }
+            }
+            BuildEvent::Error { n, message } => {
+                let (name, lines) = self.steps.remove(&n).unwrap_or_default();
+                if lines.is_empty() {
+                    let _ = writeln!(out, " => ERROR {name}");
+                }
+                writeln!(out, " => ERROR: {message}")
+            }
+            BuildEvent::Warning(_) => Ok(()),
+        };
+        let _ = out.flush();
+    }
+
+    fn finish(&mut self, ok: bool) {
+        if self.mode == Mode::Tty {
+            let _ = writeln!(
+                self.out.lock(),
+                "[+] Building {:.1}s ({} steps) {}",
+                self.started.elapsed().as_secs_f64(),
+                self.total,
+                if ok { "FINISHED" } else { "FAILED" }
+            );
+        }
     }
 }
 
 pub fn run(a: BuildArgs) -> Result<i32, EngineError> {
-    let quiet = match a.progress.as_str() {
-        "auto" | "plain" | "tty" | "rawjson" => a.quiet,
-        "quiet" => true,
+    let mode = match a.progress.as_str() {
+        _ if a.quiet => Mode::Quiet,
+        "quiet" => Mode::Quiet,
+        "plain" | "rawjson" => Mode::Plain,
+        "tty" => Mode::Tty,
+        "auto" if std::io::stderr().is_terminal() => Mode::Tty,
+        "auto" => Mode::Plain,
         other => {
             return Err(EngineError::Usage(format!(
                 "invalid progress mode {other:?}: use auto, plain, tty or quiet"
@@ -163,13 +242,18 @@ pub fn run(a: BuildArgs) -> Result<i32, EngineError> {
         secrets: a.secrets.clone(),
         tls_verify: a.tls_verify,
     };
-    let mut plain = Plain {
-        quiet,
+    let mut progress = Progress {
+        mode,
         out: std::io::stderr(),
         warnings: Vec::new(),
+        started: std::time::Instant::now(),
+        steps: std::collections::HashMap::new(),
+        total: 0,
     };
-    let img = build::build(&Paths::from_env(), &opts, &mut |ev| plain.event(ev))?;
-    for w in &plain.warnings {
+    let built = build::build(&Paths::from_env(), &opts, &mut |ev| progress.event(ev));
+    progress.finish(built.is_ok());
+    let img = built?;
+    for w in &progress.warnings {
         eprintln!("[Warning] {w}");
     }
     if let Some(f) = &a.iidfile {

@@ -188,6 +188,8 @@ struct Builder<'a, 'e> {
     secrets: HashMap<String, PathBuf>,
     /// Content checksums of the context's files.
     sums: &'a Mutex<files::SumCache>,
+    /// Locks of the `sharing=locked` cache mounts of the RUN being prepared.
+    mount_locks: Vec<PathBuf>,
     /// Temp dirs (a context from stdin) removed at the end.
     _temp: Vec<tempfile::TempDir>,
 }
@@ -230,11 +232,17 @@ pub fn build(
             check_platform(one)?;
         }
     }
-    let tags = opts
-        .tags
-        .iter()
-        .map(|t| Reference::parse(t).map(|r| r.familiar_tagged()))
-        .collect::<Result<Vec<_>, _>>()?;
+    // (familiar form for the store, full form for the output, as docker prints it)
+    let mut tags = Vec::new();
+    for t in &opts.tags {
+        let r = Reference::parse(t)?;
+        if r.digest.is_some() {
+            return Err(failed(format!(
+                "invalid tag {t:?}: a tag cannot contain a digest"
+            )));
+        }
+        tags.push((r.familiar_tagged(), r.full()));
+    }
     let outputs = opts
         .outputs
         .iter()
@@ -298,7 +306,11 @@ pub fn build(
                 (root, text, f.to_string())
             }
             None => {
-                let p = root.join("Dockerfile");
+                // docker's default name, then its lower-case spelling.
+                let mut p = root.join("Dockerfile");
+                if !p.exists() && root.join("dockerfile").exists() {
+                    p = root.join("dockerfile");
+                }
                 let text = std::fs::read_to_string(&p).map_err(|e| {
                     failed(format!("failed to read dockerfile {}: {e}", p.display()))
                 })?;
@@ -361,6 +373,7 @@ pub fn build(
         results: Vec::new(),
         secrets,
         sums: &sums,
+        mount_locks: Vec::new(),
         _temp: temp,
     };
     let n = b.next();
@@ -427,13 +440,13 @@ pub fn build(
         secs: 0.0,
         line: format!("writing image {} done", img.id),
     });
-    for t in &tags {
+    for (t, full) in &tags {
         let (rec, _) = b.store.add_image(img.clone(), Some(t), None)?;
         img = rec;
         b.emit(BuildEvent::Log {
             n,
             secs: start.elapsed().as_secs_f64(),
-            line: format!("naming to {t} done"),
+            line: format!("naming to {full} done"),
         });
     }
     for o in &outputs {
@@ -620,6 +633,7 @@ impl<'a, 'e> Builder<'a, 'e> {
             results: self.results.clone(),
             secrets: self.secrets.clone(),
             sums: self.sums,
+            mount_locks: Vec::new(),
             _temp: Vec::new(),
         }
     }
@@ -1555,6 +1569,7 @@ impl<'a, 'e> Builder<'a, 'e> {
 
     fn run(&mut self, st: &mut State, inst: &Instruction, stage: usize) -> Result<(), EngineError> {
         let line = inst.line;
+        self.mount_locks.clear();
         // `RUN <<EOT` with a `#!` line: the here-document is a script file run as it is.
         let mut script_file = None;
         let argv = match inst.json_args() {
@@ -1694,6 +1709,12 @@ impl<'a, 'e> Builder<'a, 'e> {
                 ..Default::default()
             };
             let mut notices = std::io::sink();
+            // sharing=locked: one RUN at a time uses the cache directory.
+            let _locks = std::mem::take(&mut b.mount_locks)
+                .iter()
+                .map(|p| crate::state::LockFile::exclusive(p))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(EngineError::io("locking a cache mount"))?;
             let id = container::create(b.paths, &opts, &mut notices)?;
             let result = b.run_container(&id, n, start, &argv);
             let layer = result.and_then(|()| {
@@ -1761,7 +1782,20 @@ impl<'a, 'e> Builder<'a, 'e> {
                 let target =
                     target.ok_or_else(|| self.syntax(line, "a cache mount needs a target"))?;
                 let id = kv.get("id").cloned().unwrap_or_else(|| target.clone());
+                // The directory belongs to the container's root; other owners would need the
+                // user namespace helper.
+                for k in ["uid", "gid"] {
+                    if kv.get(k).is_some_and(|v| v != "0") {
+                        return Err(self.syntax(
+                            line,
+                            format!("RUN --mount=type=cache: {k}= other than 0 is not supported"),
+                        ));
+                    }
+                }
                 let dir = self.cache.mount_dir(&id);
+                if kv.get("sharing").map(String::as_str) == Some("locked") {
+                    self.mount_locks.push(dir.with_extension("lock"));
+                }
                 std::fs::create_dir_all(&dir)
                     .map_err(EngineError::io(format!("creating {}", dir.display())))?;
                 Ok((
@@ -1812,9 +1846,15 @@ impl<'a, 'e> Builder<'a, 'e> {
                     None => self.context.clone(),
                 };
                 let rel = files::clean_inside(&source).map_err(EngineError::Build)?;
-                let (host, _) = tree
+                let rel = tree.resolve_links(&rel, true);
+                let (host, meta) = tree
                     .lookup(&rel)
                     .ok_or_else(|| failed(format!("bind mount source \"/{rel}\": not found")))?;
+                if meta.file_type().is_symlink() {
+                    return Err(failed(format!(
+                        "bind mount source \"/{rel}\" is a link out of its tree"
+                    )));
+                }
                 let mut items = Vec::new();
                 tree.items(&rel, "", &mut items)?;
                 let sum = {
@@ -1866,18 +1906,8 @@ impl<'a, 'e> Builder<'a, 'e> {
                 .iter()
                 .map(|w| self.expand(st, w, line))
                 .collect::<Result<_, _>>()?,
-            None => {
-                // Here-document markers are kept as they are.
-                let mut out = Vec::new();
-                for w in inst.args.split_whitespace() {
-                    if w.starts_with("<<") {
-                        out.push(w.to_string());
-                    } else {
-                        out.extend(self.expand_words(st, w, line)?);
-                    }
-                }
-                out
-            }
+            // Quotes group words (`COPY "a b" /x/`); here-document markers stay `<<NAME`.
+            None => self.expand_words(st, &inst.args, line)?,
         };
         if words.len() < 2 {
             return Err(self.syntax(
@@ -1966,7 +1996,8 @@ impl<'a, 'e> Builder<'a, 'e> {
                     .next()
                     .ok_or_else(|| self.syntax(line, "here-document without content"))?;
                 let content = if h.expand {
-                    self.expand(st, &h.content, line)?
+                    shell::expand_heredoc(&h.content, &|k| st.lookup(k))
+                        .map_err(|e| self.syntax(line, e))?
                 } else {
                     h.content.clone()
                 };
@@ -2414,8 +2445,8 @@ pub fn prune(paths: &Paths, _all: bool) -> Result<PruneReport, EngineError> {
     let mut report = PruneReport::default();
     let mut images: Vec<String> = Vec::new();
     for (k, e) in cache.entries() {
+        // Only what the cache made: a base image, even untagged, is the user's.
         images.push(e.image.clone());
-        images.push(e.parent.clone());
         cache.remove(&k);
         report.entries += 1;
     }

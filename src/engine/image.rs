@@ -805,6 +805,12 @@ fn inspect_json(img: &ImageRecord, cfg: &Value) -> Value {
     });
     let mut config = config;
     if let Some(o) = config.as_object_mut() {
+        // Set by builds; docker shows them only when set.
+        for k in ["Healthcheck", "Shell", "ArgsEscaped"] {
+            if let Some(v) = c.get(k).filter(|v| !v.is_null()) {
+                o.insert(k.to_string(), v.clone());
+            }
+        }
         // docker leaves out these two when unset.
         for k in ["ExposedPorts", "StopSignal"] {
             if o.get(k).is_some_and(Value::is_null) {
