@@ -20,12 +20,26 @@ fn system_prune_removes_what_nothing_uses() {
     assert_success(&o, "system prune, answered no");
     let out = stdout(&o);
     assert!(
-        out.starts_with("WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - all dangling images\n\nAre you sure you want to continue? [y/N] "),
+        out.starts_with("WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - all dangling images\n  - unused build cache\n\nAre you sure you want to continue? [y/N] "),
         "{out}"
     );
     assert!(env.skiff_ok(&["ps", "-a", "-q"]).lines().count() == 2);
 
+    // A build leaves a cache step and its untagged image.
+    let ctx = env.dir().join("ctx");
+    assert_success(
+        &env.sh(&format!(
+            "mkdir -p {0} && printf 'FROM {BUSYBOX}\\nRUN echo cached > /x\\n' > {0}/Dockerfile",
+            ctx.display()
+        )),
+        "context",
+    );
+    env.skiff_ok(&["build", "-q", ctx.to_str().unwrap()]);
+    let df = env.skiff_ok(&["system", "df", "--format", "{{.Type}}={{.TotalCount}}"]);
+    assert!(df.contains("Build Cache=1\n"), "{df}");
+
     let out = env.skiff_ok(&["system", "prune", "-f", "--volumes"]);
+    assert!(out.contains("Deleted build cache objects: 1\n"), "{out}");
     let stopped_gone = !env
         .skiff_ok(&["ps", "-a", "--format", "{{.Names}}"])
         .contains("stopped");

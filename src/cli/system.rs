@@ -185,9 +185,9 @@ pub fn prune(a: PruneArgs) -> Result<i32, EngineError> {
             w.push_str("  - all anonymous volumes not used by at least one container\n");
         }
         w.push_str(if a.all {
-            "  - all images without at least one container associated to them\n"
+            "  - all images without at least one container associated to them\n  - all build cache\n"
         } else {
-            "  - all dangling images\n"
+            "  - all dangling images\n  - unused build cache\n"
         });
         if !render::confirm(&w) {
             return Ok(0);
@@ -215,6 +215,7 @@ pub fn prune(a: PruneArgs) -> Result<i32, EngineError> {
     let img_filters =
         crate::engine::image::ImageFilters::parse(&pick(&["until", "label", "label!"]))?;
     let images = crate::engine::image::prune(&paths, a.all, &img_filters)?;
+    let cache = crate::engine::build::prune(&paths, a.all)?;
 
     let mut out = std::io::stdout().lock();
     let mut section = |title: &str, items: &[String]| {
@@ -236,7 +237,10 @@ pub fn prune(a: PruneArgs) -> Result<i32, EngineError> {
         .chain(images.deleted.iter().map(|d| format!("deleted: {d}")))
         .collect();
     section("Deleted Images", &image_lines);
-    let total = containers.reclaimed + vol_bytes + images.reclaimed;
+    if cache.entries > 0 {
+        let _ = writeln!(out, "Deleted build cache objects: {}\n", cache.entries);
+    }
+    let total = containers.reclaimed + vol_bytes + images.reclaimed + cache.reclaimed;
     let _ = writeln!(out, "Total reclaimed space: {}", render::human_size(total));
     Ok(0)
 }

@@ -187,9 +187,30 @@ pub fn disk_usage(paths: &Paths) -> Result<Vec<Usage>, EngineError> {
             vol.active += 1;
         }
     }
+    // The build cache: its steps, and the layers only its untagged images hold.
+    let entries = crate::build::cache::Cache::new(&paths.data).entries();
+    let cache_images: HashSet<&str> = entries.iter().map(|(_, e)| e.image.as_str()).collect();
+    let kept: HashSet<&str> = images
+        .iter()
+        .filter(|i| !i.repo_tags.is_empty() || used_images.contains(i.id.as_str()))
+        .flat_map(|i| i.diff_ids.iter().map(String::as_str))
+        .collect();
+    let cache_layers: HashSet<&str> = images
+        .iter()
+        .filter(|i| cache_images.contains(i.id.as_str()) && i.repo_tags.is_empty())
+        .flat_map(|i| i.diff_ids.iter().map(String::as_str))
+        .filter(|d| !kept.contains(d))
+        .collect();
+    let cache_size: u64 = cache_layers
+        .iter()
+        .map(|d| store.layer_size(d).unwrap_or(0))
+        .sum();
     let cache = Usage {
         kind: "Build Cache",
-        ..Default::default()
+        total: entries.len(),
+        active: 0,
+        size: cache_size,
+        reclaimable: cache_size,
     };
     Ok(vec![images_row, ctr, vol, cache])
 }
