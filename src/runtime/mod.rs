@@ -11,6 +11,7 @@ pub mod exec;
 pub mod init;
 pub mod mountops;
 pub mod netns;
+pub mod probe;
 pub mod seccomp;
 pub mod spec;
 mod syscalls;

@@ -16,7 +16,6 @@
 pub mod copy;
 pub mod diff;
 pub mod fuse;
-pub mod probe;
 pub mod vfs;
 
 use std::io::Write;

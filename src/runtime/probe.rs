@@ -33,7 +33,7 @@ pub fn probe(dir: &Path, userxattr: bool) -> ProbeResult {
 }
 
 fn try_overlay(dir: &Path, userxattr: bool) -> Result<(), String> {
-    crate::runtime::mountops::private_mount_namespace()?;
+    super::mountops::private_mount_namespace()?;
     let d = dir.join("overlay");
     let _ = std::fs::remove_dir_all(&d);
     for sub in ["lower/gone", "upper", "work", "merged"] {
@@ -64,17 +64,17 @@ fn try_overlay(dir: &Path, userxattr: bool) -> Result<(), String> {
     removed?;
     let wh = std::fs::symlink_metadata(d.join("upper/gone"))
         .map_err(|e| format!("no whiteout in the upper dir: {e}"))?;
-    if !super::diff::is_whiteout(&wh) {
+    if !crate::storage::diff::is_whiteout(&wh) {
         return Err("the upper dir holds no 0/0 whiteout".into());
     }
     Ok(())
 }
 
 fn try_fuse(dir: &Path) -> Result<(), String> {
-    crate::runtime::mountops::private_mount_namespace()?;
+    super::mountops::private_mount_namespace()?;
     let target = dir.join("fuse");
     std::fs::create_dir_all(&target).map_err(|e| format!("creating {}: {e}", target.display()))?;
-    let fd = super::fuse::mount(&target).map_err(|e| format!("mounting FUSE: {e}"))?;
+    let fd = crate::storage::fuse::mount(&target).map_err(|e| format!("mounting FUSE: {e}"))?;
     let _ = umount2(&target, MntFlags::MNT_DETACH);
     drop(fd);
     Ok(())
