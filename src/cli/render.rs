@@ -3,20 +3,7 @@ use std::io::Write;
 
 use crate::engine::EngineError;
 
-/// An error and its causes on one line, as `Error: ...` wants it.
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut msg = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let s_msg = s.to_string();
-        if !msg.contains(&s_msg) {
-            msg.push_str(": ");
-            msg.push_str(&s_msg);
-        }
-        cur = s.source();
-    }
-    msg
-}
+pub use crate::engine::error_chain;
 
 /// Print inspect results: a JSON array, or one line per object through a `--format` template.
 pub fn print_inspect(

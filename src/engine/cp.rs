@@ -281,7 +281,7 @@ pub fn nsenter_main(args: &[String]) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("Error: {}", crate::cli::render::error_chain(&e));
+            eprintln!("Error: {}", super::error_chain(&e));
             e.exit_code()
         }
     }

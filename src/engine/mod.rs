@@ -101,8 +101,23 @@ pub fn userns_helper_main(args: &[String]) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("Error: {}", crate::cli::render::error_chain(&e));
+            eprintln!("Error: {}", error_chain(&e));
             e.exit_code()
         }
     }
+}
+
+/// An error and its causes on one line, as `Error: ...` wants it.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut msg = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let s_msg = s.to_string();
+        if !msg.contains(&s_msg) {
+            msg.push_str(": ");
+            msg.push_str(&s_msg);
+        }
+        cur = s.source();
+    }
+    msg
 }
