@@ -79,6 +79,8 @@ unmount_engine() {
     wait 2>/dev/null || true
 }
 
+# Every timed phase starts with the dirty data of the previous ones written out.
+start() { sync; echo "$EPOCHREALTIME"; }
 now() { echo "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
@@ -100,29 +102,29 @@ for run in $(seq 1 "$RUNS"); do
     for e in $ENGINES; do
         # create / stat / delete
         mount_engine "$e"
-        t0=$(now); create_files; t1=$(now)
+        t0=$(start); create_files; t1=$(now)
         record create "$e" "$(elapsed "$t0" "$t1")"
         unmount_engine
         remount_engine "$e"
-        t0=$(now); find "$M"/new* -type f -printf '%s\n' > /dev/null; t1=$(now)
+        t0=$(start); find "$M"/new* -type f -printf '%s\n' > /dev/null; t1=$(now)
         record stat "$e" "$(elapsed "$t0" "$t1")"
-        t0=$(now); rm -rf "$M"/new*; t1=$(now)
+        t0=$(start); rm -rf "$M"/new*; t1=$(now)
         record delete "$e" "$(elapsed "$t0" "$t1")"
         unmount_engine
 
         # find over the lower tree
         mount_engine "$e"
-        t0=$(now); find "$M/tree" > /dev/null; t1=$(now)
+        t0=$(start); find "$M/tree" > /dev/null; t1=$(now)
         record find "$e" "$(elapsed "$t0" "$t1")"
         unmount_engine
 
         # streaming write, then read after a remount
         mount_engine "$e"
-        t0=$(now); dd if=/dev/zero of="$M/big" bs=1M count="$MB" status=none; t1=$(now)
+        t0=$(start); dd if=/dev/zero of="$M/big" bs=1M count="$MB" status=none; t1=$(now)
         record write "$e" "$(elapsed "$t0" "$t1")"
         unmount_engine
         remount_engine "$e"
-        t0=$(now); dd if="$M/big" of=/dev/null bs=1M status=none; t1=$(now)
+        t0=$(start); dd if="$M/big" of=/dev/null bs=1M status=none; t1=$(now)
         record read "$e" "$(elapsed "$t0" "$t1")"
         unmount_engine
     done

@@ -425,11 +425,11 @@ fn unpack_rename_delete_workload_matches_a_plain_directory() {
     for d in ["lower", "u", "w", "m", "plain", "src"] {
         std::fs::create_dir_all(root.join(d)).unwrap_or_else(|e| panic!("mkdir {d}: {e}"));
     }
-    // A tarball of 3000 small files in 30 directories.
+    // A tarball of 2000 small files in 20 directories.
     sh(
         &root.join("src"),
         r#"
-        for d in $(seq 0 29); do
+        for d in $(seq 0 19); do
             mkdir -p tree/dir$d/sub
             for f in $(seq 0 99); do echo "file $d $f" > tree/dir$d/sub/f$f; done
         done
@@ -446,7 +446,7 @@ fn unpack_rename_delete_workload_matches_a_plain_directory() {
         mv tree tree2
         mv tree2/dir3 tree2/dir3-renamed
         mv base base2
-        for d in $(seq 0 29); do
+        for d in $(seq 0 19); do
             [ -d tree2/dir$d ] || continue
             rm -f tree2/dir$d/sub/f*[02468]
         done

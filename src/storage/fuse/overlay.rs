@@ -44,6 +44,10 @@ const MAX_IO: u32 = 1 << 20;
 
 type Res<T> = Result<T, Errno>;
 
+thread_local! {
+    static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn errno(e: io::Error) -> Errno {
     Errno::from_i32(e.raw_os_error().unwrap_or(libc::EIO))
 }
@@ -657,7 +661,9 @@ impl Overlay {
     fn list_merged(&self, rel: &Path, layers: &[u16]) -> Res<Vec<DirEnt>> {
         let mut seen: HashSet<OsString> = HashSet::new();
         let mut out = Vec::new();
-        let table = lock(&self.table);
+        // (device, device index) of each entry's layer: inode numbers are mapped at the end,
+        // under one short hold of the node table.
+        let mut devs = Vec::new();
         for (i, &l) in layers.iter().enumerate() {
             let dir = self.real(l, rel);
             let rd = match std::fs::read_dir(&dir) {
@@ -674,6 +680,7 @@ impl Overlay {
                 Ok(m) => m.dev(),
                 Err(_) => continue,
             };
+            let dev_index = self.dev_index(dev);
             for e in rd {
                 let e = e.map_err(errno)?;
                 let name = e.file_name();
@@ -689,13 +696,20 @@ impl Overlay {
                         }
                     }
                 }
-                let ino = self.ino_of(&table, dev, std::os::unix::fs::DirEntryExt::ino(&e));
                 out.push(DirEnt {
                     name,
-                    ino,
+                    ino: std::os::unix::fs::DirEntryExt::ino(&e),
                     kind: file_type(ft),
                 });
+                devs.push((dev, dev_index));
             }
+        }
+        let table = lock(&self.table);
+        for (ent, (dev, dev_index)) in out.iter_mut().zip(devs) {
+            ent.ino = match table.alias.get(&(dev, ent.ino)) {
+                Some(n) => *n,
+                None => synth_ino(dev_index, ent.ino),
+            };
         }
         Ok(out)
     }
@@ -882,7 +896,10 @@ impl Overlay {
         }
         // Bring the source (a directory with everything below it) up, and the new parent.
         if src.meta.is_dir() {
-            self.copy_up_tree(&from)?;
+            // A directory only in the upper layer moves as it is.
+            if src.layers != [0] {
+                self.copy_up_tree(&from)?;
+            }
         } else if src.top() != 0 {
             self.copy_up_file(&from, src.top(), &src.meta, false)?;
         }
@@ -1331,17 +1348,24 @@ impl Filesystem for Overlay {
             Ok(f) => f,
             Err(e) => return reply.error(e),
         };
-        let mut buf = vec![0u8; size as usize];
-        let mut done = 0;
-        while done < buf.len() {
-            match file.read_at(&mut buf[done..], offset + done as u64) {
-                Ok(0) => break,
-                Ok(n) => done += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return reply.error(errno(e)),
+        // One buffer per worker thread, reused: no allocation or zeroing per request.
+        READ_BUF.with(|cell| {
+            let mut buf = cell.borrow_mut();
+            let size = size as usize;
+            if buf.len() < size {
+                buf.resize(size, 0);
             }
-        }
-        reply.data(&buf[..done]);
+            let mut done = 0;
+            while done < size {
+                match file.read_at(&mut buf[done..size], offset + done as u64) {
+                    Ok(0) => break,
+                    Ok(n) => done += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return reply.error(errno(e)),
+                }
+            }
+            reply.data(&buf[..done]);
+        });
     }
 
     fn write(
@@ -1424,7 +1448,12 @@ impl Filesystem for Overlay {
             Ok(list) => {
                 let fh = self.next_fh.fetch_add(1, Ordering::Relaxed);
                 lock(&self.dirs).insert(fh, Arc::new(list));
-                reply.opened(FileHandle(fh), FopenFlags::empty());
+                // The kernel may keep listings: it drops them itself when it changes the
+                // directory, and nothing else does.
+                reply.opened(
+                    FileHandle(fh),
+                    FopenFlags::FOPEN_CACHE_DIR | FopenFlags::FOPEN_KEEP_CACHE,
+                );
             }
             Err(e) => reply.error(e),
         }
