@@ -18,15 +18,15 @@ use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, FileExt, FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fuser::{
-    Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, InitFlags,
-    KernelConfig, OpenAccMode, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData,
-    ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite,
-    ReplyXattr, Request, TimeOrNow, WriteFlags,
+    BackingId, Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo,
+    InitFlags, KernelConfig, OpenAccMode, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate,
+    ReplyData, ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs,
+    ReplyWrite, ReplyXattr, Request, TimeOrNow, WriteFlags,
 };
 use nix::sys::stat::{Mode, SFlag, UtimensatFlags};
 use nix::sys::time::TimeSpec;
@@ -91,6 +91,22 @@ struct Table {
     alias: HashMap<(u64, u64), u64>,
 }
 
+/// An open file.
+struct Handle {
+    file: Arc<File>,
+    ino: u64,
+    passthrough: bool,
+}
+
+/// How an inode is open: the kernel wants every open of an inode either cached or passed
+/// through to one and the same backing file.
+#[derive(Default)]
+struct OpenState {
+    cached: u32,
+    passthrough: u32,
+    backing: Option<Arc<BackingId>>,
+}
+
 /// One entry of a merged directory listing.
 struct DirEnt {
     name: OsString,
@@ -107,7 +123,12 @@ pub struct Overlay {
     devs: Mutex<Vec<u64>>,
     table: Mutex<Table>,
     tree: RwLock<()>,
-    files: RwLock<HashMap<u64, Arc<File>>>,
+    files: RwLock<HashMap<u64, Handle>>,
+    opens: Mutex<HashMap<u64, OpenState>>,
+    /// Kernel passthrough of reads and writes to upper files: negotiated at init, turned off
+    /// for good if the kernel refuses a backing file (it needs CAP_SYS_ADMIN in the initial
+    /// user namespace, so rootless mounts never get it).
+    passthrough: AtomicBool,
     dirs: Mutex<HashMap<u64, Arc<Vec<DirEnt>>>>,
     next_fh: AtomicU64,
     next_tmp: AtomicU64,
@@ -242,6 +263,8 @@ impl Overlay {
             table: Mutex::new(table),
             tree: RwLock::new(()),
             files: RwLock::new(HashMap::new()),
+            opens: Mutex::new(HashMap::new()),
+            passthrough: AtomicBool::new(false),
             dirs: Mutex::new(HashMap::new()),
             next_fh: AtomicU64::new(1),
             next_tmp: AtomicU64::new(1),
@@ -991,13 +1014,61 @@ impl Overlay {
         Ok(self.attr(id, &meta, is_dir && layers.len() > 1))
     }
 
-    fn add_file(&self, file: File) -> u64 {
+    fn add_file(&self, file: Arc<File>, ino: u64, passthrough: bool) -> u64 {
         let fh = self.next_fh.fetch_add(1, Ordering::Relaxed);
         self.files
             .write()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(fh, Arc::new(file));
+            .insert(
+                fh,
+                Handle {
+                    file,
+                    ino,
+                    passthrough,
+                },
+            );
         fh
+    }
+
+    /// Decide how a new open of inode `ino` is served: passed through to `file` (returns its
+    /// backing id) or cached through this server. Only upper files are passed through (a lower
+    /// file's backing would conflict with the upper one after a copy-up).
+    fn open_mode(
+        &self,
+        ino: u64,
+        in_upper: bool,
+        register: impl FnOnce() -> io::Result<BackingId>,
+    ) -> Option<Arc<BackingId>> {
+        let mut opens = lock(&self.opens);
+        let st = opens.entry(ino).or_default();
+        if self.passthrough.load(Ordering::Relaxed) && in_upper && st.cached == 0 {
+            let backing = match &st.backing {
+                Some(b) => Some(b.clone()),
+                None => match register() {
+                    Ok(b) => {
+                        let b = Arc::new(b);
+                        st.backing = Some(b.clone());
+                        Some(b)
+                    }
+                    Err(e) => {
+                        tracing::debug!("FUSE passthrough unavailable: {e}");
+                        self.passthrough.store(false, Ordering::Relaxed);
+                        None
+                    }
+                },
+            };
+            if backing.is_some() {
+                st.passthrough += 1;
+                return backing;
+            }
+        }
+        if let Some(b) = &st.backing {
+            // Already passed through: every open must use the same backing file.
+            st.passthrough += 1;
+            return Some(b.clone());
+        }
+        st.cached += 1;
+        None
     }
 
     fn file(&self, fh: FileHandle) -> Res<Arc<File>> {
@@ -1005,7 +1076,7 @@ impl Overlay {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(&fh.0)
-            .cloned()
+            .map(|h| h.file.clone())
             .ok_or(Errno::EBADF)
     }
 
@@ -1088,6 +1159,14 @@ impl Filesystem for Overlay {
             let _ = config.set_max_readahead(max);
         }
         let _ = config.set_max_background(64);
+        // Reads and writes of upper files go straight to them (Linux 6.9 and later). A stack
+        // depth of 1 keeps this mount usable under another overlay.
+        if config.capabilities().contains(InitFlags::FUSE_PASSTHROUGH)
+            && config.set_max_stack_depth(1).is_ok()
+            && config.add_capabilities(InitFlags::FUSE_PASSTHROUGH).is_ok()
+        {
+            self.passthrough.store(true, Ordering::Relaxed);
+        }
         Ok(())
     }
 
@@ -1314,21 +1393,28 @@ impl Filesystem for Overlay {
         let path = if write {
             let _g = self.tree.write().unwrap_or_else(|p| p.into_inner());
             self.copy_up(ino.0, flags.0 & libc::O_TRUNC != 0)
-                .map(|rel| self.upper(&rel))
+                .map(|rel| (self.upper(&rel), true))
         } else {
             let _g = self.tree.read().unwrap_or_else(|p| p.into_inner());
-            self.top_path(ino.0)
+            self.locate(ino.0).map(|(rel, layers, _)| {
+                let top = layers.first().copied().unwrap_or(0);
+                (self.real(top, &rel), top == 0)
+            })
         };
-        let res = path.and_then(|p| {
+        let res = path.and_then(|(p, in_upper)| {
             nix::fcntl::open(&p, Self::open_flags(flags.0), Mode::empty())
-                .map(File::from)
+                .map(|fd| (Arc::new(File::from(fd)), in_upper))
                 .map_err(nerr)
         });
         match res {
-            Ok(file) => reply.opened(
-                FileHandle(self.add_file(file)),
-                FopenFlags::FOPEN_KEEP_CACHE,
-            ),
+            Ok((file, in_upper)) => {
+                let backing = self.open_mode(ino.0, in_upper, || reply.open_backing(&*file));
+                let fh = FileHandle(self.add_file(file, ino.0, backing.is_some()));
+                match backing {
+                    Some(b) => reply.opened_passthrough(fh, FopenFlags::empty(), &b),
+                    None => reply.opened(fh, FopenFlags::FOPEN_KEEP_CACHE),
+                }
+            }
             Err(e) => reply.error(e),
         }
     }
@@ -1411,10 +1497,24 @@ impl Filesystem for Overlay {
         _flush: bool,
         reply: ReplyEmpty,
     ) {
-        self.files
+        let handle = self
+            .files
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&fh.0);
+        if let Some(h) = handle {
+            let mut opens = lock(&self.opens);
+            if let Some(st) = opens.get_mut(&h.ino) {
+                if h.passthrough {
+                    st.passthrough = st.passthrough.saturating_sub(1);
+                } else {
+                    st.cached = st.cached.saturating_sub(1);
+                }
+                if st.passthrough == 0 && st.cached == 0 {
+                    opens.remove(&h.ino);
+                }
+            }
+        }
         reply.ok();
     }
 
@@ -1656,14 +1756,23 @@ impl Filesystem for Overlay {
         };
         match res {
             Ok((attr, file)) => {
-                let fh = self.add_file(file);
-                reply.created(
-                    &TTL,
-                    &attr,
-                    Generation(0),
-                    FileHandle(fh),
-                    FopenFlags::FOPEN_KEEP_CACHE,
-                );
+                let file = Arc::new(file);
+                let ino = attr.ino.0;
+                let backing = self.open_mode(ino, true, || reply.open_backing(&*file));
+                let fh = FileHandle(self.add_file(file, ino, backing.is_some()));
+                match backing {
+                    Some(b) => reply.created_passthrough(
+                        &TTL,
+                        &attr,
+                        Generation(0),
+                        fh,
+                        FopenFlags::empty(),
+                        &b,
+                    ),
+                    None => {
+                        reply.created(&TTL, &attr, Generation(0), fh, FopenFlags::FOPEN_KEEP_CACHE)
+                    }
+                }
             }
             Err(e) => reply.error(e),
         }
