@@ -94,7 +94,7 @@ create_files() {
     local d
     for d in $(seq 1 20); do
         mkdir "$M/new$d"
-        for i in $(seq 1 $((FILES / 20))); do : > "$M/new$d/f$i"; done
+        (cd "$M/new$d" && touch $(seq -f 'f%g' 1 $((FILES / 20))))
     done
 }
 

@@ -1151,6 +1151,8 @@ impl Filesystem for Overlay {
             InitFlags::FUSE_ATOMIC_O_TRUNC,
             InitFlags::FUSE_BIG_WRITES,
             InitFlags::FUSE_ASYNC_READ,
+            InitFlags::FUSE_DO_READDIRPLUS,
+            InitFlags::FUSE_READDIRPLUS_AUTO,
         ] {
             let _ = config.add_capabilities(flag);
         }
@@ -1598,15 +1600,65 @@ impl Filesystem for Overlay {
         reply.ok();
     }
 
+    /// A listing with every entry looked up (the kernel asks when it sees a walk that stats
+    /// what it lists): one request per buffer instead of one per name.
     fn readdirplus(
         &self,
         _req: &Request,
-        _ino: INodeNo,
-        _fh: FileHandle,
-        _offset: u64,
-        reply: ReplyDirectoryPlus,
+        ino: INodeNo,
+        fh: FileHandle,
+        offset: u64,
+        mut reply: ReplyDirectoryPlus,
     ) {
-        reply.error(Errno::ENOSYS);
+        let Some(list) = lock(&self.dirs).get(&fh.0).cloned() else {
+            return reply.error(Errno::EBADF);
+        };
+        let _g = self.tree.read().unwrap_or_else(|p| p.into_inner());
+        let (rel, layers, _) = match self.locate(ino.0) {
+            Ok(l) => l,
+            Err(e) => return reply.error(e),
+        };
+        let dir_attr = match self.getattr_id(ino.0) {
+            Ok(a) => a,
+            Err(e) => return reply.error(e),
+        };
+        let mut idx = offset;
+        loop {
+            let full = match idx {
+                // The kernel neither counts nor caches the dot entries.
+                0 => reply.add(ino, 1, ".", &TTL, &dir_attr, Generation(0)),
+                1 => reply.add(ino, 2, "..", &TTL, &dir_attr, Generation(0)),
+                n => {
+                    let Some(e) = usize::try_from(n - 2).ok().and_then(|i| list.get(i)) else {
+                        break;
+                    };
+                    match self.resolve(&layers, &rel, &e.name) {
+                        Ok(Some(found)) => {
+                            let id = {
+                                let table = lock(&self.table);
+                                self.ino_of(&table, found.meta.dev(), found.meta.ino())
+                            };
+                            let merged = found.meta.is_dir() && found.layers.len() > 1;
+                            let attr = self.attr(id, &found.meta, merged);
+                            let full =
+                                reply.add(INodeNo(id), n + 1, &e.name, &TTL, &attr, Generation(0));
+                            if !full {
+                                // Sent: it counts as a lookup.
+                                self.remember(&found, ino.0, &e.name);
+                            }
+                            full
+                        }
+                        // Gone since the listing was made.
+                        _ => false,
+                    }
+                }
+            };
+            if full {
+                break;
+            }
+            idx += 1;
+        }
+        reply.ok();
     }
 
     fn releasedir(
