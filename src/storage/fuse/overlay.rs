@@ -96,6 +96,7 @@ struct Handle {
     file: Arc<File>,
     ino: u64,
     passthrough: bool,
+    in_upper: bool,
 }
 
 /// How an inode is open: the kernel wants every open of an inode either cached or passed
@@ -1014,7 +1015,7 @@ impl Overlay {
         Ok(self.attr(id, &meta, is_dir && layers.len() > 1))
     }
 
-    fn add_file(&self, file: Arc<File>, ino: u64, passthrough: bool) -> u64 {
+    fn add_file(&self, file: Arc<File>, ino: u64, passthrough: bool, in_upper: bool) -> u64 {
         let fh = self.next_fh.fetch_add(1, Ordering::Relaxed);
         self.files
             .write()
@@ -1025,9 +1026,29 @@ impl Overlay {
                     file,
                     ino,
                     passthrough,
+                    in_upper,
                 },
             );
         fh
+    }
+
+    fn any_upper_handle(&self, ino: u64) -> Option<Arc<File>> {
+        self.files
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .find(|h| h.in_upper && h.ino == ino)
+            .map(|h| h.file.clone())
+    }
+
+    /// The file of an open handle if it is an upper file (changes may go through it).
+    fn upper_handle(&self, fh: FileHandle) -> Option<Arc<File>> {
+        self.files
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&fh.0)
+            .filter(|h| h.in_upper)
+            .map(|h| h.file.clone())
     }
 
     /// Decide how a new open of inode `ino` is served: passed through to `file` (returns its
@@ -1098,6 +1119,35 @@ impl Overlay {
         mtime: Option<TimeOrNow>,
         fh: Option<FileHandle>,
     ) -> Res<FileAttr> {
+        // Through an open upper file: works for open-then-unlinked files too (ftruncate,
+        // fchmod, futimens on a temporary file).
+        // fchmod, fchown and futimens come without a handle: if the file has no name left,
+        // any open upper handle of the inode will do.
+        let file = fh.and_then(|fh| self.upper_handle(fh)).or_else(|| {
+            if self.locate(ino).is_err() {
+                self.any_upper_handle(ino)
+            } else {
+                None
+            }
+        });
+        if let Some(file) = file {
+            if uid.is_some() || gid.is_some() {
+                std::os::unix::fs::fchown(&*file, uid, gid).map_err(errno)?;
+            }
+            if let Some(mode) = mode {
+                file.set_permissions(std::fs::Permissions::from_mode(mode & 0o7777))
+                    .map_err(errno)?;
+            }
+            if let Some(size) = size {
+                file.set_len(size).map_err(errno)?;
+            }
+            if atime.is_some() || mtime.is_some() {
+                nix::sys::stat::futimens(&*file, &timespec(atime), &timespec(mtime))
+                    .map_err(nerr)?;
+            }
+            let meta = file.metadata().map_err(errno)?;
+            return Ok(self.attr(ino, &meta, false));
+        }
         let rel = {
             let _g = self.tree.write().unwrap_or_else(|p| p.into_inner());
             self.copy_up(ino, size == Some(0))?
@@ -1411,7 +1461,7 @@ impl Filesystem for Overlay {
         match res {
             Ok((file, in_upper)) => {
                 let backing = self.open_mode(ino.0, in_upper, || reply.open_backing(&*file));
-                let fh = FileHandle(self.add_file(file, ino.0, backing.is_some()));
+                let fh = FileHandle(self.add_file(file, ino.0, backing.is_some(), in_upper));
                 match backing {
                     Some(b) => reply.opened_passthrough(fh, FopenFlags::empty(), &b),
                     None => reply.opened(fh, FopenFlags::FOPEN_KEEP_CACHE),
@@ -1811,7 +1861,7 @@ impl Filesystem for Overlay {
                 let file = Arc::new(file);
                 let ino = attr.ino.0;
                 let backing = self.open_mode(ino, true, || reply.open_backing(&*file));
-                let fh = FileHandle(self.add_file(file, ino, backing.is_some()));
+                let fh = FileHandle(self.add_file(file, ino, backing.is_some(), true));
                 match backing {
                     Some(b) => reply.created_passthrough(
                         &TTL,
