@@ -31,6 +31,12 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+# Our mounts stay in a private mount namespace: a mount namespace created meanwhile by anything
+# else on the machine would otherwise keep a copy of a FUSE mount alive after our umount, and
+# its server would never see the end of the connection.
+if [ -z "${SKIFF_STORAGE_BENCH_NS:-}" ]; then
+    exec env SKIFF_STORAGE_BENCH_NS=1 unshare -m --propagation private "$0" "$SKIFF" "$@"
+fi
 
 B=/var/tmp/skiff-storage-bench
 M=$B/m

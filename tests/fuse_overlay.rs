@@ -337,13 +337,27 @@ fn fuse_mount(lowers: &[PathBuf], upper: &Path, work: &Path, target: &Path) -> C
 }
 
 fn fuse_umount(target: &Path, mut child: Child) {
+    let dev = std::fs::metadata(target)
+        .unwrap_or_else(|e| panic!("stat {}: {e}", target.display()))
+        .dev();
     umount(target);
     let start = Instant::now();
+    let mut aborted = false;
     loop {
         match child.try_wait() {
             Ok(Some(st)) => {
                 assert!(st.success(), "skiff __fuse-overlay exited with {st}");
                 return;
+            }
+            Ok(None) if start.elapsed() < Duration::from_secs(3) => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            Ok(None) if !aborted => {
+                // A mount namespace created meanwhile elsewhere on the machine (a container
+                // started by another test) may hold a copy of the mount, so the connection
+                // lives on: end it the way `fusectl` allows; the server must then exit 0.
+                abort_connection(dev);
+                aborted = true;
             }
             Ok(None) if start.elapsed() < Duration::from_secs(10) => {
                 std::thread::sleep(Duration::from_millis(10))
@@ -354,6 +368,19 @@ fn fuse_umount(target: &Path, mut child: Child) {
             }
         }
     }
+}
+
+fn abort_connection(dev: u64) {
+    let conns = Path::new("/sys/fs/fuse/connections");
+    let minor = nix::sys::stat::minor(dev);
+    let abort = conns.join(minor.to_string()).join("abort");
+    if !abort.exists() {
+        let _ = Command::new("mount")
+            .args(["-t", "fusectl", "fusectl"])
+            .arg(conns)
+            .status();
+    }
+    std::fs::write(&abort, "1").unwrap_or_else(|e| panic!("writing {}: {e}", abort.display()));
 }
 
 fn xattr_ops(m: &Path) {
