@@ -2,7 +2,10 @@
 # skiff's FUSE overlay against Debian's fuse-overlayfs and the kernel's overlayfs, on the same
 # layers, as root:
 #
-#   sudo benches/storage.sh SKIFF_BIN [--runs N] [--files N] [--mb N] [--engines "skiff fuse-overlayfs kernel"]
+#   sudo benches/storage.sh SKIFF_BIN [--runs N] [--files N] [--mb N] [--engines "skiff skiff-nopt fuse-overlayfs kernel"]
+#
+# skiff-nopt is skiff without FUSE passthrough (SKIFF_FUSE_NO_PASSTHROUGH=1), which is how it
+# runs rootless: the kernel grants passthrough only to real root.
 #
 # Workloads (each on a fresh upper directory, every engine in turn, N runs):
 #   create   create FILES small files (20 directories) in the mount
@@ -20,7 +23,7 @@ shift
 RUNS=5
 FILES=20000
 MB=1024
-ENGINES="skiff fuse-overlayfs kernel"
+ENGINES="skiff skiff-nopt fuse-overlayfs kernel"
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) RUNS=$2; shift 2 ;;
@@ -71,6 +74,8 @@ remount_engine() { # engine (keeps the upper directory)
     local L=$B/lower U=$B/u W=$B/w
     case "$1" in
         skiff) "$SKIFF" __fuse-overlay "$L" "$U" "$W" "$M" & ;;
+        # Without kernel passthrough, as rootless mounts run (it needs real root).
+        skiff-nopt) SKIFF_FUSE_NO_PASSTHROUGH=1 "$SKIFF" __fuse-overlay "$L" "$U" "$W" "$M" & ;;
         fuse-overlayfs) fuse-overlayfs -o "lowerdir=$L,upperdir=$U,workdir=$W" "$M" ;;
         kernel) mount -t overlay overlay -o "lowerdir=$L,upperdir=$U,workdir=$W" "$M" ;;
     esac

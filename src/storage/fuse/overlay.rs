@@ -113,6 +113,8 @@ struct DirEnt {
     name: OsString,
     ino: u64,
     kind: FileType,
+    /// The layer the entry was listed from.
+    layer: u16,
 }
 
 pub struct Overlay {
@@ -724,6 +726,7 @@ impl Overlay {
                     name,
                     ino: std::os::unix::fs::DirEntryExt::ino(&e),
                     kind: file_type(ft),
+                    layer: l,
                 });
                 devs.push((dev, dev_index));
             }
@@ -1213,7 +1216,10 @@ impl Filesystem for Overlay {
         let _ = config.set_max_background(64);
         // Reads and writes of upper files go straight to them (Linux 6.9 and later). A stack
         // depth of 1 keeps this mount usable under another overlay.
-        if config.capabilities().contains(InitFlags::FUSE_PASSTHROUGH)
+        // SKIFF_FUSE_NO_PASSTHROUGH measures the path rootless mounts take.
+        let disabled = std::env::var_os("SKIFF_FUSE_NO_PASSTHROUGH").is_some();
+        if !disabled
+            && config.capabilities().contains(InitFlags::FUSE_PASSTHROUGH)
             && config.set_max_stack_depth(1).is_ok()
             && config.add_capabilities(InitFlags::FUSE_PASSTHROUGH).is_ok()
         {
@@ -1682,7 +1688,20 @@ impl Filesystem for Overlay {
                     let Some(e) = usize::try_from(n - 2).ok().and_then(|i| list.get(i)) else {
                         break;
                     };
-                    match self.resolve(&layers, &rel, &e.name) {
+                    // A non-directory is wholly in the layer it was listed from: one stat.
+                    let found = if e.kind == FileType::Directory {
+                        self.resolve(&layers, &rel, &e.name)
+                    } else {
+                        std::fs::symlink_metadata(self.real(e.layer, &rel).join(&e.name))
+                            .map(|meta| {
+                                Some(Found {
+                                    layers: vec![e.layer],
+                                    meta,
+                                })
+                            })
+                            .map_err(errno)
+                    };
+                    match found {
                         Ok(Some(found)) => {
                             let id = {
                                 let table = lock(&self.table);
