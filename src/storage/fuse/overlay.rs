@@ -1204,10 +1204,15 @@ impl Filesystem for Overlay {
             InitFlags::FUSE_ATOMIC_O_TRUNC,
             InitFlags::FUSE_BIG_WRITES,
             InitFlags::FUSE_ASYNC_READ,
-            InitFlags::FUSE_DO_READDIRPLUS,
-            InitFlags::FUSE_READDIRPLUS_AUTO,
         ] {
             let _ = config.add_capabilities(flag);
+        }
+        // Readdirplus measured here: `ls -lR` 35% faster, `find` 4.5 times slower (every
+        // listed name is looked up), stat-heavy walks the same. Off unless asked for.
+        if std::env::var_os("SKIFF_FUSE_READDIRPLUS").is_some() {
+            let _ = config.add_capabilities(
+                InitFlags::FUSE_DO_READDIRPLUS | InitFlags::FUSE_READDIRPLUS_AUTO,
+            );
         }
         let _ = config.set_max_write(MAX_IO);
         if let Err(max) = config.set_max_readahead(MAX_IO) {
