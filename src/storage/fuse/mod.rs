@@ -70,11 +70,18 @@ pub fn serve(fd: OwnedFd, dirs: OverlayDirs) -> std::io::Result<()> {
     // Modes arrive already masked by the kernel: do not mask them a second time.
     nix::sys::stat::umask(nix::sys::stat::Mode::empty());
     raise_fd_limit();
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .clamp(2, 8)
-        * 2;
+    // One worker per CPU: the kernel wakes every idle reader for each request, so more
+    // threads only cost wake-ups (SKIFF_FUSE_THREADS overrides, for measuring).
+    let threads = std::env::var("SKIFF_FUSE_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| (1..=64).contains(n))
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+                .clamp(2, 8)
+        });
     let mut config = fuser::Config::default();
     config.acl = fuser::SessionACL::All;
     config.n_threads = Some(threads);

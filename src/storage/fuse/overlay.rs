@@ -18,15 +18,15 @@ use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, FileExt, FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fuser::{
-    Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, InitFlags,
-    KernelConfig, OpenAccMode, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData,
-    ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite,
-    ReplyXattr, Request, TimeOrNow, WriteFlags,
+    BackingId, Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo,
+    InitFlags, KernelConfig, OpenAccMode, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate,
+    ReplyData, ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs,
+    ReplyWrite, ReplyXattr, Request, TimeOrNow, WriteFlags,
 };
 use nix::sys::stat::{Mode, SFlag, UtimensatFlags};
 use nix::sys::time::TimeSpec;
@@ -43,6 +43,10 @@ const ROOT: u64 = 1;
 const MAX_IO: u32 = 1 << 20;
 
 type Res<T> = Result<T, Errno>;
+
+thread_local! {
+    static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 fn errno(e: io::Error) -> Errno {
     Errno::from_i32(e.raw_os_error().unwrap_or(libc::EIO))
@@ -87,11 +91,30 @@ struct Table {
     alias: HashMap<(u64, u64), u64>,
 }
 
+/// An open file.
+struct Handle {
+    file: Arc<File>,
+    ino: u64,
+    passthrough: bool,
+    in_upper: bool,
+}
+
+/// How an inode is open: the kernel wants every open of an inode either cached or passed
+/// through to one and the same backing file.
+#[derive(Default)]
+struct OpenState {
+    cached: u32,
+    passthrough: u32,
+    backing: Option<Arc<BackingId>>,
+}
+
 /// One entry of a merged directory listing.
 struct DirEnt {
     name: OsString,
     ino: u64,
     kind: FileType,
+    /// The layer the entry was listed from.
+    layer: u16,
 }
 
 pub struct Overlay {
@@ -103,7 +126,12 @@ pub struct Overlay {
     devs: Mutex<Vec<u64>>,
     table: Mutex<Table>,
     tree: RwLock<()>,
-    files: RwLock<HashMap<u64, Arc<File>>>,
+    files: RwLock<HashMap<u64, Handle>>,
+    opens: Mutex<HashMap<u64, OpenState>>,
+    /// Kernel passthrough of reads and writes to upper files: negotiated at init, turned off
+    /// for good if the kernel refuses a backing file (it needs CAP_SYS_ADMIN in the initial
+    /// user namespace, so rootless mounts never get it).
+    passthrough: AtomicBool,
     dirs: Mutex<HashMap<u64, Arc<Vec<DirEnt>>>>,
     next_fh: AtomicU64,
     next_tmp: AtomicU64,
@@ -238,6 +266,8 @@ impl Overlay {
             table: Mutex::new(table),
             tree: RwLock::new(()),
             files: RwLock::new(HashMap::new()),
+            opens: Mutex::new(HashMap::new()),
+            passthrough: AtomicBool::new(false),
             dirs: Mutex::new(HashMap::new()),
             next_fh: AtomicU64::new(1),
             next_tmp: AtomicU64::new(1),
@@ -657,7 +687,9 @@ impl Overlay {
     fn list_merged(&self, rel: &Path, layers: &[u16]) -> Res<Vec<DirEnt>> {
         let mut seen: HashSet<OsString> = HashSet::new();
         let mut out = Vec::new();
-        let table = lock(&self.table);
+        // (device, device index) of each entry's layer: inode numbers are mapped at the end,
+        // under one short hold of the node table.
+        let mut devs = Vec::new();
         for (i, &l) in layers.iter().enumerate() {
             let dir = self.real(l, rel);
             let rd = match std::fs::read_dir(&dir) {
@@ -674,6 +706,7 @@ impl Overlay {
                 Ok(m) => m.dev(),
                 Err(_) => continue,
             };
+            let dev_index = self.dev_index(dev);
             for e in rd {
                 let e = e.map_err(errno)?;
                 let name = e.file_name();
@@ -689,13 +722,21 @@ impl Overlay {
                         }
                     }
                 }
-                let ino = self.ino_of(&table, dev, std::os::unix::fs::DirEntryExt::ino(&e));
                 out.push(DirEnt {
                     name,
-                    ino,
+                    ino: std::os::unix::fs::DirEntryExt::ino(&e),
                     kind: file_type(ft),
+                    layer: l,
                 });
+                devs.push((dev, dev_index));
             }
+        }
+        let table = lock(&self.table);
+        for (ent, (dev, dev_index)) in out.iter_mut().zip(devs) {
+            ent.ino = match table.alias.get(&(dev, ent.ino)) {
+                Some(n) => *n,
+                None => synth_ino(dev_index, ent.ino),
+            };
         }
         Ok(out)
     }
@@ -882,7 +923,10 @@ impl Overlay {
         }
         // Bring the source (a directory with everything below it) up, and the new parent.
         if src.meta.is_dir() {
-            self.copy_up_tree(&from)?;
+            // A directory only in the upper layer moves as it is.
+            if src.layers != [0] {
+                self.copy_up_tree(&from)?;
+            }
         } else if src.top() != 0 {
             self.copy_up_file(&from, src.top(), &src.meta, false)?;
         }
@@ -974,13 +1018,81 @@ impl Overlay {
         Ok(self.attr(id, &meta, is_dir && layers.len() > 1))
     }
 
-    fn add_file(&self, file: File) -> u64 {
+    fn add_file(&self, file: Arc<File>, ino: u64, passthrough: bool, in_upper: bool) -> u64 {
         let fh = self.next_fh.fetch_add(1, Ordering::Relaxed);
         self.files
             .write()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(fh, Arc::new(file));
+            .insert(
+                fh,
+                Handle {
+                    file,
+                    ino,
+                    passthrough,
+                    in_upper,
+                },
+            );
         fh
+    }
+
+    fn any_upper_handle(&self, ino: u64) -> Option<Arc<File>> {
+        self.files
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .find(|h| h.in_upper && h.ino == ino)
+            .map(|h| h.file.clone())
+    }
+
+    /// The file of an open handle if it is an upper file (changes may go through it).
+    fn upper_handle(&self, fh: FileHandle) -> Option<Arc<File>> {
+        self.files
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&fh.0)
+            .filter(|h| h.in_upper)
+            .map(|h| h.file.clone())
+    }
+
+    /// Decide how a new open of inode `ino` is served: passed through to `file` (returns its
+    /// backing id) or cached through this server. Only upper files are passed through (a lower
+    /// file's backing would conflict with the upper one after a copy-up).
+    fn open_mode(
+        &self,
+        ino: u64,
+        in_upper: bool,
+        register: impl FnOnce() -> io::Result<BackingId>,
+    ) -> Option<Arc<BackingId>> {
+        let mut opens = lock(&self.opens);
+        let st = opens.entry(ino).or_default();
+        if self.passthrough.load(Ordering::Relaxed) && in_upper && st.cached == 0 {
+            let backing = match &st.backing {
+                Some(b) => Some(b.clone()),
+                None => match register() {
+                    Ok(b) => {
+                        let b = Arc::new(b);
+                        st.backing = Some(b.clone());
+                        Some(b)
+                    }
+                    Err(e) => {
+                        tracing::debug!("FUSE passthrough unavailable: {e}");
+                        self.passthrough.store(false, Ordering::Relaxed);
+                        None
+                    }
+                },
+            };
+            if backing.is_some() {
+                st.passthrough += 1;
+                return backing;
+            }
+        }
+        if let Some(b) = &st.backing {
+            // Already passed through: every open must use the same backing file.
+            st.passthrough += 1;
+            return Some(b.clone());
+        }
+        st.cached += 1;
+        None
     }
 
     fn file(&self, fh: FileHandle) -> Res<Arc<File>> {
@@ -988,7 +1100,7 @@ impl Overlay {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(&fh.0)
-            .cloned()
+            .map(|h| h.file.clone())
             .ok_or(Errno::EBADF)
     }
 
@@ -1010,6 +1122,35 @@ impl Overlay {
         mtime: Option<TimeOrNow>,
         fh: Option<FileHandle>,
     ) -> Res<FileAttr> {
+        // Through an open upper file: works for open-then-unlinked files too (ftruncate,
+        // fchmod, futimens on a temporary file).
+        // fchmod, fchown and futimens come without a handle: if the file has no name left,
+        // any open upper handle of the inode will do.
+        let file = fh.and_then(|fh| self.upper_handle(fh)).or_else(|| {
+            if self.locate(ino).is_err() {
+                self.any_upper_handle(ino)
+            } else {
+                None
+            }
+        });
+        if let Some(file) = file {
+            if uid.is_some() || gid.is_some() {
+                std::os::unix::fs::fchown(&*file, uid, gid).map_err(errno)?;
+            }
+            if let Some(mode) = mode {
+                file.set_permissions(std::fs::Permissions::from_mode(mode & 0o7777))
+                    .map_err(errno)?;
+            }
+            if let Some(size) = size {
+                file.set_len(size).map_err(errno)?;
+            }
+            if atime.is_some() || mtime.is_some() {
+                nix::sys::stat::futimens(&*file, &timespec(atime), &timespec(mtime))
+                    .map_err(nerr)?;
+            }
+            let meta = file.metadata().map_err(errno)?;
+            return Ok(self.attr(ino, &meta, false));
+        }
         let rel = {
             let _g = self.tree.write().unwrap_or_else(|p| p.into_inner());
             self.copy_up(ino, size == Some(0))?
@@ -1066,11 +1207,29 @@ impl Filesystem for Overlay {
         ] {
             let _ = config.add_capabilities(flag);
         }
+        // Readdirplus measured here: `ls -lR` 35% faster, `find` 4.5 times slower (every
+        // listed name is looked up), stat-heavy walks the same. Off unless asked for.
+        if std::env::var_os("SKIFF_FUSE_READDIRPLUS").is_some() {
+            let _ = config.add_capabilities(
+                InitFlags::FUSE_DO_READDIRPLUS | InitFlags::FUSE_READDIRPLUS_AUTO,
+            );
+        }
         let _ = config.set_max_write(MAX_IO);
         if let Err(max) = config.set_max_readahead(MAX_IO) {
             let _ = config.set_max_readahead(max);
         }
         let _ = config.set_max_background(64);
+        // Reads and writes of upper files go straight to them (Linux 6.9 and later). A stack
+        // depth of 1 keeps this mount usable under another overlay.
+        // SKIFF_FUSE_NO_PASSTHROUGH measures the path rootless mounts take.
+        let disabled = std::env::var_os("SKIFF_FUSE_NO_PASSTHROUGH").is_some();
+        if !disabled
+            && config.capabilities().contains(InitFlags::FUSE_PASSTHROUGH)
+            && config.set_max_stack_depth(1).is_ok()
+            && config.add_capabilities(InitFlags::FUSE_PASSTHROUGH).is_ok()
+        {
+            self.passthrough.store(true, Ordering::Relaxed);
+        }
         Ok(())
     }
 
@@ -1297,21 +1456,28 @@ impl Filesystem for Overlay {
         let path = if write {
             let _g = self.tree.write().unwrap_or_else(|p| p.into_inner());
             self.copy_up(ino.0, flags.0 & libc::O_TRUNC != 0)
-                .map(|rel| self.upper(&rel))
+                .map(|rel| (self.upper(&rel), true))
         } else {
             let _g = self.tree.read().unwrap_or_else(|p| p.into_inner());
-            self.top_path(ino.0)
+            self.locate(ino.0).map(|(rel, layers, _)| {
+                let top = layers.first().copied().unwrap_or(0);
+                (self.real(top, &rel), top == 0)
+            })
         };
-        let res = path.and_then(|p| {
+        let res = path.and_then(|(p, in_upper)| {
             nix::fcntl::open(&p, Self::open_flags(flags.0), Mode::empty())
-                .map(File::from)
+                .map(|fd| (Arc::new(File::from(fd)), in_upper))
                 .map_err(nerr)
         });
         match res {
-            Ok(file) => reply.opened(
-                FileHandle(self.add_file(file)),
-                FopenFlags::FOPEN_KEEP_CACHE,
-            ),
+            Ok((file, in_upper)) => {
+                let backing = self.open_mode(ino.0, in_upper, || reply.open_backing(&*file));
+                let fh = FileHandle(self.add_file(file, ino.0, backing.is_some(), in_upper));
+                match backing {
+                    Some(b) => reply.opened_passthrough(fh, FopenFlags::empty(), &b),
+                    None => reply.opened(fh, FopenFlags::FOPEN_KEEP_CACHE),
+                }
+            }
             Err(e) => reply.error(e),
         }
     }
@@ -1331,17 +1497,24 @@ impl Filesystem for Overlay {
             Ok(f) => f,
             Err(e) => return reply.error(e),
         };
-        let mut buf = vec![0u8; size as usize];
-        let mut done = 0;
-        while done < buf.len() {
-            match file.read_at(&mut buf[done..], offset + done as u64) {
-                Ok(0) => break,
-                Ok(n) => done += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return reply.error(errno(e)),
+        // One buffer per worker thread, reused: no allocation or zeroing per request.
+        READ_BUF.with(|cell| {
+            let mut buf = cell.borrow_mut();
+            let size = size as usize;
+            if buf.len() < size {
+                buf.resize(size, 0);
             }
-        }
-        reply.data(&buf[..done]);
+            let mut done = 0;
+            while done < size {
+                match file.read_at(&mut buf[done..size], offset + done as u64) {
+                    Ok(0) => break,
+                    Ok(n) => done += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return reply.error(errno(e)),
+                }
+            }
+            reply.data(&buf[..done]);
+        });
     }
 
     fn write(
@@ -1387,10 +1560,24 @@ impl Filesystem for Overlay {
         _flush: bool,
         reply: ReplyEmpty,
     ) {
-        self.files
+        let handle = self
+            .files
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&fh.0);
+        if let Some(h) = handle {
+            let mut opens = lock(&self.opens);
+            if let Some(st) = opens.get_mut(&h.ino) {
+                if h.passthrough {
+                    st.passthrough = st.passthrough.saturating_sub(1);
+                } else {
+                    st.cached = st.cached.saturating_sub(1);
+                }
+                if st.passthrough == 0 && st.cached == 0 {
+                    opens.remove(&h.ino);
+                }
+            }
+        }
         reply.ok();
     }
 
@@ -1424,7 +1611,12 @@ impl Filesystem for Overlay {
             Ok(list) => {
                 let fh = self.next_fh.fetch_add(1, Ordering::Relaxed);
                 lock(&self.dirs).insert(fh, Arc::new(list));
-                reply.opened(FileHandle(fh), FopenFlags::empty());
+                // The kernel may keep listings: it drops them itself when it changes the
+                // directory, and nothing else does.
+                reply.opened(
+                    FileHandle(fh),
+                    FopenFlags::FOPEN_CACHE_DIR | FopenFlags::FOPEN_KEEP_CACHE,
+                );
             }
             Err(e) => reply.error(e),
         }
@@ -1469,15 +1661,78 @@ impl Filesystem for Overlay {
         reply.ok();
     }
 
+    /// A listing with every entry looked up (the kernel asks when it sees a walk that stats
+    /// what it lists): one request per buffer instead of one per name.
     fn readdirplus(
         &self,
         _req: &Request,
-        _ino: INodeNo,
-        _fh: FileHandle,
-        _offset: u64,
-        reply: ReplyDirectoryPlus,
+        ino: INodeNo,
+        fh: FileHandle,
+        offset: u64,
+        mut reply: ReplyDirectoryPlus,
     ) {
-        reply.error(Errno::ENOSYS);
+        let Some(list) = lock(&self.dirs).get(&fh.0).cloned() else {
+            return reply.error(Errno::EBADF);
+        };
+        let _g = self.tree.read().unwrap_or_else(|p| p.into_inner());
+        let (rel, layers, _) = match self.locate(ino.0) {
+            Ok(l) => l,
+            Err(e) => return reply.error(e),
+        };
+        let dir_attr = match self.getattr_id(ino.0) {
+            Ok(a) => a,
+            Err(e) => return reply.error(e),
+        };
+        let mut idx = offset;
+        loop {
+            let full = match idx {
+                // The kernel neither counts nor caches the dot entries.
+                0 => reply.add(ino, 1, ".", &TTL, &dir_attr, Generation(0)),
+                1 => reply.add(ino, 2, "..", &TTL, &dir_attr, Generation(0)),
+                n => {
+                    let Some(e) = usize::try_from(n - 2).ok().and_then(|i| list.get(i)) else {
+                        break;
+                    };
+                    // A non-directory is wholly in the layer it was listed from: one stat.
+                    let found = if e.kind == FileType::Directory {
+                        self.resolve(&layers, &rel, &e.name)
+                    } else {
+                        std::fs::symlink_metadata(self.real(e.layer, &rel).join(&e.name))
+                            .map(|meta| {
+                                Some(Found {
+                                    layers: vec![e.layer],
+                                    meta,
+                                })
+                            })
+                            .map_err(errno)
+                    };
+                    match found {
+                        Ok(Some(found)) => {
+                            let id = {
+                                let table = lock(&self.table);
+                                self.ino_of(&table, found.meta.dev(), found.meta.ino())
+                            };
+                            let merged = found.meta.is_dir() && found.layers.len() > 1;
+                            let attr = self.attr(id, &found.meta, merged);
+                            let full =
+                                reply.add(INodeNo(id), n + 1, &e.name, &TTL, &attr, Generation(0));
+                            if !full {
+                                // Sent: it counts as a lookup.
+                                self.remember(&found, ino.0, &e.name);
+                            }
+                            full
+                        }
+                        // Gone since the listing was made.
+                        _ => false,
+                    }
+                }
+            };
+            if full {
+                break;
+            }
+            idx += 1;
+        }
+        reply.ok();
     }
 
     fn releasedir(
@@ -1627,14 +1882,23 @@ impl Filesystem for Overlay {
         };
         match res {
             Ok((attr, file)) => {
-                let fh = self.add_file(file);
-                reply.created(
-                    &TTL,
-                    &attr,
-                    Generation(0),
-                    FileHandle(fh),
-                    FopenFlags::FOPEN_KEEP_CACHE,
-                );
+                let file = Arc::new(file);
+                let ino = attr.ino.0;
+                let backing = self.open_mode(ino, true, || reply.open_backing(&*file));
+                let fh = FileHandle(self.add_file(file, ino, backing.is_some(), true));
+                match backing {
+                    Some(b) => reply.created_passthrough(
+                        &TTL,
+                        &attr,
+                        Generation(0),
+                        fh,
+                        FopenFlags::empty(),
+                        &b,
+                    ),
+                    None => {
+                        reply.created(&TTL, &attr, Generation(0), fh, FopenFlags::FOPEN_KEEP_CACHE)
+                    }
+                }
             }
             Err(e) => reply.error(e),
         }

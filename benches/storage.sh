@@ -1,0 +1,152 @@
+#!/bin/bash
+# skiff's FUSE overlay against Debian's fuse-overlayfs and the kernel's overlayfs, on the same
+# layers, as root:
+#
+#   sudo benches/storage.sh SKIFF_BIN [--runs N] [--files N] [--mb N] [--engines "skiff skiff-nopt fuse-overlayfs kernel"]
+#
+# skiff-nopt is skiff without FUSE passthrough (SKIFF_FUSE_NO_PASSTHROUGH=1), which is how it
+# runs rootless: the kernel grants passthrough only to real root.
+#
+# Workloads (each on a fresh upper directory, every engine in turn, N runs):
+#   create   create FILES small files (20 directories) in the mount
+#   stat     stat them all after a remount (cold kernel caches on the FUSE side)
+#   delete   rm -rf them
+#   find     find over the lower layer's tree (~FILES entries) after a fresh mount
+#   write    MB MiB sequential write (dd bs=1M) of a new file
+#   read     read it back after a remount (the FUSE page cache is cold, the disk cache warm)
+#
+# Prints one line per workload and engine:  RESULT <workload> <engine> min=<s> median=<s> max=<s>
+set -euo pipefail
+
+SKIFF=${1:?usage: storage.sh SKIFF_BIN [--runs N] [--files N] [--mb N] [--engines LIST]}
+shift
+RUNS=5
+FILES=20000
+MB=1024
+ENGINES="skiff skiff-nopt fuse-overlayfs kernel"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --runs) RUNS=$2; shift 2 ;;
+        --files) FILES=$2; shift 2 ;;
+        --mb) MB=$2; shift 2 ;;
+        --engines) ENGINES=$2; shift 2 ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+# Our mounts stay in a private mount namespace: a mount namespace created meanwhile by anything
+# else on the machine would otherwise keep a copy of a FUSE mount alive after our umount, and
+# its server would never see the end of the connection.
+if [ -z "${SKIFF_STORAGE_BENCH_NS:-}" ]; then
+    exec env SKIFF_STORAGE_BENCH_NS=1 unshare -m --propagation private "$0" "$SKIFF" "$@"
+fi
+
+B=/var/tmp/skiff-storage-bench
+M=$B/m
+cleanup() {
+    mountpoint -q "$M" && umount "$M" || true
+}
+trap cleanup EXIT
+cleanup
+rm -rf "$B"
+mkdir -p "$B/lower" "$M"
+
+# The lower layer: FILES small files in a 3-level tree (for find), plus a little /etc.
+PER=$((FILES / 100))
+(
+    cd "$B/lower"
+    mkdir -p etc && echo conf > etc/conf
+    for a in $(seq 0 9); do
+        for b in $(seq 0 9); do
+            mkdir -p tree/a$a/b$b
+            for c in $(seq 1 "$PER"); do : > "tree/a$a/b$b/f$c"; done
+        done
+    done
+)
+
+mount_engine() { # engine
+    rm -rf "$B/u" "$B/w"
+    mkdir -p "$B/u" "$B/w"
+    remount_engine "$1"
+}
+
+remount_engine() { # engine (keeps the upper directory)
+    local L=$B/lower U=$B/u W=$B/w
+    case "$1" in
+        skiff) "$SKIFF" __fuse-overlay "$L" "$U" "$W" "$M" & ;;
+        # Without kernel passthrough, as rootless mounts run (it needs real root).
+        skiff-nopt) SKIFF_FUSE_NO_PASSTHROUGH=1 "$SKIFF" __fuse-overlay "$L" "$U" "$W" "$M" & ;;
+        fuse-overlayfs) fuse-overlayfs -o "lowerdir=$L,upperdir=$U,workdir=$W" "$M" ;;
+        kernel) mount -t overlay overlay -o "lowerdir=$L,upperdir=$U,workdir=$W" "$M" ;;
+    esac
+    for _ in $(seq 1 500); do mountpoint -q "$M" && return 0; sleep 0.01; done
+    echo "$1 did not mount" >&2
+    exit 1
+}
+
+unmount_engine() {
+    umount "$M"
+    # skiff's server exits by itself once unmounted.
+    wait 2>/dev/null || true
+}
+
+# Every timed phase starts with the dirty data of the previous ones written out.
+start() { sync; echo "$EPOCHREALTIME"; }
+now() { echo "$EPOCHREALTIME"; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+
+declare -A T
+
+record() { # workload engine seconds
+    T["$1 $2"]="${T["$1 $2"]:-} $3"
+}
+
+create_files() {
+    local d
+    for d in $(seq 1 20); do
+        mkdir "$M/new$d"
+        (cd "$M/new$d" && touch $(seq -f 'f%g' 1 $((FILES / 20))))
+    done
+}
+
+for run in $(seq 1 "$RUNS"); do
+    for e in $ENGINES; do
+        # create / stat / delete
+        mount_engine "$e"
+        t0=$(start); create_files; t1=$(now)
+        record create "$e" "$(elapsed "$t0" "$t1")"
+        unmount_engine
+        remount_engine "$e"
+        t0=$(start); find "$M"/new* -type f -printf '%s\n' > /dev/null; t1=$(now)
+        record stat "$e" "$(elapsed "$t0" "$t1")"
+        t0=$(start); rm -rf "$M"/new*; t1=$(now)
+        record delete "$e" "$(elapsed "$t0" "$t1")"
+        unmount_engine
+
+        # find over the lower tree
+        mount_engine "$e"
+        t0=$(start); find "$M/tree" > /dev/null; t1=$(now)
+        record find "$e" "$(elapsed "$t0" "$t1")"
+        unmount_engine
+
+        # streaming write, then read after a remount
+        mount_engine "$e"
+        t0=$(start); dd if=/dev/zero of="$M/big" bs=1M count="$MB" status=none; t1=$(now)
+        record write "$e" "$(elapsed "$t0" "$t1")"
+        unmount_engine
+        remount_engine "$e"
+        t0=$(start); dd if="$M/big" of=/dev/null bs=1M status=none; t1=$(now)
+        record read "$e" "$(elapsed "$t0" "$t1")"
+        unmount_engine
+    done
+done
+
+for w in create stat delete find write read; do
+    for e in $ENGINES; do
+        # shellcheck disable=SC2086
+        echo ${T["$w $e"]} | tr ' ' '\n' | sort -n | awk -v w="$w" -v e="$e" '
+            { v[NR] = $1 }
+            END { printf "RESULT %-7s %-15s min=%s median=%s max=%s\n", w, e, v[1], v[int((NR + 1) / 2)], v[NR] }'
+    done
+done
+rm -rf "$B"

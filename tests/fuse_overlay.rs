@@ -1,0 +1,497 @@
+//! Differential tests of skiff's FUSE overlay (`skiff __fuse-overlay`) against the kernel's
+//! overlayfs: the same layers, the same operations, the same merged view; and the FUSE upper
+//! directory must be a valid overlay upper (the kernel mounts it and shows the same view).
+//!
+//! Needs root, /dev/fuse and overlayfs (as CI has); without them the tests fail, never skip.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::hash::{DefaultHasher, Hasher};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn require_environment() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "the FUSE overlay tests mount file systems: run them as root"
+    );
+    assert!(
+        Path::new("/dev/fuse").exists(),
+        "/dev/fuse is missing: load the fuse module (modprobe fuse)"
+    );
+    let fs = std::fs::read_to_string("/proc/filesystems").unwrap_or_default();
+    assert!(
+        fs.contains("overlay"),
+        "the kernel has no overlayfs (modprobe overlay): the differential tests need it"
+    );
+}
+
+fn sh(dir: &Path, script: &str) -> String {
+    let out = Command::new("sh")
+        .arg("-ec")
+        .arg(script)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("running sh: {e}"));
+    assert!(
+        out.status.success(),
+        "script failed in {}:\n{script}\nstdout:\n{}\nstderr:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn set_xattr(path: &Path, name: &str, value: &[u8]) {
+    xattr::set(path, name, value)
+        .unwrap_or_else(|e| panic!("setting {name} on {}: {e}", path.display()));
+}
+
+/// A scratch directory under /var/tmp (a real disk file system: overlayfs needs xattrs and
+/// whiteouts on it), removed at the end.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Scratch {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("skiff-fuse-{tag}-"))
+            .tempdir_in("/var/tmp")
+            .unwrap_or_else(|e| panic!("creating a scratch dir in /var/tmp: {e}"))
+            .keep();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // Anything still mounted below first (a failed test), lazily.
+        if let Ok(info) = std::fs::read_to_string("/proc/self/mountinfo") {
+            for line in info.lines() {
+                if let Some(mp) = line.split(' ').nth(4) {
+                    if mp.starts_with(self.0.to_string_lossy().as_ref()) {
+                        let _ = Command::new("umount").arg("-l").arg(mp).status();
+                    }
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Two lower layers, `l1` on top of `l2`, exercising every part of the format.
+fn build_layers(root: &Path) {
+    for d in ["l1", "l2", "u", "w", "m"] {
+        std::fs::create_dir_all(root.join(d)).unwrap_or_else(|e| panic!("mkdir {d}: {e}"));
+    }
+    sh(
+        &root.join("l2"),
+        r#"
+        mkdir -p d/sub/deep od gone ld/s emptydir pub sg hl cp
+        echo a > d/a; echo deep > d/sub/deep/f; echo subf > d/sub/f
+        echo x > od/x; echo z > gone/z; echo wh > wh
+        echo f1 > ld/f1; echo f2 > ld/s/f2; ln -s f1 ld/lnk
+        echo keep-content > keep.txt; echo mode > chmodme; chmod 644 chmodme
+        echo owned > owned; chown 1000:1000 owned
+        echo hardlinked > h1; ln h1 h2; ln h1 hl/h3
+        echo other > h4; ln h4 h5
+        echo cp > cp/stable
+        ln -s d/a sym; ln -s /nonexistent dangling
+        mkfifo ff
+        mknod chr c 1 3
+        chmod 1777 pub
+        chgrp 50 sg; chmod 2775 sg
+        echo xattr > xf
+        echo replace-me > replaced
+        "#,
+    );
+    set_xattr(&root.join("l2/xf"), "user.one", b"1");
+    set_xattr(&root.join("l2/xf"), "user.two", b"2");
+    set_xattr(&root.join("l2/d/a"), "trusted.skiff", b"t");
+    sh(
+        &root.join("l1"),
+        r#"
+        mkdir -p d od
+        echo b > d/b
+        echo y > od/y
+        mknod wh c 0 0
+        mknod gone c 0 0
+        echo upper-ish > l1only
+        "#,
+    );
+    set_xattr(&root.join("l1/od"), "trusted.overlay.opaque", b"y");
+}
+
+/// The operations, run in the merged directory (as a shell script, in both engines).
+const OPS: &str = r#"
+    stat -c '%i' cp/stable > /tmp/ino-before.$$
+    echo more >> cp/stable
+    if [ "$(stat -c '%i' cp/stable)" = "$(cat /tmp/ino-before.$$)" ]; then echo ino-stable; else echo ino-changed; fi
+    rm -f /tmp/ino-before.$$
+    i1=$(stat -c %i d); ls d > /dev/null; touch d/newer; [ "$(stat -c %i d)" = "$i1" ] && echo dir-ino-stable
+    echo new > newfile
+    echo append >> d/a
+    truncate -s 4 keep.txt
+    chmod 600 chmodme
+    chown 1234:5678 d/b
+    chown 4321 owned
+    touch -m -d @1000000000 l1only
+    stat -c '%Y' l1only
+    mv d/sub d/sub2
+    mv ld ld2
+    cat ld2/s/f2
+    rm wh 2>/dev/null || echo wh-is-gone
+    rm -f d/b
+    rmdir emptydir
+    mkdir emptydir
+    touch emptydir/fresh
+    rm -rf od
+    mkdir od
+    ls od | wc -l
+    mkdir gone; echo g > gone/new
+    ls gone
+    ln -s target newsym
+    ln keep.txt keep-link
+    mkfifo newfifo
+    echo via-h1 >> h1
+    cat h2 hl/h3
+    stat -c '%h' h1 h2 hl/h3
+    [ "$(stat -c %i h1)" = "$(stat -c %i h2)" ] && echo h1-h2-same-inode
+    ln h4 h6
+    echo via-h6 >> h6
+    cat h5
+    stat -c '%h' h4
+    rm h5
+    stat -c '%h' h4
+    mkdir sg/nd; touch sg/nf
+    stat -c '%a %g' sg/nd sg/nf
+    (umask 027; touch um; mkdir umd)
+    stat -c '%a' um umd
+    setpriv --reuid=1000 --regid=1000 --clear-groups sh -c 'echo hi > pub/byuser; mkdir pub/userdir'
+    stat -c '%u %g' pub/byuser pub/userdir
+    mv newfile replaced
+    cat replaced
+    mv sym sym-moved
+    readlink sym-moved dangling
+    mv d/a od/a-moved
+    ls -A d | sort
+    touch chr 2>/dev/null || true
+    ls -l chr | cut -c1
+"#;
+
+/// One line per path: type, mode, owner, size, content hash, link target, nlink, xattrs.
+fn listing(root: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("listing {}: {e}", dir.display()))
+            .map(|e| e.unwrap_or_else(|e| panic!("listing {}: {e}", dir.display())))
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let path = e.path();
+            let meta = std::fs::symlink_metadata(&path)
+                .unwrap_or_else(|e| panic!("stat {}: {e}", path.display()));
+            let ft = meta.file_type();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .into_owned();
+            let kind = if ft.is_dir() {
+                stack.push(path.clone());
+                "dir"
+            } else if ft.is_file() {
+                "file"
+            } else if ft.is_symlink() {
+                "symlink"
+            } else if ft.is_fifo() {
+                "fifo"
+            } else if ft.is_char_device() {
+                "chr"
+            } else if ft.is_block_device() {
+                "blk"
+            } else {
+                "socket"
+            };
+            let mut line = format!(
+                "{kind} {:o} {}:{}",
+                meta.mode() & 0o7777,
+                meta.uid(),
+                meta.gid()
+            );
+            if ft.is_file() {
+                let data = std::fs::read(&path)
+                    .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+                let mut h = DefaultHasher::new();
+                h.write(&data);
+                line += &format!(" size={} hash={:x}", data.len(), h.finish());
+            }
+            if ft.is_symlink() {
+                let t = std::fs::read_link(&path).unwrap_or_default();
+                line += &format!(" -> {}", t.display());
+            }
+            if ft.is_char_device() {
+                line += &format!(" rdev={}", meta.rdev());
+            }
+            if !ft.is_dir() {
+                line += &format!(" nlink={}", meta.nlink());
+            }
+            if let Ok(names) = xattr::list(&path) {
+                let mut names: Vec<_> = names.collect();
+                names.sort();
+                for n in names {
+                    let v = xattr::get(&path, &n).ok().flatten().unwrap_or_default();
+                    line += &format!(" {}={}", n.to_string_lossy(), String::from_utf8_lossy(&v));
+                }
+            }
+            out.insert(rel, line);
+        }
+    }
+    out
+}
+
+fn assert_same(what: &str, a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) {
+    if a == b {
+        return;
+    }
+    let mut diff = String::new();
+    for (k, v) in a {
+        match b.get(k) {
+            Some(w) if w == v => {}
+            Some(w) => diff += &format!("  {k}:\n    kernel: {v}\n    fuse:   {w}\n"),
+            None => diff += &format!("  {k}: only in kernel: {v}\n"),
+        }
+    }
+    for (k, w) in b {
+        if !a.contains_key(k) {
+            diff += &format!("  {k}: only in fuse: {w}\n");
+        }
+    }
+    panic!("{what}: the merged views differ:\n{diff}");
+}
+
+fn is_mounted(target: &Path) -> bool {
+    let t = target.to_string_lossy();
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.split(' ').nth(4) == Some(t.as_ref()))
+}
+
+fn kernel_mount(root: &Path, upper: &str, work: &str, extra: &str) {
+    let opts = format!(
+        "lowerdir={r}/l1:{r}/l2,upperdir={r}/{upper},workdir={r}/{work}{extra}",
+        r = root.display()
+    );
+    let st = Command::new("mount")
+        .args(["-t", "overlay", "overlay", "-o", &opts])
+        .arg(root.join("m"))
+        .status()
+        .unwrap_or_else(|e| panic!("running mount: {e}"));
+    assert!(st.success(), "mount -t overlay -o {opts} failed");
+}
+
+fn umount(target: &Path) {
+    let st = Command::new("umount")
+        .arg(target)
+        .status()
+        .unwrap_or_else(|e| panic!("running umount: {e}"));
+    assert!(st.success(), "umount {} failed", target.display());
+}
+
+/// Mount skiff's FUSE overlay of `lowers` (top first) at `target` and wait until it is up.
+fn fuse_mount(lowers: &[PathBuf], upper: &Path, work: &Path, target: &Path) -> Child {
+    let lowers: Vec<&OsStr> = lowers.iter().map(|p| p.as_os_str()).collect();
+    let joined = lowers
+        .iter()
+        .map(|s| String::from_utf8_lossy(s.as_bytes()).into_owned())
+        .collect::<Vec<_>>()
+        .join(":");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .arg("__fuse-overlay")
+        .arg(joined)
+        .arg(upper)
+        .arg(work)
+        .arg(target)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting skiff __fuse-overlay: {e}"));
+    let start = Instant::now();
+    while !is_mounted(target) {
+        if let Ok(Some(st)) = child.try_wait() {
+            panic!("skiff __fuse-overlay exited before mounting: {st}");
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "skiff __fuse-overlay did not mount {} within 10s",
+            target.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child
+}
+
+fn fuse_umount(target: &Path, mut child: Child) {
+    let dev = std::fs::metadata(target)
+        .unwrap_or_else(|e| panic!("stat {}: {e}", target.display()))
+        .dev();
+    umount(target);
+    let start = Instant::now();
+    let mut aborted = false;
+    loop {
+        match child.try_wait() {
+            Ok(Some(st)) => {
+                assert!(st.success(), "skiff __fuse-overlay exited with {st}");
+                return;
+            }
+            Ok(None) if start.elapsed() < Duration::from_secs(3) => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            Ok(None) if !aborted => {
+                // A mount namespace created meanwhile elsewhere on the machine (a container
+                // started by another test) may hold a copy of the mount, so the connection
+                // lives on: end it the way `fusectl` allows; the server must then exit 0.
+                abort_connection(dev);
+                aborted = true;
+            }
+            Ok(None) if start.elapsed() < Duration::from_secs(10) => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            _ => {
+                let _ = child.kill();
+                panic!("skiff __fuse-overlay did not exit after the unmount");
+            }
+        }
+    }
+}
+
+fn abort_connection(dev: u64) {
+    let conns = Path::new("/sys/fs/fuse/connections");
+    let minor = nix::sys::stat::minor(dev);
+    let abort = conns.join(minor.to_string()).join("abort");
+    if !abort.exists() {
+        let _ = Command::new("mount")
+            .args(["-t", "fusectl", "fusectl"])
+            .arg(conns)
+            .status();
+    }
+    std::fs::write(&abort, "1").unwrap_or_else(|e| panic!("writing {}: {e}", abort.display()));
+}
+
+fn xattr_ops(m: &Path) {
+    set_xattr(&m.join("xf"), "user.three", b"3");
+    xattr::remove(m.join("xf"), "user.one").unwrap_or_else(|e| panic!("removexattr: {e}"));
+    set_xattr(&m.join("d"), "user.dir", b"d");
+}
+
+#[test]
+fn merged_view_matches_kernel_overlay() {
+    require_environment();
+    let s = Scratch::new("diff");
+    let k = s.0.join("kernel");
+    let f = s.0.join("fuse");
+    build_layers(&k);
+    build_layers(&f);
+
+    // Kernel overlay, index=on: hard links survive copy-up (the model for the FUSE overlay).
+    kernel_mount(&k, "u", "w", ",index=on");
+    let k_before = listing(&k.join("m"));
+    let k_out = sh(&k.join("m"), OPS);
+    xattr_ops(&k.join("m"));
+    let k_after = listing(&k.join("m"));
+    umount(&k.join("m"));
+
+    let fm = f.join("m");
+    let child = fuse_mount(
+        &[f.join("l1"), f.join("l2")],
+        &f.join("u"),
+        &f.join("w"),
+        &fm,
+    );
+    let f_before = listing(&fm);
+    let f_out = sh(&fm, OPS);
+    xattr_ops(&fm);
+    let f_after = listing(&fm);
+    // Overlay xattrs never show through.
+    assert!(
+        xattr::list(fm.join("od"))
+            .map(|names| names.into_iter().all(
+                |n| !n.as_bytes().contains(&b'.') || !n.to_string_lossy().contains(".overlay.")
+            ))
+            .unwrap_or(true),
+        "overlay xattrs are visible in the FUSE mount"
+    );
+    fuse_umount(&fm, child);
+
+    assert_same("before the operations", &k_before, &f_before);
+    assert_eq!(k_out, f_out, "the operations printed different results");
+    assert!(
+        f_out.contains("ino-stable"),
+        "st_ino changed at copy-up:\n{f_out}"
+    );
+    assert_same("after the operations", &k_after, &f_after);
+
+    // The FUSE upper directory is a valid overlay upper: the kernel shows the same view.
+    std::fs::create_dir_all(f.join("w2")).unwrap_or_else(|e| panic!("mkdir w2: {e}"));
+    kernel_mount(&f, "u", "w2", "");
+    let remounted = listing(&f.join("m"));
+    umount(&f.join("m"));
+    assert_same("FUSE upper under the kernel overlay", &k_after, &remounted);
+}
+
+#[test]
+fn unpack_rename_delete_workload_matches_a_plain_directory() {
+    require_environment();
+    let s = Scratch::new("work");
+    let root = &s.0;
+    for d in ["lower", "u", "w", "m", "plain", "src"] {
+        std::fs::create_dir_all(root.join(d)).unwrap_or_else(|e| panic!("mkdir {d}: {e}"));
+    }
+    // A tarball of 2000 small files in 20 directories.
+    sh(
+        &root.join("src"),
+        r#"
+        for d in $(seq 0 19); do
+            mkdir -p tree/dir$d/sub
+            for f in $(seq 0 99); do echo "file $d $f" > tree/dir$d/sub/f$f; done
+        done
+        tar cf ../tree.tar tree
+        "#,
+    );
+    sh(
+        &root.join("lower"),
+        "mkdir -p base/etc base/keep; echo conf > base/etc/conf; echo k > base/keep/k",
+    );
+    sh(root, "cp -a lower/. plain/");
+    let work = r#"
+        tar xf ../tree.tar
+        mv tree tree2
+        mv tree2/dir3 tree2/dir3-renamed
+        mv base base2
+        for d in $(seq 0 19); do
+            [ -d tree2/dir$d ] || continue
+            rm -f tree2/dir$d/sub/f*[02468]
+        done
+        rm -rf tree2/dir1[0-9]
+        echo changed >> base2/etc/conf
+        find . | wc -l
+    "#;
+    let child = fuse_mount(
+        &[root.join("lower")],
+        &root.join("u"),
+        &root.join("w"),
+        &root.join("m"),
+    );
+    let m_out = sh(&root.join("m"), work);
+    let m_view = listing(&root.join("m"));
+    fuse_umount(&root.join("m"), child);
+    let p_out = sh(&root.join("plain"), work);
+    let p_view = listing(&root.join("plain"));
+    assert_eq!(m_out, p_out);
+    assert_same("workload", &p_view, &m_view);
+}
