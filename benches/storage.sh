@@ -16,6 +16,15 @@
 #   read     read it back after a remount (the FUSE page cache is cold, the disk cache warm)
 #
 # Prints one line per workload and engine:  RESULT <workload> <engine> min=<s> median=<s> max=<s>
+#
+# Medians of 3 runs (2 vCPUs shared with other builds, ext4, Linux 6.18, Nov 2026), seconds:
+#   workload  skiff   skiff-nopt  fuse-overlayfs  kernel
+#   create    18.3    18.0        21.0            16.1   (mostly ext4's own cost here)
+#   stat      0.69    0.70        1.09            0.12
+#   delete    1.19    1.25        2.87            0.28
+#   find      0.032   0.031       0.239           0.010
+#   write     0.24    0.69        0.89            0.19   (1 GiB)
+#   read      0.044   0.415       0.327           0.043  (1 GiB; fuse-overlayfs splices)
 set -euo pipefail
 
 SKIFF=${1:?usage: storage.sh SKIFF_BIN [--runs N] [--files N] [--mb N] [--engines LIST]}

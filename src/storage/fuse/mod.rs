@@ -5,6 +5,11 @@
 //! `mount` only opens `/dev/fuse` and calls mount(2); `serve` (possibly in another process,
 //! the fd passed with SCM_RIGHTS) answers the kernel's requests until the file system is
 //! unmounted.
+//!
+//! As real root the kernel passes reads and writes of upper files straight through
+//! (FUSE_PASSTHROUGH, Linux 6.9+); rootless mounts are served through this process.
+//! Measuring knobs (environment of the serving process): `SKIFF_FUSE_THREADS=N`,
+//! `SKIFF_FUSE_NO_PASSTHROUGH=1`, `SKIFF_FUSE_READDIRPLUS=1`.
 mod layers;
 mod overlay;
 
