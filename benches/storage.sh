@@ -27,6 +27,7 @@
 #   read      0.044   0.415       0.327           0.043  (1 GiB; fuse-overlayfs splices)
 set -euo pipefail
 
+ORIG_ARGS=("$@")
 SKIFF=${1:?usage: storage.sh SKIFF_BIN [--runs N] [--files N] [--mb N] [--engines LIST]}
 shift
 RUNS=5
@@ -47,7 +48,12 @@ done
 # else on the machine would otherwise keep a copy of a FUSE mount alive after our umount, and
 # its server would never see the end of the connection.
 if [ -z "${SKIFF_STORAGE_BENCH_NS:-}" ]; then
-    exec env SKIFF_STORAGE_BENCH_NS=1 unshare -m --propagation private "$0" "$SKIFF" "$@"
+    case " $ENGINES " in
+        *" fuse-overlayfs "*)
+            command -v fuse-overlayfs >/dev/null ||
+                DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fuse-overlayfs >/dev/null ;;
+    esac
+    exec env SKIFF_STORAGE_BENCH_NS=1 unshare -m --propagation private "$0" "${ORIG_ARGS[@]}"
 fi
 
 B=/var/tmp/skiff-storage-bench
