@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use super::EngineError;
-use crate::state::Paths;
 use crate::runtime::probe::ProbeResult;
+use crate::state::Paths;
 use crate::storage::Driver;
 
 static REQUESTED: OnceLock<Driver> = OnceLock::new();
