@@ -204,6 +204,48 @@ image untag
     let first = line.lines().next().unwrap();
     let rest = first.split_once(' ').unwrap().1;
     assert_eq!(rest, "volume create v1 (driver=local)");
+    // exec's three events, the command in the action as docker writes it.
+    env.skiff_ok(&["run", "-d", "--name", "evx", BUSYBOX, "sleep", "300"]);
+    let o = env.skiff(&["exec", "evx", "sh", "-c", "exit 4"]);
+    assert_eq!(code(&o), 4);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let until2 = format!("{}.{:09}", now.as_secs(), now.subsec_nanos());
+    let execs = env.skiff_ok(&[
+        "events",
+        "--since",
+        &since,
+        "--until",
+        &until2,
+        "--filter",
+        "container=evx",
+        "--filter",
+        "event=exec_create",
+        "--filter",
+        "event=exec_start",
+        "--filter",
+        "event=exec_die",
+        "--format",
+        "{{.Action}}",
+    ]);
+    assert_eq!(
+        execs,
+        "exec_create: sh -c exit 4\nexec_start: sh -c exit 4\nexec_die\n"
+    );
+    let died = env.skiff_ok(&[
+        "events",
+        "--since",
+        &since,
+        "--until",
+        &until2,
+        "--filter",
+        "event=exec_die",
+        "--format",
+        "{{.Actor.Attributes.exitCode}} {{len .Actor.Attributes.execID}}",
+    ]);
+    assert_eq!(died, "4 64\n");
+    env.skiff_ok(&["rm", "-f", "evx"]);
     let err = env.skiff(&["events", "--filter", "colour=blue"]);
     assert_eq!(code(&err), 125);
 

@@ -981,6 +981,15 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
             })
             .map_err(|e| e.to_string())
     };
+    // docker's exec events: the exec ID is ours to make (docker's is the exec instance's).
+    let exec_id = new_id().unwrap_or_default();
+    let cmdline = opts.command.join(" ");
+    let exec_event = |action: &str, extra: Option<(&str, String)>| {
+        let mut attrs = vec![("execID", exec_id.clone())];
+        attrs.extend(extra);
+        events::container(paths, &rec, action, &attrs);
+    };
+    exec_event(&format!("exec_create: {cmdline}"), None);
     let started = crate::runtime::exec::spawn(&req, &resolve).map_err(|e| match e {
         crate::runtime::RuntimeError::Start { message, code } if code != 125 => {
             EngineError::Exec { message, code }
@@ -992,16 +1001,20 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
         }
         other => other.into(),
     })?;
+    exec_event(&format!("exec_start: {cmdline}"), None);
     if opts.detach {
         return Ok(0);
     }
-    if started.pty_master.is_some() {
+    let code = if started.pty_master.is_some() {
         let raw = RawTerminal::enter();
         let code = started.relay(opts.interactive);
         drop(raw);
-        return Ok(code);
-    }
-    Ok(started.wait())
+        code
+    } else {
+        started.wait()
+    };
+    exec_event("exec_die", Some(("exitCode", code.to_string())));
+    Ok(code)
 }
 
 /// docker's `--env-file`: `KEY=VALUE` lines; a bare `KEY` takes our value (skipped if unset);

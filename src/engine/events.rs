@@ -73,7 +73,13 @@ impl EventQuery {
             }
             values.any(|(_, v)| match *key {
                 "container" => e.kind == "container" && id_or_name(v),
-                "event" => e.action == *v,
+                // `exec_start: CMD` is an `exec_start` event.
+                "event" => {
+                    e.action == *v
+                        || e.action
+                            .strip_prefix(v.as_str())
+                            .is_some_and(|rest| rest.starts_with(": "))
+                }
                 "image" => match e.kind.as_str() {
                     "container" => attr("image") == Some(v),
                     "image" => id_or_name(v),
