@@ -21,7 +21,7 @@ fn podman(env: &TestEnv, args: &str) -> std::process::Output {
             .unwrap_or_default()
     );
     env.sh(&format!(
-        "mkdir -p {d} {run} && HOME={d} XDG_RUNTIME_DIR={run} podman --root {d}/storage --runroot {run}/storage --storage-driver vfs {args}",
+        "mkdir -p {d} {run} && HOME={d} XDG_RUNTIME_DIR={run} podman --runtime runc --cgroup-manager cgroupfs --root {d}/storage --runroot {run}/storage --storage-driver vfs {args}",
         d = dir.display()
     ))
 }

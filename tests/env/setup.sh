@@ -7,7 +7,8 @@
 #   - a local registry on 127.0.0.1:5000 (Debian's docker-registry, started in the background)
 #   - a second one on 127.0.0.1:5001 with htpasswd auth (user skiff, password s3cret; plain HTTP:
 #     docker's clients send credentials to loopback registries over HTTP, and the registry allows it)
-#   - podman and skopeo for the archive interoperability tests
+#   - podman (run with runc: crun refuses this cgroup v1 hybrid host) and skopeo for the archive
+#     interoperability tests
 #   - the fixture images in that registry (tests/env/fixtures.py)
 set -euo pipefail
 
@@ -29,7 +30,7 @@ die() { echo "setup.sh: $*" >&2; exit 1; }
 
 # ---- packages ---------------------------------------------------------------
 PACKAGES=(uidmap slirp4netns passt fuse3 docker-registry busybox-static iproute2 curl python3 zstd
-          ca-certificates procps util-linux passwd apache2-utils podman skopeo)
+          ca-certificates procps util-linux passwd apache2-utils podman runc skopeo)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
