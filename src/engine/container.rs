@@ -74,6 +74,10 @@ pub struct RunOptions {
     pub platform: Option<String>,
     /// `--memory`, `--cpus`, `--pids-limit`.
     pub limits: super::resources::Limits,
+    /// `--health-*` and `--no-healthcheck` (None: the image's health check as it is).
+    pub healthcheck: Option<crate::state::health::HealthConfig>,
+    /// `--health-on-failure`.
+    pub health_on_failure: crate::state::health::OnFailure,
 }
 
 /// Read a docker env or label file: `KEY=VALUE` lines, `KEY` alone takes the value from our
@@ -225,6 +229,7 @@ fn create_inner(
     };
     let config = images.config_json(&img)?;
     let cfg = &config["config"];
+    let healthcheck = super::health::effective_config(opts.healthcheck.as_ref(), cfg)?;
     let net_config = super::network::prepare(paths, &mut net, &opts.net, cfg)?;
     let strings = |v: &serde_json::Value| -> Vec<String> {
         v.as_array()
@@ -465,6 +470,9 @@ fn create_inner(
             layers,
             storage_driver,
             mounts: mount_records,
+            healthcheck,
+            health_on_failure: opts.health_on_failure,
+            shell: strings(&cfg["Shell"]),
         };
         store.create(&rec)?;
         events::container(paths, &rec, "create", &[]);
@@ -969,6 +977,7 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
             .as_ref()
             .and_then(|l| l.seccomp().as_ref())
             .and_then(|s| serde_json::to_value(s).ok()),
+        capture: None,
     };
     let user_spec = opts.user.clone().unwrap_or_else(|| rec.user.clone());
     // Runs inside the container, after joining its mount namespace: `/` is its root.
@@ -1091,6 +1100,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "Error": s.error,
             "StartedAt": s.started_at.as_deref().unwrap_or(zero),
             "FinishedAt": s.finished_at.as_deref().unwrap_or(zero),
+            "Health": s.health,
         },
         "Image": r.image_id,
         "ResolvConfPath": paths.container(&r.id).join("resolv.conf"),
@@ -1121,8 +1131,14 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "Entrypoint": if r.entrypoint.is_empty() { serde_json::Value::Null } else { serde_json::json!(r.entrypoint) },
             "Labels": r.labels,
             "StopSignal": r.stop_signal,
+            "Healthcheck": r.healthcheck,
         },
     });
+    // Without a health check both stay null: docker's templates see nil there
+    // (`{{json .State.Health}}` prints `null`).
+    if !r.shell.is_empty() {
+        v["Config"]["Shell"] = serde_json::json!(r.shell);
+    }
     super::network::extend_inspect(paths, &mut v, r, s.status == Status::Running);
     v
 }

@@ -5,6 +5,7 @@ pub mod container;
 pub mod container_files;
 pub mod cp;
 pub mod events;
+pub mod health;
 pub mod image;
 pub mod info;
 pub mod logs;
