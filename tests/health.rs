@@ -285,6 +285,31 @@ fn image_healthcheck_from_build_and_none() {
     );
     assert_eq!(cfg["Interval"], 300_000_000i64);
 
+    // The same check from a pulled image's config.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let repo = format!("{REGISTRY}/health-{}-{nanos}:v1", std::process::id());
+    env.skiff_ok(&["tag", "hc-img", &repo]);
+    env.skiff_ok(&["push", &repo]);
+    env.skiff_ok(&["rm", "-f", "img1"]);
+    env.skiff_ok(&["rmi", "hc-img", &repo]);
+    env.skiff_ok(&["pull", &repo]);
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "img1",
+        "--network",
+        "none",
+        &repo,
+        "sleep",
+        "300",
+    ]);
+    wait_inspect(&env, "img1", "{{.State.Health.Status}}", "healthy", 60);
+    env.skiff_ok(&["tag", &repo, "hc-img"]);
+
     // The flags override the image's fields one by one.
     env.skiff_ok(&[
         "create",
