@@ -180,3 +180,64 @@ fn commit_freeze_stays_inside_the_container() {
     assert!(!out.contains("after-kill=T"), "{out}\n{}", stderr(&o));
     assert!(!out.contains("after-commit=T"), "{out}\n{}", stderr(&o));
 }
+
+/// Item 7 (CVE-2018-15664): `export`, `diff` and `commit --pause=false` of a running container
+/// that keeps swapping a directory for a symlink to a host directory never read the host's
+/// files, and still succeed.
+#[test]
+fn export_diff_commit_never_follow_swapped_symlinks() {
+    let env = env_with_busybox();
+    let host = user_dir(
+        &env,
+        "hostdir",
+        &[("secret", "HOST-SECRET\n"), ("zsub/host-only-file", "x\n")],
+    );
+    let hostvar = format!("HOSTDIR={}", s(&host));
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "swapper",
+        "-e",
+        &hostvar,
+        BUSYBOX,
+        "sh",
+        "-c",
+        "mkdir -p /d/zsub && cd /d && i=0; while [ $i -lt 1500 ]; do echo x > f$i; i=$((i+1)); done; \
+         echo inside > /d/secret; echo inside > /d/zsub/inner; touch /ready; \
+         while true; do mv /d /d.real; ln -s $HOSTDIR /d; usleep 5000; rm /d; mv /d.real /d; usleep 5000; done",
+    ]);
+    let mut ready = false;
+    for _ in 0..300 {
+        if env
+            .skiff(&["exec", "swapper", "test", "-e", "/ready"])
+            .status
+            .success()
+        {
+            ready = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(ready, "the container never got ready");
+    let leaked = |bytes: &[u8]| bytes.windows(11).any(|w| w == b"HOST-SECRET");
+    for i in 0..8 {
+        let o = env.skiff(&["export", "swapper"]);
+        assert_success(&o, "export");
+        assert!(!leaked(&o.stdout), "export {i} holds the host's file");
+        let o = env.skiff(&["diff", "swapper"]);
+        assert_success(&o, "diff");
+        assert!(
+            !stdout(&o).contains("host-only-file"),
+            "diff {i} lists the host's directory:\n{}",
+            stdout(&o)
+        );
+    }
+    for i in 0..4 {
+        let img = format!("snap{i}");
+        env.skiff_ok(&["commit", "--pause=false", "swapper", &img]);
+        let o = env.skiff(&["save", &img]);
+        assert_success(&o, "save");
+        assert!(!leaked(&o.stdout), "commit {i} holds the host's file");
+    }
+}

@@ -408,6 +408,11 @@ pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
         ),
         _ => return Err(EngineError::Usage(format!("{op} DRIVER UPPER [LOWER...]"))),
     };
+    // The container may be running and swapping symlinks under our walk: resolve every path
+    // inside its own trees only.
+    let (upper, lowers) = crate::storage::confine::confine(&upper, &lowers).map_err(
+        EngineError::io("confining the reader to the container's files"),
+    )?;
     let stdout = std::io::stdout().lock();
     let out = std::io::BufWriter::with_capacity(256 * 1024, stdout);
     match op {
