@@ -243,6 +243,9 @@ fn network_ls_inspect_rm_and_prune() {
         .contains("overlaps"));
     assert!(env
         .skiff_err(&["network", "create", "host"])
+        .contains("operation is not permitted on predefined host network"));
+    assert!(env
+        .skiff_err(&["network", "create", "slirp4netns"])
         .contains("pre-defined"));
     assert!(env
         .skiff_err(&["network", "inspect", "nope"])
