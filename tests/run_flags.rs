@@ -207,3 +207,110 @@ fn annotations_and_security_opts() {
         "Error: invalid --security-opt 2: \"systempaths=open\"",
     );
 }
+
+/// The namespace link (`ipc:[4026531839]`) as the test process sees its own.
+fn host_ns(kind: &str) -> String {
+    std::fs::read_link(format!("/proc/self/ns/{kind}"))
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn pid_ipc_uts_and_cgroup_namespaces() {
+    let env = env_with_busybox();
+    let ns = |flags: &[&str], kind: &str| {
+        let mut a = vec!["run", "--rm", "--network", "none"];
+        a.extend_from_slice(flags);
+        let link = format!("/proc/self/ns/{kind}");
+        a.extend_from_slice(&[BUSYBOX, "readlink", &link]);
+        env.skiff_ok(&a).trim().to_string()
+    };
+    // Own namespaces by default (docker's private IPC; the host's cgroup namespace on this
+    // cgroup v1 host, as docker does there).
+    for kind in ["pid", "ipc", "uts"] {
+        assert_ne!(ns(&[], kind), host_ns(kind), "{kind}");
+    }
+    assert_eq!(ns(&[], "cgroup"), host_ns("cgroup"));
+    assert_eq!(ns(&["--pid", "host"], "pid"), host_ns("pid"));
+    assert_eq!(ns(&["--ipc", "host"], "ipc"), host_ns("ipc"));
+    assert_eq!(ns(&["--uts", "host"], "uts"), host_ns("uts"));
+    assert_ne!(ns(&["--cgroupns", "private"], "cgroup"), host_ns("cgroup"));
+    for mode in ["private", "shareable", "none"] {
+        assert_ne!(ns(&["--ipc", mode], "ipc"), host_ns("ipc"), "{mode}");
+    }
+
+    // --pid host: the host's processes, its PID 1 among them.
+    let host_init = std::fs::read_to_string("/proc/1/comm").unwrap();
+    let comm = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--pid",
+        "host",
+        BUSYBOX,
+        "cat",
+        "/proc/1/comm",
+    ]);
+    assert_eq!(comm, host_init);
+    // --ipc none: no /dev/shm.
+    let shm = |mode: &str| {
+        env.skiff_ok(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--ipc",
+            mode,
+            BUSYBOX,
+            "sh",
+            "-c",
+            "grep -c ' /dev/shm ' /proc/mounts || true",
+        ])
+    };
+    assert_eq!(shm("none"), "0\n");
+    assert_eq!(shm("shareable"), "1\n");
+    // --uts host: the host's name.
+    let host = nix::unistd::gethostname().unwrap().into_string().unwrap();
+    let out = env.skiff_ok(&[
+        "run",
+        "--name",
+        "u1",
+        "--network",
+        "none",
+        "--uts",
+        "host",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "hostname; cat /etc/hostname",
+    ]);
+    assert_eq!(out, format!("{host}\n{host}\n"));
+    assert_eq!(
+        inspect(&env, "u1", "{{.HostConfig.UTSMode}} {{.HostConfig.PidMode}}|{{.HostConfig.IpcMode}} {{.HostConfig.CgroupnsMode}} {{.Config.Hostname}}"),
+        format!("host |private host {host}")
+    );
+    env.skiff_ok(&["rm", "u1"]);
+
+    refused(
+        &env,
+        &["--uts", "host", "-h", "box"],
+        "Error: Conflicting options: hostname and the UTS mode",
+    );
+    refused(&env, &["--pid", "nope"], "Error: --pid: invalid PID mode");
+    refused(&env, &["--ipc", "nope"], "Error: invalid IPC mode: nope");
+    refused(&env, &["--uts", "nope"], "Error: --uts: invalid UTS mode");
+    refused(
+        &env,
+        &["--cgroupns", "nope"],
+        "Error: --cgroupns: invalid CGROUP mode",
+    );
+    let o = env.skiff(&["run", "--ipc", "container:other", BUSYBOX, "true"]);
+    assert_eq!(code(&o), 125);
+    assert!(
+        stderr(&o).contains("cannot share another container's namespace"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -20,6 +20,18 @@ pub struct ExtraArgs {
     /// Add an annotation to the container (passed through to the OCI runtime)
     #[arg(long, value_name = "KEY=VALUE")]
     pub annotation: Vec<String>,
+    /// PID namespace to use (host)
+    #[arg(long, value_name = "MODE")]
+    pub pid: Option<String>,
+    /// IPC mode to use (private, shareable, none, host)
+    #[arg(long, value_name = "MODE")]
+    pub ipc: Option<String>,
+    /// UTS namespace to use (host)
+    #[arg(long, value_name = "MODE")]
+    pub uts: Option<String>,
+    /// Cgroup namespace to use (host, private)
+    #[arg(long, value_name = "MODE")]
+    pub cgroupns: Option<String>,
 }
 
 impl ExtraArgs {
@@ -29,6 +41,10 @@ impl ExtraArgs {
             shm_size: self.shm_size.as_deref().map(parse::shm_size).transpose()?,
             sysctls: parse::sysctls(&self.sysctl)?,
             annotations: parse::annotations(&self.annotation),
+            pid: parse::pid_mode(self.pid.as_deref().unwrap_or(""))?,
+            ipc: parse::ipc_mode(self.ipc.as_deref().unwrap_or(""))?,
+            uts: parse::uts_mode(self.uts.as_deref().unwrap_or(""))?,
+            cgroupns: parse::cgroupns_mode(self.cgroupns.as_deref().unwrap_or(""))?,
         })
     }
 }

@@ -438,6 +438,18 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
     };
     hc["Sysctls"] = map_or_null(&x.sysctls);
     hc["Annotations"] = map_or_null(&x.annotations);
+    hc["PidMode"] = serde_json::json!(x.pid);
+    hc["IpcMode"] = serde_json::json!(if x.ipc.is_empty() {
+        "private"
+    } else {
+        x.ipc.as_str()
+    });
+    hc["UTSMode"] = serde_json::json!(x.uts);
+    hc["CgroupnsMode"] = serde_json::json!(if x.cgroupns.is_empty() {
+        "host"
+    } else {
+        x.cgroupns.as_str()
+    });
     super::network::extend_inspect(paths, &mut v, r, s.status == Status::Running);
     v
 }

@@ -126,6 +126,15 @@ pub struct SpecExtras {
     pub sysctls: std::collections::BTreeMap<String, String>,
     /// OCI annotations (`--annotation`).
     pub annotations: std::collections::BTreeMap<String, String>,
+    /// `--pid`: empty (a namespace of its own) or `host`.
+    pub pid: String,
+    /// `--ipc`: empty or `private`, `shareable` (a namespace of its own), `none` (one of its
+    /// own without /dev/shm) or `host`.
+    pub ipc: String,
+    /// `--uts`: empty or `host`.
+    pub uts: String,
+    /// `--cgroupns`: empty or `host` (the host's cgroup namespace), `private`.
+    pub cgroupns: String,
 }
 
 /// docker's /dev/shm size when `--shm-size` is not given.
@@ -249,12 +258,17 @@ pub fn effective_capabilities(sec: &Security) -> Result<Vec<String>, RuntimeErro
 pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
     let caps = effective_capabilities(&input.security)?;
     let sec = &input.security;
-    let mut namespaces = vec![
-        json!({"type": "pid"}),
-        json!({"type": "ipc"}),
-        json!({"type": "uts"}),
-        json!({"type": "mount"}),
-    ];
+    let x = &input.extras;
+    let (pid_host, ipc_host, uts_host) = (x.pid == "host", x.ipc == "host", x.uts == "host");
+    let mut namespaces = vec![json!({"type": "mount"})];
+    for (typ, host) in [("pid", pid_host), ("ipc", ipc_host), ("uts", uts_host)] {
+        if !host {
+            namespaces.push(json!({"type": typ}));
+        }
+    }
+    if x.cgroupns == "private" {
+        namespaces.push(json!({"type": "cgroup"}));
+    }
     if input.net == NetMode::Private {
         namespaces.push(json!({"type": "network"}));
     }
@@ -278,13 +292,29 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
     if tty_gid_mapped {
         devpts_opts.push("gid=5");
     }
+    // A user namespace may mount procfs and mqueue only for the PID and IPC namespaces it owns:
+    // the host's are bound from the host.
+    let proc_mount = if pid_host && rootless {
+        json!({"destination": "/proc", "type": "bind", "source": "/proc", "options": ["rbind", "nosuid", "noexec", "nodev"]})
+    } else {
+        json!({"destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]})
+    };
     let mut mounts = vec![
-        json!({"destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]}),
+        proc_mount,
         json!({"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]}),
         json!({"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": devpts_opts}),
-        json!({"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", format!("size={}", input.extras.shm_size.unwrap_or(DEFAULT_SHM_SIZE))]}),
-        json!({"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]}),
     ];
+    if ipc_host {
+        mounts.push(json!({"destination": "/dev/shm", "type": "bind", "source": "/dev/shm", "options": ["rbind", "nosuid", "noexec", "nodev"]}));
+        if std::path::Path::new("/dev/mqueue").is_dir() {
+            mounts.push(json!({"destination": "/dev/mqueue", "type": "bind", "source": "/dev/mqueue", "options": ["rbind", "nosuid", "noexec", "nodev"]}));
+        }
+    } else {
+        if x.ipc != "none" {
+            mounts.push(json!({"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", format!("size={}", x.shm_size.unwrap_or(DEFAULT_SHM_SIZE))]}));
+        }
+        mounts.push(json!({"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]}));
+    }
     let sys_mode = if sec.privileged { "rw" } else { "ro" };
     if input.net == NetMode::Private || !rootless {
         mounts.push(json!({"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", sys_mode]}));

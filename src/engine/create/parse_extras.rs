@@ -95,6 +95,48 @@ pub fn annotations(vals: &[String]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Joining another container's PID or IPC namespace (`container:NAME`) is docker's, not yet
+/// skiff's.
+fn not_yet(flag: &str, v: &str) -> EngineError {
+    EngineError::Usage(format!(
+        "--{flag} {v}: skiff cannot share another container's namespace yet (supported: host, or a namespace of the container's own)"
+    ))
+}
+
+/// `--pid`: empty or `host` (docker's `container:NAME` is refused as not yet supported).
+pub fn pid_mode(v: &str) -> Result<String, EngineError> {
+    match v {
+        "" | "host" => Ok(v.to_string()),
+        c if c.strip_prefix("container:").is_some_and(|n| !n.is_empty()) => Err(not_yet("pid", v)),
+        _ => Err(EngineError::Usage("--pid: invalid PID mode".into())),
+    }
+}
+
+/// `--ipc`: empty, `private`, `shareable`, `none` or `host`.
+pub fn ipc_mode(v: &str) -> Result<String, EngineError> {
+    match v {
+        "" | "private" | "shareable" | "none" | "host" => Ok(v.to_string()),
+        c if c.strip_prefix("container:").is_some_and(|n| !n.is_empty()) => Err(not_yet("ipc", v)),
+        _ => Err(EngineError::Usage(format!("invalid IPC mode: {v}"))),
+    }
+}
+
+/// `--uts`: empty or `host`.
+pub fn uts_mode(v: &str) -> Result<String, EngineError> {
+    match v {
+        "" | "host" => Ok(v.to_string()),
+        _ => Err(EngineError::Usage("--uts: invalid UTS mode".into())),
+    }
+}
+
+/// `--cgroupns`: empty, `host` or `private`.
+pub fn cgroupns_mode(v: &str) -> Result<String, EngineError> {
+    match v {
+        "" | "host" | "private" => Ok(v.to_string()),
+        _ => Err(EngineError::Usage("--cgroupns: invalid CGROUP mode".into())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -119,7 +119,20 @@ pub(super) fn validate(
     }
 
     let id = super::names::new_id()?;
-    let hostname = req.hostname.clone().unwrap_or_else(|| id[..12].to_string());
+    // `--uts host`: the host's name, which the container cannot change.
+    let hostname = match (&req.hostname, req.extras.uts == "host") {
+        (Some(_), true) => {
+            return Err(EngineError::Usage(
+                "Conflicting options: hostname and the UTS mode".into(),
+            ))
+        }
+        (None, true) => nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_default(),
+        (Some(h), false) => h.clone(),
+        (None, false) => id[..12].to_string(),
+    };
     let layers = images.layer_dirs(&image);
     let user_spec = req
         .user
