@@ -367,7 +367,7 @@ pub fn list_networks(paths: &Paths, filters: &[String]) -> Result<Vec<Network>, 
                 .iter()
                 .filter(|(k, _)| k == key)
                 .any(|(_, v)| match *key {
-                    "name" => n.name.contains(v.as_str()),
+                    "name" => super::filter_match(v, &n.name),
                     "id" => n.id.starts_with(v.as_str()),
                     "driver" => n.driver == *v,
                     "scope" => v == "local",

@@ -15,11 +15,31 @@ pub struct Limits {
     pub memory: Option<String>,
     pub cpus: Option<String>,
     pub pids_limit: Option<i64>,
+    /// Per-device block IO limits as (flag, value): `--blkio-weight-device`,
+    /// `--device-read-bps` and the like (podman's `update`).
+    pub device_io: Vec<(String, String)>,
 }
 
 impl Limits {
     pub fn is_empty(&self) -> bool {
         *self == Limits::default()
+    }
+
+    /// The limits that limit something: docker reads `--memory 0`, `--cpus 0` and
+    /// `--pids-limit 0` (or any negative value) as "no limit".
+    fn limiting(&self) -> Limits {
+        Limits {
+            memory: self
+                .memory
+                .clone()
+                .filter(|m| parse_bytes(m).map(|b| b != 0).unwrap_or(true)),
+            cpus: self
+                .cpus
+                .clone()
+                .filter(|c| c.parse::<f64>().map(|v| v != 0.0).unwrap_or(true)),
+            pids_limit: self.pids_limit.filter(|p| *p > 0),
+            device_io: self.device_io.clone(),
+        }
     }
 
     fn flags(&self) -> String {
@@ -32,6 +52,11 @@ impl Limits {
         }
         if self.pids_limit.is_some() {
             f.push("--pids-limit");
+        }
+        for (flag, _) in &self.device_io {
+            if !f.contains(&flag.as_str()) {
+                f.push(flag);
+            }
         }
         f.join(", ")
     }
@@ -99,7 +124,38 @@ pub fn check_limits(l: &Limits) -> Result<(), EngineError> {
     if let Some(m) = &l.memory {
         parse_bytes(m)?;
     }
-    require_cgroup(&l.flags())
+    for (flag, v) in &l.device_io {
+        check_device_io(flag, v)?;
+    }
+    let effective = l.limiting();
+    if effective.is_empty() {
+        // docker: --memory 0, --cpus 0 and --pids-limit 0 or -1 mean "no limit".
+        return Ok(());
+    }
+    require_cgroup(&effective.flags())
+}
+
+/// docker's syntax of the per-device limits: `/dev/PATH:VALUE`, VALUE a weight (10 to 1000, or
+/// 0), a rate in bytes (`1mb`) or a number of operations per second.
+pub fn check_device_io(flag: &str, v: &str) -> Result<(), EngineError> {
+    let bad =
+        |what: &str| EngineError::Usage(format!("invalid argument {v:?} for \"{flag}\": {what}"));
+    let (path, value) = v.split_once(':').ok_or_else(|| bad("bad format"))?;
+    if !path.starts_with("/dev/") {
+        return Err(bad("bad format for device path"));
+    }
+    let ok = match flag {
+        "--blkio-weight-device" => value
+            .parse::<u16>()
+            .is_ok_and(|w| w == 0 || (10..=1000).contains(&w)),
+        "--device-read-bps" | "--device-write-bps" => parse_bytes(value).is_ok(),
+        _ => value.parse::<u64>().is_ok(),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(bad("invalid value for device"))
+    }
 }
 
 /// docker's memory sizes: a number with an optional b, k, m or g suffix (binary units).
@@ -117,6 +173,37 @@ pub fn parse_bytes(s: &str) -> Result<u64, EngineError> {
         .filter(|v| *v >= 0.0)
         .map(|v| (v * mult as f64) as u64)
         .ok_or_else(|| EngineError::Usage(format!("invalid size: {s:?}")))
+}
+
+/// The process settings of `HostConfig` that live in the container's runtime spec:
+/// `Ulimits` (docker's `[{"Name": "nofile", "Hard": 2048, "Soft": 1024}]`, sorted by name, -1
+/// for unlimited) and `OomScoreAdj`.
+pub fn extend_inspect(paths: &Paths, v: &mut serde_json::Value, id: &str) {
+    let spec: serde_json::Value = std::fs::read(paths.container(id).join("config.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let process = &spec["process"];
+    let limit = |n: &serde_json::Value| match n.as_u64() {
+        Some(u64::MAX) | None => -1i64,
+        Some(n) => i64::try_from(n).unwrap_or(-1),
+    };
+    let mut ulimits: Vec<serde_json::Value> = process["rlimits"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let name = r["type"].as_str().unwrap_or_default();
+            serde_json::json!({
+                "Name": name.trim_start_matches("RLIMIT_").to_ascii_lowercase(),
+                "Hard": limit(&r["hard"]),
+                "Soft": limit(&r["soft"]),
+            })
+        })
+        .collect();
+    ulimits.sort_by(|a, b| a["Name"].as_str().cmp(&b["Name"].as_str()));
+    v["HostConfig"]["Ulimits"] = ulimits.into();
+    v["HostConfig"]["OomScoreAdj"] = process["oomScoreAdj"].as_i64().unwrap_or(0).into();
 }
 
 /// `pause` / `unpause`.

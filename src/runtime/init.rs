@@ -209,6 +209,15 @@ fn setup_and_exec(
         set_rlimit(&name, rl.soft(), rl.hard())?;
     }
 
+    // --oom-score-adj. Unprivileged, the kernel takes only values at or above the current one.
+    if let Some(adj) = process.oom_score_adj() {
+        std::fs::write("/proc/self/oom_score_adj", adj.to_string()).map_err(|e| {
+            fail(format!(
+                "setting oom_score_adj to {adj}: {e} (without privileges it can only be raised)"
+            ))
+        })?;
+    }
+
     // Credentials and capabilities.
     let user = process.user();
     let caps = process.capabilities().as_ref();
