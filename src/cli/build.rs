@@ -57,6 +57,9 @@ pub struct BuildArgs {
     /// Ulimit options for the RUN steps (NAME=SOFT[:HARD], e.g. nofile=1024:2048)
     #[arg(long = "ulimit", value_name = "ULIMIT")]
     pub ulimits: Vec<String>,
+    /// Allow extra privileged entitlement (network.host: RUN --network=host)
+    #[arg(long = "allow", value_name = "ENTITLEMENT", value_delimiter = ',')]
+    pub allow: Vec<String>,
     /// Build context: a directory, or - for a tar archive on standard input
     pub context: String,
 }
@@ -230,6 +233,9 @@ pub fn run(a: BuildArgs) -> Result<i32, EngineError> {
             )))
         }
     };
+    for e in &a.allow {
+        build::check_entitlement(e)?;
+    }
     let opts = BuildOptions {
         context: a.context.clone(),
         file: a.file.clone(),
@@ -245,6 +251,7 @@ pub fn run(a: BuildArgs) -> Result<i32, EngineError> {
         secrets: a.secrets.clone(),
         tls_verify: a.tls_verify,
         ulimits: a.ulimits.clone(),
+        allow: a.allow.clone(),
     };
     let mut progress = Progress {
         mode,

@@ -424,12 +424,12 @@ pub fn update(a: UpdateArgs) -> Result<i32, EngineError> {
     for (flag, v) in &device_io {
         crate::engine::resources::check_device_io(flag, v)?;
     }
-    let limits = crate::engine::resources::Limits {
-        memory: a.memory,
-        cpus: a.cpus,
-        pids_limit: a.pids_limit,
-        device_io,
-    };
+    let mut limits = crate::engine::resources::Limits::parse(
+        a.memory.as_deref(),
+        a.cpus.as_deref(),
+        a.pids_limit,
+    )?;
+    limits.device_io = device_io;
     let mut code = 0;
     for n in &a.containers {
         match crate::engine::resources::update(&paths, n, a.restart.as_deref(), &limits) {

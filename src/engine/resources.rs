@@ -9,11 +9,13 @@ use super::EngineError;
 use crate::state::container::{Containers, Status};
 use crate::state::Paths;
 
-/// `--memory`, `--cpus`, `--pids-limit` as given.
+/// `--memory`, `--cpus`, `--pids-limit`, parsed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Limits {
-    pub memory: Option<String>,
-    pub cpus: Option<String>,
+    /// Bytes.
+    pub memory: Option<u64>,
+    /// CPUs (a fraction allowed).
+    pub cpus: Option<f64>,
     pub pids_limit: Option<i64>,
     /// Per-device block IO limits as (flag, value): `--blkio-weight-device`,
     /// `--device-read-bps` and the like (podman's `update`).
@@ -21,6 +23,29 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// Parse the flags' values: sizes as docker writes them (`64m`), a non-negative decimal.
+    pub fn parse(
+        memory: Option<&str>,
+        cpus: Option<&str>,
+        pids_limit: Option<i64>,
+    ) -> Result<Limits, EngineError> {
+        let cpus = match cpus {
+            Some(c) => Some(
+                c.parse::<f64>()
+                    .ok()
+                    .filter(|v| *v >= 0.0)
+                    .ok_or_else(|| EngineError::Usage(format!("invalid --cpus value: {c:?}")))?,
+            ),
+            None => None,
+        };
+        Ok(Limits {
+            memory: memory.map(parse_bytes).transpose()?,
+            cpus,
+            pids_limit,
+            device_io: Vec::new(),
+        })
+    }
+
     pub fn is_empty(&self) -> bool {
         *self == Limits::default()
     }
@@ -29,14 +54,8 @@ impl Limits {
     /// `--pids-limit 0` (or any negative value) as "no limit".
     fn limiting(&self) -> Limits {
         Limits {
-            memory: self
-                .memory
-                .clone()
-                .filter(|m| parse_bytes(m).map(|b| b != 0).unwrap_or(true)),
-            cpus: self
-                .cpus
-                .clone()
-                .filter(|c| c.parse::<f64>().map(|v| v != 0.0).unwrap_or(true)),
+            memory: self.memory.filter(|m| *m != 0),
+            cpus: self.cpus.filter(|c| *c != 0.0),
             pids_limit: self.pids_limit.filter(|p| *p > 0),
             device_io: self.device_io.clone(),
         }
@@ -113,17 +132,6 @@ pub fn require_cgroup(what: &str) -> Result<(), EngineError> {
 
 /// Refuse resource limits that cannot be applied (called by `create`).
 pub fn check_limits(l: &Limits) -> Result<(), EngineError> {
-    if l.is_empty() {
-        return Ok(());
-    }
-    if let Some(c) = &l.cpus {
-        if c.parse::<f64>().map(|v| v < 0.0).unwrap_or(true) {
-            return Err(EngineError::Usage(format!("invalid --cpus value: {c:?}")));
-        }
-    }
-    if let Some(m) = &l.memory {
-        parse_bytes(m)?;
-    }
     for (flag, v) in &l.device_io {
         check_device_io(flag, v)?;
     }
