@@ -584,3 +584,182 @@ fn help_groups_commands_as_docker_does() {
     );
     assert!(help.contains("\nRun 'skiff COMMAND --help' for more information on a command.\n"));
 }
+
+/// Item 9: `exec --user U:G` runs with exactly group G; without a group the user gets the
+/// groups that list it in the container's /etc/group (docker's runc lookup).
+#[test]
+fn exec_user_with_a_group_gets_exactly_that_group() {
+    let env = env_with_busybox();
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "g",
+        NONE[0],
+        NONE[1],
+        BUSYBOX,
+        "sh",
+        "-c",
+        "echo wheel:x:10:root >> /etc/group && touch /ready && sleep 300",
+    ]);
+    for _ in 0..100 {
+        if code(&env.skiff(&["exec", "g", "test", "-e", "/ready"])) == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(
+        env.skiff_ok(&["exec", "--user", "root:root", "g", "id", "-G"]),
+        "0\n"
+    );
+    assert_eq!(env.skiff_ok(&["exec", "-u", "0:0", "g", "id", "-G"]), "0\n");
+    assert_eq!(
+        env.skiff_ok(&["exec", "--user", "0", "g", "id", "-G"]),
+        "0 10\n"
+    );
+    assert_eq!(
+        env.skiff_ok(&["exec", "--user", "root", "g", "id", "-G"]),
+        "0 10\n"
+    );
+    assert_eq!(
+        env.skiff_ok(&["exec", "--user", "root:wheel", "g", "id", "-G"]),
+        "10\n"
+    );
+}
+
+/// Item 11: `cp` into a volume and a bind mount of a container that never ran, and `cp -` of a
+/// gzipped tar (docker detects the compression).
+#[test]
+fn cp_into_volumes_of_a_created_container_and_gzipped_stdin() {
+    let env = env_with_busybox();
+    let bind = env.dir().join("bindsrc");
+    std::fs::create_dir(&bind).unwrap();
+    std::os::unix::fs::chown(&bind, Some(test_uid()), Some(test_gid())).unwrap();
+    let src = env.dir().join("hello.txt");
+    std::fs::write(&src, "hello volume\n").unwrap();
+    std::os::unix::fs::chown(&src, Some(test_uid()), Some(test_gid())).unwrap();
+    let bind_spec = format!("{}:/bind", bind.display());
+    env.skiff_ok(&[
+        "create",
+        "--name",
+        "c",
+        "-v",
+        "vol1:/data",
+        "-v",
+        &bind_spec,
+        "-v",
+        "rovol:/ro:ro",
+        BUSYBOX,
+        "cat",
+        "/data/hello.txt",
+        "/bind/hello.txt",
+        "/gz.txt",
+    ]);
+    let src = src.to_str().unwrap();
+    let o = env.skiff(&["cp", src, "c:/data/"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    env.skiff_ok(&["cp", src, "c:/bind/hello.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(bind.join("hello.txt")).unwrap(),
+        "hello volume\n"
+    );
+    // The volume itself has it (another container sees it).
+    assert_eq!(
+        env.skiff_ok(&[
+            "run",
+            "--rm",
+            NONE[0],
+            NONE[1],
+            "-v",
+            "vol1:/v",
+            BUSYBOX,
+            "cat",
+            "/v/hello.txt"
+        ]),
+        "hello volume\n"
+    );
+    // A read-only volume refuses the copy.
+    let o = env.skiff(&["cp", src, "c:/ro/"]);
+    assert_ne!(code(&o), 0);
+    // gzip on stdin.
+    let mut b = tar::Builder::new(Vec::new());
+    let data = b"from a gzipped tar\n";
+    let mut h = tar::Header::new_gnu();
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    b.append_data(&mut h, "gz.txt", &data[..]).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &b.into_inner().unwrap()).unwrap();
+    let o = env.skiff_stdin(&["cp", "-", "c:/"], &gz.finish().unwrap());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        env.skiff_ok(&["start", "-a", "c"]),
+        "hello volume\nhello volume\nfrom a gzipped tar\n"
+    );
+}
+
+/// Item 12: `build -` with a Dockerfile alone on stdin, `build - < context.tar.gz`, and COPY
+/// keeping hard links.
+#[test]
+fn build_from_stdin_and_copy_keeps_hard_links() {
+    let env = env_with_busybox();
+    // A Dockerfile alone: the context is empty.
+    let o = env.skiff_stdin(
+        &["build", "-q", "-t", "plain", "-"],
+        format!("FROM {BUSYBOX}\nRUN echo built > /x\n").as_bytes(),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("sha256:"), "{}", stdout(&o));
+    assert_eq!(
+        env.skiff_ok(&["run", "--rm", NONE[0], NONE[1], "plain", "cat", "/x"]),
+        "built\n"
+    );
+    let o = env.skiff_stdin(
+        &["build", "-q", "-"],
+        format!("FROM {BUSYBOX}\nCOPY nothing /n\n").as_bytes(),
+    );
+    assert_eq!(code(&o), 1, "no context to copy from: {}", stderr(&o));
+    // A gzipped context.
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in [
+        (
+            "Dockerfile",
+            format!("FROM {BUSYBOX}\nCOPY f.txt /f.txt\n").into_bytes(),
+        ),
+        ("f.txt", b"from the tar.gz\n".to_vec()),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, name, &data[..]).unwrap();
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &b.into_inner().unwrap()).unwrap();
+    let o = env.skiff_stdin(&["build", "-q", "-t", "gzctx", "-"], &gz.finish().unwrap());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        env.skiff_ok(&["run", "--rm", NONE[0], NONE[1], "gzctx", "cat", "/f.txt"]),
+        "from the tar.gz\n"
+    );
+    // Hard links in the context stay hard links.
+    let ctx = env.dir().join("links");
+    std::fs::create_dir_all(ctx.join("d")).unwrap();
+    std::fs::write(ctx.join("d/a"), "same\n").unwrap();
+    std::fs::hard_link(ctx.join("d/a"), ctx.join("d/b")).unwrap();
+    std::fs::write(ctx.join("d/c"), "other\n").unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        format!("FROM {BUSYBOX}\nCOPY d /d\n"),
+    )
+    .unwrap();
+    for p in ["", "d", "d/a", "d/b", "d/c", "Dockerfile"] {
+        std::os::unix::fs::lchown(ctx.join(p), Some(test_uid()), Some(test_gid())).unwrap();
+    }
+    env.skiff_ok(&["build", "-q", "-t", "links", ctx.to_str().unwrap()]);
+    let out = env.skiff_ok(&[
+        "run", "--rm", NONE[0], NONE[1], "links", "sh", "-c",
+        "stat -c '%h' /d/a /d/b /d/c; [ $(stat -c %i /d/a) = $(stat -c %i /d/b) ] && echo same-inode",
+    ]);
+    assert_eq!(out, "2\n2\n1\nsame-inode\n");
+}

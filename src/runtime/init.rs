@@ -646,7 +646,7 @@ fn checked_target(root: &Path, dest: &Path) -> Result<(PathBuf, OwnedFd), InitEr
     Ok((proc_path, fd))
 }
 
-fn ensure_target(dest: &Path, dir: bool) -> Result<(), InitError> {
+pub(super) fn ensure_target(dest: &Path, dir: bool) -> Result<(), InitError> {
     if dir {
         std::fs::create_dir_all(dest).map_err(ctx(format!("creating {}", dest.display())))
     } else {
@@ -661,7 +661,7 @@ fn ensure_target(dest: &Path, dir: bool) -> Result<(), InitError> {
 }
 
 /// Remount a bind mount read-only, keeping the flags the kernel locks in a user namespace.
-fn remount_readonly(dest: &Path) -> Result<(), InitError> {
+pub(super) fn remount_readonly(dest: &Path) -> Result<(), InitError> {
     remount_bind(dest, true, MsFlags::empty())
 }
 
