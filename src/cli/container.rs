@@ -282,6 +282,8 @@ pub struct RunArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub health: super::health::HealthArgs,
+    #[command(flatten)]
+    pub extra: super::run_extra::ExtraArgs,
     /// The image to run
     pub image: String,
     /// The command and its arguments
@@ -525,6 +527,7 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
     req.cidfile = a.cidfile.map(PathBuf::from);
     req.healthcheck = a.health.config()?;
     req.health_on_failure = a.health.on_failure()?;
+    req.extras = a.extra.extras()?;
     Ok(req)
 }
 
