@@ -192,3 +192,80 @@ fn network_bridge_is_the_default_network() {
     assert_eq!(b["Containers"].as_object().unwrap().len(), 1, "{b}");
     env.skiff_ok(&["rm", "-f", "dflt", "nonet"]);
 }
+
+#[test]
+fn network_given_more_than_once() {
+    let env = env_with_busybox();
+    env.skiff_ok(&["network", "create", "--subnet", "10.89.201.0/24", "mn1"]);
+    env.skiff_ok(&["network", "create", "--subnet", "10.89.202.0/24", "mn2"]);
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "multi",
+        "--network",
+        "mn1",
+        "--network",
+        "mn2",
+        "--network-alias",
+        "web",
+        BUSYBOX,
+        "sleep",
+        "300",
+    ]);
+    let nets = env.skiff_ok(&[
+        "inspect",
+        "-f",
+        "{{json .NetworkSettings.Networks}}",
+        "multi",
+    ]);
+    let nets: serde_json::Value = serde_json::from_str(nets.trim()).unwrap();
+    let ip = |n: &str| nets[n]["IPAddress"].as_str().unwrap_or("").to_string();
+    assert!(ip("mn1").starts_with("10.89.201."), "{nets}");
+    assert!(ip("mn2").starts_with("10.89.202."), "{nets}");
+    // docker: --network-alias belongs to the first network.
+    assert_eq!(nets["mn1"]["Aliases"], serde_json::json!(["web"]), "{nets}");
+    assert_eq!(nets["mn2"]["Aliases"], serde_json::json!([]), "{nets}");
+    let addrs = env.skiff_ok(&["exec", "multi", "ip", "-4", "-o", "addr"]);
+    assert!(
+        addrs.contains(&ip("mn1")) && addrs.contains(&ip("mn2")),
+        "{addrs}"
+    );
+    // Reachable by name from either network.
+    for n in ["mn1", "mn2"] {
+        let o = env.skiff(&[
+            "run",
+            "--rm",
+            "--network",
+            n,
+            BUSYBOX,
+            "ping",
+            "-c",
+            "1",
+            "-W",
+            "5",
+            "multi",
+        ]);
+        assert_eq!(code(&o), 0, "from {n}: {}{}", stdout(&o), stderr(&o));
+    }
+    env.skiff_ok(&["rm", "-f", "multi"]);
+    for (flags, want) in [
+        (
+            ["--network", "mn1", "--network", "host"],
+            "Error: conflicting options: cannot attach both user-defined and non-user-defined network-modes",
+        ),
+        (
+            ["--network", "mn1", "--network", "mn1"],
+            "Error: network \"mn1\" is specified multiple times",
+        ),
+    ] {
+        let mut a = vec!["run", "--name", "bad"];
+        a.extend_from_slice(&flags);
+        a.extend_from_slice(&[BUSYBOX, "true"]);
+        let o = env.skiff(&a);
+        assert_eq!(code(&o), 125, "{flags:?}");
+        assert_eq!(stderr(&o).trim(), want);
+        assert_eq!(env.skiff_ok(&["ps", "-aq"]), "");
+    }
+    env.skiff_ok(&["network", "rm", "mn1", "mn2"]);
+}

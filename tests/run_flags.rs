@@ -314,3 +314,52 @@ fn pid_ipc_uts_and_cgroup_namespaces() {
         stderr(&o)
     );
 }
+
+#[test]
+fn attach_chooses_the_streams_shown() {
+    let env = env_with_busybox();
+    let script = "echo out; echo err >&2";
+    let run = |flags: &[&str], name: &str| {
+        let mut a = vec!["run", "--name", name, "--network", "none"];
+        a.extend_from_slice(flags);
+        a.extend_from_slice(&[BUSYBOX, "sh", "-c", script]);
+        let o = env.skiff(&a);
+        assert_eq!(code(&o), 0, "{flags:?}: {}", stderr(&o));
+        (stdout(&o), stderr(&o))
+    };
+    assert_eq!(run(&[], "a0"), ("out\n".into(), "err\n".into()));
+    assert_eq!(
+        run(&["-a", "stdout"], "a1"),
+        ("out\n".into(), String::new())
+    );
+    assert_eq!(
+        run(&["--attach", "STDERR"], "a2"),
+        (String::new(), "err\n".into())
+    );
+    assert_eq!(
+        run(&["-a", "stdout", "-a", "stderr"], "a3"),
+        ("out\n".into(), "err\n".into())
+    );
+    // The log has both streams whatever was shown.
+    let o = env.skiff(&["logs", "a1"]);
+    assert_eq!((stdout(&o), stderr(&o)), ("out\n".into(), "err\n".into()));
+    assert_eq!(
+        inspect(
+            &env,
+            "a1",
+            "{{.Config.AttachStdout}} {{.Config.AttachStderr}}"
+        ),
+        "true false"
+    );
+    env.skiff_ok(&["rm", "a0", "a1", "a2", "a3"]);
+    refused(
+        &env,
+        &["-a", "stdfoo"],
+        "Error: invalid argument \"stdfoo\" for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR",
+    );
+    refused(
+        &env,
+        &["-a", "stdout", "-d"],
+        "Error: Conflicting options: -a and -d",
+    );
+}

@@ -178,9 +178,9 @@ pub struct RunArgs {
     #[arg(short = 'h', long)]
     pub hostname: Option<String>,
     /// Connect a container to a network (none, host, slirp4netns[:OPTIONS], pasta[:OPTIONS],
-    /// container:NAME, NETWORK)
+    /// container:NAME, NETWORK; user networks may be given more than once)
     #[arg(long, visible_alias = "net", default_value = "slirp4netns")]
-    pub network: String,
+    pub network: Vec<String>,
     /// Bind mount a volume (NAME:/path, /host/path:/path or /path, with :ro,rw,z,Z,U,nocopy
     /// and a propagation)
     #[arg(short, long = "volume", value_name = "VOLUME")]
@@ -528,6 +528,7 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
     req.healthcheck = a.health.config()?;
     req.health_on_failure = a.health.on_failure()?;
     req.extras = a.extra.extras()?;
+    req.attach = a.extra.attach(a.detach)?;
     Ok(req)
 }
 

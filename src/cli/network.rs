@@ -45,13 +45,37 @@ pub struct NetArgs {
 
 impl NetArgs {
     /// The request's network side, with `--network`'s mode.
-    pub fn into_request(self, network: &str) -> Result<NetworkRequest, EngineError> {
+    /// `networks`: the `--network` values; after the first, only user networks (docker's
+    /// rules: the legacy per-network flags such as `--network-alias` go to the first).
+    pub fn into_request(self, networks: &[String]) -> Result<NetworkRequest, EngineError> {
         let mut expose = Vec::new();
         for e in &self.expose {
             expose.extend(parse::expose(e)?);
         }
+        let first = networks
+            .first()
+            .map(String::as_str)
+            .unwrap_or("slirp4netns");
+        let mode = parse::network_mode(first)?;
+        let mut extra_networks: Vec<String> = Vec::new();
+        for (i, n) in networks.iter().enumerate().skip(1) {
+            let user = |m: &crate::network::Mode| matches!(m, crate::network::Mode::User(_));
+            if !user(&mode) || !user(&parse::network_mode(n)?) {
+                return Err(EngineError::Usage(
+                    "conflicting options: cannot attach both user-defined and non-user-defined network-modes"
+                        .into(),
+                ));
+            }
+            if networks[..i].contains(n) {
+                return Err(EngineError::Usage(format!(
+                    "network {n:?} is specified multiple times"
+                )));
+            }
+            extra_networks.push(n.clone());
+        }
         Ok(NetworkRequest {
-            mode: parse::network_mode(network)?,
+            mode,
+            extra_networks,
             publish: self
                 .publish
                 .iter()

@@ -32,9 +32,32 @@ pub struct ExtraArgs {
     /// Cgroup namespace to use (host, private)
     #[arg(long, value_name = "MODE")]
     pub cgroupns: Option<String>,
+    /// Attach to STDIN, STDOUT or STDERR
+    #[arg(short = 'a', long = "attach", value_name = "STREAM")]
+    pub attach: Vec<String>,
 }
 
 impl ExtraArgs {
+    /// `-a`: docker's stream names, any case; refused with `-d`.
+    pub fn attach(&self, detach: bool) -> Result<Vec<String>, EngineError> {
+        if detach && !self.attach.is_empty() {
+            return Err(EngineError::Usage("Conflicting options: -a and -d".into()));
+        }
+        let mut out: Vec<String> = Vec::new();
+        for a in &self.attach {
+            let s = a.to_ascii_lowercase();
+            if !["stdin", "stdout", "stderr"].contains(&s.as_str()) {
+                return Err(EngineError::Usage(format!(
+                    "invalid argument \"{a}\" for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR"
+                )));
+            }
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
     pub fn extras(&self) -> Result<SpecExtras, EngineError> {
         Ok(SpecExtras {
             domainname: self.domainname.clone().unwrap_or_default(),

@@ -425,6 +425,15 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
     if !r.shell.is_empty() {
         v["Config"]["Shell"] = serde_json::json!(r.shell);
     }
+    if !r.attach.is_empty() {
+        for (key, stream) in [
+            ("AttachStdin", "stdin"),
+            ("AttachStdout", "stdout"),
+            ("AttachStderr", "stderr"),
+        ] {
+            v["Config"][key] = serde_json::json!(r.attach.iter().any(|a| a == stream));
+        }
+    }
     let x = &r.extras;
     v["Config"]["Domainname"] = serde_json::json!(x.domainname);
     let hc = &mut v["HostConfig"];

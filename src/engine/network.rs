@@ -50,13 +50,18 @@ pub fn prepare(
     if let Mode::User(name) = mode {
         let net = user::find(paths, name)?;
         outbound = !net.internal;
+        networks.push(attachment(&net, &o.aliases));
+        for extra in &o.extra_networks {
+            let n = user::find(paths, extra)?;
+            outbound |= !n.internal;
+            networks.push(attachment(&n, &[]));
+        }
         if !outbound && (!o.publish.is_empty() || o.publish_all) {
             return Err(EngineError::Usage(format!(
                 "cannot publish ports: network {} is internal",
                 net.name
             )));
         }
-        networks.push(attachment(&net, &o.aliases));
     } else if !o.aliases.is_empty() {
         return Err(EngineError::Usage(
             "network-scoped aliases are supported only for containers on user-defined networks"

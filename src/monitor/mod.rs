@@ -443,6 +443,8 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<Exit> {
         attach: attach_server.as_mut(),
         stdin_w: stdin_keep.as_ref(),
         health: checker.as_mut(),
+        shown: ["stdout", "stderr"]
+            .map(|s| rec.attach.is_empty() || rec.attach.iter().any(|a| a == s)),
     });
     let restart_wanted = checker.is_some_and(|c| c.restart_wanted);
     drop(attach_server);
@@ -556,6 +558,8 @@ struct PumpIo<'a> {
     stdin_w: Option<&'a OwnedFd>,
     /// The container's health checks, if it has any.
     health: Option<&'a mut health::Checker>,
+    /// In the foreground: which of stdout and stderr go to the CLI (`-a`).
+    shown: [bool; 2],
 }
 
 /// Move output to the log (and to the CLI's terminal in the foreground), forward signals and
@@ -747,7 +751,7 @@ fn forward_output(io: &mut PumpIo<'_>, fd: &OwnedFd, stream: Stream, buf: &mut [
             if let Some(a) = io.attach.as_deref_mut() {
                 a.broadcast(kind, &buf[..n]);
             }
-            if io.foreground {
+            if io.foreground && io.shown[out as usize - 1] {
                 write_all_fd(out, &buf[..n]);
             }
             true

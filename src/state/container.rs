@@ -93,6 +93,10 @@ pub struct ContainerRecord {
     /// `--domainname`, `--shm-size`, `--sysctl`, `--annotation`.
     #[serde(default)]
     pub extras: crate::runtime::spec::SpecExtras,
+    /// `-a`: the streams a foreground run shows (`stdin`, `stdout`, `stderr`); empty: docker's
+    /// default (stdout and stderr).
+    #[serde(default)]
+    pub attach: Vec<String>,
 }
 
 /// One of a container's mounts, as docker's inspect shows it (plus what skiff needs to know).

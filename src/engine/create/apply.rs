@@ -261,6 +261,7 @@ fn write_record(
         health_on_failure: req.health_on_failure,
         shell: plan.shell,
         extras: req.extras.clone(),
+        attach: req.attach.clone(),
     };
     store.create(&rec)?;
     events::container(paths, &rec, "create", &[]);

@@ -86,6 +86,8 @@ pub struct CreateRequest {
     pub health_on_failure: crate::state::health::OnFailure,
     /// `--domainname`, `--shm-size`, `--sysctl`, `--annotation`.
     pub extras: crate::runtime::spec::SpecExtras,
+    /// `-a`: `stdin`, `stdout`, `stderr` (empty: stdout and stderr).
+    pub attach: Vec<String>,
 
     /// `--cidfile` (a CLI matter): created first, refused if it exists, removed if the create
     /// fails, and given the container ID.
@@ -125,6 +127,7 @@ impl CreateRequest {
             healthcheck: None,
             health_on_failure: Default::default(),
             extras: Default::default(),
+            attach: Vec::new(),
             cidfile: None,
         }
     }
@@ -146,6 +149,8 @@ pub struct NetworkRequest {
     /// `--network`: none, host, slirp4netns (the default), pasta, container:NAME or a user
     /// network by name.
     pub mode: Mode,
+    /// More user networks (`--network` given again), after the one `mode` names.
+    pub extra_networks: Vec<String>,
     /// `-p`.
     pub publish: Vec<PublishSpec>,
     /// `-P`: publish every exposed port to a random host port.
@@ -166,6 +171,7 @@ impl Default for NetworkRequest {
     fn default() -> Self {
         NetworkRequest {
             mode: Mode::Slirp4netns(Default::default()),
+            extra_networks: Vec::new(),
             publish: Vec::new(),
             publish_all: false,
             expose: Vec::new(),
