@@ -198,6 +198,16 @@ pub struct RunArgs {
     /// Write the container ID to the file
     #[arg(long, value_name = "FILE")]
     pub cidfile: Option<String>,
+    /// Write the container's process ID to the file while it runs
+    #[arg(long, value_name = "FILE")]
+    pub pidfile: Option<String>,
+    /// If a container with the same name exists, replace it (remove it first)
+    #[arg(long)]
+    pub replace: bool,
+    /// How to tell systemd the service is ready (conmon, container, healthy, ignore; default:
+    /// container when $NOTIFY_SOCKET is set, else ignore)
+    #[arg(long, value_name = "MODE")]
+    pub sdnotify: Option<String>,
     /// Run an init inside the container that forwards signals and reaps processes
     #[arg(long)]
     pub init: bool,
@@ -315,7 +325,13 @@ pub struct StopArgs {
     /// Seconds to wait before killing the container
     #[arg(short, long = "time", visible_alias = "timeout")]
     pub time: Option<i64>,
-    #[arg(required = true)]
+    /// Read the container ID from the file (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<PathBuf>,
+    /// Ignore errors when a container (or a cidfile) is missing
+    #[arg(long)]
+    pub ignore: bool,
+    #[arg(required_unless_present = "cidfile")]
     pub containers: Vec<String>,
 }
 
@@ -327,7 +343,16 @@ pub struct RmArgs {
     /// Remove anonymous volumes associated with the container
     #[arg(short, long)]
     pub volumes: bool,
-    #[arg(required = true)]
+    /// Seconds to wait for a forced removal to stop the container before killing it
+    #[arg(short, long = "time", value_name = "SECONDS")]
+    pub time: Option<i64>,
+    /// Read the container ID from the file, and remove the file with the container
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<PathBuf>,
+    /// Ignore errors when a container (or a cidfile) is missing
+    #[arg(long)]
+    pub ignore: bool,
+    #[arg(required_unless_present = "cidfile")]
     pub containers: Vec<String>,
 }
 
@@ -461,7 +486,23 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
         .transpose()?;
     req.stop_timeout = a.stop_timeout;
     req.cidfile = a.cidfile.map(PathBuf::from);
+    req.replace = a.replace;
+    req.pidfile = a.pidfile.map(|p| absolute(&p)).transpose()?;
+    req.sdnotify = match a.sdnotify.as_deref() {
+        Some(m) => crate::systemd::notify::Mode::parse(m).map_err(EngineError::Usage)?,
+        // podman's default is `container`: it matters only under a Type=notify unit.
+        None if std::env::var_os(crate::systemd::notify::ENV).is_some() => {
+            crate::systemd::notify::Mode::Container
+        }
+        None => crate::systemd::notify::Mode::Ignore,
+    };
+    req.create_command = std::env::args().collect();
     Ok(req)
+}
+
+/// A path the monitor (another working directory) can use.
+fn absolute(p: &str) -> Result<PathBuf, EngineError> {
+    std::path::absolute(p).map_err(EngineError::io(format!("resolving {p}")))
 }
 
 pub fn run(a: RunArgs) -> Result<i32, EngineError> {
@@ -588,9 +629,11 @@ pub fn rename(a: RenameArgs) -> Result<i32, EngineError> {
 
 pub fn restart(a: StopArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    Ok(each(&a.containers, |n| {
-        ctr::restart(&paths, n, a.time)?;
-        Ok(Some(n.to_string()))
+    let names = targets(&a.containers, &a.cidfile, a.ignore)?;
+    let list: Vec<String> = names.into_iter().map(|(n, _)| n).collect();
+    Ok(each(&list, |n| match ctr::restart(&paths, n, a.time) {
+        Err(e) if a.ignore && is_missing(&e) => Ok(None),
+        r => r.map(|()| Some(n.to_string())),
     }))
 }
 
@@ -619,20 +662,72 @@ fn each(names: &[String], mut op: impl FnMut(&str) -> Result<Option<String>, Eng
     code
 }
 
+/// The containers named on the command line and in `--cidfile`s; with `--ignore`, missing
+/// cidfiles are skipped. Each name comes with the cidfile it was read from.
+fn targets(
+    names: &[String],
+    cidfiles: &[PathBuf],
+    ignore: bool,
+) -> Result<Vec<(String, Option<PathBuf>)>, EngineError> {
+    let mut out: Vec<(String, Option<PathBuf>)> = names.iter().map(|n| (n.clone(), None)).collect();
+    for f in cidfiles {
+        match std::fs::read_to_string(f) {
+            Ok(id) => out.push((id.trim().to_string(), Some(f.clone()))),
+            Err(e) if ignore && e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(EngineError::io(format!("reading CIDFile {}", f.display()))(
+                    e,
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether an error is "no such container" (what `--ignore` forgives).
+fn is_missing(e: &EngineError) -> bool {
+    matches!(
+        e,
+        EngineError::State(crate::state::container::StateError::NoSuchContainer(_))
+    )
+}
+
 pub fn stop(a: StopArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    Ok(each(&a.containers, |n| {
-        ctr::stop(&paths, n, a.time)?;
-        Ok(Some(n.to_string()))
+    let names: Vec<(String, Option<PathBuf>)> = targets(&a.containers, &a.cidfile, a.ignore)?;
+    let list: Vec<String> = names.iter().map(|(n, _)| n.clone()).collect();
+    Ok(each(&list, |n| match ctr::stop(&paths, n, a.time) {
+        Err(e) if a.ignore && is_missing(&e) => Ok(None),
+        r => r.map(|()| Some(n.to_string())),
     }))
 }
 
 pub fn rm(a: RmArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    Ok(each(&a.containers, |n| {
-        ctr::remove(&paths, n, a.force, a.volumes)?;
-        Ok(Some(n.to_string()))
-    }))
+    let names = targets(&a.containers, &a.cidfile, a.ignore)?;
+    let mut code = 0;
+    for (n, cidfile) in names {
+        let one = std::slice::from_ref(&n);
+        code |= each(one, |n| {
+            if a.force && a.time.is_some() {
+                match ctr::stop(&paths, n, a.time) {
+                    Err(e) if !is_missing(&e) => return Err(e),
+                    _ => {}
+                }
+            }
+            match ctr::remove(&paths, n, a.force, a.volumes) {
+                Err(e) if a.ignore && is_missing(&e) => Ok(None),
+                r => r.map(|()| Some(n.to_string())),
+            }
+        });
+        // podman removes the cidfile with its container.
+        if let Some(f) = cidfile {
+            if code == 0 {
+                let _ = std::fs::remove_file(f);
+            }
+        }
+    }
+    Ok(code)
 }
 
 pub fn wait(a: WaitArgs) -> Result<i32, EngineError> {

@@ -7,6 +7,7 @@ mod image;
 mod network;
 pub mod render;
 mod system;
+mod systemd;
 mod volume;
 
 use clap::{Parser, Subcommand};
@@ -64,6 +65,10 @@ pub enum Command {
     /// Manage networks
     #[command(subcommand)]
     Network(network::NetworkCommand),
+
+    /// Generate structured data (systemd units) from containers
+    #[command(subcommand)]
+    Generate(systemd::GenerateCommand),
 
     /// Manage builds
     #[command(subcommand)]
@@ -250,6 +255,7 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Version(a) => system::version(a),
         Command::Events(a) => system::events(a),
         Command::Network(c) => network::dispatch(c),
+        Command::Generate(c) => systemd::dispatch(c),
         Command::Builder(c) => build::builder(c),
         Command::Buildx(c) => build::buildx(c),
         Command::Build(a) => build::run(a),

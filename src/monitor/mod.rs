@@ -7,6 +7,7 @@
 //! foreground the monitor shares the CLI's stdio and exits with the container's exit code.
 pub mod attach;
 pub mod log;
+pub mod notify;
 pub mod pasta;
 pub mod portfwd;
 
@@ -52,7 +53,10 @@ pub fn main(paths: &Paths, id: &str) -> i32 {
     if !foreground {
         let _ = nix::unistd::setsid();
     }
+    let pidfile = monitor_pidfile(paths, id);
+    let _ = std::fs::write(&pidfile, format!("{}\n", std::process::id()));
     let result = run(paths, id, foreground, &mut ready);
+    let _ = std::fs::remove_file(&pidfile);
     // Its endpoints on user networks go with the monitor (the holder forgets them too if the
     // monitor is killed).
     crate::network::user::release(paths, id);
@@ -68,6 +72,12 @@ pub fn main(paths: &Paths, id: &str) -> i32 {
 }
 
 type MonResult<T> = Result<T, (i32, String)>;
+
+/// The file holding the monitor's PID while it lives (the `PIDFile=` of a `Type=forking` unit
+/// from `generate systemd`).
+pub fn monitor_pidfile(paths: &Paths, id: &str) -> std::path::PathBuf {
+    Containers::new(paths).dir(id).join("monitor.pid")
+}
 
 fn run(
     paths: &Paths,
@@ -88,6 +98,7 @@ fn run(
         join_user_networks(paths, &rec, &mut spec)?;
     }
     let sfd = block_signals()?;
+    let notify = notify::Notify::setup(&rec.sdnotify, &dir);
     let rootfs = Rootfs {
         lower: rec.layers.clone(),
         upper: dir.join("upper"),
@@ -109,6 +120,7 @@ fn run(
                 sfd: &sfd,
                 foreground,
                 net: &net,
+                notify: &notify,
             },
             ready,
         );
@@ -267,6 +279,7 @@ struct Ctx<'a> {
     sfd: &'a SignalFd,
     foreground: bool,
     net: &'a Mode,
+    notify: &'a notify::Notify,
 }
 
 /// Start the container once and stay with it until it exits: its exit code, and its user
@@ -409,6 +422,13 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
             .save_state(id, &st)
             .map_err(|e| (125, e.to_string()))?;
     }
+    if let Some(p) = &rec.pidfile {
+        if let Err(e) = std::fs::write(p, format!("{pid}\n")) {
+            tracing::warn!("writing the pidfile {}: {e}", p.display());
+        }
+    }
+    // Before the CLI may exit: systemd must know the monitor is the main process by then.
+    c.notify.started();
     if let Some(mut r) = ready.take() {
         let _ = r.write_all(b"ok\n");
     }
@@ -433,7 +453,11 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
         logger: &mut logger,
         attach: attach_server.as_mut(),
         stdin_w: stdin_keep.as_ref(),
+        notify: c.notify,
     });
+    if let Some(p) = &rec.pidfile {
+        let _ = std::fs::remove_file(p);
+    }
     drop(attach_server);
     drop(stdin_keep);
     drop(forwarder);
@@ -530,6 +554,8 @@ struct PumpIo<'a> {
     attach: Option<&'a mut attach::AttachServer>,
     /// The container's stdin pipe (`-d -i` without a terminal), for attached input.
     stdin_w: Option<&'a OwnedFd>,
+    /// `--sdnotify`: the relay socket (container mode).
+    notify: &'a notify::Notify,
 }
 
 /// Move output to the log (and to the CLI's terminal in the foreground), forward signals and
@@ -566,6 +592,10 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
             fds.push(PollFd::new(stdin, PollFlags::POLLIN));
             fds.len() - 1
         });
+        let notify_idx = io.notify.relay_fd().map(|fd| {
+            fds.push(PollFd::new(fd, PollFlags::POLLIN));
+            fds.len() - 1
+        });
         let attach_base = fds.len();
         if let Some(a) = io.attach.as_deref() {
             for fd in a.fds() {
@@ -594,10 +624,14 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
         let out_ready = ready(out_idx, &fds);
         let err_ready = ready(err_idx, &fds);
         let in_ready = ready(in_idx, &fds);
+        let notify_ready = ready(notify_idx, &fds);
         let attach_ready: Vec<bool> = (attach_base..fds.len())
             .map(|i| ready(Some(i), &fds))
             .collect();
         drop(fds);
+        if notify_ready {
+            io.notify.relay();
+        }
         if let Some(a) = io.attach.as_deref_mut() {
             if attach_ready.iter().any(|r| *r) {
                 for input in a.handle(&attach_ready) {

@@ -81,6 +81,16 @@ pub struct ContainerRecord {
     /// Volumes, bind mounts and tmpfs mounts (docker's `Mounts`).
     #[serde(default)]
     pub mounts: Vec<MountRecord>,
+    /// The command line that created it (`skiff run ...`), for `generate systemd --new`; empty
+    /// when it was not made by the CLI.
+    #[serde(default)]
+    pub create_command: Vec<String>,
+    /// `--sdnotify`: `container` (the default), `conmon`, `healthy` or `ignore`.
+    #[serde(default)]
+    pub sdnotify: String,
+    /// `--pidfile`: where the monitor writes the container's PID while it runs.
+    #[serde(default)]
+    pub pidfile: Option<PathBuf>,
 }
 
 /// One of a container's mounts, as docker's inspect shows it (plus what skiff needs to know).
