@@ -542,3 +542,51 @@ fn generate_systemd_existing_container_unit() {
     assert_ne!(code(&o), 0);
     assert_eq!(stderr(&o).trim(), "Error: No such container: nosuch");
 }
+
+#[test]
+fn sdnotify_healthy_sends_ready_at_the_first_passing_healthcheck() {
+    let env = env_with_busybox();
+    let l = Listener::new(&env);
+    let o = skiff_with(
+        &env,
+        &[l.var()],
+        &[
+            "run",
+            "-d",
+            "--name",
+            "h",
+            "--sdnotify=healthy",
+            "--health-cmd",
+            "test -e /tmp/up",
+            "--health-interval",
+            "1s",
+            "--network",
+            "none",
+            BUSYBOX,
+            "sh",
+            "-c",
+            "sleep 3; touch /tmp/up; sleep 300",
+        ],
+    );
+    assert_success(&o, "run --sdnotify=healthy");
+    let id = stdout(&o).trim().to_string();
+    let first = l.recv(Duration::from_secs(10)).expect("MAINPID message");
+    assert_eq!(first, format!("MAINPID={}\n", mainpid(&first)));
+    assert_monitor(mainpid(&first), &id);
+    // Not ready while the check fails.
+    assert_eq!(l.recv(Duration::from_millis(1500)), None);
+    let ready = l.recv(Duration::from_secs(20)).expect("READY once healthy");
+    assert_eq!(ready, format!("MAINPID={}\nREADY=1\n", mainpid(&first)));
+    let health = env.skiff_ok(&["inspect", "-f", "{{.State.Health.Status}}", "h"]);
+    assert_eq!(health.trim(), "healthy");
+    // Once only.
+    assert_eq!(l.recv(Duration::from_secs(2)), None);
+    // Without a healthcheck, healthy mode is refused and nothing is created.
+    let o = env.skiff(&["create", "--sdnotify=healthy", BUSYBOX, "true"]);
+    assert_eq!(code(&o), 125);
+    assert_eq!(
+        stderr(&o).trim(),
+        "Error: --sdnotify=healthy needs a healthcheck (--health-cmd, or one in the image)"
+    );
+    assert_eq!(env.skiff_ok(&["ps", "-aq"]).lines().count(), 1);
+}

@@ -287,6 +287,7 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
             .as_ref()
             .and_then(|l| l.seccomp().as_ref())
             .and_then(|s| serde_json::to_value(s).ok()),
+        capture: None,
     };
     let user_spec = opts.user.clone().unwrap_or_else(|| rec.user.clone());
     // Runs inside the container, after joining its mount namespace: `/` is its root.
@@ -385,6 +386,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "Error": s.error,
             "StartedAt": s.started_at.as_deref().unwrap_or(zero),
             "FinishedAt": s.finished_at.as_deref().unwrap_or(zero),
+            "Health": s.health,
         },
         "Image": r.image_id,
         "ResolvConfPath": paths.container(&r.id).join("resolv.conf"),
@@ -415,8 +417,14 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "Entrypoint": if r.entrypoint.is_empty() { serde_json::Value::Null } else { serde_json::json!(r.entrypoint) },
             "Labels": r.labels,
             "StopSignal": r.stop_signal,
+            "Healthcheck": r.healthcheck,
         },
     });
+    // Without a health check both stay null: docker's templates see nil there
+    // (`{{json .State.Health}}` prints `null`).
+    if !r.shell.is_empty() {
+        v["Config"]["Shell"] = serde_json::json!(r.shell);
+    }
     super::network::extend_inspect(paths, &mut v, r, s.status == Status::Running);
     v
 }
@@ -580,7 +588,7 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
     if store.dir(&id).exists() {
         crate::monitor::remove_container(paths, &id, &rec.name);
     } else {
-        store.release_name(&rec.name);
+        store.release_name(&rec.name, &id);
     }
     if store.dir(&id).join("container.json").exists() {
         return Err(EngineError::Usage(format!(
@@ -650,10 +658,10 @@ pub fn rename(paths: &Paths, name: &str, new_name: &str) -> Result<(), EngineErr
     store.reserve_name(new_name, &id)?;
     let old = std::mem::replace(&mut rec.name, new_name.to_string());
     if let Err(e) = store.save_record(&rec) {
-        store.release_name(new_name);
+        store.release_name(new_name, &id);
         return Err(e.into());
     }
-    store.release_name(&old);
+    store.release_name(&old, &id);
     events::container(paths, &rec, "rename", &[("oldName", format!("/{old}"))]);
     Ok(())
 }

@@ -91,6 +91,15 @@ pub struct ContainerRecord {
     /// `--pidfile`: where the monitor writes the container's PID while it runs.
     #[serde(default)]
     pub pidfile: Option<PathBuf>,
+    /// docker's `Config.Healthcheck`: the image's HEALTHCHECK under the `--health-*` flags.
+    #[serde(default)]
+    pub healthcheck: Option<super::health::HealthConfig>,
+    /// podman's `--health-on-failure`.
+    #[serde(default)]
+    pub health_on_failure: super::health::OnFailure,
+    /// docker's `Config.Shell` (the image's SHELL): runs `CMD-SHELL` health checks.
+    #[serde(default)]
+    pub shell: Vec<String>,
 }
 
 /// One of a container's mounts, as docker's inspect shows it (plus what skiff needs to know).
@@ -266,6 +275,9 @@ pub struct ContainerState {
     /// Set by `stop` and `rm -f`: this exit is wanted, the restart policy must not undo it.
     #[serde(default)]
     pub stop_requested: bool,
+    /// docker's `State.Health`, for a container with a health check once it has started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<super::health::Health>,
 }
 
 impl ContainerState {
@@ -282,6 +294,7 @@ impl ContainerState {
             finished_at: None,
             restart_count: 0,
             stop_requested: false,
+            health: None,
         }
     }
 }
@@ -353,8 +366,14 @@ impl<'a> Containers<'a> {
         }
     }
 
-    pub fn release_name(&self, name: &str) {
-        let _ = std::fs::remove_file(self.paths.names().join(name));
+    /// Free `name` if container `id` holds it (a name already taken by a newer container, as
+    /// `run --replace` does, stays with that one).
+    pub fn release_name(&self, name: &str, id: &str) {
+        let path = self.paths.names().join(name);
+        let holder = std::fs::read_to_string(&path).unwrap_or_default();
+        if holder.trim() == id {
+            let _ = std::fs::remove_file(path);
+        }
     }
 
     /// Write a new container's record and initial state.

@@ -40,7 +40,7 @@ impl Drop for Rollback<'_> {
         }
         let _ = crate::storage::remove_tree(&self.store.dir(self.id));
         if let Some(n) = &self.name {
-            self.store.release_name(n);
+            self.store.release_name(n, self.id);
         }
         if self.volumes.is_empty() {
             return;
@@ -286,6 +286,9 @@ fn write_record(
         create_command: req.create_command.clone(),
         sdnotify: req.sdnotify.to_string(),
         pidfile: req.pidfile.clone(),
+        healthcheck: plan.healthcheck,
+        health_on_failure: req.health_on_failure,
+        shell: plan.shell,
     };
     store.create(&rec)?;
     events::container(paths, &rec, "create", &[]);
