@@ -267,6 +267,8 @@ pub struct RunArgs {
     pub pids_limit: Option<i64>,
     #[command(flatten)]
     pub health: super::health::HealthArgs,
+    #[command(flatten)]
+    pub extra: super::run_extra::ExtraArgs,
     /// The image to run
     pub image: String,
     /// The command and its arguments
@@ -502,6 +504,7 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
     req.create_command = std::env::args().collect();
     req.healthcheck = a.health.config()?;
     req.health_on_failure = a.health.on_failure()?;
+    req.extras = a.extra.extras()?;
     Ok(req)
 }
 

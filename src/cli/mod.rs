@@ -7,6 +7,7 @@ mod health;
 mod image;
 mod network;
 pub mod render;
+mod run_extra;
 mod system;
 mod systemd;
 mod volume;

@@ -425,6 +425,19 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
     if !r.shell.is_empty() {
         v["Config"]["Shell"] = serde_json::json!(r.shell);
     }
+    let x = &r.extras;
+    v["Config"]["Domainname"] = serde_json::json!(x.domainname);
+    let hc = &mut v["HostConfig"];
+    hc["ShmSize"] = serde_json::json!(x.shm_size.unwrap_or(crate::runtime::spec::DEFAULT_SHM_SIZE));
+    let map_or_null = |m: &std::collections::BTreeMap<String, String>| {
+        if m.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::json!(m)
+        }
+    };
+    hc["Sysctls"] = map_or_null(&x.sysctls);
+    hc["Annotations"] = map_or_null(&x.annotations);
     super::network::extend_inspect(paths, &mut v, r, s.status == Status::Running);
     v
 }

@@ -94,6 +94,13 @@ pub(super) fn validate(
             "--sdnotify=healthy needs a healthcheck (--health-cmd, or one in the image)".into(),
         ));
     }
+    if req.network.mode == Mode::Host {
+        if let Some(k) = req.extras.sysctls.keys().find(|k| k.starts_with("net.")) {
+            return Err(EngineError::Usage(format!(
+                "sysctl {k:?} not allowed in host network namespace"
+            )));
+        }
+    }
     let mut mode = req.network.mode.clone();
     let net_config = crate::engine::network::prepare(paths, &mut mode, &req.network, cfg)?;
 
