@@ -16,6 +16,7 @@ pub mod prune;
 pub mod ps;
 pub mod resources;
 pub mod storage;
+pub mod systemd;
 pub mod volume;
 
 use thiserror::Error;
