@@ -269,3 +269,105 @@ fn network_given_more_than_once() {
     }
     env.skiff_ok(&["network", "rm", "mn1", "mn2"]);
 }
+
+#[test]
+fn fixed_ip_and_mac_on_a_user_network() {
+    let env = env_with_busybox();
+    env.skiff_ok(&["network", "create", "--subnet", "10.89.210.0/24", "ipnet"]);
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "fixed",
+        "--network",
+        "ipnet",
+        "--ip",
+        "10.89.210.77",
+        "--mac-address",
+        "02:42:AA:BB:CC:DD",
+        BUSYBOX,
+        "sleep",
+        "300",
+    ]);
+    let got = env.skiff_ok(&[
+        "inspect",
+        "-f",
+        "{{.NetworkSettings.Networks.ipnet.IPAddress}} {{.NetworkSettings.Networks.ipnet.MacAddress}}",
+        "fixed",
+    ]);
+    assert_eq!(got.trim(), "10.89.210.77 02:42:aa:bb:cc:dd");
+    let link = env.skiff_ok(&["exec", "fixed", "ip", "addr", "show", "eth0"]);
+    assert!(link.contains("10.89.210.77/24"), "{link}");
+    assert!(link.contains("02:42:aa:bb:cc:dd"), "{link}");
+    // The address is taken while `fixed` runs.
+    let o = env.skiff(&[
+        "run",
+        "--rm",
+        "--network",
+        "ipnet",
+        "--ip",
+        "10.89.210.77",
+        BUSYBOX,
+        "true",
+    ]);
+    assert_eq!(code(&o), 125);
+    assert!(
+        stderr(&o).contains("Address already in use"),
+        "{}",
+        stderr(&o)
+    );
+    env.skiff_ok(&["rm", "-f", "fixed"]);
+    // Free again.
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "ipnet",
+        "--ip",
+        "10.89.210.77",
+        BUSYBOX,
+        "ip",
+        "-4",
+        "-o",
+        "addr",
+        "show",
+        "eth0",
+    ]);
+    assert!(out.contains("10.89.210.77/24"), "{out}");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--network", "ipnet", "--ip", "10.1.1.1"],
+            "Error: no configured subnet or ip-range contain the IP address 10.1.1.1",
+        ),
+        (
+            &["--network", "none", "--ip", "10.89.210.5"],
+            "Error: user specified IP address is supported on user defined networks only",
+        ),
+        (&["--network", "ipnet", "--ip", "ten"], "Error: invalid IPv4 address: ten"),
+        (
+            &["--network", "ipnet", "--mac-address", "02:42"],
+            "Error: invalid argument \"02:42\" for \"--mac-address\" flag: address 02:42: invalid MAC address",
+        ),
+    ];
+    for (flags, want) in cases {
+        let mut a = vec!["run", "--name", "bad"];
+        a.extend_from_slice(flags);
+        a.extend_from_slice(&[BUSYBOX, "true"]);
+        let o = env.skiff(&a);
+        assert_eq!(code(&o), 125, "{flags:?}");
+        assert_eq!(stderr(&o).trim(), *want, "{flags:?}");
+        assert_eq!(env.skiff_ok(&["ps", "-aq"]), "", "{flags:?}");
+    }
+    let o = env.skiff(&[
+        "run",
+        "--network",
+        "ipnet",
+        "--ip6",
+        "fd00::5",
+        BUSYBOX,
+        "true",
+    ]);
+    assert_eq!(code(&o), 125);
+    assert!(stderr(&o).contains("no IPv6"), "{}", stderr(&o));
+    env.skiff_ok(&["network", "rm", "ipnet"]);
+}

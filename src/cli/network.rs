@@ -41,6 +41,15 @@ pub struct NetArgs {
         value_name = "ALIAS"
     )]
     pub network_alias: Vec<String>,
+    /// IPv4 address (e.g., 172.30.100.104) on a user-defined network
+    #[arg(long, value_name = "IP")]
+    pub ip: Option<String>,
+    /// IPv6 address (skiff's user networks have no IPv6)
+    #[arg(long, value_name = "IP")]
+    pub ip6: Option<String>,
+    /// Container MAC address (e.g., 92:d0:c6:0a:29:33) on a user-defined network
+    #[arg(long, value_name = "MAC")]
+    pub mac_address: Option<String>,
 }
 
 impl NetArgs {
@@ -52,30 +61,55 @@ impl NetArgs {
         for e in &self.expose {
             expose.extend(parse::expose(e)?);
         }
-        let first = networks
-            .first()
-            .map(String::as_str)
-            .unwrap_or("slirp4netns");
-        let mode = parse::network_mode(first)?;
+        let modes = networks
+            .iter()
+            .map(|n| parse::network_mode(n))
+            .collect::<Result<Vec<_>, _>>()?;
+        let user = |m: &crate::network::Mode| matches!(m, crate::network::Mode::User(_));
+        let users = modes.iter().filter(|m| user(m)).count();
         let mut extra_networks: Vec<String> = Vec::new();
-        for (i, n) in networks.iter().enumerate().skip(1) {
-            let user = |m: &crate::network::Mode| matches!(m, crate::network::Mode::User(_));
-            if !user(&mode) || !user(&parse::network_mode(n)?) {
-                return Err(EngineError::Usage(
-                    "conflicting options: cannot attach both user-defined and non-user-defined network-modes"
-                        .into(),
-                ));
+        let mode = if users == 0 {
+            // Only one mode can hold: the last one given wins, as for any single-valued flag.
+            modes
+                .last()
+                .cloned()
+                .unwrap_or(crate::network::Mode::Slirp4netns(Default::default()))
+        } else if users < modes.len() {
+            return Err(EngineError::Usage(
+                "conflicting options: cannot attach both user-defined and non-user-defined network-modes"
+                    .into(),
+            ));
+        } else {
+            for (i, n) in networks.iter().enumerate().skip(1) {
+                if networks[..i].contains(n) {
+                    return Err(EngineError::Usage(format!(
+                        "network {n:?} is specified multiple times"
+                    )));
+                }
+                extra_networks.push(n.clone());
             }
-            if networks[..i].contains(n) {
-                return Err(EngineError::Usage(format!(
-                    "network {n:?} is specified multiple times"
-                )));
-            }
-            extra_networks.push(n.clone());
+            modes[0].clone()
+        };
+        if self.ip6.is_some() {
+            return Err(EngineError::Usage(
+                "--ip6: skiff's networks have no IPv6 (network create --ipv6 is not supported)"
+                    .into(),
+            ));
         }
+        let ip = self
+            .ip
+            .as_deref()
+            .map(|v| {
+                v.parse::<std::net::Ipv4Addr>()
+                    .map_err(|_| EngineError::Usage(format!("invalid IPv4 address: {v}")))
+            })
+            .transpose()?;
+        let mac = self.mac_address.as_deref().map(parse_mac).transpose()?;
         Ok(NetworkRequest {
             mode,
             extra_networks,
+            ip,
+            mac,
             publish: self
                 .publish
                 .iter()
@@ -90,6 +124,23 @@ impl NetArgs {
             aliases: self.network_alias,
         })
     }
+}
+
+/// A MAC address (`02:42:ac:11:00:02`, `-` separators too), lower-cased; Go's `net.ParseMAC`
+/// message otherwise.
+fn parse_mac(v: &str) -> Result<String, EngineError> {
+    let t = v.trim();
+    let parts: Vec<&str> = t.split([':', '-']).collect();
+    let ok = parts.len() == 6
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()));
+    if !ok {
+        return Err(EngineError::Usage(format!(
+            "invalid argument \"{v}\" for \"--mac-address\" flag: address {t}: invalid MAC address"
+        )));
+    }
+    Ok(parts.join(":").to_ascii_lowercase())
 }
 
 #[derive(Debug, Args)]

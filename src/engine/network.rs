@@ -50,7 +50,14 @@ pub fn prepare(
     if let Mode::User(name) = mode {
         let net = user::find(paths, name)?;
         outbound = !net.internal;
-        networks.push(attachment(&net, &o.aliases));
+        // docker: `--ip` and `--mac-address` belong to the first network, like the aliases.
+        let mut first = attachment(&net, &o.aliases);
+        if let Some(ip) = o.ip {
+            user::check_in_subnet(&net, ip)?;
+            first.ip = Some(ip);
+        }
+        first.mac = o.mac.clone();
+        networks.push(first);
         for extra in &o.extra_networks {
             let n = user::find(paths, extra)?;
             outbound |= !n.internal;
@@ -62,6 +69,14 @@ pub fn prepare(
                 net.name
             )));
         }
+    } else if o.ip.is_some() {
+        return Err(EngineError::Usage(
+            "user specified IP address is supported on user defined networks only".into(),
+        ));
+    } else if o.mac.is_some() {
+        return Err(EngineError::Usage(
+            "--mac-address: skiff sets a MAC address only on user-defined networks".into(),
+        ));
     } else if !o.aliases.is_empty() {
         return Err(EngineError::Usage(
             "network-scoped aliases are supported only for containers on user-defined networks"
@@ -243,6 +258,8 @@ fn attachment(net: &Network, aliases: &[String]) -> Attachment {
         id: net.id.clone(),
         gateway: net.gateway.to_string(),
         aliases: aliases.to_vec(),
+        ip: None,
+        mac: None,
     }
 }
 
@@ -571,6 +588,8 @@ pub fn connect(
             &user::Want {
                 network: n.clone(),
                 aliases: aliases.to_vec(),
+                ip: None,
+                mac: None,
             },
             st.pid,
         )?;

@@ -92,11 +92,18 @@ fn run(
     let mut spec = oci_spec::runtime::Spec::load(dir.join("config.json"))
         .map_err(|e| (125, format!("reading the runtime spec: {e}")))?;
     let net = Mode::parse(&rec.network).map_err(|e| (125, e.to_string()))?;
-    if let Mode::Container(target) = &net {
-        join_network_of(&store, &mut spec, target)?;
-    }
-    if let Mode::User(_) = &net {
-        join_user_networks(paths, &rec, &mut spec)?;
+    let joined = match &net {
+        Mode::Container(target) => join_network_of(&store, &mut spec, target),
+        Mode::User(_) => join_user_networks(paths, &rec, &mut spec),
+        _ => Ok(()),
+    };
+    if let Err(e) = joined {
+        // Never started: a `--rm` container goes, as when its start fails later.
+        if rec.auto_remove {
+            remove_container(paths, id, &rec.name);
+            let _ = remove_anonymous_volumes(paths, &rec.mounts);
+        }
+        return Err(e);
     }
     let sfd = block_signals()?;
     let notify = notify::Notify::setup(&rec.sdnotify, &dir);
@@ -544,6 +551,8 @@ fn join_user_networks(
         wants.push(crate::network::user::Want {
             network,
             aliases: a.aliases.clone(),
+            ip: a.ip,
+            mac: a.mac.clone(),
         });
     }
     let holder =

@@ -155,6 +155,12 @@ pub struct Attachment {
     pub gateway: String,
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// `--ip`: the address asked for (else the lowest free one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<std::net::Ipv4Addr>,
+    /// `--mac-address`: the interface's MAC (else one derived from the address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
 }
 
 #[cfg(test)]

@@ -148,6 +148,10 @@ struct HolderRecord {
 pub struct Want {
     pub network: Network,
     pub aliases: Vec<String>,
+    /// A fixed address (`--ip`), else the lowest free one.
+    pub ip: Option<Ipv4Addr>,
+    /// A fixed MAC (`--mac-address`), else one derived from the address.
+    pub mac: Option<String>,
 }
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> NetworkError {
@@ -404,6 +408,35 @@ pub fn mac_for(ip: Ipv4Addr) -> String {
     format!("02:42:{:02x}:{:02x}:{:02x}:{:02x}", o[0], o[1], o[2], o[3])
 }
 
+/// Whether `ip` is a host address of `net` (docker's message otherwise).
+pub fn check_in_subnet(net: &Network, ip: Ipv4Addr) -> Result<(), NetworkError> {
+    if contains(net.cidr(), ip) {
+        Ok(())
+    } else {
+        Err(NetworkError::Config(format!(
+            "no configured subnet or ip-range contain the IP address {ip}"
+        )))
+    }
+}
+
+/// `--ip`: that address of `net`, if it is free (docker's messages).
+fn reserve(att: &Attachments, net: &Network, ip: Ipv4Addr) -> Result<Ipv4Addr, NetworkError> {
+    check_in_subnet(net, ip)?;
+    let (base, len) = net.cidr();
+    let broadcast = Ipv4Addr::from(u32::from(base) | !mask(len));
+    let taken = ip == net.gateway
+        || ip == base
+        || ip == broadcast
+        || att
+            .endpoints
+            .iter()
+            .any(|e| e.network_id == net.id && e.ip == ip);
+    if taken {
+        return Err(NetworkError::Conflict("Address already in use".into()));
+    }
+    Ok(ip)
+}
+
 /// The lowest free host address of `net` (not the gateway, network or broadcast address).
 fn allocate(att: &Attachments, net: &Network) -> Result<Ipv4Addr, NetworkError> {
     let (base, len) = net.cidr();
@@ -438,7 +471,10 @@ fn add_endpoint(
     {
         return Ok(e.clone());
     }
-    let ip = allocate(att, &want.network)?;
+    let ip = match want.ip {
+        Some(ip) => reserve(att, &want.network, ip)?,
+        None => allocate(att, &want.network)?,
+    };
     let ifname = (0..)
         .map(|i| format!("eth{i}"))
         .find(|n| {
@@ -452,7 +488,7 @@ fn add_endpoint(
         container_name: container_name.to_string(),
         network_id: want.network.id.clone(),
         ip,
-        mac: mac_for(ip),
+        mac: want.mac.clone().unwrap_or_else(|| mac_for(ip)),
         ifname,
         aliases: want.aliases.clone(),
     };
@@ -737,6 +773,8 @@ mod tests {
         let w = Want {
             network: n.clone(),
             aliases: vec![],
+            ip: None,
+            mac: None,
         };
         let mut ips = Vec::new();
         for c in ["a", "b", "c", "d", "e"] {
@@ -755,6 +793,8 @@ mod tests {
             &Want {
                 network: m,
                 aliases: vec![],
+                ip: None,
+                mac: None,
             },
         )
         .unwrap();

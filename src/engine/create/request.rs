@@ -163,6 +163,9 @@ pub struct NetworkRequest {
     pub mode: Mode,
     /// More user networks (`--network` given again), after the one `mode` names.
     pub extra_networks: Vec<String>,
+    /// `--ip` and `--mac-address` on the (first) user network.
+    pub ip: Option<std::net::Ipv4Addr>,
+    pub mac: Option<String>,
     /// `-p`.
     pub publish: Vec<PublishSpec>,
     /// `-P`: publish every exposed port to a random host port.
@@ -184,6 +187,8 @@ impl Default for NetworkRequest {
         NetworkRequest {
             mode: Mode::Slirp4netns(Default::default()),
             extra_networks: Vec::new(),
+            ip: None,
+            mac: None,
             publish: Vec::new(),
             publish_all: false,
             expose: Vec::new(),
