@@ -131,6 +131,12 @@ fn kill_sends_real_time_signals() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(env.skiff_ok(&["wait", "rt"]), "7\n");
     assert!(env.skiff_ok(&["logs", "rt"]).contains("got37"));
+    // skiff's --init forwards them, and ends as its child does (128 + 64).
+    env.skiff_ok(&[
+        "run", "-d", "--init", "--name", "ini", NONE[0], NONE[1], BUSYBOX, "sleep", "300",
+    ]);
+    assert_eq!(env.skiff_ok(&["kill", "-s", "RTMAX", "ini"]), "ini\n");
+    assert_eq!(env.skiff_ok(&["wait", "ini"]), "192\n");
     let o = env.skiff(&["kill", "-s", "65", "rt"]);
     assert_eq!(code(&o), 1);
     assert!(stderr(&o).contains("invalid signal: 65"), "{}", stderr(&o));
