@@ -637,6 +637,25 @@ fn exec_user_with_a_group_gets_exactly_that_group() {
         env.skiff_ok(&["exec", "--user", "root:wheel", "g", "id", "-G"]),
         "10\n"
     );
+    // The container's --group-add groups come with every exec, as docker adds them.
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "ga",
+        "--group-add",
+        "20",
+        NONE[0],
+        NONE[1],
+        BUSYBOX,
+        "sleep",
+        "300",
+    ]);
+    assert_eq!(env.skiff_ok(&["exec", "ga", "id", "-G"]), "0 20\n");
+    assert_eq!(
+        env.skiff_ok(&["exec", "-u", "root:root", "ga", "id", "-G"]),
+        "0 20\n"
+    );
 }
 
 /// Item 11: `cp` into a volume and a bind mount of a container that never ran, and `cp -` of a

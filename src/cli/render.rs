@@ -443,7 +443,11 @@ mod tests {
         // docker's `.Label` method of list rows.
         let row = serde_json::json!({"Labels": "a=1,2,b=x", "Names": "web"});
         assert_eq!(
-            template(r#"{{.Names}} {{.Label "a"}} {{ .Label "b" }}{{.Label `c`}}"#, &row).unwrap(),
+            template(
+                r#"{{.Names}} {{.Label "a"}} {{ .Label "b" }}{{.Label `c`}}"#,
+                &row
+            )
+            .unwrap(),
             "web 1,2 x"
         );
         let map = serde_json::json!({"Labels": {"k": "v"}});

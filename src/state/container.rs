@@ -53,6 +53,9 @@ pub struct ContainerRecord {
     pub env: Vec<String>,
     pub working_dir: String,
     pub user: String,
+    /// `--group-add` as given: docker adds these groups to `exec`'s processes too.
+    #[serde(default)]
+    pub group_add: Vec<String>,
     pub entrypoint: Vec<String>,
     pub cmd: Vec<String>,
     pub hostname: String,

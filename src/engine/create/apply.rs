@@ -241,6 +241,7 @@ fn write_record(
         env: plan.env,
         working_dir: plan.workdir,
         user: plan.user_spec,
+        group_add: req.group_add.clone(),
         entrypoint: plan.entrypoint,
         cmd: plan.cmd,
         hostname: plan.hostname,
