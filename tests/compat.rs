@@ -377,6 +377,10 @@ fn docker_flags_are_accepted() {
         "Flag --kernel-memory has been deprecated, and no longer supported by the kernel\n"
     );
     assert_eq!(inspect(&env, "{{.HostConfig.OomScoreAdj}}", "k"), "300");
+    assert_eq!(
+        inspect(&env, "{{json .HostConfig.DeviceCgroupRules}}", "k"),
+        r#"["c 1:3 rwm"]"#
+    );
     let o = env.skiff(&["create", "--oom-score-adj", "1001", BUSYBOX]);
     assert_eq!(code(&o), 125);
     assert_eq!(
@@ -395,6 +399,10 @@ fn docker_flags_are_accepted() {
         env.skiff_ok(&["run", "--rm", NONE[0], NONE[1], "ul", "cat", "/n"]),
         "100\n"
     );
+    let o = env.skiff(&["update", "--kernel-memory", "10m", "k"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "k\n");
+    assert!(stderr(&o).starts_with("Flag --kernel-memory has been deprecated"));
     // update's per-device limits parse; applying one needs a cgroup, as --memory does.
     let o = env.skiff(&["update", "--device-read-bps", "/dev/sda:1mb", "k"]);
     assert_eq!(code(&o), 1);

@@ -437,10 +437,7 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
 fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
     if let Some(k) = &a.kernel_memory {
         crate::engine::resources::parse_bytes(k)?;
-        // pflag's words for a flag marked deprecated (docker/cli's `--kernel-memory`).
-        eprintln!(
-            "Flag --kernel-memory has been deprecated, and no longer supported by the kernel"
-        );
+        eprintln!("{KERNEL_MEMORY_DEPRECATED}");
     }
     if let Some(n) = a.oom_score_adj {
         if !(-1000..=1000).contains(&n) {
@@ -452,6 +449,7 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
     for r in &a.device_cgroup_rule {
         validate_device_cgroup_rule(r)?;
     }
+    let device_cgroup_rules = a.device_cgroup_rule.clone();
     if let Some(p) = &a.platform {
         parse::platform(p)?;
     }
@@ -508,6 +506,7 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
         init: a.init,
     })?;
     req.security.oom_score_adj = a.oom_score_adj;
+    req.device_cgroup_rules = device_cgroup_rules;
     req.ulimits = a
         .ulimit
         .iter()
@@ -530,6 +529,11 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
     req.extras = a.extra.extras()?;
     Ok(req)
 }
+
+/// pflag's words for a flag marked deprecated (docker/cli's `--kernel-memory`, on `run`,
+/// `create` and `update`).
+pub(super) const KERNEL_MEMORY_DEPRECATED: &str =
+    "Flag --kernel-memory has been deprecated, and no longer supported by the kernel";
 
 /// docker's `--device-cgroup-rule` syntax: `a|b|c MAJOR|*:MINOR|* ACCESS` with ACCESS of r, w
 /// and m. Without a device cgroup (rootless) nothing is denied, so an allow rule needs no

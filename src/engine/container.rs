@@ -407,6 +407,8 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "AutoRemove": r.auto_remove,
             "RestartPolicy": restart_policy_json(&r.restart_policy),
             "LogConfig": {"Type": "json-file", "Config": {}},
+            "GroupAdd": if r.group_add.is_empty() { serde_json::Value::Null } else { serde_json::json!(r.group_add) },
+            "DeviceCgroupRules": if r.device_cgroup_rules.is_empty() { serde_json::Value::Null } else { serde_json::json!(r.device_cgroup_rules) },
         },
         "Mounts": r.mounts.iter().map(mounts::inspect_json).collect::<Vec<_>>(),
         "Config": {

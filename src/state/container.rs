@@ -56,6 +56,10 @@ pub struct ContainerRecord {
     /// `--group-add` as given: docker adds these groups to `exec`'s processes too.
     #[serde(default)]
     pub group_add: Vec<String>,
+    /// `--device-cgroup-rule`s as given (shown by inspect; without a device cgroup, as
+    /// rootless, nothing is denied that they would allow).
+    #[serde(default)]
+    pub device_cgroup_rules: Vec<String>,
     pub entrypoint: Vec<String>,
     pub cmd: Vec<String>,
     pub hostname: String,
