@@ -82,9 +82,14 @@ pub struct StartArgs {
     /// Attach container's STDIN
     #[arg(short, long)]
     pub interactive: bool,
-    /// Start all containers that are not running (podman)
+    /// Start all containers that are not running (podman); an unless-stopped one stopped by
+    /// hand stays stopped
     #[arg(long)]
     pub all: bool,
+    /// With --all: only containers matching the filter (podman's restart-policy=POLICY, and ps's
+    /// filters)
+    #[arg(short, long, value_name = "FILTER", requires = "all")]
+    pub filter: Vec<String>,
     #[arg(required_unless_present = "all")]
     pub containers: Vec<String>,
 }
@@ -721,7 +726,16 @@ pub fn start(a: StartArgs) -> Result<i32, EngineError> {
             RunOutcome::Detached(_) => Ok(0),
         };
     }
-    let names = targets(&paths, a.all, &a.containers, |s| !running(s))?;
+    let names = if a.all {
+        if !a.containers.is_empty() {
+            return Err(EngineError::Usage(
+                "no arguments are needed with --all".into(),
+            ));
+        }
+        crate::engine::start_all::select(&paths, &a.filter)?
+    } else {
+        a.containers.clone()
+    };
     Ok(each(&names, |n| {
         ctr::start_existing(&paths, n, false)?;
         Ok(Some(n.to_string()))
