@@ -287,6 +287,7 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
             .as_ref()
             .and_then(|l| l.seccomp().as_ref())
             .and_then(|s| serde_json::to_value(s).ok()),
+        capture: None,
     };
     let user_spec = opts.user.clone().unwrap_or_else(|| rec.user.clone());
     // Runs inside the container, after joining its mount namespace: `/` is its root.
@@ -385,6 +386,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "Error": s.error,
             "StartedAt": s.started_at.as_deref().unwrap_or(zero),
             "FinishedAt": s.finished_at.as_deref().unwrap_or(zero),
+            "Health": s.health,
         },
         "Image": r.image_id,
         "ResolvConfPath": paths.container(&r.id).join("resolv.conf"),
@@ -415,8 +417,27 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "Entrypoint": if r.entrypoint.is_empty() { serde_json::Value::Null } else { serde_json::json!(r.entrypoint) },
             "Labels": r.labels,
             "StopSignal": r.stop_signal,
+            "Healthcheck": r.healthcheck,
         },
     });
+    // Without a health check both stay null: docker's templates see nil there
+    // (`{{json .State.Health}}` prints `null`).
+    if !r.shell.is_empty() {
+        v["Config"]["Shell"] = serde_json::json!(r.shell);
+    }
+    let x = &r.extras;
+    v["Config"]["Domainname"] = serde_json::json!(x.domainname);
+    let hc = &mut v["HostConfig"];
+    hc["ShmSize"] = serde_json::json!(x.shm_size.unwrap_or(crate::runtime::spec::DEFAULT_SHM_SIZE));
+    let map_or_null = |m: &std::collections::BTreeMap<String, String>| {
+        if m.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::json!(m)
+        }
+    };
+    hc["Sysctls"] = map_or_null(&x.sysctls);
+    hc["Annotations"] = map_or_null(&x.annotations);
     super::network::extend_inspect(paths, &mut v, r, s.status == Status::Running);
     v
 }

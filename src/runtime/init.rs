@@ -103,6 +103,9 @@ fn setup_and_exec(
         if let Some(h) = spec.hostname() {
             nix::unistd::sethostname(h).map_err(ctx("sethostname"))?;
         }
+        if let Some(d) = spec.domainname().as_deref().filter(|d| !d.is_empty()) {
+            set_domainname(d)?;
+        }
     }
     if has_ns(oci_spec::runtime::LinuxNamespaceType::Network) {
         loopback_up().map_err(ctx("bringing up lo"))?;
@@ -135,6 +138,10 @@ fn setup_and_exec(
     } else {
         None
     };
+    // Before /proc/sys turns read-only.
+    for (key, value) in linux.and_then(|l| l.sysctl().clone()).unwrap_or_default() {
+        write_sysctl(root, &key, &value)?;
+    }
     for p in linux
         .and_then(|l| l.masked_paths().clone())
         .unwrap_or_default()
@@ -435,6 +442,30 @@ pub(super) fn find_executable(arg0: &str, env: &[String]) -> Result<PathBuf, Ini
         code: 127,
         message: format!("exec: \"{arg0}\": executable file not found in $PATH"),
     })
+}
+
+/// The UTS namespace's NIS domain name (`--domainname`); nix has no wrapper for it.
+fn set_domainname(name: &str) -> Result<(), InitError> {
+    // SAFETY: setdomainname reads `len` bytes from a buffer that lives across the call.
+    let r = unsafe { libc::setdomainname(name.as_ptr().cast(), name.len()) };
+    if r < 0 {
+        return Err(fail(format!(
+            "setdomainname: {}",
+            std::io::Error::last_os_error()
+        )));
+    }
+    Ok(())
+}
+
+/// Write a kernel parameter of the container's namespaces under its /proc/sys (`--sysctl`).
+fn write_sysctl(root: &Path, key: &str, value: &str) -> Result<(), InitError> {
+    let rel = key.replace('.', "/");
+    if rel.split('/').any(|c| c.is_empty() || c == "..") {
+        return Err(fail(format!("invalid sysctl {key}")));
+    }
+    let path = root.join("proc/sys").join(rel);
+    std::fs::write(&path, value.as_bytes())
+        .map_err(|e| fail(format!("writing sysctl {key}={value}: {e}")))
 }
 
 pub(super) fn dup_to(fd: RawFd, target: RawFd) -> Result<(), InitError> {
