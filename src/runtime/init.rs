@@ -216,6 +216,15 @@ fn setup_and_exec(
         set_rlimit(&name, rl.soft(), rl.hard())?;
     }
 
+    // --oom-score-adj. Unprivileged, the kernel takes only values at or above the current one.
+    if let Some(adj) = process.oom_score_adj() {
+        std::fs::write("/proc/self/oom_score_adj", adj.to_string()).map_err(|e| {
+            fail(format!(
+                "setting oom_score_adj to {adj}: {e} (without privileges it can only be raised)"
+            ))
+        })?;
+    }
+
     // Credentials and capabilities.
     let user = process.user();
     let caps = process.capabilities().as_ref();
@@ -668,7 +677,7 @@ fn checked_target(root: &Path, dest: &Path) -> Result<(PathBuf, OwnedFd), InitEr
     Ok((proc_path, fd))
 }
 
-fn ensure_target(dest: &Path, dir: bool) -> Result<(), InitError> {
+pub(super) fn ensure_target(dest: &Path, dir: bool) -> Result<(), InitError> {
     if dir {
         std::fs::create_dir_all(dest).map_err(ctx(format!("creating {}", dest.display())))
     } else {
@@ -683,7 +692,7 @@ fn ensure_target(dest: &Path, dir: bool) -> Result<(), InitError> {
 }
 
 /// Remount a bind mount read-only, keeping the flags the kernel locks in a user namespace.
-fn remount_readonly(dest: &Path) -> Result<(), InitError> {
+pub(super) fn remount_readonly(dest: &Path) -> Result<(), InitError> {
     remount_bind(dest, true, MsFlags::empty())
 }
 

@@ -189,6 +189,8 @@ pub struct Security {
     /// `--security-opt seccomp=`: `unconfined` or a docker-format profile file; None for
     /// docker's default profile (none with `privileged`).
     pub seccomp: Option<String>,
+    /// `--oom-score-adj`: the process's `oom_score_adj` (rootless: only upwards).
+    pub oom_score_adj: Option<i32>,
     /// `--security-opt systempaths=unconfined`: no masked or read-only /proc and /sys paths.
     pub unconfined_system_paths: bool,
 }
@@ -354,6 +356,7 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
                 "bounding": caps, "effective": caps, "permitted": caps, "inheritable": caps,
             },
             "noNewPrivileges": sec.no_new_privileges,
+            "oomScoreAdj": sec.oom_score_adj,
             "rlimits": input.rlimits.iter().map(|(t, soft, hard)| json!({"type": t, "soft": soft, "hard": hard})).collect::<Vec<_>>(),
         },
         "root": {"path": "rootfs", "readonly": sec.readonly_rootfs},

@@ -189,6 +189,7 @@ pub fn security(f: &SecurityFlags<'_>) -> Result<Security, EngineError> {
         readonly_rootfs: f.read_only,
         seccomp,
         init: f.init,
+        oom_score_adj: None,
         unconfined_system_paths,
     })
 }
