@@ -2,8 +2,8 @@
 //!
 //! Layers, from the top: `cli` (clap definitions and rendering) calls `engine` (the operations),
 //! which calls the subsystems (`image`, `registry`, `storage`, `runtime`, `monitor`, `network`,
-//! `state`, `volume`). Subsystems share only plain types and never call upward; `limits`
-//! holds the bounds they all apply to what images and registries send.
+//! `state`, `volume`, `systemd`). Subsystems share only plain types and never call upward;
+//! `limits` holds the bounds they all apply to what images and registries send.
 pub mod build;
 pub mod cli;
 pub mod engine;
@@ -15,4 +15,5 @@ pub mod registry;
 pub mod runtime;
 pub mod state;
 pub mod storage;
+pub mod systemd;
 pub mod volume;
