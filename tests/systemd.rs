@@ -590,3 +590,144 @@ fn sdnotify_healthy_sends_ready_at_the_first_passing_healthcheck() {
     );
     assert_eq!(env.skiff_ok(&["ps", "-aq"]).lines().count(), 1);
 }
+
+/// Kill -9 a process of this test after checking it is what we think it is.
+fn kill9(pid: i32) {
+    assert!(pid > 0);
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z ")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "pid {pid} survived SIGKILL"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The monitor's PID (from its PID file), checked to be this container's monitor.
+fn monitor_of(env: &TestEnv, id: &str) -> i32 {
+    let f = env
+        .data_dir()
+        .join("containers")
+        .join(id)
+        .join("monitor.pid");
+    let pid: i32 = std::fs::read_to_string(&f).unwrap().trim().parse().unwrap();
+    assert_monitor(pid, id);
+    pid
+}
+
+#[test]
+fn restart_unit_brings_back_always_and_unless_stopped_containers() {
+    let env = env_with_busybox();
+    let mut ids = HashMap::new();
+    for (name, policy) in [
+        ("a", "always"),
+        ("u", "unless-stopped"),
+        ("n", "no"),
+        ("s", "unless-stopped"),
+        ("o", "always"),
+        ("f", "on-failure"),
+    ] {
+        let id = env.skiff_ok(&[
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--restart",
+            policy,
+            "--network",
+            "none",
+            BUSYBOX,
+            "sleep",
+            "300",
+        ]);
+        ids.insert(name, id.trim().to_string());
+    }
+    env.skiff_ok(&["stop", "-t", "1", "s"]);
+    // A reboot, as far as skiff can tell: every monitor and every container process killed.
+    let mut old_monitors = HashMap::new();
+    for name in ["a", "u", "n", "f", "o"] {
+        let id = &ids[name];
+        let pid: i32 = env
+            .skiff_ok(&["inspect", "-f", "{{.State.Pid}}", name])
+            .trim()
+            .parse()
+            .unwrap();
+        let mon = monitor_of(&env, id);
+        old_monitors.insert(name, mon);
+        kill9(mon);
+        // `o` keeps its process: an orphan without a monitor.
+        if name != "o" {
+            kill9(pid);
+        }
+    }
+    let orphan: i32 = env
+        .skiff_ok(&["inspect", "-f", "{{.State.Pid}}", "o"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(Path::new(&format!("/proc/{orphan}")).exists());
+    for name in ["a", "u", "n", "f"] {
+        assert_eq!(status(&env, name), "exited", "{name} after the 'reboot'");
+    }
+
+    // The shipped unit, checked, and its ExecStart run as systemd would run it.
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/systemd/user/skiff-restart.service"),
+    )
+    .unwrap();
+    let bin = skiff_bin().to_string_lossy().into_owned();
+    let text = shipped.replace("/usr/bin/skiff", &bin);
+    let path = env.dir().join("skiff-restart.service");
+    std::fs::write(&path, &text).unwrap();
+    verify(&path);
+    assert_eq!(unit::value(&text, "Service", "Type"), "oneshot");
+    let spec = HashMap::new();
+    let vars: HashMap<String, String> = unit::values(&text, "Service", "Environment")
+        .iter()
+        .flat_map(|v| unit::exec_argv(v, &spec))
+        .filter_map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        })
+        .collect();
+    let argv = unit::exec_argv_env(&unit::value(&text, "Service", "ExecStart"), &spec, &vars);
+    assert_eq!(argv[1], "--log-level=info");
+    let args: Vec<&str> = argv[1..].iter().map(String::as_str).collect();
+    let o = run_with_timeout(env.command(&args), None, env.timeout()).unwrap();
+    assert_success(&o, "skiff-restart.service's ExecStart");
+    let mut started: Vec<String> = stdout(&o).lines().map(str::to_string).collect();
+    started.sort();
+    let mut want = vec![ids["a"].clone(), ids["o"].clone(), ids["u"].clone()];
+    want.sort();
+    assert_eq!(started, want);
+
+    for name in ["a", "u", "o"] {
+        assert_eq!(status(&env, name), "running", "{name} came back");
+        let mon = monitor_of(&env, &ids[name]);
+        assert_ne!(mon, old_monitors[name]);
+    }
+    assert!(
+        !Path::new(&format!("/proc/{orphan}")).exists()
+            || std::fs::read_to_string(format!("/proc/{orphan}/stat"))
+                .is_ok_and(|s| s.contains(") Z ")),
+        "the orphan was replaced, not left running beside the new one"
+    );
+    for name in ["n", "s", "f"] {
+        assert_eq!(status(&env, name), "exited", "{name} stays stopped");
+    }
+    // Running it again changes nothing.
+    let o = run_with_timeout(env.command(&args), None, env.timeout()).unwrap();
+    assert_success(&o, "second run");
+    assert_eq!(stdout(&o), "");
+    // A bad filter is refused.
+    let err = env.skiff_err(&["start", "--all", "--filter", "restart-policy=sometimes"]);
+    assert!(err.starts_with("Error: invalid restart policy"), "{err}");
+    let err = env.skiff_err(&["start", "--filter", "restart-policy=always", "a"]);
+    assert!(err.contains("--all"), "{err}");
+}

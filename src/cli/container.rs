@@ -82,9 +82,14 @@ pub struct StartArgs {
     /// Attach container's STDIN
     #[arg(short, long)]
     pub interactive: bool,
-    /// Start all containers that are not running (podman)
+    /// Start all containers that are not running (podman); an unless-stopped one stopped by
+    /// hand stays stopped
     #[arg(long)]
     pub all: bool,
+    /// With --all: only containers matching the filter (podman's restart-policy=POLICY, and ps's
+    /// filters)
+    #[arg(short, long, value_name = "FILTER", requires = "all")]
+    pub filter: Vec<String>,
     #[arg(required_unless_present = "all")]
     pub containers: Vec<String>,
 }
@@ -459,10 +464,7 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
 fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
     if let Some(k) = &a.kernel_memory {
         crate::engine::resources::parse_bytes(k)?;
-        // pflag's words for a flag marked deprecated (docker/cli's `--kernel-memory`).
-        eprintln!(
-            "Flag --kernel-memory has been deprecated, and no longer supported by the kernel"
-        );
+        eprintln!("{KERNEL_MEMORY_DEPRECATED}");
     }
     if let Some(n) = a.oom_score_adj {
         if !(-1000..=1000).contains(&n) {
@@ -474,6 +476,7 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
     for r in &a.device_cgroup_rule {
         validate_device_cgroup_rule(r)?;
     }
+    let device_cgroup_rules = a.device_cgroup_rule.clone();
     if let Some(p) = &a.platform {
         parse::platform(p)?;
     }
@@ -530,6 +533,7 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
         init: a.init,
     })?;
     req.security.oom_score_adj = a.oom_score_adj;
+    req.device_cgroup_rules = device_cgroup_rules;
     req.ulimits = a
         .ulimit
         .iter()
@@ -565,6 +569,10 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
     Ok(req)
 }
 
+/// pflag's words for a flag marked deprecated (docker/cli's `--kernel-memory`, on `run`,
+/// `create` and `update`).
+pub(super) const KERNEL_MEMORY_DEPRECATED: &str =
+    "Flag --kernel-memory has been deprecated, and no longer supported by the kernel";
 /// A path the monitor (another working directory) can use.
 fn absolute(p: &str) -> Result<PathBuf, EngineError> {
     std::path::absolute(p).map_err(EngineError::io(format!("resolving {p}")))
@@ -722,7 +730,16 @@ pub fn start(a: StartArgs) -> Result<i32, EngineError> {
             RunOutcome::Detached(_) => Ok(0),
         };
     }
-    let names = targets(&paths, a.all, &a.containers, |s| !running(s))?;
+    let names = if a.all {
+        if !a.containers.is_empty() {
+            return Err(EngineError::Usage(
+                "no arguments are needed with --all".into(),
+            ));
+        }
+        crate::engine::start_all::select(&paths, &a.filter)?
+    } else {
+        a.containers.clone()
+    };
     Ok(each(&names, |n| {
         ctr::start_existing(&paths, n, false)?;
         Ok(Some(n.to_string()))

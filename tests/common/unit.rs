@@ -79,6 +79,42 @@ pub fn specifiers(s: &str, spec: &HashMap<char, String>) -> String {
 /// The argv of an `Exec*=` value: specifiers, quoting, escapes, `$$`; a leading `-@:+!` on the
 /// first word is dropped.
 pub fn exec_argv(value: &str, spec: &HashMap<char, String>) -> Vec<String> {
+    exec_argv_env(value, spec, &HashMap::new())
+}
+
+/// [`exec_argv`] with the unit's `Environment=`: a word that is just `$NAME` becomes the
+/// value's words, `${NAME}` inside a word its value, `$$` a `$`.
+pub fn exec_argv_env(
+    value: &str,
+    spec: &HashMap<char, String>,
+    env: &HashMap<String, String>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in raw_words(value, spec) {
+        if let Some(name) = w
+            .strip_prefix('$')
+            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            out.extend(
+                env.get(name)
+                    .map(|v| v.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            );
+            continue;
+        }
+        let mut w = w;
+        for (k, v) in env {
+            w = w.replace(&format!("${{{k}}}"), v);
+        }
+        out.push(w.replace("$$", "$"));
+    }
+    if let Some(f) = out.first_mut() {
+        *f = f.trim_start_matches(['-', '@', ':', '+', '!']).to_string();
+    }
+    out
+}
+
+fn raw_words(value: &str, spec: &HashMap<char, String>) -> Vec<String> {
     let line = specifiers(value, spec);
     let mut words = Vec::new();
     let mut chars = line.chars().peekable();
@@ -114,10 +150,7 @@ pub fn exec_argv(value: &str, spec: &HashMap<char, String>) -> Vec<String> {
                 }
             }
         }
-        words.push(w.replace("$$", "$"));
-    }
-    if let Some(f) = words.first_mut() {
-        *f = f.trim_start_matches(['-', '@', ':', '+', '!']).to_string();
+        words.push(w);
     }
     words
 }
