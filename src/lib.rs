@@ -1,8 +1,10 @@
 //! skiff: a daemonless, rootless, Docker-compatible container engine.
 //!
-//! Layers, from the top: `cli` (clap definitions and rendering) calls `engine` (the operations),
+//! Layers, from the top: `cli` (clap definitions and rendering) and `api` (the Docker Engine
+//! API service) call `engine` (the operations),
 //! which calls the subsystems (`image`, `registry`, `storage`, `runtime`, `monitor`, `network`,
 //! `state`, `volume`). Subsystems share only plain types and never call upward.
+pub mod api;
 pub mod build;
 pub mod cli;
 pub mod engine;

@@ -197,6 +197,10 @@ pub fn main() -> i32 {
         }
     }
     // The holder of the user networks' namespace must start before any thread, too.
+    // The API service's exec helper: the engine's exec forks and needs a thread-free process.
+    if raw.get(1).map(String::as_str) == Some("__api-exec") {
+        return crate::api::exec_child_main();
+    }
     if raw.get(1).map(String::as_str) == Some("__netns") {
         return crate::engine::network::netns_holder_main();
     }

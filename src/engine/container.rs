@@ -493,35 +493,6 @@ pub fn start(
     rec: &ContainerRecord,
     foreground: bool,
 ) -> Result<RunOutcome, EngineError> {
-    {
-        // A new start: whatever stop was asked for before is over.
-        let store = Containers::new(paths);
-        let _lock = store.lock(&rec.id)?;
-        let mut st = store.state(&rec.id)?;
-        if st.stop_requested {
-            st.stop_requested = false;
-            store.save_state(&rec.id, &st)?;
-        }
-    }
-    let exe = std::env::current_exe().map_err(EngineError::io("finding skiff's own binary"))?;
-    let (ready_r, ready_w) =
-        nix::unistd::pipe().map_err(|e| EngineError::io("pipe")(std::io::Error::from(e)))?;
-    let _ = nix::fcntl::fcntl(
-        &ready_r,
-        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
-    );
-    let mut cmd = Command::new(exe);
-    cmd.arg("__monitor")
-        .arg(&rec.id)
-        .env(READY_FD_ENV, ready_w.as_raw_fd().to_string())
-        .env(MODE_ENV, if foreground { "fg" } else { "bg" })
-        .env("SKIFF_ROOT", &paths.data)
-        .env("SKIFF_RUNROOT", &paths.runtime);
-    if !foreground {
-        cmd.stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-    }
     // In the foreground the CLI stays until the monitor exits; signals meant for the container
     // reach the monitor (same process group) or are forwarded to it.
     let mask = forwarded_signals();
@@ -533,6 +504,111 @@ pub fn start(
     } else {
         None
     };
+    let io = if foreground {
+        MonitorIo::Inherit
+    } else {
+        MonitorIo::Detached
+    };
+    let child = match spawn_monitor(paths, rec, io) {
+        Ok(c) => c,
+        Err(e) => {
+            drop(raw);
+            return Err(e);
+        }
+    };
+    if !foreground {
+        return Ok(RunOutcome::Detached(rec.id.clone()));
+    }
+    let code = wait_foreground(child, &mask);
+    drop(raw);
+    Ok(RunOutcome::Exited(code))
+}
+
+/// Start a created or stopped container under a monitor whose standard streams are pipes to
+/// the caller (the API service's attach): the container's output comes on the monitor's
+/// stdout and stderr (or stdout alone with a terminal), the monitor's stdin feeds the
+/// container's, and the monitor's exit status is the container's exit code. The monitor gets
+/// its own process group, so the caller's terminal signals do not reach it.
+pub fn start_piped(paths: &Paths, rec: &ContainerRecord) -> Result<Child, EngineError> {
+    spawn_monitor(paths, rec, MonitorIo::Piped)
+}
+
+/// How a new monitor's standard streams are wired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MonitorIo {
+    /// Its own session, streams to /dev/null (`-d`).
+    Detached,
+    /// The CLI's own streams (foreground `run` and `start -a`).
+    Inherit,
+    /// Pipes to the caller.
+    Piped,
+}
+
+/// Spawn the monitor and wait until it reports that the container's process runs.
+fn spawn_monitor(
+    paths: &Paths,
+    rec: &ContainerRecord,
+    io: MonitorIo,
+) -> Result<Child, EngineError> {
+    {
+        // A new start: whatever stop was asked for before is over.
+        let store = Containers::new(paths);
+        let _lock = store.lock(&rec.id)?;
+        let mut st = store.state(&rec.id)?;
+        if st.stop_requested {
+            st.stop_requested = false;
+            store.save_state(&rec.id, &st)?;
+        }
+    }
+    let exe = std::env::current_exe().map_err(EngineError::io("finding skiff's own binary"))?;
+    // Both ends close on exec, so that monitors started at the same time by other threads
+    // (the API service) never hold this one's pipe; the child's end is kept open in the
+    // child alone, below.
+    let (ready_r, ready_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|e| EngineError::io("pipe")(std::io::Error::from(e)))?;
+    let ready_fd = ready_w.as_raw_fd();
+    let mut cmd = Command::new(exe);
+    cmd.arg("__monitor")
+        .arg(&rec.id)
+        .env(READY_FD_ENV, ready_fd.to_string())
+        .env(
+            MODE_ENV,
+            if io == MonitorIo::Detached {
+                "bg"
+            } else {
+                "fg"
+            },
+        )
+        .env("SKIFF_ROOT", &paths.data)
+        .env("SKIFF_RUNROOT", &paths.runtime);
+    match io {
+        MonitorIo::Detached => {
+            cmd.stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+        }
+        MonitorIo::Inherit => {}
+        MonitorIo::Piped => {
+            use std::os::unix::process::CommandExt;
+            cmd.stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .process_group(0);
+        }
+    }
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: runs in the child between fork and exec; fcntl is async-signal-safe and
+        // touches only the child's copy of the descriptor.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::fcntl(ready_fd, libc::F_SETFD, 0) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
     let child = cmd
         .spawn()
         .map_err(EngineError::io("starting the container monitor"))?;
@@ -547,15 +623,9 @@ pub fn start(
     if msg != "ok" {
         let mut child = child;
         let _ = child.wait();
-        drop(raw);
         return Err(start_error(msg));
     }
-    if !foreground {
-        return Ok(RunOutcome::Detached(rec.id.clone()));
-    }
-    let code = wait_foreground(child, &mask);
-    drop(raw);
-    Ok(RunOutcome::Exited(code))
+    Ok(child)
 }
 
 fn start_error(msg: &str) -> EngineError {

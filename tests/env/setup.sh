@@ -10,6 +10,8 @@
 #   - podman (run with runc: crun refuses this cgroup v1 hybrid host) and skopeo for the archive
 #     interoperability tests
 #   - the fixture images in that registry (tests/env/fixtures.py)
+#   - real Docker API clients for `skiff system service`: Debian's docker CLI (docker.io; its
+#     daemon is never started) and docker-compose, and docker-py in a venv (/var/lib/skiff-test/venv)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -30,7 +32,8 @@ die() { echo "setup.sh: $*" >&2; exit 1; }
 
 # ---- packages ---------------------------------------------------------------
 PACKAGES=(uidmap slirp4netns passt fuse3 docker-registry busybox-static iproute2 curl python3 zstd
-          ca-certificates procps util-linux passwd apache2-utils podman runc skopeo)
+          ca-certificates procps util-linux passwd apache2-utils podman runc skopeo
+          docker.io docker-compose python3-venv)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -182,3 +185,14 @@ if ! have_fixtures; then
     fi
     echo "$stamp" >"$FIXTURES_STAMP"
 fi
+
+# ---- docker-py for the API tests ---------------------------------------------------------
+VENV="$STATE_DIR/venv"
+if ! "$VENV/bin/python" -c 'import docker' >/dev/null 2>&1; then
+    log=$(mktemp)
+    if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q 'docker>=7,<8'; } >"$log" 2>&1; then
+        cat "$log" >&2; rm -f "$log"; die "could not make the docker-py venv in $VENV"
+    fi
+    rm -f "$log"
+fi
+chmod -R a+rX "$VENV"
