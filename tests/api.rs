@@ -264,6 +264,28 @@ fn docker_cli_pull_run_logs_exec_inspect_rm() {
     assert_eq!(code(&o), 3, "{}", stderr(&o));
     assert_eq!(stdout(&o), "out\n");
     assert_eq!(stderr(&o), "err\n");
+    // The events of that run, as docker's CLI asks for them.
+    let until = (chrono::Utc::now() + chrono::Duration::seconds(1))
+        .timestamp()
+        .to_string();
+    let out = svc.docker_ok(
+        &env,
+        &[
+            "events",
+            "--since",
+            "0",
+            "--until",
+            &until,
+            "--filter",
+            "container=once",
+            "--format",
+            "{{.Action}}",
+        ],
+    );
+    let actions: Vec<&str> = out.lines().collect();
+    for a in ["create", "start", "die"] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
     // --rm with stdin through the hijacked connection.
     let o = svc.docker_stdin(
         &env,
@@ -305,6 +327,23 @@ fn docker_cli_pull_run_logs_exec_inspect_rm() {
     assert_eq!(logs, "started\n");
     let o = svc.docker(&env, &["logs", "web"]);
     assert_eq!(stderr(&o), "warn\n", "logs keep stderr apart");
+    // logs -f follows until the container exits.
+    svc.docker_ok(
+        &env,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "slow",
+            BUSYBOX,
+            "sh",
+            "-c",
+            "echo a; sleep 1; echo b",
+        ],
+    );
+    assert_eq!(svc.docker_ok(&env, &["logs", "-f", "slow"]), "a\nb\n");
+    assert_eq!(svc.docker_ok(&env, &["wait", "slow"]).trim(), "0");
+    svc.docker_ok(&env, &["rm", "slow"]);
     let o = svc.docker(&env, &["exec", "web", "sh", "-c", "echo $GREETING; exit 5"]);
     assert_eq!((code(&o), stdout(&o).as_str()), (5, "hi\n"));
     let o = svc.docker_stdin(&env, &["exec", "-i", "web", "cat"], Some(b"piped\n"));
@@ -549,4 +588,198 @@ fn socket_activation_and_idle_exit() {
     assert!(status.success(), "exit status {status:?}: {err}");
     assert!(started.elapsed() >= Duration::from_secs(1));
     drop(listener);
+}
+
+/// A free TCP port on the loopback (bound then released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+#[test]
+fn docker_py_containers_exec_archives_networks_volumes() {
+    let python = "/var/lib/skiff-test/venv/bin/python";
+    assert!(
+        std::path::Path::new(python).exists(),
+        "{python} is missing: run tests/env/setup.sh (it makes the docker-py venv)"
+    );
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    let script = r#"
+import docker, io, os, tarfile, time
+c = docker.DockerClient(base_url=os.environ["DOCKER_HOST"])
+print("api", c.version()["ApiVersion"])
+img = c.images.pull("localhost:5000/busybox", tag="latest")
+print("pulled", img.tags)
+print("run", c.containers.run("localhost:5000/busybox", "echo hi", remove=True))
+ct = c.containers.run("localhost:5000/busybox", "sh -c 'echo out; exec sleep 100'",
+                      detach=True, name="py1", labels={"k": "v"})
+for _ in range(100):
+    if ct.logs():
+        break
+    time.sleep(0.05)
+print("logs", ct.logs())
+r = ct.exec_run("sh -c 'echo ex; exit 4'")
+print("exec", r.exit_code, r.output)
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w") as t:
+    data = b"put-archive\n"
+    ti = tarfile.TarInfo("p.txt")
+    ti.size = len(data)
+    t.addfile(ti, io.BytesIO(data))
+print("put", ct.put_archive("/tmp", buf.getvalue()))
+bits, stat = ct.get_archive("/tmp/p.txt")
+raw = b"".join(bits)
+print("get", stat["name"], stat["size"], tarfile.open(fileobj=io.BytesIO(raw)).extractfile("p.txt").read())
+print("list", [x.name for x in c.containers.list(filters={"label": "k=v"})])
+n = c.networks.create("pynet")
+v = c.volumes.create("pyvol")
+print("net", [x.name for x in c.networks.list(names=["pynet"])], "vol", v.name)
+ct.stop(timeout=1)
+ct.reload()
+print("status", ct.status)
+ct.remove()
+n.remove()
+v.remove()
+print("left", c.containers.list(all=True), [x.name for x in c.volumes.list()])
+"#;
+    let path = env.dir().join("client.py");
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let host = format!("DOCKER_HOST=unix://{}", svc.sock.display());
+    let path_s = path.display().to_string();
+    let o = run_with_timeout(
+        env.user_command("env", &[&host, python, &path_s]),
+        None,
+        env.timeout(),
+    )
+    .expect("docker-py");
+    assert_success(&o, "the docker-py script");
+    assert_eq!(
+        stdout(&o),
+        "api 1.41\n\
+         pulled ['localhost:5000/busybox:latest']\n\
+         run b'hi\\n'\n\
+         logs b'out\\n'\n\
+         exec 4 b'ex\\n'\n\
+         put True\n\
+         get p.txt 12 b'put-archive\\n'\n\
+         list ['py1']\n\
+         net ['pynet'] vol pyvol\n\
+         status exited\n\
+         left [] []\n"
+    );
+}
+
+#[test]
+fn docker_compose_up_ps_logs_exec_down() {
+    assert!(
+        std::path::Path::new("/usr/bin/docker-compose").exists(),
+        "docker-compose is missing: run tests/env/setup.sh"
+    );
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let port = free_port();
+    let project = format!(
+        r#"version: "3.8"
+services:
+  web:
+    image: {BUSYBOX}
+    command: sh -c "mkdir -p /www && echo hello-compose > /www/index.html && exec httpd -f -p 8080 -h /www"
+    ports:
+      - "127.0.0.1:{port}:8080"
+    volumes:
+      - data:/data
+    networks: [back]
+  worker:
+    image: {BUSYBOX}
+    command: sh -c "echo worker-up; exec sleep 1000"
+    networks: [back]
+    depends_on: [web]
+volumes:
+  data:
+networks:
+  back:
+"#
+    );
+    let file = env.dir().join("docker-compose.yml");
+    std::fs::write(&file, project).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let host = format!("DOCKER_HOST=unix://{}", svc.sock.display());
+    let file_s = file.display().to_string();
+    let compose = |args: &[&str]| -> Output {
+        let mut all = vec![host.as_str(), "docker-compose", "-p", "proj", "-f", &file_s];
+        all.extend_from_slice(args);
+        run_with_timeout(env.user_command("env", &all), None, env.timeout())
+            .unwrap_or_else(|e| panic!("docker-compose {}: {e}", args.join(" ")))
+    };
+    let o = compose(&["up", "-d"]);
+    assert_success(&o, "docker-compose up -d");
+    let o = compose(&["ps", "--services", "--filter", "status=running"]);
+    assert_success(&o, "docker-compose ps");
+    let mut services: Vec<String> = stdout(&o).lines().map(String::from).collect();
+    services.sort();
+    assert_eq!(services, ["web", "worker"]);
+    let out = svc.docker_ok(&env, &["ps", "--format", "{{.Names}}"]);
+    let mut names: Vec<&str> = out.lines().collect();
+    names.sort();
+    assert_eq!(names, ["proj_web_1", "proj_worker_1"]);
+    let mut logs = String::new();
+    for _ in 0..100 {
+        logs = stdout(&compose(&["logs", "--no-color", "worker"]));
+        if logs.contains("worker-up") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(logs.contains("worker_1  | worker-up"), "{logs}");
+    // The service name resolves on the project's network; the port is published.
+    let mut page = String::new();
+    for _ in 0..100 {
+        let o = compose(&["exec", "-T", "worker", "wget", "-qO-", "http://web:8080/"]);
+        page = stdout(&o);
+        if code(&o) == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(page, "hello-compose\n");
+    let o = env.sh(&format!(
+        "wget -qO- http://127.0.0.1:{port}/ || curl -s http://127.0.0.1:{port}/"
+    ));
+    assert_eq!(stdout(&o), "hello-compose\n");
+
+    let o = compose(&["down", "-v"]);
+    assert_success(&o, "docker-compose down -v");
+    assert_eq!(svc.docker_ok(&env, &["ps", "-aq"]).trim(), "");
+    assert_eq!(svc.docker_ok(&env, &["volume", "ls", "-q"]).trim(), "");
+    let out = svc.docker_ok(&env, &["network", "ls", "--format", "{{.Name}}"]);
+    assert!(!out.contains("proj_back"), "{out}");
+}
+
+#[test]
+fn docker_cli_run_it_through_a_pty() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    // script(1) gives the docker CLI a real terminal; what we type goes through it.
+    let line = format!(
+        "env DOCKER_HOST=unix://{} DOCKER_CONFIG={}/docker-config {DOCKER} run --rm -it {BUSYBOX} sh -c 'tty; echo typed:$(head -c 3)'",
+        svc.sock.display(),
+        env.dir().display()
+    );
+    let o = run_with_timeout(
+        env.user_command("script", &["-qec", &line, "/dev/null"]),
+        Some(b"abc\n"),
+        env.timeout(),
+    )
+    .expect("script");
+    assert_success(&o, "docker run -it under script");
+    let out = stdout(&o).replace('\r', "");
+    assert!(out.contains("/dev/pts/0\n"), "{out:?}");
+    assert!(out.contains("typed:abc\n"), "{out:?}");
+    assert_eq!(svc.docker_ok(&env, &["ps", "-aq"]).trim(), "");
 }

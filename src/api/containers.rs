@@ -8,8 +8,12 @@ use serde_json::{json, Map, Value};
 
 use super::http::{self, blocking, strings, ApiError, ApiResult, Query};
 use super::Ctx;
-use crate::engine::container::{self as ctr, ContainerInfo, RunOptions};
+use crate::engine::container::{self as ctr, ContainerInfo};
+use crate::engine::create::{
+    self, parse, CreateRequest, MountRequest, NetworkRequest, PullPolicy, Ulimit,
+};
 use crate::engine::EngineError;
+use crate::monitor::RestartPolicy;
 use crate::state::container::Status;
 
 /// docker's human status: "Up 3 minutes", "Exited (0) 2 seconds ago", "Created".
@@ -124,36 +128,58 @@ fn pairs(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// One `--mount` string from a `HostConfig.Mounts` entry.
-fn mount_spec(m: &Value) -> Result<String, ApiError> {
-    let kind = m["Type"].as_str().unwrap_or("volume");
-    let mut parts = vec![format!("type={kind}")];
-    if let Some(s) = str_of(&m["Source"]) {
-        parts.push(format!("source={s}"));
-    }
+/// One `HostConfig.Mounts` entry, typed.
+fn mount_request(m: &Value) -> Result<MountRequest, ApiError> {
     let target = str_of(&m["Target"]).ok_or_else(|| ApiError::bad("mount: Target is required"))?;
-    parts.push(format!("target={target}"));
-    if bool_of(&m["ReadOnly"]) {
-        parts.push("readonly".into());
-    }
-    if let Some(p) = str_of(&m["BindOptions"]["Propagation"]) {
-        parts.push(format!("bind-propagation={p}"));
-    }
-    if bool_of(&m["VolumeOptions"]["NoCopy"]) {
-        parts.push("volume-nocopy".into());
-    }
-    if let Some(n) = m["TmpfsOptions"]["SizeBytes"].as_i64().filter(|n| *n > 0) {
-        parts.push(format!("tmpfs-size={n}"));
-    }
-    if let Some(n) = m["TmpfsOptions"]["Mode"].as_i64().filter(|n| *n > 0) {
-        parts.push(format!("tmpfs-mode={n:o}"));
-    }
-    Ok(parts.join(","))
+    let rw = !bool_of(&m["ReadOnly"]);
+    let mut req = match m["Type"].as_str().unwrap_or("volume") {
+        "bind" => {
+            let source = str_of(&m["Source"]).ok_or_else(|| {
+                ApiError::bad(
+                    "invalid mount config for type \"bind\": field Source must not be empty",
+                )
+            })?;
+            let mut r = MountRequest::bind(source, &target, rw)?;
+            r.propagation = str_of(&m["BindOptions"]["Propagation"]);
+            r
+        }
+        "tmpfs" => {
+            let mut r = MountRequest::tmpfs(&target)?;
+            if let Some(n) = m["TmpfsOptions"]["SizeBytes"].as_i64().filter(|n| *n > 0) {
+                r.tmpfs.push(format!("size={n}"));
+            }
+            if let Some(n) = m["TmpfsOptions"]["Mode"].as_i64().filter(|n| *n > 0) {
+                r.tmpfs.push(format!("mode={n:o}"));
+            }
+            r
+        }
+        "volume" => {
+            // docker's --mount syntax for volumes (the checks and defaults are the CLI's).
+            let mut spec = format!("type=volume,target={target}");
+            if let Some(src) = str_of(&m["Source"]) {
+                spec.push_str(&format!(",source={src}"));
+            }
+            if !rw {
+                spec.push_str(",readonly");
+            }
+            if bool_of(&m["VolumeOptions"]["NoCopy"]) {
+                spec.push_str(",volume-nocopy");
+            }
+            parse::mount(&spec)?
+        }
+        other => {
+            return Err(ApiError::bad(format!(
+                "mount type {other:?} is not supported"
+            )))
+        }
+    };
+    req.rw = rw;
+    Ok(req)
 }
 
 /// docker's create JSON (`Config` with `HostConfig` and `NetworkingConfig`) as the engine's
-/// options. The one place that knows both shapes.
-fn run_options(body: &Value, name: Option<String>) -> Result<RunOptions, ApiError> {
+/// typed create request. The one place that knows both shapes.
+fn create_request(body: &Value, name: Option<String>) -> Result<CreateRequest, ApiError> {
     if !body.is_object() {
         return Err(ApiError::bad(
             "config cannot be empty in order to create a container",
@@ -161,219 +187,191 @@ fn run_options(body: &Value, name: Option<String>) -> Result<RunOptions, ApiErro
     }
     let hc = &body["HostConfig"];
     let image = str_of(&body["Image"])
-        .ok_or_else(|| ApiError::bad("No command specified"))
-        .and_then(|i| {
-            if i.trim().is_empty() {
-                Err(ApiError::bad("No command specified"))
-            } else {
-                Ok(i)
-            }
-        })?;
-    // docker: Entrypoint [""] resets the image's; more words than one go before Cmd.
-    let mut command = strings(&body["Cmd"]);
-    let entrypoint = match &body["Entrypoint"] {
+        .filter(|i| !i.trim().is_empty())
+        .ok_or_else(|| ApiError::bad("No command specified"))?;
+    let mut req = CreateRequest::new(image);
+    // docker's create never pulls: the client pulls on "No such image" and retries.
+    req.pull = PullPolicy::Never;
+    req.name = name;
+    req.command = strings(&body["Cmd"]);
+    // docker: Entrypoint [""] (or []) clears the image's; null keeps it.
+    req.entrypoint = match &body["Entrypoint"] {
         Value::Null => None,
-        ep => {
-            let ep = strings(ep);
-            match ep.split_first() {
-                None => None,
-                Some((first, rest)) => {
-                    let mut c = rest.to_vec();
-                    c.append(&mut command);
-                    command = c;
-                    Some(first.clone())
-                }
-            }
-        }
+        ep => Some(strings(ep).into_iter().filter(|s| !s.is_empty()).collect()),
     };
-    let mut security_opt_seccomp = None;
-    let mut no_new_privileges = false;
-    for o in strings(&hc["SecurityOpt"]) {
-        match o.as_str() {
-            "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true" => {
-                no_new_privileges = true
-            }
-            "no-new-privileges=false" | "no-new-privileges:false" => no_new_privileges = false,
-            o if o.starts_with("seccomp=") || o.starts_with("seccomp:") => {
-                security_opt_seccomp = Some(o["seccomp=".len()..].to_string())
-            }
-            other => {
-                return Err(ApiError::bad(format!(
-                    "invalid --security-opt: {other:?} (supported: no-new-privileges, seccomp=unconfined, seccomp=FILE)"
-                )))
-            }
-        }
-    }
-    let restart = match str_of(&hc["RestartPolicy"]["Name"]).as_deref() {
-        None | Some("no") => "no".to_string(),
-        Some("on-failure") => match hc["RestartPolicy"]["MaximumRetryCount"].as_i64() {
-            Some(n) if n > 0 => format!("on-failure:{n}"),
-            _ => "on-failure".into(),
-        },
-        Some(other) => other.to_string(),
-    };
-    // Ports: PortBindings to docker's -p syntax; ExposedPorts as --expose.
+    req.env = strings(&body["Env"])
+        .into_iter()
+        .filter(|e| e.contains('='))
+        .collect();
+    req.labels = body["Labels"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    req.workdir = str_of(&body["WorkingDir"]);
+    req.user = str_of(&body["User"]);
+    req.group_add = strings(&hc["GroupAdd"]);
+    req.hostname = str_of(&body["Hostname"]);
+    req.tty = bool_of(&body["Tty"]);
+    req.interactive = bool_of(&body["OpenStdin"]);
+    req.auto_remove = bool_of(&hc["AutoRemove"]);
+
+    // The network: mode, ports (PortBindings in docker's -p syntax), aliases.
+    let network = str_of(&hc["NetworkMode"]).unwrap_or_else(|| "default".into());
     let mut publish = Vec::new();
     if let Some(m) = hc["PortBindings"].as_object() {
         for (port, binds) in m {
             let binds = binds.as_array().cloned().unwrap_or_default();
             if binds.is_empty() {
-                publish.push(port.clone());
+                publish.push(parse::publish(port)?);
             }
             for b in binds {
                 let ip = b["HostIp"].as_str().unwrap_or("");
                 let hp = b["HostPort"].as_str().unwrap_or("");
-                publish.push(match (ip.is_empty(), hp.is_empty()) {
+                let spec = match (ip.is_empty(), hp.is_empty()) {
                     (true, true) => port.clone(),
                     (true, false) => format!("{hp}:{port}"),
                     (false, _) => format!("{ip}:{hp}:{port}"),
-                });
+                };
+                publish.push(parse::publish(&spec)?);
             }
         }
     }
-    let expose: Vec<String> = body["ExposedPorts"]
-        .as_object()
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default();
-    let network = str_of(&hc["NetworkMode"]).unwrap_or_else(|| "default".into());
+    let mut expose = Vec::new();
+    if let Some(m) = body["ExposedPorts"].as_object() {
+        for k in m.keys() {
+            expose.extend(parse::expose(k)?);
+        }
+    }
     let aliases = body["NetworkingConfig"]["EndpointsConfig"]
         .as_object()
         .and_then(|m| m.get(&network).or_else(|| m.values().next()))
         .map(|ep| strings(&ep["Aliases"]))
         .unwrap_or_default();
-    // `-v /data` comes as Config.Volumes; `-v a:/b` as HostConfig.Binds.
-    let mut volumes = strings(&hc["Binds"]);
-    if let Some(m) = body["Volumes"].as_object() {
-        volumes.extend(m.keys().cloned());
+    req.network = NetworkRequest {
+        mode: parse::network_mode(&network)?,
+        publish,
+        publish_all: bool_of(&hc["PublishAllPorts"]),
+        expose,
+        add_hosts: strings(&hc["ExtraHosts"]),
+        dns: strings(&hc["Dns"]),
+        dns_search: strings(&hc["DnsSearch"]),
+        dns_options: strings(&hc["DnsOptions"]),
+        aliases,
+    };
+
+    // Mounts: Binds (-v), Mounts (--mount), Tmpfs; Config.Volumes are anonymous volumes unless
+    // a bind or mount already has that target (compose lists both).
+    let mut mounts = Vec::new();
+    for b in strings(&hc["Binds"]) {
+        mounts.push(parse::volume(&b)?);
     }
-    let mounts = hc["Mounts"]
-        .as_array()
-        .map(|a| a.iter().map(mount_spec).collect::<Result<Vec<_>, _>>())
-        .transpose()?
-        .unwrap_or_default();
-    let tmpfs = hc["Tmpfs"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| match v.as_str().filter(|s| !s.is_empty()) {
-                    Some(o) => format!("{k}:{o}"),
-                    None => k.clone(),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let ulimits = hc["Ulimits"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|u| {
-                    format!(
-                        "{}={}:{}",
-                        u["Name"].as_str().unwrap_or(""),
-                        u["Soft"].as_i64().unwrap_or(0),
-                        u["Hard"].as_i64().unwrap_or(0)
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let devices = hc["Devices"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|d| {
-                    let host = d["PathOnHost"].as_str().unwrap_or("");
-                    let inside = d["PathInContainer"].as_str().unwrap_or(host);
-                    match d["CgroupPermissions"].as_str().filter(|p| !p.is_empty()) {
-                        Some(p) => format!("{host}:{inside}:{p}"),
-                        None => format!("{host}:{inside}"),
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let memory = hc["Memory"]
-        .as_i64()
-        .filter(|n| *n > 0)
-        .map(|n| n.to_string());
-    let cpus = hc["NanoCpus"]
-        .as_i64()
-        .filter(|n| *n > 0)
-        .map(|n| format!("{}", n as f64 / 1e9));
-    Ok(RunOptions {
-        image,
-        command,
-        detach: true,
-        auto_remove: bool_of(&hc["AutoRemove"]),
-        interactive: bool_of(&body["OpenStdin"]),
-        tty: bool_of(&body["Tty"]),
-        name,
-        env: strings(&body["Env"]),
-        workdir: str_of(&body["WorkingDir"]),
-        user: str_of(&body["User"]),
-        entrypoint,
-        hostname: str_of(&body["Hostname"]),
-        network,
-        net: crate::engine::network::NetOptions {
-            publish,
-            publish_all: bool_of(&hc["PublishAllPorts"]),
-            expose,
-            add_hosts: strings(&hc["ExtraHosts"]),
-            dns: strings(&hc["Dns"]),
-            dns_search: strings(&hc["DnsSearch"]),
-            dns_options: strings(&hc["DnsOptions"]),
-            aliases,
+    if let Some(a) = hc["Mounts"].as_array() {
+        for m in a {
+            mounts.push(mount_request(m)?);
+        }
+    }
+    if let Some(m) = hc["Tmpfs"].as_object() {
+        for (k, v) in m {
+            let spec = match v.as_str().filter(|s| !s.is_empty()) {
+                Some(o) => format!("{k}:{o}"),
+                None => k.clone(),
+            };
+            mounts.push(parse::tmpfs(&spec)?);
+        }
+    }
+    if let Some(m) = body["Volumes"].as_object() {
+        for k in m.keys() {
+            let anon = parse::volume(k)?;
+            if !mounts.iter().any(|x| x.destination == anon.destination) {
+                mounts.push(anon);
+            }
+        }
+    }
+    req.mounts = mounts;
+    req.volumes_from = strings(&hc["VolumesFrom"])
+        .iter()
+        .map(|v| parse::volumes_from(v))
+        .collect::<Result<_, _>>()?;
+    if let Some(a) = hc["Devices"].as_array() {
+        for d in a {
+            let host = d["PathOnHost"].as_str().unwrap_or("");
+            let inside = d["PathInContainer"]
+                .as_str()
+                .filter(|p| !p.is_empty())
+                .unwrap_or(host);
+            let spec = match d["CgroupPermissions"].as_str().filter(|p| !p.is_empty()) {
+                Some(p) => format!("{host}:{inside}:{p}"),
+                None => format!("{host}:{inside}"),
+            };
+            req.devices.push(parse::device(&spec)?);
+        }
+    }
+
+    req.restart = match str_of(&hc["RestartPolicy"]["Name"]).as_deref() {
+        None | Some("no") => RestartPolicy::No,
+        Some("on-failure") => match hc["RestartPolicy"]["MaximumRetryCount"].as_i64() {
+            Some(n) if n > 0 => parse::restart(&format!("on-failure:{n}"))?,
+            _ => parse::restart("on-failure")?,
         },
-        tls_verify: true,
-        volumes,
-        mounts,
-        tmpfs,
-        volumes_from: strings(&hc["VolumesFrom"]),
-        env_files: Vec::new(),
-        labels: pairs(&body["Labels"]),
-        label_files: Vec::new(),
-        cidfile: None,
-        stop_signal: str_of(&body["StopSignal"]),
-        stop_timeout: body["StopTimeout"].as_i64(),
-        group_add: strings(&hc["GroupAdd"]),
-        security: crate::runtime::spec::Security {
-            privileged: bool_of(&hc["Privileged"]),
-            cap_add: strings(&hc["CapAdd"]),
-            cap_drop: strings(&hc["CapDrop"]),
-            no_new_privileges,
-            readonly_rootfs: bool_of(&hc["ReadonlyRootfs"]),
-            init: bool_of(&hc["Init"]),
-            seccomp: security_opt_seccomp,
-        },
-        restart,
-        // docker's create never pulls: the client pulls on "No such image" and retries.
-        pull: "never".into(),
-        ulimits,
-        devices,
-        log_driver: str_of(&hc["LogConfig"]["Type"]).unwrap_or_else(|| "json-file".into()),
-        log_opts: pairs(&hc["LogConfig"]["Config"]),
-        platform: None,
-        limits: crate::engine::resources::Limits {
-            memory,
-            cpus,
-            pids_limit: hc["PidsLimit"].as_i64().filter(|n| *n > 0),
-        },
-    })
+        Some(other) => parse::restart(other)?,
+    };
+    req.log = parse::log(
+        &str_of(&hc["LogConfig"]["Type"]).unwrap_or_else(|| "json-file".into()),
+        &pairs(&hc["LogConfig"]["Config"]),
+    )?;
+    req.security = parse::security(&parse::SecurityFlags {
+        privileged: bool_of(&hc["Privileged"]),
+        cap_add: &strings(&hc["CapAdd"]),
+        cap_drop: &strings(&hc["CapDrop"]),
+        security_opt: &strings(&hc["SecurityOpt"]),
+        read_only: bool_of(&hc["ReadonlyRootfs"]),
+        init: bool_of(&hc["Init"]),
+    })?;
+    if let Some(a) = hc["Ulimits"].as_array() {
+        for u in a {
+            req.ulimits.push(Ulimit {
+                name: parse::ulimit(&format!("{}=0", u["Name"].as_str().unwrap_or("")))?.name,
+                soft: u["Soft"]
+                    .as_i64()
+                    .map_or(u64::MAX, |n| if n < 0 { u64::MAX } else { n as u64 }),
+                hard: u["Hard"]
+                    .as_i64()
+                    .map_or(u64::MAX, |n| if n < 0 { u64::MAX } else { n as u64 }),
+            });
+        }
+    }
+    req.limits = crate::engine::resources::Limits {
+        memory: hc["Memory"].as_i64().filter(|n| *n > 0).map(|n| n as u64),
+        cpus: hc["NanoCpus"]
+            .as_i64()
+            .filter(|n| *n > 0)
+            .map(|n| n as f64 / 1e9),
+        pids_limit: hc["PidsLimit"].as_i64().filter(|n| *n > 0),
+    };
+    req.stop_signal = str_of(&body["StopSignal"])
+        .map(|s| parse::stop_signal(&s))
+        .transpose()?;
+    req.stop_timeout = body["StopTimeout"].as_i64();
+    Ok(req)
 }
 
 /// `POST /containers/create?name=`.
 pub async fn create(ctx: &Arc<Ctx>, q: &Query, req: Request<Incoming>) -> ApiResult {
     let body = http::read_json(req).await?;
-    let opts = run_options(
+    let request = create_request(
         &body,
         q.get("name").filter(|n| !n.is_empty()).map(String::from),
     )?;
     let paths = ctx.paths.clone();
     let id = blocking(move || {
-        ctr::create(&paths, &opts, &mut std::io::sink()).map_err(|e| match e {
+        create::create(&paths, &request, &mut std::io::sink()).map_err(|e| match e {
             // docker's wording, which its CLI reads to decide to pull.
             EngineError::Image(crate::image::ImageError::NotFound(_)) => {
-                EngineError::NotFound(format!("No such image: {}", image_name(&opts.image)))
+                EngineError::NotFound(format!("No such image: {}", image_name(&request.image)))
             }
             e => e,
         })
@@ -599,7 +597,7 @@ pub async fn logs(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
     let paths = ctx.paths.clone();
     let id = info.record.id.clone();
     tokio::task::spawn_blocking(move || {
-        let _ = crate::engine::logs::logs(&paths, &id, &query, &mut |e| {
+        let r = crate::engine::logs::logs(&paths, &id, &query, &mut |e| {
             let stream = if e.stream == "stderr" { 2 } else { 1 };
             if (stream == 1 && !want_out) || (stream == 2 && !want_err) || tx.is_closed() {
                 return;
@@ -617,6 +615,9 @@ pub async fn logs(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
             };
             let _ = tx.blocking_send(frame);
         });
+        if let Err(e) = r {
+            tracing::warn!("logs of {id}: {e}");
+        }
     });
     Ok(resp)
 }
@@ -654,7 +655,7 @@ mod tests {
             "Tty": true,
             "OpenStdin": true,
             "Labels": {"k": "v"},
-            "Volumes": {"/data": {}},
+            "Volumes": {"/data": {}, "/c": {}, "/v/": {}},
             "ExposedPorts": {"80/tcp": {}},
             "HostConfig": {
                 "Binds": ["/h:/c:ro"],
@@ -669,19 +670,24 @@ mod tests {
             },
             "NetworkingConfig": {"EndpointsConfig": {"mynet": {"Aliases": ["web"]}}}
         });
-        let o = run_options(&body, Some("n".into())).unwrap();
-        assert_eq!(o.entrypoint.as_deref(), Some("sh"));
-        assert_eq!(o.command, vec!["-c", "echo", "hi"]);
-        assert_eq!(o.volumes, vec!["/h:/c:ro", "/data"]);
-        assert_eq!(o.net.publish, vec!["8080:80/tcp"]);
-        assert_eq!(o.restart, "on-failure:3");
-        assert_eq!(o.tmpfs, vec!["/run:size=1m"]);
-        assert_eq!(o.mounts, vec!["type=volume,source=v1,target=/v,readonly"]);
-        assert_eq!(o.net.aliases, vec!["web"]);
-        assert_eq!(o.labels, vec!["k=v"]);
+        let o = create_request(&body, Some("n".into())).unwrap();
+        assert_eq!(o.entrypoint, Some(vec!["sh".to_string(), "-c".to_string()]));
+        assert_eq!(o.command, vec!["echo", "hi"]);
+        let dests: Vec<&str> = o.mounts.iter().map(|m| m.destination.as_str()).collect();
+        // Binds, Mounts, Tmpfs, then the Config.Volumes no other mount has.
+        assert_eq!(dests, vec!["/c", "/v", "/run", "/data"]);
+        assert!(!o.mounts[0].rw && !o.mounts[1].rw);
+        assert_eq!(o.mounts[1].source.as_deref(), Some("v1"));
+        assert_eq!(o.network.publish.len(), 1);
+        assert_eq!(o.restart.to_string(), "on-failure:3");
+        assert_eq!(o.network.aliases, vec!["web"]);
+        assert_eq!(o.labels.get("k").map(String::as_str), Some("v"));
         assert!(o.security.init && o.tty && o.interactive);
-        assert_eq!(o.pull, "never");
-        assert!(run_options(&json!([1]), None).is_err());
-        assert!(run_options(&json!({"Cmd": ["x"]}), None).is_err());
+        assert_eq!(o.pull, PullPolicy::Never);
+        assert!(create_request(&json!([1]), None).is_err());
+        assert!(create_request(&json!({"Cmd": ["x"]}), None).is_err());
+        let bad =
+            json!({"Image": "busybox", "HostConfig": {"RestartPolicy": {"Name": "sometimes"}}});
+        assert!(create_request(&bad, None).is_err());
     }
 }

@@ -409,12 +409,14 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
             .save_state(id, &st)
             .map_err(|e| (125, e.to_string()))?;
     }
+    // The log exists once `start` returns, so that a follower opened then sees every line
+    // (even when the container is removed right after it exits).
+    let mut logger = log::Logger::open(&store.dir(id).join("ctr.log"), &rec.log_config);
     if let Some(mut r) = ready.take() {
         let _ = r.write_all(b"ok\n");
     }
     crate::state::events::container(c.paths, rec, "start", &[]);
 
-    let mut logger = log::Logger::open(&store.dir(id).join("ctr.log"), &rec.log_config);
     let master = started.pty_master;
     if let (Some(m), true) = (&master, foreground) {
         copy_winsize(m.as_fd());

@@ -188,9 +188,11 @@ fi
 
 # ---- docker-py for the API tests ---------------------------------------------------------
 VENV="$STATE_DIR/venv"
-if ! "$VENV/bin/python" -c 'import docker' >/dev/null 2>&1; then
+if ! runuser -u "$TEST_USER" -- "$VENV/bin/python" -c 'import docker' >/dev/null 2>&1; then
     log=$(mktemp)
-    if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q 'docker>=7,<8'; } >"$log" 2>&1; then
+    # Debian's python (another one on root's PATH may not be reachable by the test user).
+    rm -rf "$VENV"
+    if ! { /usr/bin/python3 -m venv "$VENV" && "$VENV/bin/pip" install -q 'docker>=7,<8'; } >"$log" 2>&1; then
         cat "$log" >&2; rm -f "$log"; die "could not make the docker-py venv in $VENV"
     fi
     rm -f "$log"
