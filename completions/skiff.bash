@@ -64,6 +64,9 @@ _skiff() {
             skiff,export)
                 cmd="skiff__subcmd__export"
                 ;;
+            skiff,healthcheck)
+                cmd="skiff__subcmd__healthcheck"
+                ;;
             skiff,history)
                 cmd="skiff__subcmd__history"
                 ;;
@@ -196,6 +199,9 @@ _skiff() {
             skiff__subcmd__container,exec)
                 cmd="skiff__subcmd__container__subcmd__exec"
                 ;;
+            skiff__subcmd__container,exists)
+                cmd="skiff__subcmd__container__subcmd__exists"
+                ;;
             skiff__subcmd__container,export)
                 cmd="skiff__subcmd__container__subcmd__export"
                 ;;
@@ -253,8 +259,14 @@ _skiff() {
             skiff__subcmd__container,wait)
                 cmd="skiff__subcmd__container__subcmd__wait"
                 ;;
+            skiff__subcmd__healthcheck,run)
+                cmd="skiff__subcmd__healthcheck__subcmd__run"
+                ;;
             skiff__subcmd__image,build)
                 cmd="skiff__subcmd__image__subcmd__build"
+                ;;
+            skiff__subcmd__image,exists)
+                cmd="skiff__subcmd__image__subcmd__exists"
                 ;;
             skiff__subcmd__image,history)
                 cmd="skiff__subcmd__image__subcmd__history"
@@ -298,6 +310,9 @@ _skiff() {
             skiff__subcmd__network,disconnect)
                 cmd="skiff__subcmd__network__subcmd__disconnect"
                 ;;
+            skiff__subcmd__network,exists)
+                cmd="skiff__subcmd__network__subcmd__exists"
+                ;;
             skiff__subcmd__network,inspect)
                 cmd="skiff__subcmd__network__subcmd__inspect"
                 ;;
@@ -328,6 +343,9 @@ _skiff() {
             skiff__subcmd__volume,create)
                 cmd="skiff__subcmd__volume__subcmd__create"
                 ;;
+            skiff__subcmd__volume,exists)
+                cmd="skiff__subcmd__volume__subcmd__exists"
+                ;;
             skiff__subcmd__volume,inspect)
                 cmd="skiff__subcmd__volume__subcmd__inspect"
                 ;;
@@ -347,7 +365,7 @@ _skiff() {
 
     case "${cmd}" in
         skiff)
-            opts="-h -V --log-level --storage-driver --help --version container image system info version events volume network builder buildx build run exec ps logs stop rm wait create start kill rename restart attach top pause unpause stats update pull images rmi import inspect tag history push save load login logout cp diff export commit port completion __gen-docs __monitor __userns"
+            opts="-h -V --log-level --storage-driver --help --version container image system info version events volume network healthcheck builder buildx build run exec ps logs stop rm wait create start kill rename restart attach top pause unpause stats update pull images rmi import inspect tag history push save load login logout cp diff export commit port completion __gen-docs __monitor __userns"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -465,7 +483,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__build)
-            opts="-t -f -q -o -h --tag --file --build-arg --target --no-cache --pull --label --quiet --iidfile --network --progress --platform --output --secret --tls-verify --allow --log-level --storage-driver --help"
+            opts="-t -f -q -o -h --tag --file --build-arg --target --no-cache --pull --label --quiet --iidfile --network --progress --platform --output --secret --tls-verify --ulimit --allow --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -531,6 +549,10 @@ _skiff() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --ulimit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --allow)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -573,7 +595,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__builder__subcmd__build)
-            opts="-t -f -q -o -h --tag --file --build-arg --target --no-cache --pull --label --quiet --iidfile --network --progress --platform --output --secret --tls-verify --allow --log-level --storage-driver --help"
+            opts="-t -f -q -o -h --tag --file --build-arg --target --no-cache --pull --label --quiet --iidfile --network --progress --platform --output --secret --tls-verify --ulimit --allow --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -637,6 +659,10 @@ _skiff() {
                     ;;
                 --tls-verify)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --ulimit)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --allow)
@@ -703,7 +729,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__buildx__subcmd__build)
-            opts="-t -f -q -o -h --tag --file --build-arg --target --no-cache --pull --label --quiet --iidfile --network --progress --platform --output --secret --tls-verify --allow --log-level --storage-driver --help"
+            opts="-t -f -q -o -h --tag --file --build-arg --target --no-cache --pull --label --quiet --iidfile --network --progress --platform --output --secret --tls-verify --ulimit --allow --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -769,6 +795,10 @@ _skiff() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --ulimit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --allow)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -811,7 +841,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__commit)
-            opts="-c -m -a -p -h --change --message --author --pause --log-level --storage-driver --help"
+            opts="-c -m -a -p -q -h --change --message --author --pause --quiet --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -887,7 +917,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container)
-            opts="-h --log-level --storage-driver --help ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update cp diff export commit port"
+            opts="-h --log-level --storage-driver --help ls run logs stop rm wait inspect create start kill rename restart exec attach top prune pause unpause stats update cp diff export commit port exists"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -939,7 +969,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__commit)
-            opts="-c -m -a -p -h --change --message --author --pause --log-level --storage-driver --help"
+            opts="-c -m -a -p -q -h --change --message --author --pause --quiet --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1015,7 +1045,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__create)
-            opts="-d -i -t -e -w -u -h -v -p -P -l -m --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --net-alias --network-alias --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --ulimit --device --log-driver --log-opt --platform --pull --restart --memory --cpus --pids-limit --log-level --storage-driver"
+            opts="-d -i -t -e -w -u -h -v -p -P -l -m -q --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --net-alias --network-alias --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --ulimit --device --log-driver --log-opt --platform --pull --restart --memory --cpus --pids-limit --oom-score-adj --kernel-memory --device-cgroup-rule --quiet --health-cmd --health-interval --health-retries --health-timeout --health-start-period --health-start-interval --no-healthcheck --health-on-failure --domainname --shm-size --sysctl --annotation --log-level --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1221,6 +1251,62 @@ _skiff() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --oom-score-adj)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kernel-memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-cgroup-rule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-cmd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-start-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-start-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-on-failure)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --domainname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shm-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sysctl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --annotation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1308,6 +1394,28 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__container__subcmd__exists)
+            opts="-h --log-level --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__container__subcmd__export)
             opts="-o -h --output --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1369,7 +1477,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__kill)
-            opts="-s -h --signal --log-level --storage-driver --help"
+            opts="-s -a -h --signal --all --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1437,7 +1545,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__ls)
-            opts="-a -q -n -l -s -f -h --all --quiet --no-trunc --last --latest --size --filter --format --log-level --storage-driver --help"
+            opts="-a -q -n -l -s -f -h --all --quiet --no-trunc --last --latest --size --filter --format --noheading --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1479,7 +1587,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__pause)
-            opts="-h --log-level --storage-driver --help"
+            opts="-a -h --all --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1571,7 +1679,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__restart)
-            opts="-t -h --timeout --time --log-level --storage-driver --help"
+            opts="-t -a -h --timeout --time --all --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1605,12 +1713,20 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__rm)
-            opts="-f -v -h --force --volumes --log-level --storage-driver --help"
+            opts="-f -v -t -a -h --force --volumes --time --all --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1627,7 +1743,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -p -P -l -m --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --net-alias --network-alias --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --ulimit --device --log-driver --log-opt --platform --pull --restart --memory --cpus --pids-limit --log-level --storage-driver"
+            opts="-d -i -t -e -w -u -h -v -p -P -l -m -q --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --net-alias --network-alias --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --ulimit --device --log-driver --log-opt --platform --pull --restart --memory --cpus --pids-limit --oom-score-adj --kernel-memory --device-cgroup-rule --quiet --health-cmd --health-interval --health-retries --health-timeout --health-start-period --health-start-interval --no-healthcheck --health-on-failure --domainname --shm-size --sysctl --annotation --log-level --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1833,6 +1949,62 @@ _skiff() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --oom-score-adj)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kernel-memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-cgroup-rule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-cmd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-start-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-start-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-on-failure)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --domainname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shm-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sysctl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --annotation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1849,7 +2021,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__start)
-            opts="-a -i -h --attach --interactive --log-level --storage-driver --help"
+            opts="-a -i -h --attach --interactive --all --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1897,7 +2069,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__stop)
-            opts="-t -h --timeout --time --log-level --storage-driver --help"
+            opts="-t -a -h --timeout --time --all --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1953,7 +2125,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__unpause)
-            opts="-h --log-level --storage-driver --help"
+            opts="-a -h --all --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1975,7 +2147,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__update)
-            opts="-m -h --restart --memory --cpus --pids-limit --log-level --storage-driver --help"
+            opts="-m -h --restart --memory --cpus --pids-limit --blkio-weight-device --device-read-bps --device-write-bps --device-read-iops --device-write-iops --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1998,6 +2170,26 @@ _skiff() {
                     return 0
                     ;;
                 --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --blkio-weight-device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-read-bps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-write-bps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-read-iops)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-write-iops)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2061,7 +2253,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__create)
-            opts="-d -i -t -e -w -u -h -v -p -P -l -m --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --net-alias --network-alias --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --ulimit --device --log-driver --log-opt --platform --pull --restart --memory --cpus --pids-limit --log-level --storage-driver"
+            opts="-d -i -t -e -w -u -h -v -p -P -l -m -q --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --net-alias --network-alias --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --ulimit --device --log-driver --log-opt --platform --pull --restart --memory --cpus --pids-limit --oom-score-adj --kernel-memory --device-cgroup-rule --quiet --health-cmd --health-interval --health-retries --health-timeout --health-start-period --health-start-interval --no-healthcheck --health-on-failure --domainname --shm-size --sysctl --annotation --log-level --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2264,6 +2456,62 @@ _skiff() {
                     return 0
                     ;;
                 --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oom-score-adj)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kernel-memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-cgroup-rule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-cmd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-start-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-start-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-on-failure)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --domainname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shm-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sysctl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --annotation)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2426,6 +2674,50 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__healthcheck)
+            opts="-h --log-level --storage-driver --help run"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__healthcheck__subcmd__run)
+            opts="-h --log-level --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__history)
             opts="-H -q -h --human --no-trunc --quiet --format --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2461,7 +2753,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__image)
-            opts="-h --log-level --storage-driver --help build ls pull rm import inspect tag history prune push save load"
+            opts="-h --log-level --storage-driver --help build ls pull rm import inspect tag history prune push save load exists"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2483,7 +2775,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__image__subcmd__build)
-            opts="-t -f -q -o -h --tag --file --build-arg --target --no-cache --pull --label --quiet --iidfile --network --progress --platform --output --secret --tls-verify --allow --log-level --storage-driver --help"
+            opts="-t -f -q -o -h --tag --file --build-arg --target --no-cache --pull --label --quiet --iidfile --network --progress --platform --output --secret --tls-verify --ulimit --allow --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2549,10 +2841,36 @@ _skiff() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --ulimit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --allow)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__image__subcmd__exists)
+            opts="-h --log-level --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2701,7 +3019,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__image__subcmd__ls)
-            opts="-a -q -f -h --all --quiet --no-trunc --digests --filter --format --log-level --storage-driver --help"
+            opts="-a -q -f -n -h --all --quiet --no-trunc --digests --filter --format --noheading --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2817,7 +3135,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__image__subcmd__rm)
-            opts="-f -h --force --log-level --storage-driver --help"
+            opts="-f -a -h --force --all --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2895,7 +3213,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__images)
-            opts="-a -q -f -h --all --quiet --no-trunc --digests --filter --format --log-level --storage-driver --help"
+            opts="-a -q -f -n -h --all --quiet --no-trunc --digests --filter --format --noheading --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2997,7 +3315,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__inspect)
-            opts="-f -h --format --type --log-level --storage-driver --help"
+            opts="-f -t -h --format --type --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3012,6 +3330,10 @@ _skiff() {
                     return 0
                     ;;
                 --type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3031,7 +3353,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__kill)
-            opts="-s -h --signal --log-level --storage-driver --help"
+            opts="-s -a -h --signal --all --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3193,7 +3515,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__network)
-            opts="-h --log-level --storage-driver --help create ls inspect rm prune connect disconnect"
+            opts="-h --log-level --storage-driver --help create ls inspect rm prune connect disconnect exists"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3304,6 +3626,28 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__network__subcmd__exists)
+            opts="-h --log-level --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__network__subcmd__inspect)
             opts="-f -h --format --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -3335,7 +3679,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__network__subcmd__ls)
-            opts="-q -f -h --quiet --filter --format --no-trunc --log-level --storage-driver --help"
+            opts="-q -f -h --quiet --filter --format --no-trunc --noheading --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3417,7 +3761,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__pause)
-            opts="-h --log-level --storage-driver --help"
+            opts="-a -h --all --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3461,7 +3805,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__ps)
-            opts="-a -q -n -l -s -f -h --all --quiet --no-trunc --last --latest --size --filter --format --log-level --storage-driver --help"
+            opts="-a -q -n -l -s -f -h --all --quiet --no-trunc --last --latest --size --filter --format --noheading --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3581,7 +3925,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__restart)
-            opts="-t -h --timeout --time --log-level --storage-driver --help"
+            opts="-t -a -h --timeout --time --all --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3615,12 +3959,20 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__rm)
-            opts="-f -v -h --force --volumes --log-level --storage-driver --help"
+            opts="-f -v -t -a -h --force --volumes --time --all --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3637,7 +3989,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__rmi)
-            opts="-f -h --force --log-level --storage-driver --help"
+            opts="-f -a -h --force --all --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3659,7 +4011,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -p -P -l -m --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --net-alias --network-alias --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --ulimit --device --log-driver --log-opt --platform --pull --restart --memory --cpus --pids-limit --log-level --storage-driver"
+            opts="-d -i -t -e -w -u -h -v -p -P -l -m -q --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --net-alias --network-alias --tls-verify --env-file --label --label-file --cidfile --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --ulimit --device --log-driver --log-opt --platform --pull --restart --memory --cpus --pids-limit --oom-score-adj --kernel-memory --device-cgroup-rule --quiet --health-cmd --health-interval --health-retries --health-timeout --health-start-period --health-start-interval --no-healthcheck --health-on-failure --domainname --shm-size --sysctl --annotation --log-level --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3865,6 +4217,62 @@ _skiff() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --oom-score-adj)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kernel-memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-cgroup-rule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-cmd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-start-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-start-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --health-on-failure)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --domainname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shm-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sysctl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --annotation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3915,7 +4323,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__start)
-            opts="-a -i -h --attach --interactive --log-level --storage-driver --help"
+            opts="-a -i -h --attach --interactive --all --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3963,7 +4371,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__stop)
-            opts="-t -h --timeout --time --log-level --storage-driver --help"
+            opts="-t -a -h --timeout --time --all --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4217,7 +4625,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__unpause)
-            opts="-h --log-level --storage-driver --help"
+            opts="-a -h --all --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4239,7 +4647,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__update)
-            opts="-m -h --restart --memory --cpus --pids-limit --log-level --storage-driver --help"
+            opts="-m -h --restart --memory --cpus --pids-limit --blkio-weight-device --device-read-bps --device-write-bps --device-read-iops --device-write-iops --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4262,6 +4670,26 @@ _skiff() {
                     return 0
                     ;;
                 --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --blkio-weight-device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-read-bps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-write-bps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-read-iops)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-write-iops)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4311,7 +4739,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__volume)
-            opts="-h --log-level --storage-driver --help create ls inspect rm prune"
+            opts="-h --log-level --storage-driver --help create ls inspect rm prune exists"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4374,6 +4802,28 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__volume__subcmd__exists)
+            opts="-h --log-level --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__volume__subcmd__inspect)
             opts="-f -h --format --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -4405,7 +4855,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__volume__subcmd__ls)
-            opts="-q -f -h --quiet --filter --format --log-level --storage-driver --help"
+            opts="-q -f -h --quiet --filter --format --noheading --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

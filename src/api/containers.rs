@@ -351,11 +351,19 @@ fn create_request(body: &Value, name: Option<String>) -> Result<CreateRequest, A
             .filter(|n| *n > 0)
             .map(|n| n as f64 / 1e9),
         pids_limit: hc["PidsLimit"].as_i64().filter(|n| *n > 0),
+        ..Default::default()
     };
     req.stop_signal = str_of(&body["StopSignal"])
         .map(|s| parse::stop_signal(&s))
         .transpose()?;
     req.stop_timeout = body["StopTimeout"].as_i64();
+    // docker's Healthcheck is the engine's HealthConfig, field for field.
+    if !body["Healthcheck"].is_null() {
+        req.healthcheck = Some(
+            serde_json::from_value(body["Healthcheck"].clone())
+                .map_err(|e| ApiError::bad(format!("invalid Healthcheck: {e}")))?,
+        );
+    }
     Ok(req)
 }
 
