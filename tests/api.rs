@@ -783,3 +783,127 @@ fn docker_cli_run_it_through_a_pty() {
     assert!(out.contains("typed:abc\n"), "{out:?}");
     assert_eq!(svc.docker_ok(&env, &["ps", "-aq"]).trim(), "");
 }
+
+#[test]
+fn docker_cli_images_tag_push_history_rmi() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    // A repository of our own in the local registry, so that parallel runs do not collide.
+    let repo = format!("localhost:5000/api-push-{}", std::process::id());
+    svc.docker_ok(&env, &["tag", BUSYBOX, &format!("{repo}:v1")]);
+    let out = svc.docker_ok(&env, &["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert!(out.lines().any(|l| l == format!("{repo}:v1")), "{out}");
+    let out = svc.docker_ok(&env, &["push", &format!("{repo}:v1")]);
+    assert!(out.contains("v1: digest: sha256:"), "{out}");
+    let (st, _) = registry_get(&format!("/v2/api-push-{}/manifests/v1", std::process::id()))
+        .expect("the registry answers");
+    assert_eq!(st, 200, "the pushed manifest is in the registry");
+    let out = svc.docker_ok(&env, &["history", "--format", "{{.CreatedBy}}", BUSYBOX]);
+    assert!(!out.trim().is_empty(), "{out}");
+    let out = svc.docker_ok(&env, &["rmi", &format!("{repo}:v1")]);
+    assert_eq!(out.trim(), format!("Untagged: {repo}:v1"));
+    let o = svc.docker(&env, &["rmi", "nosuch:latest"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("No such image: nosuch:latest"),
+        "{}",
+        stderr(&o)
+    );
+    let o = svc.docker(&env, &["pull", "localhost:5000/no-such-repo"]);
+    assert_ne!(code(&o), 0);
+    assert!(
+        stderr(&o).starts_with("Error response from daemon: "),
+        "{}",
+        stderr(&o)
+    );
+    // A used image is refused, then removed with its container.
+    svc.docker_ok(&env, &["create", "--name", "user", BUSYBOX, "true"]);
+    let o = svc.docker(&env, &["rmi", BUSYBOX]);
+    assert_ne!(code(&o), 0);
+    svc.docker_ok(&env, &["rm", "user"]);
+    let out = svc.docker_ok(&env, &["rmi", BUSYBOX]);
+    assert!(
+        out.contains("Untagged: localhost:5000/busybox:latest"),
+        "{out}"
+    );
+    assert!(out.contains("Deleted: sha256:"), "{out}");
+    assert_eq!(svc.docker_ok(&env, &["images", "-q"]).trim(), "");
+}
+
+#[test]
+fn docker_cli_rename_top_kill_restart_prune() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    svc.docker_ok(
+        &env,
+        &["run", "-d", "--name", "a", BUSYBOX, "sleep", "1000"],
+    );
+    svc.docker_ok(&env, &["rename", "a", "b"]);
+    let out = svc.docker_ok(&env, &["top", "b"]);
+    assert!(out.lines().any(|l| l.contains("sleep 1000")), "{out}");
+    svc.docker_ok(&env, &["restart", "-t", "1", "b"]);
+    let out = svc.docker_ok(&env, &["inspect", "--format", "{{.State.Status}}", "b"]);
+    assert_eq!(out.trim(), "running");
+    svc.docker_ok(&env, &["kill", "b"]);
+    let out = svc.docker_ok(
+        &env,
+        &[
+            "inspect",
+            "--format",
+            "{{.State.Status}} {{.State.ExitCode}}",
+            "b",
+        ],
+    );
+    assert_eq!(out.trim(), "exited 137");
+    let o = svc.docker(&env, &["kill", "b"]);
+    assert_ne!(code(&o), 0);
+    assert!(stderr(&o).contains("is not running"), "{}", stderr(&o));
+    // docker start -a: attach, then start, the output from the first byte.
+    svc.docker_ok(
+        &env,
+        &["create", "--name", "c", BUSYBOX, "echo", "attached"],
+    );
+    assert_eq!(svc.docker_ok(&env, &["start", "-a", "c"]), "attached\n");
+    let out = svc.docker_ok(&env, &["container", "prune", "-f"]);
+    assert!(out.contains("Total reclaimed space"), "{out}");
+    assert_eq!(svc.docker_ok(&env, &["ps", "-aq"]).trim(), "");
+}
+
+#[test]
+fn docker_cli_build_legacy_api() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let o = env.sh(&format!(
+        "mkdir -p ctx && cd ctx && echo copied > f.txt && \
+         printf 'FROM {BUSYBOX}\\nARG WHO=nobody\\nRUN echo built-for-$WHO > /b.txt\\nCOPY f.txt /f.txt\\nCMD cat /b.txt /f.txt\\n' > Dockerfile && \
+         printf 'FROM {BUSYBOX}\\nRUN echo failing; exit 3\\n' > Bad.dockerfile"
+    ));
+    assert_success(&o, "write the context");
+    let ctx = env.dir().join("ctx").display().to_string();
+    let o = svc.docker(
+        &env,
+        &["build", "-t", "app:1", "--build-arg", "WHO=api", &ctx],
+    );
+    assert_success(&o, "docker build");
+    let out = stdout(&o);
+    assert!(out.contains("Successfully tagged app:1"), "{out}");
+    assert_eq!(
+        svc.docker_ok(&env, &["run", "--rm", "app:1"]),
+        "built-for-api\ncopied\n"
+    );
+    // A failing step: docker's exit status and the step's error.
+    let o = svc.docker(
+        &env,
+        &["build", "-f", &format!("{ctx}/Bad.dockerfile"), &ctx],
+    );
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("did not complete successfully: exit code: 3"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("failing"), "{}", stdout(&o));
+}

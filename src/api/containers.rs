@@ -26,7 +26,18 @@ fn status_text(info: &ContainerInfo) -> String {
     };
     let s = &info.state;
     match s.status {
-        Status::Running => format!("Up {}", human_duration(ago(s.started_at.as_deref()))),
+        // `Up 3 seconds (healthy)`, `(health: starting)`, `(unhealthy)`.
+        Status::Running => match &s.health {
+            Some(h) => format!(
+                "Up {} ({})",
+                human_duration(ago(s.started_at.as_deref())),
+                match h.status {
+                    crate::state::health::HealthStatus::Starting => "health: starting",
+                    other => other.as_str(),
+                }
+            ),
+            None => format!("Up {}", human_duration(ago(s.started_at.as_deref()))),
+        },
         Status::Exited => match &s.finished_at {
             Some(f) => format!(
                 "Exited ({}) {} ago",

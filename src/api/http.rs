@@ -176,6 +176,10 @@ impl Query {
     pub fn get(&self, k: &str) -> Option<&str> {
         self.0.get(k).and_then(|v| v.last()).map(String::as_str)
     }
+    /// Every value of a repeated key (docker's `t` for several tags).
+    pub fn all(&self, k: &str) -> &[String] {
+        self.0.get(k).map(Vec::as_slice).unwrap_or(&[])
+    }
     pub fn flag(&self, k: &str) -> bool {
         matches!(self.get(k), Some(v) if v == "1" || v.eq_ignore_ascii_case("true"))
     }

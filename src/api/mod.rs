@@ -10,6 +10,7 @@
 //! threaded service can start them. `exec` needs a single-threaded caller (it forks into the
 //! container's namespaces): the service runs it in `skiff __api-exec`, a re-executed child.
 mod archive;
+mod build;
 mod containers;
 mod exec;
 mod hijack;

@@ -8,7 +8,7 @@ use hyper::header::HeaderValue;
 use hyper::{Method, Request};
 
 use super::http::{ApiError, ApiResult, Query, Resp};
-use super::{archive, containers, exec, hijack, images, networks, system, volumes, Ctx};
+use super::{archive, build, containers, exec, hijack, images, networks, system, volumes, Ctx};
 
 /// The newest API version served: what Debian's docker CLI (20.10) speaks. Newer clients
 /// negotiate down to it.
@@ -100,6 +100,7 @@ async fn route(ctx: Arc<Ctx>, req: Request<Incoming>, path: &str) -> ApiResult {
         (&Method::GET, ["version"]) => system::version(),
         (&Method::GET, ["info"]) => system::info(&ctx).await,
         (&Method::GET, ["events"]) => system::events(&ctx, &q).await,
+        (&Method::POST, ["build"]) => build::build(&ctx, &q, req).await,
 
         (&Method::GET, ["containers", "json"]) => containers::list(&ctx, &q).await,
         (&Method::POST, ["containers", "create"]) => containers::create(&ctx, &q, req).await,
