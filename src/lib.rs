@@ -3,7 +3,7 @@
 //! Layers, from the top: `cli` (clap definitions and rendering) and `api` (the Docker Engine
 //! API service) call `engine` (the operations),
 //! which calls the subsystems (`image`, `registry`, `storage`, `runtime`, `monitor`, `network`,
-//! `state`, `volume`). Subsystems share only plain types and never call upward.
+//! `state`, `volume`, `systemd`). Subsystems share only plain types and never call upward.
 pub mod api;
 pub mod build;
 pub mod cli;
@@ -15,4 +15,5 @@ pub mod registry;
 pub mod runtime;
 pub mod state;
 pub mod storage;
+pub mod systemd;
 pub mod volume;

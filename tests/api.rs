@@ -907,3 +907,38 @@ fn docker_cli_build_legacy_api() {
     );
     assert!(stdout(&o).contains("failing"), "{}", stdout(&o));
 }
+
+#[test]
+fn shipped_units_verify() {
+    let env = TestEnv::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/systemd/user");
+    let socket = std::fs::read_to_string(dir.join("skiff.socket")).unwrap();
+    let service = std::fs::read_to_string(dir.join("skiff.service")).unwrap();
+    assert!(
+        socket.contains("\nListenStream=%t/skiff/skiff.sock\n"),
+        "{socket}"
+    );
+    assert!(socket.contains("\nSocketMode=0600\n"), "{socket}");
+    assert!(
+        service.contains("\nExecStart=/usr/bin/skiff system service --time 5\n"),
+        "{service}"
+    );
+    let bin = skiff_bin().to_string_lossy().into_owned();
+    std::fs::write(env.dir().join("skiff.socket"), &socket).unwrap();
+    std::fs::write(
+        env.dir().join("skiff.service"),
+        service.replace("/usr/bin/skiff", &bin),
+    )
+    .unwrap();
+    let o = std::process::Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(env.dir().join("skiff.socket"))
+        .arg(env.dir().join("skiff.service"))
+        .output()
+        .expect("systemd-analyze (tests/env/setup.sh installs systemd)");
+    assert!(
+        o.status.success() && o.stderr.is_empty(),
+        "systemd-analyze verify: {}",
+        stderr(&o)
+    );
+}
