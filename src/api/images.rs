@@ -48,7 +48,8 @@ pub async fn list(ctx: &Arc<Ctx>, q: &Query) -> ApiResult {
 /// docker's JSON progress message for a pull event.
 fn pull_message(ev: &PullEvent) -> Value {
     match ev {
-        PullEvent::UsingDefaultTag => json!({"status": "Using default tag: latest"}),
+        // docker's CLI says that itself; the daemon's stream starts with the pull proper.
+        PullEvent::UsingDefaultTag => Value::Null,
         PullEvent::Pulling { what, repository } => {
             json!({"status": format!("Pulling from {repository}"), "id": what})
         }
@@ -104,11 +105,12 @@ where
         let r = op(&tx).map_err(ApiError::from);
         let _ = done_tx.send(r);
     });
-    let first = tokio::select! {
-        m = rx.recv() => m,
-        r = &mut done_rx => match r {
+    // The channel closes when the operation ends: then its result decides.
+    let first = match rx.recv().await {
+        Some(m) => Some(m),
+        None => match (&mut done_rx).await {
             Ok(Err(e)) => return Err(e),
-            _ => rx.recv().await,
+            _ => None,
         },
     };
     let (out, resp) = http::channel(ctx.activity.enter(), "application/json");
