@@ -361,6 +361,9 @@ fn create_inner(
             // Derived from the record: atomic, but not worth an fsync on the start-up path.
             write_replace(&p, text.as_bytes())
                 .map_err(EngineError::io(format!("writing {}", p.display())))?;
+            // Readable by every user of the container, as docker's.
+            std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+                .map_err(EngineError::io(format!("chmod {}", p.display())))?;
             Ok(p)
         };
         let (hosts, resolv) =
@@ -731,13 +734,65 @@ struct User {
 /// Find a file in the image's layers, top layer first (enough for /etc/passwd and /etc/group,
 /// which a layer replaces whole).
 fn read_from_layers(layers: &[PathBuf], rel: &str) -> Option<String> {
-    layers.iter().rev().find_map(|l| {
-        let p = l.join(rel);
-        let meta = std::fs::symlink_metadata(&p).ok()?;
-        meta.is_file()
-            .then(|| std::fs::read_to_string(&p).ok())
-            .flatten()
-    })
+    use std::os::fd::AsFd;
+    let open = |dir: std::os::fd::BorrowedFd<'_>, name: &str, flags: nix::fcntl::OFlag| {
+        nix::fcntl::openat(
+            dir,
+            name,
+            flags | nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_CLOEXEC,
+            nix::sys::stat::Mode::empty(),
+        )
+    };
+    // Top layer first. Each component is opened without following a symlink: an image's
+    // `etc -> /host/path` (or a linked passwd) must never make us read the host's files. A
+    // layer with a link or a non-directory there hides the layers below, as in the container.
+    for l in layers.iter().rev() {
+        let Ok(mut dir) = nix::fcntl::open(
+            l.as_path(),
+            nix::fcntl::OFlag::O_PATH
+                | nix::fcntl::OFlag::O_DIRECTORY
+                | nix::fcntl::OFlag::O_CLOEXEC,
+            nix::sys::stat::Mode::empty(),
+        ) else {
+            continue;
+        };
+        let parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty()).collect();
+        let (last, parents) = parts.split_last()?;
+        let mut missing = false;
+        for p in parents {
+            match open(
+                dir.as_fd(),
+                p,
+                nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY,
+            ) {
+                Ok(d) => dir = d,
+                Err(nix::errno::Errno::ENOENT) => {
+                    missing = true;
+                    break;
+                }
+                // A symlink (ELOOP) or a file (ENOTDIR) in this layer.
+                Err(_) => return None,
+            }
+        }
+        if missing {
+            continue;
+        }
+        match open(dir.as_fd(), last, nix::fcntl::OFlag::O_RDONLY) {
+            Ok(fd) => {
+                let f = std::fs::File::from(fd);
+                if !f.metadata().is_ok_and(|m| m.is_file()) {
+                    return None;
+                }
+                let mut text = String::new();
+                return std::io::Read::read_to_string(&mut &f, &mut text)
+                    .ok()
+                    .map(|_| text);
+            }
+            Err(nix::errno::Errno::ENOENT) => continue,
+            Err(_) => return None,
+        }
+    }
+    None
 }
 
 /// `--device HOST[:CONTAINER[:PERMISSIONS]]`: the host's device node, bind-mounted (a rootless
@@ -795,6 +850,15 @@ fn resolve_user(layers: &[PathBuf], spec: &str) -> Result<User, EngineError> {
         Some((u, g)) => (u, Some(g)),
         None => (spec, None),
     };
+    // docker's (moby/sys/user's) range: 4294967295 is (uid_t)-1, which setresuid takes as
+    // "leave it as it is", so the process would stay root.
+    for id in [Some(u), g].into_iter().flatten() {
+        if id.parse::<u64>().is_ok_and(|n| n > i32::MAX as u64) {
+            return Err(EngineError::Usage(
+                "uids and gids must be in range 0-2147483647".into(),
+            ));
+        }
+    }
     let passwd = read_from_layers(layers, "etc/passwd").unwrap_or_default();
     let group = read_from_layers(layers, "etc/group").unwrap_or_default();
     let entry = |line: &str| -> Option<(String, u32, u32, String)> {
@@ -872,6 +936,11 @@ fn resolve_user(layers: &[PathBuf], spec: &str) -> Result<User, EngineError> {
             .map(|x| x.1)
             .collect()
     };
+    if uid > i32::MAX as u32 || gid > i32::MAX as u32 {
+        return Err(EngineError::Usage(
+            "uids and gids must be in range 0-2147483647".into(),
+        ));
+    }
     Ok(User {
         uid,
         gid,
@@ -946,12 +1015,18 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
             .map(|p| p.cwd().to_string_lossy().into_owned())
             .unwrap_or_else(|| rec.working_dir.clone()),
     };
+    // The container's capabilities (its --cap-add, --cap-drop, --privileged), all of them
+    // with `exec --privileged`, as docker does.
     let capabilities: Vec<String> = if opts.privileged {
         caps::all().iter().map(|c| c.to_string()).collect()
     } else {
-        crate::runtime::spec::DEFAULT_CAPS
+        process
+            .and_then(|p| p.capabilities().as_ref())
+            .and_then(|c| c.bounding().clone())
+            .unwrap_or_default()
             .iter()
-            .map(|c| c.to_string())
+            .filter_map(|c| serde_json::to_value(c).ok())
+            .filter_map(|v| v.as_str().map(String::from))
             .collect()
     };
     let req = crate::runtime::exec::ExecRequest {
@@ -969,6 +1044,7 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
             .as_ref()
             .and_then(|l| l.seccomp().as_ref())
             .and_then(|s| serde_json::to_value(s).ok()),
+        no_new_privileges: process.and_then(|p| p.no_new_privileges()) == Some(true),
     };
     let user_spec = opts.user.clone().unwrap_or_else(|| rec.user.clone());
     // Runs inside the container, after joining its mount namespace: `/` is its root.
@@ -1005,6 +1081,7 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
     if opts.detach {
         return Ok(0);
     }
+    let mut started = started;
     let code = if started.pty_master.is_some() {
         let raw = RawTerminal::enter();
         let code = started.relay(opts.interactive);

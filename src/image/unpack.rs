@@ -403,6 +403,12 @@ impl Extractor<'_> {
                 self.clear(&path, false, &name)?;
                 fs::hard_link(&src, &path).map_err(self.io_err(&name))?;
             }
+            tar::EntryType::Char | tar::EntryType::Block if !is_whiteout_node(&header) => {
+                // A layer's device node could name a host disk (rootful) and would be usable
+                // wherever a file system is not nodev: never created, rootless or rootful. The
+                // container's /dev holds the host's own nodes, bind-mounted.
+                tracing::debug!(entry = %name, "device node in a layer, not created");
+            }
             tar::EntryType::Fifo | tar::EntryType::Char | tar::EntryType::Block => {
                 self.clear(&path, false, &name)?;
                 let h = &header;
@@ -482,6 +488,13 @@ impl Extractor<'_> {
         }
         Ok(())
     }
+}
+
+/// A character device 0:0: overlayfs's own whiteout, the only device node a layer may hold.
+fn is_whiteout_node(h: &tar::Header) -> bool {
+    h.entry_type() == tar::EntryType::Char
+        && h.device_major().ok().flatten().unwrap_or(0) == 0
+        && h.device_minor().ok().flatten().unwrap_or(0) == 0
 }
 
 /// The `SCHILY.xattr.*` PAX records of an entry: (attribute name, value).

@@ -9,6 +9,7 @@
 pub mod enter;
 pub mod exec;
 pub mod init;
+pub mod inroot;
 pub mod mountops;
 pub mod netns;
 pub mod probe;

@@ -11,7 +11,8 @@ same manifest digests.
     python3 tests/env/fixtures.py --big                    # only `big` (benchmarks; opt-in)
 
 Images (tag `latest` each): busybox, layered, multiarch, zstd, plain, hostile-dotdot,
-hostile-symlink, hostile-hardlink, corrupt, baddiffid. `corrupt` needs write access to the
+hostile-symlink, hostile-hardlink, hostile-proc-link, hostile-sys-link, hostile-dev-link,
+hostile-devices, hostile-etc-link, corrupt, baddiffid. `corrupt` needs write access to the
 registry's filesystem storage (--storage): its layer blob is overwritten there after the push.
 
 `big` (only with --big, never by default) is a Debian bookworm minbase root (debootstrap, with
@@ -48,6 +49,8 @@ OCI_LAYER_ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
 ALL_IMAGES = [
     "busybox", "layered", "multiarch", "zstd", "plain",
     "hostile-dotdot", "hostile-symlink", "hostile-hardlink",
+    "hostile-proc-link", "hostile-sys-link", "hostile-dev-link", "hostile-devices",
+    "hostile-etc-link",
     "corrupt", "baddiffid",  # baddiffid last: setup.sh uses it as the "all pushed" marker
 ]
 
@@ -96,6 +99,13 @@ class Layer:
     def hardlink(self, name, target, uid=0, gid=0):
         ti = self._info(name, tarfile.LNKTYPE, 0o644, uid, gid)
         ti.linkname = target
+        self.tar.addfile(ti)
+        return self
+
+    def device(self, name, kind, major, minor, mode=0o666):
+        """A device node: kind "c" (character) or "b" (block)."""
+        ti = self._info(name, tarfile.CHRTYPE if kind == "c" else tarfile.BLKTYPE, mode, 0, 0)
+        ti.devmajor, ti.devminor = major, minor
         self.tar.addfile(ti)
         return self
 
@@ -353,6 +363,21 @@ def build_all(pusher, only, storage):
         "hostile-symlink": Layer().symlink("evil", "/tmp")
                                   .file("evil/skiff-escape-symlink", "escaped\n"),
         "hostile-hardlink": Layer().hardlink("passwd-link", "../../../../etc/passwd"),
+        # The runtime's targets: /proc, /sys and /dev as links to host paths, device nodes
+        # naming common host disks (and /dev/mem), /etc as a link out of the layer.
+        "hostile-proc-link": Layer().symlink("proc", "/skiff-proc-link-target"),
+        "hostile-sys-link": Layer().symlink("sys", "/skiff-sys-link-target"),
+        "hostile-dev-link": Layer().symlink("dev", "/tmp/skiff-dev-link-target"),
+        "hostile-devices": Layer().dir("nodes")
+                                  .device("nodes/vda", "b", 254, 0)
+                                  .device("nodes/vda-253", "b", 253, 0)
+                                  .device("nodes/sda", "b", 8, 0)
+                                  .device("nodes/nvme0n1", "b", 259, 0)
+                                  .device("nodes/xvda", "b", 202, 0)
+                                  .device("nodes/loop0", "b", 7, 0)
+                                  .device("nodes/mem", "c", 1, 1)
+                                  .device("nodes/whiteout", "c", 0, 0),
+        "hostile-etc-link": Layer().symlink("etc", "/tmp/skiff-etc-link-target"),
     }
     for repo, layer in hostile.items():
         if want(repo):
