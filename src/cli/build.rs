@@ -54,6 +54,9 @@ pub struct BuildArgs {
     /// Require HTTPS and verify certificates when pulling base images
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub tls_verify: bool,
+    /// Allow extra privileged entitlement (network.host: RUN --network=host)
+    #[arg(long = "allow", value_name = "ENTITLEMENT", value_delimiter = ',')]
+    pub allow: Vec<String>,
     /// Build context: a directory, or - for a tar archive on standard input
     pub context: String,
 }
@@ -227,6 +230,9 @@ pub fn run(a: BuildArgs) -> Result<i32, EngineError> {
             )))
         }
     };
+    for e in &a.allow {
+        build::check_entitlement(e)?;
+    }
     let opts = BuildOptions {
         context: a.context.clone(),
         file: a.file.clone(),
@@ -241,6 +247,7 @@ pub fn run(a: BuildArgs) -> Result<i32, EngineError> {
         outputs: a.outputs.clone(),
         secrets: a.secrets.clone(),
         tls_verify: a.tls_verify,
+        allow: a.allow.clone(),
     };
     let mut progress = Progress {
         mode,

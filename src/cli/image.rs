@@ -11,7 +11,7 @@ use crate::state::Paths;
 #[derive(Debug, Subcommand)]
 pub enum ImageCommand {
     /// Build an image from a Dockerfile
-    Build(super::build::BuildArgs),
+    Build(Box<super::build::BuildArgs>),
     /// List images
     #[command(alias = "list")]
     Ls(ImagesArgs),
@@ -212,7 +212,7 @@ pub struct ImageInspectArgs {
 
 pub fn dispatch(cmd: ImageCommand) -> Result<i32, EngineError> {
     match cmd {
-        ImageCommand::Build(a) => super::build::run(a),
+        ImageCommand::Build(a) => super::build::run(*a),
         ImageCommand::Ls(a) => images(a),
         ImageCommand::Pull(a) => pull(a),
         ImageCommand::Rm(a) => rmi(a),

@@ -220,6 +220,7 @@ pub fn main() -> i32 {
             }
         }
     }
+    crate::engine::storage::secure_data_root(&crate::state::Paths::from_env());
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {

@@ -51,6 +51,24 @@ pub struct BuildOptions {
     /// `--secret id=ID,src=PATH`.
     pub secrets: Vec<String>,
     pub tls_verify: bool,
+    /// `--allow`: BuildKit's entitlements granted to the build (`network.host`).
+    pub allow: Vec<String>,
+}
+
+/// BuildKit's entitlement for `RUN --network=host`.
+pub const ENTITLEMENT_NETWORK_HOST: &str = "network.host";
+
+/// The entitlements `--allow` accepts (BuildKit's names; `security.insecure` is not supported).
+pub fn check_entitlement(name: &str) -> Result<(), EngineError> {
+    match name {
+        ENTITLEMENT_NETWORK_HOST => Ok(()),
+        "security.insecure" => Err(EngineError::Usage(
+            "entitlement security.insecure is not supported".into(),
+        )),
+        other => Err(EngineError::Usage(format!(
+            "invalid entitlement {other:?}: use network.host"
+        ))),
+    }
 }
 
 /// What a build reports as it goes.
@@ -383,6 +401,7 @@ pub fn build(
     });
     b.emit(BuildEvent::Done { n, secs: 0.0 });
     b.split_stages(df.instructions)?;
+    b.check_entitlements()?;
     let target = b.target_stage()?;
     let deps = b.needed(target)?;
     let built = b.run_stages(&deps);
@@ -711,6 +730,36 @@ impl<'a, 'e> Builder<'a, 'e> {
             line,
             message: msg.into(),
         })
+    }
+
+    /// `RUN --network=host` shares the host's network namespace with the step: only with the
+    /// `network.host` entitlement (`--allow network.host`, or `--network host` for the whole
+    /// build, as buildx grants it), checked before any step runs.
+    fn check_entitlements(&self) -> Result<(), EngineError> {
+        let allowed = self.opts.network == "host"
+            || self
+                .opts
+                .allow
+                .iter()
+                .any(|a| a == ENTITLEMENT_NETWORK_HOST);
+        if allowed {
+            return Ok(());
+        }
+        for inst in self.stages.iter().flat_map(|s| s.instructions.iter()) {
+            if inst.keyword == "RUN"
+                && inst
+                    .flags
+                    .iter()
+                    .any(|(k, v)| k == "network" && v.as_deref() == Some("host"))
+            {
+                return Err(self.syntax(
+                    inst.line,
+                    "RUN --network=host needs the network.host entitlement, which was not \
+                     granted: build with --allow network.host",
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn split_stages(&mut self, instructions: Vec<Instruction>) -> Result<(), EngineError> {

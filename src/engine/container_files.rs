@@ -71,35 +71,24 @@ pub fn export(paths: &Paths, name: &str, out: std::process::Stdio) -> Result<(),
     Ok(())
 }
 
-/// The processes of a container (its PID namespace), stopped until dropped.
-struct Frozen {
-    pids: Vec<nix::unistd::Pid>,
-}
-
-impl Frozen {
-    fn stop(pid1: i32) -> Frozen {
-        let ns = std::fs::read_link(format!("/proc/{pid1}/ns/pid")).ok();
-        let mut pids = Vec::new();
-        for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-            let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
-                continue;
-            };
-            if ns.is_some() && std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok() == ns {
-                let p = nix::unistd::Pid::from_raw(pid);
-                if nix::sys::signal::kill(p, nix::sys::signal::Signal::SIGSTOP).is_ok() {
-                    pids.push(p);
-                }
-            }
-        }
-        Frozen { pids }
+/// Stop every process of a running container until the guard is dropped (`commit --pause`):
+/// None when it is not running (nothing to stop).
+pub fn freeze(
+    paths: &Paths,
+    rec: &ContainerRecord,
+) -> Result<Option<crate::runtime::freeze::FrozenGuard>, EngineError> {
+    use crate::runtime::freeze::FreezeError;
+    let st = Containers::new(paths).state(&rec.id)?;
+    if st.status != crate::state::container::Status::Running || st.pid <= 0 {
+        return Ok(None);
     }
-}
-
-impl Drop for Frozen {
-    fn drop(&mut self) {
-        for p in &self.pids {
-            let _ = nix::sys::signal::kill(*p, nix::sys::signal::Signal::SIGCONT);
-        }
+    match crate::runtime::freeze::freeze(st.pid, st.pid_start) {
+        Ok(g) => Ok(Some(g)),
+        Err(FreezeError::Gone(_)) => Ok(None),
+        Err(e) => Err(EngineError::Conflict(format!(
+            "cannot pause container {}: {e}",
+            rec.name
+        ))),
     }
 }
 
@@ -318,11 +307,10 @@ pub fn commit(paths: &Paths, opts: &CommitOptions) -> Result<ImageRecord, Engine
     }
 
     // --pause (docker's default): with no cgroup freezer for a rootless container here, every
-    // process of the container is stopped with SIGSTOP for the copy, and continued after.
+    // process of the container is stopped with SIGSTOP for the copy, and continued after (on
+    // every exit path: see runtime::freeze).
     let _frozen = if opts.pause {
-        let st = crate::state::container::Containers::new(paths).state(&rec.id)?;
-        (st.status == crate::state::container::Status::Running && st.pid > 0)
-            .then(|| Frozen::stop(st.pid))
+        freeze(paths, &rec)?
     } else {
         None
     };
@@ -420,6 +408,11 @@ pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
         ),
         _ => return Err(EngineError::Usage(format!("{op} DRIVER UPPER [LOWER...]"))),
     };
+    // The container may be running and swapping symlinks under our walk: resolve every path
+    // inside its own trees only.
+    let (upper, lowers) = crate::storage::confine::confine(&upper, &lowers).map_err(
+        EngineError::io("confining the reader to the container's files"),
+    )?;
     let stdout = std::io::stdout().lock();
     let out = std::io::BufWriter::with_capacity(256 * 1024, stdout);
     match op {

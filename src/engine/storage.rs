@@ -100,6 +100,17 @@ pub fn probe(paths: &Paths) -> Result<ProbeResult, EngineError> {
     Ok(result)
 }
 
+/// Make the data root private before any command touches it ([`Paths::secure_data`]). A
+/// failure is only reported: the command itself then says what it cannot do.
+pub fn secure_data_root(paths: &Paths) {
+    if let Err(e) = paths.secure_data() {
+        tracing::warn!(
+            "cannot make the data root {} private: {e}",
+            paths.data.display()
+        );
+    }
+}
+
 /// The driver for new containers.
 pub fn select(paths: &Paths) -> Result<Selection, EngineError> {
     if let Some(&d) = REQUESTED.get() {

@@ -68,4 +68,48 @@ impl Paths {
     pub fn tmp(&self) -> PathBuf {
         self.data.join("tmp")
     }
+
+    /// Make the data root private (CVE-2021-41091): the data root, when skiff creates it, and
+    /// every top directory of the store ([`PRIVATE_DIRS`]) get mode 0700, as podman's store
+    /// does, so no other local user reaches an image's setuid binaries or a container's files.
+    /// Stores made by older versions (0755) are fixed here, on first use. Directories owned by
+    /// someone else are left alone (and reported).
+    pub fn secure_data(&self) -> std::io::Result<()> {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.data)?;
+        let me = nix::unistd::geteuid().as_raw();
+        for name in PRIVATE_DIRS {
+            let dir = self.data.join(name);
+            match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e),
+            }
+            let meta = std::fs::symlink_metadata(&dir)?;
+            if meta.is_dir() && meta.mode() & 0o077 != 0 && meta.uid() == me {
+                std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+            }
+        }
+        Ok(())
+    }
 }
+
+/// The top directories of the data root, all private (mode 0700): image blobs and their
+/// locks, unpacked layers, image records, containers and their names, volumes, networks, the
+/// build cache, the storage probe and temporary files.
+pub const PRIVATE_DIRS: [&str; 11] = [
+    "blobs",
+    "blob-locks",
+    "layers",
+    "images",
+    "tmp",
+    "containers",
+    "names",
+    "volumes",
+    "networks",
+    "build-cache",
+    "storage",
+];

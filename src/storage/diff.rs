@@ -23,6 +23,24 @@ pub struct Change {
     pub path: String,
 }
 
+/// An entry that went away (or was swapped for something else) while a running container's
+/// tree was walked: skipped, as tar skips a file that vanishes while it reads.
+pub fn vanished(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::ENOENT | libc::ENOTDIR | libc::ELOOP)
+    )
+}
+
+/// `r`, with a vanished entry as `None`.
+fn unless_vanished<T>(r: io::Result<T>) -> io::Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if vanished(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// True for an overlay whiteout: a character device with device number 0/0.
 pub fn is_whiteout(meta: &std::fs::Metadata) -> bool {
     meta.file_type().is_char_device() && meta.rdev() == 0
@@ -81,11 +99,16 @@ fn walk_changes(
 ) -> io::Result<()> {
     let dir = upper.join(rel);
     let mut seen = Vec::new();
-    for entry in std::fs::read_dir(&dir)? {
+    let Some(entries) = unless_vanished(std::fs::read_dir(&dir))? else {
+        return Ok(());
+    };
+    for entry in entries {
         let entry = entry?;
         let name = entry.file_name();
         let child = rel.join(&name);
-        let meta = entry.metadata()?;
+        let Some(meta) = unless_vanished(entry.metadata())? else {
+            continue;
+        };
         seen.push(name);
         let lower = if hidden_below {
             None
@@ -113,7 +136,9 @@ fn walk_changes(
                 // Everything the lower layers had here is gone, unless the upper has it again.
                 let mut gone = BTreeMap::new();
                 merged_names(lowers, &child, &mut gone)?;
-                let here: Vec<_> = std::fs::read_dir(upper.join(&child))?
+                let here: Vec<_> = unless_vanished(std::fs::read_dir(upper.join(&child)))?
+                    .into_iter()
+                    .flatten()
                     .filter_map(|e| e.ok().map(|e| e.file_name()))
                     .collect();
                 for name in gone.keys() {
@@ -211,10 +236,21 @@ impl<W: Write> TarWriter<W> {
             let target = std::fs::read_link(path)?;
             self.builder.append_link(&mut h, name, target)
         } else if ft.is_file() {
-            let f = std::fs::File::open(path)?;
+            // Never a symlink swapped in since the stat, and the same file; a file that
+            // shrinks meanwhile is padded, so the header's size stays true.
+            use std::os::unix::fs::OpenOptionsExt;
+            let f = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+                .open(path)?;
+            let now = f.metadata()?;
+            if (now.dev(), now.ino()) != (meta.dev(), meta.ino()) || !now.is_file() {
+                return Err(io::Error::from_raw_os_error(libc::ENOENT));
+            }
             h.set_size(meta.len());
+            let data = std::io::Read::chain(f, io::repeat(0));
             self.builder
-                .append_data(&mut h, name, std::io::Read::take(f, meta.len()))
+                .append_data(&mut h, name, std::io::Read::take(data, meta.len()))
         } else {
             if ft.is_char_device() || ft.is_block_device() {
                 let rdev = meta.rdev();
@@ -262,20 +298,27 @@ fn layer_dir<W: Write>(
     rel: &Path,
 ) -> io::Result<()> {
     let dir = upper.join(rel);
-    for name in sorted_entries(&dir)? {
+    let Some(names) = unless_vanished(sorted_entries(&dir))? else {
+        return Ok(());
+    };
+    for name in names {
         let child = rel.join(&name);
         if super::is_runtime_mount_point(upper, lowers, &child) {
             continue;
         }
         let path = upper.join(&child);
-        let meta = std::fs::symlink_metadata(&path)?;
+        let Some(meta) = unless_vanished(std::fs::symlink_metadata(&path))? else {
+            continue;
+        };
         if is_whiteout(&meta) {
             let mut wh = std::ffi::OsString::from(".wh.");
             wh.push(&name);
             tw.add_marker(&rel.join(wh), meta.mtime().max(0) as u64)?;
             continue;
         }
-        tw.add_path(&path, &child)?;
+        if unless_vanished(tw.add_path(&path, &child))?.is_none() {
+            continue;
+        }
         if meta.is_dir() {
             if is_opaque(&path) {
                 tw.add_marker(&child.join(".wh..wh..opq"), meta.mtime().max(0) as u64)?;
@@ -302,7 +345,9 @@ fn merged_dir<W: Write>(tw: &mut TarWriter<W>, stack: &[PathBuf], rel: &Path) ->
             continue;
         };
         for e in rd {
-            let e = e?;
+            let Some(e) = unless_vanished(e)? else {
+                continue;
+            };
             let white = e.metadata().map(|m| is_whiteout(&m)).unwrap_or(false);
             names
                 .entry(e.file_name())
@@ -316,8 +361,10 @@ fn merged_dir<W: Write>(tw: &mut TarWriter<W>, stack: &[PathBuf], rel: &Path) ->
         let Some(i) = top else { continue };
         let path = stack[i].join(&name);
         let child = rel.join(&name);
-        tw.add_path(&path, &child)?;
-        if std::fs::symlink_metadata(&path)?.is_dir() {
+        if unless_vanished(tw.add_path(&path, &child))?.is_none() {
+            continue;
+        }
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
             let below: Vec<PathBuf> = stack[i..].iter().map(|d| d.join(&name)).collect();
             let sub = dir_stack(&below);
             merged_dir(tw, &sub, &child)?;

@@ -13,6 +13,7 @@
 //!
 //! `diff`, `commit` and `export` go through [`changes`], [`write_layer_tar`] and
 //! [`write_merged_tar`], which pick the right reading for the driver.
+pub mod confine;
 pub mod copy;
 pub mod diff;
 pub mod fuse;

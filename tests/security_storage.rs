@@ -1,0 +1,243 @@
+//! Security of the store and of the engine's readers (issue 14, items 4, 5, 7, 8, 10, 12): each
+//! test reproduces one hole with a hostile container, image or Dockerfile and checks that the
+//! host (or the store) is left untouched.
+mod common;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+fn chown_tree(p: &Path) {
+    let _ = std::os::unix::fs::lchown(p, Some(test_uid()), Some(test_gid()));
+    if p.is_dir() && !p.is_symlink() {
+        for e in std::fs::read_dir(p).unwrap() {
+            chown_tree(&e.unwrap().path());
+        }
+    }
+}
+
+/// A directory of the test, owned by the test user, holding `files`.
+fn user_dir(env: &TestEnv, name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = env.dir().join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (p, content) in files {
+        let p = dir.join(p);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+    }
+    chown_tree(&dir);
+    dir
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Item 8 (CVE-2021-41091): every top directory of the store is 0700, and a store made 0755
+/// by an older version is fixed on first use.
+#[test]
+fn store_directories_are_private() {
+    let env = TestEnv::new();
+    // An old store: images/ and containers/ world-traversable.
+    for d in ["images", "containers"] {
+        let p = env.data_dir().join(d);
+        std::fs::create_dir(&p).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::os::unix::fs::chown(&p, Some(test_uid()), Some(test_gid())).unwrap();
+    }
+    env.pull("busybox");
+    env.skiff_ok(&["volume", "create", "v1"]);
+    env.skiff_ok(&["run", "--name", "c1", "-v", "v1:/data", BUSYBOX, "true"]);
+    let mut seen = Vec::new();
+    for e in std::fs::read_dir(env.data_dir()).unwrap() {
+        let e = e.unwrap();
+        let meta = std::fs::symlink_metadata(e.path()).unwrap();
+        if meta.is_dir() {
+            seen.push(e.file_name().to_string_lossy().into_owned());
+            assert_eq!(
+                meta.mode() & 0o777,
+                0o700,
+                "{} is mode {:o}",
+                e.path().display(),
+                meta.mode() & 0o777
+            );
+        }
+    }
+    for want in ["images", "layers", "containers", "volumes", "blobs"] {
+        assert!(seen.iter().any(|s| s == want), "{want} missing: {seen:?}");
+    }
+}
+
+/// Item 10: `RUN --network=host` needs BuildKit's `network.host` entitlement.
+#[test]
+fn run_network_host_needs_the_entitlement() {
+    let env = env_with_busybox();
+    let ctx = user_dir(
+        &env,
+        "ctx",
+        &[(
+            "Dockerfile",
+            "FROM localhost:5000/busybox\nRUN echo before > /before\nRUN --network=host true\n",
+        )],
+    );
+    let o = env.skiff(&["build", "-t", "nethost", s(&ctx)]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("network.host") && err.contains("--allow network.host"),
+        "{err}"
+    );
+    // Refused before any step ran: nothing of the build was tagged.
+    assert!(!env.skiff(&["image", "inspect", "nethost"]).status.success());
+    // An unknown entitlement is a usage error.
+    let o = env.skiff(&["build", "--allow", "bogus", s(&ctx)]);
+    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    // Granted: the build runs.
+    let o = env.skiff(&["build", "--allow", "network.host", "-t", "nethost", s(&ctx)]);
+    assert_success(&o, "build --allow network.host");
+}
+
+/// Run `script` with `sh -e` as root inside a private PID and mount namespace made here
+/// (`unshare --pid --fork --mount-proc --mount`): whatever skiff does as root, and whatever a
+/// regression stops or mounts, stays in there and dies with it. `$SKIFF` is the binary; the
+/// state lives in `rootful/` of the test's directory.
+fn rootful_sh(env: &TestEnv, script: &str) -> std::process::Output {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "rootful tests need the test suite to run as root"
+    );
+    let root = env.dir().join("rootful");
+    std::fs::create_dir_all(root.join("data")).unwrap();
+    std::fs::create_dir_all(root.join("run")).unwrap();
+    let mut c = std::process::Command::new("unshare");
+    c.args([
+        "--pid",
+        "--fork",
+        "--mount-proc",
+        "--mount",
+        "sh",
+        "-ec",
+        script,
+    ])
+    .env_clear()
+    .env("PATH", PATH)
+    .env("HOME", "/root")
+    .env("SKIFF", skiff_bin())
+    .env("SKIFF_ROOT", root.join("data"))
+    .env("SKIFF_RUNROOT", root.join("run"))
+    .env("XDG_RUNTIME_DIR", root.join("run"))
+    .current_dir(&root)
+    .stdin(std::process::Stdio::null());
+    run_with_timeout(c, None, env.timeout()).unwrap_or_else(|e| panic!("rootful script: {e}"))
+}
+
+/// Item 4: `commit`'s freeze stops the container's processes only. A container whose recorded
+/// pid now belongs to a process outside it (pid reuse, here faked in its state) has nothing
+/// stopped; a commit killed while the container is frozen continues it first.
+#[test]
+fn commit_freeze_stays_inside_the_container() {
+    let env = TestEnv::new();
+    let o = rootful_sh(
+        &env,
+        r#"
+        $SKIFF pull -q localhost:5000/busybox >/dev/null
+        $SKIFF run -d --network none --name c localhost:5000/busybox \
+            sh -c 'head -c 150000000 /dev/zero > /big; while true; do sleep 0.05; done' >/dev/null
+        id=$($SKIFF inspect --format '{{.Id}}' c)
+        ctr=$($SKIFF inspect --format '{{.State.Pid}}' c)
+        st=$SKIFF_ROOT/containers/$id/state.json
+        sleep 1000 &
+        outside=$!
+        setpid() { python3 -c 'import json,sys; p=sys.argv[1]; s=json.load(open(p)); s["pid"]=int(sys.argv[2]); json.dump(s,open(p,"w"))' "$st" "$1"; }
+        state() { sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' /proc/$1/status; }
+        # The container's pid now names a process outside it.
+        setpid $outside
+        timeout 60 $SKIFF commit c reused >/dev/null
+        echo "outside=$(state $outside) self=$(state $$)"
+        setpid $ctr
+        # Wait for the big file, then kill a commit while the container is frozen.
+        i=0; while [ ! -s /proc/$ctr/root/big ] || [ $(stat -c %s /proc/$ctr/root/big) -lt 150000000 ]; do
+            i=$((i+1)); [ $i -lt 600 ] || { echo "no big file"; exit 1; }; sleep 0.1; done
+        $SKIFF commit c killed >/dev/null 2>&1 &
+        commit=$!
+        i=0; while [ "$(state $ctr)" != T ]; do
+            i=$((i+1)); [ $i -lt 20000 ] || { echo "never frozen"; exit 1; }; done
+        kill -TERM $commit
+        wait $commit && echo "commit survived" || echo "commit=$?"
+        sleep 0.3
+        echo "after-kill=$(state $ctr)"
+        # A commit that completes leaves the container running too.
+        $SKIFF commit c done >/dev/null
+        sleep 0.3
+        echo "after-commit=$(state $ctr)"
+        "#,
+    );
+    let out = stdout(&o);
+    assert_success(&o, "rootful script");
+    assert!(out.contains("outside=S self=S"), "{out}\n{}", stderr(&o));
+    assert!(out.contains("commit=143"), "{out}\n{}", stderr(&o));
+    assert!(!out.contains("after-kill=T"), "{out}\n{}", stderr(&o));
+    assert!(!out.contains("after-commit=T"), "{out}\n{}", stderr(&o));
+}
+
+/// Item 7 (CVE-2018-15664): `export`, `diff` and `commit --pause=false` of a running container
+/// that keeps swapping a directory for a symlink to a host directory never read the host's
+/// files, and still succeed.
+#[test]
+fn export_diff_commit_never_follow_swapped_symlinks() {
+    let env = env_with_busybox();
+    let host = user_dir(
+        &env,
+        "hostdir",
+        &[("secret", "HOST-SECRET\n"), ("zsub/host-only-file", "x\n")],
+    );
+    let hostvar = format!("HOSTDIR={}", s(&host));
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "swapper",
+        "-e",
+        &hostvar,
+        BUSYBOX,
+        "sh",
+        "-c",
+        "mkdir -p /d/zsub && cd /d && i=0; while [ $i -lt 1500 ]; do echo x > f$i; i=$((i+1)); done; \
+         echo inside > /d/secret; echo inside > /d/zsub/inner; touch /ready; \
+         while true; do mv /d /d.real; ln -s $HOSTDIR /d; usleep 5000; rm /d; mv /d.real /d; usleep 5000; done",
+    ]);
+    let mut ready = false;
+    for _ in 0..300 {
+        if env
+            .skiff(&["exec", "swapper", "test", "-e", "/ready"])
+            .status
+            .success()
+        {
+            ready = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(ready, "the container never got ready");
+    let leaked = |bytes: &[u8]| bytes.windows(11).any(|w| w == b"HOST-SECRET");
+    for i in 0..8 {
+        let o = env.skiff(&["export", "swapper"]);
+        assert_success(&o, "export");
+        assert!(!leaked(&o.stdout), "export {i} holds the host's file");
+        let o = env.skiff(&["diff", "swapper"]);
+        assert_success(&o, "diff");
+        assert!(
+            !stdout(&o).contains("host-only-file"),
+            "diff {i} lists the host's directory:\n{}",
+            stdout(&o)
+        );
+    }
+    for i in 0..4 {
+        let img = format!("snap{i}");
+        env.skiff_ok(&["commit", "--pause=false", "swapper", &img]);
+        let o = env.skiff(&["save", &img]);
+        assert_success(&o, "save");
+        assert!(!leaked(&o.stdout), "commit {i} holds the host's file");
+    }
+}
