@@ -403,3 +403,124 @@ fn etc_link_in_image_does_not_reach_host_files() {
         stderr(&o)
     );
 }
+
+#[test]
+fn layer_overlay_xattrs_are_dropped() {
+    let env = TestEnv::new();
+    env.pull("hostile-xattrs");
+    // Were user.overlay.opaque applied, /etc would hide the busybox layer's passwd.
+    let script = "grep -c root /etc/passwd";
+    let o = env.skiff(&["run", "--rm", &image("hostile-xattrs"), "sh", "-c", script]);
+    assert_eq!(stdout(&o), "1\n", "{}", stderr(&o));
+    let o = rootful(
+        &env,
+        &format!(
+            "$SKIFF pull -q {i} >/dev/null || exit 99; $SKIFF run --rm {i} sh -c '{script}'",
+            i = image("hostile-xattrs")
+        ),
+    );
+    assert_eq!(stdout(&o), "1\n", "{}", stderr(&o));
+    // In the store: no overlay attribute on the layer's directories, other user.* kept.
+    let layers = env.data_dir().join("layers");
+    let mut seen_kept = false;
+    for e in std::fs::read_dir(&layers).unwrap().flatten() {
+        for dir in ["etc", "var"] {
+            let p = e.path().join(dir);
+            if !p.is_dir() {
+                continue;
+            }
+            let names: Vec<String> = xattr::list(&p)
+                .map(|l| l.map(|n| n.to_string_lossy().into_owned()).collect())
+                .unwrap_or_default();
+            assert!(
+                !names.iter().any(|n| n.contains("overlay")),
+                "{}: {names:?}",
+                p.display()
+            );
+            seen_kept |= names.iter().any(|n| n == "user.skiff-test");
+        }
+    }
+    assert!(seen_kept, "the other user.* attribute was dropped too");
+}
+
+#[test]
+fn runtime_dir_fallback_must_be_private() {
+    let env = TestEnv::new();
+    // No XDG_RUNTIME_DIR nor SKIFF_RUNROOT: skiff falls back to $TMPDIR/skiff-run-UID.
+    let tmp = env.dir().join("tmp");
+    assert_success(
+        &env.sh(&format!("mkdir -m 0755 {}", tmp.display())),
+        "mkdir",
+    );
+    let fallback = tmp.join(format!("skiff-run-{}", test_uid()));
+    let run = || {
+        let mut c = env.user_command("env", &[]);
+        c.args(["-u", "XDG_RUNTIME_DIR", "-u", "SKIFF_RUNROOT"])
+            .arg(format!("TMPDIR={}", tmp.display()))
+            .args([skiff_bin().to_str().unwrap(), "ps"]);
+        run_with_timeout(c, None, env.timeout()).unwrap()
+    };
+    // A link planted by someone else, then a directory others can write: refused.
+    assert_success(&env.sh(&format!("ln -s /tmp {}", fallback.display())), "ln");
+    let o = run();
+    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not a private directory"),
+        "{}",
+        stderr(&o)
+    );
+    assert_success(
+        &env.sh(&format!(
+            "rm {f} && mkdir -m 0777 {f}",
+            f = fallback.display()
+        )),
+        "mkdir",
+    );
+    let o = run();
+    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    // Missing: made, 0700.
+    assert_success(&env.sh(&format!("rmdir {}", fallback.display())), "rmdir");
+    let o = run();
+    assert_success(&o, "skiff ps with the fallback");
+    let mode = std::fs::symlink_metadata(&fallback)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o7777, 0o700);
+}
+
+#[test]
+fn proc_self_exe_entrypoint_does_not_reach_skiff() {
+    // CVE-2019-5736: a command that is a `#!/proc/self/exe` script.
+    let env = TestEnv::new();
+    env.pull("busybox");
+    let dir = env.dir().join("x");
+    assert_success(
+        &env.sh(&format!(
+            "mkdir -p {d} && printf '#!/proc/self/exe\\n' > {d}/evil && chmod 755 {d}/evil",
+            d = dir.display()
+        )),
+        "script",
+    );
+    let vol = format!("{}:/x:ro", dir.display());
+    let check = |o: &Output, what: &str| {
+        let all = format!("{}{}", stdout(o), stderr(o));
+        assert_eq!(code(o), 126, "{what}: {all}");
+        assert!(
+            !all.contains("Usage") && !all.contains("skiff") && !all.contains("error:"),
+            "{what}: skiff's binary ran: {all}"
+        );
+    };
+    let o = env.skiff(&["run", "--rm", "-v", &vol, BUSYBOX, "/x/evil"]);
+    check(&o, "run");
+    env.skiff_ok(&[
+        "run", "-d", "--name", "c", "-v", &vol, BUSYBOX, "sleep", "300",
+    ]);
+    let o = env.skiff(&["exec", "c", "/x/evil"]);
+    check(&o, "exec");
+    let o = rootful(
+        &env,
+        &format!("$SKIFF pull -q {BUSYBOX} >/dev/null || exit 99; $SKIFF run --rm -v {vol} {BUSYBOX} /x/evil"),
+    );
+    check(&o, "rootful run");
+}

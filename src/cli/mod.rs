@@ -220,7 +220,12 @@ pub fn main() -> i32 {
             }
         }
     }
-    crate::engine::storage::secure_data_root(&crate::state::Paths::from_env());
+    let paths = crate::state::Paths::from_env();
+    crate::engine::storage::secure_data_root(&paths);
+    if let Err(e) = paths.check_runtime() {
+        eprintln!("Error: {e}");
+        return 125;
+    }
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {

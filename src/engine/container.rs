@@ -1299,14 +1299,20 @@ pub fn stop(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), Engin
         .as_deref()
         .and_then(parse_signal)
         .unwrap_or(Signal::SIGTERM);
-    let pid = Pid::from_raw(st.pid);
-    let _ = nix::sys::signal::kill(pid, sig);
+    // Through a pidfd checked against the recorded start time: a PID reused meanwhile is
+    // never signalled.
+    let handle = crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start);
+    if let Some(h) = &handle {
+        let _ = h.signal(sig);
+    }
     events::container(paths, &rec, "kill", &[("signal", (sig as i32).to_string())]);
     let secs = timeout.or(rec.stop_timeout).unwrap_or(10).max(0) as u64;
     if !wait_stopped(&store, &id, Some(Duration::from_secs(secs))) {
         let st = store.state(&id)?;
         if is_alive(&st) {
-            let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+            if let Some(h) = &handle {
+                let _ = h.signal(Signal::SIGKILL);
+            }
             events::container(paths, &rec, "kill", &[("signal", "9".into())]);
         }
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
@@ -1408,8 +1414,17 @@ pub fn kill(paths: &Paths, name: &str, signal: &str) -> Result<(), EngineError> 
             &id[..12]
         )));
     }
-    nix::sys::signal::kill(Pid::from_raw(st.pid), sig)
-        .map_err(|e| EngineError::io(format!("kill {name}"))(std::io::Error::from(e)))?;
+    let gone = || {
+        EngineError::Conflict(format!(
+            "cannot kill container: {name}: container {} is not running",
+            &id[..12]
+        ))
+    };
+    let handle =
+        crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start).ok_or_else(gone)?;
+    handle
+        .signal(sig)
+        .map_err(EngineError::io(format!("kill {name}")))?;
     if let Ok(rec) = store.record(&id) {
         events::container(paths, &rec, "kill", &[("signal", (sig as i32).to_string())]);
     }

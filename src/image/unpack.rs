@@ -474,6 +474,10 @@ impl Extractor<'_> {
         {
             for (attr, value) in xattrs {
                 let attr = attr.as_str();
+                if !layer_xattr_allowed(attr) {
+                    tracing::debug!(entry = %name, attr, "overlay or trusted xattr in a layer, dropped");
+                    continue;
+                }
                 if let Err(e) = xattr::set(path, attr, value) {
                     let ignorable = matches!(
                         e.raw_os_error(),
@@ -488,6 +492,14 @@ impl Extractor<'_> {
         }
         Ok(())
     }
+}
+
+/// May a layer carry this extended attribute? Not `trusted.*` (overlayfs's own when rootful,
+/// and other kernel users'), nor `user.overlay.*` (overlayfs's when rootless): an opaque or
+/// redirect marker smuggled in a layer would change what the merged tree shows. skiff sets
+/// the opaque marker itself, from `.wh..wh..opq` entries.
+fn layer_xattr_allowed(attr: &str) -> bool {
+    !(attr.starts_with("trusted.") || attr.starts_with("user.overlay."))
 }
 
 /// A character device 0:0: overlayfs's own whiteout, the only device node a layer may hold.

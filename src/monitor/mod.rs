@@ -411,6 +411,7 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<(i32, O
         .map_err(|e| tracing::warn!("attach socket: {e}"))
         .ok();
     let code = pump(PumpIo {
+        handle: crate::runtime::ProcessHandle::open(pid).ok(),
         pid,
         sfd: c.sfd,
         master: master.as_ref(),
@@ -507,6 +508,8 @@ fn join_user_networks(
 
 struct PumpIo<'a> {
     pid: i32,
+    /// A pidfd of `pid`, opened while it is our unreaped child: signals go through it.
+    handle: Option<crate::runtime::ProcessHandle>,
     sfd: &'a SignalFd,
     master: Option<&'a OwnedFd>,
     out_r: Option<&'a OwnedFd>,
@@ -615,7 +618,13 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
                         copy_winsize(m.as_fd());
                     }
                 } else if let Ok(sig) = Signal::try_from(signo) {
-                    let _ = nix::sys::signal::kill(Pid::from_raw(io.pid), sig);
+                    // Only while the container's process is ours and unreaped: once reaped,
+                    // its PID may belong to anyone.
+                    if exit.is_none() {
+                        if let Some(h) = &io.handle {
+                            let _ = h.signal(sig);
+                        }
+                    }
                 }
             }
         }

@@ -390,6 +390,8 @@ fn command(
             let _ = caps::drop(None, caps::CapSet::Bounding, cap);
         }
     }
+    // The exec trampoline (CVE-2019-5736), made before the filter is installed.
+    let tramp = super::trampoline::create();
     // While still privileged in the user namespace (CAP_SYS_ADMIN lets us install a filter
     // without no_new_privs); the profile allows what follows (setgroups, setuid, capset, exec).
     if let Some(profile) = &req.seccomp {
@@ -429,7 +431,7 @@ fn command(
             )));
         }
     }
-    init::exec_command(&req.args, &req.env)
+    init::exec_command(&req.args, &req.env, tramp.as_ref())
 }
 
 impl ExecProcess {

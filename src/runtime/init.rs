@@ -240,6 +240,8 @@ fn setup_and_exec(
             let _ = caps::drop(None, caps::CapSet::Bounding, cap);
         }
     }
+    // The exec trampoline (CVE-2019-5736), made before the filter is installed.
+    let tramp = super::trampoline::create();
     // Without no_new_privs the kernel wants CAP_SYS_ADMIN (in our user namespace) to install
     // a filter: do it now, while we have it; the profile allows the calls that follow.
     if let (Some(progs), false) = (&seccomp, no_new_privs) {
@@ -302,12 +304,18 @@ fn setup_and_exec(
     // Exec.
     let args = process.args().clone().unwrap_or_default();
     let env = process.env().clone().unwrap_or_default();
-    exec_command(&args, &env)
+    exec_command(&args, &env, tramp.as_ref())
 }
 
 /// execve `args` (looked up in the container's PATH) with `env`: returns only on failure, with
 /// docker's exit code (127 not found, 126 cannot execute).
-pub(super) fn exec_command(args: &[String], env: &[String]) -> Result<Never, InitError> {
+/// With `tramp` (see `trampoline`), the exec goes through it, so that `/proc/self/exe` is
+/// never skiff's binary when the command starts.
+pub(super) fn exec_command(
+    args: &[String],
+    env: &[String],
+    tramp: Option<&OwnedFd>,
+) -> Result<Never, InitError> {
     let arg0 = args.first().ok_or_else(|| fail("no command specified"))?;
     let path = find_executable(arg0, env)?;
     let c_path = CString::new(path.as_os_str().as_encoded_bytes()).map_err(ctx("command"))?;
@@ -321,8 +329,16 @@ pub(super) fn exec_command(args: &[String], env: &[String]) -> Result<Never, Ini
         .map(|a| CString::new(a.as_bytes()))
         .collect::<Result<_, _>>()
         .map_err(ctx("environment"))?;
-    let err = nix::unistd::execve(&c_path, &c_args, &c_env).err();
-    let errno = err.unwrap_or(nix::errno::Errno::UnknownErrno);
+    let mut errno = match tramp {
+        Some(t) => super::trampoline::exec(t.as_raw_fd(), &c_path, &c_args, &c_env),
+        None => nix::errno::Errno::ENOSYS,
+    };
+    if tramp.is_none() || matches!(errno, nix::errno::Errno::ENOSYS | nix::errno::Errno::EPERM) {
+        // No trampoline here, or a custom seccomp profile without execveat.
+        errno = nix::unistd::execve(&c_path, &c_args, &c_env)
+            .err()
+            .unwrap_or(nix::errno::Errno::UnknownErrno);
+    }
     let code = match errno {
         nix::errno::Errno::ENOENT => 127,
         _ => 126,

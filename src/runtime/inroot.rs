@@ -63,7 +63,7 @@ pub fn open_no_symlinks(root: BorrowedFd<'_>, path: &Path, flags: OFlag) -> nix:
         root,
         &rel_of(path),
         OpenHow::new()
-            .flags(flags | OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW)
+            .flags(flags | OFlag::O_CLOEXEC)
             .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_SYMLINKS),
     )
 }

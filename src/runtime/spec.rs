@@ -319,7 +319,12 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
             continue;
         }
         let mut options = vec!["bind", "rprivate"];
-        if !sec.privileged {
+        // --device nodes are binds too: those, and only those, keep working.
+        let is_device = std::fs::metadata(src).is_ok_and(|m| {
+            use std::os::unix::fs::FileTypeExt;
+            m.file_type().is_char_device() || m.file_type().is_block_device()
+        });
+        if !sec.privileged && !is_device {
             options.push("nodev");
         }
         mounts.push(json!({"destination": dst, "type": "bind", "source": src, "options": options}));

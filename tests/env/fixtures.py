@@ -12,7 +12,7 @@ same manifest digests.
 
 Images (tag `latest` each): busybox, layered, multiarch, zstd, plain, hostile-dotdot,
 hostile-symlink, hostile-hardlink, hostile-proc-link, hostile-sys-link, hostile-dev-link,
-hostile-devices, hostile-etc-link, corrupt, baddiffid. `corrupt` needs write access to the
+hostile-devices, hostile-etc-link, hostile-xattrs, corrupt, baddiffid. `corrupt` needs write access to the
 registry's filesystem storage (--storage): its layer blob is overwritten there after the push.
 
 `big` (only with --big, never by default) is a Debian bookworm minbase root (debootstrap, with
@@ -50,7 +50,7 @@ ALL_IMAGES = [
     "busybox", "layered", "multiarch", "zstd", "plain",
     "hostile-dotdot", "hostile-symlink", "hostile-hardlink",
     "hostile-proc-link", "hostile-sys-link", "hostile-dev-link", "hostile-devices",
-    "hostile-etc-link",
+    "hostile-etc-link", "hostile-xattrs",
     "corrupt", "baddiffid",  # baddiffid last: setup.sh uses it as the "all pushed" marker
 ]
 
@@ -64,9 +64,9 @@ def sha256(data):
 class Layer:
     """A tar archive built entry by entry, in the order given."""
 
-    def __init__(self):
+    def __init__(self, fmt=tarfile.GNU_FORMAT):
         self.buf = io.BytesIO()
-        self.tar = tarfile.open(fileobj=self.buf, mode="w", format=tarfile.GNU_FORMAT)
+        self.tar = tarfile.open(fileobj=self.buf, mode="w", format=fmt)
 
     def _info(self, name, kind, mode, uid, gid):
         ti = tarfile.TarInfo(name.lstrip("/") if not name.startswith("../") else name)
@@ -78,8 +78,11 @@ class Layer:
         ti.mtime = MTIME
         return ti
 
-    def dir(self, name, mode=0o755, uid=0, gid=0):
-        self.tar.addfile(self._info(name, tarfile.DIRTYPE, mode, uid, gid))
+    def dir(self, name, mode=0o755, uid=0, gid=0, xattrs=None):
+        ti = self._info(name, tarfile.DIRTYPE, mode, uid, gid)
+        if xattrs:  # PAX records (the layer must be Layer(tarfile.PAX_FORMAT))
+            ti.pax_headers = {f"SCHILY.xattr.{k}": v for k, v in xattrs.items()}
+        self.tar.addfile(ti)
         return self
 
     def file(self, name, data, mode=0o644, uid=0, gid=0):
@@ -378,6 +381,14 @@ def build_all(pusher, only, storage):
                                   .device("nodes/mem", "c", 1, 1)
                                   .device("nodes/whiteout", "c", 0, 0),
         "hostile-etc-link": Layer().symlink("etc", "/tmp/skiff-etc-link-target"),
+        # overlayfs's own attributes smuggled in a layer: /etc would turn opaque (hiding the
+        # busybox layer's passwd) and /bin would redirect.
+        "hostile-xattrs": Layer(tarfile.PAX_FORMAT)
+                          .dir("etc", xattrs={"user.overlay.opaque": "y",
+                                              "trusted.overlay.opaque": "y"})
+                          .dir("var", xattrs={"user.overlay.redirect": "/etc",
+                                              "trusted.overlay.redirect": "/etc",
+                                              "user.skiff-test": "kept"}),
     }
     for repo, layer in hostile.items():
         if want(repo):
