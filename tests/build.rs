@@ -1242,3 +1242,26 @@ fn builds_work_on_every_storage_driver() {
         assert_eq!(out, "from context\n1000\nls-gone\nno-c\n", "{driver}");
     }
 }
+
+/// A RUN step's bind mounts reach the create request as typed mounts: a comma (or `=`) in the
+/// context's path is just a character of the path (it once went through a `type=bind,source=`
+/// string and broke there).
+#[test]
+fn run_mounts_take_context_paths_with_commas() {
+    let env = env_with_busybox();
+    let ctx = context(
+        &env,
+        "ctx,target=/etc,readonly",
+        &[
+            (
+                "Dockerfile",
+                "FROM localhost:5000/busybox\n\
+                 RUN --mount=type=bind,source=bound,target=/mnt cat /mnt/b > /bound\n",
+            ),
+            ("bound/b", "comma content\n"),
+        ],
+    );
+    build_ok(&env, &["-t", "commas", s(&ctx)]);
+    let out = env.skiff_ok(&["run", "--rm", "commas", "cat", "/bound"]);
+    assert_eq!(out, "comma content\n");
+}

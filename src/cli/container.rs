@@ -1,9 +1,12 @@
 //! `skiff container ...` and its top-level shortcuts: arguments and rendering.
 
+use std::path::PathBuf;
+
 use clap::{Args, Subcommand};
 
 use super::render;
-use crate::engine::container::{self as ctr, ContainerInfo, RunOptions, RunOutcome};
+use crate::engine::container::{self as ctr, ContainerInfo, RunOutcome};
+use crate::engine::create::{self, parse, CreateRequest};
 use crate::engine::EngineError;
 use crate::state::container::Status;
 use crate::state::Paths;
@@ -387,81 +390,85 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
     }
 }
 
-/// Turn `run`/`create` arguments into engine options.
-fn run_options(a: RunArgs) -> Result<RunOptions, EngineError> {
-    let mut no_new_privileges = false;
-    let mut seccomp = None;
-    for o in &a.security_opt {
-        match o.as_str() {
-            "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true" => {
-                no_new_privileges = true
-            }
-            "no-new-privileges=false" | "no-new-privileges:false" => no_new_privileges = false,
-            o if o.starts_with("seccomp=") || o.starts_with("seccomp:") => {
-                seccomp = Some(o["seccomp=".len()..].to_string())
-            }
-            other => {
-                return Err(EngineError::Usage(format!(
-                    "invalid --security-opt: {other:?} (supported: no-new-privileges, seccomp=unconfined, seccomp=FILE)"
-                )))
-            }
-        }
+/// Turn `run`/`create` arguments into a create request: every flag is parsed here, once.
+fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
+    if let Some(p) = &a.platform {
+        parse::platform(p)?;
     }
-    Ok(RunOptions {
-        limits: crate::engine::resources::Limits {
-            memory: a.memory,
-            cpus: a.cpus,
-            pids_limit: a.pids_limit,
-        },
-        env_files: a.env_file,
-        labels: a.label,
-        label_files: a.label_file,
-        cidfile: a.cidfile,
-        stop_signal: a.stop_signal,
-        stop_timeout: a.stop_timeout,
-        restart: a.restart,
-        pull: a.pull,
-        ulimits: a.ulimit,
-        devices: a.device,
-        log_driver: a.log_driver,
-        log_opts: a.log_opt,
-        platform: a.platform,
-        group_add: a.group_add,
-        security: crate::runtime::spec::Security {
-            privileged: a.privileged,
-            cap_add: a.cap_add,
-            cap_drop: a.cap_drop,
-            no_new_privileges,
-            readonly_rootfs: a.read_only,
-            seccomp,
-            init: a.init,
-        },
-        image: a.image,
-        command: a.command,
-        detach: a.detach,
-        auto_remove: a.rm,
-        interactive: a.interactive,
-        tty: a.tty,
-        name: a.name,
-        env: a.env,
-        workdir: a.workdir,
-        user: a.user,
-        entrypoint: a.entrypoint,
-        hostname: a.hostname,
-        network: a.network,
-        net: (*a.net).into_options(),
-        tls_verify: a.tls_verify,
-        volumes: a.volume,
-        mounts: a.mount,
-        tmpfs: a.tmpfs,
-        volumes_from: a.volumes_from,
-    })
+    let mut mounts = Vec::new();
+    for v in &a.volume {
+        mounts.push(parse::volume(v)?);
+    }
+    for m in &a.mount {
+        mounts.push(parse::mount(m)?);
+    }
+    for t in &a.tmpfs {
+        mounts.push(parse::tmpfs(t)?);
+    }
+    let env_files: Vec<PathBuf> = a.env_file.iter().map(PathBuf::from).collect();
+    let label_files: Vec<PathBuf> = a.label_file.iter().map(PathBuf::from).collect();
+    let mut req = CreateRequest::new(a.image);
+    req.pull = parse::pull(&a.pull)?;
+    req.tls_verify = a.tls_verify;
+    req.name = a.name;
+    req.command = a.command;
+    req.entrypoint = parse::entrypoint(a.entrypoint.as_deref());
+    req.env = parse::env(&env_files, &a.env)?;
+    req.labels = parse::labels(&label_files, &a.label)?;
+    req.workdir = a.workdir;
+    req.user = a.user;
+    req.group_add = a.group_add;
+    req.hostname = a.hostname;
+    req.tty = a.tty;
+    req.interactive = a.interactive;
+    req.auto_remove = a.rm;
+    req.network = (*a.net).into_request(&a.network)?;
+    req.mounts = mounts;
+    req.volumes_from = a
+        .volumes_from
+        .iter()
+        .map(|v| parse::volumes_from(v))
+        .collect::<Result<_, _>>()?;
+    req.devices = a
+        .device
+        .iter()
+        .map(|d| parse::device(d))
+        .collect::<Result<_, _>>()?;
+    req.restart = parse::restart(&a.restart)?;
+    req.log = parse::log(&a.log_driver, &a.log_opt)?;
+    req.security = parse::security(&parse::SecurityFlags {
+        privileged: a.privileged,
+        cap_add: &a.cap_add,
+        cap_drop: &a.cap_drop,
+        security_opt: &a.security_opt,
+        read_only: a.read_only,
+        init: a.init,
+    })?;
+    req.ulimits = a
+        .ulimit
+        .iter()
+        .map(|u| parse::ulimit(u))
+        .collect::<Result<_, _>>()?;
+    req.limits = crate::engine::resources::Limits::parse(
+        a.memory.as_deref(),
+        a.cpus.as_deref(),
+        a.pids_limit,
+    )?;
+    req.stop_signal = a
+        .stop_signal
+        .as_deref()
+        .map(parse::stop_signal)
+        .transpose()?;
+    req.stop_timeout = a.stop_timeout;
+    req.cidfile = a.cidfile.map(PathBuf::from);
+    Ok(req)
 }
 
 pub fn run(a: RunArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    let opts = run_options(a)?;
-    match ctr::run(&paths, &opts, &mut std::io::stderr())? {
+    let detach = a.detach;
+    let req = create_request(a)?;
+    match create::run(&paths, &req, detach, &mut std::io::stderr())? {
         RunOutcome::Detached(id) => {
             println!("{id}");
             Ok(0)
@@ -539,8 +546,8 @@ fn capitalize(s: &str) -> String {
 
 pub fn create(a: RunArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    let opts = run_options(a)?;
-    let id = ctr::create(&paths, &opts, &mut std::io::stderr())?;
+    let req = create_request(a)?;
+    let id = create::create(&paths, &req, &mut std::io::stderr())?;
     println!("{id}");
     Ok(0)
 }

@@ -382,11 +382,11 @@ pub struct UpdateArgs {
 
 pub fn update(a: UpdateArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    let limits = crate::engine::resources::Limits {
-        memory: a.memory,
-        cpus: a.cpus,
-        pids_limit: a.pids_limit,
-    };
+    let limits = crate::engine::resources::Limits::parse(
+        a.memory.as_deref(),
+        a.cpus.as_deref(),
+        a.pids_limit,
+    )?;
     let mut code = 0;
     for n in &a.containers {
         match crate::engine::resources::update(&paths, n, a.restart.as_deref(), &limits) {

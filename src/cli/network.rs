@@ -5,7 +5,8 @@ use clap::{Args, Subcommand};
 
 use super::render;
 
-use crate::engine::network::{self as net, NetOptions};
+use crate::engine::create::{parse, NetworkRequest};
+use crate::engine::network as net;
 use crate::engine::EngineError;
 use crate::state::Paths;
 
@@ -43,17 +44,27 @@ pub struct NetArgs {
 }
 
 impl NetArgs {
-    pub fn into_options(self) -> NetOptions {
-        NetOptions {
-            publish: self.publish,
+    /// The request's network side, with `--network`'s mode.
+    pub fn into_request(self, network: &str) -> Result<NetworkRequest, EngineError> {
+        let mut expose = Vec::new();
+        for e in &self.expose {
+            expose.extend(parse::expose(e)?);
+        }
+        Ok(NetworkRequest {
+            mode: parse::network_mode(network)?,
+            publish: self
+                .publish
+                .iter()
+                .map(|p| parse::publish(p))
+                .collect::<Result<_, _>>()?,
             publish_all: self.publish_all,
-            expose: self.expose,
+            expose,
             add_hosts: self.add_host,
             dns: self.dns,
             dns_search: self.dns_search,
             dns_options: self.dns_option,
             aliases: self.network_alias,
-        }
+        })
     }
 }
 

@@ -12,7 +12,8 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use super::container::{self, RunOptions};
+use super::container;
+use super::create::{self, CreateRequest, MountRequest, PullPolicy};
 use super::EngineError;
 use crate::build::cache::{self, Cache};
 use crate::build::files::{self, Item, Kind, Tree};
@@ -1654,7 +1655,6 @@ impl<'a, 'e> Builder<'a, 'e> {
         };
         // Mounts.
         let mut mounts = Vec::new();
-        let mut tmpfs = Vec::new();
         let mut network = self.opts.network.clone();
         let mut mount_key = Vec::new();
         if let Some(text) = &script_file {
@@ -1664,10 +1664,11 @@ impl<'a, 'e> Builder<'a, 'e> {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755))
                 .map_err(EngineError::io("writing a here-document"))?;
-            mounts.push(format!(
-                "type=bind,source={},target={HEREDOC_SCRIPT},readonly",
-                f.display()
-            ));
+            mounts.push(MountSpec::Bind {
+                source: f,
+                target: HEREDOC_SCRIPT.to_string(),
+                rw: false,
+            });
             mount_key.push(format!("script:{}", cache::key(&[text])));
             self._temp.push(dir);
         }
@@ -1688,19 +1689,10 @@ impl<'a, 'e> Builder<'a, 'e> {
                     let v = self.expand(st, &v, line)?;
                     let (spec, key) = self.run_mount(&v, line, stage)?;
                     mount_key.push(key);
-                    match spec {
-                        MountSpec::Bind(s) => {
-                            if let Some(t) = s.split(',').find_map(|kv| kv.strip_prefix("target="))
-                            {
-                                targets.push(t.to_string());
-                            }
-                            mounts.push(s)
-                        }
-                        MountSpec::Tmpfs(t) => {
-                            targets.push(t.clone());
-                            tmpfs.push(t)
-                        }
-                    }
+                    targets.push(match &spec {
+                        MountSpec::Bind { target, .. } | MountSpec::Tmpfs(target) => target.clone(),
+                    });
+                    mounts.push(spec);
                 }
                 "network" => {
                     network = match v.as_str() {
@@ -1738,25 +1730,30 @@ impl<'a, 'e> Builder<'a, 'e> {
         let config = st.config.clone();
         let image = st.img.id.clone();
         self.shown_step(st, &text, &key, move |b, n, start| {
-            let opts = RunOptions {
-                image,
-                command: argv.clone(),
-                entrypoint: Some(String::new()),
-                env,
-                workdir: Some(workdir),
-                user: (!user.is_empty()).then_some(user),
-                network: if network == "default" {
-                    String::new()
-                } else {
-                    network
-                },
-                pull: "never".into(),
-                mounts,
-                tmpfs,
-                tls_verify: b.opts.tls_verify,
-                labels: vec![format!("{BUILD_LABEL}={}", std::process::id())],
-                ..Default::default()
-            };
+            let mut req = CreateRequest::new(image);
+            req.command = argv.clone();
+            req.entrypoint = Some(Vec::new());
+            req.env = env;
+            req.workdir = Some(workdir);
+            req.user = (!user.is_empty()).then_some(user);
+            req.network.mode =
+                create::parse::network_mode(if network == "default" { "" } else { &network })?;
+            req.pull = PullPolicy::Never;
+            // Binds first, then tmpfs mounts, as `--mount` and `--tmpfs` come.
+            let (binds, tmpfs): (Vec<_>, Vec<_>) = mounts
+                .iter()
+                .partition(|m| matches!(m, MountSpec::Bind { .. }));
+            for m in binds.into_iter().chain(tmpfs) {
+                req.mounts.push(match m {
+                    MountSpec::Bind { source, target, rw } => {
+                        MountRequest::bind(source.clone(), target, *rw)?
+                    }
+                    MountSpec::Tmpfs(target) => MountRequest::tmpfs(target)?,
+                });
+            }
+            req.tls_verify = b.opts.tls_verify;
+            req.labels
+                .insert(BUILD_LABEL.to_string(), std::process::id().to_string());
             let mut notices = std::io::sink();
             // sharing=locked: one RUN at a time uses the cache directory.
             let _locks = std::mem::take(&mut b.mount_locks)
@@ -1764,7 +1761,7 @@ impl<'a, 'e> Builder<'a, 'e> {
                 .map(|p| crate::state::LockFile::exclusive(p))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(EngineError::io("locking a cache mount"))?;
-            let id = container::create(b.paths, &opts, &mut notices)?;
+            let id = create::create(b.paths, &req, &mut notices)?;
             let result = b.run_container(&id, n, start, &argv);
             let layer = result.and_then(|()| {
                 let rec = crate::state::container::Containers::new(b.paths).record(&id)?;
@@ -1848,10 +1845,11 @@ impl<'a, 'e> Builder<'a, 'e> {
                 std::fs::create_dir_all(&dir)
                     .map_err(EngineError::io(format!("creating {}", dir.display())))?;
                 Ok((
-                    MountSpec::Bind(format!(
-                        "type=bind,source={},target={target}",
-                        dir.display()
-                    )),
+                    MountSpec::Bind {
+                        source: dir,
+                        target: target.clone(),
+                        rw: true,
+                    },
                     format!("cache:{id}:{target}"),
                 ))
             }
@@ -1871,10 +1869,11 @@ impl<'a, 'e> Builder<'a, 'e> {
                 let required = kv.get("required").is_some_and(|v| v == "true");
                 match self.secrets.get(&id) {
                     Some(src) => Ok((
-                        MountSpec::Bind(format!(
-                            "type=bind,source={},target={target},readonly",
-                            src.display()
-                        )),
+                        MountSpec::Bind {
+                            source: src.clone(),
+                            target: target.clone(),
+                            rw: false,
+                        },
                         // The secret's content never goes into the cache key.
                         format!("secret:{id}:{target}"),
                     )),
@@ -1911,10 +1910,11 @@ impl<'a, 'e> Builder<'a, 'e> {
                     files::checksum_cached(&items, &mut g)?
                 };
                 Ok((
-                    MountSpec::Bind(format!(
-                        "type=bind,source={},target={target},readonly",
-                        host.display()
-                    )),
+                    MountSpec::Bind {
+                        source: host.to_path_buf(),
+                        target: target.clone(),
+                        rw: false,
+                    },
                     format!("bind:{target}:{sum}"),
                 ))
             }
@@ -2275,7 +2275,12 @@ fn mount_points(
 }
 
 enum MountSpec {
-    Bind(String),
+    /// A host path (never re-parsed: any character is fine in it).
+    Bind {
+        source: PathBuf,
+        target: String,
+        rw: bool,
+    },
     Tmpfs(String),
 }
 

@@ -4,6 +4,7 @@ pub mod build;
 pub mod container;
 pub mod container_files;
 pub mod cp;
+pub mod create;
 pub mod events;
 pub mod image;
 pub mod info;

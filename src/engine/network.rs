@@ -1,10 +1,11 @@
-//! Container networking, engine side: turning `run`'s network flags into a container's
+//! Container networking, engine side: turning a create request's network into a container's
 //! `NetConfig` (ports chosen and checked before the container starts), what `port`, `ps` and
 //! `inspect` show of it.
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
+use super::create::NetworkRequest;
 use super::EngineError;
 use crate::network::ports::{self, ExposedPort, PortMapping};
 use crate::network::user::{self, Network};
@@ -12,26 +13,12 @@ use crate::network::{files, Attachment, Mode, NetConfig};
 use crate::state::container::{ContainerRecord, Containers, Status};
 use crate::state::Paths;
 
-/// `run`'s network flags, as given.
-#[derive(Debug, Clone, Default)]
-pub struct NetOptions {
-    pub publish: Vec<String>,
-    pub publish_all: bool,
-    pub expose: Vec<String>,
-    pub add_hosts: Vec<String>,
-    pub dns: Vec<String>,
-    pub dns_search: Vec<String>,
-    pub dns_options: Vec<String>,
-    /// `--network-alias`: names on the user network.
-    pub aliases: Vec<String>,
-}
-
 /// Check the flags against the mode, resolve `container:NAME` to the container's ID, and choose
 /// and check the host ports (a port in use fails here, before anything is created).
 pub fn prepare(
     paths: &Paths,
     mode: &mut Mode,
-    o: &NetOptions,
+    o: &NetworkRequest,
     image_config: &Value,
 ) -> Result<NetConfig, EngineError> {
     if let Mode::Container(target) = mode {
@@ -79,26 +66,20 @@ pub fn prepare(
     if let Some(map) = image_config["ExposedPorts"].as_object() {
         exposed.extend(map.keys().filter_map(|k| ports::parse_exposed_key(k)));
     }
-    for e in &o.expose {
-        exposed.extend(ports::parse_expose(e)?);
-    }
-    let specs = o
-        .publish
-        .iter()
-        .map(|p| ports::parse_publish(p))
-        .collect::<Result<Vec<_>, _>>()?;
+    exposed.extend(o.expose.iter().copied());
+    let specs = &o.publish;
     exposed.sort();
     exposed.dedup();
     // Published ports exist only where slirp4netns forwards them (docker discards them with
     // the host network, and none has nothing to forward to).
     let published = if outbound {
-        ports::resolve(&specs, if o.publish_all { &exposed } else { &[] })?
+        ports::resolve(specs, if o.publish_all { &exposed } else { &[] })?
     } else {
         Vec::new()
     };
     let cfg = NetConfig {
         ports: published,
-        publish: o.publish.clone(),
+        publish: o.publish.iter().map(|p| p.to_string()).collect(),
         publish_all: o.publish_all,
         exposed,
         add_hosts: o.add_hosts.clone(),

@@ -9,15 +9,39 @@ use super::EngineError;
 use crate::state::container::{Containers, Status};
 use crate::state::Paths;
 
-/// `--memory`, `--cpus`, `--pids-limit` as given.
+/// `--memory`, `--cpus`, `--pids-limit`, parsed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Limits {
-    pub memory: Option<String>,
-    pub cpus: Option<String>,
+    /// Bytes.
+    pub memory: Option<u64>,
+    /// CPUs (a fraction allowed).
+    pub cpus: Option<f64>,
     pub pids_limit: Option<i64>,
 }
 
 impl Limits {
+    /// Parse the flags' values: sizes as docker writes them (`64m`), a non-negative decimal.
+    pub fn parse(
+        memory: Option<&str>,
+        cpus: Option<&str>,
+        pids_limit: Option<i64>,
+    ) -> Result<Limits, EngineError> {
+        let cpus = match cpus {
+            Some(c) => Some(
+                c.parse::<f64>()
+                    .ok()
+                    .filter(|v| *v >= 0.0)
+                    .ok_or_else(|| EngineError::Usage(format!("invalid --cpus value: {c:?}")))?,
+            ),
+            None => None,
+        };
+        Ok(Limits {
+            memory: memory.map(parse_bytes).transpose()?,
+            cpus,
+            pids_limit,
+        })
+    }
+
     pub fn is_empty(&self) -> bool {
         *self == Limits::default()
     }
@@ -90,14 +114,6 @@ pub fn require_cgroup(what: &str) -> Result<(), EngineError> {
 pub fn check_limits(l: &Limits) -> Result<(), EngineError> {
     if l.is_empty() {
         return Ok(());
-    }
-    if let Some(c) = &l.cpus {
-        if c.parse::<f64>().map(|v| v < 0.0).unwrap_or(true) {
-            return Err(EngineError::Usage(format!("invalid --cpus value: {c:?}")));
-        }
-    }
-    if let Some(m) = &l.memory {
-        parse_bytes(m)?;
     }
     require_cgroup(&l.flags())
 }

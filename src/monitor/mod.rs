@@ -215,6 +215,19 @@ impl RestartPolicy {
     }
 }
 
+/// The policy as `--restart` writes it (what `parse` reads back).
+impl std::fmt::Display for RestartPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RestartPolicy::No => f.write_str("no"),
+            RestartPolicy::Always => f.write_str("always"),
+            RestartPolicy::UnlessStopped => f.write_str("unless-stopped"),
+            RestartPolicy::OnFailure(0) => f.write_str("on-failure"),
+            RestartPolicy::OnFailure(n) => write!(f, "on-failure:{n}"),
+        }
+    }
+}
+
 /// Block the signals the monitor handles and read them from a signalfd. A monitor must not die
 /// of a closed terminal or pipe either.
 fn block_signals() -> MonResult<SignalFd> {

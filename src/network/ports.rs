@@ -46,6 +46,29 @@ pub struct PublishSpec {
     pub proto: Proto,
 }
 
+/// The spec in `-p` syntax again (`IP:HOST:CTR/PROTO`), as docker keeps it in PortBindings;
+/// `parse_publish` of it gives the same spec back.
+impl fmt::Display for PublishSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let range = |(a, b): (u16, u16)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        };
+        if !self.host_ip.is_empty() {
+            write!(f, "{}:", self.host_ip)?;
+        }
+        match self.host_ports {
+            Some(h) => write!(f, "{}:", range(h))?,
+            None if !self.host_ip.is_empty() => write!(f, ":")?,
+            None => {}
+        }
+        write!(f, "{}/{}", range(self.container_ports), self.proto.as_str())
+    }
+}
+
 /// A container port as docker names it in `ExposedPorts`: `80/tcp`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ExposedPort {
@@ -342,6 +365,21 @@ pub fn ps_column(ports: &[PortMapping], exposed: &[ExposedPort]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn publish_spec_round_trips() {
+        for given in [
+            "80",
+            "8080:80",
+            "127.0.0.1:8080:80/udp",
+            "127.0.0.1::80",
+            "8000-8001:80-81",
+        ] {
+            let spec = parse_publish(given).unwrap();
+            assert_eq!(parse_publish(&spec.to_string()).unwrap(), spec, "{given}");
+        }
+        assert_eq!(parse_publish("8080:80").unwrap().to_string(), "8080:80/tcp");
+    }
 
     fn spec(ip: &str, h: Option<(u16, u16)>, c: (u16, u16), p: Proto) -> PublishSpec {
         PublishSpec {

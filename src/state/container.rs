@@ -135,6 +135,15 @@ pub struct LogConfig {
 }
 
 impl LogConfig {
+    /// docker's default: json-file, no rotation.
+    pub fn default_json_file() -> LogConfig {
+        LogConfig {
+            driver: "json-file".into(),
+            max_size: 0,
+            max_file: 1,
+        }
+    }
+
     /// Validate `--log-driver` and `--log-opt KEY=VALUE`s (docker's sizes: `10k`, `5m`, `1g`).
     pub fn parse(driver: &str, opts: &[String]) -> Result<LogConfig, String> {
         let driver = match driver {

@@ -1,0 +1,266 @@
+//! The apply half of create: a validated `Plan` made real in named steps (reserve the name,
+//! make the directories, write the name files, resolve the mounts, write the runtime spec,
+//! write the record). One `Rollback` guard undoes whatever the steps made if any step fails.
+use std::path::{Path, PathBuf};
+
+use super::request::CreateRequest;
+use super::validate::Plan;
+use crate::engine::{mounts, EngineError};
+use crate::monitor::now_rfc3339;
+use crate::network::Mode;
+use crate::runtime::spec::{NetMode, SpecInput};
+use crate::runtime::userns::{is_rootful, IdMapping};
+use crate::state::container::{ContainerRecord, Containers, MountRecord};
+use crate::state::{events, write_atomic, write_replace, Paths};
+use crate::storage::Driver;
+use crate::volume::{Volumes, VolumesLock};
+
+/// Undoes a failed create: the container's directory, its name and the volumes it made. Armed
+/// from the start; `commit` disarms it once the record is written.
+struct Rollback<'a> {
+    store: &'a Containers<'a>,
+    vols: &'a Volumes<'a>,
+    id: &'a str,
+    name: Option<String>,
+    volumes: Vec<String>,
+    armed: bool,
+}
+
+impl Rollback<'_> {
+    fn commit(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Rollback<'_> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let _ = crate::storage::remove_tree(&self.store.dir(self.id));
+        if let Some(n) = &self.name {
+            self.store.release_name(n);
+        }
+        if self.volumes.is_empty() {
+            return;
+        }
+        if let Ok(lock) = self.vols.lock() {
+            for v in &self.volumes {
+                if let Ok(trash) = self.vols.take_out(&lock, v) {
+                    crate::monitor::remove_tree_any_owner(&trash);
+                }
+            }
+        }
+    }
+}
+
+/// Make the container `plan` describes; returns its ID.
+pub(super) fn apply(paths: &Paths, req: &CreateRequest, plan: Plan) -> Result<String, EngineError> {
+    let store = Containers::new(paths);
+    let vols = Volumes::new(paths);
+    let id = plan.id.clone();
+    let mut undo = Rollback {
+        store: &store,
+        vols: &vols,
+        id: &id,
+        name: None,
+        volumes: Vec::new(),
+        armed: true,
+    };
+    let name = reserve_name(&store, req, &id)?;
+    undo.name = Some(name.clone());
+    let dir = store.dir(&id);
+    let storage_driver = make_dirs(paths, &dir, &plan.layers)?;
+    let mut binds = write_name_files(paths, &dir, &plan, &name)?;
+    binds.extend(plan.devices.iter().cloned());
+    // Volumes are created and the record written under the volumes lock, so that a concurrent
+    // `volume rm` or `prune` sees either no container or one that uses them. The lock is
+    // released before `undo` runs (it takes it again).
+    let vol_lock = vols.lock()?;
+    let mount_records = resolve_mounts(&store, &vols, &vol_lock, req, &plan, &mut undo.volumes)?;
+    write_spec(&dir, req, &plan, binds, &mount_records)?;
+    write_record(
+        paths,
+        &store,
+        req,
+        plan,
+        name,
+        storage_driver,
+        mount_records,
+    )?;
+    drop(vol_lock);
+    undo.commit();
+    Ok(id)
+}
+
+/// Step 1: the name, given or generated, reserved for this ID.
+fn reserve_name(
+    store: &Containers<'_>,
+    req: &CreateRequest,
+    id: &str,
+) -> Result<String, EngineError> {
+    match &req.name {
+        Some(n) => {
+            store.reserve_name(n, id)?;
+            Ok(n.clone())
+        }
+        None => super::names::reserve_generated_name(store, id),
+    }
+}
+
+/// Step 2: the container's directories (a vfs container gets its copy of the image).
+fn make_dirs(paths: &Paths, dir: &Path, layers: &[PathBuf]) -> Result<Driver, EngineError> {
+    for sub in ["upper", "work", "merged"] {
+        std::fs::create_dir_all(dir.join(sub)).map_err(EngineError::io(format!(
+            "creating {}",
+            dir.join(sub).display()
+        )))?;
+    }
+    let driver = crate::engine::storage::select(paths)?.driver;
+    if driver == Driver::Vfs {
+        crate::engine::storage::vfs_copy(&dir.join("upper"), layers)?;
+    }
+    Ok(driver)
+}
+
+/// Step 3: /etc/hosts, /etc/hostname and /etc/resolv.conf, as (host file, destination) binds.
+fn write_name_files(
+    paths: &Paths,
+    dir: &Path,
+    plan: &Plan,
+    name: &str,
+) -> Result<Vec<(PathBuf, String)>, EngineError> {
+    let write = |file: &str, text: String| -> Result<PathBuf, EngineError> {
+        let p = dir.join(file);
+        // Derived from the record: atomic, but not worth an fsync on the start-up path.
+        write_replace(&p, text.as_bytes())
+            .map_err(EngineError::io(format!("writing {}", p.display())))?;
+        // Readable by every user of the container, as docker's.
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+            .map_err(EngineError::io(format!("chmod {}", p.display())))?;
+        Ok(p)
+    };
+    let (hosts, resolv) = crate::engine::network::name_files(
+        paths,
+        &plan.mode,
+        &plan.hostname,
+        name,
+        &plan.net_config,
+    )?;
+    Ok(vec![
+        (write("hosts", hosts)?, "/etc/hosts".to_string()),
+        (
+            write("hostname", format!("{}\n", plan.hostname))?,
+            "/etc/hostname".to_string(),
+        ),
+        (
+            write("resolv.conf", resolv)?,
+            "/etc/resolv.conf".to_string(),
+        ),
+    ])
+}
+
+/// Step 4: the mount records, creating the volumes they need (their names go to `created`).
+fn resolve_mounts(
+    store: &Containers<'_>,
+    vols: &Volumes<'_>,
+    lock: &VolumesLock,
+    req: &CreateRequest,
+    plan: &Plan,
+    created: &mut Vec<String>,
+) -> Result<Vec<MountRecord>, EngineError> {
+    let mut from = Vec::new();
+    for (cid, rw) in &plan.volumes_from {
+        from.push((store.record(cid)?.mounts, *rw));
+    }
+    let sources = mounts::MountSources {
+        requests: &req.mounts,
+        from,
+        image_volumes: plan.image_volumes.clone(),
+    };
+    let (records, made) = mounts::resolve(vols, lock, &sources)?;
+    *created = made;
+    Ok(records)
+}
+
+/// Step 5: the OCI runtime spec, config.json.
+fn write_spec(
+    dir: &Path,
+    req: &CreateRequest,
+    plan: &Plan,
+    binds: Vec<(PathBuf, String)>,
+    mount_records: &[MountRecord],
+) -> Result<(), EngineError> {
+    let input = SpecInput {
+        args: plan.args.clone(),
+        env: plan.env.clone(),
+        cwd: plan.workdir.clone(),
+        uid: plan.user.uid,
+        gid: plan.user.gid,
+        additional_gids: plan.additional_gids.clone(),
+        terminal: req.tty,
+        hostname: plan.hostname.clone(),
+        net: if plan.mode == Mode::Host {
+            NetMode::Host
+        } else {
+            NetMode::Private
+        },
+        binds,
+        mounts: mounts::spec_mounts(mount_records, plan.user.uid, plan.user.gid),
+        mapping: (!is_rootful()).then(IdMapping::for_current_user),
+        security: req.security.clone(),
+        rlimits: req
+            .ulimits
+            .iter()
+            .map(|u| (u.name.clone(), u.soft, u.hard))
+            .collect(),
+    };
+    let spec = crate::runtime::spec::build(&input)?;
+    let spec_json = serde_json::to_vec_pretty(&spec)
+        .map_err(|e| EngineError::Usage(format!("runtime spec: {e}")))?;
+    write_atomic(&dir.join("config.json"), &spec_json)
+        .map_err(EngineError::io("writing config.json"))
+}
+
+/// Step 6: the container record (the container exists from here on), and the create event.
+fn write_record(
+    paths: &Paths,
+    store: &Containers<'_>,
+    req: &CreateRequest,
+    plan: Plan,
+    name: String,
+    storage_driver: Driver,
+    mounts: Vec<MountRecord>,
+) -> Result<(), EngineError> {
+    let rec = ContainerRecord {
+        id: plan.id,
+        name,
+        image: req.image.clone(),
+        image_id: plan.image.id.clone(),
+        created: now_rfc3339(),
+        path: plan.args[0].clone(),
+        args: plan.args[1..].to_vec(),
+        env: plan.env,
+        working_dir: plan.workdir,
+        user: plan.user_spec,
+        entrypoint: plan.entrypoint,
+        cmd: plan.cmd,
+        hostname: plan.hostname,
+        tty: req.tty,
+        interactive: req.interactive,
+        auto_remove: req.auto_remove,
+        network: plan.mode.to_string(),
+        net_config: plan.net_config,
+        stop_signal: plan.stop_signal,
+        stop_timeout: req.stop_timeout,
+        labels: plan.labels,
+        restart_policy: req.restart.to_string(),
+        log_config: req.log.clone(),
+        layers: plan.layers,
+        storage_driver,
+        mounts,
+    };
+    store.create(&rec)?;
+    events::container(paths, &rec, "create", &[]);
+    Ok(())
+}

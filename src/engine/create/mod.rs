@@ -1,0 +1,83 @@
+//! Creating a container: a typed `CreateRequest` in, a container (record, runtime spec, files,
+//! empty upper layer) out.
+//!
+//! The path of a create:
+//! 1. a front end fills in a `CreateRequest` (`request.rs`): the CLI parses its flags with the
+//!    functions of `parse.rs` and `parse_mounts.rs`; the builder, an API server or compose set
+//!    the typed fields directly;
+//! 2. `validate.rs` checks the request whole against the image (pulled as the request's policy
+//!    says) and the objects it names, and turns it into a plan; nothing is created before this
+//!    step succeeds;
+//! 3. `apply.rs` makes the container in named steps under one rollback guard.
+//!
+//! `run` is create followed by `container::start`.
+mod apply;
+pub mod names;
+pub mod parse;
+pub(crate) mod parse_mounts;
+pub mod request;
+pub mod user;
+mod validate;
+
+use std::io::Write;
+
+pub use request::{
+    CreateRequest, DeviceRequest, Kind, MountRequest, NetworkRequest, PullPolicy, Ulimit,
+    VolumesFrom,
+};
+
+use super::container::RunOutcome;
+use super::EngineError;
+use crate::state::container::Containers;
+use crate::state::Paths;
+
+/// `run`: create the container, start its monitor, and either return its ID (`detach`) or stay
+/// attached until it exits.
+pub fn run(
+    paths: &Paths,
+    req: &CreateRequest,
+    detach: bool,
+    notices: &mut dyn Write,
+) -> Result<RunOutcome, EngineError> {
+    let id = create(paths, req, notices)?;
+    let rec = Containers::new(paths).record(&id)?;
+    super::container::start(paths, &rec, !detach)
+}
+
+/// Create a container; returns its ID. Progress of a pull goes to `notices`.
+pub fn create(
+    paths: &Paths,
+    req: &CreateRequest,
+    notices: &mut dyn Write,
+) -> Result<String, EngineError> {
+    // docker refuses an existing cidfile before doing anything else.
+    let cidfile = match &req.cidfile {
+        Some(p) => Some(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(p)
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::AlreadyExists => EngineError::Usage(format!(
+                        "container ID file found, make sure the other container isn't running or delete {}",
+                        p.display()
+                    )),
+                    _ => EngineError::io(format!("creating the cidfile {}", p.display()))(e),
+                })?,
+        ),
+        None => None,
+    };
+    let created =
+        validate::validate(paths, req, notices).and_then(|plan| apply::apply(paths, req, plan));
+    match (&created, cidfile, &req.cidfile) {
+        (Ok(id), Some(mut f), _) => {
+            f.write_all(id.as_bytes())
+                .map_err(EngineError::io("writing the cidfile"))?;
+        }
+        (Err(_), Some(_), Some(p)) => {
+            let _ = std::fs::remove_file(p);
+        }
+        _ => {}
+    }
+    created
+}

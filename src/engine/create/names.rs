@@ -1,0 +1,65 @@
+//! Container IDs and docker-style generated names (`brave_turing`).
+use std::io::Read;
+
+use crate::engine::EngineError;
+use crate::state::container::Containers;
+
+/// A new 64-hex-digit container (or exec) ID.
+pub fn new_id() -> Result<String, EngineError> {
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(EngineError::io("reading /dev/urandom"))?;
+    Ok(hex::encode(bytes))
+}
+
+const ADJECTIVES: &[&str] = &[
+    "admiring", "brave", "busy", "clever", "dazzling", "eager", "elegant", "festive", "gallant",
+    "happy", "jolly", "keen", "lucid", "modest", "nifty", "quirky", "serene", "sharp", "tender",
+    "vibrant", "wizardly", "zealous",
+];
+const SURNAMES: &[&str] = &[
+    "archimedes",
+    "babbage",
+    "curie",
+    "darwin",
+    "einstein",
+    "fermat",
+    "galileo",
+    "hopper",
+    "johnson",
+    "kepler",
+    "lovelace",
+    "meitner",
+    "newton",
+    "noether",
+    "pascal",
+    "ritchie",
+    "shannon",
+    "thompson",
+    "turing",
+    "wozniak",
+];
+
+/// Reserve a free docker-style `adjective_surname` for container `id`.
+pub fn reserve_generated_name(store: &Containers<'_>, id: &str) -> Result<String, EngineError> {
+    let seed = u64::from_str_radix(&id[..12], 16).unwrap_or(0);
+    for attempt in 0..64u64 {
+        let n = seed.wrapping_add(attempt.wrapping_mul(7919));
+        let a = ADJECTIVES[(n % ADJECTIVES.len() as u64) as usize];
+        let s = SURNAMES[((n / 97) % SURNAMES.len() as u64) as usize];
+        let name = if attempt < 8 {
+            format!("{a}_{s}")
+        } else {
+            format!("{a}_{s}{attempt}")
+        };
+        match store.reserve_name(&name, id) {
+            Ok(()) => return Ok(name),
+            Err(crate::state::container::StateError::NameInUse { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(EngineError::Conflict(
+        "could not find a free container name".into(),
+    ))
+}

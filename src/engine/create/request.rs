@@ -1,0 +1,283 @@
+//! The typed create request: everything a new container is made from, each field already in
+//! its parsed form. A front end fills one in (the CLI from `run`/`create` flags through
+//! `create::parse`, the builder for a RUN step, the Docker API from a JSON `Config` +
+//! `HostConfig`, compose from a service) and hands it to `create::create` or `create::run`.
+//!
+//! What a front end must know:
+//! - Start from `CreateRequest::new(image)`: every other field then has docker's default.
+//! - Strings left in the request are docker's own values, already checked for syntax (a
+//!   capability name, an environment entry `KEY=VALUE`, a signal name): the parse step
+//!   (`create::parse`) turns flag syntax into these types; an API front end fills them from JSON
+//!   directly and may use the same functions for the string forms docker's API also accepts.
+//! - What depends on the image or on other objects (the user in /etc/passwd, a network or
+//!   container by name, a free host port) is checked by `create` before anything is created.
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::monitor::RestartPolicy;
+use crate::network::ports::{ExposedPort, PublishSpec};
+use crate::network::Mode;
+use crate::runtime::spec::Security;
+use crate::state::container::LogConfig;
+
+/// A new container, as asked for.
+#[derive(Debug, Clone)]
+pub struct CreateRequest {
+    /// The image: a reference (`busybox`, `registry:5000/x:tag`) or an image ID.
+    pub image: String,
+    /// When to pull the image.
+    pub pull: PullPolicy,
+    /// Require HTTPS and verified certificates when pulling.
+    pub tls_verify: bool,
+    /// `--name`; None picks a free `adjective_surname`.
+    pub name: Option<String>,
+
+    /// The command (docker's `Cmd`); empty keeps the image's unless an entrypoint is given.
+    pub command: Vec<String>,
+    /// docker's `Entrypoint`: None keeps the image's; `Some(vec![])` clears it. Setting it drops
+    /// the image's Cmd too, as docker does.
+    pub entrypoint: Option<Vec<String>>,
+    /// `KEY=VALUE` entries, applied in order over the image's environment (a later one wins).
+    pub env: Vec<String>,
+    /// Labels, applied over the image's.
+    pub labels: BTreeMap<String, String>,
+    /// `-w`: an absolute path; None keeps the image's (or `/`).
+    pub workdir: Option<String>,
+    /// `-u USER[:GROUP]` (names or numbers, looked up in the image); None keeps the image's.
+    pub user: Option<String>,
+    /// `--group-add`: extra groups, by name (looked up in the image) or number.
+    pub group_add: Vec<String>,
+    /// `-h`; None: the first 12 characters of the container ID.
+    pub hostname: Option<String>,
+    /// `-t`: a terminal.
+    pub tty: bool,
+    /// `-i`: keep stdin open.
+    pub interactive: bool,
+    /// `--rm`: remove the container when it exits.
+    pub auto_remove: bool,
+
+    /// The network mode and everything that goes with it.
+    pub network: NetworkRequest,
+    /// `-v`, `--mount` and `--tmpfs`, in that order.
+    pub mounts: Vec<MountRequest>,
+    /// `--volumes-from`.
+    pub volumes_from: Vec<VolumesFrom>,
+    /// `--device`.
+    pub devices: Vec<DeviceRequest>,
+
+    /// `--restart`.
+    pub restart: RestartPolicy,
+    /// `--log-driver` and `--log-opt`.
+    pub log: LogConfig,
+    /// Capabilities, privileges, seccomp, read-only root, init.
+    pub security: Security,
+    /// `--ulimit`.
+    pub ulimits: Vec<Ulimit>,
+    /// `--memory`, `--cpus`, `--pids-limit` (they need a delegated cgroup).
+    pub limits: crate::engine::resources::Limits,
+    /// `--stop-signal`, a valid signal name or number; None keeps the image's.
+    pub stop_signal: Option<String>,
+    /// `--stop-timeout` in seconds.
+    pub stop_timeout: Option<i64>,
+
+    /// `--cidfile` (a CLI matter): created first, refused if it exists, removed if the create
+    /// fails, and given the container ID.
+    pub cidfile: Option<PathBuf>,
+}
+
+impl CreateRequest {
+    /// A request for `image` with docker's defaults everywhere else.
+    pub fn new(image: impl Into<String>) -> Self {
+        CreateRequest {
+            image: image.into(),
+            pull: PullPolicy::Missing,
+            tls_verify: true,
+            name: None,
+            command: Vec::new(),
+            entrypoint: None,
+            env: Vec::new(),
+            labels: BTreeMap::new(),
+            workdir: None,
+            user: None,
+            group_add: Vec::new(),
+            hostname: None,
+            tty: false,
+            interactive: false,
+            auto_remove: false,
+            network: NetworkRequest::default(),
+            mounts: Vec::new(),
+            volumes_from: Vec::new(),
+            devices: Vec::new(),
+            restart: RestartPolicy::No,
+            log: LogConfig::default_json_file(),
+            security: Security::default(),
+            ulimits: Vec::new(),
+            limits: Default::default(),
+            stop_signal: None,
+            stop_timeout: None,
+            cidfile: None,
+        }
+    }
+}
+
+/// `--pull`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PullPolicy {
+    /// Pull only when the image is not in the store (docker's default).
+    #[default]
+    Missing,
+    Always,
+    Never,
+}
+
+/// The network side of a container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkRequest {
+    /// `--network`: none, host, slirp4netns (the default), pasta, container:NAME or a user
+    /// network by name.
+    pub mode: Mode,
+    /// `-p`.
+    pub publish: Vec<PublishSpec>,
+    /// `-P`: publish every exposed port to a random host port.
+    pub publish_all: bool,
+    /// `--expose` (added to the image's EXPOSE).
+    pub expose: Vec<ExposedPort>,
+    /// `--add-host NAME:IP` (IP may be `host-gateway`), checked before anything is created.
+    pub add_hosts: Vec<String>,
+    /// `--dns`, `--dns-search`, `--dns-option`.
+    pub dns: Vec<String>,
+    pub dns_search: Vec<String>,
+    pub dns_options: Vec<String>,
+    /// `--network-alias`: names on the user network.
+    pub aliases: Vec<String>,
+}
+
+impl Default for NetworkRequest {
+    fn default() -> Self {
+        NetworkRequest {
+            mode: Mode::Slirp4netns(Default::default()),
+            publish: Vec::new(),
+            publish_all: false,
+            expose: Vec::new(),
+            add_hosts: Vec::new(),
+            dns: Vec::new(),
+            dns_search: Vec::new(),
+            dns_options: Vec::new(),
+            aliases: Vec::new(),
+        }
+    }
+}
+
+/// What a mount is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Volume,
+    Bind,
+    Tmpfs,
+}
+
+/// One mount as asked for, before any volume exists. Build one with `create::parse`'s
+/// `volume`, `mount` and `tmpfs` (docker's flag syntaxes), or `MountRequest::bind` /
+/// `MountRequest::tmpfs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountRequest {
+    pub kind: Kind,
+    /// Volume name (None: anonymous) or host path.
+    pub source: Option<String>,
+    /// An absolute, cleaned path in the container, not `/`.
+    pub destination: String,
+    pub rw: bool,
+    /// The `-v` mode string as given (shown by `inspect`).
+    pub mode: String,
+    /// A bind mount's propagation (`rprivate`, `shared`, …).
+    pub propagation: Option<String>,
+    /// Do not copy the image's files into a new volume.
+    pub nocopy: bool,
+    /// `:U`: chown the source to the container's user.
+    pub chown: bool,
+    /// `-v` creates a missing bind source; `--mount` refuses it.
+    pub create_source: bool,
+    pub nonrecursive: bool,
+    /// `volume-opt`s for a volume this create makes.
+    pub volume_opts: BTreeMap<String, String>,
+    /// A tmpfs's mount options (`size=BYTES`, `mode=OCTAL`, `noexec`…).
+    pub tmpfs: Vec<String>,
+}
+
+impl MountRequest {
+    pub(crate) fn new(kind: Kind, destination: String) -> Self {
+        MountRequest {
+            kind,
+            source: None,
+            destination,
+            rw: true,
+            mode: String::new(),
+            propagation: None,
+            nocopy: false,
+            chown: false,
+            create_source: false,
+            nonrecursive: false,
+            volume_opts: BTreeMap::new(),
+            tmpfs: Vec::new(),
+        }
+    }
+
+    /// A bind mount of an existing host path (`--mount type=bind`): any character, commas
+    /// included, is fine in either path.
+    pub fn bind(
+        source: impl Into<PathBuf>,
+        target: &str,
+        rw: bool,
+    ) -> Result<Self, crate::engine::EngineError> {
+        let source = source.into();
+        let destination = super::parse_mounts::destination(target, target)?;
+        if !source.is_absolute() {
+            return Err(crate::engine::EngineError::Usage(format!(
+                "invalid mount config for type \"bind\": invalid mount path: '{}' mount path must be absolute",
+                source.display()
+            )));
+        }
+        let mut m = MountRequest::new(Kind::Bind, destination);
+        m.source = Some(source.to_string_lossy().into_owned());
+        m.rw = rw;
+        Ok(m)
+    }
+
+    /// A tmpfs with docker's default options (`noexec,nosuid,nodev`), as `--tmpfs PATH`.
+    pub fn tmpfs(target: &str) -> Result<Self, crate::engine::EngineError> {
+        let mut m = MountRequest::new(
+            Kind::Tmpfs,
+            super::parse_mounts::destination(target, target)?,
+        );
+        m.tmpfs = vec!["noexec".into(), "nosuid".into(), "nodev".into()];
+        Ok(m)
+    }
+}
+
+/// `--volumes-from CONTAINER[:ro|:rw]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumesFrom {
+    /// The container, by name or ID.
+    pub container: String,
+    /// `Some(false)` for `:ro`, `Some(true)` for `:rw`, None keeps each mount's mode.
+    pub rw: Option<bool>,
+}
+
+/// `--device HOST[:CONTAINER[:PERMISSIONS]]`: the host's device node, bind-mounted (a rootless
+/// container cannot create device nodes; permissions are checked, not enforced: no cgroup).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRequest {
+    /// An absolute path to a character or block device (checked before anything is created).
+    pub host: PathBuf,
+    /// An absolute path in the container.
+    pub container: String,
+}
+
+/// `--ulimit NAME=SOFT[:HARD]`, one resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ulimit {
+    /// The `RLIMIT_` name (`RLIMIT_NOFILE`).
+    pub name: String,
+    pub soft: u64,
+    pub hard: u64,
+}

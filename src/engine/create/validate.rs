@@ -1,0 +1,265 @@
+//! The validate half of create (netavark's validate-then-apply): everything the request asks
+//! for is checked against the image and the other objects it names, and turned into a `Plan`
+//! in which nothing can fail for a reason the user controls. Nothing is created here (the image
+//! may be pulled, which is not part of the container).
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use super::request::{CreateRequest, PullPolicy};
+use super::user::{resolve_group, resolve_user, User};
+use crate::engine::EngineError;
+use crate::image::{ImageError, ImageRecord, ImageStore};
+use crate::network::{Mode, NetConfig};
+use crate::state::Paths;
+
+/// What `apply` makes: the request resolved against the image.
+pub(super) struct Plan {
+    pub id: String,
+    pub image: ImageRecord,
+    /// The image's layers, bottom first.
+    pub layers: Vec<PathBuf>,
+    /// The network mode, `container:` resolved to the container's ID.
+    pub mode: Mode,
+    pub net_config: NetConfig,
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    /// entrypoint + cmd: what runs.
+    pub args: Vec<String>,
+    pub hostname: String,
+    /// `-u` or the image's USER, as written (the record keeps it for `exec`).
+    pub user_spec: String,
+    pub user: User,
+    /// The user's groups and the `--group-add` ones.
+    pub additional_gids: Vec<u32>,
+    pub workdir: String,
+    pub env: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    /// (device on the host, path in the container).
+    pub devices: Vec<(PathBuf, String)>,
+    pub stop_signal: Option<String>,
+    /// The image's VOLUMEs.
+    pub image_volumes: Vec<String>,
+    /// `--volumes-from`: (container ID, mode override).
+    pub volumes_from: Vec<(String, Option<bool>)>,
+}
+
+/// A JSON array of strings (the image config's Cmd, Entrypoint, Env).
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A non-empty string of the image config.
+fn config_str(cfg: &Value, key: &str) -> Option<String> {
+    cfg[key]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+}
+
+/// Check the request whole, pulling the image as its policy says.
+pub(super) fn validate(
+    paths: &Paths,
+    req: &CreateRequest,
+    notices: &mut dyn Write,
+) -> Result<Plan, EngineError> {
+    crate::engine::resources::check_limits(&req.limits)?;
+    if req.auto_remove && req.restart != crate::monitor::RestartPolicy::No {
+        return Err(EngineError::Usage(
+            "Conflicting options: --restart and --rm".into(),
+        ));
+    }
+    if let Some(w) = &req.workdir {
+        check_workdir(w)?;
+    }
+    let images = ImageStore::open(paths)?;
+    let image = find_image(paths, &images, req, notices)?;
+    let config = images.config_json(&image)?;
+    let cfg = &config["config"];
+    let mut mode = req.network.mode.clone();
+    let net_config = crate::engine::network::prepare(paths, &mut mode, &req.network, cfg)?;
+
+    // docker's rules: an entrypoint replaces the image's and drops its Cmd.
+    let (entrypoint, cmd) = match &req.entrypoint {
+        Some(ep) => (ep.clone(), req.command.clone()),
+        None => {
+            let cmd = if req.command.is_empty() {
+                strings(&cfg["Cmd"])
+            } else {
+                req.command.clone()
+            };
+            (strings(&cfg["Entrypoint"]), cmd)
+        }
+    };
+    let args: Vec<String> = entrypoint.iter().chain(cmd.iter()).cloned().collect();
+    if args.is_empty() {
+        return Err(EngineError::Usage(
+            "no command specified: the image has no CMD or ENTRYPOINT and none was given".into(),
+        ));
+    }
+
+    let id = super::names::new_id()?;
+    let hostname = req.hostname.clone().unwrap_or_else(|| id[..12].to_string());
+    let layers = images.layer_dirs(&image);
+    let user_spec = req
+        .user
+        .clone()
+        .or_else(|| config_str(cfg, "User"))
+        .unwrap_or_default();
+    let user = resolve_user(&layers, &user_spec)?;
+    let mut additional_gids = user.groups.clone();
+    for g in &req.group_add {
+        additional_gids.push(resolve_group(&layers, g)?);
+    }
+    let workdir = req
+        .workdir
+        .clone()
+        .or_else(|| config_str(cfg, "WorkingDir"))
+        .unwrap_or_else(|| "/".into());
+    check_workdir(&workdir)?;
+
+    // Labels: the image's, then the request's.
+    let mut labels: BTreeMap<String, String> = cfg["Labels"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    labels.extend(req.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+
+    let env = environment(&strings(&cfg["Env"]), req, &hostname, &user.home);
+    let devices = req
+        .devices
+        .iter()
+        .map(|d| check_device(&d.host).map(|()| (d.host.clone(), d.container.clone())))
+        .collect::<Result<_, _>>()?;
+    let image_volumes: Vec<String> = cfg["Volumes"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let store = crate::state::container::Containers::new(paths);
+    let volumes_from = req
+        .volumes_from
+        .iter()
+        .map(|v| Ok((store.resolve(&v.container)?, v.rw)))
+        .collect::<Result<_, EngineError>>()?;
+    Ok(Plan {
+        id,
+        volumes_from,
+        stop_signal: req
+            .stop_signal
+            .clone()
+            .or_else(|| cfg["StopSignal"].as_str().map(String::from)),
+        image,
+        layers,
+        mode,
+        net_config,
+        entrypoint,
+        cmd,
+        args,
+        hostname,
+        user_spec,
+        user,
+        additional_gids,
+        workdir,
+        env,
+        labels,
+        devices,
+        image_volumes,
+    })
+}
+
+fn check_workdir(w: &str) -> Result<(), EngineError> {
+    if !w.starts_with('/') {
+        return Err(EngineError::Usage(format!(
+            "the working directory '{w}' is invalid, it needs to be an absolute path"
+        )));
+    }
+    Ok(())
+}
+
+/// The image, from the store or pulled as the policy says.
+fn find_image(
+    paths: &Paths,
+    images: &ImageStore,
+    req: &CreateRequest,
+    notices: &mut dyn Write,
+) -> Result<ImageRecord, EngineError> {
+    let pull_opts = crate::engine::image::PullOptions {
+        quiet: false,
+        tls_verify: req.tls_verify,
+    };
+    let pull = |notices: &mut dyn Write| {
+        crate::engine::image::pull(paths, &req.image, &pull_opts, notices)
+    };
+    match (req.pull, images.resolve(&req.image)) {
+        (PullPolicy::Always, _) => pull(notices),
+        (_, Ok(img)) => Ok(img),
+        (PullPolicy::Missing, Err(ImageError::NotFound(_))) => {
+            // Only a name can be pulled; an unknown ID is just unknown.
+            let reference = crate::image::Reference::parse(&req.image)?;
+            let _ = writeln!(
+                notices,
+                "Unable to find image '{}' locally",
+                reference.familiar_tagged()
+            );
+            pull(notices)
+        }
+        (_, Err(e)) => Err(e.into()),
+    }
+}
+
+/// The container's environment: the image's, `HOSTNAME`, a default `PATH`, `TERM` with a
+/// terminal, the request's entries, and `HOME` unless set.
+fn environment(
+    image_env: &[String],
+    req: &CreateRequest,
+    hostname: &str,
+    home: &str,
+) -> Vec<String> {
+    use super::parse::set_env;
+    let mut env = image_env.to_vec();
+    set_env(&mut env, &format!("HOSTNAME={hostname}"), true);
+    if !env.iter().any(|e| e.starts_with("PATH=")) {
+        env.insert(
+            0,
+            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
+        );
+    }
+    if req.tty {
+        set_env(&mut env, "TERM=xterm", false);
+    }
+    for e in &req.env {
+        set_env(&mut env, e, true);
+    }
+    set_env(&mut env, &format!("HOME={home}"), false);
+    env
+}
+
+/// `--device`: the host path must be a device node.
+fn check_device(host: &std::path::Path) -> Result<(), EngineError> {
+    use std::os::unix::fs::FileTypeExt;
+    let meta = std::fs::metadata(host).map_err(|e| {
+        EngineError::Usage(format!(
+            "error gathering device information while adding custom device \"{}\": {e}",
+            host.display()
+        ))
+    })?;
+    if !(meta.file_type().is_char_device() || meta.file_type().is_block_device()) {
+        return Err(EngineError::Usage(format!(
+            "{} is not a device node",
+            host.display()
+        )));
+    }
+    Ok(())
+}
