@@ -294,6 +294,7 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
             .and_then(|l| l.seccomp().as_ref())
             .and_then(|s| serde_json::to_value(s).ok()),
         no_new_privileges: process.and_then(|p| p.no_new_privileges()) == Some(true),
+        capture: None,
     };
     let user_spec = opts.user.clone().unwrap_or_else(|| rec.user.clone());
     // Runs inside the container, after joining its mount namespace: `/` is its root.
@@ -393,6 +394,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "Error": s.error,
             "StartedAt": s.started_at.as_deref().unwrap_or(zero),
             "FinishedAt": s.finished_at.as_deref().unwrap_or(zero),
+            "Health": s.health,
         },
         "Image": r.image_id,
         "ResolvConfPath": paths.container(&r.id).join("resolv.conf"),
@@ -423,8 +425,14 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "Entrypoint": if r.entrypoint.is_empty() { serde_json::Value::Null } else { serde_json::json!(r.entrypoint) },
             "Labels": r.labels,
             "StopSignal": r.stop_signal,
+            "Healthcheck": r.healthcheck,
         },
     });
+    // Without a health check both stay null: docker's templates see nil there
+    // (`{{json .State.Health}}` prints `null`).
+    if !r.shell.is_empty() {
+        v["Config"]["Shell"] = serde_json::json!(r.shell);
+    }
     super::network::extend_inspect(paths, &mut v, r, s.status == Status::Running);
     v
 }

@@ -65,6 +65,11 @@ pub struct ExecRequest {
     pub seccomp: Option<serde_json::Value>,
     /// The container's `no_new_privs` (`--security-opt no-new-privileges`).
     pub no_new_privileges: bool,
+    /// Health checks: the command's stdout and stderr go to this descriptor, its stdin is
+    /// /dev/null, and it runs in a session of its own (the joiner's), away from the caller's
+    /// terminal, so that the caller can kill the joiner and the command together with
+    /// `kill(-waiter, ...)`.
+    pub capture: Option<RawFd>,
 }
 
 /// The command's standard streams without a terminal: pipes, never the caller's own
@@ -149,7 +154,7 @@ pub fn spawn(
         .into();
     let (parent_sock, child_sock) =
         UnixStream::pair().map_err(|e| RuntimeError::Other(format!("socketpair: {e}")))?;
-    let (child_pipes, relay_pipes) = if !req.tty && !req.detach {
+    let (child_pipes, relay_pipes) = if !req.tty && !req.detach && req.capture.is_none() {
         let pipe = || {
             nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
                 .map_err(|e| RuntimeError::Other(format!("pipe: {e}")))
@@ -181,7 +186,7 @@ pub fn spawn(
     // Blocked here (and in the joiner): with a terminal, the terminal sends them to the
     // command; without one, `relay` forwards them.
     let mut mask = forwarded_set();
-    if req.tty {
+    if relay_pipes.is_none() {
         mask.remove(Signal::SIGTERM);
         mask.remove(Signal::SIGHUP);
     }
@@ -267,6 +272,9 @@ fn joiner(
         let _ = sock.write_all(format!("{}\t{}", e.code, e.message).as_bytes());
         e.code
     };
+    if req.capture.is_some() {
+        let _ = nix::unistd::setsid();
+    }
     if req.detach {
         // Away from the caller's terminal, its signals and its output pipes (which must close
         // when the caller returns): this process and the command hold only /dev/null.
@@ -361,6 +369,9 @@ fn command(
         init::dup_to(p.stdin.as_ref().map_or(devnull, |f| f.as_raw_fd()), 0)?;
         init::dup_to(p.stdout.as_raw_fd(), 1)?;
         init::dup_to(p.stderr.as_raw_fd(), 2)?;
+    } else if let Some(out) = req.capture {
+        init::dup_to(devnull, 0)?;
+        init::dup_onto(out, &[1, 2])?;
     }
     let _ = nix::unistd::close(devnull);
 
