@@ -244,7 +244,7 @@ pub fn attach(paths: &Paths, opts: &AttachOptions) -> Result<AttachOutcome, Engi
                                     st.pid,
                                     st.pid_start,
                                 ) {
-                                    let _ = h.signal(sig);
+                                    let _ = h.signal(sig as i32);
                                 }
                             }
                         }

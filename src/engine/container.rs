@@ -433,7 +433,21 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
     if !r.shell.is_empty() {
         v["Config"]["Shell"] = serde_json::json!(r.shell);
     }
+    let x = &r.extras;
+    v["Config"]["Domainname"] = serde_json::json!(x.domainname);
+    let hc = &mut v["HostConfig"];
+    hc["ShmSize"] = serde_json::json!(x.shm_size.unwrap_or(crate::runtime::spec::DEFAULT_SHM_SIZE));
+    let map_or_null = |m: &std::collections::BTreeMap<String, String>| {
+        if m.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::json!(m)
+        }
+    };
+    hc["Sysctls"] = map_or_null(&x.sysctls);
+    hc["Annotations"] = map_or_null(&x.annotations);
     super::network::extend_inspect(paths, &mut v, r, s.status == Status::Running);
+    super::resources::extend_inspect(paths, &mut v, &r.id);
     v
 }
 
@@ -531,20 +545,20 @@ pub fn stop(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), Engin
         .stop_signal
         .as_deref()
         .and_then(parse_signal)
-        .unwrap_or(Signal::SIGTERM);
+        .unwrap_or(Signal::SIGTERM as i32);
     // Through a pidfd checked against the recorded start time: a PID reused meanwhile is
     // never signalled.
     let handle = crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start);
     if let Some(h) = &handle {
         let _ = h.signal(sig);
     }
-    events::container(paths, &rec, "kill", &[("signal", (sig as i32).to_string())]);
+    events::container(paths, &rec, "kill", &[("signal", sig.to_string())]);
     let secs = timeout.or(rec.stop_timeout).unwrap_or(10).max(0) as u64;
     if !wait_stopped(&store, &id, Some(Duration::from_secs(secs))) {
         let st = store.state(&id)?;
         if is_alive(&st) {
             if let Some(h) = &handle {
-                let _ = h.signal(Signal::SIGKILL);
+                let _ = h.signal(Signal::SIGKILL as i32);
             }
             events::container(paths, &rec, "kill", &[("signal", "9".into())]);
         }
@@ -563,18 +577,36 @@ fn request_stop(store: &Containers<'_>, id: &str) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// Parse a signal name or number (`TERM`, `SIGTERM`, `15`).
-pub fn parse_signal(s: &str) -> Option<Signal> {
+/// Parse a signal as docker does: a number from 1 to 64, or a name with or without `SIG`
+/// (`TERM`, `SIGTERM`), the real-time ones included (`RTMIN`, `RTMIN+3`, `RTMAX-2`, `RTMAX`,
+/// numbered from 34 to 64 as glibc and docker number them).
+pub fn parse_signal(s: &str) -> Option<i32> {
+    const RTMIN: i32 = 34;
+    const RTMAX: i32 = 64;
     if let Ok(n) = s.parse::<i32>() {
-        return Signal::try_from(n).ok();
+        return (1..=RTMAX).contains(&n).then_some(n);
     }
     let up = s.to_ascii_uppercase();
-    let name = if up.starts_with("SIG") {
-        up
-    } else {
-        format!("SIG{up}")
+    let name = up.strip_prefix("SIG").unwrap_or(&up);
+    let offset = |rest: &str, sign: char| -> Option<i32> {
+        match rest {
+            "" => Some(0),
+            r => r
+                .strip_prefix(sign)
+                .and_then(|n| n.parse::<i32>().ok())
+                .filter(|n| (0..=RTMAX - RTMIN).contains(n)),
+        }
     };
-    name.parse().ok()
+    if let Some(rest) = name.strip_prefix("RTMIN") {
+        return offset(rest, '+').map(|n| RTMIN + n);
+    }
+    if let Some(rest) = name.strip_prefix("RTMAX") {
+        return offset(rest, '-').map(|n| RTMAX - n);
+    }
+    format!("SIG{name}")
+        .parse::<Signal>()
+        .ok()
+        .map(|s| s as i32)
 }
 
 /// `rm`: refuse a running container unless `force` (which kills it first); with `volumes`,
@@ -592,8 +624,8 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
             )));
         }
         request_stop(&store, &id)?;
-        if is_alive(&st) {
-            let _ = nix::sys::signal::kill(Pid::from_raw(st.pid), Signal::SIGKILL);
+        if let Some(h) = crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start) {
+            let _ = h.signal(Signal::SIGKILL as i32);
         }
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
     }
@@ -659,9 +691,9 @@ pub fn kill(paths: &Paths, name: &str, signal: &str) -> Result<(), EngineError> 
         .signal(sig)
         .map_err(EngineError::io(format!("kill {name}")))?;
     if let Ok(rec) = store.record(&id) {
-        events::container(paths, &rec, "kill", &[("signal", (sig as i32).to_string())]);
+        events::container(paths, &rec, "kill", &[("signal", sig.to_string())]);
     }
-    if sig == Signal::SIGKILL {
+    if sig == Signal::SIGKILL as i32 {
         wait_stopped(&store, &id, Some(Duration::from_secs(10)));
     }
     Ok(())
@@ -733,9 +765,15 @@ mod tests {
 
     #[test]
     fn signals() {
-        assert_eq!(parse_signal("TERM"), Some(Signal::SIGTERM));
-        assert_eq!(parse_signal("SIGKILL"), Some(Signal::SIGKILL));
-        assert_eq!(parse_signal("2"), Some(Signal::SIGINT));
+        assert_eq!(parse_signal("TERM"), Some(15));
+        assert_eq!(parse_signal("SIGKILL"), Some(9));
+        assert_eq!(parse_signal("2"), Some(2));
+        assert_eq!(parse_signal("64"), Some(64));
+        assert_eq!(parse_signal("SIGRTMIN+3"), Some(37));
+        assert_eq!(parse_signal("rtmax-1"), Some(63));
+        assert_eq!(parse_signal("RTMAX"), Some(64));
+        assert_eq!(parse_signal("65"), None);
+        assert_eq!(parse_signal("0"), None);
         assert_eq!(parse_signal("NOPE"), None);
     }
 }

@@ -192,12 +192,24 @@ fn container_helper(
     let rootful = crate::runtime::userns::is_rootful();
     let mut all: Vec<&OsStr> = args.iter().map(OsString::as_os_str).collect();
     let (upper, work, merged) = (dir.join("upper"), dir.join("work"), dir.join("merged"));
+    // Its volumes and bind mounts, to be mounted as the container would have them.
+    let volumes: Vec<crate::runtime::enter::VolumeMount> = rec
+        .mounts
+        .iter()
+        .filter(|m| (m.kind == "volume" || m.kind == "bind") && !m.source.is_empty())
+        .map(|m| (m.source.clone().into(), m.destination.clone().into(), m.rw))
+        .collect();
+    let volumes = OsString::from(
+        serde_json::to_string(&volumes)
+            .map_err(|e| EngineError::Usage(format!("the container's mounts: {e}")))?,
+    );
     all.extend([
         upper.as_os_str(),
         work.as_os_str(),
         merged.as_os_str(),
         OsStr::new(if rootful { "0" } else { "1" }),
         OsStr::new(rec.storage_driver.name()),
+        volumes.as_os_str(),
     ]);
     all.extend(rec.layers.iter().map(|l| l.as_os_str()));
     Ok(crate::runtime::userns::spawn_helper(&all, stdin, stdout)?)
@@ -222,7 +234,14 @@ fn run_op(op: &str, args: &[String], root: std::os::fd::BorrowedFd<'_>) -> Resul
             } else {
                 Owner::Root
             };
-            let input = std::io::BufReader::with_capacity(256 * 1024, std::io::stdin().lock());
+            let input: Box<dyn std::io::Read> = if layout == Layout::Plain {
+                // A tar given on stdin may be compressed (docker detects gzip and the like).
+                crate::image::unpack::decompressed(std::io::stdin())
+                    .map_err(EngineError::io("reading the archive on standard input"))?
+            } else {
+                Box::new(std::io::stdin().lock())
+            };
+            let input = std::io::BufReader::with_capacity(256 * 1024, input);
             copy::extract(root, dest, layout, owner, input).map_err(copy_err)
         }
         _ => Err(EngineError::Usage(format!(
@@ -239,10 +258,11 @@ fn op_arity(op: &str) -> usize {
 }
 
 /// The user namespace helper's side, for a stopped container: `cp-out SRC FOLLOW` or
-/// `cp-in DEST LAYOUT OWNER`, then `UPPER WORK MERGED USERXATTR DRIVER LOWER...`.
+/// `cp-in DEST LAYOUT OWNER`, then `UPPER WORK MERGED USERXATTR DRIVER VOLUMES LOWER...`
+/// (VOLUMES: the JSON list of the container's volume and bind mounts).
 pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
     let n = op_arity(op);
-    if args.len() < n + 5 {
+    if args.len() < n + 6 {
         return Err(EngineError::Usage(format!(
             "bad copy operation {op} {args:?}"
         )));
@@ -254,9 +274,12 @@ pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
         target: spec[2].clone().into(),
         userxattr: spec[3] == "1",
         driver: spec[4].parse().map_err(EngineError::Usage)?,
-        lower: spec[5..].iter().map(Into::into).collect(),
+        lower: spec[6..].iter().map(Into::into).collect(),
     };
+    let volumes: Vec<crate::runtime::enter::VolumeMount> = serde_json::from_str(&spec[5])
+        .map_err(|e| EngineError::Usage(format!("bad volume list {:?}: {e}", spec[5])))?;
     crate::runtime::enter::mount_overlay(&rootfs)?;
+    crate::runtime::enter::mount_volumes(&rootfs.target, &volumes)?;
     let root = copy::open_root(&rootfs.target).map_err(copy_err)?;
     run_op(op, op_args, root.as_fd())
 }

@@ -1,7 +1,7 @@
 //! `logs` with docker's `--tail`, `--since` and `--until` (and `-f`).
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 
 use super::container::log_entries;
 use super::EngineError;
@@ -33,10 +33,20 @@ pub fn parse_tail(s: &str) -> Result<Option<usize>, EngineError> {
     }
 }
 
-/// Parse a time as docker's `--since`/`--until` take it: RFC 3339 (with or without zone and
-/// fraction), a date, a Unix timestamp (`1700000000` or `1700000000.5`), or a duration before
-/// now (`10m`, `1h30m`, `2.5s`). Times without a zone are UTC.
+/// Parse a time as docker's `--since`/`--until` take it (its `GetTimestamp`): a Go duration
+/// before now (`10m`, `1h30m`, `-1s` is a second from now), an RFC 3339 time (the fraction after
+/// `.` or `,`, up to nanoseconds; minutes, seconds and the zone may be left out), a date, or a
+/// Unix timestamp (`1700000000` or `1700000000.5`). Times without a zone are local time.
 pub fn parse_time(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, EngineError> {
+    let local = *now.with_timezone(&chrono::Local).offset();
+    parse_time_in(s, now, local.fix())
+}
+
+fn parse_time_in(
+    s: &str,
+    now: DateTime<Utc>,
+    local: FixedOffset,
+) -> Result<DateTime<Utc>, EngineError> {
     let bad = || {
         EngineError::Usage(format!(
             "invalid time {s:?}: use an RFC 3339 time, a Unix timestamp or a duration like 10m"
@@ -46,20 +56,52 @@ pub fn parse_time(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, EngineEr
     if s.is_empty() {
         return Err(bad());
     }
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    for f in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S%.f",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
-            return Ok(t.and_utc());
+    if s != "0" {
+        let (sign, unsigned) = match s.as_bytes()[0] {
+            b'-' => (-1, &s[1..]),
+            b'+' => (1, &s[1..]),
+            _ => (1, s),
+        };
+        if let Some(d) = parse_go_duration(unsigned) {
+            let d = chrono::Duration::from_std(d).map_err(|_| bad())?;
+            return Ok(if sign < 0 { now + d } else { now - d });
         }
     }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).ok_or_else(bad);
+    // docker: a `z`, a `+` or three dashes say the time has a zone.
+    let zoned = s.contains(['z', 'Z', '+']) || s.matches('-').count() == 3;
+    // Go reads a fraction after a comma as after a point (`date --iso-8601=ns`).
+    let v = match s.find('T') {
+        Some(t) => format!("{}{}", &s[..t], s[t..].replacen(',', ".", 1)),
+        None => s.to_string(),
+    };
+    if zoned {
+        // Split off the zone: `Z`, or the last `+`/`-` (after the date's dashes).
+        let cut = v
+            .rfind(['z', 'Z', '+', '-'])
+            .filter(|i| *i >= "2006-01-02".len());
+        if let Some(i) = cut {
+            let (time, zone) = v.split_at(i);
+            let zone = if zone.eq_ignore_ascii_case("z") {
+                "+00:00"
+            } else {
+                zone
+            };
+            if let Some(t) = naive_time(time) {
+                if let Ok(z) = format!("2000-01-01T00:00:00{zone}").parse::<DateTime<FixedOffset>>()
+                {
+                    if let Some(t) = z.offset().from_local_datetime(&t).single() {
+                        return Ok(t.with_timezone(&Utc));
+                    }
+                }
+            }
+        }
+    } else if let Some(t) = naive_time(&v) {
+        if let Some(t) = local.from_local_datetime(&t).single() {
+            return Ok(t.with_timezone(&Utc));
+        }
+    }
+    if s.contains('-') {
+        return Err(bad());
     }
     if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         let (secs, frac) = s.split_once('.').unwrap_or((s, ""));
@@ -74,6 +116,29 @@ pub fn parse_time(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, EngineEr
     let d = parse_go_duration(s).ok_or_else(bad)?;
     let d = chrono::Duration::from_std(d).map_err(|_| bad())?;
     Ok(now - d)
+}
+
+/// The date and time of docker's layouts: `2006-01-02`, `2006-01-02T15`, `…T15:04`,
+/// `…T15:04:05` and `…T15:04:05.999999999` (and, beyond docker, a space for the `T`).
+fn naive_time(s: &str) -> Option<NaiveDateTime> {
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
+            return Some(t);
+        }
+    }
+    // `2006-01-02T15`: chrono wants the minutes.
+    if s.len() == 13 && s.as_bytes()[10] == b'T' {
+        if let Ok(t) = NaiveDateTime::parse_from_str(&format!("{s}:00"), "%Y-%m-%dT%H:%M") {
+            return Some(t);
+        }
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
 }
 
 /// A Go duration: a sequence of decimal numbers with units (`ns`, `us`, `ms`, `s`, `m`, `h`).
@@ -188,7 +253,8 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let t = |s| parse_time(s, now).unwrap().to_rfc3339();
+        let utc = FixedOffset::east_opt(0).unwrap();
+        let t = |s| parse_time_in(s, now, utc).unwrap().to_rfc3339();
         assert_eq!(t("2024-05-01T11:00:00Z"), "2024-05-01T11:00:00+00:00");
         assert_eq!(t("2024-05-01T13:00:00+02:00"), "2024-05-01T11:00:00+00:00");
         assert_eq!(t("2024-05-01T11:00:00"), "2024-05-01T11:00:00+00:00");
@@ -197,7 +263,33 @@ mod tests {
         assert_eq!(t("1714564800.5"), "2024-05-01T12:00:00.500+00:00");
         assert_eq!(t("10m"), "2024-05-01T11:50:00+00:00");
         assert_eq!(t("1h30m"), "2024-05-01T10:30:00+00:00");
+        // docker's GetTimestamp: comma fractions, nanoseconds, zones, local times.
+        assert_eq!(
+            t("2024-05-01T11:00:00,123456789+00:00"),
+            "2024-05-01T11:00:00.123456789+00:00"
+        );
+        assert_eq!(
+            t("2024-05-01T11:00:00.123456789"),
+            "2024-05-01T11:00:00.123456789+00:00"
+        );
+        assert_eq!(
+            t("2024-05-01T13:00:00.5+02:00"),
+            "2024-05-01T11:00:00.500+00:00"
+        );
+        assert_eq!(t("2024-05-01T11:00:00-01:00"), "2024-05-01T12:00:00+00:00");
+        assert_eq!(t("2024-05-01T11:30Z"), "2024-05-01T11:30:00+00:00");
+        assert_eq!(t("2024-05-01T11"), "2024-05-01T11:00:00+00:00");
+        assert_eq!(t("2024-05-01+02:00"), "2024-04-30T22:00:00+00:00");
+        assert_eq!(t("-1s"), "2024-05-01T12:00:01+00:00");
+        let plus2 = FixedOffset::east_opt(7200).unwrap();
+        assert_eq!(
+            parse_time_in("2024-05-01T13:00:00", now, plus2)
+                .unwrap()
+                .to_rfc3339(),
+            "2024-05-01T11:00:00+00:00"
+        );
         assert!(parse_time("yesterday", now).is_err());
+        assert!(parse_time("2024-13-01T00:00:00Z", now).is_err());
         assert!(parse_time("10x", now).is_err());
     }
 

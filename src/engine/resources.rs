@@ -17,6 +17,9 @@ pub struct Limits {
     /// CPUs (a fraction allowed).
     pub cpus: Option<f64>,
     pub pids_limit: Option<i64>,
+    /// Per-device block IO limits as (flag, value): `--blkio-weight-device`,
+    /// `--device-read-bps` and the like (podman's `update`).
+    pub device_io: Vec<(String, String)>,
 }
 
 impl Limits {
@@ -39,11 +42,23 @@ impl Limits {
             memory: memory.map(parse_bytes).transpose()?,
             cpus,
             pids_limit,
+            device_io: Vec::new(),
         })
     }
 
     pub fn is_empty(&self) -> bool {
         *self == Limits::default()
+    }
+
+    /// The limits that limit something: docker reads `--memory 0`, `--cpus 0` and
+    /// `--pids-limit 0` (or any negative value) as "no limit".
+    fn limiting(&self) -> Limits {
+        Limits {
+            memory: self.memory.filter(|m| *m != 0),
+            cpus: self.cpus.filter(|c| *c != 0.0),
+            pids_limit: self.pids_limit.filter(|p| *p > 0),
+            device_io: self.device_io.clone(),
+        }
     }
 
     fn flags(&self) -> String {
@@ -56,6 +71,11 @@ impl Limits {
         }
         if self.pids_limit.is_some() {
             f.push("--pids-limit");
+        }
+        for (flag, _) in &self.device_io {
+            if !f.contains(&flag.as_str()) {
+                f.push(flag);
+            }
         }
         f.join(", ")
     }
@@ -112,10 +132,38 @@ pub fn require_cgroup(what: &str) -> Result<(), EngineError> {
 
 /// Refuse resource limits that cannot be applied (called by `create`).
 pub fn check_limits(l: &Limits) -> Result<(), EngineError> {
-    if l.is_empty() {
+    for (flag, v) in &l.device_io {
+        check_device_io(flag, v)?;
+    }
+    let effective = l.limiting();
+    if effective.is_empty() {
+        // docker: --memory 0, --cpus 0 and --pids-limit 0 or -1 mean "no limit".
         return Ok(());
     }
-    require_cgroup(&l.flags())
+    require_cgroup(&effective.flags())
+}
+
+/// docker's syntax of the per-device limits: `/dev/PATH:VALUE`, VALUE a weight (10 to 1000, or
+/// 0), a rate in bytes (`1mb`) or a number of operations per second.
+pub fn check_device_io(flag: &str, v: &str) -> Result<(), EngineError> {
+    let bad =
+        |what: &str| EngineError::Usage(format!("invalid argument {v:?} for \"{flag}\": {what}"));
+    let (path, value) = v.split_once(':').ok_or_else(|| bad("bad format"))?;
+    if !path.starts_with("/dev/") {
+        return Err(bad("bad format for device path"));
+    }
+    let ok = match flag {
+        "--blkio-weight-device" => value
+            .parse::<u16>()
+            .is_ok_and(|w| w == 0 || (10..=1000).contains(&w)),
+        "--device-read-bps" | "--device-write-bps" => parse_bytes(value).is_ok(),
+        _ => value.parse::<u64>().is_ok(),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(bad("invalid value for device"))
+    }
 }
 
 /// docker's memory sizes: a number with an optional b, k, m or g suffix (binary units).
@@ -133,6 +181,37 @@ pub fn parse_bytes(s: &str) -> Result<u64, EngineError> {
         .filter(|v| *v >= 0.0)
         .map(|v| (v * mult as f64) as u64)
         .ok_or_else(|| EngineError::Usage(format!("invalid size: {s:?}")))
+}
+
+/// The process settings of `HostConfig` that live in the container's runtime spec:
+/// `Ulimits` (docker's `[{"Name": "nofile", "Hard": 2048, "Soft": 1024}]`, sorted by name, -1
+/// for unlimited) and `OomScoreAdj`.
+pub fn extend_inspect(paths: &Paths, v: &mut serde_json::Value, id: &str) {
+    let spec: serde_json::Value = std::fs::read(paths.container(id).join("config.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let process = &spec["process"];
+    let limit = |n: &serde_json::Value| match n.as_u64() {
+        Some(u64::MAX) | None => -1i64,
+        Some(n) => i64::try_from(n).unwrap_or(-1),
+    };
+    let mut ulimits: Vec<serde_json::Value> = process["rlimits"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let name = r["type"].as_str().unwrap_or_default();
+            serde_json::json!({
+                "Name": name.trim_start_matches("RLIMIT_").to_ascii_lowercase(),
+                "Hard": limit(&r["hard"]),
+                "Soft": limit(&r["soft"]),
+            })
+        })
+        .collect();
+    ulimits.sort_by(|a, b| a["Name"].as_str().cmp(&b["Name"].as_str()));
+    v["HostConfig"]["Ulimits"] = ulimits.into();
+    v["HostConfig"]["OomScoreAdj"] = process["oomScoreAdj"].as_i64().unwrap_or(0).into();
 }
 
 /// `pause` / `unpause`.

@@ -675,7 +675,7 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
                     // its PID may belong to anyone.
                     if exit.is_none() {
                         if let Some(h) = &io.handle {
-                            let _ = h.signal(sig);
+                            let _ = h.signal(sig as i32);
                         }
                     }
                 }

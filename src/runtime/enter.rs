@@ -42,6 +42,55 @@ pub fn join_container(pid: i32, pid_start: u64) -> Result<(), RuntimeError> {
     Ok(())
 }
 
+/// A volume or bind mount of a container: (host source, container destination, read-write).
+pub type VolumeMount = (std::path::PathBuf, std::path::PathBuf, bool);
+
+/// On the mounted root of a container that does not run (`cp`), bind its volumes and bind
+/// mounts where the container would see them, parents first, read-only ones read-only.
+pub fn mount_volumes(root: &std::path::Path, mounts: &[VolumeMount]) -> Result<(), RuntimeError> {
+    use nix::mount::{mount, MsFlags};
+    use std::os::fd::AsFd;
+    let other = |e: super::init::InitError| RuntimeError::Other(e.message);
+    // Mount points resolve inside the root (`inroot`): an image's symlink cannot send a
+    // volume onto the host's files.
+    let root_fd = super::inroot::open_root(root)
+        .map_err(|e| RuntimeError::Other(format!("opening {}: {e}", root.display())))?;
+    let mut sorted: Vec<&VolumeMount> = mounts.iter().collect();
+    sorted.sort_by_key(|(_, dest, _)| dest.components().count());
+    for (source, dest, rw) in sorted {
+        let dir = std::fs::metadata(source)
+            .map(|m| m.is_dir())
+            .unwrap_or(true);
+        let kind = if dir {
+            super::inroot::Kind::Dir
+        } else {
+            super::inroot::Kind::File
+        };
+        let target =
+            super::inroot::make(root_fd.as_fd(), dest, kind).map_err(RuntimeError::Other)?;
+        mount(
+            Some(source.as_path()),
+            &super::inroot::fd_path(&target),
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(|e| {
+            RuntimeError::Other(format!(
+                "mounting {} on {}: {e}",
+                source.display(),
+                dest.display()
+            ))
+        })?;
+        if !rw {
+            let mounted = super::inroot::open(root_fd.as_fd(), dest, nix::fcntl::OFlag::O_PATH)
+                .map_err(|e| RuntimeError::Other(format!("opening {}: {e}", dest.display())))?;
+            super::init::remount_readonly(&super::inroot::fd_path(&mounted)).map_err(other)?;
+        }
+    }
+    Ok(())
+}
+
 /// In a new private mount namespace, mount the container's root file system at
 /// `rootfs.target`, with its driver. A FUSE server is forked first, so that it stays outside
 /// that mount namespace and ends with it.

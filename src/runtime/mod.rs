@@ -498,7 +498,8 @@ impl ProcessHandle {
         (crate::state::container::process_start_time(pid) == Some(start)).then_some(h)
     }
 
-    pub fn signal(&self, sig: nix::sys::signal::Signal) -> std::io::Result<()> {
+    /// Send signal number `sig` (real-time ones too).
+    pub fn signal(&self, sig: i32) -> std::io::Result<()> {
         // SAFETY: pidfd_send_signal with our descriptor, a signal number, no siginfo.
         let rc = unsafe {
             libc::syscall(

@@ -84,6 +84,8 @@ pub struct CreateRequest {
     pub healthcheck: Option<crate::state::health::HealthConfig>,
     /// `--health-on-failure`.
     pub health_on_failure: crate::state::health::OnFailure,
+    /// `--domainname`, `--shm-size`, `--sysctl`, `--annotation`.
+    pub extras: crate::runtime::spec::SpecExtras,
 
     /// `--cidfile` (a CLI matter): created first, refused if it exists, removed if the create
     /// fails, and given the container ID.
@@ -122,6 +124,7 @@ impl CreateRequest {
             stop_timeout: None,
             healthcheck: None,
             health_on_failure: Default::default(),
+            extras: Default::default(),
             cidfile: None,
         }
     }
