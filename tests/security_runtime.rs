@@ -189,11 +189,27 @@ fn device_nodes_cannot_reach_host_disks() {
 fn exec_without_tty_has_no_terminal_access() {
     let env = TestEnv::new();
     env.pull("busybox");
-    env.skiff_ok(&["run", "-d", "--name", "c", BUSYBOX, "sleep", "300"]);
+    // The host's python3 (read-only binds) tries TIOCSTI on every standard stream.
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "c",
+        "-v",
+        "/usr:/usr:ro",
+        "-v",
+        "/usr/lib:/lib:ro",
+        "-v",
+        "/usr/lib64:/lib64:ro",
+        BUSYBOX,
+        "sleep",
+        "300",
+    ]);
     // script(1) gives skiff a terminal as stdin, stdout, stderr and controlling tty.
     let skiff = skiff_bin().display().to_string();
     let inner = "for f in 0 1 2; do test -t $f && echo TTY-$f; done; \
                  (: < /dev/tty) 2>/dev/null && echo DEV-TTY; \
+                 /usr/bin/python3 -c \"import fcntl, termios\nfor f in (0, 1, 2):\n  try:\n    fcntl.ioctl(f, termios.TIOCSTI, b\\\" \\\"); print(chr(84) + str(f))\n  except OSError: pass\nprint(chr(80) + chr(89))\"; \
                  set -- $(cat /proc/$$/stat); echo tty_nr=$7; \
                  test $6 = $$ && echo session-leader; echo end";
     for flags in ["", "-i"] {
@@ -204,6 +220,17 @@ fn exec_without_tty_has_no_terminal_access() {
         assert!(out.contains("end"), "{flags}: {out}\n{}", stderr(&o));
         assert!(!out.contains("TTY-"), "{flags}: {out}");
         assert!(!out.contains("DEV-TTY"), "{flags}: {out}");
+        assert!(
+            out.lines().any(|l| l == "PY"),
+            "{flags}: python did not run: {out}"
+        );
+        // T0, T1, T2: TIOCSTI worked on that stream.
+        assert!(
+            !["T0", "T1", "T2"]
+                .iter()
+                .any(|t| out.lines().any(|l| l == *t)),
+            "{flags}: {out}"
+        );
         assert!(out.contains("tty_nr=0"), "{flags}: {out}");
         assert!(out.contains("session-leader"), "{flags}: {out}");
     }

@@ -247,4 +247,21 @@ mod tests {
         assert!(!to.join("later").exists());
         assert!(!copy_up(&dir.path().join("missing"), &to).unwrap());
     }
+
+    #[test]
+    fn copy_up_gives_a_fifo_its_mode_through_its_own_descriptor() {
+        use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let from = dir.path().join("from");
+        let to = dir.path().join("to");
+        std::fs::create_dir_all(&from).unwrap();
+        std::fs::create_dir(&to).unwrap();
+        nix::unistd::mkfifo(&from.join("pipe"), Mode::from_bits_truncate(0o640)).unwrap();
+        std::fs::set_permissions(from.join("pipe"), std::fs::Permissions::from_mode(0o604))
+            .unwrap();
+        assert!(copy_up(&from, &to).unwrap());
+        let meta = std::fs::symlink_metadata(to.join("pipe")).unwrap();
+        assert!(meta.file_type().is_fifo());
+        assert_eq!(meta.permissions().mode() & 0o7777, 0o604);
+    }
 }
