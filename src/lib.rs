@@ -2,7 +2,7 @@
 //!
 //! Layers, from the top: `cli` (clap definitions and rendering) calls `engine` (the operations),
 //! which calls the subsystems (`image`, `registry`, `storage`, `runtime`, `monitor`, `network`,
-//! `state`, `volume`). Subsystems share only plain types and never call upward.
+//! `state`, `volume`, `systemd`). Subsystems share only plain types and never call upward.
 pub mod build;
 pub mod cli;
 pub mod engine;
@@ -13,4 +13,5 @@ pub mod registry;
 pub mod runtime;
 pub mod state;
 pub mod storage;
+pub mod systemd;
 pub mod volume;
