@@ -704,13 +704,11 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
                     if let Some(m) = io.master {
                         copy_winsize(m.as_fd());
                     }
-                } else if let Ok(sig) = Signal::try_from(signo) {
-                    // Only while the container's process is ours and unreaped: once reaped,
-                    // its PID may belong to anyone.
-                    if exit.is_none() {
-                        if let Some(h) = &io.handle {
-                            let _ = h.signal(sig as i32);
-                        }
+                } else if exit.is_none() {
+                    // Only while the container's process is ours and unreaped (once reaped,
+                    // its PID may belong to anyone), through its pidfd.
+                    if let Some(h) = &io.handle {
+                        let _ = h.signal(signo);
                     }
                 }
             }

@@ -65,10 +65,14 @@ fn read_from_layers(layers: &[PathBuf], rel: &str) -> Option<String> {
                 if !f.metadata().is_ok_and(|m| m.is_file()) {
                     return None;
                 }
-                let mut text = String::new();
-                return std::io::Read::read_to_string(&mut &f, &mut text)
-                    .ok()
-                    .map(|_| text);
+                // Bounded: a hostile image may ship a huge (sparse) file.
+                let mut data = Vec::new();
+                std::io::Read::read_to_end(
+                    &mut std::io::Read::take(&f, crate::limits::MAX_ACCOUNT_FILE),
+                    &mut data,
+                )
+                .ok()?;
+                return Some(String::from_utf8_lossy(&data).into_owned());
             }
             Err(nix::errno::Errno::ENOENT) => continue,
             Err(_) => return None,
