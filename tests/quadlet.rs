@@ -30,13 +30,12 @@ fn generate(env: &TestEnv, dir: &Path, out: &Path) -> std::process::Output {
     let bin = skiff_bin().to_string_lossy().into_owned();
     let dirs = format!("QUADLET_UNIT_DIRS={}", dir.display());
     let out = out.to_string_lossy().into_owned();
-    let o = run_with_timeout(
+    run_with_timeout(
         env.user_command("env", &[&dirs, &bin, "__quadlet", &out]),
         None,
         env.timeout(),
     )
-    .unwrap();
-    o
+    .unwrap()
 }
 
 fn out_dir(env: &TestEnv, name: &str) -> PathBuf {
