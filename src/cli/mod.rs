@@ -194,6 +194,21 @@ pub fn command() -> clap::Command {
 pub fn main() -> i32 {
     // The user-namespace helper must unshare before anything else can start a thread.
     let raw: Vec<String> = std::env::args().collect();
+    // systemd runs the Quadlet generator through a link named after it.
+    let argv0 = raw
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    if argv0 == "skiff-user-generator" || argv0 == "skiff-system-generator" {
+        return crate::engine::systemd::quadlet_generator(
+            &raw[1..],
+            argv0 == "skiff-user-generator",
+        );
+    }
+    if raw.get(1).map(String::as_str) == Some("__quadlet") {
+        return crate::engine::systemd::quadlet_generator(&raw[2..], false);
+    }
     if raw.get(1).map(String::as_str) == Some("__userns") {
         return crate::engine::userns_helper_main(&raw[2..]);
     }
