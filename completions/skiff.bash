@@ -3685,7 +3685,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__network__subcmd__create)
-            opts="-d -h --driver --subnet --gateway --internal --label --log-level --storage-driver --help"
+            opts="-d -h --driver --subnet --gateway --internal --label --ignore --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4915,7 +4915,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__volume__subcmd__create)
-            opts="-d -o -h --driver --opt --label --log-level --storage-driver --help"
+            opts="-d -o -h --driver --opt --label --ignore --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -564,6 +564,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand volume; and __fish_seen_subc
 complete -c skiff -n "__fish_skiff_using_subcommand volume; and __fish_seen_subcommand_from create" -l label -d 'Set metadata for a volume' -r
 complete -c skiff -n "__fish_skiff_using_subcommand volume; and __fish_seen_subcommand_from create" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand volume; and __fish_seen_subcommand_from create" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand volume; and __fish_seen_subcommand_from create" -l ignore -d 'Succeed when a volume of that name exists already (podman; Quadlet units use it)'
 complete -c skiff -n "__fish_skiff_using_subcommand volume; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand volume; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Provide filter values (dangling=, driver=, label=, name=)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand volume; and __fish_seen_subcommand_from ls" -l format -d 'Format output using a custom template ({{.Name}}, {{.Driver}}, {{json .}}...)' -r
@@ -607,6 +608,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_sub
 complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from create" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from create" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from create" -l internal -d 'Restrict external access to the network'
+complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from create" -l ignore -d 'Succeed when a network of that name exists already (podman; Quadlet units use it)'
 complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Provide filter values (name=, id=, driver=, label=, scope=, type=)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from ls" -l format -d 'Format output using a custom template ({{.ID}}, {{.Name}}, {{.Driver}}, {{json .}}...)' -r

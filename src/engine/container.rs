@@ -334,12 +334,18 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
             .map(|p| p.cwd().to_string_lossy().into_owned())
             .unwrap_or_else(|| rec.working_dir.clone()),
     };
+    // The container's capabilities (its --cap-add, --cap-drop, --privileged), all of them
+    // with `exec --privileged`, as docker does.
     let capabilities: Vec<String> = if opts.privileged {
         caps::all().iter().map(|c| c.to_string()).collect()
     } else {
-        crate::runtime::spec::DEFAULT_CAPS
+        process
+            .and_then(|p| p.capabilities().as_ref())
+            .and_then(|c| c.bounding().clone())
+            .unwrap_or_default()
             .iter()
-            .map(|c| c.to_string())
+            .filter_map(|c| serde_json::to_value(c).ok())
+            .filter_map(|v| v.as_str().map(String::from))
             .collect()
     };
     let req = crate::runtime::exec::ExecRequest {
@@ -357,6 +363,7 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
             .as_ref()
             .and_then(|l| l.seccomp().as_ref())
             .and_then(|s| serde_json::to_value(s).ok()),
+        no_new_privileges: process.and_then(|p| p.no_new_privileges()) == Some(true),
         capture: None,
     };
     let user_spec = opts.user.clone().unwrap_or_else(|| rec.user.clone());
@@ -399,6 +406,7 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
     if opts.detach {
         return Ok(0);
     }
+    let mut started = started;
     let code = if started.pty_master.is_some() {
         let raw = RawTerminal::enter();
         let code = started.relay(opts.interactive);
@@ -615,14 +623,20 @@ pub fn stop(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), Engin
         .as_deref()
         .and_then(parse_signal)
         .unwrap_or(Signal::SIGTERM as i32);
-    let pid = Pid::from_raw(st.pid);
-    let _ = send_signal(pid, sig);
+    // Through a pidfd checked against the recorded start time: a PID reused meanwhile is
+    // never signalled.
+    let handle = crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start);
+    if let Some(h) = &handle {
+        let _ = h.signal(sig);
+    }
     events::container(paths, &rec, "kill", &[("signal", sig.to_string())]);
     let secs = timeout.or(rec.stop_timeout).unwrap_or(10).max(0) as u64;
     if !wait_stopped(&store, &id, Some(Duration::from_secs(secs))) {
         let st = store.state(&id)?;
         if is_alive(&st) {
-            let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+            if let Some(h) = &handle {
+                let _ = h.signal(Signal::SIGKILL as i32);
+            }
             events::container(paths, &rec, "kill", &[("signal", "9".into())]);
         }
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
@@ -672,16 +686,6 @@ pub fn parse_signal(s: &str) -> Option<i32> {
         .map(|s| s as i32)
 }
 
-/// Send signal number `sig` (real-time ones too, which nix's `Signal` cannot name).
-fn send_signal(pid: Pid, sig: i32) -> std::io::Result<()> {
-    // SAFETY: kill(2) takes plain integers and touches no memory of ours.
-    if unsafe { libc::kill(pid.as_raw(), sig) } == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
 /// `rm`: refuse a running container unless `force` (which kills it first); with `volumes`,
 /// also remove its anonymous volumes that no other container uses.
 pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(), EngineError> {
@@ -697,8 +701,8 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
             )));
         }
         request_stop(&store, &id)?;
-        if is_alive(&st) {
-            let _ = nix::sys::signal::kill(Pid::from_raw(st.pid), Signal::SIGKILL);
+        if let Some(h) = crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start) {
+            let _ = h.signal(Signal::SIGKILL as i32);
         }
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
     }
@@ -752,7 +756,17 @@ pub fn kill(paths: &Paths, name: &str, signal: &str) -> Result<(), EngineError> 
             &id[..12]
         )));
     }
-    send_signal(Pid::from_raw(st.pid), sig).map_err(EngineError::io(format!("kill {name}")))?;
+    let gone = || {
+        EngineError::Conflict(format!(
+            "cannot kill container: {name}: container {} is not running",
+            &id[..12]
+        ))
+    };
+    let handle =
+        crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start).ok_or_else(gone)?;
+    handle
+        .signal(sig)
+        .map_err(EngineError::io(format!("kill {name}")))?;
     if let Ok(rec) = store.record(&id) {
         events::container(paths, &rec, "kill", &[("signal", sig.to_string())]);
     }

@@ -455,6 +455,7 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<Exit> {
         .map_err(|e| tracing::warn!("attach socket: {e}"))
         .ok();
     let code = pump(PumpIo {
+        handle: crate::runtime::ProcessHandle::open(pid).ok(),
         pid,
         sfd: c.sfd,
         master: master.as_ref(),
@@ -570,6 +571,8 @@ fn join_user_networks(
 
 struct PumpIo<'a> {
     pid: i32,
+    /// A pidfd of `pid`, opened while it is our unreaped child: signals go through it.
+    handle: Option<crate::runtime::ProcessHandle>,
     sfd: &'a SignalFd,
     master: Option<&'a OwnedFd>,
     out_r: Option<&'a OwnedFd>,
@@ -703,8 +706,12 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
                     if let Some(m) = io.master {
                         copy_winsize(m.as_fd());
                     }
-                } else if let Ok(sig) = Signal::try_from(signo) {
-                    let _ = nix::sys::signal::kill(Pid::from_raw(io.pid), sig);
+                } else if exit.is_none() {
+                    // Only while the container's process is ours and unreaped (once reaped,
+                    // its PID may belong to anyone), through its pidfd.
+                    if let Some(h) = &io.handle {
+                        let _ = h.signal(signo);
+                    }
                 }
             }
         }
