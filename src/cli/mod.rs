@@ -10,6 +10,7 @@ pub mod render;
 mod run_extra;
 mod system;
 mod systemd;
+mod systemd_man;
 mod tree;
 mod volume;
 
@@ -194,6 +195,21 @@ pub fn command() -> clap::Command {
 pub fn main() -> i32 {
     // The user-namespace helper must unshare before anything else can start a thread.
     let raw: Vec<String> = std::env::args().collect();
+    // systemd runs the Quadlet generator through a link named after it.
+    let argv0 = raw
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    if argv0 == "skiff-user-generator" || argv0 == "skiff-system-generator" {
+        return crate::engine::systemd::quadlet_generator(
+            &raw[1..],
+            argv0 == "skiff-user-generator",
+        );
+    }
+    if raw.get(1).map(String::as_str) == Some("__quadlet") {
+        return crate::engine::systemd::quadlet_generator(&raw[2..], false);
+    }
     if raw.get(1).map(String::as_str) == Some("__userns") {
         return crate::engine::userns_helper_main(&raw[2..]);
     }
@@ -213,6 +229,10 @@ pub fn main() -> i32 {
         }
     }
     // The holder of the user networks' namespace must start before any thread, too.
+    // The API service's exec helper: the engine's exec forks and needs a thread-free process.
+    if raw.get(1).map(String::as_str) == Some("__api-exec") {
+        return crate::api::exec_child_main();
+    }
     if raw.get(1).map(String::as_str) == Some("__netns") {
         return crate::engine::network::netns_holder_main();
     }
@@ -239,7 +259,12 @@ pub fn main() -> i32 {
             }
         }
     }
-    crate::engine::storage::secure_data_root(&crate::state::Paths::from_env());
+    let paths = crate::state::Paths::from_env();
+    crate::engine::storage::secure_data_root(&paths);
+    if let Err(e) = paths.check_runtime() {
+        eprintln!("Error: {e}");
+        return 125;
+    }
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
@@ -343,6 +368,9 @@ fn gen_docs(dir: &std::path::Path) -> std::io::Result<()> {
         let page = cmd.clone().name(name.clone());
         let mut buf = Vec::new();
         clap_mangen::Man::new(page).render(&mut buf)?;
+        if let Some(ex) = systemd_man::examples(&name) {
+            buf.extend_from_slice(ex.as_bytes());
+        }
         std::fs::write(man.join(format!("{name}.1")), buf)?;
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
             walk(sub, &name, man)?;
@@ -350,6 +378,7 @@ fn gen_docs(dir: &std::path::Path) -> std::io::Result<()> {
         Ok(())
     }
     walk(&cmd, "", &man)?;
+    std::fs::write(man.join("skiff-systemd.unit.5"), systemd_man::UNIT_PAGE)?;
     for (shell, file) in [
         (clap_complete::Shell::Bash, "skiff.bash"),
         (clap_complete::Shell::Zsh, "_skiff"),

@@ -41,35 +41,6 @@ pub fn start(
     rec: &ContainerRecord,
     foreground: bool,
 ) -> Result<RunOutcome, EngineError> {
-    {
-        // A new start: whatever stop was asked for before is over.
-        let store = Containers::new(paths);
-        let _lock = store.lock(&rec.id)?;
-        let mut st = store.state(&rec.id)?;
-        if st.stop_requested {
-            st.stop_requested = false;
-            store.save_state(&rec.id, &st)?;
-        }
-    }
-    let exe = std::env::current_exe().map_err(EngineError::io("finding skiff's own binary"))?;
-    let (ready_r, ready_w) =
-        nix::unistd::pipe().map_err(|e| EngineError::io("pipe")(std::io::Error::from(e)))?;
-    let _ = nix::fcntl::fcntl(
-        &ready_r,
-        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
-    );
-    let mut cmd = Command::new(exe);
-    cmd.arg("__monitor")
-        .arg(&rec.id)
-        .env(READY_FD_ENV, ready_w.as_raw_fd().to_string())
-        .env(MODE_ENV, if foreground { "fg" } else { "bg" })
-        .env("SKIFF_ROOT", &paths.data)
-        .env("SKIFF_RUNROOT", &paths.runtime);
-    if !foreground {
-        cmd.stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-    }
     // In the foreground the CLI stays until the monitor exits; signals meant for the container
     // reach the monitor (same process group) or are forwarded to it.
     let mask = forwarded_signals();
@@ -81,6 +52,111 @@ pub fn start(
     } else {
         None
     };
+    let io = if foreground {
+        MonitorIo::Inherit
+    } else {
+        MonitorIo::Detached
+    };
+    let child = match spawn_monitor(paths, rec, io) {
+        Ok(c) => c,
+        Err(e) => {
+            drop(raw);
+            return Err(e);
+        }
+    };
+    if !foreground {
+        return Ok(RunOutcome::Detached(rec.id.clone()));
+    }
+    let code = wait_foreground(child, &mask);
+    drop(raw);
+    Ok(RunOutcome::Exited(code))
+}
+
+/// Start a created or stopped container under a monitor whose standard streams are pipes to
+/// the caller (the API service's attach): the container's output comes on the monitor's
+/// stdout and stderr (or stdout alone with a terminal), the monitor's stdin feeds the
+/// container's, and the monitor's exit status is the container's exit code. The monitor gets
+/// its own process group, so the caller's terminal signals do not reach it.
+pub fn start_piped(paths: &Paths, rec: &ContainerRecord) -> Result<Child, EngineError> {
+    spawn_monitor(paths, rec, MonitorIo::Piped)
+}
+
+/// How a new monitor's standard streams are wired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MonitorIo {
+    /// Its own session, streams to /dev/null (`-d`).
+    Detached,
+    /// The CLI's own streams (foreground `run` and `start -a`).
+    Inherit,
+    /// Pipes to the caller.
+    Piped,
+}
+
+/// Spawn the monitor and wait until it reports that the container's process runs.
+fn spawn_monitor(
+    paths: &Paths,
+    rec: &ContainerRecord,
+    io: MonitorIo,
+) -> Result<Child, EngineError> {
+    {
+        // A new start: whatever stop was asked for before is over.
+        let store = Containers::new(paths);
+        let _lock = store.lock(&rec.id)?;
+        let mut st = store.state(&rec.id)?;
+        if st.stop_requested {
+            st.stop_requested = false;
+            store.save_state(&rec.id, &st)?;
+        }
+    }
+    let exe = std::env::current_exe().map_err(EngineError::io("finding skiff's own binary"))?;
+    // Both ends close on exec, so that monitors started at the same time by other threads
+    // (the API service) never hold this one's pipe; the child's end is kept open in the
+    // child alone, below.
+    let (ready_r, ready_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|e| EngineError::io("pipe")(std::io::Error::from(e)))?;
+    let ready_fd = ready_w.as_raw_fd();
+    let mut cmd = Command::new(exe);
+    cmd.arg("__monitor")
+        .arg(&rec.id)
+        .env(READY_FD_ENV, ready_fd.to_string())
+        .env(
+            MODE_ENV,
+            if io == MonitorIo::Detached {
+                "bg"
+            } else {
+                "fg"
+            },
+        )
+        .env("SKIFF_ROOT", &paths.data)
+        .env("SKIFF_RUNROOT", &paths.runtime);
+    match io {
+        MonitorIo::Detached => {
+            cmd.stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+        }
+        MonitorIo::Inherit => {}
+        MonitorIo::Piped => {
+            use std::os::unix::process::CommandExt;
+            cmd.stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .process_group(0);
+        }
+    }
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: runs in the child between fork and exec; fcntl is async-signal-safe and
+        // touches only the child's copy of the descriptor.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::fcntl(ready_fd, libc::F_SETFD, 0) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
     let child = cmd
         .spawn()
         .map_err(EngineError::io("starting the container monitor"))?;
@@ -95,15 +171,9 @@ pub fn start(
     if msg != "ok" {
         let mut child = child;
         let _ = child.wait();
-        drop(raw);
         return Err(start_error(msg));
     }
-    if !foreground {
-        return Ok(RunOutcome::Detached(rec.id.clone()));
-    }
-    let code = wait_foreground(child, &mask);
-    drop(raw);
-    Ok(RunOutcome::Exited(code))
+    Ok(child)
 }
 
 fn start_error(msg: &str) -> EngineError {
@@ -264,12 +334,18 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
             .map(|p| p.cwd().to_string_lossy().into_owned())
             .unwrap_or_else(|| rec.working_dir.clone()),
     };
+    // The container's capabilities (its --cap-add, --cap-drop, --privileged), all of them
+    // with `exec --privileged`, as docker does.
     let capabilities: Vec<String> = if opts.privileged {
         caps::all().iter().map(|c| c.to_string()).collect()
     } else {
-        crate::runtime::spec::DEFAULT_CAPS
+        process
+            .and_then(|p| p.capabilities().as_ref())
+            .and_then(|c| c.bounding().clone())
+            .unwrap_or_default()
             .iter()
-            .map(|c| c.to_string())
+            .filter_map(|c| serde_json::to_value(c).ok())
+            .filter_map(|v| v.as_str().map(String::from))
             .collect()
     };
     let req = crate::runtime::exec::ExecRequest {
@@ -287,6 +363,7 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
             .as_ref()
             .and_then(|l| l.seccomp().as_ref())
             .and_then(|s| serde_json::to_value(s).ok()),
+        no_new_privileges: process.and_then(|p| p.no_new_privileges()) == Some(true),
         capture: None,
     };
     let user_spec = opts.user.clone().unwrap_or_else(|| rec.user.clone());
@@ -329,6 +406,7 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
     if opts.detach {
         return Ok(0);
     }
+    let mut started = started;
     let code = if started.pty_master.is_some() {
         let raw = RawTerminal::enter();
         let code = started.relay(opts.interactive);
@@ -566,14 +644,20 @@ pub fn stop(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), Engin
         .as_deref()
         .and_then(parse_signal)
         .unwrap_or(Signal::SIGTERM as i32);
-    let pid = Pid::from_raw(st.pid);
-    let _ = send_signal(pid, sig);
+    // Through a pidfd checked against the recorded start time: a PID reused meanwhile is
+    // never signalled.
+    let handle = crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start);
+    if let Some(h) = &handle {
+        let _ = h.signal(sig);
+    }
     events::container(paths, &rec, "kill", &[("signal", sig.to_string())]);
     let secs = timeout.or(rec.stop_timeout).unwrap_or(10).max(0) as u64;
     if !wait_stopped(&store, &id, Some(Duration::from_secs(secs))) {
         let st = store.state(&id)?;
         if is_alive(&st) {
-            let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+            if let Some(h) = &handle {
+                let _ = h.signal(Signal::SIGKILL as i32);
+            }
             events::container(paths, &rec, "kill", &[("signal", "9".into())]);
         }
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
@@ -623,16 +707,6 @@ pub fn parse_signal(s: &str) -> Option<i32> {
         .map(|s| s as i32)
 }
 
-/// Send signal number `sig` (real-time ones too, which nix's `Signal` cannot name).
-fn send_signal(pid: Pid, sig: i32) -> std::io::Result<()> {
-    // SAFETY: kill(2) takes plain integers and touches no memory of ours.
-    if unsafe { libc::kill(pid.as_raw(), sig) } == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
 /// `rm`: refuse a running container unless `force` (which kills it first); with `volumes`,
 /// also remove its anonymous volumes that no other container uses.
 pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(), EngineError> {
@@ -648,8 +722,8 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
             )));
         }
         request_stop(&store, &id)?;
-        if is_alive(&st) {
-            let _ = nix::sys::signal::kill(Pid::from_raw(st.pid), Signal::SIGKILL);
+        if let Some(h) = crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start) {
+            let _ = h.signal(Signal::SIGKILL as i32);
         }
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
     }
@@ -703,7 +777,17 @@ pub fn kill(paths: &Paths, name: &str, signal: &str) -> Result<(), EngineError> 
             &id[..12]
         )));
     }
-    send_signal(Pid::from_raw(st.pid), sig).map_err(EngineError::io(format!("kill {name}")))?;
+    let gone = || {
+        EngineError::Conflict(format!(
+            "cannot kill container: {name}: container {} is not running",
+            &id[..12]
+        ))
+    };
+    let handle =
+        crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start).ok_or_else(gone)?;
+    handle
+        .signal(sig)
+        .map_err(EngineError::io(format!("kill {name}")))?;
     if let Ok(rec) = store.record(&id) {
         events::container(paths, &rec, "kill", &[("signal", sig.to_string())]);
     }
