@@ -2,10 +2,12 @@
 //!
 //! Layers, from the top: `cli` (clap definitions and rendering) calls `engine` (the operations),
 //! which calls the subsystems (`image`, `registry`, `storage`, `runtime`, `monitor`, `network`,
-//! `state`, `volume`). Subsystems share only plain types and never call upward.
+//! `state`, `volume`, and `helper`, skiff re-executed as its own helper processes). Subsystems
+//! share only plain types and never call upward.
 pub mod build;
 pub mod cli;
 pub mod engine;
+pub mod helper;
 pub mod image;
 pub mod monitor;
 pub mod network;
@@ -13,4 +15,6 @@ pub mod registry;
 pub mod runtime;
 pub mod state;
 pub mod storage;
+pub mod sys;
+pub mod units;
 pub mod volume;

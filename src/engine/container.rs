@@ -1,8 +1,8 @@
 //! Container operations after create (`engine::create`): start under a monitor, exec, ps,
 //! logs, stop, rm, wait, inspect.
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{SigSet, Signal};
@@ -12,11 +12,11 @@ use super::create::names::new_id;
 use super::create::parse::{env_file, set_env};
 use super::create::user::resolve_user;
 use super::{mounts, EngineError};
-use crate::monitor::{MODE_ENV, READY_FD_ENV};
 use crate::state::container::{
     process_start_time, ContainerRecord, ContainerState, Containers, Status,
 };
 use crate::state::{events, Paths};
+use crate::sys::term::RawTerminal;
 
 /// How `run` ended.
 #[derive(Debug)]
@@ -51,25 +51,26 @@ pub fn start(
             store.save_state(&rec.id, &st)?;
         }
     }
-    let exe = std::env::current_exe().map_err(EngineError::io("finding skiff's own binary"))?;
-    let (ready_r, ready_w) =
-        nix::unistd::pipe().map_err(|e| EngineError::io("pipe")(std::io::Error::from(e)))?;
-    let _ = nix::fcntl::fcntl(
-        &ready_r,
-        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
-    );
-    let mut cmd = Command::new(exe);
-    cmd.arg("__monitor")
-        .arg(&rec.id)
-        .env(READY_FD_ENV, ready_w.as_raw_fd().to_string())
-        .env(MODE_ENV, if foreground { "fg" } else { "bg" })
-        .env("SKIFF_ROOT", &paths.data)
-        .env("SKIFF_RUNROOT", &paths.runtime);
-    if !foreground {
-        cmd.stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-    }
+    let request = crate::helper::Request::Monitor {
+        id: rec.id.clone(),
+        foreground,
+    };
+    let mut spawn = crate::helper::Spawn::new(&request);
+    spawn.ready = true;
+    spawn.env = vec![
+        ("SKIFF_ROOT".into(), paths.data.clone().into()),
+        ("SKIFF_RUNROOT".into(), paths.runtime.clone().into()),
+    ];
+    let stdio = |fg: bool| {
+        if fg {
+            std::process::Stdio::inherit()
+        } else {
+            std::process::Stdio::null()
+        }
+    };
+    spawn.stdin = stdio(foreground);
+    spawn.stdout = stdio(foreground);
+    spawn.stderr = stdio(foreground);
     // In the foreground the CLI stays until the monitor exits; signals meant for the container
     // reach the monitor (same process group) or are forwarded to it.
     let mask = forwarded_signals();
@@ -81,23 +82,16 @@ pub fn start(
     } else {
         None
     };
-    let child = cmd
-        .spawn()
-        .map_err(EngineError::io("starting the container monitor"))?;
-    drop(ready_w);
-    // One line: "ok" or "err CODE MESSAGE" (EOF: the monitor died).
-    let mut msg = String::new();
-    let _ = std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(std::fs::File::from(ready_r)),
-        &mut msg,
-    );
-    let msg = msg.trim();
-    if msg != "ok" {
-        let mut child = child;
-        let _ = child.wait();
+    let mut monitor = crate::helper::spawn(spawn)
+        .map_err(|e| EngineError::Usage(format!("starting the container monitor: {e}")))?;
+    // None: the monitor died before it said anything.
+    let ready = monitor.wait_ready();
+    if ready != Some(crate::helper::Ready::Ok) {
+        let _ = monitor.child.wait();
         drop(raw);
-        return Err(start_error(msg));
+        return Err(start_error(ready));
     }
+    let child = monitor.child;
     if !foreground {
         return Ok(RunOutcome::Detached(rec.id.clone()));
     }
@@ -106,23 +100,13 @@ pub fn start(
     Ok(RunOutcome::Exited(code))
 }
 
-fn start_error(msg: &str) -> EngineError {
-    match msg.strip_prefix("err ") {
-        Some(rest) => {
-            let (code, message) = rest.split_once(' ').unwrap_or((rest, ""));
-            let code: i32 = code.parse().unwrap_or(125);
-            if code == 125 {
-                EngineError::Usage(message.to_string())
-            } else {
-                EngineError::Exec {
-                    message: message.to_string(),
-                    code,
-                }
-            }
+fn start_error(ready: Option<crate::helper::Ready>) -> EngineError {
+    match ready {
+        Some(crate::helper::Ready::Failed { code, message }) if code != 125 => {
+            EngineError::Exec { message, code }
         }
-        None => {
-            EngineError::Usage("the container monitor exited before the container started".into())
-        }
+        Some(crate::helper::Ready::Failed { message, .. }) => EngineError::Usage(message),
+        _ => EngineError::Usage("the container monitor exited before the container started".into()),
     }
 }
 
@@ -169,32 +153,6 @@ fn wait_foreground(mut child: Child, mask: &SigSet) -> i32 {
             }
             _ => return child.wait().map(status_code).unwrap_or(125),
         }
-    }
-}
-
-/// The local terminal in raw mode for `-t`, restored on drop.
-struct RawTerminal {
-    saved: nix::sys::termios::Termios,
-}
-
-impl RawTerminal {
-    fn enter() -> Option<RawTerminal> {
-        let stdin = std::io::stdin();
-        let saved = nix::sys::termios::tcgetattr(&stdin).ok()?;
-        let mut raw = saved.clone();
-        nix::sys::termios::cfmakeraw(&mut raw);
-        nix::sys::termios::tcsetattr(&stdin, nix::sys::termios::SetArg::TCSANOW, &raw).ok()?;
-        Some(RawTerminal { saved })
-    }
-}
-
-impl Drop for RawTerminal {
-    fn drop(&mut self) {
-        let _ = nix::sys::termios::tcsetattr(
-            std::io::stdin(),
-            nix::sys::termios::SetArg::TCSANOW,
-            &self.saved,
-        );
     }
 }
 

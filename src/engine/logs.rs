@@ -1,7 +1,7 @@
 //! `logs` with docker's `--tail`, `--since` and `--until` (and `-f`).
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 
 use super::container::log_entries;
 use super::EngineError;
@@ -33,81 +33,14 @@ pub fn parse_tail(s: &str) -> Result<Option<usize>, EngineError> {
     }
 }
 
-/// Parse a time as docker's `--since`/`--until` take it: RFC 3339 (with or without zone and
-/// fraction), a date, a Unix timestamp (`1700000000` or `1700000000.5`), or a duration before
-/// now (`10m`, `1h30m`, `2.5s`). Times without a zone are UTC.
+/// Parse a time as docker's `--since`/`--until` take it (`crate::units::parse_time`): RFC
+/// 3339, a date, a Unix timestamp, or a duration before now (`10m`, `1h30m`).
 pub fn parse_time(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, EngineError> {
-    let bad = || {
+    crate::units::parse_time(s, now).ok_or_else(|| {
         EngineError::Usage(format!(
             "invalid time {s:?}: use an RFC 3339 time, a Unix timestamp or a duration like 10m"
         ))
-    };
-    let s = s.trim();
-    if s.is_empty() {
-        return Err(bad());
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    for f in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S%.f",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
-            return Ok(t.and_utc());
-        }
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).ok_or_else(bad);
-    }
-    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        let (secs, frac) = s.split_once('.').unwrap_or((s, ""));
-        let secs: i64 = secs.parse().map_err(|_| bad())?;
-        let nanos: u32 = if frac.is_empty() {
-            0
-        } else {
-            format!("{frac:0<9}")[..9].parse().map_err(|_| bad())?
-        };
-        return DateTime::from_timestamp(secs, nanos).ok_or_else(bad);
-    }
-    let d = parse_go_duration(s).ok_or_else(bad)?;
-    let d = chrono::Duration::from_std(d).map_err(|_| bad())?;
-    Ok(now - d)
-}
-
-/// A Go duration: a sequence of decimal numbers with units (`ns`, `us`, `ms`, `s`, `m`, `h`).
-pub fn parse_go_duration(s: &str) -> Option<Duration> {
-    let mut rest = s;
-    let mut total = 0f64;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let num_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if num_end == 0 {
-            return None;
-        }
-        let n: f64 = rest[..num_end].parse().ok()?;
-        rest = &rest[num_end..];
-        let unit_end = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let mult = match &rest[..unit_end] {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
-        };
-        total += n * mult;
-        rest = &rest[unit_end..];
-    }
-    Duration::try_from_secs_f64(total).ok()
+    })
 }
 
 fn entry_time(e: &Entry) -> Option<DateTime<Utc>> {

@@ -504,8 +504,3 @@ pub fn disconnect(paths: &Paths, network: &str, container: &str) -> Result<(), E
     network_event(paths, &n, "disconnect", Some(&id));
     Ok(())
 }
-
-/// Entry point of `skiff __netns`, the holder of the user networks' shared namespace.
-pub fn netns_holder_main() -> i32 {
-    crate::network::holder::main(&Paths::from_env())
-}

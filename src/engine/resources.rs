@@ -118,21 +118,9 @@ pub fn check_limits(l: &Limits) -> Result<(), EngineError> {
     require_cgroup(&l.flags())
 }
 
-/// docker's memory sizes: a number with an optional b, k, m or g suffix (binary units).
+/// docker's memory sizes (`crate::units::parse_bytes`: `64m`, `1.5g`, `1t`).
 pub fn parse_bytes(s: &str) -> Result<u64, EngineError> {
-    let t = s.trim().to_ascii_lowercase();
-    let t = t.strip_suffix('b').filter(|x| !x.is_empty()).unwrap_or(&t);
-    let (num, mult) = match t.chars().last() {
-        Some('k') => (&t[..t.len() - 1], 1u64 << 10),
-        Some('m') => (&t[..t.len() - 1], 1 << 20),
-        Some('g') => (&t[..t.len() - 1], 1 << 30),
-        _ => (t, 1),
-    };
-    num.parse::<f64>()
-        .ok()
-        .filter(|v| *v >= 0.0)
-        .map(|v| (v * mult as f64) as u64)
-        .ok_or_else(|| EngineError::Usage(format!("invalid size: {s:?}")))
+    crate::units::parse_bytes(s).ok_or_else(|| EngineError::Usage(format!("invalid size: {s:?}")))
 }
 
 /// `pause` / `unpause`.
@@ -202,12 +190,10 @@ pub struct ProcInfo {
 }
 
 fn read_proc(pid: i32) -> Option<ProcInfo> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let open = stat.find('(')?;
-    let close = stat.rfind(')')?;
-    let comm = stat[open + 1..close].to_string();
-    let f: Vec<&str> = stat[close + 2..].split(' ').collect();
-    let num = |i: usize| f.get(i).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let stat = crate::sys::proc::stat(pid)?;
+    let comm = stat.comm.clone();
+    // Fields as `man 5 proc` numbers them.
+    let num = |n: usize| stat.num(n);
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let uid = status
         .lines()
@@ -230,13 +216,13 @@ fn read_proc(pid: i32) -> Option<ProcInfo> {
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as u64;
     Some(ProcInfo {
         pid,
-        ppid: num(1) as i32,
+        ppid: num(4) as i32,
         uid,
-        cpu_ticks: (num(11) + num(12)).max(0) as u64,
-        start_ticks: num(19).max(0) as u64,
-        tty_nr: num(4) as i32,
-        rss_bytes: num(21).max(0) as u64 * page,
-        threads: num(17).max(0) as u64,
+        cpu_ticks: (num(14) + num(15)).max(0) as u64,
+        start_ticks: num(22).max(0) as u64,
+        tty_nr: num(7) as i32,
+        rss_bytes: num(24).max(0) as u64 * page,
+        threads: num(20).max(0) as u64,
         cmd,
     })
 }
@@ -560,6 +546,7 @@ mod tests {
         assert_eq!(parse_bytes("64m").unwrap(), 64 << 20);
         assert_eq!(parse_bytes("1g").unwrap(), 1 << 30);
         assert_eq!(parse_bytes("2MB").unwrap(), 2 << 20);
+        assert_eq!(parse_bytes("1t").unwrap(), 1 << 40);
         assert!(parse_bytes("lots").is_err());
     }
 

@@ -1,0 +1,125 @@
+//! The table of skiff's internal entry points, dispatched before the command line is parsed
+//! (before clap, logging or anything that could start a thread: user namespaces need a
+//! single-threaded process). Each typed `helper::Request` goes to its entry point here; the
+//! protocol (spawn, request pipe, readiness) is the `helper` module.
+//!
+//! One entry is not a helper: `skiff __fuse-overlay LOWERS UPPER WORK TARGET` mounts skiff's
+//! FUSE overlay in the foreground for debugging and benchmarks (typed by a person, so argv).
+use std::path::Path;
+
+use super::EngineError;
+use crate::helper::{FilesOp, ReadySender, Request, UsernsOp};
+use crate::state::Paths;
+
+/// If this process is an internal entry point, run it and return its exit code.
+pub fn main_if_internal() -> Option<i32> {
+    let mut args = std::env::args();
+    if args.nth(1).as_deref() == Some("__fuse-overlay") {
+        let rest: Vec<String> = args.collect();
+        return Some(crate::storage::fuse::debug_main(&rest));
+    }
+    let (request, ready) = match crate::helper::receive()? {
+        Ok(r) => r,
+        Err(msg) => {
+            eprintln!("Error: {msg}");
+            return Some(125);
+        }
+    };
+    Some(dispatch(request, ready))
+}
+
+/// The table: one entry point per helper.
+fn dispatch(request: Request, ready: Option<ReadySender>) -> i32 {
+    match request {
+        Request::Monitor { id, foreground } => {
+            crate::monitor::main(&Paths::from_env(), &id, foreground, ready)
+        }
+        Request::NetnsHolder => crate::network::holder::main(&Paths::from_env(), ready),
+        Request::Userns(op) => exit_code(userns_main(op)),
+        Request::Nsenter { pid, start, op } => exit_code(super::cp::nsenter_main(pid, start, &op)),
+    }
+}
+
+fn exit_code(result: Result<(), EngineError>) -> i32 {
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("Error: {}", super::error_chain(&e));
+            e.exit_code()
+        }
+    }
+}
+
+/// Become root in a fresh user namespace mapped to the caller's subordinate ids (the spawner
+/// writes the maps), then run one storage operation there.
+fn userns_main(op: UsernsOp) -> Result<(), EngineError> {
+    crate::runtime::userns::become_root_in_child_namespace()?;
+    match op {
+        UsernsOp::RemoveTrees(trees) => {
+            let mut res = Ok(());
+            for p in &trees {
+                if let Err(e) = crate::storage::remove_tree(p) {
+                    res = Err(EngineError::io(format!("removing {}", p.display()))(e));
+                }
+            }
+            res
+        }
+        UsernsOp::UnpackLayers {
+            layers_dir,
+            rootful,
+            blobs,
+        } => super::image::unpack_layers(&layers_dir, rootful, &blobs),
+        UsernsOp::UnpackLayerStream {
+            layers_dir,
+            rootful,
+        } => super::image::unpack_layer_stream(&layers_dir, rootful),
+        UsernsOp::ContainerFiles {
+            op,
+            driver,
+            upper,
+            lowers,
+        } => super::container_files::read_files(op, driver, &upper, &lowers),
+        UsernsOp::CopyStopped { op, rootfs } => super::cp::copy_stopped(&op, &rootfs),
+        UsernsOp::StorageProbe { dir } => super::storage::probe_here(&dir),
+        UsernsOp::VfsCopy { upper, layers } => crate::storage::vfs::copy_layers(&upper, &layers)
+            .map_err(EngineError::io(format!(
+                "copying the image's layers into {}",
+                upper.display()
+            ))),
+    }
+}
+
+/// Run a storage operation in the user namespace helper and wait for it; its stdout.
+pub(crate) fn userns(op: UsernsOp) -> Result<Vec<u8>, EngineError> {
+    Ok(crate::helper::run(&Request::Userns(op))?)
+}
+
+/// Remove trees whatever their owners (files of container users), in the helper.
+pub(crate) fn remove_trees(trees: &[impl AsRef<Path>]) -> Result<(), EngineError> {
+    if trees.is_empty() {
+        return Ok(());
+    }
+    userns(UsernsOp::RemoveTrees(
+        trees.iter().map(|t| t.as_ref().to_path_buf()).collect(),
+    ))
+    .map(|_| ())
+}
+
+/// `ContainerFiles` with the given stdout (`None`: piped and returned).
+pub(crate) fn container_files(
+    op: FilesOp,
+    driver: crate::storage::Driver,
+    upper: &Path,
+    lowers: &[std::path::PathBuf],
+    stdout: std::process::Stdio,
+) -> Result<crate::helper::Helper, EngineError> {
+    let req = Request::Userns(UsernsOp::ContainerFiles {
+        op,
+        driver,
+        upper: upper.to_path_buf(),
+        lowers: lowers.to_vec(),
+    });
+    let mut s = crate::helper::Spawn::new(&req);
+    s.stdout = stdout;
+    Ok(crate::helper::spawn(s)?)
+}
