@@ -5,7 +5,8 @@
 //! - Go durations (`time.ParseDuration`): `30s`, `1h30m`, `1.5h`, `500ms`, `0`;
 //! - times of `--since`/`--until` and `until=` filters (docker's `GetTimestamp`): RFC 3339, a
 //!   date, a Unix timestamp, or a Go duration before now;
-//! - glob patterns (Go's `path.Match`): `*` (not across `/`), `?`, `[a-z]`, `[^a]`, `\` escapes.
+//! - glob patterns (Go's `path.Match`): `*` (not across `/`), `?`, `[a-z]`, `[^a]`, `\` escapes;
+//! - signal names (`TERM`, `SIGTERM`, `15`).
 //!
 //! Hand-written: each is a few lines of docker's exact grammar, which no crate reproduces
 //! (humantime's durations and sizes differ from Go's; glob crates differ on `[^...]` and `/`).
@@ -125,6 +126,20 @@ pub fn parse_time(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     }
     let d = chrono::Duration::from_std(parse_go_duration(s)?).ok()?;
     now.checked_sub_signed(d)
+}
+
+/// A signal as docker names it: a name with or without `SIG` (any case) or a number.
+pub fn parse_signal(s: &str) -> Option<nix::sys::signal::Signal> {
+    if let Ok(n) = s.parse::<i32>() {
+        return nix::sys::signal::Signal::try_from(n).ok();
+    }
+    let up = s.to_ascii_uppercase();
+    let name = if up.starts_with("SIG") {
+        up
+    } else {
+        format!("SIG{up}")
+    };
+    name.parse().ok()
 }
 
 /// Go's `path.Match`: does all of `s` match `pattern`? `*` matches any run of characters but

@@ -180,12 +180,17 @@ fn network_ls_inspect_rm_and_prune() {
         ["NETWORK", "ID", "NAME", "DRIVER", "SCOPE"],
         "{ls}"
     );
+    // docker's order: by name, the pre-defined bridge, host and none among them.
     assert_eq!(
         lines[1].split_whitespace().collect::<Vec<_>>(),
         [&id[..12], "blue", "bridge", "local"],
         "{ls}"
     );
-    assert_eq!(lines.len(), 3, "{ls}");
+    let names: Vec<&str> = lines[1..]
+        .iter()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    assert_eq!(names, ["blue", "bridge", "host", "none", "red"], "{ls}");
     assert_eq!(
         env.skiff_ok(&["network", "ls", "-q", "--filter", "label=team=blue"]),
         format!("{}\n", &id[..12])
@@ -238,6 +243,9 @@ fn network_ls_inspect_rm_and_prune() {
         .contains("overlaps"));
     assert!(env
         .skiff_err(&["network", "create", "host"])
+        .contains("operation is not permitted on predefined host network"));
+    assert!(env
+        .skiff_err(&["network", "create", "slirp4netns"])
         .contains("pre-defined"));
     assert!(env
         .skiff_err(&["network", "inspect", "nope"])
@@ -283,7 +291,10 @@ fn network_ls_inspect_rm_and_prune() {
         env.skiff_ok(&["network", "prune", "-f"]),
         "Deleted Networks:\nred\n"
     );
-    assert_eq!(env.skiff_ok(&["network", "ls", "-q"]), "");
+    assert_eq!(
+        env.skiff_ok(&["network", "ls", "-q", "--filter", "type=custom"]),
+        ""
+    );
     assert_no_helpers(&env);
 }
 

@@ -241,3 +241,201 @@ fn export_diff_commit_never_follow_swapped_symlinks() {
         assert!(!leaked(&o.stdout), "commit {i} holds the host's file");
     }
 }
+
+/// A static program for the FUSE race (`racer HOSTFILE HOSTDIR SECONDS`): one thread swaps
+/// `/w/d/f` for a symlink to HOSTFILE and back, another swaps `/w/e` (a directory holding `f`)
+/// for a symlink to HOSTDIR and back, as fast as they can; the main thread chmods, chowns,
+/// opens for writing, truncates, touches and sets an xattr on both `f`, for SECONDS.
+const RACER_C: &str = r#"
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+static const char *host;
+static volatile int stop;
+static long swaps, ops;
+/* The file itself becomes a symlink to the host's file (one rename), then a file again. */
+static void *swapper(void *arg) {
+    (void)arg;
+    while (!stop) {
+        unlink("/w/d/s");
+        symlink(host, "/w/d/s");
+        rename("/w/d/s", "/w/d/f");
+        int fd = open("/w/d/n", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) close(fd);
+        rename("/w/d/n", "/w/d/f");
+        swaps++;
+    }
+    return NULL;
+}
+/* The directory above it becomes a symlink to the host's directory, then a directory again. */
+static void *dirswapper(void *arg) {
+    const char *hostdir = arg;
+    while (!stop) {
+        if (rename("/w/e", "/w/e.real") == 0) {
+            symlink(hostdir, "/w/e");
+            unlink("/w/e");
+            rename("/w/e.real", "/w/e");
+            swaps++;
+        }
+    }
+    return NULL;
+}
+static void hammer(const char *p) {
+    chmod(p, 0777);
+    chmod(p, 0644);
+    chown(p, 1234, 1234);
+    int f = open(p, O_WRONLY | O_TRUNC);
+    if (f >= 0) { if (write(f, "pwned\n", 6) < 0) {} close(f); }
+    truncate(p, 1);
+    utimes(p, NULL);
+    setxattr(p, "user.pwned", "1", 1, 0);
+    ops++;
+}
+int main(int argc, char **argv) {
+    if (argc != 4) return 2;
+    host = argv[1];
+    int secs = atoi(argv[3]);
+    mkdir("/w", 0755);
+    mkdir("/w/d", 0755);
+    mkdir("/w/e", 0755);
+    mkdir("/w/h", 0755);
+    int fd = open("/w/e/f", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || write(fd, "mine\n", 5) != 5) return 3;
+    close(fd);
+    fd = open("/w/h/f", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || write(fd, "mine\n", 5) != 5) return 3;
+    close(fd);
+    fd = open("/w/ready", O_WRONLY | O_CREAT, 0644);
+    close(fd);
+    pthread_t t, u;
+    pthread_create(&t, NULL, swapper, NULL);
+    pthread_create(&u, NULL, dirswapper, argv[2]);
+    time_t end = time(NULL) + secs;
+    while (time(NULL) < end) {
+        for (int i = 0; i < 100; i++) {
+            hammer("/w/d/f");
+            hammer("/w/e/f");
+            hammer("/w/h/f");
+        }
+    }
+    stop = 1;
+    pthread_join(t, NULL);
+    pthread_join(u, NULL);
+    printf("swaps=%ld ops=%ld\n", swaps, ops);
+    return 0;
+}
+"#;
+
+/// Item 5: the FUSE overlay never follows a symlink a container thread swaps in while another
+/// thread changes the file below it: the host file keeps its mode, owner, content, times and
+/// xattrs.
+#[test]
+fn fuse_overlay_never_follows_swapped_symlinks() {
+    let env = env_with_busybox();
+    let host = user_dir(&env, "hostdir", &[("f", "HOST\n")]);
+    let hf = host.join("f");
+    std::fs::set_permissions(&hf, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let before = std::fs::metadata(&hf).unwrap();
+    let tools = user_dir(&env, "tools", &[("racer.c", RACER_C)]);
+    let o = std::process::Command::new("cc")
+        .args(["-O2", "-static", "-pthread", "-o"])
+        .arg(tools.join("racer"))
+        .arg(tools.join("racer.c"))
+        .output()
+        .expect("cc (a C compiler is needed to build Rust, too)");
+    assert_success(&o, "cc racer.c");
+    chown_tree(&tools);
+    let vol = format!("{}:/r:ro", s(&tools));
+    let id = env
+        .skiff_ok(&[
+            "--storage-driver",
+            "fuse-overlay",
+            "run",
+            "-d",
+            "-v",
+            &vol,
+            BUSYBOX,
+            "/r/racer",
+            s(&hf),
+            s(&host),
+            "8",
+        ])
+        .trim()
+        .to_string();
+    // The race seen from the server, made wide: while the container hammers /w/h/f, its upper
+    // dir's `w/h` turns into a symlink to the host's directory and back, under the server's
+    // feet (as a container thread's rename would, between the server computing a path and
+    // using it).
+    let upper = env.data_dir().join("containers").join(&id).join("upper");
+    let wh = upper.join("w/h");
+    let real = upper.join("w/h.real");
+    let mut ready = false;
+    for _ in 0..300 {
+        if upper.join("w/ready").exists() {
+            ready = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(ready, "the racer never started");
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut host_swaps = 0;
+    while std::time::Instant::now() < end {
+        if std::fs::rename(&wh, &real).is_ok() {
+            let _ = std::os::unix::fs::symlink(&host, &wh);
+            std::thread::sleep(std::time::Duration::from_micros(200));
+            let _ = std::fs::remove_file(&wh);
+            let _ = std::fs::rename(&real, &wh);
+            host_swaps += 1;
+        }
+    }
+    assert_eq!(env.skiff_ok(&["wait", &id]).trim(), "0");
+    let out = format!(
+        "{} host_swaps={host_swaps}",
+        env.skiff_ok(&["logs", &id]).trim()
+    );
+    assert!(out.starts_with("swaps="), "{out}");
+    let after = std::fs::metadata(&hf).unwrap();
+    assert_eq!(std::fs::read_to_string(&hf).unwrap(), "HOST\n", "{out}");
+    assert_eq!(after.mode(), before.mode(), "mode changed: {out}");
+    assert_eq!((after.uid(), after.gid()), (before.uid(), before.gid()));
+    assert_eq!(
+        (after.mtime(), after.mtime_nsec()),
+        (before.mtime(), before.mtime_nsec()),
+        "times changed: {out}"
+    );
+    assert_eq!(xattr_names(&hf), Vec::<String>::new(), "{out}");
+    eprintln!("{out}");
+}
+
+fn xattr_names(p: &Path) -> Vec<String> {
+    let o = std::process::Command::new("getfattr")
+        .args(["-d", "--absolute-names"])
+        .arg(p)
+        .output();
+    match o {
+        Ok(o) => String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| l.starts_with("user."))
+            .map(str::to_string)
+            .collect(),
+        Err(_) => {
+            // No getfattr: ask the kernel directly.
+            let mut buf = vec![0u8; 4096];
+            let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+            // SAFETY: a valid C string and a buffer of the given length.
+            let n = unsafe { libc::llistxattr(c.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+            buf.truncate(n.max(0) as usize);
+            buf.split(|b| *b == 0)
+                .filter(|n| n.starts_with(b"user."))
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .collect()
+        }
+    }
+}

@@ -255,6 +255,8 @@ pub struct RunArgs {
     /// Tune container pids limit (needs a delegated cgroup v2 hierarchy)
     #[arg(long, value_name = "N")]
     pub pids_limit: Option<i64>,
+    #[command(flatten)]
+    pub health: super::health::HealthArgs,
     /// The image to run
     pub image: String,
     /// The command and its arguments
@@ -282,7 +284,8 @@ pub struct PsArgs {
     /// Display total file sizes
     #[arg(short, long)]
     pub size: bool,
-    /// Filter output based on conditions provided (name, id, label, status, ancestor, exited)
+    /// Filter output based on conditions provided (name, id, label, status, ancestor, exited,
+    /// health)
     #[arg(short, long, value_name = "FILTER")]
     pub filter: Vec<String>,
     /// Format output using a custom template ('table', 'table TEMPLATE', 'json' or a Go template)
@@ -461,6 +464,8 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
         .transpose()?;
     req.stop_timeout = a.stop_timeout;
     req.cidfile = a.cidfile.map(PathBuf::from);
+    req.healthcheck = a.health.config()?;
+    req.health_on_failure = a.health.on_failure()?;
     Ok(req)
 }
 
@@ -515,10 +520,21 @@ pub(super) fn ago(t: Option<&str>) -> i64 {
 pub(super) fn status_column(info: &ContainerInfo) -> String {
     let s = &info.state;
     match s.status {
-        Status::Running => format!(
-            "Up {}",
-            render::human_duration(ago(s.started_at.as_deref()))
-        ),
+        // docker: `Up 3 seconds (healthy)`, `(health: starting)`, `(unhealthy)`.
+        Status::Running => match &s.health {
+            Some(h) => format!(
+                "Up {} ({})",
+                render::human_duration(ago(s.started_at.as_deref())),
+                match h.status {
+                    crate::state::health::HealthStatus::Starting => "health: starting",
+                    other => other.as_str(),
+                }
+            ),
+            None => format!(
+                "Up {}",
+                render::human_duration(ago(s.started_at.as_deref()))
+            ),
+        },
         Status::Exited => match &s.finished_at {
             Some(f) => format!(
                 "Exited ({}) {} ago",

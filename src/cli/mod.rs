@@ -3,6 +3,7 @@ mod build;
 mod container;
 mod container_files;
 mod container_more;
+mod health;
 mod image;
 mod network;
 pub mod render;
@@ -64,6 +65,9 @@ pub enum Command {
     /// Manage networks
     #[command(subcommand)]
     Network(network::NetworkCommand),
+    /// Manage health checks on containers
+    #[command(subcommand)]
+    Healthcheck(health::HealthcheckCommand),
 
     /// Manage builds
     #[command(subcommand)]
@@ -222,6 +226,7 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Version(a) => system::version(a),
         Command::Events(a) => system::events(a),
         Command::Network(c) => network::dispatch(c),
+        Command::Healthcheck(c) => health::dispatch(c),
         Command::Builder(c) => build::builder(c),
         Command::Buildx(c) => build::buildx(c),
         Command::Build(a) => build::run(a),

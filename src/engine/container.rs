@@ -245,6 +245,7 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
             .as_ref()
             .and_then(|l| l.seccomp().as_ref())
             .and_then(|s| serde_json::to_value(s).ok()),
+        capture: None,
     };
     let user_spec = opts.user.clone().unwrap_or_else(|| rec.user.clone());
     // Runs inside the container, after joining its mount namespace: `/` is its root.
@@ -343,6 +344,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "Error": s.error,
             "StartedAt": s.started_at.as_deref().unwrap_or(zero),
             "FinishedAt": s.finished_at.as_deref().unwrap_or(zero),
+            "Health": s.health,
         },
         "Image": r.image_id,
         "ResolvConfPath": paths.container(&r.id).join("resolv.conf"),
@@ -373,8 +375,14 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "Entrypoint": if r.entrypoint.is_empty() { serde_json::Value::Null } else { serde_json::json!(r.entrypoint) },
             "Labels": r.labels,
             "StopSignal": r.stop_signal,
+            "Healthcheck": r.healthcheck,
         },
     });
+    // Without a health check both stay null: docker's templates see nil there
+    // (`{{json .State.Health}}` prints `null`).
+    if !r.shell.is_empty() {
+        v["Config"]["Shell"] = serde_json::json!(r.shell);
+    }
     super::network::extend_inspect(paths, &mut v, r, s.status == Status::Running);
     v
 }
@@ -499,18 +507,9 @@ fn request_stop(store: &Containers<'_>, id: &str) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// Parse a signal name or number (`TERM`, `SIGTERM`, `15`).
+/// Parse a signal name or number (`TERM`, `SIGTERM`, `15`): `crate::units::parse_signal`.
 pub fn parse_signal(s: &str) -> Option<Signal> {
-    if let Ok(n) = s.parse::<i32>() {
-        return Signal::try_from(n).ok();
-    }
-    let up = s.to_ascii_uppercase();
-    let name = if up.starts_with("SIG") {
-        up
-    } else {
-        format!("SIG{up}")
-    };
-    name.parse().ok()
+    crate::units::parse_signal(s)
 }
 
 /// `rm`: refuse a running container unless `force` (which kills it first); with `volumes`,

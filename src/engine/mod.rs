@@ -6,6 +6,7 @@ pub mod container_files;
 pub mod cp;
 pub mod create;
 pub mod events;
+pub mod health;
 pub mod helpers;
 pub mod image;
 pub mod info;

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::create::NetworkRequest;
 use super::EngineError;
+use crate::network::builtin;
 use crate::network::ports::{self, ExposedPort, PortMapping};
 use crate::network::user::{self, Network};
 use crate::network::{files, Attachment, Mode, NetConfig};
@@ -326,8 +327,17 @@ fn network_event(paths: &Paths, n: &Network, action: &str, container: Option<&st
 }
 
 /// `network ls`, with docker's filters (`name=`, `id=`, `driver=`, `label=K[=V]`, `scope=`,
-/// `type=custom`).
+/// `type=custom|builtin`): the pre-defined networks and the user's, by name.
 pub fn list_networks(paths: &Paths, filters: &[String]) -> Result<Vec<Network>, EngineError> {
+    let parsed = parse_filters(filters)?;
+    let mut all = builtin::list(paths);
+    all.extend(user::list(paths)?);
+    all.retain(|n| network_matches(n, &parsed));
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(all)
+}
+
+fn parse_filters(filters: &[String]) -> Result<Vec<(String, String)>, EngineError> {
     let mut parsed = Vec::new();
     for f in filters {
         let (k, v) = f.split_once('=').ok_or_else(|| {
@@ -336,35 +346,51 @@ pub fn list_networks(paths: &Paths, filters: &[String]) -> Result<Vec<Network>, 
         if !["name", "id", "driver", "label", "scope", "type"].contains(&k) {
             return Err(EngineError::Usage(format!("invalid filter {k:?}")));
         }
+        if k == "type" && v != "custom" && v != "builtin" {
+            return Err(EngineError::Usage(format!("invalid filter: 'type'='{v}'")));
+        }
         parsed.push((k.to_string(), v.to_string()));
     }
+    Ok(parsed)
+}
+
+/// docker: the same key ORs, different keys AND.
+fn network_matches(n: &Network, parsed: &[(String, String)]) -> bool {
+    let predefined = builtin::NAMES.contains(&n.name.as_str());
+    let mut keys: Vec<&str> = parsed.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.iter().all(|key| {
+        parsed
+            .iter()
+            .filter(|(k, _)| k == key)
+            .any(|(_, v)| match *key {
+                "name" => n.name.contains(v.as_str()),
+                "id" => n.id.starts_with(v.as_str()),
+                "driver" => n.driver == *v,
+                "scope" => v == "local",
+                "type" => (v == "builtin") == predefined,
+                _ => match v.split_once('=') {
+                    Some((lk, lv)) => n.labels.get(lk).is_some_and(|x| x == lv),
+                    None => n.labels.contains_key(v.as_str()),
+                },
+            })
+    })
+}
+
+/// The user's networks alone (what `network prune` may remove).
+fn list_user_networks(paths: &Paths, filters: &[String]) -> Result<Vec<Network>, EngineError> {
+    let parsed = parse_filters(filters)?;
     let mut out = user::list(paths)?;
-    // docker: the same key ORs, different keys AND.
-    out.retain(|n| {
-        let mut keys: Vec<&str> = parsed.iter().map(|(k, _)| k.as_str()).collect();
-        keys.dedup();
-        keys.iter().all(|key| {
-            parsed
-                .iter()
-                .filter(|(k, _)| k == key)
-                .any(|(_, v)| match *key {
-                    "name" => n.name.contains(v.as_str()),
-                    "id" => n.id.starts_with(v.as_str()),
-                    "driver" => n.driver == *v,
-                    "scope" => v == "local",
-                    "type" => v == "custom",
-                    _ => match v.split_once('=') {
-                        Some((lk, lv)) => n.labels.get(lk).is_some_and(|x| x == lv),
-                        None => n.labels.contains_key(v.as_str()),
-                    },
-                })
-        })
-    });
+    out.retain(|n| network_matches(n, &parsed));
     Ok(out)
 }
 
 /// docker's `network inspect` object.
 pub fn inspect_network(paths: &Paths, name: &str) -> Result<Value, EngineError> {
+    if let Some(n) = builtin::find(paths, name) {
+        return inspect_builtin(paths, &n);
+    }
     let n = user::find(paths, name)?;
     let att = user::read_attachments(paths)?;
     let containers: BTreeMap<String, Value> = att
@@ -407,8 +433,75 @@ pub fn inspect_network(paths: &Paths, name: &str) -> Result<Value, EngineError> 
     }))
 }
 
+/// `network inspect` of a pre-defined network: its running containers.
+fn inspect_builtin(paths: &Paths, n: &Network) -> Result<Value, EngineError> {
+    let store = Containers::new(paths);
+    let mut containers = serde_json::Map::new();
+    for id in store.ids()? {
+        let (Ok(rec), Ok(st)) = (store.record(&id), store.state(&id)) else {
+            continue;
+        };
+        let Ok(mode) = Mode::parse(&rec.network) else {
+            continue;
+        };
+        if st.status != Status::Running || !builtin::has_member(&n.name, &mode) {
+            continue;
+        }
+        let ip = match &mode {
+            Mode::Slirp4netns(o) => format!("{}/{}", o.ip(), o.prefix_len()),
+            _ => String::new(),
+        };
+        containers.insert(
+            id.clone(),
+            json!({
+                "Name": rec.name,
+                "EndpointID": if n.name == "bridge" { format!("{}-{}", &id[..12], &n.id[..12]) } else { String::new() },
+                "MacAddress": "",
+                "IPv4Address": ip,
+                "IPv6Address": "",
+            }),
+        );
+    }
+    let config = if n.subnet.is_empty() {
+        json!([])
+    } else {
+        json!([{"Subnet": n.subnet, "Gateway": n.gateway.to_string()}])
+    };
+    let options = if n.name == "bridge" {
+        json!({"com.docker.network.bridge.default_bridge": "true"})
+    } else {
+        json!({})
+    };
+    Ok(json!({
+        "Name": n.name,
+        "Id": n.id,
+        "Created": n.created,
+        "Scope": "local",
+        "Driver": n.driver,
+        "EnableIPv4": true,
+        "EnableIPv6": false,
+        "IPAM": {"Driver": "default", "Options": null, "Config": config},
+        "Internal": false,
+        "Attachable": false,
+        "Ingress": false,
+        "ConfigFrom": {"Network": ""},
+        "ConfigOnly": false,
+        "Containers": containers,
+        "Options": options,
+        "Labels": {},
+    }))
+}
+
 /// `network rm`: refused while any container, running or not, is on the network.
 pub fn remove_network(paths: &Paths, name: &str) -> Result<Network, EngineError> {
+    if let Some(n) = builtin::find(paths, name) {
+        return Err(EngineError::Network(
+            crate::network::NetworkError::Forbidden(format!(
+                "{} is a pre-defined network and cannot be removed",
+                n.name
+            )),
+        ));
+    }
     let n = user::find(paths, name)?;
     let users = users_of(paths, &n)?;
     if !users.is_empty() {
@@ -427,7 +520,7 @@ pub fn remove_network(paths: &Paths, name: &str) -> Result<Network, EngineError>
 /// `network prune`: every network no container is on. Returns the names removed.
 pub fn prune_networks(paths: &Paths, filters: &[String]) -> Result<Vec<String>, EngineError> {
     let mut removed = Vec::new();
-    for n in list_networks(paths, filters)? {
+    for n in list_user_networks(paths, filters)? {
         if users_of(paths, &n)?.is_empty() && user::remove(paths, &n).is_ok() {
             removed.push(n.name);
         }
@@ -443,6 +536,7 @@ pub fn connect(
     container: &str,
     aliases: &[String],
 ) -> Result<(), EngineError> {
+    refuse_builtin(paths, network)?;
     let n = user::find(paths, network)?;
     let store = Containers::new(paths);
     let id = store.resolve(container)?;
@@ -484,6 +578,7 @@ pub fn connect(
 
 /// `network disconnect NETWORK CONTAINER`.
 pub fn disconnect(paths: &Paths, network: &str, container: &str) -> Result<(), EngineError> {
+    refuse_builtin(paths, network)?;
     let n = user::find(paths, network)?;
     let store = Containers::new(paths);
     let id = store.resolve(container)?;
@@ -503,4 +598,15 @@ pub fn disconnect(paths: &Paths, network: &str, container: &str) -> Result<(), E
     store.save_record(&rec)?;
     network_event(paths, &n, "disconnect", Some(&id));
     Ok(())
+}
+
+/// A container joins a pre-defined network only when it is created (`--network`).
+fn refuse_builtin(paths: &Paths, network: &str) -> Result<(), EngineError> {
+    match builtin::find(paths, network) {
+        Some(n) => Err(EngineError::Usage(format!(
+            "containers join the pre-defined {} network only when they are created (--network {})",
+            n.name, n.name
+        ))),
+        None => Ok(()),
+    }
 }

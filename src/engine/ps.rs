@@ -65,6 +65,13 @@ impl Filters {
                         )));
                     }
                 }
+                "health" => {
+                    if !["starting", "healthy", "unhealthy", "none"].contains(&v) {
+                        return Err(EngineError::Usage(format!(
+                            "Unrecognised filter value for health: {v}"
+                        )));
+                    }
+                }
                 "exited" => {
                     if v.parse::<i32>().is_err() {
                         return Err(EngineError::Usage(format!(
@@ -104,6 +111,9 @@ impl Filters {
                 None => r.labels.contains_key(v),
             })
             && any("status", &|v| s.status.as_str() == v)
+            && any("health", &|v| {
+                super::health::status_name(s.health.as_ref()) == v
+            })
             && any("exited", &|v| {
                 v.parse::<i32>().is_ok_and(|code| {
                     s.status == Status::Exited && s.started_at.is_some() && s.exit_code == code

@@ -7,12 +7,13 @@
 //! writes `ok` once the container's process runs, or `err CODE MESSAGE`, then closes it. In the
 //! foreground the monitor shares the CLI's stdio and exits with the container's exit code.
 pub mod attach;
+pub mod health;
 pub mod log;
 pub mod pasta;
 pub mod portfwd;
 
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, Signal};
@@ -102,15 +103,15 @@ fn run(
             },
             ready,
         );
-        let (code, userns) = match once {
+        let (code, userns, restart_wanted) = match once {
             Ok(r) => {
                 crate::state::events::container(
                     paths,
                     &rec,
                     "die",
-                    &[("exitCode", r.0.to_string())],
+                    &[("exitCode", r.code.to_string())],
                 );
-                r
+                (r.code, r.userns, r.restart_wanted)
             }
             Err((code, msg)) => {
                 record_exit(&store, id, code, &msg);
@@ -129,7 +130,7 @@ fn run(
             .and_then(|r| RestartPolicy::parse(&r.restart_policy).ok())
             .unwrap_or(policy);
         let st = store.state(id).unwrap_or_default();
-        if !st.stop_requested && policy.wants_restart(code, st.restart_count) {
+        if !st.stop_requested && (restart_wanted || policy.wants_restart(code, st.restart_count)) {
             {
                 let Ok(_lock) = store.lock(id) else {
                     break Ok(code);
@@ -259,12 +260,8 @@ struct Ctx<'a> {
     net: &'a Mode,
 }
 
-/// Start the container once and stay with it until it exits: its exit code, and its user
-/// namespace (kept open for the cleanup).
-fn run_once(
-    c: &Ctx<'_>,
-    ready: &mut Option<crate::helper::ReadySender>,
-) -> MonResult<(i32, Option<OwnedFd>)> {
+/// Start the container once and stay with it until it exits.
+fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonResult<Exit> {
     let (store, rec, foreground) = (c.store, c.rec, c.foreground);
     let id = rec.id.as_str();
     // Standard streams.
@@ -386,22 +383,31 @@ fn run_once(
         .then(|| std::fs::File::open(format!("/proc/{pid}/ns/user")).ok())
         .flatten()
         .map(OwnedFd::from);
+    let pid_start = process_start_time(pid).unwrap_or(0);
     {
         let _lock = store.lock(id).map_err(|e| (125, e.to_string()))?;
         let mut st = store.state(id).unwrap_or_default();
         st.status = Status::Running;
         st.pid = pid;
-        st.pid_start = process_start_time(pid).unwrap_or(0);
+        st.pid_start = pid_start;
         st.monitor_pid = std::process::id() as i32;
         st.monitor_start = process_start_time(st.monitor_pid).unwrap_or(0);
         st.exit_code = 0;
         st.error.clear();
         st.started_at = Some(now_rfc3339());
         st.finished_at = None;
+        if rec
+            .healthcheck
+            .as_ref()
+            .is_some_and(|h| h.probe().is_some())
+        {
+            st.health = Some(crate::state::health::Health::restart(st.health.take()));
+        }
         store
             .save_state(id, &st)
             .map_err(|e| (125, e.to_string()))?;
     }
+    let mut checker = health::Checker::new(c.paths, rec, c.spec, pid, pid_start);
     if let Some(r) = ready.take() {
         r.send(&crate::helper::Ready::Ok);
     }
@@ -426,7 +432,9 @@ fn run_once(
         logger: &mut logger,
         attach: attach_server.as_mut(),
         stdin_w: stdin_keep.as_ref(),
+        health: checker.as_mut(),
     });
+    let restart_wanted = checker.is_some_and(|c| c.restart_wanted);
     drop(attach_server);
     drop(stdin_keep);
     drop(forwarder);
@@ -435,7 +443,20 @@ fn run_once(
     if let Some(server) = started.fuse_server {
         crate::runtime::reap_fuse_server(server);
     }
-    Ok((code, userns))
+    Ok(Exit {
+        code,
+        userns,
+        restart_wanted,
+    })
+}
+
+/// How one run of the container ended.
+struct Exit {
+    code: i32,
+    /// The container's user namespace, kept open for the cleanup.
+    userns: Option<OwnedFd>,
+    /// The health check's on-failure `restart` stopped it: start it again.
+    restart_wanted: bool,
 }
 
 /// `--network container:ID`: the container joins that container's network namespace, and its
@@ -523,6 +544,8 @@ struct PumpIo<'a> {
     attach: Option<&'a mut attach::AttachServer>,
     /// The container's stdin pipe (`-d -i` without a terminal), for attached input.
     stdin_w: Option<&'a OwnedFd>,
+    /// The container's health checks, if it has any.
+    health: Option<&'a mut health::Checker>,
 }
 
 /// Move output to the log (and to the CLI's terminal in the foreground), forward signals and
@@ -559,6 +582,10 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
             fds.push(PollFd::new(stdin, PollFlags::POLLIN));
             fds.len() - 1
         });
+        let health_idx = io.health.as_deref().and_then(|h| h.fd()).map(|fd| {
+            fds.push(PollFd::new(fd, PollFlags::POLLIN));
+            fds.len() - 1
+        });
         let attach_base = fds.len();
         if let Some(a) = io.attach.as_deref() {
             for fd in a.fds() {
@@ -566,14 +593,18 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
             }
         }
         // Once the container is gone its output closes at once; don't wait forever on a
-        // descriptor something else still holds.
+        // descriptor something else still holds. Otherwise sleep until something happens or
+        // the health checker has work (a probe due, a probe's timeout).
         let timeout = if exit.is_some() {
             PollTimeout::from(2000u16)
         } else {
-            PollTimeout::NONE
+            match io.health.as_deref().and_then(|h| h.timeout(Instant::now())) {
+                Some(d) => poll_timeout(d),
+                None => PollTimeout::NONE,
+            }
         };
         match poll(&mut fds, timeout) {
-            Ok(0) => break,
+            Ok(0) if exit.is_some() => break,
             Ok(_) => {}
             Err(nix::errno::Errno::EINTR) => continue,
             Err(_) => break,
@@ -587,6 +618,7 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
         let out_ready = ready(out_idx, &fds);
         let err_ready = ready(err_idx, &fds);
         let in_ready = ready(in_idx, &fds);
+        let health_ready = ready(health_idx, &fds);
         let attach_ready: Vec<bool> = (attach_base..fds.len())
             .map(|i| ready(Some(i), &fds))
             .collect();
@@ -607,6 +639,11 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
                         }
                     }
                 }
+            }
+        }
+        if health_ready {
+            if let Some(h) = io.health.as_deref_mut() {
+                h.on_output();
             }
         }
         if sig_ready {
@@ -646,6 +683,16 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
                 _ => stdin_open = false,
             }
         }
+        if let Some(h) = io.health.as_deref_mut() {
+            if exit.is_some() {
+                h.stop();
+            } else {
+                h.tick(io.pid);
+            }
+        }
+    }
+    if let Some(h) = io.health.as_deref_mut() {
+        h.stop();
     }
     io.logger.flush_partial("stdout");
     io.logger.flush_partial("stderr");
@@ -662,6 +709,13 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
             }
         },
     }
+}
+
+/// A poll timeout for `d`, rounded up to the millisecond (so that a wake-up is never early
+/// and never spins).
+fn poll_timeout(d: Duration) -> PollTimeout {
+    let ms = d.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32;
+    PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
 }
 
 #[derive(Clone, Copy)]

@@ -1,5 +1,6 @@
 //! User-mode networking for rootless containers, and the files that name the container
 //! (/etc/hosts, /etc/hostname, /etc/resolv.conf).
+pub mod builtin;
 pub mod dns;
 pub mod files;
 pub mod holder;
@@ -24,6 +25,9 @@ pub enum NetworkError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// An operation docker refuses on its pre-defined networks.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 /// A container's network mode, as `--network` names it.

@@ -101,6 +101,11 @@ impl Options {
     }
 
     /// The container's address.
+    /// The network's own address (`10.0.2.0` by default).
+    pub fn network(&self) -> Ipv4Addr {
+        self.nth(0)
+    }
+
     pub fn ip(&self) -> Ipv4Addr {
         self.nth(100)
     }

@@ -251,6 +251,12 @@ pub fn create(paths: &Paths, req: &CreateRequest) -> Result<Network, NetworkErro
             req.name
         )));
     }
+    if super::builtin::is_predefined(&req.name) {
+        return Err(NetworkError::Forbidden(format!(
+            "operation is not permitted on predefined {} network",
+            req.name
+        )));
+    }
     if RESERVED.contains(&req.name.as_str()) {
         return Err(NetworkError::Config(format!(
             "{} is a pre-defined network and cannot be created",

@@ -63,6 +63,11 @@ pub struct ExecRequest {
     pub detach: bool,
     /// The container's seccomp filter (the spec's `linux.seccomp`), if any.
     pub seccomp: Option<serde_json::Value>,
+    /// Health checks: the command's stdout and stderr go to this descriptor, its stdin is
+    /// /dev/null, and it runs in a session of its own (the joiner's), away from the caller's
+    /// terminal, so that the caller can kill the joiner and the command together with
+    /// `kill(-waiter, ...)`.
+    pub capture: Option<RawFd>,
 }
 
 /// A started exec: the joiner process, whose exit status is the command's, and the pty master.
@@ -183,6 +188,9 @@ fn joiner(
         let _ = sock.write_all(format!("{}\t{}", e.code, e.message).as_bytes());
         e.code
     };
+    if req.capture.is_some() {
+        let _ = nix::unistd::setsid();
+    }
     if req.detach {
         // Away from the caller's terminal, its signals and its output pipes (which must close
         // when the caller returns): this process and the command hold only /dev/null.
@@ -257,6 +265,9 @@ fn command(
             )));
         }
         init::dup_onto(slave, &[0, 1, 2])?;
+    } else if let Some(out) = req.capture {
+        init::dup_to(devnull, 0)?;
+        init::dup_onto(out, &[1, 2])?;
     } else if !req.interactive && !req.detach {
         init::dup_to(devnull, 0)?;
     }

@@ -81,6 +81,15 @@ pub struct ContainerRecord {
     /// Volumes, bind mounts and tmpfs mounts (docker's `Mounts`).
     #[serde(default)]
     pub mounts: Vec<MountRecord>,
+    /// docker's `Config.Healthcheck`: the image's HEALTHCHECK under the `--health-*` flags.
+    #[serde(default)]
+    pub healthcheck: Option<super::health::HealthConfig>,
+    /// podman's `--health-on-failure`.
+    #[serde(default)]
+    pub health_on_failure: super::health::OnFailure,
+    /// docker's `Config.Shell` (the image's SHELL): runs `CMD-SHELL` health checks.
+    #[serde(default)]
+    pub shell: Vec<String>,
 }
 
 /// One of a container's mounts, as docker's inspect shows it (plus what skiff needs to know).
@@ -245,6 +254,9 @@ pub struct ContainerState {
     /// Set by `stop` and `rm -f`: this exit is wanted, the restart policy must not undo it.
     #[serde(default)]
     pub stop_requested: bool,
+    /// docker's `State.Health`, for a container with a health check once it has started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<super::health::Health>,
 }
 
 impl ContainerState {
@@ -261,6 +273,7 @@ impl ContainerState {
             finished_at: None,
             restart_count: 0,
             stop_requested: false,
+            health: None,
         }
     }
 }

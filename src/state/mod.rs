@@ -2,6 +2,7 @@
 pub mod atomic;
 pub mod container;
 pub mod events;
+pub mod health;
 pub mod paths;
 
 pub use atomic::{write_atomic, write_json_atomic, write_replace, LockFile};

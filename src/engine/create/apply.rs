@@ -256,6 +256,9 @@ fn write_record(
         layers: plan.layers,
         storage_driver,
         mounts,
+        healthcheck: plan.healthcheck,
+        health_on_failure: req.health_on_failure,
+        shell: plan.shell,
     };
     store.create(&rec)?;
     events::container(paths, &rec, "create", &[]);

@@ -79,6 +79,11 @@ pub struct CreateRequest {
     pub stop_signal: Option<String>,
     /// `--stop-timeout` in seconds.
     pub stop_timeout: Option<i64>,
+    /// `--health-*` and `--no-healthcheck`, merged over the image's HEALTHCHECK (None: the
+    /// image's as it is).
+    pub healthcheck: Option<crate::state::health::HealthConfig>,
+    /// `--health-on-failure`.
+    pub health_on_failure: crate::state::health::OnFailure,
 
     /// `--cidfile` (a CLI matter): created first, refused if it exists, removed if the create
     /// fails, and given the container ID.
@@ -115,6 +120,8 @@ impl CreateRequest {
             limits: Default::default(),
             stop_signal: None,
             stop_timeout: None,
+            healthcheck: None,
+            health_on_failure: Default::default(),
             cidfile: None,
         }
     }

@@ -44,6 +44,10 @@ pub(super) struct Plan {
     pub image_volumes: Vec<String>,
     /// `--volumes-from`: (container ID, mode override).
     pub volumes_from: Vec<(String, Option<bool>)>,
+    /// docker's `Config.Healthcheck`: the request's over the image's.
+    pub healthcheck: Option<crate::state::health::HealthConfig>,
+    /// The image's SHELL (docker's `Config.Shell`), for `CMD-SHELL` checks.
+    pub shell: Vec<String>,
 }
 
 /// A JSON array of strings (the image config's Cmd, Entrypoint, Env).
@@ -84,6 +88,7 @@ pub(super) fn validate(
     let image = find_image(paths, &images, req, notices)?;
     let config = images.config_json(&image)?;
     let cfg = &config["config"];
+    let healthcheck = crate::engine::health::effective_config(req.healthcheck.as_ref(), cfg)?;
     let mut mode = req.network.mode.clone();
     let net_config = crate::engine::network::prepare(paths, &mut mode, &req.network, cfg)?;
 
@@ -176,6 +181,8 @@ pub(super) fn validate(
         labels,
         devices,
         image_volumes,
+        healthcheck,
+        shell: strings(&cfg["Shell"]),
     })
 }
 

@@ -10,11 +10,20 @@
 //! trees (create, remove, rename, copy-up) and for reading by lookups and listings; `table`
 //! (the nodes) is only held for short, non-blocking sections. File data goes through open
 //! file handles and takes neither.
+//!
+//! Path safety: the container changes names through this server only, so a node's path is
+//! only trusted while `tree` is held, and every operation on a node's path (open, chmod,
+//! chown, truncate, utimens, xattrs) runs under it. It also goes through [`Overlay::pin`]:
+//! `openat2` from the layer's root descriptor with `RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
+//! RESOLVE_NO_SYMLINKS` and `O_NOFOLLOW`, so no symlink (one a container thread renamed into
+//! place, say) is ever followed onto the host's files; the pinned descriptor is then
+//! changed through `AT_EMPTY_PATH` or its `/proc/self/fd` name, never by path again.
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::fs::{File, Metadata};
 use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, FileExt, FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -28,6 +37,7 @@ use fuser::{
     ReplyData, ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs,
     ReplyWrite, ReplyXattr, Request, TimeOrNow, WriteFlags,
 };
+use nix::fcntl::{OFlag, OpenHow, ResolveFlag};
 use nix::sys::stat::{Mode, SFlag, UtimensatFlags};
 use nix::sys::time::TimeSpec;
 
@@ -120,6 +130,8 @@ struct DirEnt {
 pub struct Overlay {
     /// 0 = upper, 1.. = lowers top first.
     roots: Vec<PathBuf>,
+    /// The same directories, opened (`O_PATH`): [`Overlay::pin`] resolves below them.
+    root_fds: Vec<OwnedFd>,
     work: PathBuf,
     opaque_xattr: String,
     /// Known devices; index 0 is the upper directory's.
@@ -165,6 +177,12 @@ fn timespec(t: Option<TimeOrNow>) -> TimeSpec {
             }
         },
     }
+}
+
+/// The `/proc/self/fd` name of a pinned descriptor: resolving it lands on the descriptor's
+/// file itself (even a symlink), whatever happened to its path since.
+fn fd_path(fd: &OwnedFd) -> PathBuf {
+    PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()))
 }
 
 fn lstat(p: &Path) -> Res<Metadata> {
@@ -245,6 +263,17 @@ impl Overlay {
         roots.extend(dirs.lowers.iter().cloned());
         let n = u16::try_from(roots.len())
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "too many layers"))?;
+        let root_fds = roots
+            .iter()
+            .map(|r| {
+                nix::fcntl::open(
+                    r,
+                    OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+                    Mode::empty(),
+                )
+                .map_err(io::Error::from)
+            })
+            .collect::<io::Result<Vec<_>>>()?;
         let mut table = Table::default();
         table.nodes.insert(
             ROOT,
@@ -260,6 +289,7 @@ impl Overlay {
             .insert((upper_meta.dev(), upper_meta.ino()), ROOT);
         Ok(Overlay {
             roots,
+            root_fds,
             work: dirs.work,
             opaque_xattr: dirs.opaque_xattr,
             devs: Mutex::new(vec![upper_meta.dev()]),
@@ -285,6 +315,30 @@ impl Overlay {
 
     fn upper(&self, rel: &Path) -> PathBuf {
         self.real(0, rel)
+    }
+
+    /// Open `rel` of layer `layer` with `flags`, following no symlink at all (not even the
+    /// last component) and never leaving the layer: see the module's "Path safety". Call it
+    /// with `tree` held, so `rel` still names the node it was computed for.
+    fn pin(&self, layer: u16, rel: &Path, flags: OFlag) -> Res<OwnedFd> {
+        let root = self.root_fds.get(usize::from(layer)).ok_or(Errno::EIO)?;
+        let rel: &Path = if rel.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            rel
+        };
+        nix::fcntl::openat2(
+            root,
+            rel,
+            OpenHow::new()
+                .flags(flags | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC)
+                .resolve(
+                    ResolveFlag::RESOLVE_IN_ROOT
+                        | ResolveFlag::RESOLVE_NO_MAGICLINKS
+                        | ResolveFlag::RESOLVE_NO_SYMLINKS,
+                ),
+        )
+        .map_err(nerr)
     }
 
     fn tmp_path(&self) -> PathBuf {
@@ -1007,9 +1061,10 @@ impl Overlay {
         false
     }
 
-    fn top_path(&self, id: u64) -> Res<PathBuf> {
+    /// The node's file in its top layer, pinned (`O_PATH`): call with `tree` held.
+    fn pin_top(&self, id: u64) -> Res<OwnedFd> {
         let (rel, layers, _) = self.locate(id)?;
-        Ok(self.real(layers.first().copied().unwrap_or(0), &rel))
+        self.pin(layers.first().copied().unwrap_or(0), &rel, OFlag::O_PATH)
     }
 
     fn getattr_id(&self, id: u64) -> Res<FileAttr> {
@@ -1151,36 +1206,51 @@ impl Overlay {
             let meta = file.metadata().map_err(errno)?;
             return Ok(self.attr(ino, &meta, false));
         }
-        let rel = {
-            let _g = self.tree.write().unwrap_or_else(|p| p.into_inner());
-            self.copy_up(ino, size == Some(0))?
-        };
-        let path = self.upper(&rel);
+        // The whole change under the tree lock, on the pinned node (see "Path safety").
+        let _g = self.tree.write().unwrap_or_else(|p| p.into_inner());
+        let rel = self.copy_up(ino, size == Some(0))?;
+        let node = self.pin(0, &rel, OFlag::O_PATH)?;
         if uid.is_some() || gid.is_some() {
-            chown(&path, uid, gid)?;
+            nix::unistd::fchownat(
+                &node,
+                "",
+                uid.map(nix::unistd::Uid::from_raw),
+                gid.map(nix::unistd::Gid::from_raw),
+                nix::fcntl::AtFlags::AT_EMPTY_PATH | nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+            )
+            .map_err(nerr)?;
         }
         if let Some(mode) = mode {
-            let meta = lstat(&path)?;
+            let meta = File::from(node.try_clone().map_err(errno)?)
+                .metadata()
+                .map_err(errno)?;
             if !meta.file_type().is_symlink() {
-                chmod(&path, mode)?;
+                chmod(&fd_path(&node), mode)?;
             }
         }
         if let Some(size) = size {
-            let len = i64::try_from(size).map_err(|_| Errno::EFBIG)?;
             match fh.map(|fh| self.file(fh)) {
                 Some(Ok(f)) => f.set_len(size).map_err(errno)?,
-                _ => nix::unistd::truncate(&path, len).map_err(nerr)?,
+                _ => File::from(self.pin(0, &rel, OFlag::O_WRONLY)?)
+                    .set_len(size)
+                    .map_err(errno)?,
             }
         }
         if atime.is_some() || mtime.is_some() {
-            nix::sys::stat::utimensat(
-                nix::fcntl::AT_FDCWD,
-                &path,
-                &timespec(atime),
-                &timespec(mtime),
-                UtimensatFlags::NoFollowSymlink,
-            )
-            .map_err(nerr)?;
+            let times = [*timespec(atime).as_ref(), *timespec(mtime).as_ref()];
+            // SAFETY: a valid descriptor, an empty C string and two timespecs; AT_EMPTY_PATH
+            // makes the call act on the descriptor's file itself (a symlink too).
+            let r = unsafe {
+                libc::utimensat(
+                    node.as_raw_fd(),
+                    c"".as_ptr(),
+                    times.as_ptr(),
+                    libc::AT_EMPTY_PATH,
+                )
+            };
+            if r != 0 {
+                return Err(errno(io::Error::last_os_error()));
+            }
         }
         self.getattr_id(ino)
     }
@@ -1304,10 +1374,10 @@ impl Filesystem for Overlay {
     fn readlink(&self, _req: &Request, ino: INodeNo, reply: ReplyData) {
         let _g = self.tree.read().unwrap_or_else(|p| p.into_inner());
         match self
-            .top_path(ino.0)
-            .and_then(|p| std::fs::read_link(p).map_err(errno))
+            .pin_top(ino.0)
+            .and_then(|fd| nix::fcntl::readlinkat(&fd, "").map_err(nerr))
         {
-            Ok(t) => reply.data(t.as_os_str().as_bytes()),
+            Ok(t) => reply.data(t.as_bytes()),
             Err(e) => reply.error(e),
         }
     }
@@ -1453,22 +1523,20 @@ impl Filesystem for Overlay {
 
     fn open(&self, _req: &Request, ino: INodeNo, flags: OpenFlags, reply: ReplyOpen) {
         let write = flags.acc_mode() != OpenAccMode::O_RDONLY || flags.0 & libc::O_TRUNC != 0;
-        let path = if write {
+        let oflags = Self::open_flags(flags.0);
+        let res = if write {
             let _g = self.tree.write().unwrap_or_else(|p| p.into_inner());
             self.copy_up(ino.0, flags.0 & libc::O_TRUNC != 0)
-                .map(|rel| (self.upper(&rel), true))
+                .and_then(|rel| self.pin(0, &rel, oflags))
+                .map(|fd| (Arc::new(File::from(fd)), true))
         } else {
             let _g = self.tree.read().unwrap_or_else(|p| p.into_inner());
-            self.locate(ino.0).map(|(rel, layers, _)| {
+            self.locate(ino.0).and_then(|(rel, layers, _)| {
                 let top = layers.first().copied().unwrap_or(0);
-                (self.real(top, &rel), top == 0)
+                self.pin(top, &rel, oflags)
+                    .map(|fd| (Arc::new(File::from(fd)), top == 0))
             })
         };
-        let res = path.and_then(|(p, in_upper)| {
-            nix::fcntl::open(&p, Self::open_flags(flags.0), Mode::empty())
-                .map(|fd| (Arc::new(File::from(fd)), in_upper))
-                .map_err(nerr)
-        });
         match res {
             Ok((file, in_upper)) => {
                 let backing = self.open_mode(ino.0, in_upper, || reply.open_backing(&*file));
@@ -1787,20 +1855,18 @@ impl Filesystem for Overlay {
         if is_overlay_xattr(name) {
             return reply.error(Errno::EPERM);
         }
-        let res = {
-            let _g = self.tree.write().unwrap_or_else(|p| p.into_inner());
-            self.copy_up(ino.0, false)
-        }
-        .and_then(|rel| {
-            let path = self.upper(&rel);
-            let exists = matches!(xattr::get(&path, name), Ok(Some(_)));
+        let _g = self.tree.write().unwrap_or_else(|p| p.into_inner());
+        let res = self.copy_up(ino.0, false).and_then(|rel| {
+            let node = self.pin(0, &rel, OFlag::O_PATH)?;
+            let path = fd_path(&node);
+            let exists = matches!(xattr::get_deref(&path, name), Ok(Some(_)));
             if flags & libc::XATTR_CREATE != 0 && exists {
                 return Err(Errno::EEXIST);
             }
             if flags & libc::XATTR_REPLACE != 0 && !exists {
                 return Err(Errno::ENODATA);
             }
-            xattr::set(&path, name, value).map_err(errno)
+            xattr::set_deref(&path, name, value).map_err(errno)
         });
         match res {
             Ok(()) => reply.ok(),
@@ -1814,9 +1880,9 @@ impl Filesystem for Overlay {
         }
         let res = {
             let _g = self.tree.read().unwrap_or_else(|p| p.into_inner());
-            self.top_path(ino.0)
-        }
-        .and_then(|p| xattr::get(&p, name).map_err(errno));
+            self.pin_top(ino.0)
+                .and_then(|fd| xattr::get_deref(fd_path(&fd), name).map_err(errno))
+        };
         match res {
             Ok(Some(v)) => reply_xattr(reply, &v, size),
             Ok(None) => reply.error(Errno::ENODATA),
@@ -1827,9 +1893,9 @@ impl Filesystem for Overlay {
     fn listxattr(&self, _req: &Request, ino: INodeNo, size: u32, reply: ReplyXattr) {
         let res = {
             let _g = self.tree.read().unwrap_or_else(|p| p.into_inner());
-            self.top_path(ino.0)
-        }
-        .and_then(|p| xattr::list(&p).map_err(errno));
+            self.pin_top(ino.0)
+                .and_then(|fd| xattr::list_deref(fd_path(&fd)).map_err(errno))
+        };
         match res {
             Ok(names) => reply_xattr(reply, &filter_xattr_list(names), size),
             Err(e) => reply.error(e),
@@ -1842,9 +1908,11 @@ impl Filesystem for Overlay {
         }
         let res = {
             let _g = self.tree.write().unwrap_or_else(|p| p.into_inner());
-            self.copy_up(ino.0, false)
-        }
-        .and_then(|rel| xattr::remove(self.upper(&rel), name).map_err(errno));
+            self.copy_up(ino.0, false).and_then(|rel| {
+                let node = self.pin(0, &rel, OFlag::O_PATH)?;
+                xattr::remove_deref(fd_path(&node), name).map_err(errno)
+            })
+        };
         match res {
             Ok(()) => reply.ok(),
             Err(e) => reply.error(e),

@@ -1,0 +1,83 @@
+//! docker's three pre-defined networks, as skiff has them: `bridge` (skiff's default rootless
+//! network: each container's own slirp4netns, 10.0.2.0/24 with the gateway at .2), `host` and
+//! `none`. They are not stored anywhere: `network ls` and `network inspect` show them, `network
+//! rm` and `network create` refuse them with docker's messages, and `--network bridge` (or
+//! `default`) picks the rootless default.
+use std::net::Ipv4Addr;
+
+use sha2::{Digest, Sha256};
+
+use super::user::Network;
+use super::Mode;
+use crate::state::Paths;
+
+/// The pre-defined names, in `network ls` order.
+pub const NAMES: &[&str] = &["bridge", "host", "none"];
+
+/// The names docker refuses for a new network (`default` is an alias of `bridge`).
+pub fn is_predefined(name: &str) -> bool {
+    NAMES.contains(&name) || name == "default"
+}
+
+/// The pre-defined networks. Their IDs are stable for one skiff root (docker's are random per
+/// daemon); their creation time is the root's.
+pub fn list(paths: &Paths) -> Vec<Network> {
+    let created = std::fs::metadata(&paths.data)
+        .and_then(|m| m.created().or_else(|_| m.modified()))
+        .ok()
+        .map(|t| {
+            chrono::DateTime::<chrono::Utc>::from(t)
+                .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+        })
+        .unwrap_or_else(|| "0001-01-01T00:00:00Z".into());
+    let slirp = super::slirp::Options::default();
+    NAMES
+        .iter()
+        .map(|name| {
+            let mut h = Sha256::new();
+            h.update(b"skiff pre-defined network\0");
+            h.update(paths.data.as_os_str().as_encoded_bytes());
+            h.update(b"\0");
+            h.update(name.as_bytes());
+            let (driver, subnet, gateway) = match *name {
+                "bridge" => (
+                    "bridge",
+                    format!("{}/{}", slirp.network(), slirp.prefix_len()),
+                    slirp.gateway(),
+                ),
+                "host" => ("host", String::new(), Ipv4Addr::UNSPECIFIED),
+                _ => ("null", String::new(), Ipv4Addr::UNSPECIFIED),
+            };
+            Network {
+                name: name.to_string(),
+                id: hex::encode(h.finalize()),
+                created: created.clone(),
+                driver: driver.into(),
+                subnet,
+                gateway,
+                internal: false,
+                labels: Default::default(),
+            }
+        })
+        .collect()
+}
+
+/// A pre-defined network by name, full ID or ID prefix (`default` is `bridge`).
+pub fn find(paths: &Paths, name_or_id: &str) -> Option<Network> {
+    let name = if name_or_id == "default" {
+        "bridge"
+    } else {
+        name_or_id
+    };
+    list(paths)
+        .into_iter()
+        .find(|n| n.name == name || n.id == name || (name.len() >= 3 && n.id.starts_with(name)))
+}
+
+/// Whether a container with network mode `mode` is on the pre-defined network `name`.
+pub fn has_member(name: &str, mode: &Mode) -> bool {
+    matches!(
+        (name, mode),
+        ("bridge", Mode::Slirp4netns(_)) | ("host", Mode::Host) | ("none", Mode::None)
+    )
+}
