@@ -473,7 +473,7 @@ pub fn run(a: RunArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
     let detach = a.detach;
     let req = create_request(a)?;
-    match create::run(&paths, &req, detach, &mut std::io::stderr())? {
+    match ctr::run(&paths, &req, detach, &mut std::io::stderr())? {
         RunOutcome::Detached(id) => {
             println!("{id}");
             Ok(0)

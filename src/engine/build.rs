@@ -576,7 +576,7 @@ fn export(
     };
     // The image's layers merged as an overlay would show them.
     let export = |out| {
-        super::helpers::container_files(
+        crate::helper::spawn_container_files(
             crate::helper::FilesOp::Export,
             crate::storage::Driver::Overlay,
             &upper,
@@ -2509,6 +2509,6 @@ pub fn prune(paths: &Paths, _all: bool) -> Result<PruneReport, EngineError> {
             trash.push(t);
         }
     }
-    super::helpers::remove_trees(&trash)?;
+    crate::helper::remove_trees(&trash)?;
     Ok(report)
 }

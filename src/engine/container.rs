@@ -34,6 +34,19 @@ pub struct ContainerInfo {
     pub state: ContainerState,
 }
 
+/// `run`: create the container, start its monitor, and either return its ID (`detach`) or stay
+/// attached until it exits.
+pub fn run(
+    paths: &Paths,
+    req: &super::create::CreateRequest,
+    detach: bool,
+    notices: &mut dyn std::io::Write,
+) -> Result<RunOutcome, EngineError> {
+    let id = super::create::create(paths, req, notices)?;
+    let rec = Containers::new(paths).record(&id)?;
+    start(paths, &rec, !detach)
+}
+
 /// Start a created container under a new monitor. In the foreground, wait for it and return
 /// its exit code; detached, return once its process runs.
 pub fn start(

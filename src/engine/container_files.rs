@@ -32,7 +32,7 @@ fn record(paths: &Paths, name: &str) -> Result<ContainerRecord, EngineError> {
 pub fn diff(paths: &Paths, name: &str) -> Result<Vec<Change>, EngineError> {
     let rec = record(paths, name)?;
     let (upper, lowers) = layer_args(paths, &rec);
-    let helper = super::helpers::container_files(
+    let helper = crate::helper::spawn_container_files(
         FilesOp::Diff,
         rec.storage_driver,
         &upper,
@@ -49,8 +49,13 @@ pub fn diff(paths: &Paths, name: &str) -> Result<Vec<Change>, EngineError> {
 pub fn export(paths: &Paths, name: &str, out: std::process::Stdio) -> Result<(), EngineError> {
     let rec = record(paths, name)?;
     let (upper, lowers) = layer_args(paths, &rec);
-    let helper =
-        super::helpers::container_files(FilesOp::Export, rec.storage_driver, &upper, &lowers, out)?;
+    let helper = crate::helper::spawn_container_files(
+        FilesOp::Export,
+        rec.storage_driver,
+        &upper,
+        &lowers,
+        out,
+    )?;
     helper.finish()?;
     Ok(())
 }
@@ -104,7 +109,7 @@ pub fn capture_layer_with(
 ) -> Result<(String, u64), EngineError> {
     let store = ImageStore::open(paths)?;
     let (upper, lowers) = layer_args(paths, rec);
-    let mut helper = super::helpers::container_files(
+    let mut helper = crate::helper::spawn_container_files(
         FilesOp::Layer,
         rec.storage_driver,
         &upper,

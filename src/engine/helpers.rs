@@ -5,10 +5,9 @@
 //!
 //! One entry is not a helper: `skiff __fuse-overlay LOWERS UPPER WORK TARGET` mounts skiff's
 //! FUSE overlay in the foreground for debugging and benchmarks (typed by a person, so argv).
-use std::path::Path;
 
 use super::EngineError;
-use crate::helper::{FilesOp, ReadySender, Request, UsernsOp};
+use crate::helper::{ReadySender, Request, UsernsOp};
 use crate::state::Paths;
 
 /// If this process is an internal entry point, run it and return its exit code.
@@ -87,39 +86,4 @@ fn userns_main(op: UsernsOp) -> Result<(), EngineError> {
                 upper.display()
             ))),
     }
-}
-
-/// Run a storage operation in the user namespace helper and wait for it; its stdout.
-pub(crate) fn userns(op: UsernsOp) -> Result<Vec<u8>, EngineError> {
-    Ok(crate::helper::run(&Request::Userns(op))?)
-}
-
-/// Remove trees whatever their owners (files of container users), in the helper.
-pub(crate) fn remove_trees(trees: &[impl AsRef<Path>]) -> Result<(), EngineError> {
-    if trees.is_empty() {
-        return Ok(());
-    }
-    userns(UsernsOp::RemoveTrees(
-        trees.iter().map(|t| t.as_ref().to_path_buf()).collect(),
-    ))
-    .map(|_| ())
-}
-
-/// `ContainerFiles` with the given stdout (`None`: piped and returned).
-pub(crate) fn container_files(
-    op: FilesOp,
-    driver: crate::storage::Driver,
-    upper: &Path,
-    lowers: &[std::path::PathBuf],
-    stdout: std::process::Stdio,
-) -> Result<crate::helper::Helper, EngineError> {
-    let req = Request::Userns(UsernsOp::ContainerFiles {
-        op,
-        driver,
-        upper: upper.to_path_buf(),
-        lowers: lowers.to_vec(),
-    });
-    let mut s = crate::helper::Spawn::new(&req);
-    s.stdout = stdout;
-    Ok(crate::helper::spawn(s)?)
 }

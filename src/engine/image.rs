@@ -650,7 +650,7 @@ pub(crate) fn unpack_with_helper(
     store: &ImageStore,
     blobs: &[(PathBuf, String)],
 ) -> Result<(), EngineError> {
-    super::helpers::userns(UsernsOp::UnpackLayers {
+    crate::helper::run_userns(UsernsOp::UnpackLayers {
         layers_dir: store.layers_dir().to_path_buf(),
         rootful: crate::runtime::userns::is_rootful(),
         blobs: blobs.to_vec(),
@@ -823,7 +823,7 @@ pub fn remove(paths: &Paths, name: &str, force: bool) -> Result<RemoveReport, En
 }
 
 fn remove_trees(trees: &[PathBuf]) -> Result<(), EngineError> {
-    super::helpers::remove_trees(trees)
+    Ok(crate::helper::remove_trees(trees)?)
 }
 
 /// `import`: make a one-layer image of a tar (plain, gzip or zstd). Returns the image id.

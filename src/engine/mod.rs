@@ -1,6 +1,7 @@
 //! The operations behind every command. `cli` calls these; these call the subsystems.
 pub mod attach;
 pub mod build;
+pub mod cgroup;
 pub mod container;
 pub mod container_files;
 pub mod cp;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::create::NetworkRequest;
+use super::create::request::NetworkRequest;
 use super::EngineError;
 use crate::network::builtin;
 use crate::network::ports::{self, ExposedPort, PortMapping};

@@ -3,120 +3,12 @@
 //! hierarchy delegated to the user. Without one they fail with the reason instead of silently
 //! doing nothing.
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
+pub use super::cgroup::{check_limits, delegated_cgroup, require_cgroup};
+pub use super::create::request::Limits;
 use super::EngineError;
 use crate::state::container::{Containers, Status};
 use crate::state::Paths;
-
-/// `--memory`, `--cpus`, `--pids-limit`, parsed.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Limits {
-    /// Bytes.
-    pub memory: Option<u64>,
-    /// CPUs (a fraction allowed).
-    pub cpus: Option<f64>,
-    pub pids_limit: Option<i64>,
-}
-
-impl Limits {
-    /// Parse the flags' values: sizes as docker writes them (`64m`), a non-negative decimal.
-    pub fn parse(
-        memory: Option<&str>,
-        cpus: Option<&str>,
-        pids_limit: Option<i64>,
-    ) -> Result<Limits, EngineError> {
-        let cpus = match cpus {
-            Some(c) => Some(
-                c.parse::<f64>()
-                    .ok()
-                    .filter(|v| *v >= 0.0)
-                    .ok_or_else(|| EngineError::Usage(format!("invalid --cpus value: {c:?}")))?,
-            ),
-            None => None,
-        };
-        Ok(Limits {
-            memory: memory.map(parse_bytes).transpose()?,
-            cpus,
-            pids_limit,
-        })
-    }
-
-    pub fn is_empty(&self) -> bool {
-        *self == Limits::default()
-    }
-
-    fn flags(&self) -> String {
-        let mut f = Vec::new();
-        if self.memory.is_some() {
-            f.push("--memory");
-        }
-        if self.cpus.is_some() {
-            f.push("--cpus");
-        }
-        if self.pids_limit.is_some() {
-            f.push("--pids-limit");
-        }
-        f.join(", ")
-    }
-}
-
-/// The user's delegated cgroup v2 directory, or why there is none.
-pub fn delegated_cgroup() -> Result<PathBuf, String> {
-    let root = std::path::Path::new("/sys/fs/cgroup");
-    if !root.join("cgroup.controllers").exists() {
-        let hybrid = root.join("unified/cgroup.controllers").exists();
-        return Err(if hybrid {
-            "the machine runs cgroup v1 (hybrid: cgroup v2 is only at /sys/fs/cgroup/unified, \
-             with no controllers)"
-                .into()
-        } else {
-            "the machine runs cgroup v1".into()
-        });
-    }
-    let own = std::fs::read_to_string("/proc/self/cgroup")
-        .map_err(|e| format!("reading /proc/self/cgroup: {e}"))?;
-    let rel = own
-        .lines()
-        .find_map(|l| l.strip_prefix("0::"))
-        .ok_or("this process is in no cgroup v2 group")?;
-    let dir = root.join(rel.trim_start_matches('/'));
-    let writable = nix::unistd::access(
-        &dir.join("cgroup.subtree_control"),
-        nix::unistd::AccessFlags::W_OK,
-    )
-    .is_ok();
-    if !writable {
-        return Err(format!(
-            "{} is not delegated to your user (no systemd user session with Delegate=yes)",
-            dir.display()
-        ));
-    }
-    Ok(dir)
-}
-
-/// Fail with a clear message: `what` needs a delegated cgroup v2 hierarchy.
-pub fn require_cgroup(what: &str) -> Result<(), EngineError> {
-    match delegated_cgroup() {
-        Err(why) => Err(EngineError::Usage(format!(
-            "{what} needs a cgroup v2 hierarchy delegated to your user (systemd user session); \
-             none is available here: {why}"
-        ))),
-        Ok(dir) => Err(EngineError::Usage(format!(
-            "{what} needs the container in its own cgroup, and skiff does not create container \
-             cgroups yet (a delegated hierarchy exists at {})",
-            dir.display()
-        ))),
-    }
-}
-
-/// Refuse resource limits that cannot be applied (called by `create`).
-pub fn check_limits(l: &Limits) -> Result<(), EngineError> {
-    if l.is_empty() {
-        return Ok(());
-    }
-    require_cgroup(&l.flags())
-}
 
 /// docker's memory sizes (`crate::units::parse_bytes`: `64m`, `1.5g`, `1t`).
 pub fn parse_bytes(s: &str) -> Result<u64, EngineError> {

@@ -85,7 +85,8 @@ pub fn probe(paths: &Paths) -> Result<ProbeResult, EngineError> {
         std::fs::create_dir_all(parent)
             .map_err(EngineError::io(format!("creating {}", parent.display())))?;
     }
-    let out = super::helpers::userns(crate::helper::UsernsOp::StorageProbe { dir: dir.clone() })?;
+    let out =
+        crate::helper::run_userns(crate::helper::UsernsOp::StorageProbe { dir: dir.clone() })?;
     let result: ProbeResult = serde_json::from_slice(&out)
         .map_err(|e| EngineError::Usage(format!("reading the storage probe: {e}")))?;
     let _ = crate::storage::remove_tree(&dir);
@@ -143,7 +144,7 @@ pub fn select(paths: &Paths) -> Result<Selection, EngineError> {
 
 /// Fill a new container's upper dir with a copy of its layers (vfs).
 pub fn vfs_copy(upper: &Path, layers: &[PathBuf]) -> Result<(), EngineError> {
-    super::helpers::userns(crate::helper::UsernsOp::VfsCopy {
+    crate::helper::run_userns(crate::helper::UsernsOp::VfsCopy {
         upper: upper.to_path_buf(),
         layers: layers.to_vec(),
     })?;

@@ -169,6 +169,41 @@ pub fn run(request: &Request) -> Result<Vec<u8>, RuntimeError> {
     spawn(Spawn::new(request))?.finish()
 }
 
+/// Run a storage operation in the user namespace helper and wait for it; its stdout.
+pub fn run_userns(op: UsernsOp) -> Result<Vec<u8>, RuntimeError> {
+    run(&Request::Userns(op))
+}
+
+/// Remove trees whatever their owners (files of container users), in the helper.
+pub fn remove_trees(trees: &[impl AsRef<std::path::Path>]) -> Result<(), RuntimeError> {
+    if trees.is_empty() {
+        return Ok(());
+    }
+    run_userns(UsernsOp::RemoveTrees(
+        trees.iter().map(|t| t.as_ref().to_path_buf()).collect(),
+    ))
+    .map(|_| ())
+}
+
+/// Start a `UsernsOp::ContainerFiles` helper writing to `stdout`.
+pub fn spawn_container_files(
+    op: FilesOp,
+    driver: crate::storage::Driver,
+    upper: &std::path::Path,
+    lowers: &[std::path::PathBuf],
+    stdout: Stdio,
+) -> Result<Helper, RuntimeError> {
+    let req = Request::Userns(UsernsOp::ContainerFiles {
+        op,
+        driver,
+        upper: upper.to_path_buf(),
+        lowers: lowers.to_vec(),
+    });
+    let mut s = Spawn::new(&req);
+    s.stdout = stdout;
+    spawn(s)
+}
+
 impl Helper {
     /// Wait for the helper's `Ready` (None: it closed the pipe or died without one).
     pub fn wait_ready(&mut self) -> Option<Ready> {

@@ -1,8 +1,7 @@
 //! docker's mount syntaxes: `-v/--volume`, `--mount`, `--tmpfs` and `--volumes-from`, parsed
 //! into the request's `MountRequest`s (turning those into mounts is `engine::mounts`).
-use std::path::{Component, Path, PathBuf};
 
-use super::request::{Kind, MountRequest, VolumesFrom};
+use super::request::{destination, Kind, MountRequest, VolumesFrom};
 use crate::engine::EngineError;
 
 const PROPAGATIONS: &[&str] = &[
@@ -11,31 +10,6 @@ const PROPAGATIONS: &[&str] = &[
 
 fn usage(msg: impl Into<String>) -> EngineError {
     EngineError::Usage(msg.into())
-}
-
-/// A container destination: absolute, cleaned, not `/`.
-pub(crate) fn destination(spec: &str, d: &str) -> Result<String, EngineError> {
-    if !d.starts_with('/') {
-        return Err(usage(format!(
-            "invalid mount config: invalid mount path: '{d}' mount path must be absolute"
-        )));
-    }
-    let mut clean = PathBuf::from("/");
-    for c in Path::new(d).components() {
-        match c {
-            Component::Normal(n) => clean.push(n),
-            Component::ParentDir => {
-                clean.pop();
-            }
-            _ => {}
-        }
-    }
-    if clean == Path::new("/") {
-        return Err(usage(format!(
-            "invalid volume specification: '{spec}': invalid mount config for type \"volume\": destination can't be '/'"
-        )));
-    }
-    Ok(clean.to_string_lossy().into_owned())
 }
 
 /// `-v/--volume`: `NAME:/path[:opts]`, `/host:/path[:opts]`, `/path[:opts]`.
