@@ -6,13 +6,13 @@
 //! - times of `--since`/`--until` and `until=` filters (docker's `GetTimestamp`): RFC 3339, a
 //!   date, a Unix timestamp, or a Go duration before now;
 //! - glob patterns (Go's `path.Match`): `*` (not across `/`), `?`, `[a-z]`, `[^a]`, `\` escapes;
-//! - signal names (`TERM`, `SIGTERM`, `15`).
+//! - signal names and numbers (`TERM`, `SIGTERM`, `15`, `RTMIN+3`).
 //!
 //! Hand-written: each is a few lines of docker's exact grammar, which no crate reproduces
 //! (humantime's durations and sizes differ from Go's; glob crates differ on `[^...]` and `/`).
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 
 /// A byte size as docker's `RAMInBytes` reads it: a decimal number, an optional space, an
 /// optional unit `k`, `m`, `g`, `t` or `p` (any case, powers of 1024), an optional `i` and an
@@ -91,28 +91,67 @@ pub fn parse_go_duration(s: &str) -> Option<Duration> {
     Duration::try_from_secs_f64(total).ok()
 }
 
-/// A point in time as docker's `since`/`until` take it: RFC 3339 (`2013-01-02T13:23:37Z`), a
-/// local-less date-time or date (UTC), a Unix timestamp (`1700000000.5`), or a Go duration
-/// before `now` (`10m`, `1h30m`).
+/// A point in time as docker's `since`/`until` take it (its `GetTimestamp`): a Go duration
+/// before `now` (`10m`, `1h30m`; `-1s` is a second after), an RFC 3339 time (the fraction
+/// after `.` or `,`; minutes, seconds and the zone may be left out), a date, or a Unix
+/// timestamp (`1700000000.5`). Times without a zone are in the local time zone.
 pub fn parse_time(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let local = *now.with_timezone(&chrono::Local).offset();
+    parse_time_in(s, now, local.fix())
+}
+
+/// [`parse_time`] with `local` as the local time zone.
+pub fn parse_time_in(s: &str, now: DateTime<Utc>, local: FixedOffset) -> Option<DateTime<Utc>> {
     let s = s.trim();
     if s.is_empty() {
         return None;
     }
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    for f in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S%.f",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
-            return Some(t.and_utc());
+    if s != "0" {
+        let (sign, unsigned) = match s.as_bytes()[0] {
+            b'-' => (-1, &s[1..]),
+            b'+' => (1, &s[1..]),
+            _ => (1, s),
+        };
+        if let Some(d) = parse_go_duration(unsigned) {
+            let d = chrono::Duration::from_std(d).ok()?;
+            return Some(if sign < 0 { now + d } else { now - d });
         }
     }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+    // docker: a `z`, a `+` or three dashes say the time has a zone.
+    let zoned = s.contains(['z', 'Z', '+']) || s.matches('-').count() == 3;
+    // Go reads a fraction after a comma as after a point (`date --iso-8601=ns`).
+    let v = match s.find('T') {
+        Some(t) => format!("{}{}", &s[..t], s[t..].replacen(',', ".", 1)),
+        None => s.to_string(),
+    };
+    if zoned {
+        // Split off the zone: `Z`, or the last `+`/`-` (after the date's dashes).
+        let cut = v
+            .rfind(['z', 'Z', '+', '-'])
+            .filter(|i| *i >= "2006-01-02".len());
+        if let Some(i) = cut {
+            let (time, zone) = v.split_at(i);
+            let zone = if zone.eq_ignore_ascii_case("z") {
+                "+00:00"
+            } else {
+                zone
+            };
+            if let Some(t) = naive_time(time) {
+                if let Ok(z) = format!("2000-01-01T00:00:00{zone}").parse::<DateTime<FixedOffset>>()
+                {
+                    if let Some(t) = z.offset().from_local_datetime(&t).single() {
+                        return Some(t.with_timezone(&Utc));
+                    }
+                }
+            }
+        }
+    } else if let Some(t) = naive_time(&v) {
+        if let Some(t) = local.from_local_datetime(&t).single() {
+            return Some(t.with_timezone(&Utc));
+        }
+    }
+    if s.contains('-') {
+        return None;
     }
     if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         let (secs, frac) = s.split_once('.').unwrap_or((s, ""));
@@ -128,18 +167,59 @@ pub fn parse_time(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     now.checked_sub_signed(d)
 }
 
-/// A signal as docker names it: a name with or without `SIG` (any case) or a number.
-pub fn parse_signal(s: &str) -> Option<nix::sys::signal::Signal> {
+/// The date and time of docker's layouts: `2006-01-02`, `2006-01-02T15`, `…T15:04`,
+/// `…T15:04:05` and `…T15:04:05.999999999` (and, beyond docker, a space for the `T`).
+fn naive_time(s: &str) -> Option<NaiveDateTime> {
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
+            return Some(t);
+        }
+    }
+    // `2006-01-02T15`: chrono wants the minutes.
+    if s.len() == 13 && s.as_bytes()[10] == b'T' {
+        if let Ok(t) = NaiveDateTime::parse_from_str(&format!("{s}:00"), "%Y-%m-%dT%H:%M") {
+            return Some(t);
+        }
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+}
+
+/// Parse a signal as docker does: a number from 1 to 64, or a name with or without `SIG`
+/// (`TERM`, `SIGTERM`), the real-time ones included (`RTMIN`, `RTMIN+3`, `RTMAX-2`, `RTMAX`,
+/// numbered from 34 to 64 as glibc and docker number them).
+pub fn parse_signal(s: &str) -> Option<i32> {
+    const RTMIN: i32 = 34;
+    const RTMAX: i32 = 64;
     if let Ok(n) = s.parse::<i32>() {
-        return nix::sys::signal::Signal::try_from(n).ok();
+        return (1..=RTMAX).contains(&n).then_some(n);
     }
     let up = s.to_ascii_uppercase();
-    let name = if up.starts_with("SIG") {
-        up
-    } else {
-        format!("SIG{up}")
+    let name = up.strip_prefix("SIG").unwrap_or(&up);
+    let offset = |rest: &str, sign: char| -> Option<i32> {
+        match rest {
+            "" => Some(0),
+            r => r
+                .strip_prefix(sign)
+                .and_then(|n| n.parse::<i32>().ok())
+                .filter(|n| (0..=RTMAX - RTMIN).contains(n)),
+        }
     };
-    name.parse().ok()
+    if let Some(rest) = name.strip_prefix("RTMIN") {
+        return offset(rest, '+').map(|n| RTMIN + n);
+    }
+    if let Some(rest) = name.strip_prefix("RTMAX") {
+        return offset(rest, '-').map(|n| RTMAX - n);
+    }
+    format!("SIG{name}")
+        .parse::<nix::sys::signal::Signal>()
+        .ok()
+        .map(|s| s as i32)
 }
 
 /// Go's `path.Match`: does all of `s` match `pattern`? `*` matches any run of characters but
@@ -249,7 +329,8 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-12-07T12:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let t = |s| parse_time(s, now).map(|t| t.to_rfc3339());
+        let utc = FixedOffset::east_opt(0).unwrap();
+        let t = |s| parse_time_in(s, now, utc).map(|t| t.to_rfc3339());
         assert_eq!(t("1h30m").as_deref(), Some("2026-12-07T10:30:00+00:00"));
         assert_eq!(
             t("2026-01-02").as_deref(),
@@ -260,6 +341,7 @@ mod tests {
             t("2013-01-02T13:23:37Z").as_deref(),
             Some("2013-01-02T13:23:37+00:00")
         );
+        assert_eq!(t("-1s").as_deref(), Some("2026-12-07T12:00:01+00:00"));
         assert_eq!(t("soon"), None);
     }
 

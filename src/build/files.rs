@@ -522,10 +522,31 @@ fn header(kind: tar::EntryType, mode: u32, uid: u32, gid: u32, mtime: u64) -> ta
     h
 }
 
-/// Write items into a layer tar.
+/// Write items into a layer tar. Files that are hard links of one another on the host stay
+/// hard links in the layer (as BuildKit's COPY keeps them): the first is written, the others
+/// link to it.
 pub fn write_items<W: Write>(b: &mut tar::Builder<W>, items: &[Item]) -> Result<(), BuildError> {
+    use std::os::unix::fs::MetadataExt;
     let err = |d: &str| BuildError::io(format!("writing {d} into the layer"));
+    let mut first_of: std::collections::HashMap<(u64, u64), &str> = Default::default();
     for it in items {
+        if let (Kind::File, Some(p), None) = (&it.kind, &it.host, &it.data) {
+            let meta = std::fs::symlink_metadata(p)
+                .map_err(BuildError::io(format!("reading {}", p.display())))?;
+            if meta.nlink() > 1 {
+                match first_of.get(&(meta.dev(), meta.ino())) {
+                    Some(first) => {
+                        let mut h = header(tar::EntryType::Link, it.mode, it.uid, it.gid, it.mtime);
+                        b.append_link(&mut h, &it.dest, first)
+                            .map_err(err(&it.dest))?;
+                        continue;
+                    }
+                    None => {
+                        first_of.insert((meta.dev(), meta.ino()), &it.dest);
+                    }
+                }
+            }
+        }
         match &it.kind {
             Kind::Dir => {
                 let mut h = header(tar::EntryType::Directory, it.mode, it.uid, it.gid, it.mtime);

@@ -54,6 +54,9 @@ pub struct BuildArgs {
     /// Require HTTPS and verify certificates when pulling base images
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub tls_verify: bool,
+    /// Ulimit options for the RUN steps (NAME=SOFT[:HARD], e.g. nofile=1024:2048)
+    #[arg(long = "ulimit", value_name = "ULIMIT")]
+    pub ulimits: Vec<String>,
     /// Allow extra privileged entitlement (network.host: RUN --network=host)
     #[arg(long = "allow", value_name = "ENTITLEMENT", value_delimiter = ',')]
     pub allow: Vec<String>,
@@ -247,6 +250,7 @@ pub fn run(a: BuildArgs) -> Result<i32, EngineError> {
         outputs: a.outputs.clone(),
         secrets: a.secrets.clone(),
         tls_verify: a.tls_verify,
+        ulimits: a.ulimits.clone(),
         allow: a.allow.clone(),
     };
     let mut progress = Progress {

@@ -65,6 +65,13 @@ pub enum ContainerCommand {
     Commit(super::container_files::CommitArgs),
     /// List port mappings or a specific mapping for the container
     Port(super::network::PortArgs),
+    /// Check if a container exists (podman): exit status 0 if it does, 1 if not
+    Exists(ExistsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExistsArgs {
+    pub name: String,
 }
 
 #[derive(Debug, Args)]
@@ -75,7 +82,10 @@ pub struct StartArgs {
     /// Attach container's STDIN
     #[arg(short, long)]
     pub interactive: bool,
-    #[arg(required = true)]
+    /// Start all containers that are not running (podman)
+    #[arg(long)]
+    pub all: bool,
+    #[arg(required_unless_present = "all")]
     pub containers: Vec<String>,
 }
 
@@ -84,7 +94,10 @@ pub struct KillArgs {
     /// Signal to send to the container
     #[arg(short, long, default_value = "KILL")]
     pub signal: String,
-    #[arg(required = true)]
+    /// Signal all running containers (podman)
+    #[arg(short, long)]
+    pub all: bool,
+    #[arg(required_unless_present = "all")]
     pub containers: Vec<String>,
 }
 
@@ -255,8 +268,22 @@ pub struct RunArgs {
     /// Tune container pids limit (needs a delegated cgroup v2 hierarchy)
     #[arg(long, value_name = "N")]
     pub pids_limit: Option<i64>,
+    /// Tune host's OOM preferences (-1000 to 1000; rootless, only upwards)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub oom_score_adj: Option<i32>,
+    /// Kernel memory limit (deprecated, no longer supported by the kernel: ignored)
+    #[arg(long, value_name = "BYTES")]
+    pub kernel_memory: Option<String>,
+    /// Add a rule to the cgroup allowed devices list ('TYPE MAJOR:MINOR ACCESS', e.g. 'c 1:3 rwm')
+    #[arg(long, value_name = "RULE")]
+    pub device_cgroup_rule: Vec<String>,
+    /// Suppress the pull output
+    #[arg(short, long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub health: super::health::HealthArgs,
+    #[command(flatten)]
+    pub extra: super::run_extra::ExtraArgs,
     /// The image to run
     pub image: String,
     /// The command and its arguments
@@ -291,6 +318,9 @@ pub struct PsArgs {
     /// Format output using a custom template ('table', 'table TEMPLATE', 'json' or a Go template)
     #[arg(long)]
     pub format: Option<String>,
+    /// Do not print the column headings (podman)
+    #[arg(long)]
+    pub noheading: bool,
 }
 
 #[derive(Debug, Args)]
@@ -318,7 +348,10 @@ pub struct StopArgs {
     /// Seconds to wait before killing the container
     #[arg(short, long = "time", visible_alias = "timeout")]
     pub time: Option<i64>,
-    #[arg(required = true)]
+    /// All running containers (podman)
+    #[arg(short, long)]
+    pub all: bool,
+    #[arg(required_unless_present = "all")]
     pub containers: Vec<String>,
 }
 
@@ -330,7 +363,13 @@ pub struct RmArgs {
     /// Remove anonymous volumes associated with the container
     #[arg(short, long)]
     pub volumes: bool,
-    #[arg(required = true)]
+    /// Seconds to wait for the stop before killing the container; needs --force (podman)
+    #[arg(short, long, value_name = "SECONDS")]
+    pub time: Option<i64>,
+    /// Remove all containers (podman)
+    #[arg(short, long)]
+    pub all: bool,
+    #[arg(required_unless_present = "all")]
     pub containers: Vec<String>,
 }
 
@@ -375,6 +414,7 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
         ContainerCommand::Export(a) => super::container_files::export(a),
         ContainerCommand::Commit(a) => super::container_files::commit(a),
         ContainerCommand::Port(a) => super::network::port(a),
+        ContainerCommand::Exists(a) => exists(a),
         ContainerCommand::Inspect(a) => {
             let mut values = Vec::new();
             let mut code = 0;
@@ -395,6 +435,23 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
 
 /// Turn `run`/`create` arguments into a create request: every flag is parsed here, once.
 fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
+    if let Some(k) = &a.kernel_memory {
+        crate::engine::resources::parse_bytes(k)?;
+        // pflag's words for a flag marked deprecated (docker/cli's `--kernel-memory`).
+        eprintln!(
+            "Flag --kernel-memory has been deprecated, and no longer supported by the kernel"
+        );
+    }
+    if let Some(n) = a.oom_score_adj {
+        if !(-1000..=1000).contains(&n) {
+            return Err(EngineError::Usage(format!(
+                "Invalid value {n}, range for oom score adj is [-1000, 1000]"
+            )));
+        }
+    }
+    for r in &a.device_cgroup_rule {
+        validate_device_cgroup_rule(r)?;
+    }
     if let Some(p) = &a.platform {
         parse::platform(p)?;
     }
@@ -413,7 +470,10 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
     let mut req = CreateRequest::new(a.image);
     req.pull = parse::pull(&a.pull)?;
     req.tls_verify = a.tls_verify;
-    req.name = a.name;
+    // docker's canonical name has a leading slash: `--name /x` is `x`.
+    req.name = a
+        .name
+        .map(|n| n.strip_prefix('/').map(String::from).unwrap_or(n));
     req.command = a.command;
     req.entrypoint = parse::entrypoint(a.entrypoint.as_deref());
     req.env = parse::env(&env_files, &a.env)?;
@@ -447,6 +507,7 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
         read_only: a.read_only,
         init: a.init,
     })?;
+    req.security.oom_score_adj = a.oom_score_adj;
     req.ulimits = a
         .ulimit
         .iter()
@@ -466,14 +527,48 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
     req.cidfile = a.cidfile.map(PathBuf::from);
     req.healthcheck = a.health.config()?;
     req.health_on_failure = a.health.on_failure()?;
+    req.extras = a.extra.extras()?;
     Ok(req)
+}
+
+/// docker's `--device-cgroup-rule` syntax: `a|b|c MAJOR|*:MINOR|* ACCESS` with ACCESS of r, w
+/// and m. Without a device cgroup (rootless) nothing is denied, so an allow rule needs no
+/// further work: the devices the container has are already usable.
+fn validate_device_cgroup_rule(rule: &str) -> Result<(), EngineError> {
+    let bad = || EngineError::Usage(format!("invalid device cgroup rule: {rule:?}"));
+    let parts: Vec<&str> = rule.split(' ').collect();
+    let [kind, numbers, access] = parts[..] else {
+        return Err(bad());
+    };
+    let number = |s: &str| s == "*" || (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+    let ok = matches!(kind, "a" | "b" | "c")
+        && numbers
+            .split_once(':')
+            .is_some_and(|(ma, mi)| number(ma) && number(mi))
+        && (1..=3).contains(&access.len())
+        && access.bytes().all(|b| matches!(b, b'r' | b'w' | b'm'));
+    if ok {
+        Ok(())
+    } else {
+        Err(bad())
+    }
+}
+
+/// Where `run` and `create` report the image pull: stderr, or nowhere with `-q`.
+fn notices(quiet: bool) -> Box<dyn std::io::Write> {
+    if quiet {
+        Box::new(std::io::sink())
+    } else {
+        Box::new(std::io::stderr())
+    }
 }
 
 pub fn run(a: RunArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
     let detach = a.detach;
+    let mut notices = notices(a.quiet);
     let req = create_request(a)?;
-    match ctr::run(&paths, &req, detach, &mut std::io::stderr())? {
+    match ctr::run(&paths, &req, detach, &mut notices)? {
         RunOutcome::Detached(id) => {
             println!("{id}");
             Ok(0)
@@ -562,8 +657,9 @@ fn capitalize(s: &str) -> String {
 
 pub fn create(a: RunArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
+    let mut notices = notices(a.quiet);
     let req = create_request(a)?;
-    let id = create::create(&paths, &req, &mut std::io::stderr())?;
+    let id = create::create(&paths, &req, &mut notices)?;
     println!("{id}");
     Ok(0)
 }
@@ -577,12 +673,18 @@ pub fn start(a: StartArgs) -> Result<i32, EngineError> {
                 "you cannot start and attach multiple containers at once".into(),
             ));
         }
+        if a.all {
+            return Err(EngineError::Usage(
+                "--all cannot be used with --attach or --interactive".into(),
+            ));
+        }
         return match ctr::start_existing(&paths, &a.containers[0], true)? {
             RunOutcome::Exited(code) => Ok(code),
             RunOutcome::Detached(_) => Ok(0),
         };
     }
-    Ok(each(&a.containers, |n| {
+    let names = targets(&paths, a.all, &a.containers, |s| !running(s))?;
+    Ok(each(&names, |n| {
         ctr::start_existing(&paths, n, false)?;
         Ok(Some(n.to_string()))
     }))
@@ -590,7 +692,8 @@ pub fn start(a: StartArgs) -> Result<i32, EngineError> {
 
 pub fn kill(a: KillArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    Ok(each(&a.containers, |n| {
+    let names = targets(&paths, a.all, &a.containers, running)?;
+    Ok(each(&names, |n| {
         ctr::kill(&paths, n, &a.signal)?;
         Ok(Some(n.to_string()))
     }))
@@ -598,13 +701,15 @@ pub fn kill(a: KillArgs) -> Result<i32, EngineError> {
 
 pub fn rename(a: RenameArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    ctr::rename(&paths, &a.container, &a.new_name)?;
+    let new_name = a.new_name.strip_prefix('/').unwrap_or(&a.new_name);
+    ctr::rename(&paths, &a.container, new_name)?;
     Ok(0)
 }
 
 pub fn restart(a: StopArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    Ok(each(&a.containers, |n| {
+    let names = targets(&paths, a.all, &a.containers, running)?;
+    Ok(each(&names, |n| {
         ctr::restart(&paths, n, a.time)?;
         Ok(Some(n.to_string()))
     }))
@@ -637,18 +742,78 @@ fn each(names: &[String], mut op: impl FnMut(&str) -> Result<Option<String>, Eng
 
 pub fn stop(a: StopArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    Ok(each(&a.containers, |n| {
+    let names = targets(&paths, a.all, &a.containers, running)?;
+    Ok(each(&names, |n| {
         ctr::stop(&paths, n, a.time)?;
         Ok(Some(n.to_string()))
     }))
 }
 
+/// `rm`. With `--force`, a container that does not exist is no failure (docker prints the error
+/// and exits 0); podman's `--time` stops it with that timeout before the removal.
 pub fn rm(a: RmArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    Ok(each(&a.containers, |n| {
-        ctr::remove(&paths, n, a.force, a.volumes)?;
-        Ok(Some(n.to_string()))
+    if a.time.is_some() && !a.force {
+        return Err(EngineError::Usage(
+            "--force option must be specified to use the --time option".into(),
+        ));
+    }
+    let names = targets(&paths, a.all, &a.containers, |_| true)?;
+    Ok(each(&names, |n| {
+        let result = match a.time {
+            Some(t) => ctr::stop(&paths, n, Some(t))
+                .and_then(|()| ctr::remove(&paths, n, a.force, a.volumes)),
+            None => ctr::remove(&paths, n, a.force, a.volumes),
+        };
+        match result {
+            Err(e) if a.force && e.is_not_found() => {
+                eprintln!("Error: {}", render::error_chain(&e));
+                Ok(None)
+            }
+            Err(e) => Err(e),
+            Ok(()) => Ok(Some(n.to_string())),
+        }
     }))
+}
+
+/// The containers a verb acts on: the names given, or with podman's `--all` the IDs of every
+/// container whose state `pick` accepts (none named then).
+pub(super) fn targets(
+    paths: &Paths,
+    all: bool,
+    names: &[String],
+    pick: impl Fn(&crate::state::container::ContainerState) -> bool,
+) -> Result<Vec<String>, EngineError> {
+    if !all {
+        return Ok(names.to_vec());
+    }
+    if !names.is_empty() {
+        return Err(EngineError::Usage(
+            "no arguments are needed with --all".into(),
+        ));
+    }
+    Ok(ctr::list(paths, true)?
+        .into_iter()
+        .filter(|c| pick(&c.state))
+        .map(|c| c.record.id)
+        .collect())
+}
+
+/// Running in the sense of podman's `--all` for stop, kill and pause.
+pub(super) fn running(s: &crate::state::container::ContainerState) -> bool {
+    matches!(
+        s.status,
+        Status::Running | Status::Restarting | Status::Paused
+    )
+}
+
+/// podman's `container exists`: exit status 0 or 1, nothing printed.
+pub fn exists(a: ExistsArgs) -> Result<i32, EngineError> {
+    match ctr::get(&Paths::from_env(), &a.name) {
+        Ok(_) => Ok(0),
+        Err(e) if e.is_not_found() => Ok(1),
+        Err(e) => Err(e),
+    }
 }
 
 pub fn wait(a: WaitArgs) -> Result<i32, EngineError> {

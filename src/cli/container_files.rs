@@ -50,6 +50,9 @@ pub struct CommitArgs {
     /// Pause container during commit (its processes are stopped with SIGSTOP while the layer is copied)
     #[arg(short, long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub pause: bool,
+    /// Suppress output other than the image ID (podman; there is none)
+    #[arg(short, long)]
+    pub quiet: bool,
     pub container: String,
     /// REPOSITORY[:TAG]
     pub reference: Option<String>,

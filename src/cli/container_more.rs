@@ -123,7 +123,10 @@ pub fn ps(a: PsArgs) -> Result<i32, EngineError> {
     } else {
         PS_TABLE.to_string()
     };
-    let fmt = render::ListFormat::parse(a.format.as_deref(), &default)?;
+    let mut fmt = render::ListFormat::parse(a.format.as_deref(), &default)?;
+    if a.noheading {
+        fmt = fmt.without_header();
+    }
     let rows: Vec<serde_json::Value> = list.iter().map(|e| ps_row(e, a.no_trunc)).collect();
     fmt.print(&rows, PS_HEADERS)?;
     Ok(0)
@@ -253,14 +256,25 @@ pub fn prune(a: PruneArgs) -> Result<i32, EngineError> {
 
 #[derive(Debug, clap::Args)]
 pub struct PauseArgs {
-    #[arg(required = true)]
+    /// All running (for unpause: paused) containers (podman)
+    #[arg(short, long)]
+    pub all: bool,
+    #[arg(required_unless_present = "all")]
     pub containers: Vec<String>,
 }
 
 pub fn pause(a: PauseArgs, pause: bool) -> Result<i32, EngineError> {
+    use crate::state::container::Status;
     let paths = Paths::from_env();
+    let names = super::container::targets(&paths, a.all, &a.containers, |s| {
+        if pause {
+            s.status == Status::Running
+        } else {
+            s.status == Status::Paused
+        }
+    })?;
     let mut code = 0;
-    for n in &a.containers {
+    for n in &names {
         match crate::engine::resources::pause(&paths, n, pause) {
             Ok(()) => println!("{n}"),
             Err(e) => {
@@ -376,17 +390,46 @@ pub struct UpdateArgs {
     /// Tune container pids limit (needs a delegated cgroup v2 hierarchy)
     #[arg(long, value_name = "N")]
     pub pids_limit: Option<i64>,
+    /// Block IO weight of a device (DEVICE:WEIGHT; needs a delegated cgroup v2 hierarchy)
+    #[arg(long, value_name = "DEVICE:WEIGHT")]
+    pub blkio_weight_device: Vec<String>,
+    /// Limit read rate from a device (DEVICE:RATE, e.g. /dev/sda:1mb)
+    #[arg(long, value_name = "DEVICE:RATE")]
+    pub device_read_bps: Vec<String>,
+    /// Limit write rate to a device (DEVICE:RATE)
+    #[arg(long, value_name = "DEVICE:RATE")]
+    pub device_write_bps: Vec<String>,
+    /// Limit read rate (IO per second) from a device (DEVICE:IOPS)
+    #[arg(long, value_name = "DEVICE:IOPS")]
+    pub device_read_iops: Vec<String>,
+    /// Limit write rate (IO per second) to a device (DEVICE:IOPS)
+    #[arg(long, value_name = "DEVICE:IOPS")]
+    pub device_write_iops: Vec<String>,
     #[arg(required = true)]
     pub containers: Vec<String>,
 }
 
 pub fn update(a: UpdateArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    let limits = crate::engine::resources::Limits::parse(
+    let device_io = [
+        ("--blkio-weight-device", &a.blkio_weight_device),
+        ("--device-read-bps", &a.device_read_bps),
+        ("--device-write-bps", &a.device_write_bps),
+        ("--device-read-iops", &a.device_read_iops),
+        ("--device-write-iops", &a.device_write_iops),
+    ]
+    .iter()
+    .flat_map(|(flag, vals)| vals.iter().map(|v| (flag.to_string(), v.clone())))
+    .collect::<Vec<_>>();
+    for (flag, v) in &device_io {
+        crate::engine::resources::check_device_io(flag, v)?;
+    }
+    let mut limits = crate::engine::resources::Limits::parse(
         a.memory.as_deref(),
         a.cpus.as_deref(),
         a.pids_limit,
     )?;
+    limits.device_io = device_io;
     let mut code = 0;
     for n in &a.containers {
         match crate::engine::resources::update(&paths, n, a.restart.as_deref(), &limits) {

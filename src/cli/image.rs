@@ -36,6 +36,8 @@ pub enum ImageCommand {
     Save(SaveArgs),
     /// Load an image from a tar archive or STDIN
     Load(LoadArgs),
+    /// Check if an image exists in local storage (podman): exit status 0 if it does, 1 if not
+    Exists(super::container::ExistsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +176,9 @@ pub struct ImagesArgs {
     /// Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template
     #[arg(long)]
     pub format: Option<String>,
+    /// Do not print the column headings (podman)
+    #[arg(short, long)]
+    pub noheading: bool,
     /// Only images of this repository (and tag)
     pub reference: Option<String>,
 }
@@ -183,7 +188,10 @@ pub struct RmiArgs {
     /// Force removal of the image
     #[arg(short, long)]
     pub force: bool,
-    #[arg(required = true)]
+    /// Remove all images (podman)
+    #[arg(short, long)]
+    pub all: bool,
+    #[arg(required_unless_present = "all")]
     pub images: Vec<String>,
 }
 
@@ -223,6 +231,10 @@ pub fn dispatch(cmd: ImageCommand) -> Result<i32, EngineError> {
         ImageCommand::Push(a) => push(a),
         ImageCommand::Save(a) => save(a),
         ImageCommand::Load(a) => load(a),
+        ImageCommand::Exists(a) => match image::inspect(&Paths::from_env(), &a.name)? {
+            Some(_) => Ok(0),
+            None => Ok(1),
+        },
         ImageCommand::Inspect(a) => {
             let mut values = Vec::new();
             let mut code = 0;
@@ -370,7 +382,10 @@ pub fn images(a: ImagesArgs) -> Result<i32, EngineError> {
     } else {
         "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
     };
-    let format = render::ListFormat::parse(a.format.as_deref(), default)?;
+    let mut format = render::ListFormat::parse(a.format.as_deref(), default)?;
+    if a.noheading {
+        format = format.without_header();
+    }
     let now = chrono::Utc::now();
     let mut out = Vec::new();
     for img in &list {
@@ -404,7 +419,7 @@ pub fn images(a: ImagesArgs) -> Result<i32, EngineError> {
                 .and_then(|d| d.split('@').nth(1))
                 .unwrap_or("<none>");
             let size = render::human_size(img.size);
-            out.push(serde_json::json!({
+            let mut row = serde_json::json!({
                 "Containers": "N/A",
                 "CreatedAt": created_at,
                 "CreatedSince": since,
@@ -416,7 +431,12 @@ pub fn images(a: ImagesArgs) -> Result<i32, EngineError> {
                 "Tag": tag,
                 "UniqueSize": "N/A",
                 "VirtualSize": size,
-            }));
+            });
+            // Read from the image config only when a template asks (`{{.Label "k"}}`).
+            if a.format.as_deref().is_some_and(|f| f.contains(".Label")) {
+                row["Labels"] = image::labels_text(&paths, img)?.into();
+            }
+            out.push(row);
         }
     }
     format.print(
@@ -606,8 +626,28 @@ impl ImageFilter {
 
 pub fn rmi(a: RmiArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
+    let names = if a.all {
+        if !a.images.is_empty() {
+            return Err(EngineError::Usage(
+                "when using the --all switch, you may not pass any images names or IDs".into(),
+            ));
+        }
+        // podman removes every image: each tag of a tagged one (the last takes the image).
+        image::list(&paths)?
+            .into_iter()
+            .flat_map(|i| {
+                if i.repo_tags.is_empty() {
+                    vec![i.id]
+                } else {
+                    i.repo_tags
+                }
+            })
+            .collect()
+    } else {
+        a.images.clone()
+    };
     let mut code = 0;
-    for name in &a.images {
+    for name in &names {
         match image::remove(&paths, name, a.force) {
             Ok(report) => {
                 let mut out = std::io::stdout().lock();

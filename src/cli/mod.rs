@@ -7,10 +7,12 @@ mod health;
 mod image;
 mod network;
 pub mod render;
+mod run_extra;
 mod system;
+mod tree;
 mod volume;
 
-use clap::{Parser, Subcommand};
+use clap::{FromArgMatches, Parser, Subcommand};
 
 use crate::engine::EngineError;
 
@@ -50,14 +52,14 @@ pub enum Command {
     /// Manage images
     #[command(subcommand)]
     Image(image::ImageCommand),
-    /// Manage Docker
+    /// Manage skiff
     #[command(subcommand)]
     System(system::SystemCommand),
     /// Display system-wide information
     Info(system::InfoArgs),
     /// Show the skiff version information
     Version(system::VersionArgs),
-    /// Get real time events from the server
+    /// Get real time events from containers, images, volumes and networks
     Events(system::EventsArgs),
     /// Manage volumes
     #[command(subcommand)]
@@ -162,11 +164,16 @@ pub struct InspectArgs {
     /// Format output using a custom template
     #[arg(short, long)]
     pub format: Option<String>,
-    /// Only inspect objects of the given type (container, image)
-    #[arg(long = "type")]
+    /// Only inspect objects of the given type (container, image, network, volume)
+    #[arg(short = 't', long = "type")]
     pub kind: Option<String>,
     #[arg(required = true)]
     pub names: Vec<String>,
+}
+
+/// skiff's clap tree, parsed and documented as docker's command line (see `tree`).
+pub fn command() -> clap::Command {
+    tree::command(<Cli as clap::CommandFactory>::command())
 }
 
 /// Parse the command line, run the command, print any error, and return the exit code.
@@ -178,7 +185,10 @@ pub fn main() -> i32 {
     }
     // Behave like a well-mannered Unix filter: `skiff ps | head` ends quietly.
     crate::runtime::default_sigpipe();
-    let cli = match Cli::try_parse() {
+    let cli = match command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 125 } else { 0 };
@@ -216,8 +226,8 @@ fn init_logging(level: &str) {
         .try_init();
 }
 
-fn dispatch(command: Command) -> Result<i32, EngineError> {
-    match command {
+fn dispatch(cmd: Command) -> Result<i32, EngineError> {
+    match cmd {
         Command::Container(c) => container::dispatch(c),
         Command::Image(c) => image::dispatch(c),
         Command::Volume(c) => volume::dispatch(c),
@@ -266,7 +276,7 @@ fn dispatch(command: Command) -> Result<i32, EngineError> {
         Command::Commit(a) => container_files::commit(a),
         Command::Port(a) => network::port(a),
         Command::Completion { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut cmd = command();
             clap_complete::generate(shell, &mut cmd, "skiff", &mut std::io::stdout());
             Ok(0)
         }
@@ -284,7 +294,7 @@ fn gen_docs(dir: &std::path::Path) -> std::io::Result<()> {
     let comp = dir.join("completions");
     std::fs::create_dir_all(&man)?;
     std::fs::create_dir_all(&comp)?;
-    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut cmd = command();
     cmd.build();
     fn walk(cmd: &clap::Command, prefix: &str, man: &std::path::Path) -> std::io::Result<()> {
         let name = if prefix.is_empty() {
@@ -314,23 +324,46 @@ fn gen_docs(dir: &std::path::Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// `skiff inspect`: containers first, then images, as docker does.
+/// `skiff inspect`: containers, then images, networks and volumes, as docker looks them up
+/// (`--type` keeps one kind; podman's `all` is every kind).
 fn inspect(args: InspectArgs) -> Result<i32, EngineError> {
+    const KINDS: [&str; 4] = ["container", "image", "network", "volume"];
+    let kind = args
+        .kind
+        .as_deref()
+        .filter(|k| !k.is_empty() && *k != "all");
+    if let Some(k) = kind {
+        if !KINDS.contains(&k) {
+            return Err(EngineError::Usage(format!(
+                "unknown type: {k:?}: must be one of \"{}\"",
+                KINDS.join("\", \"")
+            )));
+        }
+    }
+    let paths = crate::state::Paths::from_env();
+    let not_found = |r: Result<serde_json::Value, EngineError>| match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    };
     let mut values = Vec::new();
     let mut code = 0;
     for name in &args.names {
-        let want_ctr = args.kind.as_deref() != Some("image");
-        let want_img = args.kind.as_deref() != Some("container");
-        let found = if want_ctr {
-            container::inspect_value(name)?
-        } else {
-            None
-        };
-        let found = match found {
-            Some(v) => Some(v),
-            None if want_img => image::inspect_value(name)?,
-            None => None,
-        };
+        let mut found = None;
+        for k in KINDS.iter().filter(|k| kind.is_none_or(|want| want == **k)) {
+            found = match *k {
+                "container" => container::inspect_value(name)?,
+                "image" => image::inspect_value(name)?,
+                "network" => not_found(crate::engine::network::inspect_network(&paths, name))?,
+                _ => not_found(
+                    crate::engine::volume::get(&paths, name)
+                        .map(|v| crate::engine::volume::inspect_json(&v)),
+                )?,
+            };
+            if found.is_some() {
+                break;
+            }
+        }
         match found {
             Some(v) => values.push(v),
             None => {

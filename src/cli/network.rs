@@ -126,6 +126,8 @@ pub enum NetworkCommand {
     Connect(ConnectArgs),
     /// Disconnect a container from a network
     Disconnect(DisconnectArgs),
+    /// Check if a network exists (podman): exit status 0 if it does, 1 if not
+    Exists(super::container::ExistsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -162,6 +164,9 @@ pub struct LsArgs {
     /// Do not truncate the output
     #[arg(long)]
     pub no_trunc: bool,
+    /// Do not print the column headings (podman)
+    #[arg(long)]
+    pub noheading: bool,
 }
 
 #[derive(Debug, Args)]
@@ -292,6 +297,11 @@ pub fn dispatch(cmd: NetworkCommand) -> Result<i32, EngineError> {
             net::disconnect(&paths, &a.network, &a.container)?;
             Ok(0)
         }
+        NetworkCommand::Exists(a) => match net::inspect_network(&paths, &a.name) {
+            Ok(_) => Ok(0),
+            Err(e) if e.is_not_found() => Ok(1),
+            Err(e) => Err(e),
+        },
     }
 }
 
@@ -331,10 +341,13 @@ fn ls(paths: &Paths, a: LsArgs) -> Result<i32, EngineError> {
             })
         })
         .collect();
-    let f = render::ListFormat::parse(
+    let mut f = render::ListFormat::parse(
         a.format.as_deref(),
         "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
     )?;
+    if a.noheading {
+        f = f.without_header();
+    }
     f.print(
         &rows,
         &[

@@ -18,8 +18,21 @@ pub fn print_inspect(
             let _ = writeln!(out, "{text}");
         }
         Some(f) => {
+            let t = Template::parse(f)?;
             for v in values {
-                let line = template(f, v)?;
+                let line = match t.render(v) {
+                    Ok(line) => line,
+                    // docker runs the template on its Go struct first, then on the JSON: `.ID`
+                    // (the struct's field) works as well as `.Id` (the JSON key).
+                    Err(e) => match v.get("Id").filter(|_| v.get("ID").is_none()) {
+                        Some(id) => {
+                            let mut alt = v.clone();
+                            alt["ID"] = id.clone();
+                            t.render(&alt).map_err(|_| e)?
+                        }
+                        None => return Err(e),
+                    },
+                };
                 let _ = writeln!(out, "{line}");
             }
         }
@@ -52,6 +65,12 @@ fn want(what: &str) -> gotmpl::TemplateError {
 impl Template {
     pub fn parse(format: &str) -> Result<Template, EngineError> {
         let src = format.replace("\\t", "\t").replace("\\n", "\n");
+        // docker's list rows have a `Label` method (`{{.Label "com.example.k"}}`); it becomes
+        // a call of the `label` function on the row.
+        let label_method =
+            regex::Regex::new(r#"(^|[^\w.$\]])\.Label\s+("(?:[^"\\]|\\.)*"|`[^`]*`)"#)
+                .map_err(tmpl_err)?;
+        let src = label_method.replace_all(&src, "${1}(label . ${2})");
         let t = gotmpl::Template::new("")
             .missing_key(gotmpl::MissingKey::Error)
             .func("json", |args| {
@@ -99,6 +118,10 @@ impl Template {
                     None => String::new(),
                 }))
             })
+            .func("label", |args| match args {
+                [row, key] => Ok(tv(row_label(row, &go_string(key)))),
+                _ => Err(want("label: want a row and a key")),
+            })
             .func("truncate", |args| match args {
                 [s, n] => {
                     let n = usize::try_from(n.as_int().unwrap_or(0)).unwrap_or(0);
@@ -127,6 +150,32 @@ impl Template {
     pub fn render(&self, value: &serde_json::Value) -> Result<String, EngineError> {
         let data = gotmpl::to_value(value).map_err(tmpl_err)?;
         self.0.execute_to_string(&data).map_err(tmpl_err)
+    }
+}
+
+/// A label of a list row: its `Labels` is docker's `k=v,k2=v2` text (or a map); empty when the
+/// label is not set.
+fn row_label(row: &gotmpl::Value, key: &str) -> String {
+    let gotmpl::Value::Map(m) = row else {
+        return String::new();
+    };
+    match m
+        .iter()
+        .find(|(k, _)| k.as_ref() == "Labels")
+        .map(|(_, v)| v)
+    {
+        Some(gotmpl::Value::Map(labels)) => labels
+            .iter()
+            .find(|(k, _)| k.as_ref() == key)
+            .map(|(_, v)| go_string(v))
+            .unwrap_or_default(),
+        Some(gotmpl::Value::String(text)) => text
+            .split(',')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_default(),
+        _ => String::new(),
     }
 }
 
@@ -161,6 +210,8 @@ fn to_json(v: &gotmpl::Value) -> serde_json::Value {
 /// TEMPLATE`, `json`, or a bare template printed once per row).
 pub enum ListFormat {
     Table(Template),
+    /// A table without its heading (podman's `--noheading`).
+    Rows(Template),
     Json,
     Raw(Template),
 }
@@ -178,6 +229,14 @@ impl ListFormat {
         match f.strip_prefix("table") {
             Some(rest) => Ok(ListFormat::Table(Template::parse(rest.trim_start())?)),
             None => Ok(ListFormat::Raw(Template::parse(f)?)),
+        }
+    }
+
+    /// The same format without the table's heading line.
+    pub fn without_header(self) -> ListFormat {
+        match self {
+            ListFormat::Table(t) => ListFormat::Rows(t),
+            other => other,
         }
     }
 
@@ -215,6 +274,13 @@ impl ListFormat {
                 }
                 let mut tw = table();
                 let _ = writeln!(tw, "{}", t.render(&serde_json::Value::Object(head))?);
+                for r in rows {
+                    let _ = writeln!(tw, "{}", t.render(r)?);
+                }
+                print_table(tw);
+            }
+            ListFormat::Rows(t) => {
+                let mut tw = table();
                 for r in rows {
                     let _ = writeln!(tw, "{}", t.render(r)?);
                 }

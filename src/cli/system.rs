@@ -11,9 +11,9 @@ pub enum SystemCommand {
     Info(InfoArgs),
     /// Remove unused data
     Prune(PruneArgs),
-    /// Show docker disk usage
+    /// Show skiff disk usage
     Df(DfArgs),
-    /// Get real time events from the server
+    /// Get real time events from containers, images, volumes and networks
     Events(EventsArgs),
 }
 

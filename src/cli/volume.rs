@@ -24,6 +24,8 @@ pub enum VolumeCommand {
     Rm(RmArgs),
     /// Remove unused local volumes
     Prune(PruneArgs),
+    /// Check if a volume exists (podman): exit status 0 if it does, 1 if not
+    Exists(super::container::ExistsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -52,6 +54,9 @@ pub struct LsArgs {
     /// Format output using a custom template ({{.Name}}, {{.Driver}}, {{json .}}...)
     #[arg(long)]
     pub format: Option<String>,
+    /// Do not print the column headings (podman)
+    #[arg(long)]
+    pub noheading: bool,
 }
 
 #[derive(Debug, Args)]
@@ -93,6 +98,11 @@ pub fn dispatch(cmd: VolumeCommand) -> Result<i32, EngineError> {
         VolumeCommand::Inspect(a) => inspect(&paths, a),
         VolumeCommand::Rm(a) => rm(&paths, a),
         VolumeCommand::Prune(a) => prune(&paths, a),
+        VolumeCommand::Exists(a) => match vol::get(&paths, &a.name) {
+            Ok(_) => Ok(0),
+            Err(e) if e.is_not_found() => Ok(1),
+            Err(e) => Err(e),
+        },
     }
 }
 
@@ -165,7 +175,7 @@ fn ls(paths: &Paths, a: LsArgs) -> Result<i32, EngineError> {
             Some(rest) => (true, rest.trim_start()),
             None => (false, f),
         };
-        if table {
+        if table && !a.noheading {
             let header = ls_value(&VolumeInfo {
                 volume: crate::volume::Volume {
                     name: "VOLUME NAME".into(),
@@ -198,7 +208,9 @@ fn ls(paths: &Paths, a: LsArgs) -> Result<i32, EngineError> {
     }
     drop(out);
     let mut tw = render::table();
-    let _ = writeln!(tw, "DRIVER\tVOLUME NAME");
+    if !a.noheading {
+        let _ = writeln!(tw, "DRIVER\tVOLUME NAME");
+    }
     for i in &list {
         let _ = writeln!(tw, "{}\t{}", i.volume.driver, i.volume.name);
     }

@@ -54,6 +54,8 @@ pub struct BuildOptions {
     pub tls_verify: bool,
     /// `--allow`: BuildKit's entitlements granted to the build (`network.host`).
     pub allow: Vec<String>,
+    /// `--ulimit NAME=SOFT[:HARD]` for the RUN steps' containers.
+    pub ulimits: Vec<String>,
 }
 
 /// BuildKit's entitlement for `RUN --network=host`.
@@ -241,6 +243,60 @@ fn check_platform(p: &str) -> Result<(), EngineError> {
 }
 
 /// Build an image; returns it (tagged with `opts.tags`).
+/// What `build -` found on standard input.
+enum StdinContext {
+    /// A tar archive (gzip or zstd compressed or not): the context.
+    Archive(Box<dyn Read>),
+    /// Anything else: the Dockerfile.
+    Dockerfile(String),
+}
+
+/// docker's `DetectArchiveReader`: compressed input, or input that starts with a tar header, is
+/// the context; any other text is a Dockerfile.
+fn stdin_context() -> std::io::Result<StdinContext> {
+    let mut input = std::io::BufReader::new(std::io::stdin());
+    // Peeked, not consumed: the bytes stay in the buffer for the reads below.
+    let magic = std::io::BufRead::fill_buf(&mut input)?.to_vec();
+    let compression = crate::image::unpack::Compression::detect(&magic);
+    let mut plain = crate::image::unpack::decompressed(input)?;
+    if compression != crate::image::unpack::Compression::None {
+        return Ok(StdinContext::Archive(plain));
+    }
+    let mut head = Vec::with_capacity(512);
+    (&mut plain).take(512).read_to_end(&mut head)?;
+    let is_tar = head.len() == 512 && tar_header_ok(&head);
+    let rest = std::io::Cursor::new(head).chain(plain);
+    if is_tar {
+        return Ok(StdinContext::Archive(Box::new(rest)));
+    }
+    let mut text = String::new();
+    std::io::BufReader::new(rest)
+        .read_to_string(&mut text)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("the Dockerfile on stdin: {e}")))?;
+    Ok(StdinContext::Dockerfile(text))
+}
+
+/// A tar header: its checksum (the header's bytes summed, the checksum field as spaces) matches.
+fn tar_header_ok(h: &[u8]) -> bool {
+    let field = String::from_utf8_lossy(&h[148..156]);
+    let Ok(want) = u32::from_str_radix(field.trim_matches(|c: char| c == '\0' || c == ' '), 8)
+    else {
+        return false;
+    };
+    let sum: u32 = h
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u32::from(*b)
+            }
+        })
+        .sum();
+    sum == want
+}
+
 pub fn build(
     paths: &Paths,
     opts: &BuildOptions,
@@ -250,6 +306,9 @@ pub fn build(
         for one in p.split(',') {
             check_platform(one)?;
         }
+    }
+    for u in &opts.ulimits {
+        crate::runtime::spec::parse_ulimit(u)?;
     }
     // (familiar form for the store, full form for the output, as docker prints it)
     let mut tags = Vec::new();
@@ -285,16 +344,22 @@ pub fn build(
             .prefix("skiff-build-context-")
             .tempdir()
             .map_err(EngineError::io("creating a temp dir for the context"))?;
-        let mut a = tar::Archive::new(std::io::stdin().lock());
-        a.unpack(dir.path())
-            .map_err(EngineError::io("reading the context from standard input"))?;
         let root = dir.path().to_path_buf();
         temp.push(dir);
-        let name = opts.file.clone().unwrap_or_else(|| "Dockerfile".into());
-        let p = root.join(crate::build::ignore::clean(&name));
-        let text = std::fs::read_to_string(&p)
-            .map_err(|e| failed(format!("failed to read dockerfile {name}: {e}")))?;
-        (root, text, name)
+        match stdin_context().map_err(EngineError::io("reading standard input"))? {
+            StdinContext::Archive(input) => {
+                tar::Archive::new(input)
+                    .unpack(&root)
+                    .map_err(EngineError::io("reading the context from standard input"))?;
+                let name = opts.file.clone().unwrap_or_else(|| "Dockerfile".into());
+                let p = root.join(crate::build::ignore::clean(&name));
+                let text = std::fs::read_to_string(&p)
+                    .map_err(|e| failed(format!("failed to read dockerfile {name}: {e}")))?;
+                (root, text, name)
+            }
+            // docker: a Dockerfile alone on stdin builds with an empty context.
+            StdinContext::Dockerfile(text) => (root, text, "Dockerfile".to_string()),
+        }
     } else {
         let root = PathBuf::from(&opts.context);
         let meta = std::fs::metadata(&root).map_err(|e| {
@@ -1746,6 +1811,12 @@ impl<'a, 'e> Builder<'a, 'e> {
                 });
             }
             req.tls_verify = b.opts.tls_verify;
+            req.ulimits = b
+                .opts
+                .ulimits
+                .iter()
+                .map(|u| create::parse::ulimit(u))
+                .collect::<Result<_, _>>()?;
             req.labels
                 .insert(BUILD_LABEL.to_string(), std::process::id().to_string());
             let mut notices = std::io::sink();

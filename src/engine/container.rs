@@ -396,7 +396,21 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
     if !r.shell.is_empty() {
         v["Config"]["Shell"] = serde_json::json!(r.shell);
     }
+    let x = &r.extras;
+    v["Config"]["Domainname"] = serde_json::json!(x.domainname);
+    let hc = &mut v["HostConfig"];
+    hc["ShmSize"] = serde_json::json!(x.shm_size.unwrap_or(crate::runtime::spec::DEFAULT_SHM_SIZE));
+    let map_or_null = |m: &std::collections::BTreeMap<String, String>| {
+        if m.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::json!(m)
+        }
+    };
+    hc["Sysctls"] = map_or_null(&x.sysctls);
+    hc["Annotations"] = map_or_null(&x.annotations);
     super::network::extend_inspect(paths, &mut v, r, s.status == Status::Running);
+    super::resources::extend_inspect(paths, &mut v, &r.id);
     v
 }
 
@@ -494,10 +508,10 @@ pub fn stop(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), Engin
         .stop_signal
         .as_deref()
         .and_then(parse_signal)
-        .unwrap_or(Signal::SIGTERM);
+        .unwrap_or(Signal::SIGTERM as i32);
     let pid = Pid::from_raw(st.pid);
-    let _ = nix::sys::signal::kill(pid, sig);
-    events::container(paths, &rec, "kill", &[("signal", (sig as i32).to_string())]);
+    let _ = send_signal(pid, sig);
+    events::container(paths, &rec, "kill", &[("signal", sig.to_string())]);
     let secs = timeout.or(rec.stop_timeout).unwrap_or(10).max(0) as u64;
     if !wait_stopped(&store, &id, Some(Duration::from_secs(secs))) {
         let st = store.state(&id)?;
@@ -520,9 +534,20 @@ fn request_stop(store: &Containers<'_>, id: &str) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// Parse a signal name or number (`TERM`, `SIGTERM`, `15`): `crate::units::parse_signal`.
-pub fn parse_signal(s: &str) -> Option<Signal> {
+/// Parse a signal as docker does (`crate::units::parse_signal`): its number, real-time ones
+/// included.
+pub fn parse_signal(s: &str) -> Option<i32> {
     crate::units::parse_signal(s)
+}
+
+/// Send signal number `sig` (real-time ones too, which nix's `Signal` cannot name).
+fn send_signal(pid: Pid, sig: i32) -> std::io::Result<()> {
+    // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+    if unsafe { libc::kill(pid.as_raw(), sig) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 /// `rm`: refuse a running container unless `force` (which kills it first); with `volumes`,
@@ -595,12 +620,11 @@ pub fn kill(paths: &Paths, name: &str, signal: &str) -> Result<(), EngineError> 
             &id[..12]
         )));
     }
-    nix::sys::signal::kill(Pid::from_raw(st.pid), sig)
-        .map_err(|e| EngineError::io(format!("kill {name}"))(std::io::Error::from(e)))?;
+    send_signal(Pid::from_raw(st.pid), sig).map_err(EngineError::io(format!("kill {name}")))?;
     if let Ok(rec) = store.record(&id) {
-        events::container(paths, &rec, "kill", &[("signal", (sig as i32).to_string())]);
+        events::container(paths, &rec, "kill", &[("signal", sig.to_string())]);
     }
-    if sig == Signal::SIGKILL {
+    if sig == Signal::SIGKILL as i32 {
         wait_stopped(&store, &id, Some(Duration::from_secs(10)));
     }
     Ok(())
@@ -672,9 +696,15 @@ mod tests {
 
     #[test]
     fn signals() {
-        assert_eq!(parse_signal("TERM"), Some(Signal::SIGTERM));
-        assert_eq!(parse_signal("SIGKILL"), Some(Signal::SIGKILL));
-        assert_eq!(parse_signal("2"), Some(Signal::SIGINT));
+        assert_eq!(parse_signal("TERM"), Some(15));
+        assert_eq!(parse_signal("SIGKILL"), Some(9));
+        assert_eq!(parse_signal("2"), Some(2));
+        assert_eq!(parse_signal("64"), Some(64));
+        assert_eq!(parse_signal("SIGRTMIN+3"), Some(37));
+        assert_eq!(parse_signal("rtmax-1"), Some(63));
+        assert_eq!(parse_signal("RTMAX"), Some(64));
+        assert_eq!(parse_signal("65"), None);
+        assert_eq!(parse_signal("0"), None);
         assert_eq!(parse_signal("NOPE"), None);
     }
 }

@@ -184,8 +184,16 @@ fn container_helper(
         }
     } else {
         let dir = store.dir(&id);
+        // Its volumes and bind mounts, to be mounted as the container would have them.
+        let volumes: Vec<crate::runtime::enter::VolumeMount> = rec
+            .mounts
+            .iter()
+            .filter(|m| (m.kind == "volume" || m.kind == "bind") && !m.source.is_empty())
+            .map(|m| (m.source.clone().into(), m.destination.clone().into(), m.rw))
+            .collect();
         Request::Userns(UsernsOp::CopyStopped {
             op: op.clone(),
+            volumes,
             rootfs: Rootfs {
                 upper: dir.join("upper"),
                 work: dir.join("work"),
@@ -225,16 +233,28 @@ fn run_op(op: &CopyOp, root: std::os::fd::BorrowedFd<'_>) -> Result<(), EngineEr
             } else {
                 Owner::Root
             };
-            let input = std::io::BufReader::with_capacity(256 * 1024, std::io::stdin().lock());
+            let input: Box<dyn std::io::Read> = if layout == Layout::Plain {
+                // A tar given on stdin may be compressed (docker detects gzip and the like).
+                crate::image::unpack::decompressed(std::io::stdin())
+                    .map_err(EngineError::io("reading the archive on standard input"))?
+            } else {
+                Box::new(std::io::stdin().lock())
+            };
+            let input = std::io::BufReader::with_capacity(256 * 1024, input);
             copy::extract(root, dest, layout, owner, input).map_err(copy_err)
         }
     }
 }
 
-/// The user namespace helper's side, for a stopped container: mount its overlay privately,
-/// then copy.
-pub(crate) fn copy_stopped(op: &CopyOp, rootfs: &Rootfs) -> Result<(), EngineError> {
+/// The user namespace helper's side, for a stopped container: mount its overlay and its
+/// volumes privately, then copy.
+pub(crate) fn copy_stopped(
+    op: &CopyOp,
+    rootfs: &Rootfs,
+    volumes: &[crate::runtime::enter::VolumeMount],
+) -> Result<(), EngineError> {
     crate::runtime::enter::mount_overlay(rootfs)?;
+    crate::runtime::enter::mount_volumes(&rootfs.target, volumes)?;
     let root = copy::open_root(&rootfs.target).map_err(copy_err)?;
     run_op(op, root.as_fd())
 }

@@ -78,7 +78,11 @@ fn userns_main(op: UsernsOp) -> Result<(), EngineError> {
             upper,
             lowers,
         } => super::container_files::read_files(op, driver, &upper, &lowers),
-        UsernsOp::CopyStopped { op, rootfs } => super::cp::copy_stopped(&op, &rootfs),
+        UsernsOp::CopyStopped {
+            op,
+            rootfs,
+            volumes,
+        } => super::cp::copy_stopped(&op, &rootfs, &volumes),
         UsernsOp::StorageProbe { dir } => super::storage::probe_here(&dir),
         UsernsOp::VfsCopy { upper, layers } => crate::storage::vfs::copy_layers(&upper, &layers)
             .map_err(EngineError::io(format!(

@@ -990,6 +990,18 @@ pub fn history(paths: &Paths, name: &str) -> Result<Vec<HistoryEntry>, EngineErr
     Ok(out)
 }
 
+/// The labels of an image's config as docker's list rows show them: `k=v` joined by commas,
+/// sorted.
+pub fn labels_text(paths: &Paths, img: &ImageRecord) -> Result<String, EngineError> {
+    let store = ImageStore::open(paths)?;
+    let mut l: Vec<String> = labels(&store, img)
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+        .collect();
+    l.sort();
+    Ok(l.join(","))
+}
+
 /// The labels of an image's config.
 fn labels(store: &ImageStore, img: &ImageRecord) -> serde_json::Map<String, Value> {
     store

@@ -33,14 +33,27 @@ pub fn parse_tail(s: &str) -> Result<Option<usize>, EngineError> {
     }
 }
 
-/// Parse a time as docker's `--since`/`--until` take it (`crate::units::parse_time`): RFC
-/// 3339, a date, a Unix timestamp, or a duration before now (`10m`, `1h30m`).
+/// Parse a time as docker's `--since`/`--until` take it (`crate::units::parse_time`): a Go
+/// duration before now (`10m`, `1h30m`, `-1s` is a second from now), an RFC 3339 time, a date,
+/// or a Unix timestamp. Times without a zone are local time.
 pub fn parse_time(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, EngineError> {
-    crate::units::parse_time(s, now).ok_or_else(|| {
-        EngineError::Usage(format!(
-            "invalid time {s:?}: use an RFC 3339 time, a Unix timestamp or a duration like 10m"
-        ))
-    })
+    crate::units::parse_time(s, now).ok_or_else(|| bad_time(s))
+}
+
+/// [`parse_time`] with `local` as the local time zone.
+#[cfg(test)]
+fn parse_time_in(
+    s: &str,
+    now: DateTime<Utc>,
+    local: chrono::FixedOffset,
+) -> Result<DateTime<Utc>, EngineError> {
+    crate::units::parse_time_in(s, now, local).ok_or_else(|| bad_time(s))
+}
+
+fn bad_time(s: &str) -> EngineError {
+    EngineError::Usage(format!(
+        "invalid time {s:?}: use an RFC 3339 time, a Unix timestamp or a duration like 10m"
+    ))
 }
 
 fn entry_time(e: &Entry) -> Option<DateTime<Utc>> {
@@ -115,13 +128,15 @@ pub fn logs(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::FixedOffset;
 
     #[test]
     fn times() {
         let now = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let t = |s| parse_time(s, now).unwrap().to_rfc3339();
+        let utc = FixedOffset::east_opt(0).unwrap();
+        let t = |s| parse_time_in(s, now, utc).unwrap().to_rfc3339();
         assert_eq!(t("2024-05-01T11:00:00Z"), "2024-05-01T11:00:00+00:00");
         assert_eq!(t("2024-05-01T13:00:00+02:00"), "2024-05-01T11:00:00+00:00");
         assert_eq!(t("2024-05-01T11:00:00"), "2024-05-01T11:00:00+00:00");
@@ -130,7 +145,33 @@ mod tests {
         assert_eq!(t("1714564800.5"), "2024-05-01T12:00:00.500+00:00");
         assert_eq!(t("10m"), "2024-05-01T11:50:00+00:00");
         assert_eq!(t("1h30m"), "2024-05-01T10:30:00+00:00");
+        // docker's GetTimestamp: comma fractions, nanoseconds, zones, local times.
+        assert_eq!(
+            t("2024-05-01T11:00:00,123456789+00:00"),
+            "2024-05-01T11:00:00.123456789+00:00"
+        );
+        assert_eq!(
+            t("2024-05-01T11:00:00.123456789"),
+            "2024-05-01T11:00:00.123456789+00:00"
+        );
+        assert_eq!(
+            t("2024-05-01T13:00:00.5+02:00"),
+            "2024-05-01T11:00:00.500+00:00"
+        );
+        assert_eq!(t("2024-05-01T11:00:00-01:00"), "2024-05-01T12:00:00+00:00");
+        assert_eq!(t("2024-05-01T11:30Z"), "2024-05-01T11:30:00+00:00");
+        assert_eq!(t("2024-05-01T11"), "2024-05-01T11:00:00+00:00");
+        assert_eq!(t("2024-05-01+02:00"), "2024-04-30T22:00:00+00:00");
+        assert_eq!(t("-1s"), "2024-05-01T12:00:01+00:00");
+        let plus2 = FixedOffset::east_opt(7200).unwrap();
+        assert_eq!(
+            parse_time_in("2024-05-01T13:00:00", now, plus2)
+                .unwrap()
+                .to_rfc3339(),
+            "2024-05-01T11:00:00+00:00"
+        );
         assert!(parse_time("yesterday", now).is_err());
+        assert!(parse_time("2024-13-01T00:00:00Z", now).is_err());
         assert!(parse_time("10x", now).is_err());
     }
 

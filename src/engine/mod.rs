@@ -70,10 +70,30 @@ impl EngineError {
         }
     }
 
+    /// The object named does not exist (a container, image, volume or network): what
+    /// `rm -f` forgives and `exists` answers with 1.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            EngineError::NotFound(_)
+                | EngineError::State(crate::state::container::StateError::NoSuchContainer(_))
+                | EngineError::Image(crate::image::ImageError::NotFound(_))
+                | EngineError::Volume(crate::volume::VolumeError::NotFound(_))
+                | EngineError::Network(crate::network::NetworkError::NotFound(_))
+        )
+    }
+
     pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> EngineError {
         let context = context.into();
         move |source| EngineError::Io { context, source }
     }
+}
+
+/// docker's filter match (`filters.Args.Match`): the value equals the pattern, or the pattern,
+/// a regular expression, matches somewhere in it (so a plain word matches as a substring). A
+/// pattern that is no valid expression matches only itself.
+pub fn filter_match(pattern: &str, value: &str) -> bool {
+    pattern == value || regex::Regex::new(pattern).is_ok_and(|re| re.is_match(value))
 }
 
 /// An error and its causes on one line, as `Error: ...` wants it.

@@ -365,7 +365,7 @@ fn network_matches(n: &Network, parsed: &[(String, String)]) -> bool {
             .iter()
             .filter(|(k, _)| k == key)
             .any(|(_, v)| match *key {
-                "name" => n.name.contains(v.as_str()),
+                "name" => super::filter_match(v, &n.name),
                 "id" => n.id.starts_with(v.as_str()),
                 "driver" => n.driver == *v,
                 "scope" => v == "local",

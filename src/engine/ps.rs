@@ -125,22 +125,10 @@ impl Filters {
     }
 }
 
-/// docker matches `name` as a regular expression; skiff supports its common forms: a substring,
-/// optionally anchored with `^` and `$` (a leading `/` of the name is ignored).
+/// docker matches `name` as a regular expression against the name with and without its
+/// canonical leading `/`.
 fn name_matches(pattern: &str, name: &str) -> bool {
-    let pat = pattern.strip_prefix('^').map(|p| (p, true));
-    let (p, start) = pat.unwrap_or((pattern, false));
-    let p = p.strip_prefix('/').unwrap_or(p);
-    let (p, end) = match p.strip_suffix('$') {
-        Some(p) => (p, true),
-        None => (p, false),
-    };
-    match (start, end) {
-        (true, true) => name == p,
-        (true, false) => name.starts_with(p),
-        (false, true) => name.ends_with(p),
-        (false, false) => name.contains(p),
-    }
+    super::filter_match(pattern, name) || super::filter_match(pattern, &format!("/{name}"))
 }
 
 /// `ps` with docker's options.
@@ -228,6 +216,8 @@ mod tests {
         assert!(name_matches("^/web$", "web"));
         assert!(!name_matches("^web$", "web2"));
         assert!(name_matches("b$", "web"));
+        assert!(name_matches("w.b", "web"));
+        assert!(name_matches("", "web"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! doing nothing.
 use std::collections::BTreeMap;
 
-pub use super::cgroup::{check_limits, delegated_cgroup, require_cgroup};
+pub use super::cgroup::{check_device_io, check_limits, delegated_cgroup, require_cgroup};
 pub use super::create::request::Limits;
 use super::EngineError;
 use crate::state::container::{Containers, Status};
@@ -13,6 +13,37 @@ use crate::state::Paths;
 /// docker's memory sizes (`crate::units::parse_bytes`: `64m`, `1.5g`, `1t`).
 pub fn parse_bytes(s: &str) -> Result<u64, EngineError> {
     crate::units::parse_bytes(s).ok_or_else(|| EngineError::Usage(format!("invalid size: {s:?}")))
+}
+
+/// The process settings of `HostConfig` that live in the container's runtime spec:
+/// `Ulimits` (docker's `[{"Name": "nofile", "Hard": 2048, "Soft": 1024}]`, sorted by name, -1
+/// for unlimited) and `OomScoreAdj`.
+pub fn extend_inspect(paths: &Paths, v: &mut serde_json::Value, id: &str) {
+    let spec: serde_json::Value = std::fs::read(paths.container(id).join("config.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let process = &spec["process"];
+    let limit = |n: &serde_json::Value| match n.as_u64() {
+        Some(u64::MAX) | None => -1i64,
+        Some(n) => i64::try_from(n).unwrap_or(-1),
+    };
+    let mut ulimits: Vec<serde_json::Value> = process["rlimits"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let name = r["type"].as_str().unwrap_or_default();
+            serde_json::json!({
+                "Name": name.trim_start_matches("RLIMIT_").to_ascii_lowercase(),
+                "Hard": limit(&r["hard"]),
+                "Soft": limit(&r["soft"]),
+            })
+        })
+        .collect();
+    ulimits.sort_by(|a, b| a["Name"].as_str().cmp(&b["Name"].as_str()));
+    v["HostConfig"]["Ulimits"] = ulimits.into();
+    v["HostConfig"]["OomScoreAdj"] = process["oomScoreAdj"].as_i64().unwrap_or(0).into();
 }
 
 /// `pause` / `unpause`.

@@ -100,7 +100,7 @@ impl Filters {
             let vals = self.values(key);
             vals.is_empty() || vals.iter().any(|v| f(v))
         };
-        Ok(any("name", &|v| info.volume.name.contains(v))
+        Ok(any("name", &|v| super::filter_match(v, &info.volume.name))
             && any("driver", &|v| info.volume.driver == v)
             && self
                 .values("label")

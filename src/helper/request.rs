@@ -72,8 +72,13 @@ pub enum UsernsOp {
         upper: PathBuf,
         lowers: Vec<PathBuf>,
     },
-    /// Copy into or out of a stopped container, its overlay mounted in the namespace.
-    CopyStopped { op: CopyOp, rootfs: Rootfs },
+    /// Copy into or out of a stopped container, its overlay and its volumes and bind mounts
+    /// (source, destination, read-write) mounted in the namespace.
+    CopyStopped {
+        op: CopyOp,
+        rootfs: Rootfs,
+        volumes: Vec<crate::runtime::enter::VolumeMount>,
+    },
     /// Find out which storage drivers work here, trying them under `dir`; JSON on stdout.
     StorageProbe { dir: PathBuf },
     /// Fill a vfs container's upper dir with a copy of its image's layers.

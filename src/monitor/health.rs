@@ -518,6 +518,7 @@ impl Checker {
                     .stop_signal
                     .as_deref()
                     .and_then(crate::units::parse_signal)
+                    .and_then(|n| Signal::try_from(n).ok())
                     .unwrap_or(Signal::SIGTERM);
                 signal(sig);
                 let secs = self.rec.stop_timeout.unwrap_or(10).max(0) as u64;

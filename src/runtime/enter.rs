@@ -42,6 +42,51 @@ pub fn join_container(pid: i32, pid_start: u64) -> Result<(), RuntimeError> {
     Ok(())
 }
 
+/// A volume or bind mount of a container: (host source, container destination, read-write).
+pub type VolumeMount = (std::path::PathBuf, std::path::PathBuf, bool);
+
+/// On the mounted root of a container that does not run (`cp`), bind its volumes and bind
+/// mounts where the container would see them, parents first, read-only ones read-only.
+pub fn mount_volumes(root: &std::path::Path, mounts: &[VolumeMount]) -> Result<(), RuntimeError> {
+    use nix::mount::{mount, MsFlags};
+    let other = |e: super::init::InitError| RuntimeError::Other(e.message);
+    let mut sorted: Vec<&VolumeMount> = mounts.iter().collect();
+    sorted.sort_by_key(|(_, dest, _)| dest.components().count());
+    for (source, dest, rw) in sorted {
+        let target = super::mountops::resolve_in_root(root, dest).map_err(|e| {
+            RuntimeError::Other(format!("resolving the mount point {}: {e}", dest.display()))
+        })?;
+        if !target.starts_with(root) {
+            return Err(RuntimeError::Other(format!(
+                "the mount point {} leaves the container's root",
+                dest.display()
+            )));
+        }
+        let dir = std::fs::metadata(source)
+            .map(|m| m.is_dir())
+            .unwrap_or(true);
+        super::init::ensure_target(&target, dir).map_err(other)?;
+        mount(
+            Some(source.as_path()),
+            &target,
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(|e| {
+            RuntimeError::Other(format!(
+                "mounting {} on {}: {e}",
+                source.display(),
+                dest.display()
+            ))
+        })?;
+        if !rw {
+            super::init::remount_readonly(&target).map_err(other)?;
+        }
+    }
+    Ok(())
+}
+
 /// In a new private mount namespace, mount the container's root file system at
 /// `rootfs.target`, with its driver. A FUSE server is forked first, so that it stays outside
 /// that mount namespace and ends with it.

@@ -103,6 +103,9 @@ fn setup_and_exec(
         if let Some(h) = spec.hostname() {
             nix::unistd::sethostname(h).map_err(ctx("sethostname"))?;
         }
+        if let Some(d) = spec.domainname().as_deref().filter(|d| !d.is_empty()) {
+            set_domainname(d)?;
+        }
     }
     if has_ns(oci_spec::runtime::LinuxNamespaceType::Network) {
         loopback_up().map_err(ctx("bringing up lo"))?;
@@ -135,6 +138,10 @@ fn setup_and_exec(
     } else {
         None
     };
+    // Before /proc/sys turns read-only.
+    for (key, value) in linux.and_then(|l| l.sysctl().clone()).unwrap_or_default() {
+        write_sysctl(root, &key, &value)?;
+    }
     for p in linux
         .and_then(|l| l.masked_paths().clone())
         .unwrap_or_default()
@@ -207,6 +214,15 @@ fn setup_and_exec(
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_default();
         set_rlimit(&name, rl.soft(), rl.hard())?;
+    }
+
+    // --oom-score-adj. Unprivileged, the kernel takes only values at or above the current one.
+    if let Some(adj) = process.oom_score_adj() {
+        std::fs::write("/proc/self/oom_score_adj", adj.to_string()).map_err(|e| {
+            fail(format!(
+                "setting oom_score_adj to {adj}: {e} (without privileges it can only be raised)"
+            ))
+        })?;
     }
 
     // Credentials and capabilities.
@@ -437,6 +453,30 @@ pub(super) fn find_executable(arg0: &str, env: &[String]) -> Result<PathBuf, Ini
     })
 }
 
+/// The UTS namespace's NIS domain name (`--domainname`); nix has no wrapper for it.
+fn set_domainname(name: &str) -> Result<(), InitError> {
+    // SAFETY: setdomainname reads `len` bytes from a buffer that lives across the call.
+    let r = unsafe { libc::setdomainname(name.as_ptr().cast(), name.len()) };
+    if r < 0 {
+        return Err(fail(format!(
+            "setdomainname: {}",
+            std::io::Error::last_os_error()
+        )));
+    }
+    Ok(())
+}
+
+/// Write a kernel parameter of the container's namespaces under its /proc/sys (`--sysctl`).
+fn write_sysctl(root: &Path, key: &str, value: &str) -> Result<(), InitError> {
+    let rel = key.replace('.', "/");
+    if rel.split('/').any(|c| c.is_empty() || c == "..") {
+        return Err(fail(format!("invalid sysctl {key}")));
+    }
+    let path = root.join("proc/sys").join(rel);
+    std::fs::write(&path, value.as_bytes())
+        .map_err(|e| fail(format!("writing sysctl {key}={value}: {e}")))
+}
+
 pub(super) fn dup_to(fd: RawFd, target: RawFd) -> Result<(), InitError> {
     if fd == target {
         // Clear O_CLOEXEC, if any, so it survives exec.
@@ -637,7 +677,7 @@ fn checked_target(root: &Path, dest: &Path) -> Result<(PathBuf, OwnedFd), InitEr
     Ok((proc_path, fd))
 }
 
-fn ensure_target(dest: &Path, dir: bool) -> Result<(), InitError> {
+pub(super) fn ensure_target(dest: &Path, dir: bool) -> Result<(), InitError> {
     if dir {
         std::fs::create_dir_all(dest).map_err(ctx(format!("creating {}", dest.display())))
     } else {
@@ -652,7 +692,7 @@ fn ensure_target(dest: &Path, dir: bool) -> Result<(), InitError> {
 }
 
 /// Remount a bind mount read-only, keeping the flags the kernel locks in a user namespace.
-fn remount_readonly(dest: &Path) -> Result<(), InitError> {
+pub(super) fn remount_readonly(dest: &Path) -> Result<(), InitError> {
     remount_bind(dest, true, MsFlags::empty())
 }
 

@@ -35,7 +35,7 @@ pub fn enter_holder_namespaces(log: &Path) -> Result<HolderSide, RuntimeError> {
         .append(true)
         .open(log)
         .map_err(|e| RuntimeError::Other(format!("{}: {e}", log.display())))?;
-    // SAFETY: `skiff __netns` is single-threaded here (nothing has started a thread), so the
+    // SAFETY: the holder helper is single-threaded here (nothing has started a thread), so the
     // child is a consistent copy; the parent only prints and exits.
     match unsafe { nix::unistd::fork() }.map_err(err("fork"))? {
         nix::unistd::ForkResult::Parent { child } => Ok(HolderSide::Starter {

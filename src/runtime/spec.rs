@@ -109,7 +109,27 @@ pub struct SpecInput {
     pub security: Security,
     /// `--ulimit`: (RLIMIT_ name, soft, hard).
     pub rlimits: Vec<(String, u64, u64)>,
+    /// `--domainname`, `--shm-size`, `--sysctl`, `--annotation`.
+    pub extras: SpecExtras,
 }
+
+/// The smaller settings of `run`: each maps to one field of the spec (the container record
+/// keeps them for `inspect`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SpecExtras {
+    /// The NIS domain name of the container's UTS namespace (`--domainname`).
+    pub domainname: String,
+    /// The size of /dev/shm in bytes (`--shm-size`; docker's default is 64 MiB).
+    pub shm_size: Option<u64>,
+    /// Namespaced kernel parameters, written under /proc/sys at start (`--sysctl`).
+    pub sysctls: std::collections::BTreeMap<String, String>,
+    /// OCI annotations (`--annotation`).
+    pub annotations: std::collections::BTreeMap<String, String>,
+}
+
+/// docker's /dev/shm size when `--shm-size` is not given.
+pub const DEFAULT_SHM_SIZE: u64 = 64 << 20;
 
 /// Parse docker's `--ulimit NAME=SOFT[:HARD]` (`-1` is unlimited) into (`RLIMIT_NAME`, soft, hard).
 pub fn parse_ulimit(s: &str) -> Result<(String, u64, u64), RuntimeError> {
@@ -169,6 +189,10 @@ pub struct Security {
     /// `--security-opt seccomp=`: `unconfined` or a docker-format profile file; None for
     /// docker's default profile (none with `privileged`).
     pub seccomp: Option<String>,
+    /// `--oom-score-adj`: the process's `oom_score_adj` (rootless: only upwards).
+    pub oom_score_adj: Option<i32>,
+    /// `--security-opt systempaths=unconfined`: no masked or read-only /proc and /sys paths.
+    pub unconfined_system_paths: bool,
 }
 
 /// The annotation that asks the runtime for its built-in init.
@@ -260,7 +284,7 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
         json!({"destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]}),
         json!({"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]}),
         json!({"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": devpts_opts}),
-        json!({"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]}),
+        json!({"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", format!("size={}", input.extras.shm_size.unwrap_or(DEFAULT_SHM_SIZE))]}),
         json!({"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]}),
     ];
     let sys_mode = if sec.privileged { "rw" } else { "ro" };
@@ -286,7 +310,7 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
         .map(|p| json!({"path": p, "type": "c"}))
         .collect();
     // --privileged: nothing masked or read-only, as docker does.
-    let (masked, readonly): (&[&str], &[&str]) = if sec.privileged {
+    let (masked, readonly): (&[&str], &[&str]) = if sec.privileged || sec.unconfined_system_paths {
         (&[], &[])
     } else {
         (MASKED_PATHS, READONLY_PATHS)
@@ -297,6 +321,13 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
         "readonlyPaths": readonly,
         "devices": devices,
     });
+    if !input.extras.sysctls.is_empty() {
+        linux["sysctl"] = json!(input.extras.sysctls);
+    }
+    let mut annotations = input.extras.annotations.clone();
+    if sec.init {
+        annotations.insert(INIT_ANNOTATION.into(), "true".into());
+    }
     if let Some(m) = &input.mapping {
         let conv = |r: &[super::userns::IdRange]| -> Vec<serde_json::Value> {
             r.iter()
@@ -325,11 +356,13 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
                 "bounding": caps, "effective": caps, "permitted": caps, "inheritable": caps,
             },
             "noNewPrivileges": sec.no_new_privileges,
+            "oomScoreAdj": sec.oom_score_adj,
             "rlimits": input.rlimits.iter().map(|(t, soft, hard)| json!({"type": t, "soft": soft, "hard": hard})).collect::<Vec<_>>(),
         },
         "root": {"path": "rootfs", "readonly": sec.readonly_rootfs},
-        "annotations": if sec.init { json!({INIT_ANNOTATION: "true"}) } else { json!({}) },
+        "annotations": annotations,
         "hostname": input.hostname,
+        "domainname": input.extras.domainname,
         "mounts": mounts,
         "linux": linux,
     });
@@ -371,6 +404,7 @@ mod tests {
             mapping: None,
             security: Security::default(),
             rlimits: vec![parse_ulimit("nofile=100:200").unwrap()],
+            extras: SpecExtras::default(),
         };
         let spec = build(&input).unwrap();
         assert_eq!(spec.hostname().as_deref(), Some("abc"));

@@ -90,6 +90,9 @@ pub struct ContainerRecord {
     /// docker's `Config.Shell` (the image's SHELL): runs `CMD-SHELL` health checks.
     #[serde(default)]
     pub shell: Vec<String>,
+    /// `--domainname`, `--shm-size`, `--sysctl`, `--annotation`.
+    #[serde(default)]
+    pub extras: crate::runtime::spec::SpecExtras,
 }
 
 /// One of a container's mounts, as docker's inspect shows it (plus what skiff needs to know).

@@ -211,6 +211,7 @@ fn write_spec(
             .iter()
             .map(|u| (u.name.clone(), u.soft, u.hard))
             .collect(),
+        extras: req.extras.clone(),
     };
     let spec = crate::runtime::spec::build(&input)?;
     let spec_json = serde_json::to_vec_pretty(&spec)
@@ -259,6 +260,7 @@ fn write_record(
         healthcheck: plan.healthcheck,
         health_on_failure: req.health_on_failure,
         shell: plan.shell,
+        extras: req.extras.clone(),
     };
     store.create(&rec)?;
     events::container(paths, &rec, "create", &[]);

@@ -14,6 +14,7 @@
 mod apply;
 pub mod names;
 pub mod parse;
+pub mod parse_extras;
 pub(crate) mod parse_mounts;
 pub mod request;
 pub mod user;

@@ -132,25 +132,53 @@ pub struct SecurityFlags<'a> {
     pub init: bool,
 }
 
-/// The security settings of `SecurityFlags` (`--security-opt`: no-new-privileges[=BOOL],
-/// seccomp=unconfined, seccomp=PROFILE.json).
+/// The security settings of `SecurityFlags`. `--security-opt` as docker takes it:
+/// `no-new-privileges[=BOOL]`, `seccomp=unconfined|PROFILE.json`, `systempaths=unconfined`,
+/// and `label=...` / `apparmor=...`, which docker accepts and ignores on a host without
+/// SELinux / AppArmor (skiff applies neither, so it refuses them where the host enforces one).
+/// `KEY:VALUE` is docker's old spelling of `KEY=VALUE`.
 pub fn security(f: &SecurityFlags<'_>) -> Result<Security, EngineError> {
     let mut no_new_privileges = false;
     let mut seccomp = None;
+    let mut unconfined_system_paths = false;
     for o in f.security_opt {
-        match o.as_str() {
-            "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true" => {
-                no_new_privileges = true
+        if o == "systempaths=unconfined" {
+            unconfined_system_paths = true;
+            continue;
+        }
+        let (k, v) = match o.split_once('=') {
+            Some(kv) => kv,
+            None if o == "no-new-privileges" => (o.as_str(), ""),
+            None => o.split_once(':').unwrap_or((o.as_str(), "")),
+        };
+        if v.is_empty() && k != "no-new-privileges" {
+            return Err(usage(format!("Invalid --security-opt: {o:?}")));
+        }
+        let refused = || usage(format!("invalid --security-opt 2: {o:?}"));
+        match k {
+            "no-new-privileges" => {
+                no_new_privileges = match v {
+                    "" | "1" | "t" | "T" | "true" | "TRUE" | "True" => true,
+                    "0" | "f" | "F" | "false" | "FALSE" | "False" => false,
+                    _ => return Err(refused()),
+                }
             }
-            "no-new-privileges=false" | "no-new-privileges:false" => no_new_privileges = false,
-            o if o.starts_with("seccomp=") || o.starts_with("seccomp:") => {
-                seccomp = Some(o["seccomp=".len()..].to_string())
-            }
-            other => {
+            "seccomp" => seccomp = Some(v.to_string()),
+            "label" if v != "disable" && host_enforces("/sys/fs/selinux/enforce", "1") => {
                 return Err(usage(format!(
-                    "invalid --security-opt: {other:?} (supported: no-new-privileges, seccomp=unconfined, seccomp=FILE)"
+                    "--security-opt {o}: SELinux is enabled on this host and skiff does not apply SELinux labels"
                 )))
             }
+            "apparmor"
+                if v != "unconfined"
+                    && host_enforces("/sys/module/apparmor/parameters/enabled", "Y") =>
+            {
+                return Err(usage(format!(
+                    "--security-opt {o}: AppArmor is enabled on this host and skiff does not apply AppArmor profiles"
+                )))
+            }
+            "label" | "apparmor" => {}
+            _ => return Err(refused()),
         }
     }
     Ok(Security {
@@ -161,7 +189,14 @@ pub fn security(f: &SecurityFlags<'_>) -> Result<Security, EngineError> {
         readonly_rootfs: f.read_only,
         seccomp,
         init: f.init,
+        oom_score_adj: None,
+        unconfined_system_paths,
     })
+}
+
+/// Whether a kernel security module is on: its switch file reads `on`.
+fn host_enforces(switch: &str, on: &str) -> bool {
+    std::fs::read_to_string(switch).is_ok_and(|s| s.trim() == on)
 }
 
 /// `--network`.

@@ -85,6 +85,8 @@ pub struct CreateRequest {
     pub healthcheck: Option<crate::state::health::HealthConfig>,
     /// `--health-on-failure`.
     pub health_on_failure: crate::state::health::OnFailure,
+    /// `--domainname`, `--shm-size`, `--sysctl`, `--annotation`.
+    pub extras: crate::runtime::spec::SpecExtras,
 
     /// `--cidfile` (a CLI matter): created first, refused if it exists, removed if the create
     /// fails, and given the container ID.
@@ -123,6 +125,7 @@ impl CreateRequest {
             stop_timeout: None,
             healthcheck: None,
             health_on_failure: Default::default(),
+            extras: Default::default(),
             cidfile: None,
         }
     }
@@ -316,6 +319,9 @@ pub struct Limits {
     /// CPUs (a fraction allowed).
     pub cpus: Option<f64>,
     pub pids_limit: Option<i64>,
+    /// Per-device block IO limits as (flag, value): `--blkio-weight-device`,
+    /// `--device-read-bps` and the like (podman's `update`).
+    pub device_io: Vec<(String, String)>,
 }
 
 impl Limits {
@@ -343,11 +349,23 @@ impl Limits {
                 .transpose()?,
             cpus,
             pids_limit,
+            device_io: Vec::new(),
         })
     }
 
     pub fn is_empty(&self) -> bool {
         *self == Limits::default()
+    }
+
+    /// The limits that limit something: docker reads `--memory 0`, `--cpus 0` and
+    /// `--pids-limit 0` (or any negative value) as "no limit".
+    pub fn limiting(&self) -> Limits {
+        Limits {
+            memory: self.memory.filter(|m| *m != 0),
+            cpus: self.cpus.filter(|c| *c != 0.0),
+            pids_limit: self.pids_limit.filter(|p| *p > 0),
+            device_io: self.device_io.clone(),
+        }
     }
 
     /// The flags given, for messages (`--memory, --cpus`).
@@ -361,6 +379,11 @@ impl Limits {
         }
         if self.pids_limit.is_some() {
             f.push("--pids-limit");
+        }
+        for (flag, _) in &self.device_io {
+            if !f.contains(&flag.as_str()) {
+                f.push(flag);
+            }
         }
         f.join(", ")
     }

@@ -120,7 +120,9 @@ pub fn resolve_user(layers: &[PathBuf], spec: &str) -> Result<User, EngineError>
                 })?,
         };
     }
-    let groups = if name.is_empty() {
+    // runc's GetExecUser, as docker uses it: a group given explicitly is the only one; without
+    // one, a user found in /etc/passwd gets the groups that list it as a member.
+    let groups = if name.is_empty() || g.is_some() {
         Vec::new()
     } else {
         groups_tab
@@ -161,6 +163,10 @@ mod tests {
             (u.uid, u.gid, u.groups.clone(), u.home.as_str()),
             (1000, 1000, vec![10], "/home/user")
         );
+        // An explicit group is the only one (docker, runc).
+        let g = resolve_user(&layers, "user:user").unwrap();
+        assert_eq!((g.gid, g.groups), (1000, vec![]));
+        assert_eq!(resolve_user(&layers, "1000").unwrap().groups, vec![10]);
         let r = resolve_user(&layers, "").unwrap();
         assert_eq!((r.uid, r.gid), (0, 0));
         let n = resolve_user(&layers, "1234:55").unwrap();

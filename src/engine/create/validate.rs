@@ -90,6 +90,13 @@ pub(super) fn validate(
     let cfg = &config["config"];
     let healthcheck = crate::state::health::HealthConfig::effective(req.healthcheck.as_ref(), cfg)
         .map_err(EngineError::Usage)?;
+    if req.network.mode == Mode::Host {
+        if let Some(k) = req.extras.sysctls.keys().find(|k| k.starts_with("net.")) {
+            return Err(EngineError::Usage(format!(
+                "sysctl {k:?} not allowed in host network namespace"
+            )));
+        }
+    }
     let mut mode = req.network.mode.clone();
     let net_config = crate::engine::network::prepare(paths, &mut mode, &req.network, cfg)?;
 
