@@ -2,8 +2,8 @@
 //!
 //! Layers, from the top: `cli` (clap definitions and rendering) calls `engine` (the operations),
 //! which calls the subsystems (`image`, `registry`, `storage`, `runtime`, `monitor`, `network`,
-//! `state`, `volume`, and `helper`, skiff re-executed as its own helper processes). Subsystems
-//! share only plain types and never call upward.
+//! `state`, `volume`, `systemd`, and `helper`, skiff re-executed as its own helper processes).
+//! Subsystems share only plain types and never call upward.
 pub mod build;
 pub mod cli;
 pub mod engine;
@@ -16,5 +16,6 @@ pub mod runtime;
 pub mod state;
 pub mod storage;
 pub mod sys;
+pub mod systemd;
 pub mod units;
 pub mod volume;

@@ -82,9 +82,14 @@ pub struct StartArgs {
     /// Attach container's STDIN
     #[arg(short, long)]
     pub interactive: bool,
-    /// Start all containers that are not running (podman)
+    /// Start all containers that are not running (podman); an unless-stopped one stopped by
+    /// hand stays stopped
     #[arg(long)]
     pub all: bool,
+    /// With --all: only containers matching the filter (podman's restart-policy=POLICY, and ps's
+    /// filters)
+    #[arg(short, long, value_name = "FILTER", requires = "all")]
+    pub filter: Vec<String>,
     #[arg(required_unless_present = "all")]
     pub containers: Vec<String>,
 }
@@ -211,6 +216,16 @@ pub struct RunArgs {
     /// Write the container ID to the file
     #[arg(long, value_name = "FILE")]
     pub cidfile: Option<String>,
+    /// Write the container's process ID to the file while it runs
+    #[arg(long, value_name = "FILE")]
+    pub pidfile: Option<String>,
+    /// If a container with the same name exists, replace it (remove it first)
+    #[arg(long)]
+    pub replace: bool,
+    /// How to tell systemd the service is ready (conmon, container, healthy, ignore; default:
+    /// container when $NOTIFY_SOCKET is set, else ignore)
+    #[arg(long, value_name = "MODE")]
+    pub sdnotify: Option<String>,
     /// Run an init inside the container that forwards signals and reaps processes
     #[arg(long)]
     pub init: bool,
@@ -351,7 +366,13 @@ pub struct StopArgs {
     /// All running containers (podman)
     #[arg(short, long)]
     pub all: bool,
-    #[arg(required_unless_present = "all")]
+    /// Read the container ID from the file (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<PathBuf>,
+    /// Ignore errors when a container (or a cidfile) is missing
+    #[arg(long)]
+    pub ignore: bool,
+    #[arg(required_unless_present_any = ["all", "cidfile"])]
     pub containers: Vec<String>,
 }
 
@@ -369,7 +390,13 @@ pub struct RmArgs {
     /// Remove all containers (podman)
     #[arg(short, long)]
     pub all: bool,
-    #[arg(required_unless_present = "all")]
+    /// Read the container ID from the file, and remove the file with the container
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<PathBuf>,
+    /// Ignore errors when a container (or a cidfile) is missing
+    #[arg(long)]
+    pub ignore: bool,
+    #[arg(required_unless_present_any = ["all", "cidfile"])]
     pub containers: Vec<String>,
 }
 
@@ -528,7 +555,23 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
     req.healthcheck = a.health.config()?;
     req.health_on_failure = a.health.on_failure()?;
     req.extras = a.extra.extras()?;
+    req.replace = a.replace;
+    req.pidfile = a.pidfile.map(|p| absolute(&p)).transpose()?;
+    req.sdnotify = match a.sdnotify.as_deref() {
+        Some(m) => crate::systemd::notify::Mode::parse(m).map_err(EngineError::Usage)?,
+        // podman's default is `container`: it matters only under a Type=notify unit.
+        None if std::env::var_os(crate::systemd::notify::ENV).is_some() => {
+            crate::systemd::notify::Mode::Container
+        }
+        None => crate::systemd::notify::Mode::Ignore,
+    };
+    req.create_command = std::env::args().collect();
     Ok(req)
+}
+
+/// A path the monitor (another working directory) can use.
+fn absolute(p: &str) -> Result<PathBuf, EngineError> {
+    std::path::absolute(p).map_err(EngineError::io(format!("resolving {p}")))
 }
 
 /// docker's `--device-cgroup-rule` syntax: `a|b|c MAJOR|*:MINOR|* ACCESS` with ACCESS of r, w
@@ -683,7 +726,16 @@ pub fn start(a: StartArgs) -> Result<i32, EngineError> {
             RunOutcome::Detached(_) => Ok(0),
         };
     }
-    let names = targets(&paths, a.all, &a.containers, |s| !running(s))?;
+    let names = if a.all {
+        if !a.containers.is_empty() {
+            return Err(EngineError::Usage(
+                "no arguments are needed with --all".into(),
+            ));
+        }
+        crate::engine::start_all::select(&paths, &a.filter)?
+    } else {
+        a.containers.clone()
+    };
     Ok(each(&names, |n| {
         ctr::start_existing(&paths, n, false)?;
         Ok(Some(n.to_string()))
@@ -708,10 +760,15 @@ pub fn rename(a: RenameArgs) -> Result<i32, EngineError> {
 
 pub fn restart(a: StopArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    let names = targets(&paths, a.all, &a.containers, running)?;
-    Ok(each(&names, |n| {
-        ctr::restart(&paths, n, a.time)?;
-        Ok(Some(n.to_string()))
+    let mut names = targets(&paths, a.all, &a.containers, running)?;
+    names.extend(
+        cidfile_targets(&a.cidfile, a.ignore)?
+            .into_iter()
+            .map(|(n, _)| n),
+    );
+    Ok(each(&names, |n| match ctr::restart(&paths, n, a.time) {
+        Err(e) if a.ignore && e.is_not_found() => Ok(None),
+        r => r.map(|()| Some(n.to_string())),
     }))
 }
 
@@ -740,12 +797,38 @@ fn each(names: &[String], mut op: impl FnMut(&str) -> Result<Option<String>, Eng
     code
 }
 
+/// The containers named in `--cidfile`s, each with its file; with `--ignore`, a missing file
+/// is skipped.
+fn cidfile_targets(
+    cidfiles: &[PathBuf],
+    ignore: bool,
+) -> Result<Vec<(String, PathBuf)>, EngineError> {
+    let mut out = Vec::new();
+    for f in cidfiles {
+        match std::fs::read_to_string(f) {
+            Ok(id) => out.push((id.trim().to_string(), f.clone())),
+            Err(e) if ignore && e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(EngineError::io(format!("reading CIDFile {}", f.display()))(
+                    e,
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
 pub fn stop(a: StopArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    let names = targets(&paths, a.all, &a.containers, running)?;
-    Ok(each(&names, |n| {
-        ctr::stop(&paths, n, a.time)?;
-        Ok(Some(n.to_string()))
+    let mut names = targets(&paths, a.all, &a.containers, running)?;
+    names.extend(
+        cidfile_targets(&a.cidfile, a.ignore)?
+            .into_iter()
+            .map(|(n, _)| n),
+    );
+    Ok(each(&names, |n| match ctr::stop(&paths, n, a.time) {
+        Err(e) if a.ignore && e.is_not_found() => Ok(None),
+        r => r.map(|()| Some(n.to_string())),
     }))
 }
 
@@ -758,22 +841,41 @@ pub fn rm(a: RmArgs) -> Result<i32, EngineError> {
             "--force option must be specified to use the --time option".into(),
         ));
     }
-    let names = targets(&paths, a.all, &a.containers, |_| true)?;
-    Ok(each(&names, |n| {
-        let result = match a.time {
-            Some(t) => ctr::stop(&paths, n, Some(t))
-                .and_then(|()| ctr::remove(&paths, n, a.force, a.volumes)),
-            None => ctr::remove(&paths, n, a.force, a.volumes),
-        };
-        match result {
-            Err(e) if a.force && e.is_not_found() => {
-                eprintln!("Error: {}", render::error_chain(&e));
-                Ok(None)
+    let mut names: Vec<(String, Option<PathBuf>)> =
+        targets(&paths, a.all, &a.containers, |_| true)?
+            .into_iter()
+            .map(|n| (n, None))
+            .collect();
+    names.extend(
+        cidfile_targets(&a.cidfile, a.ignore)?
+            .into_iter()
+            .map(|(n, f)| (n, Some(f))),
+    );
+    let mut code = 0;
+    for (n, cidfile) in names {
+        let one = each(std::slice::from_ref(&n), |n| {
+            let result = match a.time {
+                Some(t) => ctr::stop(&paths, n, Some(t))
+                    .and_then(|()| ctr::remove(&paths, n, a.force, a.volumes)),
+                None => ctr::remove(&paths, n, a.force, a.volumes),
+            };
+            match result {
+                Err(e) if a.ignore && e.is_not_found() => Ok(None),
+                Err(e) if a.force && e.is_not_found() && cidfile.is_none() => {
+                    eprintln!("Error: {}", render::error_chain(&e));
+                    Ok(None)
+                }
+                Err(e) => Err(e),
+                Ok(()) => Ok(Some(n.to_string())),
             }
-            Err(e) => Err(e),
-            Ok(()) => Ok(Some(n.to_string())),
+        });
+        // podman removes the cidfile with its container.
+        if let (0, Some(f)) = (one, cidfile) {
+            let _ = std::fs::remove_file(f);
         }
-    }))
+        code |= one;
+    }
+    Ok(code)
 }
 
 /// The containers a verb acts on: the names given, or with podman's `--all` the IDs of every

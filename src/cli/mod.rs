@@ -9,6 +9,7 @@ mod network;
 pub mod render;
 mod run_extra;
 mod system;
+mod systemd;
 mod tree;
 mod volume;
 
@@ -70,6 +71,10 @@ pub enum Command {
     /// Manage health checks on containers
     #[command(subcommand)]
     Healthcheck(health::HealthcheckCommand),
+
+    /// Generate structured data (systemd units) from containers
+    #[command(subcommand)]
+    Generate(systemd::GenerateCommand),
 
     /// Manage builds
     #[command(subcommand)]
@@ -236,6 +241,7 @@ fn dispatch(cmd: Command) -> Result<i32, EngineError> {
         Command::Version(a) => system::version(a),
         Command::Events(a) => system::events(a),
         Command::Network(c) => network::dispatch(c),
+        Command::Generate(c) => systemd::dispatch(c),
         Command::Healthcheck(c) => health::dispatch(c),
         Command::Builder(c) => build::builder(c),
         Command::Buildx(c) => build::buildx(c),

@@ -575,7 +575,7 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
     if store.dir(&id).exists() {
         crate::monitor::remove_container(paths, &id, &rec.name);
     } else {
-        store.release_name(&rec.name);
+        store.release_name(&rec.name, &id);
     }
     if store.dir(&id).join("container.json").exists() {
         return Err(EngineError::Usage(format!(
@@ -644,10 +644,10 @@ pub fn rename(paths: &Paths, name: &str, new_name: &str) -> Result<(), EngineErr
     store.reserve_name(new_name, &id)?;
     let old = std::mem::replace(&mut rec.name, new_name.to_string());
     if let Err(e) = store.save_record(&rec) {
-        store.release_name(new_name);
+        store.release_name(new_name, &id);
         return Err(e.into());
     }
-    store.release_name(&old);
+    store.release_name(&old, &id);
     events::container(paths, &rec, "rename", &[("oldName", format!("/{old}"))]);
     Ok(())
 }

@@ -17,7 +17,9 @@ pub mod network;
 pub mod prune;
 pub mod ps;
 pub mod resources;
+pub mod start_all;
 pub mod storage;
+pub mod systemd;
 pub mod volume;
 
 use thiserror::Error;

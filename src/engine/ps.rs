@@ -1,5 +1,5 @@
 //! `ps` beyond the plain list: docker's filters (`name`, `id`, `label`, `status`, `ancestor`,
-//! `exited`), `-n`/`-l`, and container sizes (`-s`).
+//! `exited`, podman's `restart-policy`), `-n`/`-l`, and container sizes (`-s`).
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -57,6 +57,9 @@ impl Filters {
             let k = k.trim().to_ascii_lowercase();
             match k.as_str() {
                 "name" | "id" | "label" | "ancestor" => {}
+                "restart-policy" => {
+                    crate::monitor::RestartPolicy::parse(v).map_err(EngineError::Usage)?;
+                }
                 "status" => {
                     if !STATUSES.contains(&v) {
                         return Err(EngineError::Usage(format!(
@@ -111,6 +114,9 @@ impl Filters {
                 None => r.labels.contains_key(v),
             })
             && any("status", &|v| s.status.as_str() == v)
+            && any("restart-policy", &|v| {
+                policy_name(&r.restart_policy) == policy_name(v)
+            })
             && any("health", &|v| {
                 super::health::status_name(s.health.as_ref()) == v
             })
@@ -123,6 +129,17 @@ impl Filters {
                 || ancestors.iter().any(|a| a == &r.image_id)
                 || self.get("ancestor").iter().any(|v| v == &r.image))
     }
+}
+
+/// A restart policy without its retry count (podman's `restart-policy` filter ignores it).
+fn policy_name(p: &str) -> String {
+    crate::monitor::RestartPolicy::parse(p)
+        .map(|p| p.to_string())
+        .unwrap_or_default()
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// docker matches `name` as a regular expression against the name with and without its

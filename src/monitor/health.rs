@@ -393,6 +393,11 @@ impl Checker {
         }
     }
 
+    /// The health status after the last probe.
+    pub fn status(&self) -> HealthStatus {
+        self.status
+    }
+
     /// The probe's output pipe, for the monitor's poll set.
     pub fn fd(&self) -> Option<BorrowedFd<'_>> {
         self.running.as_ref().and_then(|r| r.fd())

@@ -9,6 +9,7 @@
 pub mod attach;
 pub mod health;
 pub mod log;
+pub mod notify;
 pub mod pasta;
 pub mod portfwd;
 
@@ -43,7 +44,10 @@ pub fn main(
     if !foreground {
         let _ = nix::unistd::setsid();
     }
+    let pidfile = monitor_pidfile(paths, id);
+    let _ = std::fs::write(&pidfile, format!("{}\n", std::process::id()));
     let result = run(paths, id, foreground, &mut ready);
+    let _ = std::fs::remove_file(&pidfile);
     // Its endpoints on user networks go with the monitor (the holder forgets them too if the
     // monitor is killed).
     crate::network::user::release(paths, id);
@@ -59,6 +63,12 @@ pub fn main(
 }
 
 type MonResult<T> = Result<T, (i32, String)>;
+
+/// The file holding the monitor's PID while it lives (the `PIDFile=` of a `Type=forking` unit
+/// from `generate systemd`).
+pub fn monitor_pidfile(paths: &Paths, id: &str) -> std::path::PathBuf {
+    Containers::new(paths).dir(id).join("monitor.pid")
+}
 
 fn run(
     paths: &Paths,
@@ -79,6 +89,7 @@ fn run(
         join_user_networks(paths, &rec, &mut spec)?;
     }
     let sfd = block_signals()?;
+    let notify = notify::Notify::setup(&rec.sdnotify, &dir);
     let rootfs = Rootfs {
         lower: rec.layers.clone(),
         upper: dir.join("upper"),
@@ -100,6 +111,7 @@ fn run(
                 sfd: &sfd,
                 foreground,
                 net: &net,
+                notify: &notify,
             },
             ready,
         );
@@ -258,6 +270,7 @@ struct Ctx<'a> {
     sfd: &'a SignalFd,
     foreground: bool,
     net: &'a Mode,
+    notify: &'a notify::Notify,
 }
 
 /// Start the container once and stay with it until it exits.
@@ -407,6 +420,13 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
             .save_state(id, &st)
             .map_err(|e| (125, e.to_string()))?;
     }
+    if let Some(p) = &rec.pidfile {
+        if let Err(e) = std::fs::write(p, format!("{pid}\n")) {
+            tracing::warn!("writing the pidfile {}: {e}", p.display());
+        }
+    }
+    // Before the CLI may exit: systemd must know the monitor is the main process by then.
+    c.notify.started();
     let mut checker = health::Checker::new(c.paths, rec, c.spec, pid, pid_start);
     if let Some(r) = ready.take() {
         r.send(&crate::helper::Ready::Ok);
@@ -432,8 +452,12 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
         logger: &mut logger,
         attach: attach_server.as_mut(),
         stdin_w: stdin_keep.as_ref(),
+        notify: c.notify,
         health: checker.as_mut(),
     });
+    if let Some(p) = &rec.pidfile {
+        let _ = std::fs::remove_file(p);
+    }
     let restart_wanted = checker.is_some_and(|c| c.restart_wanted);
     drop(attach_server);
     drop(stdin_keep);
@@ -544,6 +568,8 @@ struct PumpIo<'a> {
     attach: Option<&'a mut attach::AttachServer>,
     /// The container's stdin pipe (`-d -i` without a terminal), for attached input.
     stdin_w: Option<&'a OwnedFd>,
+    /// `--sdnotify`: the relay socket (container mode).
+    notify: &'a notify::Notify,
     /// The container's health checks, if it has any.
     health: Option<&'a mut health::Checker>,
 }
@@ -582,6 +608,10 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
             fds.push(PollFd::new(stdin, PollFlags::POLLIN));
             fds.len() - 1
         });
+        let notify_idx = io.notify.relay_fd().map(|fd| {
+            fds.push(PollFd::new(fd, PollFlags::POLLIN));
+            fds.len() - 1
+        });
         let health_idx = io.health.as_deref().and_then(|h| h.fd()).map(|fd| {
             fds.push(PollFd::new(fd, PollFlags::POLLIN));
             fds.len() - 1
@@ -618,11 +648,15 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
         let out_ready = ready(out_idx, &fds);
         let err_ready = ready(err_idx, &fds);
         let in_ready = ready(in_idx, &fds);
+        let notify_ready = ready(notify_idx, &fds);
         let health_ready = ready(health_idx, &fds);
         let attach_ready: Vec<bool> = (attach_base..fds.len())
             .map(|i| ready(Some(i), &fds))
             .collect();
         drop(fds);
+        if notify_ready {
+            io.notify.relay();
+        }
         if let Some(a) = io.attach.as_deref_mut() {
             if attach_ready.iter().any(|r| *r) {
                 for input in a.handle(&attach_ready) {
@@ -688,6 +722,9 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
                 h.stop();
             } else {
                 h.tick(io.pid);
+                if h.status() == crate::state::health::HealthStatus::Healthy {
+                    io.notify.healthy();
+                }
             }
         }
     }
@@ -806,7 +843,7 @@ fn remove_container_in(paths: &Paths, id: &str, name: &str, userns: Option<&Owne
     let removed =
         userns.is_some_and(|ns| remove_tree_in_userns(ns, &dir)) || remove_tree_any_owner(&dir);
     if removed {
-        store.release_name(name);
+        store.release_name(name, id);
     }
     removed
 }

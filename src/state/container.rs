@@ -81,6 +81,16 @@ pub struct ContainerRecord {
     /// Volumes, bind mounts and tmpfs mounts (docker's `Mounts`).
     #[serde(default)]
     pub mounts: Vec<MountRecord>,
+    /// The command line that created it (`skiff run ...`), for `generate systemd --new`; empty
+    /// when it was not made by the CLI.
+    #[serde(default)]
+    pub create_command: Vec<String>,
+    /// `--sdnotify`: `container` (the default), `conmon`, `healthy` or `ignore`.
+    #[serde(default)]
+    pub sdnotify: String,
+    /// `--pidfile`: where the monitor writes the container's PID while it runs.
+    #[serde(default)]
+    pub pidfile: Option<PathBuf>,
     /// docker's `Config.Healthcheck`: the image's HEALTHCHECK under the `--health-*` flags.
     #[serde(default)]
     pub healthcheck: Option<super::health::HealthConfig>,
@@ -338,8 +348,14 @@ impl<'a> Containers<'a> {
         }
     }
 
-    pub fn release_name(&self, name: &str) {
-        let _ = std::fs::remove_file(self.paths.names().join(name));
+    /// Free `name` if container `id` holds it (a name already taken by a newer container, as
+    /// `run --replace` does, stays with that one).
+    pub fn release_name(&self, name: &str, id: &str) {
+        let path = self.paths.names().join(name);
+        let holder = std::fs::read_to_string(&path).unwrap_or_default();
+        if holder.trim() == id {
+            let _ = std::fs::remove_file(path);
+        }
     }
 
     /// Write a new container's record and initial state.

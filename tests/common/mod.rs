@@ -11,6 +11,8 @@
 //! `RUST_BACKTRACE`, `SKIFF_LOG_LEVEL` are passed on to skiff when set.
 #![allow(dead_code)]
 
+pub mod unit;
+
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;

@@ -9,6 +9,8 @@
 #     docker's clients send credentials to loopback registries over HTTP, and the registry allows it)
 #   - podman (run with runc: crun refuses this cgroup v1 hybrid host) and skopeo for the archive
 #     interoperability tests
+#   - systemd (never started: its systemd-analyze checks generated units) and libc6-dev (a static
+#     sd_notify sender is compiled in the tests)
 #   - the fixture images in that registry (tests/env/fixtures.py)
 set -euo pipefail
 
@@ -30,7 +32,8 @@ die() { echo "setup.sh: $*" >&2; exit 1; }
 
 # ---- packages ---------------------------------------------------------------
 PACKAGES=(uidmap slirp4netns passt fuse3 docker-registry busybox-static iproute2 curl python3 zstd
-          ca-certificates procps util-linux passwd apache2-utils podman runc skopeo)
+          ca-certificates procps util-linux passwd apache2-utils podman runc skopeo
+          systemd libc6-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -13,6 +13,7 @@ use crate::runtime::userns::{is_rootful, IdMapping};
 use crate::state::container::{ContainerRecord, Containers, MountRecord};
 use crate::state::{events, write_atomic, write_replace, Paths};
 use crate::storage::Driver;
+use crate::systemd::notify;
 use crate::volume::{Volumes, VolumesLock};
 
 /// Undoes a failed create: the container's directory, its name and the volumes it made. Armed
@@ -39,7 +40,7 @@ impl Drop for Rollback<'_> {
         }
         let _ = crate::storage::remove_tree(&self.store.dir(self.id));
         if let Some(n) = &self.name {
-            self.store.release_name(n);
+            self.store.release_name(n, self.id);
         }
         if self.volumes.is_empty() {
             return;
@@ -73,6 +74,7 @@ pub(super) fn apply(paths: &Paths, req: &CreateRequest, plan: Plan) -> Result<St
     let storage_driver = make_dirs(paths, &dir, &plan.layers)?;
     let mut binds = write_name_files(paths, &dir, &plan, &name)?;
     binds.extend(plan.devices.iter().cloned());
+    binds.extend(notify_dir(&dir, req)?);
     // Volumes are created and the record written under the volumes lock, so that a concurrent
     // `volume rm` or `prune` sees either no container or one that uses them. The lock is
     // released before `undo` runs (it takes it again).
@@ -157,6 +159,20 @@ fn write_name_files(
     ])
 }
 
+/// Step 3b: `--sdnotify=container`: the directory where the monitor binds the notification
+/// socket it relays, mounted at podman's `/run/notify` (searchable by every container user).
+fn notify_dir(dir: &Path, req: &CreateRequest) -> Result<Option<(PathBuf, String)>, EngineError> {
+    use std::os::unix::fs::PermissionsExt;
+    if req.sdnotify != notify::Mode::Container {
+        return Ok(None);
+    }
+    let d = dir.join("notify");
+    std::fs::create_dir_all(&d)
+        .and_then(|()| std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755)))
+        .map_err(EngineError::io(format!("creating {}", d.display())))?;
+    Ok(Some((d, notify::CONTAINER_DIR.to_string())))
+}
+
 /// Step 4: the mount records, creating the volumes they need (their names go to `created`).
 fn resolve_mounts(
     store: &Containers<'_>,
@@ -190,7 +206,18 @@ fn write_spec(
 ) -> Result<(), EngineError> {
     let input = SpecInput {
         args: plan.args.clone(),
-        env: plan.env.clone(),
+        env: {
+            let mut env = plan.env.clone();
+            if req.sdnotify == notify::Mode::Container {
+                env.push(format!(
+                    "{}={}/{}",
+                    notify::ENV,
+                    notify::CONTAINER_DIR,
+                    notify::SOCKET_NAME
+                ));
+            }
+            env
+        },
         cwd: plan.workdir.clone(),
         uid: plan.user.uid,
         gid: plan.user.gid,
@@ -257,6 +284,9 @@ fn write_record(
         layers: plan.layers,
         storage_driver,
         mounts,
+        create_command: req.create_command.clone(),
+        sdnotify: req.sdnotify.to_string(),
+        pidfile: req.pidfile.clone(),
         healthcheck: plan.healthcheck,
         health_on_failure: req.health_on_failure,
         shell: plan.shell,

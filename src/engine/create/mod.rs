@@ -28,6 +28,7 @@ pub use request::{
 };
 
 use super::EngineError;
+use crate::state::container::Containers;
 use crate::state::Paths;
 
 /// Create a container; returns its ID. Progress of a pull goes to `notices`.
@@ -36,6 +37,9 @@ pub fn create(
     req: &CreateRequest,
     notices: &mut dyn Write,
 ) -> Result<String, EngineError> {
+    if req.replace {
+        replace(paths, req)?;
+    }
     // docker refuses an existing cidfile before doing anything else.
     let cidfile = match &req.cidfile {
         Some(p) => Some(
@@ -66,4 +70,32 @@ pub fn create(
         _ => {}
     }
     created
+}
+
+/// `--replace`: remove (forcibly) the container that has the requested name, and the one a
+/// left-over cidfile names (a unit whose container died without its `rm`); none is fine.
+fn replace(paths: &Paths, req: &CreateRequest) -> Result<(), EngineError> {
+    let store = Containers::new(paths);
+    let mut victims = Vec::new();
+    if let Some(n) = &req.name {
+        victims.push(n.clone());
+    }
+    if let Some(p) = &req.cidfile {
+        if let Ok(id) = std::fs::read_to_string(p) {
+            let id = id.trim().to_string();
+            if !id.is_empty() {
+                victims.push(id);
+            }
+            std::fs::remove_file(p).map_err(EngineError::io(format!(
+                "removing the cidfile {}",
+                p.display()
+            )))?;
+        }
+    }
+    for v in victims {
+        if store.resolve(&v).is_ok() {
+            super::container::remove(paths, &v, true, false)?;
+        }
+    }
+    Ok(())
 }

@@ -91,6 +91,14 @@ pub struct CreateRequest {
     /// `--cidfile` (a CLI matter): created first, refused if it exists, removed if the create
     /// fails, and given the container ID.
     pub cidfile: Option<PathBuf>,
+    /// `--replace`: remove a container of the same name first.
+    pub replace: bool,
+    /// `--pidfile`: the monitor writes the container's PID there while it runs.
+    pub pidfile: Option<PathBuf>,
+    /// `--sdnotify`.
+    pub sdnotify: crate::systemd::notify::Mode,
+    /// The command line this request came from (kept for `generate systemd --new`).
+    pub create_command: Vec<String>,
 }
 
 impl CreateRequest {
@@ -127,6 +135,10 @@ impl CreateRequest {
             health_on_failure: Default::default(),
             extras: Default::default(),
             cidfile: None,
+            replace: false,
+            pidfile: None,
+            sdnotify: Default::default(),
+            create_command: Vec::new(),
         }
     }
 }

@@ -90,6 +90,11 @@ pub(super) fn validate(
     let cfg = &config["config"];
     let healthcheck = crate::state::health::HealthConfig::effective(req.healthcheck.as_ref(), cfg)
         .map_err(EngineError::Usage)?;
+    if req.sdnotify == crate::systemd::notify::Mode::Healthy && healthcheck.is_none() {
+        return Err(EngineError::Usage(
+            "--sdnotify=healthy needs a healthcheck (--health-cmd, or one in the image)".into(),
+        ));
+    }
     if req.network.mode == Mode::Host {
         if let Some(k) = req.extras.sysctls.keys().find(|k| k.starts_with("net.")) {
             return Err(EngineError::Usage(format!(
