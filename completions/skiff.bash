@@ -2136,7 +2136,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__update)
-            opts="-m -h --restart --memory --cpus --pids-limit --blkio-weight-device --device-read-bps --device-write-bps --device-read-iops --device-write-iops --log-level --storage-driver --help"
+            opts="-m -h --restart --memory --cpus --pids-limit --kernel-memory --blkio-weight-device --device-read-bps --device-write-bps --device-read-iops --device-write-iops --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2159,6 +2159,10 @@ _skiff() {
                     return 0
                     ;;
                 --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kernel-memory)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3628,7 +3632,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__network__subcmd__create)
-            opts="-d -h --driver --subnet --gateway --internal --label --log-level --storage-driver --help"
+            opts="-d -h --driver --subnet --gateway --internal --label --ignore --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4710,7 +4714,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__update)
-            opts="-m -h --restart --memory --cpus --pids-limit --blkio-weight-device --device-read-bps --device-write-bps --device-read-iops --device-write-iops --log-level --storage-driver --help"
+            opts="-m -h --restart --memory --cpus --pids-limit --kernel-memory --blkio-weight-device --device-read-bps --device-write-bps --device-read-iops --device-write-iops --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4733,6 +4737,10 @@ _skiff() {
                     return 0
                     ;;
                 --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kernel-memory)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4824,7 +4832,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__volume__subcmd__create)
-            opts="-d -o -h --driver --opt --label --log-level --storage-driver --help"
+            opts="-d -o -h --driver --opt --label --ignore --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -3,12 +3,14 @@
 //! Layers, from the top: `cli` (clap definitions and rendering) calls `engine` (the operations),
 //! which calls the subsystems (`image`, `registry`, `storage`, `runtime`, `monitor`, `network`,
 //! `state`, `volume`, `systemd`, and `helper`, skiff re-executed as its own helper processes).
-//! Subsystems share only plain types and never call upward.
+//! Subsystems share only plain types and never call upward; `limits` holds the bounds they all
+//! apply to what images and registries send.
 pub mod build;
 pub mod cli;
 pub mod engine;
 pub mod helper;
 pub mod image;
+pub mod limits;
 pub mod monitor;
 pub mod network;
 pub mod registry;

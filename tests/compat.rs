@@ -131,6 +131,12 @@ fn kill_sends_real_time_signals() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(env.skiff_ok(&["wait", "rt"]), "7\n");
     assert!(env.skiff_ok(&["logs", "rt"]).contains("got37"));
+    // skiff's --init forwards them, and ends as its child does (128 + 64).
+    env.skiff_ok(&[
+        "run", "-d", "--init", "--name", "ini", NONE[0], NONE[1], BUSYBOX, "sleep", "300",
+    ]);
+    assert_eq!(env.skiff_ok(&["kill", "-s", "RTMAX", "ini"]), "ini\n");
+    assert_eq!(env.skiff_ok(&["wait", "ini"]), "192\n");
     let o = env.skiff(&["kill", "-s", "65", "rt"]);
     assert_eq!(code(&o), 1);
     assert!(stderr(&o).contains("invalid signal: 65"), "{}", stderr(&o));
@@ -371,6 +377,10 @@ fn docker_flags_are_accepted() {
         "Flag --kernel-memory has been deprecated, and no longer supported by the kernel\n"
     );
     assert_eq!(inspect(&env, "{{.HostConfig.OomScoreAdj}}", "k"), "300");
+    assert_eq!(
+        inspect(&env, "{{json .HostConfig.DeviceCgroupRules}}", "k"),
+        r#"["c 1:3 rwm"]"#
+    );
     let o = env.skiff(&["create", "--oom-score-adj", "1001", BUSYBOX]);
     assert_eq!(code(&o), 125);
     assert_eq!(
@@ -389,6 +399,10 @@ fn docker_flags_are_accepted() {
         env.skiff_ok(&["run", "--rm", NONE[0], NONE[1], "ul", "cat", "/n"]),
         "100\n"
     );
+    let o = env.skiff(&["update", "--kernel-memory", "10m", "k"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "k\n");
+    assert!(stderr(&o).starts_with("Flag --kernel-memory has been deprecated"));
     // update's per-device limits parse; applying one needs a cgroup, as --memory does.
     let o = env.skiff(&["update", "--device-read-bps", "/dev/sda:1mb", "k"]);
     assert_eq!(code(&o), 1);
@@ -630,6 +644,25 @@ fn exec_user_with_a_group_gets_exactly_that_group() {
     assert_eq!(
         env.skiff_ok(&["exec", "--user", "root:wheel", "g", "id", "-G"]),
         "10\n"
+    );
+    // The container's --group-add groups come with every exec, as docker adds them.
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "ga",
+        "--group-add",
+        "20",
+        NONE[0],
+        NONE[1],
+        BUSYBOX,
+        "sleep",
+        "300",
+    ]);
+    assert_eq!(env.skiff_ok(&["exec", "ga", "id", "-G"]), "0 20\n");
+    assert_eq!(
+        env.skiff_ok(&["exec", "-u", "root:root", "ga", "id", "-G"]),
+        "0 20\n"
     );
 }
 

@@ -439,3 +439,163 @@ fn xattr_names(p: &Path) -> Vec<String> {
         }
     }
 }
+
+/// `sh -c SCRIPT` as the test user, `$SKIFF` being the binary.
+fn user_sh(env: &TestEnv, script: &str) -> std::process::Output {
+    env.sh(&format!("SKIFF={}; {script}", s(skiff_bin())))
+}
+
+/// A gzip tar holding one file of `size` zero bytes: tiny compressed, big unpacked.
+fn zero_bomb(path: &Path, size: u64) {
+    let f = std::fs::File::create(path).unwrap();
+    let gz = flate2::write::GzEncoder::new(f, flate2::Compression::fast());
+    let mut b = tar::Builder::new(gz);
+    let mut h = tar::Header::new_gnu();
+    h.set_size(size);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Regular);
+    b.append_data(
+        &mut h,
+        "zeros",
+        std::io::Read::take(std::io::repeat(0), size),
+    )
+    .unwrap();
+    b.into_inner().unwrap().finish().unwrap();
+    std::os::unix::fs::chown(path, Some(test_uid()), Some(test_gid())).unwrap();
+}
+
+/// Item 12: what images and registries send is bounded: a 10 GB sparse /etc/passwd is read
+/// within a small memory bound; a layer that unpacks far beyond its compressed size stops
+/// before it fills the disk; a config blob over the limit is refused before it is fetched; a
+/// registry that never answers ends the pull; a small xz archive that decompresses beyond the
+/// limit is refused by ADD. Each limit can be raised (docs/limits.md).
+#[test]
+fn image_and_registry_reads_are_bounded() {
+    let env = env_with_busybox();
+
+    // /etc/passwd of 10 GB (sparse), its real entries first.
+    let layers = env.data_dir().join("layers");
+    let passwd = std::fs::read_dir(&layers)
+        .unwrap()
+        .map(|e| e.unwrap().path().join("etc/passwd"))
+        .find(|p| p.is_file())
+        .expect("the busybox layer's /etc/passwd");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&passwd)
+        .unwrap()
+        .set_len(10 << 30)
+        .unwrap();
+    let o = user_sh(
+        &env,
+        "ulimit -v 3000000; $SKIFF run --rm --network none -u user localhost:5000/busybox id -u",
+    );
+    assert_success(
+        &o,
+        "run -u user with a 10 GB /etc/passwd under ulimit -v 3 GB",
+    );
+    assert_eq!(stdout(&o).trim(), "1000");
+
+    // A decompression bomb (limits lowered to keep the test small).
+    let bomb = env.dir().join("bomb.tar.gz");
+    zero_bomb(&bomb, 16 << 20);
+    let o = user_sh(
+        &env,
+        &format!(
+            "SKIFF_MAX_LAYER_FLOOR=4m SKIFF_MAX_LAYER_RATIO=10 $SKIFF import {} bomb",
+            s(&bomb)
+        ),
+    );
+    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("larger than the limit") && stderr(&o).contains("SKIFF_MAX_LAYER"),
+        "{}",
+        stderr(&o)
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&layers)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "partial layers left: {leftovers:?}");
+    // Raised, the same archive imports.
+    let o = user_sh(
+        &env,
+        &format!("SKIFF_MAX_LAYER_FLOOR=1g $SKIFF import {} bomb", s(&bomb)),
+    );
+    assert_success(&o, "import with the limit raised");
+
+    // A config blob declared over the limit is refused before its download.
+    let fresh = TestEnv::new();
+    let o = user_sh(
+        &fresh,
+        "SKIFF_MAX_CONFIG_SIZE=100 $SKIFF pull localhost:5000/busybox",
+    );
+    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("config blob") && stderr(&o).contains("SKIFF_MAX_CONFIG_SIZE"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A registry that accepts the connection and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let mut conns = Vec::new();
+        for c in silent.incoming().take(8) {
+            conns.push(c);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    });
+    let started = std::time::Instant::now();
+    eprintln!("bounded reads: registry part starts");
+    let o = fresh
+        .try_sh_timeout(
+            &format!(
+                "SKIFF_REGISTRY_READ_TIMEOUT=3 {} pull 127.0.0.1:{port}/silent",
+                s(skiff_bin())
+            ),
+            std::time::Duration::from_secs(60),
+        )
+        .expect("a pull from a silent registry must end");
+    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(50),
+        "took {:?}",
+        started.elapsed()
+    );
+    drop(held);
+    eprintln!(
+        "bounded reads: silent registry gave up after {:?}",
+        started.elapsed()
+    );
+
+    // ADD of a small xz archive that decompresses beyond the limit.
+    let ctx = user_dir(
+        &env,
+        "ctx",
+        &[(
+            "Dockerfile",
+            "FROM localhost:5000/busybox\nADD big.tar.xz /x/\n",
+        )],
+    );
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "head -c 20000000 /dev/zero > {d}/zeros && tar -C {d} -cf - zeros | xz -1 > {d}/big.tar.xz && rm {d}/zeros",
+            d = s(&ctx)
+        ))
+        .output()
+        .unwrap();
+    assert_success(&o, "making big.tar.xz");
+    chown_tree(&ctx);
+    let o = user_sh(
+        &env,
+        &format!("SKIFF_MAX_ADD_SIZE=1m $SKIFF build -q {}", s(&ctx)),
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("SKIFF_MAX_ADD_SIZE"), "{}", stderr(&o));
+    let o = user_sh(&env, &format!("$SKIFF build -q {}", s(&ctx)));
+    assert_success(&o, "ADD big.tar.xz within the default limit");
+}

@@ -601,18 +601,42 @@ pub fn archive_reader(path: &Path) -> Result<Option<Box<dyn Read>>, BuildError> 
     } else if m.starts_with(b"BZh") {
         Box::new(bzip2_rs::DecoderReader::new(io::BufReader::new(f)))
     } else if m.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-        // lzma-rs decodes xz into a writer: into an anonymous temp file, read back.
-        let mut out = tempfile::tempfile().map_err(BuildError::io("creating a temp file"))?;
-        lzma_rs::xz_decompress(&mut io::BufReader::new(f), &mut out).map_err(|e| {
-            BuildError::Failed(format!("{}: not a valid xz archive: {e}", path.display()))
+        // lzma-rs decodes xz into a writer: into an anonymous temp file (bounded: a small
+        // archive may decompress to anything), read back.
+        let out = tempfile::tempfile().map_err(BuildError::io("creating a temp file"))?;
+        let limit = crate::limits::max_add_size();
+        let mut bounded = crate::limits::Bounded::new(
+            out,
+            limit,
+            format!(
+                "the decompressed {} (SKIFF_MAX_ADD_SIZE raises the limit)",
+                path.display()
+            ),
+        );
+        lzma_rs::xz_decompress(&mut io::BufReader::new(f), &mut bounded).map_err(|e| {
+            BuildError::Failed(match e {
+                lzma_rs::error::Error::IoError(e) if e.kind() == io::ErrorKind::FileTooLarge => {
+                    e.to_string()
+                }
+                e => format!("{}: not a valid xz archive: {e}", path.display()),
+            })
         })?;
+        let mut out = bounded.into_inner();
         io::Seek::rewind(&mut out).map_err(BuildError::io("reading a temp file"))?;
         Box::new(out)
     } else {
         Box::new(f)
     };
+    // Whatever the compression, no more than the limit is unpacked into the layer.
+    let mut r: Box<dyn Read> = Box::new(crate::limits::Bounded::new(
+        reader,
+        crate::limits::max_add_size(),
+        format!(
+            "the decompressed {} (SKIFF_MAX_ADD_SIZE raises the limit)",
+            path.display()
+        ),
+    ));
     // A tar? (a valid header block: "ustar" at 257, or a correct checksum)
-    let mut r = reader;
     let mut block = vec![0u8; 512];
     let mut got = 0;
     while got < 512 {
@@ -719,16 +743,14 @@ pub fn write_archive<W: Write>(
                     .map_err(BuildError::io(format!("writing {full}")))?;
             }
             tar::EntryType::Regular | tar::EntryType::Directory | tar::EntryType::Continuous => {
-                let mut data = Vec::new();
-                e.read_to_end(&mut data)
-                    .map_err(BuildError::io(format!("reading {name}")))?;
-                h.set_size(data.len() as u64);
-                let path = if kind == tar::EntryType::Directory {
-                    format!("{full}/")
+                // Streamed from the archive into the layer, never whole in memory.
+                let (path, size) = if kind == tar::EntryType::Directory {
+                    (format!("{full}/"), 0)
                 } else {
-                    full.clone()
+                    (full.clone(), e.size())
                 };
-                b.append_data(&mut h, path, &data[..])
+                h.set_size(size);
+                b.append_data(&mut h, path, (&mut e).take(size))
                     .map_err(BuildError::io(format!("writing {full}")))?;
             }
             // Devices, fifos and extension headers are skipped.

@@ -464,10 +464,7 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
 fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
     if let Some(k) = &a.kernel_memory {
         crate::engine::resources::parse_bytes(k)?;
-        // pflag's words for a flag marked deprecated (docker/cli's `--kernel-memory`).
-        eprintln!(
-            "Flag --kernel-memory has been deprecated, and no longer supported by the kernel"
-        );
+        eprintln!("{KERNEL_MEMORY_DEPRECATED}");
     }
     if let Some(n) = a.oom_score_adj {
         if !(-1000..=1000).contains(&n) {
@@ -479,6 +476,7 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
     for r in &a.device_cgroup_rule {
         validate_device_cgroup_rule(r)?;
     }
+    let device_cgroup_rules = a.device_cgroup_rule.clone();
     if let Some(p) = &a.platform {
         parse::platform(p)?;
     }
@@ -535,6 +533,7 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
         init: a.init,
     })?;
     req.security.oom_score_adj = a.oom_score_adj;
+    req.device_cgroup_rules = device_cgroup_rules;
     req.ulimits = a
         .ulimit
         .iter()
@@ -569,6 +568,10 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
     Ok(req)
 }
 
+/// pflag's words for a flag marked deprecated (docker/cli's `--kernel-memory`, on `run`,
+/// `create` and `update`).
+pub(super) const KERNEL_MEMORY_DEPRECATED: &str =
+    "Flag --kernel-memory has been deprecated, and no longer supported by the kernel";
 /// A path the monitor (another working directory) can use.
 fn absolute(p: &str) -> Result<PathBuf, EngineError> {
     std::path::absolute(p).map_err(EngineError::io(format!("resolving {p}")))

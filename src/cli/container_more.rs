@@ -390,6 +390,9 @@ pub struct UpdateArgs {
     /// Tune container pids limit (needs a delegated cgroup v2 hierarchy)
     #[arg(long, value_name = "N")]
     pub pids_limit: Option<i64>,
+    /// Kernel memory limit (deprecated, no longer supported by the kernel: ignored)
+    #[arg(long, value_name = "BYTES")]
+    pub kernel_memory: Option<String>,
     /// Block IO weight of a device (DEVICE:WEIGHT; needs a delegated cgroup v2 hierarchy)
     #[arg(long, value_name = "DEVICE:WEIGHT")]
     pub blkio_weight_device: Vec<String>,
@@ -423,6 +426,10 @@ pub fn update(a: UpdateArgs) -> Result<i32, EngineError> {
     .collect::<Vec<_>>();
     for (flag, v) in &device_io {
         crate::engine::resources::check_device_io(flag, v)?;
+    }
+    if let Some(k) = &a.kernel_memory {
+        crate::engine::resources::parse_bytes(k)?;
+        eprintln!("{}", super::container::KERNEL_MEMORY_DEPRECATED);
     }
     let mut limits = crate::engine::resources::Limits::parse(
         a.memory.as_deref(),

@@ -10,6 +10,7 @@ pub mod render;
 mod run_extra;
 mod system;
 mod systemd;
+mod systemd_man;
 mod tree;
 mod volume;
 
@@ -311,6 +312,9 @@ fn gen_docs(dir: &std::path::Path) -> std::io::Result<()> {
         let page = cmd.clone().name(name.clone());
         let mut buf = Vec::new();
         clap_mangen::Man::new(page).render(&mut buf)?;
+        if let Some(ex) = systemd_man::examples(&name) {
+            buf.extend_from_slice(ex.as_bytes());
+        }
         std::fs::write(man.join(format!("{name}.1")), buf)?;
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
             walk(sub, &name, man)?;
@@ -318,6 +322,7 @@ fn gen_docs(dir: &std::path::Path) -> std::io::Result<()> {
         Ok(())
     }
     walk(&cmd, "", &man)?;
+    std::fs::write(man.join("skiff-systemd.unit.5"), systemd_man::UNIT_PAGE)?;
     for (shell, file) in [
         (clap_complete::Shell::Bash, "skiff.bash"),
         (clap_complete::Shell::Zsh, "_skiff"),

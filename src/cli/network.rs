@@ -147,6 +147,9 @@ pub struct CreateArgs {
     /// Set metadata on a network
     #[arg(long, value_name = "KEY[=VALUE]")]
     pub label: Vec<String>,
+    /// Succeed when a network of that name exists already (podman; Quadlet units use it)
+    #[arg(long)]
+    pub ignore: bool,
     pub name: String,
 }
 
@@ -227,18 +230,26 @@ pub fn dispatch(cmd: NetworkCommand) -> Result<i32, EngineError> {
                 }
                 labels.insert(k.to_string(), v.to_string());
             }
-            let n = net::create_network(
+            let created = net::create_network(
                 &paths,
                 &net::CreateRequest {
-                    name: a.name,
+                    name: a.name.clone(),
                     driver: Some(a.driver),
                     subnet: a.subnet,
                     gateway: a.gateway,
                     internal: a.internal,
                     labels,
                 },
-            )?;
-            println!("{}", n.id);
+            );
+            match created {
+                Ok(n) => println!("{}", n.id),
+                Err(EngineError::Network(crate::network::NetworkError::Conflict(_)))
+                    if a.ignore =>
+                {
+                    println!("{}", a.name)
+                }
+                Err(e) => return Err(e),
+            }
             Ok(0)
         }
         NetworkCommand::Ls(a) => ls(&paths, a),

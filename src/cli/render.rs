@@ -169,12 +169,25 @@ fn row_label(row: &gotmpl::Value, key: &str) -> String {
             .find(|(k, _)| k.as_ref() == key)
             .map(|(_, v)| go_string(v))
             .unwrap_or_default(),
-        Some(gotmpl::Value::String(text)) => text
-            .split(',')
-            .filter_map(|kv| kv.split_once('='))
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.to_string())
-            .unwrap_or_default(),
+        Some(gotmpl::Value::String(text)) => {
+            // `k=v` pairs joined by commas; a piece without `=` belongs to the value before.
+            let mut pairs: Vec<(&str, String)> = Vec::new();
+            for piece in text.split(',') {
+                match (piece.split_once('='), pairs.last_mut()) {
+                    (Some((k, v)), _) => pairs.push((k, v.to_string())),
+                    (None, Some((_, v))) => {
+                        v.push(',');
+                        v.push_str(piece);
+                    }
+                    (None, None) => {}
+                }
+            }
+            pairs
+                .into_iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v)
+                .unwrap_or_default()
+        }
         _ => String::new(),
     }
 }
@@ -427,5 +440,17 @@ mod tests {
         assert_eq!(template("{{json .Tags}}", &v).unwrap(), r#"["a","b"]"#);
         assert!(template("{{.Missing}}", &v).is_err());
         assert!(template("{{.Name", &v).is_err());
+        // docker's `.Label` method of list rows.
+        let row = serde_json::json!({"Labels": "a=1,2,b=x", "Names": "web"});
+        assert_eq!(
+            template(
+                r#"{{.Names}} {{.Label "a"}} {{ .Label "b" }}{{.Label `c`}}"#,
+                &row
+            )
+            .unwrap(),
+            "web 1,2 x"
+        );
+        let map = serde_json::json!({"Labels": {"k": "v"}});
+        assert_eq!(template(r#"{{.Label "k"}}"#, &map).unwrap(), "v");
     }
 }

@@ -39,6 +39,9 @@ pub struct CreateArgs {
     /// Set metadata for a volume
     #[arg(long, value_name = "KEY[=VALUE]")]
     pub label: Vec<String>,
+    /// Succeed when a volume of that name exists already (podman; Quadlet units use it)
+    #[arg(long)]
+    pub ignore: bool,
     /// The volume's name (a random one when left out)
     pub name: Option<String>,
 }

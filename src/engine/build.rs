@@ -2468,7 +2468,7 @@ fn resolve_owner(tree: &Tree, spec: &str) -> Result<(u32, u32), String> {
     let read = |rel: &str| -> String {
         tree.lookup(rel)
             .filter(|(_, m)| m.is_file())
-            .and_then(|(p, _)| std::fs::read_to_string(p).ok())
+            .and_then(|(p, _)| crate::limits::read_head(&p, crate::limits::MAX_ACCOUNT_FILE).ok())
             .unwrap_or_default()
     };
     let (u, g) = spec.split_once(':').unwrap_or((spec, ""));

@@ -10,7 +10,7 @@ use nix::unistd::Pid;
 
 use super::create::names::new_id;
 use super::create::parse::{env_file, set_env};
-use super::create::user::resolve_user;
+use super::create::user::{resolve_group, resolve_user};
 use super::{mounts, EngineError};
 use crate::state::container::{
     process_start_time, ContainerRecord, ContainerState, Containers, Status,
@@ -262,14 +262,19 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
     };
     let user_spec = opts.user.clone().unwrap_or_else(|| rec.user.clone());
     // Runs inside the container, after joining its mount namespace: `/` is its root.
+    // docker: the user's groups, then the container's `--group-add` ones.
     let resolve = || {
-        resolve_user(&[PathBuf::from("/")], &user_spec)
-            .map(|u| crate::runtime::exec::Credentials {
-                uid: u.uid,
-                gid: u.gid,
-                groups: u.groups,
-            })
-            .map_err(|e| e.to_string())
+        let root = [PathBuf::from("/")];
+        let u = resolve_user(&root, &user_spec).map_err(|e| e.to_string())?;
+        let mut groups = u.groups;
+        for g in &rec.group_add {
+            groups.push(resolve_group(&root, g).map_err(|e| e.to_string())?);
+        }
+        Ok(crate::runtime::exec::Credentials {
+            uid: u.uid,
+            gid: u.gid,
+            groups,
+        })
     };
     // docker's exec events: the exec ID is ours to make (docker's is the exec instance's).
     let exec_id = new_id().unwrap_or_default();
@@ -373,6 +378,8 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "AutoRemove": r.auto_remove,
             "RestartPolicy": restart_policy_json(&r.restart_policy),
             "LogConfig": {"Type": "json-file", "Config": {}},
+            "GroupAdd": if r.group_add.is_empty() { serde_json::Value::Null } else { serde_json::json!(r.group_add) },
+            "DeviceCgroupRules": if r.device_cgroup_rules.is_empty() { serde_json::Value::Null } else { serde_json::json!(r.device_cgroup_rules) },
         },
         "Mounts": r.mounts.iter().map(mounts::inspect_json).collect::<Vec<_>>(),
         "Config": {

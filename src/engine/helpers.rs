@@ -3,8 +3,10 @@
 //! single-threaded process). Each typed `helper::Request` goes to its entry point here; the
 //! protocol (spawn, request pipe, readiness) is the `helper` module.
 //!
-//! One entry is not a helper: `skiff __fuse-overlay LOWERS UPPER WORK TARGET` mounts skiff's
-//! FUSE overlay in the foreground for debugging and benchmarks (typed by a person, so argv).
+//! Three entries are not helpers and take argv: the Quadlet generator (run by systemd as
+//! `skiff-user-generator` / `skiff-system-generator`, or `skiff __quadlet DIRS`), and
+//! `skiff __fuse-overlay LOWERS UPPER WORK TARGET`, which mounts skiff's FUSE overlay in the
+//! foreground for debugging and benchmarks.
 
 use super::EngineError;
 use crate::helper::{ReadySender, Request, UsernsOp};
@@ -12,10 +14,23 @@ use crate::state::Paths;
 
 /// If this process is an internal entry point, run it and return its exit code.
 pub fn main_if_internal() -> Option<i32> {
-    let mut args = std::env::args();
-    if args.nth(1).as_deref() == Some("__fuse-overlay") {
-        let rest: Vec<String> = args.collect();
-        return Some(crate::storage::fuse::debug_main(&rest));
+    let raw: Vec<String> = std::env::args().collect();
+    // systemd runs the Quadlet generator through a link named after it.
+    let argv0 = raw
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    if argv0 == "skiff-user-generator" || argv0 == "skiff-system-generator" {
+        return Some(super::systemd::quadlet_generator(
+            &raw[1..],
+            argv0 == "skiff-user-generator",
+        ));
+    }
+    match raw.get(1).map(String::as_str) {
+        Some("__quadlet") => return Some(super::systemd::quadlet_generator(&raw[2..], false)),
+        Some("__fuse-overlay") => return Some(crate::storage::fuse::debug_main(&raw[2..])),
+        _ => {}
     }
     let (request, ready) = match crate::helper::receive()? {
         Ok(r) => r,

@@ -319,6 +319,18 @@ fn pull_platform_inner(
         }
         .into());
     }
+    let max_config = crate::limits::max_config_size();
+    if config_desc.size() > max_config {
+        return Err(RegistryError::BadManifest {
+            reference: display,
+            reason: format!(
+                "its config blob declares {} bytes, over the limit of {max_config} \
+                 (SKIFF_MAX_CONFIG_SIZE raises it)",
+                config_desc.size()
+            ),
+        }
+        .into());
+    }
     let config_bytes = if store.has_blob(&config_digest) {
         store.read_blob(&config_digest)?
     } else {

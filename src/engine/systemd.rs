@@ -1,5 +1,5 @@
 //! `generate systemd`: the container's record and skiff's paths turned into a unit by
-//! `systemd::generate`.
+//! `systemd::generate`; the Quadlet generator's entry point.
 use super::EngineError;
 use crate::state::container::Containers;
 use crate::state::Paths;
@@ -55,4 +55,13 @@ pub fn generate_unit(
         env: &rec.env,
     };
     generate::container_unit(&ctr, opts, &host, lookup).map_err(EngineError::Usage)
+}
+
+/// The Quadlet generator (systemd's user generator is a link to skiff named
+/// `skiff-user-generator`; `skiff __quadlet` runs it by hand). Returns the exit status.
+pub fn quadlet_generator(args: &[String], user: bool) -> i32 {
+    let exe = std::env::current_exe()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "/usr/bin/skiff".into());
+    crate::systemd::generator::main(args, user, &exe)
 }

@@ -43,10 +43,21 @@ pub fn decompressed<R: Read + 'static>(reader: R) -> io::Result<Box<dyn Read>> {
     })
 }
 
+/// Where the limit on a layer's unpacked size is raised (see `crate::limits`).
+const LAYER_LIMIT_VARS: &str = "SKIFF_MAX_LAYER_RATIO and SKIFF_MAX_LAYER_FLOOR";
+
 /// The diff_id (sha256 of the uncompressed stream) of a layer blob.
 pub fn diff_id_of(blob: &Path) -> io::Result<String> {
     let file = File::open(blob)?;
-    let mut r = HashingReader::new(decompressed(file)?);
+    let limit = crate::limits::max_layer_size(file.metadata()?.len());
+    let mut r = HashingReader::new(crate::limits::Bounded::new(
+        decompressed(file)?,
+        limit,
+        format!(
+            "{} (uncompressed; {LAYER_LIMIT_VARS} raise the limit)",
+            blob.display()
+        ),
+    ));
     io::copy(&mut r, &mut io::sink())?;
     Ok(r.finish().0)
 }
@@ -119,7 +130,18 @@ pub fn unpack_layer(
     fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755))
         .map_err(ImageError::io(format!("chmod {}", tmp.path().display())))?;
     let file = File::open(blob).map_err(ImageError::io(format!("opening {}", blob.display())))?;
+    let compressed = file
+        .metadata()
+        .map_err(ImageError::io(format!("opening {}", blob.display())))?
+        .len();
     let reader = decompressed(file).map_err(ImageError::io(format!("reading layer {diff_id}")))?;
+    // A decompression bomb fills the disk long before its diff_id can be checked: stop at a
+    // size no sane layer of this compressed size reaches.
+    let reader = crate::limits::Bounded::new(
+        reader,
+        crate::limits::max_layer_size(compressed),
+        format!("layer {diff_id} (uncompressed; {LAYER_LIMIT_VARS} raise the limit)"),
+    );
     // On error `tmp` is dropped here, which removes the partial tree.
     let size = extract(reader, tmp.path(), diff_id, opts)?;
     let meta = LayerMeta {

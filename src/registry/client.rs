@@ -21,6 +21,9 @@ const MEDIA_OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const ATTEMPTS: u32 = 3;
 /// Manifests and tag lists bigger than this are refused (containerd's limit).
 const MAX_MANIFEST: usize = 4 * 1024 * 1024;
+/// Sending one request body of a blob upload (a chunk, or a small blob whole) and getting the
+/// answer: generous, as the read timeout would cut slow links.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// A fetched manifest: an image manifest, or a list / index to resolve to one platform.
 #[derive(Debug)]
@@ -136,7 +139,10 @@ impl Client {
         let http = Http::builder()
             .user_agent(concat!("skiff/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(30))
-            .timeout(None::<Duration>)
+            // Per operation with the blocking client: waiting for the response and each read
+            // of its body, not the whole transfer (a registry that stops sending data ends
+            // the pull instead of hanging it; uploads set their own).
+            .timeout(crate::limits::registry_read_timeout())
             .danger_accept_invalid_certs(!tls_verify)
             .build()
             .map_err(|e| RegistryError::Connect {
@@ -686,6 +692,7 @@ impl Client {
             let resp = self.send(&|h| {
                 h.put(&url)
                     .header(CONTENT_TYPE, "application/octet-stream")
+                    .timeout(UPLOAD_TIMEOUT)
                     .body(data.clone())
             })?;
             if !resp.status().is_success() {
@@ -704,6 +711,7 @@ impl Client {
             let resp = self.send(&|h| {
                 h.patch(&url)
                     .header(CONTENT_TYPE, "application/octet-stream")
+                    .timeout(UPLOAD_TIMEOUT)
                     .header(reqwest::header::CONTENT_RANGE, &range)
                     .body(chunk.clone())
             })?;

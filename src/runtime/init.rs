@@ -330,8 +330,7 @@ pub(super) fn exec_command(args: &[String], env: &[String]) -> Result<Never, Ini
 /// Fork: the child returns (and goes on to exec the command); this process becomes a minimal
 /// init that forwards signals to it, reaps every zombie, and exits as the command does.
 fn become_init(sock: &UnixStream) -> Result<(), InitError> {
-    use nix::sys::signal::{SigSet, Signal};
-    use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+    use nix::sys::signal::SigSet;
     let all = SigSet::all();
     all.thread_block()
         .map_err(ctx("blocking signals in init"))?;
@@ -347,27 +346,35 @@ fn become_init(sock: &UnixStream) -> Result<(), InitError> {
             for fd in 0..3 {
                 let _ = nix::unistd::close(fd);
             }
+            // libc rather than nix's `Signal` here: real-time signals (`kill -s 64`, RTMIN+n)
+            // must be forwarded, and a child they end must be reaped.
             loop {
-                let sig = match all.wait() {
-                    Ok(s) => s,
-                    Err(_) => continue,
-                };
-                if sig != Signal::SIGCHLD {
-                    let _ = nix::sys::signal::kill(child, sig);
+                let mut sig: libc::c_int = 0;
+                // SAFETY: sigwait reads our signal set and writes the number into `sig`.
+                if unsafe { libc::sigwait(all.as_ref(), &mut sig) } != 0 {
+                    continue;
+                }
+                if sig != libc::SIGCHLD {
+                    // SAFETY: kill(2) takes plain integers.
+                    unsafe { libc::kill(child.as_raw(), sig) };
                     continue;
                 }
                 loop {
-                    match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
-                        Ok(WaitStatus::Exited(pid, code)) if pid == child => {
+                    let mut status: libc::c_int = 0;
+                    // SAFETY: waitpid writes the status into our integer.
+                    let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+                    if pid <= 0 {
+                        break;
+                    }
+                    if pid == child.as_raw() {
+                        if libc::WIFEXITED(status) {
                             // SAFETY: leaving the init without running destructors.
-                            unsafe { libc::_exit(code) }
+                            unsafe { libc::_exit(libc::WEXITSTATUS(status)) }
                         }
-                        Ok(WaitStatus::Signaled(pid, s, _)) if pid == child => {
+                        if libc::WIFSIGNALED(status) {
                             // SAFETY: as above.
-                            unsafe { libc::_exit(128 + s as i32) }
+                            unsafe { libc::_exit(128 + libc::WTERMSIG(status)) }
                         }
-                        Ok(WaitStatus::StillAlive) | Err(_) => break,
-                        Ok(_) => continue,
                     }
                 }
             }

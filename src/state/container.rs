@@ -53,6 +53,13 @@ pub struct ContainerRecord {
     pub env: Vec<String>,
     pub working_dir: String,
     pub user: String,
+    /// `--group-add` as given: docker adds these groups to `exec`'s processes too.
+    #[serde(default)]
+    pub group_add: Vec<String>,
+    /// `--device-cgroup-rule`s as given (shown by inspect; without a device cgroup, as
+    /// rootless, nothing is denied that they would allow).
+    #[serde(default)]
+    pub device_cgroup_rules: Vec<String>,
     pub entrypoint: Vec<String>,
     pub cmd: Vec<String>,
     pub hostname: String,

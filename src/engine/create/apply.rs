@@ -268,6 +268,8 @@ fn write_record(
         env: plan.env,
         working_dir: plan.workdir,
         user: plan.user_spec,
+        group_add: req.group_add.clone(),
+        device_cgroup_rules: req.device_cgroup_rules.clone(),
         entrypoint: plan.entrypoint,
         cmd: plan.cmd,
         hostname: plan.hostname,

@@ -65,6 +65,8 @@ pub struct CreateRequest {
     pub volumes_from: Vec<VolumesFrom>,
     /// `--device`.
     pub devices: Vec<DeviceRequest>,
+    /// `--device-cgroup-rule`, validated (`c 1:3 rwm`).
+    pub device_cgroup_rules: Vec<String>,
 
     /// `--restart`.
     pub restart: RestartPolicy,
@@ -124,6 +126,7 @@ impl CreateRequest {
             mounts: Vec::new(),
             volumes_from: Vec::new(),
             devices: Vec::new(),
+            device_cgroup_rules: Vec::new(),
             restart: RestartPolicy::No,
             log: LogConfig::default_json_file(),
             security: Security::default(),

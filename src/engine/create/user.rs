@@ -19,8 +19,9 @@ fn read_from_layers(layers: &[PathBuf], rel: &str) -> Option<String> {
     layers.iter().rev().find_map(|l| {
         let p = l.join(rel);
         let meta = std::fs::symlink_metadata(&p).ok()?;
+        // Bounded: a hostile image may ship a huge (sparse) file.
         meta.is_file()
-            .then(|| std::fs::read_to_string(&p).ok())
+            .then(|| crate::limits::read_head(&p, crate::limits::MAX_ACCOUNT_FILE).ok())
             .flatten()
     })
 }
