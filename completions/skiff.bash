@@ -337,6 +337,9 @@ _skiff() {
             skiff__subcmd__system,prune)
                 cmd="skiff__subcmd__system__subcmd__prune"
                 ;;
+            skiff__subcmd__system,service)
+                cmd="skiff__subcmd__system__subcmd__service"
+                ;;
             skiff__subcmd__volume,create)
                 cmd="skiff__subcmd__volume__subcmd__create"
                 ;;
@@ -4502,7 +4505,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__system)
-            opts="-h --log-level --storage-driver --help info prune df events"
+            opts="-h --log-level --storage-driver --help info prune df events service"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4629,6 +4632,36 @@ _skiff() {
             fi
             case "${prev}" in
                 --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__system__subcmd__service)
+            opts="-t -h --time --log-level --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -81,7 +81,15 @@ for page in "$REPO"/man/*.1; do install -D -m 0644 "$page" "$PREFIX/share/man/ma
 install -D -m 0644 "$REPO/completions/skiff.bash" "$PREFIX/share/bash-completion/completions/skiff"
 install -D -m 0644 "$REPO/completions/_skiff" "$PREFIX/share/zsh/site-functions/_skiff"
 install -D -m 0644 "$REPO/completions/skiff.fish" "$PREFIX/share/fish/vendor_completions.d/skiff.fish"
-say "installed $PREFIX/bin/skiff, its man pages and shell completions"
+# The systemd user units (the API service's socket and service, the restart at login), with
+# this install's path to skiff: `systemctl --user enable --now skiff.socket`.
+for unit in "$REPO"/packaging/systemd/user/*.service "$REPO"/packaging/systemd/user/*.socket; do
+    tmp=$(mktemp)
+    sed "s|/usr/bin/skiff|$PREFIX/bin/skiff|" "$unit" >"$tmp"
+    install -D -m 0644 "$tmp" "$PREFIX/lib/systemd/user/$(basename "$unit")"
+    rm -f "$tmp"
+done
+say "installed $PREFIX/bin/skiff, its man pages, shell completions and systemd user units"
 
 # ---- subordinate ids ------------------------------------------------------------------------
 touch /etc/subuid /etc/subgid

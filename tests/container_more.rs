@@ -77,6 +77,8 @@ fn ps_filters_formats_and_sizes() {
     assert_eq!(names(&["name=^web1$"]), ["web1"]);
     assert_eq!(names(&["label=tier"]), ["job0", "web1"]);
     assert_eq!(names(&["label=tier=front"]), ["web1"]);
+    // Label filters all must match (docker's rule; compose selects by project and service).
+    assert_eq!(names(&["label=tier", "label=tier=front"]), ["web1"]);
     // Different keys: all must match.
     assert_eq!(names(&["label=tier", "status=exited"]), ["job0"]);
     assert_eq!(names(&[&format!("id={}", &web[..8])]), ["web1"]);

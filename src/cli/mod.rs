@@ -189,6 +189,10 @@ pub fn main() -> i32 {
     if let Some(code) = crate::engine::helpers::main_if_internal() {
         return code;
     }
+    // The API service's exec helper: the engine's exec forks and needs a thread-free process.
+    if std::env::args().nth(1).as_deref() == Some("__api-exec") {
+        return crate::api::exec_child_main();
+    }
     // Behave like a well-mannered Unix filter: `skiff ps | head` ends quietly.
     crate::runtime::default_sigpipe();
     let cli = match command()
@@ -212,7 +216,12 @@ pub fn main() -> i32 {
             }
         }
     }
-    crate::engine::storage::secure_data_root(&crate::state::Paths::from_env());
+    let paths = crate::state::Paths::from_env();
+    crate::engine::storage::secure_data_root(&paths);
+    if let Err(e) = paths.check_runtime() {
+        eprintln!("Error: {e}");
+        return 125;
+    }
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {

@@ -15,6 +15,18 @@ pub enum SystemCommand {
     Df(DfArgs),
     /// Get real time events from containers, images, volumes and networks
     Events(EventsArgs),
+    /// Serve the Docker Engine API on a socket, until idle
+    Service(ServiceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceArgs {
+    /// Exit after this many idle seconds (0: never)
+    #[arg(short, long, default_value_t = 5, value_name = "SECONDS")]
+    pub time: u64,
+    /// Where to listen: unix:///PATH or tcp://HOST:PORT (default:
+    /// unix://$XDG_RUNTIME_DIR/skiff/skiff.sock; sockets passed by systemd win)
+    pub uri: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -76,7 +88,18 @@ pub fn dispatch(c: SystemCommand) -> Result<i32, EngineError> {
         SystemCommand::Prune(a) => prune(a),
         SystemCommand::Df(a) => df(a),
         SystemCommand::Events(a) => events(a),
+        SystemCommand::Service(a) => service(a),
     }
+}
+
+/// `system service`: the Docker Engine API until idle for `--time` seconds.
+fn service(a: ServiceArgs) -> Result<i32, EngineError> {
+    let opts = crate::api::ServiceOptions {
+        uri: a.uri,
+        idle: (a.time > 0).then(|| std::time::Duration::from_secs(a.time)),
+    };
+    crate::api::serve(&Paths::from_env(), &opts)?;
+    Ok(0)
 }
 
 /// `events`: docker's line per event (local time with nanoseconds, type, action, actor and

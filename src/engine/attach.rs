@@ -204,9 +204,15 @@ pub fn attach(paths: &Paths, opts: &AttachOptions) -> Result<AttachOutcome, Engi
                         }
                     } else if let Ok(sig) = Signal::try_from(signo) {
                         if let Ok(st) = store.state(&id) {
-                            if st.status == Status::Running && st.pid > 0 {
-                                let _ =
-                                    nix::sys::signal::kill(nix::unistd::Pid::from_raw(st.pid), sig);
+                            // Only the process recorded (its start time checked through a
+                            // pidfd), never a PID reused since.
+                            if st.status == Status::Running {
+                                if let Some(h) = crate::runtime::ProcessHandle::open_checked(
+                                    st.pid,
+                                    st.pid_start,
+                                ) {
+                                    let _ = h.signal(sig as i32);
+                                }
                             }
                         }
                     }

@@ -54,6 +54,63 @@ pub fn start(
     rec: &ContainerRecord,
     foreground: bool,
 ) -> Result<RunOutcome, EngineError> {
+    // In the foreground the CLI stays until the monitor exits; signals meant for the container
+    // reach the monitor (same process group) or are forwarded to it.
+    let mask = forwarded_signals();
+    if foreground {
+        let _ = mask.thread_block();
+    }
+    let raw = if foreground && rec.tty {
+        RawTerminal::enter()
+    } else {
+        None
+    };
+    let io = if foreground {
+        MonitorIo::Inherit
+    } else {
+        MonitorIo::Detached
+    };
+    let child = match spawn_monitor(paths, rec, io) {
+        Ok(c) => c,
+        Err(e) => {
+            drop(raw);
+            return Err(e);
+        }
+    };
+    if !foreground {
+        return Ok(RunOutcome::Detached(rec.id.clone()));
+    }
+    let code = wait_foreground(child, &mask);
+    drop(raw);
+    Ok(RunOutcome::Exited(code))
+}
+
+/// Start a created or stopped container under a monitor whose standard streams are pipes to
+/// the caller (the API service's attach): the container's output comes on the monitor's
+/// stdout and stderr (or stdout alone with a terminal), the monitor's stdin feeds the
+/// container's, and the monitor's exit status is the container's exit code. The monitor gets
+/// its own process group, so the caller's terminal signals do not reach it.
+pub fn start_piped(paths: &Paths, rec: &ContainerRecord) -> Result<Child, EngineError> {
+    spawn_monitor(paths, rec, MonitorIo::Piped)
+}
+
+/// How a new monitor's standard streams are wired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MonitorIo {
+    /// Its own session, streams to /dev/null (`-d`).
+    Detached,
+    /// The CLI's own streams (foreground `run` and `start -a`).
+    Inherit,
+    /// Pipes to the caller.
+    Piped,
+}
+
+/// Spawn the monitor and wait until it reports that the container's process runs.
+fn spawn_monitor(
+    paths: &Paths,
+    rec: &ContainerRecord,
+    io: MonitorIo,
+) -> Result<Child, EngineError> {
     {
         // A new start: whatever stop was asked for before is over.
         let store = Containers::new(paths);
@@ -66,7 +123,7 @@ pub fn start(
     }
     let request = crate::helper::Request::Monitor {
         id: rec.id.clone(),
-        foreground,
+        foreground: io != MonitorIo::Detached,
     };
     let mut spawn = crate::helper::Spawn::new(&request);
     spawn.ready = true;
@@ -74,43 +131,26 @@ pub fn start(
         ("SKIFF_ROOT".into(), paths.data.clone().into()),
         ("SKIFF_RUNROOT".into(), paths.runtime.clone().into()),
     ];
-    let stdio = |fg: bool| {
-        if fg {
-            std::process::Stdio::inherit()
-        } else {
-            std::process::Stdio::null()
-        }
+    use std::process::Stdio;
+    let (stdin, stdout, stderr) = match io {
+        MonitorIo::Detached => (Stdio::null(), Stdio::null(), Stdio::null()),
+        MonitorIo::Inherit => (Stdio::inherit(), Stdio::inherit(), Stdio::inherit()),
+        MonitorIo::Piped => (Stdio::piped(), Stdio::piped(), Stdio::piped()),
     };
-    spawn.stdin = stdio(foreground);
-    spawn.stdout = stdio(foreground);
-    spawn.stderr = stdio(foreground);
-    // In the foreground the CLI stays until the monitor exits; signals meant for the container
-    // reach the monitor (same process group) or are forwarded to it.
-    let mask = forwarded_signals();
-    if foreground {
-        let _ = mask.thread_block();
-    }
-    let raw = if foreground && rec.tty {
-        RawTerminal::enter()
-    } else {
-        None
-    };
+    spawn.stdin = stdin;
+    spawn.stdout = stdout;
+    spawn.stderr = stderr;
+    spawn.new_process_group = io == MonitorIo::Piped;
     let mut monitor = crate::helper::spawn(spawn)
         .map_err(|e| EngineError::Usage(format!("starting the container monitor: {e}")))?;
     // None: the monitor died before it said anything.
     let ready = monitor.wait_ready();
     if ready != Some(crate::helper::Ready::Ok) {
         let _ = monitor.child.wait();
-        drop(raw);
         return Err(start_error(ready));
     }
     let child = monitor.child;
-    if !foreground {
-        return Ok(RunOutcome::Detached(rec.id.clone()));
-    }
-    let code = wait_foreground(child, &mask);
-    drop(raw);
-    Ok(RunOutcome::Exited(code))
+    Ok(child)
 }
 
 fn start_error(ready: Option<crate::helper::Ready>) -> EngineError {
@@ -235,12 +275,18 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
             .map(|p| p.cwd().to_string_lossy().into_owned())
             .unwrap_or_else(|| rec.working_dir.clone()),
     };
+    // The container's capabilities (its --cap-add, --cap-drop, --privileged), all of them
+    // with `exec --privileged`, as docker does.
     let capabilities: Vec<String> = if opts.privileged {
         caps::all().iter().map(|c| c.to_string()).collect()
     } else {
-        crate::runtime::spec::DEFAULT_CAPS
+        process
+            .and_then(|p| p.capabilities().as_ref())
+            .and_then(|c| c.bounding().clone())
+            .unwrap_or_default()
             .iter()
-            .map(|c| c.to_string())
+            .filter_map(|c| serde_json::to_value(c).ok())
+            .filter_map(|v| v.as_str().map(String::from))
             .collect()
     };
     let req = crate::runtime::exec::ExecRequest {
@@ -258,6 +304,7 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
             .as_ref()
             .and_then(|l| l.seccomp().as_ref())
             .and_then(|s| serde_json::to_value(s).ok()),
+        no_new_privileges: process.and_then(|p| p.no_new_privileges()) == Some(true),
         capture: None,
     };
     let user_spec = opts.user.clone().unwrap_or_else(|| rec.user.clone());
@@ -300,6 +347,7 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
     if opts.detach {
         return Ok(0);
     }
+    let mut started = started;
     let code = if started.pty_master.is_some() {
         let raw = RawTerminal::enter();
         let code = started.relay(opts.interactive);
@@ -516,14 +564,20 @@ pub fn stop(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), Engin
         .as_deref()
         .and_then(parse_signal)
         .unwrap_or(Signal::SIGTERM as i32);
-    let pid = Pid::from_raw(st.pid);
-    let _ = send_signal(pid, sig);
+    // Through a pidfd checked against the recorded start time: a PID reused meanwhile is
+    // never signalled.
+    let handle = crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start);
+    if let Some(h) = &handle {
+        let _ = h.signal(sig);
+    }
     events::container(paths, &rec, "kill", &[("signal", sig.to_string())]);
     let secs = timeout.or(rec.stop_timeout).unwrap_or(10).max(0) as u64;
     if !wait_stopped(&store, &id, Some(Duration::from_secs(secs))) {
         let st = store.state(&id)?;
         if is_alive(&st) {
-            let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+            if let Some(h) = &handle {
+                let _ = h.signal(Signal::SIGKILL as i32);
+            }
             events::container(paths, &rec, "kill", &[("signal", "9".into())]);
         }
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
@@ -547,16 +601,6 @@ pub fn parse_signal(s: &str) -> Option<i32> {
     crate::units::parse_signal(s)
 }
 
-/// Send signal number `sig` (real-time ones too, which nix's `Signal` cannot name).
-fn send_signal(pid: Pid, sig: i32) -> std::io::Result<()> {
-    // SAFETY: kill(2) takes plain integers and touches no memory of ours.
-    if unsafe { libc::kill(pid.as_raw(), sig) } == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
 /// `rm`: refuse a running container unless `force` (which kills it first); with `volumes`,
 /// also remove its anonymous volumes that no other container uses.
 pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(), EngineError> {
@@ -572,8 +616,8 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
             )));
         }
         request_stop(&store, &id)?;
-        if is_alive(&st) {
-            let _ = nix::sys::signal::kill(Pid::from_raw(st.pid), Signal::SIGKILL);
+        if let Some(h) = crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start) {
+            let _ = h.signal(Signal::SIGKILL as i32);
         }
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
     }
@@ -627,7 +671,17 @@ pub fn kill(paths: &Paths, name: &str, signal: &str) -> Result<(), EngineError> 
             &id[..12]
         )));
     }
-    send_signal(Pid::from_raw(st.pid), sig).map_err(EngineError::io(format!("kill {name}")))?;
+    let gone = || {
+        EngineError::Conflict(format!(
+            "cannot kill container: {name}: container {} is not running",
+            &id[..12]
+        ))
+    };
+    let handle =
+        crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start).ok_or_else(gone)?;
+    handle
+        .signal(sig)
+        .map_err(EngineError::io(format!("kill {name}")))?;
     if let Ok(rec) = store.record(&id) {
         events::container(paths, &rec, "kill", &[("signal", sig.to_string())]);
     }

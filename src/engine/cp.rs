@@ -142,6 +142,133 @@ pub fn cp(paths: &Paths, opts: &CpOptions) -> Result<(), EngineError> {
     }
 }
 
+/// A file's metadata inside a container, as docker's archive API reports it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PathStat {
+    pub name: String,
+    pub size: i64,
+    /// Go's `os.FileMode` bits (what docker's clients decode).
+    pub mode: u32,
+    pub mtime: String,
+    #[serde(rename = "linkTarget")]
+    pub link_target: String,
+}
+
+/// A tar stream of `path` in the container, its top entry named after the path's base name
+/// (docker's `GET /containers/{id}/archive`). Read the helper's stdout, then call
+/// [`finish_archive`].
+pub fn archive_out(paths: &Paths, name: &str, path: &str) -> Result<Helper, EngineError> {
+    let op = CopyOp::Out {
+        src: path.to_string(),
+        follow: false,
+    };
+    container_helper(paths, name, &op, Stdio::null(), Stdio::piped())
+}
+
+/// Wait for a helper of [`archive_out`] or [`stat`]; its error, if any.
+pub fn finish_archive(child: Helper) -> Result<(), EngineError> {
+    finish(child, Ok(()))
+}
+
+/// Extract a tar stream into the directory `path` of the container, owned by its root
+/// (docker's `PUT /containers/{id}/archive`).
+pub fn archive_in(
+    paths: &Paths,
+    name: &str,
+    path: &str,
+    input: &mut dyn std::io::Read,
+) -> Result<(), EngineError> {
+    let op = CopyOp::In {
+        dest: path.to_string(),
+        plain_layout: true,
+        keep_owner: false,
+    };
+    let mut child = container_helper(paths, name, &op, Stdio::piped(), Stdio::null())?;
+    let res = match child.stdin.take() {
+        Some(mut pipe) => std::io::copy(input, &mut pipe)
+            .map(|_| ())
+            .map_err(EngineError::io("writing the archive")),
+        None => Err(EngineError::Usage("no pipe to the copy helper".into())),
+    };
+    finish(child, res)
+}
+
+/// Stat `path` in the container, without following a final symlink.
+pub fn stat(paths: &Paths, name: &str, path: &str) -> Result<PathStat, EngineError> {
+    let op = CopyOp::Stat {
+        path: path.to_string(),
+    };
+    let child = container_helper(paths, name, &op, Stdio::null(), Stdio::piped())?;
+    let out = child.finish().map_err(helper_err)?;
+    serde_json::from_slice(&out)
+        .map_err(|e| EngineError::Usage(format!("reading the file's metadata: {e}")))
+}
+
+/// The container's side of [`stat`]: print the metadata as JSON.
+fn stat_op(root: std::os::fd::BorrowedFd<'_>, path: &str) -> Result<(), EngineError> {
+    use nix::sys::stat::SFlag;
+    let not_found =
+        || EngineError::NotFound(format!("Could not find the file {path} in container"));
+    let fd = copy::resolve(
+        root,
+        std::path::Path::new(path),
+        nix::fcntl::OFlag::O_PATH,
+        false,
+    )
+    .map_err(|_| not_found())?;
+    let st = nix::sys::stat::fstat(&fd).map_err(|_| not_found())?;
+    let kind = SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits());
+    // Go's os.FileMode: permission bits plus type bits at the top.
+    let mut mode = st.st_mode & 0o777;
+    if kind == SFlag::S_IFDIR {
+        mode |= 1 << 31;
+    } else if kind == SFlag::S_IFLNK {
+        mode |= 1 << 27;
+    } else if kind == SFlag::S_IFIFO {
+        mode |= 1 << 25;
+    } else if kind == SFlag::S_IFSOCK {
+        mode |= 1 << 24;
+    } else if kind == SFlag::S_IFCHR {
+        mode |= (1 << 26) | (1 << 21);
+    } else if kind == SFlag::S_IFBLK {
+        mode |= 1 << 26;
+    }
+    if st.st_mode & 0o4000 != 0 {
+        mode |= 1 << 23;
+    }
+    if st.st_mode & 0o2000 != 0 {
+        mode |= 1 << 22;
+    }
+    if st.st_mode & 0o1000 != 0 {
+        mode |= 1 << 20;
+    }
+    let link_target = if kind == SFlag::S_IFLNK {
+        nix::fcntl::readlinkat(&fd, "")
+            .map(|t| t.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let mtime = chrono::DateTime::from_timestamp(st.st_mtime, st.st_mtime_nsec as u32)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
+        .unwrap_or_default();
+    let name = std::path::Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "/".into());
+    let stat = PathStat {
+        name,
+        size: st.st_size,
+        mode,
+        mtime,
+        link_target,
+    };
+    let json = serde_json::to_string(&stat)
+        .map_err(|e| EngineError::Usage(format!("file metadata: {e}")))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{json}").map_err(EngineError::io("writing the file's metadata"))
+}
+
 /// Wait for the helper; its error, if any, explains ours (a broken pipe, usually).
 fn finish(child: Helper, ours: Result<(), EngineError>) -> Result<(), EngineError> {
     let theirs = child.finish();
@@ -218,6 +345,7 @@ fn run_op(op: &CopyOp, root: std::os::fd::BorrowedFd<'_>) -> Result<(), EngineEr
             let mut out = copy::archive(root, src, *follow, out).map_err(copy_err)?;
             out.flush().map_err(EngineError::io("writing the archive"))
         }
+        CopyOp::Stat { path } => stat_op(root, path),
         CopyOp::In {
             dest,
             plain_layout,

@@ -3,7 +3,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::container::log_entries;
 use super::EngineError;
 use crate::monitor::log::Entry;
 use crate::state::container::{Containers, Status};
@@ -89,8 +88,13 @@ pub fn logs(
             "configured logging driver does not support reading".into(),
         ));
     }
-    let entries = log_entries(paths, id)?;
-    let mut seen = entries.len();
+    // One open descriptor on the log from the start: lines written while we read, or just
+    // before the container is removed, are not lost.
+    let path = paths.container(id).join("ctr.log");
+    let io_err = |e| EngineError::io(format!("reading {}", path.display()))(e);
+    let mut follower = crate::monitor::log::Follower::open(&path);
+    let mut entries = crate::monitor::log::read_rotated(&path).map_err(io_err)?;
+    entries.extend(follower.next_entries().map_err(io_err)?);
     let window: Vec<&Entry> = entries.iter().filter(|e| in_window(q, e)).collect();
     let skip = q.tail.map(|n| window.len().saturating_sub(n)).unwrap_or(0);
     for e in window.into_iter().skip(skip) {
@@ -103,21 +107,17 @@ pub fn logs(
         if q.until.is_some_and(|u| Utc::now() > u) {
             return Ok(());
         }
+        // Whether it runs, before reading: its last lines are in the log before it is
+        // recorded as stopped.
         let running = store
             .state(id)
             .map(|s| s.status == Status::Running || s.status == Status::Restarting)
             .unwrap_or(false);
-        let entries = log_entries(paths, id)?;
-        // A rotated log starts again from the beginning.
-        if entries.len() < seen {
-            seen = 0;
-        }
-        for e in entries.iter().skip(seen) {
-            if in_window(q, e) {
-                emit(e);
+        for e in follower.next_entries().map_err(io_err)? {
+            if in_window(q, &e) {
+                emit(&e);
             }
         }
-        seen = entries.len();
         if !running {
             return Ok(());
         }

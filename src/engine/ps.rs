@@ -31,7 +31,8 @@ pub struct PsEntry {
     pub size_root: Option<u64>,
 }
 
-/// docker's filters: values of one key are alternatives (OR), different keys must all match.
+/// docker's filters: values of one key are alternatives (OR), different keys must all match;
+/// `label` values must all match (AND), as docker's do.
 #[derive(Debug, Clone, Default)]
 pub struct Filters(BTreeMap<String, Vec<String>>);
 
@@ -109,9 +110,10 @@ impl Filters {
         };
         any("name", &|v| name_matches(v, &r.name))
             && any("id", &|v| r.id.starts_with(v))
-            && any("label", &|v| match v.split_once('=') {
+            // docker: every label filter must match (compose selects by project AND service).
+            && self.get("label").iter().all(|v| match v.split_once('=') {
                 Some((k, val)) => r.labels.get(k).is_some_and(|x| x == val),
-                None => r.labels.contains_key(v),
+                None => r.labels.contains_key(v.as_str()),
             })
             && any("status", &|v| s.status.as_str() == v)
             && any("restart-policy", &|v| {

@@ -42,6 +42,8 @@ pub struct Spawn<'a> {
     pub env: Vec<(OsString, OsString)>,
     /// Give it a readiness pipe (a long-lived helper).
     pub ready: bool,
+    /// Put it in a process group of its own (the caller's terminal signals do not reach it).
+    pub new_process_group: bool,
 }
 
 impl<'a> Spawn<'a> {
@@ -55,6 +57,7 @@ impl<'a> Spawn<'a> {
             stderr: Stdio::piped(),
             env: Vec::new(),
             ready: false,
+            new_process_group: false,
         }
     }
 }
@@ -69,8 +72,12 @@ fn io_err(what: &'static str) -> impl FnOnce(std::io::Error) -> RuntimeError {
     move |e| RuntimeError::Helper(format!("{what}: {e}"))
 }
 
+/// A pipe whose both ends close on exec: helpers spawned at the same time by other threads
+/// (the API service) never hold this one's ends. The child's ends are kept open in the child
+/// alone (`spawn`'s pre_exec).
 fn pipe() -> Result<(OwnedFd, OwnedFd), RuntimeError> {
-    let (r, w) = nix::unistd::pipe().map_err(|e| RuntimeError::Helper(format!("pipe: {e}")))?;
+    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|e| RuntimeError::Helper(format!("pipe: {e}")))?;
     Ok((r, w))
 }
 
@@ -100,14 +107,13 @@ pub fn spawn(s: Spawn<'_>) -> Result<Helper, RuntimeError> {
         .stdout(s.stdout)
         .stderr(s.stderr);
     // Our ends never cross exec; the child's ends do (and are closed here after the spawn).
+    let mut child_fds = Vec::new();
     let (req_r, req_w) = pipe()?;
-    set_inherit(&req_w, false);
-    set_inherit(&req_r, true);
+    child_fds.push(req_r.as_raw_fd());
     cmd.env(REQUEST_FD_ENV, req_r.as_raw_fd().to_string());
     let ready = if s.ready {
         let (r, w) = pipe()?;
-        set_inherit(&r, false);
-        set_inherit(&w, true);
+        child_fds.push(w.as_raw_fd());
         cmd.env(READY_FD_ENV, w.as_raw_fd().to_string());
         Some((r, w))
     } else {
@@ -116,10 +122,8 @@ pub fn spawn(s: Spawn<'_>) -> Result<Helper, RuntimeError> {
     let sync = if s.request.needs_userns() {
         let (go_r, go_w) = pipe()?;
         let (mapped_r, mapped_w) = pipe()?;
-        set_inherit(&go_w, false);
-        set_inherit(&mapped_r, false);
-        set_inherit(&go_r, true);
-        set_inherit(&mapped_w, true);
+        child_fds.push(go_r.as_raw_fd());
+        child_fds.push(mapped_w.as_raw_fd());
         cmd.env(
             userns::SYNC_ENV,
             format!("{},{}", go_r.as_raw_fd(), mapped_w.as_raw_fd()),
@@ -128,6 +132,24 @@ pub fn spawn(s: Spawn<'_>) -> Result<Helper, RuntimeError> {
     } else {
         None
     };
+    {
+        use std::os::unix::process::CommandExt;
+        if s.new_process_group {
+            cmd.process_group(0);
+        }
+        // SAFETY: runs in the child between fork and exec; fcntl is async-signal-safe and
+        // touches only the child's copies of the descriptors.
+        unsafe {
+            cmd.pre_exec(move || {
+                for &fd in &child_fds {
+                    if libc::fcntl(fd, libc::F_SETFD, 0) == -1 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                Ok(())
+            });
+        }
+    }
     let mut child = cmd.spawn().map_err(|e| {
         RuntimeError::Helper(format!("starting the {} helper: {e}", s.request.name()))
     })?;
@@ -202,6 +224,20 @@ pub fn spawn_container_files(
     let mut s = Spawn::new(&req);
     s.stdout = stdout;
     spawn(s)
+}
+
+/// The helper's process (its piped streams: `helper.stdout.take()`).
+impl std::ops::Deref for Helper {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.child
+    }
+}
+
+impl std::ops::DerefMut for Helper {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.child
+    }
 }
 
 impl Helper {

@@ -102,6 +102,8 @@ pub enum FilesOp {
 /// One side of `cp`, run with the container's root as `/` (or as the mounted overlay).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CopyOp {
+    /// Write the metadata of `path` (a final symlink not followed) as JSON to stdout.
+    Stat { path: String },
     /// Write `src` as a tar to stdout; `follow`: follow a final symlink (`cp -L`).
     Out { src: String, follow: bool },
     /// Extract a tar from stdin into `dest`.

@@ -425,6 +425,12 @@ impl Extractor<'_> {
                 self.clear(&path, false, &name)?;
                 fs::hard_link(&src, &path).map_err(self.io_err(&name))?;
             }
+            tar::EntryType::Char | tar::EntryType::Block if !is_whiteout_node(&header) => {
+                // A layer's device node could name a host disk (rootful) and would be usable
+                // wherever a file system is not nodev: never created, rootless or rootful. The
+                // container's /dev holds the host's own nodes, bind-mounted.
+                tracing::debug!(entry = %name, "device node in a layer, not created");
+            }
             tar::EntryType::Fifo | tar::EntryType::Char | tar::EntryType::Block => {
                 self.clear(&path, false, &name)?;
                 let h = &header;
@@ -490,6 +496,10 @@ impl Extractor<'_> {
         {
             for (attr, value) in xattrs {
                 let attr = attr.as_str();
+                if !layer_xattr_allowed(attr) {
+                    tracing::debug!(entry = %name, attr, "overlay or trusted xattr in a layer, dropped");
+                    continue;
+                }
                 if let Err(e) = xattr::set(path, attr, value) {
                     let ignorable = matches!(
                         e.raw_os_error(),
@@ -504,6 +514,21 @@ impl Extractor<'_> {
         }
         Ok(())
     }
+}
+
+/// May a layer carry this extended attribute? Not `trusted.*` (overlayfs's own when rootful,
+/// and other kernel users'), nor `user.overlay.*` (overlayfs's when rootless): an opaque or
+/// redirect marker smuggled in a layer would change what the merged tree shows. skiff sets
+/// the opaque marker itself, from `.wh..wh..opq` entries.
+fn layer_xattr_allowed(attr: &str) -> bool {
+    !(attr.starts_with("trusted.") || attr.starts_with("user.overlay."))
+}
+
+/// A character device 0:0: overlayfs's own whiteout, the only device node a layer may hold.
+fn is_whiteout_node(h: &tar::Header) -> bool {
+    h.entry_type() == tar::EntryType::Char
+        && h.device_major().ok().flatten().unwrap_or(0) == 0
+        && h.device_minor().ok().flatten().unwrap_or(0) == 0
 }
 
 /// The `SCHILY.xattr.*` PAX records of an entry: (attribute name, value).

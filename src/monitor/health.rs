@@ -87,6 +87,7 @@ pub fn probe_request(
             .as_ref()
             .and_then(|l| l.seccomp().as_ref())
             .and_then(|s| serde_json::to_value(s).ok()),
+        no_new_privileges: process.and_then(|p| p.no_new_privileges()) == Some(true),
         capture: None,
     };
     Some((req, creds))

@@ -138,6 +138,13 @@ impl Logger {
 
 /// Read every entry of a log, its rotated files first (oldest first), in either format.
 pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
+    let mut out = read_rotated(path)?;
+    out.extend(read_files(&[path.to_path_buf()])?);
+    Ok(out)
+}
+
+/// The entries of a log's rotated files only (oldest first).
+pub fn read_rotated(path: &Path) -> std::io::Result<Vec<Entry>> {
     let mut files = Vec::new();
     for i in (1..100).rev() {
         let p = path.with_extension(format!("log.{i}"));
@@ -145,10 +152,13 @@ pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
             files.push(p);
         }
     }
-    files.push(path.to_path_buf());
+    read_files(&files)
+}
+
+fn read_files(files: &[std::path::PathBuf]) -> std::io::Result<Vec<Entry>> {
     let mut out = Vec::new();
     for f in files {
-        let text = match std::fs::read(&f) {
+        let text = match std::fs::read(f) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(e),
@@ -160,6 +170,76 @@ pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
         );
     }
     Ok(out)
+}
+
+/// Reads a log as it grows, through an open descriptor: what was written stays readable after
+/// the container (and its directory) is removed. A rotation (the path names a new file) is
+/// followed once the old file is read to its end.
+#[derive(Debug)]
+pub struct Follower {
+    path: std::path::PathBuf,
+    file: Option<(std::fs::File, u64)>,
+    partial: Vec<u8>,
+}
+
+impl Follower {
+    /// Start at the beginning of the log's current file (it may not exist yet).
+    pub fn open(path: &Path) -> Follower {
+        let mut f = Follower {
+            path: path.to_path_buf(),
+            file: None,
+            partial: Vec::new(),
+        };
+        f.reopen();
+        f
+    }
+
+    fn reopen(&mut self) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        match std::fs::File::open(&self.path) {
+            Ok(file) => {
+                let ino = file.metadata().map(|m| m.ino()).unwrap_or(0);
+                self.file = Some((file, ino));
+                self.partial.clear();
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The complete entries written since the last call.
+    pub fn next_entries(&mut self) -> std::io::Result<Vec<Entry>> {
+        use std::io::Read;
+        use std::os::unix::fs::MetadataExt;
+        let mut out = Vec::new();
+        if self.file.is_none() && !self.reopen() {
+            return Ok(out);
+        }
+        loop {
+            if let Some((f, _)) = self.file.as_mut() {
+                f.read_to_end(&mut self.partial)?;
+            }
+            if let Some(end) = self.partial.iter().rposition(|&b| b == b'\n') {
+                let rest = self.partial.split_off(end + 1);
+                let done = std::mem::replace(&mut self.partial, rest);
+                out.extend(
+                    done.split(|&b| b == b'\n')
+                        .filter(|l| !l.is_empty())
+                        .filter_map(parse_line),
+                );
+            }
+            // Rotated: the path names another file now; go on with it from its start.
+            let current = self.file.as_ref().map(|(_, ino)| *ino);
+            match std::fs::metadata(&self.path) {
+                Ok(m) if Some(m.ino()) != current => {
+                    if !self.reopen() {
+                        return Ok(out);
+                    }
+                }
+                _ => return Ok(out),
+            }
+        }
+    }
 }
 
 fn parse_line(l: &[u8]) -> Option<Entry> {

@@ -428,12 +428,14 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
     // Before the CLI may exit: systemd must know the monitor is the main process by then.
     c.notify.started();
     let mut checker = health::Checker::new(c.paths, rec, c.spec, pid, pid_start);
+    // The log exists once `start` returns, so that a follower opened then sees every line
+    // (even when the container is removed right after it exits).
+    let mut logger = log::Logger::open(&store.dir(id).join("ctr.log"), &rec.log_config);
     if let Some(r) = ready.take() {
         r.send(&crate::helper::Ready::Ok);
     }
     crate::state::events::container(c.paths, rec, "start", &[]);
 
-    let mut logger = log::Logger::open(&store.dir(id).join("ctr.log"), &rec.log_config);
     let master = started.pty_master;
     if let (Some(m), true) = (&master, foreground) {
         crate::sys::term::copy_winsize(m.as_fd());
@@ -443,6 +445,7 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
         .map_err(|e| tracing::warn!("attach socket: {e}"))
         .ok();
     let code = pump(PumpIo {
+        handle: crate::runtime::ProcessHandle::open(pid).ok(),
         pid,
         sfd: c.sfd,
         master: master.as_ref(),
@@ -558,6 +561,8 @@ fn join_user_networks(
 
 struct PumpIo<'a> {
     pid: i32,
+    /// A pidfd of `pid`, opened while it is our unreaped child: signals go through it.
+    handle: Option<crate::runtime::ProcessHandle>,
     sfd: &'a SignalFd,
     master: Option<&'a OwnedFd>,
     out_r: Option<&'a OwnedFd>,
@@ -691,8 +696,12 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
                     if let Some(m) = io.master {
                         crate::sys::term::copy_winsize(m.as_fd());
                     }
-                } else if let Ok(sig) = Signal::try_from(signo) {
-                    let _ = nix::sys::signal::kill(Pid::from_raw(io.pid), sig);
+                } else if exit.is_none() {
+                    // Only while the container's process is ours and unreaped (once reaped,
+                    // its PID may belong to anyone), through its pidfd.
+                    if let Some(h) = &io.handle {
+                        let _ = h.signal(signo);
+                    }
                 }
             }
         }

@@ -49,26 +49,28 @@ pub type VolumeMount = (std::path::PathBuf, std::path::PathBuf, bool);
 /// mounts where the container would see them, parents first, read-only ones read-only.
 pub fn mount_volumes(root: &std::path::Path, mounts: &[VolumeMount]) -> Result<(), RuntimeError> {
     use nix::mount::{mount, MsFlags};
+    use std::os::fd::AsFd;
     let other = |e: super::init::InitError| RuntimeError::Other(e.message);
+    // Mount points resolve inside the root (`inroot`): an image's symlink cannot send a
+    // volume onto the host's files.
+    let root_fd = super::inroot::open_root(root)
+        .map_err(|e| RuntimeError::Other(format!("opening {}: {e}", root.display())))?;
     let mut sorted: Vec<&VolumeMount> = mounts.iter().collect();
     sorted.sort_by_key(|(_, dest, _)| dest.components().count());
     for (source, dest, rw) in sorted {
-        let target = super::mountops::resolve_in_root(root, dest).map_err(|e| {
-            RuntimeError::Other(format!("resolving the mount point {}: {e}", dest.display()))
-        })?;
-        if !target.starts_with(root) {
-            return Err(RuntimeError::Other(format!(
-                "the mount point {} leaves the container's root",
-                dest.display()
-            )));
-        }
         let dir = std::fs::metadata(source)
             .map(|m| m.is_dir())
             .unwrap_or(true);
-        super::init::ensure_target(&target, dir).map_err(other)?;
+        let kind = if dir {
+            super::inroot::Kind::Dir
+        } else {
+            super::inroot::Kind::File
+        };
+        let target =
+            super::inroot::make(root_fd.as_fd(), dest, kind).map_err(RuntimeError::Other)?;
         mount(
             Some(source.as_path()),
-            &target,
+            &super::inroot::fd_path(&target),
             None::<&str>,
             MsFlags::MS_BIND | MsFlags::MS_REC,
             None::<&str>,
@@ -81,7 +83,9 @@ pub fn mount_volumes(root: &std::path::Path, mounts: &[VolumeMount]) -> Result<(
             ))
         })?;
         if !rw {
-            super::init::remount_readonly(&target).map_err(other)?;
+            let mounted = super::inroot::open(root_fd.as_fd(), dest, nix::fcntl::OFlag::O_PATH)
+                .map_err(|e| RuntimeError::Other(format!("opening {}: {e}", dest.display())))?;
+            super::init::remount_readonly(&super::inroot::fd_path(&mounted)).map_err(other)?;
         }
     }
     Ok(())

@@ -63,6 +63,8 @@ pub struct ExecRequest {
     pub detach: bool,
     /// The container's seccomp filter (the spec's `linux.seccomp`), if any.
     pub seccomp: Option<serde_json::Value>,
+    /// The container's `no_new_privs` (`--security-opt no-new-privileges`).
+    pub no_new_privileges: bool,
     /// Health checks: the command's stdout and stderr go to this descriptor, its stdin is
     /// /dev/null, and it runs in a session of its own (the joiner's), away from the caller's
     /// terminal, so that the caller can kill the joiner and the command together with
@@ -70,17 +72,53 @@ pub struct ExecRequest {
     pub capture: Option<RawFd>,
 }
 
+/// The command's standard streams without a terminal: pipes, never the caller's own
+/// descriptors (which may be its terminal: the command could read it, or push keystrokes into
+/// the caller's shell with TIOCSTI).
+struct ChildPipes {
+    stdin: Option<OwnedFd>,
+    stdout: OwnedFd,
+    stderr: OwnedFd,
+}
+
+/// Our ends of those pipes.
+#[derive(Debug)]
+struct RelayPipes {
+    stdin: Option<OwnedFd>,
+    stdout: OwnedFd,
+    stderr: OwnedFd,
+}
+
+/// The signals `exec` passes on to the command when it has no terminal (with one, the
+/// terminal itself sends them).
+const FORWARDED: &[Signal] = &[
+    Signal::SIGINT,
+    Signal::SIGQUIT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+];
+
+fn forwarded_set() -> SigSet {
+    let mut set = SigSet::empty();
+    for s in FORWARDED {
+        set.add(*s);
+    }
+    set
+}
+
 /// A started exec: the joiner process, whose exit status is the command's, and the pty master.
 #[derive(Debug)]
 pub struct ExecProcess {
     pub waiter: i32,
     pub pty_master: Option<OwnedFd>,
+    pipes: Option<RelayPipes>,
 }
 
 /// Start `req` in the container. `resolve_user` runs inside the container (its root is `/`
 /// then) and picks the credentials; an `Err` is reported with exit code 126, as docker does.
-/// Must be called from a single-threaded process. SIGINT and SIGQUIT stay blocked in the
-/// caller afterwards: the terminal sends them to the command, which outlives us otherwise.
+/// Must be called from a single-threaded process. SIGINT and SIGQUIT (and without a terminal
+/// SIGTERM and SIGHUP) stay blocked in the caller afterwards: the terminal sends them to the
+/// command, or [`ExecProcess::wait`] forwards them.
 pub fn spawn(
     req: &ExecRequest,
     resolve_user: &dyn Fn() -> Result<Credentials, String>,
@@ -116,10 +154,42 @@ pub fn spawn(
         .into();
     let (parent_sock, child_sock) =
         UnixStream::pair().map_err(|e| RuntimeError::Other(format!("socketpair: {e}")))?;
+    let (child_pipes, relay_pipes) = if !req.tty && !req.detach && req.capture.is_none() {
+        let pipe = || {
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+                .map_err(|e| RuntimeError::Other(format!("pipe: {e}")))
+        };
+        let (out_r, out_w) = pipe()?;
+        let (err_r, err_w) = pipe()?;
+        let (in_r, in_w) = if req.interactive {
+            let (r, w) = pipe()?;
+            (Some(r), Some(w))
+        } else {
+            (None, None)
+        };
+        (
+            Some(ChildPipes {
+                stdin: in_r,
+                stdout: out_w,
+                stderr: err_w,
+            }),
+            Some(RelayPipes {
+                stdin: in_w,
+                stdout: out_r,
+                stderr: err_r,
+            }),
+        )
+    } else {
+        (None, None)
+    };
 
-    let mut mask = SigSet::empty();
-    mask.add(Signal::SIGINT);
-    mask.add(Signal::SIGQUIT);
+    // Blocked here (and in the joiner): with a terminal, the terminal sends them to the
+    // command; without one, `relay` forwards them.
+    let mut mask = forwarded_set();
+    if relay_pipes.is_none() {
+        mask.remove(Signal::SIGTERM);
+        mask.remove(Signal::SIGHUP);
+    }
     let _ = mask.thread_block();
 
     // SAFETY: the process is single-threaded (checked above), so the child owns a consistent
@@ -128,13 +198,24 @@ pub fn spawn(
         Err(e) => Err(RuntimeError::Other(format!("fork: {e}"))),
         Ok(ForkResult::Child) => {
             drop(parent_sock);
-            let code = joiner(req, &joins, devnull.as_raw_fd(), child_sock, resolve_user);
+            drop(relay_pipes);
+            let code = joiner(
+                req,
+                &joins,
+                devnull.as_raw_fd(),
+                child_sock,
+                child_pipes,
+                resolve_user,
+            );
             exit_now(code)
         }
         Ok(ForkResult::Parent { child }) => {
             drop(child_sock);
+            drop(child_pipes);
             drop(joins);
-            finish_start(child, parent_sock, req.tty)
+            let mut started = finish_start(child, parent_sock, req.tty)?;
+            started.pipes = relay_pipes;
+            Ok(started)
         }
     }
 }
@@ -166,6 +247,7 @@ fn finish_start(child: Pid, mut sock: UnixStream, tty: bool) -> Result<ExecProce
     Ok(ExecProcess {
         waiter: child.as_raw(),
         pty_master,
+        pipes: None,
     })
 }
 
@@ -175,12 +257,14 @@ fn exit_now(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
-/// The joiner: enter the namespaces, fork the command, wait for it. Returns the exit status.
+/// The joiner: enter the namespaces, fork the command, wait for it (passing on the signals
+/// the caller forwards). Returns the exit status.
 fn joiner(
     req: &ExecRequest,
     joins: &[(&'static str, CloneFlags, OwnedFd)],
     devnull: RawFd,
     sock: UnixStream,
+    pipes: Option<ChildPipes>,
     resolve_user: &dyn Fn() -> Result<Credentials, String>,
 ) -> i32 {
     let mut sock = sock;
@@ -209,12 +293,16 @@ fn joiner(
             );
         }
     }
+    // SIGCHLD and the forwarded signals are taken with sigwait below.
+    let mut waited = forwarded_set();
+    waited.add(Signal::SIGCHLD);
+    let _ = waited.thread_block();
     // SAFETY: still single-threaded (a fork of a single-threaded process); the child ends in
     // execve or `_exit`.
     match unsafe { nix::unistd::fork() } {
         Err(e) => report(&mut sock, init::fail(format!("fork: {e}"))),
         Ok(ForkResult::Child) => {
-            let code = match command(req, devnull, &sock, resolve_user) {
+            let code = match command(req, devnull, &sock, pipes.as_ref(), resolve_user) {
                 Ok(never) => match never {},
                 Err(e) => report(&mut sock, e),
             };
@@ -222,12 +310,20 @@ fn joiner(
         }
         Ok(ForkResult::Parent { child }) => {
             drop(sock);
+            drop(pipes);
             loop {
-                match waitpid(child, None) {
+                match waitpid(child, Some(WaitPidFlag::WNOHANG)) {
                     Ok(WaitStatus::Exited(_, c)) => return c,
                     Ok(WaitStatus::Signaled(_, s, _)) => return 128 + s as i32,
-                    Ok(_) | Err(nix::errno::Errno::EINTR) => continue,
+                    Ok(_) | Err(nix::errno::Errno::EINTR) => {}
                     Err(_) => return 255,
+                }
+                // The child is ours and not reaped: its PID cannot have been reused.
+                match waited.wait() {
+                    Ok(Signal::SIGCHLD) | Err(_) => {}
+                    Ok(sig) => {
+                        let _ = nix::sys::signal::kill(child, sig);
+                    }
                 }
             }
         }
@@ -239,6 +335,7 @@ fn command(
     req: &ExecRequest,
     devnull: RawFd,
     sock: &UnixStream,
+    pipes: Option<&ChildPipes>,
     resolve_user: &dyn Fn() -> Result<Credentials, String>,
 ) -> Result<Never, InitError> {
     let _ = nix::sys::signal::sigprocmask(
@@ -265,11 +362,16 @@ fn command(
             )));
         }
         init::dup_onto(slave, &[0, 1, 2])?;
+    } else if let Some(p) = pipes {
+        // A session of its own, without a controlling terminal (/dev/tty fails), and pipes:
+        // nothing of the caller's terminal reaches the container.
+        nix::unistd::setsid().map_err(init::ctx("setsid"))?;
+        init::dup_to(p.stdin.as_ref().map_or(devnull, |f| f.as_raw_fd()), 0)?;
+        init::dup_to(p.stdout.as_raw_fd(), 1)?;
+        init::dup_to(p.stderr.as_raw_fd(), 2)?;
     } else if let Some(out) = req.capture {
         init::dup_to(devnull, 0)?;
         init::dup_onto(out, &[1, 2])?;
-    } else if !req.interactive && !req.detach {
-        init::dup_to(devnull, 0)?;
     }
     let _ = nix::unistd::close(devnull);
 
@@ -299,6 +401,8 @@ fn command(
             let _ = caps::drop(None, caps::CapSet::Bounding, cap);
         }
     }
+    // The exec trampoline (CVE-2019-5736), made before the filter is installed.
+    let tramp = super::trampoline::create();
     // While still privileged in the user namespace (CAP_SYS_ADMIN lets us install a filter
     // without no_new_privs); the profile allows what follows (setgroups, setuid, capset, exec).
     if let Some(profile) = &req.seccomp {
@@ -312,6 +416,10 @@ fn command(
         .collect();
     // Denied with a single-id mapping (setgroups off), as in `create`: keep going.
     let _ = nix::unistd::setgroups(&gids);
+    // (uid_t)-1 means "unchanged" to setresuid: never let it keep us root.
+    if user.uid > i32::MAX as u32 || user.gid > i32::MAX as u32 {
+        return Err(init::fail("uids and gids must be in range 0-2147483647"));
+    }
     let gid = nix::unistd::Gid::from_raw(user.gid);
     let uid = nix::unistd::Uid::from_raw(user.uid);
     nix::unistd::setresgid(gid, gid, gid).map_err(init::ctx(format!("setgid {}", user.gid)))?;
@@ -320,23 +428,136 @@ fn command(
     if user.uid == 0 {
         let _ = caps::set(None, caps::CapSet::Effective, &set);
         let _ = caps::set(None, caps::CapSet::Permitted, &set);
-        let _ = caps::set(None, caps::CapSet::Inheritable, &set);
     }
+    // As in `create`: nothing inheritable (CVE-2022-24769), no ambient capabilities.
+    caps::clear(None, caps::CapSet::Inheritable)
+        .map_err(|e| init::fail(format!("clearing the inheritable capabilities: {e}")))?;
     let _ = caps::clear(None, caps::CapSet::Ambient);
-    init::exec_command(&req.args, &req.env)
+    if req.no_new_privileges {
+        // SAFETY: prctl with integer arguments only.
+        if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
+            return Err(init::fail(format!(
+                "setting no_new_privs: {}",
+                std::io::Error::last_os_error()
+            )));
+        }
+    }
+    init::exec_command(&req.args, &req.env, tramp.as_ref())
 }
 
 impl ExecProcess {
-    /// Wait for the command; its exit code (128+N if a signal ended it).
-    pub fn wait(&self) -> i32 {
-        wait_code(Pid::from_raw(self.waiter), None).unwrap_or(255)
+    /// Wait for the command; its exit code (128+N if a signal ended it). Without a terminal,
+    /// copies our stdin to the command (with `-i`) and its output to our stdout and stderr
+    /// meanwhile, and passes on SIGINT, SIGQUIT, SIGTERM and SIGHUP.
+    pub fn wait(&mut self) -> i32 {
+        match self.pipes.take() {
+            Some(p) => self.relay_pipes(p),
+            None => wait_code(Pid::from_raw(self.waiter), None).unwrap_or(255),
+        }
+    }
+
+    fn relay_pipes(&self, pipes: RelayPipes) -> i32 {
+        let pid = Pid::from_raw(self.waiter);
+        let sigfd = nix::sys::signalfd::SignalFd::with_flags(
+            &forwarded_set(),
+            nix::sys::signalfd::SfdFlags::SFD_CLOEXEC | nix::sys::signalfd::SfdFlags::SFD_NONBLOCK,
+        )
+        .ok();
+        // SAFETY: fd 0 stays open for the life of this process.
+        let stdin = unsafe { BorrowedFd::borrow_raw(0) };
+        let mut to_cmd = pipes.stdin;
+        let mut outs: Vec<(OwnedFd, RawFd)> = vec![(pipes.stdout, 1), (pipes.stderr, 2)];
+        let mut buf = vec![0u8; 32 * 1024];
+        let mut exited: Option<i32> = None;
+        while !outs.is_empty() {
+            let mut fds: Vec<PollFd> = outs
+                .iter()
+                .map(|(f, _)| PollFd::new(f.as_fd(), PollFlags::POLLIN))
+                .collect();
+            let n_out = fds.len();
+            let want_stdin = to_cmd.is_some() && exited.is_none();
+            if want_stdin {
+                fds.push(PollFd::new(stdin, PollFlags::POLLIN));
+            }
+            if let Some(s) = &sigfd {
+                fds.push(PollFd::new(s.as_fd(), PollFlags::POLLIN));
+            }
+            // Once the command is gone, only what is already in the pipes is copied: a
+            // process it left behind holding them does not keep us here.
+            let timeout = if exited.is_some() {
+                PollTimeout::ZERO
+            } else {
+                PollTimeout::from(200u8)
+            };
+            let ready = match poll(&mut fds, timeout) {
+                Ok(n) => n,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(_) => break,
+            };
+            let revents: Vec<bool> = fds
+                .iter()
+                .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+                .collect();
+            drop(fds);
+            if ready == 0 {
+                if exited.is_some() {
+                    break;
+                }
+                exited = wait_code(pid, Some(WaitPidFlag::WNOHANG));
+                continue;
+            }
+            let mut closed = Vec::new();
+            for (i, (f, target)) in outs.iter().enumerate() {
+                if !revents[i] {
+                    continue;
+                }
+                match nix::unistd::read(f.as_fd(), &mut buf) {
+                    Ok(n) if n > 0 => crate::sys::fd::write_all(*target, &buf[..n]),
+                    Err(nix::errno::Errno::EINTR) | Err(nix::errno::Errno::EAGAIN) => {}
+                    _ => closed.push(i),
+                }
+            }
+            for i in closed.into_iter().rev() {
+                outs.remove(i);
+            }
+            let mut next = n_out;
+            if want_stdin {
+                if revents[next] {
+                    match nix::unistd::read(stdin, &mut buf) {
+                        Ok(n) if n > 0 => {
+                            if let Some(w) = &to_cmd {
+                                if !write_fd(w.as_raw_fd(), &buf[..n]) {
+                                    to_cmd = None;
+                                }
+                            }
+                        }
+                        Err(nix::errno::Errno::EINTR) => {}
+                        // EOF: the command sees it too.
+                        _ => to_cmd = None,
+                    }
+                }
+                next += 1;
+            }
+            if let Some(s) = &sigfd {
+                if revents.get(next).copied().unwrap_or(false) {
+                    while let Ok(Some(info)) = s.read_signal() {
+                        if let Ok(sig) = Signal::try_from(info.ssi_signo as i32) {
+                            // The joiner is our child, not yet reaped: its PID is still its.
+                            let _ = nix::sys::signal::kill(pid, sig);
+                        }
+                    }
+                }
+            }
+        }
+        drop(to_cmd);
+        exited.unwrap_or_else(|| wait_code(pid, None).unwrap_or(255))
     }
 
     /// With a pty: copy the master to our stdout (and our stdin to it when `interactive`)
     /// until the command is gone, then return its exit code. The caller sets raw mode.
     pub fn relay(&self, interactive: bool) -> i32 {
         let Some(master) = self.pty_master.as_ref() else {
-            return self.wait();
+            return wait_code(Pid::from_raw(self.waiter), None).unwrap_or(255);
         };
         crate::sys::term::copy_winsize(master.as_fd());
         let pid = Pid::from_raw(self.waiter);
@@ -389,7 +610,7 @@ impl ExecProcess {
                 exited = wait_code(pid, Some(WaitPidFlag::WNOHANG));
             }
         }
-        exited.unwrap_or_else(|| self.wait())
+        exited.unwrap_or_else(|| wait_code(pid, None).unwrap_or(255))
     }
 }
 
@@ -403,4 +624,48 @@ fn wait_code(pid: Pid, flags: Option<WaitPidFlag>) -> Option<i32> {
             Err(_) => return None,
         }
     }
+}
+
+/// Write all of `data` to the command's stdin pipe; false once the reader is gone. SIGPIPE is
+/// held back meanwhile (a command that stops reading must not end us) and a pending one
+/// dropped.
+fn write_fd(fd: RawFd, mut data: &[u8]) -> bool {
+    let mut pipe_sig = SigSet::empty();
+    pipe_sig.add(Signal::SIGPIPE);
+    let mut old = SigSet::empty();
+    let _ = nix::sys::signal::pthread_sigmask(
+        nix::sys::signal::SigmaskHow::SIG_BLOCK,
+        Some(&pipe_sig),
+        Some(&mut old),
+    );
+    // SAFETY: borrowing a descriptor that stays open for this call.
+    let bfd = unsafe { BorrowedFd::borrow_raw(fd) };
+    let mut ok = true;
+    while !data.is_empty() {
+        match nix::unistd::write(bfd, data) {
+            Ok(n) => data = &data[n..],
+            Err(nix::errno::Errno::EINTR) | Err(nix::errno::Errno::EAGAIN) => continue,
+            Err(e) => {
+                if e == nix::errno::Errno::EPIPE {
+                    let zero = libc::timespec {
+                        tv_sec: 0,
+                        tv_nsec: 0,
+                    };
+                    // SAFETY: sigtimedwait reads the set and the timespec we own and writes
+                    // nothing (a null siginfo pointer is allowed).
+                    unsafe {
+                        libc::sigtimedwait(pipe_sig.as_ref(), std::ptr::null_mut(), &zero);
+                    }
+                }
+                ok = false;
+                break;
+            }
+        }
+    }
+    let _ = nix::sys::signal::pthread_sigmask(
+        nix::sys::signal::SigmaskHow::SIG_SETMASK,
+        Some(&old),
+        None,
+    );
+    ok
 }

@@ -2,14 +2,16 @@
 //! and ends in execve or _exit. Errors go back to the parent as `CODE\tMESSAGE`.
 use std::ffi::CString;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
+use nix::fcntl::OFlag;
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
+use nix::sys::stat::SFlag;
 use oci_spec::runtime::Spec;
 
-use super::{Rootfs, Stdio};
+use super::{inroot, Rootfs, Stdio};
 
 /// An error on the way to exec: the message and docker's exit code for it.
 pub(super) struct InitError {
@@ -115,51 +117,66 @@ fn setup_and_exec(
     super::mountops::make_root_private().map_err(ctx("making / private"))?;
     mount_rootfs(rootfs, sock)?;
     let root = rootfs.target.as_path();
+    // Without --privileged the root file system is nodev: a device node there (made with
+    // mknod, or brought by an image) opens nothing. The container's /dev has only the
+    // host's nodes, bind-mounted.
+    let allow_devices = spec
+        .annotations()
+        .as_ref()
+        .and_then(|a| a.get(super::spec::ALLOW_DEVICES_ANNOTATION))
+        .is_some_and(|v| v == "true");
+    if !allow_devices {
+        remount_bind(root, false, MsFlags::MS_NODEV)?;
+    }
+    // Every mount point, device and link below is resolved inside the root by the kernel.
+    let root_fd = inroot::open_root(root).map_err(ctx("opening the root filesystem"))?;
     let rootless = has_ns(oci_spec::runtime::LinuxNamespaceType::User);
     for m in spec.mounts().as_deref().unwrap_or_default() {
-        do_mount(root, m, rootless)?;
+        do_mount(root_fd.as_fd(), m, rootless)?;
     }
     for dev in linux.and_then(|l| l.devices().clone()).unwrap_or_default() {
-        bind_device(root, dev.path())?;
+        bind_device(root_fd.as_fd(), dev.path())?;
     }
-    for (link, target) in [
-        ("dev/fd", "/proc/self/fd"),
-        ("dev/stdin", "/proc/self/fd/0"),
-        ("dev/stdout", "/proc/self/fd/1"),
-        ("dev/stderr", "/proc/self/fd/2"),
-        ("dev/core", "/proc/kcore"),
-        ("dev/ptmx", "pts/ptmx"),
-    ] {
-        let _ = std::os::unix::fs::symlink(target, root.join(link));
-    }
+    dev_links(root_fd.as_fd())?;
     // The terminal, created in the container's own devpts so the container sees it as its own.
     let pty_slave = if matches!(stdio, Stdio::Tty) {
         Some(open_pty(root, sock)?)
     } else {
         None
     };
-    // Before /proc/sys turns read-only.
-    for (key, value) in linux.and_then(|l| l.sysctl().clone()).unwrap_or_default() {
-        write_sysctl(root, &key, &value)?;
-    }
-    for p in linux
-        .and_then(|l| l.masked_paths().clone())
-        .unwrap_or_default()
-    {
-        mask_path(root, &p)?;
-    }
-    for p in linux
-        .and_then(|l| l.readonly_paths().clone())
-        .unwrap_or_default()
-    {
-        readonly_path(root, &p)?;
-    }
+    drop(root_fd);
 
     // pivot_root into the new root and detach the old one (runc's pivot_root(".", ".")).
     nix::unistd::chdir(root).map_err(ctx("chdir to the root filesystem"))?;
     nix::unistd::pivot_root(".", ".").map_err(ctx("pivot_root"))?;
     umount2(".", MntFlags::MNT_DETACH).map_err(ctx("detaching the old root"))?;
     nix::unistd::chdir("/").map_err(ctx("chdir /"))?;
+
+    // Masked and read-only paths, as runc does them: after pivot_root, so that every path
+    // resolves in the container and nowhere else.
+    let masked = linux
+        .and_then(|l| l.masked_paths().clone())
+        .unwrap_or_default();
+    let readonly = linux
+        .and_then(|l| l.readonly_paths().clone())
+        .unwrap_or_default();
+    let sysctls = linux.and_then(|l| l.sysctl().clone()).unwrap_or_default();
+    if !masked.is_empty() || !readonly.is_empty() || !sysctls.is_empty() {
+        check_proc()?;
+    }
+    // --sysctl, before /proc/sys turns read-only.
+    for (key, value) in &sysctls {
+        write_sysctl(Path::new("/"), key, value)?;
+    }
+    if !masked.is_empty() {
+        let devnull = container_devnull()?;
+        for p in &masked {
+            mask_path(p, &devnull)?;
+        }
+    }
+    for p in &readonly {
+        readonly_path(p)?;
+    }
     if spec.root().as_ref().and_then(|r| r.readonly()) == Some(true) {
         remount_readonly(Path::new("/"))?;
     }
@@ -240,6 +257,8 @@ fn setup_and_exec(
             let _ = caps::drop(None, caps::CapSet::Bounding, cap);
         }
     }
+    // The exec trampoline (CVE-2019-5736), made before the filter is installed.
+    let tramp = super::trampoline::create();
     // Without no_new_privs the kernel wants CAP_SYS_ADMIN (in our user namespace) to install
     // a filter: do it now, while we have it; the profile allows the calls that follow.
     if let (Some(progs), false) = (&seccomp, no_new_privs) {
@@ -254,16 +273,30 @@ fn setup_and_exec(
         // rootless mode does.
         let _ = nix::unistd::setgroups(&gids);
     }
+    // (uid_t)-1 means "unchanged" to setresuid: never let it keep us root.
+    if user.uid() > i32::MAX as u32 || user.gid() > i32::MAX as u32 {
+        return Err(fail("uids and gids must be in range 0-2147483647"));
+    }
     let gid = nix::unistd::Gid::from_raw(user.gid());
     let uid = nix::unistd::Uid::from_raw(user.uid());
     nix::unistd::setresgid(gid, gid, gid).map_err(ctx(format!("setgid {}", user.gid())))?;
     nix::unistd::setresuid(uid, uid, uid).map_err(ctx(format!("setuid {}", user.uid())))?;
     let set: caps::CapsHashSet = keep.iter().copied().collect();
+    // The inheritable set is the spec's (empty, as moby's since CVE-2022-24769).
+    let inheritable: caps::CapsHashSet = caps
+        .and_then(|c| c.inheritable().clone())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| serde_json::to_value(c).ok())
+        .filter_map(|v| v.as_str().and_then(|s| s.parse().ok()))
+        .filter(|c| set.contains(c))
+        .collect();
     if user.uid() == 0 {
         let _ = caps::set(None, caps::CapSet::Effective, &set);
         let _ = caps::set(None, caps::CapSet::Permitted, &set);
-        let _ = caps::set(None, caps::CapSet::Inheritable, &set);
     }
+    caps::set(None, caps::CapSet::Inheritable, &inheritable)
+        .map_err(|e| fail(format!("setting the inheritable capabilities: {e}")))?;
     let _ = caps::clear(None, caps::CapSet::Ambient);
     if no_new_privs {
         // SAFETY: prctl with integer arguments only.
@@ -288,12 +321,18 @@ fn setup_and_exec(
     // Exec.
     let args = process.args().clone().unwrap_or_default();
     let env = process.env().clone().unwrap_or_default();
-    exec_command(&args, &env)
+    exec_command(&args, &env, tramp.as_ref())
 }
 
 /// execve `args` (looked up in the container's PATH) with `env`: returns only on failure, with
 /// docker's exit code (127 not found, 126 cannot execute).
-pub(super) fn exec_command(args: &[String], env: &[String]) -> Result<Never, InitError> {
+/// With `tramp` (see `trampoline`), the exec goes through it, so that `/proc/self/exe` is
+/// never skiff's binary when the command starts.
+pub(super) fn exec_command(
+    args: &[String],
+    env: &[String],
+    tramp: Option<&OwnedFd>,
+) -> Result<Never, InitError> {
     let arg0 = args.first().ok_or_else(|| fail("no command specified"))?;
     let path = find_executable(arg0, env)?;
     let c_path = CString::new(path.as_os_str().as_encoded_bytes()).map_err(ctx("command"))?;
@@ -307,8 +346,16 @@ pub(super) fn exec_command(args: &[String], env: &[String]) -> Result<Never, Ini
         .map(|a| CString::new(a.as_bytes()))
         .collect::<Result<_, _>>()
         .map_err(ctx("environment"))?;
-    let err = nix::unistd::execve(&c_path, &c_args, &c_env).err();
-    let errno = err.unwrap_or(nix::errno::Errno::UnknownErrno);
+    let mut errno = match tramp {
+        Some(t) => super::trampoline::exec(t.as_raw_fd(), &c_path, &c_args, &c_env),
+        None => nix::errno::Errno::ENOSYS,
+    };
+    if tramp.is_none() || matches!(errno, nix::errno::Errno::ENOSYS | nix::errno::Errno::EPERM) {
+        // No trampoline here, or a custom seccomp profile without execveat.
+        errno = nix::unistd::execve(&c_path, &c_args, &c_env)
+            .err()
+            .unwrap_or(nix::errno::Errno::UnknownErrno);
+    }
     let code = match errno {
         nix::errno::Errno::ENOENT => 127,
         _ => 126,
@@ -521,20 +568,42 @@ fn mount_rootfs(rootfs: &Rootfs, sock: &UnixStream) -> Result<(), InitError> {
     Ok(())
 }
 
-/// Resolve a container path under `root` (the new root is fresh, so a plain join is safe for
-/// the spec's fixed destinations).
-fn under(root: &Path, dest: &Path) -> PathBuf {
-    root.join(dest.strip_prefix("/").unwrap_or(dest))
-}
-
-fn do_mount(root: &Path, m: &oci_spec::runtime::Mount, rootless: bool) -> Result<(), InitError> {
-    // Image content may hold symlinks: resolve the destination as the container would see it,
-    // never leaving the root.
-    let dest = super::mountops::resolve_in_root(root, m.destination()).map_err(ctx(format!(
-        "resolving the mount point {}",
-        m.destination().display()
-    )))?;
+fn do_mount(
+    root: BorrowedFd<'_>,
+    m: &oci_spec::runtime::Mount,
+    rootless: bool,
+) -> Result<(), InitError> {
+    let destination = m.destination();
     let typ = m.typ().clone().unwrap_or_else(|| "bind".into());
+    // procfs and sysfs only on an ordinary directory (runc's rule): a symlink there (in the
+    // image) would move them, and the masks over them, somewhere else.
+    if matches!(typ.as_str(), "proc" | "sysfs")
+        || destination == Path::new("/proc")
+        || destination == Path::new("/sys")
+    {
+        let kind = if typ == "bind" { "sysfs" } else { typ.as_str() };
+        match inroot::open_no_symlinks(root, destination, OFlag::O_PATH) {
+            Ok(fd) => {
+                let st = nix::sys::stat::fstat(&fd).map_err(ctx(format!(
+                    "checking the mount point {}",
+                    destination.display()
+                )))?;
+                if st.st_mode & SFlag::S_IFMT.bits() != SFlag::S_IFDIR.bits() {
+                    return Err(ordinary_dir_error(kind, destination));
+                }
+            }
+            Err(nix::errno::Errno::ENOENT) => {}
+            Err(nix::errno::Errno::ELOOP) | Err(nix::errno::Errno::ENOTDIR) => {
+                return Err(ordinary_dir_error(kind, destination))
+            }
+            Err(e) => {
+                return Err(fail(format!(
+                    "checking the mount point {}: {e}",
+                    destination.display()
+                )))
+            }
+        }
+    }
     let opts = m.options().clone().unwrap_or_default();
     let mut flags = MsFlags::empty();
     let mut data = Vec::new();
@@ -576,21 +645,42 @@ fn do_mount(root: &Path, m: &oci_spec::runtime::Mount, rootless: bool) -> Result
         }
     }
     let source = m.source().clone().unwrap_or_else(|| PathBuf::from(&typ));
+    let set_propagation = |p: MsFlags| -> Result<(), InitError> {
+        let fd = mounted(root, destination)?;
+        mount(
+            None::<&str>,
+            &inroot::fd_path(&fd),
+            None::<&str>,
+            p,
+            None::<&str>,
+        )
+        .map_err(ctx(format!(
+            "setting the propagation of {}",
+            destination.display()
+        )))
+    };
     if bind {
         let is_dir = std::fs::metadata(&source)
             .map(|m| m.is_dir())
             .unwrap_or(true);
         if copy_up && is_dir {
-            super::mountops::copy_up(&dest, &source).map_err(fail)?;
+            // The image's content at the destination, if it is a directory there.
+            if let Ok(from) = inroot::open(root, destination, OFlag::O_PATH | OFlag::O_DIRECTORY) {
+                super::mountops::copy_up_from(from.as_fd(), &source).map_err(fail)?;
+            }
         }
         if let Some((uid, gid)) = chown {
             super::mountops::chown_tree(&source, uid, gid).map_err(fail)?;
         }
-        ensure_target(&dest, is_dir)?;
-        let (target, _target_fd) = checked_target(root, &dest)?;
+        let kind = if is_dir {
+            inroot::Kind::Dir
+        } else {
+            inroot::Kind::File
+        };
+        let target = inroot::make(root, destination, kind).map_err(fail)?;
         mount(
             Some(&source),
-            &target,
+            &inroot::fd_path(&target),
             None::<&str>,
             MsFlags::MS_BIND | (flags & MsFlags::MS_REC),
             None::<&str>,
@@ -598,29 +688,27 @@ fn do_mount(root: &Path, m: &oci_spec::runtime::Mount, rootless: bool) -> Result
         .map_err(ctx(format!(
             "bind-mounting {} on {}",
             source.display(),
-            m.destination().display()
+            destination.display()
         )))?;
         let extra = flags & (MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV);
         if readonly || !extra.is_empty() {
-            remount_bind(&dest, readonly, extra)?;
+            let fd = mounted(root, destination)?;
+            remount_bind(&inroot::fd_path(&fd), readonly, extra)?;
         }
         if let Some(p) = propagation {
-            mount(None::<&str>, &dest, None::<&str>, p, None::<&str>).map_err(ctx(format!(
-                "setting the propagation of {}",
-                m.destination().display()
-            )))?;
+            set_propagation(p)?;
         }
         return Ok(());
     }
-    ensure_target(&dest, true)?;
-    let (target, _target_fd) = checked_target(root, &dest)?;
+    let target = inroot::make(root, destination, inroot::Kind::Dir).map_err(fail)?;
+    let target_path = inroot::fd_path(&target);
     if readonly {
         flags |= MsFlags::MS_RDONLY;
     }
     let data_s = data.join(",");
     let res = mount(
         Some(&source),
-        &target,
+        &target_path,
         Some(typ.as_str()),
         flags,
         Some(data_s.as_str()),
@@ -628,13 +716,12 @@ fn do_mount(root: &Path, m: &oci_spec::runtime::Mount, rootless: bool) -> Result
     match res {
         Ok(()) => {
             if let Some((uid, gid)) = chown {
-                super::mountops::chown_tree(&dest, uid, gid).map_err(fail)?;
+                let fd = mounted(root, destination)?;
+                super::mountops::chown_tree_at(fd.as_fd(), uid, gid)
+                    .map_err(|e| fail(format!("chown {}: {e}", destination.display())))?;
             }
             if let Some(p) = propagation {
-                mount(None::<&str>, &dest, None::<&str>, p, None::<&str>).map_err(ctx(format!(
-                    "setting the propagation of {}",
-                    m.destination().display()
-                )))?;
+                set_propagation(p)?;
             }
             Ok(())
         }
@@ -643,13 +730,14 @@ fn do_mount(root: &Path, m: &oci_spec::runtime::Mount, rootless: bool) -> Result
             tracing::debug!("sysfs mount refused ({e}), binding /sys");
             mount(
                 Some("/sys"),
-                &dest,
+                &target_path,
                 None::<&str>,
                 MsFlags::MS_BIND | MsFlags::MS_REC,
                 None::<&str>,
             )
             .map_err(ctx("binding /sys"))?;
-            remount_readonly(&dest)
+            let fd = mounted(root, destination)?;
+            remount_readonly(&inroot::fd_path(&fd))
         }
         Err(e) if typ == "mqueue" && rootless => {
             tracing::debug!("mqueue mount refused ({e}), skipped");
@@ -657,45 +745,24 @@ fn do_mount(root: &Path, m: &oci_spec::runtime::Mount, rootless: bool) -> Result
         }
         Err(e) => Err(fail(format!(
             "mounting {typ} on {}: {e}",
-            m.destination().display()
+            destination.display()
         ))),
     }
 }
 
-/// Open the mount point without following a symlink and check that it is still inside the
-/// root; the mount then goes through `/proc/self/fd/N`, so a path swapped after the check
-/// cannot redirect it. Keep the descriptor while the path is used.
-fn checked_target(root: &Path, dest: &Path) -> Result<(PathBuf, OwnedFd), InitError> {
-    let fd = nix::fcntl::open(
-        dest,
-        nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_CLOEXEC,
-        nix::sys::stat::Mode::empty(),
-    )
-    .map_err(ctx(format!("opening the mount point {}", dest.display())))?;
-    let proc_path = PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()));
-    let real = std::fs::read_link(&proc_path)
-        .map_err(ctx(format!("checking the mount point {}", dest.display())))?;
-    if !real.starts_with(root) {
-        return Err(fail(format!(
-            "the mount point {} leaves the container's root",
-            dest.display()
-        )));
-    }
-    Ok((proc_path, fd))
+/// runc's refusal of a /proc or /sys that is not an ordinary directory.
+fn ordinary_dir_error(typ: &str, dest: &Path) -> InitError {
+    fail(format!(
+        "error mounting \"{typ}\" to rootfs at \"{}\": filesystem \"{typ}\" must be mounted on ordinary directory (the image has a symlink or a file there)",
+        dest.display()
+    ))
 }
 
-pub(super) fn ensure_target(dest: &Path, dir: bool) -> Result<(), InitError> {
-    if dir {
-        std::fs::create_dir_all(dest).map_err(ctx(format!("creating {}", dest.display())))
-    } else {
-        if let Some(p) = dest.parent() {
-            std::fs::create_dir_all(p).map_err(ctx(format!("creating {}", p.display())))?;
-        }
-        if std::fs::symlink_metadata(dest).is_err() {
-            std::fs::File::create(dest).map_err(ctx(format!("creating {}", dest.display())))?;
-        }
-        Ok(())
-    }
+/// The mount now at `dest` (resolved again: a descriptor taken before the mount holds the
+/// directory under it).
+fn mounted(root: BorrowedFd<'_>, dest: &Path) -> Result<OwnedFd, InitError> {
+    inroot::open(root, dest, OFlag::O_PATH)
+        .map_err(ctx(format!("opening the mount point {}", dest.display())))
 }
 
 /// Remount a bind mount read-only, keeping the flags the kernel locks in a user namespace.
@@ -731,15 +798,15 @@ fn remount_bind(dest: &Path, readonly: bool, extra: MsFlags) -> Result<(), InitE
         .map_err(ctx(format!("remounting {}", dest.display())))
 }
 
-fn bind_device(root: &Path, dev: &Path) -> Result<(), InitError> {
-    let dest = under(root, dev);
+/// Bind the host's device node `dev` at the same path in the container (resolved inside it).
+fn bind_device(root: BorrowedFd<'_>, dev: &Path) -> Result<(), InitError> {
     if std::fs::metadata(dev).is_err() {
         return Ok(());
     }
-    ensure_target(&dest, false)?;
+    let target = inroot::make(root, dev, inroot::Kind::File).map_err(fail)?;
     mount(
         Some(dev),
-        &dest,
+        &inroot::fd_path(&target),
         None::<&str>,
         MsFlags::MS_BIND,
         None::<&str>,
@@ -747,23 +814,78 @@ fn bind_device(root: &Path, dev: &Path) -> Result<(), InitError> {
     .map_err(ctx(format!("binding {}", dev.display())))
 }
 
-fn mask_path(root: &Path, p: &str) -> Result<(), InitError> {
-    let dest = under(root, Path::new(p));
-    let Ok(meta) = std::fs::metadata(&dest) else {
-        return Ok(());
+/// /dev's usual links (`fd`, `stdin`…, `ptmx`), made in the container's /dev wherever it
+/// resolves inside the root.
+fn dev_links(root: BorrowedFd<'_>) -> Result<(), InitError> {
+    let dev = inroot::open(root, Path::new("/dev"), OFlag::O_PATH | OFlag::O_DIRECTORY)
+        .map_err(ctx("opening the container's /dev"))?;
+    for (link, target) in [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+        ("core", "/proc/kcore"),
+        ("ptmx", "pts/ptmx"),
+    ] {
+        match nix::unistd::symlinkat(target, dev.as_fd(), link) {
+            Ok(()) | Err(nix::errno::Errno::EEXIST) => {}
+            Err(e) => return Err(fail(format!("creating /dev/{link}: {e}"))),
+        }
+    }
+    Ok(())
+}
+
+/// After pivot_root: `/proc` must be the procfs mounted above (checked, so that the masks go
+/// where they belong).
+fn check_proc() -> Result<(), InitError> {
+    let st = nix::sys::statfs::statfs("/proc").map_err(ctx("statfs /proc"))?;
+    if st.filesystem_type() != nix::sys::statfs::PROC_SUPER_MAGIC {
+        return Err(fail(
+            "/proc in the container is not procfs: refusing to start",
+        ));
+    }
+    Ok(())
+}
+
+/// The container's /dev/null (bound from the host's above), checked to be the null device: the
+/// source of the masks over files (a bind from outside the new root is not allowed any more).
+fn container_devnull() -> Result<OwnedFd, InitError> {
+    let fd = nix::fcntl::open(
+        "/dev/null",
+        OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map_err(ctx("opening the container's /dev/null"))?;
+    let st = nix::sys::stat::fstat(&fd).map_err(ctx("stat /dev/null"))?;
+    if st.st_mode & SFlag::S_IFMT.bits() != SFlag::S_IFCHR.bits()
+        || st.st_rdev != nix::sys::stat::makedev(1, 3)
+    {
+        return Err(fail("the container's /dev/null is not the null device"));
+    }
+    Ok(fd)
+}
+
+/// Hide `p` (after pivot_root, so it resolves in the container): /dev/null over a file, an
+/// empty read-only tmpfs over a directory. A path this kernel does not have needs nothing;
+/// any other failure stops the start.
+fn mask_path(p: &str, devnull: &OwnedFd) -> Result<(), InitError> {
+    let meta = match std::fs::metadata(p) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(fail(format!("masking {p}: {e}"))),
     };
     let res = if meta.is_dir() {
         mount(
             Some("tmpfs"),
-            &dest,
+            p,
             Some("tmpfs"),
-            MsFlags::MS_RDONLY,
+            MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
             None::<&str>,
         )
     } else {
         mount(
-            Some("/dev/null"),
-            &dest,
+            Some(&inroot::fd_path(devnull)),
+            p,
             None::<&str>,
             MsFlags::MS_BIND,
             None::<&str>,
@@ -772,29 +894,31 @@ fn mask_path(root: &Path, p: &str) -> Result<(), InitError> {
     res.map_err(ctx(format!("masking {p}")))
 }
 
-fn readonly_path(root: &Path, p: &str) -> Result<(), InitError> {
-    let dest = under(root, Path::new(p));
-    if std::fs::symlink_metadata(&dest).is_err() {
-        return Ok(());
+/// Make `p` read-only (after pivot_root); a missing path needs nothing.
+fn readonly_path(p: &str) -> Result<(), InitError> {
+    match std::fs::symlink_metadata(p) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(fail(format!("making {p} read-only: {e}"))),
     }
     mount(
-        Some(&dest),
-        &dest,
+        Some(p),
+        p,
         None::<&str>,
         MsFlags::MS_BIND | MsFlags::MS_REC,
         None::<&str>,
     )
     .map_err(ctx(format!("binding {p}")))?;
-    remount_readonly(&dest)
+    remount_readonly(Path::new(p))
 }
 
 /// Open a new pty in the container's devpts, send the master to the parent, return the slave.
 pub(super) fn open_pty(root: &Path, sock: &UnixStream) -> Result<RawFd, InitError> {
-    let ptmx = root.join("dev/pts/ptmx");
-    let master = nix::fcntl::open(
-        &ptmx,
-        nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NOCTTY | nix::fcntl::OFlag::O_CLOEXEC,
-        nix::sys::stat::Mode::empty(),
+    let root_fd = inroot::open_root(root).map_err(ctx("opening the container's root"))?;
+    let master = inroot::open(
+        root_fd.as_fd(),
+        Path::new("/dev/pts/ptmx"),
+        OFlag::O_RDWR | OFlag::O_NOCTTY,
     )
     .map_err(ctx("opening the container's /dev/pts/ptmx"))?;
     let mfd = master.as_raw_fd();

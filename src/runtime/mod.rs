@@ -10,12 +10,14 @@ pub mod enter;
 pub mod exec;
 pub mod freeze;
 pub mod init;
+pub mod inroot;
 pub mod mountops;
 pub mod netns;
 pub mod probe;
 pub mod seccomp;
 pub mod spec;
 mod syscalls;
+mod trampoline;
 pub mod userns;
 
 use std::io::{IoSliceMut, Read, Write};
@@ -465,6 +467,53 @@ pub fn reap_fuse_server(pid: i32) {
             }
             _ => return,
         }
+    }
+}
+
+/// A process to signal without the risk of PID reuse: a pidfd (pidfd_open(2)). A signal sent
+/// through it reaches that very process, or fails with ESRCH once it is gone, never a
+/// newcomer that got the same PID.
+#[derive(Debug)]
+pub struct ProcessHandle(OwnedFd);
+
+impl ProcessHandle {
+    /// The process `pid` now (call it while the PID is known to be right: an unreaped child).
+    pub fn open(pid: i32) -> std::io::Result<ProcessHandle> {
+        // SAFETY: pidfd_open takes a PID and flags and returns a new descriptor or -1.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: the kernel just gave us this descriptor; nobody else owns it.
+        Ok(ProcessHandle(unsafe { OwnedFd::from_raw_fd(fd as RawFd) }))
+    }
+
+    /// The process `pid`, if it is still the one that started at `start` (field 22 of
+    /// /proc/PID/stat): checked after the pidfd is open, so the handle is that process.
+    pub fn open_checked(pid: i32, start: u64) -> Option<ProcessHandle> {
+        if pid <= 0 {
+            return None;
+        }
+        let h = ProcessHandle::open(pid).ok()?;
+        (crate::state::container::process_start_time(pid) == Some(start)).then_some(h)
+    }
+
+    /// Send signal number `sig` (real-time ones too).
+    pub fn signal(&self, sig: i32) -> std::io::Result<()> {
+        // SAFETY: pidfd_send_signal with our descriptor, a signal number, no siginfo.
+        let rc = unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                self.0.as_raw_fd(),
+                sig as libc::c_int,
+                std::ptr::null::<libc::siginfo_t>(),
+                0,
+            )
+        };
+        if rc < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
     }
 }
 

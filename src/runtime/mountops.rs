@@ -1,65 +1,18 @@
 //! File-system work the container's init does for volumes and bind mounts, as root in the
-//! container's user namespace (so ids are the container's): resolving a mount destination
-//! inside the root without leaving it through symlinks, docker's copy-up of image content into
-//! an empty volume, and the `:U` ownership change.
+//! container's user namespace (so ids are the container's): docker's copy-up of image content
+//! into an empty volume, and the `:U` ownership change. (Mount points are resolved inside the
+//! root by `inroot`.)
 //!
 //! Every walk below goes through directory descriptors opened with `O_NOFOLLOW`, so a symlink
 //! planted inside a volume (by another container sharing it) cannot redirect a write or a chown
 //! outside the volume.
-use std::collections::VecDeque;
 use std::ffi::{OsStr, OsString};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::path::{Component, Path, PathBuf};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::path::{Path, PathBuf};
 
 use nix::fcntl::{openat, readlinkat, AtFlags, OFlag};
 use nix::sys::stat::{fchmod, fstatat, mkdirat, mknodat, Mode, SFlag};
 use nix::unistd::{fchown, fchownat, symlinkat, Gid, Uid};
-
-/// Resolve `path` under `root` as if `root` were `/`: symlinks are followed, but an absolute
-/// link target restarts at `root` and `..` stops at `root`. Missing components are kept as they
-/// are (the caller creates them).
-pub fn resolve_in_root(root: &Path, path: &Path) -> std::io::Result<PathBuf> {
-    fn parts(p: &Path) -> VecDeque<OsString> {
-        p.components()
-            .filter_map(|c| match c {
-                Component::Normal(n) => Some(n.to_os_string()),
-                Component::ParentDir => Some(OsString::from("..")),
-                _ => None,
-            })
-            .collect()
-    }
-    let mut pending = parts(path);
-    let mut resolved = PathBuf::new();
-    let mut links = 0;
-    while let Some(c) = pending.pop_front() {
-        if c == ".." {
-            resolved.pop();
-            continue;
-        }
-        let candidate = resolved.join(&c);
-        let full = root.join(&candidate);
-        match std::fs::symlink_metadata(&full) {
-            Ok(m) if m.file_type().is_symlink() => {
-                links += 1;
-                if links > 40 {
-                    return Err(std::io::Error::other(format!(
-                        "{}: too many levels of symbolic links",
-                        path.display()
-                    )));
-                }
-                let target = std::fs::read_link(&full)?;
-                if target.is_absolute() {
-                    resolved = PathBuf::new();
-                }
-                let mut next = parts(&target);
-                next.extend(pending);
-                pending = next;
-            }
-            _ => resolved = candidate,
-        }
-    }
-    Ok(root.join(resolved))
-}
 
 fn open_dir_at(dir: BorrowedFd<'_>, name: &OsStr) -> nix::Result<OwnedFd> {
     openat(
@@ -108,25 +61,31 @@ fn ids(st: &nix::sys::stat::FileStat) -> (Option<Uid>, Option<Gid>) {
 /// `from`, copy its content (modes, owners, symlinks, fifos) into the volume, and give the
 /// volume's root the owner and mode of `from`. Returns whether anything was copied.
 pub fn copy_up(from: &Path, to: &Path) -> Result<bool, String> {
-    let err = |what: &str, p: &Path| {
-        let p = p.display().to_string();
-        let what = what.to_string();
-        move |e: nix::Error| format!("copy-up: {what} {p}: {e}")
-    };
     let src = match open_dir(from) {
         Ok(fd) => fd,
         // Nothing (or not a directory) in the image there: nothing to copy.
         Err(nix::Error::ENOENT) | Err(nix::Error::ENOTDIR) | Err(nix::Error::ELOOP) => {
             return Ok(false)
         }
-        Err(e) => return Err(err("opening", from)(e)),
+        Err(e) => return Err(format!("copy-up: opening {}: {e}", from.display())),
     };
+    copy_up_from(src.as_fd(), to)
+}
+
+/// [`copy_up`] from a directory already open (resolved inside the container's root).
+pub fn copy_up_from(src: BorrowedFd<'_>, to: &Path) -> Result<bool, String> {
+    let err = |what: &str, p: &Path| {
+        let p = p.display().to_string();
+        let what = what.to_string();
+        move |e: nix::Error| format!("copy-up: {what} {p}: {e}")
+    };
+    let from = Path::new("the image's directory");
     let dst = open_dir(to).map_err(err("opening", to))?;
     if !entries(dst.as_fd()).map_err(err("reading", to))?.is_empty() {
         return Ok(false);
     }
-    copy_dir(src.as_fd(), dst.as_fd()).map_err(err("copying", from))?;
-    let st = nix::sys::stat::fstat(&src).map_err(err("stat", from))?;
+    copy_dir(src, dst.as_fd()).map_err(err("copying", from))?;
+    let st = nix::sys::stat::fstat(src).map_err(err("stat", from))?;
     let (u, g) = ids(&st);
     fchown(&dst, u, g).map_err(err("chown", to))?;
     fchmod(&dst, perm(&st)).map_err(err("chmod", to))?;
@@ -180,9 +139,21 @@ fn copy_dir(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> nix::Result<()> {
             SFlag::S_IFIFO => {
                 mknodat(dst, name.as_os_str(), SFlag::S_IFIFO, perm(&st), 0)?;
                 fchownat(dst, name.as_os_str(), u, g, AtFlags::AT_SYMLINK_NOFOLLOW)?;
-                nix::sys::stat::fchmodat(
+                // Never through a symlink: the volume may be shared with a running container
+                // that swaps one in. The mode goes through a descriptor of the FIFO itself.
+                let fifo = openat(
                     dst,
                     name.as_os_str(),
+                    OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                    Mode::empty(),
+                )?;
+                let now = nix::sys::stat::fstat(&fifo)?;
+                if SFlag::from_bits_truncate(now.st_mode & SFlag::S_IFMT.bits()) != SFlag::S_IFIFO {
+                    return Err(nix::Error::ELOOP);
+                }
+                nix::sys::stat::fchmodat(
+                    nix::fcntl::AT_FDCWD,
+                    &PathBuf::from(format!("/proc/self/fd/{}", fifo.as_raw_fd())),
                     perm(&st),
                     nix::sys::stat::FchmodatFlags::FollowSymlink,
                 )?;
@@ -196,17 +167,27 @@ fn copy_dir(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> nix::Result<()> {
 
 /// `:U`: give `root` and everything below it to `uid:gid` (container ids), never following a
 /// symlink.
+/// [`chown_tree`] of a directory already open (an `O_PATH` descriptor will do).
+pub fn chown_tree_at(dir: BorrowedFd<'_>, uid: u32, gid: u32) -> nix::Result<()> {
+    let fd = open_dir_at(dir, OsStr::new("."))?;
+    chown_tree_fd(fd, uid, gid)
+}
+
 pub fn chown_tree(root: &Path, uid: u32, gid: u32) -> Result<(), String> {
-    let (u, g) = (Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)));
     let fd = match open_dir(root) {
         Ok(fd) => fd,
         Err(nix::Error::ENOTDIR) => {
             // A file bind-mounted on its own.
-            return nix::unistd::chown(root, u, g)
+            return nix::unistd::chown(root, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)))
                 .map_err(|e| format!("chown {}: {e}", root.display()));
         }
         Err(e) => return Err(format!("chown {}: {e}", root.display())),
     };
+    chown_tree_fd(fd, uid, gid).map_err(|e| format!("chown {}: {e}", root.display()))
+}
+
+fn chown_tree_fd(fd: OwnedFd, uid: u32, gid: u32) -> nix::Result<()> {
+    let (u, g) = (Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)));
     fn walk(dir: BorrowedFd<'_>, u: Option<Uid>, g: Option<Gid>) -> nix::Result<()> {
         for name in entries(dir)? {
             fchownat(dir, name.as_os_str(), u, g, AtFlags::AT_SYMLINK_NOFOLLOW)?;
@@ -218,8 +199,8 @@ pub fn chown_tree(root: &Path, uid: u32, gid: u32) -> Result<(), String> {
         }
         Ok(())
     }
-    fchown(&fd, u, g).map_err(|e| format!("chown {}: {e}", root.display()))?;
-    walk(fd.as_fd(), u, g).map_err(|e| format!("chown {}: {e}", root.display()))
+    fchown(&fd, u, g)?;
+    walk(fd.as_fd(), u, g)
 }
 
 /// Make every mount of this mount namespace private (recursively), so nothing mounted here
@@ -246,33 +227,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn resolution_stays_in_root() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        std::fs::create_dir_all(root.join("real/sub")).unwrap();
-        std::os::unix::fs::symlink("/etc", root.join("abs")).unwrap();
-        std::os::unix::fs::symlink("../../../../..", root.join("real/up")).unwrap();
-        std::os::unix::fs::symlink("loop", root.join("loop")).unwrap();
-        assert_eq!(
-            resolve_in_root(root, Path::new("/abs/x")).unwrap(),
-            root.join("etc/x")
-        );
-        assert_eq!(
-            resolve_in_root(root, Path::new("/real/up/tmp")).unwrap(),
-            root.join("tmp")
-        );
-        assert_eq!(
-            resolve_in_root(root, Path::new("/../../x")).unwrap(),
-            root.join("x")
-        );
-        assert_eq!(
-            resolve_in_root(root, Path::new("/real/sub/new/deeper")).unwrap(),
-            root.join("real/sub/new/deeper")
-        );
-        assert!(resolve_in_root(root, Path::new("/loop")).is_err());
-    }
-
-    #[test]
     fn copy_up_copies_into_an_empty_dir_only() {
         let dir = tempfile::tempdir().unwrap();
         let from = dir.path().join("from");
@@ -292,5 +246,22 @@ mod tests {
         assert!(!copy_up(&from, &to).unwrap());
         assert!(!to.join("later").exists());
         assert!(!copy_up(&dir.path().join("missing"), &to).unwrap());
+    }
+
+    #[test]
+    fn copy_up_gives_a_fifo_its_mode_through_its_own_descriptor() {
+        use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let from = dir.path().join("from");
+        let to = dir.path().join("to");
+        std::fs::create_dir_all(&from).unwrap();
+        std::fs::create_dir(&to).unwrap();
+        nix::unistd::mkfifo(&from.join("pipe"), Mode::from_bits_truncate(0o640)).unwrap();
+        std::fs::set_permissions(from.join("pipe"), std::fs::Permissions::from_mode(0o604))
+            .unwrap();
+        assert!(copy_up(&from, &to).unwrap());
+        let meta = std::fs::symlink_metadata(to.join("pipe")).unwrap();
+        assert!(meta.file_type().is_fifo());
+        assert_eq!(meta.permissions().mode() & 0o7777, 0o604);
     }
 }

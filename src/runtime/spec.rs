@@ -25,10 +25,12 @@ pub const DEFAULT_CAPS: &[&str] = &[
     "CAP_AUDIT_WRITE",
 ];
 
-/// docker's masked paths.
+/// docker's masked paths (moby's oci/defaults.go), plus each CPU's `thermal_throttle`
+/// directory, found on the host when the spec is built ([`masked_paths`]).
 pub const MASKED_PATHS: &[&str] = &[
     "/proc/asound",
     "/proc/acpi",
+    "/proc/interrupts",
     "/proc/kcore",
     "/proc/keys",
     "/proc/latency_stats",
@@ -39,6 +41,33 @@ pub const MASKED_PATHS: &[&str] = &[
     "/sys/firmware",
     "/sys/devices/virtual/powercap",
 ];
+
+/// Every masked path: [`MASKED_PATHS`] and, as moby does since GHSA-6fw5-f8r9-fgfm, the
+/// host's `/sys/devices/system/cpu/cpuN/thermal_throttle` directories.
+pub fn masked_paths() -> Vec<String> {
+    let mut out: Vec<String> = MASKED_PATHS.iter().map(|s| s.to_string()).collect();
+    let mut cpus: Vec<String> = std::fs::read_dir("/sys/devices/system/cpu")
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| {
+                    n.strip_prefix("cpu")
+                        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+                })
+                .map(|n| format!("/sys/devices/system/cpu/{n}/thermal_throttle"))
+                .filter(|p| std::path::Path::new(p).is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    cpus.sort();
+    out.extend(cpus);
+    out
+}
+
+/// The annotation that lets the container use device nodes on its own file systems (set for
+/// `--privileged`); without it the root file system, volumes, binds and tmpfs mounts are
+/// `nodev`, so a node made with `mknod` (or brought by an image) opens nothing.
+pub const ALLOW_DEVICES_ANNOTATION: &str = "io.skiff.allow-devices";
 
 /// docker's read-only paths.
 pub const READONLY_PATHS: &[&str] = &[
@@ -280,9 +309,15 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
     if tty_gid_mapped {
         devpts_opts.push("gid=5");
     }
+    // The container's /dev holds only nodes bind-mounted from the host: the tmpfs itself is
+    // nodev unless --privileged.
+    let mut dev_opts = vec!["nosuid", "strictatime", "mode=755", "size=65536k"];
+    if !sec.privileged {
+        dev_opts.push("nodev");
+    }
     let mut mounts = vec![
         json!({"destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]}),
-        json!({"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]}),
+        json!({"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": dev_opts}),
         json!({"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": devpts_opts}),
         json!({"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", format!("size={}", input.extras.shm_size.unwrap_or(DEFAULT_SHM_SIZE))]}),
         json!({"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]}),
@@ -297,24 +332,38 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
     let mut user_mounts: Vec<&SpecMount> = input.mounts.iter().collect();
     user_mounts.sort_by_key(|m| std::path::Path::new(&m.destination).components().count());
     for m in user_mounts {
-        mounts.push(json!({"destination": m.destination, "type": m.typ, "source": m.source, "options": m.options}));
+        let mut options = m.options.clone();
+        if !sec.privileged && !options.iter().any(|o| o == "nodev") {
+            options.push("nodev".into());
+        }
+        mounts.push(json!({"destination": m.destination, "type": m.typ, "source": m.source, "options": options}));
     }
     for (src, dst) in &input.binds {
         if input.mounts.iter().any(|m| &m.destination == dst) {
             continue;
         }
-        mounts.push(json!({"destination": dst, "type": "bind", "source": src, "options": ["bind", "rprivate"]}));
+        let mut options = vec!["bind", "rprivate"];
+        // --device nodes are binds too: those, and only those, keep working.
+        let is_device = std::fs::metadata(src).is_ok_and(|m| {
+            use std::os::unix::fs::FileTypeExt;
+            m.file_type().is_char_device() || m.file_type().is_block_device()
+        });
+        if !sec.privileged && !is_device {
+            options.push("nodev");
+        }
+        mounts.push(json!({"destination": dst, "type": "bind", "source": src, "options": options}));
     }
     let devices: Vec<_> = DEFAULT_DEVICES
         .iter()
         .map(|p| json!({"path": p, "type": "c"}))
         .collect();
     // --privileged: nothing masked or read-only, as docker does.
-    let (masked, readonly): (&[&str], &[&str]) = if sec.privileged || sec.unconfined_system_paths {
-        (&[], &[])
-    } else {
-        (MASKED_PATHS, READONLY_PATHS)
-    };
+    let (masked, readonly): (Vec<String>, &[&str]) =
+        if sec.privileged || sec.unconfined_system_paths {
+            (Vec::new(), &[])
+        } else {
+            (masked_paths(), READONLY_PATHS)
+        };
     let mut linux = json!({
         "namespaces": namespaces,
         "maskedPaths": masked,
@@ -344,6 +393,13 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
     {
         linux["seccomp"] = profile;
     }
+    let mut annotations = serde_json::Map::new();
+    if sec.init {
+        annotations.insert(INIT_ANNOTATION.into(), json!("true"));
+    }
+    if sec.privileged {
+        annotations.insert(ALLOW_DEVICES_ANNOTATION.into(), json!("true"));
+    }
     let spec = json!({
         "ociVersion": "1.0.2",
         "process": {
@@ -352,8 +408,10 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
             "args": input.args,
             "env": input.env,
             "cwd": input.cwd,
+            // No inheritable capabilities, as moby since CVE-2022-24769: a file's inheritable
+            // set must not grant anything across exec.
             "capabilities": {
-                "bounding": caps, "effective": caps, "permitted": caps, "inheritable": caps,
+                "bounding": caps, "effective": caps, "permitted": caps, "inheritable": [],
             },
             "noNewPrivileges": sec.no_new_privileges,
             "oomScoreAdj": sec.oom_score_adj,

@@ -37,9 +37,36 @@ impl Paths {
             .or_else(|| {
                 directories::BaseDirs::new().and_then(|b| b.runtime_dir().map(|d| d.join("skiff")))
             })
-            // Podman's fallback when there is no XDG_RUNTIME_DIR.
-            .unwrap_or_else(|| PathBuf::from(format!("/tmp/skiff-run-{uid}")));
+            // Podman's fallback when there is no XDG_RUNTIME_DIR (checked: `check_runtime`).
+            .unwrap_or_else(|| runtime_fallback(uid));
         Paths { data, runtime }
+    }
+
+    /// When the runtime root is the shared-temp fallback (`$TMPDIR/skiff-run-UID`, no
+    /// XDG_RUNTIME_DIR), make sure it is ours alone before anything is put there: created
+    /// 0700 when missing; an existing one must be a real directory (not a symlink), owned by
+    /// us, with no access for others. Another local user could otherwise plant it first.
+    pub fn check_runtime(&self) -> Result<(), String> {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+        let uid = nix::unistd::geteuid().as_raw();
+        if self.runtime != runtime_fallback(uid) {
+            return Ok(());
+        }
+        match std::fs::DirBuilder::new().mode(0o700).create(&self.runtime) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(format!("creating {}: {e}", self.runtime.display())),
+        }
+        let meta = std::fs::symlink_metadata(&self.runtime)
+            .map_err(|e| format!("{}: {e}", self.runtime.display()))?;
+        if !meta.file_type().is_dir() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
+            return Err(format!(
+                "{} is not a private directory of yours (a symlink, another owner, or open to \
+                 others): refusing to use it; remove it or set XDG_RUNTIME_DIR",
+                self.runtime.display()
+            ));
+        }
+        Ok(())
     }
 
     pub fn containers(&self) -> PathBuf {
@@ -95,6 +122,11 @@ impl Paths {
         }
         Ok(())
     }
+}
+
+/// The runtime root without XDG_RUNTIME_DIR: `$TMPDIR/skiff-run-UID` (`/tmp` by default).
+fn runtime_fallback(uid: u32) -> PathBuf {
+    std::env::temp_dir().join(format!("skiff-run-{uid}"))
 }
 
 /// The top directories of the data root, all private (mode 0700): image blobs and their

@@ -11,7 +11,8 @@ same manifest digests.
     python3 tests/env/fixtures.py --big                    # only `big` (benchmarks; opt-in)
 
 Images (tag `latest` each): busybox, layered, multiarch, zstd, plain, hostile-dotdot,
-hostile-symlink, hostile-hardlink, corrupt, baddiffid. `corrupt` needs write access to the
+hostile-symlink, hostile-hardlink, hostile-proc-link, hostile-sys-link, hostile-dev-link,
+hostile-devices, hostile-etc-link, hostile-xattrs, corrupt, baddiffid. `corrupt` needs write access to the
 registry's filesystem storage (--storage): its layer blob is overwritten there after the push.
 
 `big` (only with --big, never by default) is a Debian bookworm minbase root (debootstrap, with
@@ -48,6 +49,8 @@ OCI_LAYER_ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
 ALL_IMAGES = [
     "busybox", "layered", "multiarch", "zstd", "plain",
     "hostile-dotdot", "hostile-symlink", "hostile-hardlink",
+    "hostile-proc-link", "hostile-sys-link", "hostile-dev-link", "hostile-devices",
+    "hostile-etc-link", "hostile-xattrs",
     "corrupt", "baddiffid",  # baddiffid last: setup.sh uses it as the "all pushed" marker
 ]
 
@@ -61,9 +64,9 @@ def sha256(data):
 class Layer:
     """A tar archive built entry by entry, in the order given."""
 
-    def __init__(self):
+    def __init__(self, fmt=tarfile.GNU_FORMAT):
         self.buf = io.BytesIO()
-        self.tar = tarfile.open(fileobj=self.buf, mode="w", format=tarfile.GNU_FORMAT)
+        self.tar = tarfile.open(fileobj=self.buf, mode="w", format=fmt)
 
     def _info(self, name, kind, mode, uid, gid):
         ti = tarfile.TarInfo(name.lstrip("/") if not name.startswith("../") else name)
@@ -75,8 +78,11 @@ class Layer:
         ti.mtime = MTIME
         return ti
 
-    def dir(self, name, mode=0o755, uid=0, gid=0):
-        self.tar.addfile(self._info(name, tarfile.DIRTYPE, mode, uid, gid))
+    def dir(self, name, mode=0o755, uid=0, gid=0, xattrs=None):
+        ti = self._info(name, tarfile.DIRTYPE, mode, uid, gid)
+        if xattrs:  # PAX records (the layer must be Layer(tarfile.PAX_FORMAT))
+            ti.pax_headers = {f"SCHILY.xattr.{k}": v for k, v in xattrs.items()}
+        self.tar.addfile(ti)
         return self
 
     def file(self, name, data, mode=0o644, uid=0, gid=0):
@@ -96,6 +102,13 @@ class Layer:
     def hardlink(self, name, target, uid=0, gid=0):
         ti = self._info(name, tarfile.LNKTYPE, 0o644, uid, gid)
         ti.linkname = target
+        self.tar.addfile(ti)
+        return self
+
+    def device(self, name, kind, major, minor, mode=0o666):
+        """A device node: kind "c" (character) or "b" (block)."""
+        ti = self._info(name, tarfile.CHRTYPE if kind == "c" else tarfile.BLKTYPE, mode, 0, 0)
+        ti.devmajor, ti.devminor = major, minor
         self.tar.addfile(ti)
         return self
 
@@ -353,6 +366,29 @@ def build_all(pusher, only, storage):
         "hostile-symlink": Layer().symlink("evil", "/tmp")
                                   .file("evil/skiff-escape-symlink", "escaped\n"),
         "hostile-hardlink": Layer().hardlink("passwd-link", "../../../../etc/passwd"),
+        # The runtime's targets: /proc, /sys and /dev as links to host paths, device nodes
+        # naming common host disks (and /dev/mem), /etc as a link out of the layer.
+        "hostile-proc-link": Layer().symlink("proc", "/skiff-proc-link-target"),
+        "hostile-sys-link": Layer().symlink("sys", "/skiff-sys-link-target"),
+        "hostile-dev-link": Layer().symlink("dev", "/tmp/skiff-dev-link-target"),
+        "hostile-devices": Layer().dir("nodes")
+                                  .device("nodes/vda", "b", 254, 0)
+                                  .device("nodes/vda-253", "b", 253, 0)
+                                  .device("nodes/sda", "b", 8, 0)
+                                  .device("nodes/nvme0n1", "b", 259, 0)
+                                  .device("nodes/xvda", "b", 202, 0)
+                                  .device("nodes/loop0", "b", 7, 0)
+                                  .device("nodes/mem", "c", 1, 1)
+                                  .device("nodes/whiteout", "c", 0, 0),
+        "hostile-etc-link": Layer().symlink("etc", "/tmp/skiff-etc-link-target"),
+        # overlayfs's own attributes smuggled in a layer: /etc would turn opaque (hiding the
+        # busybox layer's passwd) and /bin would redirect.
+        "hostile-xattrs": Layer(tarfile.PAX_FORMAT)
+                          .dir("etc", xattrs={"user.overlay.opaque": "y",
+                                              "trusted.overlay.opaque": "y"})
+                          .dir("var", xattrs={"user.overlay.redirect": "/etc",
+                                              "trusted.overlay.redirect": "/etc",
+                                              "user.skiff-test": "kept"}),
     }
     for repo, layer in hostile.items():
         if want(repo):

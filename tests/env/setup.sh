@@ -12,6 +12,8 @@
 #   - systemd (never started: its systemd-analyze checks generated units) and libc6-dev (a static
 #     sd_notify sender is compiled in the tests)
 #   - the fixture images in that registry (tests/env/fixtures.py)
+#   - real Docker API clients for `skiff system service`: Debian's docker CLI (docker.io; its
+#     daemon is never started) and docker-compose, and docker-py in a venv (/var/lib/skiff-test/venv)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -33,7 +35,7 @@ die() { echo "setup.sh: $*" >&2; exit 1; }
 # ---- packages ---------------------------------------------------------------
 PACKAGES=(uidmap slirp4netns passt fuse3 docker-registry busybox-static iproute2 curl python3 zstd
           ca-certificates procps util-linux passwd apache2-utils podman runc skopeo
-          systemd libc6-dev)
+          systemd libc6-dev docker.io docker-compose python3-venv)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -185,3 +187,16 @@ if ! have_fixtures; then
     fi
     echo "$stamp" >"$FIXTURES_STAMP"
 fi
+
+# ---- docker-py for the API tests ---------------------------------------------------------
+VENV="$STATE_DIR/venv"
+if ! runuser -u "$TEST_USER" -- "$VENV/bin/python" -c 'import docker' >/dev/null 2>&1; then
+    log=$(mktemp)
+    # Debian's python (another one on root's PATH may not be reachable by the test user).
+    rm -rf "$VENV"
+    if ! { /usr/bin/python3 -m venv "$VENV" && "$VENV/bin/pip" install -q 'docker>=7,<8'; } >"$log" 2>&1; then
+        cat "$log" >&2; rm -f "$log"; die "could not make the docker-py venv in $VENV"
+    fi
+    rm -f "$log"
+fi
+chmod -R a+rX "$VENV"

@@ -137,6 +137,9 @@ fn write_name_files(
         // Derived from the record: atomic, but not worth an fsync on the start-up path.
         write_replace(&p, text.as_bytes())
             .map_err(EngineError::io(format!("writing {}", p.display())))?;
+        // Readable by every user of the container, as docker's.
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+            .map_err(EngineError::io(format!("chmod {}", p.display())))?;
         Ok(p)
     };
     let (hosts, resolv) = crate::engine::network::name_files(

@@ -14,16 +14,71 @@ pub struct User {
 }
 
 /// Find a file in the image's layers, top layer first (enough for /etc/passwd and /etc/group,
-/// which a layer replaces whole).
+/// which a layer replaces whole), never through a symlink.
 fn read_from_layers(layers: &[PathBuf], rel: &str) -> Option<String> {
-    layers.iter().rev().find_map(|l| {
-        let p = l.join(rel);
-        let meta = std::fs::symlink_metadata(&p).ok()?;
-        // Bounded: a hostile image may ship a huge (sparse) file.
-        meta.is_file()
-            .then(|| crate::limits::read_head(&p, crate::limits::MAX_ACCOUNT_FILE).ok())
-            .flatten()
-    })
+    use std::os::fd::AsFd;
+    let open = |dir: std::os::fd::BorrowedFd<'_>, name: &str, flags: nix::fcntl::OFlag| {
+        nix::fcntl::openat(
+            dir,
+            name,
+            flags | nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_CLOEXEC,
+            nix::sys::stat::Mode::empty(),
+        )
+    };
+    // Top layer first. Each component is opened without following a symlink: an image's
+    // `etc -> /host/path` (or a linked passwd) must never make us read the host's files. A
+    // layer with a link or a non-directory there hides the layers below, as in the container.
+    for l in layers.iter().rev() {
+        let Ok(mut dir) = nix::fcntl::open(
+            l.as_path(),
+            nix::fcntl::OFlag::O_PATH
+                | nix::fcntl::OFlag::O_DIRECTORY
+                | nix::fcntl::OFlag::O_CLOEXEC,
+            nix::sys::stat::Mode::empty(),
+        ) else {
+            continue;
+        };
+        let parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty()).collect();
+        let (last, parents) = parts.split_last()?;
+        let mut missing = false;
+        for p in parents {
+            match open(
+                dir.as_fd(),
+                p,
+                nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY,
+            ) {
+                Ok(d) => dir = d,
+                Err(nix::errno::Errno::ENOENT) => {
+                    missing = true;
+                    break;
+                }
+                // A symlink (ELOOP) or a file (ENOTDIR) in this layer.
+                Err(_) => return None,
+            }
+        }
+        if missing {
+            continue;
+        }
+        match open(dir.as_fd(), last, nix::fcntl::OFlag::O_RDONLY) {
+            Ok(fd) => {
+                let f = std::fs::File::from(fd);
+                if !f.metadata().is_ok_and(|m| m.is_file()) {
+                    return None;
+                }
+                // Bounded: a hostile image may ship a huge (sparse) file.
+                let mut data = Vec::new();
+                std::io::Read::read_to_end(
+                    &mut std::io::Read::take(&f, crate::limits::MAX_ACCOUNT_FILE),
+                    &mut data,
+                )
+                .ok()?;
+                return Some(String::from_utf8_lossy(&data).into_owned());
+            }
+            Err(nix::errno::Errno::ENOENT) => continue,
+            Err(_) => return None,
+        }
+    }
+    None
 }
 
 /// Resolve a `--group-add` group (name or number) in the image's /etc/group.
@@ -53,6 +108,15 @@ pub fn resolve_user(layers: &[PathBuf], spec: &str) -> Result<User, EngineError>
         Some((u, g)) => (u, Some(g)),
         None => (spec, None),
     };
+    // docker's (moby/sys/user's) range: 4294967295 is (uid_t)-1, which setresuid takes as
+    // "leave it as it is", so the process would stay root.
+    for id in [Some(u), g].into_iter().flatten() {
+        if id.parse::<u64>().is_ok_and(|n| n > i32::MAX as u64) {
+            return Err(EngineError::Usage(
+                "uids and gids must be in range 0-2147483647".into(),
+            ));
+        }
+    }
     let passwd = read_from_layers(layers, "etc/passwd").unwrap_or_default();
     let group = read_from_layers(layers, "etc/group").unwrap_or_default();
     let entry = |line: &str| -> Option<(String, u32, u32, String)> {
@@ -132,6 +196,11 @@ pub fn resolve_user(layers: &[PathBuf], spec: &str) -> Result<User, EngineError>
             .map(|x| x.1)
             .collect()
     };
+    if uid > i32::MAX as u32 || gid > i32::MAX as u32 {
+        return Err(EngineError::Usage(
+            "uids and gids must be in range 0-2147483647".into(),
+        ));
+    }
     Ok(User {
         uid,
         gid,

@@ -1,0 +1,712 @@
+//! Container endpoints: list, create (docker's create JSON mapped onto the engine's options),
+//! inspect, start, stop, restart, kill, wait, rename, pause, top, logs, remove and prune.
+use std::sync::Arc;
+
+use hyper::body::Incoming;
+use hyper::{Request, StatusCode};
+use serde_json::{json, Map, Value};
+
+use super::http::{self, blocking, strings, ApiError, ApiResult, Query};
+use super::Ctx;
+use crate::engine::container::{self as ctr, ContainerInfo};
+use crate::engine::create::{
+    self, parse, CreateRequest, MountRequest, NetworkRequest, PullPolicy, Ulimit,
+};
+use crate::engine::EngineError;
+use crate::monitor::RestartPolicy;
+use crate::state::container::Status;
+
+/// docker's human status: "Up 3 minutes", "Exited (0) 2 seconds ago", "Created".
+fn status_text(info: &ContainerInfo) -> String {
+    use crate::cli::render::human_duration;
+    let ago = |t: Option<&str>| {
+        t.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds())
+            .unwrap_or(0)
+    };
+    let s = &info.state;
+    match s.status {
+        // `Up 3 seconds (healthy)`, `(health: starting)`, `(unhealthy)`.
+        Status::Running => match &s.health {
+            Some(h) => format!(
+                "Up {} ({})",
+                human_duration(ago(s.started_at.as_deref())),
+                match h.status {
+                    crate::state::health::HealthStatus::Starting => "health: starting",
+                    other => other.as_str(),
+                }
+            ),
+            None => format!("Up {}", human_duration(ago(s.started_at.as_deref()))),
+        },
+        Status::Exited => match &s.finished_at {
+            Some(f) => format!(
+                "Exited ({}) {} ago",
+                s.exit_code,
+                human_duration(ago(Some(f)))
+            ),
+            None => format!("Exited ({})", s.exit_code),
+        },
+        Status::Created => "Created".into(),
+        Status::Restarting => format!(
+            "Restarting ({}) {} ago",
+            s.exit_code,
+            human_duration(ago(s.finished_at.as_deref()))
+        ),
+        Status::Paused => format!(
+            "Up {} (Paused)",
+            human_duration(ago(s.started_at.as_deref()))
+        ),
+        other => other.as_str().to_string(),
+    }
+}
+
+/// One entry of `GET /containers/json`.
+fn list_entry(paths: &crate::state::Paths, e: &crate::engine::ps::PsEntry) -> Value {
+    let r = &e.info.record;
+    let command = std::iter::once(r.path.as_str())
+        .chain(r.args.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let ports: Vec<Value> = crate::engine::network::published_ports(paths, &r.id)
+        .unwrap_or_default()
+        .iter()
+        .map(|p| {
+            json!({
+                "IP": p.bind_ip(),
+                "PrivatePort": p.container_port,
+                "PublicPort": p.host_port,
+                "Type": p.proto.as_str(),
+            })
+        })
+        .collect();
+    let mut v = json!({
+        "Id": r.id,
+        "Names": [format!("/{}", r.name)],
+        "Image": r.image,
+        "ImageID": r.image_id,
+        "Command": command,
+        "Created": http::unix_secs(&r.created),
+        "Ports": ports,
+        "Labels": r.labels,
+        "State": e.info.state.status.as_str(),
+        "Status": status_text(&e.info),
+        "HostConfig": {"NetworkMode": r.network},
+        "NetworkSettings": {"Networks": {}},
+        "Mounts": r.mounts.iter().map(crate::engine::mounts::inspect_json).collect::<Vec<_>>(),
+    });
+    if let (Some(rw), Some(root)) = (e.size_rw, e.size_root) {
+        v["SizeRw"] = json!(rw);
+        v["SizeRootFs"] = json!(root);
+    }
+    v
+}
+
+/// `GET /containers/json?all&limit&size&filters`.
+pub async fn list(ctx: &Arc<Ctx>, q: &Query) -> ApiResult {
+    let query = crate::engine::ps::PsQuery {
+        all: q.flag("all"),
+        last: q.int("limit")?.filter(|n| *n > 0).map(|n| n as usize),
+        filters: q.filters()?,
+        size: q.flag("size"),
+    };
+    let paths = ctx.paths.clone();
+    let v = blocking(move || {
+        let entries = crate::engine::ps::ps(&paths, &query)?;
+        Ok(Value::Array(
+            entries.iter().map(|e| list_entry(&paths, e)).collect(),
+        ))
+    })
+    .await?;
+    http::json(&v)
+}
+
+fn bool_of(v: &Value) -> bool {
+    v.as_bool().unwrap_or(false)
+}
+
+fn str_of(v: &Value) -> Option<String> {
+    v.as_str().filter(|s| !s.is_empty()).map(String::from)
+}
+
+/// `KEY=VALUE` strings from a JSON object of strings.
+fn pairs(v: &Value) -> Vec<String> {
+    v.as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One `HostConfig.Mounts` entry, typed.
+fn mount_request(m: &Value) -> Result<MountRequest, ApiError> {
+    let target = str_of(&m["Target"]).ok_or_else(|| ApiError::bad("mount: Target is required"))?;
+    let rw = !bool_of(&m["ReadOnly"]);
+    let mut req = match m["Type"].as_str().unwrap_or("volume") {
+        "bind" => {
+            let source = str_of(&m["Source"]).ok_or_else(|| {
+                ApiError::bad(
+                    "invalid mount config for type \"bind\": field Source must not be empty",
+                )
+            })?;
+            let mut r = MountRequest::bind(source, &target, rw)?;
+            r.propagation = str_of(&m["BindOptions"]["Propagation"]);
+            r
+        }
+        "tmpfs" => {
+            let mut r = MountRequest::tmpfs(&target)?;
+            if let Some(n) = m["TmpfsOptions"]["SizeBytes"].as_i64().filter(|n| *n > 0) {
+                r.tmpfs.push(format!("size={n}"));
+            }
+            if let Some(n) = m["TmpfsOptions"]["Mode"].as_i64().filter(|n| *n > 0) {
+                r.tmpfs.push(format!("mode={n:o}"));
+            }
+            r
+        }
+        "volume" => {
+            // docker's --mount syntax for volumes (the checks and defaults are the CLI's).
+            let mut spec = format!("type=volume,target={target}");
+            if let Some(src) = str_of(&m["Source"]) {
+                spec.push_str(&format!(",source={src}"));
+            }
+            if !rw {
+                spec.push_str(",readonly");
+            }
+            if bool_of(&m["VolumeOptions"]["NoCopy"]) {
+                spec.push_str(",volume-nocopy");
+            }
+            parse::mount(&spec)?
+        }
+        other => {
+            return Err(ApiError::bad(format!(
+                "mount type {other:?} is not supported"
+            )))
+        }
+    };
+    req.rw = rw;
+    Ok(req)
+}
+
+/// docker's create JSON (`Config` with `HostConfig` and `NetworkingConfig`) as the engine's
+/// typed create request. The one place that knows both shapes.
+fn create_request(body: &Value, name: Option<String>) -> Result<CreateRequest, ApiError> {
+    if !body.is_object() {
+        return Err(ApiError::bad(
+            "config cannot be empty in order to create a container",
+        ));
+    }
+    let hc = &body["HostConfig"];
+    let image = str_of(&body["Image"])
+        .filter(|i| !i.trim().is_empty())
+        .ok_or_else(|| ApiError::bad("No command specified"))?;
+    let mut req = CreateRequest::new(image);
+    // docker's create never pulls: the client pulls on "No such image" and retries.
+    req.pull = PullPolicy::Never;
+    req.name = name;
+    req.command = strings(&body["Cmd"]);
+    // docker: Entrypoint [""] (or []) clears the image's; null keeps it.
+    req.entrypoint = match &body["Entrypoint"] {
+        Value::Null => None,
+        ep => Some(strings(ep).into_iter().filter(|s| !s.is_empty()).collect()),
+    };
+    req.env = strings(&body["Env"])
+        .into_iter()
+        .filter(|e| e.contains('='))
+        .collect();
+    req.labels = body["Labels"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    req.workdir = str_of(&body["WorkingDir"]);
+    req.user = str_of(&body["User"]);
+    req.group_add = strings(&hc["GroupAdd"]);
+    req.hostname = str_of(&body["Hostname"]);
+    req.tty = bool_of(&body["Tty"]);
+    req.interactive = bool_of(&body["OpenStdin"]);
+    req.auto_remove = bool_of(&hc["AutoRemove"]);
+
+    // The network: mode, ports (PortBindings in docker's -p syntax), aliases.
+    let network = str_of(&hc["NetworkMode"]).unwrap_or_else(|| "default".into());
+    let mut publish = Vec::new();
+    if let Some(m) = hc["PortBindings"].as_object() {
+        for (port, binds) in m {
+            let binds = binds.as_array().cloned().unwrap_or_default();
+            if binds.is_empty() {
+                publish.push(parse::publish(port)?);
+            }
+            for b in binds {
+                let ip = b["HostIp"].as_str().unwrap_or("");
+                let hp = b["HostPort"].as_str().unwrap_or("");
+                let spec = match (ip.is_empty(), hp.is_empty()) {
+                    (true, true) => port.clone(),
+                    (true, false) => format!("{hp}:{port}"),
+                    (false, _) => format!("{ip}:{hp}:{port}"),
+                };
+                publish.push(parse::publish(&spec)?);
+            }
+        }
+    }
+    let mut expose = Vec::new();
+    if let Some(m) = body["ExposedPorts"].as_object() {
+        for k in m.keys() {
+            expose.extend(parse::expose(k)?);
+        }
+    }
+    let aliases = body["NetworkingConfig"]["EndpointsConfig"]
+        .as_object()
+        .and_then(|m| m.get(&network).or_else(|| m.values().next()))
+        .map(|ep| strings(&ep["Aliases"]))
+        .unwrap_or_default();
+    req.network = NetworkRequest {
+        mode: parse::network_mode(&network)?,
+        publish,
+        publish_all: bool_of(&hc["PublishAllPorts"]),
+        expose,
+        add_hosts: strings(&hc["ExtraHosts"]),
+        dns: strings(&hc["Dns"]),
+        dns_search: strings(&hc["DnsSearch"]),
+        dns_options: strings(&hc["DnsOptions"]),
+        aliases,
+    };
+
+    // Mounts: Binds (-v), Mounts (--mount), Tmpfs; Config.Volumes are anonymous volumes unless
+    // a bind or mount already has that target (compose lists both).
+    let mut mounts = Vec::new();
+    for b in strings(&hc["Binds"]) {
+        mounts.push(parse::volume(&b)?);
+    }
+    if let Some(a) = hc["Mounts"].as_array() {
+        for m in a {
+            mounts.push(mount_request(m)?);
+        }
+    }
+    if let Some(m) = hc["Tmpfs"].as_object() {
+        for (k, v) in m {
+            let spec = match v.as_str().filter(|s| !s.is_empty()) {
+                Some(o) => format!("{k}:{o}"),
+                None => k.clone(),
+            };
+            mounts.push(parse::tmpfs(&spec)?);
+        }
+    }
+    if let Some(m) = body["Volumes"].as_object() {
+        for k in m.keys() {
+            let anon = parse::volume(k)?;
+            if !mounts.iter().any(|x| x.destination == anon.destination) {
+                mounts.push(anon);
+            }
+        }
+    }
+    req.mounts = mounts;
+    req.volumes_from = strings(&hc["VolumesFrom"])
+        .iter()
+        .map(|v| parse::volumes_from(v))
+        .collect::<Result<_, _>>()?;
+    if let Some(a) = hc["Devices"].as_array() {
+        for d in a {
+            let host = d["PathOnHost"].as_str().unwrap_or("");
+            let inside = d["PathInContainer"]
+                .as_str()
+                .filter(|p| !p.is_empty())
+                .unwrap_or(host);
+            let spec = match d["CgroupPermissions"].as_str().filter(|p| !p.is_empty()) {
+                Some(p) => format!("{host}:{inside}:{p}"),
+                None => format!("{host}:{inside}"),
+            };
+            req.devices.push(parse::device(&spec)?);
+        }
+    }
+
+    req.restart = match str_of(&hc["RestartPolicy"]["Name"]).as_deref() {
+        None | Some("no") => RestartPolicy::No,
+        Some("on-failure") => match hc["RestartPolicy"]["MaximumRetryCount"].as_i64() {
+            Some(n) if n > 0 => parse::restart(&format!("on-failure:{n}"))?,
+            _ => parse::restart("on-failure")?,
+        },
+        Some(other) => parse::restart(other)?,
+    };
+    req.log = parse::log(
+        &str_of(&hc["LogConfig"]["Type"]).unwrap_or_else(|| "json-file".into()),
+        &pairs(&hc["LogConfig"]["Config"]),
+    )?;
+    req.security = parse::security(&parse::SecurityFlags {
+        privileged: bool_of(&hc["Privileged"]),
+        cap_add: &strings(&hc["CapAdd"]),
+        cap_drop: &strings(&hc["CapDrop"]),
+        security_opt: &strings(&hc["SecurityOpt"]),
+        read_only: bool_of(&hc["ReadonlyRootfs"]),
+        init: bool_of(&hc["Init"]),
+    })?;
+    if let Some(a) = hc["Ulimits"].as_array() {
+        for u in a {
+            req.ulimits.push(Ulimit {
+                name: parse::ulimit(&format!("{}=0", u["Name"].as_str().unwrap_or("")))?.name,
+                soft: u["Soft"]
+                    .as_i64()
+                    .map_or(u64::MAX, |n| if n < 0 { u64::MAX } else { n as u64 }),
+                hard: u["Hard"]
+                    .as_i64()
+                    .map_or(u64::MAX, |n| if n < 0 { u64::MAX } else { n as u64 }),
+            });
+        }
+    }
+    req.limits = crate::engine::resources::Limits {
+        memory: hc["Memory"].as_i64().filter(|n| *n > 0).map(|n| n as u64),
+        cpus: hc["NanoCpus"]
+            .as_i64()
+            .filter(|n| *n > 0)
+            .map(|n| n as f64 / 1e9),
+        pids_limit: hc["PidsLimit"].as_i64().filter(|n| *n > 0),
+        ..Default::default()
+    };
+    req.stop_signal = str_of(&body["StopSignal"])
+        .map(|s| parse::stop_signal(&s))
+        .transpose()?;
+    req.stop_timeout = body["StopTimeout"].as_i64();
+    // docker's Healthcheck is the engine's HealthConfig, field for field.
+    if !body["Healthcheck"].is_null() {
+        req.healthcheck = Some(
+            serde_json::from_value(body["Healthcheck"].clone())
+                .map_err(|e| ApiError::bad(format!("invalid Healthcheck: {e}")))?,
+        );
+    }
+    Ok(req)
+}
+
+/// `POST /containers/create?name=`.
+pub async fn create(ctx: &Arc<Ctx>, q: &Query, req: Request<Incoming>) -> ApiResult {
+    let body = http::read_json(req).await?;
+    let request = create_request(
+        &body,
+        q.get("name").filter(|n| !n.is_empty()).map(String::from),
+    )?;
+    let paths = ctx.paths.clone();
+    let id = blocking(move || {
+        create::create(&paths, &request, &mut std::io::sink()).map_err(|e| match e {
+            // docker's wording, which its CLI reads to decide to pull.
+            EngineError::Image(crate::image::ImageError::NotFound(_)) => {
+                EngineError::NotFound(format!("No such image: {}", image_name(&request.image)))
+            }
+            e => e,
+        })
+    })
+    .await?;
+    Ok(http::json_status(
+        StatusCode::CREATED,
+        &json!({"Id": id, "Warnings": []}),
+    ))
+}
+
+/// `busybox` as docker names it in "No such image": `busybox:latest`.
+fn image_name(image: &str) -> String {
+    crate::image::Reference::parse(image)
+        .map(|r| r.familiar_tagged())
+        .unwrap_or_else(|_| image.to_string())
+}
+
+/// `GET /containers/{id}/json`.
+pub async fn inspect(ctx: &Arc<Ctx>, id: &str) -> ApiResult {
+    let (paths, id) = (ctx.paths.clone(), id.to_string());
+    let v = blocking(move || {
+        let info = ctr::get(&paths, &id)?;
+        Ok(ctr::inspect_json(&paths, &info))
+    })
+    .await?;
+    http::json(&v)
+}
+
+/// `POST /containers/{id}/start`: 304 when it already runs. A client attached before the start
+/// (docker's `run`) gets the container's streams from the very first byte.
+pub async fn start(ctx: &Arc<Ctx>, id: &str) -> ApiResult {
+    let (paths, name) = (ctx.paths.clone(), id.to_string());
+    let info = blocking(move || ctr::get(&paths, &name)).await?;
+    if info.state.status == Status::Running {
+        return http::status_only(StatusCode::NOT_MODIFIED);
+    }
+    let id = info.record.id.clone();
+    if let Some(waiting) = super::hijack::take_pending(ctx, &id) {
+        let paths = ctx.paths.clone();
+        let rec = info.record.clone();
+        let child = blocking(move || ctr::start_piped(&paths, &rec)).await?;
+        waiting.hand_over(child);
+        return http::status_only(StatusCode::NO_CONTENT);
+    }
+    let paths = ctx.paths.clone();
+    blocking(move || ctr::start_existing(&paths, &id, false)).await?;
+    http::status_only(StatusCode::NO_CONTENT)
+}
+
+fn timeout(q: &Query) -> Result<Option<i64>, ApiError> {
+    match q.int("t")? {
+        Some(t) => Ok(Some(t)),
+        None => q.int("timeout"),
+    }
+}
+
+/// `POST /containers/{id}/stop?t=`: 304 when it was not running.
+pub async fn stop(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
+    let t = timeout(q)?;
+    let (paths, name) = (ctx.paths.clone(), id.to_string());
+    let was_running = blocking(move || {
+        let info = ctr::get(&paths, &name)?;
+        let running = matches!(info.state.status, Status::Running | Status::Restarting);
+        ctr::stop(&paths, &info.record.id, t)?;
+        Ok(running)
+    })
+    .await?;
+    http::status_only(if was_running {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::NOT_MODIFIED
+    })
+}
+
+/// `POST /containers/{id}/restart?t=`.
+pub async fn restart(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
+    let t = timeout(q)?;
+    let (paths, name) = (ctx.paths.clone(), id.to_string());
+    blocking(move || ctr::restart(&paths, &name, t)).await?;
+    http::status_only(StatusCode::NO_CONTENT)
+}
+
+/// `POST /containers/{id}/kill?signal=`.
+pub async fn kill(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
+    let signal = q
+        .get("signal")
+        .filter(|s| !s.is_empty())
+        .unwrap_or("KILL")
+        .to_string();
+    let (paths, name) = (ctx.paths.clone(), id.to_string());
+    blocking(move || ctr::kill(&paths, &name, &signal)).await?;
+    http::status_only(StatusCode::NO_CONTENT)
+}
+
+/// `POST /containers/{id}/wait?condition=not-running|next-exit|removed`. The status line goes
+/// out at once (docker's CLI starts the container only then); the body comes when the
+/// container exits: its `die` event, as the events log recorded it.
+pub async fn wait(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
+    let condition = q.get("condition").unwrap_or("not-running").to_string();
+    if !["not-running", "next-exit", "removed", ""].contains(&condition.as_str()) {
+        return Err(ApiError::bad(format!("invalid condition: \"{condition}\"")));
+    }
+    let since = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
+    let (paths, name) = (ctx.paths.clone(), id.to_string());
+    let info = blocking(move || ctr::get(&paths, &name)).await?;
+    let id = info.record.id.clone();
+    let running = matches!(info.state.status, Status::Running | Status::Restarting)
+        || info.state.status == Status::Created && info.state.monitor_pid != 0;
+    if condition != "next-exit" && condition != "removed" && !running {
+        return http::json(&json!({"StatusCode": info.state.exit_code, "Error": null}));
+    }
+    let (tx, resp) = http::channel(ctx.activity.enter(), "application/json");
+    let paths = ctx.paths.clone();
+    tokio::task::spawn_blocking(move || {
+        let code = wait_for_exit(&paths, &id, since, condition == "removed");
+        let mut body =
+            serde_json::to_vec(&json!({"StatusCode": code, "Error": null})).unwrap_or_default();
+        body.push(b'\n');
+        let _ = tx.blocking_send(body.into());
+    });
+    Ok(resp)
+}
+
+/// Follow the events log from `since` until the container dies (and, with `removed`, until
+/// it is destroyed); its exit code.
+fn wait_for_exit(paths: &crate::state::Paths, id: &str, since: i64, removed: bool) -> i64 {
+    let query = crate::engine::events::EventQuery {
+        since: Some(since),
+        until: None,
+        filters: vec![
+            ("container".into(), id.to_string()),
+            ("type".into(), "container".into()),
+        ],
+    };
+    let mut code = 0i64;
+    let mut done = false;
+    let _ = crate::engine::events::stream(paths, &query, &mut |e| {
+        match e.action.as_str() {
+            "die" => {
+                code = e
+                    .actor
+                    .attributes
+                    .get("exitCode")
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(0);
+                done = !removed;
+            }
+            "destroy" => done = true,
+            _ => {}
+        }
+        if done {
+            Err(EngineError::Usage(String::new()))
+        } else {
+            Ok(())
+        }
+    });
+    code
+}
+
+/// `POST /containers/{id}/rename?name=`.
+pub async fn rename(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
+    let new_name = q
+        .get("name")
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::bad("Neither old nor new names may be empty"))?
+        .to_string();
+    let (paths, name) = (ctx.paths.clone(), id.to_string());
+    blocking(move || ctr::rename(&paths, &name, &new_name)).await?;
+    http::status_only(StatusCode::NO_CONTENT)
+}
+
+/// `POST /containers/{id}/pause` and `unpause`.
+pub async fn pause(ctx: &Arc<Ctx>, id: &str, on: bool) -> ApiResult {
+    let (paths, name) = (ctx.paths.clone(), id.to_string());
+    blocking(move || crate::engine::resources::pause(&paths, &name, on)).await?;
+    http::status_only(StatusCode::NO_CONTENT)
+}
+
+/// `GET /containers/{id}/top?ps_args=`.
+pub async fn top(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
+    let ps_args: Vec<String> = q
+        .get("ps_args")
+        .map(|a| a.split_whitespace().map(String::from).collect())
+        .unwrap_or_default();
+    let (paths, name) = (ctx.paths.clone(), id.to_string());
+    let (titles, rows) =
+        blocking(move || crate::engine::resources::top(&paths, &name, &ps_args)).await?;
+    http::json(&json!({"Titles": titles, "Processes": rows}))
+}
+
+/// `GET /containers/{id}/logs`: multiplexed frames without a terminal, raw with one.
+pub async fn logs(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
+    let (paths, name) = (ctx.paths.clone(), id.to_string());
+    let info = blocking(move || ctr::get(&paths, &name)).await?;
+    let now = chrono::Utc::now();
+    let time = |k: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+        match q.get(k).filter(|s| !s.is_empty() && *s != "0") {
+            None => Ok(None),
+            Some(s) => Ok(Some(crate::engine::logs::parse_time(s, now)?)),
+        }
+    };
+    let query = crate::engine::logs::LogQuery {
+        follow: q.flag("follow"),
+        tail: crate::engine::logs::parse_tail(q.get("tail").unwrap_or("all"))?,
+        since: time("since")?,
+        until: time("until")?,
+    };
+    let (want_out, want_err) = (q.flag("stdout"), q.flag("stderr"));
+    if !want_out && !want_err {
+        return Err(ApiError::bad(
+            "Bad parameters: you must choose at least one stream",
+        ));
+    }
+    let timestamps = q.flag("timestamps");
+    let tty = info.record.tty;
+    let content = if tty {
+        "application/vnd.docker.raw-stream"
+    } else {
+        "application/vnd.docker.multiplexed-stream"
+    };
+    let (tx, resp) = http::channel(ctx.activity.enter(), content);
+    let paths = ctx.paths.clone();
+    let id = info.record.id.clone();
+    tokio::task::spawn_blocking(move || {
+        let r = crate::engine::logs::logs(&paths, &id, &query, &mut |e| {
+            let stream = if e.stream == "stderr" { 2 } else { 1 };
+            if (stream == 1 && !want_out) || (stream == 2 && !want_err) || tx.is_closed() {
+                return;
+            }
+            let mut line = Vec::new();
+            if timestamps {
+                line.extend_from_slice(e.time.as_bytes());
+                line.push(b' ');
+            }
+            line.extend_from_slice(e.log.as_bytes());
+            let frame = if tty {
+                line.into()
+            } else {
+                http::mux_frame(stream, &line)
+            };
+            let _ = tx.blocking_send(frame);
+        });
+        if let Err(e) = r {
+            tracing::warn!("logs of {id}: {e}");
+        }
+    });
+    Ok(resp)
+}
+
+/// `DELETE /containers/{id}?force&v`.
+pub async fn remove(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
+    let (force, volumes) = (q.flag("force"), q.flag("v"));
+    let (paths, name) = (ctx.paths.clone(), id.to_string());
+    blocking(move || ctr::remove(&paths, &name, force, volumes)).await?;
+    http::status_only(StatusCode::NO_CONTENT)
+}
+
+/// `POST /containers/prune?filters=`.
+pub async fn prune(ctx: &Arc<Ctx>, q: &Query) -> ApiResult {
+    let filters = q.filters()?;
+    let paths = ctx.paths.clone();
+    let report = blocking(move || crate::engine::prune::prune(&paths, &filters)).await?;
+    let mut out = Map::new();
+    out.insert("ContainersDeleted".into(), json!(report.deleted));
+    out.insert("SpaceReclaimed".into(), json!(report.reclaimed));
+    http::json(&Value::Object(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_json_to_options() {
+        let body = json!({
+            "Image": "busybox",
+            "Cmd": ["echo", "hi"],
+            "Entrypoint": ["sh", "-c"],
+            "Env": ["A=1"],
+            "Tty": true,
+            "OpenStdin": true,
+            "Labels": {"k": "v"},
+            "Volumes": {"/data": {}, "/c": {}, "/v/": {}},
+            "ExposedPorts": {"80/tcp": {}},
+            "HostConfig": {
+                "Binds": ["/h:/c:ro"],
+                "PortBindings": {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]},
+                "RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": 3},
+                "AutoRemove": false,
+                "CapAdd": ["NET_ADMIN"],
+                "Tmpfs": {"/run": "size=1m"},
+                "Mounts": [{"Type": "volume", "Source": "v1", "Target": "/v", "ReadOnly": true}],
+                "Init": true,
+                "NetworkMode": "mynet"
+            },
+            "NetworkingConfig": {"EndpointsConfig": {"mynet": {"Aliases": ["web"]}}}
+        });
+        let o = create_request(&body, Some("n".into())).unwrap();
+        assert_eq!(o.entrypoint, Some(vec!["sh".to_string(), "-c".to_string()]));
+        assert_eq!(o.command, vec!["echo", "hi"]);
+        let dests: Vec<&str> = o.mounts.iter().map(|m| m.destination.as_str()).collect();
+        // Binds, Mounts, Tmpfs, then the Config.Volumes no other mount has.
+        assert_eq!(dests, vec!["/c", "/v", "/run", "/data"]);
+        assert!(!o.mounts[0].rw && !o.mounts[1].rw);
+        assert_eq!(o.mounts[1].source.as_deref(), Some("v1"));
+        assert_eq!(o.network.publish.len(), 1);
+        assert_eq!(o.restart.to_string(), "on-failure:3");
+        assert_eq!(o.network.aliases, vec!["web"]);
+        assert_eq!(o.labels.get("k").map(String::as_str), Some("v"));
+        assert!(o.security.init && o.tty && o.interactive);
+        assert_eq!(o.pull, PullPolicy::Never);
+        assert!(create_request(&json!([1]), None).is_err());
+        assert!(create_request(&json!({"Cmd": ["x"]}), None).is_err());
+        let bad =
+            json!({"Image": "busybox", "HostConfig": {"RestartPolicy": {"Name": "sometimes"}}});
+        assert!(create_request(&bad, None).is_err());
+    }
+}

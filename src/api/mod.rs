@@ -1,0 +1,319 @@
+//! The Docker Engine API, on demand: `skiff system service` listens on a unix socket (or a TCP
+//! address the user names, or sockets handed over by systemd's socket activation), answers
+//! docker's REST calls by calling the same engine functions as the CLI, and exits once it has
+//! been idle for `--time` seconds. A front end beside `cli`: it calls `engine`, never the
+//! reverse.
+//!
+//! The HTTP stack is hyper 1 (HTTP/1.1 with upgrades, for attach and exec) on a current-thread
+//! tokio runtime. Engine calls block (files, locks, waits), so they run on tokio's blocking
+//! pool; the container monitor and every user-namespace helper are skiff re-executed, so a
+//! threaded service can start them. `exec` needs a single-threaded caller (it forks into the
+//! container's namespaces): the service runs it in `skiff __api-exec`, a re-executed child.
+mod archive;
+mod build;
+mod containers;
+mod exec;
+mod hijack;
+mod http;
+mod images;
+mod networks;
+mod routes;
+mod system;
+mod volumes;
+
+pub use exec::exec_child_main;
+
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+
+use crate::engine::EngineError;
+use crate::state::Paths;
+
+/// What `system service` takes.
+#[derive(Debug, Clone)]
+pub struct ServiceOptions {
+    /// `unix:///path` or `tcp://HOST:PORT`; None: the default socket.
+    pub uri: Option<String>,
+    /// Exit after this long without a request in flight; None: never.
+    pub idle: Option<Duration>,
+}
+
+/// The default socket: `$XDG_RUNTIME_DIR/skiff/skiff.sock` (`/run/skiff/skiff.sock` as root).
+pub fn default_socket(paths: &Paths) -> PathBuf {
+    paths.runtime.join("skiff.sock")
+}
+
+/// Counts what is in flight (requests, streams, hijacked connections) and when the service
+/// last became idle.
+#[derive(Debug)]
+pub struct Activity {
+    busy: AtomicUsize,
+    idle_since: Mutex<Instant>,
+}
+
+/// Keeps the service busy while it lives.
+#[derive(Debug)]
+pub struct Busy(Arc<Activity>);
+
+impl Activity {
+    fn new() -> Arc<Activity> {
+        Arc::new(Activity {
+            busy: AtomicUsize::new(0),
+            idle_since: Mutex::new(Instant::now()),
+        })
+    }
+    pub fn enter(self: &Arc<Activity>) -> Busy {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        Busy(self.clone())
+    }
+    fn idle_for(&self) -> Option<Duration> {
+        if self.busy.load(Ordering::SeqCst) > 0 {
+            return None;
+        }
+        self.idle_since.lock().ok().map(|t| t.elapsed())
+    }
+}
+
+impl Clone for Busy {
+    fn clone(&self) -> Busy {
+        self.0.enter()
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if self.0.busy.fetch_sub(1, Ordering::SeqCst) == 1 {
+            if let Ok(mut t) = self.0.idle_since.lock() {
+                *t = Instant::now();
+            }
+        }
+    }
+}
+
+/// What every handler shares.
+pub struct Ctx {
+    pub paths: Paths,
+    pub activity: Arc<Activity>,
+    /// Attach requests waiting for their container to start (docker's `run` attaches first).
+    pub pending_attach: hijack::Pending,
+    /// Exec instances made by `POST /containers/{id}/exec`.
+    pub execs: exec::Execs,
+}
+
+enum Listener {
+    Unix(std::os::unix::net::UnixListener),
+    Tcp(std::net::TcpListener),
+}
+
+/// `sd_listen_fds`: the sockets systemd passed us, if they are meant for this process.
+fn activation_fds() -> Result<Vec<OwnedFd>, EngineError> {
+    let pid_ok = std::env::var("LISTEN_PID")
+        .ok()
+        .and_then(|p| p.parse::<u32>().ok())
+        .is_some_and(|p| p == std::process::id());
+    let n: RawFd = std::env::var("LISTEN_FDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    // Not for our children.
+    for k in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"] {
+        std::env::remove_var(k);
+    }
+    if !pid_ok || n <= 0 {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for fd in 3..3 + n {
+        // The monitors and helpers we start must not inherit the listening sockets.
+        nix::fcntl::fcntl(
+            // SAFETY: fd is in the range systemd passed us; borrowing it only for fcntl.
+            unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) },
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+        )
+        .map_err(|e| EngineError::Usage(format!("socket activation: fd {fd}: {e}")))?;
+        // SAFETY: systemd handed these descriptors to this process (LISTEN_PID is ours) and
+        // nothing else in it owns them; we take ownership once.
+        out.push(unsafe { OwnedFd::from_raw_fd(fd) });
+    }
+    Ok(out)
+}
+
+fn listener_from_fd(fd: OwnedFd) -> Result<Listener, EngineError> {
+    use nix::sys::socket::{getsockname, SockaddrStorage};
+    use std::os::fd::AsRawFd;
+    let addr: SockaddrStorage = getsockname(fd.as_raw_fd())
+        .map_err(|e| EngineError::Usage(format!("socket activation: not a socket: {e}")))?;
+    if addr.as_unix_addr().is_some() {
+        Ok(Listener::Unix(std::os::unix::net::UnixListener::from(fd)))
+    } else {
+        Ok(Listener::Tcp(std::net::TcpListener::from(fd)))
+    }
+}
+
+fn bind(uri: &str) -> Result<Listener, EngineError> {
+    if let Some(addr) = uri.strip_prefix("tcp://") {
+        let l = std::net::TcpListener::bind(addr)
+            .map_err(EngineError::io(format!("listening on {uri}")))?;
+        let loopback = l
+            .local_addr()
+            .map(|a| a.ip().is_loopback())
+            .unwrap_or(false);
+        if !loopback {
+            eprintln!(
+                "WARNING: Using the skiff API service with TCP sockets is not recommended, please see `skiff system service` manpage for details"
+            );
+        }
+        return Ok(Listener::Tcp(l));
+    }
+    let path = uri.strip_prefix("unix://").unwrap_or(uri);
+    if path.is_empty() || !path.starts_with('/') {
+        return Err(EngineError::Usage(format!(
+            "invalid URI {uri:?}: use unix:///PATH or tcp://HOST:PORT"
+        )));
+    }
+    let path = std::path::Path::new(path);
+    if let Some(dir) = path.parent() {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(EngineError::io(format!("creating {}", dir.display())))?;
+    }
+    if std::os::unix::net::UnixStream::connect(path).is_ok() {
+        return Err(EngineError::Conflict(format!(
+            "{} is in use by another service",
+            path.display()
+        )));
+    }
+    let _ = std::fs::remove_file(path);
+    // Whoever can open the socket controls this user's containers: 0600 from the start.
+    let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o177));
+    let bound = std::os::unix::net::UnixListener::bind(path);
+    nix::sys::stat::umask(old);
+    let l = bound.map_err(EngineError::io(format!("listening on {}", path.display())))?;
+    Ok(Listener::Unix(l))
+}
+
+/// `system service`: serve until idle for `opts.idle`. Sockets come from systemd when it
+/// passed some, else from `opts.uri`, else the default socket.
+pub fn serve(paths: &Paths, opts: &ServiceOptions) -> Result<(), EngineError> {
+    let activated = activation_fds()?;
+    let mut listeners = Vec::new();
+    let mut socket_file = None;
+    if activated.is_empty() {
+        let uri = opts
+            .uri
+            .clone()
+            .unwrap_or_else(|| format!("unix://{}", default_socket(paths).display()));
+        let l = bind(&uri)?;
+        if matches!(l, Listener::Unix(_)) {
+            socket_file = Some(PathBuf::from(uri.strip_prefix("unix://").unwrap_or(&uri)));
+        }
+        listeners.push(l);
+    } else {
+        for fd in activated {
+            listeners.push(listener_from_fd(fd)?);
+        }
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(64)
+        .build()
+        .map_err(EngineError::io("starting the service's event loop"))?;
+    let ctx = Arc::new(Ctx {
+        paths: paths.clone(),
+        activity: Activity::new(),
+        pending_attach: Default::default(),
+        execs: Default::default(),
+    });
+    let result = rt.block_on(run(ctx, listeners, opts.idle));
+    // Streams still running (a `logs -f` a client left) must not keep us.
+    rt.shutdown_timeout(Duration::from_millis(200));
+    if let Some(p) = socket_file {
+        let _ = std::fs::remove_file(p);
+    }
+    result
+}
+
+async fn run(
+    ctx: Arc<Ctx>,
+    listeners: Vec<Listener>,
+    idle: Option<Duration>,
+) -> Result<(), EngineError> {
+    for l in listeners {
+        match l {
+            Listener::Unix(l) => {
+                l.set_nonblocking(true)
+                    .map_err(EngineError::io("the listening socket"))?;
+                let l = tokio::net::UnixListener::from_std(l)
+                    .map_err(EngineError::io("the listening socket"))?;
+                let ctx = ctx.clone();
+                tokio::spawn(async move {
+                    loop {
+                        match l.accept().await {
+                            Ok((s, _)) => connection(ctx.clone(), s),
+                            Err(e) => {
+                                tracing::warn!("accept: {e}");
+                                tokio::time::sleep(Duration::from_millis(50)).await;
+                            }
+                        }
+                    }
+                });
+            }
+            Listener::Tcp(l) => {
+                l.set_nonblocking(true)
+                    .map_err(EngineError::io("the listening socket"))?;
+                let l = tokio::net::TcpListener::from_std(l)
+                    .map_err(EngineError::io("the listening socket"))?;
+                let ctx = ctx.clone();
+                tokio::spawn(async move {
+                    loop {
+                        match l.accept().await {
+                            Ok((s, _)) => connection(ctx.clone(), s),
+                            Err(e) => {
+                                tracing::warn!("accept: {e}");
+                                tokio::time::sleep(Duration::from_millis(50)).await;
+                            }
+                        }
+                    }
+                });
+            }
+        }
+    }
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if let (Some(limit), Some(idle_for)) = (idle, ctx.activity.idle_for()) {
+            if idle_for >= limit {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Serve one client connection (keep-alive, upgrades for attach and exec).
+fn connection<S>(ctx: Arc<Ctx>, stream: S)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        let svc = service_fn(move |req| {
+            let ctx = ctx.clone();
+            async move { Ok::<_, std::convert::Infallible>(routes::handle(ctx, req).await) }
+        });
+        if let Err(e) = http1::Builder::new()
+            .serve_connection(TokioIo::new(stream), svc)
+            .with_upgrades()
+            .await
+        {
+            tracing::debug!("connection: {e}");
+        }
+    });
+}

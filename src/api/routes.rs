@@ -1,0 +1,200 @@
+//! The route table: the optional `/vX.Y` prefix (checked against the versions served), then
+//! the method and path to a handler. Every response carries docker's `Api-Version`, `Ostype`
+//! and `Server` headers.
+use std::sync::Arc;
+
+use hyper::body::Incoming;
+use hyper::header::HeaderValue;
+use hyper::{Method, Request};
+
+use super::http::{ApiError, ApiResult, Query, Resp};
+use super::{archive, build, containers, exec, hijack, images, networks, system, volumes, Ctx};
+
+/// The newest API version served: what Debian's docker CLI (20.10) speaks. Newer clients
+/// negotiate down to it.
+pub const API_VERSION: &str = "1.41";
+/// The oldest version a client may ask for.
+pub const MIN_API_VERSION: &str = "1.24";
+
+fn parse_version(v: &str) -> Option<(u32, u32)> {
+    let (a, b) = v.split_once('.')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// Split `/v1.41/containers/json` into the version and the rest.
+fn split_version(path: &str) -> (Option<&str>, &str) {
+    if let Some(rest) = path.strip_prefix("/v") {
+        let (v, tail) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        if parse_version(v).is_some() {
+            return (Some(v), tail);
+        }
+    }
+    (None, path)
+}
+
+fn check_version(v: &str) -> Result<(), ApiError> {
+    let (Some(want), Some(max), Some(min)) = (
+        parse_version(v),
+        parse_version(API_VERSION),
+        parse_version(MIN_API_VERSION),
+    ) else {
+        return Err(ApiError::bad(format!("invalid API version {v}")));
+    };
+    if want > max {
+        return Err(ApiError::bad(format!(
+            "client version {v} is too new. Maximum supported API version is {API_VERSION}"
+        )));
+    }
+    if want < min {
+        return Err(ApiError::bad(format!(
+            "client version {v} is too old. Minimum supported API version is {MIN_API_VERSION}, please upgrade your client to a newer version"
+        )));
+    }
+    Ok(())
+}
+
+/// Serve one request; errors become docker's JSON errors.
+pub async fn handle(ctx: Arc<Ctx>, req: Request<Incoming>) -> Resp {
+    let _busy = ctx.activity.enter();
+    let path = req.uri().path().to_string();
+    let (version, rest) = split_version(&path);
+    let result = match version.map(check_version) {
+        Some(Err(e)) => Err(e),
+        _ => route(ctx.clone(), req, rest).await,
+    };
+    let mut resp = result.unwrap_or_else(ApiError::into_response);
+    let h = resp.headers_mut();
+    h.insert("Api-Version", HeaderValue::from_static(API_VERSION));
+    h.insert("Docker-Experimental", HeaderValue::from_static("false"));
+    h.insert("Ostype", HeaderValue::from_static("linux"));
+    h.insert(
+        hyper::header::SERVER,
+        HeaderValue::from_static(concat!("skiff/", env!("CARGO_PKG_VERSION"), " (linux)")),
+    );
+    resp
+}
+
+/// Percent-decoded path segments.
+fn segments(path: &str) -> Vec<String> {
+    path.trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+async fn route(ctx: Arc<Ctx>, req: Request<Incoming>, path: &str) -> ApiResult {
+    let q = Query::parse(req.uri().query());
+    let seg = segments(path);
+    let s: Vec<&str> = seg.iter().map(String::as_str).collect();
+    let m = req.method().clone();
+    match (&m, s.as_slice()) {
+        (&Method::GET | &Method::HEAD, ["_ping"]) => system::ping(&m),
+        (&Method::GET, ["version"]) => system::version(),
+        (&Method::GET, ["info"]) => system::info(&ctx).await,
+        (&Method::GET, ["events"]) => system::events(&ctx, &q).await,
+        (&Method::POST, ["build"]) => build::build(&ctx, &q, req).await,
+
+        (&Method::GET, ["containers", "json"]) => containers::list(&ctx, &q).await,
+        (&Method::POST, ["containers", "create"]) => containers::create(&ctx, &q, req).await,
+        (&Method::POST, ["containers", "prune"]) => containers::prune(&ctx, &q).await,
+        (&Method::GET, ["containers", id, "json"]) => containers::inspect(&ctx, id).await,
+        (&Method::POST, ["containers", id, "start"]) => containers::start(&ctx, id).await,
+        (&Method::POST, ["containers", id, "stop"]) => containers::stop(&ctx, id, &q).await,
+        (&Method::POST, ["containers", id, "restart"]) => containers::restart(&ctx, id, &q).await,
+        (&Method::POST, ["containers", id, "kill"]) => containers::kill(&ctx, id, &q).await,
+        (&Method::POST, ["containers", id, "wait"]) => containers::wait(&ctx, id, &q).await,
+        (&Method::POST, ["containers", id, "rename"]) => containers::rename(&ctx, id, &q).await,
+        (&Method::POST, ["containers", id, "pause"]) => containers::pause(&ctx, id, true).await,
+        (&Method::POST, ["containers", id, "unpause"]) => containers::pause(&ctx, id, false).await,
+        (&Method::GET, ["containers", id, "top"]) => containers::top(&ctx, id, &q).await,
+        (&Method::GET, ["containers", id, "logs"]) => containers::logs(&ctx, id, &q).await,
+        (&Method::DELETE, ["containers", id]) => containers::remove(&ctx, id, &q).await,
+        (&Method::POST, ["containers", id, "attach"]) => hijack::attach(&ctx, id, &q, req).await,
+        (&Method::POST, ["containers", id, "resize"]) => hijack::resize(&ctx, id, &q).await,
+        (&Method::POST, ["containers", id, "exec"]) => exec::create(&ctx, id, req).await,
+        (&Method::GET, ["containers", id, "archive"]) => archive::get(&ctx, id, &q).await,
+        (&Method::HEAD, ["containers", id, "archive"]) => archive::head(&ctx, id, &q).await,
+        (&Method::PUT, ["containers", id, "archive"]) => archive::put(&ctx, id, &q, req).await,
+
+        (&Method::POST, ["exec", id, "start"]) => exec::start(&ctx, id, req).await,
+        (&Method::POST, ["exec", id, "resize"]) => exec::resize(&ctx, id, &q),
+        (&Method::GET, ["exec", id, "json"]) => exec::inspect(&ctx, id),
+
+        (&Method::GET, ["images", "json"]) => images::list(&ctx, &q).await,
+        (&Method::POST, ["images", "create"]) => images::create(&ctx, &q, req).await,
+        (&Method::POST, ["images", "prune"]) => images::prune(&ctx, &q).await,
+        (&Method::GET, ["images", name @ .., "json"]) if !name.is_empty() => {
+            images::inspect(&ctx, &name.join("/")).await
+        }
+        (&Method::GET, ["images", name @ .., "history"]) if !name.is_empty() => {
+            images::history(&ctx, &name.join("/")).await
+        }
+        (&Method::POST, ["images", name @ .., "tag"]) if !name.is_empty() => {
+            images::tag(&ctx, &name.join("/"), &q).await
+        }
+        (&Method::POST, ["images", name @ .., "push"]) if !name.is_empty() => {
+            images::push(&ctx, &name.join("/"), &q, req).await
+        }
+        (&Method::DELETE, ["images", name @ ..]) if !name.is_empty() => {
+            images::remove(&ctx, &name.join("/"), &q).await
+        }
+
+        (&Method::GET, ["volumes"]) => volumes::list(&ctx, &q).await,
+        (&Method::POST, ["volumes", "create"]) => volumes::create(&ctx, req).await,
+        (&Method::POST, ["volumes", "prune"]) => volumes::prune(&ctx, &q).await,
+        (&Method::GET, ["volumes", name]) => volumes::inspect(&ctx, name).await,
+        (&Method::DELETE, ["volumes", name]) => volumes::remove(&ctx, name, &q).await,
+
+        (&Method::GET, ["networks"]) => networks::list(&ctx, &q).await,
+        (&Method::POST, ["networks", "create"]) => networks::create(&ctx, req).await,
+        (&Method::POST, ["networks", "prune"]) => networks::prune(&ctx, &q).await,
+        (&Method::GET, ["networks", name]) => networks::inspect(&ctx, name).await,
+        (&Method::DELETE, ["networks", name]) => networks::remove(&ctx, name).await,
+        (&Method::POST, ["networks", name, "connect"]) => {
+            networks::connect(&ctx, name, req, true).await
+        }
+        (&Method::POST, ["networks", name, "disconnect"]) => {
+            networks::connect(&ctx, name, req, false).await
+        }
+
+        _ => Err(ApiError::not_found("page not found")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert_eq!(
+            split_version("/v1.41/containers/json"),
+            (Some("1.41"), "/containers/json")
+        );
+        assert_eq!(split_version("/_ping"), (None, "/_ping"));
+        assert_eq!(split_version("/volumes"), (None, "/volumes"));
+        assert!(check_version("1.41").is_ok());
+        assert!(check_version("1.24").is_ok());
+        assert!(check_version("1.50")
+            .unwrap_err()
+            .message
+            .contains("is too new"));
+        assert!(check_version("1.12").is_err());
+    }
+
+    #[test]
+    fn image_names_with_slashes() {
+        assert_eq!(
+            segments("/images/localhost:5000/busybox%3Alatest/json"),
+            vec!["images", "localhost:5000", "busybox:latest", "json"]
+        );
+    }
+}

@@ -1,0 +1,944 @@
+//! The Docker Engine API (`skiff system service`) end to end, with real clients: Debian's docker
+//! CLI (`/usr/bin/docker`, DOCKER_HOST=unix://...) and raw HTTP on the socket, against a
+//! service the test starts as the unprivileged test user. Version negotiation and docker's
+//! JSON errors, ps/run/logs/exec/inspect/rm, pull from the local registry, images, volumes,
+//! networks, cp both ways, the socket's mode, socket activation and idle exit, and 20
+//! parallel create+start.
+mod common;
+
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::process::{Child, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const DOCKER: &str = "/usr/bin/docker";
+
+/// A `skiff system service` started for one test; stopped when dropped.
+struct Service {
+    child: Child,
+    sock: PathBuf,
+}
+
+impl Service {
+    fn start(env: &TestEnv) -> Service {
+        assert!(
+            std::path::Path::new(DOCKER).exists(),
+            "{DOCKER} is missing: run tests/env/setup.sh (it installs Debian's docker.io)"
+        );
+        let sock = env.run_dir().join("api.sock");
+        let uri = format!("unix://{}", sock.display());
+        let child = env
+            .command(&["system", "service", "--time", "0", &uri])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn skiff system service");
+        let svc = Service { child, sock };
+        svc.wait_ready();
+        svc
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok((200, body)) = http(&self.sock, "GET", "/_ping", None) {
+                assert_eq!(body, b"OK");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the service did not answer on {}", self.sock.display());
+    }
+
+    /// The docker CLI as the test user, talking to this service.
+    fn docker_cmd(&self, env: &TestEnv, args: &[&str]) -> std::process::Command {
+        let host = format!("DOCKER_HOST=unix://{}", self.sock.display());
+        let config = format!(
+            "DOCKER_CONFIG={}",
+            env.dir().join("docker-config").display()
+        );
+        let mut all = vec![host.as_str(), config.as_str(), DOCKER];
+        all.extend_from_slice(args);
+        env.user_command("env", &all)
+    }
+
+    fn docker(&self, env: &TestEnv, args: &[&str]) -> Output {
+        self.docker_stdin(env, args, None)
+    }
+
+    fn docker_stdin(&self, env: &TestEnv, args: &[&str], stdin: Option<&[u8]>) -> Output {
+        run_with_timeout(self.docker_cmd(env, args), stdin, env.timeout())
+            .unwrap_or_else(|e| panic!("docker {}: {e}", args.join(" ")))
+    }
+
+    fn docker_ok(&self, env: &TestEnv, args: &[&str]) -> String {
+        let o = self.docker(env, args);
+        assert_success(&o, &format!("docker {}", args.join(" ")));
+        stdout(&o)
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        // Our own child (runuser or skiff itself): SIGTERM reaches skiff through runuser.
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 request on the unix socket (the test runs as root, which may open it);
+/// status and body (chunked bodies are decoded).
+fn http(
+    sock: &std::path::Path,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> std::io::Result<(u16, Vec<u8>)> {
+    let mut s = UnixStream::connect(sock)?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let body = body.unwrap_or("");
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: skiff\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp)?;
+    let split = resp
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no header end"))?;
+    let head = String::from_utf8_lossy(&resp[..split]).to_string();
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad status line: {head}")))?;
+    let mut rest = resp[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while let Some(eol) = rest[pos..].windows(2).position(|w| w == b"\r\n") {
+            let size =
+                usize::from_str_radix(String::from_utf8_lossy(&rest[pos..pos + eol]).trim(), 16)
+                    .unwrap_or(0);
+            pos += eol + 2;
+            if size == 0 || pos + size > rest.len() {
+                break;
+            }
+            out.extend_from_slice(&rest[pos..pos + size]);
+            pos += size + 2;
+        }
+        rest = out;
+    }
+    Ok((status, rest))
+}
+
+fn json_message(body: &[u8]) -> String {
+    let v: serde_json::Value = serde_json::from_slice(body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(body)));
+    v["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no message in {v}"))
+        .to_string()
+}
+
+#[test]
+fn ping_version_errors_and_socket_mode() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    let mode = std::fs::metadata(&svc.sock).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the socket's mode");
+
+    let (st, body) = http(&svc.sock, "HEAD", "/_ping", None).unwrap();
+    assert_eq!((st, body.len()), (200, 0));
+    let (st, body) = http(&svc.sock, "GET", "/v1.41/version", None).unwrap();
+    assert_eq!(st, 200);
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["ApiVersion"], "1.41");
+    assert_eq!(v["MinAPIVersion"], "1.24");
+
+    // docker's JSON errors, with its status codes; the service survives them all.
+    let (st, body) = http(&svc.sock, "GET", "/v1.99/version", None).unwrap();
+    assert_eq!(st, 400);
+    assert_eq!(
+        json_message(&body),
+        "client version 1.99 is too new. Maximum supported API version is 1.41"
+    );
+    let (st, body) = http(&svc.sock, "GET", "/v1.41/no/such/endpoint", None).unwrap();
+    assert_eq!((st, json_message(&body).as_str()), (404, "page not found"));
+    let (st, body) = http(
+        &svc.sock,
+        "POST",
+        "/containers/create",
+        Some("{\"Image\": "),
+    )
+    .unwrap();
+    assert_eq!(st, 400);
+    assert!(json_message(&body).starts_with("invalid JSON"), "{body:?}");
+    let (st, body) = http(&svc.sock, "POST", "/containers/create", Some("[1,2]")).unwrap();
+    assert_eq!(st, 400, "{}", String::from_utf8_lossy(&body));
+    let (st, body) = http(&svc.sock, "GET", "/containers/nosuch/json", None).unwrap();
+    assert_eq!(
+        (st, json_message(&body).as_str()),
+        (404, "No such container: nosuch")
+    );
+    let (st, body) = http(&svc.sock, "POST", "/exec/nosuch/start", Some("{}")).unwrap();
+    assert_eq!(
+        (st, json_message(&body).as_str()),
+        (404, "No such exec instance: nosuch")
+    );
+    let (st, _) = http(&svc.sock, "GET", "/_ping", None).unwrap();
+    assert_eq!(st, 200, "the service survived bad input");
+
+    // The docker CLI negotiates and talks to it; its errors carry the same messages.
+    let out = svc.docker_ok(&env, &["version", "--format", "{{.Server.APIVersion}}"]);
+    assert_eq!(out.trim(), "1.41");
+    let o = svc.docker(&env, &["inspect", "nosuch"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("No such object: nosuch"),
+        "{}",
+        stderr(&o)
+    );
+    let o = svc.docker(&env, &["rm", "nosuch"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(stderr(&o), "Error: No such container: nosuch\n");
+    // A conflict comes back as the daemon's message.
+    let o = svc.docker(&env, &["network", "create", "n1"]);
+    assert_success(&o, "network create");
+    let o = svc.docker(&env, &["network", "create", "n1"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).starts_with("Error response from daemon: "),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn docker_cli_pull_run_logs_exec_inspect_rm() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    let out = svc.docker_ok(&env, &["pull", BUSYBOX]);
+    assert!(
+        out.contains("Status: Downloaded newer image for localhost:5000/busybox:latest"),
+        "{out}"
+    );
+    let out = svc.docker_ok(&env, &["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert_eq!(out.trim(), "localhost:5000/busybox:latest");
+    // The CLI beside the service sees the same store.
+    assert!(env.skiff_ok(&["images"]).contains("localhost:5000/busybox"));
+
+    // Attached run: both streams, the exit code.
+    let o = svc.docker(
+        &env,
+        &[
+            "run",
+            "--name",
+            "once",
+            BUSYBOX,
+            "sh",
+            "-c",
+            "echo out; echo err >&2; exit 3",
+        ],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "out\n");
+    assert_eq!(stderr(&o), "err\n");
+    // The events of that run, as docker's CLI asks for them.
+    let until = (chrono::Utc::now() + chrono::Duration::seconds(1))
+        .timestamp()
+        .to_string();
+    let out = svc.docker_ok(
+        &env,
+        &[
+            "events",
+            "--since",
+            "0",
+            "--until",
+            &until,
+            "--filter",
+            "container=once",
+            "--format",
+            "{{.Action}}",
+        ],
+    );
+    let actions: Vec<&str> = out.lines().collect();
+    for a in ["create", "start", "die"] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
+    // --rm with stdin through the hijacked connection.
+    let o = svc.docker_stdin(
+        &env,
+        &["run", "--rm", "-i", BUSYBOX, "cat"],
+        Some(b"from stdin\n"),
+    );
+    assert_eq!(
+        (code(&o), stdout(&o).as_str()),
+        (0, "from stdin\n"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Detached, logs, exec, inspect, ps.
+    let id = svc.docker_ok(
+        &env,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "web",
+            "-e",
+            "GREETING=hi",
+            BUSYBOX,
+            "sh",
+            "-c",
+            "echo started; echo warn >&2; exec sleep 1000",
+        ],
+    );
+    assert_eq!(id.trim().len(), 64, "{id}");
+    let mut logs = String::new();
+    for _ in 0..100 {
+        logs = svc.docker_ok(&env, &["logs", "web"]);
+        if logs.contains("started") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(logs, "started\n");
+    let o = svc.docker(&env, &["logs", "web"]);
+    assert_eq!(stderr(&o), "warn\n", "logs keep stderr apart");
+    // logs -f follows until the container exits.
+    svc.docker_ok(
+        &env,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "slow",
+            BUSYBOX,
+            "sh",
+            "-c",
+            "echo a; sleep 1; echo b",
+        ],
+    );
+    assert_eq!(svc.docker_ok(&env, &["logs", "-f", "slow"]), "a\nb\n");
+    assert_eq!(svc.docker_ok(&env, &["wait", "slow"]).trim(), "0");
+    svc.docker_ok(&env, &["rm", "slow"]);
+    let o = svc.docker(&env, &["exec", "web", "sh", "-c", "echo $GREETING; exit 5"]);
+    assert_eq!((code(&o), stdout(&o).as_str()), (5, "hi\n"));
+    let o = svc.docker_stdin(&env, &["exec", "-i", "web", "cat"], Some(b"piped\n"));
+    assert_eq!(stdout(&o), "piped\n");
+    let out = svc.docker_ok(
+        &env,
+        &[
+            "inspect",
+            "--format",
+            "{{.State.Status}} {{.Name}} {{.Config.Image}}",
+            "web",
+        ],
+    );
+    assert_eq!(out.trim(), "running /web localhost:5000/busybox");
+    let out = svc.docker_ok(&env, &["ps", "--format", "{{.Names}} {{.Status}}"]);
+    assert!(out.starts_with("web Up"), "{out}");
+    assert!(!out.contains("once"), "{out}");
+    let out = svc.docker_ok(
+        &env,
+        &[
+            "ps",
+            "-a",
+            "--filter",
+            "status=exited",
+            "--format",
+            "{{.Names}} {{.Status}}",
+        ],
+    );
+    assert!(out.starts_with("once Exited (3)"), "{out}");
+    assert!(env.skiff_ok(&["ps"]).contains("web"));
+
+    // Stop and remove; a running container is refused without force.
+    let o = svc.docker(&env, &["rm", "web"]);
+    assert_ne!(code(&o), 0);
+    assert!(
+        stderr(&o).contains("container is running"),
+        "{}",
+        stderr(&o)
+    );
+    svc.docker_ok(&env, &["stop", "-t", "1", "web"]);
+    let out = svc.docker_ok(&env, &["inspect", "--format", "{{.State.Status}}", "web"]);
+    assert_eq!(out.trim(), "exited");
+    svc.docker_ok(&env, &["rm", "web", "once"]);
+    assert_eq!(svc.docker_ok(&env, &["ps", "-aq"]).trim(), "");
+}
+
+#[test]
+fn docker_cli_cp_both_ways() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    svc.docker_ok(
+        &env,
+        &["run", "-d", "--name", "c", BUSYBOX, "sleep", "1000"],
+    );
+    let o = env.sh("mkdir -p in/sub && echo payload > in/sub/f.txt && echo top > in.txt");
+    assert_success(&o, "make files");
+    let dir = env.dir().display().to_string();
+    svc.docker_ok(&env, &["cp", &format!("{dir}/in.txt"), "c:/tmp/"]);
+    svc.docker_ok(&env, &["cp", &format!("{dir}/in"), "c:/tmp/in"]);
+    let out = svc.docker_ok(
+        &env,
+        &["exec", "c", "cat", "/tmp/in.txt", "/tmp/in/sub/f.txt"],
+    );
+    assert_eq!(out, "top\npayload\n");
+    let out = svc.docker_ok(
+        &env,
+        &["exec", "c", "stat", "-c", "%u", "/tmp/in/sub/f.txt"],
+    );
+    assert_eq!(out.trim(), "0", "copied in as the container's root");
+
+    svc.docker_ok(
+        &env,
+        &[
+            "exec",
+            "c",
+            "sh",
+            "-c",
+            "mkdir -p /out/d && echo back > /out/d/x",
+        ],
+    );
+    svc.docker_ok(&env, &["cp", "c:/out/d", &format!("{dir}/got")]);
+    svc.docker_ok(&env, &["cp", "c:/etc/hostname", &format!("{dir}/hostname")]);
+    let o = env.sh("cat got/x hostname");
+    let out = stdout(&o);
+    assert!(out.starts_with("back\n"), "{out}");
+    assert_eq!(out.lines().nth(1).map(str::len), Some(12), "{out}");
+
+    let o = svc.docker(&env, &["cp", "c:/no/such", &format!("{dir}/x")]);
+    assert_ne!(code(&o), 0);
+    assert!(
+        stderr(&o).contains("No such container:path: c:/no/such"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn docker_cli_volumes_and_networks() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    assert_eq!(
+        svc.docker_ok(&env, &["volume", "create", "data"]).trim(),
+        "data"
+    );
+    let out = svc.docker_ok(&env, &["volume", "ls", "--format", "{{.Name}} {{.Driver}}"]);
+    assert_eq!(out.trim(), "data local");
+    let id = svc.docker_ok(&env, &["network", "create", "backend"]);
+    assert_eq!(id.trim().len(), 64, "{id}");
+    let out = svc.docker_ok(&env, &["network", "ls", "--format", "{{.Name}}"]);
+    assert!(out.lines().any(|l| l == "backend"), "{out}");
+    // A container on the network with the volume; the CLI sees both.
+    svc.docker_ok(
+        &env,
+        &[
+            "run",
+            "--rm",
+            "--network",
+            "backend",
+            "-v",
+            "data:/data",
+            BUSYBOX,
+            "sh",
+            "-c",
+            "echo kept > /data/f",
+        ],
+    );
+    let out = svc.docker_ok(
+        &env,
+        &["run", "--rm", "-v", "data:/data", BUSYBOX, "cat", "/data/f"],
+    );
+    assert_eq!(out, "kept\n");
+    assert!(env.skiff_ok(&["volume", "ls"]).contains("data"));
+    assert!(env.skiff_ok(&["network", "ls"]).contains("backend"));
+    let o = svc.docker(&env, &["volume", "rm", "nosuch"]);
+    assert!(
+        stderr(&o).contains("No such volume: nosuch"),
+        "{}",
+        stderr(&o)
+    );
+    svc.docker_ok(&env, &["volume", "rm", "data"]);
+    svc.docker_ok(&env, &["network", "rm", "backend"]);
+    assert_eq!(svc.docker_ok(&env, &["volume", "ls", "-q"]).trim(), "");
+    let out = svc.docker_ok(&env, &["network", "ls", "--format", "{{.Name}}"]);
+    assert!(!out.contains("backend"), "{out}");
+}
+
+#[test]
+fn twenty_parallel_create_and_start() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let results: Vec<Output> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..20)
+            .map(|i| {
+                let (svc, env) = (&svc, &env);
+                s.spawn(move || {
+                    let name = format!("p{i}");
+                    svc.docker(
+                        env,
+                        &["run", "-d", "--name", &name, BUSYBOX, "sleep", "1000"],
+                    )
+                })
+            })
+            .collect();
+        // The CLI works beside them.
+        let side = env.skiff(&["ps", "-a"]);
+        assert_success(&side, "skiff ps beside the service");
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for o in &results {
+        assert_success(o, "docker run -d");
+    }
+    let out = svc.docker_ok(&env, &["ps", "--format", "{{.Names}}"]);
+    let mut names: Vec<&str> = out.lines().collect();
+    names.sort();
+    let mut want: Vec<String> = (0..20).map(|i| format!("p{i}")).collect();
+    want.sort();
+    assert_eq!(names, want);
+    let cli = env.skiff_ok(&["ps", "-q"]);
+    assert_eq!(cli.lines().count(), 20, "{cli}");
+}
+
+#[test]
+fn socket_activation_and_idle_exit() {
+    use std::os::fd::AsRawFd;
+    let env = TestEnv::new();
+    let sock = env.run_dir().join("activated.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    if nix::unistd::geteuid().is_root() {
+        std::os::unix::fs::chown(&sock, Some(test_uid()), Some(test_gid())).unwrap();
+    }
+    // fd 3 in the service, as systemd passes it; LISTEN_PID is the pid that execs skiff.
+    let script = format!(
+        "LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=skiff.socket exec {} system service --time 1",
+        skiff_bin().display()
+    );
+    let mut cmd = env.user_command("sh", &["-c", &script]);
+    let fd = listener.as_raw_fd();
+    // SAFETY: between fork and exec, only dup2 and fcntl (async-signal-safe) on descriptors
+    // we own. dup2 onto itself would keep close-on-exec: clear it instead.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+            let r = if fd == 3 {
+                libc::fcntl(3, libc::F_SETFD, 0)
+            } else {
+                libc::dup2(fd, 3)
+            };
+            if r == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let started = Instant::now();
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the service");
+    let (st, body) = http(&sock, "GET", "/_ping", None).expect("the activated socket answers");
+    assert_eq!((st, body.as_slice()), (200, b"OK".as_slice()));
+    let (st, _) = http(&sock, "GET", "/v1.41/containers/json", None).unwrap();
+    assert_eq!(st, 200);
+    // Idle for --time 1: it exits on its own.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the service did not exit when idle"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    assert!(status.success(), "exit status {status:?}: {err}");
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    drop(listener);
+}
+
+/// A free TCP port on the loopback (bound then released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+#[test]
+fn docker_py_containers_exec_archives_networks_volumes() {
+    let python = "/var/lib/skiff-test/venv/bin/python";
+    assert!(
+        std::path::Path::new(python).exists(),
+        "{python} is missing: run tests/env/setup.sh (it makes the docker-py venv)"
+    );
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    let script = r#"
+import docker, io, os, tarfile, time
+c = docker.DockerClient(base_url=os.environ["DOCKER_HOST"])
+print("api", c.version()["ApiVersion"])
+img = c.images.pull("localhost:5000/busybox", tag="latest")
+print("pulled", img.tags)
+print("run", c.containers.run("localhost:5000/busybox", "echo hi", remove=True))
+ct = c.containers.run("localhost:5000/busybox", "sh -c 'echo out; exec sleep 100'",
+                      detach=True, name="py1", labels={"k": "v"})
+for _ in range(100):
+    if ct.logs():
+        break
+    time.sleep(0.05)
+print("logs", ct.logs())
+r = ct.exec_run("sh -c 'echo ex; exit 4'")
+print("exec", r.exit_code, r.output)
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w") as t:
+    data = b"put-archive\n"
+    ti = tarfile.TarInfo("p.txt")
+    ti.size = len(data)
+    t.addfile(ti, io.BytesIO(data))
+print("put", ct.put_archive("/tmp", buf.getvalue()))
+bits, stat = ct.get_archive("/tmp/p.txt")
+raw = b"".join(bits)
+print("get", stat["name"], stat["size"], tarfile.open(fileobj=io.BytesIO(raw)).extractfile("p.txt").read())
+print("list", [x.name for x in c.containers.list(filters={"label": "k=v"})])
+n = c.networks.create("pynet")
+v = c.volumes.create("pyvol")
+print("net", [x.name for x in c.networks.list(names=["pynet"])], "vol", v.name)
+ct.stop(timeout=1)
+ct.reload()
+print("status", ct.status)
+ct.remove()
+n.remove()
+v.remove()
+print("left", c.containers.list(all=True), [x.name for x in c.volumes.list()])
+"#;
+    let path = env.dir().join("client.py");
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let host = format!("DOCKER_HOST=unix://{}", svc.sock.display());
+    let path_s = path.display().to_string();
+    let o = run_with_timeout(
+        env.user_command("env", &[&host, python, &path_s]),
+        None,
+        env.timeout(),
+    )
+    .expect("docker-py");
+    assert_success(&o, "the docker-py script");
+    assert_eq!(
+        stdout(&o),
+        "api 1.41\n\
+         pulled ['localhost:5000/busybox:latest']\n\
+         run b'hi\\n'\n\
+         logs b'out\\n'\n\
+         exec 4 b'ex\\n'\n\
+         put True\n\
+         get p.txt 12 b'put-archive\\n'\n\
+         list ['py1']\n\
+         net ['pynet'] vol pyvol\n\
+         status exited\n\
+         left [] []\n"
+    );
+}
+
+#[test]
+fn docker_compose_up_ps_logs_exec_down() {
+    assert!(
+        std::path::Path::new("/usr/bin/docker-compose").exists(),
+        "docker-compose is missing: run tests/env/setup.sh"
+    );
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let port = free_port();
+    let project = format!(
+        r#"version: "3.8"
+services:
+  web:
+    image: {BUSYBOX}
+    command: sh -c "mkdir -p /www && echo hello-compose > /www/index.html && exec httpd -f -p 8080 -h /www"
+    ports:
+      - "127.0.0.1:{port}:8080"
+    volumes:
+      - data:/data
+    networks: [back]
+  worker:
+    image: {BUSYBOX}
+    command: sh -c "echo worker-up; exec sleep 1000"
+    networks: [back]
+    depends_on: [web]
+volumes:
+  data:
+networks:
+  back:
+"#
+    );
+    let file = env.dir().join("docker-compose.yml");
+    std::fs::write(&file, project).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let host = format!("DOCKER_HOST=unix://{}", svc.sock.display());
+    let file_s = file.display().to_string();
+    let compose = |args: &[&str]| -> Output {
+        let mut all = vec![host.as_str(), "docker-compose", "-p", "proj", "-f", &file_s];
+        all.extend_from_slice(args);
+        run_with_timeout(env.user_command("env", &all), None, env.timeout())
+            .unwrap_or_else(|e| panic!("docker-compose {}: {e}", args.join(" ")))
+    };
+    let o = compose(&["up", "-d"]);
+    assert_success(&o, "docker-compose up -d");
+    let o = compose(&["ps", "--services", "--filter", "status=running"]);
+    assert_success(&o, "docker-compose ps");
+    let mut services: Vec<String> = stdout(&o).lines().map(String::from).collect();
+    services.sort();
+    assert_eq!(services, ["web", "worker"]);
+    let out = svc.docker_ok(&env, &["ps", "--format", "{{.Names}}"]);
+    let mut names: Vec<&str> = out.lines().collect();
+    names.sort();
+    assert_eq!(names, ["proj_web_1", "proj_worker_1"]);
+    let mut logs = String::new();
+    for _ in 0..100 {
+        logs = stdout(&compose(&["logs", "--no-color", "worker"]));
+        if logs.contains("worker-up") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(logs.contains("worker_1  | worker-up"), "{logs}");
+    // The service name resolves on the project's network; the port is published.
+    let mut page = String::new();
+    for _ in 0..100 {
+        let o = compose(&["exec", "-T", "worker", "wget", "-qO-", "http://web:8080/"]);
+        page = stdout(&o);
+        if code(&o) == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(page, "hello-compose\n");
+    let o = env.sh(&format!(
+        "wget -qO- http://127.0.0.1:{port}/ || curl -s http://127.0.0.1:{port}/"
+    ));
+    assert_eq!(stdout(&o), "hello-compose\n");
+
+    let o = compose(&["down", "-v"]);
+    assert_success(&o, "docker-compose down -v");
+    assert_eq!(svc.docker_ok(&env, &["ps", "-aq"]).trim(), "");
+    assert_eq!(svc.docker_ok(&env, &["volume", "ls", "-q"]).trim(), "");
+    let out = svc.docker_ok(&env, &["network", "ls", "--format", "{{.Name}}"]);
+    assert!(!out.contains("proj_back"), "{out}");
+}
+
+#[test]
+fn docker_cli_run_it_through_a_pty() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    // script(1) gives the docker CLI a real terminal; what we type goes through it.
+    let line = format!(
+        "env DOCKER_HOST=unix://{} DOCKER_CONFIG={}/docker-config {DOCKER} run --rm -it {BUSYBOX} sh -c 'tty; echo typed:$(head -c 3)'",
+        svc.sock.display(),
+        env.dir().display()
+    );
+    let o = run_with_timeout(
+        env.user_command("script", &["-qec", &line, "/dev/null"]),
+        Some(b"abc\n"),
+        env.timeout(),
+    )
+    .expect("script");
+    assert_success(&o, "docker run -it under script");
+    let out = stdout(&o).replace('\r', "");
+    assert!(out.contains("/dev/pts/0\n"), "{out:?}");
+    assert!(out.contains("typed:abc\n"), "{out:?}");
+    assert_eq!(svc.docker_ok(&env, &["ps", "-aq"]).trim(), "");
+}
+
+#[test]
+fn docker_cli_images_tag_push_history_rmi() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    // A repository of our own in the local registry, so that parallel runs do not collide.
+    let repo = format!("localhost:5000/api-push-{}", std::process::id());
+    svc.docker_ok(&env, &["tag", BUSYBOX, &format!("{repo}:v1")]);
+    let out = svc.docker_ok(&env, &["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert!(out.lines().any(|l| l == format!("{repo}:v1")), "{out}");
+    let out = svc.docker_ok(&env, &["push", &format!("{repo}:v1")]);
+    assert!(out.contains("v1: digest: sha256:"), "{out}");
+    let (st, _) = registry_get(&format!("/v2/api-push-{}/manifests/v1", std::process::id()))
+        .expect("the registry answers");
+    assert_eq!(st, 200, "the pushed manifest is in the registry");
+    let out = svc.docker_ok(&env, &["history", "--format", "{{.CreatedBy}}", BUSYBOX]);
+    assert!(!out.trim().is_empty(), "{out}");
+    let out = svc.docker_ok(&env, &["rmi", &format!("{repo}:v1")]);
+    assert_eq!(out.trim(), format!("Untagged: {repo}:v1"));
+    let o = svc.docker(&env, &["rmi", "nosuch:latest"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("No such image: nosuch:latest"),
+        "{}",
+        stderr(&o)
+    );
+    let o = svc.docker(&env, &["pull", "localhost:5000/no-such-repo"]);
+    assert_ne!(code(&o), 0);
+    assert!(
+        stderr(&o).starts_with("Error response from daemon: "),
+        "{}",
+        stderr(&o)
+    );
+    // A used image is refused, then removed with its container.
+    svc.docker_ok(&env, &["create", "--name", "user", BUSYBOX, "true"]);
+    let o = svc.docker(&env, &["rmi", BUSYBOX]);
+    assert_ne!(code(&o), 0);
+    svc.docker_ok(&env, &["rm", "user"]);
+    let out = svc.docker_ok(&env, &["rmi", BUSYBOX]);
+    assert!(
+        out.contains("Untagged: localhost:5000/busybox:latest"),
+        "{out}"
+    );
+    assert!(out.contains("Deleted: sha256:"), "{out}");
+    assert_eq!(svc.docker_ok(&env, &["images", "-q"]).trim(), "");
+}
+
+#[test]
+fn docker_cli_rename_top_kill_restart_prune() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    svc.docker_ok(
+        &env,
+        &["run", "-d", "--name", "a", BUSYBOX, "sleep", "1000"],
+    );
+    svc.docker_ok(&env, &["rename", "a", "b"]);
+    let out = svc.docker_ok(&env, &["top", "b"]);
+    assert!(out.lines().any(|l| l.contains("sleep 1000")), "{out}");
+    svc.docker_ok(&env, &["restart", "-t", "1", "b"]);
+    let out = svc.docker_ok(&env, &["inspect", "--format", "{{.State.Status}}", "b"]);
+    assert_eq!(out.trim(), "running");
+    svc.docker_ok(&env, &["kill", "b"]);
+    let out = svc.docker_ok(
+        &env,
+        &[
+            "inspect",
+            "--format",
+            "{{.State.Status}} {{.State.ExitCode}}",
+            "b",
+        ],
+    );
+    assert_eq!(out.trim(), "exited 137");
+    let o = svc.docker(&env, &["kill", "b"]);
+    assert_ne!(code(&o), 0);
+    assert!(stderr(&o).contains("is not running"), "{}", stderr(&o));
+    // docker start -a: attach, then start, the output from the first byte.
+    svc.docker_ok(
+        &env,
+        &["create", "--name", "c", BUSYBOX, "echo", "attached"],
+    );
+    assert_eq!(svc.docker_ok(&env, &["start", "-a", "c"]), "attached\n");
+    let out = svc.docker_ok(&env, &["container", "prune", "-f"]);
+    assert!(out.contains("Total reclaimed space"), "{out}");
+    assert_eq!(svc.docker_ok(&env, &["ps", "-aq"]).trim(), "");
+}
+
+#[test]
+fn docker_cli_build_legacy_api() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let o = env.sh(&format!(
+        "mkdir -p ctx && cd ctx && echo copied > f.txt && \
+         printf 'FROM {BUSYBOX}\\nARG WHO=nobody\\nRUN echo built-for-$WHO > /b.txt\\nCOPY f.txt /f.txt\\nCMD cat /b.txt /f.txt\\n' > Dockerfile && \
+         printf 'FROM {BUSYBOX}\\nRUN echo failing; exit 3\\n' > Bad.dockerfile"
+    ));
+    assert_success(&o, "write the context");
+    let ctx = env.dir().join("ctx").display().to_string();
+    let o = svc.docker(
+        &env,
+        &["build", "-t", "app:1", "--build-arg", "WHO=api", &ctx],
+    );
+    assert_success(&o, "docker build");
+    let out = stdout(&o);
+    assert!(out.contains("Successfully tagged app:1"), "{out}");
+    assert_eq!(
+        svc.docker_ok(&env, &["run", "--rm", "app:1"]),
+        "built-for-api\ncopied\n"
+    );
+    // A failing step: docker's exit status and the step's error.
+    let o = svc.docker(
+        &env,
+        &["build", "-f", &format!("{ctx}/Bad.dockerfile"), &ctx],
+    );
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("did not complete successfully: exit code: 3"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("failing"), "{}", stdout(&o));
+}
+
+#[test]
+fn shipped_units_verify() {
+    let env = TestEnv::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/systemd/user");
+    let socket = std::fs::read_to_string(dir.join("skiff.socket")).unwrap();
+    let service = std::fs::read_to_string(dir.join("skiff.service")).unwrap();
+    assert!(
+        socket.contains("\nListenStream=%t/skiff/skiff.sock\n"),
+        "{socket}"
+    );
+    assert!(socket.contains("\nSocketMode=0600\n"), "{socket}");
+    assert!(
+        service.contains("\nExecStart=/usr/bin/skiff system service --time 5\n"),
+        "{service}"
+    );
+    let bin = skiff_bin().to_string_lossy().into_owned();
+    std::fs::write(env.dir().join("skiff.socket"), &socket).unwrap();
+    std::fs::write(
+        env.dir().join("skiff.service"),
+        service.replace("/usr/bin/skiff", &bin),
+    )
+    .unwrap();
+    let o = std::process::Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(env.dir().join("skiff.socket"))
+        .arg(env.dir().join("skiff.service"))
+        .output()
+        .expect("systemd-analyze (tests/env/setup.sh installs systemd)");
+    assert!(
+        o.status.success() && o.stderr.is_empty(),
+        "systemd-analyze verify: {}",
+        stderr(&o)
+    );
+}
