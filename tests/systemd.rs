@@ -67,7 +67,7 @@ fn mainpid(msg: &str) -> i32 {
         .unwrap()
 }
 
-/// Assert `pid` is the monitor of container `id` (`skiff __monitor ID`).
+/// Assert `pid` is the monitor of container `id` (`skiff __helper monitor ID`).
 fn assert_monitor(pid: i32, id: &str) {
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
     let args: Vec<String> = cmdline
@@ -75,7 +75,7 @@ fn assert_monitor(pid: i32, id: &str) {
         .map(|a| String::from_utf8_lossy(a).into_owned())
         .collect();
     assert!(
-        args.len() >= 3 && args[1] == "__monitor" && args[2] == id,
+        args.len() >= 4 && args[1] == "__helper" && args[2] == "monitor" && args[3] == id,
         "pid {pid} is not the monitor of {id}: {args:?}"
     );
 }

@@ -1,65 +1,15 @@
-//! Path patterns: Go's `filepath.Match` (`*`, `?`, `[a-z]`, `\`) per path segment, plus `**`
-//! for any number of segments (`.dockerignore` and COPY/ADD sources), and docker's
-//! `.dockerignore` rules (`!` exceptions, the last matching pattern wins, a pattern that
-//! matches a directory excludes what is below it).
-
-/// Does one segment match a pattern segment?
-fn segment_match(p: &[char], s: &[char]) -> bool {
-    match p.first() {
-        None => s.is_empty(),
-        Some('*') => {
-            let rest = &p[1..];
-            (0..=s.len()).any(|k| segment_match(rest, &s[k..]))
-        }
-        Some('?') => !s.is_empty() && segment_match(&p[1..], &s[1..]),
-        Some('[') => {
-            let Some(&c) = s.first() else { return false };
-            let mut j = 1;
-            let negate = matches!(p.get(1), Some('^') | Some('!'));
-            if negate {
-                j += 1;
-            }
-            let mut matched = false;
-            let mut first = true;
-            while j < p.len() && (first || p[j] != ']') {
-                first = false;
-                let lo = if p[j] == '\\' && j + 1 < p.len() {
-                    j += 1;
-                    p[j]
-                } else {
-                    p[j]
-                };
-                if p.get(j + 1) == Some(&'-') && p.get(j + 2).is_some_and(|&x| x != ']') {
-                    let hi = p[j + 2];
-                    if lo <= c && c <= hi {
-                        matched = true;
-                    }
-                    j += 3;
-                } else {
-                    if lo == c {
-                        matched = true;
-                    }
-                    j += 1;
-                }
-            }
-            if j >= p.len() {
-                return false; // no closing bracket: a bad pattern matches nothing
-            }
-            matched != negate && segment_match(&p[j + 1..], &s[1..])
-        }
-        Some('\\') if p.len() > 1 => s.first() == Some(&p[1]) && segment_match(&p[2..], &s[1..]),
-        Some(&c) => s.first() == Some(&c) && segment_match(&p[1..], &s[1..]),
-    }
-}
+//! Path patterns: Go's `filepath.Match` (`*`, `?`, `[a-z]`, `\`: `crate::units::glob_match`)
+//! per path segment, plus `**` for any number of segments (`.dockerignore` and COPY/ADD
+//! sources), and docker's `.dockerignore` rules (`!` exceptions, the last matching pattern
+//! wins, a pattern that matches a directory excludes what is below it).
 
 fn segments_match(p: &[&str], s: &[&str]) -> bool {
     match p.first() {
         None => s.is_empty(),
         Some(&"**") => (0..=s.len()).any(|k| segments_match(&p[1..], &s[k..])),
         Some(seg) => {
-            let pc: Vec<char> = seg.replace("**", "*").chars().collect();
             !s.is_empty()
-                && segment_match(&pc, &s[0].chars().collect::<Vec<_>>())
+                && crate::units::glob_match(&seg.replace("**", "*"), s[0])
                 && segments_match(&p[1..], &s[1..])
         }
     }

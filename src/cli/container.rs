@@ -615,7 +615,7 @@ pub fn run(a: RunArgs) -> Result<i32, EngineError> {
     let detach = a.detach;
     let mut notices = notices(a.quiet);
     let req = create_request(a)?;
-    match create::run(&paths, &req, detach, &mut notices)? {
+    match ctr::run(&paths, &req, detach, &mut notices)? {
         RunOutcome::Detached(id) => {
             println!("{id}");
             Ok(0)

@@ -122,7 +122,7 @@ fn go_duration_ns(v: &str) -> Option<i64> {
     let ns = if body == "0" {
         0
     } else {
-        let d = crate::engine::logs::parse_go_duration(body)?;
+        let d = crate::units::parse_go_duration(body)?;
         i64::try_from(d.as_nanos()).ok()?
     };
     Some(if neg { -ns } else { ns })

@@ -163,15 +163,6 @@ pub enum Command {
     /// Internal: write the man pages and completion scripts into DIR/man and DIR/completions
     #[command(name = "__gen-docs", hide = true)]
     GenDocs { dir: std::path::PathBuf },
-    /// Internal: the per-container monitor (skiff re-executed)
-    #[command(name = "__monitor", hide = true)]
-    Monitor { id: String },
-    /// Internal: run an operation as root inside a fresh user namespace
-    #[command(name = "__userns", hide = true)]
-    Userns {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -193,48 +184,14 @@ pub fn command() -> clap::Command {
 
 /// Parse the command line, run the command, print any error, and return the exit code.
 pub fn main() -> i32 {
-    // The user-namespace helper must unshare before anything else can start a thread.
-    let raw: Vec<String> = std::env::args().collect();
-    // systemd runs the Quadlet generator through a link named after it.
-    let argv0 = raw
-        .first()
-        .and_then(|a| std::path::Path::new(a).file_name())
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    if argv0 == "skiff-user-generator" || argv0 == "skiff-system-generator" {
-        return crate::engine::systemd::quadlet_generator(
-            &raw[1..],
-            argv0 == "skiff-user-generator",
-        );
+    // Internal entry points (the helpers skiff starts, which may unshare a user namespace)
+    // run before anything else can start a thread.
+    if let Some(code) = crate::engine::helpers::main_if_internal() {
+        return code;
     }
-    if raw.get(1).map(String::as_str) == Some("__quadlet") {
-        return crate::engine::systemd::quadlet_generator(&raw[2..], false);
-    }
-    if raw.get(1).map(String::as_str) == Some("__userns") {
-        return crate::engine::userns_helper_main(&raw[2..]);
-    }
-    // Debugging and benchmarking skiff's FUSE overlay: mount it and serve in the foreground.
-    if raw.get(1).map(String::as_str) == Some("__fuse-overlay") {
-        return crate::storage::fuse::debug_main(&raw[2..]);
-    }
-    if raw.get(1).map(String::as_str) == Some("__nsenter") {
-        return crate::engine::cp::nsenter_main(&raw[2..]);
-    }
-    // The monitor is started for every container: skip clap and logging set-up, which it does
-    // not need (less start-up time, less memory for a process that lives as long as the
-    // container).
-    if raw.get(1).map(String::as_str) == Some("__monitor") {
-        if let Some(id) = raw.get(2) {
-            return crate::monitor::main(&crate::state::Paths::from_env(), id);
-        }
-    }
-    // The holder of the user networks' namespace must start before any thread, too.
     // The API service's exec helper: the engine's exec forks and needs a thread-free process.
-    if raw.get(1).map(String::as_str) == Some("__api-exec") {
+    if std::env::args().nth(1).as_deref() == Some("__api-exec") {
         return crate::api::exec_child_main();
-    }
-    if raw.get(1).map(String::as_str) == Some("__netns") {
-        return crate::engine::network::netns_holder_main();
     }
     // Behave like a well-mannered Unix filter: `skiff ps | head` ends quietly.
     crate::runtime::default_sigpipe();
@@ -343,10 +300,6 @@ fn dispatch(cmd: Command) -> Result<i32, EngineError> {
             "writing docs into {}",
             dir.display()
         ))),
-        Command::Monitor { id } => Ok(crate::monitor::main(&crate::state::Paths::from_env(), &id)),
-        Command::Userns { .. } => Err(EngineError::Usage(
-            "__userns must be the first argument".into(),
-        )),
     }
 }
 

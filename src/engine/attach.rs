@@ -104,42 +104,9 @@ impl DetachMatcher {
     }
 }
 
-/// The local terminal in raw mode, restored on drop.
-struct Raw {
-    saved: nix::sys::termios::Termios,
-}
-
-impl Raw {
-    fn enter() -> Option<Raw> {
-        let stdin = std::io::stdin();
-        let saved = nix::sys::termios::tcgetattr(&stdin).ok()?;
-        let mut raw = saved.clone();
-        nix::sys::termios::cfmakeraw(&mut raw);
-        nix::sys::termios::tcsetattr(&stdin, nix::sys::termios::SetArg::TCSANOW, &raw).ok()?;
-        Some(Raw { saved })
-    }
-}
-
-impl Drop for Raw {
-    fn drop(&mut self) {
-        let _ = nix::sys::termios::tcsetattr(
-            std::io::stdin(),
-            nix::sys::termios::SetArg::TCSANOW,
-            &self.saved,
-        );
-    }
-}
-
 fn winsize_frame() -> Option<Vec<u8>> {
-    let mut ws = libc::winsize {
-        ws_row: 0,
-        ws_col: 0,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: TIOCGWINSZ writes into a winsize we own.
-    let ok = unsafe { libc::ioctl(0, libc::TIOCGWINSZ, &mut ws) } == 0;
-    (ok && ws.ws_row > 0).then(|| {
+    let ws = crate::sys::term::winsize()?;
+    (ws.ws_row > 0).then(|| {
         let mut d = ws.ws_row.to_be_bytes().to_vec();
         d.extend_from_slice(&ws.ws_col.to_be_bytes());
         frame(IN_RESIZE, &d)
@@ -166,7 +133,7 @@ pub fn attach(paths: &Paths, opts: &AttachOptions) -> Result<AttachOutcome, Engi
     )))?;
     let use_stdin = !opts.no_stdin && rec.interactive;
     let raw = if rec.tty && use_stdin {
-        Raw::enter()
+        crate::sys::term::RawTerminal::enter()
     } else {
         None
     };

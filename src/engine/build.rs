@@ -640,31 +640,25 @@ fn export(
         None => (empty.path().to_path_buf(), Vec::new()),
     };
     // The image's layers merged as an overlay would show them.
-    let mut args: Vec<&std::ffi::OsStr> = vec![
-        std::ffi::OsStr::new("ctr-export"),
-        std::ffi::OsStr::new(crate::storage::Driver::Overlay.name()),
-        upper.as_os_str(),
-    ];
-    args.extend(lowers.iter().map(|l| l.as_os_str()));
+    let export = |out| {
+        crate::helper::spawn_container_files(
+            crate::helper::FilesOp::Export,
+            crate::storage::Driver::Overlay,
+            &upper,
+            &lowers,
+            out,
+        )
+    };
     if kind == "tar" {
         let f = std::fs::File::create(dest)
             .map_err(EngineError::io(format!("creating {}", dest.display())))?;
-        let child = crate::runtime::userns::spawn_helper(
-            &args,
-            std::process::Stdio::null(),
-            std::process::Stdio::from(f),
-        )?;
-        crate::runtime::userns::finish_helper(child)?;
+        export(std::process::Stdio::from(f))?.finish()?;
         return Ok(());
     }
     std::fs::create_dir_all(dest)
         .map_err(EngineError::io(format!("creating {}", dest.display())))?;
-    let mut child = crate::runtime::userns::spawn_helper(
-        &args,
-        std::process::Stdio::null(),
-        std::process::Stdio::piped(),
-    )?;
-    let res = match child.stdout.take() {
+    let mut helper = export(std::process::Stdio::piped())?;
+    let res = match helper.child.stdout.take() {
         Some(pipe) => {
             let mut a = tar::Archive::new(pipe);
             a.set_preserve_ownerships(false);
@@ -674,7 +668,7 @@ fn export(
         }
         None => Err(std::io::Error::other("no pipe from the helper")),
     };
-    crate::runtime::userns::finish_helper(child)?;
+    helper.finish()?;
     res.map_err(EngineError::io(format!("writing into {}", dest.display())))
 }
 
@@ -2368,34 +2362,7 @@ impl MtimeSecs for std::fs::Metadata {
 
 /// A Go duration (`30s`, `1m30s`, `500ms`) in nanoseconds.
 fn parse_duration(s: &str) -> Option<u64> {
-    let mut total: f64 = 0.0;
-    let mut rest = s.trim();
-    if rest == "0" {
-        return Some(0);
-    }
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
-        let n: f64 = rest[..num_end].parse().ok()?;
-        rest = &rest[num_end..];
-        let unit_end = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let mult = match &rest[..unit_end] {
-            "ns" => 1.0,
-            "us" | "µs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return None,
-        };
-        total += n * mult;
-        rest = &rest[unit_end..];
-    }
-    Some(total as u64)
+    crate::units::parse_go_duration(s).and_then(|d| u64::try_from(d.as_nanos()).ok())
 }
 
 fn join(dir: &str, name: &str) -> String {
@@ -2613,10 +2580,6 @@ pub fn prune(paths: &Paths, _all: bool) -> Result<PruneReport, EngineError> {
             trash.push(t);
         }
     }
-    if !trash.is_empty() {
-        let mut args: Vec<&std::ffi::OsStr> = vec![std::ffi::OsStr::new("rmtree")];
-        args.extend(trash.iter().map(|d| d.as_os_str()));
-        crate::runtime::userns::run_helper(&args)?;
-    }
+    crate::helper::remove_trees(&trash)?;
     Ok(report)
 }

@@ -1,8 +1,8 @@
 //! Container operations after create (`engine::create`): start under a monitor, exec, ps,
 //! logs, stop, rm, wait, inspect.
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{SigSet, Signal};
@@ -12,11 +12,11 @@ use super::create::names::new_id;
 use super::create::parse::{env_file, set_env};
 use super::create::user::{resolve_group, resolve_user};
 use super::{mounts, EngineError};
-use crate::monitor::{MODE_ENV, READY_FD_ENV};
 use crate::state::container::{
     process_start_time, ContainerRecord, ContainerState, Containers, Status,
 };
 use crate::state::{events, Paths};
+use crate::sys::term::RawTerminal;
 
 /// How `run` ended.
 #[derive(Debug)]
@@ -32,6 +32,19 @@ pub enum RunOutcome {
 pub struct ContainerInfo {
     pub record: ContainerRecord,
     pub state: ContainerState,
+}
+
+/// `run`: create the container, start its monitor, and either return its ID (`detach`) or stay
+/// attached until it exits.
+pub fn run(
+    paths: &Paths,
+    req: &super::create::CreateRequest,
+    detach: bool,
+    notices: &mut dyn std::io::Write,
+) -> Result<RunOutcome, EngineError> {
+    let id = super::create::create(paths, req, notices)?;
+    let rec = Containers::new(paths).record(&id)?;
+    start(paths, &rec, !detach)
 }
 
 /// Start a created container under a new monitor. In the foreground, wait for it and return
@@ -108,91 +121,45 @@ fn spawn_monitor(
             store.save_state(&rec.id, &st)?;
         }
     }
-    let exe = std::env::current_exe().map_err(EngineError::io("finding skiff's own binary"))?;
-    // Both ends close on exec, so that monitors started at the same time by other threads
-    // (the API service) never hold this one's pipe; the child's end is kept open in the
-    // child alone, below.
-    let (ready_r, ready_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-        .map_err(|e| EngineError::io("pipe")(std::io::Error::from(e)))?;
-    let ready_fd = ready_w.as_raw_fd();
-    let mut cmd = Command::new(exe);
-    cmd.arg("__monitor")
-        .arg(&rec.id)
-        .env(READY_FD_ENV, ready_fd.to_string())
-        .env(
-            MODE_ENV,
-            if io == MonitorIo::Detached {
-                "bg"
-            } else {
-                "fg"
-            },
-        )
-        .env("SKIFF_ROOT", &paths.data)
-        .env("SKIFF_RUNROOT", &paths.runtime);
-    match io {
-        MonitorIo::Detached => {
-            cmd.stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null());
-        }
-        MonitorIo::Inherit => {}
-        MonitorIo::Piped => {
-            use std::os::unix::process::CommandExt;
-            cmd.stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .process_group(0);
-        }
+    let request = crate::helper::Request::Monitor {
+        id: rec.id.clone(),
+        foreground: io != MonitorIo::Detached,
+    };
+    let mut spawn = crate::helper::Spawn::new(&request);
+    spawn.ready = true;
+    spawn.env = vec![
+        ("SKIFF_ROOT".into(), paths.data.clone().into()),
+        ("SKIFF_RUNROOT".into(), paths.runtime.clone().into()),
+    ];
+    use std::process::Stdio;
+    let (stdin, stdout, stderr) = match io {
+        MonitorIo::Detached => (Stdio::null(), Stdio::null(), Stdio::null()),
+        MonitorIo::Inherit => (Stdio::inherit(), Stdio::inherit(), Stdio::inherit()),
+        MonitorIo::Piped => (Stdio::piped(), Stdio::piped(), Stdio::piped()),
+    };
+    spawn.stdin = stdin;
+    spawn.stdout = stdout;
+    spawn.stderr = stderr;
+    spawn.new_process_group = io == MonitorIo::Piped;
+    let mut monitor = crate::helper::spawn(spawn)
+        .map_err(|e| EngineError::Usage(format!("starting the container monitor: {e}")))?;
+    // None: the monitor died before it said anything.
+    let ready = monitor.wait_ready();
+    if ready != Some(crate::helper::Ready::Ok) {
+        let _ = monitor.child.wait();
+        return Err(start_error(ready));
     }
-    {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: runs in the child between fork and exec; fcntl is async-signal-safe and
-        // touches only the child's copy of the descriptor.
-        unsafe {
-            cmd.pre_exec(move || {
-                if libc::fcntl(ready_fd, libc::F_SETFD, 0) == -1 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-    }
-    let child = cmd
-        .spawn()
-        .map_err(EngineError::io("starting the container monitor"))?;
-    drop(ready_w);
-    // One line: "ok" or "err CODE MESSAGE" (EOF: the monitor died).
-    let mut msg = String::new();
-    let _ = std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(std::fs::File::from(ready_r)),
-        &mut msg,
-    );
-    let msg = msg.trim();
-    if msg != "ok" {
-        let mut child = child;
-        let _ = child.wait();
-        return Err(start_error(msg));
-    }
+    let child = monitor.child;
     Ok(child)
 }
 
-fn start_error(msg: &str) -> EngineError {
-    match msg.strip_prefix("err ") {
-        Some(rest) => {
-            let (code, message) = rest.split_once(' ').unwrap_or((rest, ""));
-            let code: i32 = code.parse().unwrap_or(125);
-            if code == 125 {
-                EngineError::Usage(message.to_string())
-            } else {
-                EngineError::Exec {
-                    message: message.to_string(),
-                    code,
-                }
-            }
+fn start_error(ready: Option<crate::helper::Ready>) -> EngineError {
+    match ready {
+        Some(crate::helper::Ready::Failed { code, message }) if code != 125 => {
+            EngineError::Exec { message, code }
         }
-        None => {
-            EngineError::Usage("the container monitor exited before the container started".into())
-        }
+        Some(crate::helper::Ready::Failed { message, .. }) => EngineError::Usage(message),
+        _ => EngineError::Usage("the container monitor exited before the container started".into()),
     }
 }
 
@@ -239,32 +206,6 @@ fn wait_foreground(mut child: Child, mask: &SigSet) -> i32 {
             }
             _ => return child.wait().map(status_code).unwrap_or(125),
         }
-    }
-}
-
-/// The local terminal in raw mode for `-t`, restored on drop.
-struct RawTerminal {
-    saved: nix::sys::termios::Termios,
-}
-
-impl RawTerminal {
-    fn enter() -> Option<RawTerminal> {
-        let stdin = std::io::stdin();
-        let saved = nix::sys::termios::tcgetattr(&stdin).ok()?;
-        let mut raw = saved.clone();
-        nix::sys::termios::cfmakeraw(&mut raw);
-        nix::sys::termios::tcsetattr(&stdin, nix::sys::termios::SetArg::TCSANOW, &raw).ok()?;
-        Some(RawTerminal { saved })
-    }
-}
-
-impl Drop for RawTerminal {
-    fn drop(&mut self) {
-        let _ = nix::sys::termios::tcsetattr(
-            std::io::stdin(),
-            nix::sys::termios::SetArg::TCSANOW,
-            &self.saved,
-        );
     }
 }
 
@@ -675,36 +616,10 @@ fn request_stop(store: &Containers<'_>, id: &str) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// Parse a signal as docker does: a number from 1 to 64, or a name with or without `SIG`
-/// (`TERM`, `SIGTERM`), the real-time ones included (`RTMIN`, `RTMIN+3`, `RTMAX-2`, `RTMAX`,
-/// numbered from 34 to 64 as glibc and docker number them).
+/// Parse a signal as docker does (`crate::units::parse_signal`): its number, real-time ones
+/// included.
 pub fn parse_signal(s: &str) -> Option<i32> {
-    const RTMIN: i32 = 34;
-    const RTMAX: i32 = 64;
-    if let Ok(n) = s.parse::<i32>() {
-        return (1..=RTMAX).contains(&n).then_some(n);
-    }
-    let up = s.to_ascii_uppercase();
-    let name = up.strip_prefix("SIG").unwrap_or(&up);
-    let offset = |rest: &str, sign: char| -> Option<i32> {
-        match rest {
-            "" => Some(0),
-            r => r
-                .strip_prefix(sign)
-                .and_then(|n| n.parse::<i32>().ok())
-                .filter(|n| (0..=RTMAX - RTMIN).contains(n)),
-        }
-    };
-    if let Some(rest) = name.strip_prefix("RTMIN") {
-        return offset(rest, '+').map(|n| RTMIN + n);
-    }
-    if let Some(rest) = name.strip_prefix("RTMAX") {
-        return offset(rest, '-').map(|n| RTMAX - n);
-    }
-    format!("SIG{name}")
-        .parse::<Signal>()
-        .ok()
-        .map(|s| s as i32)
+    crate::units::parse_signal(s)
 }
 
 /// `rm`: refuse a running container unless `force` (which kills it first); with `volumes`,

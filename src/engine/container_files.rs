@@ -3,13 +3,13 @@
 //! All three read the container's overlay upper dir and its image's unpacked layers directly
 //! (running or stopped: no mount needed), inside the user namespace helper, where the files'
 //! subordinate owners show as the container's own ids.
-use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
 use super::EngineError;
+use crate::helper::FilesOp;
 use crate::image::{ImageRecord, ImageStore, Reference};
 use crate::state::container::{ContainerRecord, Containers};
 use crate::state::Paths;
@@ -22,21 +22,6 @@ fn layer_args(paths: &Paths, rec: &ContainerRecord) -> (PathBuf, Vec<PathBuf>) {
     (upper, lowers)
 }
 
-fn helper_args<'a>(
-    op: &'a str,
-    rec: &ContainerRecord,
-    upper: &'a Path,
-    lowers: &'a [PathBuf],
-) -> Vec<&'a OsStr> {
-    let mut args: Vec<&OsStr> = vec![
-        OsStr::new(op),
-        OsStr::new(rec.storage_driver.name()),
-        upper.as_os_str(),
-    ];
-    args.extend(lowers.iter().map(|l| l.as_os_str()));
-    args
-}
-
 fn record(paths: &Paths, name: &str) -> Result<ContainerRecord, EngineError> {
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
@@ -47,12 +32,14 @@ fn record(paths: &Paths, name: &str) -> Result<ContainerRecord, EngineError> {
 pub fn diff(paths: &Paths, name: &str) -> Result<Vec<Change>, EngineError> {
     let rec = record(paths, name)?;
     let (upper, lowers) = layer_args(paths, &rec);
-    let child = crate::runtime::userns::spawn_helper(
-        &helper_args("ctr-diff", &rec, &upper, &lowers),
-        std::process::Stdio::null(),
+    let helper = crate::helper::spawn_container_files(
+        FilesOp::Diff,
+        rec.storage_driver,
+        &upper,
+        &lowers,
         std::process::Stdio::piped(),
     )?;
-    let out = crate::runtime::userns::finish_helper(child)?;
+    let out = helper.finish()?;
     serde_json::from_slice(&out)
         .map_err(|e| EngineError::Usage(format!("reading the changes of {name}: {e}")))
 }
@@ -62,12 +49,14 @@ pub fn diff(paths: &Paths, name: &str) -> Result<Vec<Change>, EngineError> {
 pub fn export(paths: &Paths, name: &str, out: std::process::Stdio) -> Result<(), EngineError> {
     let rec = record(paths, name)?;
     let (upper, lowers) = layer_args(paths, &rec);
-    let child = crate::runtime::userns::spawn_helper(
-        &helper_args("ctr-export", &rec, &upper, &lowers),
-        std::process::Stdio::null(),
+    let helper = crate::helper::spawn_container_files(
+        FilesOp::Export,
+        rec.storage_driver,
+        &upper,
+        &lowers,
         out,
     )?;
-    crate::runtime::userns::finish_helper(child)?;
+    helper.finish()?;
     Ok(())
 }
 
@@ -120,24 +109,25 @@ pub fn capture_layer_with(
 ) -> Result<(String, u64), EngineError> {
     let store = ImageStore::open(paths)?;
     let (upper, lowers) = layer_args(paths, rec);
-    let args = helper_args("ctr-layer", rec, &upper, &lowers);
-    let mut child = crate::runtime::userns::spawn_helper(
-        &args,
-        std::process::Stdio::null(),
+    let mut helper = crate::helper::spawn_container_files(
+        FilesOp::Layer,
+        rec.storage_driver,
+        &upper,
+        &lowers,
         std::process::Stdio::piped(),
     )?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".commit-")
         .tempfile_in(store.tmp_dir())
         .map_err(EngineError::io("creating a temp file"))?;
-    let copied = match child.stdout.take() {
+    let copied = match helper.child.stdout.take() {
         Some(pipe) => {
             let mut hashing = crate::image::HashingReader::new(pipe);
             std::io::copy(&mut hashing, tmp.as_file_mut()).map(|_| hashing.finish())
         }
         None => Err(std::io::Error::other("no pipe from the helper")),
     };
-    crate::runtime::userns::finish_helper(child)?;
+    helper.finish()?;
     let (mut diff_id, mut size) =
         copied.map_err(EngineError::io("reading the container's changes"))?;
     if let Some(drop) = drop {
@@ -396,27 +386,23 @@ pub fn commit(paths: &Paths, opts: &CommitOptions) -> Result<ImageRecord, Engine
     Ok(record)
 }
 
-/// The helper's side (`skiff __userns ctr-...`), as root in the user namespace.
-pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
-    let (driver, upper, lowers) = match args {
-        [driver, upper, lowers @ ..] => (
-            driver
-                .parse::<crate::storage::Driver>()
-                .map_err(EngineError::Usage)?,
-            PathBuf::from(upper),
-            lowers.iter().map(PathBuf::from).collect::<Vec<_>>(),
-        ),
-        _ => return Err(EngineError::Usage(format!("{op} DRIVER UPPER [LOWER...]"))),
-    };
+/// The helper's side of `UsernsOp::ContainerFiles`, as root in the user namespace: the
+/// result on stdout.
+pub(crate) fn read_files(
+    op: FilesOp,
+    driver: crate::storage::Driver,
+    upper: &Path,
+    lowers: &[PathBuf],
+) -> Result<(), EngineError> {
     // The container may be running and swapping symlinks under our walk: resolve every path
     // inside its own trees only.
-    let (upper, lowers) = crate::storage::confine::confine(&upper, &lowers).map_err(
+    let (upper, lowers) = crate::storage::confine::confine(upper, lowers).map_err(
         EngineError::io("confining the reader to the container's files"),
     )?;
     let stdout = std::io::stdout().lock();
     let out = std::io::BufWriter::with_capacity(256 * 1024, stdout);
     match op {
-        "ctr-diff" => {
+        FilesOp::Diff => {
             let changes = crate::storage::changes(driver, &upper, &lowers)
                 .map_err(EngineError::io(format!("reading {}", upper.display())))?;
             let mut out = out;
@@ -427,19 +413,16 @@ pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
                 .flush()
                 .map_err(EngineError::io("writing the changes"))
         }
-        "ctr-export" => {
+        FilesOp::Export => {
             let out = crate::storage::write_merged_tar(driver, &upper, &lowers, out)
                 .map_err(EngineError::io("writing the container's file system"))?;
             finish(out)
         }
-        "ctr-layer" => {
+        FilesOp::Layer => {
             let out = crate::storage::write_layer_tar(driver, &upper, &lowers, out)
                 .map_err(EngineError::io("writing the container's changes"))?;
             finish(out)
         }
-        _ => Err(EngineError::Usage(format!(
-            "unknown container operation {op}"
-        ))),
     }
 }
 

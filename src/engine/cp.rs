@@ -1,18 +1,18 @@
 //! `cp`: copy files between a container and the host, as tar streams.
 //!
 //! The container's side runs in a helper process that sees the container's root as `/` or as
-//! a directory it treats as the root: for a running container, skiff re-executed as
-//! `__nsenter` joins its user and mount namespaces (so volumes are there too); for a stopped
+//! a directory it treats as the root: for a running container, the `Nsenter` helper
+//! joins its user and mount namespaces (so volumes are there too); for a stopped
 //! one, the user namespace helper mounts its overlay privately. Either way the helper is root
 //! in the container's user namespace, so files get the container's own ids, and every path is
 //! resolved inside the container's root (see [`crate::storage::copy`]). The host's side runs
 //! here, as the invoking user, and never writes outside the destination.
-use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::os::fd::AsFd;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 
 use super::EngineError;
+use crate::helper::{CopyOp, Helper, Request, Spawn, UsernsOp};
 use crate::runtime::Rootfs;
 use crate::state::container::{process_start_time, Containers, Status};
 use crate::state::Paths;
@@ -76,18 +76,17 @@ fn host_path(p: &str) -> Result<String, EngineError> {
 pub fn cp(paths: &Paths, opts: &CpOptions) -> Result<(), EngineError> {
     match (parse_side(&opts.src), parse_side(&opts.dest)) {
         (Side::Container { name, path }, Side::Host(dest)) => {
-            let args: Vec<OsString> = vec![
-                "cp-out".into(),
-                path.into(),
-                if opts.follow { "1" } else { "0" }.into(),
-            ];
+            let args = CopyOp::Out {
+                src: path,
+                follow: opts.follow,
+            };
             if dest == "-" {
                 let child = container_helper(paths, &name, &args, Stdio::null(), Stdio::inherit())?;
                 return finish(child, Ok(()));
             }
             let dest = host_path(&dest)?;
             let mut child = container_helper(paths, &name, &args, Stdio::null(), Stdio::piped())?;
-            let res = match child.stdout.take() {
+            let res = match child.child.stdout.take() {
                 Some(pipe) => {
                     let root = copy::open_root(std::path::Path::new("/")).map_err(copy_err)?;
                     let owner = if opts.archive {
@@ -103,10 +102,13 @@ pub fn cp(paths: &Paths, opts: &CpOptions) -> Result<(), EngineError> {
             finish(child, res)
         }
         (Side::Host(src), Side::Container { name, path }) => {
-            let owner = if opts.archive { "keep" } else { "root" };
+            let cp_in = |plain_layout| CopyOp::In {
+                dest: path.clone(),
+                plain_layout,
+                keep_owner: opts.archive,
+            };
             if src == "-" {
-                let args: Vec<OsString> =
-                    vec!["cp-in".into(), path.into(), "plain".into(), owner.into()];
+                let args = cp_in(true);
                 let child = container_helper(paths, &name, &args, Stdio::inherit(), Stdio::null())?;
                 return finish(child, Ok(()));
             }
@@ -117,10 +119,9 @@ pub fn cp(paths: &Paths, opts: &CpOptions) -> Result<(), EngineError> {
                     "could not find the file {src}: no such file or directory"
                 )));
             }
-            let args: Vec<OsString> =
-                vec!["cp-in".into(), path.into(), "rebase".into(), owner.into()];
+            let args = cp_in(false);
             let mut child = container_helper(paths, &name, &args, Stdio::piped(), Stdio::null())?;
-            let res = match child.stdin.take() {
+            let res = match child.child.stdin.take() {
                 Some(pipe) => {
                     let root = copy::open_root(std::path::Path::new("/")).map_err(copy_err)?;
                     let out = std::io::BufWriter::with_capacity(256 * 1024, pipe);
@@ -156,13 +157,16 @@ pub struct PathStat {
 /// A tar stream of `path` in the container, its top entry named after the path's base name
 /// (docker's `GET /containers/{id}/archive`). Read the helper's stdout, then call
 /// [`finish_archive`].
-pub fn archive_out(paths: &Paths, name: &str, path: &str) -> Result<Child, EngineError> {
-    let args: Vec<OsString> = vec!["cp-out".into(), path.into(), "0".into()];
-    container_helper(paths, name, &args, Stdio::null(), Stdio::piped())
+pub fn archive_out(paths: &Paths, name: &str, path: &str) -> Result<Helper, EngineError> {
+    let op = CopyOp::Out {
+        src: path.to_string(),
+        follow: false,
+    };
+    container_helper(paths, name, &op, Stdio::null(), Stdio::piped())
 }
 
 /// Wait for a helper of [`archive_out`] or [`stat`]; its error, if any.
-pub fn finish_archive(child: Child) -> Result<(), EngineError> {
+pub fn finish_archive(child: Helper) -> Result<(), EngineError> {
     finish(child, Ok(()))
 }
 
@@ -174,8 +178,12 @@ pub fn archive_in(
     path: &str,
     input: &mut dyn std::io::Read,
 ) -> Result<(), EngineError> {
-    let args: Vec<OsString> = vec!["cp-in".into(), path.into(), "plain".into(), "root".into()];
-    let mut child = container_helper(paths, name, &args, Stdio::piped(), Stdio::null())?;
+    let op = CopyOp::In {
+        dest: path.to_string(),
+        plain_layout: true,
+        keep_owner: false,
+    };
+    let mut child = container_helper(paths, name, &op, Stdio::piped(), Stdio::null())?;
     let res = match child.stdin.take() {
         Some(mut pipe) => std::io::copy(input, &mut pipe)
             .map(|_| ())
@@ -187,9 +195,11 @@ pub fn archive_in(
 
 /// Stat `path` in the container, without following a final symlink.
 pub fn stat(paths: &Paths, name: &str, path: &str) -> Result<PathStat, EngineError> {
-    let args: Vec<OsString> = vec!["cp-stat".into(), path.into()];
-    let child = container_helper(paths, name, &args, Stdio::null(), Stdio::piped())?;
-    let out = crate::runtime::userns::finish_helper(child).map_err(helper_err)?;
+    let op = CopyOp::Stat {
+        path: path.to_string(),
+    };
+    let child = container_helper(paths, name, &op, Stdio::null(), Stdio::piped())?;
+    let out = child.finish().map_err(helper_err)?;
     serde_json::from_slice(&out)
         .map_err(|e| EngineError::Usage(format!("reading the file's metadata: {e}")))
 }
@@ -260,8 +270,8 @@ fn stat_op(root: std::os::fd::BorrowedFd<'_>, path: &str) -> Result<(), EngineEr
 }
 
 /// Wait for the helper; its error, if any, explains ours (a broken pipe, usually).
-fn finish(child: Child, ours: Result<(), EngineError>) -> Result<(), EngineError> {
-    let theirs = crate::runtime::userns::finish_helper(child);
+fn finish(child: Helper, ours: Result<(), EngineError>) -> Result<(), EngineError> {
+    let theirs = child.finish();
     match (theirs, ours) {
         (Err(e), _) => Err(helper_err(e)),
         (Ok(_), r) => r,
@@ -282,10 +292,10 @@ fn helper_err(e: crate::runtime::RuntimeError) -> EngineError {
 fn container_helper(
     paths: &Paths,
     name: &str,
-    args: &[OsString],
+    op: &CopyOp,
     stdin: Stdio,
     stdout: Stdio,
-) -> Result<Child, EngineError> {
+) -> Result<Helper, EngineError> {
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
@@ -293,62 +303,60 @@ fn container_helper(
     let alive = st.status == Status::Running
         && st.pid > 0
         && process_start_time(st.pid) == Some(st.pid_start);
-    if alive {
-        let exe = std::env::current_exe().map_err(EngineError::io("finding skiff's own binary"))?;
-        return Command::new(exe)
-            .arg("__nsenter")
-            .arg(st.pid.to_string())
-            .arg(st.pid_start.to_string())
-            .args(args)
-            .stdin(stdin)
-            .stdout(stdout)
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(EngineError::io("starting the copy helper"));
-    }
-    let dir = store.dir(&id);
-    let rootful = crate::runtime::userns::is_rootful();
-    let mut all: Vec<&OsStr> = args.iter().map(OsString::as_os_str).collect();
-    let (upper, work, merged) = (dir.join("upper"), dir.join("work"), dir.join("merged"));
-    // Its volumes and bind mounts, to be mounted as the container would have them.
-    let volumes: Vec<crate::runtime::enter::VolumeMount> = rec
-        .mounts
-        .iter()
-        .filter(|m| (m.kind == "volume" || m.kind == "bind") && !m.source.is_empty())
-        .map(|m| (m.source.clone().into(), m.destination.clone().into(), m.rw))
-        .collect();
-    let volumes = OsString::from(
-        serde_json::to_string(&volumes)
-            .map_err(|e| EngineError::Usage(format!("the container's mounts: {e}")))?,
-    );
-    all.extend([
-        upper.as_os_str(),
-        work.as_os_str(),
-        merged.as_os_str(),
-        OsStr::new(if rootful { "0" } else { "1" }),
-        OsStr::new(rec.storage_driver.name()),
-        volumes.as_os_str(),
-    ]);
-    all.extend(rec.layers.iter().map(|l| l.as_os_str()));
-    Ok(crate::runtime::userns::spawn_helper(&all, stdin, stdout)?)
+    let request = if alive {
+        Request::Nsenter {
+            pid: st.pid,
+            start: st.pid_start,
+            op: op.clone(),
+        }
+    } else {
+        let dir = store.dir(&id);
+        // Its volumes and bind mounts, to be mounted as the container would have them.
+        let volumes: Vec<crate::runtime::enter::VolumeMount> = rec
+            .mounts
+            .iter()
+            .filter(|m| (m.kind == "volume" || m.kind == "bind") && !m.source.is_empty())
+            .map(|m| (m.source.clone().into(), m.destination.clone().into(), m.rw))
+            .collect();
+        Request::Userns(UsernsOp::CopyStopped {
+            op: op.clone(),
+            volumes,
+            rootfs: Rootfs {
+                upper: dir.join("upper"),
+                work: dir.join("work"),
+                target: dir.join("merged"),
+                userxattr: !crate::runtime::userns::is_rootful(),
+                driver: rec.storage_driver,
+                lower: rec.layers.clone(),
+            },
+        })
+    };
+    let mut spawn = Spawn::new(&request);
+    spawn.stdin = stdin;
+    spawn.stdout = stdout;
+    Ok(crate::helper::spawn(spawn)?)
 }
 
 /// Run one copy operation with `root` as the container's root.
-fn run_op(op: &str, args: &[String], root: std::os::fd::BorrowedFd<'_>) -> Result<(), EngineError> {
-    match (op, args) {
-        ("cp-out", [src, follow, ..]) => {
+fn run_op(op: &CopyOp, root: std::os::fd::BorrowedFd<'_>) -> Result<(), EngineError> {
+    match op {
+        CopyOp::Out { src, follow } => {
             let out = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
-            let mut out = copy::archive(root, src, follow == "1", out).map_err(copy_err)?;
+            let mut out = copy::archive(root, src, *follow, out).map_err(copy_err)?;
             out.flush().map_err(EngineError::io("writing the archive"))
         }
-        ("cp-stat", [path, ..]) => stat_op(root, path),
-        ("cp-in", [dest, layout, owner, ..]) => {
-            let layout = if layout == "plain" {
+        CopyOp::Stat { path } => stat_op(root, path),
+        CopyOp::In {
+            dest,
+            plain_layout,
+            keep_owner,
+        } => {
+            let layout = if *plain_layout {
                 Layout::Plain
             } else {
                 Layout::Rebase
             };
-            let owner = if owner == "keep" {
+            let owner = if *keep_owner {
                 Owner::Keep
             } else {
                 Owner::Root
@@ -363,71 +371,28 @@ fn run_op(op: &str, args: &[String], root: std::os::fd::BorrowedFd<'_>) -> Resul
             let input = std::io::BufReader::with_capacity(256 * 1024, input);
             copy::extract(root, dest, layout, owner, input).map_err(copy_err)
         }
-        _ => Err(EngineError::Usage(format!(
-            "bad copy operation {op} {args:?}"
-        ))),
     }
 }
 
-fn op_arity(op: &str) -> usize {
-    match op {
-        "cp-stat" => 1,
-        "cp-out" => 2,
-        _ => 3,
-    }
-}
-
-/// The user namespace helper's side, for a stopped container: `cp-out SRC FOLLOW` or
-/// `cp-in DEST LAYOUT OWNER`, then `UPPER WORK MERGED USERXATTR DRIVER VOLUMES LOWER...`
-/// (VOLUMES: the JSON list of the container's volume and bind mounts).
-pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
-    let n = op_arity(op);
-    if args.len() < n + 6 {
-        return Err(EngineError::Usage(format!(
-            "bad copy operation {op} {args:?}"
-        )));
-    }
-    let (op_args, spec) = args.split_at(n);
-    let rootfs = Rootfs {
-        upper: spec[0].clone().into(),
-        work: spec[1].clone().into(),
-        target: spec[2].clone().into(),
-        userxattr: spec[3] == "1",
-        driver: spec[4].parse().map_err(EngineError::Usage)?,
-        lower: spec[6..].iter().map(Into::into).collect(),
-    };
-    let volumes: Vec<crate::runtime::enter::VolumeMount> = serde_json::from_str(&spec[5])
-        .map_err(|e| EngineError::Usage(format!("bad volume list {:?}: {e}", spec[5])))?;
-    crate::runtime::enter::mount_overlay(&rootfs)?;
-    crate::runtime::enter::mount_volumes(&rootfs.target, &volumes)?;
+/// The user namespace helper's side, for a stopped container: mount its overlay and its
+/// volumes privately, then copy.
+pub(crate) fn copy_stopped(
+    op: &CopyOp,
+    rootfs: &Rootfs,
+    volumes: &[crate::runtime::enter::VolumeMount],
+) -> Result<(), EngineError> {
+    crate::runtime::enter::mount_overlay(rootfs)?;
+    crate::runtime::enter::mount_volumes(&rootfs.target, volumes)?;
     let root = copy::open_root(&rootfs.target).map_err(copy_err)?;
-    run_op(op, op_args, root.as_fd())
+    run_op(op, root.as_fd())
 }
 
-/// Entry point of `skiff __nsenter PID START OP ARGS...`: join a running container, then copy.
-/// Must run before any thread exists.
-pub fn nsenter_main(args: &[String]) -> i32 {
-    let result = (|| -> Result<(), EngineError> {
-        let [pid, start, op, rest @ ..] = args else {
-            return Err(EngineError::Usage("__nsenter PID START OP ARGS...".into()));
-        };
-        let pid: i32 = pid
-            .parse()
-            .map_err(|_| EngineError::Usage(format!("bad pid {pid}")))?;
-        let start: u64 = start
-            .parse()
-            .map_err(|_| EngineError::Usage(format!("bad start time {start}")))?;
-        crate::runtime::enter::join_container(pid, start)?;
-        let root = copy::open_root(std::path::Path::new("/")).map_err(copy_err)?;
-        run_op(op, rest, root.as_fd())
-    })();
-    match result {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("Error: {}", super::error_chain(&e));
-            e.exit_code()
-        }
-    }
+/// The `Nsenter` helper's side: join a running container, then copy. Must run before any
+/// thread exists.
+pub(crate) fn nsenter_main(pid: i32, start: u64, op: &CopyOp) -> Result<(), EngineError> {
+    crate::runtime::enter::join_container(pid, start)?;
+    let root = copy::open_root(std::path::Path::new("/")).map_err(copy_err)?;
+    run_op(op, root.as_fd())
 }
 
 #[cfg(test)]

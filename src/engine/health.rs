@@ -7,24 +7,13 @@ use crate::state::container::{process_start_time, Containers, Status};
 use crate::state::health::{HealthConfig, HealthStatus, OnFailure};
 use crate::state::Paths;
 
-/// The container's `Config.Healthcheck`: the user's settings over the image's (`image_config`
-/// is the image's `config` object). Invalid values get the daemon's messages.
+/// The container's `Config.Healthcheck`: the user's settings over the image's
+/// (`HealthConfig::effective`).
 pub fn effective_config(
     user: Option<&HealthConfig>,
     image_config: &serde_json::Value,
 ) -> Result<Option<HealthConfig>, EngineError> {
-    let image: Option<HealthConfig> = match &image_config["Healthcheck"] {
-        serde_json::Value::Null => None,
-        v => serde_json::from_value(v.clone()).ok(),
-    };
-    let merged = match user {
-        Some(u) => Some(u.clone().merged_over(image.as_ref())),
-        None => image,
-    };
-    if let Some(h) = &merged {
-        h.validate().map_err(EngineError::Usage)?;
-    }
-    Ok(merged)
+    HealthConfig::effective(user, image_config).map_err(EngineError::Usage)
 }
 
 /// docker's health of a listed container: `starting`, `healthy`, `unhealthy`, or `none` (no

@@ -1,6 +1,5 @@
 //! Image operations: pull, list, inspect, remove, import.
 use std::collections::{HashSet, VecDeque};
-use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,6 +9,7 @@ use oci_spec::image::Descriptor;
 use serde_json::{json, Value};
 
 use super::EngineError;
+use crate::helper::{Request, Spawn, UsernsOp};
 use crate::image::store::RemoveReport;
 use crate::image::unpack::{self, UnpackOptions};
 use crate::image::{digest_hex, is_sha256_digest, ImageError, ImageRecord, ImageStore, Reference};
@@ -602,35 +602,28 @@ fn download_layers(
     }
 }
 
-/// A `skiff __userns image-unpack-stream` helper that unpacks layers as they are sent to it
-/// (one `BLOB\tDIFF_ID` line each) until its input closes.
+/// A user namespace helper that unpacks layers as they are sent to it (one `BLOB\tDIFF_ID`
+/// line each) until its input closes.
 struct StreamingUnpacker {
-    child: std::process::Child,
+    helper: crate::helper::Helper,
     input: Option<std::os::unix::net::UnixStream>,
 }
 
 impl StreamingUnpacker {
     fn start(store: &ImageStore) -> Result<StreamingUnpacker, EngineError> {
-        let rootful = if crate::runtime::userns::is_rootful() {
-            "1"
-        } else {
-            "0"
-        };
         // A socket rather than a pipe: if the helper dies (a hostile layer), writing to it
         // must fail with EPIPE (MSG_NOSIGNAL), not kill skiff with SIGPIPE.
         let (ours, theirs) = std::os::unix::net::UnixStream::pair()
             .map_err(EngineError::io("socketpair for the unpack helper"))?;
-        let child = crate::runtime::userns::spawn_helper(
-            &[
-                OsStr::new("image-unpack-stream"),
-                store.layers_dir().as_os_str(),
-                OsStr::new(rootful),
-            ],
-            std::process::Stdio::from(std::os::fd::OwnedFd::from(theirs)),
-            std::process::Stdio::null(),
-        )?;
+        let req = Request::Userns(UsernsOp::UnpackLayerStream {
+            layers_dir: store.layers_dir().to_path_buf(),
+            rootful: crate::runtime::userns::is_rootful(),
+        });
+        let mut spawn = Spawn::new(&req);
+        spawn.stdin = std::process::Stdio::from(std::os::fd::OwnedFd::from(theirs));
+        spawn.stdout = std::process::Stdio::null();
         Ok(StreamingUnpacker {
-            child,
+            helper: crate::helper::spawn(spawn)?,
             input: Some(ours),
         })
     }
@@ -659,82 +652,53 @@ impl StreamingUnpacker {
 
     fn finish(mut self) -> Result<(), EngineError> {
         self.input = None;
-        crate::runtime::userns::finish_helper(self.child)?;
+        self.helper.finish()?;
         Ok(())
     }
 }
 
-/// Unpack layer blobs (blob path, diff id) in one `skiff __userns image-unpack` run.
+/// Unpack layer blobs (blob path, diff id) in one user namespace helper.
 pub(crate) fn unpack_with_helper(
     store: &ImageStore,
     blobs: &[(PathBuf, String)],
 ) -> Result<(), EngineError> {
-    let rootful = if crate::runtime::userns::is_rootful() {
-        "1"
-    } else {
-        "0"
-    };
-    let mut args: Vec<&OsStr> = vec![
-        OsStr::new("image-unpack"),
-        store.layers_dir().as_os_str(),
-        OsStr::new(rootful),
-    ];
-    for (blob, diff) in blobs {
-        args.push(blob.as_os_str());
-        args.push(OsStr::new(diff.as_str()));
-    }
-    crate::runtime::userns::run_helper(&args)?;
+    crate::helper::run_userns(UsernsOp::UnpackLayers {
+        layers_dir: store.layers_dir().to_path_buf(),
+        rootful: crate::runtime::userns::is_rootful(),
+        blobs: blobs.to_vec(),
+    })?;
     Ok(())
 }
 
-/// Run an image operation inside the user namespace helper (`skiff __userns image-...`).
-pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
-    match op {
-        "image-unpack" => {
-            let (layers_dir, rootful, pairs) = match args {
-                [dir, rootful, rest @ ..] if rest.len() % 2 == 0 => (dir, rootful, rest),
-                _ => {
-                    return Err(EngineError::Usage(
-                        "image-unpack LAYERS_DIR ROOTFUL (BLOB DIFF_ID)...".into(),
-                    ))
-                }
-            };
-            let opts = UnpackOptions {
-                rootful: rootful == "1",
-            };
-            // Temp trees of helpers that were killed long ago (a live one is never this old).
-            remove_stale(Path::new(layers_dir), ".tmp-", true);
-            remove_stale(Path::new(layers_dir), ".trash-", true);
-            for pair in pairs.chunks(2) {
-                unpack::unpack_layer(Path::new(&pair[0]), &pair[1], Path::new(layers_dir), &opts)?;
-            }
-            Ok(())
-        }
-        "image-unpack-stream" => {
-            let (layers_dir, rootful) =
-                match args {
-                    [dir, rootful] => (dir, rootful),
-                    _ => return Err(EngineError::Usage(
-                        "image-unpack-stream LAYERS_DIR ROOTFUL (BLOB\\tDIFF_ID lines on stdin)"
-                            .into(),
-                    )),
-                };
-            let opts = UnpackOptions {
-                rootful: rootful == "1",
-            };
-            remove_stale(Path::new(layers_dir), ".tmp-", true);
-            remove_stale(Path::new(layers_dir), ".trash-", true);
-            for line in std::io::BufRead::lines(std::io::stdin().lock()) {
-                let line = line.map_err(EngineError::io("reading the layers to unpack"))?;
-                let Some((blob, diff)) = line.split_once('\t') else {
-                    continue;
-                };
-                unpack::unpack_layer(Path::new(blob), diff, Path::new(layers_dir), &opts)?;
-            }
-            Ok(())
-        }
-        _ => Err(EngineError::Usage(format!("unknown image operation {op}"))),
+/// The helper's side of `UnpackLayers`, as root in the user namespace.
+pub(crate) fn unpack_layers(
+    layers_dir: &Path,
+    rootful: bool,
+    blobs: &[(PathBuf, String)],
+) -> Result<(), EngineError> {
+    let opts = UnpackOptions { rootful };
+    // Temp trees of helpers that were killed long ago (a live one is never this old).
+    remove_stale(layers_dir, ".tmp-", true);
+    remove_stale(layers_dir, ".trash-", true);
+    for (blob, diff) in blobs {
+        unpack::unpack_layer(blob, diff, layers_dir, &opts)?;
     }
+    Ok(())
+}
+
+/// The helper's side of `UnpackLayerStream`: `BLOB\tDIFF_ID` lines on stdin.
+pub(crate) fn unpack_layer_stream(layers_dir: &Path, rootful: bool) -> Result<(), EngineError> {
+    let opts = UnpackOptions { rootful };
+    remove_stale(layers_dir, ".tmp-", true);
+    remove_stale(layers_dir, ".trash-", true);
+    for line in std::io::BufRead::lines(std::io::stdin().lock()) {
+        let line = line.map_err(EngineError::io("reading the layers to unpack"))?;
+        let Some((blob, diff)) = line.split_once('\t') else {
+            continue;
+        };
+        unpack::unpack_layer(Path::new(blob), diff, layers_dir, &opts)?;
+    }
+    Ok(())
 }
 
 /// Remove entries of `dir` named `prefix*` that were last modified over a day ago.
@@ -871,13 +835,7 @@ pub fn remove(paths: &Paths, name: &str, force: bool) -> Result<RemoveReport, En
 }
 
 fn remove_trees(trees: &[PathBuf]) -> Result<(), EngineError> {
-    if trees.is_empty() {
-        return Ok(());
-    }
-    let mut args: Vec<&OsStr> = vec![OsStr::new("rmtree")];
-    args.extend(trees.iter().map(|d| d.as_os_str()));
-    crate::runtime::userns::run_helper(&args)?;
-    Ok(())
+    Ok(crate::helper::remove_trees(trees)?)
 }
 
 /// `import`: make a one-layer image of a tar (plain, gzip or zstd). Returns the image id.
@@ -1175,26 +1133,11 @@ impl ImageFilters {
     }
 }
 
-/// `until=` takes a timestamp (RFC 3339, a date) or a duration before now (`10m`, `24h`).
+/// `until=` takes a time as `--since` does (`crate::units::parse_time`): RFC 3339, a date, a
+/// Unix timestamp, or a Go duration before now (`10m`, `1h30m`).
 fn parse_until(v: &str) -> Result<chrono::DateTime<chrono::Utc>, EngineError> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) {
-        return Ok(t.with_timezone(&chrono::Utc));
-    }
-    if let Ok(secs) = v.parse::<i64>() {
-        return chrono::DateTime::from_timestamp(secs, 0)
-            .ok_or_else(|| EngineError::Usage(format!("invalid until filter {v:?}")));
-    }
-    let (num, unit) = v.split_at(v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len()));
-    let n: i64 = num
-        .parse()
-        .map_err(|_| EngineError::Usage(format!("invalid until filter {v:?}")))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => return Err(EngineError::Usage(format!("invalid until filter {v:?}"))),
-    };
-    Ok(chrono::Utc::now() - chrono::Duration::seconds(secs))
+    crate::units::parse_time(v, chrono::Utc::now())
+        .ok_or_else(|| EngineError::Usage(format!("invalid until filter {v:?}")))
 }
 
 /// docker's `reference=` filter: a glob (`*`, `?`) over the familiar `name:tag`, or over the
@@ -1207,23 +1150,7 @@ fn reference_matches(pattern: &str, tagged: &str) -> bool {
     let has_tag = pattern
         .rfind(':')
         .is_some_and(|i| !pattern[i..].contains('/'));
-    glob(pattern, if has_tag { tagged } else { name })
-}
-
-/// `*` matches any run of characters except `/`, `?` one character.
-fn glob(p: &str, s: &str) -> bool {
-    fn go(p: &[char], s: &[char]) -> bool {
-        match (p.first(), s.first()) {
-            (None, None) => true,
-            (Some('*'), _) => go(&p[1..], s) || (!s.is_empty() && s[0] != '/' && go(p, &s[1..])),
-            (Some('?'), Some(_)) => go(&p[1..], &s[1..]),
-            (Some(a), Some(b)) if a == b => go(&p[1..], &s[1..]),
-            _ => false,
-        }
-    }
-    let p: Vec<char> = p.chars().collect();
-    let s: Vec<char> = s.chars().collect();
-    go(&p, &s)
+    crate::units::glob_match(pattern, if has_tag { tagged } else { name })
 }
 
 /// Images matching the filters, newest first.

@@ -1,7 +1,7 @@
 //! `logs` with docker's `--tail`, `--since` and `--until` (and `-f`).
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 
 use super::EngineError;
 use crate::monitor::log::Entry;
@@ -32,146 +32,27 @@ pub fn parse_tail(s: &str) -> Result<Option<usize>, EngineError> {
     }
 }
 
-/// Parse a time as docker's `--since`/`--until` take it (its `GetTimestamp`): a Go duration
-/// before now (`10m`, `1h30m`, `-1s` is a second from now), an RFC 3339 time (the fraction after
-/// `.` or `,`, up to nanoseconds; minutes, seconds and the zone may be left out), a date, or a
-/// Unix timestamp (`1700000000` or `1700000000.5`). Times without a zone are local time.
+/// Parse a time as docker's `--since`/`--until` take it (`crate::units::parse_time`): a Go
+/// duration before now (`10m`, `1h30m`, `-1s` is a second from now), an RFC 3339 time, a date,
+/// or a Unix timestamp. Times without a zone are local time.
 pub fn parse_time(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, EngineError> {
-    let local = *now.with_timezone(&chrono::Local).offset();
-    parse_time_in(s, now, local.fix())
+    crate::units::parse_time(s, now).ok_or_else(|| bad_time(s))
 }
 
+/// [`parse_time`] with `local` as the local time zone.
+#[cfg(test)]
 fn parse_time_in(
     s: &str,
     now: DateTime<Utc>,
-    local: FixedOffset,
+    local: chrono::FixedOffset,
 ) -> Result<DateTime<Utc>, EngineError> {
-    let bad = || {
-        EngineError::Usage(format!(
-            "invalid time {s:?}: use an RFC 3339 time, a Unix timestamp or a duration like 10m"
-        ))
-    };
-    let s = s.trim();
-    if s.is_empty() {
-        return Err(bad());
-    }
-    if s != "0" {
-        let (sign, unsigned) = match s.as_bytes()[0] {
-            b'-' => (-1, &s[1..]),
-            b'+' => (1, &s[1..]),
-            _ => (1, s),
-        };
-        if let Some(d) = parse_go_duration(unsigned) {
-            let d = chrono::Duration::from_std(d).map_err(|_| bad())?;
-            return Ok(if sign < 0 { now + d } else { now - d });
-        }
-    }
-    // docker: a `z`, a `+` or three dashes say the time has a zone.
-    let zoned = s.contains(['z', 'Z', '+']) || s.matches('-').count() == 3;
-    // Go reads a fraction after a comma as after a point (`date --iso-8601=ns`).
-    let v = match s.find('T') {
-        Some(t) => format!("{}{}", &s[..t], s[t..].replacen(',', ".", 1)),
-        None => s.to_string(),
-    };
-    if zoned {
-        // Split off the zone: `Z`, or the last `+`/`-` (after the date's dashes).
-        let cut = v
-            .rfind(['z', 'Z', '+', '-'])
-            .filter(|i| *i >= "2006-01-02".len());
-        if let Some(i) = cut {
-            let (time, zone) = v.split_at(i);
-            let zone = if zone.eq_ignore_ascii_case("z") {
-                "+00:00"
-            } else {
-                zone
-            };
-            if let Some(t) = naive_time(time) {
-                if let Ok(z) = format!("2000-01-01T00:00:00{zone}").parse::<DateTime<FixedOffset>>()
-                {
-                    if let Some(t) = z.offset().from_local_datetime(&t).single() {
-                        return Ok(t.with_timezone(&Utc));
-                    }
-                }
-            }
-        }
-    } else if let Some(t) = naive_time(&v) {
-        if let Some(t) = local.from_local_datetime(&t).single() {
-            return Ok(t.with_timezone(&Utc));
-        }
-    }
-    if s.contains('-') {
-        return Err(bad());
-    }
-    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        let (secs, frac) = s.split_once('.').unwrap_or((s, ""));
-        let secs: i64 = secs.parse().map_err(|_| bad())?;
-        let nanos: u32 = if frac.is_empty() {
-            0
-        } else {
-            format!("{frac:0<9}")[..9].parse().map_err(|_| bad())?
-        };
-        return DateTime::from_timestamp(secs, nanos).ok_or_else(bad);
-    }
-    let d = parse_go_duration(s).ok_or_else(bad)?;
-    let d = chrono::Duration::from_std(d).map_err(|_| bad())?;
-    Ok(now - d)
+    crate::units::parse_time_in(s, now, local).ok_or_else(|| bad_time(s))
 }
 
-/// The date and time of docker's layouts: `2006-01-02`, `2006-01-02T15`, `…T15:04`,
-/// `…T15:04:05` and `…T15:04:05.999999999` (and, beyond docker, a space for the `T`).
-fn naive_time(s: &str) -> Option<NaiveDateTime> {
-    for f in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S%.f",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
-            return Some(t);
-        }
-    }
-    // `2006-01-02T15`: chrono wants the minutes.
-    if s.len() == 13 && s.as_bytes()[10] == b'T' {
-        if let Ok(t) = NaiveDateTime::parse_from_str(&format!("{s}:00"), "%Y-%m-%dT%H:%M") {
-            return Some(t);
-        }
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-}
-
-/// A Go duration: a sequence of decimal numbers with units (`ns`, `us`, `ms`, `s`, `m`, `h`).
-pub fn parse_go_duration(s: &str) -> Option<Duration> {
-    let mut rest = s;
-    let mut total = 0f64;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let num_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if num_end == 0 {
-            return None;
-        }
-        let n: f64 = rest[..num_end].parse().ok()?;
-        rest = &rest[num_end..];
-        let unit_end = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let mult = match &rest[..unit_end] {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
-        };
-        total += n * mult;
-        rest = &rest[unit_end..];
-    }
-    Duration::try_from_secs_f64(total).ok()
+fn bad_time(s: &str) -> EngineError {
+    EngineError::Usage(format!(
+        "invalid time {s:?}: use an RFC 3339 time, a Unix timestamp or a duration like 10m"
+    ))
 }
 
 fn entry_time(e: &Entry) -> Option<DateTime<Utc>> {
@@ -247,6 +128,7 @@ pub fn logs(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::FixedOffset;
 
     #[test]
     fn times() {

@@ -1,12 +1,14 @@
 //! The operations behind every command. `cli` calls these; these call the subsystems.
 pub mod attach;
 pub mod build;
+pub mod cgroup;
 pub mod container;
 pub mod container_files;
 pub mod cp;
 pub mod create;
 pub mod events;
 pub mod health;
+pub mod helpers;
 pub mod image;
 pub mod info;
 pub mod logs;
@@ -86,41 +88,6 @@ impl EngineError {
     pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> EngineError {
         let context = context.into();
         move |source| EngineError::Io { context, source }
-    }
-}
-
-/// Entry point of `skiff __userns OP ARGS...`: become root in a fresh user namespace mapped to
-/// the caller's subordinate ids, then run one storage operation there (layer unpacking, removal
-/// of trees owned by container users). Must run before any thread exists.
-pub fn userns_helper_main(args: &[String]) -> i32 {
-    if let Err(e) = crate::runtime::userns::become_root_in_child_namespace() {
-        eprintln!("Error: {e}");
-        return 125;
-    }
-    let result = match args.first().map(String::as_str) {
-        Some("rmtree") => {
-            let mut res = Ok(());
-            for p in &args[1..] {
-                if let Err(e) = crate::storage::remove_tree(std::path::Path::new(p)) {
-                    res = Err(EngineError::io(format!("removing {p}"))(e));
-                }
-            }
-            res
-        }
-        Some(op) if op.starts_with("image-") => image::userns_op(op, &args[1..]),
-        Some(op) if op.starts_with("ctr-") => container_files::userns_op(op, &args[1..]),
-        Some(op) if op.starts_with("cp-") => cp::userns_op(op, &args[1..]),
-        Some(op) if op.starts_with("storage-") => storage::userns_op(op, &args[1..]),
-        _ => Err(EngineError::Usage(format!(
-            "unknown userns operation {args:?}"
-        ))),
-    };
-    match result {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("Error: {}", error_chain(&e));
-            e.exit_code()
-        }
     }
 }
 

@@ -5,8 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::create::parse_mounts::destination;
-use super::create::request::{Kind, MountRequest};
+use super::create::request::{destination, Kind, MountRequest};
 use super::EngineError;
 use crate::runtime::spec::{SpecMount, OPT_CHOWN, OPT_COPY_UP};
 use crate::state::container::MountRecord;

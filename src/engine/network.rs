@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::create::NetworkRequest;
+use super::create::request::NetworkRequest;
 use super::EngineError;
 use crate::network::builtin;
 use crate::network::ports::{self, ExposedPort, PortMapping};
@@ -633,9 +633,4 @@ fn refuse_builtin(paths: &Paths, network: &str) -> Result<(), EngineError> {
         ))),
         None => Ok(()),
     }
-}
-
-/// Entry point of `skiff __netns`, the holder of the user networks' shared namespace.
-pub fn netns_holder_main() -> i32 {
-    crate::network::holder::main(&Paths::from_env())
 }

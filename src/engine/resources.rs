@@ -3,184 +3,16 @@
 //! hierarchy delegated to the user. Without one they fail with the reason instead of silently
 //! doing nothing.
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
+pub use super::cgroup::{check_device_io, check_limits, delegated_cgroup, require_cgroup};
+pub use super::create::request::Limits;
 use super::EngineError;
 use crate::state::container::{Containers, Status};
 use crate::state::Paths;
 
-/// `--memory`, `--cpus`, `--pids-limit`, parsed.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Limits {
-    /// Bytes.
-    pub memory: Option<u64>,
-    /// CPUs (a fraction allowed).
-    pub cpus: Option<f64>,
-    pub pids_limit: Option<i64>,
-    /// Per-device block IO limits as (flag, value): `--blkio-weight-device`,
-    /// `--device-read-bps` and the like (podman's `update`).
-    pub device_io: Vec<(String, String)>,
-}
-
-impl Limits {
-    /// Parse the flags' values: sizes as docker writes them (`64m`), a non-negative decimal.
-    pub fn parse(
-        memory: Option<&str>,
-        cpus: Option<&str>,
-        pids_limit: Option<i64>,
-    ) -> Result<Limits, EngineError> {
-        let cpus = match cpus {
-            Some(c) => Some(
-                c.parse::<f64>()
-                    .ok()
-                    .filter(|v| *v >= 0.0)
-                    .ok_or_else(|| EngineError::Usage(format!("invalid --cpus value: {c:?}")))?,
-            ),
-            None => None,
-        };
-        Ok(Limits {
-            memory: memory.map(parse_bytes).transpose()?,
-            cpus,
-            pids_limit,
-            device_io: Vec::new(),
-        })
-    }
-
-    pub fn is_empty(&self) -> bool {
-        *self == Limits::default()
-    }
-
-    /// The limits that limit something: docker reads `--memory 0`, `--cpus 0` and
-    /// `--pids-limit 0` (or any negative value) as "no limit".
-    fn limiting(&self) -> Limits {
-        Limits {
-            memory: self.memory.filter(|m| *m != 0),
-            cpus: self.cpus.filter(|c| *c != 0.0),
-            pids_limit: self.pids_limit.filter(|p| *p > 0),
-            device_io: self.device_io.clone(),
-        }
-    }
-
-    fn flags(&self) -> String {
-        let mut f = Vec::new();
-        if self.memory.is_some() {
-            f.push("--memory");
-        }
-        if self.cpus.is_some() {
-            f.push("--cpus");
-        }
-        if self.pids_limit.is_some() {
-            f.push("--pids-limit");
-        }
-        for (flag, _) in &self.device_io {
-            if !f.contains(&flag.as_str()) {
-                f.push(flag);
-            }
-        }
-        f.join(", ")
-    }
-}
-
-/// The user's delegated cgroup v2 directory, or why there is none.
-pub fn delegated_cgroup() -> Result<PathBuf, String> {
-    let root = std::path::Path::new("/sys/fs/cgroup");
-    if !root.join("cgroup.controllers").exists() {
-        let hybrid = root.join("unified/cgroup.controllers").exists();
-        return Err(if hybrid {
-            "the machine runs cgroup v1 (hybrid: cgroup v2 is only at /sys/fs/cgroup/unified, \
-             with no controllers)"
-                .into()
-        } else {
-            "the machine runs cgroup v1".into()
-        });
-    }
-    let own = std::fs::read_to_string("/proc/self/cgroup")
-        .map_err(|e| format!("reading /proc/self/cgroup: {e}"))?;
-    let rel = own
-        .lines()
-        .find_map(|l| l.strip_prefix("0::"))
-        .ok_or("this process is in no cgroup v2 group")?;
-    let dir = root.join(rel.trim_start_matches('/'));
-    let writable = nix::unistd::access(
-        &dir.join("cgroup.subtree_control"),
-        nix::unistd::AccessFlags::W_OK,
-    )
-    .is_ok();
-    if !writable {
-        return Err(format!(
-            "{} is not delegated to your user (no systemd user session with Delegate=yes)",
-            dir.display()
-        ));
-    }
-    Ok(dir)
-}
-
-/// Fail with a clear message: `what` needs a delegated cgroup v2 hierarchy.
-pub fn require_cgroup(what: &str) -> Result<(), EngineError> {
-    match delegated_cgroup() {
-        Err(why) => Err(EngineError::Usage(format!(
-            "{what} needs a cgroup v2 hierarchy delegated to your user (systemd user session); \
-             none is available here: {why}"
-        ))),
-        Ok(dir) => Err(EngineError::Usage(format!(
-            "{what} needs the container in its own cgroup, and skiff does not create container \
-             cgroups yet (a delegated hierarchy exists at {})",
-            dir.display()
-        ))),
-    }
-}
-
-/// Refuse resource limits that cannot be applied (called by `create`).
-pub fn check_limits(l: &Limits) -> Result<(), EngineError> {
-    for (flag, v) in &l.device_io {
-        check_device_io(flag, v)?;
-    }
-    let effective = l.limiting();
-    if effective.is_empty() {
-        // docker: --memory 0, --cpus 0 and --pids-limit 0 or -1 mean "no limit".
-        return Ok(());
-    }
-    require_cgroup(&effective.flags())
-}
-
-/// docker's syntax of the per-device limits: `/dev/PATH:VALUE`, VALUE a weight (10 to 1000, or
-/// 0), a rate in bytes (`1mb`) or a number of operations per second.
-pub fn check_device_io(flag: &str, v: &str) -> Result<(), EngineError> {
-    let bad =
-        |what: &str| EngineError::Usage(format!("invalid argument {v:?} for \"{flag}\": {what}"));
-    let (path, value) = v.split_once(':').ok_or_else(|| bad("bad format"))?;
-    if !path.starts_with("/dev/") {
-        return Err(bad("bad format for device path"));
-    }
-    let ok = match flag {
-        "--blkio-weight-device" => value
-            .parse::<u16>()
-            .is_ok_and(|w| w == 0 || (10..=1000).contains(&w)),
-        "--device-read-bps" | "--device-write-bps" => parse_bytes(value).is_ok(),
-        _ => value.parse::<u64>().is_ok(),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(bad("invalid value for device"))
-    }
-}
-
-/// docker's memory sizes: a number with an optional b, k, m or g suffix (binary units).
+/// docker's memory sizes (`crate::units::parse_bytes`: `64m`, `1.5g`, `1t`).
 pub fn parse_bytes(s: &str) -> Result<u64, EngineError> {
-    let t = s.trim().to_ascii_lowercase();
-    let t = t.strip_suffix('b').filter(|x| !x.is_empty()).unwrap_or(&t);
-    let (num, mult) = match t.chars().last() {
-        Some('k') => (&t[..t.len() - 1], 1u64 << 10),
-        Some('m') => (&t[..t.len() - 1], 1 << 20),
-        Some('g') => (&t[..t.len() - 1], 1 << 30),
-        _ => (t, 1),
-    };
-    num.parse::<f64>()
-        .ok()
-        .filter(|v| *v >= 0.0)
-        .map(|v| (v * mult as f64) as u64)
-        .ok_or_else(|| EngineError::Usage(format!("invalid size: {s:?}")))
+    crate::units::parse_bytes(s).ok_or_else(|| EngineError::Usage(format!("invalid size: {s:?}")))
 }
 
 /// The process settings of `HostConfig` that live in the container's runtime spec:
@@ -281,12 +113,10 @@ pub struct ProcInfo {
 }
 
 fn read_proc(pid: i32) -> Option<ProcInfo> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let open = stat.find('(')?;
-    let close = stat.rfind(')')?;
-    let comm = stat[open + 1..close].to_string();
-    let f: Vec<&str> = stat[close + 2..].split(' ').collect();
-    let num = |i: usize| f.get(i).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let stat = crate::sys::proc::stat(pid)?;
+    let comm = stat.comm.clone();
+    // Fields as `man 5 proc` numbers them.
+    let num = |n: usize| stat.num(n);
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let uid = status
         .lines()
@@ -309,13 +139,13 @@ fn read_proc(pid: i32) -> Option<ProcInfo> {
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as u64;
     Some(ProcInfo {
         pid,
-        ppid: num(1) as i32,
+        ppid: num(4) as i32,
         uid,
-        cpu_ticks: (num(11) + num(12)).max(0) as u64,
-        start_ticks: num(19).max(0) as u64,
-        tty_nr: num(4) as i32,
-        rss_bytes: num(21).max(0) as u64 * page,
-        threads: num(17).max(0) as u64,
+        cpu_ticks: (num(14) + num(15)).max(0) as u64,
+        start_ticks: num(22).max(0) as u64,
+        tty_nr: num(7) as i32,
+        rss_bytes: num(24).max(0) as u64 * page,
+        threads: num(20).max(0) as u64,
         cmd,
     })
 }
@@ -639,6 +469,7 @@ mod tests {
         assert_eq!(parse_bytes("64m").unwrap(), 64 << 20);
         assert_eq!(parse_bytes("1g").unwrap(), 1 << 30);
         assert_eq!(parse_bytes("2MB").unwrap(), 2 << 20);
+        assert_eq!(parse_bytes("1t").unwrap(), 1 << 40);
         assert!(parse_bytes("lots").is_err());
     }
 

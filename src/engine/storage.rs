@@ -85,12 +85,8 @@ pub fn probe(paths: &Paths) -> Result<ProbeResult, EngineError> {
         std::fs::create_dir_all(parent)
             .map_err(EngineError::io(format!("creating {}", parent.display())))?;
     }
-    let child = crate::runtime::userns::spawn_helper(
-        &[std::ffi::OsStr::new("storage-probe"), dir.as_os_str()],
-        std::process::Stdio::null(),
-        std::process::Stdio::piped(),
-    )?;
-    let out = crate::runtime::userns::finish_helper(child)?;
+    let out =
+        crate::helper::run_userns(crate::helper::UsernsOp::StorageProbe { dir: dir.clone() })?;
     let result: ProbeResult = serde_json::from_slice(&out)
         .map_err(|e| EngineError::Usage(format!("reading the storage probe: {e}")))?;
     let _ = crate::storage::remove_tree(&dir);
@@ -148,31 +144,19 @@ pub fn select(paths: &Paths) -> Result<Selection, EngineError> {
 
 /// Fill a new container's upper dir with a copy of its layers (vfs).
 pub fn vfs_copy(upper: &Path, layers: &[PathBuf]) -> Result<(), EngineError> {
-    let mut args: Vec<&std::ffi::OsStr> =
-        vec![std::ffi::OsStr::new("storage-vfs-copy"), upper.as_os_str()];
-    args.extend(layers.iter().map(|l| l.as_os_str()));
-    Ok(crate::runtime::userns::run_helper(&args)?)
+    crate::helper::run_userns(crate::helper::UsernsOp::VfsCopy {
+        upper: upper.to_path_buf(),
+        layers: layers.to_vec(),
+    })?;
+    Ok(())
 }
 
-/// The helper's side (`skiff __userns storage-...`), as root in the user namespace.
-pub fn userns_op(op: &str, args: &[String]) -> Result<(), EngineError> {
-    match (op, args) {
-        ("storage-probe", [dir]) => {
-            let result =
-                crate::runtime::probe::probe(Path::new(dir), !crate::runtime::userns::is_rootful());
-            let out = serde_json::to_string(&result)
-                .map_err(|e| EngineError::Usage(format!("encoding the probe: {e}")))?;
-            println!("{out}");
-            Ok(())
-        }
-        ("storage-vfs-copy", [upper, layers @ ..]) => {
-            let layers: Vec<PathBuf> = layers.iter().map(PathBuf::from).collect();
-            crate::storage::vfs::copy_layers(Path::new(upper), &layers).map_err(EngineError::io(
-                format!("copying the image's layers into {upper}"),
-            ))
-        }
-        _ => Err(EngineError::Usage(format!(
-            "bad storage operation {op} {args:?}"
-        ))),
-    }
+/// The helper's side of `UsernsOp::StorageProbe`, as root in the user namespace: the result
+/// as JSON on stdout.
+pub(crate) fn probe_here(dir: &Path) -> Result<(), EngineError> {
+    let result = crate::runtime::probe::probe(dir, !crate::runtime::userns::is_rootful());
+    let out = serde_json::to_string(&result)
+        .map_err(|e| EngineError::Usage(format!("encoding the probe: {e}")))?;
+    println!("{out}");
+    Ok(())
 }

@@ -523,7 +523,8 @@ impl Checker {
                     .rec
                     .stop_signal
                     .as_deref()
-                    .and_then(parse_signal)
+                    .and_then(crate::units::parse_signal)
+                    .and_then(|n| Signal::try_from(n).ok())
                     .unwrap_or(Signal::SIGTERM);
                 signal(sig);
                 let secs = self.rec.stop_timeout.unwrap_or(10).max(0) as u64;
@@ -531,18 +532,4 @@ impl Checker {
             }
         }
     }
-}
-
-/// A signal name or number (`TERM`, `SIGTERM`, `15`).
-fn parse_signal(s: &str) -> Option<Signal> {
-    if let Ok(n) = s.parse::<i32>() {
-        return Signal::try_from(n).ok();
-    }
-    let up = s.to_ascii_uppercase();
-    let name = if up.starts_with("SIG") {
-        up
-    } else {
-        format!("SIG{up}")
-    };
-    name.parse().ok()
 }

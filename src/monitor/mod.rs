@@ -1,4 +1,5 @@
-//! The per-container monitor: skiff re-executed as `skiff __monitor ID`, outliving the CLI.
+//! The per-container monitor: skiff re-executed as a helper (`helper::Request::Monitor`),
+//! outliving the CLI.
 //! It starts the container (runtime::create), owns its pty or pipes, writes the log, forwards
 //! signals, records the exit code and time atomically, and removes `--rm` containers.
 //!
@@ -12,8 +13,7 @@ pub mod notify;
 pub mod pasta;
 pub mod portfwd;
 
-use std::io::Write;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -27,30 +27,20 @@ use crate::runtime::{Rootfs, Stdio};
 use crate::state::container::{process_start_time, ContainerState, Containers, Status};
 use crate::state::Paths;
 
-pub const READY_FD_ENV: &str = "_SKIFF_READY_FD";
-pub const MODE_ENV: &str = "_SKIFF_MONITOR_MODE";
-
 /// RFC 3339 with nanoseconds, as docker's inspect shows times.
 pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
 }
 
-/// Entry point of `skiff __monitor ID`; returns the process exit code.
-pub fn main(paths: &Paths, id: &str) -> i32 {
-    let foreground = std::env::var(MODE_ENV).as_deref() == Ok("fg");
-    let ready_fd: Option<OwnedFd> = std::env::var(READY_FD_ENV)
-        .ok()
-        .and_then(|s| s.parse::<RawFd>().ok())
-        // SAFETY: the CLI passed us this pipe end and nothing else here uses it.
-        .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) });
-    if let Some(fd) = &ready_fd {
-        // Not for the container or slirp4netns: the CLI waits for this pipe to close.
-        let _ = nix::fcntl::fcntl(
-            fd,
-            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
-        );
-    }
-    let mut ready = ready_fd.map(std::fs::File::from);
+/// Entry point of the monitor helper (`helper::Request::Monitor`); returns the process exit
+/// code. `ready` gets `Ready::Ok` once the container runs, or why it did not start.
+pub fn main(
+    paths: &Paths,
+    id: &str,
+    foreground: bool,
+    ready: Option<crate::helper::ReadySender>,
+) -> i32 {
+    let mut ready = ready;
     if !foreground {
         let _ = nix::unistd::setsid();
     }
@@ -63,9 +53,9 @@ pub fn main(paths: &Paths, id: &str) -> i32 {
     crate::network::user::release(paths, id);
     match result {
         Ok(code) => code,
-        Err((code, msg)) => {
-            if let Some(r) = ready.as_mut() {
-                let _ = writeln!(r, "err {code} {msg}");
+        Err((code, message)) => {
+            if let Some(r) = ready.take() {
+                r.send(&crate::helper::Ready::Failed { code, message });
             }
             code
         }
@@ -84,7 +74,7 @@ fn run(
     paths: &Paths,
     id: &str,
     foreground: bool,
-    ready: &mut Option<std::fs::File>,
+    ready: &mut Option<crate::helper::ReadySender>,
 ) -> MonResult<i32> {
     let store = Containers::new(paths);
     let rec = store.record(id).map_err(|e| (125, e.to_string()))?;
@@ -291,7 +281,7 @@ struct Ctx<'a> {
 }
 
 /// Start the container once and stay with it until it exits.
-fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<Exit> {
+fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonResult<Exit> {
     let (store, rec, foreground) = (c.store, c.rec, c.foreground);
     let id = rec.id.as_str();
     // Standard streams.
@@ -448,14 +438,14 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<std::fs::File>) -> MonResult<Exit> {
     // The log exists once `start` returns, so that a follower opened then sees every line
     // (even when the container is removed right after it exits).
     let mut logger = log::Logger::open(&store.dir(id).join("ctr.log"), &rec.log_config);
-    if let Some(mut r) = ready.take() {
-        let _ = r.write_all(b"ok\n");
+    if let Some(r) = ready.take() {
+        r.send(&crate::helper::Ready::Ok);
     }
     crate::state::events::container(c.paths, rec, "start", &[]);
 
     let master = started.pty_master;
     if let (Some(m), true) = (&master, foreground) {
-        copy_winsize(m.as_fd());
+        crate::sys::term::copy_winsize(m.as_fd());
     }
     // `skiff attach` clients; without the socket the container still runs, unattachable.
     let mut attach_server = attach::AttachServer::bind(&attach::socket_path(c.paths, id))
@@ -691,7 +681,7 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
                     match input {
                         attach::Input::Stdin(data) => {
                             if let Some(fd) = io.master.or(io.stdin_w) {
-                                write_all_fd(fd.as_raw_fd(), &data);
+                                crate::sys::fd::write_all(fd.as_raw_fd(), &data);
                             }
                         }
                         attach::Input::Resize { rows, cols } => {
@@ -717,7 +707,7 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
                     }
                 } else if signo == libc::SIGWINCH {
                     if let Some(m) = io.master {
-                        copy_winsize(m.as_fd());
+                        crate::sys::term::copy_winsize(m.as_fd());
                     }
                 } else if exit.is_none() {
                     // Only while the container's process is ours and unreaped (once reaped,
@@ -742,7 +732,7 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
             match nix::unistd::read(stdin, &mut buf) {
                 Ok(n) if n > 0 => {
                     if let Some(m) = io.master {
-                        write_all_fd(m.as_raw_fd(), &buf[..n]);
+                        crate::sys::fd::write_all(m.as_raw_fd(), &buf[..n]);
                     }
                 }
                 Err(nix::errno::Errno::EINTR) => {}
@@ -807,7 +797,7 @@ fn forward_output(io: &mut PumpIo<'_>, fd: &OwnedFd, stream: Stream, buf: &mut [
                 a.broadcast(kind, &buf[..n]);
             }
             if io.foreground && io.shown[out as usize - 1] {
-                write_all_fd(out, &buf[..n]);
+                crate::sys::fd::write_all(out, &buf[..n]);
             }
             true
         }
@@ -829,34 +819,6 @@ fn reap(pid: i32) -> Option<i32> {
             Ok(_) => continue,
             Err(nix::errno::Errno::EINTR) => continue,
             Err(_) => return None,
-        }
-    }
-}
-
-fn write_all_fd(fd: RawFd, mut data: &[u8]) {
-    // SAFETY: borrowing a descriptor that stays open for this call.
-    let bfd = unsafe { BorrowedFd::borrow_raw(fd) };
-    while !data.is_empty() {
-        match nix::unistd::write(bfd, data) {
-            Ok(n) => data = &data[n..],
-            Err(nix::errno::Errno::EINTR) | Err(nix::errno::Errno::EAGAIN) => continue,
-            Err(_) => return,
-        }
-    }
-}
-
-/// Give the container's terminal the size of ours.
-fn copy_winsize(master: BorrowedFd<'_>) {
-    let mut ws: libc::winsize = libc::winsize {
-        ws_row: 0,
-        ws_col: 0,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: TIOCGWINSZ/TIOCSWINSZ read and write a winsize we own.
-    unsafe {
-        if libc::ioctl(0, libc::TIOCGWINSZ, &mut ws) == 0 {
-            libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws);
         }
     }
 }
@@ -934,8 +896,9 @@ fn remove_tree_in_userns(ns: &OwnedFd, path: &std::path::Path) -> bool {
 /// we can, else as root in a user namespace. True when it is gone.
 pub fn remove_tree_any_owner(dir: &std::path::Path) -> bool {
     if crate::storage::remove_tree(dir).is_err() {
-        let _ =
-            crate::runtime::userns::run_helper(&[std::ffi::OsStr::new("rmtree"), dir.as_os_str()]);
+        let _ = crate::helper::run(&crate::helper::Request::Userns(
+            crate::helper::UsernsOp::RemoveTrees(vec![dir.to_path_buf()]),
+        ));
     }
     std::fs::symlink_metadata(dir).is_err()
 }

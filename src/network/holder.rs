@@ -1,4 +1,4 @@
-//! `skiff __netns`: the process that keeps the shared rootless user and network namespaces of
+//! The netns holder helper: the process that keeps the shared rootless user and network namespaces of
 //! user networks alive, and answers DNS on port 53 there (on every bridge's gateway address).
 //!
 //! It is started on demand, under the networks lock, by the first monitor whose container is on
@@ -32,20 +32,30 @@ fn host_resolver() -> Option<SocketAddr> {
     })
 }
 
-/// Entry point of `skiff __netns`; returns the exit code.
-pub fn main(paths: &Paths) -> i32 {
+/// Entry point of the holder helper (`helper::Request::NetnsHolder`); returns the exit code.
+/// The process the starter started reports the daemon's pid on `ready` and exits.
+pub fn main(paths: &Paths, ready: Option<crate::helper::ReadySender>) -> i32 {
     let upstream = host_resolver();
     // Opened before unsharing: it stays in the host's network namespace.
     let up_sock = UdpSocket::bind("0.0.0.0:0").ok();
     let log = user::run_dir(paths).join("holder.log");
-    if let Err(e) = crate::runtime::netns::enter_holder_namespaces(&log) {
-        eprintln!("Error: {e}");
-        return 125;
+    match crate::runtime::netns::enter_holder_namespaces(&log) {
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return 125;
+        }
+        Ok(crate::runtime::netns::HolderSide::Starter { daemon }) => {
+            if let Some(r) = ready {
+                r.send(&crate::helper::Ready::Pid(daemon));
+            }
+            return 0;
+        }
+        Ok(crate::runtime::netns::HolderSide::Daemon) => drop(ready),
     }
     match serve(paths, upstream, up_sock) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("skiff __netns: {e}");
+            eprintln!("skiff netns holder: {e}");
             1
         }
     }
@@ -125,7 +135,7 @@ fn serve(
                 // Exit with the lock held: no starter can find this holder half gone.
                 Ok((false, _lock)) => return Ok(()),
                 Ok((true, _)) => {}
-                Err(e) => eprintln!("skiff __netns: {e}"),
+                Err(e) => eprintln!("skiff netns holder: {e}"),
             }
             pending.retain(|_, (_, _, t)| t.elapsed() < Duration::from_secs(5));
         }

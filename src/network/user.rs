@@ -379,6 +379,37 @@ pub fn holder_pid(paths: &Paths) -> Option<i32> {
     alive(h.pid, h.start).then_some(h.pid)
 }
 
+/// Start the holder helper; the pid of the process that stays (its own session, no longer our
+/// child).
+fn spawn_holder(paths: &Paths) -> Result<i32, NetworkError> {
+    use crate::helper::{Ready, Request, Spawn};
+    let request = Request::NetnsHolder;
+    let mut spawn = Spawn::new(&request);
+    spawn.ready = true;
+    spawn.stdout = std::process::Stdio::null();
+    spawn.env = vec![
+        ("SKIFF_ROOT".into(), paths.data.clone().into()),
+        ("SKIFF_RUNROOT".into(), paths.runtime.clone().into()),
+    ];
+    let mut helper =
+        crate::helper::spawn(spawn).map_err(|e| NetworkError::Config(e.to_string()))?;
+    match helper.wait_ready() {
+        Some(Ready::Pid(pid)) => {
+            let _ = helper.child.wait();
+            Ok(pid)
+        }
+        _ => {
+            let why = match helper.finish() {
+                Err(e) => e.to_string(),
+                Ok(_) => "no message".into(),
+            };
+            Err(NetworkError::Config(format!(
+                "the network namespace holder did not start: {why}"
+            )))
+        }
+    }
+}
+
 /// Start the holder unless it runs; the caller holds the lock.
 fn ensure_holder(paths: &Paths) -> Result<i32, NetworkError> {
     if let Some(pid) = holder_pid(paths) {
@@ -386,13 +417,7 @@ fn ensure_holder(paths: &Paths) -> Result<i32, NetworkError> {
     }
     let dir = run_dir(paths);
     std::fs::create_dir_all(&dir).map_err(io(format!("creating {}", dir.display())))?;
-    let data = paths.data.to_string_lossy().into_owned();
-    let runtime = paths.runtime.to_string_lossy().into_owned();
-    let pid = crate::runtime::netns::spawn_holder(
-        &["__netns"],
-        &[("SKIFF_ROOT", &data), ("SKIFF_RUNROOT", &runtime)],
-    )
-    .map_err(|e| NetworkError::Config(e.to_string()))?;
+    let pid = spawn_holder(paths)?;
     let rec = HolderRecord {
         pid,
         start: process_start_time(pid).unwrap_or(0),

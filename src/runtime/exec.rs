@@ -146,7 +146,7 @@ pub fn spawn(
         joins.push((name, *flag, f.into()));
     }
     // The descriptors are open: if the PID is still the container's, they are its namespaces.
-    if start_time(req.pid) != Some(req.pid_start) {
+    if crate::sys::proc::start_time(req.pid) != Some(req.pid_start) {
         return Err(not_running());
     }
     let devnull: OwnedFd = std::fs::File::open("/dev/null")
@@ -512,7 +512,7 @@ impl ExecProcess {
                     continue;
                 }
                 match nix::unistd::read(f.as_fd(), &mut buf) {
-                    Ok(n) if n > 0 => write_all_fd(*target, &buf[..n]),
+                    Ok(n) if n > 0 => crate::sys::fd::write_all(*target, &buf[..n]),
                     Err(nix::errno::Errno::EINTR) | Err(nix::errno::Errno::EAGAIN) => {}
                     _ => closed.push(i),
                 }
@@ -559,7 +559,7 @@ impl ExecProcess {
         let Some(master) = self.pty_master.as_ref() else {
             return wait_code(Pid::from_raw(self.waiter), None).unwrap_or(255);
         };
-        copy_winsize(master.as_fd());
+        crate::sys::term::copy_winsize(master.as_fd());
         let pid = Pid::from_raw(self.waiter);
         // SAFETY: fd 0 stays open for the life of this process.
         let stdin = unsafe { BorrowedFd::borrow_raw(0) };
@@ -591,7 +591,7 @@ impl ExecProcess {
             drop(fds);
             if m_ready {
                 match nix::unistd::read(master.as_fd(), &mut buf) {
-                    Ok(n) if n > 0 => write_all_fd(1, &buf[..n]),
+                    Ok(n) if n > 0 => crate::sys::fd::write_all(1, &buf[..n]),
                     Err(nix::errno::Errno::EINTR) | Err(nix::errno::Errno::EAGAIN) => {}
                     // EIO: every slave descriptor is closed, the command is gone.
                     _ => break,
@@ -601,7 +601,7 @@ impl ExecProcess {
             }
             if in_ready {
                 match nix::unistd::read(stdin, &mut buf) {
-                    Ok(n) if n > 0 => write_all_fd(master.as_raw_fd(), &buf[..n]),
+                    Ok(n) if n > 0 => crate::sys::fd::write_all(master.as_raw_fd(), &buf[..n]),
                     Err(nix::errno::Errno::EINTR) => {}
                     _ => stdin_open = false,
                 }
@@ -668,39 +668,4 @@ fn write_fd(fd: RawFd, mut data: &[u8]) -> bool {
         None,
     );
     ok
-}
-
-fn write_all_fd(fd: RawFd, mut data: &[u8]) {
-    // SAFETY: borrowing a descriptor that stays open for this call.
-    let bfd = unsafe { BorrowedFd::borrow_raw(fd) };
-    while !data.is_empty() {
-        match nix::unistd::write(bfd, data) {
-            Ok(n) => data = &data[n..],
-            Err(nix::errno::Errno::EINTR) | Err(nix::errno::Errno::EAGAIN) => continue,
-            Err(_) => return,
-        }
-    }
-}
-
-/// Give the pty the size of our terminal.
-fn copy_winsize(master: BorrowedFd<'_>) {
-    let mut ws = libc::winsize {
-        ws_row: 0,
-        ws_col: 0,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: TIOCGWINSZ/TIOCSWINSZ read and write a winsize we own.
-    unsafe {
-        if libc::ioctl(0, libc::TIOCGWINSZ, &mut ws) == 0 {
-            libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws);
-        }
-    }
-}
-
-/// Start time of a process (field 22 of /proc/PID/stat).
-fn start_time(pid: i32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    rest.split(' ').nth(19)?.parse().ok()
 }

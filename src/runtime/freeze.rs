@@ -49,13 +49,8 @@ fn pid_ns(pid: &str) -> Option<std::path::PathBuf> {
 
 /// The state letter and start time of a process (fields 3 and 22 of `/proc/PID/stat`).
 fn state_and_start(pid: i32) -> Option<(char, u64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
-    let rest = stat.get(stat.rfind(')')? + 2..)?;
-    let mut fields = rest.split(' ');
-    let state = fields.next()?.chars().next()?;
-    let start = fields.nth(18)?.parse().ok()?;
-    Some((state, start))
+    let st = crate::sys::proc::stat(pid)?;
+    Some((st.state, st.start_time()?))
 }
 
 fn pidfd_open(pid: i32) -> Option<OwnedFd> {

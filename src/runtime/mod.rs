@@ -44,7 +44,7 @@ pub enum RuntimeError {
 }
 
 /// The layered root filesystem the child mounts inside its namespaces.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rootfs {
     /// Lower layer directories, bottom to top.
     pub lower: Vec<PathBuf>,

@@ -2,7 +2,7 @@
 //! container's ids map onto the user's /etc/subuid and /etc/subgid ranges (newuidmap/newgidmap).
 //! With no ranges, a single-id map is written directly.
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::Path;
 use std::process::Command;
 
@@ -232,93 +232,4 @@ pub fn set_root_ids() -> Result<(), RuntimeError> {
     nix::unistd::setresuid(root_u, root_u, root_u)
         .map_err(|e| RuntimeError::UserNamespace(format!("setresuid(0): {e}")))?;
     Ok(())
-}
-
-/// Parent side: run `skiff __userns ARGS...` as root in a new user namespace with the invoking
-/// user's mapping, and wait for it. Its stdout and stderr are captured into the error.
-pub fn run_helper(args: &[&std::ffi::OsStr]) -> Result<(), RuntimeError> {
-    let child = spawn_helper(
-        args,
-        std::process::Stdio::null(),
-        std::process::Stdio::piped(),
-    )?;
-    finish_helper(child).map(|_| ())
-}
-
-/// Start `skiff __userns ARGS...` with the given stdin and stdout (stderr is piped for
-/// [`finish_helper`]); returns once its id maps are written.
-pub fn spawn_helper(
-    args: &[&std::ffi::OsStr],
-    stdin: std::process::Stdio,
-    stdout: std::process::Stdio,
-) -> Result<std::process::Child, RuntimeError> {
-    let exe = std::env::current_exe()
-        .map_err(|e| RuntimeError::UserNamespace(format!("cannot find skiff's own binary: {e}")))?;
-    // Pipes that the child inherits (no O_CLOEXEC on the child's ends).
-    let (go_r, go_w) =
-        nix::unistd::pipe().map_err(|e| RuntimeError::UserNamespace(format!("pipe: {e}")))?;
-    let (ready_r, ready_w) =
-        nix::unistd::pipe().map_err(|e| RuntimeError::UserNamespace(format!("pipe: {e}")))?;
-    for fd in [&go_w, &ready_r] {
-        let _ = nix::fcntl::fcntl(
-            fd,
-            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
-        );
-    }
-    for fd in [&go_r, &ready_w] {
-        let _ = nix::fcntl::fcntl(
-            fd,
-            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
-        );
-    }
-    let mut cmd = Command::new(exe);
-    cmd.arg("__userns")
-        .args(args)
-        .env(
-            SYNC_ENV,
-            format!("{},{}", go_r.as_raw_fd(), ready_w.as_raw_fd()),
-        )
-        .stdin(stdin)
-        .stdout(stdout)
-        .stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| {
-        RuntimeError::UserNamespace(format!("starting the user namespace helper: {e}"))
-    })?;
-    drop(go_r);
-    drop(ready_w);
-    let mut ready = std::fs::File::from(ready_r);
-    let mut go = std::fs::File::from(go_w);
-    if !is_rootful() {
-        let mut b = [0u8; 1];
-        if ready.read_exact(&mut b).is_ok() {
-            let mapping = IdMapping::for_current_user();
-            if let Err(e) = mapping.write_for(child.id() as i32) {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(e);
-            }
-            let _ = go.write_all(b"G");
-        }
-    }
-    drop(go);
-    Ok(child)
-}
-
-/// Wait for a helper from [`spawn_helper`]: its stdout (if piped), or its last error line.
-pub fn finish_helper(child: std::process::Child) -> Result<Vec<u8>, RuntimeError> {
-    let out = child
-        .wait_with_output()
-        .map_err(|e| RuntimeError::UserNamespace(format!("waiting for the helper: {e}")))?;
-    if out.status.success() {
-        return Ok(out.stdout);
-    }
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let msg = stderr
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("the user namespace helper failed")
-        .trim_start_matches("Error: ")
-        .to_string();
-    Err(RuntimeError::Helper(msg))
 }

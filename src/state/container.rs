@@ -200,8 +200,10 @@ impl LogConfig {
                 .ok_or_else(|| format!("invalid log opt: {o}"))?;
             match k {
                 "max-size" => {
-                    cfg.max_size =
-                        parse_size(v).ok_or_else(|| format!("invalid log opt max-size: {v}"))?
+                    // docker's sizes (`10k`, `1.5m`), and more than nothing.
+                    cfg.max_size = crate::units::parse_bytes(v)
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| format!("invalid log opt max-size: {v}"))?
                 }
                 "max-file" => {
                     cfg.max_file = v
@@ -222,19 +224,6 @@ impl LogConfig {
     pub fn is_none(&self) -> bool {
         self.driver == "none"
     }
-}
-
-/// docker's sizes: a number with an optional `b`, `k`, `m` or `g` (powers of 1024).
-fn parse_size(v: &str) -> Option<u64> {
-    let v = v.trim().to_ascii_lowercase();
-    let (num, mult) = match v.chars().last()? {
-        'k' => (&v[..v.len() - 1], 1024),
-        'm' => (&v[..v.len() - 1], 1024 * 1024),
-        'g' => (&v[..v.len() - 1], 1024 * 1024 * 1024),
-        'b' => (&v[..v.len() - 1], 1),
-        _ => (&v[..], 1),
-    };
-    num.parse::<u64>().ok().filter(|n| *n > 0).map(|n| n * mult)
 }
 
 /// docker's container statuses.
@@ -323,20 +312,10 @@ impl Default for ContainerState {
 pub const MONITOR_LOST: &str =
     "the container's monitor died without recording its exit (killed, or the machine rebooted)";
 
-/// The start time of a process, or None if it is gone.
+/// The start time of a live process, or None if it is gone (a zombie counts as gone:
+/// `crate::sys::proc`'s rule).
 pub fn process_start_time(pid: i32) -> Option<u64> {
-    if pid <= 0 {
-        return None;
-    }
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let mut fields = rest.split(' ');
-    // A zombie (or a dead task) is gone for our purposes: nobody may be left to reap it.
-    if matches!(fields.next(), Some("Z" | "X" | "x")) {
-        return None;
-    }
-    fields.nth(18)?.parse().ok()
+    crate::sys::proc::start_time(pid)
 }
 
 /// Container store operations.

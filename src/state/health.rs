@@ -50,6 +50,26 @@ pub enum Probe {
 }
 
 impl HealthConfig {
+    /// A new container's `Config.Healthcheck`: the user's settings over the image's
+    /// (`image_config` is the image's `config` object), checked with the daemon's messages.
+    pub fn effective(
+        user: Option<&HealthConfig>,
+        image_config: &serde_json::Value,
+    ) -> Result<Option<HealthConfig>, String> {
+        let image: Option<HealthConfig> = match &image_config["Healthcheck"] {
+            serde_json::Value::Null => None,
+            v => serde_json::from_value(v.clone()).ok(),
+        };
+        let merged = match user {
+            Some(u) => Some(u.clone().merged_over(image.as_ref())),
+            None => image,
+        };
+        if let Some(h) = &merged {
+            h.validate()?;
+        }
+        Ok(merged)
+    }
+
     /// `--no-healthcheck` and `HEALTHCHECK NONE`.
     pub fn none() -> HealthConfig {
         HealthConfig {

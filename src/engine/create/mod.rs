@@ -10,7 +10,7 @@
 //!    step succeeds;
 //! 3. `apply.rs` makes the container in named steps under one rollback guard.
 //!
-//! `run` is create followed by `container::start`.
+//! `container::run` is create followed by `container::start`.
 mod apply;
 pub mod names;
 pub mod parse;
@@ -27,23 +27,9 @@ pub use request::{
     VolumesFrom,
 };
 
-use super::container::RunOutcome;
 use super::EngineError;
 use crate::state::container::Containers;
 use crate::state::Paths;
-
-/// `run`: create the container, start its monitor, and either return its ID (`detach`) or stay
-/// attached until it exits.
-pub fn run(
-    paths: &Paths,
-    req: &CreateRequest,
-    detach: bool,
-    notices: &mut dyn Write,
-) -> Result<RunOutcome, EngineError> {
-    let id = create(paths, req, notices)?;
-    let rec = Containers::new(paths).record(&id)?;
-    super::container::start(paths, &rec, !detach)
-}
 
 /// Create a container; returns its ID. Progress of a pull goes to `notices`.
 pub fn create(

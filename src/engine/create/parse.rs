@@ -280,7 +280,7 @@ pub fn device(spec: &str) -> Result<DeviceRequest, EngineError> {
 
 /// `--stop-signal`: a signal name (`TERM`, `SIGTERM`) or number.
 pub fn stop_signal(s: &str) -> Result<String, EngineError> {
-    match crate::engine::container::parse_signal(s) {
+    match crate::units::parse_signal(s) {
         Some(_) => Ok(s.to_string()),
         None => Err(usage(format!("invalid signal: {s}"))),
     }

@@ -1,8 +1,7 @@
 //! docker's mount syntaxes: `-v/--volume`, `--mount`, `--tmpfs` and `--volumes-from`, parsed
 //! into the request's `MountRequest`s (turning those into mounts is `engine::mounts`).
-use std::path::{Component, Path, PathBuf};
 
-use super::request::{Kind, MountRequest, VolumesFrom};
+use super::request::{destination, Kind, MountRequest, VolumesFrom};
 use crate::engine::EngineError;
 
 const PROPAGATIONS: &[&str] = &[
@@ -11,31 +10,6 @@ const PROPAGATIONS: &[&str] = &[
 
 fn usage(msg: impl Into<String>) -> EngineError {
     EngineError::Usage(msg.into())
-}
-
-/// A container destination: absolute, cleaned, not `/`.
-pub(crate) fn destination(spec: &str, d: &str) -> Result<String, EngineError> {
-    if !d.starts_with('/') {
-        return Err(usage(format!(
-            "invalid mount config: invalid mount path: '{d}' mount path must be absolute"
-        )));
-    }
-    let mut clean = PathBuf::from("/");
-    for c in Path::new(d).components() {
-        match c {
-            Component::Normal(n) => clean.push(n),
-            Component::ParentDir => {
-                clean.pop();
-            }
-            _ => {}
-        }
-    }
-    if clean == Path::new("/") {
-        return Err(usage(format!(
-            "invalid volume specification: '{spec}': invalid mount config for type \"volume\": destination can't be '/'"
-        )));
-    }
-    Ok(clean.to_string_lossy().into_owned())
 }
 
 /// `-v/--volume`: `NAME:/path[:opts]`, `/host:/path[:opts]`, `/path[:opts]`.
@@ -103,26 +77,6 @@ fn parse_bool(key: &str, v: Option<&str>) -> Result<bool, EngineError> {
             "invalid value for {key}: {other}: must be a boolean"
         ))),
     }
-}
-
-/// docker's RAMInBytes: `123`, `64k`, `64m`, `1g`, `1.5GB`…
-pub fn parse_size(s: &str) -> Option<u64> {
-    let lower = s.trim().to_ascii_lowercase();
-    let num_end = lower
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(lower.len());
-    let (num, unit) = lower.split_at(num_end);
-    let n: f64 = num.parse().ok()?;
-    let mult: u64 = match unit.trim_end_matches('b').trim_end_matches('i') {
-        "" => 1,
-        "k" => 1 << 10,
-        "m" => 1 << 20,
-        "g" => 1 << 30,
-        "t" => 1 << 40,
-        "p" => 1 << 50,
-        _ => return None,
-    };
-    (n >= 0.0).then_some((n * mult as f64) as u64)
 }
 
 /// `--mount type=bind|volume|tmpfs,source=…,target=…,…`.
@@ -206,7 +160,7 @@ pub fn parse_mount(spec: &str) -> Result<MountRequest, EngineError> {
             "tmpfs-size" if kind == Kind::Tmpfs => {
                 let s = need(k, v)?;
                 tmpfs_size = Some(
-                    parse_size(&s)
+                    crate::units::parse_bytes(&s)
                         .ok_or_else(|| usage(format!("invalid tmpfs-size: {s}")))?,
                 );
             }
@@ -292,7 +246,8 @@ pub fn parse_tmpfs(spec: &str) -> Result<MountRequest, EngineError> {
                 let n = if s.ends_with('%') {
                     return Err(usage(format!("invalid tmpfs option {o:?}")));
                 } else {
-                    parse_size(s).ok_or_else(|| usage(format!("invalid tmpfs option {o:?}")))?
+                    crate::units::parse_bytes(s)
+                        .ok_or_else(|| usage(format!("invalid tmpfs option {o:?}")))?
                 };
                 list.push(format!("size={n}"));
             }
@@ -391,10 +346,11 @@ mod tests {
         assert_eq!(m.tmpfs, vec!["nosuid", "nodev", "size=65536", "mode=1777"]);
         assert!(parse_tmpfs("/run:size=lots").is_err());
         assert!(parse_tmpfs("/run:mode=1,2").is_err());
-        assert_eq!(parse_size("1g"), Some(1 << 30));
-        assert_eq!(parse_size("10MB"), Some(10 << 20));
-        assert_eq!(parse_size("512"), Some(512));
-        assert_eq!(parse_size("x"), None);
+        let m = parse_tmpfs("/big:size=1t").unwrap();
+        assert_eq!(
+            m.tmpfs,
+            vec!["noexec", "nosuid", "nodev", "size=1099511627776"]
+        );
         assert_eq!(
             parse_volumes_from("web:ro").unwrap(),
             VolumesFrom {

@@ -12,8 +12,9 @@
 //! - What depends on the image or on other objects (the user in /etc/passwd, a network or
 //!   container by name, a free host port) is checked by `create` before anything is created.
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
+use crate::engine::EngineError;
 use crate::monitor::RestartPolicy;
 use crate::network::ports::{ExposedPort, PublishSpec};
 use crate::network::Mode;
@@ -76,7 +77,7 @@ pub struct CreateRequest {
     /// `--ulimit`.
     pub ulimits: Vec<Ulimit>,
     /// `--memory`, `--cpus`, `--pids-limit` (they need a delegated cgroup).
-    pub limits: crate::engine::resources::Limits,
+    pub limits: Limits,
     /// `--stop-signal`, a valid signal name or number; None keeps the image's.
     pub stop_signal: Option<String>,
     /// `--stop-timeout` in seconds.
@@ -260,15 +261,11 @@ impl MountRequest {
 
     /// A bind mount of an existing host path (`--mount type=bind`): any character, commas
     /// included, is fine in either path.
-    pub fn bind(
-        source: impl Into<PathBuf>,
-        target: &str,
-        rw: bool,
-    ) -> Result<Self, crate::engine::EngineError> {
+    pub fn bind(source: impl Into<PathBuf>, target: &str, rw: bool) -> Result<Self, EngineError> {
         let source = source.into();
-        let destination = super::parse_mounts::destination(target, target)?;
+        let destination = destination(target, target)?;
         if !source.is_absolute() {
-            return Err(crate::engine::EngineError::Usage(format!(
+            return Err(EngineError::Usage(format!(
                 "invalid mount config for type \"bind\": invalid mount path: '{}' mount path must be absolute",
                 source.display()
             )));
@@ -280,11 +277,8 @@ impl MountRequest {
     }
 
     /// A tmpfs with docker's default options (`noexec,nosuid,nodev`), as `--tmpfs PATH`.
-    pub fn tmpfs(target: &str) -> Result<Self, crate::engine::EngineError> {
-        let mut m = MountRequest::new(
-            Kind::Tmpfs,
-            super::parse_mounts::destination(target, target)?,
-        );
+    pub fn tmpfs(target: &str) -> Result<Self, EngineError> {
+        let mut m = MountRequest::new(Kind::Tmpfs, destination(target, target)?);
         m.tmpfs = vec!["noexec".into(), "nosuid".into(), "nodev".into()];
         Ok(m)
     }
@@ -316,4 +310,107 @@ pub struct Ulimit {
     pub name: String,
     pub soft: u64,
     pub hard: u64,
+}
+
+/// A container destination: absolute, cleaned, not `/`.
+pub(crate) fn destination(spec: &str, d: &str) -> Result<String, EngineError> {
+    if !d.starts_with('/') {
+        return Err(EngineError::Usage(format!(
+            "invalid mount config: invalid mount path: '{d}' mount path must be absolute"
+        )));
+    }
+    let mut clean = PathBuf::from("/");
+    for c in Path::new(d).components() {
+        match c {
+            Component::Normal(n) => clean.push(n),
+            Component::ParentDir => {
+                clean.pop();
+            }
+            _ => {}
+        }
+    }
+    if clean == Path::new("/") {
+        return Err(EngineError::Usage(format!(
+            "invalid volume specification: '{spec}': invalid mount config for type \"volume\": destination can't be '/'"
+        )));
+    }
+    Ok(clean.to_string_lossy().into_owned())
+}
+
+/// `--memory`, `--cpus`, `--pids-limit`, parsed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Limits {
+    /// Bytes.
+    pub memory: Option<u64>,
+    /// CPUs (a fraction allowed).
+    pub cpus: Option<f64>,
+    pub pids_limit: Option<i64>,
+    /// Per-device block IO limits as (flag, value): `--blkio-weight-device`,
+    /// `--device-read-bps` and the like (podman's `update`).
+    pub device_io: Vec<(String, String)>,
+}
+
+impl Limits {
+    /// Parse the flags' values: sizes as docker writes them (`64m`), a non-negative decimal.
+    pub fn parse(
+        memory: Option<&str>,
+        cpus: Option<&str>,
+        pids_limit: Option<i64>,
+    ) -> Result<Limits, EngineError> {
+        let cpus = match cpus {
+            Some(c) => Some(
+                c.parse::<f64>()
+                    .ok()
+                    .filter(|v| *v >= 0.0)
+                    .ok_or_else(|| EngineError::Usage(format!("invalid --cpus value: {c:?}")))?,
+            ),
+            None => None,
+        };
+        Ok(Limits {
+            memory: memory
+                .map(|m| {
+                    crate::units::parse_bytes(m)
+                        .ok_or_else(|| EngineError::Usage(format!("invalid size: {m:?}")))
+                })
+                .transpose()?,
+            cpus,
+            pids_limit,
+            device_io: Vec::new(),
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Limits::default()
+    }
+
+    /// The limits that limit something: docker reads `--memory 0`, `--cpus 0` and
+    /// `--pids-limit 0` (or any negative value) as "no limit".
+    pub fn limiting(&self) -> Limits {
+        Limits {
+            memory: self.memory.filter(|m| *m != 0),
+            cpus: self.cpus.filter(|c| *c != 0.0),
+            pids_limit: self.pids_limit.filter(|p| *p > 0),
+            device_io: self.device_io.clone(),
+        }
+    }
+
+    /// The flags given, for messages (`--memory, --cpus`).
+    pub fn flags(&self) -> String {
+        let mut f = Vec::new();
+        if self.memory.is_some() {
+            f.push("--memory");
+        }
+        if self.cpus.is_some() {
+            f.push("--cpus");
+        }
+        if self.pids_limit.is_some() {
+            f.push("--pids-limit");
+        }
+        for (flag, _) in &self.device_io {
+            if !f.contains(&flag.as_str()) {
+                f.push(flag);
+            }
+        }
+        f.join(", ")
+    }
 }

@@ -75,7 +75,7 @@ pub(super) fn validate(
     req: &CreateRequest,
     notices: &mut dyn Write,
 ) -> Result<Plan, EngineError> {
-    crate::engine::resources::check_limits(&req.limits)?;
+    crate::engine::cgroup::check_limits(&req.limits)?;
     if req.auto_remove && req.restart != crate::monitor::RestartPolicy::No {
         return Err(EngineError::Usage(
             "Conflicting options: --restart and --rm".into(),
@@ -88,7 +88,8 @@ pub(super) fn validate(
     let image = find_image(paths, &images, req, notices)?;
     let config = images.config_json(&image)?;
     let cfg = &config["config"];
-    let healthcheck = crate::engine::health::effective_config(req.healthcheck.as_ref(), cfg)?;
+    let healthcheck = crate::state::health::HealthConfig::effective(req.healthcheck.as_ref(), cfg)
+        .map_err(EngineError::Usage)?;
     if req.sdnotify == crate::systemd::notify::Mode::Healthy && healthcheck.is_none() {
         return Err(EngineError::Usage(
             "--sdnotify=healthy needs a healthcheck (--health-cmd, or one in the image)".into(),

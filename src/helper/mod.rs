@@ -1,0 +1,318 @@
+//! skiff's internal helpers: skiff re-executed as `skiff __helper NAME` for what needs a
+//! process of its own (the per-container monitor, the network namespace holder, storage work
+//! as root in a user namespace, joining a container for `cp`).
+//!
+//! One protocol for all of them:
+//! - the spawner (`spawn`) starts the helper with a typed `Request` (request.rs) written as
+//!   JSON on a pipe, never on the command line;
+//! - a helper whose request `needs_userns` unshares a user namespace first thing and waits
+//!   while the spawner writes its id maps (the go/ready handshake, done here once);
+//! - a long-lived helper reports one `Ready` on a readiness pipe (`Helper::wait_ready`);
+//! - a short one exits: 0, or its last `Error: ...` line becomes the error (`Helper::finish`).
+//!
+//! The helper side is `receive`, called before anything else in `main` (no thread may exist
+//! before a user namespace is entered); the table of entry points is `engine::helpers`.
+pub mod request;
+
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::process::{Child, Command, Stdio};
+
+pub use request::{CopyOp, FilesOp, Ready, Request, UsernsOp};
+
+use crate::runtime::userns::{self, IdMapping};
+use crate::runtime::RuntimeError;
+
+/// The one hidden verb: `skiff __helper NAME [ID]` (the words after it are for `ps`; the
+/// request on the pipe says what to do).
+pub const VERB: &str = "__helper";
+/// The fd the request comes on.
+const REQUEST_FD_ENV: &str = "_SKIFF_HELPER_REQUEST_FD";
+/// The fd `Ready` goes to, for a helper given one.
+const READY_FD_ENV: &str = "_SKIFF_HELPER_READY_FD";
+
+/// How to start a helper.
+pub struct Spawn<'a> {
+    pub request: &'a Request,
+    pub stdin: Stdio,
+    pub stdout: Stdio,
+    pub stderr: Stdio,
+    /// Extra environment.
+    pub env: Vec<(OsString, OsString)>,
+    /// Give it a readiness pipe (a long-lived helper).
+    pub ready: bool,
+    /// Put it in a process group of its own (the caller's terminal signals do not reach it).
+    pub new_process_group: bool,
+}
+
+impl<'a> Spawn<'a> {
+    /// A short-lived helper: stdin from /dev/null, stdout piped (its result), stderr piped
+    /// (its error).
+    pub fn new(request: &'a Request) -> Self {
+        Spawn {
+            request,
+            stdin: Stdio::null(),
+            stdout: Stdio::piped(),
+            stderr: Stdio::piped(),
+            env: Vec::new(),
+            ready: false,
+            new_process_group: false,
+        }
+    }
+}
+
+/// A started helper.
+pub struct Helper {
+    pub child: Child,
+    ready: Option<std::fs::File>,
+}
+
+fn io_err(what: &'static str) -> impl FnOnce(std::io::Error) -> RuntimeError {
+    move |e| RuntimeError::Helper(format!("{what}: {e}"))
+}
+
+/// A pipe whose both ends close on exec: helpers spawned at the same time by other threads
+/// (the API service) never hold this one's ends. The child's ends are kept open in the child
+/// alone (`spawn`'s pre_exec).
+fn pipe() -> Result<(OwnedFd, OwnedFd), RuntimeError> {
+    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|e| RuntimeError::Helper(format!("pipe: {e}")))?;
+    Ok((r, w))
+}
+
+/// Let `fd` cross exec (`inherit`) or not.
+fn set_inherit(fd: &impl AsRawFd, inherit: bool) {
+    let flags = if inherit {
+        nix::fcntl::FdFlag::empty()
+    } else {
+        nix::fcntl::FdFlag::FD_CLOEXEC
+    };
+    // SAFETY: fd is open for the duration of the call (borrowed from its owner).
+    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd.as_raw_fd()) };
+    let _ = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(flags));
+}
+
+/// Start a helper; returns once it has its request (and, for a user namespace, its id maps).
+pub fn spawn(s: Spawn<'_>) -> Result<Helper, RuntimeError> {
+    let exe = std::env::current_exe()
+        .map_err(|e| RuntimeError::Helper(format!("cannot find skiff's own binary: {e}")))?;
+    let body = serde_json::to_vec(s.request)
+        .map_err(|e| RuntimeError::Helper(format!("encoding the helper's request: {e}")))?;
+    let mut cmd = Command::new(exe);
+    cmd.arg(VERB)
+        .args(s.request.argv())
+        .envs(s.env)
+        .stdin(s.stdin)
+        .stdout(s.stdout)
+        .stderr(s.stderr);
+    // Our ends never cross exec; the child's ends do (and are closed here after the spawn).
+    let mut child_fds = Vec::new();
+    let (req_r, req_w) = pipe()?;
+    child_fds.push(req_r.as_raw_fd());
+    cmd.env(REQUEST_FD_ENV, req_r.as_raw_fd().to_string());
+    let ready = if s.ready {
+        let (r, w) = pipe()?;
+        child_fds.push(w.as_raw_fd());
+        cmd.env(READY_FD_ENV, w.as_raw_fd().to_string());
+        Some((r, w))
+    } else {
+        None
+    };
+    let sync = if s.request.needs_userns() {
+        let (go_r, go_w) = pipe()?;
+        let (mapped_r, mapped_w) = pipe()?;
+        child_fds.push(go_r.as_raw_fd());
+        child_fds.push(mapped_w.as_raw_fd());
+        cmd.env(
+            userns::SYNC_ENV,
+            format!("{},{}", go_r.as_raw_fd(), mapped_w.as_raw_fd()),
+        );
+        Some((go_r, go_w, mapped_r, mapped_w))
+    } else {
+        None
+    };
+    {
+        use std::os::unix::process::CommandExt;
+        if s.new_process_group {
+            cmd.process_group(0);
+        }
+        // SAFETY: runs in the child between fork and exec; fcntl is async-signal-safe and
+        // touches only the child's copies of the descriptors.
+        unsafe {
+            cmd.pre_exec(move || {
+                for &fd in &child_fds {
+                    if libc::fcntl(fd, libc::F_SETFD, 0) == -1 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                Ok(())
+            });
+        }
+    }
+    let mut child = cmd.spawn().map_err(|e| {
+        RuntimeError::Helper(format!("starting the {} helper: {e}", s.request.name()))
+    })?;
+    drop(req_r);
+    let ready = ready.map(|(r, w)| {
+        drop(w);
+        std::fs::File::from(r)
+    });
+    // The request first: the helper reads it before anything else.
+    let mut req_w = std::fs::File::from(req_w);
+    let sent = req_w.write_all(&body);
+    drop(req_w);
+    if let Some((go_r, go_w, mapped_r, mapped_w)) = sync {
+        drop(go_r);
+        drop(mapped_w);
+        let mut unshared = std::fs::File::from(mapped_r);
+        let mut go = std::fs::File::from(go_w);
+        if !userns::is_rootful() {
+            let mut b = [0u8; 1];
+            if unshared.read_exact(&mut b).is_ok() {
+                if let Err(e) = IdMapping::for_current_user().write_for(child.id() as i32) {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(e);
+                }
+                let _ = go.write_all(b"G");
+            }
+        }
+    }
+    if let Err(e) = sent {
+        // It died before reading: `finish` reports why.
+        tracing::debug!("sending the helper's request: {e}");
+    }
+    Ok(Helper { child, ready })
+}
+
+/// Run a short-lived helper to its end; its stdout.
+pub fn run(request: &Request) -> Result<Vec<u8>, RuntimeError> {
+    spawn(Spawn::new(request))?.finish()
+}
+
+/// Run a storage operation in the user namespace helper and wait for it; its stdout.
+pub fn run_userns(op: UsernsOp) -> Result<Vec<u8>, RuntimeError> {
+    run(&Request::Userns(op))
+}
+
+/// Remove trees whatever their owners (files of container users), in the helper.
+pub fn remove_trees(trees: &[impl AsRef<std::path::Path>]) -> Result<(), RuntimeError> {
+    if trees.is_empty() {
+        return Ok(());
+    }
+    run_userns(UsernsOp::RemoveTrees(
+        trees.iter().map(|t| t.as_ref().to_path_buf()).collect(),
+    ))
+    .map(|_| ())
+}
+
+/// Start a `UsernsOp::ContainerFiles` helper writing to `stdout`.
+pub fn spawn_container_files(
+    op: FilesOp,
+    driver: crate::storage::Driver,
+    upper: &std::path::Path,
+    lowers: &[std::path::PathBuf],
+    stdout: Stdio,
+) -> Result<Helper, RuntimeError> {
+    let req = Request::Userns(UsernsOp::ContainerFiles {
+        op,
+        driver,
+        upper: upper.to_path_buf(),
+        lowers: lowers.to_vec(),
+    });
+    let mut s = Spawn::new(&req);
+    s.stdout = stdout;
+    spawn(s)
+}
+
+/// The helper's process (its piped streams: `helper.stdout.take()`).
+impl std::ops::Deref for Helper {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.child
+    }
+}
+
+impl std::ops::DerefMut for Helper {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.child
+    }
+}
+
+impl Helper {
+    /// Wait for the helper's `Ready` (None: it closed the pipe or died without one).
+    pub fn wait_ready(&mut self) -> Option<Ready> {
+        let r = self.ready.take()?;
+        let mut line = String::new();
+        BufReader::new(r).read_line(&mut line).ok()?;
+        serde_json::from_str(line.trim()).ok()
+    }
+
+    /// Wait for the helper to exit: its stdout (if piped), or its last error line.
+    pub fn finish(self) -> Result<Vec<u8>, RuntimeError> {
+        let out = self
+            .child
+            .wait_with_output()
+            .map_err(io_err("waiting for the helper"))?;
+        if out.status.success() {
+            return Ok(out.stdout);
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let msg = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("the helper failed")
+            .trim_start_matches("Error: ")
+            .to_string();
+        Err(RuntimeError::Helper(msg))
+    }
+}
+
+/// The helper's side of the readiness pipe.
+pub struct ReadySender(std::fs::File);
+
+impl ReadySender {
+    /// Report once.
+    pub fn send(mut self, r: &Ready) {
+        if let Ok(mut line) = serde_json::to_vec(r) {
+            line.push(b'\n');
+            let _ = self.0.write_all(&line);
+        }
+    }
+}
+
+/// Take the fd number in `var` (passed by `spawn`) as ours, not to be inherited further.
+fn take_fd(var: &str) -> Option<std::fs::File> {
+    let fd: i32 = std::env::var(var).ok()?.parse().ok()?;
+    std::env::remove_var(var);
+    // SAFETY: `spawn` passed us this pipe end and nothing else in this process owns it; the
+    // variable is removed so that it is taken once.
+    let f = unsafe { std::fs::File::from_raw_fd(fd) };
+    set_inherit(&f, false);
+    Some(f)
+}
+
+/// Helper side: if this process is a helper (`skiff __helper ...`), its request and its
+/// readiness pipe; an error if the request cannot be read. Call before any thread exists.
+pub fn receive() -> Option<Result<(Request, Option<ReadySender>), String>> {
+    if std::env::args_os().nth(1).as_deref() != Some(std::ffi::OsStr::new(VERB)) {
+        return None;
+    }
+    let Some(mut pipe) = take_fd(REQUEST_FD_ENV) else {
+        return Some(Err(format!(
+            "{VERB} is internal to skiff (started by skiff itself, with its request on a pipe)"
+        )));
+    };
+    let mut body = Vec::new();
+    if let Err(e) = pipe.read_to_end(&mut body) {
+        return Some(Err(format!("reading the helper's request: {e}")));
+    }
+    let ready = take_fd(READY_FD_ENV).map(ReadySender);
+    Some(
+        serde_json::from_slice(&body)
+            .map(|r| (r, ready))
+            .map_err(|e| format!("reading the helper's request: {e}")),
+    )
+}

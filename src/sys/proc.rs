@@ -1,0 +1,88 @@
+//! `/proc/PID/stat`, read one way: the command name (which may hold spaces and parentheses)
+//! is cut at the last `)`, and one rule says when a process is gone.
+//!
+//! The zombie rule: a zombie or dead task (`Z`, `X`, `x`) counts as gone: nobody may be left
+//! to reap it, and its pid can be reused once it is reaped.
+
+/// One process's `/proc/PID/stat`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stat {
+    /// Field 2, without its parentheses.
+    pub comm: String,
+    /// Field 3 (`R`, `S`, `Z`…).
+    pub state: char,
+    /// Fields 3 and on, as text.
+    rest: Vec<String>,
+}
+
+impl Stat {
+    /// Parse the text of a stat file.
+    pub fn parse(text: &str) -> Option<Stat> {
+        let open = text.find('(')?;
+        let close = text.rfind(')')?;
+        let comm = text.get(open + 1..close)?.to_string();
+        let rest: Vec<String> = text
+            .get(close + 2..)?
+            .split_whitespace()
+            .map(String::from)
+            .collect();
+        let state = rest.first()?.chars().next()?;
+        Some(Stat { comm, state, rest })
+    }
+
+    /// Field `n` as `man 5 proc` numbers them (3 is the state, 22 the start time), from 3 on.
+    pub fn field(&self, n: usize) -> Option<&str> {
+        self.rest.get(n.checked_sub(3)?).map(String::as_str)
+    }
+
+    /// Field `n` as a number (0 when missing or not a number).
+    pub fn num(&self, n: usize) -> i64 {
+        self.field(n).and_then(|s| s.parse().ok()).unwrap_or(0)
+    }
+
+    /// The start time in clock ticks after boot (field 22): with the pid, what names a
+    /// process across pid reuse.
+    pub fn start_time(&self) -> Option<u64> {
+        self.field(22)?.parse().ok()
+    }
+
+    /// A zombie or a dead task: gone for our purposes (the zombie rule).
+    pub fn is_gone(&self) -> bool {
+        matches!(self.state, 'Z' | 'X' | 'x')
+    }
+}
+
+/// The stat of process `pid`, zombies included.
+pub fn stat(pid: i32) -> Option<Stat> {
+    if pid <= 0 {
+        return None;
+    }
+    Stat::parse(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// The start time of a live process: None when it is gone, a zombie or dead.
+pub fn start_time(pid: i32) -> Option<u64> {
+    stat(pid).filter(|s| !s.is_gone())?.start_time()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_names_with_parentheses_and_the_zombie_rule() {
+        let fields: String = (4..=22).map(|n| format!(" {n}")).collect();
+        let s = Stat::parse(&format!("42 (a) (b c)) S{fields} 23\n")).unwrap();
+        assert_eq!((s.comm.as_str(), s.state), ("a) (b c)", 'S'));
+        assert_eq!(s.field(4), Some("4"));
+        assert_eq!(s.start_time(), Some(22));
+        assert_eq!(s.num(23), 23);
+        assert!(!s.is_gone());
+        let z = Stat::parse(&format!("42 (x) Z{fields}")).unwrap();
+        assert!(z.is_gone());
+        assert!(Stat::parse("garbage").is_none());
+        let me = std::process::id() as i32;
+        assert!(start_time(me).is_some());
+        assert_eq!(start_time(0), None);
+    }
+}
