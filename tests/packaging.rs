@@ -9,6 +9,15 @@ use std::process::Command;
 
 use common::*;
 
+/// `prog` run inside a private pid and mount namespace: the test runs as root, and skiff run as
+/// root must not be able to signal or mount outside what the test made.
+fn private(prog: &Path) -> Command {
+    let mut c = Command::new("unshare");
+    c.args(["--pid", "--fork", "--mount-proc", "--mount", "--"])
+        .arg(prog);
+    c
+}
+
 fn ok(cmd: &mut Command, what: &str) -> String {
     let o = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
     assert_success(&o, what);
@@ -100,7 +109,7 @@ fn debian_packages_build_install_into_a_scratch_root_and_purge() {
     );
 
     let bin = root.join("usr/bin/skiff");
-    let version = ok(Command::new(&bin).arg("--version"), "skiff --version");
+    let version = ok(private(&bin).arg("--version"), "skiff --version");
     assert_eq!(version, format!("skiff {}\n", env!("CARGO_PKG_VERSION")));
     let page = ok(
         Command::new("man")
@@ -116,7 +125,7 @@ fn debian_packages_build_install_into_a_scratch_root_and_purge() {
     // The generator systemd would run (a link named skiff-user-generator).
     let gen_out = env.dir().join("gen");
     ok(
-        Command::new(root.join("usr/lib/systemd/user-generators/skiff-user-generator"))
+        private(&root.join("usr/lib/systemd/user-generators/skiff-user-generator"))
             .env("QUADLET_UNIT_DIRS", env.dir().join("none"))
             .arg(&gen_out),
         "skiff-user-generator",
