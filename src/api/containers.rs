@@ -430,6 +430,11 @@ pub async fn inspect(ctx: &Arc<Ctx>, id: &str) -> ApiResult {
 pub async fn start(ctx: &Arc<Ctx>, id: &str) -> ApiResult {
     let (paths, name) = (ctx.paths.clone(), id.to_string());
     let info = blocking(move || ctr::get(&paths, &name)).await?;
+    if info.state.status == Status::Paused {
+        return Err(ApiError::conflict(
+            "cannot start a paused container, try unpause instead",
+        ));
+    }
     if info.state.status == Status::Running {
         return http::status_only(StatusCode::NOT_MODIFIED);
     }
@@ -459,7 +464,10 @@ pub async fn stop(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
     let (paths, name) = (ctx.paths.clone(), id.to_string());
     let was_running = blocking(move || {
         let info = ctr::get(&paths, &name)?;
-        let running = matches!(info.state.status, Status::Running | Status::Restarting);
+        let running = matches!(
+            info.state.status,
+            Status::Running | Status::Paused | Status::Restarting
+        );
         ctr::stop(&paths, &info.record.id, t)?;
         Ok(running)
     })
@@ -503,15 +511,19 @@ pub async fn wait(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
     let (paths, name) = (ctx.paths.clone(), id.to_string());
     let info = blocking(move || ctr::get(&paths, &name)).await?;
     let id = info.record.id.clone();
-    let running = matches!(info.state.status, Status::Running | Status::Restarting)
-        || info.state.status == Status::Created && info.state.monitor_pid != 0;
+    let running = matches!(
+        info.state.status,
+        Status::Running | Status::Paused | Status::Restarting
+    ) || info.state.status == Status::Created && info.state.monitor_pid != 0;
     if condition != "next-exit" && condition != "removed" && !running {
         return http::json(&json!({"StatusCode": info.state.exit_code, "Error": null}));
     }
     let (tx, resp) = http::channel(ctx.activity.enter(), "application/json");
     let paths = ctx.paths.clone();
     tokio::task::spawn_blocking(move || {
-        let code = wait_for_exit(&paths, &id, since, condition == "removed");
+        let code = wait_for_exit(&paths, &id, since, condition == "removed", &|| {
+            !tx.is_closed()
+        });
         let mut body =
             serde_json::to_vec(&json!({"StatusCode": code, "Error": null})).unwrap_or_default();
         body.push(b'\n');
@@ -521,8 +533,14 @@ pub async fn wait(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
 }
 
 /// Follow the events log from `since` until the container dies (and, with `removed`, until
-/// it is destroyed); its exit code.
-fn wait_for_exit(paths: &crate::state::Paths, id: &str, since: i64, removed: bool) -> i64 {
+/// it is destroyed), or until `wanted` says the client is gone; its exit code.
+fn wait_for_exit(
+    paths: &crate::state::Paths,
+    id: &str,
+    since: i64,
+    removed: bool,
+    wanted: &dyn Fn() -> bool,
+) -> i64 {
     let query = crate::engine::events::EventQuery {
         since: Some(since),
         until: None,
@@ -533,26 +551,31 @@ fn wait_for_exit(paths: &crate::state::Paths, id: &str, since: i64, removed: boo
     };
     let mut code = 0i64;
     let mut done = false;
-    let _ = crate::engine::events::stream(paths, &query, &mut |e| {
-        match e.action.as_str() {
-            "die" => {
-                code = e
-                    .actor
-                    .attributes
-                    .get("exitCode")
-                    .and_then(|c| c.parse().ok())
-                    .unwrap_or(0);
-                done = !removed;
+    let _ = crate::engine::events::stream(
+        paths,
+        &query,
+        &mut |e| {
+            match e.action.as_str() {
+                "die" => {
+                    code = e
+                        .actor
+                        .attributes
+                        .get("exitCode")
+                        .and_then(|c| c.parse().ok())
+                        .unwrap_or(0);
+                    done = !removed;
+                }
+                "destroy" => done = true,
+                _ => {}
             }
-            "destroy" => done = true,
-            _ => {}
-        }
-        if done {
-            Err(EngineError::Usage(String::new()))
-        } else {
-            Ok(())
-        }
-    });
+            if done {
+                Err(EngineError::Usage(String::new()))
+            } else {
+                Ok(())
+            }
+        },
+        wanted,
+    );
     code
 }
 
@@ -571,7 +594,14 @@ pub async fn rename(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
 /// `POST /containers/{id}/pause` and `unpause`.
 pub async fn pause(ctx: &Arc<Ctx>, id: &str, on: bool) -> ApiResult {
     let (paths, name) = (ctx.paths.clone(), id.to_string());
-    blocking(move || crate::engine::resources::pause(&paths, &name, on)).await?;
+    blocking(move || {
+        if on {
+            crate::engine::pause::pause(&paths, &name)
+        } else {
+            crate::engine::pause::unpause(&paths, &name)
+        }
+    })
+    .await?;
     http::status_only(StatusCode::NO_CONTENT)
 }
 
@@ -621,24 +651,31 @@ pub async fn logs(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
     let paths = ctx.paths.clone();
     let id = info.record.id.clone();
     tokio::task::spawn_blocking(move || {
-        let r = crate::engine::logs::logs(&paths, &id, &query, &mut |e| {
-            let stream = if e.stream == "stderr" { 2 } else { 1 };
-            if (stream == 1 && !want_out) || (stream == 2 && !want_err) || tx.is_closed() {
-                return;
-            }
-            let mut line = Vec::new();
-            if timestamps {
-                line.extend_from_slice(e.time.as_bytes());
-                line.push(b' ');
-            }
-            line.extend_from_slice(e.log.as_bytes());
-            let frame = if tty {
-                line.into()
-            } else {
-                http::mux_frame(stream, &line)
-            };
-            let _ = tx.blocking_send(frame);
-        });
+        let gone = tx.clone();
+        let r = crate::engine::logs::logs(
+            &paths,
+            &id,
+            &query,
+            &mut |e| {
+                let stream = if e.stream == "stderr" { 2 } else { 1 };
+                if (stream == 1 && !want_out) || (stream == 2 && !want_err) || tx.is_closed() {
+                    return;
+                }
+                let mut line = Vec::new();
+                if timestamps {
+                    line.extend_from_slice(e.time.as_bytes());
+                    line.push(b' ');
+                }
+                line.extend_from_slice(e.log.as_bytes());
+                let frame = if tty {
+                    line.into()
+                } else {
+                    http::mux_frame(stream, &line)
+                };
+                let _ = tx.blocking_send(frame);
+            },
+            &|| !gone.is_closed(),
+        );
         if let Err(e) = r {
             tracing::warn!("logs of {id}: {e}");
         }

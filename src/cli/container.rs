@@ -647,6 +647,7 @@ pub fn exec(a: ExecArgs) -> Result<i32, EngineError> {
         workdir: a.workdir,
         user: a.user,
         privileged: a.privileged,
+        resize_fd: None,
     };
     ctr::exec(&paths, &opts)
 }
@@ -696,6 +697,10 @@ pub(super) fn status_column(info: &ContainerInfo) -> String {
             None => format!("Exited ({})", s.exit_code),
         },
         Status::Created => "Created".into(),
+        Status::Paused => format!(
+            "Up {} (Paused)",
+            render::human_duration(ago(s.started_at.as_deref()))
+        ),
         Status::Restarting => format!(
             "Restarting ({}) {} ago",
             s.exit_code,

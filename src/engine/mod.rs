@@ -2,6 +2,7 @@
 pub mod attach;
 pub mod build;
 pub mod cgroup;
+pub mod compose;
 pub mod container;
 pub mod container_files;
 pub mod cp;
@@ -14,6 +15,7 @@ pub mod info;
 pub mod logs;
 pub mod mounts;
 pub mod network;
+pub mod pause;
 pub mod prune;
 pub mod ps;
 pub mod resources;
