@@ -700,15 +700,6 @@ fn intermediate(
             .map_err(|e| format!("making / a slave mount: {e}"))
         })
         .and_then(|()| rootfs.mount());
-    // Without --privileged the root file system is nodev, as with skiff's runtime (the
-    // runtime's bind of it keeps the flag).
-    let mounted = mounted.and_then(|fd| {
-        if !allow_devices {
-            super::init::remount_bind(&rootfs.target, false, nix::mount::MsFlags::MS_NODEV)
-                .map_err(|e| e.message)?;
-        }
-        Ok(fd)
-    });
     let fuse_fd = match mounted {
         Ok(fd) => fd,
         Err(e) => return report(&mut sock, e),
@@ -720,6 +711,16 @@ fn intermediate(
                 let _ = sock.write_all(format!("F{pid}\n").as_bytes());
             }
             Err(e) => return report(&mut sock, e.to_string()),
+        }
+    }
+    // Without --privileged the root file system is nodev, as with skiff's runtime (the
+    // runtime's bind of it keeps the flag). After the FUSE server has its connection: statvfs
+    // on the mount waits for it.
+    if !allow_devices {
+        if let Err(e) =
+            super::init::remount_bind(&rootfs.target, false, nix::mount::MsFlags::MS_NODEV)
+        {
+            return report(&mut sock, e.message);
         }
     }
     if let Err(e) = prepare_sources(&rootfs.target, preps) {
