@@ -339,6 +339,12 @@ fn create_request(body: &Value, name: Option<String>) -> Result<CreateRequest, A
         &str_of(&hc["LogConfig"]["Type"]).unwrap_or_else(|| "json-file".into()),
         &pairs(&hc["LogConfig"]["Config"]),
     )?;
+    if req.log.driver == "passthrough" {
+        // The service's streams are nobody's: podman refuses it remotely too.
+        return Err(ApiError::bad(
+            "the passthrough log driver is not available through the API",
+        ));
+    }
     req.security = parse::security(&parse::SecurityFlags {
         privileged: bool_of(&hc["Privileged"]),
         cap_add: &strings(&hc["CapAdd"]),

@@ -263,10 +263,10 @@ pub struct RunArgs {
     /// Add a host device to the container (HOST[:CONTAINER[:PERMISSIONS]])
     #[arg(long, value_name = "DEVICE")]
     pub device: Vec<String>,
-    /// Logging driver for the container (json-file, k8s-file, none)
+    /// Logging driver for the container (json-file, k8s-file, journald, passthrough, none)
     #[arg(long, default_value = "json-file", value_name = "DRIVER")]
     pub log_driver: String,
-    /// Log driver options (max-size=SIZE, max-file=N)
+    /// Log driver options (max-size=SIZE, max-file=N, tag=TEMPLATE)
     #[arg(long, value_name = "OPT")]
     pub log_opt: Vec<String>,
     /// Set platform if server is multi-platform capable (only the host's can run)

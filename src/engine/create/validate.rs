@@ -106,6 +106,7 @@ pub(super) fn validate(
     if let Some(w) = &req.workdir {
         check_workdir(w)?;
     }
+    check_log(req)?;
     let images = ImageStore::open(paths)?;
     let image = find_image(paths, &images, req, notices)?;
     let config = images.config_json(&image)?;
@@ -300,6 +301,21 @@ fn environment(
     }
     set_env(&mut env, &format!("HOME={home}"), false);
     env
+}
+
+/// `--log-driver` against the rest of the request: passthrough never with `-t` (the container
+/// could type into the caller's terminal, TIOCSTI: podman's rule), a `tag` that renders.
+fn check_log(req: &CreateRequest) -> Result<(), EngineError> {
+    if req.log.driver == "passthrough" && req.tty {
+        return Err(EngineError::Usage(
+            "the passthrough log driver cannot be used with a terminal (-t)".into(),
+        ));
+    }
+    if let Some(t) = &req.log.tag {
+        crate::monitor::journald::render_tag(t, &crate::monitor::journald::TagFields::example())
+            .map_err(|e| EngineError::Usage(format!("invalid log opt tag {t:?}: {e}")))?;
+    }
+    Ok(())
 }
 
 /// `--device`: the host path must be a device node.
