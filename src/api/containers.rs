@@ -230,6 +230,8 @@ fn create_request(body: &Value, name: Option<String>) -> Result<CreateRequest, A
     req.tty = bool_of(&body["Tty"]);
     req.interactive = bool_of(&body["OpenStdin"]);
     req.auto_remove = bool_of(&hc["AutoRemove"]);
+    // `docker run --runtime NAME`: an OCI runtime on the service's $PATH.
+    req.runtime = str_of(&hc["Runtime"]);
 
     // The network: mode, ports (PortBindings in docker's -p syntax), aliases.
     let network = str_of(&hc["NetworkMode"]).unwrap_or_else(|| "default".into());
@@ -338,6 +340,12 @@ fn create_request(body: &Value, name: Option<String>) -> Result<CreateRequest, A
         &str_of(&hc["LogConfig"]["Type"]).unwrap_or_else(|| "json-file".into()),
         &pairs(&hc["LogConfig"]["Config"]),
     )?;
+    if req.log.driver == "passthrough" {
+        // The service's streams are nobody's: podman refuses it remotely too.
+        return Err(ApiError::bad(
+            "the passthrough log driver is not available through the API",
+        ));
+    }
     req.security = parse::security(&parse::SecurityFlags {
         privileged: bool_of(&hc["Privileged"]),
         cap_add: &strings(&hc["CapAdd"]),
