@@ -149,6 +149,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l cidfile -d 'Write the container ID to the file' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l pidfile -d 'Write the container\'s process ID to the file while it runs' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l sdnotify -d 'How to tell systemd the service is ready (conmon, container, healthy, ignore; default: container when $NOTIFY_SOCKET is set, else ignore)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l runtime -d 'Runtime to use for this container: an OCI runtime on $PATH (runc, crun) or its path (default: skiff\'s built-in runtime)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-add -d 'Add Linux capabilities' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-drop -d 'Drop Linux capabilities' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l security-opt -d 'Security options (no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json)' -r
@@ -258,6 +259,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l cidfile -d 'Write the container ID to the file' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l pidfile -d 'Write the container\'s process ID to the file while it runs' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l sdnotify -d 'How to tell systemd the service is ready (conmon, container, healthy, ignore; default: container when $NOTIFY_SOCKET is set, else ignore)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l runtime -d 'Runtime to use for this container: an OCI runtime on $PATH (runc, crun) or its path (default: skiff\'s built-in runtime)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-add -d 'Add Linux capabilities' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-drop -d 'Drop Linux capabilities' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l security-opt -d 'Security options (no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json)' -r
@@ -984,6 +986,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand run" -l label-file -d 'Read 
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l cidfile -d 'Write the container ID to the file' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l pidfile -d 'Write the container\'s process ID to the file while it runs' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l sdnotify -d 'How to tell systemd the service is ready (conmon, container, healthy, ignore; default: container when $NOTIFY_SOCKET is set, else ignore)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l runtime -d 'Runtime to use for this container: an OCI runtime on $PATH (runc, crun) or its path (default: skiff\'s built-in runtime)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l cap-add -d 'Add Linux capabilities' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l cap-drop -d 'Drop Linux capabilities' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l security-opt -d 'Security options (no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json)' -r
@@ -1112,6 +1115,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand create" -l label-file -d 'Re
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l cidfile -d 'Write the container ID to the file' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l pidfile -d 'Write the container\'s process ID to the file while it runs' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l sdnotify -d 'How to tell systemd the service is ready (conmon, container, healthy, ignore; default: container when $NOTIFY_SOCKET is set, else ignore)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l runtime -d 'Runtime to use for this container: an OCI runtime on $PATH (runc, crun) or its path (default: skiff\'s built-in runtime)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l cap-add -d 'Add Linux capabilities' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l cap-drop -d 'Drop Linux capabilities' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l security-opt -d 'Security options (no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json)' -r
