@@ -400,6 +400,9 @@ _skiff() {
             skiff__subcmd__system,df)
                 cmd="skiff__subcmd__system__subcmd__df"
                 ;;
+            skiff__subcmd__system,dial-stdio)
+                cmd="skiff__subcmd__system__subcmd__dial__subcmd__stdio"
+                ;;
             skiff__subcmd__system,events)
                 cmd="skiff__subcmd__system__subcmd__events"
                 ;;
@@ -5501,7 +5504,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__system)
-            opts="-h --log-level --storage-driver --help info prune df events service"
+            opts="-h --log-level --storage-driver --help info prune df events service dial-stdio"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5533,6 +5536,28 @@ _skiff() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__system__subcmd__dial__subcmd__stdio)
+            opts="-h --log-level --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
