@@ -1,0 +1,243 @@
+#!/bin/bash
+# The Docker Engine API service (issue 16's benchmark), in one run on this machine:
+#
+#   sudo benches/api.sh [--quick] [--runs N] [--skiff PATH] [--no-podman]
+#
+# - `docker ps` and `docker run --rm busybox true` with Debian's docker CLI through
+#   `skiff system service`'s socket, through `podman system service`'s socket, and the same
+#   commands with the skiff CLI itself (medians of --runs, default 15, the three taking turns
+#   after one warm-up each);
+# - the idle RSS of each service (VmRSS after a `docker ps` and 3 idle seconds);
+# - the first answer after socket activation: a listening socket is bound first (as systemd's
+#   skiff.socket does), then skiff starts with it as fd 3 (LISTEN_FDS=1), and the time from
+#   the start to the answer of GET /_ping is taken (median of --runs).
+#
+# Run as root: the engines run as the unprivileged test user (`skifftest`, from
+# tests/env/setup.sh) with fresh stores under /var/tmp/skiff-bench/. Lines:
+#
+#   RESULT <name> skiff=<ms|MB> podman=<...|n/a> cli=<ms|n/a> [note]
+#
+# --quick: one run, no warm-up (checks that the script works; not a measurement).
+# Goals (issue 16): api_run within 1.5x of cli, at most 0.3x podman's service; idle RSS at
+# most 10 MB; first answer after activation within 50 ms. Measure a release build
+# (`--skiff target/release/skiff`): a debug build is several times larger and slower.
+set -euo pipefail
+
+RUNS=15
+QUICK=0
+SKIFF_BIN=""
+USE_PODMAN=auto
+USER_NAME=${SKIFF_BENCH_USER:-skifftest}
+IMAGE=localhost:5000/busybox
+DOCKER=/usr/bin/docker
+
+# ------------------------------------------------------------------------------------------
+# The user's side.
+# ------------------------------------------------------------------------------------------
+if [ "${1:-}" = "__user" ]; then
+    WORK=$2
+    shift 2
+    # shellcheck disable=SC1091
+    . "$WORK/env.sh"
+    sk() { "$WORK/bin/skiff" "$@"; }
+    sample() { # run "$@" quietly; its duration in microseconds, or FAIL
+        local t0 t1
+        t0=$EPOCHREALTIME
+        if "$@" >/dev/null 2>>"$WORK/errors.log"; then
+            t1=$EPOCHREALTIME
+            echo $(((10#${t1/./}) - (10#${t0/./})))
+        else
+            echo "FAIL($?): $*" >>"$WORK/errors.log"
+            echo FAIL
+        fi
+    }
+    step() { # step WAY WHAT: WAY is skiff (the API), podman (its API) or cli
+        local way=$1 what=$2
+        case "$way" in
+        skiff) export DOCKER_HOST=unix://$WORK/skiff.sock ;;
+        podman) export DOCKER_HOST=unix://$WORK/podman.sock ;;
+        esac
+        case "$way:$what" in
+        cli:ps) sk ps ;;
+        cli:run) sk run --rm "$IMAGE" true ;;
+        *:ps) "$DOCKER" ps ;;
+        *:run) "$DOCKER" run --rm "$IMAGE" true ;;
+        esac
+    }
+    cmd=$1
+    shift
+    case "$cmd" in
+    measure) # measure WHAT RUNS WARMUP WAY...
+        what=$1 runs=$2 warmup=$3
+        shift 3
+        declare -A got
+        for w in "$@"; do
+            for ((i = 0; i < warmup; i++)); do step "$w" "$what" >/dev/null 2>&1 || true; done
+        done
+        for ((i = 0; i < runs; i++)); do
+            for w in "$@"; do got[$w]+="$(sample step "$w" "$what") "; done
+        done
+        for w in "$@"; do echo "$w ${got[$w]}"; done
+        ;;
+    activation) # activation RUNS: start-to-first-answer of a socket-activated service
+        runs=$1
+        for ((i = 0; i < runs; i++)); do
+            python3 - "$WORK/bin/skiff" "$WORK/act-$i.sock" <<'EOF'
+import os, socket, subprocess, sys, time
+skiff, path = sys.argv[1], sys.argv[2]
+l = socket.socket(socket.AF_UNIX)
+l.bind(path)
+l.listen(16)
+t0 = time.monotonic()
+l.set_inheritable(True)  # fd 3 already when nothing else is open: dup2 would keep CLOEXEC
+def child():
+    if l.fileno() != 3:
+        os.dup2(l.fileno(), 3)
+    os.environ["LISTEN_FDS"] = "1"
+    os.environ["LISTEN_PID"] = str(os.getpid())
+# close_fds=False: subprocess would close fd 3 after preexec_fn.
+p = subprocess.Popen([skiff, "system", "service", "--time", "1"], preexec_fn=child,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=False)
+l.close()
+c = socket.socket(socket.AF_UNIX)
+c.settimeout(20)
+c.connect(path)
+c.sendall(b"GET /_ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+data = c.recv(4096)
+t1 = time.monotonic()
+c.close()
+p.wait(timeout=30)
+os.unlink(path)
+print(int((t1 - t0) * 1e6) if data.startswith(b"HTTP/1.1 200") else "FAIL")
+EOF
+        done
+        ;;
+    sh) eval "$1" ;;
+    esac
+    exit 0
+fi
+
+# ------------------------------------------------------------------------------------------
+# The root side.
+# ------------------------------------------------------------------------------------------
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --quick) QUICK=1 RUNS=1 ;;
+    --runs) RUNS=$2; shift ;;
+    --skiff) SKIFF_BIN=$2; shift ;;
+    --no-podman) USE_PODMAN=no ;;
+    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+WARMUP=1
+[ "$QUICK" = 1 ] && WARMUP=0
+die() { echo "api.sh: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run me as root (the engines run as $USER_NAME)"
+id "$USER_NAME" >/dev/null 2>&1 || die "no user $USER_NAME: run tests/env/setup.sh first"
+[ -x "$DOCKER" ] || die "no $DOCKER: run tests/env/setup.sh (Debian's docker.io CLI)"
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+if [ "$USE_PODMAN" = auto ]; then
+    if command -v podman >/dev/null && command -v runc >/dev/null; then USE_PODMAN=yes; else USE_PODMAN=no; fi
+fi
+if [ -z "$SKIFF_BIN" ]; then
+    (cd "$REPO" && cargo build --release -q)
+    SKIFF_BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/skiff
+fi
+[ -x "$SKIFF_BIN" ] || die "no skiff binary at $SKIFF_BIN"
+
+UID_N=$(id -u "$USER_NAME")
+GID_N=$(id -g "$USER_NAME")
+mkdir -p /var/tmp/skiff-bench
+chmod 755 /var/tmp/skiff-bench
+WORK=$(mktemp -d /var/tmp/skiff-bench/api.XXXXXX)
+SK_PID="" PM_PID=""
+as_user() { runuser -u "$USER_NAME" -- env -i bash "$WORK/api.sh" __user "$WORK" "$@"; }
+cleanup() {
+    [ -n "$SK_PID" ] && kill "$SK_PID" 2>/dev/null
+    [ -n "$PM_PID" ] && kill "$PM_PID" 2>/dev/null
+    as_user sh 'sk rm -f $(sk ps -aq)' >/dev/null 2>&1 || true
+    if [ "$USE_PODMAN" = yes ]; then
+        as_user sh 'podman --root $WORK/podman/root --runroot $WORK/podman/runroot rm -af -t 0' >/dev/null 2>&1 || true
+        local pause
+        pause=$(cat "$WORK/xdg-run/libpod/tmp/pause.pid" 2>/dev/null || true)
+        [ -n "$pause" ] && kill "$pause" 2>/dev/null
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+mkdir -p "$WORK/bin" "$WORK/home/.config/containers" "$WORK/skiff/data" "$WORK/skiff/run" \
+    "$WORK/xdg-run" "$WORK/podman/root" "$WORK/podman/runroot"
+cp "$SKIFF_BIN" "$WORK/bin/skiff"
+cp "$0" "$WORK/api.sh"
+cat >"$WORK/home/.config/containers/containers.conf" <<'EOF'
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+cat >"$WORK/env.sh" <<EOF
+export HOME=$WORK/home USER=$USER_NAME LOGNAME=$USER_NAME
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export XDG_RUNTIME_DIR=$WORK/xdg-run
+export SKIFF_ROOT=$WORK/skiff/data SKIFF_RUNROOT=$WORK/skiff/run
+export IMAGE=$IMAGE DOCKER=$DOCKER
+EOF
+chown -R "$UID_N:$GID_N" "$WORK"
+chmod 700 "$WORK/xdg-run"
+chmod 755 "$WORK"
+
+median() { # microseconds on stdin -> milliseconds (2 decimals), or FAIL
+    local xs n
+    xs=$(tr ' ' '\n' | grep -E '^[0-9]+$' | sort -n || true)
+    n=$(echo "$xs" | grep -c . || true)
+    [ "$n" -gt 0 ] || { echo FAIL; return; }
+    echo "$xs" | awk -v n="$n" '{a[NR]=$1} END {m = (n % 2) ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2; printf "%.2f", m / 1000}'
+}
+of() { awk -v w="$1" '$1 == w {$1 = ""; print}'; }
+rss_mb() { awk '/VmRSS/ {printf "%.2f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo n/a; }
+# The pid of the program runuser started (its only child).
+child_of() { local k; for _ in $(seq 100); do k=$(cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{print $1}'); [ -n "$k" ] && { echo "$k"; return; }; sleep 0.05; done; }
+wait_sock() { for _ in $(seq 200); do curl -sf --unix-socket "$1" http://x/_ping >/dev/null 2>&1 && return 0; sleep 0.05; done; die "no service on $1"; }
+
+echo "# skiff $("$WORK/bin/skiff" --version | awk '{print $2}'), docker CLI $("$DOCKER" --version | awk '{print $3}' | tr -d ,), $([ "$USE_PODMAN" = yes ] && podman --version || echo 'no podman')"
+echo "# $(uname -r), $(nproc) CPUs; runs=$RUNS warmup=$WARMUP"
+
+as_user sh 'sk pull -q --tls-verify=false $IMAGE' >/dev/null
+runuser -u "$USER_NAME" -- env -i bash -c ". $WORK/env.sh; exec $WORK/bin/skiff system service --time 0 unix://$WORK/skiff.sock" >/dev/null 2>&1 &
+SK_PID=$!
+WAYS=(skiff cli)
+if [ "$USE_PODMAN" = yes ]; then
+    as_user sh 'podman --root $WORK/podman/root --runroot $WORK/podman/runroot pull -q --tls-verify=false $IMAGE' >/dev/null
+    runuser -u "$USER_NAME" -- env -i bash -c ". $WORK/env.sh; exec podman --root $WORK/podman/root --runroot $WORK/podman/runroot system service --time 0 unix://$WORK/podman.sock" >/dev/null 2>&1 &
+    PM_PID=$!
+    WAYS+=(podman)
+fi
+wait_sock "$WORK/skiff.sock"
+[ "$USE_PODMAN" = yes ] && wait_sock "$WORK/podman.sock"
+
+for what in ps run; do
+    out=$(as_user measure "$what" "$RUNS" "$WARMUP" "${WAYS[@]}")
+    s=$(echo "$out" | of skiff | median)
+    c=$(echo "$out" | of cli | median)
+    p=n/a
+    [ "$USE_PODMAN" = yes ] && p=$(echo "$out" | of podman | median)
+    printf 'RESULT api_%s skiff=%s podman=%s cli=%s (ms: docker %s through each service; the skiff CLI)\n' \
+        "$what" "$s" "$p" "$c" "$what"
+done
+
+# Idle RSS: after the work above and 3 quiet seconds (idle blocking threads are gone).
+sleep 3
+s_rss=$(rss_mb "$(child_of "$SK_PID")")
+p_rss=n/a
+[ "$USE_PODMAN" = yes ] && p_rss=$(rss_mb "$(child_of "$PM_PID")")
+printf 'RESULT idle_rss_mb skiff=%s podman=%s cli=n/a (VmRSS of the service process)\n' "$s_rss" "$p_rss"
+
+act=$(as_user activation "$RUNS" | median)
+printf 'RESULT activation_first_answer skiff=%s podman=n/a cli=n/a (ms from starting skiff on a passed socket to the answer of GET /_ping)\n' "$act"
+if [ -s "$WORK/errors.log" ] && grep -q FAIL "$WORK/errors.log"; then
+    echo "# failures:" >&2
+    grep -B3 FAIL "$WORK/errors.log" | tail -20 >&2
+fi
+exit 0
