@@ -493,6 +493,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
     });
     super::network::extend_inspect(paths, &mut v, r, s.status.is_up());
     super::resources::extend_inspect(paths, &mut v, &r.id);
+    super::resources::inspect_limits(&mut v, r);
     v
 }
 
@@ -604,12 +605,22 @@ pub fn stop(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), Engin
             if let Some(h) = &handle {
                 let _ = h.signal(Signal::SIGKILL as i32);
             }
+            kill_cgroup(&rec);
             events::container(paths, &rec, "kill", &[("signal", "9".into())]);
         }
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
     }
     events::container(paths, &rec, "stop", &[]);
     Ok(())
+}
+
+/// SIGKILL every process of the container's cgroup (`cgroup.kill`), where it has one: what
+/// the PID namespace's end already does for the processes inside it, and more (a process that
+/// joined the cgroup but not the namespace).
+fn kill_cgroup(rec: &ContainerRecord) {
+    if let Some(cg) = &rec.cgroup {
+        crate::runtime::cgroup::kill(&cg.dir);
+    }
 }
 
 /// Tell the monitor that the coming exit is wanted (no restart).
@@ -651,8 +662,17 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
         if let Some(h) = crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start) {
             let _ = h.signal(Signal::SIGKILL as i32);
         }
+        kill_cgroup(&rec);
         super::pause::thaw(paths, &store, &id)?;
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
+    }
+    if let Some(cg) = &rec.cgroup {
+        crate::runtime::cgroup::remove(&cg.dir).map_err(|e| {
+            EngineError::Usage(format!(
+                "removing the cgroup of container {}: {e}",
+                &id[..12]
+            ))
+        })?;
     }
     // A `--rm` monitor may be removing it right now; either way it ends up gone.
     let _lock = store.lock(&id);
@@ -728,6 +748,7 @@ pub fn kill(paths: &Paths, name: &str, signal: &str) -> Result<(), EngineError> 
     }
     events::container(paths, &rec, "kill", &[("signal", sig.to_string())]);
     if sig == Signal::SIGKILL as i32 {
+        kill_cgroup(&rec);
         wait_stopped(&store, &id, Some(Duration::from_secs(10)));
     }
     Ok(())

@@ -4,7 +4,7 @@
 //! nothing. (`pause` is in `engine::pause`.)
 use std::collections::BTreeMap;
 
-pub use super::cgroup::{check_device_io, check_limits, delegated_cgroup, require_cgroup};
+pub use super::cgroup::{check_device_io, delegated_cgroup};
 pub use super::create::request::Limits;
 use super::EngineError;
 use crate::state::container::Containers;
@@ -46,7 +46,56 @@ pub fn extend_inspect(paths: &Paths, v: &mut serde_json::Value, id: &str) {
     v["HostConfig"]["OomScoreAdj"] = process["oomScoreAdj"].as_i64().unwrap_or(0).into();
 }
 
-/// `update`: a new restart policy (always possible) and limits (need a cgroup).
+/// docker's resource fields of `HostConfig` (0, "" or [] where not set; `PidsLimit` null).
+pub fn inspect_limits(v: &mut serde_json::Value, rec: &crate::state::container::ContainerRecord) {
+    let r = &rec.resources;
+    let rates = |l: &[crate::runtime::cgroup::ThrottleDevice]| {
+        l.iter()
+            .map(|d| serde_json::json!({"Path": d.path, "Rate": d.rate}))
+            .collect::<Vec<_>>()
+    };
+    let hc = &mut v["HostConfig"];
+    for (k, val) in [
+        ("CgroupParent", serde_json::json!(rec.cgroup_parent)),
+        ("Memory", r.memory.into()),
+        ("MemorySwap", r.memory_swap.into()),
+        ("MemoryReservation", r.memory_reservation.into()),
+        ("NanoCpus", r.nano_cpus.into()),
+        ("CpuShares", r.cpu_shares.into()),
+        ("CpuPeriod", r.cpu_period.into()),
+        ("CpuQuota", r.cpu_quota.into()),
+        ("CpusetCpus", r.cpuset_cpus.clone().into()),
+        ("CpusetMems", r.cpuset_mems.clone().into()),
+        (
+            "PidsLimit",
+            if r.pids_limit > 0 {
+                r.pids_limit.into()
+            } else {
+                serde_json::Value::Null
+            },
+        ),
+        ("BlkioWeight", r.blkio_weight.into()),
+        (
+            "BlkioWeightDevice",
+            r.blkio_weight_device
+                .iter()
+                .map(|d| serde_json::json!({"Path": d.path, "Weight": d.weight}))
+                .collect::<Vec<_>>()
+                .into(),
+        ),
+        ("BlkioDeviceReadBps", rates(&r.device_read_bps).into()),
+        ("BlkioDeviceWriteBps", rates(&r.device_write_bps).into()),
+        ("BlkioDeviceReadIOps", rates(&r.device_read_iops).into()),
+        ("BlkioDeviceWriteIOps", rates(&r.device_write_iops).into()),
+        ("MemorySwappiness", serde_json::Value::Null),
+        ("OomKillDisable", false.into()),
+    ] {
+        hc[k] = val;
+    }
+}
+
+/// `update`: a new restart policy (always possible) and limits (need the container's cgroup),
+/// written live into the cgroup of a running container and kept for its next start.
 pub fn update(
     paths: &Paths,
     name: &str,
@@ -55,23 +104,110 @@ pub fn update(
 ) -> Result<(), EngineError> {
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
-    if !limits.is_empty() {
-        check_limits(limits)?;
-    }
-    if let Some(r) = restart {
-        let policy = crate::monitor::RestartPolicy::parse(r).map_err(EngineError::Usage)?;
-        let _lock = store.lock(&id)?;
-        let mut rec = store.record(&id)?;
+    let new_resources = if limits.is_empty() {
+        None
+    } else {
+        let rec = store.record(&id)?;
+        let merged = merge(&rec.resources, limits)?;
+        // The same checks as create: a delegated hierarchy with the controllers.
+        let plan = super::cgroup::place(merged.clone(), None)?;
+        if plan.delegation.is_some() && rec.cgroup.is_none() && !merged.controllers().is_empty() {
+            return Err(EngineError::Conflict(format!(
+                "container {} was created without a cgroup: recreate it to limit it",
+                &id[..12]
+            )));
+        }
+        Some(merged)
+    };
+    let policy = restart
+        .map(|r| crate::monitor::RestartPolicy::parse(r).map_err(EngineError::Usage))
+        .transpose()?;
+    let _lock = store.lock(&id)?;
+    let mut rec = store.record(&id)?;
+    if let Some(policy) = policy {
         if rec.auto_remove && policy != crate::monitor::RestartPolicy::No {
             return Err(EngineError::Usage(
                 "Restart policy cannot be updated because AutoRemove is enabled for the container"
                     .into(),
             ));
         }
-        rec.restart_policy = r.to_string();
-        store.save_record(&rec)?;
+        rec.restart_policy = restart.unwrap_or_default().to_string();
     }
+    if let Some(r) = new_resources {
+        let st = store.state(&id)?;
+        if let (Some(cg), true) = (&rec.cgroup, st.status.is_up()) {
+            if cg.dir.is_dir() {
+                crate::runtime::cgroup::apply(&cg.dir, &r).map_err(|e| {
+                    EngineError::Usage(format!("Cannot update container {id}: {e}"))
+                })?;
+            }
+        }
+        rec.resources = r;
+    }
+    store.save_record(&rec)?;
     Ok(())
+}
+
+/// The container's limits with the ones `update` gives replacing theirs (docker's: a flag not
+/// given keeps its value; a new memory limit with the swap left at docker's default of twice
+/// the memory moves the swap with it).
+fn merge(
+    old: &crate::runtime::cgroup::Resources,
+    l: &Limits,
+) -> Result<crate::runtime::cgroup::Resources, EngineError> {
+    let given = l.resources()?;
+    let mut r = old.clone();
+    if l.memory.is_some() {
+        r.memory = given.memory;
+        if l.memory_swap.is_none() && (old.memory_swap == old.memory * 2 || old.memory_swap == 0) {
+            r.memory_swap = given.memory * 2;
+        }
+    }
+    if l.memory_swap.is_some() {
+        r.memory_swap = given.memory_swap;
+    }
+    if r.memory > 0 && r.memory_swap > 0 && r.memory_swap < r.memory {
+        return Err(EngineError::Usage(
+            "Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time".into(),
+        ));
+    }
+    if l.memory_reservation.is_some() {
+        r.memory_reservation = given.memory_reservation;
+    }
+    if l.cpus.is_some() {
+        r.nano_cpus = given.nano_cpus;
+        r.cpu_quota = 0;
+        r.cpu_period = 0;
+    }
+    if l.cpu_shares.is_some() {
+        r.cpu_shares = given.cpu_shares;
+    }
+    if l.cpu_period.is_some() {
+        r.cpu_period = given.cpu_period;
+    }
+    if l.cpu_quota.is_some() {
+        r.cpu_quota = given.cpu_quota;
+    }
+    if l.cpuset_cpus.is_some() {
+        r.cpuset_cpus = given.cpuset_cpus;
+    }
+    if l.cpuset_mems.is_some() {
+        r.cpuset_mems = given.cpuset_mems;
+    }
+    if l.pids_limit.is_some() {
+        r.pids_limit = given.pids_limit;
+    }
+    if l.blkio_weight.is_some() {
+        r.blkio_weight = given.blkio_weight;
+    }
+    if !l.device_io.is_empty() {
+        r.blkio_weight_device = given.blkio_weight_device;
+        r.device_read_bps = given.device_read_bps;
+        r.device_write_bps = given.device_write_bps;
+        r.device_read_iops = given.device_read_iops;
+        r.device_write_iops = given.device_write_iops;
+    }
+    Ok(r)
 }
 
 // ---- /proc ----------------------------------------------------------------------------------

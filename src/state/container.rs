@@ -114,6 +114,22 @@ pub struct ContainerRecord {
     /// default (stdout and stderr).
     #[serde(default)]
     pub attach: Vec<String>,
+    /// The container's cgroup, where one is delegated (None: no cgroup).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgroup: Option<CgroupPlace>,
+    /// Its resource limits (`--memory`...), as its cgroup gets them.
+    #[serde(default)]
+    pub resources: crate::runtime::cgroup::Resources,
+    /// `--cgroup-parent` as given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cgroup_parent: String,
+}
+
+/// Where a container's cgroup is: the delegated subtree it is made in, and its directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CgroupPlace {
+    pub root: PathBuf,
+    pub dir: PathBuf,
 }
 
 /// One of a container's mounts, as docker's inspect shows it (plus what skiff needs to know).
