@@ -416,7 +416,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "Running": s.status.is_up(),
             "Paused": s.status == Status::Paused,
             "Restarting": s.status == Status::Restarting,
-            "OOMKilled": false,
+            "OOMKilled": s.oom_killed,
             "Dead": s.status == Status::Dead,
             "Pid": s.pid,
             "ExitCode": s.exit_code,
@@ -674,12 +674,11 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
     }
     if let Some(cg) = &rec.cgroup {
-        crate::runtime::cgroup::remove(&cg.dir).map_err(|e| {
-            EngineError::Usage(format!(
-                "removing the cgroup of container {}: {e}",
-                &id[..12]
-            ))
-        })?;
+        // Normally gone with its last process (the monitor removes it); a leftover must not
+        // keep the container.
+        if let Err(e) = crate::runtime::cgroup::remove(&cg.dir) {
+            tracing::warn!("removing the cgroup of container {}: {e}", &id[..12]);
+        }
     }
     // A `--rm` monitor may be removing it right now; either way it ends up gone.
     let _lock = store.lock(&id);

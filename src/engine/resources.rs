@@ -297,7 +297,16 @@ pub fn container_processes(root_pid: i32) -> Vec<ProcInfo> {
     out
 }
 
-fn running_pid(paths: &Paths, name: &str) -> Result<(String, String, i32), EngineError> {
+/// A running (or paused) container: its ID, name, first process and cgroup directory (where
+/// it has one and its first process is in it).
+struct Running {
+    id: String,
+    name: String,
+    pid: i32,
+    cgroup: Option<std::path::PathBuf>,
+}
+
+fn running_pid(paths: &Paths, name: &str) -> Result<Running, EngineError> {
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
@@ -308,7 +317,31 @@ fn running_pid(paths: &Paths, name: &str) -> Result<(String, String, i32), Engin
             &id[..12]
         )));
     }
-    Ok((id, rec.name, st.pid))
+    let cgroup = rec
+        .cgroup
+        .map(|c| c.dir)
+        .filter(|d| crate::runtime::cgroup::processes(d).contains(&st.pid));
+    Ok(Running {
+        id,
+        name: rec.name,
+        pid: st.pid,
+        cgroup,
+    })
+}
+
+/// The container's processes: its cgroup's where it has one, else its first process's tree.
+fn processes_of(r: &Running) -> Vec<ProcInfo> {
+    match &r.cgroup {
+        Some(dir) => {
+            let mut v: Vec<ProcInfo> = crate::runtime::cgroup::processes(dir)
+                .into_iter()
+                .filter_map(read_proc)
+                .collect();
+            v.sort_by_key(|p| p.pid);
+            v
+        }
+        None => container_processes(r.pid),
+    }
 }
 
 fn ticks_per_sec() -> u64 {
@@ -347,8 +380,7 @@ pub fn top(
     name: &str,
     ps_args: &[String],
 ) -> Result<(Vec<String>, Vec<Vec<String>>), EngineError> {
-    let (_, _, pid) = running_pid(paths, name)?;
-    let procs = container_processes(pid);
+    let procs = processes_of(&running_pid(paths, name)?);
     if !ps_args.is_empty() {
         return host_ps(ps_args, &procs);
     }
@@ -442,13 +474,16 @@ fn host_ps(
     Ok((header, rows))
 }
 
-/// One sample of a container's usage, from /proc (no cgroup: memory is the sum of its
-/// processes' RSS, the limit the machine's memory).
+/// One sample of a container's usage: from its cgroup where it has one (memory.current less
+/// inactive file pages and memory.max, cpu.stat, pids.current, io.stat), from /proc for what
+/// the cgroup does not count (without a cgroup: memory is the sum of its processes' RSS, the
+/// limit the machine's memory).
 #[derive(Debug, Clone)]
 pub struct Sample {
     pub id: String,
     pub name: String,
-    pub cpu_ticks: u64,
+    /// CPU time used, nanoseconds.
+    pub cpu_ns: u64,
     pub mem: u64,
     pub mem_limit: u64,
     pub net_rx: u64,
@@ -486,8 +521,15 @@ fn total_cpu_ticks() -> u64 {
 
 /// Sample a running container.
 pub fn sample(paths: &Paths, name: &str) -> Result<Sample, EngineError> {
-    let (id, cname, pid) = running_pid(paths, name)?;
-    let procs = container_processes(pid);
+    let running = running_pid(paths, name)?;
+    let pid = running.pid;
+    let procs = processes_of(&running);
+    let usage = running
+        .cgroup
+        .as_deref()
+        .map(crate::runtime::cgroup::usage)
+        .unwrap_or_default();
+    let tick_ns = 1_000_000_000 / ticks_per_sec();
     let (mut rx, mut tx) = (0, 0);
     if let Ok(dev) = std::fs::read_to_string(format!("/proc/{pid}/net/dev")) {
         for l in dev.lines().skip(2) {
@@ -517,17 +559,30 @@ pub fn sample(paths: &Paths, name: &str) -> Result<Sample, EngineError> {
             }
         }
     }
+    if let Some((r, w)) = usage.io {
+        (br, bw) = (r, w);
+    }
     Ok(Sample {
-        id,
-        name: cname,
-        cpu_ticks: procs.iter().map(|p| p.cpu_ticks).sum(),
-        mem: procs.iter().map(|p| p.rss_bytes).sum(),
-        mem_limit: mem_total(),
+        id: running.id,
+        name: running.name,
+        cpu_ns: usage
+            .cpu_usec
+            .map(|u| u * 1000)
+            .unwrap_or_else(|| procs.iter().map(|p| p.cpu_ticks).sum::<u64>() * tick_ns),
+        mem: usage
+            .memory
+            .unwrap_or_else(|| procs.iter().map(|p| p.rss_bytes).sum()),
+        mem_limit: usage
+            .memory_limit
+            .unwrap_or_else(mem_total)
+            .min(mem_total()),
         net_rx: rx,
         net_tx: tx,
         blk_read: br,
         blk_write: bw,
-        pids: procs.iter().map(|p| p.threads).sum(),
+        pids: usage
+            .pids
+            .unwrap_or_else(|| procs.iter().map(|p| p.threads).sum()),
     })
 }
 
@@ -554,8 +609,8 @@ pub fn stats_once(
             Ok(s) => s,
             Err(_) => continue,
         };
-        let dc = s1.cpu_ticks.saturating_sub(s0.cpu_ticks) as f64;
-        let dt = t1.saturating_sub(t0) as f64;
+        let dc = s1.cpu_ns.saturating_sub(s0.cpu_ns) as f64;
+        let dt = (t1.saturating_sub(t0) * (1_000_000_000 / ticks_per_sec())) as f64;
         let pct = if dt > 0.0 {
             dc / dt * ncpu * 100.0
         } else {

@@ -414,6 +414,7 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
         let mut st = store.state(id).unwrap_or_default();
         st.status = Status::Running;
         st.frozen = None;
+        st.oom_killed = false;
         st.pid = pid;
         st.pid_start = pid_start;
         st.monitor_pid = std::process::id() as i32;
@@ -477,7 +478,17 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
         let _ = std::fs::remove_file(p);
     }
     // docker's runtime deletes the cgroup with the container's process; a restart makes it anew.
+    // First: did the OOM killer strike in it (docker's `oom` event, before `die`)?
     if let Some(cg) = &rec.cgroup {
+        if crate::runtime::cgroup::usage(&cg.dir).oom_kills > 0 {
+            if let Ok(_lock) = store.lock(id) {
+                if let Ok(mut st) = store.state(id) {
+                    st.oom_killed = true;
+                    let _ = store.save_state(id, &st);
+                }
+            }
+            crate::state::events::container(c.paths, rec, "oom", &[]);
+        }
         if let Err(e) = crate::runtime::cgroup::remove(&cg.dir) {
             tracing::warn!("removing the cgroup: {e}");
         }

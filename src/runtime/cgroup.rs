@@ -519,8 +519,13 @@ pub fn remove(dir: &Path) -> Result<(), String> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
             // Not a cgroupfs directory (the tests' fake one holds the files skiff wrote).
             Err(_) if !dir.join("cgroup.events").exists() => {
-                std::fs::remove_dir_all(dir).map_err(|e| err(dir, e))?;
-                break;
+                match std::fs::remove_dir_all(dir) {
+                    // Someone else (the monitor, `rm`) removed it meanwhile.
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound && dir.exists() => {
+                        return Err(err(dir, e))
+                    }
+                    _ => break,
+                }
             }
             Err(e) if Instant::now() >= deadline => return Err(err(dir, e)),
             Err(_) => std::thread::sleep(Duration::from_millis(10)),

@@ -302,6 +302,10 @@ pub struct ContainerState {
     /// docker's `State.Health`, for a container with a health check once it has started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health: Option<super::health::Health>,
+    /// The kernel's OOM killer killed a process of its cgroup during its last run
+    /// (`memory.events`): docker's `State.OOMKilled`.
+    #[serde(default)]
+    pub oom_killed: bool,
     /// How a paused container is held (status `paused`), for `unpause`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frozen: Option<Frozen>,
@@ -332,6 +336,7 @@ impl ContainerState {
             restart_count: 0,
             stop_requested: false,
             health: None,
+            oom_killed: false,
             frozen: None,
         }
     }
