@@ -9,6 +9,7 @@
 pub mod cgroup;
 pub mod enter;
 pub mod exec;
+pub mod external;
 pub mod freeze;
 pub mod init;
 pub mod inroot;

@@ -300,6 +300,7 @@ fn write_record(
         cgroup: plan.cgroup_place,
         resources: plan.resources,
         cgroup_parent: req.limits.cgroup_parent.clone().unwrap_or_default(),
+        runtime: plan.runtime,
     };
     store.create(&rec)?;
     events::container(paths, &rec, "create", &[]);

@@ -51,6 +51,27 @@ pub(super) struct Plan {
     pub healthcheck: Option<crate::state::health::HealthConfig>,
     /// The image's SHELL (docker's `Config.Shell`), for `CMD-SHELL` checks.
     pub shell: Vec<String>,
+    /// `--runtime`, found on the host.
+    pub runtime: Option<crate::state::container::OciRuntime>,
+}
+
+/// `--runtime NAME|PATH`: skiff's own runtime (`skiff`, or nothing), or an OCI runtime found
+/// on `$PATH` (and in the sbin directories) or at the path given. docker's message otherwise.
+fn resolve_runtime(
+    name: Option<&str>,
+) -> Result<Option<crate::state::container::OciRuntime>, EngineError> {
+    match name {
+        None => Ok(None),
+        Some(n) if n == crate::state::container::BUILTIN_RUNTIME => Ok(None),
+        Some(n) => crate::runtime::external::resolve(n)
+            .map(|path| {
+                Some(crate::state::container::OciRuntime {
+                    name: n.to_string(),
+                    path,
+                })
+            })
+            .ok_or_else(|| EngineError::Usage(format!("unknown or invalid runtime name: {n}"))),
+    }
 }
 
 /// A JSON array of strings (the image config's Cmd, Entrypoint, Env).
@@ -79,6 +100,7 @@ pub(super) fn validate(
     notices: &mut dyn Write,
 ) -> Result<Plan, EngineError> {
     let cgroup = crate::engine::cgroup::plan(&req.limits)?;
+    let runtime = resolve_runtime(req.runtime.as_deref())?;
     if req.auto_remove && req.restart != crate::monitor::RestartPolicy::No {
         return Err(EngineError::Usage(
             "Conflicting options: --restart and --rm".into(),
@@ -87,6 +109,7 @@ pub(super) fn validate(
     if let Some(w) = &req.workdir {
         check_workdir(w)?;
     }
+    check_log(req)?;
     let images = ImageStore::open(paths)?;
     let image = find_image(paths, &images, req, notices)?;
     let config = images.config_json(&image)?;
@@ -214,6 +237,7 @@ pub(super) fn validate(
         image_volumes,
         healthcheck,
         shell: strings(&cfg["Shell"]),
+        runtime,
     })
 }
 
@@ -282,6 +306,21 @@ fn environment(
     }
     set_env(&mut env, &format!("HOME={home}"), false);
     env
+}
+
+/// `--log-driver` against the rest of the request: passthrough never with `-t` (the container
+/// could type into the caller's terminal, TIOCSTI: podman's rule), a `tag` that renders.
+fn check_log(req: &CreateRequest) -> Result<(), EngineError> {
+    if req.log.driver == "passthrough" && req.tty {
+        return Err(EngineError::Usage(
+            "the passthrough log driver cannot be used with a terminal (-t)".into(),
+        ));
+    }
+    if let Some(t) = &req.log.tag {
+        crate::monitor::journald::render_tag(t, &crate::monitor::journald::TagFields::example())
+            .map_err(|e| EngineError::Usage(format!("invalid log opt tag {t:?}: {e}")))?;
+    }
+    Ok(())
 }
 
 /// `--device`: the host path must be a device node.
