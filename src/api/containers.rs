@@ -229,6 +229,8 @@ fn create_request(body: &Value, name: Option<String>) -> Result<CreateRequest, A
     req.tty = bool_of(&body["Tty"]);
     req.interactive = bool_of(&body["OpenStdin"]);
     req.auto_remove = bool_of(&hc["AutoRemove"]);
+    // `docker run --runtime NAME`: an OCI runtime on the service's $PATH.
+    req.runtime = str_of(&hc["Runtime"]);
 
     // The network: mode, ports (PortBindings in docker's -p syntax), aliases.
     let network = str_of(&hc["NetworkMode"]).unwrap_or_else(|| "default".into());

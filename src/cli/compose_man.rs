@@ -6,6 +6,9 @@ pub fn examples(name: &str) -> Option<&'static str> {
     Some(match name {
         "skiff-compose" => COMPOSE,
         "skiff-compose-config" => CONFIG,
+        "skiff-compose-up" => UP,
+        "skiff-compose-down" => DOWN,
+        "skiff-compose-logs" => LOGS,
         _ => return None,
     })
 }
@@ -50,6 +53,51 @@ error if it is invalid); list its services:
 .RS
 skiff compose config \-q
 skiff compose \-\-env\-file prod.env config \-\-services
+.RE
+.fi
+"#;
+
+const UP: &str = r#".SH EXAMPLES
+Start the project in the background; run it again after editing the file: only the services
+whose configuration changed are recreated:
+.PP
+.nf
+.RS
+skiff compose up \-d
+skiff compose up \-d
+.RE
+.fi
+.PP
+Three workers, the web service and what it depends on only, images built first; or in the
+foreground, every container's output prefixed with its name (Ctrl\-C stops the project):
+.PP
+.nf
+.RS
+skiff compose up \-d \-\-scale worker=3
+skiff compose up \-d \-\-build web
+skiff compose up
+.RE
+.fi
+"#;
+
+const DOWN: &str = r#".SH EXAMPLES
+Remove the project's containers and networks (named volumes stay), or everything with its named
+volumes and the images it built, giving each container 2 seconds to stop:
+.PP
+.nf
+.RS
+skiff compose down
+skiff compose down \-v \-\-rmi local \-t 2
+.RE
+.fi
+"#;
+
+const LOGS: &str = r#".SH EXAMPLES
+Follow the web service's output from its last 20 lines, with timestamps:
+.PP
+.nf
+.RS
+skiff compose logs \-f \-n 20 \-t web
 .RE
 .fi
 "#;

@@ -484,6 +484,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
         "Platform": "linux",
         "HostConfig": {
             "NetworkMode": r.network,
+            "Runtime": r.runtime.as_ref().map_or(crate::state::container::BUILTIN_RUNTIME, |rt| rt.name.as_str()),
             "AutoRemove": r.auto_remove,
             "RestartPolicy": restart_policy_json(&r.restart_policy),
             "LogConfig": {"Type": r.log_config.driver, "Config": r.log_config.options()},

@@ -413,7 +413,24 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
         }
         Ok(())
     };
-    let started = crate::runtime::create(c.spec, c.rootfs, &stdio, &mut hook);
+    let external = rec
+        .runtime
+        .as_ref()
+        .map(|rt| crate::runtime::external::External {
+            program: rt.path.clone(),
+            state_root: store.dir(id).join("runtime"),
+            bundle: store.dir(id).join("bundle"),
+            id: id.to_string(),
+            console_socket: c
+                .paths
+                .runtime
+                .join("net")
+                .join(format!("{}.console", id.get(..12).unwrap_or(id))),
+        });
+    let started = match &external {
+        Some(ext) => crate::runtime::external::create(ext, c.spec, c.rootfs, &stdio, &mut hook),
+        None => crate::runtime::create(c.spec, c.rootfs, &stdio, &mut hook),
+    };
     drop(child_ends);
     let started = started.map_err(|e| {
         let code = match &e {
@@ -503,6 +520,9 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
     drop(forwarder);
     drop(pasta_helper);
     drop(slirp);
+    if let Some(ext) = &external {
+        ext.delete(userns.as_ref().map(|n| n.as_fd()));
+    }
     if let Some(server) = started.fuse_server {
         crate::runtime::reap_fuse_server(server);
     }

@@ -114,7 +114,20 @@ pub struct ContainerRecord {
     /// default (stdout and stderr).
     #[serde(default)]
     pub attach: Vec<String>,
+    /// `--runtime`: the external OCI runtime that runs it (None: skiff's own).
+    #[serde(default)]
+    pub runtime: Option<OciRuntime>,
 }
+
+/// An external OCI runtime (runc, crun) as `--runtime` named it, and the executable found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OciRuntime {
+    pub name: String,
+    pub path: PathBuf,
+}
+
+/// The name `inspect` shows for skiff's built-in runtime (docker's `HostConfig.Runtime`).
+pub const BUILTIN_RUNTIME: &str = "skiff";
 
 /// One of a container's mounts, as docker's inspect shows it (plus what skiff needs to know).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,22 +1,87 @@
 //! `compose`: Compose files run natively, in this process, with no service. The project model
 //! and its loading (`load`: files, `.env`, interpolation, include, extends, merge, profiles,
-//! checks) live here with the orchestration that turns services into containers through the
-//! engine's typed create request.
+//! checks), the mapping of a service to the engine's typed create request (`convert`), and the
+//! orchestration: `up` (dependency order, config hash, recreate decisions), the commands on
+//! existing containers (`ops`), networks, volumes and images (`resources`).
+pub mod convert;
 pub mod interpolate;
 pub mod load;
 pub mod model;
+pub mod ops;
 pub mod raw;
+pub mod resources;
+pub mod up;
 
 pub use load::{load, Options};
 pub use model::Project;
 
+use crate::engine::container::ContainerInfo;
+use crate::engine::EngineError;
+use crate::state::Paths;
+
+/// What compose reports as it works, for the CLI to render (docker compose's plain progress:
+/// ` Container demo-web-1  Started`).
+#[derive(Debug, Clone)]
+pub enum Progress {
+    /// A resource changing state: `kind` is `Network`, `Volume`, `Container`, `Image`,
+    /// `Service` or empty (a service being pulled).
+    Resource {
+        kind: &'static str,
+        name: String,
+        status: String,
+    },
+    /// A warning (orphan containers, ignored keys).
+    Warning(String),
+    /// A line of build output.
+    Output(String),
+}
+
+impl Progress {
+    pub fn resource(kind: &'static str, name: &str, status: &str) -> Progress {
+        Progress::Resource {
+            kind,
+            name: name.to_string(),
+            status: status.to_string(),
+        }
+    }
+}
+
+/// Where progress goes; called from several threads.
+pub type Report<'a> = &'a (dyn Fn(Progress) + Sync);
+
+/// The containers of a project (by its label): the service containers, or the one-off ones
+/// `run` makes (`oneoff`).
+pub fn project_containers(
+    paths: &Paths,
+    project: &str,
+    oneoff: bool,
+) -> Result<Vec<ContainerInfo>, EngineError> {
+    let want = if oneoff { "True" } else { "False" };
+    Ok(crate::engine::container::list(paths, true)?
+        .into_iter()
+        .filter(|c| {
+            c.record
+                .labels
+                .get(convert::LABEL_PROJECT)
+                .map(String::as_str)
+                == Some(project)
+                && c.record
+                    .labels
+                    .get(convert::LABEL_ONEOFF)
+                    .map(String::as_str)
+                    .unwrap_or("False")
+                    == want
+        })
+        .collect())
+}
+
 /// The normalised project as YAML (`config`).
-pub fn to_yaml(p: &Project) -> Result<String, super::EngineError> {
+pub fn to_yaml(p: &Project) -> Result<String, EngineError> {
     // docker compose's layout: list items indented under their key, long strings kept on
     // one line.
     let mut o = serde_saphyr::SerializerOptions::default();
     o.compact_list_indent = false;
     o.prefer_block_scalars = false;
     serde_saphyr::to_string_with_options(p, o)
-        .map_err(|e| super::EngineError::Usage(format!("rendering the project: {e}")))
+        .map_err(|e| EngineError::Usage(format!("rendering the project: {e}")))
 }

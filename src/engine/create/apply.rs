@@ -297,6 +297,7 @@ fn write_record(
         shell: plan.shell,
         extras: req.extras.clone(),
         attach: req.attach.clone(),
+        runtime: plan.runtime,
     };
     store.create(&rec)?;
     events::container(paths, &rec, "create", &[]);

@@ -48,6 +48,27 @@ pub(super) struct Plan {
     pub healthcheck: Option<crate::state::health::HealthConfig>,
     /// The image's SHELL (docker's `Config.Shell`), for `CMD-SHELL` checks.
     pub shell: Vec<String>,
+    /// `--runtime`, found on the host.
+    pub runtime: Option<crate::state::container::OciRuntime>,
+}
+
+/// `--runtime NAME|PATH`: skiff's own runtime (`skiff`, or nothing), or an OCI runtime found
+/// on `$PATH` (and in the sbin directories) or at the path given. docker's message otherwise.
+fn resolve_runtime(
+    name: Option<&str>,
+) -> Result<Option<crate::state::container::OciRuntime>, EngineError> {
+    match name {
+        None => Ok(None),
+        Some(n) if n == crate::state::container::BUILTIN_RUNTIME => Ok(None),
+        Some(n) => crate::runtime::external::resolve(n)
+            .map(|path| {
+                Some(crate::state::container::OciRuntime {
+                    name: n.to_string(),
+                    path,
+                })
+            })
+            .ok_or_else(|| EngineError::Usage(format!("unknown or invalid runtime name: {n}"))),
+    }
 }
 
 /// A JSON array of strings (the image config's Cmd, Entrypoint, Env).
@@ -76,6 +97,7 @@ pub(super) fn validate(
     notices: &mut dyn Write,
 ) -> Result<Plan, EngineError> {
     crate::engine::cgroup::check_limits(&req.limits)?;
+    let runtime = resolve_runtime(req.runtime.as_deref())?;
     if req.auto_remove && req.restart != crate::monitor::RestartPolicy::No {
         return Err(EngineError::Usage(
             "Conflicting options: --restart and --rm".into(),
@@ -210,6 +232,7 @@ pub(super) fn validate(
         image_volumes,
         healthcheck,
         shell: strings(&cfg["Shell"]),
+        runtime,
     })
 }
 
