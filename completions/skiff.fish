@@ -518,14 +518,15 @@ complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subco
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from exists" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from exists" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from exists" -s h -l help -d 'Print help'
-complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df events service" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
-complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df events service" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
-complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df events service" -s h -l help -d 'Print help'
-complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df events service" -f -a "info" -d 'Display system-wide information'
-complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df events service" -f -a "prune" -d 'Remove unused data'
-complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df events service" -f -a "df" -d 'Show skiff disk usage'
-complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df events service" -f -a "events" -d 'Get real time events from containers, images, volumes and networks'
-complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df events service" -f -a "service" -d 'Serve the Docker Engine API on a socket, until idle'
+complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df events service dial-stdio" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df events service dial-stdio" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df events service dial-stdio" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df events service dial-stdio" -f -a "info" -d 'Display system-wide information'
+complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df events service dial-stdio" -f -a "prune" -d 'Remove unused data'
+complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df events service dial-stdio" -f -a "df" -d 'Show skiff disk usage'
+complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df events service dial-stdio" -f -a "events" -d 'Get real time events from containers, images, volumes and networks'
+complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df events service dial-stdio" -f -a "service" -d 'Serve the Docker Engine API on a socket, until idle'
+complete -c skiff -n "__fish_skiff_using_subcommand system; and not __fish_seen_subcommand_from info prune df events service dial-stdio" -f -a "dial-stdio" -d 'Proxy stdin and stdout to the API service\'s socket (the docker CLI\'s ssh:// transport)'
 complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from info" -s f -l format -d 'Format the output using the given Go template' -r
 complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from info" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from info" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
@@ -552,6 +553,9 @@ complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subc
 complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from service" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from service" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from service" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from dial-stdio" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from dial-stdio" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand system; and __fish_seen_subcommand_from dial-stdio" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand info" -s f -l format -d 'Format the output using the given Go template' -r
 complete -c skiff -n "__fish_skiff_using_subcommand info" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand info" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
@@ -682,26 +686,37 @@ complete -c skiff -n "__fish_skiff_using_subcommand generate; and __fish_seen_su
 complete -c skiff -n "__fish_skiff_using_subcommand generate; and __fish_seen_subcommand_from systemd" -s f -l files -d 'Write the unit to ./PREFIX-NAME.service instead of standard output, and print its path'
 complete -c skiff -n "__fish_skiff_using_subcommand generate; and __fish_seen_subcommand_from systemd" -l no-header -d 'Leave out the header (generator version, time stamp)'
 complete -c skiff -n "__fish_skiff_using_subcommand generate; and __fish_seen_subcommand_from systemd" -s h -l help -d 'Print help'
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -s f -l file -d 'Compose configuration files' -r -F
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -s p -l project-name -d 'Project name' -r
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -l project-directory -d 'Specify an alternate working directory (default: the path of the first Compose file)' -r -F
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -l env-file -d 'Specify an alternate environment file' -r -F
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -l profile -d 'Specify a profile to enable' -r
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -s h -l help -d 'Print help'
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -f -a "config" -d 'Parse, resolve and render the compose file in canonical format'
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -f -a "up" -d 'Create and start containers'
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -f -a "down" -d 'Stop and remove containers, networks'
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -f -a "ps" -d 'List containers'
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -f -a "logs" -d 'View output from containers'
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -f -a "start" -d 'Start services'
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -f -a "stop" -d 'Stop services'
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -f -a "restart" -d 'Restart service containers'
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -f -a "kill" -d 'Force stop service containers'
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -f -a "rm" -d 'Removes stopped service containers'
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -f -a "pause" -d 'Pause services'
-complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause" -f -a "unpause" -d 'Unpause services'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -s f -l file -d 'Compose configuration files' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -s p -l project-name -d 'Project name' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -l project-directory -d 'Specify an alternate working directory (default: the path of the first Compose file)' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -l env-file -d 'Specify an alternate environment file' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -l profile -d 'Specify a profile to enable' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "config" -d 'Parse, resolve and render the compose file in canonical format'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "up" -d 'Create and start containers'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "down" -d 'Stop and remove containers, networks'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "ps" -d 'List containers'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "logs" -d 'View output from containers'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "start" -d 'Start services'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "stop" -d 'Stop services'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "restart" -d 'Restart service containers'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "kill" -d 'Force stop service containers'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "rm" -d 'Removes stopped service containers'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "pause" -d 'Pause services'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "unpause" -d 'Unpause services'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "exec" -d 'Execute a command in a running container'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "run" -d 'Run a one-off command on a service'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "cp" -d 'Copy files/folders between a service container and the local filesystem'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "build" -d 'Build or rebuild services'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "pull" -d 'Pull service images'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "push" -d 'Push service images'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "images" -d 'List images used by the created containers'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "top" -d 'Display the running processes'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "port" -d 'Print the public port for a port binding'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "ls" -d 'List running compose projects'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version" -f -a "version" -d 'Show the Docker Compose version information'
 complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from config" -l format -d 'Format the output: yaml or json' -r
 complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from config" -s o -l output -d 'Save to file (default to stdout)' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from config" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
@@ -786,6 +801,83 @@ complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_sub
 complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from unpause" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from unpause" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from unpause" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from exec" -s u -l user -d 'Run the command as this user' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from exec" -l index -d 'Index of the container if service has multiple replicas' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from exec" -s e -l env -d 'Set environment variables' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from exec" -s w -l workdir -d 'Path to workdir directory for this command' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from exec" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from exec" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from exec" -s d -l detach -d 'Detached mode: Run command in the background'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from exec" -l privileged -d 'Give extended privileges to the process'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from exec" -s T -l no-TTY -d 'Disable pseudo-TTY allocation. By default `exec` allocates a TTY when stdin is one'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from exec" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -l name -d 'Assign a name to the container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -l entrypoint -d 'Override the entrypoint of the image' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -s e -l env -d 'Set environment variables' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -s l -l label -d 'Add or override a label' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -s v -l volume -d 'Bind mount a volume' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -s p -l publish -d 'Publish a container\'s port(s) to the host' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -s u -l user -d 'Run as specified username or uid' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -s d -l detach -d 'Run container in background and print container ID'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -l rm -d 'Automatically remove the container when it exits'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -s P -l service-ports -d 'Run command with all service\'s ports enabled and mapped to the host'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -l no-deps -d 'Don\'t start linked services'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -l build -d 'Build image before starting container'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -s T -l no-TTY -d 'Disable pseudo-TTY allocation (default: auto-detected)'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -s i -l interactive -d 'Keep STDIN open even if not attached'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Don\'t print anything to STDOUT'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from cp" -l index -d 'Index of the container if service has multiple replicas' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from cp" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from cp" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from cp" -s a -l archive -d 'Archive mode (copy all uid/gid information)'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from cp" -s L -l follow-link -d 'Always follow symbol link in SRC_PATH'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from cp" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from build" -l build-arg -d 'Set build-time variables for services' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from build" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from build" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from build" -l no-cache -d 'Do not use cache when building the image'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from build" -l pull -d 'Always attempt to pull a newer version of the image'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from build" -s q -l quiet -d 'Don\'t print anything to STDOUT'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from build" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from pull" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from pull" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from pull" -l ignore-pull-failures -d 'Pull what it can and ignores images with pull failures'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from pull" -s q -l quiet -d 'Pull without printing progress information'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from pull" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from push" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from push" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from push" -l ignore-push-failures -d 'Push what it can and ignores images with push failures'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from push" -s q -l quiet -d 'Push without printing progress information'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from push" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from images" -l format -d 'Format the output: table or json' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from images" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from images" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from images" -s q -l quiet -d 'Only display IDs'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from images" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from top" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from top" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from top" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from port" -l protocol -d 'tcp or udp' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from port" -l index -d 'Index of the container if service has multiple replicas' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from port" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from port" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from port" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from ls" -l format -d 'Format the output: table or json' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from ls" -l filter -d 'Filter output based on conditions provided (name=NAME)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from ls" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from ls" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all stopped Compose projects'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Only display project names'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from version" -s f -l format -d 'Format the output: pretty or json' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from version" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from version" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from version" -l short -d 'Shows only Compose\'s version number'
+complete -c skiff -n "__fish_skiff_using_subcommand compose; and __fish_seen_subcommand_from version" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand builder; and not __fish_seen_subcommand_from build prune" -l log-level -d 'Log level: error, warn, info, debug or trace' -r
 complete -c skiff -n "__fish_skiff_using_subcommand builder; and not __fish_seen_subcommand_from build prune" -l storage-driver -d 'Storage driver for new containers: overlay, fuse-overlay or vfs (default: the fastest the kernel allows; see `skiff info`)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand builder; and not __fish_seen_subcommand_from build prune" -s h -l help -d 'Print help'

@@ -708,3 +708,222 @@ fn stop_start_restart_kill_rm_act_on_the_services() {
     let err = compose_err(&env, &dir, &["stop", "nope"]);
     assert!(err.contains("no such service: nope"), "{err}");
 }
+
+#[test]
+fn exec_run_cp_port_images_top_ls_version() {
+    let env = env_with_busybox();
+    let port = free_port();
+    let dir = project(
+        &env,
+        "tools",
+        &[
+            (
+                "compose.yaml",
+                &format!(
+                    "services:\n  web:\n    image: {BUSYBOX}\n    init: true\n    command: httpd -f -p 80 -h /tmp\n    ports: [\"{port}:80\"]\n    environment: [ROLE=web]\n  db:\n    image: {BUSYBOX}\n    init: true\n    command: sleep 3600\n"
+                ),
+            ),
+            ("note.txt", "copied-in\n"),
+        ],
+    );
+    compose_ok(&env, &dir, &["up", "-d"]);
+    // exec: the command's output and exit status, the service's environment.
+    let o = compose_in(
+        &env,
+        &dir,
+        &["exec", "-T", "web", "sh", "-c", "echo $ROLE; exit 3"],
+    );
+    assert_eq!((code(&o), stdout(&o)), (3, "web\n".to_string()));
+    let o = compose_in(
+        &env,
+        &dir,
+        &[
+            "exec",
+            "-T",
+            "-e",
+            "X=1",
+            "-w",
+            "/etc",
+            "db",
+            "sh",
+            "-c",
+            "echo $X $PWD",
+        ],
+    );
+    assert_eq!(stdout(&o), "1 /etc\n");
+    let err = compose_err(&env, &dir, &["exec", "-T", "--index", "2", "web", "true"]);
+    assert!(
+        err.contains("service \"web\" is not running container #2"),
+        "{err}"
+    );
+    // run: a one-off container with the service's settings, its exit status, removed with --rm.
+    let o = compose_in(
+        &env,
+        &dir,
+        &[
+            "run",
+            "--rm",
+            "-T",
+            "web",
+            "sh",
+            "-c",
+            "echo $ROLE-oneoff; exit 4",
+        ],
+    );
+    assert_eq!((code(&o), stdout(&o)), (4, "web-oneoff\n".to_string()));
+    let o = compose_in(
+        &env,
+        &dir,
+        &["run", "-d", "--name", "kept", "db", "sleep", "60"],
+    );
+    assert_success(&o, "run -d");
+    assert_eq!(
+        inspect(
+            &env,
+            "{{index .Config.Labels \"com.docker.compose.oneoff\"}}",
+            "kept"
+        ),
+        "True"
+    );
+    // The one-off container is not one of the service's (ps), but ps -a lists it.
+    assert!(!compose_ok(&env, &dir, &["ps"]).contains("kept"));
+    assert!(compose_ok(&env, &dir, &["ps", "-a"]).contains("kept"));
+    // cp both ways.
+    compose_ok(&env, &dir, &["cp", "note.txt", "db:/tmp/note.txt"]);
+    let o = compose_in(&env, &dir, &["exec", "-T", "db", "cat", "/tmp/note.txt"]);
+    assert_eq!(stdout(&o), "copied-in\n");
+    compose_ok(&env, &dir, &["cp", "db:/tmp/note.txt", "back.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("back.txt")).unwrap(),
+        "copied-in\n"
+    );
+    // port, images, top, ls, version.
+    assert_eq!(
+        compose_ok(&env, &dir, &["port", "web", "80"]),
+        format!("0.0.0.0:{port}\n")
+    );
+    let images = compose_ok(&env, &dir, &["images"]);
+    assert!(images.starts_with("CONTAINER "), "{images}");
+    assert!(
+        images.contains("tools-web-1") && images.contains("localhost:5000/busybox"),
+        "{images}"
+    );
+    let top = compose_ok(&env, &dir, &["top", "web"]);
+    assert!(
+        top.starts_with("tools-web-1\n") && top.contains("httpd -f -p 80"),
+        "{top}"
+    );
+    let ls = compose_ok(&env, &dir, &["ls"]);
+    assert!(ls.starts_with("NAME "), "{ls}");
+    assert!(
+        ls.lines()
+            .any(|l| l.starts_with("tools ") && l.contains("running(3)")),
+        "{ls}"
+    );
+    assert_eq!(compose_ok(&env, &dir, &["version", "--short"]), "2.29.0\n");
+    compose_ok(&env, &dir, &["down", "-t", "0"]);
+    // down removes the one-off container too.
+    assert!(names(&env, "tools").is_empty());
+    assert_eq!(compose_ok(&env, &dir, &["ls", "-a", "-q"]), "");
+}
+
+/// The pids of processes of this test's store running `skiff compose up` (we started them).
+fn compose_up_pids(env: &TestEnv) -> Vec<i32> {
+    let marker = format!("SKIFF_ROOT={}", env.data_dir().display());
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let environ = std::fs::read(e.path().join("environ")).unwrap_or_default();
+        let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        if environ.split(|&b| b == 0).any(|v| v == marker.as_bytes())
+            && cmd.contains("skiff compose up")
+            && !cmd.starts_with("runuser")
+            && !cmd.starts_with("env ")
+        {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+#[test]
+fn attached_up_prefixes_output_and_ctrl_c_stops_the_project() {
+    use std::io::Read;
+    let env = env_with_busybox();
+    let dir = project(
+        &env,
+        "fg",
+        &[(
+            "compose.yaml",
+            &format!(
+                "services:\n  ticker:\n    image: {BUSYBOX}\n    init: true\n    command: sh -c 'while true; do echo tick; sleep 0.2; done'\n  once:\n    image: {BUSYBOX}\n    command: echo done-once\n"
+            ),
+        )],
+    );
+    let mut c = env.command(&["compose", "up", "-t", "1"]);
+    c.current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut so = child.stdout.take().unwrap();
+    let out = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let out2 = out.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = so.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out2.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let text = out.lock().unwrap().clone();
+        if text.contains("ticker-1  | tick\n") && text.contains("once-1 exited with code 0") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no output: {text}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let text = out.lock().unwrap().clone();
+    assert!(text.contains("once-1    | done-once\n"), "{text}");
+    // Ctrl-C (SIGINT to the compose process) stops the project.
+    let pids = compose_up_pids(&env);
+    assert_eq!(pids.len(), 1, "{pids:?}");
+    // SAFETY: kill(2) on the pid of the skiff process this test started, just looked up.
+    unsafe { libc::kill(pids[0], libc::SIGINT) };
+    let status = run_wait(&mut child);
+    reader.join().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status, 130, "{err}");
+    assert!(err.contains("Gracefully stopping..."), "{err}");
+    assert_eq!(inspect(&env, "{{.State.Status}}", "fg-ticker-1"), "exited");
+    compose_ok(&env, &dir, &["down"]);
+}
+
+/// Wait (up to 60 s) for a child; its exit code.
+fn run_wait(child: &mut std::process::Child) -> i32 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s.code().unwrap_or(-1);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("compose up did not end");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

@@ -58,6 +58,28 @@ pub enum ComposeCommand {
     Pause(ServicesArgs),
     /// Unpause services
     Unpause(ServicesArgs),
+    /// Execute a command in a running container
+    Exec(super::compose_exec::ExecArgs),
+    /// Run a one-off command on a service
+    Run(super::compose_exec::RunArgs),
+    /// Copy files/folders between a service container and the local filesystem
+    Cp(super::compose_exec::CpArgs),
+    /// Build or rebuild services
+    Build(super::compose_info::BuildArgs),
+    /// Pull service images
+    Pull(super::compose_info::PullArgs),
+    /// Push service images
+    Push(super::compose_info::PushArgs),
+    /// List images used by the created containers
+    Images(super::compose_info::ImagesArgs),
+    /// Display the running processes
+    Top(ServicesArgs),
+    /// Print the public port for a port binding
+    Port(super::compose_info::PortArgs),
+    /// List running compose projects
+    Ls(super::compose_info::LsArgs),
+    /// Show the Docker Compose version information
+    Version(super::compose_info::VersionArgs),
 }
 
 #[derive(Debug, Args)]
@@ -294,18 +316,32 @@ pub fn dispatch(args: ComposeArgs) -> Result<i32, EngineError> {
         ),
         ComposeCommand::Pause(a) => act(&paths, opts, a.services, ops::Action::Pause),
         ComposeCommand::Unpause(a) => act(&paths, opts, a.services, ops::Action::Unpause),
+        ComposeCommand::Exec(a) => super::compose_exec::exec(&paths, &opts, a),
+        ComposeCommand::Run(a) => super::compose_exec::run(&paths, &opts, a),
+        ComposeCommand::Cp(a) => super::compose_exec::cp(&paths, &opts, a),
+        ComposeCommand::Build(a) => super::compose_info::build(&paths, &opts, a),
+        ComposeCommand::Pull(a) => super::compose_info::pull(&paths, &opts, a),
+        ComposeCommand::Push(a) => super::compose_info::push(&paths, &opts, a),
+        ComposeCommand::Images(a) => super::compose_info::images(&paths, &opts, a),
+        ComposeCommand::Top(a) => super::compose_info::top(&paths, &opts, a.services),
+        ComposeCommand::Port(a) => super::compose_info::port(&paths, &opts, a),
+        ComposeCommand::Ls(a) => super::compose_info::ls(&paths, a),
+        ComposeCommand::Version(a) => super::compose_info::version(a),
     }
 }
 
 /// Load the project with the services named on the command line enabled.
-fn load_for(opts: &compose::Options, services: &[String]) -> Result<Project, EngineError> {
+pub(super) fn load_for(
+    opts: &compose::Options,
+    services: &[String],
+) -> Result<Project, EngineError> {
     let mut o = opts.clone();
     o.services = services.to_vec();
     compose::load(&o)
 }
 
 /// docker compose's plain progress on stderr: ` Container demo-web-1  Started`.
-fn progress(p: Progress) {
+pub(super) fn progress(p: Progress) {
     let mut err = std::io::stderr().lock();
     let _ = match p {
         Progress::Resource {

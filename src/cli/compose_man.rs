@@ -9,6 +9,8 @@ pub fn examples(name: &str) -> Option<&'static str> {
         "skiff-compose-up" => UP,
         "skiff-compose-down" => DOWN,
         "skiff-compose-logs" => LOGS,
+        "skiff-compose-exec" => EXEC,
+        "skiff-compose-run" => RUN,
         _ => return None,
     })
 }
@@ -98,6 +100,30 @@ Follow the web service's output from its last 20 lines, with timestamps:
 .nf
 .RS
 skiff compose logs \-f \-n 20 \-t web
+.RE
+.fi
+"#;
+
+const EXEC: &str = r#".SH EXAMPLES
+A shell in the db service's container; a command in the second web container, without a
+terminal (in scripts), as root:
+.PP
+.nf
+.RS
+skiff compose exec db sh
+skiff compose exec \-T \-\-index 2 \-u 0 web cat /etc/hostname
+.RE
+.fi
+"#;
+
+const RUN: &str = r#".SH EXAMPLES
+A one\-off migration with the tool service's image, environment, volumes and networks (its
+dependencies started first), removed when it ends; its exit status is the command's:
+.PP
+.nf
+.RS
+skiff compose run \-\-rm tool ./migrate
+skiff compose run \-\-rm \-\-no\-deps \-e DEBUG=1 \-\-entrypoint sh tool \-c 'env'
 .RE
 .fi
 "#;

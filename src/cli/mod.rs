@@ -2,6 +2,8 @@
 mod build;
 mod compose;
 mod compose_attach;
+mod compose_exec;
+mod compose_info;
 mod compose_man;
 mod container;
 mod container_files;

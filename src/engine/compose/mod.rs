@@ -10,6 +10,7 @@ pub mod model;
 pub mod ops;
 pub mod raw;
 pub mod resources;
+pub mod run;
 pub mod up;
 
 pub use load::{load, Options};
@@ -84,4 +85,45 @@ pub fn to_yaml(p: &Project) -> Result<String, EngineError> {
     o.prefer_block_scalars = false;
     serde_saphyr::to_string_with_options(p, o)
         .map_err(|e| EngineError::Usage(format!("rendering the project: {e}")))
+}
+
+/// A project as `ls` shows it, from its containers' labels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectSummary {
+    pub name: String,
+    /// docker compose's `running(2), exited(1)`.
+    pub status: String,
+    pub config_files: String,
+    pub running: bool,
+}
+
+/// Every project with containers in the store, by name.
+pub fn projects(paths: &Paths) -> Result<Vec<ProjectSummary>, EngineError> {
+    use std::collections::BTreeMap;
+    let mut by: BTreeMap<String, (BTreeMap<&'static str, usize>, String)> = BTreeMap::new();
+    for c in crate::engine::container::list(paths, true)? {
+        let Some(p) = c.record.labels.get(convert::LABEL_PROJECT) else {
+            continue;
+        };
+        let e = by.entry(p.clone()).or_default();
+        *e.0.entry(c.state.status.as_str()).or_default() += 1;
+        if e.1.is_empty() {
+            if let Some(f) = c.record.labels.get(convert::LABEL_CONFIG_FILES) {
+                e.1 = f.clone();
+            }
+        }
+    }
+    Ok(by
+        .into_iter()
+        .map(|(name, (counts, files))| ProjectSummary {
+            status: counts
+                .iter()
+                .map(|(s, n)| format!("{s}({n})"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            running: counts.contains_key("running"),
+            name,
+            config_files: files,
+        })
+        .collect())
 }
