@@ -1028,3 +1028,23 @@ fn secrets_configs_extends_include_and_completed_dependencies() {
     assert_eq!(names(&env, "failing"), ["failing-setup-1"]);
     compose_ok(&env, &bad, &["down"]);
 }
+
+#[test]
+fn obsolete_and_unsupported_keys_warn_and_are_ignored() {
+    let env = TestEnv::new();
+    let dir = project(
+        &env,
+        "warns",
+        &[(
+            "compose.yaml",
+            "version: '3.8'\nservices:\n  web:\n    image: busybox\n    links: [db]\n    cpu_shares: 512\n  db:\n    image: busybox\n",
+        )],
+    );
+    let o = compose_in(&env, &dir, &["config", "--services"]);
+    assert_success(&o, "config");
+    assert_eq!(stdout(&o), "db\nweb\n");
+    let err = stderr(&o);
+    assert!(err.contains("WARN[0000] the attribute `version` is obsolete"), "{err}");
+    assert!(err.contains("WARN[0000] services.web.links: not supported by skiff, ignored"), "{err}");
+    assert!(err.contains("WARN[0000] services.web.cpu_shares: not supported by skiff, ignored"), "{err}");
+}
