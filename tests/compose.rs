@@ -1044,7 +1044,16 @@ fn obsolete_and_unsupported_keys_warn_and_are_ignored() {
     assert_success(&o, "config");
     assert_eq!(stdout(&o), "db\nweb\n");
     let err = stderr(&o);
-    assert!(err.contains("WARN[0000] the attribute `version` is obsolete"), "{err}");
-    assert!(err.contains("WARN[0000] services.web.links: not supported by skiff, ignored"), "{err}");
-    assert!(err.contains("WARN[0000] services.web.cpu_shares: not supported by skiff, ignored"), "{err}");
+    assert!(
+        err.contains("WARN[0000] the attribute `version` is obsolete"),
+        "{err}"
+    );
+    assert!(
+        err.contains("WARN[0000] services.web.links: not supported by skiff, ignored"),
+        "{err}"
+    );
+    assert!(
+        err.contains("WARN[0000] services.web.cpu_shares: not supported by skiff, ignored"),
+        "{err}"
+    );
 }
