@@ -1001,7 +1001,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__create)
-            opts="-d -i -t -e -w -u -h -v -p -P -l -m -q -a --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --net-alias --network-alias --ip --ip6 --mac-address --tls-verify --env-file --label --label-file --cidfile --pidfile --replace --sdnotify --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --ulimit --device --log-driver --log-opt --platform --pull --restart --memory --cpus --pids-limit --oom-score-adj --kernel-memory --device-cgroup-rule --quiet --health-cmd --health-interval --health-retries --health-timeout --health-start-period --health-start-interval --no-healthcheck --health-on-failure --domainname --shm-size --sysctl --annotation --pid --ipc --uts --cgroupns --attach --log-level --storage-driver"
+            opts="-d -i -t -e -w -u -h -v -p -P -l -m -q -a --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --net-alias --network-alias --ip --ip6 --mac-address --tls-verify --env-file --label --label-file --cidfile --pidfile --replace --sdnotify --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --ulimit --device --log-driver --log-opt --platform --pull --restart --memory --cpus --pids-limit --oom-score-adj --kernel-memory --device-cgroup-rule --quiet --health-cmd --health-interval --health-retries --health-timeout --health-start-period --health-start-interval --no-healthcheck --health-on-failure --domainname --shm-size --sysctl --annotation --pid --ipc --uts --cgroupns --attach --userns --gpus --storage-opt --sig-proxy --detach-keys --log-level --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1304,6 +1304,26 @@ _skiff() {
                     return 0
                     ;;
                 -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --userns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-opt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --detach-keys)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1751,7 +1771,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -p -P -l -m -q -a --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --net-alias --network-alias --ip --ip6 --mac-address --tls-verify --env-file --label --label-file --cidfile --pidfile --replace --sdnotify --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --ulimit --device --log-driver --log-opt --platform --pull --restart --memory --cpus --pids-limit --oom-score-adj --kernel-memory --device-cgroup-rule --quiet --health-cmd --health-interval --health-retries --health-timeout --health-start-period --health-start-interval --no-healthcheck --health-on-failure --domainname --shm-size --sysctl --annotation --pid --ipc --uts --cgroupns --attach --log-level --storage-driver"
+            opts="-d -i -t -e -w -u -h -v -p -P -l -m -q -a --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --net-alias --network-alias --ip --ip6 --mac-address --tls-verify --env-file --label --label-file --cidfile --pidfile --replace --sdnotify --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --ulimit --device --log-driver --log-opt --platform --pull --restart --memory --cpus --pids-limit --oom-score-adj --kernel-memory --device-cgroup-rule --quiet --health-cmd --health-interval --health-retries --health-timeout --health-start-period --health-start-interval --no-healthcheck --health-on-failure --domainname --shm-size --sysctl --annotation --pid --ipc --uts --cgroupns --attach --userns --gpus --storage-opt --sig-proxy --detach-keys --log-level --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2054,6 +2074,26 @@ _skiff() {
                     return 0
                     ;;
                 -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --userns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-opt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --detach-keys)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2321,7 +2361,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__create)
-            opts="-d -i -t -e -w -u -h -v -p -P -l -m -q -a --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --net-alias --network-alias --ip --ip6 --mac-address --tls-verify --env-file --label --label-file --cidfile --pidfile --replace --sdnotify --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --ulimit --device --log-driver --log-opt --platform --pull --restart --memory --cpus --pids-limit --oom-score-adj --kernel-memory --device-cgroup-rule --quiet --health-cmd --health-interval --health-retries --health-timeout --health-start-period --health-start-interval --no-healthcheck --health-on-failure --domainname --shm-size --sysctl --annotation --pid --ipc --uts --cgroupns --attach --log-level --storage-driver"
+            opts="-d -i -t -e -w -u -h -v -p -P -l -m -q -a --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --net-alias --network-alias --ip --ip6 --mac-address --tls-verify --env-file --label --label-file --cidfile --pidfile --replace --sdnotify --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --ulimit --device --log-driver --log-opt --platform --pull --restart --memory --cpus --pids-limit --oom-score-adj --kernel-memory --device-cgroup-rule --quiet --health-cmd --health-interval --health-retries --health-timeout --health-start-period --health-start-interval --no-healthcheck --health-on-failure --domainname --shm-size --sysctl --annotation --pid --ipc --uts --cgroupns --attach --userns --gpus --storage-opt --sig-proxy --detach-keys --log-level --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2624,6 +2664,26 @@ _skiff() {
                     return 0
                     ;;
                 -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --userns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-opt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --detach-keys)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4199,7 +4259,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -p -P -l -m -q -a --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --net-alias --network-alias --ip --ip6 --mac-address --tls-verify --env-file --label --label-file --cidfile --pidfile --replace --sdnotify --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --ulimit --device --log-driver --log-opt --platform --pull --restart --memory --cpus --pids-limit --oom-score-adj --kernel-memory --device-cgroup-rule --quiet --health-cmd --health-interval --health-retries --health-timeout --health-start-period --health-start-interval --no-healthcheck --health-on-failure --domainname --shm-size --sysctl --annotation --pid --ipc --uts --cgroupns --attach --log-level --storage-driver"
+            opts="-d -i -t -e -w -u -h -v -p -P -l -m -q -a --help --detach --rm --interactive --tty --name --env --workdir --user --entrypoint --hostname --net --network --volume --mount --tmpfs --volumes-from --publish --publish-all --expose --add-host --dns --dns-search --dns-opt --dns-option --net-alias --network-alias --ip --ip6 --mac-address --tls-verify --env-file --label --label-file --cidfile --pidfile --replace --sdnotify --init --read-only --privileged --cap-add --cap-drop --security-opt --group-add --stop-signal --stop-timeout --ulimit --device --log-driver --log-opt --platform --pull --restart --memory --cpus --pids-limit --oom-score-adj --kernel-memory --device-cgroup-rule --quiet --health-cmd --health-interval --health-retries --health-timeout --health-start-period --health-start-interval --no-healthcheck --health-on-failure --domainname --shm-size --sysctl --annotation --pid --ipc --uts --cgroupns --attach --userns --gpus --storage-opt --sig-proxy --detach-keys --log-level --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4502,6 +4562,26 @@ _skiff() {
                     return 0
                     ;;
                 -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --userns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-opt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --detach-keys)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

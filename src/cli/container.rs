@@ -265,7 +265,7 @@ pub struct RunArgs {
     /// Log driver options (max-size=SIZE, max-file=N)
     #[arg(long, value_name = "OPT")]
     pub log_opt: Vec<String>,
-    /// Set platform if server is multi-platform capable (only the host's can run)
+    /// Set platform if server is multi-platform capable (others need a binfmt_misc handler)
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<String>,
     /// Pull image before running (always, missing, never)
@@ -477,9 +477,13 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
         validate_device_cgroup_rule(r)?;
     }
     let device_cgroup_rules = a.device_cgroup_rule.clone();
-    if let Some(p) = &a.platform {
-        parse::platform(p)?;
-    }
+    let platform = a
+        .platform
+        .as_deref()
+        .map(parse::platform)
+        .transpose()?
+        .flatten();
+    a.extra.check()?;
     let mut mounts = Vec::new();
     for v in &a.volume {
         mounts.push(parse::volume(v)?);
@@ -495,6 +499,7 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
     let mut req = CreateRequest::new(a.image);
     req.pull = parse::pull(&a.pull)?;
     req.tls_verify = a.tls_verify;
+    req.platform = platform;
     // docker's canonical name has a leading slash: `--name /x` is `x`.
     req.name = a
         .name
@@ -614,8 +619,9 @@ pub fn run(a: RunArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
     let detach = a.detach;
     let mut notices = notices(a.quiet);
+    let sig_proxy = a.extra.sig_proxy;
     let req = create_request(a)?;
-    match ctr::run(&paths, &req, detach, &mut notices)? {
+    match ctr::run_with(&paths, &req, detach, sig_proxy, &mut notices)? {
         RunOutcome::Detached(id) => {
             println!("{id}");
             Ok(0)

@@ -42,9 +42,22 @@ pub fn run(
     detach: bool,
     notices: &mut dyn std::io::Write,
 ) -> Result<RunOutcome, EngineError> {
+    run_with(paths, req, detach, true, notices)
+}
+
+/// `run` with docker's `--sig-proxy`: false leaves the signals skiff receives to skiff (which
+/// they end) and keeps the terminal's from the container, which runs on in its own process
+/// group. With a terminal (`-t`) the keys reach the container through it either way.
+pub fn run_with(
+    paths: &Paths,
+    req: &super::create::CreateRequest,
+    detach: bool,
+    sig_proxy: bool,
+    notices: &mut dyn std::io::Write,
+) -> Result<RunOutcome, EngineError> {
     let id = super::create::create(paths, req, notices)?;
     let rec = Containers::new(paths).record(&id)?;
-    start(paths, &rec, !detach)
+    start_inner(paths, &rec, !detach, sig_proxy || rec.tty)
 }
 
 /// Start a created container under a new monitor. In the foreground, wait for it and return
@@ -54,10 +67,19 @@ pub fn start(
     rec: &ContainerRecord,
     foreground: bool,
 ) -> Result<RunOutcome, EngineError> {
+    start_inner(paths, rec, foreground, true)
+}
+
+fn start_inner(
+    paths: &Paths,
+    rec: &ContainerRecord,
+    foreground: bool,
+    sig_proxy: bool,
+) -> Result<RunOutcome, EngineError> {
     // In the foreground the CLI stays until the monitor exits; signals meant for the container
     // reach the monitor (same process group) or are forwarded to it.
     let mask = forwarded_signals();
-    if foreground {
+    if foreground && sig_proxy {
         let _ = mask.thread_block();
     }
     let raw = if foreground && rec.tty {
@@ -65,10 +87,10 @@ pub fn start(
     } else {
         None
     };
-    let io = if foreground {
-        MonitorIo::Inherit
-    } else {
-        MonitorIo::Detached
+    let io = match (foreground, sig_proxy) {
+        (true, true) => MonitorIo::Inherit,
+        (true, false) => MonitorIo::InheritOwnGroup,
+        (false, _) => MonitorIo::Detached,
     };
     let child = match spawn_monitor(paths, rec, io) {
         Ok(c) => c,
@@ -80,7 +102,11 @@ pub fn start(
     if !foreground {
         return Ok(RunOutcome::Detached(rec.id.clone()));
     }
-    let code = wait_foreground(child, &mask);
+    let code = if sig_proxy {
+        wait_foreground(child, &mask)
+    } else {
+        wait_unproxied(child)
+    };
     drop(raw);
     Ok(RunOutcome::Exited(code))
 }
@@ -101,6 +127,8 @@ enum MonitorIo {
     Detached,
     /// The CLI's own streams (foreground `run` and `start -a`).
     Inherit,
+    /// The CLI's own streams, in a process group of its own (`run --sig-proxy=false`).
+    InheritOwnGroup,
     /// Pipes to the caller.
     Piped,
 }
@@ -134,13 +162,15 @@ fn spawn_monitor(
     use std::process::Stdio;
     let (stdin, stdout, stderr) = match io {
         MonitorIo::Detached => (Stdio::null(), Stdio::null(), Stdio::null()),
-        MonitorIo::Inherit => (Stdio::inherit(), Stdio::inherit(), Stdio::inherit()),
+        MonitorIo::Inherit | MonitorIo::InheritOwnGroup => {
+            (Stdio::inherit(), Stdio::inherit(), Stdio::inherit())
+        }
         MonitorIo::Piped => (Stdio::piped(), Stdio::piped(), Stdio::piped()),
     };
     spawn.stdin = stdin;
     spawn.stdout = stdout;
     spawn.stderr = stderr;
-    spawn.new_process_group = io == MonitorIo::Piped;
+    spawn.new_process_group = matches!(io, MonitorIo::Piped | MonitorIo::InheritOwnGroup);
     let mut monitor = crate::helper::spawn(spawn)
         .map_err(|e| EngineError::Usage(format!("starting the container monitor: {e}")))?;
     // None: the monitor died before it said anything.
@@ -181,6 +211,15 @@ fn forwarded_signals() -> SigSet {
 
 /// Wait for the foreground monitor; forward the signals the terminal did not already deliver
 /// to it. Returns its exit status (the container's exit code).
+/// Wait for the monitor without touching signals: one that ends skiff leaves it running.
+fn wait_unproxied(mut child: Child) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    child
+        .wait()
+        .map(|s| s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0)))
+        .unwrap_or(125)
+}
+
 fn wait_foreground(mut child: Child, mask: &SigSet) -> i32 {
     let status_code = |s: std::process::ExitStatus| {
         use std::os::unix::process::ExitStatusExt;
@@ -480,6 +519,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
         x.ipc.as_str()
     });
     hc["UTSMode"] = serde_json::json!(x.uts);
+    hc["UsernsMode"] = serde_json::json!(x.userns);
     hc["CgroupnsMode"] = serde_json::json!(if x.cgroupns.is_empty() {
         "host"
     } else {
