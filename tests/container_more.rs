@@ -561,9 +561,8 @@ fn top_stats_update_pause_and_prune() {
     let v: serde_json::Value = serde_json::from_str(j.trim()).unwrap();
     assert!(v["CPUPerc"].as_str().unwrap().ends_with('%'), "{v}");
 
-    // No delegated cgroup v2 here: pause and limits say so instead of pretending.
+    // No delegated cgroup v2 here: limits say so instead of pretending.
     for args in [
-        vec!["pause", "w"],
         vec!["update", "--memory", "64m", "w"],
         vec!["update", "--cpus", "1", "w"],
         vec!["run", "--rm", "--pids-limit", "10", BUSYBOX, "true"],

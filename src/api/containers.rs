@@ -428,6 +428,11 @@ pub async fn inspect(ctx: &Arc<Ctx>, id: &str) -> ApiResult {
 pub async fn start(ctx: &Arc<Ctx>, id: &str) -> ApiResult {
     let (paths, name) = (ctx.paths.clone(), id.to_string());
     let info = blocking(move || ctr::get(&paths, &name)).await?;
+    if info.state.status == Status::Paused {
+        return Err(ApiError::conflict(
+            "cannot start a paused container, try unpause instead",
+        ));
+    }
     if info.state.status == Status::Running {
         return http::status_only(StatusCode::NOT_MODIFIED);
     }
@@ -457,7 +462,10 @@ pub async fn stop(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
     let (paths, name) = (ctx.paths.clone(), id.to_string());
     let was_running = blocking(move || {
         let info = ctr::get(&paths, &name)?;
-        let running = matches!(info.state.status, Status::Running | Status::Restarting);
+        let running = matches!(
+            info.state.status,
+            Status::Running | Status::Paused | Status::Restarting
+        );
         ctr::stop(&paths, &info.record.id, t)?;
         Ok(running)
     })
@@ -501,8 +509,10 @@ pub async fn wait(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
     let (paths, name) = (ctx.paths.clone(), id.to_string());
     let info = blocking(move || ctr::get(&paths, &name)).await?;
     let id = info.record.id.clone();
-    let running = matches!(info.state.status, Status::Running | Status::Restarting)
-        || info.state.status == Status::Created && info.state.monitor_pid != 0;
+    let running = matches!(
+        info.state.status,
+        Status::Running | Status::Paused | Status::Restarting
+    ) || info.state.status == Status::Created && info.state.monitor_pid != 0;
     if condition != "next-exit" && condition != "removed" && !running {
         return http::json(&json!({"StatusCode": info.state.exit_code, "Error": null}));
     }
@@ -569,7 +579,14 @@ pub async fn rename(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
 /// `POST /containers/{id}/pause` and `unpause`.
 pub async fn pause(ctx: &Arc<Ctx>, id: &str, on: bool) -> ApiResult {
     let (paths, name) = (ctx.paths.clone(), id.to_string());
-    blocking(move || crate::engine::resources::pause(&paths, &name, on)).await?;
+    blocking(move || {
+        if on {
+            crate::engine::pause::pause(&paths, &name)
+        } else {
+            crate::engine::pause::unpause(&paths, &name)
+        }
+    })
+    .await?;
     http::status_only(StatusCode::NO_CONTENT)
 }
 

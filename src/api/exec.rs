@@ -91,6 +91,12 @@ pub async fn create(ctx: &Arc<Ctx>, id: &str, req: Request<Incoming>) -> ApiResu
     }
     let (paths, name) = (ctx.paths.clone(), id.to_string());
     let info = blocking(move || crate::engine::container::get(&paths, &name)).await?;
+    if info.state.status == Status::Paused {
+        return Err(ApiError::conflict(format!(
+            "Container {} is paused, unpause the container before exec",
+            info.record.id
+        )));
+    }
     if info.state.status != Status::Running {
         return Err(ApiError::conflict(format!(
             "Container {} is not running",
@@ -167,6 +173,12 @@ pub async fn start(ctx: &Arc<Ctx>, id: &str, mut req: Request<Incoming>) -> ApiR
         .unwrap_or(false);
     let (paths, cid) = (ctx.paths.clone(), exec.container_id.clone());
     let info = blocking(move || crate::engine::container::get(&paths, &cid)).await?;
+    if info.state.status == Status::Paused {
+        return Err(ApiError::conflict(format!(
+            "Container {} is paused, unpause the container before exec",
+            info.record.id
+        )));
+    }
     if info.state.status != Status::Running {
         return Err(ApiError::conflict(format!(
             "Container {} is not running",

@@ -119,7 +119,10 @@ pub async fn attach(ctx: &Arc<Ctx>, id: &str, q: &Query, mut req: Request<Incomi
     };
     let on_upgrade = hyper::upgrade::on(&mut req);
     let busy = ctx.activity.enter();
-    let running = matches!(info.state.status, Status::Running | Status::Restarting);
+    let running = matches!(
+        info.state.status,
+        Status::Running | Status::Paused | Status::Restarting
+    );
     if running {
         let sock = socket_path(&ctx.paths, &rec.id);
         let conn = tokio::net::UnixStream::connect(&sock)
@@ -369,7 +372,7 @@ pub async fn resize(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
     };
     let (paths, name) = (ctx.paths.clone(), id.to_string());
     let info = blocking(move || crate::engine::container::get(&paths, &name)).await?;
-    if info.state.status != Status::Running {
+    if !info.state.status.is_up() {
         return Err(ApiError::conflict(format!(
             "Container {} is not running",
             &info.record.id

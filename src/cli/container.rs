@@ -692,6 +692,10 @@ pub(super) fn status_column(info: &ContainerInfo) -> String {
             None => format!("Exited ({})", s.exit_code),
         },
         Status::Created => "Created".into(),
+        Status::Paused => format!(
+            "Up {} (Paused)",
+            render::human_duration(ago(s.started_at.as_deref()))
+        ),
         Status::Restarting => format!(
             "Restarting ({}) {} ago",
             s.exit_code,

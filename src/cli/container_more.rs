@@ -275,7 +275,12 @@ pub fn pause(a: PauseArgs, pause: bool) -> Result<i32, EngineError> {
     })?;
     let mut code = 0;
     for n in &names {
-        match crate::engine::resources::pause(&paths, n, pause) {
+        let done = if pause {
+            crate::engine::pause::pause(&paths, n)
+        } else {
+            crate::engine::pause::unpause(&paths, n)
+        };
+        match done {
             Ok(()) => println!("{n}"),
             Err(e) => {
                 eprintln!("Error: {}", render::error_chain(&e));

@@ -117,6 +117,11 @@ pub fn attach(paths: &Paths, opts: &AttachOptions) -> Result<AttachOutcome, Engi
     let id = store.resolve(&opts.container)?;
     let rec = store.record(&id)?;
     let st = store.state(&id)?;
+    if st.status == Status::Paused {
+        return Err(EngineError::Conflict(
+            "You cannot attach to a paused container, unpause it first".into(),
+        ));
+    }
     if st.status != Status::Running {
         return Err(EngineError::Conflict(
             "You cannot attach to a stopped container, start it first".into(),
@@ -203,7 +208,7 @@ pub fn attach(paths: &Paths, opts: &AttachOptions) -> Result<AttachOutcome, Engi
                         if let Ok(st) = store.state(&id) {
                             // Only the process recorded (its start time checked through a
                             // pidfd), never a PID reused since.
-                            if st.status == Status::Running {
+                            if st.status.is_up() {
                                 if let Some(h) = crate::runtime::ProcessHandle::open_checked(
                                     st.pid,
                                     st.pid_start,

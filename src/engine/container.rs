@@ -278,6 +278,12 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
             opts.container
         )));
     }
+    if st.status == Status::Paused {
+        return Err(EngineError::Conflict(format!(
+            "Container {} is paused, unpause the container before exec",
+            opts.container
+        )));
+    }
     if opts.command.is_empty() {
         return Err(EngineError::Usage("exec needs a command to run".into()));
     }
@@ -409,7 +415,7 @@ pub fn list(paths: &Paths, all: bool) -> Result<Vec<ContainerInfo>, EngineError>
         let (Ok(record), Ok(state)) = (store.record(&id), store.state(&id)) else {
             continue;
         };
-        if all || state.status == Status::Running {
+        if all || state.status.is_up() {
             out.push(ContainerInfo { record, state });
         }
     }
@@ -439,7 +445,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
         "Args": r.args,
         "State": {
             "Status": s.status.as_str(),
-            "Running": s.status == Status::Running,
+            "Running": s.status.is_up(),
             "Paused": s.status == Status::Paused,
             "Restarting": s.status == Status::Restarting,
             "OOMKilled": false,
@@ -525,7 +531,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
     } else {
         x.cgroupns.as_str()
     });
-    super::network::extend_inspect(paths, &mut v, r, s.status == Status::Running);
+    super::network::extend_inspect(paths, &mut v, r, s.status.is_up());
     super::resources::extend_inspect(paths, &mut v, &r.id);
     v
 }
@@ -558,10 +564,7 @@ pub fn follow_log(
 ) -> Result<(), EngineError> {
     let store = Containers::new(paths);
     loop {
-        let running = store
-            .state(id)
-            .map(|s| s.status == Status::Running)
-            .unwrap_or(false);
+        let running = store.state(id).map(|s| s.status.is_up()).unwrap_or(false);
         let entries = log_entries(paths, id)?;
         for e in entries.iter().skip(skip) {
             emit(e);
@@ -577,7 +580,7 @@ pub fn follow_log(
 // ---- stopping and removing -------------------------------------------------------------------
 
 fn is_alive(st: &ContainerState) -> bool {
-    st.status == Status::Running && st.pid > 0 && process_start_time(st.pid) == Some(st.pid_start)
+    st.status.is_up() && st.pid > 0 && process_start_time(st.pid) == Some(st.pid_start)
 }
 
 /// Wait until the container is no longer running and its monitor has recorded it.
@@ -586,7 +589,7 @@ fn wait_stopped(store: &Containers<'_>, id: &str, timeout: Option<Duration>) -> 
     let mut delay = Duration::from_millis(2);
     loop {
         match store.state(id) {
-            Ok(st) if st.status == Status::Running || st.status == Status::Restarting => {}
+            Ok(st) if st.status.is_up() || st.status == Status::Restarting => {}
             _ => return true,
         }
         if timeout.is_some_and(|t| start.elapsed() >= t) {
@@ -631,6 +634,8 @@ pub fn stop(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), Engin
     if let Some(h) = &handle {
         let _ = h.signal(sig);
     }
+    // A paused container gets the signal once it runs again (docker's stop resumes it).
+    super::pause::thaw(paths, &store, &id)?;
     events::container(paths, &rec, "kill", &[("signal", sig.to_string())]);
     let secs = timeout.or(rec.stop_timeout).unwrap_or(10).max(0) as u64;
     if !wait_stopped(&store, &id, Some(Duration::from_secs(secs))) {
@@ -670,6 +675,12 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
     let rec = store.record(&id)?;
     let st = store.state(&id)?;
     if is_alive(&st) || st.status == Status::Restarting {
+        if !force && st.status == Status::Paused {
+            return Err(EngineError::Conflict(format!(
+                "cannot remove container \"/{}\": container is paused and must be unpaused first",
+                rec.name
+            )));
+        }
         if !force {
             return Err(EngineError::Conflict(format!(
                 "cannot remove container \"/{}\": container is running: stop the container before removing or force remove",
@@ -680,6 +691,7 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
         if let Some(h) = crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start) {
             let _ = h.signal(Signal::SIGKILL as i32);
         }
+        super::pause::thaw(paths, &store, &id)?;
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
     }
     // A `--rm` monitor may be removing it right now; either way it ends up gone.
@@ -713,7 +725,13 @@ pub fn start_existing(paths: &Paths, name: &str, attach: bool) -> Result<RunOutc
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
-    if is_alive(&store.state(&id)?) {
+    let st = store.state(&id)?;
+    if st.status == Status::Paused {
+        return Err(EngineError::Conflict(
+            "cannot start a paused container, try unpause instead".into(),
+        ));
+    }
+    if is_alive(&st) {
         return Ok(RunOutcome::Detached(id));
     }
     start(paths, &rec, attach)
@@ -743,9 +761,12 @@ pub fn kill(paths: &Paths, name: &str, signal: &str) -> Result<(), EngineError> 
     handle
         .signal(sig)
         .map_err(EngineError::io(format!("kill {name}")))?;
-    if let Ok(rec) = store.record(&id) {
-        events::container(paths, &rec, "kill", &[("signal", sig.to_string())]);
+    let rec = store.record(&id)?;
+    if st.status == Status::Paused && super::pause::signal_unpauses(rec.stop_signal.as_deref(), sig)
+    {
+        super::pause::thaw(paths, &store, &id)?;
     }
+    events::container(paths, &rec, "kill", &[("signal", sig.to_string())]);
     if sig == Signal::SIGKILL as i32 {
         wait_stopped(&store, &id, Some(Duration::from_secs(10)));
     }
@@ -792,9 +813,7 @@ pub fn wait(paths: &Paths, name: &str) -> Result<i32, EngineError> {
     let mut delay = Duration::from_millis(5);
     loop {
         match store.state(&id) {
-            Ok(st)
-                if st.status == Status::Running
-                    || st.status == Status::Created && st.monitor_pid != 0 => {}
+            Ok(st) if st.status.is_up() || st.status == Status::Created && st.monitor_pid != 0 => {}
             Ok(st) => return Ok(st.exit_code),
             Err(crate::state::container::StateError::NoSuchContainer(_)) => return Ok(0),
             Err(e) => return Err(e.into()),

@@ -165,7 +165,7 @@ pub fn disk_usage(paths: &Paths) -> Result<Vec<Usage>, EngineError> {
     for c in &containers {
         let size = super::ps::dir_size(&paths.container(&c.record.id).join("upper"));
         ctr.size += size;
-        if c.state.status == crate::state::container::Status::Running {
+        if c.state.status.is_up() {
             ctr.active += 1;
         } else {
             ctr.reclaimable += size;

@@ -111,7 +111,7 @@ pub fn logs(
         // recorded as stopped.
         let running = store
             .state(id)
-            .map(|s| s.status == Status::Running || s.status == Status::Restarting)
+            .map(|s| s.status.is_up() || s.status == Status::Restarting)
             .unwrap_or(false);
         for e in follower.next_entries().map_err(io_err)? {
             if in_window(q, &e) {

@@ -14,6 +14,7 @@ pub mod info;
 pub mod logs;
 pub mod mounts;
 pub mod network;
+pub mod pause;
 pub mod prune;
 pub mod ps;
 pub mod resources;

@@ -38,7 +38,7 @@ pub fn prepare(
         }
         let store = Containers::new(paths);
         let id = store.resolve(target)?;
-        if store.state(&id)?.status != Status::Running {
+        if !store.state(&id)?.status.is_up() {
             return Err(EngineError::Conflict(format!(
                 "cannot join the network of container {target}: it is not running"
             )));
@@ -144,7 +144,7 @@ pub fn published_ports(paths: &Paths, name: &str) -> Result<Vec<PortMapping>, En
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
-    if store.state(&id)?.status != Status::Running {
+    if !store.state(&id)?.status.is_up() {
         return Ok(Vec::new());
     }
     let mut p = rec.net_config.ports.clone();
@@ -154,7 +154,7 @@ pub fn published_ports(paths: &Paths, name: &str) -> Result<Vec<PortMapping>, En
 
 /// docker's PORTS column of `ps` (empty unless the container runs).
 pub fn ps_ports(rec: &ContainerRecord, status: Status) -> String {
-    if status != Status::Running {
+    if !status.is_up() {
         return String::new();
     }
     ports::ps_column(&rec.net_config.ports, &rec.net_config.exposed)
@@ -466,7 +466,7 @@ fn inspect_builtin(paths: &Paths, n: &Network) -> Result<Value, EngineError> {
         let Ok(mode) = Mode::parse(&rec.network) else {
             continue;
         };
-        if st.status != Status::Running || !builtin::has_member(&n.name, &mode) {
+        if !st.status.is_up() || !builtin::has_member(&n.name, &mode) {
             continue;
         }
         let ip = match &mode {
@@ -580,7 +580,7 @@ pub fn connect(
         )));
     }
     let st = store.state(&id)?;
-    if st.status == Status::Running {
+    if st.status.is_up() {
         user::connect_running(
             paths,
             &id,
@@ -615,7 +615,7 @@ pub fn disconnect(paths: &Paths, network: &str, container: &str) -> Result<(), E
         )));
     };
     let st = store.state(&id)?;
-    if st.status == Status::Running {
+    if st.status.is_up() {
         user::disconnect_running(paths, &id, &n.id, st.pid)?;
     }
     rec.net_config.networks.remove(i);

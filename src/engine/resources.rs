@@ -1,13 +1,13 @@
-//! Resources: `top` and `stats` (read from /proc), and the cgroup-backed operations (`pause`,
-//! `unpause`, `--memory`, `--cpus`, `--pids-limit`, `update` of limits), which need a cgroup v2
-//! hierarchy delegated to the user. Without one they fail with the reason instead of silently
-//! doing nothing.
+//! Resources: `top` and `stats` (read from /proc), and the cgroup-backed operations
+//! (`--memory`, `--cpus`, `--pids-limit`, `update` of limits), which need a cgroup v2 hierarchy
+//! delegated to the user. Without one they fail with the reason instead of silently doing
+//! nothing. (`pause` is in `engine::pause`.)
 use std::collections::BTreeMap;
 
 pub use super::cgroup::{check_device_io, check_limits, delegated_cgroup, require_cgroup};
 pub use super::create::request::Limits;
 use super::EngineError;
-use crate::state::container::{Containers, Status};
+use crate::state::container::Containers;
 use crate::state::Paths;
 
 /// docker's memory sizes (`crate::units::parse_bytes`: `64m`, `1.5g`, `1t`).
@@ -44,26 +44,6 @@ pub fn extend_inspect(paths: &Paths, v: &mut serde_json::Value, id: &str) {
     ulimits.sort_by(|a, b| a["Name"].as_str().cmp(&b["Name"].as_str()));
     v["HostConfig"]["Ulimits"] = ulimits.into();
     v["HostConfig"]["OomScoreAdj"] = process["oomScoreAdj"].as_i64().unwrap_or(0).into();
-}
-
-/// `pause` / `unpause`.
-pub fn pause(paths: &Paths, name: &str, pause: bool) -> Result<(), EngineError> {
-    let store = Containers::new(paths);
-    let id = store.resolve(name)?;
-    let st = store.state(&id)?;
-    if pause && st.status != Status::Running {
-        return Err(EngineError::Conflict(format!(
-            "container {} is not running",
-            &id[..12]
-        )));
-    }
-    if !pause && st.status != Status::Paused {
-        return Err(EngineError::Conflict(format!(
-            "container {} is not paused",
-            &id[..12]
-        )));
-    }
-    require_cgroup(if pause { "pause" } else { "unpause" })
 }
 
 /// `update`: a new restart policy (always possible) and limits (need a cgroup).
@@ -186,7 +166,7 @@ fn running_pid(paths: &Paths, name: &str) -> Result<(String, String, i32), Engin
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
     let st = store.state(&id)?;
-    if st.status != Status::Running || st.pid <= 0 {
+    if !st.status.is_up() || st.pid <= 0 {
         return Err(EngineError::Conflict(format!(
             "container {} is not running",
             &id[..12]

@@ -157,6 +157,7 @@ fn run(
                 };
                 let mut st = store.state(id).unwrap_or_default();
                 st.status = Status::Restarting;
+                st.frozen = None;
                 st.pid = 0;
                 st.pid_start = 0;
                 st.exit_code = code;
@@ -409,6 +410,7 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
         let _lock = store.lock(id).map_err(|e| (125, e.to_string()))?;
         let mut st = store.state(id).unwrap_or_default();
         st.status = Status::Running;
+        st.frozen = None;
         st.pid = pid;
         st.pid_start = pid_start;
         st.monitor_pid = std::process::id() as i32;
@@ -504,7 +506,7 @@ fn join_network_of(
     target: &str,
 ) -> MonResult<()> {
     let st = store.state(target).map_err(|e| (125, e.to_string()))?;
-    if st.status != Status::Running || process_start_time(st.pid) != Some(st.pid_start) {
+    if !st.status.is_up() || process_start_time(st.pid) != Some(st.pid_start) {
         return Err((
             125,
             format!("cannot join the network of container {target}: it is not running"),
@@ -878,6 +880,7 @@ fn record_exit(store: &Containers<'_>, id: &str, code: i32, error: &str) {
     let Ok(_lock) = store.lock(id) else { return };
     let mut st = store.state(id).unwrap_or_else(|_| ContainerState::new());
     st.status = Status::Exited;
+    st.frozen = None;
     st.exit_code = code;
     st.error = error.to_string();
     st.pid = 0;

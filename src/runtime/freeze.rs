@@ -13,6 +13,11 @@
 //! (SIGINT, SIGTERM, SIGHUP, SIGQUIT: Ctrl-C on `commit`) that continues them before the
 //! process dies of the signal. Processes that were already stopped (by someone else) are left
 //! stopped. Processes of PID namespaces nested in the container's are not stopped.
+//!
+//! `pause` keeps the container stopped past the command: [`FrozenGuard::keep`] gives up the
+//! guard without continuing anyone and returns the (pid, start time) of every process stopped,
+//! which the container's state records; [`thaw`] later continues them, newest first, each
+//! checked again (still in the container's namespace, same start time) before its SIGCONT.
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -79,16 +84,24 @@ fn pidfd_signal(fd: i32, sig: i32) -> bool {
     }
 }
 
+/// One process we stopped: its pidfd, pid and start time.
+struct StoppedProc {
+    fd: OwnedFd,
+    pid: i32,
+    start: u64,
+}
+
 /// The processes we stopped, shared with the signal handler's thread.
-type Stopped = Arc<Mutex<Vec<OwnedFd>>>;
+type Stopped = Arc<Mutex<Vec<StoppedProc>>>;
 
 fn resume_all(stopped: &Stopped) {
     let fds = match stopped.lock() {
         Ok(mut g) => std::mem::take(&mut *g),
         Err(p) => std::mem::take(&mut *p.into_inner()),
     };
-    for fd in &fds {
-        pidfd_signal(fd.as_raw_fd(), libc::SIGCONT);
+    // Newest first: a parent continues after the children it may wait for.
+    for p in fds.iter().rev() {
+        pidfd_signal(p.fd.as_raw_fd(), libc::SIGCONT);
     }
 }
 
@@ -103,6 +116,31 @@ impl FrozenGuard {
     /// How many processes are stopped.
     pub fn count(&self) -> usize {
         self.stopped.lock().map(|g| g.len()).unwrap_or(0)
+    }
+
+    /// The (pid, start time) of every process stopped, in the order they were stopped.
+    pub fn processes(&self) -> Vec<(i32, u64)> {
+        self.stopped
+            .lock()
+            .map(|g| g.iter().map(|p| (p.pid, p.start)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Leave the processes stopped (`pause`): the guard goes without continuing them. Returns
+    /// what [`FrozenGuard::processes`] does, for [`thaw`].
+    pub fn keep(mut self) -> Vec<(i32, u64)> {
+        if let Some(h) = self.signals.take() {
+            h.close();
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        let kept = self.processes();
+        match self.stopped.lock() {
+            Ok(mut g) => g.clear(),
+            Err(p) => p.into_inner().clear(),
+        }
+        kept
     }
 }
 
@@ -207,9 +245,10 @@ pub fn freeze(pid1: i32, start_time: u64) -> Result<FrozenGuard, FreezeError> {
             if pidfd_signal(fd.as_raw_fd(), libc::SIGSTOP) {
                 seen.insert(pid, (start, true));
                 running += 1;
+                let p = StoppedProc { fd, pid, start };
                 match stopped.lock() {
-                    Ok(mut g) => g.push(fd),
-                    Err(p) => p.into_inner().push(fd),
+                    Ok(mut g) => g.push(p),
+                    Err(e) => e.into_inner().push(p),
                 }
             }
         }
@@ -222,4 +261,37 @@ pub fn freeze(pid1: i32, start_time: u64) -> Result<FrozenGuard, FreezeError> {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+}
+
+/// Continue the processes a [`FrozenGuard::keep`] left stopped, newest first. Each is pinned
+/// with a pidfd and checked before its SIGCONT: still in the PID namespace of `pid1` (which must
+/// still be the process that started at `start_time`) and started at the recorded time, so a
+/// pid reused by anyone else is never signalled. Returns how many were continued; none when the
+/// container's first process is gone (its namespace died with it).
+pub fn thaw(pid1: i32, start_time: u64, stopped: &[(i32, u64)]) -> usize {
+    let Some(pin) = pidfd_open(pid1) else {
+        return 0;
+    };
+    let Some(ns) = pid_ns(&pid1.to_string()) else {
+        return 0;
+    };
+    if state_and_start(pid1).map(|(_, s)| s) != Some(start_time)
+        || !pidfd_signal(pin.as_raw_fd(), 0)
+        || pid_ns("self").as_ref() == Some(&ns)
+    {
+        return 0;
+    }
+    let mut n = 0;
+    for &(pid, start) in stopped.iter().rev() {
+        let Some(fd) = pidfd_open(pid) else { continue };
+        if pid_ns(&pid.to_string()).as_ref() != Some(&ns)
+            || state_and_start(pid).map(|(_, s)| s) != Some(start)
+        {
+            continue;
+        }
+        if pidfd_signal(fd.as_raw_fd(), libc::SIGCONT) {
+            n += 1;
+        }
+    }
+    n
 }

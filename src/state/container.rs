@@ -240,6 +240,11 @@ pub enum Status {
 }
 
 impl Status {
+    /// Its process lives: running, or paused (docker's `State.Running` is true for both).
+    pub fn is_up(self) -> bool {
+        matches!(self, Status::Running | Status::Paused)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Created => "created",
@@ -281,6 +286,19 @@ pub struct ContainerState {
     /// docker's `State.Health`, for a container with a health check once it has started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health: Option<super::health::Health>,
+    /// How a paused container is held (status `paused`), for `unpause`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frozen: Option<Frozen>,
+}
+
+/// How `pause` froze a container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "by")]
+pub enum Frozen {
+    /// Its processes were stopped with SIGSTOP: (pid, start time) of each, in stop order.
+    Signals { processes: Vec<(i32, u64)> },
+    /// Its cgroup's `cgroup.freeze` was set.
+    Cgroup,
 }
 
 impl ContainerState {
@@ -298,6 +316,7 @@ impl ContainerState {
             restart_count: 0,
             stop_requested: false,
             health: None,
+            frozen: None,
         }
     }
 }
@@ -405,7 +424,7 @@ impl<'a> Containers<'a> {
                 io_err(&p)(e)
             }
         })?;
-        if st.status == Status::Running
+        if st.status.is_up()
             && process_start_time(st.pid) != Some(st.pid_start)
             && process_start_time(st.monitor_pid) != Some(st.monitor_start)
         {
@@ -414,6 +433,7 @@ impl<'a> Containers<'a> {
             st.status = Status::Exited;
             st.exit_code = 255;
             st.pid = 0;
+            st.frozen = None;
             if st.error.is_empty() {
                 st.error = MONITOR_LOST.to_string();
             }
