@@ -942,3 +942,170 @@ fn shipped_units_verify() {
         stderr(&o)
     );
 }
+
+/// The pid of the service's skiff process (the child itself, or runuser's child).
+fn service_pid(svc: &Service) -> i32 {
+    let child = svc.child.id() as i32;
+    let comm = std::fs::read_to_string(format!("/proc/{child}/comm")).unwrap_or_default();
+    if comm.trim() == "skiff" {
+        return child;
+    }
+    let kids =
+        std::fs::read_to_string(format!("/proc/{child}/task/{child}/children")).unwrap_or_default();
+    kids.split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .find(|p: &i32| {
+            std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "skiff")
+        })
+        .expect("the service's skiff process")
+}
+
+fn thread_count(pid: i32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// Start a request and read only its status line and headers, then leave (drop the socket).
+fn start_and_leave(sock: &std::path::Path, method: &str, path: &str) -> UnixStream {
+    let mut s = UnixStream::connect(sock).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: skiff\r\nContent-Length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(s.read(&mut b).unwrap(), 1, "the headers of {path}");
+        head.push(b[0]);
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 200"),
+        "{path}: {}",
+        String::from_utf8_lossy(&head)
+    );
+    s
+}
+
+#[test]
+fn missing_images_are_404_and_gone_clients_leave_no_threads() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    // docker's 404s and messages for what is not there.
+    let (st, body) = http(&svc.sock, "GET", "/images/nosuch/json", None).unwrap();
+    assert_eq!(
+        (st, json_message(&body).as_str()),
+        (404, "No such image: nosuch:latest")
+    );
+    let (st, body) = http(&svc.sock, "GET", "/images/nosuch:v2/history", None).unwrap();
+    assert_eq!(
+        (st, json_message(&body).as_str()),
+        (404, "No such image: nosuch:v2")
+    );
+    let (st, body) = http(
+        &svc.sock,
+        "POST",
+        "/images/create?fromImage=localhost:5000/no-such-repo&tag=latest",
+        None,
+    )
+    .unwrap();
+    assert_eq!(st, 404, "{}", String::from_utf8_lossy(&body));
+    assert!(
+        json_message(&body)
+            .starts_with("manifest for localhost:5000/no-such-repo:latest not found"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let o = svc.docker(&env, &["pull", "localhost:5000/no-such-repo"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains(
+            "Error response from daemon: manifest for localhost:5000/no-such-repo:latest not found"
+        ),
+        "{}",
+        stderr(&o)
+    );
+
+    // Streams whose client leaves: their work stops, no thread stays behind.
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    svc.docker_ok(
+        &env,
+        &["run", "-d", "--name", "quiet", BUSYBOX, "sleep", "1000"],
+    );
+    let pid = service_pid(&svc);
+    let settle = |most: usize| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let n = thread_count(pid);
+            if n <= most {
+                return n;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the service still has {n} threads (expected at most {most})"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let baseline = settle(1);
+    let mut streams = Vec::new();
+    for _ in 0..4 {
+        streams.push(start_and_leave(
+            &svc.sock,
+            "GET",
+            "/containers/quiet/logs?follow=1&stdout=1&stderr=1",
+        ));
+        streams.push(start_and_leave(&svc.sock, "GET", "/events"));
+        streams.push(start_and_leave(&svc.sock, "POST", "/containers/quiet/wait"));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let busy = thread_count(pid);
+    assert!(busy > baseline + 6, "the streams run on {busy} threads");
+    drop(streams);
+    let after = settle(baseline);
+    assert_eq!(after, baseline);
+    let (st, _) = http(&svc.sock, "GET", "/_ping", None).unwrap();
+    assert_eq!(st, 200);
+}
+
+#[test]
+fn docker_cli_exec_it_and_run_it_get_the_terminal_size() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    svc.docker_ok(
+        &env,
+        &["run", "-d", "--name", "c", BUSYBOX, "sleep", "1000"],
+    );
+    let docker = format!(
+        "env DOCKER_HOST=unix://{} DOCKER_CONFIG={}/docker-config {DOCKER}",
+        svc.sock.display(),
+        env.dir().display()
+    );
+    // script(1) gives the docker CLI a terminal of 33x77; the container's terminal follows
+    // (the CLI resizes right after the start, so the command looks a moment later).
+    let line = format!(
+        "stty rows 33 cols 77; \
+         {docker} exec -it c sh -c 'sleep 1; echo exec:$(stty size)'; \
+         {docker} run --rm -it {BUSYBOX} sh -c 'sleep 1; echo run:$(stty size)'"
+    );
+    let o = run_with_timeout(
+        env.user_command("script", &["-qec", &line, "/dev/null"]),
+        Some(b""),
+        env.timeout(),
+    )
+    .expect("script");
+    assert_success(&o, "docker exec -it / run -it under script");
+    let out = stdout(&o).replace('\r', "");
+    assert!(out.contains("exec:33 77\n"), "{out:?}");
+    assert!(out.contains("run:33 77\n"), "{out:?}");
+    assert!(!out.contains("failed to resize"), "{out:?}");
+    // A resize of an exec that does not exist is docker's 404; the service goes on.
+    let (st, body) = http(&svc.sock, "POST", "/exec/nosuch/resize?h=10&w=10", None).unwrap();
+    assert_eq!(
+        (st, json_message(&body).as_str()),
+        (404, "No such exec instance: nosuch")
+    );
+}

@@ -519,7 +519,9 @@ pub async fn wait(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
     let (tx, resp) = http::channel(ctx.activity.enter(), "application/json");
     let paths = ctx.paths.clone();
     tokio::task::spawn_blocking(move || {
-        let code = wait_for_exit(&paths, &id, since, condition == "removed");
+        let code = wait_for_exit(&paths, &id, since, condition == "removed", &|| {
+            !tx.is_closed()
+        });
         let mut body =
             serde_json::to_vec(&json!({"StatusCode": code, "Error": null})).unwrap_or_default();
         body.push(b'\n');
@@ -529,8 +531,14 @@ pub async fn wait(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
 }
 
 /// Follow the events log from `since` until the container dies (and, with `removed`, until
-/// it is destroyed); its exit code.
-fn wait_for_exit(paths: &crate::state::Paths, id: &str, since: i64, removed: bool) -> i64 {
+/// it is destroyed), or until `wanted` says the client is gone; its exit code.
+fn wait_for_exit(
+    paths: &crate::state::Paths,
+    id: &str,
+    since: i64,
+    removed: bool,
+    wanted: &dyn Fn() -> bool,
+) -> i64 {
     let query = crate::engine::events::EventQuery {
         since: Some(since),
         until: None,
@@ -541,26 +549,31 @@ fn wait_for_exit(paths: &crate::state::Paths, id: &str, since: i64, removed: boo
     };
     let mut code = 0i64;
     let mut done = false;
-    let _ = crate::engine::events::stream(paths, &query, &mut |e| {
-        match e.action.as_str() {
-            "die" => {
-                code = e
-                    .actor
-                    .attributes
-                    .get("exitCode")
-                    .and_then(|c| c.parse().ok())
-                    .unwrap_or(0);
-                done = !removed;
+    let _ = crate::engine::events::stream(
+        paths,
+        &query,
+        &mut |e| {
+            match e.action.as_str() {
+                "die" => {
+                    code = e
+                        .actor
+                        .attributes
+                        .get("exitCode")
+                        .and_then(|c| c.parse().ok())
+                        .unwrap_or(0);
+                    done = !removed;
+                }
+                "destroy" => done = true,
+                _ => {}
             }
-            "destroy" => done = true,
-            _ => {}
-        }
-        if done {
-            Err(EngineError::Usage(String::new()))
-        } else {
-            Ok(())
-        }
-    });
+            if done {
+                Err(EngineError::Usage(String::new()))
+            } else {
+                Ok(())
+            }
+        },
+        wanted,
+    );
     code
 }
 
@@ -636,24 +649,31 @@ pub async fn logs(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
     let paths = ctx.paths.clone();
     let id = info.record.id.clone();
     tokio::task::spawn_blocking(move || {
-        let r = crate::engine::logs::logs(&paths, &id, &query, &mut |e| {
-            let stream = if e.stream == "stderr" { 2 } else { 1 };
-            if (stream == 1 && !want_out) || (stream == 2 && !want_err) || tx.is_closed() {
-                return;
-            }
-            let mut line = Vec::new();
-            if timestamps {
-                line.extend_from_slice(e.time.as_bytes());
-                line.push(b' ');
-            }
-            line.extend_from_slice(e.log.as_bytes());
-            let frame = if tty {
-                line.into()
-            } else {
-                http::mux_frame(stream, &line)
-            };
-            let _ = tx.blocking_send(frame);
-        });
+        let gone = tx.clone();
+        let r = crate::engine::logs::logs(
+            &paths,
+            &id,
+            &query,
+            &mut |e| {
+                let stream = if e.stream == "stderr" { 2 } else { 1 };
+                if (stream == 1 && !want_out) || (stream == 2 && !want_err) || tx.is_closed() {
+                    return;
+                }
+                let mut line = Vec::new();
+                if timestamps {
+                    line.extend_from_slice(e.time.as_bytes());
+                    line.push(b' ');
+                }
+                line.extend_from_slice(e.log.as_bytes());
+                let frame = if tty {
+                    line.into()
+                } else {
+                    http::mux_frame(stream, &line)
+                };
+                let _ = tx.blocking_send(frame);
+            },
+            &|| !gone.is_closed(),
+        );
         if let Err(e) = r {
             tracing::warn!("logs of {id}: {e}");
         }

@@ -5,6 +5,8 @@
 //! process: the service runs it in `skiff __api-exec`, re-executed, with the options as JSON
 //! in its environment and pipes for its standard streams.
 use std::collections::HashMap;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
@@ -23,6 +25,10 @@ use crate::state::container::Status;
 
 /// The environment variable that carries the options to `__api-exec`.
 const OPTS_ENV: &str = "_SKIFF_API_EXEC";
+/// The environment variable that names `__api-exec`'s resize pipe (a tty exec's).
+const RESIZE_ENV: &str = "_SKIFF_API_EXEC_RESIZE";
+/// Where `__api-exec` finds its resize pipe.
+const RESIZE_FD: RawFd = 3;
 
 /// What `__api-exec` runs: the engine's options, serialisable.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -49,6 +55,8 @@ pub struct Exec {
     started: bool,
     exit_code: Option<i32>,
     pid: u32,
+    /// The write end of a running tty exec's resize pipe.
+    resize: Option<Arc<OwnedFd>>,
 }
 
 #[derive(Default)]
@@ -124,6 +132,7 @@ pub async fn create(ctx: &Arc<Ctx>, id: &str, req: Request<Incoming>) -> ApiResu
         started: false,
         exit_code: None,
         pid: 0,
+        resize: None,
     };
     let exec_id = new_id();
     if let Ok(mut m) = ctx.execs.0.lock() {
@@ -135,12 +144,28 @@ pub async fn create(ctx: &Arc<Ctx>, id: &str, req: Request<Incoming>) -> ApiResu
     ))
 }
 
-fn spawn_child(opts: &ChildOpts, piped: bool) -> Result<std::process::Child, ApiError> {
+/// A pipe for terminal sizes: (read end for the helper, write end kept here, non-blocking).
+fn resize_pipe() -> Result<(OwnedFd, OwnedFd), ApiError> {
+    use nix::fcntl::{fcntl, FcntlArg, OFlag};
+    let (r, w) = nix::unistd::pipe2(OFlag::O_CLOEXEC)
+        .map_err(|e| ApiError::internal(format!("resize pipe: {e}")))?;
+    fcntl(&w, FcntlArg::F_SETFL(OFlag::O_NONBLOCK))
+        .map_err(|e| ApiError::internal(format!("resize pipe: {e}")))?;
+    Ok((r, w))
+}
+
+/// Start `__api-exec`; with `piped`, its standard streams are pipes for the client, and a
+/// tty exec gets a resize pipe (whose write end is returned).
+fn spawn_child(
+    opts: &ChildOpts,
+    piped: bool,
+) -> Result<(std::process::Child, Option<OwnedFd>), ApiError> {
     let exe = std::env::current_exe()
         .map_err(|e| ApiError::internal(format!("finding skiff's own binary: {e}")))?;
     let json = serde_json::to_string(opts).map_err(|e| ApiError::internal(e.to_string()))?;
     let mut cmd = Command::new(exe);
     cmd.arg("__api-exec").env(OPTS_ENV, json);
+    let mut resize = None;
     if piped {
         cmd.stdin(if opts.interactive {
             Stdio::piped()
@@ -149,13 +174,43 @@ fn spawn_child(opts: &ChildOpts, piped: bool) -> Result<std::process::Child, Api
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+        if opts.tty {
+            let (r, w) = resize_pipe()?;
+            let fd = r.as_raw_fd();
+            cmd.env(RESIZE_ENV, RESIZE_FD.to_string());
+            // SAFETY: between fork and exec, only dup2 and fcntl (async-signal-safe) on a
+            // descriptor this process owns (`r` lives until spawn returns). Both ends were
+            // made close-on-exec, so no other child started meanwhile inherits them; dup2
+            // gives the helper its copy without the flag.
+            unsafe {
+                cmd.pre_exec(move || {
+                    let rc = if fd == RESIZE_FD {
+                        libc::fcntl(fd, libc::F_SETFD, 0)
+                    } else {
+                        libc::dup2(fd, RESIZE_FD)
+                    };
+                    if rc == -1 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+            let child = cmd
+                .spawn()
+                .map_err(|e| ApiError::internal(format!("starting the exec helper: {e}")))?;
+            drop(r);
+            resize = Some(w);
+            return Ok((child, resize));
+        }
     } else {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
     }
-    cmd.spawn()
-        .map_err(|e| ApiError::internal(format!("starting the exec helper: {e}")))
+    let child = cmd
+        .spawn()
+        .map_err(|e| ApiError::internal(format!("starting the exec helper: {e}")))?;
+    Ok((child, resize.take()))
 }
 
 /// `POST /exec/{id}/start` with `{"Detach": bool, "Tty": bool}`.
@@ -193,7 +248,7 @@ pub async fn start(ctx: &Arc<Ctx>, id: &str, mut req: Request<Incoming>) -> ApiR
     if detach {
         let mut opts = exec.opts.clone();
         opts.detach = true;
-        let child = spawn_child(&opts, false)?;
+        let (child, _) = spawn_child(&opts, false)?;
         ctx.execs.update(&id, |e| e.pid = child.id());
         let ctx2 = ctx.clone();
         tokio::task::spawn_blocking(move || {
@@ -213,8 +268,12 @@ pub async fn start(ctx: &Arc<Ctx>, id: &str, mut req: Request<Incoming>) -> ApiR
         stderr: exec.attach_stderr,
         tty: exec.opts.tty,
     };
-    let child = spawn_child(&exec.opts, true)?;
-    ctx.execs.update(&id, |e| e.pid = child.id());
+    let (child, resize) = spawn_child(&exec.opts, true)?;
+    let resize = resize.map(Arc::new);
+    ctx.execs.update(&id, |e| {
+        e.pid = child.id();
+        e.resize = resize;
+    });
     let busy = ctx.activity.enter();
     let ctx2 = ctx.clone();
     tokio::spawn(async move {
@@ -224,6 +283,7 @@ pub async fn start(ctx: &Arc<Ctx>, id: &str, mut req: Request<Incoming>) -> ApiR
             ctx3.execs.update(&id2, |e| {
                 e.running = false;
                 e.exit_code = code;
+                e.resize = None;
             });
         });
         match on_upgrade.await {
@@ -273,13 +333,39 @@ pub fn inspect(ctx: &Arc<Ctx>, id: &str) -> ApiResult {
     }))
 }
 
-/// `POST /exec/{id}/resize`: the exec helper relays the terminal itself; its size cannot be
-/// changed from here yet.
-pub fn resize(ctx: &Arc<Ctx>, id: &str, _q: &Query) -> ApiResult {
-    ctx.execs.get(id)?;
-    Err(ApiError::internal(
-        "resizing an exec's terminal is not supported by skiff yet",
-    ))
+/// `POST /exec/{id}/resize?h&w`: the new size goes down the tty exec's resize pipe to the
+/// helper that holds its terminal. An exec without a terminal has nothing to resize (docker's
+/// CLI only asks for tty execs); one that has ended neither.
+pub fn resize(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
+    let (rows, cols) = super::hijack::terminal_size(q)?;
+    let e = ctx.execs.get(id)?;
+    if !e.opts.tty {
+        return Err(ApiError::conflict(format!(
+            "exec {id} has no terminal to resize"
+        )));
+    }
+    if let Some(w) = &e.resize {
+        let mut msg = rows.to_be_bytes().to_vec();
+        msg.extend_from_slice(&cols.to_be_bytes());
+        // A few bytes on a pipe the helper keeps reading: it never fills in practice; a
+        // full or closed one (the exec just ended) loses only this size.
+        let _ = nix::unistd::write(w.as_ref(), &msg);
+    }
+    http::status_only(StatusCode::OK)
+}
+
+/// The resize pipe the service passed, made close-on-exec so the command does not inherit it.
+fn resize_fd() -> Option<RawFd> {
+    use nix::fcntl::{fcntl, FcntlArg, FdFlag};
+    let fd: RawFd = std::env::var(RESIZE_ENV).ok()?.parse().ok()?;
+    std::env::remove_var(RESIZE_ENV);
+    if fd != RESIZE_FD {
+        return None;
+    }
+    // SAFETY: borrowed for this call only; fcntl fails harmlessly if the fd is not open.
+    let b = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    fcntl(b, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).ok()?;
+    Some(fd)
 }
 
 /// Entry point of `skiff __api-exec`: run the exec the service described, with this
@@ -301,6 +387,7 @@ pub fn exec_child_main() -> i32 {
             workdir: o.workdir,
             user: o.user,
             privileged: o.privileged,
+            resize_fd: resize_fd(),
         };
         crate::engine::container::exec(&crate::state::Paths::from_env(), &opts)
     };

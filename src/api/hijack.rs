@@ -361,15 +361,20 @@ fn drain_child(mut child: Child) {
     });
 }
 
+/// `h` and `w` of a resize request.
+pub fn terminal_size(q: &Query) -> Result<(u16, u16), ApiError> {
+    let h = q.int("h")?.unwrap_or(0);
+    let w = q.int("w")?.unwrap_or(0);
+    match (u16::try_from(h), u16::try_from(w)) {
+        (Ok(r), Ok(c)) => Ok((r, c)),
+        _ => Err(ApiError::bad("invalid terminal size")),
+    }
+}
+
 /// `POST /containers/{id}/resize?h&w`: the size of the container's terminal, through its
 /// monitor.
 pub async fn resize(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
-    let h = q.int("h")?.unwrap_or(0);
-    let w = q.int("w")?.unwrap_or(0);
-    let (rows, cols) = match (u16::try_from(h), u16::try_from(w)) {
-        (Ok(r), Ok(c)) => (r, c),
-        _ => return Err(ApiError::bad("invalid terminal size")),
-    };
+    let (rows, cols) = terminal_size(q)?;
     let (paths, name) = (ctx.paths.clone(), id.to_string());
     let info = blocking(move || crate::engine::container::get(&paths, &name)).await?;
     if !info.state.status.is_up() {
@@ -379,9 +384,18 @@ pub async fn resize(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
         )));
     }
     let sock = socket_path(&ctx.paths, &info.record.id);
-    let mut conn = tokio::net::UnixStream::connect(&sock)
-        .await
-        .map_err(|e| ApiError::internal(format!("resizing: {e}")))?;
+    // Right after a start (docker's `run -it` resizes at once) the monitor may not listen yet.
+    let mut tries = 0;
+    let mut conn = loop {
+        match tokio::net::UnixStream::connect(&sock).await {
+            Ok(c) => break c,
+            Err(_) if tries < 40 => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            Err(e) => return Err(ApiError::internal(format!("resizing: {e}"))),
+        }
+    };
     let mut d = rows.to_be_bytes().to_vec();
     d.extend_from_slice(&cols.to_be_bytes());
     conn.write_all(&frame(IN_RESIZE, &d))

@@ -61,15 +61,19 @@ impl ApiError {
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> ApiError {
         use crate::image::ImageError;
+        use crate::registry::RegistryError;
         use crate::state::container::StateError;
         let status = match &e {
             EngineError::NotFound(_)
             | EngineError::Image(ImageError::NotFound(_))
             | EngineError::State(StateError::NoSuchContainer(_))
             | EngineError::Volume(crate::volume::VolumeError::NotFound(_))
-            | EngineError::Network(crate::network::NetworkError::NotFound(_)) => {
-                StatusCode::NOT_FOUND
-            }
+            | EngineError::Network(crate::network::NetworkError::NotFound(_))
+            | EngineError::Registry(
+                RegistryError::ManifestNotFound { .. } | RegistryError::Denied { .. },
+            ) => StatusCode::NOT_FOUND,
+            EngineError::Registry(RegistryError::Auth { .. }) => StatusCode::UNAUTHORIZED,
+            EngineError::Registry(RegistryError::PushDenied { .. }) => StatusCode::FORBIDDEN,
             EngineError::Conflict(_)
             | EngineError::Image(ImageError::Conflict(_))
             | EngineError::State(StateError::NameInUse { .. })

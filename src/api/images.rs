@@ -162,19 +162,45 @@ pub async fn create(ctx: &Arc<Ctx>, q: &Query, _req: Request<Incoming>) -> ApiRe
     .await
 }
 
+/// docker's name for an image that is not there: `busybox` is `busybox:latest`; IDs and
+/// digests stay as given.
+pub fn no_such_image(name: &str) -> ApiError {
+    let shown = match crate::image::Reference::parse(name) {
+        Ok(r) if !name.starts_with("sha256:") && r.digest.is_none() => r.familiar_tagged(),
+        _ => name.to_string(),
+    };
+    ApiError::not_found(format!("No such image: {shown}"))
+}
+
+/// An engine error about `name`, with docker's "No such image" wording when it is missing.
+fn image_error(name: &str) -> impl FnOnce(ApiError) -> ApiError + '_ {
+    move |e| {
+        if e.status == StatusCode::NOT_FOUND && e.message.starts_with("No such image") {
+            no_such_image(name)
+        } else {
+            e
+        }
+    }
+}
+
 /// `GET /images/{name}/json`.
 pub async fn inspect(ctx: &Arc<Ctx>, name: &str) -> ApiResult {
     let (paths, n) = (ctx.paths.clone(), name.to_string());
-    match blocking(move || img::inspect(&paths, &n)).await? {
+    match blocking(move || img::inspect(&paths, &n))
+        .await
+        .map_err(image_error(name))?
+    {
         Some(v) => http::json(&v),
-        None => Err(ApiError::not_found(format!("No such image: {name}"))),
+        None => Err(no_such_image(name)),
     }
 }
 
 /// `GET /images/{name}/history`.
 pub async fn history(ctx: &Arc<Ctx>, name: &str) -> ApiResult {
     let (paths, n) = (ctx.paths.clone(), name.to_string());
-    let h = blocking(move || img::history(&paths, &n)).await?;
+    let h = blocking(move || img::history(&paths, &n))
+        .await
+        .map_err(image_error(name))?;
     let v: Vec<Value> = h
         .iter()
         .map(|e| {
@@ -202,7 +228,9 @@ pub async fn tag(ctx: &Arc<Ctx>, name: &str, q: &Query) -> ApiResult {
         None => repo.to_string(),
     };
     let (paths, n) = (ctx.paths.clone(), name.to_string());
-    blocking(move || img::tag(&paths, &n, &target)).await?;
+    blocking(move || img::tag(&paths, &n, &target))
+        .await
+        .map_err(image_error(name))?;
     http::status_only(StatusCode::CREATED)
 }
 
@@ -259,7 +287,9 @@ pub async fn push(ctx: &Arc<Ctx>, name: &str, q: &Query, _req: Request<Incoming>
 pub async fn remove(ctx: &Arc<Ctx>, name: &str, q: &Query) -> ApiResult {
     let force = q.flag("force");
     let (paths, n) = (ctx.paths.clone(), name.to_string());
-    let r = blocking(move || img::remove(&paths, &n, force)).await?;
+    let r = blocking(move || img::remove(&paths, &n, force))
+        .await
+        .map_err(image_error(name))?;
     let mut v: Vec<Value> = r.untagged.iter().map(|u| json!({"Untagged": u})).collect();
     v.extend(r.deleted.iter().map(|d| json!({"Deleted": d})));
     http::json(&Value::Array(v))

@@ -226,6 +226,8 @@ pub fn serve(paths: &Paths, opts: &ServiceOptions) -> Result<(), EngineError> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .max_blocking_threads(64)
+        // Idle blocking threads go soon: the service should be small between requests.
+        .thread_keep_alive(Duration::from_secs(2))
         .build()
         .map_err(EngineError::io("starting the service's event loop"))?;
     let ctx = Arc::new(Ctx {

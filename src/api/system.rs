@@ -83,12 +83,18 @@ pub async fn events(ctx: &Arc<Ctx>, q: &Query) -> ApiResult {
     let (tx, resp) = http::channel(ctx.activity.enter(), "application/json");
     let paths = ctx.paths.clone();
     tokio::task::spawn_blocking(move || {
-        let _ = crate::engine::events::stream(&paths, &query, &mut |e| {
-            let mut line = serde_json::to_vec(e).unwrap_or_default();
-            line.push(b'\n');
-            tx.blocking_send(line.into())
-                .map_err(|_| crate::engine::EngineError::Usage("the client went away".into()))
-        });
+        let gone = tx.clone();
+        let _ = crate::engine::events::stream(
+            &paths,
+            &query,
+            &mut |e| {
+                let mut line = serde_json::to_vec(e).unwrap_or_default();
+                line.push(b'\n');
+                tx.blocking_send(line.into())
+                    .map_err(|_| crate::engine::EngineError::Usage("the client went away".into()))
+            },
+            &|| !gone.is_closed(),
+        );
     });
     Ok(resp)
 }

@@ -643,6 +643,7 @@ pub fn exec(a: ExecArgs) -> Result<i32, EngineError> {
         workdir: a.workdir,
         user: a.user,
         privileged: a.privileged,
+        resize_fd: None,
     };
     ctr::exec(&paths, &opts)
 }

@@ -168,7 +168,7 @@ pub fn logs(a: LogsArgs) -> Result<i32, EngineError> {
             let _ = out.flush();
         }
     };
-    el::logs(&paths, &info.record.id, &q, &mut emit)?;
+    el::logs(&paths, &info.record.id, &q, &mut emit, &|| true)?;
     Ok(0)
 }
 

@@ -1,5 +1,7 @@
 //! Command-line interface: clap definitions, dispatch to `engine`, and rendering. Nothing else.
 mod build;
+mod compose;
+mod compose_man;
 mod container;
 mod container_files;
 mod container_more;
@@ -76,6 +78,9 @@ pub enum Command {
     /// Generate structured data (systemd units) from containers
     #[command(subcommand)]
     Generate(systemd::GenerateCommand),
+
+    /// Define and run multi-container applications (Compose files, natively)
+    Compose(compose::ComposeArgs),
 
     /// Manage builds
     #[command(subcommand)]
@@ -253,6 +258,7 @@ fn dispatch(cmd: Command) -> Result<i32, EngineError> {
         Command::Network(c) => network::dispatch(c),
         Command::Generate(c) => systemd::dispatch(c),
         Command::Healthcheck(c) => health::dispatch(c),
+        Command::Compose(a) => compose::dispatch(a),
         Command::Builder(c) => build::builder(c),
         Command::Buildx(c) => build::buildx(c),
         Command::Build(a) => build::run(a),
@@ -321,7 +327,7 @@ fn gen_docs(dir: &std::path::Path) -> std::io::Result<()> {
         let page = cmd.clone().name(name.clone());
         let mut buf = Vec::new();
         clap_mangen::Man::new(page).render(&mut buf)?;
-        if let Some(ex) = systemd_man::examples(&name) {
+        if let Some(ex) = systemd_man::examples(&name).or_else(|| compose_man::examples(&name)) {
             buf.extend_from_slice(ex.as_bytes());
         }
         std::fs::write(man.join(format!("{name}.1")), buf)?;

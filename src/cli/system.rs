@@ -146,7 +146,7 @@ pub fn events(a: EventsArgs) -> Result<i32, EngineError> {
             .and_then(|()| out.flush())
             .map_err(EngineError::io("writing events"))
     };
-    match crate::engine::events::stream(&Paths::from_env(), &query, &mut print) {
+    match crate::engine::events::stream(&Paths::from_env(), &query, &mut print, &|| true) {
         Err(EngineError::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
             Ok(0)
         }

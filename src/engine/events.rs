@@ -100,14 +100,19 @@ impl EventQuery {
 }
 
 /// Print the events `query` selects with `print`: those already logged when `since` is given,
-/// then new ones as they come, until `until` passes (or forever without it).
+/// then new ones as they come, until `until` passes (or forever without it), or `wanted` says
+/// nobody reads them any more (a client gone).
 pub fn stream(
     paths: &Paths,
     query: &EventQuery,
     print: &mut dyn FnMut(&Event) -> Result<(), EngineError>,
+    wanted: &dyn Fn() -> bool,
 ) -> Result<(), EngineError> {
     let mut reader = Reader::open(paths, query.since.is_some());
     loop {
+        if !wanted() {
+            return Ok(());
+        }
         for e in reader.next_batch() {
             if query.matches(&e) {
                 print(&e)?;

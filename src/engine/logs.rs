@@ -75,12 +75,14 @@ fn in_window(q: &LogQuery, e: &Entry) -> bool {
 }
 
 /// Show a container's log: the entries in the window (the last `tail` of them), then, with
-/// `follow`, new entries until the container stops (or `until` passes).
+/// `follow`, new entries until the container stops (or `until` passes, or `wanted` says
+/// nobody reads them any more).
 pub fn logs(
     paths: &Paths,
     id: &str,
     q: &LogQuery,
     emit: &mut dyn FnMut(&Entry),
+    wanted: &dyn Fn() -> bool,
 ) -> Result<(), EngineError> {
     let store = Containers::new(paths);
     if store.record(id)?.log_config.is_none() {
@@ -104,7 +106,7 @@ pub fn logs(
         return Ok(());
     }
     loop {
-        if q.until.is_some_and(|u| Utc::now() > u) {
+        if q.until.is_some_and(|u| Utc::now() > u) || !wanted() {
             return Ok(());
         }
         // Whether it runs, before reading: its last lines are in the log before it is

@@ -2,6 +2,7 @@
 pub mod attach;
 pub mod build;
 pub mod cgroup;
+pub mod compose;
 pub mod container;
 pub mod container_files;
 pub mod cp;

@@ -725,7 +725,7 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
                         }
                         attach::Input::Resize { rows, cols } => {
                             if let Some(m) = io.master {
-                                set_winsize(m.as_fd(), rows, cols);
+                                crate::sys::term::set_winsize(m.as_fd(), rows, cols);
                             }
                         }
                     }
@@ -859,20 +859,6 @@ fn reap(pid: i32) -> Option<i32> {
             Err(nix::errno::Errno::EINTR) => continue,
             Err(_) => return None,
         }
-    }
-}
-
-/// Set the container's terminal size (an attached client's).
-fn set_winsize(master: BorrowedFd<'_>, rows: u16, cols: u16) {
-    let ws = libc::winsize {
-        ws_row: rows,
-        ws_col: cols,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: TIOCSWINSZ reads a winsize we own.
-    unsafe {
-        libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws);
     }
 }
 

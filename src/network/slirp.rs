@@ -169,16 +169,25 @@ pub fn start(
     ports: &[PortMapping],
 ) -> Result<Slirp, NetworkError> {
     let err = |what: &str, e: nix::Error| NetworkError::Slirp(format!("{what}: {e}"));
-    // Inherited by slirp4netns (no O_CLOEXEC on its ends).
-    let (ready_r, ready_w) = nix::unistd::pipe().map_err(|e| err("pipe", e))?;
-    let (exit_r, exit_w) = nix::unistd::pipe().map_err(|e| err("pipe", e))?;
-    for fd in [&ready_r, &exit_w] {
-        let _ = nix::fcntl::fcntl(
-            fd,
-            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
-        );
-    }
+    // Close-on-exec from the start, so that no other program started meanwhile (by another
+    // thread) inherits them; slirp4netns gets its two ends with the flag cleared after fork.
+    let cloexec = nix::fcntl::OFlag::O_CLOEXEC;
+    let (ready_r, ready_w) = nix::unistd::pipe2(cloexec).map_err(|e| err("pipe", e))?;
+    let (exit_r, exit_w) = nix::unistd::pipe2(cloexec).map_err(|e| err("pipe", e))?;
     let mut cmd = Command::new("slirp4netns");
+    let inherit = [ready_w.as_raw_fd(), exit_r.as_raw_fd()];
+    // SAFETY: between fork and exec, only fcntl (async-signal-safe) on two descriptors this
+    // process owns and keeps open until spawn returns.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+            for fd in inherit {
+                if libc::fcntl(fd, libc::F_SETFD, 0) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
     cmd.arg("--configure")
         .arg(format!("--mtu={}", opts.mtu))
         .arg("--enable-sandbox")

@@ -555,7 +555,9 @@ impl ExecProcess {
 
     /// With a pty: copy the master to our stdout (and our stdin to it when `interactive`)
     /// until the command is gone, then return its exit code. The caller sets raw mode.
-    pub fn relay(&self, interactive: bool) -> i32 {
+    /// `resize`, if any, carries new terminal sizes as 4 bytes (rows, cols: u16 big-endian):
+    /// the API service's `exec` resize, whose client terminal is not our stdin.
+    pub fn relay(&self, interactive: bool, resize: Option<BorrowedFd<'_>>) -> i32 {
         let Some(master) = self.pty_master.as_ref() else {
             return wait_code(Pid::from_raw(self.waiter), None).unwrap_or(255);
         };
@@ -566,10 +568,16 @@ impl ExecProcess {
         let mut stdin_open = interactive;
         let mut buf = vec![0u8; 32 * 1024];
         let mut exited: Option<i32> = None;
+        let mut resize = resize;
+        let mut size_buf: Vec<u8> = Vec::new();
         loop {
             let mut fds = vec![PollFd::new(master.as_fd(), PollFlags::POLLIN)];
             if stdin_open {
                 fds.push(PollFd::new(stdin, PollFlags::POLLIN));
+            }
+            let resize_at = fds.len();
+            if let Some(r) = resize {
+                fds.push(PollFd::new(r, PollFlags::POLLIN));
             }
             // Once the command is gone, only drain what is already there.
             let timeout = if exited.is_some() {
@@ -587,8 +595,25 @@ impl ExecProcess {
                     .and_then(|f| f.revents())
                     .is_some_and(|r| !r.is_empty())
             };
-            let (m_ready, in_ready) = (ready(0), ready(1));
+            let (m_ready, in_ready) = (ready(0), stdin_open && ready(1));
+            let resize_ready = resize.is_some() && ready(resize_at);
             drop(fds);
+            if let (true, Some(r)) = (resize_ready, resize) {
+                let mut b = [0u8; 64];
+                match nix::unistd::read(r, &mut b) {
+                    Ok(n) if n > 0 => {
+                        size_buf.extend_from_slice(&b[..n]);
+                        while size_buf.len() >= 4 {
+                            let m: Vec<u8> = size_buf.drain(..4).collect();
+                            let rows = u16::from_be_bytes([m[0], m[1]]);
+                            let cols = u16::from_be_bytes([m[2], m[3]]);
+                            crate::sys::term::set_winsize(master.as_fd(), rows, cols);
+                        }
+                    }
+                    Err(nix::errno::Errno::EINTR) | Err(nix::errno::Errno::EAGAIN) => {}
+                    _ => resize = None,
+                }
+            }
             if m_ready {
                 match nix::unistd::read(master.as_fd(), &mut buf) {
                     Ok(n) if n > 0 => crate::sys::fd::write_all(1, &buf[..n]),

@@ -41,6 +41,20 @@ pub fn winsize() -> Option<libc::winsize> {
     ok.then_some(ws)
 }
 
+/// Give the pty `master` a size (rows and columns).
+pub fn set_winsize(master: BorrowedFd<'_>, rows: u16, cols: u16) {
+    let ws = libc::winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads a winsize we own; master is open for this call.
+    unsafe {
+        libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws);
+    }
+}
+
 /// Give the pty `master` the size of our terminal.
 pub fn copy_winsize(master: BorrowedFd<'_>) {
     if let Some(ws) = winsize() {
