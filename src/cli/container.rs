@@ -355,6 +355,10 @@ pub struct LogsArgs {
     /// Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m")
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+    /// Show extra details provided to logs (the log driver's attributes; skiff's drivers add
+    /// none, so each line gets docker's empty-attributes prefix, a space)
+    #[arg(long)]
+    pub details: bool,
     pub container: String,
 }
 
@@ -363,6 +367,9 @@ pub struct StopArgs {
     /// Seconds to wait before killing the container
     #[arg(short, long = "time", visible_alias = "timeout")]
     pub time: Option<i64>,
+    /// Signal to send to the container (default: its stop signal)
+    #[arg(short, long, value_name = "SIGNAL")]
+    pub signal: Option<String>,
     /// All running containers (podman)
     #[arg(short, long)]
     pub all: bool,
@@ -781,9 +788,11 @@ pub fn restart(a: StopArgs) -> Result<i32, EngineError> {
             .into_iter()
             .map(|(n, _)| n),
     );
-    Ok(each(&names, |n| match ctr::restart(&paths, n, a.time) {
-        Err(e) if a.ignore && e.is_not_found() => Ok(None),
-        r => r.map(|()| Some(n.to_string())),
+    Ok(each(&names, |n| {
+        match ctr::restart_with(&paths, n, a.time, a.signal.as_deref()) {
+            Err(e) if a.ignore && e.is_not_found() => Ok(None),
+            r => r.map(|()| Some(n.to_string())),
+        }
     }))
 }
 
@@ -841,9 +850,11 @@ pub fn stop(a: StopArgs) -> Result<i32, EngineError> {
             .into_iter()
             .map(|(n, _)| n),
     );
-    Ok(each(&names, |n| match ctr::stop(&paths, n, a.time) {
-        Err(e) if a.ignore && e.is_not_found() => Ok(None),
-        r => r.map(|()| Some(n.to_string())),
+    Ok(each(&names, |n| {
+        match ctr::stop_with(&paths, n, a.time, a.signal.as_deref()) {
+            Err(e) if a.ignore && e.is_not_found() => Ok(None),
+            r => r.map(|()| Some(n.to_string())),
+        }
     }))
 }
 

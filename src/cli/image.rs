@@ -191,6 +191,10 @@ pub struct RmiArgs {
     /// Remove all images (podman)
     #[arg(short, long)]
     pub all: bool,
+    /// Do not delete untagged parents (skiff's images record no parent images, so there are
+    /// none to delete either way)
+    #[arg(long)]
+    pub no_prune: bool,
     #[arg(required_unless_present = "all")]
     pub images: Vec<String>,
 }

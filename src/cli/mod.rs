@@ -5,6 +5,7 @@ mod compose_man;
 mod container;
 mod container_files;
 mod container_more;
+mod context;
 mod health;
 mod image;
 mod network;
@@ -44,6 +45,11 @@ pub struct Cli {
     )]
     pub storage_driver: Option<String>,
 
+    /// Daemon socket to connect to: skiff runs locally, so only its own API socket (or
+    /// nothing) is accepted
+    #[arg(short = 'H', long = "host", value_name = "HOST", env = "DOCKER_HOST")]
+    pub host: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -71,6 +77,9 @@ pub enum Command {
     /// Manage networks
     #[command(subcommand)]
     Network(network::NetworkCommand),
+    /// Manage contexts (the default one: skiff runs locally)
+    #[command(subcommand)]
+    Context(context::ContextCommand),
     /// Manage health checks on containers
     #[command(subcommand)]
     Healthcheck(health::HealthcheckCommand),
@@ -178,6 +187,9 @@ pub struct InspectArgs {
     /// Only inspect objects of the given type (container, image, network, volume)
     #[arg(short = 't', long = "type")]
     pub kind: Option<String>,
+    /// Display total file sizes if the type is container (SizeRw, SizeRootFs)
+    #[arg(short, long)]
+    pub size: bool,
     #[arg(required = true)]
     pub names: Vec<String>,
 }
@@ -212,6 +224,10 @@ pub fn main() -> i32 {
         }
     };
     init_logging(&cli.log_level);
+    if let Err(e) = context::check_host(cli.host.as_deref()) {
+        eprintln!("Error: {e}");
+        return e.exit_code();
+    }
     if let Some(d) = &cli.storage_driver {
         match d.parse() {
             Ok(d) => crate::engine::storage::request(d),
@@ -256,6 +272,7 @@ fn dispatch(cmd: Command) -> Result<i32, EngineError> {
         Command::Version(a) => system::version(a),
         Command::Events(a) => system::events(a),
         Command::Network(c) => network::dispatch(c),
+        Command::Context(c) => context::dispatch(c),
         Command::Generate(c) => systemd::dispatch(c),
         Command::Healthcheck(c) => health::dispatch(c),
         Command::Compose(a) => compose::dispatch(a),
@@ -378,7 +395,16 @@ fn inspect(args: InspectArgs) -> Result<i32, EngineError> {
         let mut found = None;
         for k in KINDS.iter().filter(|k| kind.is_none_or(|want| want == **k)) {
             found = match *k {
-                "container" => container::inspect_value(name)?,
+                "container" => container::inspect_value(name)?.map(|mut v| {
+                    if args.size {
+                        let id = v["Id"].as_str().unwrap_or_default().to_string();
+                        let image = v["Image"].as_str().unwrap_or_default().to_string();
+                        let (rw, root) = crate::engine::ps::container_sizes(&paths, &id, &image);
+                        v["SizeRw"] = serde_json::json!(rw);
+                        v["SizeRootFs"] = serde_json::json!(root);
+                    }
+                    v
+                }),
                 "image" => image::inspect_value(name)?,
                 "network" => not_found(crate::engine::network::inspect_network(&paths, name))?,
                 _ => not_found(

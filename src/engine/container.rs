@@ -609,6 +609,20 @@ fn wait_stopped(store: &Containers<'_>, id: &str, timeout: Option<Duration>) -> 
 
 /// `stop`: the stop signal, then SIGKILL after `timeout` seconds.
 pub fn stop(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), EngineError> {
+    stop_with(paths, name, timeout, None)
+}
+
+/// `stop -s SIGNAL`: `signal` (a name or number, docker's syntax) instead of the container's
+/// stop signal.
+pub fn stop_with(
+    paths: &Paths,
+    name: &str,
+    timeout: Option<i64>,
+    signal: Option<&str>,
+) -> Result<(), EngineError> {
+    let forced = signal
+        .map(|s| parse_signal(s).ok_or_else(|| EngineError::Usage(format!("Invalid signal: {s}"))))
+        .transpose()?;
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
@@ -630,11 +644,12 @@ pub fn stop(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), Engin
     if !is_alive(&st) {
         return Ok(());
     }
-    let sig = rec
-        .stop_signal
-        .as_deref()
-        .and_then(parse_signal)
-        .unwrap_or(Signal::SIGTERM as i32);
+    let sig = forced.unwrap_or_else(|| {
+        rec.stop_signal
+            .as_deref()
+            .and_then(parse_signal)
+            .unwrap_or(Signal::SIGTERM as i32)
+    });
     // Through a pidfd checked against the recorded start time: a PID reused meanwhile is
     // never signalled.
     let handle = crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start);
@@ -804,7 +819,17 @@ pub fn rename(paths: &Paths, name: &str, new_name: &str) -> Result<(), EngineErr
 
 /// `restart`: stop (with the timeout), then start in the background.
 pub fn restart(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), EngineError> {
-    stop(paths, name, timeout)?;
+    restart_with(paths, name, timeout, None)
+}
+
+/// `restart -s SIGNAL`: stopped with `signal`, then started.
+pub fn restart_with(
+    paths: &Paths,
+    name: &str,
+    timeout: Option<i64>,
+    signal: Option<&str>,
+) -> Result<(), EngineError> {
+    stop_with(paths, name, timeout, signal)?;
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
