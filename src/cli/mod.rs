@@ -11,6 +11,7 @@ mod image;
 mod network;
 pub mod render;
 mod run_extra;
+mod search;
 mod system;
 mod systemd;
 mod systemd_man;
@@ -49,6 +50,11 @@ pub struct Cli {
     /// nothing) is accepted
     #[arg(short = 'H', long = "host", value_name = "HOST", env = "DOCKER_HOST")]
     pub host: Option<String>,
+
+    /// Location of client config files (docker's config.json: credentials, credential
+    /// helpers; default: $DOCKER_CONFIG, else ~/.docker)
+    #[arg(long = "config", value_name = "DIR")]
+    pub config: Option<std::path::PathBuf>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -157,6 +163,8 @@ pub enum Command {
     Save(image::SaveArgs),
     /// Load an image from a tar archive or STDIN
     Load(image::LoadArgs),
+    /// Search Docker Hub (or a registry with the search API) for images
+    Search(search::SearchArgs),
     /// Log in to a registry
     Login(image::LoginArgs),
     /// Log out from a registry
@@ -224,6 +232,10 @@ pub fn main() -> i32 {
         }
     };
     init_logging(&cli.log_level);
+    if let Some(dir) = &cli.config {
+        // Still one thread: nothing else reads the environment concurrently.
+        std::env::set_var("DOCKER_CONFIG", dir);
+    }
     if let Err(e) = context::check_host(cli.host.as_deref()) {
         eprintln!("Error: {e}");
         return e.exit_code();
@@ -308,6 +320,7 @@ fn dispatch(cmd: Command) -> Result<i32, EngineError> {
         Command::Save(a) => image::save(a),
         Command::Load(a) => image::load(a),
         Command::Login(a) => image::login(a),
+        Command::Search(a) => search::search(a),
         Command::Logout(a) => image::logout(a),
         Command::Cp(a) => container_files::cp(a),
         Command::Diff(a) => container_files::diff(a),
