@@ -1059,15 +1059,35 @@ fn missing_images_are_404_and_gone_clients_leave_no_threads() {
         ));
         streams.push(start_and_leave(&svc.sock, "GET", "/events"));
         streams.push(start_and_leave(&svc.sock, "POST", "/containers/quiet/wait"));
+        streams.push(start_and_leave(
+            &svc.sock,
+            "GET",
+            "/containers/quiet/stats?stream=1",
+        ));
     }
     std::thread::sleep(Duration::from_millis(300));
     let busy = thread_count(pid);
-    assert!(busy > baseline + 6, "the streams run on {busy} threads");
+    assert!(busy > baseline + 8, "the streams run on {busy} threads");
     drop(streams);
     let after = settle(baseline);
     assert_eq!(after, baseline);
+    // Clients that leave while a big body is being written (EPIPE, never SIGPIPE).
+    for _ in 0..3 {
+        drop(start_and_leave(
+            &svc.sock,
+            "GET",
+            "/containers/quiet/export",
+        ));
+        drop(start_and_leave(
+            &svc.sock,
+            "GET",
+            "/images/get?names=localhost:5000/busybox",
+        ));
+    }
+    std::thread::sleep(Duration::from_millis(500));
     let (st, _) = http(&svc.sock, "GET", "/_ping", None).unwrap();
-    assert_eq!(st, 200);
+    assert_eq!(st, 200, "the service outlived clients that left mid-body");
+    settle(baseline);
 }
 
 #[test]
@@ -1108,4 +1128,312 @@ fn docker_cli_exec_it_and_run_it_get_the_terminal_size() {
         (st, json_message(&body).as_str()),
         (404, "No such exec instance: nosuch")
     );
+}
+
+#[test]
+fn docker_cli_stats_df_export_diff_update() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    svc.docker_ok(
+        &env,
+        &["run", "-d", "--name", "c", BUSYBOX, "sleep", "1000"],
+    );
+    // stats, one-shot as the CLI asks for it, and streamed (one object a second).
+    let out = svc.docker_ok(
+        &env,
+        &[
+            "stats",
+            "--no-stream",
+            "--format",
+            "{{.Name}} {{.PIDs}} {{.CPUPerc}} {{.MemUsage}}",
+            "c",
+        ],
+    );
+    let f: Vec<&str> = out.split_whitespace().collect();
+    assert_eq!(&f[..2], ["c", "1"], "{out}");
+    assert!(f[2].ends_with('%'), "{out}");
+    assert!(f[3].ends_with("iB") && f[3] != "0B", "{out}");
+    let mut s = start_and_leave(&svc.sock, "GET", "/containers/c/stats");
+    let mut got = Vec::new();
+    let mut b = [0u8; 4096];
+    let started = Instant::now();
+    let objects = |got: &[u8]| {
+        String::from_utf8_lossy(got)
+            .lines()
+            .filter(|l| l.starts_with('{') && l.ends_with('}'))
+            .count()
+    };
+    while objects(&got) < 2 {
+        let n = s.read(&mut b).unwrap();
+        assert!(n > 0, "the stats stream ended");
+        got.extend_from_slice(&b[..n]);
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "one a second"
+    );
+    // Chunked: the JSON objects are the lines that start with '{'.
+    let text = String::from_utf8_lossy(&got);
+    let objs: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(objs.len() >= 2, "{text}");
+    assert_eq!(objs[1]["name"], "/c");
+    assert_eq!(objs[1]["pids_stats"]["current"], 1);
+    assert!(
+        objs[1]["precpu_stats"]["system_cpu_usage"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    drop(s);
+
+    // changes and export.
+    svc.docker_ok(&env, &["exec", "c", "sh", "-c", "echo x > /newfile"]);
+    let out = svc.docker_ok(&env, &["diff", "c"]);
+    assert!(out.lines().any(|l| l == "A /newfile"), "{out}");
+    let tar = env.dir().join("c.tar").display().to_string();
+    svc.docker_ok(&env, &["export", "-o", &tar, "c"]);
+    let o = env.sh("tar tf c.tar");
+    let list = stdout(&o);
+    assert!(list.lines().any(|l| l == "newfile"), "{list}");
+    assert!(list.lines().any(|l| l == "bin/busybox"), "{list}");
+
+    // update: the restart policy; limits the engine cannot apply are docker's errors.
+    svc.docker_ok(&env, &["update", "--restart", "on-failure:2", "c"]);
+    let out = svc.docker_ok(
+        &env,
+        &[
+            "inspect",
+            "--format",
+            "{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}",
+            "c",
+        ],
+    );
+    assert_eq!(out.trim(), "on-failure:2");
+    let o = svc.docker(&env, &["update", "--cpu-shares", "512", "c"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).starts_with("Error response from daemon: "),
+        "{}",
+        stderr(&o)
+    );
+    let o = svc.docker(&env, &["update", "--restart", "always", "nosuch"]);
+    assert!(
+        stderr(&o).contains("No such container: nosuch"),
+        "{}",
+        stderr(&o)
+    );
+
+    // system df: the CLI's summary from the service's objects.
+    let out = svc.docker_ok(
+        &env,
+        &[
+            "system",
+            "df",
+            "--format",
+            "{{.Type}}/{{.TotalCount}}/{{.Active}}",
+        ],
+    );
+    let rows: Vec<&str> = out.lines().collect();
+    assert!(rows.contains(&"Images/1/1"), "{out}");
+    assert!(rows.contains(&"Containers/1/1"), "{out}");
+    assert!(rows.contains(&"Local Volumes/0/0"), "{out}");
+}
+
+#[test]
+fn docker_cli_save_load_search() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    svc.docker_ok(&env, &["tag", BUSYBOX, "mine:1"]);
+    let tar = env.dir().join("images.tar").display().to_string();
+    svc.docker_ok(&env, &["save", "-o", &tar, BUSYBOX, "mine:1"]);
+    let o = env.sh("tar tf images.tar");
+    assert!(
+        stdout(&o).lines().any(|l| l == "manifest.json"),
+        "{}",
+        stdout(&o)
+    );
+    svc.docker_ok(&env, &["rmi", "mine:1", BUSYBOX]);
+    assert_eq!(svc.docker_ok(&env, &["images", "-q"]).trim(), "");
+    let out = svc.docker_ok(&env, &["load", "-i", &tar]);
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "Loaded image: localhost:5000/busybox:latest",
+            "Loaded image: mine:1"
+        ]
+    );
+    assert_eq!(
+        svc.docker_ok(&env, &["run", "--rm", "mine:1", "echo", "loaded"]),
+        "loaded\n"
+    );
+    // The archive streams through a pipe too.
+    let o = env.sh(&format!(
+        "env DOCKER_HOST=unix://{sock} {DOCKER} save mine:1 | env DOCKER_HOST=unix://{sock} {DOCKER} load",
+        sock = svc.sock.display()
+    ));
+    assert_success(&o, "docker save | docker load");
+    assert_eq!(stdout(&o), "Loaded image: mine:1\n");
+    let o = svc.docker(&env, &["save", "nosuch"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stderr(&o),
+        "Error response from daemon: No such image: nosuch:latest\n"
+    );
+    let o = svc.docker_stdin(&env, &["load"], Some(b"not an archive"));
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).starts_with("Error response from daemon: "),
+        "{}",
+        stderr(&o)
+    );
+    // The local registry (distribution v2) has no search: docker's message.
+    let o = svc.docker(&env, &["search", "localhost:5000/busybox"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stderr(&o),
+        "Error response from daemon: Unexpected status code 404\n"
+    );
+}
+
+#[test]
+fn auth_and_x_registry_auth_with_the_password_registry() {
+    let env = TestEnv::new();
+    // The service has no stored credentials of its own: an empty docker config, no auth.json.
+    let empty = env.dir().join("service-config");
+    std::fs::create_dir(&empty).unwrap();
+    if nix::unistd::geteuid().is_root() {
+        std::os::unix::fs::chown(&empty, Some(test_uid()), Some(test_gid())).unwrap();
+    }
+    let sock = env.run_dir().join("api.sock");
+    let config = format!("DOCKER_CONFIG={}", empty.display());
+    let bin = skiff_bin().display().to_string();
+    let uri = format!("unix://{}", sock.display());
+    let child = env
+        .user_command(
+            "env",
+            &[
+                &config,
+                "REGISTRY_AUTH_FILE=/nonexistent",
+                &bin,
+                "system",
+                "service",
+                "--time",
+                "0",
+                &uri,
+            ],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn the service");
+    let svc = Service { child, sock };
+    svc.wait_ready();
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+
+    // POST /auth checks against the registry; only the client keeps what it accepted.
+    let o = svc.docker(
+        &env,
+        &["login", "-u", "skiff", "-p", "wrong", "localhost:5001"],
+    );
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("unauthorized: incorrect username or password"),
+        "{}",
+        stderr(&o)
+    );
+    let o = svc.docker_stdin(
+        &env,
+        &["login", "-u", "skiff", "--password-stdin", "localhost:5001"],
+        Some(b"s3cret\n"),
+    );
+    assert_success(&o, "docker login");
+    assert!(stdout(&o).contains("Login Succeeded"), "{}", stdout(&o));
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+
+    // Pushes and pulls carry the client's credentials in X-Registry-Auth.
+    let repo = format!("localhost:5001/api-auth-{}", std::process::id());
+    svc.docker_ok(&env, &["tag", BUSYBOX, &format!("{repo}:1")]);
+    let out = svc.docker_ok(&env, &["push", &format!("{repo}:1")]);
+    assert!(out.contains("1: digest: sha256:"), "{out}");
+    svc.docker_ok(&env, &["rmi", &format!("{repo}:1")]);
+    let out = svc.docker_ok(&env, &["pull", &format!("{repo}:1")]);
+    assert!(out.contains("Downloaded newer image"), "{out}");
+    // Without them (a client with no login), the registry refuses.
+    let o = svc.docker(
+        &env,
+        &["--config", "/nonexistent", "pull", &format!("{repo}:1")],
+    );
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).starts_with("Error response from daemon: "),
+        "{}",
+        stderr(&o)
+    );
+    let o = svc.docker(&env, &["logout", "localhost:5001"]);
+    assert_success(&o, "docker logout");
+}
+
+#[test]
+fn docker_cli_over_ssh_through_dial_stdio() {
+    let env = TestEnv::new();
+    // A stand-in for ssh that runs the remote command here, with `docker` being skiff (as
+    // the skiff-docker package's shim makes it); the docker CLI runs
+    // `ssh ... -- HOST docker system dial-stdio`.
+    let bin = env.dir().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let log = env.dir().join("ssh.log");
+    std::fs::write(
+        bin.join("ssh"),
+        format!(
+            "#!/bin/sh\necho \"$@\" >> {log}\nwhile [ $# -gt 0 ] && [ \"$1\" != \"--\" ]; do shift; done\nshift; shift\n[ \"$1\" = docker ] && shift\nexec {skiff} \"$@\"\n",
+            log = log.display(),
+            skiff = skiff_bin().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(bin.join("ssh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    for p in [&bin, &bin.join("ssh")] {
+        if nix::unistd::geteuid().is_root() {
+            std::os::unix::fs::chown(p, Some(test_uid()), Some(test_gid())).unwrap();
+        }
+    }
+    env.skiff_ok(&["pull", BUSYBOX]);
+    env.skiff_ok(&["run", "-d", "--name", "far", BUSYBOX, "sleep", "1000"]);
+    let path = format!("PATH={}:/usr/bin:/bin", bin.display());
+    let docker = |args: &[&str]| {
+        let mut all = vec![path.as_str(), "DOCKER_HOST=ssh://skifftest@remote", DOCKER];
+        all.extend_from_slice(args);
+        run_with_timeout(env.user_command("env", &all), None, env.timeout()).unwrap()
+    };
+    // No service runs: dial-stdio starts one on the default socket (it exits when idle).
+    let o = docker(&["ps", "--format", "{{.Names}}"]);
+    assert_success(&o, "docker ps over ssh");
+    assert_eq!(stdout(&o), "far\n");
+    let o = docker(&["exec", "far", "echo", "over-ssh"]);
+    assert_success(&o, "docker exec over ssh");
+    assert_eq!(stdout(&o), "over-ssh\n");
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        calls
+            .lines()
+            .all(|l| l.ends_with("-- remote docker system dial-stdio")),
+        "{calls}"
+    );
+    // Raw HTTP through it, as a pipe: the answer, then it ends.
+    let o = env.sh(&format!(
+        "(printf 'GET /_ping HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n'; sleep 2) | {} system dial-stdio",
+        skiff_bin().display()
+    ));
+    assert_success(&o, "dial-stdio");
+    let out = stdout(&o);
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    assert!(out.ends_with("\r\n\r\nOK"), "{out}");
 }

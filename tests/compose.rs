@@ -239,7 +239,7 @@ fn broken_files_name_the_key_and_create_nothing() {
     ];
     for (i, (text, want)) in cases.iter().enumerate() {
         let dir = project(&env, &format!("bad{i}"), &[("compose.yaml", text)]);
-        for cmd in [&["config"][..], &["config", "-q"][..]] {
+        for cmd in [&["config"][..], &["up", "-d"][..]] {
             let o = compose_in(&env, &dir, cmd);
             assert_eq!(code(&o), 125, "{cmd:?} {text}");
             let err = stderr(&o);
@@ -280,4 +280,650 @@ fn the_file_is_found_in_a_parent_directory() {
     let empty = project(&env, "empty", &[(".keep", "")]);
     let err = compose_err(&env, &empty, &["config"]);
     assert!(err.contains("no configuration file provided"), "{err}");
+}
+
+/// A TCP port free on the host right now.
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// Fetch `http://127.0.0.1:PORT/` from the host (retrying while the server starts).
+fn http_get(port: u16) -> String {
+    use std::io::{Read, Write};
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let r = (|| -> std::io::Result<String> {
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
+            s.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+            s.write_all(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")?;
+            let mut body = String::new();
+            s.read_to_string(&mut body)?;
+            Ok(body)
+        })();
+        match r {
+            Ok(b) if b.contains("200 OK") => return b,
+            _ if std::time::Instant::now() > deadline => panic!("GET :{port}: {r:?}"),
+            _ => std::thread::sleep(std::time::Duration::from_millis(200)),
+        }
+    }
+}
+
+/// The names of the project's containers (all states), sorted.
+fn names(env: &TestEnv, project: &str) -> Vec<String> {
+    let out = env.skiff_ok(&[
+        "ps",
+        "-a",
+        "--filter",
+        &format!("label=com.docker.compose.project={project}"),
+        "--format",
+        "{{.Names}}",
+    ]);
+    let mut v: Vec<String> = out.lines().map(String::from).collect();
+    v.sort();
+    v
+}
+
+fn inspect(env: &TestEnv, what: &str, name: &str) -> String {
+    env.skiff_ok(&["inspect", "-f", what, name])
+        .trim()
+        .to_string()
+}
+
+/// Busybox's nslookup speaks DNS itself (its wget cannot resolve names: see network_user.rs).
+fn lookup_and_fetch(name: &str) -> String {
+    format!(
+        "for i in 1 2 3 4 5 6 7 8 9 10; do \
+           ip=$(nslookup -type=a {name} | sed -n 's/^Address: //p' | tail -1); \
+           [ -n \"$ip\" ] && wget -q -O - http://$ip/ && exit 0; sleep 0.3; \
+         done; exit 1"
+    )
+}
+
+#[test]
+fn up_ps_logs_down_with_service_dns_alias_and_published_port() {
+    let env = env_with_busybox();
+    let port = free_port();
+    let dir = project(
+        &env,
+        "shop",
+        &[(
+            "compose.yaml",
+            &format!(
+                "services:\n  web:\n    image: {BUSYBOX}\n    init: true\n    command: sh -c 'echo hello-from-web > /tmp/index.html; echo web-up; exec httpd -f -p 80 -h /tmp'\n    networks:\n      default:\n        aliases: [www]\n    ports: [\"{port}:80\"]\n  client:\n    image: {BUSYBOX}\n    init: true\n    depends_on: [web]\n    command: sh -c 'sleep 3600'\n"
+            ),
+        )],
+    );
+    let o = compose_in(&env, &dir, &["up", "-d"]);
+    assert_success(&o, "compose up -d");
+    let err = stderr(&o);
+    for line in [
+        " Network shop_default  Created",
+        " Container shop-web-1  Started",
+        " Container shop-client-1  Started",
+    ] {
+        assert!(err.contains(line), "{line:?} in {err}");
+    }
+    assert_eq!(names(&env, "shop"), ["shop-client-1", "shop-web-1"]);
+    // The labels tools read.
+    assert_eq!(
+        inspect(
+            &env,
+            "{{index .Config.Labels \"com.docker.compose.service\"}}",
+            "shop-web-1"
+        ),
+        "web"
+    );
+    assert_eq!(
+        inspect(
+            &env,
+            "{{index .Config.Labels \"com.docker.compose.container-number\"}}",
+            "shop-web-1"
+        ),
+        "1"
+    );
+    assert_eq!(
+        inspect(
+            &env,
+            "{{index .Config.Labels \"com.docker.compose.oneoff\"}}",
+            "shop-web-1"
+        ),
+        "False"
+    );
+    assert_eq!(
+        inspect(
+            &env,
+            "{{index .Config.Labels \"com.docker.compose.depends_on\"}}",
+            "shop-client-1"
+        ),
+        "web:service_started:false"
+    );
+    assert_eq!(
+        inspect(
+            &env,
+            "{{index .Config.Labels \"com.docker.compose.config-hash\"}}",
+            "shop-web-1"
+        )
+        .len(),
+        64
+    );
+    // The client reaches the web service by its name and by its alias on the project network.
+    for name in ["web", "www"] {
+        let got = env.skiff_ok(&["exec", "shop-client-1", "sh", "-c", &lookup_and_fetch(name)]);
+        assert_eq!(got.trim(), "hello-from-web", "by {name}");
+    }
+    // The published port, from the host.
+    assert!(http_get(port).contains("hello-from-web"));
+    // ps: docker compose's columns, one line per running container.
+    let ps = compose_ok(&env, &dir, &["ps"]);
+    let lines: Vec<&str> = ps.lines().collect();
+    assert_eq!(lines.len(), 3, "{ps}");
+    for h in [
+        "NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS",
+    ] {
+        assert!(lines[0].contains(h), "{ps}");
+    }
+    assert!(
+        lines[1].starts_with("shop-client-1 ") && lines[1].contains(" client "),
+        "{ps}"
+    );
+    assert!(
+        lines[2].starts_with("shop-web-1 ") && lines[2].contains("Up "),
+        "{ps}"
+    );
+    assert!(
+        lines[2].contains(&format!("0.0.0.0:{port}->80/tcp")),
+        "{ps}"
+    );
+    assert_eq!(
+        compose_ok(&env, &dir, &["ps", "--services"]),
+        "client\nweb\n"
+    );
+    assert_eq!(compose_ok(&env, &dir, &["ps", "-q"]).lines().count(), 2);
+    // logs: prefixed by the container's name in the project.
+    let logs = compose_ok(&env, &dir, &["logs", "web"]);
+    assert_eq!(logs, "web-1  | web-up\n");
+    let logs = compose_ok(&env, &dir, &["logs", "--no-log-prefix"]);
+    assert_eq!(logs, "web-up\n");
+    // down: containers and network gone.
+    let o = compose_in(&env, &dir, &["down", "-t", "1"]);
+    assert_success(&o, "compose down");
+    let err = stderr(&o);
+    assert!(err.contains(" Container shop-web-1  Removed"), "{err}");
+    assert!(err.contains(" Network shop_default  Removed"), "{err}");
+    assert!(names(&env, "shop").is_empty());
+    let nets = env.skiff_ok(&["network", "ls", "--format", "{{.Name}}"]);
+    assert!(!nets.contains("shop_default"), "{nets}");
+}
+
+#[test]
+fn a_named_volume_survives_down_but_not_down_v() {
+    let env = env_with_busybox();
+    let dir = project(
+        &env,
+        "vols",
+        &[(
+            "compose.yaml",
+            &format!(
+                "services:\n  app:\n    image: {BUSYBOX}\n    init: true\n    command: sh -c 'date +%s%N >> /data/boots; sleep 3600'\n    volumes: [store:/data]\nvolumes:\n  store:\n    labels:\n      purpose: test\n"
+            ),
+        )],
+    );
+    compose_ok(&env, &dir, &["up", "-d"]);
+    assert_eq!(
+        inspect(
+            &env,
+            "{{index .Labels \"com.docker.compose.project\"}}",
+            "vols_store"
+        ),
+        "vols"
+    );
+    assert_eq!(
+        inspect(&env, "{{index .Labels \"purpose\"}}", "vols_store"),
+        "test"
+    );
+    compose_ok(&env, &dir, &["down", "-t", "0"]);
+    assert_eq!(env.skiff_ok(&["volume", "ls", "-q"]).trim(), "vols_store");
+    compose_ok(&env, &dir, &["up", "-d"]);
+    let boots = env.skiff_ok(&[
+        "exec",
+        "vols-app-1",
+        "sh",
+        "-c",
+        "sleep 0.2; cat /data/boots",
+    ]);
+    assert_eq!(
+        boots.lines().count(),
+        2,
+        "the volume kept the first run's line: {boots}"
+    );
+    let o = compose_in(&env, &dir, &["down", "-v", "-t", "0"]);
+    assert_success(&o, "down -v");
+    assert!(
+        stderr(&o).contains(" Volume \"vols_store\"  Removed"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(env.skiff_ok(&["volume", "ls", "-q"]), "");
+}
+
+#[test]
+fn service_healthy_orders_the_starts() {
+    let env = env_with_busybox();
+    let dir = project(
+        &env,
+        "health",
+        &[(
+            "compose.yaml",
+            &format!(
+                "services:\n  db:\n    image: {BUSYBOX}\n    init: true\n    command: sh -c 'sleep 2; touch /tmp/ready; sleep 3600'\n    healthcheck:\n      test: [CMD, test, -f, /tmp/ready]\n      interval: 300ms\n      retries: 30\n  web:\n    image: {BUSYBOX}\n    init: true\n    command: sleep 3600\n    depends_on:\n      db:\n        condition: service_healthy\n"
+            ),
+        )],
+    );
+    let o = compose_in(&env, &dir, &["up", "-d"]);
+    assert_success(&o, "up -d");
+    let err = stderr(&o);
+    assert!(err.contains(" Container health-db-1  Healthy"), "{err}");
+    let started = |n: &str| {
+        let t = inspect(&env, "{{.State.StartedAt}}", n);
+        chrono::DateTime::parse_from_rfc3339(&t).unwrap_or_else(|e| panic!("{t}: {e}"))
+    };
+    let (db, web) = (started("health-db-1"), started("health-web-1"));
+    let gap = web.signed_duration_since(db).num_milliseconds();
+    assert!(
+        gap >= 2000,
+        "web started {gap} ms after db, before db was healthy"
+    );
+    assert_eq!(
+        inspect(&env, "{{.State.Health.Status}}", "health-db-1"),
+        "healthy"
+    );
+    compose_ok(&env, &dir, &["down", "-t", "0"]);
+}
+
+#[test]
+fn scale_and_replicas_name_the_containers_by_number() {
+    let env = env_with_busybox();
+    let dir = project(
+        &env,
+        "scaled",
+        &[(
+            "compose.yaml",
+            &format!(
+                "services:\n  worker:\n    image: {BUSYBOX}\n    init: true\n    command: sleep 3600\n    scale: 3\n  other:\n    image: {BUSYBOX}\n    init: true\n    command: sleep 3600\n    deploy:\n      replicas: 2\n"
+            ),
+        )],
+    );
+    compose_ok(&env, &dir, &["up", "-d"]);
+    assert_eq!(
+        names(&env, "scaled"),
+        [
+            "scaled-other-1",
+            "scaled-other-2",
+            "scaled-worker-1",
+            "scaled-worker-2",
+            "scaled-worker-3"
+        ]
+    );
+    assert_eq!(
+        inspect(
+            &env,
+            "{{index .Config.Labels \"com.docker.compose.container-number\"}}",
+            "scaled-worker-3"
+        ),
+        "3"
+    );
+    // --scale overrides the file: down to one worker.
+    compose_ok(&env, &dir, &["up", "-d", "-t", "0", "--scale", "worker=1"]);
+    assert_eq!(
+        names(&env, "scaled"),
+        ["scaled-other-1", "scaled-other-2", "scaled-worker-1"]
+    );
+    compose_ok(&env, &dir, &["down", "-t", "0"]);
+}
+
+#[test]
+fn up_recreates_only_what_changed() {
+    let env = env_with_busybox();
+    let file = |mode: &str| {
+        format!(
+            "services:\n  a:\n    image: {BUSYBOX}\n    init: true\n    command: sleep 3600\n    environment:\n      MODE: {mode}\n  b:\n    image: {BUSYBOX}\n    init: true\n    command: sleep 3600\n"
+        )
+    };
+    let dir = project(&env, "recreate", &[("compose.yaml", &file("one"))]);
+    compose_ok(&env, &dir, &["up", "-d"]);
+    let id = |n: &str| inspect(&env, "{{.Id}}", n);
+    let (a1, b1) = (id("recreate-a-1"), id("recreate-b-1"));
+    // The same files again: nothing is recreated or restarted.
+    let o = compose_in(&env, &dir, &["up", "-d"]);
+    assert_success(&o, "second up");
+    let err = stderr(&o);
+    assert!(err.contains(" Container recreate-a-1  Running"), "{err}");
+    assert!(
+        !err.contains("Recreate") && !err.contains("Created"),
+        "{err}"
+    );
+    assert_eq!(
+        (id("recreate-a-1"), id("recreate-b-1")),
+        (a1.clone(), b1.clone())
+    );
+    // A changed environment recreates that service alone.
+    project(&env, "recreate", &[("compose.yaml", &file("two"))]);
+    let o = compose_in(&env, &dir, &["up", "-d", "-t", "0"]);
+    assert_success(&o, "third up");
+    let err = stderr(&o);
+    assert!(err.contains(" Container recreate-a-1  Recreated"), "{err}");
+    assert!(err.contains(" Container recreate-b-1  Running"), "{err}");
+    assert_ne!(id("recreate-a-1"), a1);
+    assert_eq!(id("recreate-b-1"), b1);
+    let env_a = env.skiff_ok(&["exec", "recreate-a-1", "sh", "-c", "echo $MODE"]);
+    assert_eq!(env_a.trim(), "two");
+    // --force-recreate recreates everything.
+    compose_ok(&env, &dir, &["up", "-d", "-t", "0", "--force-recreate"]);
+    assert_ne!(id("recreate-b-1"), b1);
+    compose_ok(&env, &dir, &["down", "-t", "0"]);
+}
+
+#[test]
+fn a_build_section_builds_the_image_up_runs() {
+    let env = env_with_busybox();
+    let dir = project(
+        &env,
+        "built",
+        &[
+            (
+                "compose.yaml",
+                "services:\n  app:\n    build:\n      context: ./app\n      dockerfile: app.Dockerfile\n      args:\n        GREETING: hello-from-build\n    init: true\n    command: sh -c 'cat /greeting; sleep 3600'\n",
+            ),
+            (
+                "app/app.Dockerfile",
+                &format!("FROM {BUSYBOX}\nARG GREETING\nRUN echo $GREETING > /greeting\n"),
+            ),
+        ],
+    );
+    let o = compose_in(&env, &dir, &["up", "-d"]);
+    assert_success(&o, "up -d with a build");
+    assert!(stderr(&o).contains(" Service app  Built"), "{}", stderr(&o));
+    // The image is named <project>-<service>, as docker compose names it.
+    let images = env.skiff_ok(&["images", "--format", "{{.Repository}}"]);
+    assert!(images.lines().any(|l| l == "built-app"), "{images}");
+    let got = env.skiff_ok(&["exec", "built-app-1", "cat", "/greeting"]);
+    assert_eq!(got.trim(), "hello-from-build");
+    // A second up uses the image it built; --build builds again (from the cache).
+    let o = compose_in(&env, &dir, &["up", "-d"]);
+    assert!(!stderr(&o).contains("Building"), "{}", stderr(&o));
+    let o = compose_in(&env, &dir, &["up", "-d", "--build"]);
+    assert!(stderr(&o).contains(" Service app  Built"), "{}", stderr(&o));
+    compose_ok(&env, &dir, &["down", "-t", "0", "--rmi", "local"]);
+    let images = env.skiff_ok(&["images", "--format", "{{.Repository}}"]);
+    assert!(!images.lines().any(|l| l == "built-app"), "{images}");
+}
+
+#[test]
+fn stop_start_restart_kill_rm_act_on_the_services() {
+    let env = env_with_busybox();
+    let dir = project(
+        &env,
+        "life",
+        &[(
+            "compose.yaml",
+            &format!(
+                "services:\n  a:\n    image: {BUSYBOX}\n    init: true\n    command: sleep 3600\n  b:\n    image: {BUSYBOX}\n    init: true\n    command: sleep 3600\n    depends_on: [a]\n"
+            ),
+        )],
+    );
+    compose_ok(&env, &dir, &["up", "-d"]);
+    let state = |n: &str| inspect(&env, "{{.State.Status}}", n);
+    let o = compose_in(&env, &dir, &["stop", "-t", "0", "b"]);
+    assert_success(&o, "stop b");
+    assert!(
+        stderr(&o).contains(" Container life-b-1  Stopped"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        (state("life-a-1"), state("life-b-1")),
+        ("running".into(), "exited".into())
+    );
+    compose_ok(&env, &dir, &["start"]);
+    assert_eq!(state("life-b-1"), "running");
+    let started = inspect(&env, "{{.State.StartedAt}}", "life-a-1");
+    compose_ok(&env, &dir, &["restart", "-t", "0", "a"]);
+    assert_ne!(inspect(&env, "{{.State.StartedAt}}", "life-a-1"), started);
+    compose_ok(&env, &dir, &["kill"]);
+    assert_eq!(
+        (state("life-a-1"), state("life-b-1")),
+        ("exited".into(), "exited".into())
+    );
+    assert_eq!(inspect(&env, "{{.State.ExitCode}}", "life-a-1"), "137");
+    // ps shows running containers; -a the stopped ones too.
+    assert_eq!(compose_ok(&env, &dir, &["ps", "-q"]), "");
+    assert_eq!(
+        compose_ok(&env, &dir, &["ps", "-a", "-q"]).lines().count(),
+        2
+    );
+    let o = compose_in(&env, &dir, &["rm", "-f"]);
+    assert_success(&o, "rm -f");
+    assert!(names(&env, "life").is_empty());
+    let err = compose_err(&env, &dir, &["stop", "nope"]);
+    assert!(err.contains("no such service: nope"), "{err}");
+}
+
+#[test]
+fn exec_run_cp_port_images_top_ls_version() {
+    let env = env_with_busybox();
+    let port = free_port();
+    let dir = project(
+        &env,
+        "tools",
+        &[
+            (
+                "compose.yaml",
+                &format!(
+                    "services:\n  web:\n    image: {BUSYBOX}\n    init: true\n    command: httpd -f -p 80 -h /tmp\n    ports: [\"{port}:80\"]\n    environment: [ROLE=web]\n  db:\n    image: {BUSYBOX}\n    init: true\n    command: sleep 3600\n"
+                ),
+            ),
+            ("note.txt", "copied-in\n"),
+        ],
+    );
+    compose_ok(&env, &dir, &["up", "-d"]);
+    // exec: the command's output and exit status, the service's environment.
+    let o = compose_in(
+        &env,
+        &dir,
+        &["exec", "-T", "web", "sh", "-c", "echo $ROLE; exit 3"],
+    );
+    assert_eq!((code(&o), stdout(&o)), (3, "web\n".to_string()));
+    let o = compose_in(
+        &env,
+        &dir,
+        &[
+            "exec",
+            "-T",
+            "-e",
+            "X=1",
+            "-w",
+            "/etc",
+            "db",
+            "sh",
+            "-c",
+            "echo $X $PWD",
+        ],
+    );
+    assert_eq!(stdout(&o), "1 /etc\n");
+    let err = compose_err(&env, &dir, &["exec", "-T", "--index", "2", "web", "true"]);
+    assert!(
+        err.contains("service \"web\" is not running container #2"),
+        "{err}"
+    );
+    // run: a one-off container with the service's settings, its exit status, removed with --rm.
+    let o = compose_in(
+        &env,
+        &dir,
+        &[
+            "run",
+            "--rm",
+            "-T",
+            "web",
+            "sh",
+            "-c",
+            "echo $ROLE-oneoff; exit 4",
+        ],
+    );
+    assert_eq!((code(&o), stdout(&o)), (4, "web-oneoff\n".to_string()));
+    let o = compose_in(
+        &env,
+        &dir,
+        &["run", "-d", "--name", "kept", "db", "sleep", "60"],
+    );
+    assert_success(&o, "run -d");
+    assert_eq!(
+        inspect(
+            &env,
+            "{{index .Config.Labels \"com.docker.compose.oneoff\"}}",
+            "kept"
+        ),
+        "True"
+    );
+    // The one-off container is not one of the service's (ps), but ps -a lists it.
+    assert!(!compose_ok(&env, &dir, &["ps"]).contains("kept"));
+    assert!(compose_ok(&env, &dir, &["ps", "-a"]).contains("kept"));
+    // cp both ways.
+    compose_ok(&env, &dir, &["cp", "note.txt", "db:/tmp/note.txt"]);
+    let o = compose_in(&env, &dir, &["exec", "-T", "db", "cat", "/tmp/note.txt"]);
+    assert_eq!(stdout(&o), "copied-in\n");
+    compose_ok(&env, &dir, &["cp", "db:/tmp/note.txt", "back.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("back.txt")).unwrap(),
+        "copied-in\n"
+    );
+    // port, images, top, ls, version.
+    assert_eq!(
+        compose_ok(&env, &dir, &["port", "web", "80"]),
+        format!("0.0.0.0:{port}\n")
+    );
+    let images = compose_ok(&env, &dir, &["images"]);
+    assert!(images.starts_with("CONTAINER "), "{images}");
+    assert!(
+        images.contains("tools-web-1") && images.contains("localhost:5000/busybox"),
+        "{images}"
+    );
+    let top = compose_ok(&env, &dir, &["top", "web"]);
+    assert!(
+        top.starts_with("tools-web-1\n") && top.contains("httpd -f -p 80"),
+        "{top}"
+    );
+    let ls = compose_ok(&env, &dir, &["ls"]);
+    assert!(ls.starts_with("NAME "), "{ls}");
+    assert!(
+        ls.lines()
+            .any(|l| l.starts_with("tools ") && l.contains("running(3)")),
+        "{ls}"
+    );
+    assert_eq!(compose_ok(&env, &dir, &["version", "--short"]), "2.29.0\n");
+    compose_ok(&env, &dir, &["down", "-t", "0"]);
+    // down removes the one-off container too.
+    assert!(names(&env, "tools").is_empty());
+    assert_eq!(compose_ok(&env, &dir, &["ls", "-a", "-q"]), "");
+}
+
+/// The pids of processes of this test's store running `skiff compose up` (we started them).
+fn compose_up_pids(env: &TestEnv) -> Vec<i32> {
+    let marker = format!("SKIFF_ROOT={}", env.data_dir().display());
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let environ = std::fs::read(e.path().join("environ")).unwrap_or_default();
+        let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        if environ.split(|&b| b == 0).any(|v| v == marker.as_bytes())
+            && cmd.contains("skiff compose up")
+            && !cmd.starts_with("runuser")
+            && !cmd.starts_with("env ")
+        {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+#[test]
+fn attached_up_prefixes_output_and_ctrl_c_stops_the_project() {
+    use std::io::Read;
+    let env = env_with_busybox();
+    let dir = project(
+        &env,
+        "fg",
+        &[(
+            "compose.yaml",
+            &format!(
+                "services:\n  ticker:\n    image: {BUSYBOX}\n    init: true\n    command: sh -c 'while true; do echo tick; sleep 0.2; done'\n  once:\n    image: {BUSYBOX}\n    command: echo done-once\n"
+            ),
+        )],
+    );
+    let mut c = env.command(&["compose", "up", "-t", "1"]);
+    c.current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut so = child.stdout.take().unwrap();
+    let out = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let out2 = out.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = so.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out2.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let text = out.lock().unwrap().clone();
+        if text.contains("ticker-1  | tick\n") && text.contains("once-1 exited with code 0") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no output: {text}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let text = out.lock().unwrap().clone();
+    assert!(text.contains("once-1    | done-once\n"), "{text}");
+    // Ctrl-C (SIGINT to the compose process) stops the project.
+    let pids = compose_up_pids(&env);
+    assert_eq!(pids.len(), 1, "{pids:?}");
+    // SAFETY: kill(2) on the pid of the skiff process this test started, just looked up.
+    unsafe { libc::kill(pids[0], libc::SIGINT) };
+    let status = run_wait(&mut child);
+    reader.join().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status, 130, "{err}");
+    assert!(err.contains("Gracefully stopping..."), "{err}");
+    assert_eq!(inspect(&env, "{{.State.Status}}", "fg-ticker-1"), "exited");
+    compose_ok(&env, &dir, &["down"]);
+}
+
+/// Wait (up to 60 s) for a child; its exit code.
+fn run_wait(child: &mut std::process::Child) -> i32 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s.code().unwrap_or(-1);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("compose up did not end");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }

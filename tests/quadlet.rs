@@ -177,6 +177,16 @@ fn a_golden_command_line_per_key() {
         ),
         ("Pull=never", &["--pull", "never"], &[]),
         (
+            "LogDriver=passthrough",
+            &["--log-driver", "passthrough"],
+            &[],
+        ),
+        (
+            "LogDriver=journald\nLogOpt=tag=web",
+            &["--log-driver", "journald", "--log-opt", "tag=web"],
+            &[],
+        ),
+        (
             "PodmanArgs=--init --stop-timeout 5",
             &["--init", "--stop-timeout", "5"],
             &[],

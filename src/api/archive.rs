@@ -76,9 +76,37 @@ pub async fn get(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
 }
 
 /// A blocking reader over the chunks of a request body.
-struct ChanReader {
+pub struct ChanReader {
     rx: mpsc::Receiver<Bytes>,
     cur: Bytes,
+}
+
+impl ChanReader {
+    pub fn new(rx: mpsc::Receiver<Bytes>) -> ChanReader {
+        ChanReader {
+            rx,
+            cur: Bytes::new(),
+        }
+    }
+}
+
+/// Feed a request body into `tx` chunk by chunk (the reader on the other side is blocking);
+/// an error if the body could not be read.
+pub async fn feed_body(req: Request<Incoming>, tx: mpsc::Sender<Bytes>) -> Result<(), ApiError> {
+    let mut body = req.into_body();
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(f) => {
+                if let Ok(data) = f.into_data() {
+                    if tx.send(data).await.is_err() {
+                        break;
+                    }
+                }
+            }
+            Err(e) => return Err(ApiError::bad(format!("reading the request body: {e}"))),
+        }
+    }
+    Ok(())
 }
 
 impl Read for ChanReader {
@@ -102,32 +130,13 @@ pub async fn put(ctx: &Arc<Ctx>, id: &str, q: &Query, req: Request<Incoming>) ->
     let (tx, rx) = mpsc::channel::<Bytes>(16);
     let (paths, name) = (ctx.paths.clone(), id.to_string());
     let work = tokio::task::spawn_blocking(move || {
-        let mut r = ChanReader {
-            rx,
-            cur: Bytes::new(),
-        };
+        let mut r = ChanReader::new(rx);
         let res = cp::archive_in(&paths, &name, &path, &mut r);
         // Read away what the helper did not take, so the sender never waits on us.
         let _ = std::io::copy(&mut r, &mut std::io::sink());
         res
     });
-    let mut body = req.into_body();
-    let mut failed = None;
-    while let Some(frame) = body.frame().await {
-        match frame {
-            Ok(f) => {
-                if let Ok(data) = f.into_data() {
-                    if tx.send(data).await.is_err() {
-                        break;
-                    }
-                }
-            }
-            Err(e) => {
-                failed = Some(ApiError::bad(format!("reading the request body: {e}")));
-                break;
-            }
-        }
-    }
+    let failed = feed_body(req, tx.clone()).await.err();
     drop(tx);
     let res = work
         .await

@@ -1,5 +1,6 @@
 //! Container endpoints: list, create (docker's create JSON mapped onto the engine's options),
-//! inspect, start, stop, restart, kill, wait, rename, pause, top, logs, remove and prune.
+//! inspect, start, stop, restart, kill, wait, rename, pause, top, logs, remove, prune,
+//! export, changes and update.
 use std::sync::Arc;
 
 use hyper::body::Incoming;
@@ -61,7 +62,7 @@ fn status_text(info: &ContainerInfo) -> String {
 }
 
 /// One entry of `GET /containers/json`.
-fn list_entry(paths: &crate::state::Paths, e: &crate::engine::ps::PsEntry) -> Value {
+pub(super) fn list_entry(paths: &crate::state::Paths, e: &crate::engine::ps::PsEntry) -> Value {
     let r = &e.info.record;
     let command = std::iter::once(r.path.as_str())
         .chain(r.args.iter().map(String::as_str))
@@ -229,6 +230,8 @@ fn create_request(body: &Value, name: Option<String>) -> Result<CreateRequest, A
     req.tty = bool_of(&body["Tty"]);
     req.interactive = bool_of(&body["OpenStdin"]);
     req.auto_remove = bool_of(&hc["AutoRemove"]);
+    // `docker run --runtime NAME`: an OCI runtime on the service's $PATH.
+    req.runtime = str_of(&hc["Runtime"]);
 
     // The network: mode, ports (PortBindings in docker's -p syntax), aliases.
     let network = str_of(&hc["NetworkMode"]).unwrap_or_else(|| "default".into());
@@ -337,6 +340,12 @@ fn create_request(body: &Value, name: Option<String>) -> Result<CreateRequest, A
         &str_of(&hc["LogConfig"]["Type"]).unwrap_or_else(|| "json-file".into()),
         &pairs(&hc["LogConfig"]["Config"]),
     )?;
+    if req.log.driver == "passthrough" {
+        // The service's streams are nobody's: podman refuses it remotely too.
+        return Err(ApiError::bad(
+            "the passthrough log driver is not available through the API",
+        ));
+    }
     req.security = parse::security(&parse::SecurityFlags {
         privileged: bool_of(&hc["Privileged"]),
         cap_add: &strings(&hc["CapAdd"]),
@@ -698,6 +707,118 @@ pub async fn prune(ctx: &Arc<Ctx>, q: &Query) -> ApiResult {
     out.insert("ContainersDeleted".into(), json!(report.deleted));
     out.insert("SpaceReclaimed".into(), json!(report.reclaimed));
     http::json(&Value::Object(out))
+}
+
+/// `GET /containers/{id}/export`: the container's file system as a tar, streamed as the
+/// engine's export helper writes it.
+pub async fn export(ctx: &Arc<Ctx>, id: &str) -> ApiResult {
+    use std::io::Read;
+    let (paths, name) = (ctx.paths.clone(), id.to_string());
+    let info = blocking(move || ctr::get(&paths, &name)).await?;
+    let (mut reader, writer) =
+        std::io::pipe().map_err(|e| ApiError::internal(format!("a pipe for the export: {e}")))?;
+    let (paths, cid) = (ctx.paths.clone(), info.record.id.clone());
+    let (tx, resp) = http::channel(ctx.activity.enter(), "application/x-tar");
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = crate::engine::container_files::export(&paths, &cid, writer.into()) {
+            tracing::warn!("export of {cid}: {e}");
+        }
+    });
+    tokio::task::spawn_blocking(move || {
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    // The client gone: dropping the pipe ends the helper's writes.
+                    if tx
+                        .blocking_send(bytes::Bytes::copy_from_slice(&buf[..n]))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    Ok(resp)
+}
+
+/// `GET /containers/{id}/changes`: docker's `[{"Path", "Kind"}]`, Kind 0 changed, 1 added,
+/// 2 deleted (null when nothing changed, as docker answers).
+pub async fn changes(ctx: &Arc<Ctx>, id: &str) -> ApiResult {
+    let (paths, name) = (ctx.paths.clone(), id.to_string());
+    let list = blocking(move || crate::engine::container_files::diff(&paths, &name)).await?;
+    if list.is_empty() {
+        return http::json(&Value::Null);
+    }
+    let v: Vec<Value> = list
+        .iter()
+        .map(|c| {
+            let kind = match c.kind {
+                'A' => 1,
+                'D' => 2,
+                _ => 0,
+            };
+            json!({"Path": c.path, "Kind": kind})
+        })
+        .collect();
+    http::json(&Value::Array(v))
+}
+
+/// `POST /containers/{id}/update`: the restart policy, and the resource limits the engine can
+/// apply (else its error, as `skiff update` gives it).
+pub async fn update(ctx: &Arc<Ctx>, id: &str, req: Request<Incoming>) -> ApiResult {
+    let body = http::read_json(req).await?;
+    if !body.is_object() {
+        return Err(ApiError::bad(
+            "invalid update request: expected a JSON object",
+        ));
+    }
+    let restart = match str_of(&body["RestartPolicy"]["Name"]).as_deref() {
+        None => None,
+        Some("on-failure") => match body["RestartPolicy"]["MaximumRetryCount"].as_i64() {
+            Some(n) if n > 0 => Some(format!("on-failure:{n}")),
+            _ => Some("on-failure".to_string()),
+        },
+        Some(other) => Some(other.to_string()),
+    };
+    let positive = |k: &str| body[k].as_i64().filter(|n| *n > 0);
+    let limits = crate::engine::resources::Limits {
+        memory: positive("Memory").map(|n| n as u64),
+        cpus: positive("NanoCpus").map(|n| n as f64 / 1e9),
+        pids_limit: positive("PidsLimit"),
+        ..Default::default()
+    };
+    let mut unsupported: Vec<&str> = [
+        "MemorySwap",
+        "MemoryReservation",
+        "KernelMemory",
+        "CpuShares",
+        "CpuPeriod",
+        "CpuQuota",
+        "CpuRealtimePeriod",
+        "CpuRealtimeRuntime",
+        "BlkioWeight",
+    ]
+    .into_iter()
+    .filter(|k| positive(k).is_some())
+    .collect();
+    for k in ["CpusetCpus", "CpusetMems"] {
+        if str_of(&body[k]).is_some() {
+            unsupported.push(k);
+        }
+    }
+    if !unsupported.is_empty() {
+        return Err(ApiError::bad(format!(
+            "updating {} is not supported by skiff",
+            unsupported.join(", ")
+        )));
+    }
+    let (paths, name) = (ctx.paths.clone(), id.to_string());
+    blocking(move || crate::engine::resources::update(&paths, &name, restart.as_deref(), &limits))
+        .await?;
+    http::json(&json!({"Warnings": []}))
 }
 
 #[cfg(test)]

@@ -14,6 +14,22 @@ use super::Ctx;
 use crate::engine::image::{self as img, PullEvent};
 use crate::engine::EngineError;
 
+/// One image as `GET /images/json` lists it (`shared` and `containers` -1: not counted).
+pub fn summary(i: &crate::image::ImageRecord, shared: i64, containers: i64) -> Value {
+    json!({
+        "Id": i.id,
+        "ParentId": "",
+        "RepoTags": if i.repo_tags.is_empty() { json!(["<none>:<none>"]) } else { json!(i.repo_tags) },
+        "RepoDigests": if i.repo_digests.is_empty() { json!(["<none>@<none>"]) } else { json!(i.repo_digests) },
+        "Created": i.created.as_deref().map(http::unix_secs).unwrap_or(0),
+        "Size": i.size,
+        "VirtualSize": i.size,
+        "SharedSize": shared,
+        "Labels": null,
+        "Containers": containers,
+    })
+}
+
 /// `GET /images/json`.
 pub async fn list(ctx: &Arc<Ctx>, q: &Query) -> ApiResult {
     let filters = img::ImageFilters::parse(&q.filters()?)?;
@@ -25,23 +41,7 @@ pub async fn list(ctx: &Arc<Ctx>, q: &Query) -> ApiResult {
         Ok(list)
     })
     .await?;
-    let v: Vec<Value> = list
-        .iter()
-        .map(|i| {
-            json!({
-                "Id": i.id,
-                "ParentId": "",
-                "RepoTags": if i.repo_tags.is_empty() { json!(["<none>:<none>"]) } else { json!(i.repo_tags) },
-                "RepoDigests": if i.repo_digests.is_empty() { json!(["<none>@<none>"]) } else { json!(i.repo_digests) },
-                "Created": i.created.as_deref().map(http::unix_secs).unwrap_or(0),
-                "Size": i.size,
-                "VirtualSize": i.size,
-                "SharedSize": -1,
-                "Labels": null,
-                "Containers": -1,
-            })
-        })
-        .collect();
+    let v: Vec<Value> = list.iter().map(|i| summary(i, -1, -1)).collect();
     http::json(&Value::Array(v))
 }
 
@@ -99,6 +99,20 @@ async fn stream_op<F>(ctx: &Arc<Ctx>, op: F) -> ApiResult
 where
     F: FnOnce(&mpsc::Sender<Bytes>) -> Result<(), EngineError> + Send + 'static,
 {
+    stream_as(ctx, "application/json", true, op).await
+}
+
+/// `stream_op` with a content type; without `error_line`, a failure after the first bytes
+/// just ends the body early (a tar cannot carry a JSON error).
+async fn stream_as<F>(
+    ctx: &Arc<Ctx>,
+    content_type: &'static str,
+    error_line: bool,
+    op: F,
+) -> ApiResult
+where
+    F: FnOnce(&mpsc::Sender<Bytes>) -> Result<(), EngineError> + Send + 'static,
+{
     let (tx, mut rx) = mpsc::channel::<Bytes>(64);
     let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<Result<(), ApiError>>();
     tokio::task::spawn_blocking(move || {
@@ -113,7 +127,7 @@ where
             _ => None,
         },
     };
-    let (out, resp) = http::channel(ctx.activity.enter(), "application/json");
+    let (out, resp) = http::channel(ctx.activity.enter(), content_type);
     tokio::spawn(async move {
         if let Some(m) = first {
             if out.send(m).await.is_err() {
@@ -125,15 +139,94 @@ where
                 return;
             }
         }
-        if let Ok(Err(e)) = done_rx.await {
-            let _ = out.send(error_line(&e)).await;
+        match done_rx.await {
+            Ok(Err(e)) if error_line => {
+                let _ = out.send(self::error_line(&e)).await;
+            }
+            Ok(Err(e)) => tracing::warn!("stream ended early: {}", e.message),
+            _ => {}
         }
     });
     Ok(resp)
 }
 
-/// `POST /images/create?fromImage&tag`: pull, with docker's JSON progress.
-pub async fn create(ctx: &Arc<Ctx>, q: &Query, _req: Request<Incoming>) -> ApiResult {
+/// Credentials that come with a request.
+#[derive(Debug, Clone, Default)]
+pub struct RequestAuth {
+    pub username: String,
+    pub password: String,
+    pub server: Option<String>,
+}
+
+impl RequestAuth {
+    /// docker's auth JSON (`X-Registry-Auth`, `POST /auth`): `username`/`password`, or an
+    /// `auth` of base64 `user:password`; `serveraddress`. None when it names nobody.
+    pub fn from_json(v: &Value) -> Result<Option<RequestAuth>, ApiError> {
+        let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        let (mut username, mut password) = (text("username"), text("password"));
+        if username.is_empty() {
+            if let Some(a) = v["auth"].as_str().filter(|a| !a.is_empty()) {
+                use base64::Engine as _;
+                let raw = base64::engine::general_purpose::STANDARD
+                    .decode(a)
+                    .map_err(|e| ApiError::bad(format!("invalid auth: {e}")))?;
+                let raw = String::from_utf8_lossy(&raw).into_owned();
+                if let Some((u, p)) = raw.split_once(':') {
+                    (username, password) = (u.to_string(), p.to_string());
+                }
+            }
+        }
+        if username.is_empty() {
+            return Ok(None);
+        }
+        let server = Some(text("serveraddress")).filter(|s| !s.is_empty());
+        Ok(Some(RequestAuth {
+            username,
+            password,
+            server,
+        }))
+    }
+
+    /// `X-Registry-Auth`: base64url JSON (padded or not; docker's clients differ).
+    pub fn from_header(req: &Request<Incoming>) -> Result<Option<RequestAuth>, ApiError> {
+        use base64::Engine as _;
+        let Some(h) = req.headers().get("X-Registry-Auth") else {
+            return Ok(None);
+        };
+        let raw = h.as_bytes();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        let e = &base64::engine::general_purpose::URL_SAFE;
+        let decoded = e
+            .decode(raw)
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(raw))
+            .or_else(|_| base64::engine::general_purpose::STANDARD.decode(raw))
+            .map_err(|e| ApiError::bad(format!("invalid X-Registry-Auth header: {e}")))?;
+        let v: Value = serde_json::from_slice(&decoded)
+            .map_err(|e| ApiError::bad(format!("invalid X-Registry-Auth header: {e}")))?;
+        RequestAuth::from_json(&v)
+    }
+
+    /// Run `f` with these credentials for `image`'s registry (or the one named).
+    pub fn run<T>(auth: &Option<RequestAuth>, image: &str, f: impl FnOnce() -> T) -> T {
+        match auth {
+            Some(a) => img::with_request_credentials(
+                a.server.as_deref(),
+                image,
+                &a.username,
+                &a.password,
+                f,
+            ),
+            None => f(),
+        }
+    }
+}
+
+/// `POST /images/create?fromImage&tag`: pull, with docker's JSON progress, with the
+/// credentials of `X-Registry-Auth` if it names some.
+pub async fn create(ctx: &Arc<Ctx>, q: &Query, req: Request<Incoming>) -> ApiResult {
+    let auth = RequestAuth::from_header(&req)?;
     let Some(from) = q.get("fromImage").filter(|s| !s.is_empty()) else {
         return Err(ApiError::bad(
             "only pulls (fromImage) are supported by skiff's service; import with `skiff import`",
@@ -150,11 +243,13 @@ pub async fn create(ctx: &Arc<Ctx>, q: &Query, _req: Request<Incoming>) -> ApiRe
             quiet: false,
             tls_verify: true,
         };
-        img::pull_with_events(&paths, &name, &opts, &mut |ev| {
-            let m = pull_message(&ev);
-            if !m.is_null() {
-                let _ = tx.blocking_send(line(&m));
-            }
+        RequestAuth::run(&auth, &name, || {
+            img::pull_with_events(&paths, &name, &opts, &mut |ev| {
+                let m = pull_message(&ev);
+                if !m.is_null() {
+                    let _ = tx.blocking_send(line(&m));
+                }
+            })
         })?;
         img::pull_event(&paths, &name);
         Ok(())
@@ -266,7 +361,8 @@ impl Write for JsonLines<'_> {
 }
 
 /// `POST /images/{name}/push?tag`: streamed like docker's.
-pub async fn push(ctx: &Arc<Ctx>, name: &str, q: &Query, _req: Request<Incoming>) -> ApiResult {
+pub async fn push(ctx: &Arc<Ctx>, name: &str, q: &Query, req: Request<Incoming>) -> ApiResult {
+    let auth = RequestAuth::from_header(&req)?;
     let target = match q.get("tag").filter(|t| !t.is_empty()) {
         Some(t) => format!("{name}:{t}"),
         None => name.to_string(),
@@ -277,7 +373,9 @@ pub async fn push(ctx: &Arc<Ctx>, name: &str, q: &Query, _req: Request<Incoming>
             tx,
             buf: Vec::new(),
         };
-        img::push(&paths, &target, None, true, false, &mut out)?;
+        RequestAuth::run(&auth, &target, || {
+            img::push(&paths, &target, None, true, false, &mut out)
+        })?;
         Ok(())
     })
     .await
@@ -313,4 +411,129 @@ pub async fn prune(ctx: &Arc<Ctx>, q: &Query) -> ApiResult {
     let mut deleted: Vec<Value> = r.untagged.iter().map(|u| json!({"Untagged": u})).collect();
     deleted.extend(r.deleted.iter().map(|d| json!({"Deleted": d})));
     http::json(&json!({"ImagesDeleted": deleted, "SpaceReclaimed": r.reclaimed}))
+}
+
+/// Bytes written by the engine, sent on as body chunks (a tar being written).
+struct ChunkWriter<'a> {
+    tx: &'a mpsc::Sender<Bytes>,
+    buf: Vec<u8>,
+}
+
+impl ChunkWriter<'_> {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::take(&mut self.buf));
+        self.tx
+            .blocking_send(chunk)
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
+}
+
+impl Write for ChunkWriter<'_> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= 256 * 1024 {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+/// `GET /images/get?names=A&names=B` and `GET /images/{name}/get`: a docker archive of the
+/// images (as `docker save`), streamed as it is written.
+pub async fn get(ctx: &Arc<Ctx>, names: Vec<String>) -> ApiResult {
+    if names.is_empty() {
+        return Err(ApiError::bad("no image names given"));
+    }
+    let paths = ctx.paths.clone();
+    let first = names[0].clone();
+    stream_as(ctx, "application/x-tar", false, move |tx| {
+        let mut w = ChunkWriter {
+            tx,
+            buf: Vec::new(),
+        };
+        img::save(&paths, &names, img::ArchiveFormat::Docker, &mut w)?;
+        w.send().map_err(EngineError::io("sending the archive"))
+    })
+    .await
+    .map_err(|e| image_error(&first)(e))
+}
+
+/// `POST /images/load?quiet`: a docker or OCI archive on the body; docker's JSON messages
+/// `{"stream": "Loaded image: NAME\n"}` (the same with `quiet`: there is no progress to hide).
+pub async fn load(ctx: &Arc<Ctx>, req: Request<Incoming>) -> ApiResult {
+    let (tx, rx) = mpsc::channel::<Bytes>(16);
+    let paths = ctx.paths.clone();
+    let work = tokio::task::spawn_blocking(move || {
+        img::load(&paths, Box::new(super::archive::ChanReader::new(rx)))
+    });
+    let failed = super::archive::feed_body(req, tx).await.err();
+    let loaded = work
+        .await
+        .map_err(|e| ApiError::internal(format!("the load failed: {e}")))?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let loaded = loaded.map_err(ApiError::from)?;
+    let mut body = Vec::new();
+    for l in loaded {
+        body.extend_from_slice(&line(&json!({ "stream": format!("{l}\n") })));
+    }
+    let mut r = hyper::Response::new(http::full(body));
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    Ok(r)
+}
+
+/// `GET /images/search?term&limit&filters`: the registry's search results, filtered by
+/// `stars`, `is-official` and `is-automated` as docker's daemon does.
+pub async fn search(q: &Query) -> ApiResult {
+    let term = q
+        .get("term")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::bad("term is required"))?
+        .to_string();
+    let limit = match q.int("limit")? {
+        None => 25,
+        Some(n) if (1..=100).contains(&n) => n as u32,
+        Some(n) => {
+            return Err(ApiError::bad(format!(
+                "limit {n} is outside the range of [1, 100]"
+            )))
+        }
+    };
+    let (mut min_stars, mut official, mut automated) = (0i64, None, None);
+    for f in q.filters()? {
+        let (k, v) = f.split_once('=').unwrap_or((f.as_str(), ""));
+        let flag = |v: &str| match v {
+            "true" | "1" => Ok(true),
+            "false" | "0" => Ok(false),
+            _ => Err(ApiError::bad(format!("invalid filter '{k}={v}'"))),
+        };
+        match k {
+            "stars" => {
+                min_stars = v
+                    .parse()
+                    .map_err(|_| ApiError::bad(format!("invalid filter 'stars={v}'")))?
+            }
+            "is-official" => official = Some(flag(v)?),
+            "is-automated" => automated = Some(flag(v)?),
+            _ => return Err(ApiError::bad(format!("invalid filter '{k}'"))),
+        }
+    }
+    let results = blocking(move || img::search(&term, limit, true)).await?;
+    let v: Vec<Value> = results
+        .into_iter()
+        .filter(|r| r["star_count"].as_i64().unwrap_or(0) >= min_stars)
+        .filter(|r| official.is_none_or(|o| r["is_official"].as_bool().unwrap_or(false) == o))
+        .filter(|r| automated.is_none_or(|a| r["is_automated"].as_bool().unwrap_or(false) == a))
+        .collect();
+    http::json(&Value::Array(v))
 }

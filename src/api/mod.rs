@@ -18,10 +18,12 @@ mod http;
 mod images;
 mod networks;
 mod routes;
+mod stats;
 mod system;
 mod volumes;
 
 pub use exec::exec_child_main;
+pub use system::dial_stdio;
 
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::path::PathBuf;
@@ -205,6 +207,16 @@ fn bind(uri: &str) -> Result<Listener, EngineError> {
 /// `system service`: serve until idle for `opts.idle`. Sockets come from systemd when it
 /// passed some, else from `opts.uri`, else the default socket.
 pub fn serve(paths: &Paths, opts: &ServiceOptions) -> Result<(), EngineError> {
+    // A client that leaves while we write must be an EPIPE for that connection, never the
+    // end of the service (the CLI's `main` restored the default for `skiff ps | head`).
+    // SAFETY: SIG_IGN installs no handler code; no thread exists yet. Programs we start get
+    // the default back (std's Command resets SIGPIPE in the child).
+    unsafe {
+        let _ = nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigIgn,
+        );
+    }
     let activated = activation_fds()?;
     let mut listeners = Vec::new();
     let mut socket_file = None;

@@ -8,7 +8,9 @@ use hyper::header::HeaderValue;
 use hyper::{Method, Request};
 
 use super::http::{ApiError, ApiResult, Query, Resp};
-use super::{archive, build, containers, exec, hijack, images, networks, system, volumes, Ctx};
+use super::{
+    archive, build, containers, exec, hijack, images, networks, stats, system, volumes, Ctx,
+};
 
 /// The newest API version served: what Debian's docker CLI (20.10) speaks. Newer clients
 /// negotiate down to it.
@@ -100,6 +102,8 @@ async fn route(ctx: Arc<Ctx>, req: Request<Incoming>, path: &str) -> ApiResult {
         (&Method::GET, ["version"]) => system::version(),
         (&Method::GET, ["info"]) => system::info(&ctx).await,
         (&Method::GET, ["events"]) => system::events(&ctx, &q).await,
+        (&Method::GET, ["system", "df"]) => system::df(&ctx).await,
+        (&Method::POST, ["auth"]) => system::auth(req).await,
         (&Method::POST, ["build"]) => build::build(&ctx, &q, req).await,
 
         (&Method::GET, ["containers", "json"]) => containers::list(&ctx, &q).await,
@@ -118,6 +122,10 @@ async fn route(ctx: Arc<Ctx>, req: Request<Incoming>, path: &str) -> ApiResult {
         (&Method::GET, ["containers", id, "logs"]) => containers::logs(&ctx, id, &q).await,
         (&Method::DELETE, ["containers", id]) => containers::remove(&ctx, id, &q).await,
         (&Method::POST, ["containers", id, "attach"]) => hijack::attach(&ctx, id, &q, req).await,
+        (&Method::GET, ["containers", id, "stats"]) => stats::stats(&ctx, id, &q).await,
+        (&Method::GET, ["containers", id, "export"]) => containers::export(&ctx, id).await,
+        (&Method::GET, ["containers", id, "changes"]) => containers::changes(&ctx, id).await,
+        (&Method::POST, ["containers", id, "update"]) => containers::update(&ctx, id, req).await,
         (&Method::POST, ["containers", id, "resize"]) => hijack::resize(&ctx, id, &q).await,
         (&Method::POST, ["containers", id, "exec"]) => exec::create(&ctx, id, req).await,
         (&Method::GET, ["containers", id, "archive"]) => archive::get(&ctx, id, &q).await,
@@ -131,6 +139,12 @@ async fn route(ctx: Arc<Ctx>, req: Request<Incoming>, path: &str) -> ApiResult {
         (&Method::GET, ["images", "json"]) => images::list(&ctx, &q).await,
         (&Method::POST, ["images", "create"]) => images::create(&ctx, &q, req).await,
         (&Method::POST, ["images", "prune"]) => images::prune(&ctx, &q).await,
+        (&Method::GET, ["images", "get"]) => images::get(&ctx, q.all("names").to_vec()).await,
+        (&Method::POST, ["images", "load"]) => images::load(&ctx, req).await,
+        (&Method::GET, ["images", "search"]) => images::search(&q).await,
+        (&Method::GET, ["images", name @ .., "get"]) if !name.is_empty() => {
+            images::get(&ctx, vec![name.join("/")]).await
+        }
         (&Method::GET, ["images", name @ .., "json"]) if !name.is_empty() => {
             images::inspect(&ctx, &name.join("/")).await
         }

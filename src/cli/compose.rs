@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use crate::engine::compose::{self, Project};
+use crate::engine::compose::{self, convert, ops, Progress, Project};
 use crate::engine::EngineError;
+use crate::state::Paths;
 
 /// `skiff compose [OPTIONS] COMMAND`.
 #[derive(Debug, Args)]
@@ -35,6 +36,210 @@ pub struct ComposeArgs {
 pub enum ComposeCommand {
     /// Parse, resolve and render the compose file in canonical format
     Config(ConfigArgs),
+    /// Create and start containers
+    Up(UpArgs),
+    /// Stop and remove containers, networks
+    Down(DownArgs),
+    /// List containers
+    Ps(PsArgs),
+    /// View output from containers
+    Logs(LogsArgs),
+    /// Start services
+    Start(ServicesArgs),
+    /// Stop services
+    Stop(StopArgs),
+    /// Restart service containers
+    Restart(StopArgs),
+    /// Force stop service containers
+    Kill(KillArgs),
+    /// Removes stopped service containers
+    Rm(RmArgs),
+    /// Pause services
+    Pause(ServicesArgs),
+    /// Unpause services
+    Unpause(ServicesArgs),
+    /// Execute a command in a running container
+    Exec(super::compose_exec::ExecArgs),
+    /// Run a one-off command on a service
+    Run(super::compose_exec::RunArgs),
+    /// Copy files/folders between a service container and the local filesystem
+    Cp(super::compose_exec::CpArgs),
+    /// Build or rebuild services
+    Build(super::compose_info::BuildArgs),
+    /// Pull service images
+    Pull(super::compose_info::PullArgs),
+    /// Push service images
+    Push(super::compose_info::PushArgs),
+    /// List images used by the created containers
+    Images(super::compose_info::ImagesArgs),
+    /// Display the running processes
+    Top(ServicesArgs),
+    /// Print the public port for a port binding
+    Port(super::compose_info::PortArgs),
+    /// List running compose projects
+    Ls(super::compose_info::LsArgs),
+    /// Show the Docker Compose version information
+    Version(super::compose_info::VersionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Detached mode: Run containers in the background
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Build images before starting containers
+    #[arg(long)]
+    pub build: bool,
+    /// Don't build an image, even if it's policy
+    #[arg(long, conflicts_with = "build")]
+    pub no_build: bool,
+    /// Recreate containers even if their configuration and image haven't changed
+    #[arg(long)]
+    pub force_recreate: bool,
+    /// If containers already exist, don't recreate them
+    #[arg(long, conflicts_with = "force_recreate")]
+    pub no_recreate: bool,
+    /// Don't start linked services
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Don't start the services after creating them
+    #[arg(long)]
+    pub no_start: bool,
+    /// Scale SERVICE to NUM instances; overrides the `scale` setting in the Compose file
+    #[arg(long, value_name = "SERVICE=NUM")]
+    pub scale: Vec<String>,
+    /// Wait for services to be running|healthy; implies detached mode
+    #[arg(long)]
+    pub wait: bool,
+    /// Maximum duration in seconds to wait for the project to be running|healthy
+    #[arg(long, value_name = "SECONDS")]
+    pub wait_timeout: Option<u64>,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Recreate anonymous volumes instead of retrieving data from the previous containers
+    #[arg(short = 'V', long)]
+    pub renew_anon_volumes: bool,
+    /// Use this timeout in seconds for container shutdown when attached or when containers
+    /// are already running
+    #[arg(short, long, value_name = "SECONDS")]
+    pub timeout: Option<i64>,
+    /// Produce monochrome output
+    #[arg(long)]
+    pub no_color: bool,
+    /// Don't print prefix in logs
+    #[arg(long)]
+    pub no_log_prefix: bool,
+    /// Stops all containers if any container was stopped; incompatible with -d
+    #[arg(long, conflicts_with = "detach")]
+    pub abort_on_container_exit: bool,
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Remove named volumes declared in the "volumes" section of the Compose file and
+    /// anonymous volumes attached to containers
+    #[arg(short, long)]
+    pub volumes: bool,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Remove images used by services: "local" removes only images that don't have a custom
+    /// tag, "all" every image
+    #[arg(long, value_name = "TYPE", value_parser = ["local", "all"])]
+    pub rmi: Option<String>,
+    /// Specify a shutdown timeout in seconds
+    #[arg(short, long, value_name = "SECONDS")]
+    pub timeout: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct PsArgs {
+    /// Show all stopped containers (including those created by the run command)
+    #[arg(short, long)]
+    pub all: bool,
+    /// Only display IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Display services
+    #[arg(long)]
+    pub services: bool,
+    /// Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go
+    /// template
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Filter services by a property (status=running)
+    #[arg(long)]
+    pub status: Vec<String>,
+    /// Don't truncate output
+    #[arg(long)]
+    pub no_trunc: bool,
+    pub service: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Follow log output
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Number of lines to show from the end of the logs for each container
+    #[arg(short = 'n', long, default_value = "all")]
+    pub tail: String,
+    /// Show timestamps
+    #[arg(short, long)]
+    pub timestamps: bool,
+    /// Show logs since timestamp (2013-01-02T13:23:37Z) or relative (42m for 42 minutes)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Show logs before a timestamp or relative
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Produce monochrome output
+    #[arg(long)]
+    pub no_color: bool,
+    /// Don't print prefix in logs
+    #[arg(long)]
+    pub no_log_prefix: bool,
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServicesArgs {
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Specify a shutdown timeout in seconds
+    #[arg(short, long, value_name = "SECONDS")]
+    pub timeout: Option<i64>,
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    /// SIGNAL to send to the container
+    #[arg(short, long, default_value = "SIGKILL")]
+    pub signal: String,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long)]
+    pub remove_orphans: bool,
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Don't ask to confirm removal
+    #[arg(short, long)]
+    pub force: bool,
+    /// Stop the containers, if required, before removing
+    #[arg(short, long)]
+    pub stop: bool,
+    /// Remove any anonymous volumes attached to containers
+    #[arg(short, long)]
+    pub volumes: bool,
+    pub services: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -70,9 +275,297 @@ pub fn dispatch(args: ComposeArgs) -> Result<i32, EngineError> {
     opts.project_directory = args.project_directory.clone();
     opts.env_files = args.env_file.clone();
     opts.profiles = args.profile.clone();
+    let paths = Paths::from_env();
     match args.command {
         ComposeCommand::Config(a) => config(&opts, a),
+        ComposeCommand::Up(a) => up(&paths, opts, a),
+        ComposeCommand::Down(a) => {
+            let p = compose::load(&opts)?;
+            let o = ops::DownOptions {
+                volumes: a.volumes,
+                remove_orphans: a.remove_orphans,
+                timeout: a.timeout,
+                rmi: a.rmi,
+            };
+            ops::down(&paths, &p, &o, &progress)?;
+            Ok(0)
+        }
+        ComposeCommand::Ps(a) => ps(&paths, opts, a),
+        ComposeCommand::Logs(a) => {
+            let p = load_for(&opts, &a.services)?;
+            logs(&paths, &p, &a)
+        }
+        ComposeCommand::Start(a) => act(&paths, opts, a.services, ops::Action::Start),
+        ComposeCommand::Stop(a) => act(&paths, opts, a.services, ops::Action::Stop(a.timeout)),
+        ComposeCommand::Restart(a) => {
+            act(&paths, opts, a.services, ops::Action::Restart(a.timeout))
+        }
+        ComposeCommand::Kill(a) => {
+            crate::engine::container::parse_signal(&a.signal)
+                .ok_or_else(|| EngineError::Usage(format!("invalid signal: {}", a.signal)))?;
+            act(&paths, opts, a.services, ops::Action::Kill(a.signal))
+        }
+        ComposeCommand::Rm(a) => act(
+            &paths,
+            opts,
+            a.services,
+            ops::Action::Remove {
+                stop: a.stop,
+                volumes: a.volumes,
+            },
+        ),
+        ComposeCommand::Pause(a) => act(&paths, opts, a.services, ops::Action::Pause),
+        ComposeCommand::Unpause(a) => act(&paths, opts, a.services, ops::Action::Unpause),
+        ComposeCommand::Exec(a) => super::compose_exec::exec(&paths, &opts, a),
+        ComposeCommand::Run(a) => super::compose_exec::run(&paths, &opts, a),
+        ComposeCommand::Cp(a) => super::compose_exec::cp(&paths, &opts, a),
+        ComposeCommand::Build(a) => super::compose_info::build(&paths, &opts, a),
+        ComposeCommand::Pull(a) => super::compose_info::pull(&paths, &opts, a),
+        ComposeCommand::Push(a) => super::compose_info::push(&paths, &opts, a),
+        ComposeCommand::Images(a) => super::compose_info::images(&paths, &opts, a),
+        ComposeCommand::Top(a) => super::compose_info::top(&paths, &opts, a.services),
+        ComposeCommand::Port(a) => super::compose_info::port(&paths, &opts, a),
+        ComposeCommand::Ls(a) => super::compose_info::ls(&paths, a),
+        ComposeCommand::Version(a) => super::compose_info::version(a),
     }
+}
+
+/// Load the project with the services named on the command line enabled.
+pub(super) fn load_for(
+    opts: &compose::Options,
+    services: &[String],
+) -> Result<Project, EngineError> {
+    let mut o = opts.clone();
+    o.services = services.to_vec();
+    compose::load(&o)
+}
+
+/// docker compose's plain progress on stderr: ` Container demo-web-1  Started`.
+pub(super) fn progress(p: Progress) {
+    let mut err = std::io::stderr().lock();
+    let _ = match p {
+        Progress::Resource {
+            kind: "",
+            name,
+            status,
+        } => {
+            writeln!(err, " {name} {status}")
+        }
+        Progress::Resource { kind, name, status } => writeln!(err, " {kind} {name}  {status}"),
+        Progress::Warning(w) => writeln!(err, "WARN[0000] {w}"),
+        Progress::Output(l) => writeln!(err, "{l}"),
+    };
+}
+
+fn act(
+    paths: &Paths,
+    opts: compose::Options,
+    services: Vec<String>,
+    action: ops::Action,
+) -> Result<i32, EngineError> {
+    let p = load_for(&opts, &services)?;
+    ops::act(paths, &p, &services, &action, &progress)?;
+    Ok(0)
+}
+
+fn up(paths: &Paths, opts: compose::Options, a: UpArgs) -> Result<i32, EngineError> {
+    let p = load_for(&opts, &a.services)?;
+    let mut scale = std::collections::BTreeMap::new();
+    for s in &a.scale {
+        let (svc, n) = s
+            .split_once('=')
+            .and_then(|(svc, n)| n.parse::<u32>().ok().map(|n| (svc, n)))
+            .ok_or_else(|| EngineError::Usage(format!("invalid --scale {s:?}: SERVICE=NUM")))?;
+        scale.insert(svc.to_string(), n);
+    }
+    let o = compose::up::UpOptions {
+        services: a.services.clone(),
+        no_deps: a.no_deps,
+        force_recreate: a.force_recreate,
+        no_recreate: a.no_recreate,
+        remove_orphans: a.remove_orphans,
+        scale,
+        build: a.build,
+        no_build: a.no_build,
+        renew_anon_volumes: a.renew_anon_volumes,
+        no_start: a.no_start,
+        timeout: a.timeout,
+        wait: a.wait,
+        wait_timeout: a.wait_timeout.map(std::time::Duration::from_secs),
+    };
+    compose::up::up(paths, &p, &o, &progress)?;
+    if a.detach || a.wait || a.no_start {
+        return Ok(0);
+    }
+    super::compose_attach::attached(paths, &p, &a)
+}
+
+/// `ps`: the project's containers (`-a`: stopped ones and `run`'s too), docker compose's
+/// columns.
+fn ps(paths: &Paths, opts: compose::Options, a: PsArgs) -> Result<i32, EngineError> {
+    let p = load_for(&opts, &a.service)?;
+    let mut list = crate::engine::ps::ps(
+        paths,
+        &crate::engine::ps::PsQuery {
+            all: true,
+            last: None,
+            filters: vec![format!("label={}={}", convert::LABEL_PROJECT, p.name)],
+            size: false,
+        },
+    )?;
+    list.retain(|e| {
+        let l = &e.info.record.labels;
+        let svc = l.get(convert::LABEL_SERVICE).cloned().unwrap_or_default();
+        let oneoff = l.get(convert::LABEL_ONEOFF).map(String::as_str) == Some("True");
+        let status = e.info.state.status.as_str();
+        (a.all || (!oneoff && e.info.state.status.is_up()) || !a.status.is_empty())
+            && (a.service.is_empty() || a.service.contains(&svc))
+            && (a.status.is_empty() || a.status.iter().any(|s| s == status))
+    });
+    list.sort_by(|x, y| x.info.record.name.cmp(&y.info.record.name));
+    let mut out = std::io::stdout().lock();
+    if a.services {
+        let mut names: Vec<String> = list
+            .iter()
+            .filter_map(|e| e.info.record.labels.get(convert::LABEL_SERVICE).cloned())
+            .collect();
+        names.dedup();
+        for n in names {
+            let _ = writeln!(out, "{n}");
+        }
+        return Ok(0);
+    }
+    if a.quiet {
+        for e in &list {
+            let id = &e.info.record.id;
+            let _ = writeln!(out, "{}", if a.no_trunc { &id[..] } else { &id[..12] });
+        }
+        return Ok(0);
+    }
+    drop(out);
+    let rows: Vec<serde_json::Value> = list
+        .iter()
+        .map(|e| {
+            let mut row = super::container_more::ps_row(e, a.no_trunc);
+            let l = &e.info.record.labels;
+            row["Name"] = e.info.record.name.clone().into();
+            row["Service"] = l
+                .get(convert::LABEL_SERVICE)
+                .cloned()
+                .unwrap_or_default()
+                .into();
+            row["Project"] = p.name.clone().into();
+            row["ExitCode"] = e.info.state.exit_code.into();
+            row["Health"] = match e.info.state.health.as_ref() {
+                Some(h) => h.status.as_str().into(),
+                None => "".into(),
+            };
+            row
+        })
+        .collect();
+    let fmt = super::render::ListFormat::parse(a.format.as_deref(), PS_TABLE)?;
+    fmt.print(&rows, PS_HEADERS)?;
+    Ok(0)
+}
+
+const PS_TABLE: &str =
+    "table {{.Name}}\\t{{.Image}}\\t{{.Command}}\\t{{.Service}}\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}";
+
+const PS_HEADERS: &[(&str, &str)] = &[
+    ("Name", "NAME"),
+    ("Image", "IMAGE"),
+    ("Command", "COMMAND"),
+    ("Service", "SERVICE"),
+    ("RunningFor", "CREATED"),
+    ("Status", "STATUS"),
+    ("Ports", "PORTS"),
+    ("ID", "CONTAINER ID"),
+    ("State", "STATE"),
+    ("Health", "HEALTH"),
+    ("ExitCode", "EXIT CODE"),
+    ("Project", "PROJECT"),
+    ("CreatedAt", "CREATED AT"),
+    ("Names", "NAMES"),
+    ("Labels", "LABELS"),
+    ("Networks", "NETWORKS"),
+    ("Mounts", "MOUNTS"),
+];
+
+/// `logs`: every selected container's log with a `name | ` prefix.
+fn logs(paths: &Paths, p: &Project, a: &LogsArgs) -> Result<i32, EngineError> {
+    use crate::engine::logs as el;
+    let now = chrono::Utc::now();
+    let q = el::LogQuery {
+        follow: a.follow,
+        tail: el::parse_tail(&a.tail)?,
+        since: a
+            .since
+            .as_deref()
+            .map(|s| el::parse_time(s, now))
+            .transpose()?,
+        until: a
+            .until
+            .as_deref()
+            .map(|s| el::parse_time(s, now))
+            .transpose()?,
+    };
+    let mut ctrs = compose::project_containers(paths, &p.name, false)?;
+    ctrs.retain(|c| {
+        a.services.is_empty()
+            || c.record
+                .labels
+                .get(convert::LABEL_SERVICE)
+                .is_some_and(|s| a.services.contains(s))
+    });
+    ctrs.sort_by(|x, y| x.record.name.cmp(&y.record.name));
+    let prefixes = super::compose_attach::Prefixes::new(
+        &p.name,
+        ctrs.iter().map(|c| c.record.name.as_str()),
+        !a.no_color,
+        !a.no_log_prefix,
+    );
+    let ids: Vec<(String, String)> = ctrs
+        .iter()
+        .map(|c| (c.record.id.clone(), c.record.name.clone()))
+        .collect();
+    if !a.follow {
+        // All entries, in time order across the containers.
+        let mut all = Vec::new();
+        for (id, name) in &ids {
+            let mut keep = |e: &crate::monitor::log::Entry| {
+                all.push((
+                    e.time.clone(),
+                    name.clone(),
+                    crate::monitor::log::Entry {
+                        log: e.log.clone(),
+                        stream: e.stream.clone(),
+                        time: e.time.clone(),
+                    },
+                ))
+            };
+            el::logs(paths, id, &q, &mut keep, &|| true)?;
+        }
+        all.sort_by(|x, y| x.0.cmp(&y.0));
+        for (_, name, e) in &all {
+            prefixes.print(name, e, a.timestamps);
+        }
+        return Ok(0);
+    }
+    std::thread::scope(|scope| {
+        for (id, name) in &ids {
+            let (q, prefixes) = (&q, &prefixes);
+            scope.spawn(move || {
+                let _ = el::logs(
+                    paths,
+                    id,
+                    q,
+                    &mut |e| prefixes.print(name, e, a.timestamps),
+                    &|| true,
+                );
+            });
+        }
+    });
+    Ok(0)
 }
 
 fn config(opts: &compose::Options, a: ConfigArgs) -> Result<i32, EngineError> {

@@ -226,6 +226,10 @@ pub struct RunArgs {
     /// container when $NOTIFY_SOCKET is set, else ignore)
     #[arg(long, value_name = "MODE")]
     pub sdnotify: Option<String>,
+    /// Runtime to use for this container: an OCI runtime on $PATH (runc, crun) or its path
+    /// (default: skiff's built-in runtime)
+    #[arg(long, value_name = "RUNTIME")]
+    pub runtime: Option<String>,
     /// Run an init inside the container that forwards signals and reaps processes
     #[arg(long)]
     pub init: bool,
@@ -259,10 +263,10 @@ pub struct RunArgs {
     /// Add a host device to the container (HOST[:CONTAINER[:PERMISSIONS]])
     #[arg(long, value_name = "DEVICE")]
     pub device: Vec<String>,
-    /// Logging driver for the container (json-file, k8s-file, none)
+    /// Logging driver for the container (json-file, k8s-file, journald, passthrough, none)
     #[arg(long, default_value = "json-file", value_name = "DRIVER")]
     pub log_driver: String,
-    /// Log driver options (max-size=SIZE, max-file=N)
+    /// Log driver options (max-size=SIZE, max-file=N, tag=TEMPLATE)
     #[arg(long, value_name = "OPT")]
     pub log_opt: Vec<String>,
     /// Set platform if server is multi-platform capable (others need a binfmt_misc handler)
@@ -578,6 +582,12 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
         None => crate::systemd::notify::Mode::Ignore,
     };
     req.create_command = std::env::args().collect();
+    // `SKIFF_RUNTIME` names the default (as containers.conf's `runtime` does for podman).
+    req.runtime = a.runtime.or_else(|| {
+        std::env::var("SKIFF_RUNTIME")
+            .ok()
+            .filter(|s| !s.is_empty())
+    });
     Ok(req)
 }
 

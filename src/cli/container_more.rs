@@ -41,7 +41,7 @@ fn go_time(rfc3339: &str) -> String {
 }
 
 /// One `ps` row with docker's field names.
-fn ps_row(e: &PsEntry, no_trunc: bool) -> serde_json::Value {
+pub(super) fn ps_row(e: &PsEntry, no_trunc: bool) -> serde_json::Value {
     let r = &e.info.record;
     let id = if no_trunc { &r.id[..] } else { &r.id[..12] };
     let labels = r

@@ -1,6 +1,9 @@
 //! Command-line interface: clap definitions, dispatch to `engine`, and rendering. Nothing else.
 mod build;
 mod compose;
+mod compose_attach;
+mod compose_exec;
+mod compose_info;
 mod compose_man;
 mod container;
 mod container_files;

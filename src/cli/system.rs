@@ -17,6 +17,8 @@ pub enum SystemCommand {
     Events(EventsArgs),
     /// Serve the Docker Engine API on a socket, until idle
     Service(ServiceArgs),
+    /// Proxy stdin and stdout to the API service's socket (the docker CLI's ssh:// transport)
+    DialStdio,
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +94,10 @@ pub fn dispatch(c: SystemCommand) -> Result<i32, EngineError> {
         SystemCommand::Df(a) => df(a),
         SystemCommand::Events(a) => events(a),
         SystemCommand::Service(a) => service(a),
+        SystemCommand::DialStdio => {
+            crate::api::dial_stdio(&Paths::from_env())?;
+            Ok(0)
+        }
     }
 }
 

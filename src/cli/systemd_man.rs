@@ -63,6 +63,17 @@ Let the application say it itself (it finds the socket in $NOTIFY_SOCKET,
 skiff run \-d \-\-sdnotify=container \-\-pidfile /run/user/1000/app.pid IMAGE
 .RE
 .fi
+.PP
+Write the container's output straight to the unit's journal stream, or to the journal with
+docker's fields (read back by \fBskiff logs\fR through journalctl):
+.PP
+.nf
+.RS
+skiff run \-d \-\-log\-driver passthrough \-\-sdnotify=conmon IMAGE
+skiff run \-d \-\-log\-driver journald \-\-log\-opt tag='web/{{.Name}}' IMAGE
+journalctl CONTAINER_NAME=web
+.RE
+.fi
 "#;
 
 const START: &str = r#".SH EXAMPLES
@@ -162,6 +173,11 @@ The \-\-health\-* flags.
 .TP
 \fBPull=\fR
 \-\-pull.
+.TP
+\fBLogDriver=\fR, \fBLogOpt=\fR
+\-\-log\-driver (passthrough: the container writes straight to the unit's journal stream;
+journald: to the journal, with CONTAINER_NAME and the other docker fields), \-\-log\-opt
+(each, e.g. tag=web).
 .TP
 \fBPodmanArgs=\fR
 Further skiff run arguments (systemd quoting), before the image.

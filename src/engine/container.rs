@@ -55,6 +55,10 @@ pub fn run_with(
     sig_proxy: bool,
     notices: &mut dyn std::io::Write,
 ) -> Result<RunOutcome, EngineError> {
+    if req.log.driver == "passthrough" {
+        // Refused before anything is created.
+        check_passthrough_stdio(req.interactive)?;
+    }
     let id = super::create::create(paths, req, notices)?;
     let rec = Containers::new(paths).record(&id)?;
     start_inner(paths, &rec, !detach, sig_proxy || rec.tty)
@@ -87,9 +91,14 @@ fn start_inner(
     } else {
         None
     };
+    let passthrough = rec.log_config.driver == "passthrough";
+    if passthrough {
+        check_passthrough_stdio(rec.interactive)?;
+    }
     let io = match (foreground, sig_proxy) {
         (true, true) => MonitorIo::Inherit,
         (true, false) => MonitorIo::InheritOwnGroup,
+        (false, _) if passthrough => MonitorIo::DetachedPassthrough,
         (false, _) => MonitorIo::Detached,
     };
     let child = match spawn_monitor(paths, rec, io) {
@@ -120,11 +129,35 @@ pub fn start_piped(paths: &Paths, rec: &ContainerRecord) -> Result<Child, Engine
     spawn_monitor(paths, rec, MonitorIo::Piped)
 }
 
+/// `--log-driver passthrough` hands the caller's stdio to the container: never a terminal, which
+/// the container could type into (TIOCSTI), as podman refuses it too.
+fn check_passthrough_stdio(interactive: bool) -> Result<(), EngineError> {
+    use std::io::IsTerminal;
+    let terminal = if interactive && std::io::stdin().is_terminal() {
+        Some("stdin")
+    } else if std::io::stdout().is_terminal() {
+        Some("stdout")
+    } else if std::io::stderr().is_terminal() {
+        Some("stderr")
+    } else {
+        None
+    };
+    match terminal {
+        Some(which) => Err(EngineError::Usage(format!(
+            "the passthrough log driver cannot give the container a terminal ({which} is one): run it under systemd, or redirect its output"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// How a new monitor's standard streams are wired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum MonitorIo {
     /// Its own session, streams to /dev/null (`-d`).
     Detached,
+    /// `-d` with `--log-driver passthrough`: its own session, the caller's stdout and stderr
+    /// (and stdin with `-i`), which the monitor gives to the container.
+    DetachedPassthrough,
     /// The CLI's own streams (foreground `run` and `start -a`).
     Inherit,
     /// The CLI's own streams, in a process group of its own (`run --sig-proxy=false`).
@@ -151,7 +184,7 @@ fn spawn_monitor(
     }
     let request = crate::helper::Request::Monitor {
         id: rec.id.clone(),
-        foreground: io != MonitorIo::Detached,
+        foreground: matches!(io, MonitorIo::Inherit | MonitorIo::Piped),
     };
     let mut spawn = crate::helper::Spawn::new(&request);
     spawn.ready = true;
@@ -162,6 +195,15 @@ fn spawn_monitor(
     use std::process::Stdio;
     let (stdin, stdout, stderr) = match io {
         MonitorIo::Detached => (Stdio::null(), Stdio::null(), Stdio::null()),
+        MonitorIo::DetachedPassthrough => (
+            if rec.interactive {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            },
+            Stdio::inherit(),
+            Stdio::inherit(),
+        ),
         MonitorIo::Inherit | MonitorIo::InheritOwnGroup => {
             (Stdio::inherit(), Stdio::inherit(), Stdio::inherit())
         }
@@ -468,16 +510,22 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
         "ResolvConfPath": paths.container(&r.id).join("resolv.conf"),
         "HostnamePath": paths.container(&r.id).join("hostname"),
         "HostsPath": paths.container(&r.id).join("hosts"),
-        "LogPath": paths.container(&r.id).join("ctr.log"),
+        // docker's: empty for drivers that keep no file.
+        "LogPath": if matches!(r.log_config.driver.as_str(), "json-file" | "k8s-file") {
+            paths.container(&r.id).join("ctr.log")
+        } else {
+            PathBuf::new()
+        },
         "Name": format!("/{}", r.name),
         "RestartCount": s.restart_count,
         "Driver": "overlay",
         "Platform": "linux",
         "HostConfig": {
             "NetworkMode": r.network,
+            "Runtime": r.runtime.as_ref().map_or(crate::state::container::BUILTIN_RUNTIME, |rt| rt.name.as_str()),
             "AutoRemove": r.auto_remove,
             "RestartPolicy": restart_policy_json(&r.restart_policy),
-            "LogConfig": {"Type": "json-file", "Config": {}},
+            "LogConfig": {"Type": r.log_config.driver, "Config": r.log_config.options()},
             "GroupAdd": if r.group_add.is_empty() { serde_json::Value::Null } else { serde_json::json!(r.group_add) },
             "DeviceCgroupRules": if r.device_cgroup_rules.is_empty() { serde_json::Value::Null } else { serde_json::json!(r.device_cgroup_rules) },
         },

@@ -214,3 +214,50 @@ pub fn disk_usage(paths: &Paths) -> Result<Vec<Usage>, EngineError> {
     };
     Ok(vec![images_row, ctr, vol, cache])
 }
+
+/// One image as the API's `system/df` shows it.
+#[derive(Debug, Clone)]
+pub struct ImageUsage {
+    pub image: crate::image::ImageRecord,
+    /// Bytes of its layers that other images hold too.
+    pub shared: u64,
+    /// Containers made from it.
+    pub containers: usize,
+}
+
+/// Every image with its shared bytes and containers, and the size of all layers (each
+/// counted once): what docker's `GET /system/df` reports as `Images` and `LayersSize`.
+pub fn image_usage(paths: &Paths) -> Result<(Vec<ImageUsage>, u64), EngineError> {
+    use std::collections::HashMap;
+    let containers = super::container::list(paths, true)?;
+    let store = crate::image::ImageStore::open(paths)?;
+    let images = store.list()?;
+    let mut holders: HashMap<&str, usize> = HashMap::new();
+    for img in &images {
+        for d in &img.diff_ids {
+            *holders.entry(d.as_str()).or_default() += 1;
+        }
+    }
+    let sizes: HashMap<&str, u64> = holders
+        .keys()
+        .map(|d| (*d, store.layer_size(d).unwrap_or(0)))
+        .collect();
+    let layers_size = sizes.values().sum();
+    let out = images
+        .iter()
+        .map(|img| ImageUsage {
+            shared: img
+                .diff_ids
+                .iter()
+                .filter(|d| holders.get(d.as_str()).copied().unwrap_or(0) > 1)
+                .map(|d| sizes.get(d.as_str()).copied().unwrap_or(0))
+                .sum(),
+            containers: containers
+                .iter()
+                .filter(|c| c.record.image_id == img.id)
+                .count(),
+            image: img.clone(),
+        })
+        .collect();
+    Ok((out, layers_size))
+}

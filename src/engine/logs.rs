@@ -85,10 +85,14 @@ pub fn logs(
     wanted: &dyn Fn() -> bool,
 ) -> Result<(), EngineError> {
     let store = Containers::new(paths);
-    if store.record(id)?.log_config.is_none() {
+    let config = store.record(id)?.log_config;
+    if config.unreadable() {
         return Err(EngineError::Usage(
             "configured logging driver does not support reading".into(),
         ));
+    }
+    if config.driver == "journald" {
+        return journal_logs(&store, id, q, emit);
     }
     // One open descriptor on the log from the start: lines written while we read, or just
     // before the container is removed, are not lost.
@@ -124,6 +128,49 @@ pub fn logs(
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Whether the container runs (or is about to run again).
+fn running(store: &Containers<'_>, id: &str) -> bool {
+    store
+        .state(id)
+        .map(|s| s.status == Status::Running || s.status == Status::Restarting)
+        .unwrap_or(false)
+}
+
+/// `logs` of a journald container: its entries read back from the journal (`journalctl`).
+fn journal_logs(
+    store: &Containers<'_>,
+    id: &str,
+    q: &LogQuery,
+    emit: &mut dyn FnMut(&Entry),
+) -> Result<(), EngineError> {
+    use crate::monitor::journald::read_back;
+    let back = read_back(id, None).map_err(EngineError::Usage)?;
+    let window: Vec<&Entry> = back.entries.iter().filter(|e| in_window(q, e)).collect();
+    let skip = q.tail.map(|n| window.len().saturating_sub(n)).unwrap_or(0);
+    for e in window.into_iter().skip(skip) {
+        emit(e);
+    }
+    let mut cursor = back.cursor;
+    if !q.follow {
+        return Ok(());
+    }
+    loop {
+        if q.until.is_some_and(|u| Utc::now() > u) {
+            return Ok(());
+        }
+        let was_running = running(store, id);
+        let back = read_back(id, cursor.as_deref()).map_err(EngineError::Usage)?;
+        for e in back.entries.iter().filter(|e| in_window(q, e)) {
+            emit(e);
+        }
+        cursor = back.cursor;
+        if !was_running {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(250));
     }
 }
 

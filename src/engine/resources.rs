@@ -334,7 +334,8 @@ fn mem_total() -> u64 {
         * 1024
 }
 
-fn total_cpu_ticks() -> u64 {
+/// The host's CPU time so far, in clock ticks (all CPUs, every mode: the first line of /proc/stat).
+pub fn total_cpu_ticks() -> u64 {
     std::fs::read_to_string("/proc/stat")
         .ok()
         .and_then(|s| {

@@ -1,13 +1,18 @@
 //! The container log. `json-file` (docker's default): one JSON object per line,
 //! `{"log":"text\n","stream":"stdout","time":"..."}`; `k8s-file` (podman's):
 //! `TIME STREAM F|P TEXT` lines; `none`: nothing is kept. `max-size` rotates the file into
-//! `ctr.log.1` ... `ctr.log.N-1` (`max-file`, default 1: the log starts over).
+//! `ctr.log.1` ... `ctr.log.N-1` (`max-file`, default 1: the log starts over); `journald`:
+//! each line goes to the journal (`super::journald`); `none` and `passthrough`: nothing is
+//! kept (with passthrough the container's stdio is the caller's, no line passes the monitor).
 use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 pub use crate::state::container::LogConfig;
+
+/// The longest entry: a longer line is split (docker's 16 KiB).
+pub const MAX_ENTRY: usize = 16 * 1024;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Entry {
@@ -19,6 +24,8 @@ pub struct Entry {
 /// Appends entries; keeps a partial line per stream until its newline (or the end).
 pub struct Logger {
     file: Option<std::fs::File>,
+    /// The journald driver's connection (then there is no file).
+    journal: Option<super::journald::Journal>,
     path: std::path::PathBuf,
     config: LogConfig,
     written: u64,
@@ -26,8 +33,14 @@ pub struct Logger {
 }
 
 impl Logger {
-    pub fn open(path: &Path, config: &LogConfig) -> Logger {
-        let file = if config.is_none() {
+    /// The log of `config`'s driver: a file at `path` for json-file and k8s-file, `journal`
+    /// for journald, nothing for the others.
+    pub fn open(
+        path: &Path,
+        config: &LogConfig,
+        journal: Option<super::journald::Journal>,
+    ) -> Logger {
+        let file = if !matches!(config.driver.as_str(), "json-file" | "k8s-file" | "") {
             None
         } else {
             std::fs::OpenOptions::new()
@@ -43,6 +56,7 @@ impl Logger {
             .unwrap_or(0);
         Logger {
             file,
+            journal,
             path: path.to_path_buf(),
             config: config.clone(),
             written,
@@ -78,26 +92,44 @@ impl Logger {
         usize::from(stream == "stderr")
     }
 
+    /// What the container wrote on `stream`: whole lines become entries; a line longer than
+    /// [`MAX_ENTRY`] becomes several (docker's 16 KiB pieces).
     pub fn write(&mut self, stream: &str, data: &[u8]) {
         let i = self.slot(stream);
         let mut rest = data;
         while let Some(pos) = rest.iter().position(|&b| b == b'\n') {
             let mut line = std::mem::take(&mut self.partial[i].1);
             line.extend_from_slice(&rest[..=pos]);
-            self.emit(stream, &line);
             rest = &rest[pos + 1..];
+            let mut line = &line[..];
+            while line.len() > MAX_ENTRY {
+                self.piece(stream, &line[..MAX_ENTRY], true);
+                line = &line[MAX_ENTRY..];
+            }
+            self.piece(stream, line, false);
         }
         self.partial[i].1.extend_from_slice(rest);
-        if self.partial[i].1.len() >= 16 * 1024 {
-            self.flush_partial(stream);
+        while self.partial[i].1.len() >= MAX_ENTRY {
+            let tail = self.partial[i].1.split_off(MAX_ENTRY);
+            let head = std::mem::replace(&mut self.partial[i].1, tail);
+            self.piece(stream, &head, true);
         }
     }
 
+    /// The stream ended: what is left of its last line is an entry.
     pub fn flush_partial(&mut self, stream: &str) {
         let i = self.slot(stream);
         let line = std::mem::take(&mut self.partial[i].1);
         if !line.is_empty() {
-            self.emit(stream, &line);
+            self.piece(stream, &line, false);
+        }
+    }
+
+    /// One entry: a line, or a piece of one (`more`: the line goes on).
+    fn piece(&mut self, stream: &str, line: &[u8], more: bool) {
+        match &self.journal {
+            Some(j) => j.send(stream, line, more),
+            None => self.emit(stream, line),
         }
     }
 
@@ -271,6 +303,10 @@ mod tests {
             LogConfig::parse("json-file", &["max-size=10k".into(), "max-file=3".into()]).unwrap();
         assert_eq!((c.max_size, c.max_file), (10240, 3));
         assert!(LogConfig::parse("syslog", &[]).is_err());
+        assert!(LogConfig::parse("journald", &["max-size=1k".into()]).is_err());
+        assert!(LogConfig::parse("passthrough", &["tag=x".into()]).is_err());
+        let j = LogConfig::parse("journald", &["tag={{.Name}}".into()]).unwrap();
+        assert_eq!(j.tag.as_deref(), Some("{{.Name}}"));
         assert!(LogConfig::parse("json-file", &["max-size=0".into()]).is_err());
         assert!(LogConfig::parse("json-file", &["colour=blue".into()]).is_err());
         assert_eq!(LogConfig::parse("", &[]).unwrap().driver, "json-file");
@@ -282,7 +318,7 @@ mod tests {
         for driver in ["json-file", "k8s-file"] {
             let p = dir.path().join(format!("{driver}.log"));
             let cfg = LogConfig::parse(driver, &[]).unwrap();
-            let mut l = Logger::open(&p, &cfg);
+            let mut l = Logger::open(&p, &cfg, None);
             l.write("stdout", b"one\ntw");
             l.write("stderr", b"err\n");
             l.flush_partial("stdout");
@@ -306,7 +342,7 @@ mod tests {
         let p = dir.path().join("ctr.log");
         let cfg =
             LogConfig::parse("json-file", &["max-size=1k".into(), "max-file=2".into()]).unwrap();
-        let mut l = Logger::open(&p, &cfg);
+        let mut l = Logger::open(&p, &cfg, None);
         for i in 0..200 {
             l.write("stdout", format!("line {i}\n").as_bytes());
         }

@@ -8,6 +8,7 @@
 //! foreground the monitor shares the CLI's stdio and exits with the container's exit code.
 pub mod attach;
 pub mod health;
+pub mod journald;
 pub mod log;
 pub mod notify;
 pub mod pasta;
@@ -294,8 +295,32 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
     let mut err_r = None;
     let mut child_ends: Vec<OwnedFd> = Vec::new();
     let mut stdin_keep: Option<OwnedFd> = None;
+    // journald: connect first, so that a host without a journal is a start error.
+    let journal = if rec.log_config.driver == "journald" {
+        Some(journald::Journal::connect(rec).map_err(|e| (125, e))?)
+    } else {
+        None
+    };
     let stdio = if rec.tty {
         Stdio::Tty
+    } else if rec.log_config.driver == "passthrough" {
+        // The monitor's own stdout and stderr (the CLI's, so the unit's) are the container's;
+        // its stdin too with -i.
+        let stdin_fd = if rec.interactive {
+            0
+        } else {
+            let null =
+                std::fs::File::open("/dev/null").map_err(|e| (125, format!("/dev/null: {e}")))?;
+            let fd: OwnedFd = null.into();
+            let raw = fd.as_raw_fd();
+            child_ends.push(fd);
+            raw
+        };
+        Stdio::Fds {
+            stdin: stdin_fd,
+            stdout: 1,
+            stderr: 2,
+        }
     } else {
         let (or, ow) = pipe()?;
         let (er, ew) = pipe()?;
@@ -389,7 +414,24 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
         }
         Ok(())
     };
-    let started = crate::runtime::create(c.spec, c.rootfs, &stdio, &mut hook);
+    let external = rec
+        .runtime
+        .as_ref()
+        .map(|rt| crate::runtime::external::External {
+            program: rt.path.clone(),
+            state_root: store.dir(id).join("runtime"),
+            bundle: store.dir(id).join("bundle"),
+            id: id.to_string(),
+            console_socket: c
+                .paths
+                .runtime
+                .join("net")
+                .join(format!("{}.console", id.get(..12).unwrap_or(id))),
+        });
+    let started = match &external {
+        Some(ext) => crate::runtime::external::create(ext, c.spec, c.rootfs, &stdio, &mut hook),
+        None => crate::runtime::create(c.spec, c.rootfs, &stdio, &mut hook),
+    };
     drop(child_ends);
     let started = started.map_err(|e| {
         let code = match &e {
@@ -440,7 +482,7 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
     let mut checker = health::Checker::new(c.paths, rec, c.spec, pid, pid_start);
     // The log exists once `start` returns, so that a follower opened then sees every line
     // (even when the container is removed right after it exits).
-    let mut logger = log::Logger::open(&store.dir(id).join("ctr.log"), &rec.log_config);
+    let mut logger = log::Logger::open(&store.dir(id).join("ctr.log"), &rec.log_config, journal);
     if let Some(r) = ready.take() {
         r.send(&crate::helper::Ready::Ok);
     }
@@ -479,6 +521,9 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
     drop(forwarder);
     drop(pasta_helper);
     drop(slirp);
+    if let Some(ext) = &external {
+        ext.delete(userns.as_ref().map(|n| n.as_fd()));
+    }
     if let Some(server) = started.fuse_server {
         crate::runtime::reap_fuse_server(server);
     }

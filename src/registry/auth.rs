@@ -131,9 +131,43 @@ fn podman_auth_paths() -> Vec<PathBuf> {
     v
 }
 
-/// Credentials for `registry` from `~/.docker/config.json` (`auths.<host>.auth`), else from
-/// Podman's auth.json files, if any.
+thread_local! {
+    /// Credentials given for one operation on this thread (see [`with_given`]).
+    static GIVEN: std::cell::RefCell<Option<(String, Credentials)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Restores what was given before, when dropped.
+struct GivenGuard(Option<(String, Credentials)>);
+
+impl Drop for GivenGuard {
+    fn drop(&mut self) {
+        let prev = self.0.take();
+        GIVEN.with(|g| *g.borrow_mut() = prev);
+    }
+}
+
+/// Run `f` with `creds` used for `registry` by the clients it makes on this thread, instead of
+/// the stored ones: credentials that come with one request (the API's `X-Registry-Auth`),
+/// never written anywhere.
+pub fn with_given<T>(registry: &str, creds: Credentials, f: impl FnOnce() -> T) -> T {
+    let prev = GIVEN.with(|g| g.borrow_mut().replace((registry.to_string(), creds)));
+    let _guard = GivenGuard(prev);
+    f()
+}
+
+/// Credentials for `registry`: those given for the operation running on this thread, else
+/// from `~/.docker/config.json` (`auths.<host>.auth`), else from Podman's auth.json files.
 pub fn credentials_for(registry: &str) -> Option<Credentials> {
+    let given = GIVEN.with(|g| {
+        g.borrow()
+            .as_ref()
+            .filter(|(r, _)| r == registry)
+            .map(|(_, c)| c.clone())
+    });
+    if given.is_some() {
+        return given;
+    }
     // A credential helper named in docker's config.json keeps them (credHelpers, credsStore).
     if let Some(path) = docker_config_path() {
         if let Ok(cfg) = read_config(&path) {

@@ -798,6 +798,39 @@ impl Client {
         }
     }
 
+    /// The registry's search (the v1 `GET /v1/search?q=TERM&n=LIMIT` docker's daemon uses;
+    /// Docker Hub answers it at index.docker.io): its `results`. A registry without it
+    /// (the v2 distribution registry) gets docker's "Unexpected status code".
+    pub fn search(&self, term: &str, limit: u32) -> Result<serde_json::Value, RegistryError> {
+        let base = if self.registry == "docker.io" {
+            "https://index.docker.io".to_string()
+        } else {
+            self.base.clone()
+        };
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", term)
+            .append_pair("n", &limit.to_string())
+            .finish();
+        let url = format!("{base}/v1/search?{query}");
+        let resp = self.send(&|h| h.get(&url))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(RegistryError::Http {
+                registry: self.registry.clone(),
+                what: "search".into(),
+                status: status.as_u16(),
+                reason: format!("Unexpected status code {}", status.as_u16()),
+            });
+        }
+        let body: serde_json::Value = resp.json().map_err(|e| RegistryError::Http {
+            registry: self.registry.clone(),
+            what: "search".into(),
+            status: status.as_u16(),
+            reason: format!("reading the search results: {e}"),
+        })?;
+        Ok(body["results"].clone())
+    }
+
     /// Use these credentials instead of the stored ones (login).
     pub fn with_credentials(mut self, creds: Credentials) -> Client {
         self.creds = Some(creds);

@@ -772,7 +772,7 @@ pub(super) fn remount_readonly(dest: &Path) -> Result<(), InitError> {
 
 /// Remount a bind mount with `extra` flags (and read-only if asked), keeping the flags the
 /// kernel locks in a user namespace.
-fn remount_bind(dest: &Path, readonly: bool, extra: MsFlags) -> Result<(), InitError> {
+pub(super) fn remount_bind(dest: &Path, readonly: bool, extra: MsFlags) -> Result<(), InitError> {
     let st =
         nix::sys::statvfs::statvfs(dest).map_err(ctx(format!("statvfs {}", dest.display())))?;
     let f = st.flags();

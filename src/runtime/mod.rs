@@ -8,6 +8,7 @@
 //! means "started"; anything else is an error message with the exit code docker would use.
 pub mod enter;
 pub mod exec;
+pub mod external;
 pub mod freeze;
 pub mod init;
 pub mod inroot;

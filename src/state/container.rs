@@ -114,7 +114,20 @@ pub struct ContainerRecord {
     /// default (stdout and stderr).
     #[serde(default)]
     pub attach: Vec<String>,
+    /// `--runtime`: the external OCI runtime that runs it (None: skiff's own).
+    #[serde(default)]
+    pub runtime: Option<OciRuntime>,
 }
+
+/// An external OCI runtime (runc, crun) as `--runtime` named it, and the executable found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OciRuntime {
+    pub name: String,
+    pub path: PathBuf,
+}
+
+/// The name `inspect` shows for skiff's built-in runtime (docker's `HostConfig.Runtime`).
+pub const BUILTIN_RUNTIME: &str = "skiff";
 
 /// One of a container's mounts, as docker's inspect shows it (plus what skiff needs to know).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,7 +169,7 @@ pub struct MountRecord {
 /// The log driver and its options, as `--log-driver` and `--log-opt` give them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogConfig {
-    /// `json-file` (also for an empty string), `k8s-file` or `none`.
+    /// `json-file` (also for an empty string), `k8s-file`, `journald`, `passthrough` or `none`.
     #[serde(default)]
     pub driver: String,
     /// Rotate above this many bytes (0: never).
@@ -165,6 +178,11 @@ pub struct LogConfig {
     /// How many files to keep, the current one included.
     #[serde(default)]
     pub max_file: u32,
+    /// `--log-opt tag=TEMPLATE` (docker's `{{.ID}}`, `{{.Name}}`...): the journal's
+    /// `CONTAINER_TAG` and `SYSLOG_IDENTIFIER`. json-file and k8s-file take it, as docker's
+    /// json-file does, and keep it unused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
 }
 
 impl LogConfig {
@@ -174,51 +192,80 @@ impl LogConfig {
             driver: "json-file".into(),
             max_size: 0,
             max_file: 1,
+            tag: None,
         }
     }
 
     /// Validate `--log-driver` and `--log-opt KEY=VALUE`s (docker's sizes: `10k`, `5m`, `1g`).
+    /// Which driver takes which option is docker's rule (podman's for `k8s-file` and
+    /// `passthrough`): sizes for the file drivers, `tag` for the file drivers and journald,
+    /// nothing for `none` and `passthrough`.
     pub fn parse(driver: &str, opts: &[String]) -> Result<LogConfig, String> {
         let driver = match driver {
             "" | "json-file" => "json-file",
             "k8s-file" => "k8s-file",
+            "journald" => "journald",
+            "passthrough" => "passthrough",
             "none" => "none",
             other => {
                 return Err(format!(
-                    "unsupported log driver: {other} (use json-file, k8s-file or none)"
+                    "unsupported log driver: {other} (use json-file, k8s-file, journald, passthrough or none)"
                 ))
             }
         };
+        if matches!(driver, "none" | "passthrough") && !opts.is_empty() {
+            return Err(format!("the {driver} log driver takes no options"));
+        }
+        let file = matches!(driver, "json-file" | "k8s-file");
         let mut cfg = LogConfig {
             driver: driver.into(),
             max_size: 0,
             max_file: 1,
+            tag: None,
         };
         for o in opts {
             let (k, v) = o
                 .split_once('=')
                 .ok_or_else(|| format!("invalid log opt: {o}"))?;
             match k {
-                "max-size" => {
+                "max-size" if file => {
                     // docker's sizes (`10k`, `1.5m`), and more than nothing.
                     cfg.max_size = crate::units::parse_bytes(v)
                         .filter(|n| *n > 0)
                         .ok_or_else(|| format!("invalid log opt max-size: {v}"))?
                 }
-                "max-file" => {
+                "max-file" if file => {
                     cfg.max_file = v
                         .parse()
                         .ok()
                         .filter(|n| *n >= 1)
                         .ok_or_else(|| format!("invalid log opt max-file: {v}"))?
                 }
+                "tag" => cfg.tag = Some(v.to_string()),
                 _ => return Err(format!("unknown log opt '{k}' for {driver} log driver")),
             }
         }
-        if driver == "none" && !opts.is_empty() {
-            return Err("the none log driver takes no options".into());
-        }
         Ok(cfg)
+    }
+
+    /// The options as docker's inspect shows them (`HostConfig.LogConfig.Config`).
+    pub fn options(&self) -> std::collections::BTreeMap<String, String> {
+        let mut m = std::collections::BTreeMap::new();
+        if self.max_size > 0 {
+            m.insert("max-size".to_string(), self.max_size.to_string());
+        }
+        if self.max_file > 1 {
+            m.insert("max-file".to_string(), self.max_file.to_string());
+        }
+        if let Some(t) = &self.tag {
+            m.insert("tag".to_string(), t.clone());
+        }
+        m
+    }
+
+    /// Whether `logs` has nothing to read: nothing is kept, or it went to the unit's stdio.
+    pub fn unreadable(&self) -> bool {
+        matches!(self.driver.as_str(), "none" | "passthrough")
     }
 
     pub fn is_none(&self) -> bool {

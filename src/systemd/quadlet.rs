@@ -98,6 +98,8 @@ const CONTAINER_KEYS: &[&str] = &[
     "HealthStartupInterval",
     "HealthOnFailure",
     "Pull",
+    "LogDriver",
+    "LogOpt",
     "PodmanArgs",
 ];
 const VOLUME_KEYS: &[&str] = &["VolumeName", "Label", "Driver", "PodmanArgs"];
@@ -294,6 +296,14 @@ pub fn convert(
                     args.push(f.to_string());
                     args.push(q(&e.value));
                 }
+            }
+            if let Some(e) = last("LogDriver") {
+                args.push("--log-driver".into());
+                args.push(q(&e.value));
+            }
+            for e in all("LogOpt") {
+                args.push("--log-opt".into());
+                args.push(q(&e.value));
             }
             for e in all("PodmanArgs") {
                 args.extend(words(e)?.iter().map(|w| q(w)));

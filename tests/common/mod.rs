@@ -273,7 +273,12 @@ impl TestEnv {
             ("SKIFF_ROOT".into(), self.data_dir().into()),
             ("SKIFF_RUNROOT".into(), self.run_dir().into()),
         ];
-        for k in ["RUST_LOG", "RUST_BACKTRACE", "SKIFF_LOG_LEVEL"] {
+        for k in [
+            "RUST_LOG",
+            "RUST_BACKTRACE",
+            "SKIFF_LOG_LEVEL",
+            "SKIFF_RUNTIME",
+        ] {
             if let Some(val) = std::env::var_os(k) {
                 v.push((k.into(), val));
             }

@@ -322,6 +322,7 @@ fn write_record(
         shell: plan.shell,
         extras: plan.extras.clone(),
         attach: req.attach.clone(),
+        runtime: plan.runtime,
     };
     store.create(&rec)?;
     events::container(paths, &rec, "create", &[]);

@@ -106,6 +106,8 @@ pub struct CreateRequest {
     pub sdnotify: crate::systemd::notify::Mode,
     /// The command line this request came from (kept for `generate systemd --new`).
     pub create_command: Vec<String>,
+    /// `--runtime`: an OCI runtime's name or path (None, or `skiff`: the built-in one).
+    pub runtime: Option<String>,
 }
 
 impl CreateRequest {
@@ -149,6 +151,7 @@ impl CreateRequest {
             pidfile: None,
             sdnotify: Default::default(),
             create_command: Vec::new(),
+            runtime: None,
         }
     }
 }

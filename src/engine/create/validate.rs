@@ -53,6 +53,27 @@ pub(super) struct Plan {
     pub extras: crate::runtime::spec::SpecExtras,
     /// The id mapping of the container's user namespace (None: rootful).
     pub mapping: Option<IdMapping>,
+    /// `--runtime`, found on the host.
+    pub runtime: Option<crate::state::container::OciRuntime>,
+}
+
+/// `--runtime NAME|PATH`: skiff's own runtime (`skiff`, or nothing), or an OCI runtime found
+/// on `$PATH` (and in the sbin directories) or at the path given. docker's message otherwise.
+fn resolve_runtime(
+    name: Option<&str>,
+) -> Result<Option<crate::state::container::OciRuntime>, EngineError> {
+    match name {
+        None => Ok(None),
+        Some(n) if n == crate::state::container::BUILTIN_RUNTIME => Ok(None),
+        Some(n) => crate::runtime::external::resolve(n)
+            .map(|path| {
+                Some(crate::state::container::OciRuntime {
+                    name: n.to_string(),
+                    path,
+                })
+            })
+            .ok_or_else(|| EngineError::Usage(format!("unknown or invalid runtime name: {n}"))),
+    }
 }
 
 /// A JSON array of strings (the image config's Cmd, Entrypoint, Env).
@@ -81,6 +102,7 @@ pub(super) fn validate(
     notices: &mut dyn Write,
 ) -> Result<Plan, EngineError> {
     crate::engine::cgroup::check_limits(&req.limits)?;
+    let runtime = resolve_runtime(req.runtime.as_deref())?;
     if req.auto_remove && req.restart != crate::monitor::RestartPolicy::No {
         return Err(EngineError::Usage(
             "Conflicting options: --restart and --rm".into(),
@@ -89,6 +111,7 @@ pub(super) fn validate(
     if let Some(w) = &req.workdir {
         check_workdir(w)?;
     }
+    check_log(req)?;
     let images = ImageStore::open(paths)?;
     let image = find_image(paths, &images, req, notices)?;
     let config = images.config_json(&image)?;
@@ -225,6 +248,7 @@ pub(super) fn validate(
         shell: strings(&cfg["Shell"]),
         extras,
         mapping,
+        runtime,
     })
 }
 
@@ -308,6 +332,21 @@ fn environment(
     }
     set_env(&mut env, &format!("HOME={home}"), false);
     env
+}
+
+/// `--log-driver` against the rest of the request: passthrough never with `-t` (the container
+/// could type into the caller's terminal, TIOCSTI: podman's rule), a `tag` that renders.
+fn check_log(req: &CreateRequest) -> Result<(), EngineError> {
+    if req.log.driver == "passthrough" && req.tty {
+        return Err(EngineError::Usage(
+            "the passthrough log driver cannot be used with a terminal (-t)".into(),
+        ));
+    }
+    if let Some(t) = &req.log.tag {
+        crate::monitor::journald::render_tag(t, &crate::monitor::journald::TagFields::example())
+            .map_err(|e| EngineError::Usage(format!("invalid log opt tag {t:?}: {e}")))?;
+    }
+    Ok(())
 }
 
 /// `--device`: the host path must be a device node.
