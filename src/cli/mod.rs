@@ -239,7 +239,14 @@ pub fn main() -> i32 {
         // Still one thread: nothing else reads the environment concurrently.
         std::env::set_var("DOCKER_CONFIG", dir);
     }
-    if let Err(e) = context::check_host(cli.host.as_deref()) {
+    // The server side (`system service`, and `system dial-stdio`, which a remote docker CLI
+    // runs over ssh and which starts the service) serves this host's engine whatever
+    // DOCKER_HOST the session carries.
+    let serves = matches!(
+        cli.command,
+        Command::System(system::SystemCommand::DialStdio | system::SystemCommand::Service(_))
+    );
+    if let Err(e) = context::check_host(cli.host.as_deref().filter(|_| !serves)) {
         eprintln!("Error: {e}");
         return e.exit_code();
     }

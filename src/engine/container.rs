@@ -184,7 +184,10 @@ fn spawn_monitor(
     }
     let request = crate::helper::Request::Monitor {
         id: rec.id.clone(),
-        foreground: matches!(io, MonitorIo::Inherit | MonitorIo::Piped),
+        foreground: matches!(
+            io,
+            MonitorIo::Inherit | MonitorIo::InheritOwnGroup | MonitorIo::Piped
+        ),
     };
     let mut spawn = crate::helper::Spawn::new(&request);
     spawn.ready = true;
