@@ -510,10 +510,22 @@ fn twenty_parallel_create_and_start() {
                 })
             })
             .collect();
-        // The CLI works beside them.
-        let side = env.skiff(&["ps", "-a"]);
-        assert_success(&side, "skiff ps beside the service");
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+        // The CLI works beside them: listing, creating and starting, a volume.
+        let side = s.spawn(|| {
+            for args in [
+                &["ps", "-a"][..],
+                &["run", "-d", "--name", "cli1", BUSYBOX, "sleep", "1000"][..],
+                &["volume", "create", "cliv"][..],
+                &["run", "-d", "--name", "cli2", BUSYBOX, "sleep", "1000"][..],
+                &["ps", "-a"][..],
+            ] {
+                let o = env.skiff(args);
+                assert_success(&o, &format!("skiff {} beside the service", args.join(" ")));
+            }
+        });
+        let r = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        side.join().unwrap();
+        r
     });
     for o in &results {
         assert_success(o, "docker run -d");
@@ -522,10 +534,12 @@ fn twenty_parallel_create_and_start() {
     let mut names: Vec<&str> = out.lines().collect();
     names.sort();
     let mut want: Vec<String> = (0..20).map(|i| format!("p{i}")).collect();
+    want.extend(["cli1".to_string(), "cli2".to_string()]);
     want.sort();
     assert_eq!(names, want);
     let cli = env.skiff_ok(&["ps", "-q"]);
-    assert_eq!(cli.lines().count(), 20, "{cli}");
+    assert_eq!(cli.lines().count(), 22, "{cli}");
+    assert_eq!(svc.docker_ok(&env, &["volume", "ls", "-q"]).trim(), "cliv");
 }
 
 #[test]
@@ -1436,4 +1450,274 @@ fn docker_cli_over_ssh_through_dial_stdio() {
     let out = stdout(&o);
     assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
     assert!(out.ends_with("\r\n\r\nOK"), "{out}");
+}
+
+/// `skiff system service ARGS` as the test user, stderr piped.
+fn spawn_service(env: &TestEnv, args: &[&str]) -> Child {
+    let mut all = vec!["system", "service"];
+    all.extend_from_slice(args);
+    env.command(&all)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn skiff system service")
+}
+
+/// Wait for `child` to exit on its own (up to `limit`); its status and stderr.
+fn wait_exit(child: &mut Child, limit: Duration) -> Option<(std::process::ExitStatus, String)> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            return Some((s, err));
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn tcp_listen_warns_off_loopback_and_idle_exit_waits_for_streams() {
+    let env = TestEnv::new();
+    // tcp:// on the loopback: the docker CLI talks to it, no warning.
+    let port = free_port();
+    let uri = format!("tcp://127.0.0.1:{port}");
+    let mut child = spawn_service(&env, &["--time", "1", &uri]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let docker_host = format!("DOCKER_HOST={uri}");
+    let out = loop {
+        let o = run_with_timeout(
+            env.user_command(
+                "env",
+                &[
+                    &docker_host,
+                    DOCKER,
+                    "version",
+                    "--format",
+                    "{{.Server.APIVersion}}",
+                ],
+            ),
+            None,
+            env.timeout(),
+        )
+        .unwrap();
+        if code(&o) == 0 || Instant::now() > deadline {
+            break o;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_success(&out, "docker version over tcp");
+    assert_eq!(stdout(&out).trim(), "1.41");
+    let (status, err) = wait_exit(&mut child, Duration::from_secs(15)).expect("idle exit");
+    assert!(status.success(), "{status:?} {err}");
+    assert!(!err.contains("WARNING"), "{err}");
+
+    // Off the loopback: podman's warning.
+    let port = free_port();
+    let uri = format!("tcp://0.0.0.0:{port}");
+    let mut child = spawn_service(&env, &["--time", "1", &uri]);
+    let (status, err) = wait_exit(&mut child, Duration::from_secs(15)).expect("idle exit");
+    assert!(status.success(), "{status:?} {err}");
+    assert!(
+        err.contains("WARNING: Using the skiff API service with TCP sockets is not recommended"),
+        "{err}"
+    );
+
+    // --time 1 on a unix socket: an attached stream keeps it; once the client leaves it
+    // exits after a second and removes its socket.
+    let sock = env.run_dir().join("idle.sock");
+    let uri = format!("unix://{}", sock.display());
+    let mut child = spawn_service(&env, &["--time", "1", &uri]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while http(&sock, "GET", "/_ping", None).is_err() {
+        assert!(Instant::now() < deadline, "the service did not answer");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let events = start_and_leave(&sock, "GET", "/events");
+    assert!(
+        wait_exit(&mut child, Duration::from_secs(3)).is_none(),
+        "the service left with a stream attached"
+    );
+    let left = Instant::now();
+    drop(events);
+    let (status, err) = wait_exit(&mut child, Duration::from_secs(15)).expect("idle exit");
+    assert!(status.success(), "{status:?} {err}");
+    assert!(
+        left.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        left.elapsed()
+    );
+    assert!(!sock.exists(), "the socket is removed");
+}
+
+#[test]
+fn docker_cli_prune_and_network_connect_disconnect() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    svc.docker_ok(&env, &["network", "create", "front"]);
+    svc.docker_ok(&env, &["network", "create", "back"]);
+    svc.docker_ok(
+        &env,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "srv",
+            "--network",
+            "front",
+            BUSYBOX,
+            "sleep",
+            "1000",
+        ],
+    );
+    svc.docker_ok(
+        &env,
+        &["network", "connect", "--alias", "db", "back", "srv"],
+    );
+    let nets = |svc: &Service| {
+        svc.docker_ok(
+            &env,
+            &[
+                "inspect",
+                "--format",
+                "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
+                "srv",
+            ],
+        )
+    };
+    assert_eq!(nets(&svc).trim(), "back front");
+    // The alias resolves from another container on that network.
+    let out = svc.docker_ok(
+        &env,
+        &[
+            "run",
+            "--rm",
+            "--network",
+            "back",
+            BUSYBOX,
+            "nslookup",
+            "db",
+        ],
+    );
+    assert!(out.contains("Address"), "{out}");
+    svc.docker_ok(&env, &["network", "disconnect", "back", "srv"]);
+    assert_eq!(nets(&svc).trim(), "front");
+    let o = svc.docker(&env, &["network", "disconnect", "back", "srv"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("is not connected to network back"),
+        "{}",
+        stderr(&o)
+    );
+    let o = svc.docker(&env, &["network", "connect", "nosuch", "srv"]);
+    assert!(
+        stderr(&o).contains("No such network: nosuch") || stderr(&o).contains("not found"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Prunes: what is unused goes, what is used stays; the CLI renders the daemon's reports.
+    svc.docker_ok(&env, &["create", "--name", "dead", BUSYBOX, "true"]);
+    svc.docker_ok(&env, &["volume", "create", "unused"]);
+    svc.docker_ok(&env, &["pull", &format!("{REGISTRY}/layered")]);
+    let out = svc.docker_ok(&env, &["container", "prune", "-f"]);
+    assert!(out.starts_with("Deleted Containers:\n"), "{out}");
+    assert_eq!(out.lines().nth(1).map(str::len), Some(64), "{out}");
+    let out = svc.docker_ok(&env, &["volume", "prune", "-f"]);
+    assert!(out.contains("Deleted Volumes:\nunused\n"), "{out}");
+    let out = svc.docker_ok(&env, &["network", "prune", "-f"]);
+    assert_eq!(out, "Deleted Networks:\nback\n\n", "{out}");
+    let out = svc.docker_ok(&env, &["image", "prune", "-af"]);
+    assert!(
+        out.contains("untagged: localhost:5000/layered:latest"),
+        "{out}"
+    );
+    assert!(out.contains("Total reclaimed space"), "{out}");
+    let out = svc.docker_ok(&env, &["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert_eq!(
+        out.trim(),
+        "localhost:5000/busybox:latest",
+        "the used image stays"
+    );
+    let out = svc.docker_ok(&env, &["ps", "-a", "--format", "{{.Names}}"]);
+    assert_eq!(out.trim(), "srv");
+    let out = svc.docker_ok(&env, &["network", "ls", "--format", "{{.Name}}"]);
+    assert!(
+        out.lines().any(|l| l == "front") && !out.contains("back"),
+        "{out}"
+    );
+}
+
+#[test]
+fn bad_input_gets_docker_errors_and_the_service_lives_on() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let cases: &[(&str, &str, &str, u16, &str)] = &[
+        ("POST", "/containers/create", "{\"Image\": ", 400, "invalid JSON"),
+        ("POST", "/containers/create", "{\"Image\": 5}", 400,
+         "json: cannot unmarshal number into Go struct field ContainerConfigWrapper.Image of type string"),
+        ("POST", "/containers/create?name=t1", "{\"Image\": \"localhost:5000/busybox\", \"Env\": {\"A\": \"1\"}}", 400,
+         "json: cannot unmarshal object into Go struct field ContainerConfigWrapper.Env of type []string"),
+        ("POST", "/containers/create?name=t2", "{\"Image\": \"localhost:5000/busybox\", \"HostConfig\": {\"Memory\": \"lots\"}}", 400,
+         "json: cannot unmarshal string into Go struct field HostConfig.Memory of type int64"),
+        ("POST", "/containers/create?name=t3", "{\"Image\": \"localhost:5000/busybox\", \"HostConfig\": {\"Binds\": [\"/h:relative\"]}}", 400, ""),
+        ("POST", "/networks/create", "[]", 400, "network name is required"),
+        ("POST", "/volumes/create", "\"x\"", 400, "json: cannot unmarshal"),
+        ("GET", "/containers/json?filters=notjson", "", 400, "invalid filter"),
+        ("GET", "/containers/json?limit=abc", "", 400, "invalid value for limit"),
+        ("POST", "/exec/nosuch/resize?h=1&w=1", "", 404, "No such exec instance: nosuch"),
+        ("GET", "/exec/nosuch/json", "", 404, "No such exec instance: nosuch"),
+        ("DELETE", "/networks/nosuch", "", 404, "network nosuch not found"),
+    ];
+    for (method, path, body, status, msg) in cases {
+        let (st, got) = http(&svc.sock, method, path, Some(body)).unwrap();
+        let m = json_message(&got);
+        assert_eq!(st, *status, "{method} {path} {body}: {m}");
+        assert!(m.starts_with(msg), "{method} {path} {body}: {m}");
+    }
+    // An oversize body: refused, nothing made.
+    let big = format!(
+        "{{\"Image\": \"localhost:5000/busybox\", \"Labels\": {{\"pad\": \"{}\"}}}}",
+        "x".repeat(5 << 20)
+    );
+    // The service answers before it has read it all and closes: the rest of our write may
+    // fail, the answer is there to read.
+    let mut s = UnixStream::connect(&svc.sock).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let _ = write!(
+        s,
+        "POST /containers/create?name=big HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{big}",
+        big.len()
+    );
+    let mut resp = Vec::new();
+    let _ = s.read_to_end(&mut resp);
+    let resp = String::from_utf8_lossy(&resp).into_owned();
+    assert!(resp.starts_with("HTTP/1.1 413"), "{resp}");
+    assert!(resp.contains("request body over"), "{resp}");
+    // A hijack of an exec that does not exist.
+    let mut s = UnixStream::connect(&svc.sock).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "POST /v1.41/exec/nosuch/start HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: 29\r\n\r\n{{\"Detach\":false,\"Tty\":false}}"
+    )
+    .unwrap();
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 404");
+    drop(s);
+    // Nothing half-made, and the service still answers.
+    assert_eq!(svc.docker_ok(&env, &["ps", "-aq"]).trim(), "");
+    assert_eq!(env.skiff_ok(&["ps", "-aq"]).trim(), "");
+    let (st, _) = http(&svc.sock, "GET", "/_ping", None).unwrap();
+    assert_eq!(st, 200);
+    let o = svc.docker(&env, &["run", "--rm", BUSYBOX, "echo", "still-here"]);
+    assert_eq!(stdout(&o), "still-here\n");
 }

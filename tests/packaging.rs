@@ -159,6 +159,19 @@ fn debian_packages_build_install_into_a_scratch_root_and_purge() {
     );
     assert_eq!(host, "unix:///run/user/1234/skiff/skiff.sock\n");
 
+    // Removing the shim takes /usr/bin/docker away and keeps skiff; its profile.d script, a
+    // configuration file, stays until a purge (Debian's rule).
+    ok(&mut dpkg(&["-r", "skiff-docker"]), "dpkg -r skiff-docker");
+    assert!(!root.join("usr/bin/docker").exists());
+    assert!(root.join("etc/profile.d/skiff-docker.sh").exists());
+    assert!(root.join("usr/bin/skiff").exists());
+    let status = ok(&mut dpkg(&["-l", "skiff-docker"]), "dpkg -l");
+    assert!(
+        status
+            .lines()
+            .any(|l| l.starts_with("rc ") && l.contains("skiff-docker")),
+        "{status}"
+    );
     ok(&mut dpkg(&["-P", "skiff-docker", "skiff"]), "dpkg -P");
     let mut left = Vec::new();
     for e in walk(&root) {

@@ -1,8 +1,8 @@
-//! Quadlet: podman's `.container`/`.volume`/`.network` files turned into units by skiff's
+//! Quadlet: podman's `.container`/`.volume`/`.network`/`.image` files turned into units by skiff's
 //! generator (`skiff __quadlet`, the code behind `skiff-user-generator`). A golden test per
 //! key, `systemd-analyze verify` on every output, bad files named by file and line, and a unit
-//! run command by command as systemd would run it (no systemd manager runs on these machines:
-//! `systemd --user` refuses to start without systemd as PID 1).
+//! run command by command as systemd would run it (`tests/quadlet_manager.rs` runs them under a
+//! real `systemd --user`).
 mod common;
 
 use std::collections::HashMap;
@@ -77,7 +77,21 @@ fn spec(env: &TestEnv, stem: &str) -> HashMap<char, String> {
 /// the binary.
 fn exec_start_for(env: &TestEnv, line: &str) -> Vec<String> {
     let text = format!("[Container]\nImage=img\n{line}\n");
-    let dir = quadlet_dir(env, &[("t.container", &text)]);
+    let dir = quadlet_dir(
+        env,
+        &[
+            ("t.container", &text),
+            ("data.volume", "[Volume]\n"),
+            ("named.volume", "[Volume]\nVolumeName=shared\n"),
+            ("net.network", "[Network]\n"),
+            ("named.network", "[Network]\nNetworkName=backend\n"),
+            ("app.image", "[Image]\nImage=registry.example/app:1\n"),
+            (
+                "tagged.image",
+                "[Image]\nImage=registry.example/app:1\nImageTag=app:stable\n",
+            ),
+        ],
+    );
     let out = out_dir(env, "out-keys");
     let o = generate(env, &dir, &out);
     assert_success(&o, &format!("generator with {line:?}"));
@@ -132,9 +146,15 @@ fn a_golden_command_line_per_key() {
             &["-v", "systemd-data:/data"],
             &[],
         ),
+        (
+            "Volume=named.volume:/data:ro",
+            &["-v", "shared:/data:ro"],
+            &[],
+        ),
         ("Tmpfs=/run/x", &["--tmpfs", "/run/x"], &[]),
         ("Network=none", &["--network", "none"], &[]),
         ("Network=net.network", &["--network", "systemd-net"], &[]),
+        ("Network=named.network", &["--network", "backend"], &[]),
         ("Label=a=b c=d", &["--label", "a=b", "--label", "c=d"], &[]),
         ("User=1000", &["--user", "1000"], &[]),
         ("User=1000\nGroup=100", &["--user", "1000:100"], &[]),
@@ -202,6 +222,14 @@ fn a_golden_command_line_per_key() {
         want.extend(exec.iter().map(|s| s.to_string()));
         assert_eq!(exec_start_for(&env, line), want, "{line}");
     }
+    // An .image file named as the image: the name it pulls, or its ImageTag.
+    for (line, image) in [
+        ("Image=app.image", "registry.example/app:1"),
+        ("Image=tagged.image", "app:stable"),
+    ] {
+        let argv = exec_start_for(&env, line);
+        assert_eq!(argv.last().unwrap(), image, "{line}");
+    }
     for (line, mode) in [
         ("Notify=true", "container"),
         ("Notify=false", "conmon"),
@@ -215,7 +243,7 @@ fn a_golden_command_line_per_key() {
 #[test]
 fn units_pass_through_sections_and_verify() {
     let env = TestEnv::new();
-    let web = "[Unit]\nDescription=the web\n\n[Container]\nImage=img\nNetwork=net.network\nVolume=data.volume:/data\n\n[Service]\nRestart=always\nTimeoutStartSec=900\n\n[Install]\nWantedBy=default.target multi-user.target\n";
+    let web = "[Unit]\nDescription=the web\n\n[Container]\nImage=bb.image\nNetwork=net.network\nVolume=data.volume:/data\n\n[Service]\nRestart=always\nTimeoutStartSec=900\n\n[Install]\nWantedBy=default.target multi-user.target\n";
     let dir = quadlet_dir(
         &env,
         &[
@@ -225,20 +253,41 @@ fn units_pass_through_sections_and_verify() {
                 "net.network",
                 "[Network]\nSubnet=10.99.0.0/24\nInternal=yes\n",
             ),
+            (
+                "bb.image",
+                &format!("[Image]\nImage={BUSYBOX}\nImageTag=localhost/bb:unit\nArch=amd64\nTLSVerify=false\n"),
+            ),
         ],
     );
     let out = out_dir(&env, "out");
     let o = generate(&env, &dir, &out);
     assert_success(&o, "generator");
     assert_eq!(stderr(&o), "");
-    for u in ["web.service", "data-volume.service", "net-network.service"] {
+    for u in [
+        "web.service",
+        "data-volume.service",
+        "net-network.service",
+        "bb-image.service",
+    ] {
         verify(&out.join(u));
     }
     let text = std::fs::read_to_string(out.join("web.service")).unwrap();
     assert_eq!(unit::value(&text, "Unit", "Description"), "the web");
     assert_eq!(
         unit::values(&text, "Unit", "Requires"),
-        ["data-volume.service", "net-network.service"]
+        [
+            "bb-image.service",
+            "data-volume.service",
+            "net-network.service"
+        ]
+    );
+    assert_eq!(
+        unit::values(&text, "Unit", "After"),
+        [
+            "bb-image.service",
+            "data-volume.service",
+            "net-network.service"
+        ]
     );
     assert_eq!(unit::value(&text, "Service", "Restart"), "always");
     assert_eq!(unit::value(&text, "Service", "TimeoutStartSec"), "900");
@@ -297,6 +346,42 @@ fn units_pass_through_sections_and_verify() {
     }
     env.skiff_ok(&["volume", "inspect", "systemd-data"]);
     env.skiff_ok(&["network", "inspect", "systemd-net"]);
+
+    // The .image unit pulls (a oneshot that stays active), then tags the name the container runs.
+    let img = std::fs::read_to_string(out.join("bb-image.service")).unwrap();
+    assert_eq!(unit::value(&img, "Service", "Type"), "oneshot");
+    assert_eq!(unit::value(&img, "Service", "RemainAfterExit"), "yes");
+    let pull = unit::exec_argv(
+        &unit::value(&img, "Service", "ExecStart"),
+        &spec(&env, "bb-image"),
+    );
+    assert_eq!(
+        pull,
+        [
+            &bin,
+            "pull",
+            "--quiet",
+            "--platform=linux/amd64",
+            "--tls-verify=false",
+            BUSYBOX
+        ]
+    );
+    let tag = unit::exec_argv(
+        &unit::value(&img, "Service", "ExecStartPost"),
+        &spec(&env, "bb-image"),
+    );
+    assert_eq!(tag, [&bin, "tag", BUSYBOX, "localhost/bb:unit"]);
+    for argv in [&pull, &tag] {
+        let args: Vec<&str> = argv[1..].iter().map(String::as_str).collect();
+        env.skiff_ok(&args);
+    }
+    let web_argv = unit::exec_argv(
+        &unit::value(&text, "Service", "ExecStart"),
+        &spec(&env, "web"),
+    );
+    assert_eq!(web_argv.last().unwrap(), "localhost/bb:unit");
+    let images = env.skiff_ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert!(images.lines().any(|l| l == "localhost/bb:unit"), "{images}");
 }
 
 #[test]
@@ -316,6 +401,11 @@ fn a_bad_file_is_named_with_its_line_and_gives_no_unit() {
                 "[Container]\nImage=img\nExec=sh -c 'oops\n",
             ),
             ("good.container", "[Container]\nImage=img\n"),
+            (
+                "noref.container",
+                "[Container]\nImage=img\nVolume=nope.volume:/x\n",
+            ),
+            ("badimage.image", "[Image]\nImage=img\nAuthFile=/x\n"),
         ],
     );
     let out = out_dir(&env, "out-bad");
@@ -326,8 +416,10 @@ fn a_bad_file_is_named_with_its_line_and_gives_no_unit() {
         stderr(&o),
         format!(
             "skiff-generator: {d}/bad.container:4: unsupported key 'Frobnicate' in group 'Container'\n\
+             skiff-generator: {d}/badimage.image:3: unsupported key 'AuthFile' in group 'Image'\n\
              skiff-generator: {d}/group.container:3: Group set without User\n\
              skiff-generator: {d}/noimage.container: no Image key specified\n\
+             skiff-generator: {d}/noref.container:3: Volume: no Quadlet file nope.volume was found\n\
              skiff-generator: {d}/quote.container:3: Exec: unbalanced quotes in \"sh -c 'oops\"\n"
         )
     );

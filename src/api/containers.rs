@@ -393,6 +393,7 @@ fn create_request(body: &Value, name: Option<String>) -> Result<CreateRequest, A
 /// `POST /containers/create?name=`.
 pub async fn create(ctx: &Arc<Ctx>, q: &Query, req: Request<Incoming>) -> ApiResult {
     let body = http::read_json(req).await?;
+    super::schema::check_create(&body)?;
     let request = create_request(
         &body,
         q.get("name").filter(|n| !n.is_empty()).map(String::from),
@@ -775,6 +776,7 @@ pub async fn update(ctx: &Arc<Ctx>, id: &str, req: Request<Incoming>) -> ApiResu
             "invalid update request: expected a JSON object",
         ));
     }
+    super::schema::check_update(&body)?;
     let restart = match str_of(&body["RestartPolicy"]["Name"]).as_deref() {
         None => None,
         Some("on-failure") => match body["RestartPolicy"]["MaximumRetryCount"].as_i64() {

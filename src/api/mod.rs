@@ -18,6 +18,7 @@ mod http;
 mod images;
 mod networks;
 mod routes;
+mod schema;
 mod stats;
 mod system;
 mod volumes;

@@ -32,6 +32,12 @@ pub async fn list(ctx: &Arc<Ctx>, q: &Query) -> ApiResult {
 /// `POST /volumes/create` with `{"Name", "Driver", "DriverOpts", "Labels"}`.
 pub async fn create(ctx: &Arc<Ctx>, req: Request<Incoming>) -> ApiResult {
     let body = http::read_json(req).await?;
+    if !body.is_object() && !body.is_null() {
+        return Err(http::ApiError::bad(format!(
+            "json: cannot unmarshal {} into Go value of type volume.CreateOptions",
+            if body.is_array() { "array" } else { "value" }
+        )));
+    }
     let req = crate::volume::CreateRequest {
         name: body["Name"]
             .as_str()
@@ -71,9 +77,13 @@ pub async fn remove(ctx: &Arc<Ctx>, name: &str, q: &Query) -> ApiResult {
 
 /// `POST /volumes/prune?filters`.
 pub async fn prune(ctx: &Arc<Ctx>, q: &Query) -> ApiResult {
-    let filters = vol::Filters::parse(&q.filters()?, &["label", "label!", "all"])?;
+    let raw = q.filters()?;
+    // API 1.41 and older prune every unused volume, named ones too (docker's daemon adds
+    // `all=true` for them); the `all` filter came with 1.42.
+    let all = !raw.iter().any(|f| f.starts_with("all="));
+    let filters = vol::Filters::parse(&raw, &["label", "label!", "all"])?;
     let paths = ctx.paths.clone();
-    let (removed, bytes) = blocking(move || vol::prune(&paths, false, &filters)).await?;
+    let (removed, bytes) = blocking(move || vol::prune(&paths, all, &filters)).await?;
     if removed.is_empty() {
         return http::json(&json!({"VolumesDeleted": null, "SpaceReclaimed": bytes}));
     }

@@ -97,6 +97,7 @@ skiff\-systemd.unit \- containers, volumes and networks as systemd units (Quadle
 ~/.config/containers/systemd/\fINAME\fR.container
 ~/.config/containers/systemd/\fINAME\fR.volume
 ~/.config/containers/systemd/\fINAME\fR.network
+~/.config/containers/systemd/\fINAME\fR.image
 .fi
 .PP
 Also read: /etc/containers/systemd/users/\fIUID\fR/, /etc/containers/systemd/users/,
@@ -108,7 +109,14 @@ runs at login and at \fBsystemctl \-\-user daemon\-reload\fR. It turns each file
 \fINAME\fR.container into \fINAME\fR.service, which runs \fBskiff run \-\-name
 systemd\-\fINAME\fR \-\-replace \-\-rm \-\-sdnotify=conmon \-d\fR ... as a Type=notify service;
 \fINAME\fR.volume into \fINAME\fR\-volume.service, creating the volume systemd\-\fINAME\fR;
-\fINAME\fR.network into \fINAME\fR\-network.service, creating the network systemd\-\fINAME\fR.
+\fINAME\fR.network into \fINAME\fR\-network.service, creating the network systemd\-\fINAME\fR;
+\fINAME\fR.image into \fINAME\fR\-image.service, pulling the image (a oneshot that stays
+active).
+.PP
+A .container may name the other files: \fBImage=\fINAME\fB.image\fR, \fBVolume=\fINAME\fB.volume:\fIPATH\fR,
+\fBNetwork=\fINAME\fB.network\fR. It then uses the name that file gives (its ImageTag= or
+Image=, VolumeName=, NetworkName=, else systemd\-\fINAME\fR) and its unit gets Requires= and
+After= on that file's service. Naming a file that does not exist is an error.
 .PP
 The key names are podman's Quadlet keys, so podman's files work. [Unit], [Service], [Install]
 and other sections are passed through; [Install] WantedBy= and RequiredBy= make the links that
@@ -118,7 +126,7 @@ the units and the errors.
 .SH [Container] KEYS
 .TP
 \fBImage=\fR (required)
-The image.
+The image, or \fINAME\fR.image (the image that file pulls).
 .TP
 \fBContainerName=\fR
 The container's name (default systemd\-%N).
@@ -186,6 +194,11 @@ Further skiff run arguments (systemd quoting), before the image.
 .SH [Network] KEYS
 \fBNetworkName=\fR (default systemd\-%N), \fBSubnet=\fR, \fBGateway=\fR, \fBInternal=\fR,
 \fBLabel=\fR, \fBDriver=\fR, \fBPodmanArgs=\fR.
+.SH [Image] KEYS
+\fBImage=\fR (required, what is pulled), \fBImageTag=\fR (a name given to it once pulled, the
+one a .container naming this file runs), \fBAllTags=\fR (\-\-all\-tags), \fBOS=\fR,
+\fBArch=\fR, \fBVariant=\fR (\-\-platform OS/ARCH/VARIANT; OS defaults to linux, Arch to the
+host's), \fBTLSVerify=\fR, \fBPodmanArgs=\fR (further skiff pull arguments).
 .SH EXAMPLES
 ~/.config/containers/systemd/web.container:
 .PP

@@ -721,8 +721,23 @@ pub fn stop_with(
         }
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
     }
+    // And its monitor gone: under systemd the monitor is the unit's main process, which
+    // systemd did not fork, so it cannot wait for it: a monitor still finishing (removing a
+    // `--rm` container) when ExecStop returns is SIGKILLed and the unit fails.
+    wait_process_gone(st.monitor_pid, st.monitor_start, Duration::from_secs(10));
     events::container(paths, &rec, "stop", &[]);
     Ok(())
+}
+
+/// Wait (at most `timeout`) until process `pid`, started at `start`, no longer runs.
+fn wait_process_gone(pid: i32, start: u64, timeout: Duration) {
+    if pid <= 0 {
+        return;
+    }
+    let deadline = Instant::now() + timeout;
+    while process_start_time(pid) == Some(start) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// Tell the monitor that the coming exit is wanted (no restart).

@@ -11,7 +11,7 @@ pub mod exec;
 pub mod external;
 pub mod freeze;
 pub mod init;
-pub mod inroot;
+pub use crate::sys::inroot;
 pub mod mountops;
 pub mod netns;
 pub mod probe;

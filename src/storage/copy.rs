@@ -65,50 +65,12 @@ pub enum Layout {
     Plain,
 }
 
-/// The relative form of a container path (`/` is `.`).
-fn rel_of(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::Normal(n) => out.push(n),
-            Component::ParentDir => out.push(".."),
-            _ => {}
-        }
-    }
-    if out.as_os_str().is_empty() {
-        out.push(".");
-    }
-    out
-}
-
 /// Open `path` inside `root` (symlinks resolve within it). `follow`: follow a final symlink.
-pub fn resolve(
-    root: BorrowedFd<'_>,
-    path: &Path,
-    flags: OFlag,
-    follow: bool,
-) -> nix::Result<OwnedFd> {
-    let mut f = flags | OFlag::O_CLOEXEC;
-    if !follow {
-        f |= OFlag::O_NOFOLLOW;
-    }
-    openat2(
-        root,
-        &rel_of(path),
-        OpenHow::new()
-            .flags(f)
-            .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS),
-    )
-}
+pub use crate::sys::inroot::resolve;
 
 /// Open a directory to serve as a root.
 pub fn open_root(path: &Path) -> Result<OwnedFd, CopyError> {
-    nix::fcntl::open(
-        path,
-        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(nix_ctx(format!("opening {}", path.display())))
+    crate::sys::inroot::open_root(path).map_err(nix_ctx(format!("opening {}", path.display())))
 }
 
 fn kind(st: &FileStat) -> SFlag {

@@ -1,11 +1,11 @@
 //! The Quadlet generator systemd runs at boot and at `daemon-reload`
 //! (`/usr/lib/systemd/user-generators/skiff-user-generator`, a link to skiff): every
-//! `*.container`, `*.volume` and `*.network` of the search path becomes a unit in the output
+//! `*.container`, `*.volume`, `*.network` and `*.image` of the search path becomes a unit in the output
 //! directory, with the `[Install]` links a `systemctl enable` would make. A file that cannot be
 //! converted gives no unit and one error line (file and line) on stderr, which systemd logs.
 use std::path::{Path, PathBuf};
 
-use super::quadlet::{convert, Kind, Unit};
+use super::quadlet::{convert, Kind, Refs, Unit};
 
 /// Where Quadlet files are looked for, first match of a name wins. `QUADLET_UNIT_DIRS`
 /// (colon-separated, as podman's) replaces the list.
@@ -60,8 +60,10 @@ fn sources(dirs: &[PathBuf]) -> Vec<(String, PathBuf)> {
     found
 }
 
-/// Convert one file: its unit, or `PATH:LINE: message`.
-pub fn convert_file(path: &Path, exe: &str) -> Result<Unit, String> {
+/// A source file read and parsed: its kind, stem and sections, or `PATH:LINE: message`.
+type Parsed = (Kind, String, Vec<super::unit::Section>);
+
+fn parse_file(path: &Path) -> Result<Parsed, String> {
     let shown = path.display().to_string();
     let name = path
         .file_name()
@@ -71,7 +73,25 @@ pub fn convert_file(path: &Path, exe: &str) -> Result<Unit, String> {
         Kind::from_file_name(name).ok_or_else(|| format!("{shown}: not a Quadlet file"))?;
     let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
     let sections = super::unit::parse(&text).map_err(|(l, m)| format!("{shown}:{l}: {m}"))?;
-    convert(kind, stem, &shown, &sections, exe).map_err(|e| {
+    Ok((kind, stem.to_string(), sections))
+}
+
+/// What each `.volume`, `.network` and `.image` source makes, by file name.
+fn refs(files: &[(String, Result<Parsed, String>)]) -> Refs {
+    files
+        .iter()
+        .filter_map(|(name, parsed)| {
+            let (kind, stem, sections) = parsed.as_ref().ok()?;
+            Some((name.clone(), kind.object_name(stem, sections)?))
+        })
+        .collect()
+}
+
+/// Convert one parsed file: its unit, or `PATH:LINE: message`.
+fn convert_parsed(path: &Path, parsed: &Parsed, exe: &str, refs: &Refs) -> Result<Unit, String> {
+    let shown = path.display().to_string();
+    let (kind, stem, sections) = parsed;
+    convert(*kind, stem, &shown, sections, exe, refs).map_err(|e| {
         if e.line == 0 {
             format!("{shown}: {}", e.message)
         } else {
@@ -113,8 +133,18 @@ pub fn main(args: &[String], user: bool, exe: &str) -> i32 {
         return 1;
     };
     let mut code = 0;
-    for (_, path) in sources(&unit_dirs(user)) {
-        match convert_file(&path, exe) {
+    let found = sources(&unit_dirs(user));
+    let parsed: Vec<(String, Result<Parsed, String>)> = found
+        .iter()
+        .map(|(name, path)| (name.clone(), parse_file(path)))
+        .collect();
+    let refs = refs(&parsed);
+    for ((_, path), (_, parsed)) in found.iter().zip(&parsed) {
+        let converted = parsed
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|p| convert_parsed(path, p, exe, &refs));
+        match converted {
             Ok(unit) if dryrun => {
                 println!("---{}---", unit.name);
                 print!("{}", unit.text);

@@ -1,12 +1,19 @@
-//! Quadlet: podman's declarative unit files (`*.container`, `*.volume`, `*.network`) turned
-//! into systemd services that run skiff. The key names are podman's, so existing files work;
-//! a key skiff does not know is an error naming the file and line, and that file gives no unit.
+//! Quadlet: podman's declarative unit files (`*.container`, `*.volume`, `*.network`,
+//! `*.image`) turned into systemd services that run skiff. The key names are podman's, so
+//! existing files work; a key skiff does not know is an error naming the file and line, and
+//! that file gives no unit.
 //!
 //! `web.container` becomes `web.service` (`skiff run --name systemd-web --cidfile=%t/%N.cid
 //! --replace --rm --sdnotify=conmon -d ...`, `Type=notify`); `data.volume` becomes
-//! `data-volume.service` and `net.network` `net-network.service` (oneshots that create
-//! `systemd-data` and `systemd-net`). `[Unit]`, `[Service]`, `[Install]` and any other section
-//! are passed through; the source section is kept as `[X-Container]` (`X-Volume`...).
+//! `data-volume.service`, `net.network` `net-network.service` and `app.image`
+//! `app-image.service` (oneshots that create `systemd-data` and `systemd-net`, and pull the
+//! image). A `.container` naming one of those files (`Volume=data.volume:/data`,
+//! `Network=net.network`, `Image=app.image`) gets the name that file gives (`VolumeName=`,
+//! `NetworkName=`, the image's `ImageTag=` or `Image=`) and requires its service.
+//! `[Unit]`, `[Service]`, `[Install]` and any other section are passed through; the source
+//! section is kept as `[X-Container]` (`X-Volume`...).
+use std::collections::HashMap;
+
 use super::unit::{escape_arg, split_words, Entry, Section};
 
 /// What kind of source file.
@@ -15,6 +22,7 @@ pub enum Kind {
     Container,
     Volume,
     Network,
+    Image,
 }
 
 impl Kind {
@@ -25,6 +33,7 @@ impl Kind {
             "container" => Kind::Container,
             "volume" => Kind::Volume,
             "network" => Kind::Network,
+            "image" => Kind::Image,
             _ => return None,
         };
         (!stem.is_empty()).then_some((kind, stem))
@@ -34,6 +43,7 @@ impl Kind {
             Kind::Container => "Container",
             Kind::Volume => "Volume",
             Kind::Network => "Network",
+            Kind::Image => "Image",
         }
     }
     /// The service a source file becomes (`web.container` -> `web.service`).
@@ -42,9 +52,35 @@ impl Kind {
             Kind::Container => format!("{stem}.service"),
             Kind::Volume => format!("{stem}-volume.service"),
             Kind::Network => format!("{stem}-network.service"),
+            Kind::Image => format!("{stem}-image.service"),
+        }
+    }
+
+    /// The name of the object a source file makes (a volume, a network, an image), as a
+    /// `.container` naming the file gets it; None for a `.container`.
+    pub fn object_name(self, stem: &str, sections: &[Section]) -> Option<String> {
+        let own = self.section();
+        let last = |key: &str| {
+            sections
+                .iter()
+                .filter(|s| s.name == own)
+                .flat_map(|s| s.entries.iter())
+                .rev()
+                .find(|e| e.key == key)
+                .map(|e| e.value.clone())
+        };
+        match self {
+            Kind::Container => None,
+            Kind::Volume => Some(last("VolumeName").unwrap_or_else(|| format!("systemd-{stem}"))),
+            Kind::Network => Some(last("NetworkName").unwrap_or_else(|| format!("systemd-{stem}"))),
+            Kind::Image => last("ImageTag").or_else(|| last("Image")),
         }
     }
 }
+
+/// What the other source files make, by file name (`data.volume` -> `systemd-data`): how a
+/// `.container` resolves the files it names.
+pub type Refs = HashMap<String, String>;
 
 /// A conversion error: the line (0 when it is about the whole file) and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +139,16 @@ const CONTAINER_KEYS: &[&str] = &[
     "PodmanArgs",
 ];
 const VOLUME_KEYS: &[&str] = &["VolumeName", "Label", "Driver", "PodmanArgs"];
+const IMAGE_KEYS: &[&str] = &[
+    "Image",
+    "ImageTag",
+    "AllTags",
+    "Arch",
+    "OS",
+    "Variant",
+    "TLSVerify",
+    "PodmanArgs",
+];
 const NETWORK_KEYS: &[&str] = &[
     "NetworkName",
     "Subnet",
@@ -133,14 +179,38 @@ fn q(w: &str) -> String {
     escape_arg(w, false)
 }
 
+/// A `.container`'s reference to another source file (`data.volume`): the name that file
+/// gives, and its service added to `Requires=` and `After=`. An error when there is no such
+/// file (podman's rule).
+fn reference(
+    refs: &Refs,
+    file: &str,
+    kind: Kind,
+    e: &Entry,
+    unit_extra: &mut Vec<String>,
+) -> Result<String, Error> {
+    let name = refs.get(file).ok_or_else(|| {
+        err(
+            e.line,
+            format!("{}: no Quadlet file {file} was found", e.key),
+        )
+    })?;
+    let stem = file.rsplit_once('.').map(|(s, _)| s).unwrap_or(file);
+    let dep = kind.service_name(stem);
+    unit_extra.push(format!("Requires={dep}"));
+    unit_extra.push(format!("After={dep}"));
+    Ok(name.clone())
+}
+
 /// Convert one source file. `stem` is its name without the extension, `source_path` where it
-/// is (for `SourcePath=`), `exe` the skiff binary.
+/// is (for `SourcePath=`), `exe` the skiff binary, `refs` what the other files make.
 pub fn convert(
     kind: Kind,
     stem: &str,
     source_path: &str,
     sections: &[Section],
     exe: &str,
+    refs: &Refs,
 ) -> Result<Unit, Error> {
     let own = kind.section();
     if !sections.iter().any(|s| s.name == own) {
@@ -150,6 +220,7 @@ pub fn convert(
         Kind::Container => CONTAINER_KEYS,
         Kind::Volume => VOLUME_KEYS,
         Kind::Network => NETWORK_KEYS,
+        Kind::Image => IMAGE_KEYS,
     };
     for s in sections.iter().filter(|s| s.name == own) {
         if let Some(e) = s
@@ -179,7 +250,18 @@ pub fn convert(
 
     match kind {
         Kind::Container => {
-            let image = last("Image").ok_or_else(|| err(0, "no Image key specified"))?;
+            let image_entry = last("Image").ok_or_else(|| err(0, "no Image key specified"))?;
+            let image = if image_entry.value.ends_with(".image") {
+                reference(
+                    refs,
+                    &image_entry.value,
+                    Kind::Image,
+                    image_entry,
+                    &mut unit_extra,
+                )?
+            } else {
+                image_entry.value.clone()
+            };
             let name = last("ContainerName")
                 .map(|e| e.value.clone())
                 .unwrap_or_else(|| "systemd-%N".into());
@@ -225,11 +307,8 @@ pub fn convert(
             for e in all("Volume") {
                 let v = match e.value.split_once(':') {
                     Some((src, rest)) if src.ends_with(".volume") => {
-                        let stem = src.trim_end_matches(".volume");
-                        let dep = Kind::Volume.service_name(stem);
-                        unit_extra.push(format!("Requires={dep}"));
-                        unit_extra.push(format!("After={dep}"));
-                        format!("systemd-{stem}:{rest}")
+                        let name = reference(refs, src, Kind::Volume, e, &mut unit_extra)?;
+                        format!("{name}:{rest}")
                     }
                     _ => e.value.clone(),
                 };
@@ -239,14 +318,19 @@ pub fn convert(
                 flag("--tmpfs", &e.value);
             }
             for e in all("Network") {
-                let v = match e.value.strip_suffix(".network") {
-                    Some(stem) => {
-                        let dep = Kind::Network.service_name(stem);
-                        unit_extra.push(format!("Requires={dep}"));
-                        unit_extra.push(format!("After={dep}"));
-                        format!("systemd-{stem}")
+                // `net.network`, or `net.network:ip=...` (the options of --network NAME:OPTS).
+                let (first, opts) = match e.value.split_once(':') {
+                    Some((a, b)) => (a, Some(b)),
+                    None => (e.value.as_str(), None),
+                };
+                let v = if first.ends_with(".network") {
+                    let name = reference(refs, first, Kind::Network, e, &mut unit_extra)?;
+                    match opts {
+                        Some(o) => format!("{name}:{o}"),
+                        None => name,
                     }
-                    None => e.value.clone(),
+                } else {
+                    e.value.clone()
                 };
                 flag("--network", &v);
             }
@@ -308,7 +392,7 @@ pub fn convert(
             for e in all("PodmanArgs") {
                 args.extend(words(e)?.iter().map(|w| q(w)));
             }
-            args.push(q(&image.value));
+            args.push(q(&image));
             if let Some(e) = last("Exec") {
                 args.extend(words(e)?.iter().map(|w| q(w)));
             }
@@ -319,6 +403,52 @@ pub fn convert(
                 format!("ExecStopPost=-{exe} rm -v -f --ignore --cidfile=%t/%N.cid"),
                 "Type=notify".into(),
                 "NotifyAccess=all".into(),
+                "SyslogIdentifier=%N".into(),
+            ]);
+        }
+        Kind::Image => {
+            let image = last("Image").ok_or_else(|| err(0, "no Image key specified"))?;
+            let mut args = vec![exe.clone(), "pull".into(), "--quiet".into()];
+            if let Some(e) = last("AllTags") {
+                if bool_value(e)? {
+                    args.push("--all-tags".into());
+                }
+            }
+            let platform_parts: Vec<Option<&Entry>> =
+                ["OS", "Arch", "Variant"].iter().map(|k| last(k)).collect();
+            if platform_parts.iter().any(Option::is_some) {
+                // podman's: OS defaults to linux, Arch to the host's.
+                let os = platform_parts[0].map_or("linux", |e| e.value.as_str());
+                let arch = platform_parts[1]
+                    .map(|e| e.value.clone())
+                    .unwrap_or_else(|| host_arch().to_string());
+                let mut p = format!("{os}/{arch}");
+                if let Some(v) = platform_parts[2] {
+                    p.push('/');
+                    p.push_str(&v.value);
+                }
+                args.push(format!("--platform={}", q(&p)));
+            }
+            if let Some(e) = last("TLSVerify") {
+                args.push(format!("--tls-verify={}", bool_value(e)?));
+            }
+            for e in all("PodmanArgs") {
+                args.extend(words(e)?.iter().map(|w| q(w)));
+            }
+            args.push(q(&image.value));
+            let mut steps = vec![format!("ExecStart={}", args.join(" "))];
+            if let Some(tag) = last("ImageTag") {
+                // The name a .container naming this file runs.
+                steps.push(format!(
+                    "ExecStartPost={exe} tag {} {}",
+                    q(&image.value),
+                    q(&tag.value)
+                ));
+            }
+            service.extend(steps);
+            service.extend([
+                "Type=oneshot".into(),
+                "RemainAfterExit=yes".into(),
                 "SyslogIdentifier=%N".into(),
             ]);
         }
@@ -415,6 +545,15 @@ pub fn convert(
         text,
         wanted_by,
     })
+}
+
+/// The host's architecture as OCI platforms name it.
+fn host_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    }
 }
 
 fn src_lines(sections: &[Section], own: &str) -> Vec<String> {

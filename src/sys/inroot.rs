@@ -56,6 +56,21 @@ pub fn open(root: BorrowedFd<'_>, path: &Path, flags: OFlag) -> nix::Result<Owne
     )
 }
 
+/// Open `path` inside `root` (symlinks resolve within it); `follow`: follow a final symlink
+/// (else `O_NOFOLLOW`). Magic links are refused.
+pub fn resolve(
+    root: BorrowedFd<'_>,
+    path: &Path,
+    flags: OFlag,
+    follow: bool,
+) -> nix::Result<OwnedFd> {
+    if follow {
+        open(root, path, flags)
+    } else {
+        open(root, path, flags | OFlag::O_NOFOLLOW)
+    }
+}
+
 /// Open `path` inside `root` refusing any symlink on the way (ELOOP), the final component
 /// included: for `/proc` and `/sys`, which must be ordinary directories.
 pub fn open_no_symlinks(root: BorrowedFd<'_>, path: &Path, flags: OFlag) -> nix::Result<OwnedFd> {
