@@ -157,6 +157,22 @@ fn runc_runs_it_rootless_in_its_own_namespaces() {
         assert_ne!(inside.trim(), host.display().to_string(), "{ns}");
     }
 
+    // Rootless --privileged: every capability (a new user namespace has a full bounding set).
+    let all = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--privileged",
+        "--runtime",
+        RT,
+        "--network",
+        "none",
+        BUSYBOX,
+        "grep",
+        "CapEff",
+        "/proc/self/status",
+    ]);
+    assert!(all.trim().ends_with("ffffffffff"), "{all}");
+
     // stop: the monitor signals it; runc forgets it afterwards.
     let o = env.skiff(&["stop", "-t", "1", "c1"]);
     assert_success(&o, "stop");

@@ -731,3 +731,45 @@ fn restart_unit_brings_back_always_and_unless_stopped_containers() {
     let err = env.skiff_err(&["start", "--filter", "restart-policy=always", "a"]);
     assert!(err.contains("--all"), "{err}");
 }
+
+#[test]
+fn replace_frees_a_name_left_by_a_removal_cut_short() {
+    let env = env_with_busybox();
+    let id = env
+        .skiff_ok(&[
+            "create",
+            "--name",
+            "stale",
+            "--network",
+            "none",
+            BUSYBOX,
+            "true",
+        ])
+        .trim()
+        .to_string();
+    // What a monitor SIGKILLed while removing its `--rm` container leaves: the name, and a
+    // directory without its record.
+    std::fs::remove_file(
+        env.data_dir()
+            .join("containers")
+            .join(&id)
+            .join("container.json"),
+    )
+    .unwrap();
+    let err = env.skiff_err(&["create", "--name", "stale", BUSYBOX, "true"]);
+    assert!(err.contains("is already in use"), "{err}");
+    let o = env.skiff(&[
+        "run",
+        "--replace",
+        "--rm",
+        "--name",
+        "stale",
+        "--network",
+        "none",
+        BUSYBOX,
+        "echo",
+        "back",
+    ]);
+    assert_success(&o, "run --replace over a stale name");
+    assert_eq!(stdout(&o), "back\n");
+}

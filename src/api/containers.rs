@@ -374,6 +374,21 @@ fn create_request(body: &Value, name: Option<String>) -> Result<CreateRequest, A
             .filter(|n| *n > 0)
             .map(|n| n as f64 / 1e9),
         pids_limit: hc["PidsLimit"].as_i64().filter(|n| *n > 0),
+        memory_swap: hc["MemorySwap"].as_i64().filter(|n| *n != 0),
+        memory_reservation: hc["MemoryReservation"]
+            .as_i64()
+            .filter(|n| *n > 0)
+            .map(|n| n as u64),
+        cpu_shares: hc["CpuShares"].as_i64().filter(|n| *n != 0),
+        cpu_period: hc["CpuPeriod"].as_i64().filter(|n| *n != 0),
+        cpu_quota: hc["CpuQuota"].as_i64().filter(|n| *n != 0),
+        cpuset_cpus: str_of(&hc["CpusetCpus"]),
+        cpuset_mems: str_of(&hc["CpusetMems"]),
+        blkio_weight: hc["BlkioWeight"]
+            .as_u64()
+            .filter(|n| *n != 0)
+            .map(|n| n.min(u16::MAX as u64) as u16),
+        cgroup_parent: str_of(&hc["CgroupParent"]),
         ..Default::default()
     };
     req.stop_signal = str_of(&body["StopSignal"])

@@ -38,7 +38,7 @@ fn point(paths: &crate::state::Paths, id: &str, name: &str) -> Point {
     let sample = resources::sample(paths, id).unwrap_or_else(|_| Sample {
         id: id.to_string(),
         name: name.to_string(),
-        cpu_ticks: 0,
+        cpu_ns: 0,
         mem: 0,
         mem_limit: 0,
         net_rx: 0,
@@ -58,9 +58,9 @@ fn cpu_json(p: Option<&Point>, ncpu: u64, ns_per_tick: u64) -> Value {
     match p {
         Some(p) => json!({
             "cpu_usage": {
-                "total_usage": p.sample.cpu_ticks * ns_per_tick,
+                "total_usage": p.sample.cpu_ns,
                 "usage_in_kernelmode": 0,
-                "usage_in_usermode": p.sample.cpu_ticks * ns_per_tick,
+                "usage_in_usermode": p.sample.cpu_ns,
             },
             "system_cpu_usage": p.system_ticks * ns_per_tick,
             "online_cpus": ncpu,

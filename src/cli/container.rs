@@ -54,7 +54,7 @@ pub enum ContainerCommand {
     /// Display a live stream of container(s) resource usage statistics
     Stats(super::container_more::StatsArgs),
     /// Update configuration of one or more containers
-    Update(super::container_more::UpdateArgs),
+    Update(Box<super::container_more::UpdateArgs>),
     /// Copy files/folders between a container and the local filesystem
     Cp(super::container_files::CpArgs),
     /// Inspect changes to files or directories on a container's filesystem
@@ -303,6 +303,10 @@ pub struct RunArgs {
     pub health: super::health::HealthArgs,
     #[command(flatten)]
     pub extra: super::run_extra::ExtraArgs,
+    #[command(flatten)]
+    pub resources: super::resource_flags::ResourceFlags,
+    #[command(flatten)]
+    pub create_resources: super::resource_flags::CreateResourceFlags,
     /// The image to run
     pub image: String,
     /// The command and its arguments
@@ -446,7 +450,7 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
         ContainerCommand::Pause(a) => super::container_more::pause(a, true),
         ContainerCommand::Unpause(a) => super::container_more::pause(a, false),
         ContainerCommand::Stats(a) => super::container_more::stats(a),
-        ContainerCommand::Update(a) => super::container_more::update(a),
+        ContainerCommand::Update(a) => super::container_more::update(*a),
         ContainerCommand::Cp(a) => super::container_files::cp(a),
         ContainerCommand::Diff(a) => super::container_files::diff(a),
         ContainerCommand::Export(a) => super::container_files::export(a),
@@ -560,6 +564,13 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
         a.cpus.as_deref(),
         a.pids_limit,
     )?;
+    a.resources.fill(&mut req.limits)?;
+    a.create_resources.fill(&mut req.limits);
+    // Checked now so that a bad value fails before any warning.
+    req.limits.resources()?;
+    for w in req.limits.warnings() {
+        eprintln!("WARNING: {w}");
+    }
     req.stop_signal = a
         .stop_signal
         .as_deref()

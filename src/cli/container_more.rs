@@ -400,40 +400,14 @@ pub struct UpdateArgs {
     /// Kernel memory limit (deprecated, no longer supported by the kernel: ignored)
     #[arg(long, value_name = "BYTES")]
     pub kernel_memory: Option<String>,
-    /// Block IO weight of a device (DEVICE:WEIGHT; needs a delegated cgroup v2 hierarchy)
-    #[arg(long, value_name = "DEVICE:WEIGHT")]
-    pub blkio_weight_device: Vec<String>,
-    /// Limit read rate from a device (DEVICE:RATE, e.g. /dev/sda:1mb)
-    #[arg(long, value_name = "DEVICE:RATE")]
-    pub device_read_bps: Vec<String>,
-    /// Limit write rate to a device (DEVICE:RATE)
-    #[arg(long, value_name = "DEVICE:RATE")]
-    pub device_write_bps: Vec<String>,
-    /// Limit read rate (IO per second) from a device (DEVICE:IOPS)
-    #[arg(long, value_name = "DEVICE:IOPS")]
-    pub device_read_iops: Vec<String>,
-    /// Limit write rate (IO per second) to a device (DEVICE:IOPS)
-    #[arg(long, value_name = "DEVICE:IOPS")]
-    pub device_write_iops: Vec<String>,
+    #[command(flatten)]
+    pub resources: super::resource_flags::ResourceFlags,
     #[arg(required = true)]
     pub containers: Vec<String>,
 }
 
 pub fn update(a: UpdateArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
-    let device_io = [
-        ("--blkio-weight-device", &a.blkio_weight_device),
-        ("--device-read-bps", &a.device_read_bps),
-        ("--device-write-bps", &a.device_write_bps),
-        ("--device-read-iops", &a.device_read_iops),
-        ("--device-write-iops", &a.device_write_iops),
-    ]
-    .iter()
-    .flat_map(|(flag, vals)| vals.iter().map(|v| (flag.to_string(), v.clone())))
-    .collect::<Vec<_>>();
-    for (flag, v) in &device_io {
-        crate::engine::resources::check_device_io(flag, v)?;
-    }
     if let Some(k) = &a.kernel_memory {
         crate::engine::resources::parse_bytes(k)?;
         eprintln!("{}", super::container::KERNEL_MEMORY_DEPRECATED);
@@ -443,7 +417,7 @@ pub fn update(a: UpdateArgs) -> Result<i32, EngineError> {
         a.cpus.as_deref(),
         a.pids_limit,
     )?;
-    limits.device_io = device_io;
+    a.resources.fill(&mut limits)?;
     let mut code = 0;
     for n in &a.containers {
         match crate::engine::resources::update(&paths, n, a.restart.as_deref(), &limits) {

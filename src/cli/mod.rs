@@ -13,6 +13,7 @@ mod health;
 mod image;
 mod network;
 pub mod render;
+mod resource_flags;
 mod run_extra;
 mod search;
 mod system;
@@ -145,7 +146,7 @@ pub enum Command {
     /// Display a live stream of container(s) resource usage statistics
     Stats(container_more::StatsArgs),
     /// Update configuration of one or more containers
-    Update(container_more::UpdateArgs),
+    Update(Box<container_more::UpdateArgs>),
     /// Download an image from a registry
     Pull(image::PullArgs),
     /// List images
@@ -318,7 +319,7 @@ fn dispatch(cmd: Command) -> Result<i32, EngineError> {
         Command::Pause(a) => container_more::pause(a, true),
         Command::Unpause(a) => container_more::pause(a, false),
         Command::Stats(a) => container_more::stats(a),
-        Command::Update(a) => container_more::update(a),
+        Command::Update(a) => container_more::update(*a),
         Command::Pull(a) => image::pull(a),
         Command::Images(a) => image::images(a),
         Command::Rmi(a) => image::rmi(a),

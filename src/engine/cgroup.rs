@@ -1,71 +1,89 @@
-//! Cgroup limits: whether a cgroup v2 hierarchy is delegated to the user, and the refusal of
-//! what needs one (`--memory`, `--cpus`, `--pids-limit`, `pause`, `update` of limits) with the
-//! reason instead of silently doing nothing.
+//! Container cgroups, the engine's side: where a new container's cgroup goes and which limits
+//! it gets (`plan`, called by `create` before anything exists), and the refusal, with the
+//! reason, of limits that cannot be applied: no delegated cgroup v2 hierarchy, or one without
+//! the controller a flag needs. The cgroupfs work itself is `runtime::cgroup`.
 use std::path::PathBuf;
 
 use super::create::request::Limits;
 use super::EngineError;
+use crate::runtime::cgroup::{Delegation, Resources};
 
-/// The user's delegated cgroup v2 directory, or why there is none.
+/// Where a container's cgroup is made and the limits it gets.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    /// The delegated subtree (None: no cgroup; pause by signals, limits refused).
+    pub delegation: Option<Delegation>,
+    pub parent: Option<String>,
+    pub resources: Resources,
+}
+
+impl Plan {
+    /// The (delegated root, cgroup directory) of container `id`.
+    pub fn place(&self, id: &str) -> Option<crate::state::container::CgroupPlace> {
+        let d = self.delegation.as_ref()?;
+        let dir = d.container_dir(self.parent.as_deref(), id).ok()?;
+        Some(crate::state::container::CgroupPlace {
+            root: d.root.clone(),
+            dir,
+        })
+    }
+}
+
+/// Check the resource flags and decide where the container's cgroup goes: under the cgroup v2
+/// subtree delegated to the user when there is one (always, limits or not: `pause` and `kill`
+/// use it), else nowhere, and then a limit is an error.
+pub fn plan(l: &Limits) -> Result<Plan, EngineError> {
+    place(l.resources()?, l.cgroup_parent.as_deref())
+}
+
+/// [`plan`] for limits already checked.
+pub fn place(resources: Resources, parent: Option<&str>) -> Result<Plan, EngineError> {
+    let needed = resources.controllers();
+    match crate::runtime::cgroup::delegation() {
+        Ok(d) => {
+            let have = d.controllers();
+            if let Some((ctrl, flag)) = needed.iter().find(|(c, _)| !have.iter().any(|h| h == c)) {
+                return Err(EngineError::Usage(format!(
+                    "{flag} needs the {ctrl} cgroup controller, which is not delegated to your \
+                     user ({} has: {})",
+                    d.root.display(),
+                    if have.is_empty() {
+                        "none".to_string()
+                    } else {
+                        have.join(" ")
+                    }
+                )));
+            }
+            d.container_dir(parent, "x").map_err(EngineError::Usage)?;
+            Ok(Plan {
+                delegation: Some(d),
+                parent: parent.map(String::from),
+                resources,
+            })
+        }
+        Err(why) => {
+            let mut flags: Vec<&str> = needed.iter().map(|(_, f)| *f).collect();
+            if parent.is_some() {
+                flags.push("--cgroup-parent");
+            }
+            if flags.is_empty() {
+                return Ok(Plan {
+                    resources,
+                    ..Default::default()
+                });
+            }
+            Err(EngineError::Usage(format!(
+                "{} needs a cgroup v2 hierarchy delegated to your user (systemd user session); \
+                 none is available here: {why}",
+                flags.join(", ")
+            )))
+        }
+    }
+}
+
+/// The user's delegated cgroup v2 subtree, or why there is none.
 pub fn delegated_cgroup() -> Result<PathBuf, String> {
-    let root = std::path::Path::new("/sys/fs/cgroup");
-    if !root.join("cgroup.controllers").exists() {
-        let hybrid = root.join("unified/cgroup.controllers").exists();
-        return Err(if hybrid {
-            "the machine runs cgroup v1 (hybrid: cgroup v2 is only at /sys/fs/cgroup/unified, \
-             with no controllers)"
-                .into()
-        } else {
-            "the machine runs cgroup v1".into()
-        });
-    }
-    let own = std::fs::read_to_string("/proc/self/cgroup")
-        .map_err(|e| format!("reading /proc/self/cgroup: {e}"))?;
-    let rel = own
-        .lines()
-        .find_map(|l| l.strip_prefix("0::"))
-        .ok_or("this process is in no cgroup v2 group")?;
-    let dir = root.join(rel.trim_start_matches('/'));
-    let writable = nix::unistd::access(
-        &dir.join("cgroup.subtree_control"),
-        nix::unistd::AccessFlags::W_OK,
-    )
-    .is_ok();
-    if !writable {
-        return Err(format!(
-            "{} is not delegated to your user (no systemd user session with Delegate=yes)",
-            dir.display()
-        ));
-    }
-    Ok(dir)
-}
-
-/// Fail with a clear message: `what` needs a delegated cgroup v2 hierarchy.
-pub fn require_cgroup(what: &str) -> Result<(), EngineError> {
-    match delegated_cgroup() {
-        Err(why) => Err(EngineError::Usage(format!(
-            "{what} needs a cgroup v2 hierarchy delegated to your user (systemd user session); \
-             none is available here: {why}"
-        ))),
-        Ok(dir) => Err(EngineError::Usage(format!(
-            "{what} needs the container in its own cgroup, and skiff does not create container \
-             cgroups yet (a delegated hierarchy exists at {})",
-            dir.display()
-        ))),
-    }
-}
-
-/// Refuse resource limits that cannot be applied (called by `create`).
-pub fn check_limits(l: &Limits) -> Result<(), EngineError> {
-    for (flag, v) in &l.device_io {
-        check_device_io(flag, v)?;
-    }
-    let effective = l.limiting();
-    if effective.is_empty() {
-        // docker: --memory 0, --cpus 0 and --pids-limit 0 or -1 mean "no limit".
-        return Ok(());
-    }
-    require_cgroup(&effective.flags())
+    crate::runtime::cgroup::delegation().map(|d| d.root)
 }
 
 /// docker's syntax of the per-device limits: `/dev/PATH:VALUE`, VALUE a weight (10 to 1000, or

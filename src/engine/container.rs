@@ -500,7 +500,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
             "Running": s.status.is_up(),
             "Paused": s.status == Status::Paused,
             "Restarting": s.status == Status::Restarting,
-            "OOMKilled": false,
+            "OOMKilled": s.oom_killed,
             "Dead": s.status == Status::Dead,
             "Pid": s.pid,
             "ExitCode": s.exit_code,
@@ -591,6 +591,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
     });
     super::network::extend_inspect(paths, &mut v, r, s.status.is_up());
     super::resources::extend_inspect(paths, &mut v, &r.id);
+    super::resources::inspect_limits(&mut v, r);
     v
 }
 
@@ -717,6 +718,7 @@ pub fn stop_with(
             if let Some(h) = &handle {
                 let _ = h.signal(Signal::SIGKILL as i32);
             }
+            kill_cgroup(&rec);
             events::container(paths, &rec, "kill", &[("signal", "9".into())]);
         }
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
@@ -727,6 +729,15 @@ pub fn stop_with(
     wait_process_gone(st.monitor_pid, st.monitor_start, Duration::from_secs(10));
     events::container(paths, &rec, "stop", &[]);
     Ok(())
+}
+
+/// SIGKILL every process of the container's cgroup (`cgroup.kill`), where it has one: what
+/// the PID namespace's end already does for the processes inside it, and more (a process that
+/// joined the cgroup but not the namespace).
+fn kill_cgroup(rec: &ContainerRecord) {
+    if let Some(cg) = &rec.cgroup {
+        crate::runtime::cgroup::kill(&cg.dir);
+    }
 }
 
 /// Wait (at most `timeout`) until process `pid`, started at `start`, no longer runs.
@@ -779,8 +790,16 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
         if let Some(h) = crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start) {
             let _ = h.signal(Signal::SIGKILL as i32);
         }
+        kill_cgroup(&rec);
         super::pause::thaw(paths, &store, &id)?;
         wait_stopped(&store, &id, Some(Duration::from_secs(30)));
+    }
+    if let Some(cg) = &rec.cgroup {
+        // Normally gone with its last process (the monitor removes it); a leftover must not
+        // keep the container.
+        if let Err(e) = crate::runtime::cgroup::remove(&cg.dir) {
+            tracing::warn!("removing the cgroup of container {}: {e}", &id[..12]);
+        }
     }
     // A `--rm` monitor may be removing it right now; either way it ends up gone.
     let _lock = store.lock(&id);
@@ -856,6 +875,7 @@ pub fn kill(paths: &Paths, name: &str, signal: &str) -> Result<(), EngineError> 
     }
     events::container(paths, &rec, "kill", &[("signal", sig.to_string())]);
     if sig == Signal::SIGKILL as i32 {
+        kill_cgroup(&rec);
         wait_stopped(&store, &id, Some(Duration::from_secs(10)));
     }
     Ok(())

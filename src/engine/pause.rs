@@ -1,6 +1,7 @@
 //! `pause` and `unpause`, and the unpausing that `stop`, `kill` and `rm -f` do as docker's.
 //!
-//! With no cgroup freezer, a container is paused by stopping every process of its own PID
+//! A container in its own cgroup v2 group is paused with the cgroup's freezer
+//! (`cgroup.freeze`). With no cgroup freezer, a container is paused by stopping every process of its own PID
 //! namespace with SIGSTOP (`runtime::freeze`: pidfds, namespace and start-time checks, scans
 //! until nothing of the namespace runs) and unpaused by SIGCONT to the same processes in
 //! reverse. The paused state lives in the container's `state.json` (status `paused` and the
@@ -34,6 +35,20 @@ pub fn pause(paths: &Paths, name: &str) -> Result<(), EngineError> {
                 "container {id} is not running"
             )))
         }
+    }
+    if let Some(cg) = frozen_by_cgroup(&rec, st.pid) {
+        crate::runtime::cgroup::freeze(&cg.dir, true).map_err(|e| {
+            let _ = crate::runtime::cgroup::freeze(&cg.dir, false);
+            EngineError::Conflict(format!("cannot pause container {id}: {e}"))
+        })?;
+        st.status = Status::Paused;
+        st.frozen = Some(Frozen::Cgroup);
+        if let Err(e) = store.save_state(&id, &st) {
+            let _ = crate::runtime::cgroup::freeze(&cg.dir, false);
+            return Err(e.into());
+        }
+        events::container(paths, &rec, "pause", &[]);
+        return Ok(());
     }
     let guard = crate::runtime::freeze::freeze(st.pid, st.pid_start).map_err(|e| match e {
         crate::runtime::freeze::FreezeError::Gone(_) => {
@@ -73,8 +88,18 @@ pub fn thaw(paths: &Paths, store: &Containers<'_>, id: &str) -> Result<bool, Eng
     if st.status != Status::Paused {
         return Ok(false);
     }
-    if let Some(Frozen::Signals { processes }) = &st.frozen {
-        crate::runtime::freeze::thaw(st.pid, st.pid_start, processes);
+    match &st.frozen {
+        Some(Frozen::Signals { processes }) => {
+            crate::runtime::freeze::thaw(st.pid, st.pid_start, processes);
+        }
+        Some(Frozen::Cgroup) => {
+            if let Some(cg) = store.record(id)?.cgroup {
+                crate::runtime::cgroup::freeze(&cg.dir, false).map_err(|e| {
+                    EngineError::Conflict(format!("cannot unpause container {id}: {e}"))
+                })?;
+            }
+        }
+        None => {}
     }
     st.status = Status::Running;
     st.frozen = None;
@@ -83,6 +108,17 @@ pub fn thaw(paths: &Paths, store: &Containers<'_>, id: &str) -> Result<bool, Eng
         events::container(paths, &rec, "unpause", &[]);
     }
     Ok(true)
+}
+
+/// The container's cgroup, if it has one with a freezer and its first process is in it.
+fn frozen_by_cgroup(
+    rec: &crate::state::container::ContainerRecord,
+    pid: i32,
+) -> Option<&crate::state::container::CgroupPlace> {
+    rec.cgroup.as_ref().filter(|cg| {
+        crate::runtime::cgroup::can_freeze(&cg.dir)
+            && crate::runtime::cgroup::processes(&cg.dir).contains(&pid)
+    })
 }
 
 /// Whether docker's daemon resumes a paused container after sending it `sig`: for SIGKILL, for

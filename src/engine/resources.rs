@@ -4,7 +4,7 @@
 //! nothing. (`pause` is in `engine::pause`.)
 use std::collections::BTreeMap;
 
-pub use super::cgroup::{check_device_io, check_limits, delegated_cgroup, require_cgroup};
+pub use super::cgroup::{check_device_io, delegated_cgroup};
 pub use super::create::request::Limits;
 use super::EngineError;
 use crate::state::container::Containers;
@@ -46,7 +46,56 @@ pub fn extend_inspect(paths: &Paths, v: &mut serde_json::Value, id: &str) {
     v["HostConfig"]["OomScoreAdj"] = process["oomScoreAdj"].as_i64().unwrap_or(0).into();
 }
 
-/// `update`: a new restart policy (always possible) and limits (need a cgroup).
+/// docker's resource fields of `HostConfig` (0, "" or [] where not set; `PidsLimit` null).
+pub fn inspect_limits(v: &mut serde_json::Value, rec: &crate::state::container::ContainerRecord) {
+    let r = &rec.resources;
+    let rates = |l: &[crate::runtime::cgroup::ThrottleDevice]| {
+        l.iter()
+            .map(|d| serde_json::json!({"Path": d.path, "Rate": d.rate}))
+            .collect::<Vec<_>>()
+    };
+    let hc = &mut v["HostConfig"];
+    for (k, val) in [
+        ("CgroupParent", serde_json::json!(rec.cgroup_parent)),
+        ("Memory", r.memory.into()),
+        ("MemorySwap", r.memory_swap.into()),
+        ("MemoryReservation", r.memory_reservation.into()),
+        ("NanoCpus", r.nano_cpus.into()),
+        ("CpuShares", r.cpu_shares.into()),
+        ("CpuPeriod", r.cpu_period.into()),
+        ("CpuQuota", r.cpu_quota.into()),
+        ("CpusetCpus", r.cpuset_cpus.clone().into()),
+        ("CpusetMems", r.cpuset_mems.clone().into()),
+        (
+            "PidsLimit",
+            if r.pids_limit > 0 {
+                r.pids_limit.into()
+            } else {
+                serde_json::Value::Null
+            },
+        ),
+        ("BlkioWeight", r.blkio_weight.into()),
+        (
+            "BlkioWeightDevice",
+            r.blkio_weight_device
+                .iter()
+                .map(|d| serde_json::json!({"Path": d.path, "Weight": d.weight}))
+                .collect::<Vec<_>>()
+                .into(),
+        ),
+        ("BlkioDeviceReadBps", rates(&r.device_read_bps).into()),
+        ("BlkioDeviceWriteBps", rates(&r.device_write_bps).into()),
+        ("BlkioDeviceReadIOps", rates(&r.device_read_iops).into()),
+        ("BlkioDeviceWriteIOps", rates(&r.device_write_iops).into()),
+        ("MemorySwappiness", serde_json::Value::Null),
+        ("OomKillDisable", false.into()),
+    ] {
+        hc[k] = val;
+    }
+}
+
+/// `update`: a new restart policy (always possible) and limits (need the container's cgroup),
+/// written live into the cgroup of a running container and kept for its next start.
 pub fn update(
     paths: &Paths,
     name: &str,
@@ -55,23 +104,110 @@ pub fn update(
 ) -> Result<(), EngineError> {
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
-    if !limits.is_empty() {
-        check_limits(limits)?;
-    }
-    if let Some(r) = restart {
-        let policy = crate::monitor::RestartPolicy::parse(r).map_err(EngineError::Usage)?;
-        let _lock = store.lock(&id)?;
-        let mut rec = store.record(&id)?;
+    let new_resources = if limits.is_empty() {
+        None
+    } else {
+        let rec = store.record(&id)?;
+        let merged = merge(&rec.resources, limits)?;
+        // The same checks as create: a delegated hierarchy with the controllers.
+        let plan = super::cgroup::place(merged.clone(), None)?;
+        if plan.delegation.is_some() && rec.cgroup.is_none() && !merged.controllers().is_empty() {
+            return Err(EngineError::Conflict(format!(
+                "container {} was created without a cgroup: recreate it to limit it",
+                &id[..12]
+            )));
+        }
+        Some(merged)
+    };
+    let policy = restart
+        .map(|r| crate::monitor::RestartPolicy::parse(r).map_err(EngineError::Usage))
+        .transpose()?;
+    let _lock = store.lock(&id)?;
+    let mut rec = store.record(&id)?;
+    if let Some(policy) = policy {
         if rec.auto_remove && policy != crate::monitor::RestartPolicy::No {
             return Err(EngineError::Usage(
                 "Restart policy cannot be updated because AutoRemove is enabled for the container"
                     .into(),
             ));
         }
-        rec.restart_policy = r.to_string();
-        store.save_record(&rec)?;
+        rec.restart_policy = restart.unwrap_or_default().to_string();
     }
+    if let Some(r) = new_resources {
+        let st = store.state(&id)?;
+        if let (Some(cg), true) = (&rec.cgroup, st.status.is_up()) {
+            if cg.dir.is_dir() {
+                crate::runtime::cgroup::apply(&cg.dir, &r).map_err(|e| {
+                    EngineError::Usage(format!("Cannot update container {id}: {e}"))
+                })?;
+            }
+        }
+        rec.resources = r;
+    }
+    store.save_record(&rec)?;
     Ok(())
+}
+
+/// The container's limits with the ones `update` gives replacing theirs (docker's: a flag not
+/// given keeps its value; a new memory limit with the swap left at docker's default of twice
+/// the memory moves the swap with it).
+fn merge(
+    old: &crate::runtime::cgroup::Resources,
+    l: &Limits,
+) -> Result<crate::runtime::cgroup::Resources, EngineError> {
+    let given = l.resources()?;
+    let mut r = old.clone();
+    if l.memory.is_some() {
+        r.memory = given.memory;
+        if l.memory_swap.is_none() && (old.memory_swap == old.memory * 2 || old.memory_swap == 0) {
+            r.memory_swap = given.memory * 2;
+        }
+    }
+    if l.memory_swap.is_some() {
+        r.memory_swap = given.memory_swap;
+    }
+    if r.memory > 0 && r.memory_swap > 0 && r.memory_swap < r.memory {
+        return Err(EngineError::Usage(
+            "Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time".into(),
+        ));
+    }
+    if l.memory_reservation.is_some() {
+        r.memory_reservation = given.memory_reservation;
+    }
+    if l.cpus.is_some() {
+        r.nano_cpus = given.nano_cpus;
+        r.cpu_quota = 0;
+        r.cpu_period = 0;
+    }
+    if l.cpu_shares.is_some() {
+        r.cpu_shares = given.cpu_shares;
+    }
+    if l.cpu_period.is_some() {
+        r.cpu_period = given.cpu_period;
+    }
+    if l.cpu_quota.is_some() {
+        r.cpu_quota = given.cpu_quota;
+    }
+    if l.cpuset_cpus.is_some() {
+        r.cpuset_cpus = given.cpuset_cpus;
+    }
+    if l.cpuset_mems.is_some() {
+        r.cpuset_mems = given.cpuset_mems;
+    }
+    if l.pids_limit.is_some() {
+        r.pids_limit = given.pids_limit;
+    }
+    if l.blkio_weight.is_some() {
+        r.blkio_weight = given.blkio_weight;
+    }
+    if !l.device_io.is_empty() {
+        r.blkio_weight_device = given.blkio_weight_device;
+        r.device_read_bps = given.device_read_bps;
+        r.device_write_bps = given.device_write_bps;
+        r.device_read_iops = given.device_read_iops;
+        r.device_write_iops = given.device_write_iops;
+    }
+    Ok(r)
 }
 
 // ---- /proc ----------------------------------------------------------------------------------
@@ -161,7 +297,16 @@ pub fn container_processes(root_pid: i32) -> Vec<ProcInfo> {
     out
 }
 
-fn running_pid(paths: &Paths, name: &str) -> Result<(String, String, i32), EngineError> {
+/// A running (or paused) container: its ID, name, first process and cgroup directory (where
+/// it has one and its first process is in it).
+struct Running {
+    id: String,
+    name: String,
+    pid: i32,
+    cgroup: Option<std::path::PathBuf>,
+}
+
+fn running_pid(paths: &Paths, name: &str) -> Result<Running, EngineError> {
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
@@ -172,7 +317,31 @@ fn running_pid(paths: &Paths, name: &str) -> Result<(String, String, i32), Engin
             &id[..12]
         )));
     }
-    Ok((id, rec.name, st.pid))
+    let cgroup = rec
+        .cgroup
+        .map(|c| c.dir)
+        .filter(|d| crate::runtime::cgroup::processes(d).contains(&st.pid));
+    Ok(Running {
+        id,
+        name: rec.name,
+        pid: st.pid,
+        cgroup,
+    })
+}
+
+/// The container's processes: its cgroup's where it has one, else its first process's tree.
+fn processes_of(r: &Running) -> Vec<ProcInfo> {
+    match &r.cgroup {
+        Some(dir) => {
+            let mut v: Vec<ProcInfo> = crate::runtime::cgroup::processes(dir)
+                .into_iter()
+                .filter_map(read_proc)
+                .collect();
+            v.sort_by_key(|p| p.pid);
+            v
+        }
+        None => container_processes(r.pid),
+    }
 }
 
 fn ticks_per_sec() -> u64 {
@@ -211,8 +380,7 @@ pub fn top(
     name: &str,
     ps_args: &[String],
 ) -> Result<(Vec<String>, Vec<Vec<String>>), EngineError> {
-    let (_, _, pid) = running_pid(paths, name)?;
-    let procs = container_processes(pid);
+    let procs = processes_of(&running_pid(paths, name)?);
     if !ps_args.is_empty() {
         return host_ps(ps_args, &procs);
     }
@@ -306,13 +474,16 @@ fn host_ps(
     Ok((header, rows))
 }
 
-/// One sample of a container's usage, from /proc (no cgroup: memory is the sum of its
-/// processes' RSS, the limit the machine's memory).
+/// One sample of a container's usage: from its cgroup where it has one (memory.current less
+/// inactive file pages and memory.max, cpu.stat, pids.current, io.stat), from /proc for what
+/// the cgroup does not count (without a cgroup: memory is the sum of its processes' RSS, the
+/// limit the machine's memory).
 #[derive(Debug, Clone)]
 pub struct Sample {
     pub id: String,
     pub name: String,
-    pub cpu_ticks: u64,
+    /// CPU time used, nanoseconds.
+    pub cpu_ns: u64,
     pub mem: u64,
     pub mem_limit: u64,
     pub net_rx: u64,
@@ -351,8 +522,15 @@ pub fn total_cpu_ticks() -> u64 {
 
 /// Sample a running container.
 pub fn sample(paths: &Paths, name: &str) -> Result<Sample, EngineError> {
-    let (id, cname, pid) = running_pid(paths, name)?;
-    let procs = container_processes(pid);
+    let running = running_pid(paths, name)?;
+    let pid = running.pid;
+    let procs = processes_of(&running);
+    let usage = running
+        .cgroup
+        .as_deref()
+        .map(crate::runtime::cgroup::usage)
+        .unwrap_or_default();
+    let tick_ns = 1_000_000_000 / ticks_per_sec();
     let (mut rx, mut tx) = (0, 0);
     if let Ok(dev) = std::fs::read_to_string(format!("/proc/{pid}/net/dev")) {
         for l in dev.lines().skip(2) {
@@ -382,17 +560,30 @@ pub fn sample(paths: &Paths, name: &str) -> Result<Sample, EngineError> {
             }
         }
     }
+    if let Some((r, w)) = usage.io {
+        (br, bw) = (r, w);
+    }
     Ok(Sample {
-        id,
-        name: cname,
-        cpu_ticks: procs.iter().map(|p| p.cpu_ticks).sum(),
-        mem: procs.iter().map(|p| p.rss_bytes).sum(),
-        mem_limit: mem_total(),
+        id: running.id,
+        name: running.name,
+        cpu_ns: usage
+            .cpu_usec
+            .map(|u| u * 1000)
+            .unwrap_or_else(|| procs.iter().map(|p| p.cpu_ticks).sum::<u64>() * tick_ns),
+        mem: usage
+            .memory
+            .unwrap_or_else(|| procs.iter().map(|p| p.rss_bytes).sum()),
+        mem_limit: usage
+            .memory_limit
+            .unwrap_or_else(mem_total)
+            .min(mem_total()),
         net_rx: rx,
         net_tx: tx,
         blk_read: br,
         blk_write: bw,
-        pids: procs.iter().map(|p| p.threads).sum(),
+        pids: usage
+            .pids
+            .unwrap_or_else(|| procs.iter().map(|p| p.threads).sum()),
     })
 }
 
@@ -419,8 +610,8 @@ pub fn stats_once(
             Ok(s) => s,
             Err(_) => continue,
         };
-        let dc = s1.cpu_ticks.saturating_sub(s0.cpu_ticks) as f64;
-        let dt = t1.saturating_sub(t0) as f64;
+        let dc = s1.cpu_ns.saturating_sub(s0.cpu_ns) as f64;
+        let dt = (t1.saturating_sub(t0) * (1_000_000_000 / ticks_per_sec())) as f64;
         let pct = if dt > 0.0 {
             dc / dt * ncpu * 100.0
         } else {

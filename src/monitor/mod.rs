@@ -361,6 +361,10 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
     // through slirp4netns's.
     let udp_ports: Vec<crate::network::ports::PortMapping> = Vec::new();
     let mut hook = |pid: i32| -> Result<(), crate::runtime::RuntimeError> {
+        // Into its cgroup before it runs anything: every process it starts is then inside.
+        if let Some(cg) = &rec.cgroup {
+            enter_cgroup(cg, &rec.resources, pid)?;
+        }
         if let Mode::Slirp4netns(opts) = c.net {
             let api = c
                 .paths
@@ -453,6 +457,7 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
         let mut st = store.state(id).unwrap_or_default();
         st.status = Status::Running;
         st.frozen = None;
+        st.oom_killed = false;
         st.pid = pid;
         st.pid_start = pid_start;
         st.monitor_pid = std::process::id() as i32;
@@ -515,6 +520,22 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
     if let Some(p) = &rec.pidfile {
         let _ = std::fs::remove_file(p);
     }
+    // docker's runtime deletes the cgroup with the container's process; a restart makes it anew.
+    // First: did the OOM killer strike in it (docker's `oom` event, before `die`)?
+    if let Some(cg) = &rec.cgroup {
+        if crate::runtime::cgroup::usage(&cg.dir).oom_kills > 0 {
+            if let Ok(_lock) = store.lock(id) {
+                if let Ok(mut st) = store.state(id) {
+                    st.oom_killed = true;
+                    let _ = store.save_state(id, &st);
+                }
+            }
+            crate::state::events::container(c.paths, rec, "oom", &[]);
+        }
+        if let Err(e) = crate::runtime::cgroup::remove(&cg.dir) {
+            tracing::warn!("removing the cgroup: {e}");
+        }
+    }
     let restart_wanted = checker.is_some_and(|c| c.restart_wanted);
     drop(attach_server);
     drop(stdin_keep);
@@ -532,6 +553,33 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
         userns,
         restart_wanted,
     })
+}
+
+/// Make the container's cgroup, write its limits and move `pid` (the container's first
+/// process, not yet running) into it. A container without limits runs on without its cgroup
+/// if that fails (`pause` then uses signals); one with limits does not start.
+fn enter_cgroup(
+    cg: &crate::state::container::CgroupPlace,
+    resources: &crate::runtime::cgroup::Resources,
+    pid: i32,
+) -> Result<(), crate::runtime::RuntimeError> {
+    use crate::runtime::cgroup;
+    let needed: Vec<&str> = resources.controllers().iter().map(|(c, _)| *c).collect();
+    let made = cgroup::create(&cg.root, &cg.dir, &needed)
+        .and_then(|()| cgroup::apply(&cg.dir, resources))
+        .and_then(|()| cgroup::add_process(&cg.dir, pid));
+    match made {
+        Ok(()) => Ok(()),
+        Err(e) if resources.is_empty() => {
+            tracing::warn!("the container runs without its cgroup: {e}");
+            let _ = cgroup::remove(&cg.dir);
+            Ok(())
+        }
+        Err(e) => Err(crate::runtime::RuntimeError::Other(format!(
+            "setting up the container's cgroup {}: {e}",
+            cg.dir.display()
+        ))),
+    }
 }
 
 /// How one run of the container ended.

@@ -399,10 +399,13 @@ fn runtime_spec(
     spec.set_root(Some(root));
     if let Some(p) = spec.process_mut() {
         p.set_terminal(Some(tty));
-        // Only capabilities this process still has in its bounding set can be given (a
-        // sandbox may lack some; `--privileged` asks for all): skiff's runtime skips the
-        // others too, runc would fail.
-        if let (Some(mut c), Ok(bounding)) = (
+        // As root in the host's user namespace, only capabilities this process still has in
+        // its bounding set can be given (a sandbox may lack some; `--privileged` asks for
+        // all): skiff's runtime skips the others too, runc would fail. A new or joined user
+        // namespace starts with a full bounding set.
+        let ours = matches!(userns, UserNs::Ours);
+        if let (true, Some(mut c), Ok(bounding)) = (
+            ours,
             p.capabilities().clone(),
             caps::read(None, caps::CapSet::Bounding),
         ) {

@@ -6,6 +6,7 @@
 //! network hook, then says "go"; the child mounts the root filesystem, pivots, drops
 //! capabilities and execs. An exec that succeeds closes the child's end (O_CLOEXEC), so EOF
 //! means "started"; anything else is an error message with the exit code docker would use.
+pub mod cgroup;
 pub mod enter;
 pub mod exec;
 pub mod external;

@@ -114,9 +114,25 @@ pub struct ContainerRecord {
     /// default (stdout and stderr).
     #[serde(default)]
     pub attach: Vec<String>,
+    /// The container's cgroup, where one is delegated (None: no cgroup).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgroup: Option<CgroupPlace>,
+    /// Its resource limits (`--memory`...), as its cgroup gets them.
+    #[serde(default)]
+    pub resources: crate::runtime::cgroup::Resources,
+    /// `--cgroup-parent` as given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cgroup_parent: String,
     /// `--runtime`: the external OCI runtime that runs it (None: skiff's own).
     #[serde(default)]
     pub runtime: Option<OciRuntime>,
+}
+
+/// Where a container's cgroup is: the delegated subtree it is made in, and its directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CgroupPlace {
+    pub root: PathBuf,
+    pub dir: PathBuf,
 }
 
 /// An external OCI runtime (runc, crun) as `--runtime` named it, and the executable found.
@@ -333,6 +349,10 @@ pub struct ContainerState {
     /// docker's `State.Health`, for a container with a health check once it has started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health: Option<super::health::Health>,
+    /// The kernel's OOM killer killed a process of its cgroup during its last run
+    /// (`memory.events`): docker's `State.OOMKilled`.
+    #[serde(default)]
+    pub oom_killed: bool,
     /// How a paused container is held (status `paused`), for `unpause`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frozen: Option<Frozen>,
@@ -363,6 +383,7 @@ impl ContainerState {
             restart_count: 0,
             stop_requested: false,
             health: None,
+            oom_killed: false,
             frozen: None,
         }
     }

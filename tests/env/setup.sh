@@ -12,6 +12,8 @@
 #   - systemd (never started: its systemd-analyze checks generated units) and libc6-dev (a static
 #     sd_notify sender is compiled in the tests)
 #   - the fixture images in that registry (tests/env/fixtures.py)
+#   - a cgroup v2 subtree delegated to the test user (skiff-test below the cgroup v2 mount; its
+#     path in /etc/skiff-test/cgroup), as systemd's Delegate=yes makes user@UID.service
 #   - real Docker API clients for `skiff system service`: Debian's docker CLI (docker.io; its
 #     daemon is never started) and docker-compose, and docker-py in a venv (/var/lib/skiff-test/venv)
 set -euo pipefail
@@ -95,6 +97,28 @@ done
 # The harness creates one 0700 directory per test below it, owned by the test user.
 mkdir -p /var/tmp/skiff-tests
 chmod 1777 /var/tmp/skiff-tests
+
+# ---- a delegated cgroup v2 subtree ---------------------------------------------------
+# Owned by the test user like a systemd-delegated user@UID.service: the directory and the files
+# that delegation hands over (cgroup.procs, cgroup.subtree_control, cgroup.threads). The cgroup
+# tests move skiff into a leaf below it, so container cgroups, cgroup.freeze and cgroup.kill run
+# for real even on this cgroup v1 hybrid machine (v2 at /sys/fs/cgroup/unified).
+CG_MOUNT=""
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    CG_MOUNT=/sys/fs/cgroup
+elif [ -f /sys/fs/cgroup/unified/cgroup.controllers ]; then
+    CG_MOUNT=/sys/fs/cgroup/unified
+fi
+mkdir -p "$CONF_DIR"
+if [ -n "$CG_MOUNT" ] && mkdir -p "$CG_MOUNT/skiff-test" 2>/dev/null; then
+    CG="$CG_MOUNT/skiff-test"
+    chown "$TEST_USER:$TEST_USER" "$CG" "$CG/cgroup.procs" "$CG/cgroup.subtree_control" \
+        "$CG/cgroup.threads"
+    echo "$CG" > "$CONF_DIR/cgroup"
+else
+    echo "setup.sh: warning: no cgroup v2 hierarchy to delegate a subtree of" >&2
+    rm -f "$CONF_DIR/cgroup"
+fi
 
 # ---- local registry -------------------------------------------------------------
 mkdir -p "$CONF_DIR" "$REGISTRY_ROOT"

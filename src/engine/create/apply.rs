@@ -322,6 +322,9 @@ fn write_record(
         shell: plan.shell,
         extras: plan.extras.clone(),
         attach: req.attach.clone(),
+        cgroup: plan.cgroup_place,
+        resources: plan.resources,
+        cgroup_parent: req.limits.cgroup_parent.clone().unwrap_or_default(),
         runtime: plan.runtime,
     };
     store.create(&rec)?;

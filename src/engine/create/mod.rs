@@ -98,5 +98,15 @@ fn replace(paths: &Paths, req: &CreateRequest) -> Result<(), EngineError> {
             super::container::remove(paths, &v, true, false)?;
         }
     }
+    if let Some(n) = &req.name {
+        // A name left behind by a container whose removal was cut short (its monitor killed
+        // half-way, as a unit's stop can): no container holds it any more.
+        if let Ok(holder) = std::fs::read_to_string(paths.names().join(n)) {
+            let holder = holder.trim();
+            if !holder.is_empty() && !store.dir(holder).join("container.json").exists() {
+                store.release_name(n, holder);
+            }
+        }
+    }
     Ok(())
 }

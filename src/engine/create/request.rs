@@ -344,7 +344,9 @@ pub(crate) fn destination(spec: &str, d: &str) -> Result<String, EngineError> {
     Ok(clean.to_string_lossy().into_owned())
 }
 
-/// `--memory`, `--cpus`, `--pids-limit`, parsed.
+/// The resource flags, parsed (`--memory`, `--cpus`, `--pids-limit`, the per-device limits,
+/// and the rest of docker's cgroup flags); `resources()` validates them into what the cgroup
+/// gets (`runtime::cgroup::Resources`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Limits {
     /// Bytes.
@@ -353,8 +355,24 @@ pub struct Limits {
     pub cpus: Option<f64>,
     pub pids_limit: Option<i64>,
     /// Per-device block IO limits as (flag, value): `--blkio-weight-device`,
-    /// `--device-read-bps` and the like (podman's `update`).
+    /// `--device-read-bps` and the like.
     pub device_io: Vec<(String, String)>,
+    /// `--memory-swap`: bytes, -1 unlimited.
+    pub memory_swap: Option<i64>,
+    /// `--memory-reservation`, bytes.
+    pub memory_reservation: Option<u64>,
+    /// `--memory-swappiness` (cgroup v2 has none: a warning).
+    pub memory_swappiness: Option<i64>,
+    /// `--oom-kill-disable` (cgroup v2 has none: a warning).
+    pub oom_kill_disable: bool,
+    pub cpu_shares: Option<i64>,
+    pub cpu_period: Option<i64>,
+    pub cpu_quota: Option<i64>,
+    pub cpuset_cpus: Option<String>,
+    pub cpuset_mems: Option<String>,
+    pub blkio_weight: Option<u16>,
+    /// `--cgroup-parent`.
+    pub cgroup_parent: Option<String>,
 }
 
 impl Limits {
@@ -374,15 +392,10 @@ impl Limits {
             None => None,
         };
         Ok(Limits {
-            memory: memory
-                .map(|m| {
-                    crate::units::parse_bytes(m)
-                        .ok_or_else(|| EngineError::Usage(format!("invalid size: {m:?}")))
-                })
-                .transpose()?,
+            memory: memory.map(size).transpose()?,
             cpus,
             pids_limit,
-            device_io: Vec::new(),
+            ..Default::default()
         })
     }
 
@@ -390,34 +403,163 @@ impl Limits {
         *self == Limits::default()
     }
 
-    /// The limits that limit something: docker reads `--memory 0`, `--cpus 0` and
-    /// `--pids-limit 0` (or any negative value) as "no limit".
-    pub fn limiting(&self) -> Limits {
-        Limits {
-            memory: self.memory.filter(|m| *m != 0),
-            cpus: self.cpus.filter(|c| *c != 0.0),
-            pids_limit: self.pids_limit.filter(|p| *p > 0),
-            device_io: self.device_io.clone(),
+    /// What the cgroup gets, checked as docker's daemon checks it (its messages).
+    pub fn resources(&self) -> Result<crate::runtime::cgroup::Resources, EngineError> {
+        use crate::runtime::cgroup::{Resources, ThrottleDevice, WeightDevice};
+        let bad = |m: &str| EngineError::Usage(m.to_string());
+        let memory = self.memory.unwrap_or(0) as i64;
+        if memory > 0 && memory < 6 << 20 {
+            return Err(bad("Minimum memory limit allowed is 6MB"));
         }
-    }
-
-    /// The flags given, for messages (`--memory, --cpus`).
-    pub fn flags(&self) -> String {
-        let mut f = Vec::new();
-        if self.memory.is_some() {
-            f.push("--memory");
+        let mut swap = self.memory_swap.unwrap_or(0);
+        if swap > 0 && memory == 0 {
+            return Err(bad(
+                "You should always set the Memory limit when using Memoryswap limit, see usage",
+            ));
         }
-        if self.cpus.is_some() {
-            f.push("--cpus");
+        if swap > 0 && swap < memory {
+            return Err(bad(
+                "Minimum memoryswap limit should be larger than memory limit, see usage",
+            ));
         }
-        if self.pids_limit.is_some() {
-            f.push("--pids-limit");
+        // docker: twice the memory when only the memory is limited.
+        if memory > 0 && swap == 0 {
+            swap = memory * 2;
         }
-        for (flag, _) in &self.device_io {
-            if !f.contains(&flag.as_str()) {
-                f.push(flag);
+        let reservation = self.memory_reservation.unwrap_or(0) as i64;
+        if memory > 0 && reservation > memory {
+            return Err(bad(
+                "Minimum memory limit can not be less than memory reservation limit, see usage",
+            ));
+        }
+        if let Some(s) = self.memory_swappiness.filter(|s| !(-1..=100).contains(s)) {
+            return Err(bad(&format!(
+                "Invalid value: {s}, valid memory swappiness range is 0-100"
+            )));
+        }
+        let nano_cpus = self.cpus.map(|c| (c * 1e9).round() as i64).unwrap_or(0);
+        let period = self.cpu_period.unwrap_or(0);
+        let quota = self.cpu_quota.unwrap_or(0);
+        if nano_cpus > 0 && period > 0 {
+            return Err(bad(
+                "Conflicting options: Nano CPUs and CPU Period cannot both be set",
+            ));
+        }
+        if nano_cpus > 0 && quota > 0 {
+            return Err(bad(
+                "Conflicting options: Nano CPUs and CPU Quota cannot both be set",
+            ));
+        }
+        let ncpu = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1) as i64;
+        if nano_cpus < 0 || nano_cpus > ncpu * 1_000_000_000 {
+            return Err(bad(&format!(
+                "Range of CPUs is from 0.01 to {ncpu}.00, as there are only {ncpu} CPUs available"
+            )));
+        }
+        if period != 0 && !(1000..=1_000_000).contains(&period) {
+            return Err(bad(
+                "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)",
+            ));
+        }
+        if quota > 0 && quota < 1000 {
+            return Err(bad("CPU cfs quota can not be less than 1ms (i.e. 1000)"));
+        }
+        if self.cpu_shares.is_some_and(|s| s < 0) {
+            return Err(bad("shares: invalid argument"));
+        }
+        for (what, v) in [("cpus", &self.cpuset_cpus), ("mems", &self.cpuset_mems)] {
+            if let Some(v) = v {
+                if !cpuset_list_ok(v) {
+                    return Err(bad(&format!("Invalid value {v} for cpuset {what}")));
+                }
             }
         }
-        f.join(", ")
+        if let Some(w) = self
+            .blkio_weight
+            .filter(|w| *w != 0 && !(10..=1000).contains(w))
+        {
+            let _ = w;
+            return Err(bad("Range of blkio weight is from 10 to 1000"));
+        }
+        let mut r = Resources {
+            memory,
+            memory_swap: if memory > 0 || swap != 0 { swap } else { 0 },
+            memory_reservation: reservation,
+            nano_cpus,
+            cpu_shares: self.cpu_shares.unwrap_or(0),
+            cpu_period: period,
+            cpu_quota: quota,
+            cpuset_cpus: self.cpuset_cpus.clone().unwrap_or_default(),
+            cpuset_mems: self.cpuset_mems.clone().unwrap_or_default(),
+            pids_limit: self.pids_limit.filter(|p| *p > 0).unwrap_or(0),
+            blkio_weight: self.blkio_weight.unwrap_or(0),
+            ..Default::default()
+        };
+        for (flag, v) in &self.device_io {
+            crate::engine::cgroup::check_device_io(flag, v)?;
+            let (path, value) = v.split_once(':').unwrap_or((v, ""));
+            let path = path.to_string();
+            let rate = || {
+                if flag.ends_with("-bps") {
+                    crate::units::parse_bytes(value).unwrap_or(0)
+                } else {
+                    value.parse().unwrap_or(0)
+                }
+            };
+            match flag.as_str() {
+                "--blkio-weight-device" => r.blkio_weight_device.push(WeightDevice {
+                    path,
+                    weight: value.parse().unwrap_or(0),
+                }),
+                "--device-read-bps" => r
+                    .device_read_bps
+                    .push(ThrottleDevice { path, rate: rate() }),
+                "--device-write-bps" => r
+                    .device_write_bps
+                    .push(ThrottleDevice { path, rate: rate() }),
+                "--device-read-iops" => r
+                    .device_read_iops
+                    .push(ThrottleDevice { path, rate: rate() }),
+                _ => r
+                    .device_write_iops
+                    .push(ThrottleDevice { path, rate: rate() }),
+            }
+        }
+        Ok(r)
     }
+
+    /// docker's warnings for what cgroup v2 cannot do (printed, the container still made).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.memory_swappiness.is_some_and(|s| s != -1) {
+            w.push("Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.".to_string());
+        }
+        if self.oom_kill_disable {
+            w.push(
+                "Your kernel does not support OomKillDisable. OomKillDisable discarded."
+                    .to_string(),
+            );
+        }
+        w
+    }
+}
+
+/// A docker size (`64m`), as a usage error otherwise.
+pub fn size(m: &str) -> Result<u64, EngineError> {
+    crate::units::parse_bytes(m).ok_or_else(|| EngineError::Usage(format!("invalid size: {m:?}")))
+}
+
+/// A cpuset list: `0-3,5`.
+fn cpuset_list_ok(v: &str) -> bool {
+    !v.is_empty()
+        && v.split(',').all(|part| {
+            let mut ends = part.splitn(2, '-').map(|n| n.parse::<u32>());
+            match (ends.next(), ends.next()) {
+                (Some(Ok(_)), None) => true,
+                (Some(Ok(a)), Some(Ok(b))) => a <= b,
+                _ => false,
+            }
+        })
 }

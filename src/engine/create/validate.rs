@@ -19,6 +19,9 @@ use crate::state::Paths;
 /// What `apply` makes: the request resolved against the image.
 pub(super) struct Plan {
     pub id: String,
+    /// The container's cgroup (where one is delegated) and its limits.
+    pub cgroup_place: Option<crate::state::container::CgroupPlace>,
+    pub resources: crate::runtime::cgroup::Resources,
     pub image: ImageRecord,
     /// The image's layers, bottom first.
     pub layers: Vec<PathBuf>,
@@ -101,7 +104,7 @@ pub(super) fn validate(
     req: &CreateRequest,
     notices: &mut dyn Write,
 ) -> Result<Plan, EngineError> {
-    crate::engine::cgroup::check_limits(&req.limits)?;
+    let cgroup = crate::engine::cgroup::plan(&req.limits)?;
     let runtime = resolve_runtime(req.runtime.as_deref())?;
     if req.auto_remove && req.restart != crate::monitor::RestartPolicy::No {
         return Err(EngineError::Usage(
@@ -222,6 +225,8 @@ pub(super) fn validate(
         .map(|v| Ok((store.resolve(&v.container)?, v.rw)))
         .collect::<Result<_, EngineError>>()?;
     Ok(Plan {
+        cgroup_place: cgroup.place(&id),
+        resources: cgroup.resources,
         id,
         volumes_from,
         stop_signal: req
