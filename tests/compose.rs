@@ -927,3 +927,133 @@ fn run_wait(child: &mut std::process::Child) -> i32 {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+#[test]
+fn secrets_configs_extends_include_and_completed_dependencies() {
+    let env = env_with_busybox();
+    let dir = project(
+        &env,
+        "sec",
+        &[
+            (
+                "compose.yaml",
+                &format!(
+                    "include:\n  - lib/compose.yaml\nx-base: &base\n  image: {BUSYBOX}\n  init: true\nservices:\n  app:\n    extends: common\n    command: sleep 3600\n    environment:\n      LEVEL: app\n    secrets: [db_pass, {{source: api_key, target: key.txt}}]\n    configs: [app_conf, {{source: inline, target: /etc/inline.conf}}]\n    depends_on:\n      setup:\n        condition: service_completed_successfully\n  common:\n    <<: *base\n    command: 'true'\n    environment:\n      LEVEL: common\n      FROM_BASE: yes\n  setup:\n    image: {BUSYBOX}\n    command: sh -c 'sleep 1; exit 0'\nsecrets:\n  db_pass:\n    file: ./db_pass.txt\n  api_key:\n    environment: API_KEY\nconfigs:\n  app_conf:\n    file: ./app.conf\n  inline:\n    content: inline-config\n"
+                ),
+            ),
+            ("db_pass.txt", "s3cret\n"),
+            ("app.conf", "conf-from-file\n"),
+            (".env", "API_KEY=key-from-env\n"),
+            (
+                "lib/compose.yaml",
+                &format!(
+                    "services:\n  helper:\n    image: {BUSYBOX}\n    init: true\n    command: sh -c 'cat /data/hello; sleep 3600'\n    volumes: [./data:/data:ro]\n"
+                ),
+            ),
+            ("lib/data/hello", "from-included-dir\n"),
+        ],
+    );
+    // include and extends, as config shows them.
+    assert_eq!(
+        compose_ok(&env, &dir, &["config", "--services"]),
+        "app\ncommon\nhelper\nsetup\n"
+    );
+    let cfg = compose_ok(&env, &dir, &["config"]);
+    assert!(
+        cfg.contains("FROM_BASE: \"yes\"") && cfg.contains("LEVEL: app"),
+        "{cfg}"
+    );
+    assert!(
+        cfg.contains(&format!("source: {}", dir.join("lib/data").display())),
+        "{cfg}"
+    );
+    let o = compose_in(&env, &dir, &["up", "-d"]);
+    assert_success(&o, "up -d");
+    assert!(
+        stderr(&o).contains(" Container sec-setup-1  Exited"),
+        "{}",
+        stderr(&o)
+    );
+    let read = |f: &str| {
+        let o = compose_in(&env, &dir, &["exec", "-T", "app", "cat", f]);
+        assert_success(&o, f);
+        stdout(&o)
+    };
+    assert_eq!(read("/run/secrets/db_pass"), "s3cret\n");
+    assert_eq!(read("/run/secrets/key.txt"), "key-from-env");
+    assert_eq!(read("/app_conf"), "conf-from-file\n");
+    assert_eq!(read("/etc/inline.conf"), "inline-config");
+    // Secrets are read-only in the container.
+    let o = compose_in(
+        &env,
+        &dir,
+        &[
+            "exec",
+            "-T",
+            "app",
+            "sh",
+            "-c",
+            "echo x > /run/secrets/db_pass",
+        ],
+    );
+    assert_ne!(code(&o), 0);
+    let o = compose_in(
+        &env,
+        &dir,
+        &["exec", "-T", "app", "sh", "-c", "echo $LEVEL $FROM_BASE"],
+    );
+    assert_eq!(stdout(&o), "app yes\n");
+    // The included service's relative bind is against its own directory.
+    let logs = compose_ok(&env, &dir, &["logs", "helper"]);
+    assert_eq!(logs, "helper-1  | from-included-dir\n");
+    // A failing dependency stops the dependent from starting.
+    compose_ok(&env, &dir, &["down", "-t", "0"]);
+    let bad = project(
+        &env,
+        "failing",
+        &[(
+            "compose.yaml",
+            &format!(
+                "services:\n  app:\n    image: {BUSYBOX}\n    command: sleep 3600\n    depends_on:\n      setup:\n        condition: service_completed_successfully\n  setup:\n    image: {BUSYBOX}\n    command: sh -c 'exit 3'\n"
+            ),
+        )],
+    );
+    let o = compose_in(&env, &bad, &["up", "-d"]);
+    assert_ne!(code(&o), 0);
+    assert!(
+        stderr(&o).contains("service \"setup\" didn't complete successfully: exit 3"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(names(&env, "failing"), ["failing-setup-1"]);
+    compose_ok(&env, &bad, &["down"]);
+}
+
+#[test]
+fn obsolete_and_unsupported_keys_warn_and_are_ignored() {
+    let env = TestEnv::new();
+    let dir = project(
+        &env,
+        "warns",
+        &[(
+            "compose.yaml",
+            "version: '3.8'\nservices:\n  web:\n    image: busybox\n    links: [db]\n    cpu_shares: 512\n  db:\n    image: busybox\n",
+        )],
+    );
+    let o = compose_in(&env, &dir, &["config", "--services"]);
+    assert_success(&o, "config");
+    assert_eq!(stdout(&o), "db\nweb\n");
+    let err = stderr(&o);
+    assert!(
+        err.contains("WARN[0000] the attribute `version` is obsolete"),
+        "{err}"
+    );
+    assert!(
+        err.contains("WARN[0000] services.web.links: not supported by skiff, ignored"),
+        "{err}"
+    );
+    assert!(
+        err.contains("WARN[0000] services.web.cpu_shares: not supported by skiff, ignored"),
+        "{err}"
+    );
+}

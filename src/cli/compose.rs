@@ -280,7 +280,7 @@ pub fn dispatch(args: ComposeArgs) -> Result<i32, EngineError> {
         ComposeCommand::Config(a) => config(&opts, a),
         ComposeCommand::Up(a) => up(&paths, opts, a),
         ComposeCommand::Down(a) => {
-            let p = compose::load(&opts)?;
+            let p = load_for(&opts, &[])?;
             let o = ops::DownOptions {
                 volumes: a.volumes,
                 remove_orphans: a.remove_orphans,
@@ -337,7 +337,11 @@ pub(super) fn load_for(
 ) -> Result<Project, EngineError> {
     let mut o = opts.clone();
     o.services = services.to_vec();
-    compose::load(&o)
+    let p = compose::load(&o)?;
+    for w in &p.warnings {
+        progress(Progress::Warning(w.clone()));
+    }
+    Ok(p)
 }
 
 /// docker compose's plain progress on stderr: ` Container demo-web-1  Started`.
@@ -574,7 +578,7 @@ fn config(opts: &compose::Options, a: ConfigArgs) -> Result<i32, EngineError> {
         // Every profile, whether enabled or not.
         o.profiles = vec!["*".into()];
     }
-    let p: Project = compose::load(&o)?;
+    let p: Project = load_for(&o, &[])?;
     if a.quiet {
         return Ok(0);
     }

@@ -173,7 +173,7 @@ pub fn run(paths: &Paths, opts: &compose::Options, a: RunArgs) -> Result<i32, En
 
 /// `cp`: `SERVICE:PATH` names the service's container (`--index`).
 pub fn cp(paths: &Paths, opts: &compose::Options, a: CpArgs) -> Result<i32, EngineError> {
-    let p = compose::load(opts)?;
+    let p = load_for(opts, &[])?;
     let side = |s: &str| -> Result<String, EngineError> {
         match s.split_once(':') {
             Some((svc, path)) if !svc.contains('/') && !svc.is_empty() => {

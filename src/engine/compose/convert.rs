@@ -189,6 +189,40 @@ pub fn request(
     if let Some(d) = &s.domainname {
         r.extras.domainname = d.clone();
     }
+    if s.mem_limit.is_some() || s.cpus.is_some() || s.pids_limit.is_some() {
+        r.limits =
+            create::request::Limits::parse(s.mem_limit.as_deref(), s.cpus.as_deref(), s.pids_limit)
+                .map_err(ctx)?;
+    }
+    r.security.oom_score_adj = s.oom_score_adj;
+    for v in &s.volumes_from {
+        // `service:NAME[:ro]`, `container:NAME[:ro]`, or a service's name.
+        let (target, mode) = match v.rsplit_once(':') {
+            Some((t, m @ ("ro" | "rw"))) => (t, Some(m)),
+            _ => (v.as_str(), None),
+        };
+        let (kind, name) = target.split_once(':').unwrap_or(("service", target));
+        let container = match kind {
+            "container" => name.to_string(),
+            "service" => {
+                let o = p.services.get(name).ok_or_else(|| {
+                    usage(format!(
+                        "service {service:?}: volumes_from: no service {name:?}"
+                    ))
+                })?;
+                container_name(p, name, o, 1)
+            }
+            _ => {
+                return Err(usage(format!(
+                    "service {service:?}: volumes_from: {v:?} is not service:NAME or container:NAME"
+                )))
+            }
+        };
+        r.volumes_from.push(create::VolumesFrom {
+            container,
+            rw: mode.map(|m| m == "rw"),
+        });
+    }
     if let Some(pid) = &s.pid {
         r.extras.pid = create::parse_extras::pid_mode(pid).map_err(ctx)?;
     }

@@ -33,6 +33,9 @@ pub struct Project {
     /// The variables interpolation saw (environment over `.env`).
     #[serde(skip)]
     pub environment: BTreeMap<String, String>,
+    /// What the loader accepted and ignores (for the CLI to print).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -49,6 +52,8 @@ pub struct Service {
     pub configs: Vec<FileRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub depends_on: BTreeMap<String, Dependency>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -88,11 +93,17 @@ pub struct Service {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logging: Option<Logging>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub mem_limit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_mode: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub networks: BTreeMap<String, Option<NetworkAttach>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub oom_score_adj: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pids_limit: Option<i64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<Port>,
     #[serde(skip_serializing_if = "is_false")]
@@ -131,6 +142,8 @@ pub struct Service {
     pub user: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<Mount>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes_from: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
 }
@@ -407,7 +420,13 @@ pub fn normalise(f: &raw::File, cx: &Context<'_>) -> Result<Project, String> {
         files: Vec::new(),
         disabled: BTreeMap::new(),
         environment: cx.vars.clone(),
+        warnings: Vec::new(),
     };
+    if f.version.is_some() {
+        p.warnings.push(
+            "the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion".into(),
+        );
+    }
     for (name, n) in &f.networks {
         let n = n.clone().unwrap_or_default();
         let (ext, ext_name) = external(&n.external);
@@ -499,6 +518,11 @@ pub fn normalise(f: &raw::File, cx: &Context<'_>) -> Result<Project, String> {
     for (name, s) in &f.services {
         let s = s.clone().unwrap_or_default();
         let svc = service(&s, cx).map_err(|e| format!("services.{name}.{e}"))?;
+        for k in s.ignored_keys() {
+            p.warnings.push(format!(
+                "services.{name}.{k}: not supported by skiff, ignored"
+            ));
+        }
         p.services.insert(name.clone(), svc);
     }
     Ok(p)
@@ -711,6 +735,7 @@ fn service(s: &raw::Service, cx: &Context<'_>) -> Result<Service, String> {
         command: command(&s.command, "command")?,
         configs: file_refs(&s.configs)?,
         container_name: s.container_name.clone(),
+        cpus: s.cpus.as_ref().map(raw::Scalar::text),
         depends_on,
         deploy: s.deploy.as_ref().map(|d| Deploy {
             replicas: d.replicas,
@@ -755,9 +780,12 @@ fn service(s: &raw::Service, cx: &Context<'_>) -> Result<Service, String> {
                 .map(|(k, v)| (k.clone(), v.text()))
                 .collect(),
         }),
+        mem_limit: s.mem_limit.as_ref().map(raw::Scalar::text),
         network_mode: s.network_mode.clone(),
         networks,
+        oom_score_adj: s.oom_score_adj,
         pid: s.pid.clone(),
+        pids_limit: s.pids_limit,
         ports,
         privileged: s.privileged,
         profiles: s.profiles.clone(),
@@ -786,6 +814,7 @@ fn service(s: &raw::Service, cx: &Context<'_>) -> Result<Service, String> {
         ulimits,
         user: s.user.as_ref().map(raw::Scalar::text),
         volumes,
+        volumes_from: s.volumes_from.clone(),
         working_dir: s.working_dir.clone(),
     })
 }

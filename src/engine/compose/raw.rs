@@ -228,6 +228,70 @@ pub struct Service {
     #[serde(default)]
     pub volumes: Vec<VolumeField>,
     pub working_dir: Option<String>,
+    pub mem_limit: Option<Scalar>,
+    pub cpus: Option<Scalar>,
+    pub pids_limit: Option<i64>,
+    pub oom_score_adj: Option<i32>,
+    #[serde(default)]
+    pub volumes_from: Vec<String>,
+    // Accepted and not applied (`load` warns about each one given): docker compose maps them
+    // to engine features skiff lacks, or they only matter to swarm or Docker Desktop.
+    pub links: Option<serde_json::Value>,
+    pub external_links: Option<serde_json::Value>,
+    pub cpu_shares: Option<serde_json::Value>,
+    pub cpuset: Option<serde_json::Value>,
+    pub cpu_quota: Option<serde_json::Value>,
+    pub cpu_period: Option<serde_json::Value>,
+    pub mem_reservation: Option<serde_json::Value>,
+    pub memswap_limit: Option<serde_json::Value>,
+    pub mem_swappiness: Option<serde_json::Value>,
+    pub cgroup_parent: Option<serde_json::Value>,
+    pub cgroup: Option<serde_json::Value>,
+    pub runtime: Option<serde_json::Value>,
+    pub isolation: Option<serde_json::Value>,
+    pub develop: Option<serde_json::Value>,
+    pub attach: Option<serde_json::Value>,
+    pub userns_mode: Option<serde_json::Value>,
+    pub uts: Option<serde_json::Value>,
+    pub storage_opt: Option<serde_json::Value>,
+    pub blkio_config: Option<serde_json::Value>,
+    pub credential_spec: Option<serde_json::Value>,
+    pub oom_kill_disable: Option<serde_json::Value>,
+    pub stop_grace_period_ms: Option<serde_json::Value>,
+}
+
+impl Service {
+    /// The keys given that skiff does not apply.
+    pub fn ignored_keys(&self) -> Vec<&'static str> {
+        [
+            ("links", self.links.is_some()),
+            ("external_links", self.external_links.is_some()),
+            ("cpu_shares", self.cpu_shares.is_some()),
+            ("cpuset", self.cpuset.is_some()),
+            ("cpu_quota", self.cpu_quota.is_some()),
+            ("cpu_period", self.cpu_period.is_some()),
+            ("mem_reservation", self.mem_reservation.is_some()),
+            ("memswap_limit", self.memswap_limit.is_some()),
+            ("mem_swappiness", self.mem_swappiness.is_some()),
+            ("cgroup_parent", self.cgroup_parent.is_some()),
+            ("cgroup", self.cgroup.is_some()),
+            ("runtime", self.runtime.is_some()),
+            ("isolation", self.isolation.is_some()),
+            ("develop", self.develop.is_some()),
+            ("attach", self.attach.is_some()),
+            ("userns_mode", self.userns_mode.is_some()),
+            ("uts", self.uts.is_some()),
+            ("storage_opt", self.storage_opt.is_some()),
+            ("blkio_config", self.blkio_config.is_some()),
+            ("credential_spec", self.credential_spec.is_some()),
+            ("oom_kill_disable", self.oom_kill_disable.is_some()),
+            ("stop_grace_period_ms", self.stop_grace_period_ms.is_some()),
+        ]
+        .iter()
+        .filter(|(_, given)| *given)
+        .map(|(k, _)| *k)
+        .collect()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
