@@ -565,8 +565,8 @@ fn help_groups_commands_as_docker_does() {
     assert_eq!(
         section("Common Commands"),
         [
-            "run", "exec", "ps", "build", "pull", "push", "images", "login", "logout", "version",
-            "info"
+            "run", "exec", "ps", "build", "pull", "push", "images", "login", "logout", "search",
+            "version", "info"
         ]
     );
     let management = section("Management Commands");

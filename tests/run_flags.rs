@@ -306,12 +306,10 @@ fn pid_ipc_uts_and_cgroup_namespaces() {
         &["--cgroupns", "nope"],
         "Error: --cgroupns: invalid CGROUP mode",
     );
-    let o = env.skiff(&["run", "--ipc", "container:other", BUSYBOX, "true"]);
-    assert_eq!(code(&o), 125);
-    assert!(
-        stderr(&o).contains("cannot share another container's namespace"),
-        "{}",
-        stderr(&o)
+    refused(
+        &env,
+        &["--ipc", "container:other"],
+        "Error: No such container: other",
     );
 }
 

@@ -50,6 +50,24 @@ pub async fn create(ctx: &Arc<Ctx>, req: Request<Incoming>) -> ApiResult {
         gateway: text(&ipam["Gateway"]),
         internal: body["Internal"].as_bool().unwrap_or(false),
         labels,
+        ip_range: text(&ipam["IPRange"]),
+        aux_addresses: ipam["AuxiliaryAddresses"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        options: body["Options"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ipv6: body["EnableIPv6"].as_bool().unwrap_or(false),
     };
     let paths = ctx.paths.clone();
     let n = blocking(move || net::create_network(&paths, &req)).await?;

@@ -269,7 +269,7 @@ pub struct RunArgs {
     /// Log driver options (max-size=SIZE, max-file=N, tag=TEMPLATE)
     #[arg(long, value_name = "OPT")]
     pub log_opt: Vec<String>,
-    /// Set platform if server is multi-platform capable (only the host's can run)
+    /// Set platform if server is multi-platform capable (others need a binfmt_misc handler)
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<String>,
     /// Pull image before running (always, missing, never)
@@ -363,6 +363,10 @@ pub struct LogsArgs {
     /// Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m")
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+    /// Show extra details provided to logs (the log driver's attributes; skiff's drivers add
+    /// none, so each line gets docker's empty-attributes prefix, a space)
+    #[arg(long)]
+    pub details: bool,
     pub container: String,
 }
 
@@ -371,6 +375,9 @@ pub struct StopArgs {
     /// Seconds to wait before killing the container
     #[arg(short, long = "time", visible_alias = "timeout")]
     pub time: Option<i64>,
+    /// Signal to send to the container (default: its stop signal)
+    #[arg(short, long, value_name = "SIGNAL")]
+    pub signal: Option<String>,
     /// All running containers (podman)
     #[arg(short, long)]
     pub all: bool,
@@ -485,9 +492,13 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
         validate_device_cgroup_rule(r)?;
     }
     let device_cgroup_rules = a.device_cgroup_rule.clone();
-    if let Some(p) = &a.platform {
-        parse::platform(p)?;
-    }
+    let platform = a
+        .platform
+        .as_deref()
+        .map(parse::platform)
+        .transpose()?
+        .flatten();
+    a.extra.check()?;
     let mut mounts = Vec::new();
     for v in &a.volume {
         mounts.push(parse::volume(v)?);
@@ -503,6 +514,7 @@ fn create_request(a: RunArgs) -> Result<CreateRequest, EngineError> {
     let mut req = CreateRequest::new(a.image);
     req.pull = parse::pull(&a.pull)?;
     req.tls_verify = a.tls_verify;
+    req.platform = platform;
     // docker's canonical name has a leading slash: `--name /x` is `x`.
     req.name = a
         .name
@@ -635,8 +647,9 @@ pub fn run(a: RunArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
     let detach = a.detach;
     let mut notices = notices(a.quiet);
+    let sig_proxy = a.extra.sig_proxy;
     let req = create_request(a)?;
-    match ctr::run(&paths, &req, detach, &mut notices)? {
+    match ctr::run_with(&paths, &req, detach, sig_proxy, &mut notices)? {
         RunOutcome::Detached(id) => {
             println!("{id}");
             Ok(0)
@@ -796,9 +809,11 @@ pub fn restart(a: StopArgs) -> Result<i32, EngineError> {
             .into_iter()
             .map(|(n, _)| n),
     );
-    Ok(each(&names, |n| match ctr::restart(&paths, n, a.time) {
-        Err(e) if a.ignore && e.is_not_found() => Ok(None),
-        r => r.map(|()| Some(n.to_string())),
+    Ok(each(&names, |n| {
+        match ctr::restart_with(&paths, n, a.time, a.signal.as_deref()) {
+            Err(e) if a.ignore && e.is_not_found() => Ok(None),
+            r => r.map(|()| Some(n.to_string())),
+        }
     }))
 }
 
@@ -856,9 +871,11 @@ pub fn stop(a: StopArgs) -> Result<i32, EngineError> {
             .into_iter()
             .map(|(n, _)| n),
     );
-    Ok(each(&names, |n| match ctr::stop(&paths, n, a.time) {
-        Err(e) if a.ignore && e.is_not_found() => Ok(None),
-        r => r.map(|()| Some(n.to_string())),
+    Ok(each(&names, |n| {
+        match ctr::stop_with(&paths, n, a.time, a.signal.as_deref()) {
+            Err(e) if a.ignore && e.is_not_found() => Ok(None),
+            r => r.map(|()| Some(n.to_string())),
+        }
     }))
 }
 

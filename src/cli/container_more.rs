@@ -155,10 +155,12 @@ pub fn logs(a: LogsArgs) -> Result<i32, EngineError> {
             .transpose()?,
     };
     let mut emit = |e: &crate::monitor::log::Entry| {
+        // docker: the attributes, then a space, before the line; the time before both.
+        let details = if a.details { " " } else { "" };
         let text = if a.timestamps {
-            format!("{} {}", e.time, e.log)
+            format!("{} {details}{}", e.time, e.log)
         } else {
-            e.log.clone()
+            format!("{details}{}", e.log)
         };
         if e.stream == "stderr" {
             let _ = std::io::stderr().lock().write_all(text.as_bytes());

@@ -48,6 +48,10 @@ pub struct SaveArgs {
     /// Archive format: docker-archive (default) or oci-archive
     #[arg(long, default_value = "docker-archive")]
     pub format: String,
+    /// Only this platform (os/arch[/variant]): skiff stores one platform per image, which must
+    /// be this one
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
     #[arg(required = true)]
     pub images: Vec<String>,
 }
@@ -70,6 +74,9 @@ pub struct PushArgs {
     /// Require HTTPS and verify certificates when contacting registries
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub tls_verify: bool,
+    /// Push all tags of an image to the repository
+    #[arg(short, long)]
+    pub all_tags: bool,
     /// NAME[:TAG] to push
     pub name: String,
     /// Push under this name instead (NAME[:TAG])
@@ -122,6 +129,10 @@ pub struct HistoryArgs {
     /// Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template
     #[arg(long)]
     pub format: Option<String>,
+    /// Only this platform (os/arch[/variant]): skiff stores one platform per image, which must
+    /// be this one
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
     pub image: String,
 }
 
@@ -191,6 +202,14 @@ pub struct RmiArgs {
     /// Remove all images (podman)
     #[arg(short, long)]
     pub all: bool,
+    /// Do not delete untagged parents (skiff's images record no parent images, so there are
+    /// none to delete either way)
+    #[arg(long)]
+    pub no_prune: bool,
+    /// Only this platform (os/arch[/variant]): skiff stores one platform per image, which must
+    /// be this one
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
     #[arg(required_unless_present = "all")]
     pub images: Vec<String>,
 }
@@ -214,6 +233,10 @@ pub struct ImageInspectArgs {
     /// Format output using a custom template
     #[arg(short, long)]
     pub format: Option<String>,
+    /// Only this platform (os/arch[/variant]): skiff stores one platform per image, which must
+    /// be this one
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
     #[arg(required = true)]
     pub images: Vec<String>,
 }
@@ -239,6 +262,9 @@ pub fn dispatch(cmd: ImageCommand) -> Result<i32, EngineError> {
             let mut values = Vec::new();
             let mut code = 0;
             for name in &a.images {
+                if let Some(p) = &a.platform {
+                    crate::engine::image_platform::check(&Paths::from_env(), name, p)?;
+                }
                 match inspect_value(name)? {
                     Some(v) => values.push(v),
                     None => {
@@ -464,6 +490,9 @@ pub fn tag(a: TagArgs) -> Result<i32, EngineError> {
 }
 
 pub fn history(a: HistoryArgs) -> Result<i32, EngineError> {
+    if let Some(p) = &a.platform {
+        crate::engine::image_platform::check(&Paths::from_env(), &a.image, p)?;
+    }
     let entries = image::history(&Paths::from_env(), &a.image)?;
     let now = chrono::Utc::now();
     if a.quiet {
@@ -626,6 +655,11 @@ impl ImageFilter {
 
 pub fn rmi(a: RmiArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
+    if let Some(p) = &a.platform {
+        for name in &a.images {
+            crate::engine::image_platform::check(&paths, name, p)?;
+        }
+    }
     let names = if a.all {
         if !a.images.is_empty() {
             return Err(EngineError::Usage(
@@ -692,6 +726,9 @@ pub fn inspect_value(name: &str) -> Result<Option<serde_json::Value>, EngineErro
 }
 
 pub fn push(a: PushArgs) -> Result<i32, EngineError> {
+    if a.all_tags {
+        return push_all_tags(a);
+    }
     let mut out = std::io::stdout().lock();
     let digest = image::push(
         &Paths::from_env(),
@@ -768,6 +805,44 @@ pub fn logout(a: LogoutArgs) -> Result<i32, EngineError> {
     Ok(0)
 }
 
+/// `push -a`: every tag of the repository, in tag order (docker's messages for a tag given
+/// and for a repository with no tag).
+fn push_all_tags(a: PushArgs) -> Result<i32, EngineError> {
+    let r = crate::image::Reference::parse(&a.name)?;
+    if r.tag.is_some() && a.name.rsplit('/').next().is_some_and(|l| l.contains(':')) {
+        return Err(EngineError::Usage(
+            "tag can't be used with --all-tags/-a".into(),
+        ));
+    }
+    if a.destination.is_some() {
+        return Err(EngineError::Usage(
+            "a destination can't be used with --all-tags/-a".into(),
+        ));
+    }
+    let repo = r.familiar_name();
+    let paths = Paths::from_env();
+    let mut tags: Vec<String> = image::list(&paths)?
+        .into_iter()
+        .flat_map(|i| i.repo_tags)
+        .filter(|t| t.rsplit_once(':').is_some_and(|(n, _)| n == repo))
+        .collect();
+    tags.sort();
+    tags.dedup();
+    if tags.is_empty() {
+        return Err(EngineError::NotFound(format!(
+            "An image does not exist locally with the tag: {repo}"
+        )));
+    }
+    let mut out = std::io::stdout().lock();
+    for t in &tags {
+        image::push(&paths, t, None, a.tls_verify, a.quiet, &mut out)?;
+        if a.quiet {
+            let _ = writeln!(out, "{t}");
+        }
+    }
+    Ok(0)
+}
+
 pub fn save(a: SaveArgs) -> Result<i32, EngineError> {
     let format = match a.format.as_str() {
         "docker-archive" | "docker" => image::ArchiveFormat::Docker,
@@ -779,6 +854,11 @@ pub fn save(a: SaveArgs) -> Result<i32, EngineError> {
         }
     };
     let paths = Paths::from_env();
+    if let Some(p) = &a.platform {
+        for name in &a.images {
+            crate::engine::image_platform::check(&paths, name, p)?;
+        }
+    }
     match &a.output {
         Some(path) => {
             // Written next to the target, renamed into place once complete.

@@ -8,12 +8,14 @@ mod compose_man;
 mod container;
 mod container_files;
 mod container_more;
+mod context;
 mod health;
 mod image;
 mod network;
 pub mod render;
 mod resource_flags;
 mod run_extra;
+mod search;
 mod system;
 mod systemd;
 mod systemd_man;
@@ -48,6 +50,16 @@ pub struct Cli {
     )]
     pub storage_driver: Option<String>,
 
+    /// Daemon socket to connect to: skiff runs locally, so only its own API socket (or
+    /// nothing) is accepted
+    #[arg(short = 'H', long = "host", value_name = "HOST", env = "DOCKER_HOST")]
+    pub host: Option<String>,
+
+    /// Location of client config files (docker's config.json: credentials, credential
+    /// helpers; default: $DOCKER_CONFIG, else ~/.docker)
+    #[arg(long = "config", value_name = "DIR")]
+    pub config: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -75,6 +87,9 @@ pub enum Command {
     /// Manage networks
     #[command(subcommand)]
     Network(network::NetworkCommand),
+    /// Manage contexts (the default one: skiff runs locally)
+    #[command(subcommand)]
+    Context(context::ContextCommand),
     /// Manage health checks on containers
     #[command(subcommand)]
     Healthcheck(health::HealthcheckCommand),
@@ -152,6 +167,8 @@ pub enum Command {
     Save(image::SaveArgs),
     /// Load an image from a tar archive or STDIN
     Load(image::LoadArgs),
+    /// Search Docker Hub (or a registry with the search API) for images
+    Search(search::SearchArgs),
     /// Log in to a registry
     Login(image::LoginArgs),
     /// Log out from a registry
@@ -182,6 +199,9 @@ pub struct InspectArgs {
     /// Only inspect objects of the given type (container, image, network, volume)
     #[arg(short = 't', long = "type")]
     pub kind: Option<String>,
+    /// Display total file sizes if the type is container (SizeRw, SizeRootFs)
+    #[arg(short, long)]
+    pub size: bool,
     #[arg(required = true)]
     pub names: Vec<String>,
 }
@@ -216,6 +236,21 @@ pub fn main() -> i32 {
         }
     };
     init_logging(&cli.log_level);
+    if let Some(dir) = &cli.config {
+        // Still one thread: nothing else reads the environment concurrently.
+        std::env::set_var("DOCKER_CONFIG", dir);
+    }
+    // The server side (`system service`, and `system dial-stdio`, which a remote docker CLI
+    // runs over ssh and which starts the service) serves this host's engine whatever
+    // DOCKER_HOST the session carries.
+    let serves = matches!(
+        cli.command,
+        Command::System(system::SystemCommand::DialStdio | system::SystemCommand::Service(_))
+    );
+    if let Err(e) = context::check_host(cli.host.as_deref().filter(|_| !serves)) {
+        eprintln!("Error: {e}");
+        return e.exit_code();
+    }
     if let Some(d) = &cli.storage_driver {
         match d.parse() {
             Ok(d) => crate::engine::storage::request(d),
@@ -260,6 +295,7 @@ fn dispatch(cmd: Command) -> Result<i32, EngineError> {
         Command::Version(a) => system::version(a),
         Command::Events(a) => system::events(a),
         Command::Network(c) => network::dispatch(c),
+        Command::Context(c) => context::dispatch(c),
         Command::Generate(c) => systemd::dispatch(c),
         Command::Healthcheck(c) => health::dispatch(c),
         Command::Compose(a) => compose::dispatch(a),
@@ -295,6 +331,7 @@ fn dispatch(cmd: Command) -> Result<i32, EngineError> {
         Command::Save(a) => image::save(a),
         Command::Load(a) => image::load(a),
         Command::Login(a) => image::login(a),
+        Command::Search(a) => search::search(a),
         Command::Logout(a) => image::logout(a),
         Command::Cp(a) => container_files::cp(a),
         Command::Diff(a) => container_files::diff(a),
@@ -382,7 +419,16 @@ fn inspect(args: InspectArgs) -> Result<i32, EngineError> {
         let mut found = None;
         for k in KINDS.iter().filter(|k| kind.is_none_or(|want| want == **k)) {
             found = match *k {
-                "container" => container::inspect_value(name)?,
+                "container" => container::inspect_value(name)?.map(|mut v| {
+                    if args.size {
+                        let id = v["Id"].as_str().unwrap_or_default().to_string();
+                        let image = v["Image"].as_str().unwrap_or_default().to_string();
+                        let (rw, root) = crate::engine::ps::container_sizes(&paths, &id, &image);
+                        v["SizeRw"] = serde_json::json!(rw);
+                        v["SizeRootFs"] = serde_json::json!(root);
+                    }
+                    v
+                }),
                 "image" => image::inspect_value(name)?,
                 "network" => not_found(crate::engine::network::inspect_network(&paths, name))?,
                 _ => not_found(

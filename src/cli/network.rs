@@ -225,6 +225,18 @@ pub struct CreateArgs {
     /// Succeed when a network of that name exists already (podman; Quadlet units use it)
     #[arg(long)]
     pub ignore: bool,
+    /// Allocate container ip from a sub-range (CIDR inside --subnet)
+    #[arg(long, value_name = "CIDR")]
+    pub ip_range: Option<String>,
+    /// Auxiliary IPv4 addresses used by the network driver, never given to containers
+    #[arg(long, value_name = "NAME=IP")]
+    pub aux_address: Vec<String>,
+    /// Set driver specific options (com.docker.network.driver.mtu is applied)
+    #[arg(short = 'o', long = "opt", value_name = "KEY=VALUE")]
+    pub opt: Vec<String>,
+    /// Enable IPv6 networking (skiff's networks are IPv4 only: refused)
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub ipv6: Option<bool>,
     pub name: String,
 }
 
@@ -280,6 +292,9 @@ pub struct ConnectArgs {
     /// Add a network-scoped alias for the container
     #[arg(long, value_name = "ALIAS")]
     pub alias: Vec<String>,
+    /// IPv4 address (e.g., 172.30.100.104)
+    #[arg(long, value_name = "IP")]
+    pub ip: Option<std::net::Ipv4Addr>,
     pub network: String,
     pub container: String,
 }
@@ -314,6 +329,17 @@ pub fn dispatch(cmd: NetworkCommand) -> Result<i32, EngineError> {
                     gateway: a.gateway,
                     internal: a.internal,
                     labels,
+                    ip_range: a.ip_range,
+                    aux_addresses: a.aux_address,
+                    options: a
+                        .opt
+                        .iter()
+                        .map(|o| {
+                            let (k, v) = o.split_once('=').unwrap_or((o, ""));
+                            (k.to_string(), v.to_string())
+                        })
+                        .collect(),
+                    ipv6: a.ipv6.unwrap_or(false),
                 },
             );
             match created {
@@ -376,7 +402,7 @@ pub fn dispatch(cmd: NetworkCommand) -> Result<i32, EngineError> {
             Ok(0)
         }
         NetworkCommand::Connect(a) => {
-            net::connect(&paths, &a.network, &a.container, &a.alias)?;
+            net::connect_with_ip(&paths, &a.network, &a.container, &a.alias, a.ip)?;
             Ok(0)
         }
         NetworkCommand::Disconnect(a) => {

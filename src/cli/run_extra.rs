@@ -1,5 +1,7 @@
 //! `run`/`create` flags that set one field of the runtime spec each: `--domainname`,
-//! `--shm-size`, `--sysctl`, `--annotation` (docker's syntaxes: `engine::create::parse_extras`).
+//! `--shm-size`, `--sysctl`, `--annotation`, the namespace modes, and the flags skiff checks
+//! and refuses for want of a host facility (`--gpus`, `--storage-opt`); `run`'s own
+//! `--sig-proxy` and `--detach-keys` (docker's syntaxes: `engine::create::parse_extras`).
 use clap::Args;
 
 use crate::engine::create::parse_extras as parse;
@@ -20,10 +22,10 @@ pub struct ExtraArgs {
     /// Add an annotation to the container (passed through to the OCI runtime)
     #[arg(long, value_name = "KEY=VALUE")]
     pub annotation: Vec<String>,
-    /// PID namespace to use (host)
+    /// PID namespace to use (host, container:NAME)
     #[arg(long, value_name = "MODE")]
     pub pid: Option<String>,
-    /// IPC mode to use (private, shareable, none, host)
+    /// IPC mode to use (private, shareable, none, host, container:NAME)
     #[arg(long, value_name = "MODE")]
     pub ipc: Option<String>,
     /// UTS namespace to use (host)
@@ -35,6 +37,22 @@ pub struct ExtraArgs {
     /// Attach to STDIN, STDOUT or STDERR
     #[arg(short = 'a', long = "attach", value_name = "STREAM")]
     pub attach: Vec<String>,
+    /// User namespace to use (host: the user's rootless namespace; keep-id: your uid and gid
+    /// mapped to themselves inside, podman's)
+    #[arg(long, value_name = "MODE")]
+    pub userns: Option<String>,
+    /// GPU devices to add to the container ('all' to pass all GPUs; needs a GPU driver)
+    #[arg(long, value_name = "GPU-REQUEST")]
+    pub gpus: Vec<String>,
+    /// Storage driver options for the container (skiff's drivers have none)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub storage_opt: Vec<String>,
+    /// Proxy received signals to the process (run)
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub sig_proxy: bool,
+    /// Override the key sequence for detaching a container (run)
+    #[arg(long, value_name = "KEYS")]
+    pub detach_keys: Option<String>,
 }
 
 impl ExtraArgs {
@@ -68,6 +86,24 @@ impl ExtraArgs {
             ipc: parse::ipc_mode(self.ipc.as_deref().unwrap_or(""))?,
             uts: parse::uts_mode(self.uts.as_deref().unwrap_or(""))?,
             cgroupns: parse::cgroupns_mode(self.cgroupns.as_deref().unwrap_or(""))?,
+            userns: parse::userns_mode(self.userns.as_deref().unwrap_or(""))?,
         })
+    }
+
+    /// The flags that are only checked here: `--detach-keys` (docker's syntax; `run` uses
+    /// it), and `--gpus` and `--storage-opt`, checked for docker's syntax and then refused
+    /// (skiff has no GPU driver and no per-container storage quota).
+    pub fn check(&self) -> Result<(), EngineError> {
+        for g in &self.gpus {
+            parse::gpus(g)?;
+        }
+        parse::storage_opts(&self.storage_opt)?;
+        if !self.gpus.is_empty() {
+            return Err(parse::gpus_unavailable());
+        }
+        if let Some(k) = &self.detach_keys {
+            crate::engine::attach::parse_detach_keys(k)?;
+        }
+        Ok(())
     }
 }

@@ -36,6 +36,9 @@ pub struct DfArgs {
     /// Format the output using the given Go template
     #[arg(long)]
     pub format: Option<String>,
+    /// Show detailed information on space usage
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +166,9 @@ pub fn events(a: EventsArgs) -> Result<i32, EngineError> {
 /// `system df`: docker's table, or one template line per row (`.Type`, `.TotalCount`,
 /// `.Active`, `.Size`, `.Reclaimable`).
 pub fn df(a: DfArgs) -> Result<i32, EngineError> {
+    if a.verbose {
+        return df_verbose();
+    }
     let rows = crate::engine::info::disk_usage(&Paths::from_env())?;
     let reclaim = |u: &crate::engine::info::Usage| {
         let size = render::human_size(u.reclaimable);
@@ -198,6 +204,101 @@ pub fn df(a: DfArgs) -> Result<i32, EngineError> {
             ("Reclaimable", "RECLAIMABLE"),
         ],
     )?;
+    Ok(0)
+}
+
+/// `system df -v`: docker's four sections, each a table of docker's columns.
+fn df_verbose() -> Result<i32, EngineError> {
+    use std::io::Write;
+    let v = crate::engine::disk_usage::verbose(&Paths::from_env())?;
+    let since = |t: Option<&str>| match t {
+        Some(_) => format!("{} ago", render::human_duration(super::container::ago(t))),
+        None => "N/A".into(),
+    };
+    let short = |id: &str| {
+        crate::image::digest_hex(id)
+            .chars()
+            .take(12)
+            .collect::<String>()
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(b"Images space usage:\n\n");
+    let mut tw = render::table();
+    let _ = writeln!(
+        tw,
+        "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tCONTAINERS"
+    );
+    for i in &v.images {
+        let _ = writeln!(
+            tw,
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            i.repository,
+            i.tag,
+            short(&i.id),
+            since(i.created.as_deref()),
+            render::human_size(i.size),
+            render::human_size(i.shared),
+            render::human_size(i.size.saturating_sub(i.shared)),
+            i.containers
+        );
+    }
+    let _ = out.write_all(&tw.into_inner().unwrap_or_default());
+    let _ = out.write_all(b"\nContainers space usage:\n\n");
+    let mut tw = render::table();
+    let _ = writeln!(
+        tw,
+        "CONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\tCREATED\tSTATUS\tNAMES"
+    );
+    for c in &v.containers {
+        let r = &c.info.record;
+        let _ = writeln!(
+            tw,
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            &r.id[..12.min(r.id.len())],
+            r.image,
+            super::container::command_column(&c.info, false),
+            c.local_volumes,
+            render::human_size(c.size),
+            since(Some(&r.created)),
+            super::container::status_column(&c.info),
+            r.name
+        );
+    }
+    let _ = out.write_all(&tw.into_inner().unwrap_or_default());
+    let _ = out.write_all(b"\nLocal Volumes space usage:\n\n");
+    let mut tw = render::table();
+    let _ = writeln!(tw, "VOLUME NAME\tLINKS\tSIZE");
+    for vol in &v.volumes {
+        let _ = writeln!(
+            tw,
+            "{}\t{}\t{}",
+            vol.name,
+            vol.links,
+            render::human_size(vol.size)
+        );
+    }
+    let _ = out.write_all(&tw.into_inner().unwrap_or_default());
+    let _ = write!(
+        out,
+        "\nBuild cache usage: {}\n\n",
+        render::human_size(v.build_cache_size)
+    );
+    let mut tw = render::table();
+    let _ = writeln!(
+        tw,
+        "CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED"
+    );
+    for e in &v.build_cache {
+        let _ = writeln!(
+            tw,
+            "{}\tregular\t{}\t{}\t{}\t1\tfalse",
+            short(&e.id),
+            render::human_size(e.size),
+            since(Some(&e.created)),
+            since(Some(&e.created))
+        );
+    }
+    let _ = out.write_all(&tw.into_inner().unwrap_or_default());
     Ok(0)
 }
 

@@ -33,34 +33,31 @@ pub enum AttachOutcome {
     Exited(i32),
 }
 
-/// Parse docker's detach keys: comma-separated `a`..`z` (any single character) or `ctrl-X`
-/// with X one of `a`-`z`, `@`, `[`, `\`, `]`, `^`, `_`.
+/// Parse docker's detach keys (moby/term's `ToBytes`): comma-separated single characters,
+/// `ctrl-X` with X one of `@`, `a`-`z`, `[`, `\`, `]`, `^`, `_`, or `DEL`; docker's message
+/// names the whole value and the key it could not read.
 pub fn parse_detach_keys(s: &str) -> Result<Vec<u8>, EngineError> {
-    let bad =
-        |k: &str| EngineError::Usage(format!("invalid detach keys ({k}): use e.g. ctrl-p,ctrl-q"));
     let mut out = Vec::new();
-    for k in s.split(',') {
-        let key = k.trim();
-        if let Some(c) = key.strip_prefix("ctrl-") {
-            let b = match c.as_bytes() {
-                [b] if b.is_ascii_alphabetic() => b.to_ascii_lowercase() - b'a' + 1,
-                [b'@'] => 0,
-                [b'['] => 27,
-                [b'\\'] => 28,
-                [b']'] => 29,
-                [b'^'] => 30,
-                [b'_'] => 31,
-                _ => return Err(bad(key)),
-            };
-            out.push(b);
-        } else if key.len() == 1 {
-            out.push(key.as_bytes()[0]);
-        } else {
-            return Err(bad(key));
-        }
-    }
-    if out.is_empty() {
-        return Err(bad(s));
+    for key in s.split(',') {
+        let code = match key.as_bytes() {
+            [b] => *b,
+            _ if key == "DEL" => 127,
+            _ => match key.strip_prefix("ctrl-").map(str::as_bytes) {
+                Some([b]) if b.is_ascii_lowercase() => b - b'a' + 1,
+                Some([b'@']) => 0,
+                Some([b'[']) => 27,
+                Some([b'\\']) => 28,
+                Some([b']']) => 29,
+                Some([b'^']) => 30,
+                Some([b'_']) => 31,
+                _ => {
+                    return Err(EngineError::Usage(format!(
+                        "invalid detach keys ({s}): Unknown character: '{key}'"
+                    )))
+                }
+            },
+        };
+        out.push(code);
     }
     Ok(out)
 }
@@ -277,6 +274,8 @@ mod tests {
         assert_eq!(parse_detach_keys("ctrl-@,ctrl-_").unwrap(), vec![0, 31]);
         assert!(parse_detach_keys("ctrl-pp").is_err());
         assert!(parse_detach_keys("").is_err());
+        assert_eq!(parse_detach_keys("DEL,a").unwrap(), vec![127, b'a']);
+        assert!(parse_detach_keys("ctrl-P").is_err());
     }
 
     #[test]

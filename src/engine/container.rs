@@ -42,13 +42,26 @@ pub fn run(
     detach: bool,
     notices: &mut dyn std::io::Write,
 ) -> Result<RunOutcome, EngineError> {
+    run_with(paths, req, detach, true, notices)
+}
+
+/// `run` with docker's `--sig-proxy`: false leaves the signals skiff receives to skiff (which
+/// they end) and keeps the terminal's from the container, which runs on in its own process
+/// group. With a terminal (`-t`) the keys reach the container through it either way.
+pub fn run_with(
+    paths: &Paths,
+    req: &super::create::CreateRequest,
+    detach: bool,
+    sig_proxy: bool,
+    notices: &mut dyn std::io::Write,
+) -> Result<RunOutcome, EngineError> {
     if req.log.driver == "passthrough" {
         // Refused before anything is created.
         check_passthrough_stdio(req.interactive)?;
     }
     let id = super::create::create(paths, req, notices)?;
     let rec = Containers::new(paths).record(&id)?;
-    start(paths, &rec, !detach)
+    start_inner(paths, &rec, !detach, sig_proxy || rec.tty)
 }
 
 /// Start a created container under a new monitor. In the foreground, wait for it and return
@@ -58,10 +71,19 @@ pub fn start(
     rec: &ContainerRecord,
     foreground: bool,
 ) -> Result<RunOutcome, EngineError> {
+    start_inner(paths, rec, foreground, true)
+}
+
+fn start_inner(
+    paths: &Paths,
+    rec: &ContainerRecord,
+    foreground: bool,
+    sig_proxy: bool,
+) -> Result<RunOutcome, EngineError> {
     // In the foreground the CLI stays until the monitor exits; signals meant for the container
     // reach the monitor (same process group) or are forwarded to it.
     let mask = forwarded_signals();
-    if foreground {
+    if foreground && sig_proxy {
         let _ = mask.thread_block();
     }
     let raw = if foreground && rec.tty {
@@ -73,12 +95,11 @@ pub fn start(
     if passthrough {
         check_passthrough_stdio(rec.interactive)?;
     }
-    let io = if foreground {
-        MonitorIo::Inherit
-    } else if passthrough {
-        MonitorIo::DetachedPassthrough
-    } else {
-        MonitorIo::Detached
+    let io = match (foreground, sig_proxy) {
+        (true, true) => MonitorIo::Inherit,
+        (true, false) => MonitorIo::InheritOwnGroup,
+        (false, _) if passthrough => MonitorIo::DetachedPassthrough,
+        (false, _) => MonitorIo::Detached,
     };
     let child = match spawn_monitor(paths, rec, io) {
         Ok(c) => c,
@@ -90,7 +111,11 @@ pub fn start(
     if !foreground {
         return Ok(RunOutcome::Detached(rec.id.clone()));
     }
-    let code = wait_foreground(child, &mask);
+    let code = if sig_proxy {
+        wait_foreground(child, &mask)
+    } else {
+        wait_unproxied(child)
+    };
     drop(raw);
     Ok(RunOutcome::Exited(code))
 }
@@ -135,6 +160,8 @@ enum MonitorIo {
     DetachedPassthrough,
     /// The CLI's own streams (foreground `run` and `start -a`).
     Inherit,
+    /// The CLI's own streams, in a process group of its own (`run --sig-proxy=false`).
+    InheritOwnGroup,
     /// Pipes to the caller.
     Piped,
 }
@@ -157,7 +184,10 @@ fn spawn_monitor(
     }
     let request = crate::helper::Request::Monitor {
         id: rec.id.clone(),
-        foreground: matches!(io, MonitorIo::Inherit | MonitorIo::Piped),
+        foreground: matches!(
+            io,
+            MonitorIo::Inherit | MonitorIo::InheritOwnGroup | MonitorIo::Piped
+        ),
     };
     let mut spawn = crate::helper::Spawn::new(&request);
     spawn.ready = true;
@@ -177,13 +207,15 @@ fn spawn_monitor(
             Stdio::inherit(),
             Stdio::inherit(),
         ),
-        MonitorIo::Inherit => (Stdio::inherit(), Stdio::inherit(), Stdio::inherit()),
+        MonitorIo::Inherit | MonitorIo::InheritOwnGroup => {
+            (Stdio::inherit(), Stdio::inherit(), Stdio::inherit())
+        }
         MonitorIo::Piped => (Stdio::piped(), Stdio::piped(), Stdio::piped()),
     };
     spawn.stdin = stdin;
     spawn.stdout = stdout;
     spawn.stderr = stderr;
-    spawn.new_process_group = io == MonitorIo::Piped;
+    spawn.new_process_group = matches!(io, MonitorIo::Piped | MonitorIo::InheritOwnGroup);
     let mut monitor = crate::helper::spawn(spawn)
         .map_err(|e| EngineError::Usage(format!("starting the container monitor: {e}")))?;
     // None: the monitor died before it said anything.
@@ -224,6 +256,15 @@ fn forwarded_signals() -> SigSet {
 
 /// Wait for the foreground monitor; forward the signals the terminal did not already deliver
 /// to it. Returns its exit status (the container's exit code).
+/// Wait for the monitor without touching signals: one that ends skiff leaves it running.
+fn wait_unproxied(mut child: Child) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    child
+        .wait()
+        .map(|s| s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0)))
+        .unwrap_or(125)
+}
+
 fn wait_foreground(mut child: Child, mask: &SigSet) -> i32 {
     let status_code = |s: std::process::ExitStatus| {
         use std::os::unix::process::ExitStatusExt;
@@ -542,6 +583,7 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
         x.ipc.as_str()
     });
     hc["UTSMode"] = serde_json::json!(x.uts);
+    hc["UsernsMode"] = serde_json::json!(x.userns);
     hc["CgroupnsMode"] = serde_json::json!(if x.cgroupns.is_empty() {
         "host"
     } else {
@@ -619,6 +661,20 @@ fn wait_stopped(store: &Containers<'_>, id: &str, timeout: Option<Duration>) -> 
 
 /// `stop`: the stop signal, then SIGKILL after `timeout` seconds.
 pub fn stop(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), EngineError> {
+    stop_with(paths, name, timeout, None)
+}
+
+/// `stop -s SIGNAL`: `signal` (a name or number, docker's syntax) instead of the container's
+/// stop signal.
+pub fn stop_with(
+    paths: &Paths,
+    name: &str,
+    timeout: Option<i64>,
+    signal: Option<&str>,
+) -> Result<(), EngineError> {
+    let forced = signal
+        .map(|s| parse_signal(s).ok_or_else(|| EngineError::Usage(format!("Invalid signal: {s}"))))
+        .transpose()?;
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
@@ -640,11 +696,12 @@ pub fn stop(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), Engin
     if !is_alive(&st) {
         return Ok(());
     }
-    let sig = rec
-        .stop_signal
-        .as_deref()
-        .and_then(parse_signal)
-        .unwrap_or(Signal::SIGTERM as i32);
+    let sig = forced.unwrap_or_else(|| {
+        rec.stop_signal
+            .as_deref()
+            .and_then(parse_signal)
+            .unwrap_or(Signal::SIGTERM as i32)
+    });
     // Through a pidfd checked against the recorded start time: a PID reused meanwhile is
     // never signalled.
     let handle = crate::runtime::ProcessHandle::open_checked(st.pid, st.pid_start);
@@ -848,7 +905,17 @@ pub fn rename(paths: &Paths, name: &str, new_name: &str) -> Result<(), EngineErr
 
 /// `restart`: stop (with the timeout), then start in the background.
 pub fn restart(paths: &Paths, name: &str, timeout: Option<i64>) -> Result<(), EngineError> {
-    stop(paths, name, timeout)?;
+    restart_with(paths, name, timeout, None)
+}
+
+/// `restart -s SIGNAL`: stopped with `signal`, then started.
+pub fn restart_with(
+    paths: &Paths,
+    name: &str,
+    timeout: Option<i64>,
+    signal: Option<&str>,
+) -> Result<(), EngineError> {
+    stop_with(paths, name, timeout, signal)?;
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;

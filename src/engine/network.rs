@@ -442,7 +442,7 @@ pub fn inspect_network(paths: &Paths, name: &str) -> Result<Value, EngineError> 
         "IPAM": {
             "Driver": "default",
             "Options": {},
-            "Config": [{"Subnet": n.subnet, "Gateway": n.gateway.to_string()}],
+            "Config": [ipam_config(&n)],
         },
         "Internal": n.internal,
         "Attachable": false,
@@ -450,9 +450,25 @@ pub fn inspect_network(paths: &Paths, name: &str) -> Result<Value, EngineError> 
         "ConfigFrom": {"Network": ""},
         "ConfigOnly": false,
         "Containers": containers,
-        "Options": {},
+        "Options": n.options,
         "Labels": n.labels,
     }))
+}
+
+/// docker's `IPAM.Config` entry of a user network: IPRange and AuxiliaryAddresses only when set.
+fn ipam_config(n: &Network) -> Value {
+    let mut c = json!({"Subnet": n.subnet, "Gateway": n.gateway.to_string()});
+    if let Some(r) = &n.ip_range {
+        c["IPRange"] = json!(r);
+    }
+    if !n.aux_addresses.is_empty() {
+        c["AuxiliaryAddresses"] = json!(n
+            .aux_addresses
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_string()))
+            .collect::<BTreeMap<_, _>>());
+    }
+    c
 }
 
 /// `network inspect` of a pre-defined network: its running containers.
@@ -558,6 +574,18 @@ pub fn connect(
     container: &str,
     aliases: &[String],
 ) -> Result<(), EngineError> {
+    connect_with_ip(paths, network, container, aliases, None)
+}
+
+/// `network connect --ip`: that address on the network (docker's checks: inside the subnet,
+/// free).
+pub fn connect_with_ip(
+    paths: &Paths,
+    network: &str,
+    container: &str,
+    aliases: &[String],
+    ip: Option<std::net::Ipv4Addr>,
+) -> Result<(), EngineError> {
     refuse_builtin(paths, network)?;
     let n = user::find(paths, network)?;
     let store = Containers::new(paths);
@@ -588,13 +616,15 @@ pub fn connect(
             &user::Want {
                 network: n.clone(),
                 aliases: aliases.to_vec(),
-                ip: None,
+                ip,
                 mac: None,
             },
             st.pid,
         )?;
     }
-    rec.net_config.networks.push(attachment(&n, aliases));
+    let mut a = attachment(&n, aliases);
+    a.ip = ip;
+    rec.net_config.networks.push(a);
     store.save_record(&rec)?;
     network_event(paths, &n, "connect", Some(&id));
     Ok(())

@@ -1,5 +1,6 @@
 //! `ps` beyond the plain list: docker's filters (`name`, `id`, `label`, `status`, `ancestor`,
-//! `exited`, podman's `restart-policy`), `-n`/`-l`, and container sizes (`-s`).
+//! `exited`, `health`, `network`, `volume`, `publish`, `expose`, `before`, `since`, `is-task`,
+//! podman's `restart-policy`), `-n`/`-l`, and container sizes (`-s`).
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -57,7 +58,17 @@ impl Filters {
             };
             let k = k.trim().to_ascii_lowercase();
             match k.as_str() {
-                "name" | "id" | "label" | "ancestor" => {}
+                "name" | "id" | "label" | "ancestor" | "network" | "volume" | "before"
+                | "since" => {}
+                "publish" | "expose" => {
+                    port_range(v)
+                        .ok_or_else(|| EngineError::Usage(format!("invalid filter '{k}={v}'")))?;
+                }
+                "is-task" => {
+                    if !["true", "false", "1", "0"].contains(&v) {
+                        return Err(EngineError::Usage(format!("invalid filter 'is-task={v}'")));
+                    }
+                }
                 "restart-policy" => {
                     crate::monitor::RestartPolicy::parse(v).map_err(EngineError::Usage)?;
                 }
@@ -100,9 +111,19 @@ impl Filters {
         self.0.contains_key(key)
     }
 
-    /// Whether `c` passes every filter. `images` resolves `ancestor` values to image IDs.
-    fn matches(&self, c: &ContainerInfo, ancestors: &[String]) -> bool {
+    /// Whether `c` passes every filter; `ctx` holds what the values name elsewhere.
+    fn matches(&self, c: &ContainerInfo, ctx: &Resolved) -> bool {
+        let ancestors = &ctx.ancestors;
         let r = &c.record;
+        let cfg = &r.net_config;
+        let mode = crate::network::Mode::parse(&r.network).ok();
+        let published = |v: &str| {
+            port_range(v).is_some_and(|(lo, hi, proto)| {
+                cfg.ports
+                    .iter()
+                    .any(|m| (lo..=hi).contains(&m.container_port) && m.proto.as_str() == proto)
+            })
+        };
         let s = &c.state;
         let any = |key: &str, f: &dyn Fn(&str) -> bool| {
             let vals = self.get(key);
@@ -130,7 +151,60 @@ impl Filters {
             && (!self.has("ancestor")
                 || ancestors.iter().any(|a| a == &r.image_id)
                 || self.get("ancestor").iter().any(|v| v == &r.image))
+            // docker: a network by name or ID, the pre-defined ones included.
+            && any("network", &|v| {
+                cfg.networks
+                    .iter()
+                    .any(|a| a.name == v || (v.len() >= 3 && a.id.starts_with(v)))
+                    || ctx.builtin_networks.iter().any(|(value, name)| {
+                        value == v
+                            && mode
+                                .as_ref()
+                                .is_some_and(|m| crate::network::builtin::has_member(name, m))
+                    })
+            })
+            // docker: a volume by name, or any mount by its destination.
+            && any("volume", &|v| {
+                r.mounts
+                    .iter()
+                    .any(|m| (m.kind == "volume" && m.name == v) || m.destination == v)
+            })
+            && any("publish", &|v| published(v))
+            // docker's ExposedPorts hold the published ports too.
+            && any("expose", &|v| {
+                published(v)
+                    || port_range(v).is_some_and(|(lo, hi, proto)| {
+                        cfg.exposed
+                            .iter()
+                            .any(|e| (lo..=hi).contains(&e.port) && e.proto.as_str() == proto)
+                    })
+            })
+            && ctx.before.as_ref().is_none_or(|t| r.created < *t)
+            && ctx.since.as_ref().is_none_or(|t| r.created > *t)
+            // skiff runs no swarm tasks.
+            && any("is-task", &|v| v == "false" || v == "0")
     }
+}
+
+/// What filter values name elsewhere: the images of `ancestor`, the pre-defined networks of
+/// `network` (value, network name), the creation times of the `before` and `since` containers.
+#[derive(Debug, Default)]
+struct Resolved {
+    ancestors: Vec<String>,
+    builtin_networks: Vec<(String, String)>,
+    before: Option<String>,
+    since: Option<String>,
+}
+
+/// A `publish`/`expose` filter value: `PORT[/PROTO]` or `LOW-HIGH[/PROTO]` (tcp by default).
+fn port_range(v: &str) -> Option<(u16, u16, &str)> {
+    let (ports, proto) = v.split_once('/').unwrap_or((v, "tcp"));
+    if !["tcp", "udp", "sctp"].contains(&proto) {
+        return None;
+    }
+    let (lo, hi) = ports.split_once('-').unwrap_or((ports, ports));
+    let (lo, hi): (u16, u16) = (lo.parse().ok()?, hi.parse().ok()?);
+    (lo <= hi).then_some((lo, hi, proto))
 }
 
 /// A restart policy without its retry count (podman's `restart-policy` filter ignores it).
@@ -155,7 +229,7 @@ pub fn ps(paths: &Paths, q: &PsQuery) -> Result<Vec<PsEntry>, EngineError> {
     let filters = Filters::parse(&q.filters)?;
     // docker: `-n`, `-l` and a status filter list containers in every state.
     let all = q.all || q.last.is_some() || filters.has("status");
-    let mut ancestors = Vec::new();
+    let mut ctx = Resolved::default();
     let images = if filters.has("ancestor") || q.size {
         ImageStore::open(paths).ok()
     } else {
@@ -164,13 +238,31 @@ pub fn ps(paths: &Paths, q: &PsQuery) -> Result<Vec<PsEntry>, EngineError> {
     if let Some(store) = &images {
         for a in filters.get("ancestor") {
             if let Ok(img) = store.resolve(a) {
-                ancestors.push(img.id);
+                ctx.ancestors.push(img.id);
             }
         }
     }
+    for v in filters.get("network") {
+        if let Some(n) = crate::network::builtin::find(paths, v) {
+            ctx.builtin_networks.push((v.clone(), n.name));
+        }
+    }
+    // docker: the containers created before (since) the one named; it must exist.
+    let store = crate::state::container::Containers::new(paths);
+    let created_of = |key: &str| -> Result<Option<String>, EngineError> {
+        match filters.get(key).first() {
+            Some(name) => {
+                let id = store.resolve(name)?;
+                Ok(Some(store.record(&id)?.created))
+            }
+            None => Ok(None),
+        }
+    };
+    ctx.before = created_of("before")?;
+    ctx.since = created_of("since")?;
     let mut out: Vec<PsEntry> = list(paths, all)?
         .into_iter()
-        .filter(|c| filters.matches(c, &ancestors))
+        .filter(|c| filters.matches(c, &ctx))
         .map(|info| PsEntry {
             info,
             size_rw: None,
@@ -200,6 +292,18 @@ pub fn ps(paths: &Paths, q: &PsQuery) -> Result<Vec<PsEntry>, EngineError> {
         }
     }
     Ok(out)
+}
+
+/// docker's `inspect --size` fields of a container: (SizeRw, SizeRootFs), as `ps -s` counts them.
+pub fn container_sizes(paths: &Paths, id: &str, image_id: &str) -> (u64, u64) {
+    let rw = dir_size(&paths.container(id).join("upper"));
+    let image = ImageStore::open(paths)
+        .ok()
+        .and_then(|s| s.list().ok())
+        .and_then(|l| l.into_iter().find(|i| i.id == image_id))
+        .map(|i| i.size)
+        .unwrap_or(0);
+    (rw, rw + image)
 }
 
 /// The apparent size of the regular files and symlinks under `dir` (what docker's SizeRw

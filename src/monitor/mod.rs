@@ -87,7 +87,8 @@ fn run(
         Mode::Container(target) => join_network_of(&store, &mut spec, target),
         Mode::User(_) => join_user_networks(paths, &rec, &mut spec),
         _ => Ok(()),
-    };
+    }
+    .and_then(|()| join_pid_ipc_of(&store, &mut spec, &rec.extras));
     if let Err(e) = joined {
         // Never started: a `--rm` container goes, as when its start fails later.
         if rec.auto_remove {
@@ -621,6 +622,42 @@ fn join_network_of(
         ns.set_path(Some(std::path::PathBuf::from(format!(
             "/proc/{pid}/ns/{name}"
         ))));
+    }
+    Ok(())
+}
+
+/// `--pid container:ID` and `--ipc container:ID`: the container joins that container's PID or
+/// IPC namespace and, rootless, the user namespace that owns it (create checked that this is
+/// the one the network mode puts it in, if any).
+fn join_pid_ipc_of(
+    store: &Containers<'_>,
+    spec: &mut oci_spec::runtime::Spec,
+    extras: &crate::runtime::spec::SpecExtras,
+) -> MonResult<()> {
+    use oci_spec::runtime::LinuxNamespaceType as T;
+    for (typ, name, mode) in [(T::Pid, "pid", &extras.pid), (T::Ipc, "ipc", &extras.ipc)] {
+        let Some(target) = mode.strip_prefix("container:") else {
+            continue;
+        };
+        let st = store.state(target).map_err(|e| (125, e.to_string()))?;
+        if st.status != Status::Running || process_start_time(st.pid) != Some(st.pid_start) {
+            return Err((125, format!("container {target} is not running")));
+        }
+        let pid = st.pid;
+        let Some(namespaces) = spec
+            .linux_mut()
+            .as_mut()
+            .and_then(|l| l.namespaces_mut().as_mut())
+        else {
+            return Err((125, "runtime spec has no namespaces".into()));
+        };
+        for ns in namespaces.iter_mut() {
+            if ns.typ() == typ {
+                ns.set_path(Some(format!("/proc/{pid}/ns/{name}").into()));
+            } else if ns.typ() == T::User && ns.path().is_none() {
+                ns.set_path(Some(format!("/proc/{pid}/ns/user").into()));
+            }
+        }
     }
     Ok(())
 }

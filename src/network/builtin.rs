@@ -57,6 +57,9 @@ pub fn list(paths: &Paths) -> Vec<Network> {
                 gateway,
                 internal: false,
                 labels: Default::default(),
+                ip_range: None,
+                aux_addresses: Default::default(),
+                options: Default::default(),
             }
         })
         .collect()

@@ -51,9 +51,28 @@ pub struct Network {
     pub internal: bool,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// `--ip-range`: the sub-range (CIDR) addresses are allocated from (`--ip` may be anywhere
+    /// in the subnet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_range: Option<String>,
+    /// `--aux-address NAME=IP`: addresses never allocated.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aux_addresses: BTreeMap<String, Ipv4Addr>,
+    /// `-o KEY=VALUE`, docker's bridge driver options (`com.docker.network.driver.mtu` is
+    /// applied to the bridge and the containers' interfaces; the others are kept for inspect).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
 }
 
+/// docker's bridge option for the interfaces' MTU.
+pub const OPT_MTU: &str = "com.docker.network.driver.mtu";
+
 impl Network {
+    /// The MTU `-o com.docker.network.driver.mtu` asks for, if any.
+    pub fn mtu(&self) -> Option<u32> {
+        self.options.get(OPT_MTU).and_then(|m| m.parse().ok())
+    }
+
     /// The subnet as (network address, prefix length).
     pub fn cidr(&self) -> (Ipv4Addr, u8) {
         parse_cidr(&self.subnet).unwrap_or((Ipv4Addr::new(10, 89, 0, 0), 24))
@@ -104,6 +123,14 @@ pub struct CreateRequest {
     pub gateway: Option<String>,
     pub internal: bool,
     pub labels: BTreeMap<String, String>,
+    /// `--ip-range` (CIDR, inside the subnet; needs `subnet`).
+    pub ip_range: Option<String>,
+    /// `--aux-address NAME=IP` as given.
+    pub aux_addresses: Vec<String>,
+    /// `-o KEY=VALUE`.
+    pub options: BTreeMap<String, String>,
+    /// `--ipv6`: refused, skiff's networks have no IPv6.
+    pub ipv6: bool,
 }
 
 /// A monitor whose container uses the shared namespace: the holder runs while one is alive.
@@ -302,6 +329,55 @@ pub fn create(paths: &Paths, req: &CreateRequest) -> Result<Network, NetworkErro
             NetworkError::Config("no free subnet in 10.89.0.0/16: give one with --subnet".into())
         })?,
     };
+    if req.ipv6 {
+        return Err(NetworkError::Config(
+            "--ipv6: skiff's networks have no IPv6 (its rootless bridges are IPv4 only)".into(),
+        ));
+    }
+    // docker's checks (cli/command/network/create.go) and messages.
+    let subnet_cidr = req.subnet.is_some().then_some(cidr);
+    let ip_range = match (&req.ip_range, subnet_cidr) {
+        (None, _) => None,
+        (Some(_), None) => {
+            return Err(NetworkError::Config(
+                "every ip-range or gateway must have a corresponding subnet".into(),
+            ))
+        }
+        (Some(r), Some(sub)) => {
+            let rc = parse_cidr(r)?;
+            if !(rc.1 >= sub.1 && contains(sub, rc.0)) {
+                return Err(NetworkError::Config(format!(
+                    "no matching subnet for range {r}"
+                )));
+            }
+            Some(format!("{}/{}", rc.0, rc.1))
+        }
+    };
+    let mut aux_addresses = BTreeMap::new();
+    for a in &req.aux_addresses {
+        let ip = a
+            .split_once('=')
+            .and_then(|(_, ip)| ip.parse::<Ipv4Addr>().ok().map(|ip| (a, ip)));
+        let Some((a, ip)) = ip else {
+            return Err(NetworkError::Config(format!(
+                "invalid aux-address {a:?}: use NAME=IP"
+            )));
+        };
+        let name = a.split_once('=').map(|(n, _)| n).unwrap_or_default();
+        if subnet_cidr.is_none_or(|sub| !contains(sub, ip)) {
+            return Err(NetworkError::Config(format!(
+                "no matching subnet for aux-address {ip}"
+            )));
+        }
+        aux_addresses.insert(name.to_string(), ip);
+    }
+    if let Some(m) = req.options.get(OPT_MTU) {
+        if !m.parse::<u32>().is_ok_and(|m| (68..=65535).contains(&m)) {
+            return Err(NetworkError::Config(format!(
+                "invalid MTU number: {m}: it must be between 68 and 65535"
+            )));
+        }
+    }
     let first = Ipv4Addr::from(u32::from(cidr.0) + 1);
     let gateway = match &req.gateway {
         Some(g) => {
@@ -328,6 +404,9 @@ pub fn create(paths: &Paths, req: &CreateRequest) -> Result<Network, NetworkErro
         gateway,
         internal: req.internal,
         labels: req.labels.clone(),
+        ip_range,
+        aux_addresses,
+        options: req.options.clone(),
     };
     let p = defs_dir(paths).join(format!("{}.json", net.id));
     write_json_atomic(&p, &net).map_err(io(format!("writing {}", p.display())))?;
@@ -450,6 +529,7 @@ fn reserve(att: &Attachments, net: &Network, ip: Ipv4Addr) -> Result<Ipv4Addr, N
     let (base, len) = net.cidr();
     let broadcast = Ipv4Addr::from(u32::from(base) | !mask(len));
     let taken = ip == net.gateway
+        || net.aux_addresses.values().any(|a| *a == ip)
         || ip == base
         || ip == broadcast
         || att
@@ -472,9 +552,13 @@ fn allocate(att: &Attachments, net: &Network) -> Result<Ipv4Addr, NetworkError> 
         .filter(|e| e.network_id == net.id)
         .map(|e| e.ip)
         .collect();
+    let range = net.ip_range.as_deref().and_then(|r| parse_cidr(r).ok());
     (1..size.saturating_sub(1))
         .map(|i| Ipv4Addr::from(u32::from(base) + i as u32))
-        .find(|ip| *ip != net.gateway && !used.contains(ip))
+        .filter(|ip| range.is_none_or(|r| contains(r, *ip)))
+        .find(|ip| {
+            *ip != net.gateway && !used.contains(ip) && !net.aux_addresses.values().any(|a| a == ip)
+        })
         .ok_or_else(|| {
             NetworkError::Config(format!(
                 "no free address left in network {} ({})",
@@ -725,10 +809,11 @@ fn ip_batch(pid: i32, script: &str, force: bool) -> Result<(), NetworkError> {
 fn plumb(holder: i32, pid: i32, net: &Network, ep: &Endpoint) -> Result<(), NetworkError> {
     let br = net.bridge();
     let len = net.prefix_len();
+    let mtu = net.mtu().map(|m| format!(" mtu {m}")).unwrap_or_default();
     ip_batch(
         holder,
         &format!(
-            "link add {br} type bridge\naddr add {}/{len} dev {br}\nlink set {br} up\n",
+            "link add {br}{mtu} type bridge\naddr add {}/{len} dev {br}\nlink set {br} up\n",
             net.gateway
         ),
         true,
@@ -737,7 +822,7 @@ fn plumb(holder: i32, pid: i32, net: &Network, ep: &Endpoint) -> Result<(), Netw
     ip_batch(
         holder,
         &format!(
-            "link add {host_if} type veth peer name {} address {} netns {pid}\nlink set {host_if} master {br}\nlink set {host_if} up\n",
+            "link add {host_if}{mtu} type veth peer name {} address {}{mtu} netns {pid}\nlink set {host_if} master {br}\nlink set {host_if} up\n",
             ep.ifname, ep.mac
         ),
         false,
@@ -766,6 +851,9 @@ mod tests {
             gateway: Ipv4Addr::from(gw),
             internal: false,
             labels: BTreeMap::new(),
+            ip_range: None,
+            aux_addresses: BTreeMap::new(),
+            options: BTreeMap::new(),
         }
     }
 

@@ -88,7 +88,16 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+/// The user name docker's credential helpers give an identity token under.
+pub const IDENTITY_TOKEN_USER: &str = "<token>";
+
 impl Credentials {
+    /// The secret is an identity token (a refresh token for the registry's token server),
+    /// from `identitytoken` in config.json or a helper's `<token>` user.
+    pub fn is_identity_token(&self) -> bool {
+        self.username == IDENTITY_TOKEN_USER
+    }
+
     /// The value of a `Basic` Authorization header.
     pub fn basic_header(&self) -> String {
         let raw = format!("{}:{}", self.username, self.password);
@@ -159,6 +168,19 @@ pub fn credentials_for(registry: &str) -> Option<Credentials> {
     if given.is_some() {
         return given;
     }
+    // A credential helper named in docker's config.json keeps them (credHelpers, credsStore).
+    if let Some(path) = docker_config_path() {
+        if let Ok(cfg) = read_config(&path) {
+            let key = config_key(registry);
+            if let Some(helper) = super::cred_helper::helper_for(&cfg, &key, registry) {
+                match super::cred_helper::get(&helper, &key) {
+                    Ok(Some(c)) => return Some(c),
+                    Ok(None) => {}
+                    Err(e) => tracing::debug!("credential helper {helper}: {e}"),
+                }
+            }
+        }
+    }
     docker_config_path()
         .into_iter()
         .chain(podman_auth_paths())
@@ -190,6 +212,8 @@ pub enum AuthFileError {
     Invalid { path: String, reason: String },
     #[error("no home directory to keep credentials in")]
     NoHome,
+    #[error("Error saving credentials: {0}")]
+    Helper(#[from] super::cred_helper::HelperError),
 }
 
 fn read_config(path: &std::path::Path) -> Result<serde_json::Value, AuthFileError> {
@@ -239,6 +263,7 @@ fn write_config(path: &std::path::Path, v: &serde_json::Value) -> Result<(), Aut
 pub fn store_credentials(registry: &str, creds: &Credentials) -> Result<PathBuf, AuthFileError> {
     let path = docker_config_path().ok_or(AuthFileError::NoHome)?;
     let mut v = read_config(&path)?;
+    let v_copy = v.clone();
     let Some(obj) = v.as_object_mut() else {
         return Err(AuthFileError::Invalid {
             path: path.display().to_string(),
@@ -249,12 +274,21 @@ pub fn store_credentials(registry: &str, creds: &Credentials) -> Result<PathBuf,
     if !auths.is_object() {
         *auths = serde_json::json!({});
     }
-    let raw = format!("{}:{}", creds.username, creds.password);
+    let key = config_key(registry);
+    // With a helper, the secret goes to it and config.json only lists the registry (docker's
+    // empty entry).
+    let entry = match super::cred_helper::helper_for(&v_copy, &key, registry) {
+        Some(helper) => {
+            super::cred_helper::store(&helper, &key, creds)?;
+            serde_json::json!({})
+        }
+        None => {
+            let raw = format!("{}:{}", creds.username, creds.password);
+            serde_json::json!({"auth": base64::engine::general_purpose::STANDARD.encode(raw)})
+        }
+    };
     if let Some(a) = auths.as_object_mut() {
-        a.insert(
-            config_key(registry),
-            serde_json::json!({"auth": base64::engine::general_purpose::STANDARD.encode(raw)}),
-        );
+        a.insert(key, entry);
     }
     write_config(&path, &v)?;
     Ok(path)
@@ -265,6 +299,9 @@ pub fn remove_credentials(registry: &str) -> Result<bool, AuthFileError> {
     let path = docker_config_path().ok_or(AuthFileError::NoHome)?;
     let mut v = read_config(&path)?;
     let key = config_key(registry);
+    if let Some(helper) = super::cred_helper::helper_for(&v, &key, registry) {
+        super::cred_helper::erase(&helper, &key)?;
+    }
     let removed = v
         .get_mut("auths")
         .and_then(|a| a.as_object_mut())
@@ -315,6 +352,16 @@ pub fn credentials_from_config(text: &str, registry: &str) -> Option<Credentials
         let host = host.strip_suffix("/v2").unwrap_or(host);
         (wanted.contains(&k.as_str()) || wanted.contains(&host)).then_some(v)
     })?;
+    if let Some(token) = entry
+        .get("identitytoken")
+        .and_then(|t| t.as_str())
+        .filter(|t| !t.is_empty())
+    {
+        return Some(Credentials {
+            username: IDENTITY_TOKEN_USER.into(),
+            password: token.to_string(),
+        });
+    }
     let auth = entry.get("auth")?.as_str()?;
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(auth.trim())
@@ -344,6 +391,14 @@ mod tests {
         let c = parse_challenge(r#"Basic realm="Registry Realm""#).unwrap();
         assert_eq!(c.scheme, "basic");
         assert_eq!(c.params["realm"], "Registry Realm");
+    }
+
+    #[test]
+    fn identity_tokens() {
+        let text = r#"{"auths": {"r.example": {"auth": "", "identitytoken": "refresh-me"}}}"#;
+        let c = credentials_from_config(text, "r.example").unwrap();
+        assert!(c.is_identity_token());
+        assert_eq!(c.password, "refresh-me");
     }
 
     #[test]

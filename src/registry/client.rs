@@ -47,6 +47,11 @@ pub struct Client {
 }
 
 /// docker's rule: plain HTTP for loopback registries.
+/// Whether `registry` is on this host (spoken to over plain HTTP, as docker does).
+pub fn is_loopback_registry(registry: &str) -> bool {
+    is_loopback(registry)
+}
+
 fn is_loopback(registry: &str) -> bool {
     let host = if let Some(rest) = registry.strip_prefix('[') {
         rest.split(']').next().unwrap_or(rest)
@@ -232,8 +237,8 @@ impl Client {
     fn answer(&self, c: &auth::Challenge) -> Result<bool, RegistryError> {
         let header = match c.scheme.as_str() {
             "basic" => match &self.creds {
-                Some(cr) => cr.basic_header(),
-                None => return Ok(false),
+                Some(cr) if !cr.is_identity_token() => cr.basic_header(),
+                _ => return Ok(false),
             },
             "bearer" => format!("Bearer {}", self.fetch_token(c)?),
             _ => return Ok(false),
@@ -265,10 +270,32 @@ impl Client {
             .map_err(|e| auth_err(format!("bad realm {realm:?}: {e}")))?;
         url.query_pairs_mut()
             .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
-        let mut req = self.http.get(url);
-        if let Some(cr) = &self.creds {
-            req = req.header(AUTHORIZATION, cr.basic_header());
-        }
+        let req = match &self.creds {
+            // docker's OAuth2 refresh: POST the identity token as a refresh token.
+            Some(cr) if cr.is_identity_token() => {
+                let mut form: Vec<(&str, &str)> = vec![
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", cr.password.as_str()),
+                    ("client_id", "docker"),
+                ];
+                form.extend(query.iter().map(|(k, v)| (*k, v.as_str())));
+                let body = form
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", form_encode(v)))
+                    .collect::<Vec<_>>()
+                    .join("&");
+                url.set_query(None);
+                self.http
+                    .post(url)
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
+                    .body(body)
+            }
+            Some(cr) => self.http.get(url).header(AUTHORIZATION, cr.basic_header()),
+            None => self.http.get(url),
+        };
         let resp = req.send().map_err(|e| auth_err(transport_reason(&e)))?;
         let status = resp.status();
         let body = resp.text().unwrap_or_default();
@@ -809,6 +836,18 @@ impl Client {
         self.creds = Some(creds);
         self
     }
+}
+
+/// `application/x-www-form-urlencoded` encoding of one value (unreserved bytes kept).
+fn form_encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 #[cfg(test)]

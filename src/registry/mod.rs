@@ -2,7 +2,9 @@
 pub mod auth;
 pub mod client;
 pub mod config;
+pub mod cred_helper;
 pub mod platform;
+pub mod search;
 
 use thiserror::Error;
 
@@ -68,6 +70,9 @@ pub enum RegistryError {
     BadManifest { reference: String, reason: String },
     #[error(transparent)]
     AuthFile(#[from] auth::AuthFileError),
+    /// `search`, with docker's messages.
+    #[error("{0}")]
+    Search(String),
     #[error("{context}: {source}")]
     Io {
         context: String,

@@ -318,6 +318,8 @@ pub fn create(
             let flag = match ns.typ() {
                 LinuxNamespaceType::User => CloneFlags::CLONE_NEWUSER,
                 LinuxNamespaceType::Network => CloneFlags::CLONE_NEWNET,
+                LinuxNamespaceType::Pid => CloneFlags::CLONE_NEWPID,
+                LinuxNamespaceType::Ipc => CloneFlags::CLONE_NEWIPC,
                 other => {
                     return Err(RuntimeError::Other(format!(
                         "joining a {other:?} namespace is not supported"

@@ -155,11 +155,15 @@ pub struct SpecExtras {
     pub sysctls: std::collections::BTreeMap<String, String>,
     /// OCI annotations (`--annotation`).
     pub annotations: std::collections::BTreeMap<String, String>,
-    /// `--pid`: empty (a namespace of its own) or `host`.
+    /// `--pid`: empty (a namespace of its own), `host` or `container:ID` (that container's,
+    /// joined when it starts).
     pub pid: String,
     /// `--ipc`: empty or `private`, `shareable` (a namespace of its own), `none` (one of its
-    /// own without /dev/shm) or `host`.
+    /// own without /dev/shm), `host` or `container:ID` (a shareable container's namespace and
+    /// /dev/shm).
     pub ipc: String,
+    /// `--userns`: empty or `host` (the user's rootless namespace) or `keep-id`.
+    pub userns: String,
     /// `--uts`: empty or `host`.
     pub uts: String,
     /// `--cgroupns`: empty or `host` (the host's cgroup namespace), `private`.
@@ -347,7 +351,8 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
             mounts.push(json!({"destination": "/dev/mqueue", "type": "bind", "source": "/dev/mqueue", "options": ["rbind", "nosuid", "noexec", "nodev"]}));
         }
     } else {
-        if x.ipc != "none" {
+        // shareable and container: bind a directory there (the engine's binds).
+        if x.ipc != "none" && x.ipc != "shareable" && !x.ipc.starts_with("container:") {
             mounts.push(json!({"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", format!("size={}", x.shm_size.unwrap_or(DEFAULT_SHM_SIZE))]}));
         }
         mounts.push(json!({"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]}));

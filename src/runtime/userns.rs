@@ -80,6 +80,30 @@ impl IdMapping {
         }
     }
 
+    /// podman's `--userns keep-id`: the user's uid and gid are themselves inside. Every other
+    /// id keeps the host id it has in `for_current_user` (so the image's files keep their
+    /// owners but root's, which show as the user's uid), and container root takes the
+    /// subordinate id the user's uid would have had. Needs subordinate ranges that reach the
+    /// user's ids.
+    pub fn keep_id() -> Result<IdMapping, RuntimeError> {
+        let base = IdMapping::for_current_user();
+        let uid = nix::unistd::getuid().as_raw();
+        let gid = nix::unistd::getgid().as_raw();
+        let (Some(uids), Some(gids)) = (
+            keep_id_ranges(&base.uids, uid),
+            keep_id_ranges(&base.gids, gid),
+        ) else {
+            return Err(RuntimeError::UserNamespace(format!(
+                "--userns keep-id needs subordinate uid and gid ranges of at least {uid} and {gid} ids in /etc/subuid and /etc/subgid"
+            )));
+        };
+        Ok(IdMapping {
+            uids,
+            gids,
+            subordinate: true,
+        })
+    }
+
     /// Host uid of a container uid, if mapped.
     pub fn host_uid(&self, id: u32) -> Option<u32> {
         map_id(&self.uids, id)
@@ -112,6 +136,28 @@ impl IdMapping {
         }
         Ok(())
     }
+}
+
+/// The keep-id ranges for `id` from the usual `[0 -> id, 1.. -> subordinate]` ranges.
+fn keep_id_ranges(usual: &[IdRange], id: u32) -> Option<Vec<IdRange>> {
+    let sub = usual.iter().find(|r| r.container_id == 1)?;
+    if id == 0 || id > sub.size {
+        return None;
+    }
+    let range = |container_id, host_id, size| IdRange {
+        container_id,
+        host_id,
+        size,
+    };
+    let mut out = vec![range(0, sub.host_id + id - 1, 1)];
+    if id > 1 {
+        out.push(range(1, sub.host_id, id - 1));
+    }
+    out.push(range(id, id, 1));
+    if sub.size > id {
+        out.push(range(id + 1, sub.host_id + id, sub.size - id));
+    }
+    Some(out)
 }
 
 fn map_id(ranges: &[IdRange], id: u32) -> Option<u32> {
@@ -232,4 +278,35 @@ pub fn set_root_ids() -> Result<(), RuntimeError> {
     nix::unistd::setresuid(root_u, root_u, root_u)
         .map_err(|e| RuntimeError::UserNamespace(format!("setresuid(0): {e}")))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keep_id_maps_the_user_to_itself() {
+        let r = |c, h, s| IdRange {
+            container_id: c,
+            host_id: h,
+            size: s,
+        };
+        let usual = [r(0, 1001, 1), r(1, 200000, 65536)];
+        let k = keep_id_ranges(&usual, 1001).unwrap();
+        assert_eq!(
+            k,
+            vec![
+                r(0, 201000, 1),
+                r(1, 200000, 1000),
+                r(1001, 1001, 1),
+                r(1002, 201001, 64535)
+            ]
+        );
+        // Every container id but 0 and 1001 keeps its usual host id.
+        for id in [1, 999, 1000, 1002, 65536] {
+            assert_eq!(map_id(&k, id), map_id(&usual, id), "{id}");
+        }
+        assert!(keep_id_ranges(&usual, 70000).is_none());
+        assert!(keep_id_ranges(&usual[..1], 1001).is_none());
+    }
 }

@@ -60,6 +60,11 @@ pub fn ensure_networks(
             gateway: n.gateway.clone(),
             internal: n.internal,
             labels,
+            ip_range: None,
+            aux_addresses: Vec::new(),
+            // compose's driver_opts are `network create -o`.
+            options: n.driver_opts.clone(),
+            ipv6: false,
         };
         match crate::engine::network::create_network(paths, &req) {
             Ok(_) => report(Progress::resource("Network", &n.name, "Created")),

@@ -9,7 +9,6 @@ use crate::engine::{mounts, EngineError};
 use crate::monitor::now_rfc3339;
 use crate::network::Mode;
 use crate::runtime::spec::{NetMode, SpecInput};
-use crate::runtime::userns::{is_rootful, IdMapping};
 use crate::state::container::{ContainerRecord, Containers, MountRecord};
 use crate::state::{events, write_atomic, write_replace, Paths};
 use crate::storage::Driver;
@@ -75,6 +74,7 @@ pub(super) fn apply(paths: &Paths, req: &CreateRequest, plan: Plan) -> Result<St
     let mut binds = write_name_files(paths, &dir, &plan, &name)?;
     binds.extend(plan.devices.iter().cloned());
     binds.extend(notify_dir(&dir, req)?);
+    binds.extend(shm_dir(&store, &dir, &plan)?);
     // Volumes are created and the record written under the volumes lock, so that a concurrent
     // `volume rm` or `prune` sees either no container or one that uses them. The lock is
     // released before `undo` runs (it takes it again).
@@ -199,6 +199,31 @@ fn resolve_mounts(
     Ok(records)
 }
 
+/// `--ipc shareable`: /dev/shm is a directory of the container's, which `--ipc container:`
+/// containers bind too (a tmpfs mounted in one container's mount namespace cannot be reached
+/// from another's); `container:ID` binds the donor's.
+fn shm_dir(
+    store: &Containers<'_>,
+    dir: &Path,
+    plan: &Plan,
+) -> Result<Option<(PathBuf, String)>, EngineError> {
+    let src = match plan.extras.ipc.as_str() {
+        "shareable" => {
+            let d = dir.join("shm");
+            std::fs::create_dir(&d)
+                .map_err(EngineError::io(format!("creating {}", d.display())))?;
+            std::fs::set_permissions(&d, std::os::unix::fs::PermissionsExt::from_mode(0o1777))
+                .map_err(EngineError::io(format!("chmod {}", d.display())))?;
+            d
+        }
+        m => match super::parse_extras::container_target(m) {
+            Some(donor) => store.dir(donor).join("shm"),
+            None => return Ok(None),
+        },
+    };
+    Ok(Some((src, "/dev/shm".into())))
+}
+
 /// Step 5: the OCI runtime spec, config.json.
 fn write_spec(
     dir: &Path,
@@ -234,14 +259,14 @@ fn write_spec(
         },
         binds,
         mounts: mounts::spec_mounts(mount_records, plan.user.uid, plan.user.gid),
-        mapping: (!is_rootful()).then(IdMapping::for_current_user),
+        mapping: plan.mapping.clone(),
         security: req.security.clone(),
         rlimits: req
             .ulimits
             .iter()
             .map(|u| (u.name.clone(), u.soft, u.hard))
             .collect(),
-        extras: req.extras.clone(),
+        extras: plan.extras.clone(),
     };
     let spec = crate::runtime::spec::build(&input)?;
     let spec_json = serde_json::to_vec_pretty(&spec)
@@ -295,7 +320,7 @@ fn write_record(
         healthcheck: plan.healthcheck,
         health_on_failure: req.health_on_failure,
         shell: plan.shell,
-        extras: req.extras.clone(),
+        extras: plan.extras.clone(),
         attach: req.attach.clone(),
         cgroup: plan.cgroup_place,
         resources: plan.resources,

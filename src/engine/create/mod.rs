@@ -13,6 +13,7 @@
 //! `container::run` is create followed by `container::start`.
 mod apply;
 pub mod names;
+mod namespaces;
 pub mod parse;
 pub mod parse_extras;
 pub(crate) mod parse_mounts;

@@ -231,21 +231,22 @@ pub fn pull(s: &str) -> Result<PullPolicy, EngineError> {
     }
 }
 
-/// `--platform`: only the host's own platform can run here (no emulation).
-pub fn platform(p: &str) -> Result<(), EngineError> {
-    let want = p.trim_start_matches("linux/");
+/// `--platform`: None for the host's own platform; another one only where the host's
+/// binfmt_misc has an enabled handler for its architecture (the image of that platform is then
+/// pulled and its programs run through the handler); otherwise a clear error.
+pub fn platform(p: &str) -> Result<Option<crate::registry::Platform>, EngineError> {
+    let want = crate::engine::image::parse_platform(p)?;
     let host = crate::image::host_arch();
-    let want = match want {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        w => w.split('/').next().unwrap_or(w),
-    };
-    if !p.starts_with("linux") && p.contains('/') || want != host {
-        return Err(usage(format!(
-            "platform {p} cannot run on this linux/{host} host (skiff does not emulate other architectures)"
-        )));
+    if want.os == "linux" && want.architecture == host {
+        return Ok(None);
     }
-    Ok(())
+    if want.os == "linux" && super::parse_extras::binfmt_handles(&want.architecture) {
+        return Ok(Some(want));
+    }
+    Err(usage(format!(
+        "platform {p} cannot run on this linux/{host} host: no binfmt_misc handler for {} (install qemu-user-binfmt to run other architectures)",
+        want.architecture
+    )))
 }
 
 /// `--log-driver` and its `--log-opt`s.
@@ -261,6 +262,9 @@ pub fn ulimit(s: &str) -> Result<Ulimit, EngineError> {
 
 /// `--device HOST[:CONTAINER[:PERMISSIONS]]` (whether HOST is a device is checked by create).
 pub fn device(spec: &str) -> Result<DeviceRequest, EngineError> {
+    if let Some(name) = super::parse_extras::cdi_name(spec) {
+        return Err(super::parse_extras::cdi_device(name));
+    }
     let mut parts = spec.split(':');
     let host = parts.next().unwrap_or_default();
     let ctr = parts.next().filter(|c| !c.is_empty()).unwrap_or(host);

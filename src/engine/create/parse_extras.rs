@@ -1,6 +1,8 @@
 //! docker's syntaxes for the smaller `run`/`create` flags that map to one field of the runtime
 //! spec: `--shm-size` (docker's RAM sizes), `--sysctl` (only the namespaced parameters docker
-//! allows) and `--annotation`. Messages are the docker CLI's flag errors.
+//! allows), `--annotation`, the namespace modes (`--pid`, `--ipc`, `--uts`, `--cgroupns`,
+//! `--userns`), and the flags skiff checks and then refuses for want of a host facility
+//! (`--gpus`, CDI `--device` names, `--storage-opt`). Messages are docker's.
 use std::collections::BTreeMap;
 
 use crate::engine::EngineError;
@@ -95,29 +97,198 @@ pub fn annotations(vals: &[String]) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Joining another container's PID or IPC namespace (`container:NAME`) is docker's, not yet
-/// skiff's.
-fn not_yet(flag: &str, v: &str) -> EngineError {
-    EngineError::Usage(format!(
-        "--{flag} {v}: skiff cannot share another container's namespace yet (supported: host, or a namespace of the container's own)"
-    ))
+/// `container:NAME` of `--pid`/`--ipc`: the name, or None for another value.
+pub fn container_target(mode: &str) -> Option<&str> {
+    mode.strip_prefix("container:").filter(|n| !n.is_empty())
 }
 
-/// `--pid`: empty or `host` (docker's `container:NAME` is refused as not yet supported).
+/// `--pid`: empty, `host` or `container:NAME` (the name is resolved by create).
 pub fn pid_mode(v: &str) -> Result<String, EngineError> {
     match v {
         "" | "host" => Ok(v.to_string()),
-        c if c.strip_prefix("container:").is_some_and(|n| !n.is_empty()) => Err(not_yet("pid", v)),
+        c if container_target(c).is_some() => Ok(v.to_string()),
         _ => Err(EngineError::Usage("--pid: invalid PID mode".into())),
     }
 }
 
-/// `--ipc`: empty, `private`, `shareable`, `none` or `host`.
+/// `--ipc`: empty, `private`, `shareable`, `none`, `host` or `container:NAME`.
 pub fn ipc_mode(v: &str) -> Result<String, EngineError> {
     match v {
         "" | "private" | "shareable" | "none" | "host" => Ok(v.to_string()),
-        c if c.strip_prefix("container:").is_some_and(|n| !n.is_empty()) => Err(not_yet("ipc", v)),
+        c if container_target(c).is_some() => Ok(v.to_string()),
         _ => Err(EngineError::Usage(format!("invalid IPC mode: {v}"))),
+    }
+}
+
+/// `--userns`: empty or `host` (both: the user's own rootless namespace, the default) or
+/// podman's `keep-id` (the user's uid and gid mapped to themselves inside). docker's message
+/// for anything else.
+pub fn userns_mode(v: &str) -> Result<String, EngineError> {
+    match v {
+        "" | "host" | "keep-id" => Ok(v.to_string()),
+        _ => Err(EngineError::Usage("--userns: invalid USER mode".into())),
+    }
+}
+
+/// One `--gpus` value, checked as docker's `GpuOpts` does (`all`, a count, or CSV of
+/// `count=`, `device=`, `driver=`, `capabilities=`, `options=`). skiff has no GPU driver to
+/// hand a request to, so a valid one is refused by `gpus_unavailable`.
+pub fn gpus(v: &str) -> Result<(), EngineError> {
+    let bad = |why: String| {
+        EngineError::Usage(format!(
+            "invalid argument \"{v}\" for \"--gpus\" flag: {why}"
+        ))
+    };
+    let count = |s: &str| -> Result<(), EngineError> {
+        if s == "all" || s.parse::<i64>().is_ok() {
+            Ok(())
+        } else {
+            Err(bad(format!(
+                "invalid count ({s}): value must be either \"all\" or an integer: invalid syntax"
+            )))
+        }
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    // docker reads the value as one CSV record; `device=0,1` needs quotes, which a CSV split
+    // on commas outside quotes keeps together.
+    for field in csv_fields(v) {
+        let (key, val) = match field.split_once('=') {
+            Some((k, val)) => (k, Some(val)),
+            None => (field, None),
+        };
+        if seen.contains(&key) {
+            return Err(bad(format!(
+                "gpu request key '{key}' can be specified only once"
+            )));
+        }
+        seen.push(key);
+        match (key, val) {
+            (k, None) => count(k)?,
+            ("count", Some(c)) => count(c)?,
+            ("driver" | "device" | "capabilities" | "options", Some(_)) => {}
+            (k, Some(_)) => return Err(bad(format!("unexpected key '{k}' in '{field}'"))),
+        }
+    }
+    Ok(())
+}
+
+/// The fields of one CSV record (double quotes group, `""` is a quote), as Go's csv reader
+/// gives them for docker's `--gpus`.
+fn csv_fields(v: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in v.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                out.push(v[start..i].trim_matches('"'));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(v[start..].trim_matches('"'));
+    out
+}
+
+/// docker's answer where no daemon-side driver can serve a GPU request.
+pub fn gpus_unavailable() -> EngineError {
+    EngineError::Usage("could not select device driver \"\" with capabilities: [[gpu]]".into())
+}
+
+/// `--storage-opt KEY=VALUE` (docker's `parseStorageOpts`). skiff's drivers (overlay,
+/// fuse-overlay, vfs on the user's file system) have no per-container quota, so a valid
+/// option is refused with the reason.
+pub fn storage_opts(vals: &[String]) -> Result<BTreeMap<String, String>, EngineError> {
+    let mut out = BTreeMap::new();
+    for o in vals {
+        let Some((k, v)) = o.split_once('=') else {
+            return Err(EngineError::Usage("invalid storage option".into()));
+        };
+        out.insert(k.to_string(), v.to_string());
+    }
+    if let Some(k) = out.keys().next() {
+        return Err(EngineError::Usage(format!(
+            "--storage-opt {k}: skiff's storage drivers (overlay, fuse-overlay, vfs) cannot limit a container's storage (no per-container quota)"
+        )));
+    }
+    Ok(out)
+}
+
+/// A CDI device name (`vendor.com/class=name`) as `--device` takes it, or None for a path.
+pub fn cdi_name(spec: &str) -> Option<&str> {
+    let (kind, name) = spec.split_once('=')?;
+    let (vendor, class) = kind.split_once('/')?;
+    let ok = |s: &str, extra: &[char]| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+    };
+    (!spec.starts_with('/')
+        && ok(vendor, &['.', '-', '_'])
+        && ok(class, &['-', '_'])
+        && ok(name, &['.', '-', '_', ':']))
+    .then_some(spec)
+}
+
+/// Whether the kernel runs programs of GOARCH `arch` through an enabled binfmt_misc handler
+/// (qemu-user-binfmt registers `qemu-<cpu>` entries).
+pub fn binfmt_handles(arch: &str) -> bool {
+    let cpu = match arch {
+        "amd64" => "x86_64",
+        "arm64" => "aarch64",
+        "386" => "i386",
+        "mips64le" => "mips64el",
+        "mipsle" => "mipsel",
+        other => other,
+    };
+    let dir = std::path::Path::new("/proc/sys/fs/binfmt_misc");
+    let enabled = |text: &str| text.lines().next().is_some_and(|l| l.trim() == "enabled");
+    if !std::fs::read_to_string(dir.join("status")).is_ok_and(|t| enabled(&t)) {
+        return false;
+    }
+    std::fs::read_dir(dir).is_ok_and(|rd| {
+        rd.flatten().any(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+            let interp = text
+                .lines()
+                .find_map(|l| l.strip_prefix("interpreter "))
+                .unwrap_or_default();
+            let prog = interp.rsplit('/').next().unwrap_or_default();
+            enabled(&text)
+                && (name == format!("qemu-{cpu}")
+                    || prog == format!("qemu-{cpu}")
+                    || prog == format!("qemu-{cpu}-static"))
+        })
+    })
+}
+
+/// The directories CDI specs are read from (the CDI specification's defaults).
+const CDI_DIRS: &[&str] = &["/etc/cdi", "/var/run/cdi"];
+
+/// A CDI `--device`: docker's message when no spec on the host defines it; skiff does not
+/// inject CDI devices, so one a spec does define is refused with that reason.
+pub fn cdi_device(name: &str) -> EngineError {
+    let (kind, dev) = name.split_once('=').unwrap_or((name, ""));
+    let defined = CDI_DIRS.iter().any(|d| {
+        std::fs::read_dir(d).is_ok_and(|rd| {
+            rd.flatten().any(|e| {
+                // Specs are small; a name and a kind in the same file is enough to tell the
+                // user it exists.
+                std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains(kind) && t.contains(dev))
+            })
+        })
+    });
+    if defined {
+        EngineError::Usage(format!(
+            "CDI device injection failed: skiff cannot inject CDI devices yet ({name} is defined under {})",
+            CDI_DIRS.join(" or ")
+        ))
+    } else {
+        EngineError::Usage(format!(
+            "CDI device injection failed: unresolvable CDI devices {name}"
+        ))
     }
 }
 
@@ -160,5 +331,41 @@ mod tests {
         assert_eq!(ok["kernel.sem"], "1 2 3 4");
         assert!(sysctls(&["kernel.hostname=x".into()]).is_err());
         assert!(sysctls(&["net.core.somaxconn".into()]).is_err());
+    }
+
+    #[test]
+    fn gpu_requests() {
+        assert!(gpus("all").is_ok());
+        assert!(gpus("2").is_ok());
+        assert!(gpus("\"device=0,1\",capabilities=utility").is_ok());
+        let e = gpus("count=many").unwrap_err().to_string();
+        assert!(e.contains("invalid count (many)"), "{e}");
+        let e = gpus("count=1,count=2").unwrap_err().to_string();
+        assert!(e.contains("can be specified only once"), "{e}");
+        let e = gpus("colour=red").unwrap_err().to_string();
+        assert!(e.contains("unexpected key 'colour' in 'colour=red'"), "{e}");
+    }
+
+    #[test]
+    fn cdi_names() {
+        assert_eq!(cdi_name("nvidia.com/gpu=all"), Some("nvidia.com/gpu=all"));
+        assert_eq!(
+            cdi_name("vendor.example/class=dev-0"),
+            Some("vendor.example/class=dev-0")
+        );
+        assert_eq!(cdi_name("/dev/null"), None);
+        assert_eq!(cdi_name("/dev/a=b/c"), None);
+        assert_eq!(cdi_name("gpu=all"), None);
+    }
+
+    #[test]
+    fn modes() {
+        assert!(pid_mode("container:x").is_ok());
+        assert!(pid_mode("container:").is_err());
+        assert!(ipc_mode("container:x").is_ok());
+        assert!(userns_mode("keep-id").is_ok());
+        assert!(userns_mode("auto").is_err());
+        assert!(storage_opts(&["size".into()]).is_err());
+        assert!(storage_opts(&[]).is_ok());
     }
 }

@@ -30,6 +30,9 @@ pub struct CreateRequest {
     pub pull: PullPolicy,
     /// Require HTTPS and verified certificates when pulling.
     pub tls_verify: bool,
+    /// `--platform` of another architecture (None: the host's), which the host's binfmt_misc
+    /// runs (`parse::platform` checks).
+    pub platform: Option<crate::registry::Platform>,
     /// `--name`; None picks a free `adjective_surname`.
     pub name: Option<String>,
 
@@ -114,6 +117,7 @@ impl CreateRequest {
             image: image.into(),
             pull: PullPolicy::Missing,
             tls_verify: true,
+            platform: None,
             name: None,
             command: Vec::new(),
             entrypoint: None,

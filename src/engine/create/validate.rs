@@ -13,6 +13,7 @@ use super::user::{resolve_group, resolve_user, User};
 use crate::engine::EngineError;
 use crate::image::{ImageError, ImageRecord, ImageStore};
 use crate::network::{Mode, NetConfig};
+use crate::runtime::userns::{is_rootful, IdMapping};
 use crate::state::Paths;
 
 /// What `apply` makes: the request resolved against the image.
@@ -51,6 +52,10 @@ pub(super) struct Plan {
     pub healthcheck: Option<crate::state::health::HealthConfig>,
     /// The image's SHELL (docker's `Config.Shell`), for `CMD-SHELL` checks.
     pub shell: Vec<String>,
+    /// The extras, `container:` modes resolved to IDs.
+    pub extras: crate::runtime::spec::SpecExtras,
+    /// The id mapping of the container's user namespace (None: rootful).
+    pub mapping: Option<IdMapping>,
     /// `--runtime`, found on the host.
     pub runtime: Option<crate::state::container::OciRuntime>,
 }
@@ -130,6 +135,12 @@ pub(super) fn validate(
     }
     let mut mode = req.network.mode.clone();
     let net_config = crate::engine::network::prepare(paths, &mut mode, &req.network, cfg)?;
+    let extras = super::namespaces::resolve(paths, &req.extras, &mode)?;
+    let mapping = match (is_rootful(), extras.userns == "keep-id") {
+        (true, _) => None,
+        (false, false) => Some(IdMapping::for_current_user()),
+        (false, true) => Some(IdMapping::keep_id()?),
+    };
 
     // docker's rules: an entrypoint replaces the image's and drops its Cmd.
     let (entrypoint, cmd) = match &req.entrypoint {
@@ -166,9 +177,12 @@ pub(super) fn validate(
         (None, false) => id[..12].to_string(),
     };
     let layers = images.layer_dirs(&image);
+    // keep-id runs as the user's own ids unless told otherwise (podman's way).
+    let keep_id = extras.userns == "keep-id";
     let user_spec = req
         .user
         .clone()
+        .or_else(|| keep_id.then(|| format!("{}:{}", nix::unistd::getuid(), nix::unistd::getgid())))
         .or_else(|| config_str(cfg, "User"))
         .unwrap_or_default();
     let user = resolve_user(&layers, &user_spec)?;
@@ -237,6 +251,8 @@ pub(super) fn validate(
         image_volumes,
         healthcheck,
         shell: strings(&cfg["Shell"]),
+        extras,
+        mapping,
         runtime,
     })
 }
@@ -261,11 +277,26 @@ fn find_image(
         quiet: false,
         tls_verify: req.tls_verify,
     };
-    let pull = |notices: &mut dyn Write| {
-        crate::engine::image::pull(paths, &req.image, &pull_opts, notices)
+    let pull = |notices: &mut dyn Write| match &req.platform {
+        None => crate::engine::image::pull(paths, &req.image, &pull_opts, notices),
+        Some(p) => {
+            crate::engine::image::pull_platform(paths, &req.image, &pull_opts, Some(p), &mut |ev| {
+                crate::engine::image::render_plain(&ev, false, notices)
+            })
+        }
+    };
+    // `--platform` of another architecture: an image of the host's under the same name is
+    // replaced by a pull (docker pulls the platform asked for).
+    let other_arch = |img: &ImageRecord| {
+        req.platform.as_ref().is_some_and(|p| {
+            images
+                .config_json(img)
+                .is_ok_and(|c| c["architecture"].as_str() != Some(p.architecture.as_str()))
+        })
     };
     match (req.pull, images.resolve(&req.image)) {
         (PullPolicy::Always, _) => pull(notices),
+        (PullPolicy::Missing, Ok(img)) if other_arch(&img) => pull(notices),
         (_, Ok(img)) => Ok(img),
         (PullPolicy::Missing, Err(ImageError::NotFound(_))) => {
             // Only a name can be pulled; an unknown ID is just unknown.
