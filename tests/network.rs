@@ -50,26 +50,6 @@ fn helper_processes(env: &TestEnv, name: &str) -> Vec<String> {
     found
 }
 
-/// GET `path` from 127.0.0.1:`port`, retrying while the server starts; the whole response.
-fn http_get(port: u16, path: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let attempt = (|| -> std::io::Result<String> {
-            let mut s = TcpStream::connect(("127.0.0.1", port))?;
-            s.set_read_timeout(Some(Duration::from_secs(10)))?;
-            write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
-            let mut resp = String::new();
-            s.read_to_string(&mut resp)?;
-            Ok(resp)
-        })();
-        match attempt {
-            Ok(r) if r.starts_with("HTTP/") => return r,
-            _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
-            other => panic!("GET 127.0.0.1:{port}{path}: {other:?}"),
-        }
-    }
-}
-
 /// The host port `skiff port NAME SPEC` reports.
 fn host_port(env: &TestEnv, name: &str, spec: &str) -> u16 {
     let out = env.skiff_ok(&["port", name, spec]);

@@ -610,3 +610,23 @@ pub fn env_with_busybox() -> TestEnv {
 pub fn code(o: &std::process::Output) -> i32 {
     o.status.code().unwrap_or(-1)
 }
+
+/// GET `path` from 127.0.0.1:`port`, retrying while the server starts; the whole response.
+pub fn http_get(port: u16, path: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let attempt = (|| -> std::io::Result<String> {
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
+            s.set_read_timeout(Some(Duration::from_secs(10)))?;
+            write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+            let mut resp = String::new();
+            s.read_to_string(&mut resp)?;
+            Ok(resp)
+        })();
+        match attempt {
+            Ok(r) if r.starts_with("HTTP/") => return r,
+            _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+            other => panic!("GET 127.0.0.1:{port}{path}: {other:?}"),
+        }
+    }
+}
