@@ -4,6 +4,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::pty::OnPty;
 use common::*;
 
 fn lines(s: &str) -> Vec<&str> {
@@ -368,71 +369,6 @@ fn detached_container_outlives_the_cli() {
     );
 }
 
-/// `skiff ARGS` on a new pseudo-terminal: the child, the master, and what it printed so far.
-struct OnPty {
-    child: std::process::Child,
-    master: std::fs::File,
-    out: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
-}
-
-impl OnPty {
-    fn spawn(env: &TestEnv, args: &[&str]) -> OnPty {
-        let pty = nix::pty::openpty(None, None).expect("openpty");
-        let mut c = env.command(args);
-        let slave = std::fs::File::from(pty.slave);
-        c.stdin(slave.try_clone().unwrap())
-            .stdout(slave.try_clone().unwrap())
-            .stderr(slave);
-        let child = c.spawn().expect("spawn on a pty");
-        let master = std::fs::File::from(pty.master);
-        let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (mut r, o) = (master.try_clone().unwrap(), out.clone());
-        std::thread::spawn(move || {
-            use std::io::Read;
-            let mut b = [0u8; 4096];
-            while let Ok(n) = r.read(&mut b) {
-                if n == 0 {
-                    break;
-                }
-                o.lock().unwrap().extend_from_slice(&b[..n]);
-            }
-        });
-        OnPty { child, master, out }
-    }
-
-    fn type_in(&mut self, data: &[u8]) {
-        use std::io::Write;
-        self.master.write_all(data).unwrap();
-    }
-
-    fn wait_output(&self, want: &str) {
-        for _ in 0..400 {
-            if String::from_utf8_lossy(&self.out.lock().unwrap()).contains(want) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        panic!(
-            "no {want:?} on the terminal: {:?}",
-            String::from_utf8_lossy(&self.out.lock().unwrap())
-        );
-    }
-
-    fn wait_exit(&mut self) -> i32 {
-        for _ in 0..400 {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                return s.code().unwrap_or(-1);
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        let _ = self.child.kill();
-        panic!(
-            "still attached; terminal: {:?}",
-            String::from_utf8_lossy(&self.out.lock().unwrap())
-        );
-    }
-}
-
 #[test]
 fn attach_on_a_pty_with_detach_keys() {
     let env = env_with_busybox();
@@ -451,9 +387,15 @@ fn attach_on_a_pty_with_detach_keys() {
     std::thread::sleep(Duration::from_millis(500));
     a.type_in(b"echo hel''lo-$((6*7))\r");
     a.wait_output("hello-42");
-    // ctrl-p ctrl-q: attach ends, the container runs on.
+    // ctrl-p ctrl-q: attach ends as docker's does (its message, status 1), the container
+    // runs on.
     a.type_in(&[0x10, 0x11]);
-    assert_eq!(a.wait_exit(), 0);
+    assert_eq!(a.wait_exit(), 1);
+    assert!(
+        a.output().contains("read escape sequence"),
+        "{}",
+        a.output()
+    );
     assert_eq!(
         env.skiff_ok(&["inspect", "-f", "{{.State.Running}}", "t"])
             .trim(),
@@ -465,7 +407,7 @@ fn attach_on_a_pty_with_detach_keys() {
     a.type_in(b"echo again-$((2*3))\r");
     a.wait_output("again-6");
     a.type_in(&[0x01, b'x']);
-    assert_eq!(a.wait_exit(), 0);
+    assert_eq!(a.wait_exit(), 1);
     // Attached when the container exits: attach exits with its code.
     let mut a = OnPty::spawn(&env, &["attach", "t"]);
     std::thread::sleep(Duration::from_millis(500));

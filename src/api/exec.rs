@@ -388,6 +388,7 @@ pub fn exec_child_main() -> i32 {
             user: o.user,
             privileged: o.privileged,
             resize_fd: resize_fd(),
+            detach_keys: None,
         };
         crate::engine::container::exec(&crate::state::Paths::from_env(), &opts)
     };

@@ -130,6 +130,7 @@ pub fn exec(paths: &Paths, opts: &compose::Options, a: ExecArgs) -> Result<i32, 
         user: a.user,
         privileged: a.privileged,
         resize_fd: None,
+        detach_keys: None,
     };
     crate::engine::container::exec(paths, &o)
 }
@@ -168,6 +169,7 @@ pub fn run(paths: &Paths, opts: &compose::Options, a: RunArgs) -> Result<i32, En
             Ok(0)
         }
         RunOutcome::Exited(code) => Ok(code),
+        RunOutcome::DetachedByKeys => Ok(0),
     }
 }
 

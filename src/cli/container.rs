@@ -90,6 +90,10 @@ pub struct StartArgs {
     /// filters)
     #[arg(short, long, value_name = "FILTER", requires = "all")]
     pub filter: Vec<String>,
+    /// Override the key sequence for detaching a container (default: detachKeys of
+    /// config.json, else ctrl-p,ctrl-q)
+    #[arg(long, value_name = "KEYS")]
+    pub detach_keys: Option<String>,
     #[arg(required_unless_present = "all")]
     pub containers: Vec<String>,
 }
@@ -139,6 +143,10 @@ pub struct ExecArgs {
     /// Give extended privileges to the command
     #[arg(long)]
     pub privileged: bool,
+    /// Override the key sequence for detaching a container (default: detachKeys of
+    /// config.json, else ctrl-p,ctrl-q)
+    #[arg(long, value_name = "KEYS")]
+    pub detach_keys: Option<String>,
     /// The container
     pub container: String,
     /// The command and its arguments
@@ -648,13 +656,16 @@ pub fn run(a: RunArgs) -> Result<i32, EngineError> {
     let detach = a.detach;
     let mut notices = notices(a.quiet);
     let sig_proxy = a.extra.sig_proxy;
+    let keys = crate::engine::attach::detach_keys(a.extra.detach_keys.as_deref())?;
     let req = create_request(a)?;
-    match ctr::run_with(&paths, &req, detach, sig_proxy, &mut notices)? {
+    match ctr::run_with(&paths, &req, detach, sig_proxy, Some(&keys), &mut notices)? {
         RunOutcome::Detached(id) => {
             println!("{id}");
             Ok(0)
         }
         RunOutcome::Exited(code) => Ok(code),
+        // docker's `run` leaves silently.
+        RunOutcome::DetachedByKeys => Ok(0),
     }
 }
 
@@ -672,8 +683,14 @@ pub fn exec(a: ExecArgs) -> Result<i32, EngineError> {
         user: a.user,
         privileged: a.privileged,
         resize_fd: None,
+        detach_keys: Some(crate::engine::attach::detach_keys(
+            a.detach_keys.as_deref(),
+        )?),
     };
-    ctr::exec(&paths, &opts)
+    match ctr::exec_outcome(&paths, &opts)? {
+        ctr::ExecOutcome::Exited(code) => Ok(code),
+        ctr::ExecOutcome::Detached => Ok(super::container_more::detached_by_keys()),
+    }
 }
 
 /// docker's COMMAND column: the command line quoted, cut to 20 characters with an ellipsis.
@@ -752,6 +769,8 @@ pub fn create(a: RunArgs) -> Result<i32, EngineError> {
 
 pub fn start(a: StartArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
+    // Checked whether or not it is used, as docker does.
+    let keys = crate::engine::attach::detach_keys(a.detach_keys.as_deref())?;
     if a.attach || a.interactive {
         // docker attaches to one container at a time.
         if a.containers.len() > 1 {
@@ -764,9 +783,11 @@ pub fn start(a: StartArgs) -> Result<i32, EngineError> {
                 "--all cannot be used with --attach or --interactive".into(),
             ));
         }
-        return match ctr::start_existing(&paths, &a.containers[0], true)? {
+        let keys = a.interactive.then_some(keys.as_slice());
+        return match ctr::start_existing_with(&paths, &a.containers[0], true, keys)? {
             RunOutcome::Exited(code) => Ok(code),
-            RunOutcome::Detached(_) => Ok(0),
+            // docker's `start -a` leaves silently.
+            RunOutcome::Detached(_) | RunOutcome::DetachedByKeys => Ok(0),
         };
     }
     let names = if a.all {

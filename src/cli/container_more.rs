@@ -176,9 +176,10 @@ pub fn logs(a: LogsArgs) -> Result<i32, EngineError> {
 
 #[derive(Debug, clap::Args)]
 pub struct AttachArgs {
-    /// Override the key sequence for detaching a container
-    #[arg(long, value_name = "KEYS", default_value = crate::engine::attach::DEFAULT_DETACH_KEYS)]
-    pub detach_keys: String,
+    /// Override the key sequence for detaching a container (default: detachKeys of
+    /// config.json, else ctrl-p,ctrl-q)
+    #[arg(long, value_name = "KEYS")]
+    pub detach_keys: Option<String>,
     /// Do not attach STDIN
     #[arg(long)]
     pub no_stdin: bool,
@@ -198,9 +199,16 @@ pub fn attach(a: AttachArgs) -> Result<i32, EngineError> {
         sig_proxy: a.sig_proxy,
     };
     match crate::engine::attach::attach(&paths, &opts)? {
-        AttachOutcome::Detached => Ok(0),
+        AttachOutcome::Detached => Ok(detached_by_keys()),
         AttachOutcome::Exited(code) => Ok(code),
     }
+}
+
+/// docker's `attach` and `exec` when the detach keys end them: its CLI prints the escape
+/// error, without the `Error:` prefix, and exits 1.
+pub(super) fn detached_by_keys() -> i32 {
+    eprintln!("{}", crate::engine::attach::DETACHED_MESSAGE);
+    1
 }
 
 #[derive(Debug, clap::Args)]

@@ -90,8 +90,8 @@ impl ExtraArgs {
         })
     }
 
-    /// The flags that are only checked here: `--detach-keys` (docker's syntax; `run` uses
-    /// it), and `--gpus` and `--storage-opt`, checked for docker's syntax and then refused
+    /// The flags that are only checked here: `--detach-keys` (docker's syntax, or config.json's
+    /// `detachKeys`; `run` uses them), and `--gpus` and `--storage-opt`, checked for docker's syntax and then refused
     /// (skiff has no GPU driver and no per-container storage quota).
     pub fn check(&self) -> Result<(), EngineError> {
         for g in &self.gpus {
@@ -101,9 +101,7 @@ impl ExtraArgs {
         if !self.gpus.is_empty() {
             return Err(parse::gpus_unavailable());
         }
-        if let Some(k) = &self.detach_keys {
-            crate::engine::attach::parse_detach_keys(k)?;
-        }
+        crate::engine::attach::detach_keys(self.detach_keys.as_deref())?;
         Ok(())
     }
 }

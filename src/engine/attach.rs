@@ -11,15 +11,40 @@ use crate::monitor::attach::{frame, socket_path, take_frames, IN_RESIZE, IN_STDI
 use crate::state::container::{Containers, Status};
 use crate::state::Paths;
 
+pub use crate::sys::term::DetachMatcher;
+
 /// docker's default detach keys.
 pub const DEFAULT_DETACH_KEYS: &str = "ctrl-p,ctrl-q";
+
+/// What a client prints when the detach keys end `attach` or `exec` (docker's CLI prints its
+/// `term.EscapeError` and exits 1; `run` and `start` leave silently with 0).
+pub const DETACHED_MESSAGE: &str = "read escape sequence";
+
+/// Parse docker's detach keys (`ctrl-p,ctrl-q`, `ctrl-a,x`): [`crate::sys::term::parse_detach_keys`].
+pub fn parse_detach_keys(s: &str) -> Result<Vec<u8>, EngineError> {
+    crate::sys::term::parse_detach_keys(s).map_err(EngineError::Usage)
+}
+
+/// The detach keys a client uses, as docker's CLI picks them: the flag's, else `detachKeys`
+/// of config.json, else ctrl-p,ctrl-q (an empty value counts as none). A bad value is an error.
+pub fn detach_keys(flag: Option<&str>) -> Result<Vec<u8>, EngineError> {
+    let configured = || crate::registry::auth::docker_config_string("detachKeys");
+    match flag
+        .filter(|k| !k.is_empty())
+        .map(String::from)
+        .or_else(|| configured().filter(|k| !k.is_empty()))
+    {
+        Some(k) => parse_detach_keys(&k),
+        None => parse_detach_keys(DEFAULT_DETACH_KEYS),
+    }
+}
 
 /// What `attach` takes.
 #[derive(Debug, Clone)]
 pub struct AttachOptions {
     pub container: String,
-    /// docker's `--detach-keys` syntax (`ctrl-p,ctrl-q`, `ctrl-a,x`).
-    pub detach_keys: String,
+    /// `--detach-keys` (docker's syntax; None or empty: config.json's, else the default).
+    pub detach_keys: Option<String>,
     pub no_stdin: bool,
     pub sig_proxy: bool,
 }
@@ -33,74 +58,6 @@ pub enum AttachOutcome {
     Exited(i32),
 }
 
-/// Parse docker's detach keys (moby/term's `ToBytes`): comma-separated single characters,
-/// `ctrl-X` with X one of `@`, `a`-`z`, `[`, `\`, `]`, `^`, `_`, or `DEL`; docker's message
-/// names the whole value and the key it could not read.
-pub fn parse_detach_keys(s: &str) -> Result<Vec<u8>, EngineError> {
-    let mut out = Vec::new();
-    for key in s.split(',') {
-        let code = match key.as_bytes() {
-            [b] => *b,
-            _ if key == "DEL" => 127,
-            _ => match key.strip_prefix("ctrl-").map(str::as_bytes) {
-                Some([b]) if b.is_ascii_lowercase() => b - b'a' + 1,
-                Some([b'@']) => 0,
-                Some([b'[']) => 27,
-                Some([b'\\']) => 28,
-                Some([b']']) => 29,
-                Some([b'^']) => 30,
-                Some([b'_']) => 31,
-                _ => {
-                    return Err(EngineError::Usage(format!(
-                        "invalid detach keys ({s}): Unknown character: '{key}'"
-                    )))
-                }
-            },
-        };
-        out.push(code);
-    }
-    Ok(out)
-}
-
-/// Watches typed input for the detach sequence: bytes that may start it are held back until
-/// it is complete (detach) or broken (they are passed on).
-#[derive(Debug)]
-pub struct DetachMatcher {
-    keys: Vec<u8>,
-    held: usize,
-}
-
-impl DetachMatcher {
-    pub fn new(keys: Vec<u8>) -> DetachMatcher {
-        DetachMatcher { keys, held: 0 }
-    }
-
-    /// Feed input; returns the bytes to pass on and whether the sequence was completed.
-    pub fn feed(&mut self, data: &[u8]) -> (Vec<u8>, bool) {
-        let mut out = Vec::new();
-        for &b in data {
-            if b == self.keys[self.held] {
-                self.held += 1;
-                if self.held == self.keys.len() {
-                    return (out, true);
-                }
-            } else {
-                out.extend_from_slice(&self.keys[..self.held]);
-                self.held = 0;
-                if b == self.keys[0] {
-                    self.held = 1;
-                    if self.keys.len() == 1 {
-                        return (out, true);
-                    }
-                } else {
-                    out.push(b);
-                }
-            }
-        }
-        (out, false)
-    }
-}
-
 fn winsize_frame() -> Option<Vec<u8>> {
     let ws = crate::sys::term::winsize()?;
     (ws.ws_row > 0).then(|| {
@@ -112,7 +69,7 @@ fn winsize_frame() -> Option<Vec<u8>> {
 
 /// Attach to a running container until it exits or the detach keys are typed.
 pub fn attach(paths: &Paths, opts: &AttachOptions) -> Result<AttachOutcome, EngineError> {
-    let keys = parse_detach_keys(&opts.detach_keys)?;
+    let keys = detach_keys(opts.detach_keys.as_deref())?;
     let store = Containers::new(paths);
     let id = store.resolve(&opts.container)?;
     let rec = store.record(&id)?;
@@ -168,7 +125,8 @@ pub fn attach(paths: &Paths, opts: &AttachOptions) -> Result<AttachOutcome, Engi
     )
     .ok();
 
-    let mut matcher = DetachMatcher::new(keys);
+    // docker watches for the keys only on a terminal; without one every byte is input.
+    let mut matcher = rec.tty.then(|| DetachMatcher::new(keys));
     let mut stdin_open = use_stdin;
     let mut inbuf = Vec::new();
     let mut buf = vec![0u8; 32 * 1024];
@@ -225,7 +183,10 @@ pub fn attach(paths: &Paths, opts: &AttachOptions) -> Result<AttachOutcome, Engi
             match nix::unistd::read(stdin, &mut buf) {
                 Ok(0) => stdin_open = false,
                 Ok(n) => {
-                    let (pass, detach) = matcher.feed(&buf[..n]);
+                    let (pass, detach) = match matcher.as_mut() {
+                        Some(m) => m.feed(&buf[..n]),
+                        None => (buf[..n].to_vec(), false),
+                    };
                     if !pass.is_empty() && sock.write_all(&frame(IN_STDIN, &pass)).is_err() {
                         stdin_open = false;
                     }
@@ -261,30 +222,4 @@ pub fn attach(paths: &Paths, opts: &AttachOptions) -> Result<AttachOutcome, Engi
     drop(raw);
     let _ = sock.as_raw_fd();
     outcome
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn detach_keys() {
-        assert_eq!(parse_detach_keys("ctrl-p,ctrl-q").unwrap(), vec![16, 17]);
-        assert_eq!(parse_detach_keys("ctrl-a,x").unwrap(), vec![1, b'x']);
-        assert_eq!(parse_detach_keys("ctrl-@,ctrl-_").unwrap(), vec![0, 31]);
-        assert!(parse_detach_keys("ctrl-pp").is_err());
-        assert!(parse_detach_keys("").is_err());
-        assert_eq!(parse_detach_keys("DEL,a").unwrap(), vec![127, b'a']);
-        assert!(parse_detach_keys("ctrl-P").is_err());
-    }
-
-    #[test]
-    fn matcher_holds_and_releases() {
-        let mut m = DetachMatcher::new(vec![16, 17]);
-        assert_eq!(m.feed(b"ab"), (b"ab".to_vec(), false));
-        assert_eq!(m.feed(&[16]), (vec![], false));
-        assert_eq!(m.feed(b"c"), (vec![16, b'c'], false));
-        assert_eq!(m.feed(&[16, 16]), (vec![16], false));
-        assert_eq!(m.feed(&[17, b'z']), (vec![], true));
-    }
 }

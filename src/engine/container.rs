@@ -1,10 +1,11 @@
 //! Container operations after create (`engine::create`): start under a monitor, exec, ps,
 //! logs, stop, rm, wait, inspect.
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::process::Child;
 use std::time::{Duration, Instant};
 
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, Signal};
 use nix::unistd::Pid;
 
@@ -25,6 +26,8 @@ pub enum RunOutcome {
     Detached(String),
     /// Foreground: the container's exit code.
     Exited(i32),
+    /// Foreground, until the detach keys were typed: the container runs on.
+    DetachedByKeys,
 }
 
 /// A container as `ps` and `inspect` see it.
@@ -42,17 +45,20 @@ pub fn run(
     detach: bool,
     notices: &mut dyn std::io::Write,
 ) -> Result<RunOutcome, EngineError> {
-    run_with(paths, req, detach, true, notices)
+    run_with(paths, req, detach, true, None, notices)
 }
 
 /// `run` with docker's `--sig-proxy`: false leaves the signals skiff receives to skiff (which
 /// they end) and keeps the terminal's from the container, which runs on in its own process
 /// group. With a terminal (`-t`) the keys reach the container through it either way.
+/// `detach_keys`: typed on the terminal of a foreground `-it` container, they leave it running
+/// ([`RunOutcome::DetachedByKeys`]).
 pub fn run_with(
     paths: &Paths,
     req: &super::create::CreateRequest,
     detach: bool,
     sig_proxy: bool,
+    detach_keys: Option<&[u8]>,
     notices: &mut dyn std::io::Write,
 ) -> Result<RunOutcome, EngineError> {
     if req.log.driver == "passthrough" {
@@ -61,7 +67,7 @@ pub fn run_with(
     }
     let id = super::create::create(paths, req, notices)?;
     let rec = Containers::new(paths).record(&id)?;
-    start_inner(paths, &rec, !detach, sig_proxy || rec.tty)
+    start_inner(paths, &rec, !detach, sig_proxy || rec.tty, detach_keys)
 }
 
 /// Start a created container under a new monitor. In the foreground, wait for it and return
@@ -71,7 +77,7 @@ pub fn start(
     rec: &ContainerRecord,
     foreground: bool,
 ) -> Result<RunOutcome, EngineError> {
-    start_inner(paths, rec, foreground, true)
+    start_inner(paths, rec, foreground, true, None)
 }
 
 fn start_inner(
@@ -79,6 +85,7 @@ fn start_inner(
     rec: &ContainerRecord,
     foreground: bool,
     sig_proxy: bool,
+    detach_keys: Option<&[u8]>,
 ) -> Result<RunOutcome, EngineError> {
     // In the foreground the CLI stays until the monitor exits; signals meant for the container
     // reach the monitor (same process group) or are forwarded to it.
@@ -101,7 +108,9 @@ fn start_inner(
         (false, _) if passthrough => MonitorIo::DetachedPassthrough,
         (false, _) => MonitorIo::Detached,
     };
-    let child = match spawn_monitor(paths, rec, io) {
+    // docker watches for the detach keys only on a terminal the container reads.
+    let detach_keys = detach_keys.filter(|_| foreground && rec.tty && rec.interactive);
+    let (child, detach_pipe) = match spawn_monitor(paths, rec, io, detach_keys) {
         Ok(c) => c,
         Err(e) => {
             drop(raw);
@@ -111,13 +120,13 @@ fn start_inner(
     if !foreground {
         return Ok(RunOutcome::Detached(rec.id.clone()));
     }
-    let code = if sig_proxy {
-        wait_foreground(child, &mask)
+    let outcome = if sig_proxy {
+        wait_foreground(child, &mask, detach_pipe)
     } else {
-        wait_unproxied(child)
+        RunOutcome::Exited(wait_unproxied(child))
     };
     drop(raw);
-    Ok(RunOutcome::Exited(code))
+    Ok(outcome)
 }
 
 /// Start a created or stopped container under a monitor whose standard streams are pipes to
@@ -126,7 +135,7 @@ fn start_inner(
 /// container's, and the monitor's exit status is the container's exit code. The monitor gets
 /// its own process group, so the caller's terminal signals do not reach it.
 pub fn start_piped(paths: &Paths, rec: &ContainerRecord) -> Result<Child, EngineError> {
-    spawn_monitor(paths, rec, MonitorIo::Piped)
+    spawn_monitor(paths, rec, MonitorIo::Piped, None).map(|(c, _)| c)
 }
 
 /// `--log-driver passthrough` hands the caller's stdio to the container: never a terminal, which
@@ -166,12 +175,14 @@ enum MonitorIo {
     Piped,
 }
 
-/// Spawn the monitor and wait until it reports that the container's process runs.
+/// Spawn the monitor and wait until it reports that the container's process runs. With
+/// `detach_keys`, also the readiness pipe, on which the monitor says when they were typed.
 fn spawn_monitor(
     paths: &Paths,
     rec: &ContainerRecord,
     io: MonitorIo,
-) -> Result<Child, EngineError> {
+    detach_keys: Option<&[u8]>,
+) -> Result<(Child, Option<std::fs::File>), EngineError> {
     {
         // A new start: whatever stop was asked for before is over.
         let store = Containers::new(paths);
@@ -188,6 +199,7 @@ fn spawn_monitor(
             io,
             MonitorIo::Inherit | MonitorIo::InheritOwnGroup | MonitorIo::Piped
         ),
+        detach_keys: detach_keys.map(<[u8]>::to_vec),
     };
     let mut spawn = crate::helper::Spawn::new(&request);
     spawn.ready = true;
@@ -224,8 +236,8 @@ fn spawn_monitor(
         let _ = monitor.child.wait();
         return Err(start_error(ready));
     }
-    let child = monitor.child;
-    Ok(child)
+    let pipe = detach_keys.and_then(|_| monitor.take_ready_pipe());
+    Ok((monitor.child, pipe))
 }
 
 fn start_error(ready: Option<crate::helper::Ready>) -> EngineError {
@@ -254,8 +266,6 @@ fn forwarded_signals() -> SigSet {
     mask
 }
 
-/// Wait for the foreground monitor; forward the signals the terminal did not already deliver
-/// to it. Returns its exit status (the container's exit code).
 /// Wait for the monitor without touching signals: one that ends skiff leaves it running.
 fn wait_unproxied(mut child: Child) -> i32 {
     use std::os::unix::process::ExitStatusExt;
@@ -265,30 +275,68 @@ fn wait_unproxied(mut child: Child) -> i32 {
         .unwrap_or(125)
 }
 
-fn wait_foreground(mut child: Child, mask: &SigSet) -> i32 {
+/// Wait for the foreground monitor; forward the signals the terminal did not already deliver
+/// to it. Its exit status (the container's exit code), or that it let go of the terminal.
+fn wait_foreground(
+    mut child: Child,
+    mask: &SigSet,
+    mut detach_pipe: Option<std::fs::File>,
+) -> RunOutcome {
     let status_code = |s: std::process::ExitStatus| {
         use std::os::unix::process::ExitStatusExt;
         s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0))
     };
-    let sfd = nix::sys::signalfd::SignalFd::new(mask).ok();
+    let exited =
+        |child: &mut Child| RunOutcome::Exited(child.wait().map(status_code).unwrap_or(125));
+    let sfd = nix::sys::signalfd::SignalFd::with_flags(
+        mask,
+        nix::sys::signalfd::SfdFlags::SFD_NONBLOCK | nix::sys::signalfd::SfdFlags::SFD_CLOEXEC,
+    )
+    .ok();
     loop {
         if let Ok(Some(s)) = child.try_wait() {
-            return status_code(s);
+            return RunOutcome::Exited(status_code(s));
         }
         let Some(sfd) = sfd.as_ref() else {
-            return child.wait().map(status_code).unwrap_or(125);
+            return exited(&mut child);
         };
-        match sfd.read_signal() {
-            Ok(Some(si)) => {
-                let signo = si.ssi_signo as i32;
-                // SIGINT and SIGQUIT from the terminal already reached the monitor.
-                if ![libc::SIGCHLD, libc::SIGINT, libc::SIGQUIT].contains(&signo) {
-                    if let Ok(sig) = Signal::try_from(signo) {
-                        let _ = nix::sys::signal::kill(Pid::from_raw(child.id() as i32), sig);
-                    }
+        // The monitor's readiness pipe: `Detached` when the detach keys were typed; EOF when
+        // it exits.
+        let mut fds = vec![PollFd::new(sfd.as_fd(), PollFlags::POLLIN)];
+        if let Some(p) = detach_pipe.as_ref() {
+            fds.push(PollFd::new(p.as_fd(), PollFlags::POLLIN));
+        }
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => return exited(&mut child),
+        }
+        let pipe_ready = fds
+            .get(1)
+            .and_then(|f| f.revents())
+            .is_some_and(|r| !r.is_empty());
+        drop(fds);
+        if pipe_ready {
+            if let Some(p) = detach_pipe.as_mut() {
+                if crate::helper::read_ready(p) == Some(crate::helper::Ready::Detached) {
+                    return RunOutcome::DetachedByKeys;
                 }
             }
-            _ => return child.wait().map(status_code).unwrap_or(125),
+            detach_pipe = None;
+        }
+        loop {
+            match sfd.read_signal() {
+                Ok(Some(si)) => {
+                    let signo = si.ssi_signo as i32;
+                    // SIGINT and SIGQUIT from the terminal already reached the monitor.
+                    if ![libc::SIGCHLD, libc::SIGINT, libc::SIGQUIT].contains(&signo) {
+                        if let Ok(sig) = Signal::try_from(signo) {
+                            let _ = nix::sys::signal::kill(Pid::from_raw(child.id() as i32), sig);
+                        }
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => return exited(&mut child),
+            }
         }
     }
 }
@@ -311,11 +359,31 @@ pub struct ExecOptions {
     /// A pipe of terminal sizes (4 bytes each: rows, cols, u16 big-endian) for a `tty` exec
     /// whose client's terminal is elsewhere (the API service's exec resize).
     pub resize_fd: Option<std::os::fd::RawFd>,
+    /// docker's detach keys, watched for on our terminal with `-it`: typed, `exec` returns
+    /// [`ExecOutcome::Detached`] and the command runs on.
+    pub detach_keys: Option<Vec<u8>>,
+}
+
+/// How `exec` ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ExecOutcome {
+    /// The command's exit code (0 at once with `detach`).
+    Exited(i32),
+    /// The detach keys were typed: the command runs on.
+    Detached,
 }
 
 /// `exec`: run a command in a running container. Returns the command's exit code (0 at once
-/// with `detach`).
+/// with `detach`; 0 too if the detach keys left it running).
 pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
+    Ok(match exec_outcome(paths, opts)? {
+        ExecOutcome::Exited(code) => code,
+        ExecOutcome::Detached => 0,
+    })
+}
+
+/// `exec`, telling an exit from a detach (`opts.detach_keys`).
+pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, EngineError> {
     let store = Containers::new(paths);
     let id = store.resolve(&opts.container)?;
     let rec = store.record(&id)?;
@@ -438,7 +506,7 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
     })?;
     exec_event(&format!("exec_start: {cmdline}"), None);
     if opts.detach {
-        return Ok(0);
+        return Ok(ExecOutcome::Exited(0));
     }
     let mut started = started;
     let code = if started.pty_master.is_some() {
@@ -447,14 +515,22 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
         let resize = opts
             .resize_fd
             .map(|fd| unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) });
-        let code = started.relay(opts.interactive, resize);
+        // docker watches for the detach keys only when the command reads our terminal.
+        let keys = opts.detach_keys.as_deref().filter(|_| opts.interactive);
+        let relayed = started.relay(opts.interactive, resize, keys);
         drop(raw);
-        code
+        match relayed {
+            crate::runtime::exec::Relayed::Exited(code) => code,
+            crate::runtime::exec::Relayed::Detached => {
+                started.leave_running();
+                return Ok(ExecOutcome::Detached);
+            }
+        }
     } else {
         started.wait()
     };
     exec_event("exec_die", Some(("exitCode", code.to_string())));
-    Ok(code)
+    Ok(ExecOutcome::Exited(code))
 }
 
 // ---- listing and inspecting ------------------------------------------------------------------
@@ -829,6 +905,17 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
 /// `start`: start a created or stopped container (a running one is left alone). With
 /// `attach`, stay in the foreground and return its exit code.
 pub fn start_existing(paths: &Paths, name: &str, attach: bool) -> Result<RunOutcome, EngineError> {
+    start_existing_with(paths, name, attach, None)
+}
+
+/// `start_existing`; `detach_keys` (`start -ai` of a `-it` container), typed on the terminal,
+/// end the attachment early and leave the container running.
+pub fn start_existing_with(
+    paths: &Paths,
+    name: &str,
+    attach: bool,
+    detach_keys: Option<&[u8]>,
+) -> Result<RunOutcome, EngineError> {
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
@@ -841,7 +928,7 @@ pub fn start_existing(paths: &Paths, name: &str, attach: bool) -> Result<RunOutc
     if is_alive(&st) {
         return Ok(RunOutcome::Detached(id));
     }
-    start(paths, &rec, attach)
+    start_inner(paths, &rec, attach, true, detach_keys)
 }
 
 /// `kill`: send a signal (SIGKILL by default) to a running container.

@@ -45,9 +45,11 @@ pub fn main_if_internal() -> Option<i32> {
 /// The table: one entry point per helper.
 fn dispatch(request: Request, ready: Option<ReadySender>) -> i32 {
     match request {
-        Request::Monitor { id, foreground } => {
-            crate::monitor::main(&Paths::from_env(), &id, foreground, ready)
-        }
+        Request::Monitor {
+            id,
+            foreground,
+            detach_keys,
+        } => crate::monitor::main(&Paths::from_env(), &id, foreground, detach_keys, ready),
         Request::NetnsHolder => crate::network::holder::main(&Paths::from_env(), ready),
         Request::Userns(op) => exit_code(userns_main(op)),
         Request::Nsenter { pid, start, op } => exit_code(super::cp::nsenter_main(pid, start, &op)),

@@ -15,7 +15,7 @@
 pub mod request;
 
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::process::{Child, Command, Stdio};
 
@@ -241,12 +241,15 @@ impl std::ops::DerefMut for Helper {
 }
 
 impl Helper {
-    /// Wait for the helper's `Ready` (None: it closed the pipe or died without one).
+    /// Wait for the helper's `Ready` (None: it closed the pipe or died without one). The pipe
+    /// stays open for what may follow (a monitor's `Ready::Detached`: [`Helper::take_ready_pipe`], [`read_ready`]).
     pub fn wait_ready(&mut self) -> Option<Ready> {
-        let r = self.ready.take()?;
-        let mut line = String::new();
-        BufReader::new(r).read_line(&mut line).ok()?;
-        serde_json::from_str(line.trim()).ok()
+        read_ready(self.ready.as_mut()?)
+    }
+
+    /// The readiness pipe, to wait for a later message with [`read_ready`] (poll it first).
+    pub fn take_ready_pipe(&mut self) -> Option<std::fs::File> {
+        self.ready.take()
     }
 
     /// Wait for the helper to exit: its stdout (if piped), or its last error line.
@@ -270,10 +273,36 @@ impl Helper {
     }
 }
 
+/// Read one `Ready` line from a readiness pipe, a byte at a time: nothing after the line is
+/// consumed (a second message may follow at once). None at EOF or on garbage.
+pub fn read_ready(pipe: &mut std::fs::File) -> Option<Ready> {
+    let mut line = Vec::new();
+    let mut b = [0u8; 1];
+    loop {
+        match pipe.read(&mut b) {
+            Ok(0) => return None,
+            Ok(_) if b[0] == b'\n' => break,
+            Ok(_) => line.push(b[0]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+        if line.len() > 64 * 1024 {
+            return None;
+        }
+    }
+    serde_json::from_slice(&line).ok()
+}
+
 /// The helper's side of the readiness pipe.
 pub struct ReadySender(std::fs::File);
 
 impl ReadySender {
+    /// A second handle on the same pipe (a monitor keeps one to report `Ready::Detached`
+    /// after `Ready::Ok`).
+    pub fn try_clone(&self) -> Option<ReadySender> {
+        self.0.try_clone().ok().map(ReadySender)
+    }
+
     /// Report once.
     pub fn send(mut self, r: &Ready) {
         if let Ok(mut line) = serde_json::to_vec(r) {

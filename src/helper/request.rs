@@ -12,8 +12,15 @@ use crate::storage::Driver;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {
     /// The per-container monitor: starts the container, keeps its logs, waits for it, restarts
-    /// it. Reports `Ready::Ok` once the container runs (or `Ready::Failed`).
-    Monitor { id: String, foreground: bool },
+    /// it. Reports `Ready::Ok` once the container runs (or `Ready::Failed`). In the foreground
+    /// with `detach_keys` (a terminal), it watches its stdin for them: once they are typed it
+    /// lets go of the caller's terminal and reports `Ready::Detached`.
+    Monitor {
+        id: String,
+        foreground: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detach_keys: Option<Vec<u8>>,
+    },
     /// The process holding the user networks' shared user and network namespaces. Reports
     /// `Ready::Pid` (its daemon's pid) once it is up.
     NetnsHolder,
@@ -125,6 +132,9 @@ pub enum Ready {
     Pid(i32),
     /// Could not start: docker's exit code and the message.
     Failed { code: i32, message: String },
+    /// After `Ok`: a foreground monitor let go of the caller's terminal (the detach keys were
+    /// typed); the container runs on.
+    Detached,
 }
 
 #[cfg(test)]
@@ -137,6 +147,7 @@ mod tests {
             Request::Monitor {
                 id: "abc".into(),
                 foreground: true,
+                detach_keys: Some(vec![16, 17]),
             },
             Request::NetnsHolder,
             Request::Userns(UsernsOp::RemoveTrees(vec!["/a,b c".into()])),
@@ -157,7 +168,8 @@ mod tests {
         assert!(Request::Userns(UsernsOp::StorageProbe { dir: "/d".into() }).needs_userns());
         assert!(!Request::Monitor {
             id: String::new(),
-            foreground: false
+            foreground: false,
+            detach_keys: None,
         }
         .needs_userns());
     }

@@ -39,15 +39,30 @@ pub fn main(
     paths: &Paths,
     id: &str,
     foreground: bool,
+    detach_keys: Option<Vec<u8>>,
     ready: Option<crate::helper::ReadySender>,
 ) -> i32 {
     let mut ready = ready;
     if !foreground {
         let _ = nix::unistd::setsid();
     }
+    // Watching the caller's terminal for the detach keys: a second handle on the readiness
+    // pipe says when they were typed.
+    let detach =
+        match (foreground, detach_keys) {
+            (true, Some(keys)) if !keys.is_empty() => ready
+                .as_ref()
+                .and_then(|r| r.try_clone())
+                .map(|tell| TerminalDetach {
+                    matcher: crate::sys::term::DetachMatcher::new(keys),
+                    tell: Some(tell),
+                }),
+            _ => None,
+        };
+    let detach = std::cell::RefCell::new(detach);
     let pidfile = monitor_pidfile(paths, id);
     let _ = std::fs::write(&pidfile, format!("{}\n", std::process::id()));
-    let result = run(paths, id, foreground, &mut ready);
+    let result = run(paths, id, foreground, &detach, &mut ready);
     let _ = std::fs::remove_file(&pidfile);
     // Its endpoints on user networks go with the monitor (the holder forgets them too if the
     // monitor is killed).
@@ -71,10 +86,46 @@ pub fn monitor_pidfile(paths: &Paths, id: &str) -> std::path::PathBuf {
     Containers::new(paths).dir(id).join("monitor.pid")
 }
 
+/// A foreground monitor's watch for the detach keys on the caller's terminal.
+struct TerminalDetach {
+    matcher: crate::sys::term::DetachMatcher,
+    /// Where `Ready::Detached` goes; None once sent.
+    tell: Option<crate::helper::ReadySender>,
+}
+
+impl TerminalDetach {
+    fn detached(&self) -> bool {
+        self.tell.is_none()
+    }
+
+    /// The keys were typed: let go of the caller's terminal (stdio to /dev/null, a session
+    /// of our own, so that its hangup and keys no longer reach us), then tell the caller,
+    /// which restores its terminal and exits while the container runs on.
+    fn let_go(&mut self) {
+        if let Ok(null) = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+        {
+            for fd in 0..=2 {
+                // SAFETY: dup2 onto our own standard descriptors; `null` stays open meanwhile.
+                unsafe {
+                    libc::dup2(null.as_raw_fd(), fd);
+                }
+            }
+        }
+        let _ = nix::unistd::setsid();
+        if let Some(t) = self.tell.take() {
+            t.send(&crate::helper::Ready::Detached);
+        }
+    }
+}
+
 fn run(
     paths: &Paths,
     id: &str,
     foreground: bool,
+    detach: &std::cell::RefCell<Option<TerminalDetach>>,
     ready: &mut Option<crate::helper::ReadySender>,
 ) -> MonResult<i32> {
     let store = Containers::new(paths);
@@ -110,6 +161,8 @@ fn run(
     let policy = RestartPolicy::parse(&rec.restart_policy).unwrap_or(RestartPolicy::No);
     let mut backoff = Duration::from_millis(100);
     loop {
+        // Once detached, a restarted container is a detached one.
+        let detached = detach.borrow().as_ref().is_some_and(|d| d.detached());
         let once = run_once(
             &Ctx {
                 paths,
@@ -118,7 +171,8 @@ fn run(
                 spec: &spec,
                 rootfs: &rootfs,
                 sfd: &sfd,
-                foreground,
+                foreground: foreground && !detached,
+                detach,
                 net: &net,
                 notify: &notify,
             },
@@ -279,6 +333,7 @@ struct Ctx<'a> {
     rootfs: &'a Rootfs,
     sfd: &'a SignalFd,
     foreground: bool,
+    detach: &'a std::cell::RefCell<Option<TerminalDetach>>,
     net: &'a Mode,
     notify: &'a notify::Notify,
 }
@@ -501,6 +556,7 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
     let mut attach_server = attach::AttachServer::bind(&attach::socket_path(c.paths, id))
         .map_err(|e| tracing::warn!("attach socket: {e}"))
         .ok();
+    let no_detach = std::cell::RefCell::new(None);
     let code = pump(PumpIo {
         handle: crate::runtime::ProcessHandle::open(pid).ok(),
         pid,
@@ -509,6 +565,7 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
         out_r: out_r.as_ref(),
         err_r: err_r.as_ref(),
         foreground,
+        detach: if foreground { c.detach } else { &no_detach },
         logger: &mut logger,
         attach: attach_server.as_mut(),
         stdin_w: stdin_keep.as_ref(),
@@ -711,6 +768,8 @@ struct PumpIo<'a> {
     out_r: Option<&'a OwnedFd>,
     err_r: Option<&'a OwnedFd>,
     foreground: bool,
+    /// In the foreground on a terminal: the detach keys to watch for on stdin.
+    detach: &'a std::cell::RefCell<Option<TerminalDetach>>,
     logger: &'a mut log::Logger,
     /// Attached clients: they get the output and may send input.
     attach: Option<&'a mut attach::AttachServer>,
@@ -863,8 +922,18 @@ fn pump(mut io: PumpIo<'_>) -> i32 {
         if in_ready {
             match nix::unistd::read(stdin, &mut buf) {
                 Ok(n) if n > 0 => {
+                    let mut detach = io.detach.borrow_mut();
+                    let (pass, detached) = match detach.as_mut() {
+                        Some(d) => d.matcher.feed(&buf[..n]),
+                        None => (buf[..n].to_vec(), false),
+                    };
                     if let Some(m) = io.master {
-                        crate::sys::fd::write_all(m.as_raw_fd(), &buf[..n]);
+                        crate::sys::fd::write_all(m.as_raw_fd(), &pass);
+                    }
+                    if let (true, Some(d)) = (detached, detach.as_mut()) {
+                        d.let_go();
+                        io.foreground = false;
+                        stdin_open = false;
                     }
                 }
                 Err(nix::errno::Errno::EINTR) => {}

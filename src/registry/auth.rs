@@ -115,6 +115,13 @@ fn docker_config_path() -> Option<PathBuf> {
     directories::BaseDirs::new().map(|b| b.home_dir().join(".docker").join("config.json"))
 }
 
+/// A string setting of docker's config.json (`detachKeys`, ...): None when the file, or the
+/// key, is missing or the file cannot be read.
+pub fn docker_config_string(key: &str) -> Option<String> {
+    let cfg = read_config(&docker_config_path()?).ok()?;
+    cfg[key].as_str().map(String::from)
+}
+
 /// Podman's auth files, in the order it reads them: `REGISTRY_AUTH_FILE`,
 /// `$XDG_RUNTIME_DIR/containers/auth.json`, `~/.config/containers/auth.json`.
 fn podman_auth_paths() -> Vec<PathBuf> {

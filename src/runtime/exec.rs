@@ -106,6 +106,15 @@ fn forwarded_set() -> SigSet {
     set
 }
 
+/// How [`ExecProcess::relay`] ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Relayed {
+    /// The command exited with this code.
+    Exited(i32),
+    /// The detach keys were typed: the command runs on ([`ExecProcess::leave_running`]).
+    Detached,
+}
+
 /// A started exec: the joiner process, whose exit status is the command's, and the pty master.
 #[derive(Debug)]
 pub struct ExecProcess {
@@ -557,10 +566,18 @@ impl ExecProcess {
     /// until the command is gone, then return its exit code. The caller sets raw mode.
     /// `resize`, if any, carries new terminal sizes as 4 bytes (rows, cols: u16 big-endian):
     /// the API service's `exec` resize, whose client terminal is not our stdin.
-    pub fn relay(&self, interactive: bool, resize: Option<BorrowedFd<'_>>) -> i32 {
+    pub fn relay(
+        &self,
+        interactive: bool,
+        resize: Option<BorrowedFd<'_>>,
+        detach_keys: Option<&[u8]>,
+    ) -> Relayed {
         let Some(master) = self.pty_master.as_ref() else {
-            return wait_code(Pid::from_raw(self.waiter), None).unwrap_or(255);
+            return Relayed::Exited(wait_code(Pid::from_raw(self.waiter), None).unwrap_or(255));
         };
+        let mut matcher = detach_keys
+            .filter(|k| !k.is_empty())
+            .map(|k| crate::sys::term::DetachMatcher::new(k.to_vec()));
         crate::sys::term::copy_winsize(master.as_fd());
         let pid = Pid::from_raw(self.waiter);
         // SAFETY: fd 0 stays open for the life of this process.
@@ -626,7 +643,16 @@ impl ExecProcess {
             }
             if in_ready {
                 match nix::unistd::read(stdin, &mut buf) {
-                    Ok(n) if n > 0 => crate::sys::fd::write_all(master.as_raw_fd(), &buf[..n]),
+                    Ok(n) if n > 0 => {
+                        let (pass, detached) = match matcher.as_mut() {
+                            Some(m) => m.feed(&buf[..n]),
+                            None => (buf[..n].to_vec(), false),
+                        };
+                        crate::sys::fd::write_all(master.as_raw_fd(), &pass);
+                        if detached && exited.is_none() {
+                            return Relayed::Detached;
+                        }
+                    }
                     Err(nix::errno::Errno::EINTR) => {}
                     _ => stdin_open = false,
                 }
@@ -635,7 +661,50 @@ impl ExecProcess {
                 exited = wait_code(pid, Some(WaitPidFlag::WNOHANG));
             }
         }
-        exited.unwrap_or_else(|| wait_code(pid, None).unwrap_or(255))
+        Relayed::Exited(exited.unwrap_or_else(|| wait_code(pid, None).unwrap_or(255)))
+    }
+
+    /// Leave the command running once its client has detached (docker keeps a detached
+    /// exec's terminal in its daemon): a process of its own session holds the pty's master,
+    /// reading and dropping the output so that the command never blocks on a full terminal,
+    /// until every holder of the slave is gone. Call from a single-threaded process (as
+    /// [`spawn`]).
+    pub fn leave_running(mut self) {
+        let Some(master) = self.pty_master.take() else {
+            return;
+        };
+        // SAFETY: the caller is single-threaded, so the child may run any code; it only
+        // reads the master and exits.
+        match unsafe { nix::unistd::fork() } {
+            Ok(nix::unistd::ForkResult::Child) => {
+                let _ = nix::unistd::setsid();
+                if let Ok(null) = std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open("/dev/null")
+                {
+                    for fd in 0..=2 {
+                        // SAFETY: dup2 onto our own standard descriptors; `null` is open.
+                        unsafe {
+                            libc::dup2(null.as_raw_fd(), fd);
+                        }
+                    }
+                }
+                let mut buf = [0u8; 16 * 1024];
+                loop {
+                    match nix::unistd::read(master.as_fd(), &mut buf) {
+                        Ok(n) if n > 0 => {}
+                        Err(nix::errno::Errno::EINTR) | Err(nix::errno::Errno::EAGAIN) => {}
+                        // EIO: every slave descriptor is closed, the command is gone.
+                        _ => break,
+                    }
+                }
+                // SAFETY: _exit ends the child at once, running nothing of the parent's.
+                unsafe { libc::_exit(0) }
+            }
+            Ok(nix::unistd::ForkResult::Parent { .. }) => {}
+            Err(e) => tracing::warn!("keeping the detached exec's terminal: {e}"),
+        }
     }
 }
 
