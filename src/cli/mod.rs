@@ -11,6 +11,7 @@ mod container_more;
 mod context;
 mod health;
 mod image;
+mod manifest;
 mod network;
 pub mod render;
 mod resource_flags;
@@ -87,6 +88,9 @@ pub enum Command {
     /// Manage networks
     #[command(subcommand)]
     Network(network::NetworkCommand),
+    /// Manage Docker image manifests and manifest lists
+    #[command(subcommand)]
+    Manifest(manifest::ManifestCommand),
     /// Manage contexts (the default one: skiff runs locally)
     #[command(subcommand)]
     Context(context::ContextCommand),
@@ -296,6 +300,7 @@ fn dispatch(cmd: Command) -> Result<i32, EngineError> {
         Command::Events(a) => system::events(a),
         Command::Network(c) => network::dispatch(c),
         Command::Context(c) => context::dispatch(c),
+        Command::Manifest(c) => manifest::dispatch(c),
         Command::Generate(c) => systemd::dispatch(c),
         Command::Healthcheck(c) => health::dispatch(c),
         Command::Compose(a) => compose::dispatch(a),

@@ -15,6 +15,7 @@ pub mod image;
 pub mod image_platform;
 pub mod info;
 pub mod logs;
+pub mod manifest;
 pub mod mounts;
 pub mod network;
 pub mod pause;

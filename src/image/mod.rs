@@ -1,6 +1,7 @@
 //! Images: references, the content-addressed store, and layer unpacking.
 pub mod archive;
 pub mod changes;
+pub mod manifest_list;
 pub mod reference;
 pub mod store;
 pub mod unpack;
@@ -17,6 +18,9 @@ pub enum ImageError {
     InvalidReference(String),
     #[error("No such image: {0}")]
     NotFound(String),
+    /// A local manifest list, or an entry of one, that is not there (`manifest`).
+    #[error("No such manifest: {0}")]
+    NoSuchManifest(String),
     #[error("{0}")]
     Conflict(String),
     /// A stored file (index, config, manifest) that cannot be parsed.
