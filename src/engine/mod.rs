@@ -14,6 +14,7 @@ pub mod helpers;
 pub mod image;
 pub mod image_platform;
 pub mod info;
+mod layer_stream;
 pub mod logs;
 pub mod mounts;
 pub mod network;
