@@ -14,7 +14,6 @@ pub mod helpers;
 pub mod image;
 pub mod image_platform;
 pub mod info;
-mod layer_stream;
 pub mod logs;
 pub mod mounts;
 pub mod network;

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use nix::sys::socket::{self, ControlMessage, ControlMessageOwned, MsgFlags};
 
-use super::EngineError;
+use crate::engine::EngineError;
 use crate::helper::{Request, Spawn, UsernsOp};
 use crate::image::unpack::{self, StagedLayer, UnpackOptions};
 use crate::image::ImageStore;
