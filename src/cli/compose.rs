@@ -450,7 +450,7 @@ fn ps(paths: &Paths, opts: compose::Options, a: PsArgs) -> Result<i32, EngineErr
     let rows: Vec<serde_json::Value> = list
         .iter()
         .map(|e| {
-            let mut row = super::container_more::ps_row(e, a.no_trunc);
+            let mut row = super::container::ps_row(e, a.no_trunc);
             let l = &e.info.record.labels;
             row["Name"] = e.info.record.name.clone().into();
             row["Service"] = l
