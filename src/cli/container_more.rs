@@ -339,15 +339,27 @@ fn binary_size(b: u64) -> String {
 }
 
 pub fn stats(a: StatsArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    let named = a.containers.clone();
+    stats_of(a, &|| {
+        if named.is_empty() {
+            crate::engine::resources::running_ids(&paths)
+        } else {
+            Ok(named.clone())
+        }
+    })
+}
+
+/// `stats` of the containers `select` names each round (`compose stats` gives a project's).
+pub fn stats_of(
+    a: StatsArgs,
+    select: &dyn Fn() -> Result<Vec<String>, EngineError>,
+) -> Result<i32, EngineError> {
     use crate::engine::resources as res;
     let paths = Paths::from_env();
     let fmt = render::ListFormat::parse(a.format.as_deref(), STATS_TABLE)?;
     loop {
-        let names = if a.containers.is_empty() {
-            res::running_ids(&paths)?
-        } else {
-            a.containers.clone()
-        };
+        let names = select()?;
         let samples = res::stats_once(&paths, &names, std::time::Duration::from_millis(500))?;
         let rows: Vec<serde_json::Value> = samples
             .iter()

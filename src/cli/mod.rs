@@ -5,6 +5,7 @@ mod compose_attach;
 mod compose_exec;
 mod compose_info;
 mod compose_man;
+mod compose_observe;
 mod container;
 mod container_files;
 mod container_more;
