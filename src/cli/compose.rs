@@ -89,7 +89,7 @@ pub enum ComposeCommand {
     /// Attach local standard input, output, and error streams to a service's running container
     Attach(super::compose_observe::AttachArgs),
     /// Display a live stream of container(s) resource usage statistics
-    Stats(super::container_more::StatsArgs),
+    Stats(super::container::StatsArgs),
     /// Receive real time events from containers
     Events(super::compose_observe::EventsArgs),
     /// Watch the build context for services and rebuild/refresh containers when files are
@@ -561,7 +561,7 @@ fn ps(paths: &Paths, opts: compose::Options, a: PsArgs) -> Result<i32, EngineErr
     let rows: Vec<serde_json::Value> = list
         .iter()
         .map(|e| {
-            let mut row = super::container_more::ps_row(e, a.no_trunc);
+            let mut row = super::container::ps_row(e, a.no_trunc);
             let l = &e.info.record.labels;
             row["Name"] = e.info.record.name.clone().into();
             row["Service"] = l

@@ -151,7 +151,7 @@ pub fn attach(paths: &Paths, opts: &compose::Options, a: AttachArgs) -> Result<i
 pub fn stats(
     paths: &Paths,
     opts: &compose::Options,
-    a: super::container_more::StatsArgs,
+    a: super::container::StatsArgs,
 ) -> Result<i32, EngineError> {
     let services = a.containers.clone();
     let p = load_for(opts, &services)?;
@@ -173,5 +173,5 @@ pub fn stats(
         ctrs.sort_by(|x, y| x.record.name.cmp(&y.record.name));
         Ok(ctrs.into_iter().map(|c| c.record.id).collect())
     };
-    super::container_more::stats_of(a, &select)
+    super::container::stats_of(a, &select)
 }
