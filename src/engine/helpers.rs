@@ -61,9 +61,11 @@ pub fn small_main() -> i32 {
         }
     };
     match request {
-        Request::Monitor { id, foreground } => {
-            crate::monitor::main(&Paths::from_env(), &id, foreground, ready)
-        }
+        Request::Monitor {
+            id,
+            foreground,
+            detach_keys,
+        } => crate::monitor::main(&Paths::from_env(), &id, foreground, detach_keys, ready),
         Request::NetnsHolder => crate::network::holder::main(&Paths::from_env(), ready),
         Request::Userns(UsernsOp::RemoveTrees(trees)) => exit_code(remove_trees_main(&trees)),
         other => {
