@@ -17,6 +17,9 @@ pub enum Request {
     /// The process holding the user networks' shared user and network namespaces. Reports
     /// `Ready::Pid` (its daemon's pid) once it is up.
     NetnsHolder,
+    /// The pause process (`runtime::pause`): keeps a user namespace mapped to the user's
+    /// subordinate ids for monitors to join. Reports `Ready::Pid` (its daemon's pid).
+    Pause,
     /// One storage operation as root in a fresh user namespace mapped to the user's
     /// subordinate ids (files owned by container users).
     Userns(UsernsOp),
@@ -40,6 +43,7 @@ impl Request {
         match self {
             Request::Monitor { .. } => "monitor",
             Request::NetnsHolder => "netns",
+            Request::Pause => "pause",
             Request::Userns(_) => "userns",
             Request::Nsenter { .. } => "nsenter",
         }
@@ -48,7 +52,10 @@ impl Request {
     /// Whether the helper starts by entering a fresh user namespace whose id maps the spawner
     /// writes.
     pub fn needs_userns(&self) -> bool {
-        matches!(self, Request::Userns(_) | Request::NetnsHolder)
+        matches!(
+            self,
+            Request::Userns(_) | Request::NetnsHolder | Request::Pause
+        )
     }
 }
 

@@ -89,6 +89,11 @@ fn run(
         _ => Ok(()),
     }
     .and_then(|()| join_pid_ipc_of(&store, &mut spec, &rec.extras));
+    // Before joining any user namespace: inside one, every process looks like root.
+    let rootless = !crate::runtime::userns::is_rootful();
+    if joined.is_ok() && rootless && rec.runtime.is_none() {
+        join_pause_process(paths, &mut spec);
+    }
     if let Err(e) = joined {
         // Never started: a `--rm` container goes, as when its start fails later.
         if rec.auto_remove {
@@ -104,7 +109,7 @@ fn run(
         upper: dir.join("upper"),
         work: dir.join("work"),
         target: dir.join("merged"),
-        userxattr: !crate::runtime::userns::is_rootful(),
+        userxattr: rootless,
         driver: rec.storage_driver,
     };
     let policy = RestartPolicy::parse(&rec.restart_policy).unwrap_or(RestartPolicy::No);
@@ -474,7 +479,7 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
             st.health = Some(crate::state::health::Health::restart(st.health.take()));
         }
         store
-            .save_state(id, &st)
+            .save_state_volatile(id, &st)
             .map_err(|e| (125, e.to_string()))?;
     }
     if let Some(p) = &rec.pidfile {
@@ -589,6 +594,34 @@ struct Exit {
     userns: Option<OwnedFd>,
     /// The health check's on-failure `restart` stopped it: start it again.
     restart_wanted: bool,
+}
+
+/// A rootless container whose user namespace is still to be made: join the pause process's
+/// instead when its id maps are the container's (`runtime::pause`), so that no newuidmap and
+/// newgidmap run for it. The monitor stays in that namespace (a restart needs no new one).
+fn join_pause_process(paths: &Paths, spec: &mut oci_spec::runtime::Spec) {
+    let mapping = crate::runtime::mapping_from_spec_linux(spec.linux().as_ref());
+    let Some(user_ns) = user_namespace_mut(spec) else {
+        return;
+    };
+    if user_ns.path().is_some() || !mapping.subordinate {
+        return;
+    }
+    if crate::runtime::pause::join(paths, &mapping) {
+        user_ns.set_path(Some("/proc/self/ns/user".into()));
+    }
+}
+
+/// The user namespace entry of a spec.
+fn user_namespace_mut(
+    spec: &mut oci_spec::runtime::Spec,
+) -> Option<&mut oci_spec::runtime::LinuxNamespace> {
+    spec.linux_mut()
+        .as_mut()?
+        .namespaces_mut()
+        .as_mut()?
+        .iter_mut()
+        .find(|ns| ns.typ() == oci_spec::runtime::LinuxNamespaceType::User)
 }
 
 /// `--network container:ID`: the container joins that container's network namespace, and its

@@ -15,6 +15,7 @@ pub mod init;
 pub use crate::sys::inroot;
 pub mod mountops;
 pub mod netns;
+pub mod pause;
 pub mod probe;
 pub mod seccomp;
 pub mod spec;
@@ -535,6 +536,11 @@ pub fn default_sigpipe() {
 }
 
 fn mapping_from_spec(spec: &Spec) -> userns::IdMapping {
+    mapping_from_spec_linux(spec.linux().as_ref())
+}
+
+/// The id maps a spec's linux section asks for.
+pub fn mapping_from_spec_linux(linux: Option<&oci_spec::runtime::Linux>) -> userns::IdMapping {
     let conv = |m: &Option<Vec<oci_spec::runtime::LinuxIdMapping>>| -> Vec<userns::IdRange> {
         m.as_deref()
             .unwrap_or_default()
@@ -546,7 +552,6 @@ fn mapping_from_spec(spec: &Spec) -> userns::IdMapping {
             })
             .collect()
     };
-    let linux = spec.linux().as_ref();
     let uids = conv(&linux.and_then(|l| l.uid_mappings().clone()));
     let gids = conv(&linux.and_then(|l| l.gid_mappings().clone()));
     let subordinate = uids.len() > 1 || gids.len() > 1;
