@@ -9,15 +9,13 @@ use crate::state::container::ContainerRecord;
 use crate::state::Paths;
 
 /// Whether `rec`'s monitor may join the pause process: a rootless container of the built-in
-/// runtime that makes its own user namespace with the user's usual maps.
+/// runtime that makes its own user namespace with the user's usual maps, on a network whose
+/// helpers work from inside that namespace (`runtime::pause::fits_network`).
 fn wanted(rec: &ContainerRecord) -> bool {
     !is_rootful()
         && rec.runtime.is_none()
         && rec.extras.userns != "keep-id"
-        && !matches!(
-            crate::network::Mode::parse(&rec.network),
-            Ok(crate::network::Mode::User(_) | crate::network::Mode::Container(_))
-        )
+        && crate::network::Mode::parse(&rec.network).is_ok_and(|m| pause::fits_network(&m))
 }
 
 /// Make sure a pause process with the user's maps runs before `rec`'s monitor starts.
