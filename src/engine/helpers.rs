@@ -65,6 +65,7 @@ pub fn small_main() -> i32 {
             crate::monitor::main(&Paths::from_env(), &id, foreground, ready)
         }
         Request::NetnsHolder => crate::network::holder::main(&Paths::from_env(), ready),
+        Request::Pause => pause_main(&Paths::from_env(), ready),
         Request::Userns(UsernsOp::RemoveTrees(trees)) => exit_code(remove_trees_main(&trees)),
         other => {
             eprintln!(

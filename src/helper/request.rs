@@ -50,13 +50,15 @@ impl Request {
     }
 
     /// Whether the small binary (`helper::SMALL_BIN`) runs this helper, when it is installed:
-    /// the long-lived ones (the per-container monitor, the network namespace holder) and the
+    /// the long-lived ones (the per-container monitor, the network namespace holder, the pause
+    /// process) and the
     /// tree removal a `--rm` monitor asks for. The main binary runs every helper.
     pub fn runs_in_small_binary(&self) -> bool {
         matches!(
             self,
             Request::Monitor { .. }
                 | Request::NetnsHolder
+                | Request::Pause
                 | Request::Userns(UsernsOp::RemoveTrees(_))
         )
     }
