@@ -19,6 +19,7 @@ pub mod manifest;
 pub mod mounts;
 pub mod network;
 pub mod pause;
+pub mod pause_process;
 pub mod prune;
 pub mod ps;
 pub mod resources;
