@@ -133,6 +133,21 @@ pub fn pull_with_events(
     pull_platform(paths, name, opts, None, on_event)
 }
 
+/// `pull_with_events` that stops once `cancel` says so (the API client went away, as docker's
+/// daemon cancels a pull): downloads stop mid-blob (the partial file is removed), blobs
+/// already verified stay for the next pull, and no image is recorded.
+pub fn pull_cancellable(
+    paths: &Paths,
+    name: &str,
+    opts: &PullOptions,
+    cancel: &super::Cancel,
+    on_event: &mut dyn FnMut(PullEvent),
+) -> Result<ImageRecord, EngineError> {
+    let img = pull_platform_inner(paths, name, opts, None, cancel, on_event)?;
+    pull_event(paths, name);
+    Ok(img)
+}
+
 /// docker's `pull` event: the reference as the user gave it, normalised.
 pub fn pull_event(paths: &Paths, name: &str) {
     if let Ok(r) = Reference::parse(name) {
@@ -256,7 +271,14 @@ pub fn pull_platform(
     platform: Option<&Platform>,
     on_event: &mut dyn FnMut(PullEvent),
 ) -> Result<ImageRecord, EngineError> {
-    let img = pull_platform_inner(paths, name, opts, platform, on_event)?;
+    let img = pull_platform_inner(
+        paths,
+        name,
+        opts,
+        platform,
+        &super::Cancel::default(),
+        on_event,
+    )?;
     pull_event(paths, name);
     Ok(img)
 }
@@ -266,6 +288,7 @@ fn pull_platform_inner(
     name: &str,
     opts: &PullOptions,
     platform: Option<&Platform>,
+    cancel: &super::Cancel,
     on_event: &mut dyn FnMut(PullEvent),
 ) -> Result<ImageRecord, EngineError> {
     let r = Reference::parse(name)?;
@@ -425,7 +448,14 @@ fn pull_platform_inner(
         to_unpack.push((desc.clone(), diff.clone()));
     }
     if to_unpack.is_empty() {
-        download_layers(&sources.clients, &store, &to_fetch, on_event, &mut |_| {})?;
+        download_layers(
+            &sources.clients,
+            &store,
+            &to_fetch,
+            cancel,
+            on_event,
+            &mut |_| {},
+        )?;
     } else {
         // Each layer is unpacked as soon as its blob is in the store, while the others are
         // still downloading: one user-namespace helper takes them one by one.
@@ -442,12 +472,19 @@ fn pull_platform_inner(
             }
         }
         let mut extracting = Vec::new();
-        let downloaded = download_layers(&sources.clients, &store, &to_fetch, on_event, &mut |d| {
-            for (digest, path, diff) in pending.iter().filter(|(g, _, _)| g == d) {
-                extracting.push(short(digest));
-                unpacker.send(path, diff);
-            }
-        });
+        let downloaded = download_layers(
+            &sources.clients,
+            &store,
+            &to_fetch,
+            cancel,
+            on_event,
+            &mut |d| {
+                for (digest, path, diff) in pending.iter().filter(|(g, _, _)| g == d) {
+                    extracting.push(short(digest));
+                    unpacker.send(path, diff);
+                }
+            },
+        );
         for id in extracting {
             on_event(PullEvent::LayerExtracting { id });
         }
@@ -462,7 +499,8 @@ fn pull_platform_inner(
         }
     }
 
-    // Manifest and config are stored only for an image that is complete.
+    // Manifest and config are stored only for an image that is complete (and still wanted).
+    cancel.check()?;
     store.put_blob(&bytes)?;
     store.put_blob(&config_bytes)?;
     let size = diff_ids
@@ -505,7 +543,7 @@ fn download_blob(
     clients: &[Client],
     store: &ImageStore,
     desc: &Descriptor,
-    report: &mut dyn FnMut(u64),
+    report: &mut dyn FnMut(u64) -> bool,
 ) -> Result<bool, EngineError> {
     let digest = desc.digest().to_string();
     let dest = store.blob_path(&digest)?;
@@ -519,6 +557,8 @@ fn download_blob(
     for c in clients {
         match c.blob_to_file(desc, "layer", &partial, &dest, report) {
             Ok(()) => return Ok(true),
+            // Not wanted any more: no other mirror either.
+            Err(crate::registry::RegistryError::Cancelled) => return Err(EngineError::Cancelled),
             Err(e) => {
                 tracing::debug!(registry = %c.registry(), "layer {digest}: {e}");
                 last = Some(e);
@@ -535,6 +575,7 @@ fn download_layers(
     clients: &[Client],
     store: &ImageStore,
     descs: &[Descriptor],
+    cancel: &super::Cancel,
     on_event: &mut dyn FnMut(PullEvent),
     on_blob: &mut dyn FnMut(&str),
 ) -> Result<(), EngineError> {
@@ -542,6 +583,7 @@ fn download_layers(
         return Ok(());
     }
     let queue = Mutex::new(descs.iter().collect::<VecDeque<_>>());
+    let cancel_request = cancel;
     let cancel = AtomicBool::new(false);
     let (tx, rx) = mpsc::channel::<Progress>();
     let mut first_error: Option<EngineError> = None;
@@ -550,8 +592,9 @@ fn download_layers(
             let tx = tx.clone();
             let queue = &queue;
             let cancel = &cancel;
+            let wanted = cancel_request;
             s.spawn(move || loop {
-                if cancel.load(Ordering::Relaxed) {
+                if cancel.load(Ordering::Relaxed) || wanted.is_cancelled() {
                     return;
                 }
                 let next = queue.lock().ok().and_then(|mut q| q.pop_front());
@@ -568,6 +611,7 @@ fn download_layers(
                             total,
                         }));
                     }
+                    !wanted.is_cancelled()
                 };
                 match download_blob(clients, store, desc, &mut report) {
                     Ok(_) => {
@@ -596,6 +640,7 @@ fn download_layers(
         }
     });
     // Blobs that did complete are verified: they stay for the next attempt.
+    cancel_request.check()?;
     match first_error {
         Some(e) => Err(e),
         None => Ok(()),
