@@ -187,6 +187,9 @@ _skiff() {
             skiff__subcmd__buildx,prune)
                 cmd="skiff__subcmd__buildx__subcmd__prune"
                 ;;
+            skiff__subcmd__compose,attach)
+                cmd="skiff__subcmd__compose__subcmd__attach"
+                ;;
             skiff__subcmd__compose,build)
                 cmd="skiff__subcmd__compose__subcmd__build"
                 ;;
@@ -196,8 +199,14 @@ _skiff() {
             skiff__subcmd__compose,cp)
                 cmd="skiff__subcmd__compose__subcmd__cp"
                 ;;
+            skiff__subcmd__compose,create)
+                cmd="skiff__subcmd__compose__subcmd__create"
+                ;;
             skiff__subcmd__compose,down)
                 cmd="skiff__subcmd__compose__subcmd__down"
+                ;;
+            skiff__subcmd__compose,events)
+                cmd="skiff__subcmd__compose__subcmd__events"
                 ;;
             skiff__subcmd__compose,exec)
                 cmd="skiff__subcmd__compose__subcmd__exec"
@@ -238,8 +247,14 @@ _skiff() {
             skiff__subcmd__compose,run)
                 cmd="skiff__subcmd__compose__subcmd__run"
                 ;;
+            skiff__subcmd__compose,scale)
+                cmd="skiff__subcmd__compose__subcmd__scale"
+                ;;
             skiff__subcmd__compose,start)
                 cmd="skiff__subcmd__compose__subcmd__start"
+                ;;
+            skiff__subcmd__compose,stats)
+                cmd="skiff__subcmd__compose__subcmd__stats"
                 ;;
             skiff__subcmd__compose,stop)
                 cmd="skiff__subcmd__compose__subcmd__stop"
@@ -255,6 +270,12 @@ _skiff() {
                 ;;
             skiff__subcmd__compose,version)
                 cmd="skiff__subcmd__compose__subcmd__version"
+                ;;
+            skiff__subcmd__compose,wait)
+                cmd="skiff__subcmd__compose__subcmd__wait"
+                ;;
+            skiff__subcmd__compose,watch)
+                cmd="skiff__subcmd__compose__subcmd__watch"
                 ;;
             skiff__subcmd__container,attach)
                 cmd="skiff__subcmd__container__subcmd__attach"
@@ -981,7 +1002,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__compose)
-            opts="-f -p -h --file --project-name --project-directory --env-file --profile --log-level --storage-driver --help config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version"
+            opts="-f -p -h --file --project-name --project-directory --env-file --profile --log-level --storage-driver --help config up down ps logs start stop restart kill rm pause unpause exec run cp build pull push images top port ls version create scale wait attach stats events watch"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1013,6 +1034,40 @@ _skiff() {
                     ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__compose__subcmd__attach)
+            opts="-h --detach-keys --index --no-stdin --sig-proxy --log-level --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -1116,6 +1171,32 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__compose__subcmd__create)
+            opts="-h --build --no-build --force-recreate --no-recreate --remove-orphans --scale --log-level --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --scale)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__compose__subcmd__down)
             opts="-v -t -h --volumes --remove-orphans --rmi --timeout --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1132,6 +1213,36 @@ _skiff() {
                     return 0
                     ;;
                 -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__compose__subcmd__events)
+            opts="-h --json --since --until --log-level --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1580,6 +1691,28 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__compose__subcmd__scale)
+            opts="-h --no-deps --log-level --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__compose__subcmd__start)
             opts="-h --log-level --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1587,6 +1720,32 @@ _skiff() {
                 return 0
             fi
             case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__compose__subcmd__stats)
+            opts="-a -h --all --no-stream --no-trunc --format --log-level --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1729,6 +1888,50 @@ _skiff() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__compose__subcmd__wait)
+            opts="-h --down-project --log-level --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__compose__subcmd__watch)
+            opts="-h --no-up --prune --quiet --log-level --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

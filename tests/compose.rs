@@ -1057,3 +1057,149 @@ fn obsolete_and_unsupported_keys_warn_and_are_ignored() {
         "{err}"
     );
 }
+
+/// Seconds since the epoch, as `--since`/`--until` take them.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[test]
+fn create_scale_stats_wait_attach_events_and_watch() {
+    let env = env_with_busybox();
+    let dir = project(
+        &env,
+        "verbs",
+        &[(
+            "compose.yaml",
+            &format!(
+                "services:\n  app:\n    image: {BUSYBOX}\n    init: true\n    command: sleep 3600\n    labels: [tier=back]\n  job:\n    image: {BUSYBOX}\n    command: sh -c 'sleep 1; exit 5'\n  echoer:\n    image: {BUSYBOX}\n    command: sh -c 'sleep 2; echo attached-out; exit 3'\n"
+            ),
+        )],
+    );
+    let since = (unix_now() - 1).to_string();
+    // create: the containers exist, none runs.
+    let o = compose_in(&env, &dir, &["create"]);
+    assert_success(&o, "create");
+    assert!(
+        stderr(&o).contains(" Container verbs-app-1  Created"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        names(&env, "verbs"),
+        ["verbs-app-1", "verbs-echoer-1", "verbs-job-1"]
+    );
+    assert_eq!(inspect(&env, "{{.State.Status}}", "verbs-app-1"), "created");
+    // scale: two app containers, running; the others untouched.
+    let o = compose_in(&env, &dir, &["scale", "app=2"]);
+    assert_success(&o, "scale");
+    assert!(
+        stderr(&o).contains(" Container verbs-app-2  Started"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(inspect(&env, "{{.State.Status}}", "verbs-app-2"), "running");
+    assert_eq!(inspect(&env, "{{.State.Status}}", "verbs-job-1"), "created");
+    let err = compose_err(&env, &dir, &["scale", "app"]);
+    assert!(err.contains("invalid scale \"app\": SERVICE=NUM"), "{err}");
+    // stats: the project's running containers only.
+    let out = compose_ok(
+        &env,
+        &dir,
+        &["stats", "--no-stream", "--format", "{{.Name}}"],
+    );
+    assert_eq!(out, "verbs-app-1\nverbs-app-2\n");
+    // wait: the job's exit, reported and returned.
+    compose_ok(&env, &dir, &["start", "job"]);
+    let o = compose_in(&env, &dir, &["wait", "job"]);
+    let job_id = inspect(&env, "{{.Id}}", "verbs-job-1");
+    assert_eq!(
+        (code(&o), stdout(&o)),
+        (
+            5,
+            format!("container \"{job_id}\" exited with status code 5\n")
+        )
+    );
+    // attach: the running container's output until it exits, and its exit code.
+    compose_ok(&env, &dir, &["start", "echoer"]);
+    let o = compose_in(&env, &dir, &["attach", "--no-stdin", "echoer"]);
+    assert_eq!((code(&o), stdout(&o)), (3, "attached-out\n".to_string()));
+    let err = compose_err(&env, &dir, &["attach", "--index", "3", "app"]);
+    assert!(
+        err.contains("service \"app\" is not running container #3"),
+        "{err}"
+    );
+    // events: what happened, as docker compose's JSON objects (keys in Go's order, no compose
+    // labels among the attributes), and as its text lines.
+    let until = (unix_now() + 1).to_string();
+    let out = compose_ok(
+        &env,
+        &dir,
+        &["events", "--json", "--since", &since, "--until", &until],
+    );
+    let evs: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| {
+            assert!(l.starts_with("{\"action\":"), "{l}");
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"))
+        })
+        .collect();
+    let find = |action: &str, name: &str| {
+        evs.iter()
+            .find(|e| e["action"] == action && e["attributes"]["name"] == name)
+            .unwrap_or_else(|| panic!("{action} of {name} in {out}"))
+    };
+    let created = find("create", "verbs-app-1");
+    assert_eq!(created["service"], "app");
+    assert_eq!(created["type"], "container");
+    assert_eq!(created["attributes"]["tier"], "back");
+    assert_eq!(created["id"].as_str().unwrap().len(), 64);
+    let t = created["time"].as_str().unwrap();
+    chrono::DateTime::parse_from_rfc3339(t).unwrap_or_else(|e| panic!("{t}: {e}"));
+    assert_eq!(find("die", "verbs-job-1")["attributes"]["exitCode"], "5");
+    find("start", "verbs-app-2");
+    for e in &evs {
+        let attrs = e["attributes"].as_object().unwrap();
+        assert!(
+            attrs.keys().all(|k| !k.starts_with("com.docker.compose.")),
+            "{e}"
+        );
+    }
+    let text = compose_ok(
+        &env,
+        &dir,
+        &["events", "--since", &since, "--until", &until, "job"],
+    );
+    let start = text
+        .lines()
+        .find(|l| l.contains(" container start "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        start.ends_with(&format!(
+            " container start {job_id} (image={BUSYBOX}, name=verbs-job-1)"
+        )),
+        "{start}"
+    );
+    assert!(!text.contains("verbs-app-1"), "{text}");
+    // watch is refused, clearly.
+    let o = compose_in(&env, &dir, &["watch"]);
+    assert_eq!(code(&o), 125);
+    assert!(
+        stderr(&o).starts_with("Error: compose watch is not supported by skiff"),
+        "{}",
+        stderr(&o)
+    );
+    // wait --down-project: the project goes as soon as the job exits.
+    compose_ok(&env, &dir, &["start", "job"]);
+    let o = compose_in(&env, &dir, &["wait", "--down-project", "job"]);
+    assert_eq!(code(&o), 5, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(" Container verbs-app-2  Removed"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(names(&env, "verbs").is_empty());
+}

@@ -1,6 +1,11 @@
 //! The committed man pages and completion scripts are what the current CLI generates
-//! (regenerate with `cargo run -- __gen-docs .`).
+//! (regenerate with `cargo run -- __gen-docs .`). skiff runs as the unprivileged test user, as
+//! every integration test does.
+mod common;
+
 use std::path::Path;
+
+use common::*;
 
 fn read_dir_sorted(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
@@ -18,20 +23,13 @@ fn read_dir_sorted(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn man_pages_and_completions_are_up_to_date() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skiff"))
-        .arg("__gen-docs")
-        .arg(tmp.path())
-        .output()
-        .expect("run skiff");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let env = TestEnv::new();
+    let gen = env.dir().join("gen");
+    let out = env.skiff(&["__gen-docs", &gen.to_string_lossy()]);
+    assert_success(&out, "skiff __gen-docs");
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     for sub in ["man", "completions"] {
-        let want = read_dir_sorted(&tmp.path().join(sub));
+        let want = read_dir_sorted(&gen.join(sub));
         let have = read_dir_sorted(&repo.join(sub));
         let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
         assert_eq!(
@@ -50,11 +48,9 @@ fn man_pages_and_completions_are_up_to_date() {
 
 #[test]
 fn completion_command_prints_a_script() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skiff"))
-        .args(["completion", "bash"])
-        .output()
-        .expect("run skiff");
-    assert!(out.status.success());
+    let env = TestEnv::new();
+    let out = env.skiff(&["completion", "bash"]);
+    assert_success(&out, "skiff completion bash");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("complete -F _skiff"), "{text}");
 }

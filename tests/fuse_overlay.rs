@@ -3,6 +3,9 @@
 //! directory must be a valid overlay upper (the kernel mounts it and shows the same view).
 //!
 //! Needs root, /dev/fuse and overlayfs (as CI has); without them the tests fail, never skip.
+//! Each test runs itself again inside a private PID and mount namespace made with
+//! `unshare --pid --fork --mount-proc --mount`, so that its mounts and the FUSE server it starts
+//! as root cannot reach the machine running the tests, whatever goes wrong.
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -12,6 +15,49 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// Set in the inner run, inside the private namespaces.
+const INSIDE: &str = "SKIFF_FUSE_TEST_PRIVATE_NS";
+
+/// Outside the private namespaces: run this test binary's `test` again inside new PID and mount
+/// namespaces, check that it ran and passed, and return true (the caller then returns). Inside:
+/// return false, and the caller does the work.
+fn rerun_in_private_namespaces(test: &str) -> bool {
+    if std::env::var_os(INSIDE).is_some() {
+        return false;
+    }
+    require_environment();
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let out = Command::new("unshare")
+        .args([
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+        ])
+        .arg(exe)
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(INSIDE, "1")
+        .output()
+        .expect("run unshare");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "{test} in its private namespaces failed:\n{text}"
+    );
+    assert!(
+        text.contains("1 passed"),
+        "{test} did not run in its private namespaces:\n{text}"
+    );
+    true
+}
 
 fn require_environment() {
     assert!(
@@ -391,7 +437,9 @@ fn xattr_ops(m: &Path) {
 
 #[test]
 fn merged_view_matches_kernel_overlay() {
-    require_environment();
+    if rerun_in_private_namespaces("merged_view_matches_kernel_overlay") {
+        return;
+    }
     let s = Scratch::new("diff");
     let k = s.0.join("kernel");
     let f = s.0.join("fuse");
@@ -446,7 +494,9 @@ fn merged_view_matches_kernel_overlay() {
 
 #[test]
 fn unpack_rename_delete_workload_matches_a_plain_directory() {
-    require_environment();
+    if rerun_in_private_namespaces("unpack_rename_delete_workload_matches_a_plain_directory") {
+        return;
+    }
     let s = Scratch::new("work");
     let root = &s.0;
     for d in ["lower", "u", "w", "m", "plain", "src"] {

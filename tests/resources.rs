@@ -740,3 +740,26 @@ fn limits_are_written_as_runc_writes_them() {
     ok(&["rm", "-f", "lim", "warned"]);
     assert!(!dir.exists(), "{} is left after rm", dir.display());
 }
+
+#[test]
+fn private_cgroup_namespace_is_rooted_at_the_containers_cgroup() {
+    let env = env_with_busybox();
+    let leaf = Leaf::new("cgns");
+    let v2 = |out: &str| {
+        out.lines()
+            .find(|l| l.starts_with("0::"))
+            .unwrap_or_else(|| panic!("no cgroup v2 line in {out}"))
+            .to_string()
+    };
+    let run = |extra: &[&str]| {
+        let mut a = vec!["run", "--rm", "--network", "none"];
+        a.extend_from_slice(extra);
+        a.extend_from_slice(&[BUSYBOX, "cat", "/proc/self/cgroup"]);
+        v2(&leaf.skiff_ok(&env, &a))
+    };
+    // docker's `--cgroupns private`: the container's own cgroup is its root.
+    assert_eq!(run(&["--cgroupns", "private"]), "0::/");
+    // The host's cgroup namespace (this cgroup v1 host's default): the whole path shows.
+    let host = run(&["--cgroupns", "host"]);
+    assert!(host.contains("/skiff.slice/"), "{host}");
+}

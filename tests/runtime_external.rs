@@ -675,6 +675,7 @@ $S run --rm --runtime runc --privileged --network none {BUSYBOX} sh -c 'mknod /t
     .current_dir(&root)
     .stdin(std::process::Stdio::null());
     let o = run_with_timeout(c, None, env.timeout()).expect("rootful script");
+    remove_leftover_cgroups(&root.join("data"));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(
         stdout(&o),

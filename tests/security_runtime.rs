@@ -44,7 +44,10 @@ fn rootful(env: &TestEnv, script: &str) -> Output {
     .env("SKIFF_RUNROOT", base.join("run"))
     .env("XDG_RUNTIME_DIR", base.join("run"))
     .current_dir(env.dir());
-    run_with_timeout(c, None, env.timeout()).unwrap_or_else(|e| panic!("rootful {script}: {e}"))
+    let o = run_with_timeout(c, None, env.timeout())
+        .unwrap_or_else(|e| panic!("rootful {script}: {e}"));
+    remove_leftover_cgroups(&base.join("data"));
+    o
 }
 
 fn image(name: &str) -> String {
@@ -71,6 +74,9 @@ fn proc_symlink_in_image_is_refused() {
         &format!(
             "$SKIFF pull -q {p} >/dev/null && $SKIFF pull -q {s} >/dev/null && $SKIFF pull -q {b} >/dev/null || exit 99
              $SKIFF run --rm {p} true; echo proc=$?
+             cg=$(awk '$3==\"cgroup2\"{{print $2; exit}}' /proc/mounts)/skiff-leak-test-$$
+             $SKIFF run --rm --cgroup-parent skiff-leak-test-$$ {p} true; echo proc2=$?
+             echo left=$(find $cg -mindepth 1 -type d | wc -l); rmdir $cg
              $SKIFF run --rm {s} true; echo sys=$?
              $SKIFF run --rm {b} sh -c 'echo 1 > /proc/sys/kernel/printk 2>/dev/null && echo WRITABLE-SYS; \
                echo h > /proc/sysrq-trigger 2>/dev/null && echo WRITABLE-SYSRQ; \
@@ -82,6 +88,9 @@ fn proc_symlink_in_image_is_refused() {
     );
     let out = stdout(&o);
     assert!(out.contains("proc=125"), "{out}\n{}", stderr(&o));
+    // The failed start left no cgroup behind.
+    assert!(out.contains("proc2=125"), "{out}\n{}", stderr(&o));
+    assert!(out.contains("left=0"), "{out}\n{}", stderr(&o));
     assert!(out.contains("sys=125"), "{out}\n{}", stderr(&o));
     assert!(out.contains("kcore=0"), "{out}\n{}", stderr(&o));
     assert!(!out.contains("WRITABLE"), "{out}\n{}", stderr(&o));

@@ -129,7 +129,10 @@ fn rootful_sh(env: &TestEnv, script: &str) -> std::process::Output {
     .env("XDG_RUNTIME_DIR", root.join("run"))
     .current_dir(&root)
     .stdin(std::process::Stdio::null());
-    run_with_timeout(c, None, env.timeout()).unwrap_or_else(|e| panic!("rootful script: {e}"))
+    let o =
+        run_with_timeout(c, None, env.timeout()).unwrap_or_else(|e| panic!("rootful script: {e}"));
+    remove_leftover_cgroups(&root.join("data"));
+    o
 }
 
 /// Item 4: `commit`'s freeze stops the container's processes only. A container whose recorded

@@ -80,6 +80,68 @@ pub enum ComposeCommand {
     Ls(super::compose_info::LsArgs),
     /// Show the Docker Compose version information
     Version(super::compose_info::VersionArgs),
+    /// Creates containers for a service
+    Create(CreateArgs),
+    /// Scale services
+    Scale(ScaleArgs),
+    /// Block until containers of all (or specified) services stop
+    Wait(super::compose_observe::WaitArgs),
+    /// Attach local standard input, output, and error streams to a service's running container
+    Attach(super::compose_observe::AttachArgs),
+    /// Display a live stream of container(s) resource usage statistics
+    Stats(super::container::StatsArgs),
+    /// Receive real time events from containers
+    Events(super::compose_observe::EventsArgs),
+    /// Watch the build context for services and rebuild/refresh containers when files are
+    /// updated (not supported by skiff)
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Build images before starting containers
+    #[arg(long)]
+    pub build: bool,
+    /// Don't build an image, even if it's policy
+    #[arg(long, conflicts_with = "build")]
+    pub no_build: bool,
+    /// Recreate containers even if their configuration and image haven't changed
+    #[arg(long)]
+    pub force_recreate: bool,
+    /// If containers already exist, don't recreate them
+    #[arg(long, conflicts_with = "force_recreate")]
+    pub no_recreate: bool,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Scale SERVICE to NUM instances; overrides the `scale` setting in the Compose file
+    #[arg(long, value_name = "SERVICE=NUM")]
+    pub scale: Vec<String>,
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScaleArgs {
+    /// Don't start linked services
+    #[arg(long)]
+    pub no_deps: bool,
+    /// SERVICE=REPLICAS
+    #[arg(required = true, value_name = "SERVICE=REPLICAS")]
+    pub scale: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Do not build and start services before watching
+    #[arg(long)]
+    pub no_up: bool,
+    /// Prune dangling images on rebuild
+    #[arg(long)]
+    pub prune: bool,
+    /// hide build output
+    #[arg(long)]
+    pub quiet: bool,
+    pub services: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -327,7 +389,63 @@ pub fn dispatch(args: ComposeArgs) -> Result<i32, EngineError> {
         ComposeCommand::Port(a) => super::compose_info::port(&paths, &opts, a),
         ComposeCommand::Ls(a) => super::compose_info::ls(&paths, a),
         ComposeCommand::Version(a) => super::compose_info::version(a),
+        ComposeCommand::Create(a) => create(&paths, opts, a),
+        ComposeCommand::Scale(a) => scale(&paths, opts, a),
+        ComposeCommand::Wait(a) => super::compose_observe::wait(&paths, &opts, a),
+        ComposeCommand::Attach(a) => super::compose_observe::attach(&paths, &opts, a),
+        ComposeCommand::Stats(a) => super::compose_observe::stats(&paths, &opts, a),
+        ComposeCommand::Events(a) => super::compose_observe::events(&paths, &opts, a),
+        ComposeCommand::Watch(_) => Err(EngineError::Usage(
+            "compose watch is not supported by skiff (it would sync files into running containers and rebuild them as the develop section says): run `skiff compose up -d --build` after a change".into(),
+        )),
     }
+}
+
+/// `--scale SERVICE=NUM` (or `scale`'s `SERVICE=REPLICAS`) as a map.
+fn parse_scale(items: &[String]) -> Result<std::collections::BTreeMap<String, u32>, EngineError> {
+    let mut scale = std::collections::BTreeMap::new();
+    for s in items {
+        let (svc, n) = s
+            .split_once('=')
+            .and_then(|(svc, n)| n.parse::<u32>().ok().map(|n| (svc, n)))
+            .ok_or_else(|| EngineError::Usage(format!("invalid scale {s:?}: SERVICE=NUM")))?;
+        scale.insert(svc.to_string(), n);
+    }
+    Ok(scale)
+}
+
+/// `create`: `up --no-start`.
+fn create(paths: &Paths, opts: compose::Options, a: CreateArgs) -> Result<i32, EngineError> {
+    let p = load_for(&opts, &a.services)?;
+    let o = compose::up::UpOptions {
+        services: a.services,
+        force_recreate: a.force_recreate,
+        no_recreate: a.no_recreate,
+        remove_orphans: a.remove_orphans,
+        scale: parse_scale(&a.scale)?,
+        build: a.build,
+        no_build: a.no_build,
+        no_start: true,
+        ..Default::default()
+    };
+    compose::up::up(paths, &p, &o, &progress)?;
+    Ok(0)
+}
+
+/// `scale`: the services named brought to their new number of containers (and started), with
+/// their dependencies unless `--no-deps`.
+fn scale(paths: &Paths, opts: compose::Options, a: ScaleArgs) -> Result<i32, EngineError> {
+    let scale = parse_scale(&a.scale)?;
+    let services: Vec<String> = scale.keys().cloned().collect();
+    let p = load_for(&opts, &services)?;
+    let o = compose::up::UpOptions {
+        services,
+        no_deps: a.no_deps,
+        scale,
+        ..Default::default()
+    };
+    compose::up::up(paths, &p, &o, &progress)?;
+    Ok(0)
 }
 
 /// Load the project with the services named on the command line enabled.
@@ -374,14 +492,7 @@ fn act(
 
 fn up(paths: &Paths, opts: compose::Options, a: UpArgs) -> Result<i32, EngineError> {
     let p = load_for(&opts, &a.services)?;
-    let mut scale = std::collections::BTreeMap::new();
-    for s in &a.scale {
-        let (svc, n) = s
-            .split_once('=')
-            .and_then(|(svc, n)| n.parse::<u32>().ok().map(|n| (svc, n)))
-            .ok_or_else(|| EngineError::Usage(format!("invalid --scale {s:?}: SERVICE=NUM")))?;
-        scale.insert(svc.to_string(), n);
-    }
+    let scale = parse_scale(&a.scale)?;
     let o = compose::up::UpOptions {
         services: a.services.clone(),
         no_deps: a.no_deps,
@@ -450,7 +561,7 @@ fn ps(paths: &Paths, opts: compose::Options, a: PsArgs) -> Result<i32, EngineErr
     let rows: Vec<serde_json::Value> = list
         .iter()
         .map(|e| {
-            let mut row = super::container_more::ps_row(e, a.no_trunc);
+            let mut row = super::container::ps_row(e, a.no_trunc);
             let l = &e.info.record.labels;
             row["Name"] = e.info.record.name.clone().into();
             row["Service"] = l

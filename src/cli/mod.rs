@@ -5,16 +5,14 @@ mod compose_attach;
 mod compose_exec;
 mod compose_info;
 mod compose_man;
+mod compose_observe;
 mod container;
-mod container_files;
-mod container_more;
 mod context;
 mod health;
 mod image;
 mod network;
 pub mod render;
 mod resource_flags;
-mod run_extra;
 mod search;
 mod system;
 mod systemd;
@@ -136,17 +134,17 @@ pub enum Command {
     /// Restart one or more containers
     Restart(container::StopArgs),
     /// Attach local standard input, output, and error streams to a running container
-    Attach(container_more::AttachArgs),
+    Attach(container::AttachArgs),
     /// Display the running processes of a container
-    Top(container_more::TopArgs),
+    Top(container::TopArgs),
     /// Pause all processes within one or more containers
-    Pause(container_more::PauseArgs),
+    Pause(container::PauseArgs),
     /// Unpause all processes within one or more containers
-    Unpause(container_more::PauseArgs),
+    Unpause(container::PauseArgs),
     /// Display a live stream of container(s) resource usage statistics
-    Stats(container_more::StatsArgs),
+    Stats(container::StatsArgs),
     /// Update configuration of one or more containers
-    Update(Box<container_more::UpdateArgs>),
+    Update(Box<container::UpdateArgs>),
     /// Download an image from a registry
     Pull(image::PullArgs),
     /// List images
@@ -174,13 +172,13 @@ pub enum Command {
     /// Log out from a registry
     Logout(image::LogoutArgs),
     /// Copy files/folders between a container and the local filesystem
-    Cp(container_files::CpArgs),
+    Cp(container::CpArgs),
     /// Inspect changes to files or directories on a container's filesystem
-    Diff(container_files::DiffArgs),
+    Diff(container::DiffArgs),
     /// Export a container's filesystem as a tar archive
-    Export(container_files::ExportArgs),
+    Export(container::ExportArgs),
     /// Create a new image from a container's changes
-    Commit(container_files::CommitArgs),
+    Commit(container::CommitArgs),
     /// List port mappings or a specific mapping for the container
     Port(network::PortArgs),
 
@@ -314,12 +312,12 @@ fn dispatch(cmd: Command) -> Result<i32, EngineError> {
         Command::Kill(a) => container::kill(a),
         Command::Rename(a) => container::rename(a),
         Command::Restart(a) => container::restart(a),
-        Command::Attach(a) => container_more::attach(a),
-        Command::Top(a) => container_more::top(a),
-        Command::Pause(a) => container_more::pause(a, true),
-        Command::Unpause(a) => container_more::pause(a, false),
-        Command::Stats(a) => container_more::stats(a),
-        Command::Update(a) => container_more::update(*a),
+        Command::Attach(a) => container::attach(a),
+        Command::Top(a) => container::top(a),
+        Command::Pause(a) => container::pause(a, true),
+        Command::Unpause(a) => container::pause(a, false),
+        Command::Stats(a) => container::stats(a),
+        Command::Update(a) => container::update(*a),
         Command::Pull(a) => image::pull(a),
         Command::Images(a) => image::images(a),
         Command::Rmi(a) => image::rmi(a),
@@ -333,10 +331,10 @@ fn dispatch(cmd: Command) -> Result<i32, EngineError> {
         Command::Login(a) => image::login(a),
         Command::Search(a) => search::search(a),
         Command::Logout(a) => image::logout(a),
-        Command::Cp(a) => container_files::cp(a),
-        Command::Diff(a) => container_files::diff(a),
-        Command::Export(a) => container_files::export(a),
-        Command::Commit(a) => container_files::commit(a),
+        Command::Cp(a) => container::cp(a),
+        Command::Diff(a) => container::diff(a),
+        Command::Export(a) => container::export(a),
+        Command::Commit(a) => container::commit(a),
         Command::Port(a) => network::port(a),
         Command::Completion { shell } => {
             let mut cmd = command();

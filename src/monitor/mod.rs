@@ -135,6 +135,13 @@ fn run(
                 (r.code, r.userns, r.restart_wanted)
             }
             Err((code, msg)) => {
+                // The start failed after the cgroup was made (a refused mount, a missing
+                // command): nothing runs in it any more.
+                if let Some(cg) = &rec.cgroup {
+                    if let Err(e) = crate::runtime::cgroup::remove(&cg.dir) {
+                        tracing::warn!("removing the cgroup: {e}");
+                    }
+                }
                 record_exit(&store, id, code, &msg);
                 if rec.auto_remove {
                     remove_container(paths, id, &rec.name);

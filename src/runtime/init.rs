@@ -84,6 +84,13 @@ fn setup_and_exec(
         .unwrap_or_default();
     let has_ns = |t: oci_spec::runtime::LinuxNamespaceType| namespaces.iter().any(|n| n.typ() == t);
 
+    // A private cgroup namespace, made now that the monitor has moved this process into the
+    // container's cgroup: the container sees that cgroup as its root ("0::/").
+    if has_ns(oci_spec::runtime::LinuxNamespaceType::Cgroup) {
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP)
+            .map_err(ctx("making the cgroup namespace"))?;
+    }
+
     // Signals: the monitor blocks some for its signalfd; the container starts clean.
     let _ = nix::sys::signal::sigprocmask(
         nix::sys::signal::SigmaskHow::SIG_SETMASK,

@@ -335,7 +335,10 @@ pub fn create(
             LinuxNamespaceType::Uts => CloneFlags::CLONE_NEWUTS,
             LinuxNamespaceType::Mount => CloneFlags::CLONE_NEWNS,
             LinuxNamespaceType::Network => CloneFlags::CLONE_NEWNET,
-            LinuxNamespaceType::Cgroup => CloneFlags::CLONE_NEWCGROUP,
+            // Not at clone: the child unshares it after the monitor moved it into the
+            // container's cgroup (the "go" byte), so that the namespace's root is that cgroup
+            // (as runc does: cgroup first, then the namespace).
+            LinuxNamespaceType::Cgroup => CloneFlags::empty(),
             LinuxNamespaceType::User => {
                 userns = true;
                 CloneFlags::CLONE_NEWUSER

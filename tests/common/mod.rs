@@ -631,3 +631,37 @@ pub fn http_get(port: u16, path: &str) -> String {
         }
     }
 }
+
+/// After skiff ran as root inside a private PID namespace (the rootful tests): the end of that
+/// namespace killed the containers' monitors before they could remove their cgroups, so remove
+/// the cgroups of the containers recorded under `data` (a SKIFF_ROOT), deepest first. Only
+/// `rmdir`: a cgroup that still holds a process stays (and the kernel refuses anyway).
+pub fn remove_leftover_cgroups(data: &Path) {
+    let Ok(entries) = std::fs::read_dir(data.join("containers")) else {
+        return;
+    };
+    let ids: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|id| id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        .collect();
+    for mount in ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"] {
+        for id in &ids {
+            let dir = Path::new(mount).join("skiff.slice").join(id);
+            if dir.is_dir() {
+                rmdir_tree(&dir);
+            }
+        }
+    }
+}
+
+fn rmdir_tree(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                rmdir_tree(&e.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
+}

@@ -4,6 +4,7 @@
 //! orchestration: `up` (dependency order, config hash, recreate decisions), the commands on
 //! existing containers (`ops`), networks, volumes and images (`resources`).
 pub mod convert;
+pub mod events;
 pub mod interpolate;
 pub mod load;
 pub mod model;

@@ -1,4 +1,5 @@
-//! `cp`, `diff`, `export` and `commit`: arguments and rendering.
+//! `cp`, `diff`, `export` and `commit`: a container's files, arguments and rendering.
+
 use clap::Args;
 
 use crate::engine::container_files::{self as files, CommitOptions};

@@ -1,0 +1,232 @@
+//! `ps`: arguments, filters, docker's columns (command, created, status) and `--format`.
+use std::io::Write;
+
+use clap::Args;
+
+use crate::cli::render;
+use crate::engine::container::ContainerInfo;
+use crate::engine::ps::{PsEntry, PsQuery};
+use crate::engine::EngineError;
+use crate::state::container::Status;
+use crate::state::Paths;
+
+#[derive(Debug, Args)]
+pub struct PsArgs {
+    /// Show all containers (default shows just running)
+    #[arg(short, long)]
+    pub all: bool,
+    /// Only display container IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Don't truncate output
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Show n last created containers (includes all states)
+    #[arg(short = 'n', long, value_name = "N")]
+    pub last: Option<i64>,
+    /// Show the latest created container (includes all states)
+    #[arg(short, long)]
+    pub latest: bool,
+    /// Display total file sizes
+    #[arg(short, long)]
+    pub size: bool,
+    /// Filter output based on conditions provided (name, id, label, status, ancestor, exited,
+    /// health)
+    #[arg(short, long, value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// Format output using a custom template ('table', 'table TEMPLATE', 'json' or a Go template)
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Do not print the column headings (podman)
+    #[arg(long)]
+    pub noheading: bool,
+}
+
+const PS_TABLE: &str =
+    "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}";
+
+/// Column titles of `ps` for docker's field names.
+const PS_HEADERS: &[(&str, &str)] = &[
+    ("ID", "CONTAINER ID"),
+    ("Image", "IMAGE"),
+    ("Command", "COMMAND"),
+    ("CreatedAt", "CREATED AT"),
+    ("RunningFor", "CREATED"),
+    ("Status", "STATUS"),
+    ("Ports", "PORTS"),
+    ("Names", "NAMES"),
+    ("Labels", "LABELS"),
+    ("Size", "SIZE"),
+    ("State", "STATE"),
+    ("Mounts", "MOUNTS"),
+    ("Networks", "NETWORKS"),
+    ("LocalVolumes", "LOCAL VOLUMES"),
+];
+
+/// Go's `time.Time.String()` form docker prints for `.CreatedAt`.
+fn go_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d %H:%M:%S +0000 UTC")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// docker's COMMAND column: the command line quoted, cut to 20 characters with an ellipsis.
+pub(in crate::cli) fn command_column(info: &ContainerInfo, no_trunc: bool) -> String {
+    let mut cmd = std::iter::once(info.record.path.as_str())
+        .chain(info.record.args.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !no_trunc && cmd.chars().count() > 20 {
+        cmd = cmd.chars().take(19).collect::<String>() + "…";
+    }
+    format!("\"{cmd}\"")
+}
+
+pub(in crate::cli) fn ago(t: Option<&str>) -> i64 {
+    t.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds())
+        .unwrap_or(0)
+}
+
+pub(in crate::cli) fn status_column(info: &ContainerInfo) -> String {
+    let s = &info.state;
+    match s.status {
+        // docker: `Up 3 seconds (healthy)`, `(health: starting)`, `(unhealthy)`.
+        Status::Running => match &s.health {
+            Some(h) => format!(
+                "Up {} ({})",
+                render::human_duration(ago(s.started_at.as_deref())),
+                match h.status {
+                    crate::state::health::HealthStatus::Starting => "health: starting",
+                    other => other.as_str(),
+                }
+            ),
+            None => format!(
+                "Up {}",
+                render::human_duration(ago(s.started_at.as_deref()))
+            ),
+        },
+        Status::Exited => match &s.finished_at {
+            Some(f) => format!(
+                "Exited ({}) {} ago",
+                s.exit_code,
+                render::human_duration(ago(Some(f)))
+            ),
+            None => format!("Exited ({})", s.exit_code),
+        },
+        Status::Created => "Created".into(),
+        Status::Paused => format!(
+            "Up {} (Paused)",
+            render::human_duration(ago(s.started_at.as_deref()))
+        ),
+        Status::Restarting => format!(
+            "Restarting ({}) {} ago",
+            s.exit_code,
+            render::human_duration(ago(s.finished_at.as_deref()))
+        ),
+        other => capitalize(other.as_str()),
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// One `ps` row with docker's field names.
+pub(in crate::cli) fn ps_row(e: &PsEntry, no_trunc: bool) -> serde_json::Value {
+    let r = &e.info.record;
+    let id = if no_trunc { &r.id[..] } else { &r.id[..12] };
+    let labels = r
+        .labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let size = match (e.size_rw, e.size_root) {
+        (Some(rw), Some(root)) => format!(
+            "{} (virtual {})",
+            render::human_size(rw),
+            render::human_size(root)
+        ),
+        _ => "0B".to_string(),
+    };
+    let mounts = r
+        .mounts
+        .iter()
+        .map(|m| {
+            if m.kind == "volume" {
+                m.name.clone()
+            } else {
+                m.source.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    let local_volumes = r.mounts.iter().filter(|m| m.kind == "volume").count();
+    serde_json::json!({
+        "Command": command_column(&e.info, no_trunc),
+        "CreatedAt": go_time(&r.created),
+        "ID": id,
+        "Image": r.image,
+        "Labels": labels,
+        "LocalVolumes": local_volumes.to_string(),
+        "Mounts": mounts,
+        "Names": r.name,
+        "Networks": r.network,
+        "Ports": crate::engine::network::ps_ports(r, e.info.state.status),
+        "RunningFor": format!("{} ago", render::human_duration(ago(Some(&r.created)))),
+        "Size": size,
+        "State": e.info.state.status.as_str(),
+        "Status": status_column(&e.info),
+    })
+}
+
+pub fn ps(a: PsArgs) -> Result<i32, EngineError> {
+    let paths = Paths::from_env();
+    let last = match (a.last, a.latest) {
+        (_, true) => Some(1),
+        // docker: -n -1 (or 0) means no limit.
+        (Some(n), false) if n > 0 => Some(n as usize),
+        _ => None,
+    };
+    let size = a.size
+        || a.format
+            .as_deref()
+            .is_some_and(|f| f == "json" || f.contains(".Size"));
+    let list = crate::engine::ps::ps(
+        &paths,
+        &PsQuery {
+            all: a.all,
+            last,
+            filters: a.filter.clone(),
+            size,
+        },
+    )?;
+    if a.quiet {
+        let mut out = std::io::stdout().lock();
+        for c in &list {
+            let id = &c.info.record.id;
+            let _ = writeln!(out, "{}", if a.no_trunc { &id[..] } else { &id[..12] });
+        }
+        return Ok(0);
+    }
+    let default = if a.size {
+        format!("{PS_TABLE}\\t{{{{.Size}}}}")
+    } else {
+        PS_TABLE.to_string()
+    };
+    let mut fmt = render::ListFormat::parse(a.format.as_deref(), &default)?;
+    if a.noheading {
+        fmt = fmt.without_header();
+    }
+    let rows: Vec<serde_json::Value> = list.iter().map(|e| ps_row(e, a.no_trunc)).collect();
+    fmt.print(&rows, PS_HEADERS)?;
+    Ok(0)
+}
