@@ -42,6 +42,58 @@ pub fn main_if_internal() -> Option<i32> {
     Some(dispatch(request, ready))
 }
 
+/// The small binary's entry point (`src/bin/skiff-monitor.rs`): the helpers of
+/// `Request::runs_in_small_binary` and nothing else, so that the linker keeps only what they
+/// need of the library (no clap, no HTTP client, no image code).
+pub fn small_main() -> i32 {
+    let (request, ready) = match crate::helper::receive() {
+        Some(Ok(r)) => r,
+        Some(Err(msg)) => {
+            eprintln!("Error: {msg}");
+            return 125;
+        }
+        None => {
+            eprintln!(
+                "Error: {} is internal to skiff: it runs skiff's container monitors",
+                crate::helper::SMALL_BIN
+            );
+            return 125;
+        }
+    };
+    match request {
+        Request::Monitor { id, foreground } => {
+            crate::monitor::main(&Paths::from_env(), &id, foreground, ready)
+        }
+        Request::NetnsHolder => crate::network::holder::main(&Paths::from_env(), ready),
+        Request::Pause => pause_main(&Paths::from_env(), ready),
+        Request::Userns(UsernsOp::RemoveTrees(trees)) => exit_code(remove_trees_main(&trees)),
+        other => {
+            eprintln!(
+                "Error: the {} helper runs in skiff itself, not in {}",
+                other.name(),
+                crate::helper::SMALL_BIN
+            );
+            125
+        }
+    }
+}
+
+/// Become root in a fresh user namespace (the spawner writes the maps) and remove `trees`.
+fn remove_trees_main(trees: &[std::path::PathBuf]) -> Result<(), EngineError> {
+    crate::runtime::userns::become_root_in_child_namespace()?;
+    remove_trees(trees)
+}
+
+fn remove_trees(trees: &[std::path::PathBuf]) -> Result<(), EngineError> {
+    let mut res = Ok(());
+    for p in trees {
+        if let Err(e) = crate::storage::remove_tree(p) {
+            res = Err(EngineError::io(format!("removing {}", p.display()))(e));
+        }
+    }
+    res
+}
+
 /// The table: one entry point per helper.
 fn dispatch(request: Request, ready: Option<ReadySender>) -> i32 {
     match request {
@@ -49,8 +101,33 @@ fn dispatch(request: Request, ready: Option<ReadySender>) -> i32 {
             crate::monitor::main(&Paths::from_env(), &id, foreground, ready)
         }
         Request::NetnsHolder => crate::network::holder::main(&Paths::from_env(), ready),
+        Request::Pause => pause_main(&Paths::from_env(), ready),
         Request::Userns(op) => exit_code(userns_main(op)),
         Request::Nsenter { pid, start, op } => exit_code(super::cp::nsenter_main(pid, start, &op)),
+    }
+}
+
+/// The pause process (`runtime::pause`): root in the fresh user namespace the spawner mapped,
+/// it forks a daemon that stays while the namespace is useful; the first process reports the
+/// daemon's pid and exits.
+fn pause_main(paths: &Paths, ready: Option<ReadySender>) -> i32 {
+    match crate::runtime::pause::become_daemon() {
+        Err(e) => {
+            eprintln!("Error: {e}");
+            125
+        }
+        Ok(crate::runtime::pause::Side::Starter { daemon }) => {
+            if let Some(r) = ready {
+                r.send(&crate::helper::Ready::Pid(daemon));
+            }
+            0
+        }
+        Ok(crate::runtime::pause::Side::Daemon) => {
+            drop(ready);
+            crate::runtime::pause::close_inherited();
+            crate::runtime::pause::wait_while_useful(paths, std::process::id() as i32);
+            0
+        }
     }
 }
 
@@ -69,15 +146,7 @@ fn exit_code(result: Result<(), EngineError>) -> i32 {
 fn userns_main(op: UsernsOp) -> Result<(), EngineError> {
     crate::runtime::userns::become_root_in_child_namespace()?;
     match op {
-        UsernsOp::RemoveTrees(trees) => {
-            let mut res = Ok(());
-            for p in &trees {
-                if let Err(e) = crate::storage::remove_tree(p) {
-                    res = Err(EngineError::io(format!("removing {}", p.display()))(e));
-                }
-            }
-            res
-        }
+        UsernsOp::RemoveTrees(trees) => remove_trees(&trees),
         UsernsOp::UnpackLayers {
             layers_dir,
             rootful,
