@@ -7,36 +7,13 @@ use std::io::Read;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::Request;
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
 
 use super::http::{self, ApiError, ApiResult, Query};
 use super::Ctx;
 use crate::engine::build::{BuildEvent, BuildOptions};
-
-/// A blocking reader over the chunks of a request body.
-struct ChanReader {
-    rx: mpsc::Receiver<Bytes>,
-    cur: Bytes,
-}
-
-impl Read for ChanReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.cur.is_empty() {
-            match self.rx.blocking_recv() {
-                Some(b) => self.cur = b,
-                None => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.cur.len());
-        buf[..n].copy_from_slice(&self.cur[..n]);
-        self.cur = self.cur.slice(n..);
-        Ok(n)
-    }
-}
 
 /// docker's `buildargs` and `labels`: JSON objects of strings, as `KEY=VALUE`.
 fn json_pairs(q: &Query, key: &str) -> Result<Vec<String>, ApiError> {
@@ -104,7 +81,7 @@ pub async fn build(ctx: &Arc<Ctx>, q: &Query, req: Request<Incoming>) -> ApiResu
             .filter(|f| !f.is_empty())
             .unwrap_or("Dockerfile"),
     )?;
-    let opts = BuildOptions {
+    let mut opts = BuildOptions {
         context: dir.path().to_string_lossy().into_owned(),
         file: Some(file),
         tags: q
@@ -128,14 +105,10 @@ pub async fn build(ctx: &Arc<Ctx>, q: &Query, req: Request<Incoming>) -> ApiResu
     };
     let quiet = q.flag("q");
 
-    // The context: unpacked as it arrives.
-    let (body_tx, body_rx) = mpsc::channel::<Bytes>(16);
+    // The context: unpacked as it arrives (a body cut short is an error, not a smaller context).
+    let (body_tx, reader) = super::archive::body_channel(16);
     let dest = dir.path().to_path_buf();
     let unpack = tokio::task::spawn_blocking(move || -> Result<(), String> {
-        let reader = ChanReader {
-            rx: body_rx,
-            cur: Bytes::new(),
-        };
         let mut reader = std::io::BufReader::new(reader);
         let magic = std::io::BufRead::fill_buf(&mut reader)
             .map_err(|e| e.to_string())?
@@ -156,21 +129,12 @@ pub async fn build(ctx: &Arc<Ctx>, q: &Query, req: Request<Incoming>) -> ApiResu
         let _ = std::io::copy(&mut rest, &mut std::io::sink());
         r
     });
-    let mut body = req.into_body();
-    while let Some(frame) = body.frame().await {
-        match frame {
-            Ok(f) => {
-                if let Ok(data) = f.into_data() {
-                    if body_tx.send(data).await.is_err() {
-                        break;
-                    }
-                }
-            }
-            Err(e) => return Err(ApiError::bad(format!("reading the build context: {e}"))),
-        }
-    }
-    drop(body_tx);
-    match unpack.await {
+    let fed = super::archive::feed_body(req, body_tx).await;
+    // The unpacking ends either way (a cut body is an error for it); then the body's error
+    // comes first.
+    let unpacked = unpack.await;
+    fed?;
+    match unpacked {
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Err(ApiError::bad(e)),
         Err(e) => return Err(ApiError::internal(e.to_string())),
@@ -178,6 +142,10 @@ pub async fn build(ctx: &Arc<Ctx>, q: &Query, req: Request<Incoming>) -> ApiResu
 
     let (tx, resp) = http::channel(ctx.activity.enter(), "application/json");
     let paths = ctx.paths.clone();
+    // A client that leaves cancels the build (as docker's daemon does): its running step's
+    // container is killed and removed, nothing is tagged.
+    let watch = tx.clone();
+    opts.cancel = crate::engine::Cancel::when(move || watch.is_closed());
     tokio::task::spawn_blocking(move || {
         let _dir = dir; // removed when the build is over
         let send = |b: Bytes| {
