@@ -310,7 +310,7 @@ pub struct ExecOptions {
     pub privileged: bool,
     /// A pipe of terminal sizes (4 bytes each: rows, cols, u16 big-endian) for a `tty` exec
     /// whose client's terminal is elsewhere (the API service's exec resize).
-    pub resize_fd: Option<std::os::fd::RawFd>,
+    pub resize_fd: Option<std::sync::Arc<std::os::fd::OwnedFd>>,
 }
 
 /// `exec`: run a command in a running container. Returns the command's exit code (0 at once
@@ -443,10 +443,7 @@ pub fn exec(paths: &Paths, opts: &ExecOptions) -> Result<i32, EngineError> {
     let mut started = started;
     let code = if started.pty_master.is_some() {
         let raw = RawTerminal::enter();
-        // SAFETY: the caller keeps resize_fd open for the whole exec (it is this process's).
-        let resize = opts
-            .resize_fd
-            .map(|fd| unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) });
+        let resize = opts.resize_fd.as_deref().map(std::os::fd::AsFd::as_fd);
         let code = started.relay(opts.interactive, resize);
         drop(raw);
         code
