@@ -1203,3 +1203,153 @@ fn create_scale_stats_wait_attach_events_and_watch() {
     );
     assert!(names(&env, "verbs").is_empty());
 }
+
+#[test]
+fn restart_dependents_volumes_from_order_and_owned_secrets() {
+    let env = env_with_busybox();
+    let file = |db_env: &str| {
+        format!(
+            "services:\n  db:\n    image: {BUSYBOX}\n    init: true\n    command: sleep 3600\n    environment: [V={db_env}]\n  app:\n    image: {BUSYBOX}\n    init: true\n    command: sleep 3600\n    depends_on:\n      db:\n        condition: service_started\n        restart: true\n  reader:\n    image: {BUSYBOX}\n    init: true\n    command: sleep 3600\n    volumes_from: [donor]\n    secrets:\n      - source: token\n        target: token\n        uid: '1000'\n        gid: '1001'\n        mode: 0400\n  donor:\n    image: {BUSYBOX}\n    init: true\n    command: sh -c 'echo from-donor > /vol/file; sleep 3600'\n    volumes: [/vol]\nsecrets:\n  token:\n    file: ./token.txt\n"
+        )
+    };
+    let dir = project(
+        &env,
+        "deps",
+        &[("compose.yaml", &file("1")), ("token.txt", "t0ken\n")],
+    );
+    // volumes_from: the donor is brought up (and started) before the container that uses it.
+    let o = compose_in(&env, &dir, &["up", "-d", "reader"]);
+    assert_success(&o, "up -d reader");
+    let err = stderr(&o);
+    let at = |line: &str| {
+        err.find(line)
+            .unwrap_or_else(|| panic!("{line:?} in {err}"))
+    };
+    assert!(
+        at(" Container deps-donor-1  Started") < at(" Container deps-reader-1  Creating"),
+        "{err}"
+    );
+    let o = compose_in(
+        &env,
+        &dir,
+        &[
+            "exec",
+            "-T",
+            "reader",
+            "sh",
+            "-c",
+            "for i in 1 2 3 4 5 6 7 8 9 10; do cat /vol/file 2>/dev/null && exit 0; sleep 0.3; done; exit 1",
+        ],
+    );
+    assert_eq!(stdout(&o), "from-donor\n");
+    // The secret's uid, gid and mode, as the container sees them; the user's file untouched.
+    let o = compose_in(
+        &env,
+        &dir,
+        &[
+            "exec",
+            "-T",
+            "reader",
+            "sh",
+            "-c",
+            "stat -c '%u %g %a' /run/secrets/token; cat /run/secrets/token",
+        ],
+    );
+    assert_eq!(stdout(&o), "1000 1001 400\nt0ken\n", "{}", stderr(&o));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.join("token.txt"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o644);
+    // depends_on restart: true: restarting db restarts app, after it.
+    compose_ok(&env, &dir, &["up", "-d"]);
+    let started = |n: &str| inspect(&env, "{{.State.StartedAt}}", n);
+    let app0 = started("deps-app-1");
+    let o = compose_in(&env, &dir, &["restart", "-t", "0", "db"]);
+    assert_success(&o, "restart db");
+    let err = stderr(&o);
+    assert!(
+        at_in(&err, " Container deps-db-1  Started")
+            < at_in(&err, " Container deps-app-1  Restarting"),
+        "{err}"
+    );
+    assert!(!err.contains("deps-reader-1"), "{err}");
+    let app1 = started("deps-app-1");
+    assert_ne!(app0, app1);
+    // up: db recreated (its environment changed), so app is restarted; reader left alone.
+    project(&env, "deps", &[("compose.yaml", &file("2"))]);
+    let o = compose_in(&env, &dir, &["up", "-d", "-t", "0"]);
+    assert_success(&o, "up -d after a change");
+    let err = stderr(&o);
+    assert!(err.contains(" Container deps-db-1  Recreated"), "{err}");
+    assert!(err.contains(" Container deps-app-1  Restarted"), "{err}");
+    assert!(err.contains(" Container deps-reader-1  Running"), "{err}");
+    assert_ne!(started("deps-app-1"), app1);
+    compose_ok(&env, &dir, &["down", "-t", "0"]);
+}
+
+fn at_in(text: &str, line: &str) -> usize {
+    text.find(line)
+        .unwrap_or_else(|| panic!("{line:?} in {text}"))
+}
+
+#[test]
+fn keys_skiff_cannot_apply_are_refused_or_warned_and_deploy_maps() {
+    let env = TestEnv::new();
+    let dir = project(
+        &env,
+        "keys",
+        &[(
+            "compose.yaml",
+            "services:\n  web:\n    image: busybox\n    annotations: {a: b}\n    deploy:\n      resources:\n        limits: {memory: 64M, cpus: '0.5'}\n        reservations: {memory: 32M}\n      restart_policy:\n        condition: on-failure\n        max_attempts: 3\n    ports:\n      - target: 80\n        name: http\n",
+        )],
+    );
+    let o = compose_in(&env, &dir, &["config"]);
+    assert_success(&o, "config");
+    let out = stdout(&o);
+    for want in ["mem_limit: 64M", "cpus: \"0.5\"", "restart: on-failure:3"] {
+        assert!(out.contains(want), "{want} in {out}");
+    }
+    let err = stderr(&o);
+    for key in [
+        "services.web.annotations",
+        "services.web.deploy.resources.reservations",
+        "services.web.ports[0].name",
+    ] {
+        assert!(
+            err.contains(&format!(
+                "WARN[0000] {key}: not supported by skiff, ignored"
+            )),
+            "{key} in {err}"
+        );
+    }
+    for (yaml, key) in [
+        ("    mac_address: 02:42:ac:11:00:02\n", "services.web.mac_address"),
+        (
+            "    volumes:\n      - type: volume\n        source: v\n        target: /v\n        volume: {subpath: sub}\nvolumes:\n  v: {}\n",
+            "services.web.volumes[0].volume.subpath",
+        ),
+        (
+            "    build:\n      dockerfile_inline: FROM busybox\n",
+            "services.web.build.dockerfile_inline",
+        ),
+    ] {
+        project(
+            &env,
+            "keys",
+            &[(
+                "compose.yaml",
+                &format!("services:\n  web:\n    image: busybox\n{yaml}"),
+            )],
+        );
+        let o = compose_in(&env, &dir, &["config", "-q"]);
+        assert_eq!(code(&o), 125, "{key}");
+        let err = stderr(&o);
+        assert!(
+            err.starts_with("Error: ") && err.contains(&format!("{key}: not supported by skiff (")),
+            "{key} in {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}

@@ -150,6 +150,9 @@ fn record_for(
             if r.nonrecursive {
                 rec.options.push("bind".into());
             }
+            if let Some((uid, gid)) = r.chown_to {
+                rec.options.push(format!("{OPT_CHOWN}{uid}:{gid}"));
+            }
         }
         Kind::Tmpfs => {
             rec.kind = "tmpfs".into();
@@ -183,6 +186,13 @@ pub fn spec_mounts(records: &[MountRecord], uid: u32, gid: u32) -> Vec<SpecMount
                 if m.copy_up {
                     options.push(OPT_COPY_UP.to_string());
                 }
+                // Ids given with the mount (compose's secret `uid`/`gid`).
+                options.extend(
+                    m.options
+                        .iter()
+                        .filter(|o| o.starts_with(OPT_CHOWN))
+                        .cloned(),
+                );
                 "bind"
             };
             if !m.rw {

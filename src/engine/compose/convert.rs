@@ -134,11 +134,11 @@ pub fn request(
         ("secrets", &s.secrets, &p.secrets),
         ("configs", &s.configs, &p.configs),
     ] {
-        for f in refs {
+        for (i, f) in refs.iter().enumerate() {
             let Some(obj) = defined.get(&f.source) else {
                 continue;
             };
-            let src = file_object_source(paths, p, kind, &f.source, obj).map_err(ctx)?;
+            let mut src = file_object_source(paths, p, kind, &f.source, obj).map_err(ctx)?;
             let target = match (&f.target, kind) {
                 (Some(t), _) if t.starts_with('/') => t.clone(),
                 (Some(t), "secrets") => format!("/run/secrets/{t}"),
@@ -146,8 +146,25 @@ pub fn request(
                 (None, "secrets") => format!("/run/secrets/{}", f.source),
                 (None, _) => format!("/{}", f.source),
             };
-            r.mounts
-                .push(MountRequest::bind(src, &target, false).map_err(ctx)?);
+            let owned = f.uid.is_some() || f.gid.is_some() || f.mode.is_some();
+            if owned {
+                src = owned_copy(paths, p, kind, service, i, &src, f.mode).map_err(ctx)?;
+            }
+            let mut m = MountRequest::bind(src, &target, false).map_err(ctx)?;
+            if f.uid.is_some() || f.gid.is_some() {
+                let id = |v: &Option<String>, what: &str| -> Result<u32, EngineError> {
+                    v.as_deref().map_or(Ok(0), |v| {
+                        v.parse().map_err(|_| {
+                            usage(format!(
+                                "service {service:?}: {kind}.{}: {what} {v:?} is not a number",
+                                f.source
+                            ))
+                        })
+                    })
+                };
+                m.chown_to = Some((id(&f.uid, "uid")?, id(&f.gid, "gid")?));
+            }
+            r.mounts.push(m);
         }
     }
     for d in &s.devices {
@@ -222,6 +239,9 @@ pub fn request(
             container,
             rw: mode.map(|m| m == "rw"),
         });
+    }
+    if let Some(pl) = &s.platform {
+        r.platform = parse::platform(pl).map_err(ctx)?;
     }
     if let Some(pid) = &s.pid {
         r.extras.pid = create::parse_extras::pid_mode(pid).map_err(ctx)?;
@@ -408,6 +428,41 @@ fn file_object_source(
     let f = dir.join(name);
     crate::state::write_atomic(&f, value.as_bytes())
         .map_err(EngineError::io(format!("writing {}", f.display())))?;
+    Ok(f)
+}
+
+/// A copy of a secret's or config's file for one service's mount, with the `mode` it asks for
+/// (docker's default 0444), so that the ids and mode set on it (`uid`, `gid`, `mode`) leave
+/// the user's own file alone.
+fn owned_copy(
+    paths: &Paths,
+    p: &Project,
+    kind: &str,
+    service: &str,
+    index: usize,
+    src: &std::path::Path,
+    mode: Option<u32>,
+) -> Result<std::path::PathBuf, EngineError> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = paths
+        .data
+        .join("compose")
+        .join(&p.name)
+        .join(kind)
+        .join(service);
+    std::fs::create_dir_all(&dir)
+        .map_err(EngineError::io(format!("creating {}", dir.display())))?;
+    let name = src
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let f = dir.join(format!("{index}-{name}"));
+    let data = std::fs::read(src).map_err(EngineError::io(format!("reading {}", src.display())))?;
+    crate::state::write_atomic(&f, &data)
+        .map_err(EngineError::io(format!("writing {}", f.display())))?;
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(mode.unwrap_or(0o444))).map_err(
+        EngineError::io(format!("setting the mode of {}", f.display())),
+    )?;
     Ok(f)
 }
 

@@ -1,17 +1,22 @@
 //! `compose`: Compose files run natively, in this process, with no service. The project model
-//! and its loading (`load`: files, `.env`, interpolation, include, extends, merge, profiles,
-//! checks), the mapping of a service to the engine's typed create request (`convert`), and the
+//! and its loading (`load`: files, `.env`, the project name; `read`: one file, interpolated
+//! and checked; `merge`: include, extends, override files; `checks`: profiles and the checks
+//! across services), the mapping of a service to the engine's typed create request (`convert`), and the
 //! orchestration: `up` (dependency order, config hash, recreate decisions), the commands on
 //! existing containers (`ops`), networks, volumes and images (`resources`).
+pub mod checks;
 pub mod convert;
 pub mod events;
 pub mod interpolate;
 pub mod load;
+pub mod merge;
 pub mod model;
 pub mod ops;
 pub mod raw;
+pub mod read;
 pub mod resources;
 pub mod run;
+pub mod unsupported;
 pub mod up;
 
 pub use load::{load, Options};

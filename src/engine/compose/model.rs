@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::raw;
+use super::unsupported::deploy_limit;
 
 /// A loaded, validated project.
 #[derive(Debug, Clone, Serialize)]
@@ -104,6 +105,8 @@ pub struct Service {
     pub pid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pids_limit: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<Port>,
     #[serde(skip_serializing_if = "is_false")]
@@ -427,6 +430,7 @@ pub fn normalise(f: &raw::File, cx: &Context<'_>) -> Result<Project, String> {
             "the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion".into(),
         );
     }
+    p.warnings.extend(super::unsupported::check(f)?);
     for (name, n) in &f.networks {
         let n = n.clone().unwrap_or_default();
         let (ext, ext_name) = external(&n.external);
@@ -518,11 +522,6 @@ pub fn normalise(f: &raw::File, cx: &Context<'_>) -> Result<Project, String> {
     for (name, s) in &f.services {
         let s = s.clone().unwrap_or_default();
         let svc = service(&s, cx).map_err(|e| format!("services.{name}.{e}"))?;
-        for k in s.ignored_keys() {
-            p.warnings.push(format!(
-                "services.{name}.{k}: not supported by skiff, ignored"
-            ));
-        }
         p.services.insert(name.clone(), svc);
     }
     Ok(p)
@@ -735,7 +734,11 @@ fn service(s: &raw::Service, cx: &Context<'_>) -> Result<Service, String> {
         command: command(&s.command, "command")?,
         configs: file_refs(&s.configs)?,
         container_name: s.container_name.clone(),
-        cpus: s.cpus.as_ref().map(raw::Scalar::text),
+        cpus: s
+            .cpus
+            .as_ref()
+            .map(raw::Scalar::text)
+            .or_else(|| deploy_limit(s.deploy.as_ref(), "cpus")),
         depends_on,
         deploy: s.deploy.as_ref().map(|d| Deploy {
             replicas: d.replicas,
@@ -780,18 +783,28 @@ fn service(s: &raw::Service, cx: &Context<'_>) -> Result<Service, String> {
                 .map(|(k, v)| (k.clone(), v.text()))
                 .collect(),
         }),
-        mem_limit: s.mem_limit.as_ref().map(raw::Scalar::text),
+        mem_limit: s
+            .mem_limit
+            .as_ref()
+            .map(raw::Scalar::text)
+            .or_else(|| deploy_limit(s.deploy.as_ref(), "memory")),
         network_mode: s.network_mode.clone(),
         networks,
         oom_score_adj: s.oom_score_adj,
         pid: s.pid.clone(),
-        pids_limit: s.pids_limit,
+        pids_limit: s
+            .pids_limit
+            .or_else(|| deploy_limit(s.deploy.as_ref(), "pids").and_then(|p| p.parse().ok())),
+        platform: s.platform.clone(),
         ports,
         privileged: s.privileged,
         profiles: s.profiles.clone(),
         pull_policy: s.pull_policy.clone(),
         read_only: s.read_only,
-        restart: s.restart.clone(),
+        restart: match &s.restart {
+            Some(r) => Some(r.clone()),
+            None => super::unsupported::deploy_restart(s.deploy.as_ref())?,
+        },
         scale: s.scale,
         secrets: file_refs(&s.secrets)?,
         security_opt: s.security_opt.clone(),

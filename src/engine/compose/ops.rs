@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::convert::LABEL_SERVICE;
-use super::model::Project;
+use super::model::{Project, Service};
 use super::{project_containers, Progress, Report};
 use crate::engine::container::{self, ContainerInfo};
 use crate::engine::EngineError;
@@ -34,6 +34,39 @@ pub fn remove_one(
     Ok(())
 }
 
+/// The services one must start after: its `depends_on`, the service whose network it shares
+/// (`network_mode: service:NAME`) and those it takes volumes from (`volumes_from`).
+pub fn start_after(s: &Service) -> Vec<&str> {
+    let by_network = s
+        .network_mode
+        .as_deref()
+        .and_then(|m| m.strip_prefix("service:"));
+    let mut v: Vec<&str> = s.depends_on.keys().map(String::as_str).collect();
+    v.extend(by_network);
+    v.extend(
+        s.volumes_from
+            .iter()
+            .filter_map(|f| volumes_from_service(f)),
+    );
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The service a `volumes_from` entry names (`NAME`, `service:NAME`, with `:ro`/`:rw`), or
+/// None for a container (`container:NAME`).
+pub fn volumes_from_service(v: &str) -> Option<&str> {
+    let target = match v.rsplit_once(':') {
+        Some((t, "ro" | "rw")) => t,
+        _ => v,
+    };
+    match target.split_once(':') {
+        Some(("service", name)) => Some(name),
+        Some(_) => None,
+        None => Some(target),
+    }
+}
+
 /// Services in dependency levels: the first level depends on nothing in `set`, each next
 /// level only on earlier ones. Services unknown to the project (orphans) come last.
 pub fn levels(p: &Project, set: &BTreeSet<String>) -> Vec<Vec<String>> {
@@ -43,17 +76,9 @@ pub fn levels(p: &Project, set: &BTreeSet<String>) -> Vec<Vec<String>> {
         let level: Vec<String> = left
             .iter()
             .filter(|n| {
-                p.services.get(*n).is_none_or(|s| {
-                    let by_network = s
-                        .network_mode
-                        .as_deref()
-                        .and_then(|m| m.strip_prefix("service:"));
-                    s.depends_on
-                        .keys()
-                        .map(String::as_str)
-                        .chain(by_network)
-                        .all(|d| !left.contains(d))
-                })
+                p.services
+                    .get(*n)
+                    .is_none_or(|s| start_after(s).into_iter().all(|d| !left.contains(d)))
             })
             .cloned()
             .collect();
@@ -219,8 +244,14 @@ pub fn act(
             return Err(EngineError::Usage(format!("no such service: {s}")));
         }
     }
-    let groups = by_service(paths, p, services, matches!(action, Action::Remove { .. }))?;
-    let reverse = !matches!(action, Action::Start | Action::Unpause);
+    let mut services = services.to_vec();
+    if matches!(action, Action::Restart(_)) && !services.is_empty() {
+        services = with_restart_dependents(p, &services);
+    }
+    let groups = by_service(paths, p, &services, matches!(action, Action::Remove { .. }))?;
+    // Restart goes in dependency order (a dependency first, then what restarts with it), as
+    // docker compose does; stopping ones in reverse.
+    let reverse = !matches!(action, Action::Start | Action::Unpause | Action::Restart(_));
     each_container(p, &groups, reverse, &|c| {
         let name = c.record.name.as_str();
         let id = c.record.id.as_str();
@@ -260,4 +291,27 @@ pub fn act(
         report(Progress::resource("Container", name, done));
         Ok(())
     })
+}
+
+/// `services` and, transitively, the services that depend on one of them with
+/// `restart: true` (docker compose restarts those along with their dependency).
+pub fn with_restart_dependents(p: &Project, services: &[String]) -> Vec<String> {
+    let mut out: BTreeSet<String> = services.iter().cloned().collect();
+    loop {
+        let more: Vec<String> = p
+            .services
+            .iter()
+            .filter(|(n, s)| {
+                !out.contains(*n)
+                    && s.depends_on
+                        .iter()
+                        .any(|(d, dep)| dep.restart && out.contains(d))
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        if more.is_empty() {
+            return out.into_iter().collect();
+        }
+        out.extend(more);
+    }
 }

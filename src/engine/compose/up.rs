@@ -57,7 +57,7 @@ pub fn select(p: &Project, names: &[String], deps: bool) -> Result<BTreeSet<Stri
             .get(&n)
             .ok_or_else(|| usage(format!("no such service: {n}")))?;
         if out.insert(n.clone()) && deps {
-            todo.extend(s.depends_on.keys().cloned());
+            todo.extend(super::ops::start_after(s).into_iter().map(String::from));
         }
     }
     Ok(out)
@@ -90,7 +90,9 @@ pub fn up(
         images.insert(name.clone(), id);
     }
     orphans(paths, p, o.remove_orphans, report)?;
-    let done: Mutex<BTreeMap<String, Result<(), String>>> = Mutex::new(BTreeMap::new());
+    // Per service: Ok(true) when its containers were recreated or restarted (dependents with
+    // `depends_on.restart` then restart), Ok(false) when left alone.
+    let done: Mutex<BTreeMap<String, Result<bool, String>>> = Mutex::new(BTreeMap::new());
     let cv = Condvar::new();
     std::thread::scope(|scope| {
         for name in &selected {
@@ -123,15 +125,22 @@ fn service_thread(
     o: &UpOptions,
     images: &BTreeMap<String, String>,
     selected: &BTreeSet<String>,
-    done: &Mutex<BTreeMap<String, Result<(), String>>>,
+    done: &Mutex<BTreeMap<String, Result<bool, String>>>,
     cv: &Condvar,
     report: Report<'_>,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let s = &p.services[name];
-    let deps: Vec<(&String, &super::model::Dependency)> = s
-        .depends_on
-        .iter()
-        .filter(|(d, _)| selected.contains(*d))
+    // depends_on with its conditions; the services of `network_mode: service:` and
+    // `volumes_from` must have been started (their containers exist) first.
+    let started = super::model::Dependency {
+        condition: "service_started".into(),
+        restart: false,
+        required: true,
+    };
+    let deps: Vec<(&str, &super::model::Dependency)> = super::ops::start_after(s)
+        .into_iter()
+        .filter(|d| selected.contains(*d))
+        .map(|d| (d, s.depends_on.get(d).unwrap_or(&started)))
         .collect();
     // The dependencies' containers exist and were started.
     {
@@ -155,12 +164,19 @@ fn service_thread(
                 .map_err(|_| "internal error: lock poisoned".to_string())?;
         }
     }
+    let restart = {
+        let d = done
+            .lock()
+            .map_err(|_| "internal error: lock poisoned".to_string())?;
+        deps.iter()
+            .any(|(dep, cond)| cond.restart && matches!(d.get(*dep), Some(Ok(true))))
+    };
     if !o.no_start {
         for (dep, cond) in &deps {
             wait_condition(paths, p, dep, &cond.condition, report).map_err(|e| e.to_string())?;
         }
     }
-    converge(paths, p, name, s, o, &images[name], report).map_err(|e| e.to_string())
+    converge(paths, p, name, s, o, &images[name], restart, report).map_err(|e| e.to_string())
 }
 
 /// Wait until `dep`'s containers meet `condition`.
@@ -260,7 +276,10 @@ fn number(c: &ContainerInfo) -> u32 {
 }
 
 /// Make a service's containers what the project says: as many as its scale, each with the
-/// current config hash and image, running.
+/// current config hash and image, running; running ones are restarted when `restart` (a
+/// dependency with `restart: true` was recreated). True when a container was recreated or
+/// restarted.
+#[allow(clippy::too_many_arguments)]
 fn converge(
     paths: &Paths,
     p: &Project,
@@ -268,8 +287,10 @@ fn converge(
     s: &Service,
     o: &UpOptions,
     image_id: &str,
+    restart: bool,
     report: Report<'_>,
-) -> Result<(), EngineError> {
+) -> Result<bool, EngineError> {
+    let mut touched = false;
     let hash = convert::config_hash(s);
     let want = o.scale.get(name).copied().unwrap_or_else(|| s.replicas());
     let existing = service_containers(paths, &p.name, name)?;
@@ -284,6 +305,7 @@ fn converge(
         let changed = c.record.labels.get(LABEL_HASH).map(String::as_str) != Some(hash.as_str())
             || c.record.labels.get(LABEL_IMAGE).map(String::as_str) != Some(image_id);
         if (changed || o.force_recreate) && !o.no_recreate {
+            touched = true;
             report(Progress::resource("Container", &cname, "Recreate"));
             container::stop(paths, &c.record.id, o.timeout)?;
             container::remove(paths, &c.record.id, true, o.renew_anon_volumes)?;
@@ -304,7 +326,12 @@ fn converge(
         if o.no_start {
             continue;
         }
-        if c.state.status.is_up() {
+        if c.state.status.is_up() && restart {
+            touched = true;
+            report(Progress::resource("Container", &cname, "Restarting"));
+            container::restart(paths, &c.record.id, o.timeout)?;
+            report(Progress::resource("Container", &cname, "Restarted"));
+        } else if c.state.status.is_up() {
             report(Progress::resource("Container", &cname, "Running"));
         } else {
             report(Progress::resource("Container", &cname, "Starting"));
@@ -317,7 +344,7 @@ fn converge(
             create_and_start(paths, p, name, s, n, &hash, image_id, o, report, "Created")?;
         }
     }
-    Ok(())
+    Ok(touched)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -239,6 +239,9 @@ pub struct MountRequest {
     pub nocopy: bool,
     /// `:U`: chown the source to the container's user.
     pub chown: bool,
+    /// A bind source chowned to these ids (in the container's user namespace) at start:
+    /// compose's `uid`/`gid` of a secret or config.
+    pub chown_to: Option<(u32, u32)>,
     /// `-v` creates a missing bind source; `--mount` refuses it.
     pub create_source: bool,
     pub nonrecursive: bool,
@@ -259,6 +262,7 @@ impl MountRequest {
             propagation: None,
             nocopy: false,
             chown: false,
+            chown_to: None,
             create_source: false,
             nonrecursive: false,
             volume_opts: BTreeMap::new(),
