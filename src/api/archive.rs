@@ -91,8 +91,12 @@ impl ChanReader {
 }
 
 /// Feed a request body into `tx` chunk by chunk (the reader on the other side is blocking);
-/// an error if the body could not be read.
-pub async fn feed_body(req: Request<Incoming>, tx: mpsc::Sender<Bytes>) -> Result<(), ApiError> {
+/// an error naming `what` (`the request body`, `the build context`) if it could not be read.
+pub async fn feed_body(
+    req: Request<Incoming>,
+    tx: mpsc::Sender<Bytes>,
+    what: &str,
+) -> Result<(), ApiError> {
     let mut body = req.into_body();
     while let Some(frame) = body.frame().await {
         match frame {
@@ -103,7 +107,7 @@ pub async fn feed_body(req: Request<Incoming>, tx: mpsc::Sender<Bytes>) -> Resul
                     }
                 }
             }
-            Err(e) => return Err(ApiError::bad(format!("reading the request body: {e}"))),
+            Err(e) => return Err(ApiError::bad(format!("reading {what}: {e}"))),
         }
     }
     Ok(())
@@ -136,7 +140,7 @@ pub async fn put(ctx: &Arc<Ctx>, id: &str, q: &Query, req: Request<Incoming>) ->
         let _ = std::io::copy(&mut r, &mut std::io::sink());
         res
     });
-    let failed = feed_body(req, tx.clone()).await.err();
+    let failed = feed_body(req, tx.clone(), "the request body").await.err();
     drop(tx);
     let res = work
         .await

@@ -7,7 +7,6 @@ use std::io::Read;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::Request;
 use serde_json::{json, Value};
@@ -16,27 +15,6 @@ use tokio::sync::mpsc;
 use super::http::{self, ApiError, ApiResult, Query};
 use super::Ctx;
 use crate::engine::build::{BuildEvent, BuildOptions};
-
-/// A blocking reader over the chunks of a request body.
-struct ChanReader {
-    rx: mpsc::Receiver<Bytes>,
-    cur: Bytes,
-}
-
-impl Read for ChanReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.cur.is_empty() {
-            match self.rx.blocking_recv() {
-                Some(b) => self.cur = b,
-                None => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.cur.len());
-        buf[..n].copy_from_slice(&self.cur[..n]);
-        self.cur = self.cur.slice(n..);
-        Ok(n)
-    }
-}
 
 /// docker's `buildargs` and `labels`: JSON objects of strings, as `KEY=VALUE`.
 fn json_pairs(q: &Query, key: &str) -> Result<Vec<String>, ApiError> {
@@ -132,10 +110,7 @@ pub async fn build(ctx: &Arc<Ctx>, q: &Query, req: Request<Incoming>) -> ApiResu
     let (body_tx, body_rx) = mpsc::channel::<Bytes>(16);
     let dest = dir.path().to_path_buf();
     let unpack = tokio::task::spawn_blocking(move || -> Result<(), String> {
-        let reader = ChanReader {
-            rx: body_rx,
-            cur: Bytes::new(),
-        };
+        let reader = super::archive::ChanReader::new(body_rx);
         let mut reader = std::io::BufReader::new(reader);
         let magic = std::io::BufRead::fill_buf(&mut reader)
             .map_err(|e| e.to_string())?
@@ -156,20 +131,7 @@ pub async fn build(ctx: &Arc<Ctx>, q: &Query, req: Request<Incoming>) -> ApiResu
         let _ = std::io::copy(&mut rest, &mut std::io::sink());
         r
     });
-    let mut body = req.into_body();
-    while let Some(frame) = body.frame().await {
-        match frame {
-            Ok(f) => {
-                if let Ok(data) = f.into_data() {
-                    if body_tx.send(data).await.is_err() {
-                        break;
-                    }
-                }
-            }
-            Err(e) => return Err(ApiError::bad(format!("reading the build context: {e}"))),
-        }
-    }
-    drop(body_tx);
+    super::archive::feed_body(req, body_tx, "the build context").await?;
     match unpack.await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Err(ApiError::bad(e)),

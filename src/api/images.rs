@@ -472,7 +472,9 @@ pub async fn load(ctx: &Arc<Ctx>, req: Request<Incoming>) -> ApiResult {
     let work = tokio::task::spawn_blocking(move || {
         img::load(&paths, Box::new(super::archive::ChanReader::new(rx)))
     });
-    let failed = super::archive::feed_body(req, tx).await.err();
+    let failed = super::archive::feed_body(req, tx, "the request body")
+        .await
+        .err();
     let loaded = work
         .await
         .map_err(|e| ApiError::internal(format!("the load failed: {e}")))?;
