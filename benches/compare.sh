@@ -206,6 +206,9 @@ trap cleanup EXIT
 mkdir -p "$WORK/bin" "$WORK/home/.config/containers" "$WORK/skiff/data" "$WORK/skiff/run" \
     "$WORK/xdg-run" "$WORK/podman/root" "$WORK/podman/runroot" "$WORK/p"
 cp "$SKIFF_BIN" "$WORK/bin/skiff"
+# The small binary the monitors run in, when it was built next to skiff (else skiff runs them).
+SKIFF_MON="$(dirname "$SKIFF_BIN")/skiff-monitor"
+[ -x "$SKIFF_MON" ] && cp "$SKIFF_MON" "$WORK/bin/skiff-monitor"
 cp "$0" "$WORK/compare.sh"
 cat >"$WORK/home/.config/containers/containers.conf" <<'EOF'
 [engine]
@@ -286,7 +289,7 @@ if [ "$USE_PODMAN" = yes ]; then
     cm=$(as_user sh "pm inspect --format '{{.State.ConmonPid}}' bench-exec")
     [ -n "$cm" ] && pm_rss=$(hwm "$cm")
 fi
-report monitor_peak_rss_mb "$sk_rss" "$pm_rss" "(VmHWM in MB: skiff __monitor vs conmon)"
+report monitor_peak_rss_mb "$sk_rss" "$pm_rss" "(VmHWM in MB: skiff's monitor vs conmon)"
 as_user sh "sk rm -f bench-exec" >/dev/null
 [ "$USE_PODMAN" = yes ] && as_user sh "pm rm -f -t 0 bench-exec" >/dev/null
 
@@ -348,6 +351,11 @@ nip=n/a
 [ "$USE_PODMAN" = yes ] && nip=$(as_user netput_in podman 18084 "$NRUNS" | median)
 printf 'RESULT network_throughput_in skiff=%s podman=%s (MB/s, 64 MiB from the host into nc in a container through -p; ms: skiff=%s podman=%s)\n' \
     "$(mbps "$ni")" "$( [ "$nip" = n/a ] && echo n/a || mbps "$nip")" "$ni" "$nip"
+# Memory per container, a lone monitor, and latencies with 1, 50 and 200 containers running.
+SCALE_ARGS=(--skiff "$SKIFF_BIN")
+if [ "$QUICK" = 1 ]; then SCALE_ARGS+=(--quick); else SCALE_ARGS+=(--runs "$RUNS"); fi
+[ "$USE_PODMAN" = yes ] || SCALE_ARGS+=(--no-podman)
+SKIFF_BENCH_USER=$USER_NAME bash "$REPO/benches/scale.sh" "${SCALE_ARGS[@]}"
 if [ -s "$WORK/errors.log" ] && grep -q FAIL "$WORK/errors.log"; then
     echo "# failures:" >&2
     grep -B3 FAIL "$WORK/errors.log" | tail -20 >&2

@@ -21,6 +21,18 @@ const MEASUREMENTS: &[&str] = &[
     "storage_throughput",
     "network_throughput",
     "network_throughput_in",
+    // benches/scale.sh, which compare.sh runs at its end (--quick: levels 1 and 3).
+    "monitor_rss_kb",
+    "pss_per_container_kb",
+    "scale_run_1",
+    "scale_ps_1",
+    "scale_inspect_1",
+    "scale_exec_1",
+    "scale_stop_1",
+    "memory_per_container_kb_1",
+    "scale_run_3",
+    "scale_exec_3",
+    "scale_stop_3",
 ];
 
 #[test]

@@ -514,10 +514,12 @@ fn concurrent_pulls_download_each_blob_once() {
     assert_eq!(out.trim(), "keep");
 }
 
-/// Layers are unpacked while the others are still downloading: with the big busybox layer held
-/// back by the proxy, the small layers of `layered` are already unpacked trees in the store.
+/// Layers are unpacked while they download, all at once, and none is visible before all are
+/// complete: with the proxy holding the blobs back, the layers' temp trees fill up while blobs
+/// are still partial, and no layer directory (named by its diff id) appears before the pull
+/// ends.
 #[test]
-fn layers_are_unpacked_while_others_still_download() {
+fn layers_are_unpacked_while_they_download() {
     let env = TestEnv::new();
     let proxy = Proxy::start("127.0.0.1");
     let image = format!("127.0.0.1:{}/layered", proxy.port);
@@ -534,18 +536,34 @@ fn layers_are_unpacked_while_others_still_download() {
         if let Ok(Some(_)) = child.try_wait() {
             break;
         }
-        // An unpacked layer (a directory named by its diff id) while a blob is still partial.
-        let unpacked = std::fs::read_dir(&layers_dir)
+        let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(&layers_dir)
             .into_iter()
             .flatten()
             .flatten()
-            .any(|e| e.file_name().len() == 64 && e.path().is_dir());
+            .collect();
+        // A temp tree with something unpacked in it while a blob is still partial.
+        let unpacking = entries.iter().any(|e| {
+            e.file_name().to_string_lossy().starts_with(".tmp-")
+                && e.path().is_dir()
+                && std::fs::read_dir(e.path()).is_ok_and(|mut d| d.next().is_some())
+        });
         let partial = std::fs::read_dir(env.data_dir().join("tmp"))
             .into_iter()
             .flatten()
             .flatten()
             .any(|e| e.file_name().to_string_lossy().ends_with(".partial"));
-        if unpacked && partial {
+        let visible: Vec<String> = entries
+            .iter()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.len() == 64)
+            .collect();
+        if partial {
+            assert!(
+                visible.is_empty(),
+                "a layer is visible mid-pull: {visible:?}"
+            );
+        }
+        if unpacking && partial {
             seen_overlap = true;
             proxy.rate.store(0, Ordering::Relaxed);
         }
@@ -555,7 +573,7 @@ fn layers_are_unpacked_while_others_still_download() {
     assert!(status.success(), "the pull failed");
     assert!(
         seen_overlap,
-        "no layer was unpacked before the last blob had arrived"
+        "no layer was unpacked while its blob downloaded"
     );
     let out = env.skiff_ok(&[
         "run",

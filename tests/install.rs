@@ -45,6 +45,7 @@ cd $S/src
 SUDO_USER={user} ./packaging/install.sh --binary {bin} --compress none > $S/install.out 2>&1
 dpkg-query -W -f='${{Status}} ${{Version}}\n' skiff > $S/status.out
 command -v skiff > $S/which.out
+ls /usr/libexec/skiff > $S/libexec.out
 skiff --version > $S/version.out
 man -w skiff-run > $S/man1.out
 man -w 5 skiff-systemd.unit > $S/man5.out
@@ -86,6 +87,8 @@ dpkg-query -W -f='${{Status}}\n' skiff > $S/removed.out 2>&1 || true
         format!("install ok installed {version}\n")
     );
     assert_eq!(read("which.out"), "/usr/bin/skiff\n");
+    // The small binary the monitors run in.
+    assert_eq!(read("libexec.out"), "skiff-monitor\n");
     assert_eq!(read("version.out"), format!("skiff {version}\n"));
     assert_eq!(read("man1.out"), "/usr/share/man/man1/skiff-run.1.gz\n");
     assert_eq!(

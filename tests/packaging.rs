@@ -60,6 +60,7 @@ fn debian_packages_build_install_into_a_scratch_root_and_purge() {
     );
     for want in [
         " ./usr/bin/skiff\n",
+        " ./usr/libexec/skiff/skiff-monitor\n",
         " ./usr/share/man/man1/skiff-run.1.gz\n",
         " ./usr/share/man/man1/skiff-generate-systemd.1.gz\n",
         " ./usr/share/man/man5/skiff-systemd.unit.5.gz\n",

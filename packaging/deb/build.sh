@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Build the Debian packages from this repository, offline: skiff_VERSION_ARCH.deb (the binary,
-# man pages, completions, systemd user units, the Quadlet generator, docs) and
+# Build the Debian packages from this repository, offline: skiff_VERSION_ARCH.deb (the binary;
+# in /usr/libexec/skiff the small skiff-monitor its containers' monitors run in; man pages,
+# completions, systemd user units, the Quadlet generator, docs) and
 # skiff-docker_VERSION_all.deb (/usr/bin/docker running skiff, DOCKER_HOST in profile.d, as
 # podman-docker does).
 #
 #   packaging/deb/build.sh [--binary PATH] [--out DIR] [--compress xz|gzip|none]
+#
+# --binary PATH: skiff as built; skiff-monitor must be next to it (cargo builds both).
 #
 # Without --binary, `cargo build --release` builds it first. dpkg-deb (always on Debian) packs
 # the trees: no debhelper and no cargo-deb to install, and no network.
@@ -28,6 +31,9 @@ if [ -z "$BINARY" ]; then
     BINARY="$REPO/target/release/skiff"
 fi
 [ -x "$BINARY" ] || { echo "build.sh: $BINARY is not an executable" >&2; exit 1; }
+# The small binary the per-container monitors run in: cargo builds it next to skiff.
+MONITOR="$(dirname "$BINARY")/skiff-monitor"
+[ -x "$MONITOR" ] || { echo "build.sh: no skiff-monitor next to $BINARY (cargo build builds both)" >&2; exit 1; }
 
 VERSION="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$REPO/Cargo.toml" | head -n1)"
 ARCH="$(dpkg --print-architecture)"
@@ -40,8 +46,10 @@ P="$WORK/skiff"
 install -d "$P/DEBIAN" "$P/usr/bin" "$P/usr/share/man/man1" "$P/usr/share/man/man5" \
     "$P/usr/share/bash-completion/completions" "$P/usr/share/zsh/vendor-completions" \
     "$P/usr/share/fish/vendor_completions.d" "$P/usr/lib/systemd/user" \
-    "$P/usr/lib/systemd/user-generators" "$P/usr/share/doc/skiff/docs"
+    "$P/usr/lib/systemd/user-generators" "$P/usr/share/doc/skiff/docs" "$P/usr/libexec/skiff"
 install -m 0755 "$BINARY" "$P/usr/bin/skiff"
+# skiff looks for it in ../libexec/skiff/ from its own directory (it is not a user command).
+install -m 0755 "$MONITOR" "$P/usr/libexec/skiff/skiff-monitor"
 for f in "$REPO"/man/*.1; do gzip -9n <"$f" >"$P/usr/share/man/man1/$(basename "$f").gz"; done
 for f in "$REPO"/man/*.5; do gzip -9n <"$f" >"$P/usr/share/man/man5/$(basename "$f").gz"; done
 install -m 0644 "$REPO/completions/skiff.bash" "$P/usr/share/bash-completion/completions/skiff"

@@ -42,6 +42,57 @@ pub fn main_if_internal() -> Option<i32> {
     Some(dispatch(request, ready))
 }
 
+/// The small binary's entry point (`src/bin/skiff-monitor.rs`): the helpers of
+/// `Request::runs_in_small_binary` and nothing else, so that the linker keeps only what they
+/// need of the library (no clap, no HTTP client, no image code).
+pub fn small_main() -> i32 {
+    let (request, ready) = match crate::helper::receive() {
+        Some(Ok(r)) => r,
+        Some(Err(msg)) => {
+            eprintln!("Error: {msg}");
+            return 125;
+        }
+        None => {
+            eprintln!(
+                "Error: {} is internal to skiff: it runs skiff's container monitors",
+                crate::helper::SMALL_BIN
+            );
+            return 125;
+        }
+    };
+    match request {
+        Request::Monitor { id, foreground } => {
+            crate::monitor::main(&Paths::from_env(), &id, foreground, ready)
+        }
+        Request::NetnsHolder => crate::network::holder::main(&Paths::from_env(), ready),
+        Request::Userns(UsernsOp::RemoveTrees(trees)) => exit_code(remove_trees_main(&trees)),
+        other => {
+            eprintln!(
+                "Error: the {} helper runs in skiff itself, not in {}",
+                other.name(),
+                crate::helper::SMALL_BIN
+            );
+            125
+        }
+    }
+}
+
+/// Become root in a fresh user namespace (the spawner writes the maps) and remove `trees`.
+fn remove_trees_main(trees: &[std::path::PathBuf]) -> Result<(), EngineError> {
+    crate::runtime::userns::become_root_in_child_namespace()?;
+    remove_trees(trees)
+}
+
+fn remove_trees(trees: &[std::path::PathBuf]) -> Result<(), EngineError> {
+    let mut res = Ok(());
+    for p in trees {
+        if let Err(e) = crate::storage::remove_tree(p) {
+            res = Err(EngineError::io(format!("removing {}", p.display()))(e));
+        }
+    }
+    res
+}
+
 /// The table: one entry point per helper.
 fn dispatch(request: Request, ready: Option<ReadySender>) -> i32 {
     match request {
@@ -69,15 +120,7 @@ fn exit_code(result: Result<(), EngineError>) -> i32 {
 fn userns_main(op: UsernsOp) -> Result<(), EngineError> {
     crate::runtime::userns::become_root_in_child_namespace()?;
     match op {
-        UsernsOp::RemoveTrees(trees) => {
-            let mut res = Ok(());
-            for p in &trees {
-                if let Err(e) = crate::storage::remove_tree(p) {
-                    res = Err(EngineError::io(format!("removing {}", p.display()))(e));
-                }
-            }
-            res
-        }
+        UsernsOp::RemoveTrees(trees) => remove_trees(&trees),
         UsernsOp::UnpackLayers {
             layers_dir,
             rootful,

@@ -17,6 +17,7 @@ pub mod request;
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 pub use request::{CopyOp, FilesOp, Ready, Request, UsernsOp};
@@ -27,6 +28,13 @@ use crate::runtime::RuntimeError;
 /// The one hidden verb: `skiff __helper NAME [ID]` (the words after it are for `ps`; the
 /// request on the pipe says what to do).
 pub const VERB: &str = "__helper";
+/// The small binary (`src/bin/skiff-monitor.rs`) that runs the helpers which live long or
+/// start often (`Request::runs_in_small_binary`) with only what they need of the library: each
+/// container's monitor maps and dirties a fraction of what the whole of skiff would.
+pub const SMALL_BIN: &str = "skiff-monitor";
+/// Where the small binary finds skiff's main binary (set by `spawn` when it starts the small
+/// one).
+const MAIN_EXE_ENV: &str = "_SKIFF_MAIN_EXE";
 /// The fd the request comes on.
 const REQUEST_FD_ENV: &str = "_SKIFF_HELPER_REQUEST_FD";
 /// The fd `Ready` goes to, for a helper given one.
@@ -93,13 +101,51 @@ fn set_inherit(fd: &impl AsRawFd, inherit: bool) {
     let _ = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(flags));
 }
 
+/// skiff's main binary: this process's own, or, in the small binary, the one that started it.
+fn main_exe() -> Result<PathBuf, RuntimeError> {
+    if let Some(p) = std::env::var_os(MAIN_EXE_ENV) {
+        return Ok(p.into());
+    }
+    std::env::current_exe()
+        .map_err(|e| RuntimeError::Helper(format!("cannot find skiff's own binary: {e}")))
+}
+
+/// The small binary for the main binary `main`: next to it (cargo's target directory, a
+/// tarball), or in `../libexec/skiff/` (the Debian package). None: the main binary runs
+/// every helper itself.
+pub fn small_binary(main: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = main.parent()?;
+    [
+        dir.join(SMALL_BIN),
+        dir.join("../libexec/skiff").join(SMALL_BIN),
+    ]
+    .into_iter()
+    .find(|p| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    })
+}
+
 /// Start a helper; returns once it has its request (and, for a user namespace, its id maps).
 pub fn spawn(s: Spawn<'_>) -> Result<Helper, RuntimeError> {
-    let exe = std::env::current_exe()
-        .map_err(|e| RuntimeError::Helper(format!("cannot find skiff's own binary: {e}")))?;
+    let main = main_exe()?;
+    let small = s
+        .request
+        .runs_in_small_binary()
+        .then(|| small_binary(&main))
+        .flatten();
     let body = serde_json::to_vec(s.request)
         .map_err(|e| RuntimeError::Helper(format!("encoding the helper's request: {e}")))?;
-    let mut cmd = Command::new(exe);
+    let mut cmd = match small {
+        Some(small) => {
+            // It starts skiff itself for anything else (a storage helper, the network holder
+            // when it has no small binary...): it is told where skiff is.
+            let mut cmd = Command::new(small);
+            cmd.env(MAIN_EXE_ENV, &main);
+            cmd
+        }
+        None => Command::new(&main),
+    };
     cmd.arg(VERB)
         .args(s.request.argv())
         .envs(s.env)

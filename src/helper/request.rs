@@ -45,6 +45,18 @@ impl Request {
         }
     }
 
+    /// Whether the small binary (`helper::SMALL_BIN`) runs this helper, when it is installed:
+    /// the long-lived ones (the per-container monitor, the network namespace holder) and the
+    /// tree removal a `--rm` monitor asks for. The main binary runs every helper.
+    pub fn runs_in_small_binary(&self) -> bool {
+        matches!(
+            self,
+            Request::Monitor { .. }
+                | Request::NetnsHolder
+                | Request::Userns(UsernsOp::RemoveTrees(_))
+        )
+    }
+
     /// Whether the helper starts by entering a fresh user namespace whose id maps the spawner
     /// writes.
     pub fn needs_userns(&self) -> bool {

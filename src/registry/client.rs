@@ -470,10 +470,11 @@ impl Client {
                 .truncate(true)
                 .open(partial)
                 .map_err(io_err(format!("creating {}", partial.display())))?;
+            // Not synced here: the pull syncs the file system once, after all its blobs and
+            // layers are written (see `image::unpack::commit_all`).
             let res = self
                 .blob_into(desc, what, &mut file, progress)
                 .and_then(|()| {
-                    file.sync_all().map_err(io_err(format!("writing {what}")))?;
                     std::fs::rename(partial, dest)
                         .map_err(io_err(format!("storing {what} as {}", dest.display())))
                 });
@@ -490,6 +491,38 @@ impl Client {
                 }
             }
         }
+    }
+
+    /// Download a blob into `partial` and, as it streams, into `also` (the layer's unpacker);
+    /// once its size and digest are verified, rename it to `dest`. One attempt: a connection
+    /// dropped mid-body is an error (bytes already went to `also`: the caller starts over).
+    pub fn blob_to_file_and(
+        &self,
+        desc: &Descriptor,
+        what: &str,
+        partial: &Path,
+        dest: &Path,
+        also: &mut dyn Write,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), RegistryError> {
+        let io_err = |context: String| move |source| RegistryError::Io { context, source };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(partial)
+            .map_err(io_err(format!("creating {}", partial.display())))?;
+        let mut tee = Tee { file, also };
+        let res = self
+            .blob_into(desc, what, &mut tee, progress)
+            .and_then(|()| {
+                std::fs::rename(partial, dest)
+                    .map_err(io_err(format!("storing {what} as {}", dest.display())))
+            });
+        if res.is_err() {
+            let _ = std::fs::remove_file(partial);
+        }
+        res
     }
 
     /// Every tag of the repository (`GET /v2/<name>/tags/list`, following `Link` pages).
@@ -593,6 +626,23 @@ impl Client {
             });
         }
         Ok(())
+    }
+}
+
+/// Writes to a file and to a second writer.
+struct Tee<'a> {
+    file: std::fs::File,
+    also: &'a mut dyn Write,
+}
+
+impl Write for Tee<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file.write_all(buf)?;
+        self.also.write_all(buf)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
     }
 }
 

@@ -161,13 +161,17 @@ pub fn skiff_bin() -> &'static Path {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let bin = dir.join("skiff");
-        if std::fs::hard_link(&built, &bin).is_err() {
-            std::fs::copy(&built, &bin)
-                .unwrap_or_else(|e| panic!("copy {} to {}: {e}", built.display(), bin.display()));
-            std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // skiff and, next to it, the small binary its monitors run in (as cargo builds them).
+        let small = PathBuf::from(env!("CARGO_BIN_EXE_skiff-monitor"));
+        for (from, name) in [(&small, "skiff-monitor"), (&built, "skiff")] {
+            let to = dir.join(name);
+            if std::fs::hard_link(from, &to).is_err() {
+                std::fs::copy(from, &to)
+                    .unwrap_or_else(|e| panic!("copy {} to {}: {e}", from.display(), to.display()));
+                std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
         }
-        bin
+        dir.join("skiff")
     })
 }
 

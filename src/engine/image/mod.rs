@@ -1,4 +1,4 @@
-//! Image operations, one file per concern: pull, unpack, list/inspect, remove, push, login, archive (import/save/load).
+//! Image operations, one file per concern: pull, unpack (stream: layers unpacked as they download), list/inspect, remove, push, login, archive (import/save/load).
 //! Everything is re-exported here, so callers keep using `engine::image::NAME`.
 use super::EngineError;
 use crate::image::{digest_hex, ImageStore, Reference};
@@ -10,6 +10,7 @@ mod login;
 mod pull;
 mod push;
 mod remove;
+mod stream;
 mod unpack;
 
 pub use archive::*;

@@ -1,14 +1,14 @@
 //! Pulling an image: the registries to try, the manifest, parallel layer downloads, progress events.
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex};
 
 use oci_spec::image::Descriptor;
 use serde_json::Value;
 
-use super::unpack::{remove_stale, StreamingUnpacker};
+use super::stream::LayerStreams;
+use super::unpack::remove_stale;
 use super::{image_event, short};
 use crate::engine::EngineError;
 use crate::image::{is_sha256_digest, ImageRecord, ImageStore, Reference};
@@ -17,6 +17,8 @@ use crate::state::Paths;
 
 /// How many layers download at once.
 const PARALLEL_DOWNLOADS: usize = 3;
+/// Layers streamed into the unpack helper at once (each a download and an unpacking thread).
+const MAX_STREAMED_LAYERS: usize = 16;
 
 /// Options of `pull`.
 #[derive(Debug, Clone, Copy)]
@@ -395,7 +397,14 @@ fn pull_platform_inner(
         let blob = desc.digest().to_string();
         // The blob is kept (push and save hand it out as it is), even for a layer that is
         // already unpacked from another image's blob.
-        let have_blob = store.has_blob(&blob);
+        // A blob is renamed into place before the pull's one sync: after a power loss it may
+        // be there with a wrong size (ext4 writes the size with the data): then it is fetched
+        // again.
+        let have_blob = store
+            .blob_path(&blob)
+            .ok()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .is_some_and(|m| m.is_file() && m.len() == desc.size());
         let need_blob = !have_blob && fetching.insert(blob);
         if store.has_layer(diff) {
             if need_blob {
@@ -419,34 +428,51 @@ fn pull_platform_inner(
         to_unpack.push((desc.clone(), diff.clone()));
     }
     if to_unpack.is_empty() {
-        download_layers(&sources.clients, &store, &to_fetch, on_event, &mut |_| {})?;
+        download_layers(
+            &sources.clients,
+            &store,
+            &to_fetch,
+            None,
+            on_event,
+            &mut |_| {},
+        )?;
+        if !to_fetch.is_empty() {
+            // Blobs are not synced one by one: one sync of the store's file system.
+            crate::image::unpack::sync_filesystem(store.layers_dir())
+                .map_err(EngineError::io("syncing the image store"))?;
+        }
     } else {
-        // Each layer is unpacked as soon as its blob is in the store, while the others are
-        // still downloading: one user-namespace helper takes them one by one.
-        let mut unpacker = StreamingUnpacker::start(&store)?;
-        let mut pending: Vec<(String, PathBuf, String)> = Vec::new();
+        // Every layer is unpacked while it downloads, all at once, by one user namespace
+        // helper (engine::layer_stream): blobs already stored are handed to it first.
+        let streams = LayerStreams::start(&store)?;
+        let mut streamed = HashMap::new();
         for (desc, diff) in &to_unpack {
             let digest = desc.digest().to_string();
-            let path = store.blob_path(&digest)?;
-            if store.has_blob(&digest) {
-                on_event(PullEvent::LayerExtracting { id: short(&digest) });
-                unpacker.send(&path, diff);
+            if to_fetch.iter().any(|d| d.digest() == desc.digest()) {
+                streamed.insert(digest, diff.clone());
             } else {
-                pending.push((digest, path, diff.clone()));
+                on_event(PullEvent::LayerExtracting { id: short(&digest) });
+                streams.send_file(&store.blob_path(&digest)?, diff);
             }
         }
         let mut extracting = Vec::new();
-        let downloaded = download_layers(&sources.clients, &store, &to_fetch, on_event, &mut |d| {
-            for (digest, path, diff) in pending.iter().filter(|(g, _, _)| g == d) {
-                extracting.push(short(digest));
-                unpacker.send(path, diff);
-            }
-        });
+        let downloaded = download_layers(
+            &sources.clients,
+            &store,
+            &to_fetch,
+            Some((&streams, &streamed)),
+            on_event,
+            &mut |d| {
+                if streamed.contains_key(d) {
+                    extracting.push(short(d));
+                }
+            },
+        );
         for id in extracting {
             on_event(PullEvent::LayerExtracting { id });
         }
         // A download error comes first; the helper's own error otherwise.
-        let unpacked = unpacker.finish();
+        let unpacked = streams.finish();
         downloaded?;
         unpacked?;
         for (desc, _) in &to_unpack {
@@ -524,23 +550,74 @@ fn download_blob(
         .unwrap_or_else(|| EngineError::Usage("no registry to pull from".into())))
 }
 
-/// Download layer blobs, a few at a time; events flow to the calling thread.
+/// Download one layer blob into the store and, as it streams, into the unpack helper (`diff`
+/// is its diff_id). A first attempt that fails midway (a dropped connection) cancels the
+/// stream; the blob is then downloaded again as usual and handed over from the store.
+fn download_blob_streaming(
+    clients: &[Client],
+    store: &ImageStore,
+    desc: &Descriptor,
+    streams: &LayerStreams,
+    diff: &str,
+    report: &mut dyn FnMut(u64),
+) -> Result<(), EngineError> {
+    let digest = desc.digest().to_string();
+    let dest = store.blob_path(&digest)?;
+    let mut rest = clients;
+    {
+        let partial = store.partial_blob_path(&digest)?;
+        let _lock = store.lock_blob(&digest)?;
+        if let (false, Some(first)) = (store.has_blob(&digest), clients.first()) {
+            let mut pipe = streams.open_stream(diff, desc.size());
+            match first.blob_to_file_and(desc, "layer", &partial, &dest, &mut pipe, report) {
+                Ok(()) => {
+                    pipe.verified();
+                    return Ok(());
+                }
+                // A dropped connection: again from every source, with retries.
+                Err(e @ RegistryError::Connect { .. }) => {
+                    tracing::debug!("layer {digest}: streaming download failed: {e}");
+                }
+                // This source failed (a missing or corrupt blob): the others, if any.
+                Err(e) if clients.len() > 1 => {
+                    tracing::debug!("layer {digest}: {e}");
+                    rest = &clients[1..];
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    // The stream was dropped (cancelled in the helper): the usual download, then the stored
+    // blob.
+    download_blob(rest, store, desc, report)?;
+    streams.send_file(&dest, diff);
+    Ok(())
+}
+
+/// Download layer blobs; events flow to the calling thread. With `streams`, the blobs of the
+/// layers to unpack (digest -> diff_id) stream into the unpack helper as they download, all
+/// at once; other blobs download a few at a time.
 fn download_layers(
     clients: &[Client],
     store: &ImageStore,
     descs: &[Descriptor],
+    streams: Option<(&LayerStreams, &HashMap<String, String>)>,
     on_event: &mut dyn FnMut(PullEvent),
     on_blob: &mut dyn FnMut(&str),
 ) -> Result<(), EngineError> {
     if descs.is_empty() {
         return Ok(());
     }
+    let parallel = match streams {
+        Some(_) => descs.len().min(MAX_STREAMED_LAYERS),
+        None => PARALLEL_DOWNLOADS.min(descs.len()),
+    };
     let queue = Mutex::new(descs.iter().collect::<VecDeque<_>>());
     let cancel = AtomicBool::new(false);
     let (tx, rx) = mpsc::channel::<Progress>();
     let mut first_error: Option<EngineError> = None;
     std::thread::scope(|s| {
-        for _ in 0..PARALLEL_DOWNLOADS.min(descs.len()) {
+        for _ in 0..parallel {
             let tx = tx.clone();
             let queue = &queue;
             let cancel = &cancel;
@@ -554,7 +631,8 @@ fn download_layers(
                 let total = desc.size();
                 let mut last = 0u64;
                 let mut report = |n: u64| {
-                    if n - last >= 256 * 1024 || n == total {
+                    // (n < last: the download started over)
+                    if n < last || n - last >= 256 * 1024 || n == total {
                         last = n;
                         let _ = tx.send(Progress::Event(PullEvent::LayerProgress {
                             id: id.clone(),
@@ -563,8 +641,15 @@ fn download_layers(
                         }));
                     }
                 };
-                match download_blob(clients, store, desc, &mut report) {
-                    Ok(_) => {
+                let digest = desc.digest().to_string();
+                let res = match streams.and_then(|(st, m)| Some((st, m.get(&digest)?))) {
+                    Some((st, diff)) => {
+                        download_blob_streaming(clients, store, desc, st, diff, &mut report)
+                    }
+                    None => download_blob(clients, store, desc, &mut report).map(|_| ()),
+                };
+                match res {
+                    Ok(()) => {
                         let _ = tx.send(Progress::Event(PullEvent::LayerDownloaded { id }));
                         let _ = tx.send(Progress::Blob(desc.digest().to_string()));
                     }

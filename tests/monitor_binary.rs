@@ -1,0 +1,125 @@
+//! Which binary a container's monitor runs in: the small `skiff-monitor` next to skiff when it
+//! is there (what cargo builds and the package installs), skiff itself when it is not; the
+//! container behaves the same either way (logs, exec, stop, exit code, `--rm`).
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+/// The monitor's PID, from the container's state file.
+fn monitor_pid(env: &TestEnv, id: &str) -> i32 {
+    let p = env
+        .data_dir()
+        .join("containers")
+        .join(id)
+        .join("state.json");
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&p).unwrap()).expect("state.json");
+    v["monitor_pid"].as_i64().unwrap() as i32
+}
+
+/// The executable and arguments of `pid`.
+fn exe_and_args(pid: i32) -> (PathBuf, Vec<String>) {
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe"))
+        .unwrap_or_else(|e| panic!("/proc/{pid}/exe: {e}"));
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let args = cmdline
+        .split(|b| *b == 0)
+        .filter(|a| !a.is_empty())
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    (exe, args)
+}
+
+/// Run a container with `skiff` (a path the test user can run), check its monitor's binary
+/// is `want_exe` and that the container works end to end through it.
+fn container_works_with_monitor_in(env: &TestEnv, skiff: &Path, want_exe: &str) {
+    let run = |args: &[&str]| {
+        let o = run_with_timeout(env.user_command(skiff, args), None, env.timeout())
+            .unwrap_or_else(|e| panic!("skiff {}: {e}", args.join(" ")));
+        assert_success(&o, &format!("skiff {}", args.join(" ")));
+        stdout(&o)
+    };
+    let id = run(&[
+        "run",
+        "-d",
+        "--name",
+        "m",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "echo started; exec sleep 1000",
+    ])
+    .trim()
+    .to_string();
+    let pid = monitor_pid(env, &id);
+    let (exe, args) = exe_and_args(pid);
+    assert_eq!(
+        exe.file_name().and_then(|n| n.to_str()),
+        Some(want_exe),
+        "the monitor of {id} runs {}",
+        exe.display()
+    );
+    assert_eq!(
+        args.get(1..4),
+        Some(&["__helper".to_string(), "monitor".into(), id.clone()][..])
+    );
+    assert_eq!(run(&["exec", "m", "echo", "in"]), "in\n");
+    // The log is the monitor's work.
+    let mut logs = String::new();
+    for _ in 0..50 {
+        logs = run(&["logs", "m"]);
+        if !logs.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(logs, "started\n");
+    // PID 1 without a SIGTERM handler: killed after the timeout, as with docker.
+    run(&["stop", "-t", "1", "m"]);
+    assert_eq!(
+        run(&[
+            "inspect",
+            "-f",
+            "{{.State.Status}} {{.State.ExitCode}}",
+            "m"
+        ]),
+        "exited 137\n"
+    );
+    // `--rm`: the monitor removes the container, files of a container user included.
+    assert_eq!(
+        run(&[
+            "run",
+            "--rm",
+            BUSYBOX,
+            "sh",
+            "-c",
+            "mkdir /d && touch /d/f && chown -R 1000 /d && echo bye"
+        ]),
+        "bye\n"
+    );
+    // Only the stopped container is left.
+    assert_eq!(run(&["ps", "-aq"]).trim(), &id[..12]);
+}
+
+#[test]
+fn the_monitor_runs_in_the_small_binary_next_to_skiff() {
+    let env = env_with_busybox();
+    container_works_with_monitor_in(&env, skiff_bin(), "skiff-monitor");
+}
+
+#[test]
+fn without_the_small_binary_skiff_runs_its_own_monitor() {
+    let env = env_with_busybox();
+    // skiff alone in a directory of its own.
+    let dir = env.dir().join("bin");
+    std::fs::create_dir(&dir).unwrap();
+    let bin = dir.join("skiff");
+    std::fs::copy(skiff_bin(), &bin).unwrap();
+    let id = (test_uid(), test_gid());
+    for p in [&dir, &bin] {
+        std::os::unix::fs::chown(p, Some(id.0), Some(id.1)).unwrap();
+    }
+    container_works_with_monitor_in(&env, &bin, "skiff");
+}
