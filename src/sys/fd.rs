@@ -1,7 +1,7 @@
 //! Raw descriptors, handled safely for the rest of skiff: whole writes to a pty or pipe,
 //! taking ownership of descriptors inherited from the parent (socket activation, the API
-//! service's resize pipe), handing descriptors to a child process at fixed numbers, and
-//! setting a file's times through an `O_PATH` descriptor.
+//! service's resize pipe) or received over a socket, handing descriptors to a child process
+//! at fixed numbers, and setting a file's times through an `O_PATH` descriptor.
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::process::Command;
@@ -63,6 +63,28 @@ pub fn pass_to_child(cmd: &mut Command, fds: &[(BorrowedFd<'_>, RawFd)]) {
             Ok(())
         });
     }
+}
+
+/// Receive one message into `buf` from the socket `sock`, with the first descriptor it carries
+/// (SCM_RIGHTS, received close-on-exec) as an owned descriptor; any further ones are closed.
+/// The message's length and the descriptor.
+pub fn recv_with_fd(sock: RawFd, buf: &mut [u8]) -> nix::Result<(usize, Option<OwnedFd>)> {
+    use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
+    let mut cmsg = nix::cmsg_space!([RawFd; 1]);
+    let mut iov = [io::IoSliceMut::new(buf)];
+    let m = recvmsg::<()>(sock, &mut iov, Some(&mut cmsg), MsgFlags::MSG_CMSG_CLOEXEC)?;
+    let mut fd = None;
+    for c in m.cmsgs()? {
+        if let ControlMessageOwned::ScmRights(fds) = c {
+            for f in fds {
+                // SAFETY: the kernel just installed this descriptor in our table for this
+                // message; nothing else owns it.
+                let owned = unsafe { OwnedFd::from_raw_fd(f) };
+                fd.get_or_insert(owned);
+            }
+        }
+    }
+    Ok((m.bytes, fd))
 }
 
 /// Set the access and modification times of the file `fd` refers to (which may be an `O_PATH`
