@@ -25,7 +25,62 @@
 #   find      0.032   0.031       0.239           0.010
 #   write     0.24    0.69        0.89            0.19   (1 GiB)
 #   read      0.044   0.415       0.327           0.043  (1 GiB; fuse-overlayfs splices)
+#
+# The pull floor (issue 21, part 6), instead of the workloads above:
+#
+#   sudo benches/storage.sh SKIFF_BIN --pull [IMAGE] [--runs N] [--quick]
+#
+# runs examples/pull_stages (built with `cargo build --release --example pull_stages` if
+# target/release/examples/pull_stages is missing; PULL_STAGES=PATH names another) on IMAGE
+# from the local registry (default `big`, pushed by `tests/env/fixtures.py --big`; `busybox`
+# with --quick when `big` is missing): the CPU time of each stage of a pull, one at a time.
+# Then N pulls (--quick: 1) of the same image with SKIFF_BIN as the test user into a fresh
+# store each, printing wall and CPU time (user + system of skiff and its helpers):
+#   RESULT pull skiff wall=<s> cpu=<s>
 set -euo pipefail
+
+if [ "${2:-}" = --pull ]; then
+    SKIFF=$1
+    shift 2
+    IMAGE=big
+    RUNS=3
+    QUICK=0
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --runs) RUNS=$2; shift 2 ;;
+            --quick) QUICK=1; RUNS=1; shift ;;
+            -*) echo "unknown option $1" >&2; exit 2 ;;
+            *) IMAGE=$1; shift ;;
+        esac
+    done
+    [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+    REG=127.0.0.1:5000
+    if ! curl -sf "http://$REG/v2/$IMAGE/tags/list" >/dev/null; then
+        [ "$QUICK" = 1 ] || { echo "$IMAGE is not in $REG: sudo python3 tests/env/fixtures.py --big" >&2; exit 1; }
+        echo "($IMAGE is not in $REG: busybox instead, --quick)"
+        IMAGE=busybox
+    fi
+    HERE=$(cd "$(dirname "$0")/.." && pwd)
+    STAGES=${PULL_STAGES:-$HERE/target/release/examples/pull_stages}
+    if [ ! -x "$STAGES" ]; then
+        (cd "$HERE" && cargo build -q --release --example pull_stages)
+    fi
+    B=/var/tmp/skiff-pull-bench
+    rm -rf "$B" && mkdir -p "$B" && chmod 755 "$B"
+    "$STAGES" "$REG" "$IMAGE" "$B"
+    # The binary where the test user can run it.
+    install -m 755 "$SKIFF" "$B/skiff"
+    for i in $(seq 1 "$RUNS"); do
+        d=$B/run$i
+        mkdir -p "$d" && chown skifftest: "$d"
+        /usr/bin/time -f 'RESULT pull skiff wall=%e cpu_user=%U cpu_sys=%S' \
+            runuser -u skifftest -- env -i HOME="$d" PATH=/usr/bin:/bin:/usr/sbin:/sbin \
+            XDG_RUNTIME_DIR="$d/run" SKIFF_ROOT="$d/data" SKIFF_RUNROOT="$d/run" \
+            "$B/skiff" pull -q --tls-verify=false "localhost:5000/$IMAGE" >/dev/null
+    done 2>&1 | grep RESULT
+    rm -rf "$B"
+    exit 0
+fi
 
 ORIG_ARGS=("$@")
 SKIFF=${1:?usage: storage.sh SKIFF_BIN [--runs N] [--files N] [--mb N] [--engines LIST]}

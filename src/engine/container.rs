@@ -182,6 +182,7 @@ fn spawn_monitor(
             store.save_state(&rec.id, &st)?;
         }
     }
+    super::pause_process::ensure_for(paths, rec);
     let request = crate::helper::Request::Monitor {
         id: rec.id.clone(),
         foreground: matches!(

@@ -65,6 +65,7 @@ pub fn small_main() -> i32 {
             crate::monitor::main(&Paths::from_env(), &id, foreground, ready)
         }
         Request::NetnsHolder => crate::network::holder::main(&Paths::from_env(), ready),
+        Request::Pause => pause_main(&Paths::from_env(), ready),
         Request::Userns(UsernsOp::RemoveTrees(trees)) => exit_code(remove_trees_main(&trees)),
         other => {
             eprintln!(
@@ -100,8 +101,33 @@ fn dispatch(request: Request, ready: Option<ReadySender>) -> i32 {
             crate::monitor::main(&Paths::from_env(), &id, foreground, ready)
         }
         Request::NetnsHolder => crate::network::holder::main(&Paths::from_env(), ready),
+        Request::Pause => pause_main(&Paths::from_env(), ready),
         Request::Userns(op) => exit_code(userns_main(op)),
         Request::Nsenter { pid, start, op } => exit_code(super::cp::nsenter_main(pid, start, &op)),
+    }
+}
+
+/// The pause process (`runtime::pause`): root in the fresh user namespace the spawner mapped,
+/// it forks a daemon that stays while the namespace is useful; the first process reports the
+/// daemon's pid and exits.
+fn pause_main(paths: &Paths, ready: Option<ReadySender>) -> i32 {
+    match crate::runtime::pause::become_daemon() {
+        Err(e) => {
+            eprintln!("Error: {e}");
+            125
+        }
+        Ok(crate::runtime::pause::Side::Starter { daemon }) => {
+            if let Some(r) = ready {
+                r.send(&crate::helper::Ready::Pid(daemon));
+            }
+            0
+        }
+        Ok(crate::runtime::pause::Side::Daemon) => {
+            drop(ready);
+            crate::runtime::pause::close_inherited();
+            crate::runtime::pause::wait_while_useful(paths, std::process::id() as i32);
+            0
+        }
     }
 }
 

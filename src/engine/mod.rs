@@ -18,6 +18,7 @@ pub mod logs;
 pub mod mounts;
 pub mod network;
 pub mod pause;
+pub mod pause_process;
 pub mod prune;
 pub mod ps;
 pub mod resources;

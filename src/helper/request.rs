@@ -17,6 +17,9 @@ pub enum Request {
     /// The process holding the user networks' shared user and network namespaces. Reports
     /// `Ready::Pid` (its daemon's pid) once it is up.
     NetnsHolder,
+    /// The pause process (`runtime::pause`): keeps a user namespace mapped to the user's
+    /// subordinate ids for monitors to join. Reports `Ready::Pid` (its daemon's pid).
+    Pause,
     /// One storage operation as root in a fresh user namespace mapped to the user's
     /// subordinate ids (files owned by container users).
     Userns(UsernsOp),
@@ -40,19 +43,22 @@ impl Request {
         match self {
             Request::Monitor { .. } => "monitor",
             Request::NetnsHolder => "netns",
+            Request::Pause => "pause",
             Request::Userns(_) => "userns",
             Request::Nsenter { .. } => "nsenter",
         }
     }
 
     /// Whether the small binary (`helper::SMALL_BIN`) runs this helper, when it is installed:
-    /// the long-lived ones (the per-container monitor, the network namespace holder) and the
+    /// the long-lived ones (the per-container monitor, the network namespace holder, the pause
+    /// process) and the
     /// tree removal a `--rm` monitor asks for. The main binary runs every helper.
     pub fn runs_in_small_binary(&self) -> bool {
         matches!(
             self,
             Request::Monitor { .. }
                 | Request::NetnsHolder
+                | Request::Pause
                 | Request::Userns(UsernsOp::RemoveTrees(_))
         )
     }
@@ -60,7 +66,10 @@ impl Request {
     /// Whether the helper starts by entering a fresh user namespace whose id maps the spawner
     /// writes.
     pub fn needs_userns(&self) -> bool {
-        matches!(self, Request::Userns(_) | Request::NetnsHolder)
+        matches!(
+            self,
+            Request::Userns(_) | Request::NetnsHolder | Request::Pause
+        )
     }
 }
 

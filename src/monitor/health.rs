@@ -315,7 +315,7 @@ pub fn save_result(
         let h = st.health.get_or_insert_with(|| Health::restart(None));
         changed = h.record(result, cfg, in_start_period);
         status = h.status;
-        store.save_state(&rec.id, &st).ok()?;
+        store.save_state_volatile(&rec.id, &st).ok()?;
     }
     if let Some(s) = changed {
         events::container(paths, rec, &format!("health_status: {}", s.as_str()), &[]);

@@ -11,8 +11,6 @@ pub mod health;
 pub mod journald;
 pub mod log;
 pub mod notify;
-pub mod pasta;
-pub mod portfwd;
 
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
@@ -82,13 +80,35 @@ fn run(
     let dir = store.dir(id);
     let mut spec = oci_spec::runtime::Spec::load(dir.join("config.json"))
         .map_err(|e| (125, format!("reading the runtime spec: {e}")))?;
-    let net = Mode::parse(&rec.network).map_err(|e| (125, e.to_string()))?;
-    let joined = match &net {
-        Mode::Container(target) => join_network_of(&store, &mut spec, target),
-        Mode::User(_) => join_user_networks(paths, &rec, &mut spec),
-        _ => Ok(()),
+    let mode = Mode::parse(&rec.network).map_err(|e| (125, e.to_string()))?;
+    let target = match &mode {
+        Mode::Container(t) => Some(container_target(&store, t)),
+        _ => None,
+    };
+    let mut net = crate::network::backend::for_container(
+        &mode,
+        crate::network::backend::Container {
+            paths,
+            id,
+            name: &rec.name,
+            ports: &rec.net_config.ports,
+            networks: &rec.net_config.networks,
+            target,
+        },
+    );
+    let joined = net
+        .validate(&mut spec)
+        .map_err(|e| (125, e.to_string()))
+        .and_then(|()| join_pid_ipc_of(&store, &mut spec, &rec.extras));
+    // Before joining any user namespace: inside one, every process looks like root.
+    let rootless = !crate::runtime::userns::is_rootful();
+    if joined.is_ok()
+        && rootless
+        && rec.runtime.is_none()
+        && crate::runtime::pause::fits_network(&mode)
+    {
+        join_pause_process(paths, &mut spec);
     }
-    .and_then(|()| join_pid_ipc_of(&store, &mut spec, &rec.extras));
     if let Err(e) = joined {
         // Never started: a `--rm` container goes, as when its start fails later.
         if rec.auto_remove {
@@ -104,7 +124,7 @@ fn run(
         upper: dir.join("upper"),
         work: dir.join("work"),
         target: dir.join("merged"),
-        userxattr: !crate::runtime::userns::is_rootful(),
+        userxattr: rootless,
         driver: rec.storage_driver,
     };
     let policy = RestartPolicy::parse(&rec.restart_policy).unwrap_or(RestartPolicy::No);
@@ -119,9 +139,9 @@ fn run(
                 rootfs: &rootfs,
                 sfd: &sfd,
                 foreground,
-                net: &net,
                 notify: &notify,
             },
+            net.as_mut(),
             ready,
         );
         let (code, userns, restart_wanted) = match once {
@@ -286,12 +306,15 @@ struct Ctx<'a> {
     rootfs: &'a Rootfs,
     sfd: &'a SignalFd,
     foreground: bool,
-    net: &'a Mode,
     notify: &'a notify::Notify,
 }
 
 /// Start the container once and stay with it until it exits.
-fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonResult<Exit> {
+fn run_once(
+    c: &Ctx<'_>,
+    net: &mut dyn crate::network::backend::Backend,
+    ready: &mut Option<crate::helper::ReadySender>,
+) -> MonResult<Exit> {
     let (store, rec, foreground) = (c.store, c.rec, c.foreground);
     let id = rec.id.as_str();
     // Standard streams.
@@ -360,72 +383,29 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
         s
     };
 
-    let mut slirp = None;
-    let mut forwarder = None;
-    let mut pasta_helper = None;
-    // TCP ports go through skiff's own forwarder (portfwd), UDP ports through slirp4netns.
-    // Every published port, TCP and UDP, goes through skiff's own forwarder (portfwd), not
-    // through slirp4netns's.
-    let udp_ports: Vec<crate::network::ports::PortMapping> = Vec::new();
+    let external = rec.runtime.is_some();
+    let net = std::cell::RefCell::new(net);
     let mut hook = |pid: i32| -> Result<(), crate::runtime::RuntimeError> {
         // Into its cgroup before it runs anything: every process it starts is then inside.
         if let Some(cg) = &rec.cgroup {
             enter_cgroup(cg, &rec.resources, pid)?;
         }
-        if let Mode::Slirp4netns(opts) = c.net {
-            let api = c
-                .paths
-                .runtime
-                .join("net")
-                .join(format!("{}.sock", id.get(..12).unwrap_or(id)));
-            slirp = Some(
-                crate::network::slirp::start(pid, opts, &api, &udp_ports)
-                    .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))?,
-            );
-            forwarder = portfwd::start(pid, &rec.net_config.ports, opts.ip())
-                .map_err(crate::runtime::RuntimeError::Other)?;
-        }
-        if let Mode::Pasta(args) = c.net {
-            let base = c
-                .paths
-                .runtime
-                .join("net")
-                .join(format!("{}.pasta", id.get(..12).unwrap_or(id)));
-            pasta_helper = Some(
-                pasta::start(pid, args, &rec.net_config.ports, &base)
-                    .map_err(crate::runtime::RuntimeError::Other)?,
-            );
-        }
-        if let Mode::User(_) = c.net {
-            let outbound = crate::network::user::attach(c.paths, id, pid)
+        let mut net = net.borrow_mut();
+        net.setup(pid)
+            .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))?;
+        // An external runtime has no barrier: the network must be ready before it starts.
+        if external {
+            net.ready()
                 .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))?;
-            // Outbound traffic and published ports: the container's own slirp4netns.
-            if outbound {
-                let api = c
-                    .paths
-                    .runtime
-                    .join("net")
-                    .join(format!("{}.sock", id.get(..12).unwrap_or(id)));
-                slirp = Some(
-                    crate::network::slirp::start(
-                        pid,
-                        &crate::network::slirp::Options::default(),
-                        &api,
-                        &udp_ports,
-                    )
-                    .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))?,
-                );
-                forwarder = portfwd::start(
-                    pid,
-                    &rec.net_config.ports,
-                    crate::network::slirp::Options::default().ip(),
-                )
-                .map_err(crate::runtime::RuntimeError::Other)?;
-            }
         }
         Ok(())
     };
-    let external = rec
+    let mut after_go = || -> Result<(), crate::runtime::RuntimeError> {
+        net.borrow_mut()
+            .ready()
+            .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))
+    };
+    let ext = rec
         .runtime
         .as_ref()
         .map(|rt| crate::runtime::external::External {
@@ -439,11 +419,14 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
                 .join("net")
                 .join(format!("{}.console", id.get(..12).unwrap_or(id))),
         });
-    let started = match &external {
+    let started = match &ext {
         Some(ext) => crate::runtime::external::create(ext, c.spec, c.rootfs, &stdio, &mut hook),
-        None => crate::runtime::create(c.spec, c.rootfs, &stdio, &mut hook),
+        None => crate::runtime::create(c.spec, c.rootfs, &stdio, &mut hook, &mut after_go),
     };
     drop(child_ends);
+    if started.is_err() {
+        net.borrow_mut().teardown();
+    }
     let started = started.map_err(|e| {
         let code = match &e {
             crate::runtime::RuntimeError::Start { code, .. } => *code,
@@ -481,7 +464,7 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
             st.health = Some(crate::state::health::Health::restart(st.health.take()));
         }
         store
-            .save_state(id, &st)
+            .save_state_volatile(id, &st)
             .map_err(|e| (125, e.to_string()))?;
     }
     if let Some(p) = &rec.pidfile {
@@ -546,10 +529,8 @@ fn run_once(c: &Ctx<'_>, ready: &mut Option<crate::helper::ReadySender>) -> MonR
     let restart_wanted = checker.is_some_and(|c| c.restart_wanted);
     drop(attach_server);
     drop(stdin_keep);
-    drop(forwarder);
-    drop(pasta_helper);
-    drop(slirp);
-    if let Some(ext) = &external {
+    net.borrow_mut().teardown();
+    if let Some(ext) = &ext {
         ext.delete(userns.as_ref().map(|n| n.as_fd()));
     }
     if let Some(server) = started.fuse_server {
@@ -598,39 +579,46 @@ struct Exit {
     restart_wanted: bool,
 }
 
-/// `--network container:ID`: the container joins that container's network namespace, and its
-/// user namespace, which owns it (rootless containers each have their own).
-fn join_network_of(
-    store: &Containers<'_>,
-    spec: &mut oci_spec::runtime::Spec,
-    target: &str,
-) -> MonResult<()> {
-    let st = store.state(target).map_err(|e| (125, e.to_string()))?;
-    if !st.status.is_up() || process_start_time(st.pid) != Some(st.pid_start) {
-        return Err((
-            125,
-            format!("cannot join the network of container {target}: it is not running"),
-        ));
-    }
-    let pid = st.pid;
-    let Some(namespaces) = spec
-        .linux_mut()
-        .as_mut()
-        .and_then(|l| l.namespaces_mut().as_mut())
-    else {
-        return Err((125, "runtime spec has no namespaces".into()));
+/// A rootless container whose user namespace is still to be made: join the pause process's
+/// instead when its id maps are the container's (`runtime::pause`), so that no newuidmap and
+/// newgidmap run for it. The monitor stays in that namespace (a restart needs no new one).
+fn join_pause_process(paths: &Paths, spec: &mut oci_spec::runtime::Spec) {
+    let mapping = crate::runtime::mapping_from_spec_linux(spec.linux().as_ref());
+    let Some(user_ns) = user_namespace_mut(spec) else {
+        return;
     };
-    for ns in namespaces.iter_mut() {
-        let name = match ns.typ() {
-            oci_spec::runtime::LinuxNamespaceType::Network => "net",
-            oci_spec::runtime::LinuxNamespaceType::User => "user",
-            _ => continue,
-        };
-        ns.set_path(Some(std::path::PathBuf::from(format!(
-            "/proc/{pid}/ns/{name}"
-        ))));
+    if user_ns.path().is_some() || !mapping.subordinate {
+        return;
     }
-    Ok(())
+    if crate::runtime::pause::join(paths, &mapping) {
+        user_ns.set_path(Some("/proc/self/ns/user".into()));
+    }
+}
+
+/// The user namespace entry of a spec.
+fn user_namespace_mut(
+    spec: &mut oci_spec::runtime::Spec,
+) -> Option<&mut oci_spec::runtime::LinuxNamespace> {
+    spec.linux_mut()
+        .as_mut()?
+        .namespaces_mut()
+        .as_mut()?
+        .iter_mut()
+        .find(|ns| ns.typ() == oci_spec::runtime::LinuxNamespaceType::User)
+}
+
+/// `--network container:ID`: that container's process, and whether it still runs.
+fn container_target(store: &Containers<'_>, target: &str) -> crate::network::backend::Target {
+    match store.state(target) {
+        Ok(st) => crate::network::backend::Target {
+            pid: st.pid,
+            running: st.status.is_up() && process_start_time(st.pid) == Some(st.pid_start),
+        },
+        Err(_) => crate::network::backend::Target {
+            pid: 0,
+            running: false,
+        },
+    }
 }
 
 /// `--pid container:ID` and `--ipc container:ID`: the container joins that container's PID or
@@ -663,46 +651,6 @@ fn join_pid_ipc_of(
                 ns.set_path(Some(format!("/proc/{pid}/ns/{name}").into()));
             } else if ns.typ() == T::User && ns.path().is_none() {
                 ns.set_path(Some(format!("/proc/{pid}/ns/user").into()));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// A container on user networks: addresses are allocated on its networks, and it is created
-/// in the user namespace of the shared network namespace's holder (which then owns the
-/// container's network namespace, so the holder's side can move interfaces into it).
-fn join_user_networks(
-    paths: &Paths,
-    rec: &crate::state::container::ContainerRecord,
-    spec: &mut oci_spec::runtime::Spec,
-) -> MonResult<()> {
-    let mut wants = Vec::new();
-    for a in &rec.net_config.networks {
-        let network = crate::network::user::find(paths, &a.id).map_err(|e| (125, e.to_string()))?;
-        wants.push(crate::network::user::Want {
-            network,
-            aliases: a.aliases.clone(),
-            ip: a.ip,
-            mac: a.mac.clone(),
-        });
-    }
-    let holder =
-        crate::network::user::join(paths, &rec.id, &rec.name, &wants, std::process::id() as i32)
-            .map_err(|e| (125, e.to_string()))?;
-    if crate::runtime::userns::is_rootful() {
-        return Ok(());
-    }
-    if let Some(namespaces) = spec
-        .linux_mut()
-        .as_mut()
-        .and_then(|l| l.namespaces_mut().as_mut())
-    {
-        for ns in namespaces.iter_mut() {
-            if ns.typ() == oci_spec::runtime::LinuxNamespaceType::User {
-                ns.set_path(Some(std::path::PathBuf::from(format!(
-                    "/proc/{holder}/ns/user"
-                ))));
             }
         }
     }

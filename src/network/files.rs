@@ -144,7 +144,7 @@ pub fn resolv_conf(mode: &Mode, cfg: &NetConfig) -> String {
     }
     if let Mode::Pasta(_) = mode {
         // A resolver on the host's loopback: pasta forwards DNS sent to the gateway to it
-        // (`--dns-forward`, see monitor::pasta).
+        // (`--dns-forward`, see network::pasta).
         servers.retain(|ip| !ip.starts_with("127.") && ip != "::1");
         if servers.is_empty() {
             servers.extend(default_gateway());

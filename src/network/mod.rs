@@ -1,9 +1,12 @@
 //! User-mode networking for rootless containers, and the files that name the container
 //! (/etc/hosts, /etc/hostname, /etc/resolv.conf).
+pub mod backend;
 pub mod builtin;
 pub mod dns;
 pub mod files;
 pub mod holder;
+pub mod pasta;
+pub mod portfwd;
 pub mod ports;
 pub mod slirp;
 pub mod user;

@@ -158,11 +158,28 @@ pub struct Slirp {
     child: Child,
     exit_w: Option<OwnedFd>,
     api_socket: Option<PathBuf>,
+    /// Until [`Slirp::wait_ready`]: the pipe slirp4netns writes one byte to once tap0 is
+    /// configured, and the ports to publish then.
+    pending: Option<(std::fs::File, Vec<PortMapping>)>,
 }
 
 /// Start slirp4netns for the network namespace of `pid`, wait until it has configured tap0,
 /// then publish `ports` through its API socket (created at `api_socket`).
 pub fn start(
+    pid: i32,
+    opts: &Options,
+    api_socket: &Path,
+    ports: &[PortMapping],
+) -> Result<Slirp, NetworkError> {
+    let mut slirp = spawn(pid, opts, api_socket, ports)?;
+    slirp.wait_ready()?;
+    Ok(slirp)
+}
+
+/// Start slirp4netns for the network namespace of `pid` without waiting for it: the
+/// container's root filesystem can be mounted meanwhile. [`Slirp::wait_ready`] waits until
+/// tap0 is configured and publishes `ports`.
+pub fn spawn(
     pid: i32,
     opts: &Options,
     api_socket: &Path,
@@ -228,35 +245,43 @@ pub fn start(
         })?;
     drop(ready_w);
     drop(exit_r);
-    let mut slirp = Slirp {
+    Ok(Slirp {
         child,
         exit_w: Some(exit_w),
         api_socket: api,
-    };
-    let mut ready = std::fs::File::from(ready_r);
-    let mut b = [0u8; 1];
-    if ready.read_exact(&mut b).is_err() {
-        let mut msg = String::new();
-        slirp.stop();
-        if let Some(mut e) = slirp.child.stderr.take() {
-            let _ = e.read_to_string(&mut msg);
-        }
-        return Err(NetworkError::Slirp(
-            msg.lines()
-                .last()
-                .unwrap_or("exited before it was ready")
-                .to_string(),
-        ));
-    }
-    // Nobody reads its stderr from here on.
-    drop(slirp.child.stderr.take());
-    for p in ports {
-        slirp.add_hostfwd(p)?;
-    }
-    Ok(slirp)
+        pending: Some((std::fs::File::from(ready_r), ports.to_vec())),
+    })
 }
 
 impl Slirp {
+    /// Wait until slirp4netns has configured tap0, then publish the ports given to `spawn`.
+    /// Returns at once the second time.
+    pub fn wait_ready(&mut self) -> Result<(), NetworkError> {
+        let Some((mut ready, ports)) = self.pending.take() else {
+            return Ok(());
+        };
+        let mut b = [0u8; 1];
+        if ready.read_exact(&mut b).is_err() {
+            let mut msg = String::new();
+            self.stop();
+            if let Some(mut e) = self.child.stderr.take() {
+                let _ = e.read_to_string(&mut msg);
+            }
+            return Err(NetworkError::Slirp(
+                msg.lines()
+                    .last()
+                    .unwrap_or("exited before it was ready")
+                    .to_string(),
+            ));
+        }
+        // Nobody reads its stderr from here on.
+        drop(self.child.stderr.take());
+        for p in &ports {
+            self.add_hostfwd(p)?;
+        }
+        Ok(())
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

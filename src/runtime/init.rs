@@ -249,6 +249,20 @@ fn setup_and_exec(
         })?;
     }
 
+    // The barrier: the monitor lets us go on once the network is ready (its helpers started
+    // while we mounted; see `runtime::create`).
+    {
+        let mut s = sock;
+        s.write_all(&[super::BARRIER])
+            .map_err(ctx("waiting for the network"))?;
+        let mut b = [0u8; 1];
+        s.read_exact(&mut b)
+            .map_err(ctx("waiting for the network"))?;
+        if b[0] != super::GO_ON {
+            return Err(fail("the monitor did not let the container start"));
+        }
+    }
+
     // Credentials and capabilities.
     let user = process.user();
     let caps = process.capabilities().as_ref();

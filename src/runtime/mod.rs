@@ -15,6 +15,7 @@ pub mod init;
 pub use crate::sys::inroot;
 pub mod mountops;
 pub mod netns;
+pub mod pause;
 pub mod probe;
 pub mod seccomp;
 pub mod spec;
@@ -297,12 +298,16 @@ pub fn user_namespace_of(pid: i32) -> Result<Option<std::fs::File>, RuntimeError
 
 /// Start the container described by `spec` on `rootfs`. `before_go(pid)` runs once the
 /// namespaces exist and the id maps are written, before the container's process may continue
-/// (the network hook). Must be called from a single-threaded process.
+/// (the network's setup). `after_go()` runs while the process mounts its root filesystem; it
+/// waits at a barrier right before its credentials, capabilities and exec until `after_go`
+/// returns (the network helper's start-up overlaps the mounts, and the command never runs
+/// without its network). Must be called from a single-threaded process.
 pub fn create(
     spec: &Spec,
     rootfs: &Rootfs,
     stdio: &Stdio,
     before_go: &mut dyn FnMut(i32) -> Result<(), RuntimeError>,
+    after_go: &mut dyn FnMut() -> Result<(), RuntimeError>,
 ) -> Result<Started, RuntimeError> {
     let linux = spec
         .linux()
@@ -437,6 +442,27 @@ pub fn create(
             }
         }
     }
+    if msg.is_empty() {
+        // The child is at its barrier (`W`), or failed before it (this byte starts its
+        // message, or EOF).
+        let mut b = [0u8; 1];
+        match sock.read(&mut b) {
+            Ok(1) if b[0] == BARRIER => {
+                if let Err(e) = after_go() {
+                    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+                    let _ = nix::sys::wait::waitpid(pid, None);
+                    if let Some(server) = fuse_server {
+                        reap_fuse_server(server);
+                    }
+                    return Err(e);
+                }
+                // A child that died meanwhile leaves its message (or nothing) to read below.
+                let _ = sock.write_all(&[GO_ON]);
+            }
+            Ok(1) => msg.push(b[0] as char),
+            _ => {}
+        }
+    }
     let _ = sock.read_to_string(&mut msg);
     if !msg.is_empty() {
         let _ = nix::sys::wait::waitpid(pid, None);
@@ -455,6 +481,11 @@ pub fn create(
         fuse_server,
     })
 }
+
+/// What the child sends when it waits at its barrier, before credentials and exec.
+const BARRIER: u8 = b'W';
+/// What lets it go on from there.
+const GO_ON: u8 = b'N';
 
 /// Wait for a FUSE server whose container is gone: it ends when the kernel drops the
 /// connection; one that does not within two seconds is killed.
@@ -538,6 +569,11 @@ pub fn default_sigpipe() {
 }
 
 fn mapping_from_spec(spec: &Spec) -> userns::IdMapping {
+    mapping_from_spec_linux(spec.linux().as_ref())
+}
+
+/// The id maps a spec's linux section asks for.
+pub fn mapping_from_spec_linux(linux: Option<&oci_spec::runtime::Linux>) -> userns::IdMapping {
     let conv = |m: &Option<Vec<oci_spec::runtime::LinuxIdMapping>>| -> Vec<userns::IdRange> {
         m.as_deref()
             .unwrap_or_default()
@@ -549,7 +585,6 @@ fn mapping_from_spec(spec: &Spec) -> userns::IdMapping {
             })
             .collect()
     };
-    let linux = spec.linux().as_ref();
     let uids = conv(&linux.and_then(|l| l.uid_mappings().clone()));
     let gids = conv(&linux.and_then(|l| l.gid_mappings().clone()));
     let subordinate = uids.len() > 1 || gids.len() > 1;

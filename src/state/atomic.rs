@@ -20,6 +20,19 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Like [`write_atomic`] without the directory's fsync: the file's content is on disk before
+/// its name is, but the name itself becomes durable only with the next fsync of the directory.
+/// For a file whose directory is synced right after by a `write_atomic` beside it (a
+/// container's `config.json`, then its record): one directory fsync instead of two.
+pub fn write_atomic_dir_later(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    tmp.write_all(data)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Replace `path` atomically (temp file, rename) without forcing it to disk: for files derived
 /// from durable state that skiff can write again (a container's /etc/hosts, hostname,
 /// resolv.conf), where a crash may lose the file but never leaves it half-written.

@@ -456,13 +456,13 @@ impl<'a> Containers<'a> {
         }
     }
 
-    /// Write a new container's record and initial state.
+    /// Write a new container's record. It has no `state.json` yet: a missing one is the
+    /// initial state (`created`), which saves a file and two fsyncs per container.
     pub fn create(&self, rec: &ContainerRecord) -> Result<(), StateError> {
         let dir = self.dir(&rec.id);
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         let p = dir.join("container.json");
-        write_json_atomic(&p, rec).map_err(io_err(&p))?;
-        self.save_state(&rec.id, &ContainerState::new())
+        write_json_atomic(&p, rec).map_err(io_err(&p))
     }
 
     /// Rewrite a container's record (hold its lock).
@@ -485,13 +485,27 @@ impl<'a> Containers<'a> {
     /// The state as stored, corrected for a process that died without its monitor noticing.
     pub fn state(&self, id: &str) -> Result<ContainerState, StateError> {
         let p = self.dir(id).join("state.json");
-        let mut st: ContainerState = read_json(&p).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                StateError::NoSuchContainer(id.to_string())
-            } else {
-                io_err(&p)(e)
+        let mut st: ContainerState = match read_json(&p) {
+            Ok(st) => st,
+            // Never started: the record alone (`create` writes no state).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if self.dir(id).join("container.json").exists() {
+                    ContainerState::new()
+                } else {
+                    return Err(StateError::NoSuchContainer(id.to_string()));
+                }
             }
-        })?;
+            // Empty: a state written without fsync (`save_state_volatile`) that a crash cut
+            // short. Whatever it said described processes the crash ended.
+            Err(_) if std::fs::metadata(&p).is_ok_and(|m| m.len() == 0) => {
+                let mut st = ContainerState::new();
+                st.status = Status::Exited;
+                st.exit_code = 255;
+                st.error = MONITOR_LOST.to_string();
+                st
+            }
+            Err(e) => return Err(io_err(&p)(e)),
+        };
         if st.status.is_up()
             && process_start_time(st.pid) != Some(st.pid_start)
             && process_start_time(st.monitor_pid) != Some(st.monitor_start)
@@ -512,6 +526,17 @@ impl<'a> Containers<'a> {
     pub fn save_state(&self, id: &str, st: &ContainerState) -> Result<(), StateError> {
         let p = self.dir(id).join("state.json");
         write_json_atomic(&p, st).map_err(io_err(&p))
+    }
+
+    /// Save a state that describes live processes only (running, its pids, health), replaced
+    /// atomically but not forced to disk: after a crash those processes are gone whatever the
+    /// file says, and `state` reads a lost or empty file as an exit. Exits, restart counts and
+    /// stop requests go through `save_state`.
+    pub fn save_state_volatile(&self, id: &str, st: &ContainerState) -> Result<(), StateError> {
+        let p = self.dir(id).join("state.json");
+        let data =
+            serde_json::to_vec_pretty(st).map_err(|e| io_err(&p)(std::io::Error::other(e)))?;
+        super::atomic::write_replace(&p, &data).map_err(io_err(&p))
     }
 
     /// The container's lock: hold it while changing its state.

@@ -5,5 +5,7 @@ pub mod events;
 pub mod health;
 pub mod paths;
 
-pub use atomic::{write_atomic, write_json_atomic, write_replace, LockFile};
+pub use atomic::{
+    write_atomic, write_atomic_dir_later, write_json_atomic, write_replace, LockFile,
+};
 pub use paths::Paths;

@@ -10,7 +10,7 @@ use crate::monitor::now_rfc3339;
 use crate::network::Mode;
 use crate::runtime::spec::{NetMode, SpecInput};
 use crate::state::container::{ContainerRecord, Containers, MountRecord};
-use crate::state::{events, write_atomic, write_replace, Paths};
+use crate::state::{events, write_atomic_dir_later, write_replace, Paths};
 use crate::storage::Driver;
 use crate::systemd::notify;
 use crate::volume::{Volumes, VolumesLock};
@@ -271,7 +271,9 @@ fn write_spec(
     let spec = crate::runtime::spec::build(&input)?;
     let spec_json = serde_json::to_vec_pretty(&spec)
         .map_err(|e| EngineError::Usage(format!("runtime spec: {e}")))?;
-    write_atomic(&dir.join("config.json"), &spec_json)
+    // Its name becomes durable with the record's, written next in the same directory (a
+    // directory without a record is no container).
+    write_atomic_dir_later(&dir.join("config.json"), &spec_json)
         .map_err(EngineError::io("writing config.json"))
 }
 

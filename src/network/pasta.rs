@@ -1,5 +1,6 @@
 //! `--network pasta[:ARGS]`: pasta (Debian's `passt` package) for the container's network
-//! namespace, started by the monitor in the `before_go` hook like slirp4netns and owned by it.
+//! namespace, started by the monitor through its network backend (`backend::Pasta`) like
+//! slirp4netns, and owned by it.
 //!
 //! pasta runs in the foreground (`-f`) as the monitor's child; it dies with the monitor
 //! (`PR_SET_PDEATHSIG`, set between fork and exec) and the monitor kills and reaps it when the
@@ -18,6 +19,9 @@ use crate::network::ports::{PortMapping, Proto};
 pub struct Pasta {
     child: Child,
     files: Vec<PathBuf>,
+    /// Until [`Pasta::wait_ready`]: the pid file pasta writes once the namespace is
+    /// configured, and its log.
+    pending: Option<(PathBuf, PathBuf)>,
 }
 
 impl Drop for Pasta {
@@ -39,9 +43,10 @@ fn port_spec(p: &PortMapping) -> String {
     }
 }
 
-/// Start pasta for the namespaces of `pid`, with `extra` arguments from `--network pasta:...`;
-/// `base` (`DIR/ID12.pasta`) names its pid and log files (`DIR/ID12.pasta.pid`, `.pasta.log`).
-pub fn start(
+/// Start pasta for the namespaces of `pid`, with `extra` arguments from `--network pasta:...`,
+/// without waiting for it ([`Pasta::wait_ready`] does); `base` (`DIR/ID12.pasta`) names its pid
+/// and log files (`DIR/ID12.pasta.pid`, `.pasta.log`).
+pub fn spawn(
     pid: i32,
     extra: &[String],
     ports: &[PortMapping],
@@ -109,18 +114,33 @@ pub fn start(
     let child = cmd
         .spawn()
         .map_err(|e| format!("cannot start pasta (install the passt package): {e}"))?;
-    let mut pasta = Pasta {
+    Ok(Pasta {
         child,
         files: vec![pidfile.clone(), logfile.clone()],
-    };
+        pending: Some((pidfile, logfile)),
+    })
+}
+
+impl Pasta {
+    /// Wait until pasta has configured the namespace (its pid file is written); the last line
+    /// of its log when it fails. Returns at once the second time.
+    pub fn wait_ready(&mut self) -> Result<(), String> {
+        let Some((pidfile, logfile)) = self.pending.take() else {
+            return Ok(());
+        };
+        wait_for_pidfile(&mut self.child, &pidfile, &logfile)
+    }
+}
+
+fn wait_for_pidfile(child: &mut Child, pidfile: &Path, logfile: &Path) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if std::fs::read_to_string(&pidfile).is_ok_and(|s| !s.trim().is_empty()) {
-            return Ok(pasta);
+        if std::fs::read_to_string(pidfile).is_ok_and(|s| !s.trim().is_empty()) {
+            return Ok(());
         }
-        let exited = matches!(pasta.child.try_wait(), Ok(Some(_)));
+        let exited = matches!(child.try_wait(), Ok(Some(_)));
         if exited || Instant::now() > deadline {
-            let msg = std::fs::read_to_string(&logfile).unwrap_or_default();
+            let msg = std::fs::read_to_string(logfile).unwrap_or_default();
             let last = msg
                 .lines()
                 .rfind(|l| !l.trim().is_empty())

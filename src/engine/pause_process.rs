@@ -1,0 +1,79 @@
+//! Starting the pause process (`runtime::pause`: the long-lived user namespace rootless
+//! monitors join) when a container is about to start and no usable one runs. Best effort: if it
+//! cannot start, each container gets a user namespace of its own, as without it.
+use crate::helper::{Ready, Request, Spawn};
+use crate::runtime::pause;
+use crate::runtime::userns::{is_rootful, IdMapping};
+use crate::state::atomic::{write_replace, LockFile};
+use crate::state::container::ContainerRecord;
+use crate::state::Paths;
+
+/// Whether `rec`'s monitor may join the pause process: a rootless container of the built-in
+/// runtime that makes its own user namespace with the user's usual maps, on a network whose
+/// helpers work from inside that namespace (`runtime::pause::fits_network`).
+fn wanted(rec: &ContainerRecord) -> bool {
+    !is_rootful()
+        && rec.runtime.is_none()
+        && rec.extras.userns != "keep-id"
+        && crate::network::Mode::parse(&rec.network).is_ok_and(|m| pause::fits_network(&m))
+}
+
+/// Make sure a pause process with the user's maps runs before `rec`'s monitor starts.
+pub fn ensure_for(paths: &Paths, rec: &ContainerRecord) {
+    if !wanted(rec) {
+        return;
+    }
+    let record = pause::record_path(paths);
+    let mapping = IdMapping::for_current_user();
+    if !mapping.subordinate || pause::open_verified(&record, Some(&mapping)).is_some() {
+        return;
+    }
+    if std::fs::create_dir_all(&paths.runtime).is_err() {
+        return;
+    }
+    let Ok(_lock) = LockFile::exclusive(&pause::lock_path(paths)) else {
+        return;
+    };
+    // Another command may have started one while we waited for the lock.
+    if pause::open_verified(&record, Some(&mapping)).is_some() {
+        return;
+    }
+    match spawn(paths) {
+        Ok(pid) => match pause::record_for(pid) {
+            // Not forced to disk: the run root does not outlive a reboot, nor the holder.
+            Some(r) => match serde_json::to_vec(&r) {
+                Ok(data) => {
+                    if let Err(e) = write_replace(&record, &data) {
+                        tracing::debug!("writing {}: {e}", record.display());
+                    }
+                }
+                Err(e) => tracing::debug!("encoding the pause record: {e}"),
+            },
+            None => tracing::debug!("the pause process {pid} is gone already"),
+        },
+        Err(e) => tracing::debug!("the pause process did not start: {e}"),
+    }
+}
+
+/// Start the pause helper; the pid of its daemon (its own session, not our child).
+fn spawn(paths: &Paths) -> Result<i32, String> {
+    let request = Request::Pause;
+    let mut s = Spawn::new(&request);
+    s.ready = true;
+    s.stdout = std::process::Stdio::null();
+    s.env = vec![
+        ("SKIFF_ROOT".into(), paths.data.clone().into()),
+        ("SKIFF_RUNROOT".into(), paths.runtime.clone().into()),
+    ];
+    let mut helper = crate::helper::spawn(s).map_err(|e| e.to_string())?;
+    match helper.wait_ready() {
+        Some(Ready::Pid(pid)) => {
+            let _ = helper.child.wait();
+            Ok(pid)
+        }
+        _ => Err(match helper.finish() {
+            Err(e) => e.to_string(),
+            Ok(_) => "no message".into(),
+        }),
+    }
+}
