@@ -9,157 +9,11 @@ mod common;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::api::*;
 use common::*;
-
-const DOCKER: &str = "/usr/bin/docker";
-
-/// A `skiff system service` started for one test; stopped when dropped.
-struct Service {
-    child: Child,
-    sock: PathBuf,
-}
-
-impl Service {
-    fn start(env: &TestEnv) -> Service {
-        assert!(
-            std::path::Path::new(DOCKER).exists(),
-            "{DOCKER} is missing: run tests/env/setup.sh (it installs Debian's docker.io)"
-        );
-        let sock = env.run_dir().join("api.sock");
-        let uri = format!("unix://{}", sock.display());
-        let child = env
-            .command(&["system", "service", "--time", "0", &uri])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn skiff system service");
-        let svc = Service { child, sock };
-        svc.wait_ready();
-        svc
-    }
-
-    fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok((200, body)) = http(&self.sock, "GET", "/_ping", None) {
-                assert_eq!(body, b"OK");
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("the service did not answer on {}", self.sock.display());
-    }
-
-    /// The docker CLI as the test user, talking to this service.
-    fn docker_cmd(&self, env: &TestEnv, args: &[&str]) -> std::process::Command {
-        let host = format!("DOCKER_HOST=unix://{}", self.sock.display());
-        let config = format!(
-            "DOCKER_CONFIG={}",
-            env.dir().join("docker-config").display()
-        );
-        let mut all = vec![host.as_str(), config.as_str(), DOCKER];
-        all.extend_from_slice(args);
-        env.user_command("env", &all)
-    }
-
-    fn docker(&self, env: &TestEnv, args: &[&str]) -> Output {
-        self.docker_stdin(env, args, None)
-    }
-
-    fn docker_stdin(&self, env: &TestEnv, args: &[&str], stdin: Option<&[u8]>) -> Output {
-        run_with_timeout(self.docker_cmd(env, args), stdin, env.timeout())
-            .unwrap_or_else(|e| panic!("docker {}: {e}", args.join(" ")))
-    }
-
-    fn docker_ok(&self, env: &TestEnv, args: &[&str]) -> String {
-        let o = self.docker(env, args);
-        assert_success(&o, &format!("docker {}", args.join(" ")));
-        stdout(&o)
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        // Our own child (runuser or skiff itself): SIGTERM reaches skiff through runuser.
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(self.child.id() as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        );
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// One HTTP/1.1 request on the unix socket (the test runs as root, which may open it);
-/// status and body (chunked bodies are decoded).
-fn http(
-    sock: &std::path::Path,
-    method: &str,
-    path: &str,
-    body: Option<&str>,
-) -> std::io::Result<(u16, Vec<u8>)> {
-    let mut s = UnixStream::connect(sock)?;
-    s.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let body = body.unwrap_or("");
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: skiff\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut resp = Vec::new();
-    s.read_to_end(&mut resp)?;
-    let split = resp
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other("no header end"))?;
-    let head = String::from_utf8_lossy(&resp[..split]).to_string();
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("bad status line: {head}")))?;
-    let mut rest = resp[split + 4..].to_vec();
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        let mut out = Vec::new();
-        let mut pos = 0;
-        while let Some(eol) = rest[pos..].windows(2).position(|w| w == b"\r\n") {
-            let size =
-                usize::from_str_radix(String::from_utf8_lossy(&rest[pos..pos + eol]).trim(), 16)
-                    .unwrap_or(0);
-            pos += eol + 2;
-            if size == 0 || pos + size > rest.len() {
-                break;
-            }
-            out.extend_from_slice(&rest[pos..pos + size]);
-            pos += size + 2;
-        }
-        rest = out;
-    }
-    Ok((status, rest))
-}
-
-fn json_message(body: &[u8]) -> String {
-    let v: serde_json::Value = serde_json::from_slice(body)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(body)));
-    v["message"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no message in {v}"))
-        .to_string()
-}
 
 #[test]
 fn ping_version_errors_and_socket_mode() {
@@ -604,14 +458,6 @@ fn socket_activation_and_idle_exit() {
     drop(listener);
 }
 
-/// A free TCP port on the loopback (bound then released).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 #[test]
 fn docker_py_containers_exec_archives_networks_volumes() {
     let python = "/var/lib/skiff-test/venv/bin/python";
@@ -955,52 +801,6 @@ fn shipped_units_verify() {
         "systemd-analyze verify: {}",
         stderr(&o)
     );
-}
-
-/// The pid of the service's skiff process (the child itself, or runuser's child).
-fn service_pid(svc: &Service) -> i32 {
-    let child = svc.child.id() as i32;
-    let comm = std::fs::read_to_string(format!("/proc/{child}/comm")).unwrap_or_default();
-    if comm.trim() == "skiff" {
-        return child;
-    }
-    let kids =
-        std::fs::read_to_string(format!("/proc/{child}/task/{child}/children")).unwrap_or_default();
-    kids.split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .find(|p: &i32| {
-            std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "skiff")
-        })
-        .expect("the service's skiff process")
-}
-
-fn thread_count(pid: i32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/task"))
-        .map(|d| d.count())
-        .unwrap_or(0)
-}
-
-/// Start a request and read only its status line and headers, then leave (drop the socket).
-fn start_and_leave(sock: &std::path::Path, method: &str, path: &str) -> UnixStream {
-    let mut s = UnixStream::connect(sock).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: skiff\r\nContent-Length: 0\r\n\r\n"
-    )
-    .unwrap();
-    let mut head = Vec::new();
-    let mut b = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        assert_eq!(s.read(&mut b).unwrap(), 1, "the headers of {path}");
-        head.push(b[0]);
-    }
-    assert!(
-        head.starts_with(b"HTTP/1.1 200"),
-        "{path}: {}",
-        String::from_utf8_lossy(&head)
-    );
-    s
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! GET (a tar of the path, streamed) and PUT (a tar extracted into a directory), as the
 //! docker CLI's `cp` uses them. The copies run in the engine's copy helpers.
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -75,41 +76,57 @@ pub async fn get(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
     Ok(resp)
 }
 
-/// A blocking reader over the chunks of a request body.
+/// A blocking reader over the chunks of a request body. A body that ended early (the client
+/// went away mid-upload) is an error for the reader, never a clean end: a truncated tar must
+/// not be taken for a whole one.
 pub struct ChanReader {
     rx: mpsc::Receiver<Bytes>,
     cur: Bytes,
+    complete: Arc<AtomicBool>,
 }
 
-impl ChanReader {
-    pub fn new(rx: mpsc::Receiver<Bytes>) -> ChanReader {
+/// The sending side of a `ChanReader`: fed by `feed_body`.
+pub struct BodySender {
+    tx: mpsc::Sender<Bytes>,
+    complete: Arc<AtomicBool>,
+}
+
+/// A request body's way to a blocking reader, `depth` chunks deep.
+pub fn body_channel(depth: usize) -> (BodySender, ChanReader) {
+    let (tx, rx) = mpsc::channel(depth);
+    let complete = Arc::new(AtomicBool::new(false));
+    (
+        BodySender {
+            tx,
+            complete: complete.clone(),
+        },
         ChanReader {
             rx,
             cur: Bytes::new(),
-        }
-    }
+            complete,
+        },
+    )
 }
 
 /// Feed a request body into `tx` chunk by chunk (the reader on the other side is blocking);
-/// an error naming `what` (`the request body`, `the build context`) if it could not be read.
-pub async fn feed_body(
-    req: Request<Incoming>,
-    tx: mpsc::Sender<Bytes>,
-    what: &str,
-) -> Result<(), ApiError> {
+/// an error if the body could not be read to its end.
+pub async fn feed_body(req: Request<Incoming>, tx: BodySender) -> Result<(), ApiError> {
     let mut body = req.into_body();
     while let Some(frame) = body.frame().await {
         match frame {
             Ok(f) => {
                 if let Ok(data) = f.into_data() {
-                    if tx.send(data).await.is_err() {
-                        break;
+                    if tx.tx.send(data).await.is_err() {
+                        // The reader stopped (it had what it wanted, or failed).
+                        return Ok(());
                     }
                 }
             }
-            Err(e) => return Err(ApiError::bad(format!("reading {what}: {e}"))),
+            Err(e) => return Err(ApiError::bad(format!("reading the request body: {e}"))),
         }
     }
+    // Before the sender drops: the reader's end of data is then the body's real end.
+    tx.complete.store(true, Ordering::SeqCst);
     Ok(())
 }
 
@@ -118,7 +135,13 @@ impl Read for ChanReader {
         while self.cur.is_empty() {
             match self.rx.blocking_recv() {
                 Some(b) => self.cur = b,
-                None => return Ok(0),
+                None if self.complete.load(Ordering::SeqCst) => return Ok(0),
+                None => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "the request body ended early (the client went away)",
+                    ))
+                }
             }
         }
         let n = buf.len().min(self.cur.len());
@@ -131,17 +154,15 @@ impl Read for ChanReader {
 /// `PUT /containers/{id}/archive?path`: extract the body (a tar) into the directory `path`.
 pub async fn put(ctx: &Arc<Ctx>, id: &str, q: &Query, req: Request<Incoming>) -> ApiResult {
     let path = path_of(q)?;
-    let (tx, rx) = mpsc::channel::<Bytes>(16);
+    let (tx, mut r) = body_channel(16);
     let (paths, name) = (ctx.paths.clone(), id.to_string());
     let work = tokio::task::spawn_blocking(move || {
-        let mut r = ChanReader::new(rx);
         let res = cp::archive_in(&paths, &name, &path, &mut r);
         // Read away what the helper did not take, so the sender never waits on us.
         let _ = std::io::copy(&mut r, &mut std::io::sink());
         res
     });
-    let failed = feed_body(req, tx.clone(), "the request body").await.err();
-    drop(tx);
+    let failed = feed_body(req, tx).await.err();
     let res = work
         .await
         .map_err(|e| ApiError::internal(format!("the copy failed: {e}")))?;

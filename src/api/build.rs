@@ -10,7 +10,6 @@ use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::Request;
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
 
 use super::http::{self, ApiError, ApiResult, Query};
 use super::Ctx;
@@ -82,7 +81,7 @@ pub async fn build(ctx: &Arc<Ctx>, q: &Query, req: Request<Incoming>) -> ApiResu
             .filter(|f| !f.is_empty())
             .unwrap_or("Dockerfile"),
     )?;
-    let opts = BuildOptions {
+    let mut opts = BuildOptions {
         context: dir.path().to_string_lossy().into_owned(),
         file: Some(file),
         tags: q
@@ -106,11 +105,10 @@ pub async fn build(ctx: &Arc<Ctx>, q: &Query, req: Request<Incoming>) -> ApiResu
     };
     let quiet = q.flag("q");
 
-    // The context: unpacked as it arrives.
-    let (body_tx, body_rx) = mpsc::channel::<Bytes>(16);
+    // The context: unpacked as it arrives (a body cut short is an error, not a smaller context).
+    let (body_tx, reader) = super::archive::body_channel(16);
     let dest = dir.path().to_path_buf();
     let unpack = tokio::task::spawn_blocking(move || -> Result<(), String> {
-        let reader = super::archive::ChanReader::new(body_rx);
         let mut reader = std::io::BufReader::new(reader);
         let magic = std::io::BufRead::fill_buf(&mut reader)
             .map_err(|e| e.to_string())?
@@ -131,8 +129,12 @@ pub async fn build(ctx: &Arc<Ctx>, q: &Query, req: Request<Incoming>) -> ApiResu
         let _ = std::io::copy(&mut rest, &mut std::io::sink());
         r
     });
-    super::archive::feed_body(req, body_tx, "the build context").await?;
-    match unpack.await {
+    let fed = super::archive::feed_body(req, body_tx).await;
+    // The unpacking ends either way (a cut body is an error for it); then the body's error
+    // comes first.
+    let unpacked = unpack.await;
+    fed?;
+    match unpacked {
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Err(ApiError::bad(e)),
         Err(e) => return Err(ApiError::internal(e.to_string())),
@@ -140,6 +142,10 @@ pub async fn build(ctx: &Arc<Ctx>, q: &Query, req: Request<Incoming>) -> ApiResu
 
     let (tx, resp) = http::channel(ctx.activity.enter(), "application/json");
     let paths = ctx.paths.clone();
+    // A client that leaves cancels the build (as docker's daemon does): its running step's
+    // container is killed and removed, nothing is tagged.
+    let watch = tx.clone();
+    opts.cancel = crate::engine::Cancel::when(move || watch.is_closed());
     tokio::task::spawn_blocking(move || {
         let _dir = dir; // removed when the build is over
         let send = |b: Bytes| {

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use super::http::{self, blocking, ApiError, ApiResult, Query};
 use super::Ctx;
 use crate::engine::image::{self as img, PullEvent};
-use crate::engine::EngineError;
+use crate::engine::{Cancel, EngineError};
 
 /// One image as `GET /images/json` lists it (`shared` and `containers` -1: not counted).
 pub fn summary(i: &crate::image::ImageRecord, shared: i64, containers: i64) -> Value {
@@ -94,10 +94,11 @@ fn error_line(e: &ApiError) -> Bytes {
 }
 
 /// Run a streaming operation: an error before its first message is an ordinary error
-/// response with its status; after it, docker's `{"error": ...}` line ends the stream.
+/// response with its status; after it, docker's `{"error": ...}` line ends the stream. The
+/// operation is told (its `Cancel`) once the client has gone away.
 async fn stream_op<F>(ctx: &Arc<Ctx>, op: F) -> ApiResult
 where
-    F: FnOnce(&mpsc::Sender<Bytes>) -> Result<(), EngineError> + Send + 'static,
+    F: FnOnce(&mpsc::Sender<Bytes>, &Cancel) -> Result<(), EngineError> + Send + 'static,
 {
     stream_as(ctx, "application/json", true, op).await
 }
@@ -111,12 +112,16 @@ async fn stream_as<F>(
     op: F,
 ) -> ApiResult
 where
-    F: FnOnce(&mpsc::Sender<Bytes>) -> Result<(), EngineError> + Send + 'static,
+    F: FnOnce(&mpsc::Sender<Bytes>, &Cancel) -> Result<(), EngineError> + Send + 'static,
 {
     let (tx, mut rx) = mpsc::channel::<Bytes>(64);
     let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<Result<(), ApiError>>();
+    // The response body's sender: closed once hyper drops the body (the client left).
+    let (out, resp) = http::channel(ctx.activity.enter(), content_type);
+    let watch = out.clone();
+    let cancel = Cancel::when(move || watch.is_closed());
     tokio::task::spawn_blocking(move || {
-        let r = op(&tx).map_err(ApiError::from);
+        let r = op(&tx, &cancel).map_err(ApiError::from);
         let _ = done_tx.send(r);
     });
     // The channel closes when the operation ends: then its result decides.
@@ -127,7 +132,6 @@ where
             _ => None,
         },
     };
-    let (out, resp) = http::channel(ctx.activity.enter(), content_type);
     tokio::spawn(async move {
         if let Some(m) = first {
             if out.send(m).await.is_err() {
@@ -228,9 +232,7 @@ impl RequestAuth {
 pub async fn create(ctx: &Arc<Ctx>, q: &Query, req: Request<Incoming>) -> ApiResult {
     let auth = RequestAuth::from_header(&req)?;
     let Some(from) = q.get("fromImage").filter(|s| !s.is_empty()) else {
-        return Err(ApiError::bad(
-            "only pulls (fromImage) are supported by skiff's service; import with `skiff import`",
-        ));
+        return Err(ApiError::bad("fromImage is required"));
     };
     let name = match q.get("tag").filter(|t| !t.is_empty()) {
         Some(t) if t.contains(':') => format!("{from}@{t}"),
@@ -238,20 +240,20 @@ pub async fn create(ctx: &Arc<Ctx>, q: &Query, req: Request<Incoming>) -> ApiRes
         None => from.to_string(),
     };
     let paths = ctx.paths.clone();
-    stream_op(ctx, move |tx| {
+    stream_op(ctx, move |tx, cancel| {
         let opts = img::PullOptions {
             quiet: false,
             tls_verify: true,
         };
+        // A client that leaves cancels its pull, as docker's daemon does.
         RequestAuth::run(&auth, &name, || {
-            img::pull_with_events(&paths, &name, &opts, &mut |ev| {
+            img::pull_cancellable(&paths, &name, &opts, cancel, &mut |ev| {
                 let m = pull_message(&ev);
                 if !m.is_null() {
                     let _ = tx.blocking_send(line(&m));
                 }
             })
         })?;
-        img::pull_event(&paths, &name);
         Ok(())
     })
     .await
@@ -368,7 +370,7 @@ pub async fn push(ctx: &Arc<Ctx>, name: &str, q: &Query, req: Request<Incoming>)
         None => name.to_string(),
     };
     let paths = ctx.paths.clone();
-    stream_op(ctx, move |tx| {
+    stream_op(ctx, move |tx, _| {
         let mut out = JsonLines {
             tx,
             buf: Vec::new(),
@@ -452,7 +454,7 @@ pub async fn get(ctx: &Arc<Ctx>, names: Vec<String>) -> ApiResult {
     }
     let paths = ctx.paths.clone();
     let first = names[0].clone();
-    stream_as(ctx, "application/x-tar", false, move |tx| {
+    stream_as(ctx, "application/x-tar", false, move |tx, _| {
         let mut w = ChunkWriter {
             tx,
             buf: Vec::new(),
@@ -467,14 +469,10 @@ pub async fn get(ctx: &Arc<Ctx>, names: Vec<String>) -> ApiResult {
 /// `POST /images/load?quiet`: a docker or OCI archive on the body; docker's JSON messages
 /// `{"stream": "Loaded image: NAME\n"}` (the same with `quiet`: there is no progress to hide).
 pub async fn load(ctx: &Arc<Ctx>, req: Request<Incoming>) -> ApiResult {
-    let (tx, rx) = mpsc::channel::<Bytes>(16);
+    let (tx, reader) = super::archive::body_channel(16);
     let paths = ctx.paths.clone();
-    let work = tokio::task::spawn_blocking(move || {
-        img::load(&paths, Box::new(super::archive::ChanReader::new(rx)))
-    });
-    let failed = super::archive::feed_body(req, tx, "the request body")
-        .await
-        .err();
+    let work = tokio::task::spawn_blocking(move || img::load(&paths, Box::new(reader)));
+    let failed = super::archive::feed_body(req, tx).await.err();
     let loaded = work
         .await
         .map_err(|e| ApiError::internal(format!("the load failed: {e}")))?;

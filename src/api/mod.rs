@@ -11,6 +11,7 @@
 //! container's namespaces): the service runs it in `skiff __api-exec`, a re-executed child.
 mod archive;
 mod build;
+mod commit;
 mod containers;
 mod exec;
 mod hijack;

@@ -9,7 +9,7 @@ use hyper::{Method, Request};
 
 use super::http::{ApiError, ApiResult, Query, Resp};
 use super::{
-    archive, build, containers, exec, hijack, images, networks, stats, system, volumes, Ctx,
+    archive, build, commit, containers, exec, hijack, images, networks, stats, system, volumes, Ctx,
 };
 
 /// The newest API version served: what Debian's docker CLI (20.10) speaks. Newer clients
@@ -105,6 +105,7 @@ async fn route(ctx: Arc<Ctx>, req: Request<Incoming>, path: &str) -> ApiResult {
         (&Method::GET, ["system", "df"]) => system::df(&ctx).await,
         (&Method::POST, ["auth"]) => system::auth(req).await,
         (&Method::POST, ["build"]) => build::build(&ctx, &q, req).await,
+        (&Method::POST, ["commit"]) => commit::commit(&ctx, &q, req).await,
 
         (&Method::GET, ["containers", "json"]) => containers::list(&ctx, &q).await,
         (&Method::POST, ["containers", "create"]) => containers::create(&ctx, &q, req).await,
@@ -137,6 +138,9 @@ async fn route(ctx: Arc<Ctx>, req: Request<Incoming>, path: &str) -> ApiResult {
         (&Method::GET, ["exec", id, "json"]) => exec::inspect(&ctx, id),
 
         (&Method::GET, ["images", "json"]) => images::list(&ctx, &q).await,
+        (&Method::POST, ["images", "create"]) if q.get("fromImage").is_none_or(str::is_empty) => {
+            commit::import(&ctx, &q, req).await
+        }
         (&Method::POST, ["images", "create"]) => images::create(&ctx, &q, req).await,
         (&Method::POST, ["images", "prune"]) => images::prune(&ctx, &q).await,
         (&Method::GET, ["images", "get"]) => images::get(&ctx, q.all("names").to_vec()).await,

@@ -252,6 +252,7 @@ pub fn run(a: BuildArgs) -> Result<i32, EngineError> {
         tls_verify: a.tls_verify,
         ulimits: a.ulimits.clone(),
         allow: a.allow.clone(),
+        cancel: Default::default(),
     };
     let mut progress = Progress {
         mode,

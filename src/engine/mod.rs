@@ -66,6 +66,44 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
+    /// The operation was stopped because whoever asked for it went away (an API client that
+    /// disconnected); docker's daemon says "context canceled".
+    #[error("context canceled")]
+    Cancelled,
+}
+
+/// Asks a long operation (a pull, a build) to stop early: the API service sets it when the
+/// client that asked disconnects. Checked between steps and as data flows; what was already
+/// stored whole stays, nothing half-made is left. The CLI never cancels (Ctrl-C ends it).
+#[derive(Clone, Default)]
+pub struct Cancel(Option<std::sync::Arc<dyn Fn() -> bool + Send + Sync>>);
+
+impl Cancel {
+    /// Cancelled as soon as `gone` says so.
+    pub fn when(gone: impl Fn() -> bool + Send + Sync + 'static) -> Cancel {
+        Cancel(Some(std::sync::Arc::new(gone)))
+    }
+    /// Whether anyone could cancel this at all (the CLI's never is).
+    pub fn can_cancel(&self) -> bool {
+        self.0.is_some()
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.0.as_ref().is_some_and(|gone| gone())
+    }
+    /// `Err(Cancelled)` once cancelled.
+    pub fn check(&self) -> Result<(), EngineError> {
+        if self.is_cancelled() {
+            Err(EngineError::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl std::fmt::Debug for Cancel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Cancel").field(&self.can_cancel()).finish()
+    }
 }
 
 impl EngineError {

@@ -445,21 +445,21 @@ impl Client {
     /// GET a small blob (a config) into memory, verifying size and digest.
     pub fn blob_bytes(&self, desc: &Descriptor, what: &str) -> Result<Vec<u8>, RegistryError> {
         let mut out = Vec::new();
-        self.blob_into(desc, what, &mut out, &mut |_| {})?;
+        self.blob_into(desc, what, &mut out, &mut |_| true)?;
         Ok(out)
     }
 
     /// Download a blob into `dest`: written to `partial` (created or truncated: the caller
     /// holds the blob's lock, so nobody else writes it), hashed while it streams, renamed to
     /// `dest` once size and digest match; on failure `partial` is removed. `progress` gets the
-    /// byte count so far.
+    /// byte count so far, and stops the download (`Cancelled`) by answering false.
     pub fn blob_to_file(
         &self,
         desc: &Descriptor,
         what: &str,
         partial: &Path,
         dest: &Path,
-        progress: &mut dyn FnMut(u64),
+        progress: &mut dyn FnMut(u64) -> bool,
     ) -> Result<(), RegistryError> {
         let io_err = |context: String| move |source| RegistryError::Io { context, source };
         let mut attempt = 0;
@@ -503,7 +503,7 @@ impl Client {
         partial: &Path,
         dest: &Path,
         also: &mut dyn Write,
-        progress: &mut dyn FnMut(u64),
+        progress: &mut dyn FnMut(u64) -> bool,
     ) -> Result<(), RegistryError> {
         let io_err = |context: String| move |source| RegistryError::Io { context, source };
         let file = std::fs::OpenOptions::new()
@@ -562,7 +562,7 @@ impl Client {
         desc: &Descriptor,
         what: &str,
         out: &mut dyn Write,
-        progress: &mut dyn FnMut(u64),
+        progress: &mut dyn FnMut(u64) -> bool,
     ) -> Result<(), RegistryError> {
         let digest = desc.digest().to_string();
         let url = self.url("blobs", &digest);
@@ -608,7 +608,9 @@ impl Client {
                     context: format!("writing {what}"),
                     source,
                 })?;
-            progress(total);
+            if !progress(total) {
+                return Err(RegistryError::Cancelled);
+            }
         }
         if total != expected {
             return Err(RegistryError::SizeMismatch {

@@ -17,6 +17,9 @@ pub enum RegistryError {
     /// The registry could not be reached (refused, DNS, TLS, reset).
     #[error("{registry}: {reason}")]
     Connect { registry: String, reason: String },
+    /// A download stopped because its progress callback asked to (nobody wants it any more).
+    #[error("download cancelled")]
+    Cancelled,
     #[error("manifest for {reference} not found: {reason}")]
     ManifestNotFound { reference: String, reason: String },
     #[error("pull access denied for {repository}, repository does not exist or may require authorization: {reason}")]

@@ -11,6 +11,7 @@
 //! `RUST_BACKTRACE`, `SKIFF_LOG_LEVEL` are passed on to skiff when set.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod unit;
 
 use std::ffi::OsString;

@@ -9,6 +9,7 @@ impl<'a, 'e> Builder<'a, 'e> {
         inst: &Instruction,
         stage: usize,
     ) -> Result<(), EngineError> {
+        self.opts.cancel.check()?;
         let line = inst.line;
         match inst.keyword.as_str() {
             "ARG" => {

@@ -63,6 +63,9 @@ pub struct BuildOptions {
     pub allow: Vec<String>,
     /// `--ulimit NAME=SOFT[:HARD]` for the RUN steps' containers.
     pub ulimits: Vec<String>,
+    /// Stops the build between steps, and a running RUN step's container (the API client
+    /// went away); the build then fails with `EngineError::Cancelled` and tags nothing.
+    pub cancel: super::Cancel,
 }
 
 /// BuildKit's entitlement for `RUN --network=host`.

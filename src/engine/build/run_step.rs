@@ -182,17 +182,37 @@ impl<'a, 'e> Builder<'a, 'e> {
         let rec = crate::state::container::Containers::new(self.paths).record(id)?;
         container::start(self.paths, &rec, false)?;
         let this = &*self;
-        container::follow_log(self.paths, id, 0, &mut |e| {
-            let secs = start.elapsed().as_secs_f64();
-            for l in e.log.trim_end_matches('\n').split('\n') {
-                this.emit(BuildEvent::Log {
-                    n,
-                    secs,
-                    line: l.to_string(),
+        let ended = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            // A build that can be cancelled kills its step's container when it is: the log
+            // then ends and the step fails.
+            if this.opts.cancel.can_cancel() {
+                let ended = &ended;
+                s.spawn(move || {
+                    while !ended.load(std::sync::atomic::Ordering::Relaxed) {
+                        if this.opts.cancel.is_cancelled() {
+                            let _ = container::kill(this.paths, id, "KILL");
+                            return;
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
                 });
             }
+            let followed = container::follow_log(this.paths, id, 0, &mut |e| {
+                let secs = start.elapsed().as_secs_f64();
+                for l in e.log.trim_end_matches('\n').split('\n') {
+                    this.emit(BuildEvent::Log {
+                        n,
+                        secs,
+                        line: l.to_string(),
+                    });
+                }
+            });
+            ended.store(true, std::sync::atomic::Ordering::Relaxed);
+            followed
         })?;
         let code = container::wait(self.paths, id)?;
+        self.opts.cancel.check()?;
         if code != 0 {
             let shown = serde_json::to_string(&argv.join(" ")).unwrap_or_default();
             return Err(failed(format!(

@@ -222,6 +222,7 @@ pub fn build_image(
         tls_verify: true,
         allow: Vec::new(),
         ulimits: Vec::new(),
+        cancel: Default::default(),
     };
     let svc = name.to_string();
     let img = crate::engine::build::build(paths, &opts, &mut |ev| {

@@ -129,6 +129,21 @@ pub fn pull_with_events(
     pull_platform(paths, name, opts, None, on_event)
 }
 
+/// `pull_with_events` that stops once `cancel` says so (the API client went away, as docker's
+/// daemon cancels a pull): downloads stop mid-blob (the partial file is removed), blobs
+/// already verified stay for the next pull, and no image is recorded.
+pub fn pull_cancellable(
+    paths: &Paths,
+    name: &str,
+    opts: &PullOptions,
+    cancel: &crate::engine::Cancel,
+    on_event: &mut dyn FnMut(PullEvent),
+) -> Result<ImageRecord, EngineError> {
+    let img = pull_platform_inner(paths, name, opts, None, cancel, on_event)?;
+    pull_event(paths, name);
+    Ok(img)
+}
+
 /// docker's `pull` event: the reference as the user gave it, normalised.
 pub fn pull_event(paths: &Paths, name: &str) {
     if let Ok(r) = Reference::parse(name) {
@@ -252,7 +267,14 @@ pub fn pull_platform(
     platform: Option<&Platform>,
     on_event: &mut dyn FnMut(PullEvent),
 ) -> Result<ImageRecord, EngineError> {
-    let img = pull_platform_inner(paths, name, opts, platform, on_event)?;
+    let img = pull_platform_inner(
+        paths,
+        name,
+        opts,
+        platform,
+        &crate::engine::Cancel::default(),
+        on_event,
+    )?;
     pull_event(paths, name);
     Ok(img)
 }
@@ -262,6 +284,7 @@ fn pull_platform_inner(
     name: &str,
     opts: &PullOptions,
     platform: Option<&Platform>,
+    cancel: &crate::engine::Cancel,
     on_event: &mut dyn FnMut(PullEvent),
 ) -> Result<ImageRecord, EngineError> {
     let r = Reference::parse(name)?;
@@ -433,6 +456,7 @@ fn pull_platform_inner(
             &store,
             &to_fetch,
             None,
+            cancel,
             on_event,
             &mut |_| {},
         )?;
@@ -461,6 +485,7 @@ fn pull_platform_inner(
             &store,
             &to_fetch,
             Some((&streams, &streamed)),
+            cancel,
             on_event,
             &mut |d| {
                 if streamed.contains_key(d) {
@@ -482,7 +507,8 @@ fn pull_platform_inner(
         }
     }
 
-    // Manifest and config are stored only for an image that is complete.
+    // Manifest and config are stored only for an image that is complete (and still wanted).
+    cancel.check()?;
     store.put_blob(&bytes)?;
     store.put_blob(&config_bytes)?;
     let size = diff_ids
@@ -525,7 +551,7 @@ fn download_blob(
     clients: &[Client],
     store: &ImageStore,
     desc: &Descriptor,
-    report: &mut dyn FnMut(u64),
+    report: &mut dyn FnMut(u64) -> bool,
 ) -> Result<bool, EngineError> {
     let digest = desc.digest().to_string();
     let dest = store.blob_path(&digest)?;
@@ -539,6 +565,8 @@ fn download_blob(
     for c in clients {
         match c.blob_to_file(desc, "layer", &partial, &dest, report) {
             Ok(()) => return Ok(true),
+            // Not wanted any more: no other mirror either.
+            Err(RegistryError::Cancelled) => return Err(EngineError::Cancelled),
             Err(e) => {
                 tracing::debug!(registry = %c.registry(), "layer {digest}: {e}");
                 last = Some(e);
@@ -559,7 +587,7 @@ fn download_blob_streaming(
     desc: &Descriptor,
     streams: &LayerStreams,
     diff: &str,
-    report: &mut dyn FnMut(u64),
+    report: &mut dyn FnMut(u64) -> bool,
 ) -> Result<(), EngineError> {
     let digest = desc.digest().to_string();
     let dest = store.blob_path(&digest)?;
@@ -574,6 +602,8 @@ fn download_blob_streaming(
                     pipe.verified();
                     return Ok(());
                 }
+                // Not wanted any more (the stream is dropped unverified: cancelled).
+                Err(RegistryError::Cancelled) => return Err(EngineError::Cancelled),
                 // A dropped connection: again from every source, with retries.
                 Err(e @ RegistryError::Connect { .. }) => {
                     tracing::debug!("layer {digest}: streaming download failed: {e}");
@@ -602,6 +632,7 @@ fn download_layers(
     store: &ImageStore,
     descs: &[Descriptor],
     streams: Option<(&LayerStreams, &HashMap<String, String>)>,
+    cancel_request: &crate::engine::Cancel,
     on_event: &mut dyn FnMut(PullEvent),
     on_blob: &mut dyn FnMut(&str),
 ) -> Result<(), EngineError> {
@@ -621,8 +652,9 @@ fn download_layers(
             let tx = tx.clone();
             let queue = &queue;
             let cancel = &cancel;
+            let wanted = cancel_request;
             s.spawn(move || loop {
-                if cancel.load(Ordering::Relaxed) {
+                if cancel.load(Ordering::Relaxed) || wanted.is_cancelled() {
                     return;
                 }
                 let next = queue.lock().ok().and_then(|mut q| q.pop_front());
@@ -640,6 +672,7 @@ fn download_layers(
                             total,
                         }));
                     }
+                    !wanted.is_cancelled()
                 };
                 let digest = desc.digest().to_string();
                 let res = match streams.and_then(|(st, m)| Some((st, m.get(&digest)?))) {
@@ -675,6 +708,7 @@ fn download_layers(
         }
     });
     // Blobs that did complete are verified: they stay for the next attempt.
+    cancel_request.check()?;
     match first_error {
         Some(e) => Err(e),
         None => Ok(()),
