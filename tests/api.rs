@@ -559,6 +559,9 @@ services:
     command: sh -c "echo worker-up; exec sleep 1000"
     networks: [back]
     depends_on: [web]
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 1s
 volumes:
   data:
 networks:
@@ -587,6 +590,17 @@ networks:
     let mut names: Vec<&str> = out.lines().collect();
     names.sort();
     assert_eq!(names, ["proj_web_1", "proj_worker_1"]);
+    // A healthcheck with fields left out (docker-compose sends them as null).
+    let out = svc.docker_ok(
+        &env,
+        &[
+            "inspect",
+            "-f",
+            "{{json .Config.Healthcheck.Test}}",
+            "proj_worker_1",
+        ],
+    );
+    assert_eq!(out.trim(), r#"["CMD","true"]"#);
     let mut logs = String::new();
     for _ in 0..100 {
         logs = stdout(&compose(&["logs", "--no-color", "worker"]));

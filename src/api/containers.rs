@@ -395,10 +395,15 @@ fn create_request(body: &Value, name: Option<String>) -> Result<CreateRequest, A
         .map(|s| parse::stop_signal(&s))
         .transpose()?;
     req.stop_timeout = body["StopTimeout"].as_i64();
-    // docker's Healthcheck is the engine's HealthConfig, field for field.
+    // docker's Healthcheck is the engine's HealthConfig, field for field; a null field is
+    // its default (docker-compose 1.29 sends `"Retries": null` for what the file leaves out).
     if !body["Healthcheck"].is_null() {
+        let mut h = body["Healthcheck"].clone();
+        if let Some(m) = h.as_object_mut() {
+            m.retain(|_, v| !v.is_null());
+        }
         req.healthcheck = Some(
-            serde_json::from_value(body["Healthcheck"].clone())
+            serde_json::from_value(h)
                 .map_err(|e| ApiError::bad(format!("invalid Healthcheck: {e}")))?,
         );
     }

@@ -547,6 +547,12 @@ impl<'a> Containers<'a> {
 
     /// All container IDs.
     pub fn ids(&self) -> Result<Vec<String>, StateError> {
+        self.ids_with_prefix("")
+    }
+
+    /// The container IDs that start with `prefix`: one directory listing, and a look at the
+    /// record of the matching ones only (`inspect ID-PREFIX` with 200 containers reads one).
+    fn ids_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StateError> {
         let dir = self.paths.containers();
         let rd = match std::fs::read_dir(&dir) {
             Ok(rd) => rd,
@@ -556,7 +562,8 @@ impl<'a> Containers<'a> {
         let mut ids: Vec<String> = rd
             .filter_map(|e| e.ok())
             .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()))
+            .filter(|n| n.len() == 64 && n.starts_with(prefix))
+            .filter(|n| n.bytes().all(|b| b.is_ascii_hexdigit()))
             .filter(|n| dir.join(n).join("container.json").exists())
             .collect();
         ids.sort();
@@ -573,11 +580,11 @@ impl<'a> Containers<'a> {
             }
         }
         if !name.is_empty() && name.bytes().all(|b| b.is_ascii_hexdigit()) {
-            let matches: Vec<String> = self
-                .ids()?
-                .into_iter()
-                .filter(|id| id.starts_with(name))
-                .collect();
+            // A full ID needs no listing.
+            if name.len() == 64 && self.dir(name).join("container.json").exists() {
+                return Ok(name.to_string());
+            }
+            let matches = self.ids_with_prefix(name)?;
             match matches.len() {
                 1 => return Ok(matches.into_iter().next().unwrap_or_default()),
                 0 => {}
