@@ -6,19 +6,27 @@
 //! `state`, `volume`, `systemd`, and `helper`, skiff re-executed as its own helper processes).
 //! Subsystems share only plain types and never call upward; `limits` holds the bounds they all
 //! apply to what images and registries send.
+//!
+//! `unsafe` is denied everywhere but in the modules that talk to the kernel directly:
+//! `runtime`, `monitor`, `helper` (fork/exec) and `sys`, whose safe functions the rest uses.
+#![deny(unsafe_code)]
 pub mod api;
 pub mod build;
 pub mod cli;
 pub mod engine;
+#[allow(unsafe_code)]
 pub mod helper;
 pub mod image;
 pub mod limits;
+#[allow(unsafe_code)]
 pub mod monitor;
 pub mod network;
 pub mod registry;
+#[allow(unsafe_code)]
 pub mod runtime;
 pub mod state;
 pub mod storage;
+#[allow(unsafe_code)]
 pub mod sys;
 pub mod systemd;
 pub mod units;

@@ -6,7 +6,8 @@
 //! - times of `--since`/`--until` and `until=` filters (docker's `GetTimestamp`): RFC 3339, a
 //!   date, a Unix timestamp, or a Go duration before now;
 //! - glob patterns (Go's `path.Match`): `*` (not across `/`), `?`, `[a-z]`, `[^a]`, `\` escapes;
-//! - signal names and numbers (`TERM`, `SIGTERM`, `15`, `RTMIN+3`).
+//! - signal names and numbers (`TERM`, `SIGTERM`, `15`, `RTMIN+3`);
+//! - docker's human durations for output (`About a minute`, `3 days`).
 //!
 //! Hand-written: each is a few lines of docker's exact grammar, which no crate reproduces
 //! (humantime's durations and sizes differ from Go's; glob crates differ on `[^...]` and `/`).
@@ -285,6 +286,36 @@ fn class_match(p: &[char], c: char) -> Option<(bool, usize)> {
         }
     }
     (j < p.len()).then_some((matched != negate, j + 1))
+}
+
+/// docker's human durations: "Less than a second", "3 seconds", "About a minute", "2 hours".
+pub fn human_duration(secs: i64) -> String {
+    let secs = secs.max(0);
+    let mins = secs / 60;
+    let hours = mins / 60;
+    if secs < 1 {
+        "Less than a second".into()
+    } else if secs == 1 {
+        "1 second".into()
+    } else if secs < 60 {
+        format!("{secs} seconds")
+    } else if mins == 1 {
+        "About a minute".into()
+    } else if mins < 60 {
+        format!("{mins} minutes")
+    } else if hours == 1 {
+        "About an hour".into()
+    } else if hours < 48 {
+        format!("{hours} hours")
+    } else if hours < 24 * 7 * 2 {
+        format!("{} days", hours / 24)
+    } else if hours < 24 * 30 * 2 {
+        format!("{} weeks", hours / 24 / 7)
+    } else if hours < 24 * 365 * 2 {
+        format!("{} months", hours / 24 / 30)
+    } else {
+        format!("{} years", hours / 24 / 365)
+    }
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use crate::state::container::Status;
 
 /// docker's human status: "Up 3 minutes", "Exited (0) 2 seconds ago", "Created".
 fn status_text(info: &ContainerInfo) -> String {
-    use crate::cli::render::human_duration;
+    use crate::units::human_duration;
     let ago = |t: Option<&str>| {
         t.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
             .map(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds())

@@ -5,8 +5,7 @@
 //! process: the service runs it in `skiff __api-exec`, re-executed, with the options as JSON
 //! in its environment and pipes for its standard streams.
 use std::collections::HashMap;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::os::unix::process::CommandExt;
+use std::os::fd::{AsFd, OwnedFd, RawFd};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
@@ -176,25 +175,10 @@ fn spawn_child(
         .stderr(Stdio::piped());
         if opts.tty {
             let (r, w) = resize_pipe()?;
-            let fd = r.as_raw_fd();
             cmd.env(RESIZE_ENV, RESIZE_FD.to_string());
-            // SAFETY: between fork and exec, only dup2 and fcntl (async-signal-safe) on a
-            // descriptor this process owns (`r` lives until spawn returns). Both ends were
-            // made close-on-exec, so no other child started meanwhile inherits them; dup2
-            // gives the helper its copy without the flag.
-            unsafe {
-                cmd.pre_exec(move || {
-                    let rc = if fd == RESIZE_FD {
-                        libc::fcntl(fd, libc::F_SETFD, 0)
-                    } else {
-                        libc::dup2(fd, RESIZE_FD)
-                    };
-                    if rc == -1 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
-            }
+            // Both ends were made close-on-exec, so no other child started meanwhile
+            // inherits them; the helper gets its copy at RESIZE_FD without the flag.
+            crate::sys::fd::pass_to_child(&mut cmd, &[(r.as_fd(), RESIZE_FD)]);
             let child = cmd
                 .spawn()
                 .map_err(|e| ApiError::internal(format!("starting the exec helper: {e}")))?;
@@ -355,17 +339,13 @@ pub fn resize(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
 }
 
 /// The resize pipe the service passed, made close-on-exec so the command does not inherit it.
-fn resize_fd() -> Option<RawFd> {
-    use nix::fcntl::{fcntl, FcntlArg, FdFlag};
+fn resize_fd() -> Option<std::os::fd::OwnedFd> {
     let fd: RawFd = std::env::var(RESIZE_ENV).ok()?.parse().ok()?;
     std::env::remove_var(RESIZE_ENV);
     if fd != RESIZE_FD {
         return None;
     }
-    // SAFETY: borrowed for this call only; fcntl fails harmlessly if the fd is not open.
-    let b = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
-    fcntl(b, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).ok()?;
-    Some(fd)
+    crate::sys::fd::adopt_inherited(fd).ok()
 }
 
 /// Entry point of `skiff __api-exec`: run the exec the service described, with this
@@ -387,7 +367,7 @@ pub fn exec_child_main() -> i32 {
             workdir: o.workdir,
             user: o.user,
             privileged: o.privileged,
-            resize_fd: resize_fd(),
+            resize_fd: resize_fd().map(std::sync::Arc::new),
             detach_keys: None,
         };
         crate::engine::container::exec(&crate::state::Paths::from_env(), &opts)

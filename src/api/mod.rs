@@ -27,7 +27,7 @@ mod volumes;
 pub use exec::exec_child_main;
 pub use system::dial_stdio;
 
-use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{OwnedFd, RawFd};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -135,16 +135,12 @@ fn activation_fds() -> Result<Vec<OwnedFd>, EngineError> {
     }
     let mut out = Vec::new();
     for fd in 3..3 + n {
-        // The monitors and helpers we start must not inherit the listening sockets.
-        nix::fcntl::fcntl(
-            // SAFETY: fd is in the range systemd passed us; borrowing it only for fcntl.
-            unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) },
-            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
-        )
-        .map_err(|e| EngineError::Usage(format!("socket activation: fd {fd}: {e}")))?;
-        // SAFETY: systemd handed these descriptors to this process (LISTEN_PID is ours) and
-        // nothing else in it owns them; we take ownership once.
-        out.push(unsafe { OwnedFd::from_raw_fd(fd) });
+        // systemd handed these descriptors to this process (LISTEN_PID is ours); adopting
+        // makes them close-on-exec: the monitors and helpers we start must not inherit them.
+        out.push(
+            crate::sys::fd::adopt_inherited(fd)
+                .map_err(|e| EngineError::Usage(format!("socket activation: fd {fd}: {e}")))?,
+        );
     }
     Ok(out)
 }
@@ -211,14 +207,7 @@ fn bind(uri: &str) -> Result<Listener, EngineError> {
 pub fn serve(paths: &Paths, opts: &ServiceOptions) -> Result<(), EngineError> {
     // A client that leaves while we write must be an EPIPE for that connection, never the
     // end of the service (the CLI's `main` restored the default for `skiff ps | head`).
-    // SAFETY: SIG_IGN installs no handler code; no thread exists yet. Programs we start get
-    // the default back (std's Command resets SIGPIPE in the child).
-    unsafe {
-        let _ = nix::sys::signal::signal(
-            nix::sys::signal::Signal::SIGPIPE,
-            nix::sys::signal::SigHandler::SigIgn,
-        );
-    }
+    crate::sys::fd::ignore_sigpipe();
     let activated = activation_fds()?;
     let mut listeners = Vec::new();
     let mut socket_file = None;

@@ -19,13 +19,7 @@ struct Point {
 }
 
 fn clock_ticks_per_sec() -> u64 {
-    // SAFETY: sysconf with a constant name.
-    let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if t > 0 {
-        t as u64
-    } else {
-        100
-    }
+    crate::sys::proc::clock_ticks_per_sec()
 }
 
 fn now() -> String {

@@ -304,35 +304,8 @@ impl ListFormat {
     }
 }
 
-/// docker's human durations: "Less than a second", "3 seconds", "About a minute", "2 hours".
-pub fn human_duration(secs: i64) -> String {
-    let secs = secs.max(0);
-    let mins = secs / 60;
-    let hours = mins / 60;
-    if secs < 1 {
-        "Less than a second".into()
-    } else if secs == 1 {
-        "1 second".into()
-    } else if secs < 60 {
-        format!("{secs} seconds")
-    } else if mins == 1 {
-        "About a minute".into()
-    } else if mins < 60 {
-        format!("{mins} minutes")
-    } else if hours == 1 {
-        "About an hour".into()
-    } else if hours < 48 {
-        format!("{hours} hours")
-    } else if hours < 24 * 7 * 2 {
-        format!("{} days", hours / 24)
-    } else if hours < 24 * 30 * 2 {
-        format!("{} weeks", hours / 24 / 7)
-    } else if hours < 24 * 365 * 2 {
-        format!("{} months", hours / 24 / 30)
-    } else {
-        format!("{} years", hours / 24 / 365)
-    }
-}
+/// docker's human durations (`units` holds the one definition; the API uses it too).
+pub use crate::units::human_duration;
 
 /// docker's sizes: decimal units with three significant digits ("4.26MB", "128kB", "0B").
 pub fn human_size(bytes: u64) -> String {

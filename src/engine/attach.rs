@@ -1,6 +1,6 @@
 //! `attach`: connect the terminal to a running container through its monitor's attach socket.
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::net::UnixStream;
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -130,8 +130,8 @@ pub fn attach(paths: &Paths, opts: &AttachOptions) -> Result<AttachOutcome, Engi
     let mut stdin_open = use_stdin;
     let mut inbuf = Vec::new();
     let mut buf = vec![0u8; 32 * 1024];
-    // SAFETY: fd 0 stays open for the life of this process.
-    let stdin = unsafe { BorrowedFd::borrow_raw(0) };
+    let stdin_handle = std::io::stdin();
+    let stdin = stdin_handle.as_fd();
     let outcome = loop {
         let mut fds = vec![PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
         let in_idx = stdin_open.then(|| {

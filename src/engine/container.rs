@@ -359,7 +359,7 @@ pub struct ExecOptions {
     pub privileged: bool,
     /// A pipe of terminal sizes (4 bytes each: rows, cols, u16 big-endian) for a `tty` exec
     /// whose client's terminal is elsewhere (the API service's exec resize).
-    pub resize_fd: Option<std::os::fd::RawFd>,
+    pub resize_fd: Option<std::sync::Arc<std::os::fd::OwnedFd>>,
     /// docker's detach keys, watched for on our terminal with `-it`: typed, `exec` returns
     /// [`ExecOutcome::Detached`] and the command runs on.
     pub detach_keys: Option<Vec<u8>>,
@@ -512,10 +512,7 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
     let mut started = started;
     let code = if started.pty_master.is_some() {
         let raw = RawTerminal::enter();
-        // SAFETY: the caller keeps resize_fd open for the whole exec (it is this process's).
-        let resize = opts
-            .resize_fd
-            .map(|fd| unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) });
+        let resize = opts.resize_fd.as_deref().map(std::os::fd::AsFd::as_fd);
         // docker watches for the detach keys only when the command reads our terminal.
         let keys = opts.detach_keys.as_deref().filter(|_| opts.interactive);
         let relayed = started.relay(opts.interactive, resize, keys);

@@ -251,8 +251,7 @@ fn read_proc(pid: i32) -> Option<ProcInfo> {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    // SAFETY: sysconf with a constant name.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as u64;
+    let page = crate::sys::proc::page_size();
     Some(ProcInfo {
         pid,
         ppid: num(4) as i32,
@@ -345,8 +344,7 @@ fn processes_of(r: &Running) -> Vec<ProcInfo> {
 }
 
 fn ticks_per_sec() -> u64 {
-    // SAFETY: sysconf with a constant name.
-    (unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).max(1) as u64
+    crate::sys::proc::clock_ticks_per_sec()
 }
 
 fn boot_time() -> i64 {

@@ -270,13 +270,8 @@ pub fn commit_all(layers: Vec<StagedLayer>, layers_dir: &Path) -> Result<(), Ima
 /// whole unpacked layer durable, where an fsync per file would wait for the disk thousands of
 /// times.
 pub fn sync_filesystem(path: &Path) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
     let dir = File::open(path)?;
-    // SAFETY: syncfs takes an open descriptor, which `dir` owns for the duration of the call.
-    if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    nix::unistd::syncfs(&dir).map_err(io::Error::from)
 }
 
 /// fsync a directory (the renames in it become durable).

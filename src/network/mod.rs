@@ -5,7 +5,10 @@ pub mod builtin;
 pub mod dns;
 pub mod files;
 pub mod holder;
+// These two fork and set up children between fork and exec (moved here from `monitor`).
+#[allow(unsafe_code)]
 pub mod pasta;
+#[allow(unsafe_code)]
 pub mod portfwd;
 pub mod ports;
 pub mod slirp;

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io::{Read, Write};
 use std::net::Ipv4Addr;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -192,19 +192,13 @@ pub fn spawn(
     let (ready_r, ready_w) = nix::unistd::pipe2(cloexec).map_err(|e| err("pipe", e))?;
     let (exit_r, exit_w) = nix::unistd::pipe2(cloexec).map_err(|e| err("pipe", e))?;
     let mut cmd = Command::new("slirp4netns");
-    let inherit = [ready_w.as_raw_fd(), exit_r.as_raw_fd()];
-    // SAFETY: between fork and exec, only fcntl (async-signal-safe) on two descriptors this
-    // process owns and keeps open until spawn returns.
-    unsafe {
-        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
-            for fd in inherit {
-                if libc::fcntl(fd, libc::F_SETFD, 0) == -1 {
-                    return Err(std::io::Error::last_os_error());
-                }
-            }
-            Ok(())
-        });
-    }
+    crate::sys::fd::pass_to_child(
+        &mut cmd,
+        &[
+            (ready_w.as_fd(), ready_w.as_raw_fd()),
+            (exit_r.as_fd(), exit_r.as_raw_fd()),
+        ],
+    );
     cmd.arg("--configure")
         .arg(format!("--mtu={}", opts.mtu))
         .arg("--enable-sandbox")

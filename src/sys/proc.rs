@@ -65,6 +65,24 @@ pub fn start_time(pid: i32) -> Option<u64> {
     stat(pid).filter(|s| !s.is_gone())?.start_time()
 }
 
+/// Clock ticks per second (`sysconf(_SC_CLK_TCK)`, the unit of `/proc/PID/stat`'s times);
+/// 100 when unknown.
+pub fn clock_ticks_per_sec() -> u64 {
+    match nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK) {
+        Ok(Some(t)) if t > 0 => t as u64,
+        _ => 100,
+    }
+}
+
+/// The memory page size in bytes (`sysconf(_SC_PAGESIZE)`, the unit of `/proc/PID/statm`);
+/// at least 4096.
+pub fn page_size() -> u64 {
+    match nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE) {
+        Ok(Some(p)) if p > 4096 => p as u64,
+        _ => 4096,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +102,11 @@ mod tests {
         let me = std::process::id() as i32;
         assert!(start_time(me).is_some());
         assert_eq!(start_time(0), None);
+    }
+
+    #[test]
+    fn sysconf_values() {
+        assert!(clock_ticks_per_sec() >= 1);
+        assert!(page_size() >= 4096 && page_size().is_power_of_two());
     }
 }

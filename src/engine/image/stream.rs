@@ -12,14 +12,14 @@
 //! a digest mismatch, a pull that died) is cancelled, and its temp tree removed. The pull
 //! closes the socket when every layer has been sent.
 use std::fs::File;
-use std::io::{IoSlice, IoSliceMut, Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::io::{IoSlice, Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use nix::sys::socket::{self, ControlMessage, ControlMessageOwned, MsgFlags};
+use nix::sys::socket::{self, ControlMessage, MsgFlags};
 
 use crate::engine::EngineError;
 use crate::helper::{Request, Spawn, UsernsOp};
@@ -201,27 +201,9 @@ struct LayerMsg {
 fn receive(sock: RawFd) -> Result<Option<LayerMsg>, EngineError> {
     let bad = |what: String| EngineError::Usage(format!("unpack helper: {what}"));
     let mut buf = [0u8; 256];
-    let mut cmsg = nix::cmsg_space!([RawFd; 1]);
     let (n, fd) = loop {
-        let mut iov = [IoSliceMut::new(&mut buf)];
-        match socket::recvmsg::<()>(sock, &mut iov, Some(&mut cmsg), MsgFlags::MSG_CMSG_CLOEXEC) {
-            Ok(m) => {
-                let mut fd = None;
-                for c in m
-                    .cmsgs()
-                    .map_err(|e| bad(format!("receiving a layer: {e}")))?
-                {
-                    if let ControlMessageOwned::ScmRights(fds) = c {
-                        for f in fds {
-                            // SAFETY: the kernel just installed this descriptor in our table
-                            // for this message; nothing else owns it.
-                            let owned = unsafe { OwnedFd::from_raw_fd(f) };
-                            fd.get_or_insert(owned);
-                        }
-                    }
-                }
-                break (m.bytes, fd);
-            }
+        match crate::sys::fd::recv_with_fd(sock, &mut buf) {
+            Ok(got) => break got,
             Err(nix::errno::Errno::EINTR) => continue,
             Err(e) => return Err(bad(format!("receiving a layer: {e}"))),
         }

@@ -185,20 +185,12 @@ impl Overlay {
             }
         }
         if atime.is_some() || mtime.is_some() {
-            let times = [*timespec(atime).as_ref(), *timespec(mtime).as_ref()];
-            // SAFETY: a valid descriptor, an empty C string and two timespecs; AT_EMPTY_PATH
-            // makes the call act on the descriptor's file itself (a symlink too).
-            let r = unsafe {
-                libc::utimensat(
-                    node.as_raw_fd(),
-                    c"".as_ptr(),
-                    times.as_ptr(),
-                    libc::AT_EMPTY_PATH,
-                )
-            };
-            if r != 0 {
-                return Err(errno(io::Error::last_os_error()));
-            }
+            crate::sys::fd::set_times(
+                std::os::fd::AsFd::as_fd(&node),
+                &timespec(atime),
+                &timespec(mtime),
+            )
+            .map_err(errno)?;
         }
         self.getattr_id(ino)
     }
