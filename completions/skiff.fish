@@ -38,7 +38,7 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "version" -d 'Show the s
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "events" -d 'Get real time events from containers, images, volumes and networks'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "volume" -d 'Manage volumes'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "network" -d 'Manage networks'
-complete -c skiff -n "__fish_skiff_needs_command" -f -a "manifest" -d 'Manage Docker image manifests and manifest lists'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "manifest" -d 'Manage image manifests and manifest lists'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "context" -d 'Manage contexts (the default one: skiff runs locally)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "healthcheck" -d 'Manage health checks on containers'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "generate" -d 'Generate structured data (systemd units) from containers'

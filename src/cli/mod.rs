@@ -86,7 +86,7 @@ pub enum Command {
     /// Manage networks
     #[command(subcommand)]
     Network(network::NetworkCommand),
-    /// Manage Docker image manifests and manifest lists
+    /// Manage image manifests and manifest lists
     #[command(subcommand)]
     Manifest(manifest::ManifestCommand),
     /// Manage contexts (the default one: skiff runs locally)
