@@ -56,6 +56,7 @@ if [ "${1:-}" = "__user" ]; then
         case "$way" in
         skiff) export DOCKER_HOST=unix://$WORK/skiff.sock ;;
         podman) export DOCKER_HOST=unix://$WORK/podman.sock ;;
+        cli) unset DOCKER_HOST ;; # skiff refuses a DOCKER_HOST that is not its own socket
         esac
         case "$way:$what" in
         cli:ps) sk ps ;;
