@@ -6,11 +6,13 @@ use common::*;
 
 #[test]
 fn create_start_kill_rename_restart() {
+    // Names with a letter that is not hex: `inspect c1` could otherwise match an ID prefix
+    // (docker's lookup falls back to one), one time in 256.
     let env = env_with_busybox();
     let id = env.skiff_ok(&[
         "create",
         "--name",
-        "c1",
+        "ctr1",
         "--network",
         "none",
         BUSYBOX,
@@ -24,46 +26,46 @@ fn create_start_kill_rename_restart() {
     assert!(ps.contains("Created"), "{ps}");
     assert_eq!(env.skiff_ok(&["ps", "-q"]), "", "created is not running");
 
-    assert_eq!(env.skiff_ok(&["start", "c1"]), "c1\n");
+    assert_eq!(env.skiff_ok(&["start", "ctr1"]), "ctr1\n");
     assert_eq!(env.skiff_ok(&["ps", "-q"]).trim(), &id[..12]);
     // Starting a running container is a no-op, as in docker.
-    assert_eq!(env.skiff_ok(&["start", "c1"]), "c1\n");
+    assert_eq!(env.skiff_ok(&["start", "ctr1"]), "ctr1\n");
 
-    assert_eq!(env.skiff_ok(&["kill", "c1"]), "c1\n");
+    assert_eq!(env.skiff_ok(&["kill", "ctr1"]), "ctr1\n");
     let st = env.skiff_ok(&[
         "inspect",
         "-f",
         "{{.State.Status}} {{.State.ExitCode}}",
-        "c1",
+        "ctr1",
     ]);
     assert_eq!(st.trim(), "exited 137");
-    let o = env.skiff(&["kill", "c1"]);
+    let o = env.skiff(&["kill", "ctr1"]);
     assert_eq!(code(&o), 1);
     assert!(stderr(&o).contains("is not running"), "{}", stderr(&o));
-    let o = env.skiff(&["kill", "-s", "NOPE", "c1"]);
+    let o = env.skiff(&["kill", "-s", "NOPE", "ctr1"]);
     assert_ne!(code(&o), 0);
 
-    env.skiff_ok(&["rename", "c1", "c2"]);
-    let o = env.skiff(&["inspect", "c1"]);
+    env.skiff_ok(&["rename", "ctr1", "ctr2"]);
+    let o = env.skiff(&["inspect", "ctr1"]);
     assert_ne!(code(&o), 0);
     assert_eq!(
-        env.skiff_ok(&["inspect", "-f", "{{.Name}}", "c2"]).trim(),
-        "/c2"
+        env.skiff_ok(&["inspect", "-f", "{{.Name}}", "ctr2"]).trim(),
+        "/ctr2"
     );
     // The old name is free again.
     env.skiff_ok(&[
         "create",
         "--name",
-        "c1",
+        "ctr1",
         "--network",
         "none",
         BUSYBOX,
         "true",
     ]);
 
-    assert_eq!(env.skiff_ok(&["restart", "-t", "1", "c2"]), "c2\n");
+    assert_eq!(env.skiff_ok(&["restart", "-t", "1", "ctr2"]), "ctr2\n");
     assert_eq!(
-        env.skiff_ok(&["inspect", "-f", "{{.State.Running}}", "c2"])
+        env.skiff_ok(&["inspect", "-f", "{{.State.Running}}", "ctr2"])
             .trim(),
         "true"
     );
@@ -71,14 +73,14 @@ fn create_start_kill_rename_restart() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let mut logs = String::new();
     while std::time::Instant::now() < deadline {
-        logs = env.skiff_ok(&["logs", "c2"]);
+        logs = env.skiff_ok(&["logs", "ctr2"]);
         if logs.matches("started").count() == 2 {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(logs, "started\nstarted\n");
-    env.skiff_ok(&["rm", "-f", "c2", "c1"]);
+    env.skiff_ok(&["rm", "-f", "ctr2", "ctr1"]);
 
     // start -a: attached, with the container's exit code.
     env.skiff_ok(&[
