@@ -139,6 +139,8 @@ die() { echo "api.sh: $*" >&2; exit 1; }
 id "$USER_NAME" >/dev/null 2>&1 || die "no user $USER_NAME: run tests/env/setup.sh first"
 [ -x "$DOCKER" ] || die "no $DOCKER: run tests/env/setup.sh (Debian's docker.io CLI)"
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=benches/lib.sh
+. "$REPO/benches/lib.sh"
 if [ "$USE_PODMAN" = auto ]; then
     if command -v podman >/dev/null && command -v runc >/dev/null; then USE_PODMAN=yes; else USE_PODMAN=no; fi
 fi
@@ -156,21 +158,19 @@ WORK=$(mktemp -d /var/tmp/skiff-bench/api.XXXXXX)
 SK_PID="" PM_PID=""
 as_user() { runuser -u "$USER_NAME" -- env -i bash "$WORK/api.sh" __user "$WORK" "$@"; }
 cleanup() {
-    [ -n "$SK_PID" ] && kill "$SK_PID" 2>/dev/null
-    [ -n "$PM_PID" ] && kill "$PM_PID" 2>/dev/null
+    bench_kill "$SK_PID" '^(runuser|skiff)$'
+    bench_kill "$PM_PID" '^(runuser|podman)$'
     as_user sh 'sk rm -f $(sk ps -aq)' >/dev/null 2>&1 || true
     if [ "$USE_PODMAN" = yes ]; then
         as_user sh 'podman --root $WORK/podman/root --runroot $WORK/podman/runroot rm -af -t 0' >/dev/null 2>&1 || true
-        local pause
-        pause=$(cat "$WORK/xdg-run/libpod/tmp/pause.pid" 2>/dev/null || true)
-        [ -n "$pause" ] && kill "$pause" 2>/dev/null
+        bench_stop_podman_pause
     fi
-    rm -rf "$WORK"
+    bench_remove_work
 }
 trap cleanup EXIT
 mkdir -p "$WORK/bin" "$WORK/home/.config/containers" "$WORK/skiff/data" "$WORK/skiff/run" \
     "$WORK/xdg-run" "$WORK/podman/root" "$WORK/podman/runroot"
-cp "$SKIFF_BIN" "$WORK/bin/skiff"
+bench_install_skiff "$SKIFF_BIN"
 cp "$0" "$WORK/api.sh"
 cat >"$WORK/home/.config/containers/containers.conf" <<'EOF'
 [engine]

@@ -80,6 +80,8 @@ die() { echo "build.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run me as root (the engines run as $USER_NAME)"
 id "$USER_NAME" >/dev/null 2>&1 || die "no user $USER_NAME: run tests/env/setup.sh first"
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=benches/lib.sh
+. "$REPO/benches/lib.sh"
 if [ "$USE_PODMAN" = auto ]; then
     if command -v podman >/dev/null && command -v runc >/dev/null; then USE_PODMAN=yes; else USE_PODMAN=no; fi
 fi
@@ -99,19 +101,17 @@ cleanup() {
     as_user sh 'sk rm -f $(sk ps -aq)' >/dev/null 2>&1 || true
     if [ "$USE_PODMAN" = yes ]; then
         as_user sh 'pm rm -af -t 0' >/dev/null 2>&1 || true
-        local pause
-        pause=$(cat "$WORK/xdg-run/libpod/tmp/pause.pid" 2>/dev/null || true)
-        [ -n "$pause" ] && kill "$pause" 2>/dev/null
+        bench_stop_podman_pause
         # buildah's layers belong to subordinate ids: remove them from the user's namespace.
         as_user sh 'podman unshare rm -rf "$WORK/podman"' >/dev/null 2>&1 || true
     fi
     as_user sh 'sk builder prune -f; sk rmi -f $(sk images -aq)' >/dev/null 2>&1 || true
-    rm -rf "$WORK" 2>/dev/null || true
+    bench_remove_work
 }
 trap cleanup EXIT
 mkdir -p "$WORK/bin" "$WORK/home/.config/containers" "$WORK/skiff/data" "$WORK/skiff/run" \
     "$WORK/xdg-run" "$WORK/podman/root" "$WORK/podman/runroot" "$WORK/ctx/small"
-cp "$SKIFF_BIN" "$WORK/bin/skiff"
+bench_install_skiff "$SKIFF_BIN"
 cp "$0" "$WORK/build.sh"
 cat >"$WORK/home/.config/containers/containers.conf" <<'EOF'
 [engine]

@@ -170,6 +170,8 @@ die() { echo "compare.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run me as root (the engines run as $USER_NAME)"
 id "$USER_NAME" >/dev/null 2>&1 || die "no user $USER_NAME: run tests/env/setup.sh first"
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=benches/lib.sh
+. "$REPO/benches/lib.sh"
 
 if [ "$USE_PODMAN" = auto ]; then
     if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
@@ -195,20 +197,14 @@ cleanup() {
     as_user sh 'sk rm -f $(sk ps -aq)' >/dev/null 2>&1 || true
     if [ "$USE_PODMAN" = yes ]; then
         as_user sh 'pm rm -af -t 0' >/dev/null 2>&1 || true
-        # podman's rootless pause process, by its recorded PID.
-        local pause
-        pause=$(cat "$WORK/xdg-run/libpod/tmp/pause.pid" 2>/dev/null || true)
-        [ -n "$pause" ] && kill "$pause" 2>/dev/null
+        bench_stop_podman_pause
     fi
-    rm -rf "$WORK"
+    bench_remove_work
 }
 trap cleanup EXIT
 mkdir -p "$WORK/bin" "$WORK/home/.config/containers" "$WORK/skiff/data" "$WORK/skiff/run" \
     "$WORK/xdg-run" "$WORK/podman/root" "$WORK/podman/runroot" "$WORK/p"
-cp "$SKIFF_BIN" "$WORK/bin/skiff"
-# The small binary the monitors run in, when it was built next to skiff (else skiff runs them).
-SKIFF_MON="$(dirname "$SKIFF_BIN")/skiff-monitor"
-[ -x "$SKIFF_MON" ] && cp "$SKIFF_MON" "$WORK/bin/skiff-monitor"
+bench_install_skiff "$SKIFF_BIN"
 cp "$0" "$WORK/compare.sh"
 cat >"$WORK/home/.config/containers/containers.conf" <<'EOF'
 [engine]

@@ -113,6 +113,8 @@ die() { echo "compose.sh: $*" >&2; exit 1; }
 id "$USER_NAME" >/dev/null 2>&1 || die "no user $USER_NAME: run tests/env/setup.sh first"
 [ -x "$DOCKER_COMPOSE" ] || die "no $DOCKER_COMPOSE: run tests/env/setup.sh (Debian's docker-compose)"
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=benches/lib.sh
+. "$REPO/benches/lib.sh"
 
 mkdir -p /var/tmp/skiff-bench
 chmod 755 /var/tmp/skiff-bench
@@ -143,21 +145,18 @@ as_user() { runuser -u "$USER_NAME" -- env -i bash "$WORK/compose.sh" __user "$W
 cleanup() {
     as_user sh 'compose skiff down -t 0' >/dev/null 2>&1 || true
     as_user sh 'compose docker_compose down -t 0' >/dev/null 2>&1 || true
-    [ -n "$SK_PID" ] && kill "$SK_PID" 2>/dev/null
+    bench_kill "$SK_PID" '^(runuser|skiff)$'
     as_user sh 'sk rm -f $(sk ps -aq); SKIFF_ROOT=$WORK/service/data SKIFF_RUNROOT=$WORK/service/run sk rm -f $(SKIFF_ROOT=$WORK/service/data SKIFF_RUNROOT=$WORK/service/run sk ps -aq)' >/dev/null 2>&1 || true
     if [ "$USE_PODMAN" = yes ]; then
         as_user sh 'compose podman_compose down -t 0; podman rm -af -t 0' >/dev/null 2>&1 || true
-        # podman's rootless pause process, by its recorded PID.
-        local pause
-        pause=$(cat "$WORK/xdg-run/libpod/tmp/pause.pid" 2>/dev/null || true)
-        [ -n "$pause" ] && kill "$pause" 2>/dev/null
+        bench_stop_podman_pause
     fi
-    rm -rf "$WORK"
+    bench_remove_work
 }
 trap cleanup EXIT
 mkdir -p "$WORK/bin" "$WORK/home/.config/containers" "$WORK/skiff/data" "$WORK/skiff/run" \
     "$WORK/service/data" "$WORK/service/run" "$WORK/xdg-run" "$WORK/proj"
-cp "$SKIFF_BIN" "$WORK/bin/skiff"
+bench_install_skiff "$SKIFF_BIN"
 cp "$0" "$WORK/compose.sh"
 # podman: runc, cgroupfs, file events (as benches/compare.sh); its store is the fresh
 # $HOME/.local/share/containers; the local registry is plain HTTP.

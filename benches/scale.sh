@@ -118,6 +118,8 @@ die() { echo "scale.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run me as root (the engines run as $USER_NAME)"
 id "$USER_NAME" >/dev/null 2>&1 || die "no user $USER_NAME: run tests/env/setup.sh first"
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=benches/lib.sh
+. "$REPO/benches/lib.sh"
 if [ "$USE_PODMAN" = auto ]; then
     if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
         [ "$QUICK" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc uidmap >/dev/null
@@ -139,18 +141,14 @@ as_user() { runuser -u "$USER_NAME" -- env -i bash "$WORK/scale.sh" __user "$WOR
 cleanup() {
     as_user clean || true
     if [ "$USE_PODMAN" = yes ]; then
-        local pause
-        pause=$(cat "$WORK/xdg-run/libpod/tmp/pause.pid" 2>/dev/null || true)
-        [ -n "$pause" ] && kill "$pause" 2>/dev/null
+        bench_stop_podman_pause
     fi
-    rm -rf "$WORK"
+    bench_remove_work
 }
 trap cleanup EXIT
 mkdir -p "$WORK/bin" "$WORK/home/.config/containers" "$WORK/skiff/data" "$WORK/skiff/run" \
     "$WORK/xdg-run" "$WORK/podman/root" "$WORK/podman/runroot"
-cp "$SKIFF_BIN" "$WORK/bin/skiff"
-SKIFF_MON="$(dirname "$SKIFF_BIN")/skiff-monitor"
-[ -x "$SKIFF_MON" ] && cp "$SKIFF_MON" "$WORK/bin/skiff-monitor"
+bench_install_skiff "$SKIFF_BIN"
 cp "$0" "$WORK/scale.sh"
 cat >"$WORK/home/.config/containers/containers.conf" <<'EOF'
 [engine]
