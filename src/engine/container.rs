@@ -243,7 +243,7 @@ fn spawn_monitor(
 
 fn start_error(ready: Option<crate::helper::Ready>) -> EngineError {
     match ready {
-        Some(crate::helper::Ready::Failed { code, message }) if code != 125 => {
+        Some(crate::helper::Ready::Failed { code, message }) if code != crate::exit::ENGINE => {
             EngineError::Exec { message, code }
         }
         Some(crate::helper::Ready::Failed { message, .. }) => EngineError::Usage(message),
@@ -273,7 +273,7 @@ fn wait_unproxied(mut child: Child) -> i32 {
     child
         .wait()
         .map(|s| s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0)))
-        .unwrap_or(125)
+        .unwrap_or(crate::exit::ENGINE)
 }
 
 /// Wait for the foreground monitor; forward the signals the terminal did not already deliver
@@ -287,8 +287,9 @@ fn wait_foreground(
         use std::os::unix::process::ExitStatusExt;
         s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0))
     };
-    let exited =
-        |child: &mut Child| RunOutcome::Exited(child.wait().map(status_code).unwrap_or(125));
+    let exited = |child: &mut Child| {
+        RunOutcome::Exited(child.wait().map(status_code).unwrap_or(crate::exit::ENGINE))
+    };
     let sfd = nix::sys::signalfd::SignalFd::with_flags(
         mask,
         nix::sys::signalfd::SfdFlags::SFD_NONBLOCK | nix::sys::signalfd::SfdFlags::SFD_CLOEXEC,
@@ -495,7 +496,7 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
     };
     exec_event(&format!("exec_create: {cmdline}"), None);
     let started = crate::runtime::exec::spawn(&req, &resolve).map_err(|e| match e {
-        crate::runtime::RuntimeError::Start { message, code } if code != 125 => {
+        crate::runtime::RuntimeError::Start { message, code } if code != crate::exit::ENGINE => {
             EngineError::Exec { message, code }
         }
         crate::runtime::RuntimeError::Start { message, .. } => EngineError::Usage(message),
