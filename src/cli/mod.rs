@@ -235,7 +235,11 @@ pub fn main() -> i32 {
     {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { 125 } else { 0 };
+            let code = if e.use_stderr() {
+                crate::exit::ENGINE
+            } else {
+                0
+            };
             let _ = e.print();
             return code;
         }
@@ -296,7 +300,7 @@ fn run(cli: Cli) -> i32 {
             Ok(d) => crate::engine::storage::request(d),
             Err(e) => {
                 eprintln!("Error: {e}");
-                return 125;
+                return crate::exit::ENGINE;
             }
         }
     }
@@ -304,7 +308,7 @@ fn run(cli: Cli) -> i32 {
     crate::engine::storage::secure_data_root(&paths);
     if let Err(e) = paths.check_runtime() {
         eprintln!("Error: {e}");
-        return 125;
+        return crate::exit::ENGINE;
     }
     match dispatch(cli.command) {
         Ok(code) => code,
