@@ -661,7 +661,7 @@ mod tests {
             "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}]
         }));
         let sys = Recorder::default();
-        let e = mount_into_root(&sys, &spec, &root).err().expect("refused");
+        let e = mount_into_root(&sys, &spec, &root).expect_err("refused");
         assert!(
             e.message.contains("must be mounted on ordinary directory"),
             "{}",
@@ -759,7 +759,7 @@ mod tests {
             "linux": {"maskedPaths": ["/proc/kcore"]}
         }));
         let sys = Recorder::default();
-        let e = protect_paths(&sys, &spec, &base).err().expect("refused");
+        let e = protect_paths(&sys, &spec, &base).expect_err("refused");
         assert_eq!(
             e.message,
             "/proc in the container is not procfs: refusing to start"

@@ -705,7 +705,7 @@ mod tests {
     fn an_id_of_minus_one_never_leaves_the_process_root() {
         let p = process(json!({"cwd": "/", "user": {"uid": 4294967295u32, "gid": 0}}));
         let sys = Recorder::default();
-        let e = set_ids_and_caps(&sys, &p, &[]).err().expect("refused");
+        let e = set_ids_and_caps(&sys, &p, &[]).expect_err("refused");
         assert_eq!(e.message, "uids and gids must be in range 0-2147483647");
         assert_eq!(e.code, crate::exit::ENGINE);
         assert!(!sys
@@ -722,9 +722,7 @@ mod tests {
             sys.calls(),
             vec![Call::Setrlimit(libc::RLIMIT_NOFILE, 1024, 2048)]
         );
-        let e = set_rlimit(&sys, "RLIMIT_BOGUS", 1, 1)
-            .err()
-            .expect("refused");
+        let e = set_rlimit(&sys, "RLIMIT_BOGUS", 1, 1).expect_err("refused");
         assert_eq!(e.message, "unknown rlimit RLIMIT_BOGUS");
     }
 }
