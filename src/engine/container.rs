@@ -477,6 +477,13 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
         let root = [PathBuf::from("/")];
         let u = resolve_user(&root, &user_spec).map_err(|e| e.to_string())?;
         let mut groups = u.groups;
+        // keep-id's user has its group as a supplementary one too, as at create.
+        if opts.user.is_none()
+            && super::create::parse_extras::keep_id(&rec.extras.userns).is_some()
+            && !groups.contains(&u.gid)
+        {
+            groups.insert(0, u.gid);
+        }
         for g in &rec.group_add {
             groups.push(resolve_group(&root, g).map_err(|e| e.to_string())?);
         }
