@@ -19,6 +19,7 @@ pub mod netns;
 pub mod pause;
 pub mod probe;
 pub mod seccomp;
+pub mod seccomp_cache;
 pub mod spec;
 pub(crate) mod syscall;
 mod syscalls;
