@@ -133,11 +133,17 @@ fn run(
     ready: &mut Option<crate::helper::ReadySender>,
 ) -> MonResult<i32> {
     let store = Containers::new(paths);
-    let rec = store.record(id).map_err(|e| (125, e.to_string()))?;
+    let rec = store
+        .record(id)
+        .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
     let dir = store.dir(id);
-    let mut spec = oci_spec::runtime::Spec::load(dir.join("config.json"))
-        .map_err(|e| (125, format!("reading the runtime spec: {e}")))?;
-    let mode = Mode::parse(&rec.network).map_err(|e| (125, e.to_string()))?;
+    let mut spec = oci_spec::runtime::Spec::load(dir.join("config.json")).map_err(|e| {
+        (
+            crate::exit::ENGINE,
+            format!("reading the runtime spec: {e}"),
+        )
+    })?;
+    let mode = Mode::parse(&rec.network).map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
     let target = match &mode {
         Mode::Container(t) => Some(container_target(&store, t)),
         _ => None,
@@ -155,7 +161,7 @@ fn run(
     );
     let joined = net
         .validate(&mut spec)
-        .map_err(|e| (125, e.to_string()))
+        .map_err(|e| (crate::exit::ENGINE, e.to_string()))
         .and_then(|()| join_pid_ipc_of(&store, &mut spec, &rec.extras));
     // Before joining any user namespace: inside one, every process looks like root.
     let rootless = !crate::runtime::userns::is_rootful();
@@ -297,12 +303,12 @@ fn block_signals() -> MonResult<SignalFd> {
         mask.add(s);
     }
     mask.thread_block()
-        .map_err(|e| (125, format!("blocking signals: {e}")))?;
+        .map_err(|e| (crate::exit::ENGINE, format!("blocking signals: {e}")))?;
     SignalFd::with_flags(
         &mask,
         nix::sys::signalfd::SfdFlags::SFD_CLOEXEC | nix::sys::signalfd::SfdFlags::SFD_NONBLOCK,
     )
-    .map_err(|e| (125, format!("signalfd: {e}")))
+    .map_err(|e| (crate::exit::ENGINE, format!("signalfd: {e}")))
 }
 
 /// What one run of the container needs.
@@ -328,7 +334,8 @@ fn run_once(
     let id = rec.id.as_str();
     // Standard streams.
     let pipe = || {
-        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| (125, format!("pipe: {e}")))
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+            .map_err(|e| (crate::exit::ENGINE, format!("pipe: {e}")))
     };
     let mut out_r = None;
     let mut err_r = None;
@@ -336,7 +343,7 @@ fn run_once(
     let mut stdin_keep: Option<OwnedFd> = None;
     // journald: connect first, so that a host without a journal is a start error.
     let journal = if rec.log_config.driver == "journald" {
-        Some(journald::Journal::connect(rec).map_err(|e| (125, e))?)
+        Some(journald::Journal::connect(rec).map_err(|e| (crate::exit::ENGINE, e))?)
     } else {
         None
     };
@@ -348,8 +355,8 @@ fn run_once(
         let stdin_fd = if rec.interactive {
             0
         } else {
-            let null =
-                std::fs::File::open("/dev/null").map_err(|e| (125, format!("/dev/null: {e}")))?;
+            let null = std::fs::File::open("/dev/null")
+                .map_err(|e| (crate::exit::ENGINE, format!("/dev/null: {e}")))?;
             let fd: OwnedFd = null.into();
             let raw = fd.as_raw_fd();
             child_ends.push(fd);
@@ -373,8 +380,8 @@ fn run_once(
             child_ends.push(ir);
             fd
         } else {
-            let null =
-                std::fs::File::open("/dev/null").map_err(|e| (125, format!("/dev/null: {e}")))?;
+            let null = std::fs::File::open("/dev/null")
+                .map_err(|e| (crate::exit::ENGINE, format!("/dev/null: {e}")))?;
             let fd: OwnedFd = null.into();
             let raw = fd.as_raw_fd();
             child_ends.push(fd);
@@ -439,7 +446,7 @@ fn run_once(
     let started = started.map_err(|e| {
         let code = match &e {
             crate::runtime::RuntimeError::Start { code, .. } => *code,
-            _ => 125,
+            _ => crate::exit::ENGINE,
         };
         (code, e.to_string())
     })?;
@@ -452,7 +459,9 @@ fn run_once(
         .map(OwnedFd::from);
     let pid_start = process_start_time(pid).unwrap_or(0);
     {
-        let _lock = store.lock(id).map_err(|e| (125, e.to_string()))?;
+        let _lock = store
+            .lock(id)
+            .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
         let mut st = store.state(id).unwrap_or_default();
         st.status = Status::Running;
         st.frozen = None;
@@ -474,7 +483,7 @@ fn run_once(
         }
         store
             .save_state_volatile(id, &st)
-            .map_err(|e| (125, e.to_string()))?;
+            .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
     }
     if let Some(p) = &rec.pidfile {
         if let Err(e) = std::fs::write(p, format!("{pid}\n")) {
@@ -645,9 +654,14 @@ fn join_pid_ipc_of(
         let Some(target) = mode.strip_prefix("container:") else {
             continue;
         };
-        let st = store.state(target).map_err(|e| (125, e.to_string()))?;
+        let st = store
+            .state(target)
+            .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
         if st.status != Status::Running || process_start_time(st.pid) != Some(st.pid_start) {
-            return Err((125, format!("container {target} is not running")));
+            return Err((
+                crate::exit::ENGINE,
+                format!("container {target} is not running"),
+            ));
         }
         let pid = st.pid;
         let Some(namespaces) = spec
@@ -655,7 +669,7 @@ fn join_pid_ipc_of(
             .as_mut()
             .and_then(|l| l.namespaces_mut().as_mut())
         else {
-            return Err((125, "runtime spec has no namespaces".into()));
+            return Err((crate::exit::ENGINE, "runtime spec has no namespaces".into()));
         };
         for ns in namespaces.iter_mut() {
             if ns.typ() == typ {
