@@ -82,6 +82,37 @@ fn default_profile_blocks_what_docker_blocks() {
     }
     let o = env.skiff(&["exec", "s1", "sh", "-c", "echo fine"]);
     assert_eq!(stdout(&o), "fine\n", "{}", stderr(&o));
+    // The container's own start takes its filter from a cache too (`seccomp-start.bpf`):
+    // started again with that cache damaged, the filter is still in force.
+    let id = env.skiff_ok(&["create", BUSYBOX, "unshare", "-U", "true"]);
+    let id = id.trim();
+    let o = env.skiff(&["start", "-a", id]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let cache = env
+        .data_dir()
+        .join("containers")
+        .join(id)
+        .join("seccomp-start.bpf");
+    let cache = cache.display();
+    assert_success(
+        &env.sh(&format!("test -s {cache}")),
+        "the start cache exists",
+    );
+    for damage in [
+        format!(": > {cache}"),
+        format!("head -c 5000 /dev/zero > {cache}"),
+    ] {
+        assert_success(&env.sh(&damage), &damage);
+        let o = env.skiff(&["start", "-a", id]);
+        assert_eq!(code(&o), 1, "{damage}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("Operation not permitted"),
+            "{}",
+            stderr(&o)
+        );
+        let o = env.sh(&format!("head -c 12 {cache}"));
+        assert_eq!(stdout(&o), "skiff-bpf 1\n", "{damage}: rewritten");
+    }
     env.skiff_ok(&[
         "run",
         "-d",

@@ -38,7 +38,7 @@ pub fn child_main(spec: &Spec, rootfs: &Rootfs, stdio: &Stdio, sock_fd: RawFd) -
     // SAFETY: `sock_fd` is the child's end of the socketpair, owned by nobody else here.
     let mut sock = unsafe { UnixStream::from_raw_fd(sock_fd) };
     // Seccomp's BPF is compiled while the parent writes the id maps (newuidmap takes longer).
-    let seccomp = compile_seccomp(spec);
+    let seccomp = compile_seccomp(spec, rootfs);
     let mut go = [0u8; 1];
     if sock.read_exact(&mut go).is_err() {
         // The parent gave up (its error is reported there).
@@ -55,14 +55,26 @@ pub fn child_main(spec: &Spec, rootfs: &Rootfs, stdio: &Stdio, sock_fd: RawFd) -
 
 pub(super) enum Never {}
 
-/// The spec's seccomp profile as BPF programs, if it has one.
-fn compile_seccomp(spec: &Spec) -> Result<Option<Vec<seccompiler::BpfProgram>>, InitError> {
+/// The spec's seccomp profile as BPF programs, if it has one: from the cache beside the
+/// container's root file system mount point (`containers/ID/seccomp-start.bpf`, keyed by the
+/// profile as serialized here; `exec`'s cache, keyed by `config.json`'s text, is another file
+/// so that neither evicts the other), compiled when that holds no intact copy of it.
+fn compile_seccomp(
+    spec: &Spec,
+    rootfs: &Rootfs,
+) -> Result<Option<Vec<seccompiler::BpfProgram>>, InitError> {
     match spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) {
         Some(s) => {
-            let v = serde_json::to_value(s).map_err(ctx("seccomp profile"))?;
-            Ok(Some(
-                super::seccomp::compile(&v).map_err(ctx("seccomp profile"))?,
-            ))
+            let text = serde_json::to_string(s).map_err(ctx("seccomp profile"))?;
+            let progs = match rootfs.target.parent() {
+                Some(dir) => {
+                    super::seccomp_cache::compile_cached(&text, &dir.join("seccomp-start.bpf"))
+                }
+                None => serde_json::from_str(&text)
+                    .map_err(|e| super::RuntimeError::Other(e.to_string()))
+                    .and_then(|v| super::seccomp::compile(&v)),
+            };
+            Ok(Some(progs.map_err(ctx("seccomp profile"))?))
         }
         None => Ok(None),
     }
