@@ -408,18 +408,18 @@ fn run_once(
         }
         let mut net = net.borrow_mut();
         net.setup(pid)
-            .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))?;
+            .map_err(|e| crate::runtime::RuntimeError::Hook(Box::new(e)))?;
         // An external runtime has no barrier: the network must be ready before it starts.
         if external {
             net.ready()
-                .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))?;
+                .map_err(|e| crate::runtime::RuntimeError::Hook(Box::new(e)))?;
         }
         Ok(())
     };
     let mut after_go = || -> Result<(), crate::runtime::RuntimeError> {
         net.borrow_mut()
             .ready()
-            .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))
+            .map_err(|e| crate::runtime::RuntimeError::Hook(Box::new(e)))
     };
     let ext = rec
         .runtime
@@ -583,7 +583,7 @@ fn enter_cgroup(
             let _ = cgroup::remove(&cg.dir);
             Ok(())
         }
-        Err(e) => Err(crate::runtime::RuntimeError::Other(format!(
+        Err(e) => Err(crate::runtime::RuntimeError::Failed(format!(
             "setting up the container's cgroup {}: {e}",
             cg.dir.display()
         ))),

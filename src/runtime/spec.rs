@@ -175,7 +175,7 @@ pub const DEFAULT_SHM_SIZE: u64 = 64 << 20;
 
 /// Parse docker's `--ulimit NAME=SOFT[:HARD]` (`-1` is unlimited) into (`RLIMIT_NAME`, soft, hard).
 pub fn parse_ulimit(s: &str) -> Result<(String, u64, u64), RuntimeError> {
-    let bad = || RuntimeError::Other(format!("invalid ulimit argument: {s}"));
+    let bad = || RuntimeError::Invalid(format!("invalid ulimit argument: {s}"));
     let (name, vals) = s.split_once('=').ok_or_else(bad)?;
     const NAMES: &[&str] = &[
         "as",
@@ -196,7 +196,9 @@ pub fn parse_ulimit(s: &str) -> Result<(String, u64, u64), RuntimeError> {
         "stack",
     ];
     if !NAMES.contains(&name) {
-        return Err(RuntimeError::Other(format!("invalid ulimit type: {name}")));
+        return Err(RuntimeError::Invalid(format!(
+            "invalid ulimit type: {name}"
+        )));
     }
     let num = |v: &str| -> Result<u64, RuntimeError> {
         if v == "-1" {
@@ -210,7 +212,7 @@ pub fn parse_ulimit(s: &str) -> Result<(String, u64, u64), RuntimeError> {
         None => (num(vals)?, num(vals)?),
     };
     if soft > hard {
-        return Err(RuntimeError::Other(format!(
+        return Err(RuntimeError::Invalid(format!(
             "ulimit soft limit must be less than or equal to hard limit: {soft} > {hard}"
         )));
     }
@@ -253,7 +255,7 @@ fn normalise_cap(name: &str) -> Result<String, RuntimeError> {
         format!("CAP_{up}")
     };
     full.parse::<caps::Capability>()
-        .map_err(|_| RuntimeError::Other(format!("invalid capability: {name}")))?;
+        .map_err(|_| RuntimeError::Invalid(format!("invalid capability: {name}")))?;
     Ok(full)
 }
 
@@ -459,8 +461,7 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
         "mounts": mounts,
         "linux": linux,
     });
-    serde_json::from_value(spec)
-        .map_err(|e| RuntimeError::Other(format!("building the runtime spec: {e}")))
+    serde_json::from_value(spec).map_err(RuntimeError::ctx("building the runtime spec"))
 }
 
 /// The parts of a container's runtime spec that `exec` takes: its process settings, and its
