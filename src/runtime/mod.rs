@@ -388,14 +388,14 @@ fn fuse_server_main(
 pub fn user_namespace_of(pid: i32) -> Result<Option<std::fs::File>, RuntimeError> {
     use std::os::unix::fs::MetadataExt;
     let path = format!("/proc/{pid}/ns/user");
-    let theirs = std::fs::metadata(&path).map_err(RuntimeError::ctx(format!("{path}")))?;
+    let theirs = std::fs::metadata(&path).map_err(RuntimeError::ctx(path.as_str()))?;
     let ours = std::fs::metadata("/proc/self/ns/user").ok();
     if ours.is_some_and(|o| o.ino() == theirs.ino() && o.dev() == theirs.dev()) {
         return Ok(None);
     }
     std::fs::File::open(&path)
         .map(Some)
-        .map_err(RuntimeError::ctx(format!("{path}")))
+        .map_err(RuntimeError::ctx(path.as_str()))
 }
 
 /// Start the container described by `spec` on `rootfs`. `before_go(pid)` runs once the
