@@ -186,11 +186,11 @@ fn spawn_monitor(
     {
         // A new start: whatever stop was asked for before is over.
         let store = Containers::new(paths);
-        let _lock = store.lock(&rec.id)?;
+        let lock = store.lock(&rec.id)?;
         let mut st = store.state(&rec.id)?;
         if st.stop_requested {
             st.stop_requested = false;
-            store.save_state(&rec.id, &st)?;
+            store.save_state(&lock, &st)?;
         }
     }
     super::pause_process::ensure_for(paths, rec);
@@ -389,13 +389,13 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
     let id = store.resolve(&opts.container)?;
     let rec = store.record(&id)?;
     let st = store.state(&id)?;
-    if !is_alive(&st) {
+    if !st.can_kill() {
         return Err(EngineError::Conflict(format!(
             "container {} is not running",
             opts.container
         )));
     }
-    if st.status == Status::Paused {
+    if !st.can_exec() {
         return Err(EngineError::Conflict(format!(
             "Container {} is paused, unpause the container before exec",
             opts.container
@@ -499,7 +499,7 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
             EngineError::Exec { message, code }
         }
         crate::runtime::RuntimeError::Start { message, .. } => EngineError::Usage(message),
-        other if !is_alive(&st) => {
+        other if !st.is_alive() => {
             tracing::debug!("exec: {other}");
             EngineError::Conflict(format!("container {} is not running", opts.container))
         }
@@ -712,17 +712,13 @@ pub fn follow_log(
 
 // ---- stopping and removing -------------------------------------------------------------------
 
-fn is_alive(st: &ContainerState) -> bool {
-    st.status.is_up() && st.pid > 0 && process_start_time(st.pid) == Some(st.pid_start)
-}
-
 /// Wait until the container is no longer running and its monitor has recorded it.
 fn wait_stopped(store: &Containers<'_>, id: &str, timeout: Option<Duration>) -> bool {
     let start = Instant::now();
     let mut delay = Duration::from_millis(2);
     loop {
         match store.state(id) {
-            Ok(st) if st.status.is_up() || st.status == Status::Restarting => {}
+            Ok(st) if st.is_active() => {}
             _ => return true,
         }
         if timeout.is_some_and(|t| start.elapsed() >= t) {
@@ -753,7 +749,7 @@ pub fn stop_with(
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
     let st = store.state(&id)?;
-    if !is_alive(&st) && st.status != Status::Restarting {
+    if !st.is_alive() && st.status != Status::Restarting {
         return Ok(());
     }
     // From now on the monitor will not restart it.
@@ -767,7 +763,7 @@ pub fn stop_with(
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    if !is_alive(&st) {
+    if !st.is_alive() {
         return Ok(());
     }
     let sig = forced.unwrap_or_else(|| {
@@ -788,7 +784,7 @@ pub fn stop_with(
     let secs = timeout.or(rec.stop_timeout).unwrap_or(10).max(0) as u64;
     if !wait_stopped(&store, &id, Some(Duration::from_secs(secs))) {
         let st = store.state(&id)?;
-        if is_alive(&st) {
+        if st.is_alive() {
             if let Some(h) = &handle {
                 let _ = h.signal(Signal::SIGKILL as i32);
             }
@@ -827,10 +823,10 @@ fn wait_process_gone(pid: i32, start: u64, timeout: Duration) {
 
 /// Tell the monitor that the coming exit is wanted (no restart).
 fn request_stop(store: &Containers<'_>, id: &str) -> Result<(), EngineError> {
-    let _lock = store.lock(id)?;
+    let lock = store.lock(id)?;
     let mut st = store.state(id)?;
     st.stop_requested = true;
-    store.save_state(id, &st)?;
+    store.save_state(&lock, &st)?;
     Ok(())
 }
 
@@ -847,7 +843,7 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
     let st = store.state(&id)?;
-    if is_alive(&st) || st.status == Status::Restarting {
+    if !st.can_remove() {
         if !force && st.status == Status::Paused {
             return Err(EngineError::Conflict(format!(
                 "cannot remove container \"/{}\": container is paused and must be unpaused first",
@@ -923,7 +919,7 @@ pub fn start_existing_with(
             "cannot start a paused container, try unpause instead".into(),
         ));
     }
-    if is_alive(&st) {
+    if !st.can_start() {
         return Ok(RunOutcome::Detached(id));
     }
     start_inner(paths, &rec, attach, true, detach_keys)
@@ -936,7 +932,7 @@ pub fn kill(paths: &Paths, name: &str, signal: &str) -> Result<(), EngineError> 
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
     let st = store.state(&id)?;
-    if !is_alive(&st) {
+    if !st.can_kill() {
         return Err(EngineError::Conflict(format!(
             "cannot kill container: {name}: container {} is not running",
             &id[..12]
@@ -970,7 +966,7 @@ pub fn kill(paths: &Paths, name: &str, signal: &str) -> Result<(), EngineError> 
 pub fn rename(paths: &Paths, name: &str, new_name: &str) -> Result<(), EngineError> {
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
-    let _lock = store.lock(&id)?;
+    let lock = store.lock(&id)?;
     let mut rec = store.record(&id)?;
     if rec.name == new_name {
         return Err(EngineError::Conflict(
@@ -979,7 +975,7 @@ pub fn rename(paths: &Paths, name: &str, new_name: &str) -> Result<(), EngineErr
     }
     store.reserve_name(new_name, &id)?;
     let old = std::mem::replace(&mut rec.name, new_name.to_string());
-    if let Err(e) = store.save_record(&rec) {
+    if let Err(e) = store.save_record(&lock, &rec) {
         store.release_name(new_name, &id);
         return Err(e.into());
     }

@@ -122,7 +122,7 @@ pub fn update(
     let policy = restart
         .map(|r| crate::monitor::RestartPolicy::parse(r).map_err(EngineError::Usage))
         .transpose()?;
-    let _lock = store.lock(&id)?;
+    let lock = store.lock(&id)?;
     let mut rec = store.record(&id)?;
     if let Some(policy) = policy {
         if rec.auto_remove && policy != crate::monitor::RestartPolicy::No {
@@ -144,7 +144,7 @@ pub fn update(
         }
         rec.resources = r;
     }
-    store.save_record(&rec)?;
+    store.save_record(&lock, &rec)?;
     Ok(())
 }
 
