@@ -12,6 +12,7 @@ pub mod load;
 pub mod merge;
 pub mod model;
 pub mod ops;
+pub mod options;
 pub mod raw;
 pub mod read;
 pub mod resources;

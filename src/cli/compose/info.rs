@@ -4,8 +4,8 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::compose::{load_for, progress};
-use super::render;
+use super::project::{load_for, progress};
+use crate::cli::render;
 use crate::engine::compose::{self, convert, resources, run as crun};
 use crate::engine::EngineError;
 use crate::state::Paths;

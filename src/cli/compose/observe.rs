@@ -4,7 +4,7 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::compose::{load_for, progress};
+use super::project::{load_for, progress};
 use crate::engine::compose::{self, convert, events};
 use crate::engine::EngineError;
 use crate::state::Paths;
@@ -151,7 +151,7 @@ pub fn attach(paths: &Paths, opts: &compose::Options, a: AttachArgs) -> Result<i
 pub fn stats(
     paths: &Paths,
     opts: &compose::Options,
-    a: super::container::StatsArgs,
+    a: crate::cli::container::StatsArgs,
 ) -> Result<i32, EngineError> {
     let services = a.containers.clone();
     let p = load_for(opts, &services)?;
@@ -173,5 +173,5 @@ pub fn stats(
         ctrs.sort_by(|x, y| x.record.name.cmp(&y.record.name));
         Ok(ctrs.into_iter().map(|c| c.record.id).collect())
     };
-    super::container::stats_of(a, &select)
+    crate::cli::container::stats_of(a, &select)
 }
