@@ -227,7 +227,11 @@ pub fn main() -> i32 {
     {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { 125 } else { 0 };
+            let code = if e.use_stderr() {
+                crate::exit::ENGINE
+            } else {
+                0
+            };
             let _ = e.print();
             return code;
         }
@@ -253,7 +257,7 @@ pub fn main() -> i32 {
             Ok(d) => crate::engine::storage::request(d),
             Err(e) => {
                 eprintln!("Error: {e}");
-                return 125;
+                return crate::exit::ENGINE;
             }
         }
     }
@@ -261,7 +265,7 @@ pub fn main() -> i32 {
     crate::engine::storage::secure_data_root(&paths);
     if let Err(e) = paths.check_runtime() {
         eprintln!("Error: {e}");
-        return 125;
+        return crate::exit::ENGINE;
     }
     match dispatch(cli.command) {
         Ok(code) => code,

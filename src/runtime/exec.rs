@@ -249,8 +249,8 @@ fn finish_start(child: Pid, mut sock: UnixStream, tty: bool) -> Result<ExecProce
         let _ = waitpid(child, None);
         let (code, message) = msg
             .split_once('\t')
-            .map(|(c, m)| (c.parse().unwrap_or(125), m.to_string()))
-            .unwrap_or((125, msg.clone()));
+            .map(|(c, m)| (c.parse().unwrap_or(crate::exit::ENGINE), m.to_string()))
+            .unwrap_or((crate::exit::ENGINE, msg.clone()));
         return Err(RuntimeError::Start { message, code });
     }
     Ok(ExecProcess {
@@ -358,7 +358,10 @@ fn command(
             let _ = nix::sys::signal::signal(sig, nix::sys::signal::SigHandler::SigDfl);
         }
     }
-    let user = resolve_user().map_err(|message| InitError { code: 126, message })?;
+    let user = resolve_user().map_err(|message| InitError {
+        code: crate::exit::CANNOT_EXECUTE,
+        message,
+    })?;
 
     if req.tty {
         let slave = init::open_pty(Path::new("/"), sock)?;
@@ -386,7 +389,7 @@ fn command(
 
     if !req.cwd.is_empty() {
         nix::unistd::chdir(req.cwd.as_str()).map_err(|e| InitError {
-            code: 126,
+            code: crate::exit::CANNOT_EXECUTE,
             message: format!(
                 "chdir to cwd (\"{}\") set in config.json failed: {}",
                 req.cwd,

@@ -21,7 +21,7 @@ pub(super) struct InitError {
 
 pub(super) fn fail(message: impl Into<String>) -> InitError {
     InitError {
-        code: 125,
+        code: crate::exit::ENGINE,
         message: message.into(),
     }
 }
@@ -221,7 +221,7 @@ fn setup_and_exec(
     if !cwd.as_os_str().is_empty() {
         let _ = std::fs::create_dir_all(cwd);
         nix::unistd::chdir(cwd).map_err(|e| InitError {
-            code: 125,
+            code: crate::exit::ENGINE,
             message: format!(
                 "chdir to cwd (\"{}\") set in config.json failed: {e}",
                 cwd.display()
@@ -377,10 +377,7 @@ pub(super) fn exec_command(
             .err()
             .unwrap_or(nix::errno::Errno::UnknownErrno);
     }
-    let code = match errno {
-        nix::errno::Errno::ENOENT => 127,
-        _ => 126,
-    };
+    let code = crate::exit::for_exec_errno(errno);
     Err(InitError {
         code,
         message: format!(
@@ -492,11 +489,11 @@ pub(super) fn find_executable(arg0: &str, env: &[String]) -> Result<PathBuf, Ini
         let p = PathBuf::from(arg0);
         return match std::fs::metadata(&p) {
             Err(_) => Err(InitError {
-                code: 127,
+                code: crate::exit::NOT_FOUND,
                 message: format!("exec: \"{arg0}\": stat {arg0}: no such file or directory"),
             }),
             Ok(m) if m.is_dir() || !is_exec(&p) => Err(InitError {
-                code: 126,
+                code: crate::exit::CANNOT_EXECUTE,
                 message: format!("exec: \"{arg0}\": permission denied"),
             }),
             Ok(_) => Ok(p),
@@ -518,12 +515,12 @@ pub(super) fn find_executable(arg0: &str, env: &[String]) -> Result<PathBuf, Ini
     }
     if denied {
         return Err(InitError {
-            code: 126,
+            code: crate::exit::CANNOT_EXECUTE,
             message: format!("exec: \"{arg0}\": permission denied"),
         });
     }
     Err(InitError {
-        code: 127,
+        code: crate::exit::NOT_FOUND,
         message: format!("exec: \"{arg0}\": executable file not found in $PATH"),
     })
 }

@@ -471,8 +471,8 @@ pub fn create(
         }
         let (code, message) = msg
             .split_once('\t')
-            .map(|(c, m)| (c.parse().unwrap_or(125), m.to_string()))
-            .unwrap_or((125, msg.clone()));
+            .map(|(c, m)| (c.parse().unwrap_or(crate::exit::ENGINE), m.to_string()))
+            .unwrap_or((crate::exit::ENGINE, msg.clone()));
         return Err(RuntimeError::Start { message, code });
     }
     Ok(Started {

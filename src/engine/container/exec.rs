@@ -160,7 +160,7 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
     };
     exec_event(&format!("exec_create: {cmdline}"), None);
     let started = crate::runtime::exec::spawn(&req, &resolve).map_err(|e| match e {
-        crate::runtime::RuntimeError::Start { message, code } if code != 125 => {
+        crate::runtime::RuntimeError::Start { message, code } if code != crate::exit::ENGINE => {
             EngineError::Exec { message, code }
         }
         crate::runtime::RuntimeError::Start { message, .. } => EngineError::Usage(message),

@@ -39,6 +39,43 @@ pub fn get(paths: &Paths, name_or_id: &str) -> Result<ContainerInfo, EngineError
     })
 }
 
+/// docker's (and podman's) name of the storage driver: both overlay kinds are `overlay` (podman
+/// names fuse-overlayfs a mount program of its overlay driver).
+fn graph_driver_name(driver: crate::storage::Driver) -> &'static str {
+    match driver {
+        crate::storage::Driver::Overlay | crate::storage::Driver::FuseOverlay => "overlay",
+        crate::storage::Driver::Vfs => "vfs",
+    }
+}
+
+/// docker's `GraphDriver`: the overlay's directories (LowerDir top layer first, as overlayfs
+/// takes them); `Data` null for vfs, which keeps one copied tree.
+fn graph_driver_json(
+    paths: &Paths,
+    r: &crate::state::container::ContainerRecord,
+) -> serde_json::Value {
+    let dir = paths.container(&r.id);
+    let data = match r.storage_driver {
+        crate::storage::Driver::Vfs => serde_json::Value::Null,
+        _ => {
+            let lower = r
+                .layers
+                .iter()
+                .rev()
+                .map(|l| l.display().to_string())
+                .collect::<Vec<_>>()
+                .join(":");
+            serde_json::json!({
+                "LowerDir": lower,
+                "MergedDir": dir.join("merged"),
+                "UpperDir": dir.join("upper"),
+                "WorkDir": dir.join("work"),
+            })
+        }
+    };
+    serde_json::json!({"Data": data, "Name": graph_driver_name(r.storage_driver)})
+}
+
 /// docker's inspect JSON for a container.
 pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
     let r = &info.record;
@@ -75,8 +112,9 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
         },
         "Name": format!("/{}", r.name),
         "RestartCount": s.restart_count,
-        "Driver": "overlay",
+        "Driver": graph_driver_name(r.storage_driver),
         "Platform": "linux",
+        "GraphDriver": graph_driver_json(paths, r),
         "HostConfig": {
             "NetworkMode": r.network,
             "Runtime": r.runtime.as_ref().map_or(crate::state::container::BUILTIN_RUNTIME, |rt| rt.name.as_str()),

@@ -231,7 +231,7 @@ fn spawn_monitor(
 
 fn start_error(ready: Option<crate::helper::Ready>) -> EngineError {
     match ready {
-        Some(crate::helper::Ready::Failed { code, message }) if code != 125 => {
+        Some(crate::helper::Ready::Failed { code, message }) if code != crate::exit::ENGINE => {
             EngineError::Exec { message, code }
         }
         Some(crate::helper::Ready::Failed { message, .. }) => EngineError::Usage(message),
@@ -261,7 +261,7 @@ fn wait_unproxied(mut child: Child) -> i32 {
     child
         .wait()
         .map(|s| s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0)))
-        .unwrap_or(125)
+        .unwrap_or(crate::exit::ENGINE)
 }
 
 /// Wait for the foreground monitor; forward the signals the terminal did not already deliver
@@ -275,8 +275,9 @@ fn wait_foreground(
         use std::os::unix::process::ExitStatusExt;
         s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0))
     };
-    let exited =
-        |child: &mut Child| RunOutcome::Exited(child.wait().map(status_code).unwrap_or(125));
+    let exited = |child: &mut Child| {
+        RunOutcome::Exited(child.wait().map(status_code).unwrap_or(crate::exit::ENGINE))
+    };
     let sfd = nix::sys::signalfd::SignalFd::with_flags(
         mask,
         nix::sys::signalfd::SfdFlags::SFD_NONBLOCK | nix::sys::signalfd::SfdFlags::SFD_CLOEXEC,
