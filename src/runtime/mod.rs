@@ -16,7 +16,6 @@ pub use crate::sys::inroot;
 pub mod mountops;
 pub mod netns;
 pub mod pause;
-pub mod probe;
 pub mod seccomp;
 pub mod spec;
 mod syscalls;

@@ -17,6 +17,7 @@ pub mod confine;
 pub mod copy;
 pub mod diff;
 pub mod fuse;
+pub mod probe;
 pub mod vfs;
 
 use std::io::Write;

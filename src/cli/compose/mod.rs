@@ -613,15 +613,7 @@ fn logs(paths: &Paths, p: &Project, a: &LogsArgs) -> Result<i32, EngineError> {
             .map(|s| el::parse_time(s, now))
             .transpose()?,
     };
-    let mut ctrs = compose::project_containers(paths, &p.name, false)?;
-    ctrs.retain(|c| {
-        a.services.is_empty()
-            || c.record
-                .labels
-                .get(convert::LABEL_SERVICE)
-                .is_some_and(|s| a.services.contains(s))
-    });
-    ctrs.sort_by(|x, y| x.record.name.cmp(&y.record.name));
+    let ctrs = compose::service_containers(paths, &p.name, &a.services, false)?;
     let prefixes = output::Prefixes::new(
         &p.name,
         ctrs.iter().map(|c| c.record.name.as_str()),

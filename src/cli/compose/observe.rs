@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::Args;
 
 use super::project::{load_for, progress};
-use crate::engine::compose::{self, convert, events};
+use crate::engine::compose::{self, events};
 use crate::engine::EngineError;
 use crate::state::Paths;
 
@@ -161,16 +161,7 @@ pub fn stats(
         }
     }
     let select = || -> Result<Vec<String>, EngineError> {
-        let mut ctrs = compose::project_containers(paths, &p.name, false)?;
-        ctrs.retain(|c| {
-            c.state.status.is_up()
-                && (services.is_empty()
-                    || c.record
-                        .labels
-                        .get(convert::LABEL_SERVICE)
-                        .is_some_and(|s| services.contains(s)))
-        });
-        ctrs.sort_by(|x, y| x.record.name.cmp(&y.record.name));
+        let ctrs = compose::service_containers(paths, &p.name, &services, true)?;
         Ok(ctrs.into_iter().map(|c| c.record.id).collect())
     };
     crate::cli::container::stats_of(a, &select)
