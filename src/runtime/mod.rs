@@ -17,6 +17,7 @@ pub mod mountops;
 pub mod netns;
 pub mod pause;
 pub mod seccomp;
+pub mod seccomp_cache;
 pub mod spec;
 mod syscalls;
 mod trampoline;

@@ -70,9 +70,9 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
         return Err(EngineError::Usage("exec needs a command to run".into()));
     }
     let spec_path = store.dir(&id).join("config.json");
-    let spec = oci_spec::runtime::Spec::load(&spec_path)
+    let spec = crate::runtime::spec::ExecSpec::load(&spec_path)
         .map_err(|e| EngineError::Usage(format!("reading {}: {e}", spec_path.display())))?;
-    let process = spec.process().as_ref();
+    let process = spec.process.as_ref();
     let mut env = process
         .and_then(|p| p.env().clone())
         .unwrap_or_else(|| rec.env.clone());
@@ -127,10 +127,8 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
         interactive: opts.interactive,
         detach: opts.detach,
         seccomp: spec
-            .linux()
-            .as_ref()
-            .and_then(|l| l.seccomp().as_ref())
-            .and_then(|s| serde_json::to_value(s).ok()),
+            .seccomp(&store.dir(&id).join("seccomp.bpf"))
+            .map_err(|e| EngineError::Usage(format!("{}: {e}", spec_path.display())))?,
         no_new_privileges: process.and_then(|p| p.no_new_privileges()) == Some(true),
         capture: None,
     };
@@ -141,6 +139,13 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
         let root = [PathBuf::from("/")];
         let u = resolve_user(&root, &user_spec).map_err(|e| e.to_string())?;
         let mut groups = u.groups;
+        // keep-id's user has its group as a supplementary one too, as at create.
+        if opts.user.is_none()
+            && crate::engine::create::parse_extras::keep_id(&rec.extras.userns).is_some()
+            && !groups.contains(&u.gid)
+        {
+            groups.insert(0, u.gid);
+        }
         for g in &rec.group_add {
             groups.push(resolve_group(&root, g).map_err(|e| e.to_string())?);
         }

@@ -17,7 +17,7 @@ pub struct ContainerInfo {
 pub fn list(paths: &Paths, all: bool) -> Result<Vec<ContainerInfo>, EngineError> {
     let store = Containers::new(paths);
     let mut out = Vec::new();
-    for id in store.ids()? {
+    for id in store.listed_ids()? {
         let (Ok(record), Ok(state)) = (store.record(&id), store.state(&id)) else {
             continue;
         };
