@@ -17,7 +17,6 @@ pub use crate::sys::inroot;
 pub mod mountops;
 pub mod netns;
 pub mod pause;
-pub mod probe;
 pub mod seccomp;
 pub mod seccomp_cache;
 pub mod spec;

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::userns::IdMapping;
 use super::RuntimeError;
+pub use crate::state::host_config::SpecExtras;
 
 /// docker's default capability set.
 pub const DEFAULT_CAPS: &[&str] = &[
@@ -140,34 +141,6 @@ pub struct SpecInput {
     pub rlimits: Vec<(String, u64, u64)>,
     /// `--domainname`, `--shm-size`, `--sysctl`, `--annotation`.
     pub extras: SpecExtras,
-}
-
-/// The smaller settings of `run`: each maps to one field of the spec (the container record
-/// keeps them for `inspect`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct SpecExtras {
-    /// The NIS domain name of the container's UTS namespace (`--domainname`).
-    pub domainname: String,
-    /// The size of /dev/shm in bytes (`--shm-size`; docker's default is 64 MiB).
-    pub shm_size: Option<u64>,
-    /// Namespaced kernel parameters, written under /proc/sys at start (`--sysctl`).
-    pub sysctls: std::collections::BTreeMap<String, String>,
-    /// OCI annotations (`--annotation`).
-    pub annotations: std::collections::BTreeMap<String, String>,
-    /// `--pid`: empty (a namespace of its own), `host` or `container:ID` (that container's,
-    /// joined when it starts).
-    pub pid: String,
-    /// `--ipc`: empty or `private`, `shareable` (a namespace of its own), `none` (one of its
-    /// own without /dev/shm), `host` or `container:ID` (a shareable container's namespace and
-    /// /dev/shm).
-    pub ipc: String,
-    /// `--userns`: empty or `host` (the user's rootless namespace) or `keep-id`.
-    pub userns: String,
-    /// `--uts`: empty or `host`.
-    pub uts: String,
-    /// `--cgroupns`: empty or `host` (the host's cgroup namespace), `private`.
-    pub cgroupns: String,
 }
 
 /// docker's /dev/shm size when `--shm-size` is not given.
