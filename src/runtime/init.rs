@@ -71,7 +71,7 @@ fn compile_seccomp(
                     super::seccomp_cache::compile_cached(&text, &dir.join("seccomp-start.bpf"))
                 }
                 None => serde_json::from_str(&text)
-                    .map_err(|e| super::RuntimeError::Other(e.to_string()))
+                    .map_err(super::RuntimeError::ctx("seccomp profile"))
                     .and_then(|v| super::seccomp::compile(&v)),
             };
             Ok(Some(progs.map_err(ctx("seccomp profile"))?))
