@@ -190,7 +190,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l uts -d 'UTS namespace to use (host)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l cgroupns -d 'Cgroup namespace to use (host, private)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR' -r
-complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l userns -d 'User namespace to use (host: the user\'s rootless namespace; keep-id: your uid and gid mapped to themselves inside, podman\'s)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l userns -d 'User namespace to use (host: the user\'s rootless namespace; keep-id[:uid=N,gid=M]: your uid and gid mapped to themselves, or to N and M, inside, with /etc/passwd and /etc/group entries, podman\'s)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l gpus -d 'GPU devices to add to the container (\'all\' to pass all GPUs; needs a GPU driver)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l storage-opt -d 'Storage driver options for the container (skiff\'s drivers have none)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l sig-proxy -d 'Proxy received signals to the process (run)' -r -f -a "true\t''
@@ -324,7 +324,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l uts -d 'UTS namespace to use (host)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l cgroupns -d 'Cgroup namespace to use (host, private)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR' -r
-complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l userns -d 'User namespace to use (host: the user\'s rootless namespace; keep-id: your uid and gid mapped to themselves inside, podman\'s)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l userns -d 'User namespace to use (host: the user\'s rootless namespace; keep-id[:uid=N,gid=M]: your uid and gid mapped to themselves, or to N and M, inside, with /etc/passwd and /etc/group entries, podman\'s)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l gpus -d 'GPU devices to add to the container (\'all\' to pass all GPUs; needs a GPU driver)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l storage-opt -d 'Storage driver options for the container (skiff\'s drivers have none)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l sig-proxy -d 'Proxy received signals to the process (run)' -r -f -a "true\t''
@@ -1214,7 +1214,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand run" -l ipc -d 'IPC mode to 
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l uts -d 'UTS namespace to use (host)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l cgroupns -d 'Cgroup namespace to use (host, private)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR' -r
-complete -c skiff -n "__fish_skiff_using_subcommand run" -l userns -d 'User namespace to use (host: the user\'s rootless namespace; keep-id: your uid and gid mapped to themselves inside, podman\'s)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l userns -d 'User namespace to use (host: the user\'s rootless namespace; keep-id[:uid=N,gid=M]: your uid and gid mapped to themselves, or to N and M, inside, with /etc/passwd and /etc/group entries, podman\'s)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l gpus -d 'GPU devices to add to the container (\'all\' to pass all GPUs; needs a GPU driver)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l storage-opt -d 'Storage driver options for the container (skiff\'s drivers have none)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l sig-proxy -d 'Proxy received signals to the process (run)' -r -f -a "true\t''
@@ -1368,7 +1368,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand create" -l ipc -d 'IPC mode 
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l uts -d 'UTS namespace to use (host)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l cgroupns -d 'Cgroup namespace to use (host, private)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR' -r
-complete -c skiff -n "__fish_skiff_using_subcommand create" -l userns -d 'User namespace to use (host: the user\'s rootless namespace; keep-id: your uid and gid mapped to themselves inside, podman\'s)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l userns -d 'User namespace to use (host: the user\'s rootless namespace; keep-id[:uid=N,gid=M]: your uid and gid mapped to themselves, or to N and M, inside, with /etc/passwd and /etc/group entries, podman\'s)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l gpus -d 'GPU devices to add to the container (\'all\' to pass all GPUs; needs a GPU driver)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l storage-opt -d 'Storage driver options for the container (skiff\'s drivers have none)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l sig-proxy -d 'Proxy received signals to the process (run)' -r -f -a "true\t''

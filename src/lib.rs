@@ -5,7 +5,7 @@
 //! which calls the subsystems (`image`, `registry`, `storage`, `runtime`, `monitor`, `network`,
 //! `state`, `volume`, `systemd`, and `helper`, skiff re-executed as its own helper processes).
 //! Subsystems share only plain types and never call upward; `limits` holds the bounds they all
-//! apply to what images and registries send.
+//! apply to what images and registries send, `exit` docker's exit statuses for failures.
 //!
 //! `unsafe` is denied everywhere but in the modules that talk to the kernel directly:
 //! `runtime`, `monitor`, `helper` (fork/exec) and `sys`, whose safe functions the rest uses.
@@ -14,6 +14,7 @@ pub mod api;
 pub mod build;
 pub mod cli;
 pub mod engine;
+pub mod exit;
 #[allow(unsafe_code)]
 pub mod helper;
 pub mod image;

@@ -458,6 +458,43 @@ fn socket_activation_and_idle_exit() {
     drop(listener);
 }
 
+/// SIGTERM (systemd's stop) ends the service at once, as it does docker's and podman's, and
+/// the socket file goes with it: idle, and after a paused `commit`, whose freeze had left a
+/// signal handler behind that swallowed SIGTERM (the unit's stop then waited for its timeout).
+#[test]
+fn sigterm_ends_the_service_at_once_even_after_a_paused_commit() {
+    let env = TestEnv::new();
+    for commit in [false, true] {
+        let mut svc = Service::start(&env);
+        if commit {
+            svc.docker_ok(&env, &["pull", BUSYBOX]);
+            svc.docker_ok(
+                &env,
+                &["run", "-d", "--name", "c", BUSYBOX, "sleep", "1000"],
+            );
+            let id = svc.docker_ok(&env, &["commit", "c", "committed:1"]);
+            assert!(id.starts_with("sha256:"), "{id}");
+        }
+        let pid = service_pid(&svc);
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
+        let (status, _) = wait_exit(&mut svc.child, Duration::from_secs(3))
+            .unwrap_or_else(|| panic!("the service (commit: {commit}) outlived SIGTERM by 3 s"));
+        assert!(status.success(), "commit: {commit}: {status:?}");
+        assert!(!svc.sock.exists(), "the socket file is left behind");
+    }
+    let out = env.skiff(&["inspect", "--format", "{{.State.Status}}", "c"]);
+    assert_eq!(
+        stdout(&out).trim(),
+        "running",
+        "the container outlives the service"
+    );
+    env.skiff(&["rm", "-f", "c"]);
+}
+
 #[test]
 fn docker_py_containers_exec_archives_networks_volumes() {
     let python = "/var/lib/skiff-test/venv/bin/python";

@@ -802,3 +802,34 @@ fn build_from_stdin_and_copy_keeps_hard_links() {
     ]);
     assert_eq!(out, "2\n2\n1\nsame-inode\n");
 }
+
+/// `inspect` shows docker's `GraphDriver`: the overlay's directories, the container's writes
+/// landing in its UpperDir (scripts and IDE plugins read them).
+#[test]
+fn inspect_shows_the_graph_driver_directories() {
+    let env = env_with_busybox();
+    env.skiff_ok(&["run", "-d", "--name", "g", BUSYBOX, "sleep", "100"]);
+    env.skiff_ok(&["exec", "g", "sh", "-c", "echo written > /marker"]);
+    let driver = inspect(&env, "{{.GraphDriver.Name}}", "g");
+    assert_eq!(driver, inspect(&env, "{{.Driver}}", "g"));
+    if driver == "vfs" {
+        assert_eq!(inspect(&env, "{{json .GraphDriver.Data}}", "g"), "null");
+    } else {
+        assert_eq!(driver, "overlay");
+        let upper = inspect(&env, "{{.GraphDriver.Data.UpperDir}}", "g");
+        assert_eq!(
+            std::fs::read_to_string(std::path::Path::new(&upper).join("marker")).unwrap(),
+            "written\n"
+        );
+        let lower = inspect(&env, "{{.GraphDriver.Data.LowerDir}}", "g");
+        assert!(
+            lower.split(':').all(|d| std::path::Path::new(d).is_dir()),
+            "{lower}"
+        );
+        for key in ["MergedDir", "WorkDir"] {
+            let d = inspect(&env, &format!("{{{{.GraphDriver.Data.{key}}}}}"), "g");
+            assert!(std::path::Path::new(&d).is_dir(), "{key}: {d}");
+        }
+    }
+    env.skiff_ok(&["rm", "-f", "g"]);
+}

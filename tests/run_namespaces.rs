@@ -224,6 +224,156 @@ fn userns_keep_id_maps_the_user_to_itself() {
     );
 }
 
+/// The user's host account: name, GECOS up to its first comma, home.
+fn host_account() -> (String, String, String) {
+    let u = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(test_uid()))
+        .unwrap()
+        .unwrap();
+    let gecos = u
+        .gecos
+        .to_string_lossy()
+        .split(',')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    (u.name, gecos, u.dir.to_string_lossy().into_owned())
+}
+
+#[test]
+fn userns_keep_id_adds_the_user_to_passwd_and_group() {
+    let env = env_with_busybox();
+    let (uid, gid) = (test_uid(), test_gid());
+    let (name, gecos, home) = host_account();
+    let group = nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
+        .unwrap()
+        .unwrap()
+        .name;
+    let script =
+        "whoami; id; echo HOME=$HOME; grep :{uid}: /etc/passwd; grep :{gid}: /etc/group; pwd";
+    let script = script
+        .replace("{uid}", &uid.to_string())
+        .replace("{gid}", &gid.to_string());
+    // podman's entries: the host name, GECOS and /bin/sh; the home is the working directory.
+    let want = format!(
+        "{name}\nuid={uid}({name}) gid={gid}({group}) groups={gid}({group})\nHOME=/tmp\n\
+         {name}:*:{uid}:{gid}:{gecos}:/tmp:/bin/sh\n{group}:x:{gid}:{name}\n/tmp\n"
+    );
+    let keep_id = [
+        "--network",
+        "none",
+        "--userns",
+        "keep-id",
+        "-w",
+        "/tmp",
+        BUSYBOX,
+    ];
+    let mut args = vec!["run", "--rm"];
+    args.extend_from_slice(&keep_id);
+    args.extend_from_slice(&["sh", "-c", &script]);
+    assert_eq!(env.skiff_ok(&args), want);
+    // exec sees the same files and user.
+    let mut args = vec!["run", "-d", "--name", "k"];
+    args.extend_from_slice(&keep_id);
+    args.extend_from_slice(&["sleep", "1000"]);
+    env.skiff_ok(&args);
+    assert_eq!(env.skiff_ok(&["exec", "k", "sh", "-c", &script]), want);
+    env.skiff_ok(&["rm", "-f", "k"]);
+
+    // A mounted home is the entry's home and HOME; files made there are the user's.
+    let share = env.dir().join("home");
+    std::fs::create_dir(&share).unwrap();
+    std::os::unix::fs::chown(&share, Some(uid), Some(gid)).unwrap();
+    let vol = format!("{}:{home}", share.display());
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--userns",
+        "keep-id",
+        "-v",
+        &vol,
+        BUSYBOX,
+        "sh",
+        "-c",
+        "echo $HOME; cd; touch made; pwd",
+    ]);
+    assert_eq!(out, format!("{home}\n{home}\n"));
+    let meta = std::fs::metadata(share.join("made")).unwrap();
+    assert_eq!(
+        (
+            std::os::unix::fs::MetadataExt::uid(&meta),
+            std::os::unix::fs::MetadataExt::gid(&meta)
+        ),
+        (uid, gid)
+    );
+
+    // An image that has the uid keeps its own entry: nobody is 65534 in busybox.
+    // keep-id:uid=N,gid=M: the user is N:M inside, with podman's numeric entries.
+    let out = env.skiff_ok(&[
+        "run", "--rm", "--network", "none", "--userns", "keep-id:uid=2000,gid=3000", "-v",
+        &format!("{}:/share", share.display()), BUSYBOX, "sh", "-c",
+        "id -u; id -g; echo $HOME; grep 2000 /etc/passwd; grep 3000 /etc/group; touch /share/n; stat -c %u:%g /share/n",
+    ]);
+    assert_eq!(
+        out,
+        "2000\n3000\n/\n2000:*:2000:3000:container user:/:/bin/sh\n3000:x:3000:2000\n2000:3000\n"
+    );
+    let meta = std::fs::metadata(share.join("n")).unwrap();
+    assert_eq!(
+        (
+            std::os::unix::fs::MetadataExt::uid(&meta),
+            std::os::unix::fs::MetadataExt::gid(&meta)
+        ),
+        (uid, gid)
+    );
+    // keep-id:uid=0: root inside is the user, as without keep-id; the image has root.
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--userns",
+        "keep-id:uid=0,gid=0",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "whoami; echo $HOME; grep -c . /etc/passwd",
+    ]);
+    let image_lines = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        BUSYBOX,
+        "grep",
+        "-c",
+        ".",
+        "/etc/passwd",
+    ]);
+    assert_eq!(out, format!("root\n/root\n{image_lines}"));
+
+    // podman's messages for bad options; nothing is created.
+    refused(
+        &env,
+        &["--userns", "keep-id:uid"],
+        "Error: invalid option specified: \"uid\"",
+        &[],
+    );
+    refused(
+        &env,
+        &["--userns", "keep-id:name=x"],
+        "Error: unknown option specified: \"name\"",
+        &[],
+    );
+    refused(
+        &env,
+        &["--userns", "keep-id:uid=-1"],
+        "Error: strconv.ParseUint: parsing \"-1\": invalid syntax",
+        &[],
+    );
+}
+
 #[test]
 fn unavailable_host_facilities_are_refused() {
     let env = env_with_busybox();

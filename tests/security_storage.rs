@@ -146,7 +146,7 @@ fn commit_freeze_stays_inside_the_container() {
         r#"
         $SKIFF pull -q localhost:5000/busybox >/dev/null
         $SKIFF run -d --network none --name c localhost:5000/busybox \
-            sh -c 'head -c 150000000 /dev/zero > /big; while true; do sleep 0.05; done' >/dev/null
+            sh -c 'head -c 50000000 /dev/zero > /big; while true; do sleep 0.05; done' >/dev/null
         id=$($SKIFF inspect --format '{{.Id}}' c)
         ctr=$($SKIFF inspect --format '{{.State.Pid}}' c)
         st=$SKIFF_ROOT/containers/$id/state.json
@@ -160,7 +160,7 @@ fn commit_freeze_stays_inside_the_container() {
         echo "outside=$(state $outside) self=$(state $$)"
         setpid $ctr
         # Wait for the big file, then kill a commit while the container is frozen.
-        i=0; while [ ! -s /proc/$ctr/root/big ] || [ $(stat -c %s /proc/$ctr/root/big) -lt 150000000 ]; do
+        i=0; while [ ! -s /proc/$ctr/root/big ] || [ $(stat -c %s /proc/$ctr/root/big) -lt 50000000 ]; do
             i=$((i+1)); [ $i -lt 600 ] || { echo "no big file"; exit 1; }; sleep 0.1; done
         $SKIFF commit c killed >/dev/null 2>&1 &
         commit=$!
@@ -601,4 +601,56 @@ fn image_and_registry_reads_are_bounded() {
     assert!(stderr(&o).contains("SKIFF_MAX_ADD_SIZE"), "{}", stderr(&o));
     let o = user_sh(&env, &format!("$SKIFF build -q {}", s(&ctx)));
     assert_success(&o, "ADD big.tar.xz within the default limit");
+}
+
+/// The confinement of `diff`, `export` and `commit` mounts its private root over /tmp: a store
+/// that itself lives under /tmp (SKIFF_ROOT or XDG_DATA_HOME there) must still be readable.
+#[test]
+fn readers_work_with_a_store_under_tmp() {
+    let env = TestEnv::new();
+    let store = tempfile_in_tmp();
+    let _cleanup = RemoveOnDrop(store.clone());
+    std::os::unix::fs::chown(&store, Some(test_uid()), Some(test_gid())).unwrap();
+    let script = format!(
+        r#"set -e
+        export SKIFF_ROOT={store}
+        skiff() {{ {bin} "$@"; }}
+        skiff pull -q {BUSYBOX} >/dev/null
+        skiff run -d --name c {BUSYBOX} sh -c 'echo hello > /made; sleep 100' >/dev/null
+        i=0; until skiff exec c test -e /made; do i=$((i+1)); [ $i -lt 100 ]; sleep 0.1; done
+        echo "diff: $(skiff diff c | grep made)"
+        echo "export: $(skiff export c | tar -tf - | grep '^made$')"
+        skiff commit c tmpstore/img >/dev/null
+        echo "commit: $(skiff run --rm tmpstore/img cat /made)"
+        skiff rm -f c >/dev/null
+        "#,
+        store = s(&store),
+        bin = s(skiff_bin()),
+    );
+    let o = env.sh(&script);
+    assert_success(&o, "readers with a store under /tmp");
+    let out = stdout(&o);
+    assert!(out.contains("diff: A /made"), "{out}\n{}", stderr(&o));
+    assert!(out.contains("export: made"), "{out}\n{}", stderr(&o));
+    assert!(out.contains("commit: hello"), "{out}\n{}", stderr(&o));
+}
+
+/// A fresh directory under /tmp (not the test's own directory, which is elsewhere).
+fn tempfile_in_tmp() -> PathBuf {
+    for i in 0..1000u32 {
+        let p = PathBuf::from(format!("/tmp/skiff-store-{}-{i}", std::process::id()));
+        if std::fs::create_dir(&p).is_ok() {
+            return p;
+        }
+    }
+    panic!("no free directory under /tmp");
+}
+
+/// Removes a directory tree (as root: it holds files of the user's subordinate ids) on drop.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

@@ -60,37 +60,16 @@ impl ApiError {
 /// conflict with the current state, 400 for bad parameters, 500 for the rest.
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> ApiError {
-        use crate::image::ImageError;
-        use crate::registry::RegistryError;
-        use crate::state::container::StateError;
-        let status = match &e {
-            EngineError::NotFound(_)
-            | EngineError::Image(ImageError::NotFound(_))
-            | EngineError::State(StateError::NoSuchContainer(_))
-            | EngineError::Volume(crate::volume::VolumeError::NotFound(_))
-            | EngineError::Network(crate::network::NetworkError::NotFound(_))
-            | EngineError::Registry(
-                RegistryError::ManifestNotFound { .. } | RegistryError::Denied { .. },
-            ) => StatusCode::NOT_FOUND,
-            EngineError::Registry(RegistryError::Auth { .. }) => StatusCode::UNAUTHORIZED,
-            EngineError::Registry(RegistryError::PushDenied { .. }) => StatusCode::FORBIDDEN,
-            EngineError::Conflict(_)
-            | EngineError::Image(ImageError::Conflict(_))
-            | EngineError::State(StateError::NameInUse { .. })
-            | EngineError::Network(crate::network::NetworkError::Conflict(_)) => {
-                StatusCode::CONFLICT
+        use crate::engine::ErrorKind;
+        let status = match e.kind() {
+            ErrorKind::NotFound | ErrorKind::RemoteNotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::Invalid => StatusCode::BAD_REQUEST,
+            ErrorKind::Exec(_) | ErrorKind::Build | ErrorKind::Cancelled | ErrorKind::Internal => {
+                StatusCode::INTERNAL_SERVER_ERROR
             }
-            EngineError::Usage(_)
-            | EngineError::Image(ImageError::InvalidReference(_))
-            | EngineError::State(StateError::BadName(_) | StateError::Ambiguous(_))
-            | EngineError::Volume(
-                crate::volume::VolumeError::BadName(_)
-                | crate::volume::VolumeError::BadOptions { .. },
-            )
-            | EngineError::Network(crate::network::NetworkError::Config(_)) => {
-                StatusCode::BAD_REQUEST
-            }
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         ApiError::new(status, crate::engine::error_chain(&e))
     }

@@ -253,54 +253,85 @@ async fn run(
     listeners: Vec<Listener>,
     idle: Option<Duration>,
 ) -> Result<(), EngineError> {
+    use tokio::signal::unix::{signal, SignalKind};
     for l in listeners {
         match l {
             Listener::Unix(l) => {
-                l.set_nonblocking(true)
-                    .map_err(EngineError::io("the listening socket"))?;
-                let l = tokio::net::UnixListener::from_std(l)
-                    .map_err(EngineError::io("the listening socket"))?;
-                let ctx = ctx.clone();
-                tokio::spawn(async move {
-                    loop {
-                        match l.accept().await {
-                            Ok((s, _)) => connection(ctx.clone(), s),
-                            Err(e) => {
-                                tracing::warn!("accept: {e}");
-                                tokio::time::sleep(Duration::from_millis(50)).await;
-                            }
-                        }
-                    }
-                });
+                let l = l
+                    .set_nonblocking(true)
+                    .and_then(|()| tokio::net::UnixListener::from_std(l));
+                accept_loop(
+                    ctx.clone(),
+                    l.map_err(EngineError::io("the listening socket"))?,
+                );
             }
             Listener::Tcp(l) => {
-                l.set_nonblocking(true)
-                    .map_err(EngineError::io("the listening socket"))?;
-                let l = tokio::net::TcpListener::from_std(l)
-                    .map_err(EngineError::io("the listening socket"))?;
-                let ctx = ctx.clone();
-                tokio::spawn(async move {
-                    loop {
-                        match l.accept().await {
-                            Ok((s, _)) => connection(ctx.clone(), s),
-                            Err(e) => {
-                                tracing::warn!("accept: {e}");
-                                tokio::time::sleep(Duration::from_millis(50)).await;
-                            }
-                        }
-                    }
-                });
+                let l = l
+                    .set_nonblocking(true)
+                    .and_then(|()| tokio::net::TcpListener::from_std(l));
+                accept_loop(
+                    ctx.clone(),
+                    l.map_err(EngineError::io("the listening socket"))?,
+                );
             }
         }
     }
+    // SIGTERM (systemd's stop, docker's and podman's services exit on it at once) and SIGINT
+    // end the service: our own handlers, so that one a finished freeze (`commit --pause`)
+    // left registered cannot swallow them.
+    let mut term = signal(SignalKind::terminate()).map_err(EngineError::io("handling SIGTERM"))?;
+    let mut int = signal(SignalKind::interrupt()).map_err(EngineError::io("handling SIGINT"))?;
     loop {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if let (Some(limit), Some(idle_for)) = (idle, ctx.activity.idle_for()) {
-            if idle_for >= limit {
-                return Ok(());
-            }
+        // No timer at all without an idle limit; else wake when the limit would be reached
+        // (the whole limit again while busy: the remaining time is known only once idle).
+        let nap = match (idle, ctx.activity.idle_for()) {
+            (None, _) => Duration::from_secs(24 * 3600),
+            (Some(limit), Some(idle_for)) if idle_for >= limit => return Ok(()),
+            (Some(limit), Some(idle_for)) => limit - idle_for,
+            (Some(limit), None) => limit,
+        };
+        tokio::select! {
+            _ = term.recv() => return Ok(()),
+            _ = int.recv() => return Ok(()),
+            _ = tokio::time::sleep(nap) => {}
         }
     }
+}
+
+/// A listening socket the accept loop takes connections from: unix or TCP alike.
+trait Acceptor: Send + 'static {
+    type Conn: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static;
+    fn next(&self) -> impl std::future::Future<Output = std::io::Result<Self::Conn>> + Send;
+}
+
+impl Acceptor for tokio::net::UnixListener {
+    type Conn = tokio::net::UnixStream;
+    async fn next(&self) -> std::io::Result<Self::Conn> {
+        self.accept().await.map(|(s, _)| s)
+    }
+}
+
+impl Acceptor for tokio::net::TcpListener {
+    type Conn = tokio::net::TcpStream;
+    async fn next(&self) -> std::io::Result<Self::Conn> {
+        self.accept().await.map(|(s, _)| s)
+    }
+}
+
+/// Take connections from `l` for as long as the service runs; a failed accept (EMFILE) is
+/// retried after a pause rather than ending the service.
+fn accept_loop<A: Acceptor>(ctx: Arc<Ctx>, l: A) {
+    tokio::spawn(async move {
+        loop {
+            match l.next().await {
+                Ok(s) => connection(ctx.clone(), s),
+                Err(e) => {
+                    tracing::warn!("accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }
+    });
 }
 
 /// Serve one client connection (keep-alive, upgrades for attach and exec).

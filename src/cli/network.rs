@@ -344,9 +344,7 @@ pub fn dispatch(cmd: NetworkCommand) -> Result<i32, EngineError> {
             );
             match created {
                 Ok(n) => println!("{}", n.id),
-                Err(EngineError::Network(crate::network::NetworkError::Conflict(_)))
-                    if a.ignore =>
-                {
+                Err(e) if a.ignore && e.is_conflict() => {
                     println!("{}", a.name)
                 }
                 Err(e) => return Err(e),
@@ -374,8 +372,7 @@ pub fn dispatch(cmd: NetworkCommand) -> Result<i32, EngineError> {
             for n in &a.networks {
                 match net::remove_network(&paths, n) {
                     Ok(_) => println!("{n}"),
-                    Err(EngineError::Network(crate::network::NetworkError::NotFound(_)))
-                        if a.force => {}
+                    Err(e) if a.force && e.is_not_found() => {}
                     Err(e) => {
                         eprintln!("Error: {}", render::error_chain(&e));
                         code = 1;

@@ -243,7 +243,7 @@ fn spawn_monitor(
 
 fn start_error(ready: Option<crate::helper::Ready>) -> EngineError {
     match ready {
-        Some(crate::helper::Ready::Failed { code, message }) if code != 125 => {
+        Some(crate::helper::Ready::Failed { code, message }) if code != crate::exit::ENGINE => {
             EngineError::Exec { message, code }
         }
         Some(crate::helper::Ready::Failed { message, .. }) => EngineError::Usage(message),
@@ -273,7 +273,7 @@ fn wait_unproxied(mut child: Child) -> i32 {
     child
         .wait()
         .map(|s| s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0)))
-        .unwrap_or(125)
+        .unwrap_or(crate::exit::ENGINE)
 }
 
 /// Wait for the foreground monitor; forward the signals the terminal did not already deliver
@@ -287,8 +287,9 @@ fn wait_foreground(
         use std::os::unix::process::ExitStatusExt;
         s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0))
     };
-    let exited =
-        |child: &mut Child| RunOutcome::Exited(child.wait().map(status_code).unwrap_or(125));
+    let exited = |child: &mut Child| {
+        RunOutcome::Exited(child.wait().map(status_code).unwrap_or(crate::exit::ENGINE))
+    };
     let sfd = nix::sys::signalfd::SignalFd::with_flags(
         mask,
         nix::sys::signalfd::SfdFlags::SFD_NONBLOCK | nix::sys::signalfd::SfdFlags::SFD_CLOEXEC,
@@ -405,9 +406,9 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
         return Err(EngineError::Usage("exec needs a command to run".into()));
     }
     let spec_path = store.dir(&id).join("config.json");
-    let spec = oci_spec::runtime::Spec::load(&spec_path)
+    let spec = crate::runtime::spec::ExecSpec::load(&spec_path)
         .map_err(|e| EngineError::Usage(format!("reading {}: {e}", spec_path.display())))?;
-    let process = spec.process().as_ref();
+    let process = spec.process.as_ref();
     let mut env = process
         .and_then(|p| p.env().clone())
         .unwrap_or_else(|| rec.env.clone());
@@ -462,10 +463,8 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
         interactive: opts.interactive,
         detach: opts.detach,
         seccomp: spec
-            .linux()
-            .as_ref()
-            .and_then(|l| l.seccomp().as_ref())
-            .and_then(|s| serde_json::to_value(s).ok()),
+            .seccomp(&store.dir(&id).join("seccomp.bpf"))
+            .map_err(|e| EngineError::Usage(format!("{}: {e}", spec_path.display())))?,
         no_new_privileges: process.and_then(|p| p.no_new_privileges()) == Some(true),
         capture: None,
     };
@@ -476,6 +475,13 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
         let root = [PathBuf::from("/")];
         let u = resolve_user(&root, &user_spec).map_err(|e| e.to_string())?;
         let mut groups = u.groups;
+        // keep-id's user has its group as a supplementary one too, as at create.
+        if opts.user.is_none()
+            && super::create::parse_extras::keep_id(&rec.extras.userns).is_some()
+            && !groups.contains(&u.gid)
+        {
+            groups.insert(0, u.gid);
+        }
         for g in &rec.group_add {
             groups.push(resolve_group(&root, g).map_err(|e| e.to_string())?);
         }
@@ -495,7 +501,7 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
     };
     exec_event(&format!("exec_create: {cmdline}"), None);
     let started = crate::runtime::exec::spawn(&req, &resolve).map_err(|e| match e {
-        crate::runtime::RuntimeError::Start { message, code } if code != 125 => {
+        crate::runtime::RuntimeError::Start { message, code } if code != crate::exit::ENGINE => {
             EngineError::Exec { message, code }
         }
         crate::runtime::RuntimeError::Start { message, .. } => EngineError::Usage(message),
@@ -537,7 +543,7 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
 pub fn list(paths: &Paths, all: bool) -> Result<Vec<ContainerInfo>, EngineError> {
     let store = Containers::new(paths);
     let mut out = Vec::new();
-    for id in store.ids()? {
+    for id in store.listed_ids()? {
         let (Ok(record), Ok(state)) = (store.record(&id), store.state(&id)) else {
             continue;
         };
@@ -560,6 +566,43 @@ pub fn get(paths: &Paths, name_or_id: &str) -> Result<ContainerInfo, EngineError
 }
 
 /// docker's inspect JSON for a container.
+/// docker's (and podman's) name of the storage driver: both overlay kinds are `overlay` (podman
+/// names fuse-overlayfs a mount program of its overlay driver).
+fn graph_driver_name(driver: crate::storage::Driver) -> &'static str {
+    match driver {
+        crate::storage::Driver::Overlay | crate::storage::Driver::FuseOverlay => "overlay",
+        crate::storage::Driver::Vfs => "vfs",
+    }
+}
+
+/// docker's `GraphDriver`: the overlay's directories (LowerDir top layer first, as overlayfs
+/// takes them); `Data` null for vfs, which keeps one copied tree.
+fn graph_driver_json(
+    paths: &Paths,
+    r: &crate::state::container::ContainerRecord,
+) -> serde_json::Value {
+    let dir = paths.container(&r.id);
+    let data = match r.storage_driver {
+        crate::storage::Driver::Vfs => serde_json::Value::Null,
+        _ => {
+            let lower = r
+                .layers
+                .iter()
+                .rev()
+                .map(|l| l.display().to_string())
+                .collect::<Vec<_>>()
+                .join(":");
+            serde_json::json!({
+                "LowerDir": lower,
+                "MergedDir": dir.join("merged"),
+                "UpperDir": dir.join("upper"),
+                "WorkDir": dir.join("work"),
+            })
+        }
+    };
+    serde_json::json!({"Data": data, "Name": graph_driver_name(r.storage_driver)})
+}
+
 pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
     let r = &info.record;
     let s = &info.state;
@@ -595,8 +638,9 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
         },
         "Name": format!("/{}", r.name),
         "RestartCount": s.restart_count,
-        "Driver": "overlay",
+        "Driver": graph_driver_name(r.storage_driver),
         "Platform": "linux",
+        "GraphDriver": graph_driver_json(paths, r),
         "HostConfig": {
             "NetworkMode": r.network,
             "Runtime": r.runtime.as_ref().map_or(crate::state::container::BUILTIN_RUNTIME, |rt| rt.name.as_str()),

@@ -128,6 +128,8 @@ pub fn stream(
             }
             return Ok(());
         }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        // Woken by the next write; the timeout bounds how late a gone client or a passed
+        // `until` is noticed.
+        reader.wait(std::time::Duration::from_millis(100));
     }
 }

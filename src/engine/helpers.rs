@@ -36,7 +36,7 @@ pub fn main_if_internal() -> Option<i32> {
         Ok(r) => r,
         Err(msg) => {
             eprintln!("Error: {msg}");
-            return Some(125);
+            return Some(crate::exit::ENGINE);
         }
     };
     Some(dispatch(request, ready))
@@ -50,14 +50,14 @@ pub fn small_main() -> i32 {
         Some(Ok(r)) => r,
         Some(Err(msg)) => {
             eprintln!("Error: {msg}");
-            return 125;
+            return crate::exit::ENGINE;
         }
         None => {
             eprintln!(
                 "Error: {} is internal to skiff: it runs skiff's container monitors",
                 crate::helper::SMALL_BIN
             );
-            return 125;
+            return crate::exit::ENGINE;
         }
     };
     match request {
@@ -75,7 +75,7 @@ pub fn small_main() -> i32 {
                 other.name(),
                 crate::helper::SMALL_BIN
             );
-            125
+            crate::exit::ENGINE
         }
     }
 }
@@ -118,7 +118,7 @@ fn pause_main(paths: &Paths, ready: Option<ReadySender>) -> i32 {
     match crate::runtime::pause::become_daemon() {
         Err(e) => {
             eprintln!("Error: {e}");
-            125
+            crate::exit::ENGINE
         }
         Ok(crate::runtime::pause::Side::Starter { daemon }) => {
             if let Some(r) = ready {

@@ -107,27 +107,94 @@ impl std::fmt::Debug for Cancel {
     }
 }
 
-impl EngineError {
-    /// docker's exit codes: 125 for the engine's own errors, 126/127 for exec failures.
-    pub fn exit_code(&self) -> i32 {
+/// What kind of failure an [`EngineError`] is, whichever subsystem reported it: the one
+/// classification the CLI's exit status, the API's HTTP status and the callers that forgive a
+/// missing object (`rm -f`, `exists`) all read, so none of them matches nested variants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Bad arguments or a bad name (the API's 400).
+    Invalid,
+    /// The object named does not exist: a container, image, volume or network (404).
+    NotFound,
+    /// A registry has no such manifest or refuses to say (404 on the API; not an object the
+    /// CLI's `rm -f` forgives).
+    RemoteNotFound,
+    /// A conflict with existing state: name in use, container running, image in use (409).
+    Conflict,
+    /// The registry refused the credentials (401).
+    Unauthorized,
+    /// The registry refused a push (403).
+    Forbidden,
+    /// The container's command could not be found (127) or executed (126).
+    Exec(i32),
+    /// A build that failed (bad Dockerfile, failed step): docker build exits 1.
+    Build,
+    /// Whoever asked went away.
+    Cancelled,
+    /// Anything else: the engine failed (125, the API's 500).
+    Internal,
+}
+
+impl ErrorKind {
+    /// docker's exit status for a command that failed this way: 125 for the engine's own
+    /// failures, 126/127 when the container's command could not run, 1 for a failed build.
+    pub fn exit_code(self) -> i32 {
         match self {
-            EngineError::Exec { code, .. } => *code,
-            EngineError::Build(_) => 1,
-            _ => 125,
+            ErrorKind::Exec(code) => code,
+            ErrorKind::Build => 1,
+            _ => crate::exit::ENGINE,
         }
+    }
+}
+
+impl EngineError {
+    pub fn kind(&self) -> ErrorKind {
+        use crate::image::ImageError;
+        use crate::network::NetworkError;
+        use crate::registry::RegistryError;
+        use crate::state::container::StateError;
+        use crate::volume::VolumeError;
+        match self {
+            EngineError::Usage(_)
+            | EngineError::Image(ImageError::InvalidReference(_))
+            | EngineError::State(StateError::BadName(_) | StateError::Ambiguous(_))
+            | EngineError::Volume(VolumeError::BadName(_) | VolumeError::BadOptions { .. })
+            | EngineError::Network(NetworkError::Config(_)) => ErrorKind::Invalid,
+            EngineError::NotFound(_)
+            | EngineError::State(StateError::NoSuchContainer(_))
+            | EngineError::Image(ImageError::NotFound(_))
+            | EngineError::Volume(VolumeError::NotFound(_))
+            | EngineError::Network(NetworkError::NotFound(_)) => ErrorKind::NotFound,
+            EngineError::Registry(
+                RegistryError::ManifestNotFound { .. } | RegistryError::Denied { .. },
+            ) => ErrorKind::RemoteNotFound,
+            EngineError::Registry(RegistryError::Auth { .. }) => ErrorKind::Unauthorized,
+            EngineError::Registry(RegistryError::PushDenied { .. }) => ErrorKind::Forbidden,
+            EngineError::Conflict(_)
+            | EngineError::Image(ImageError::Conflict(_))
+            | EngineError::State(StateError::NameInUse { .. })
+            | EngineError::Network(NetworkError::Conflict(_)) => ErrorKind::Conflict,
+            EngineError::Exec { code, .. } => ErrorKind::Exec(*code),
+            EngineError::Build(_) => ErrorKind::Build,
+            EngineError::Cancelled => ErrorKind::Cancelled,
+            _ => ErrorKind::Internal,
+        }
+    }
+
+    /// docker's exit code for this failure (see [`ErrorKind::exit_code`]).
+    pub fn exit_code(&self) -> i32 {
+        self.kind().exit_code()
     }
 
     /// The object named does not exist (a container, image, volume or network): what
     /// `rm -f` forgives and `exists` answers with 1.
     pub fn is_not_found(&self) -> bool {
-        matches!(
-            self,
-            EngineError::NotFound(_)
-                | EngineError::State(crate::state::container::StateError::NoSuchContainer(_))
-                | EngineError::Image(crate::image::ImageError::NotFound(_))
-                | EngineError::Volume(crate::volume::VolumeError::NotFound(_))
-                | EngineError::Network(crate::network::NetworkError::NotFound(_))
-        )
+        self.kind() == ErrorKind::NotFound
+    }
+
+    /// A conflict with existing state (what `network create --ignore` forgives).
+    pub fn is_conflict(&self) -> bool {
+        self.kind() == ErrorKind::Conflict
     }
 
     pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> EngineError {

@@ -14,7 +14,7 @@ use crate::state::Paths;
 fn wanted(rec: &ContainerRecord) -> bool {
     !is_rootful()
         && rec.runtime.is_none()
-        && rec.extras.userns != "keep-id"
+        && crate::engine::create::parse_extras::keep_id(&rec.extras.userns).is_none()
         && crate::network::Mode::parse(&rec.network).is_ok_and(|m| pause::fits_network(&m))
 }
 

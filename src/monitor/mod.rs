@@ -11,15 +11,21 @@ pub mod health;
 pub mod journald;
 pub mod log;
 pub mod notify;
+mod pump;
+mod remove;
+mod restart;
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::time::{Duration, Instant};
+pub use remove::{remove_anonymous_volumes, remove_container, remove_tree_any_owner};
+pub use restart::RestartPolicy;
 
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use pump::{pump, PumpIo};
+use remove::remove_container_in;
+
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::time::Duration;
+
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::SignalFd;
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
-use nix::unistd::Pid;
 
 use crate::network::Mode;
 use crate::runtime::{Rootfs, Stdio};
@@ -127,11 +133,17 @@ fn run(
     ready: &mut Option<crate::helper::ReadySender>,
 ) -> MonResult<i32> {
     let store = Containers::new(paths);
-    let rec = store.record(id).map_err(|e| (125, e.to_string()))?;
+    let rec = store
+        .record(id)
+        .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
     let dir = store.dir(id);
-    let mut spec = oci_spec::runtime::Spec::load(dir.join("config.json"))
-        .map_err(|e| (125, format!("reading the runtime spec: {e}")))?;
-    let mode = Mode::parse(&rec.network).map_err(|e| (125, e.to_string()))?;
+    let mut spec = oci_spec::runtime::Spec::load(dir.join("config.json")).map_err(|e| {
+        (
+            crate::exit::ENGINE,
+            format!("reading the runtime spec: {e}"),
+        )
+    })?;
+    let mode = Mode::parse(&rec.network).map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
     let target = match &mode {
         Mode::Container(t) => Some(container_target(&store, t)),
         _ => None,
@@ -149,7 +161,7 @@ fn run(
     );
     let joined = net
         .validate(&mut spec)
-        .map_err(|e| (125, e.to_string()))
+        .map_err(|e| (crate::exit::ENGINE, e.to_string()))
         .and_then(|()| join_pid_ipc_of(&store, &mut spec, &rec.extras));
     // Before joining any user namespace: inside one, every process looks like root.
     let rootless = !crate::runtime::userns::is_rootful();
@@ -270,58 +282,6 @@ fn run(
     }
 }
 
-/// docker's restart policies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RestartPolicy {
-    No,
-    Always,
-    UnlessStopped,
-    /// `on-failure[:N]`; 0 means no limit.
-    OnFailure(u32),
-}
-
-impl RestartPolicy {
-    pub fn parse(s: &str) -> Result<RestartPolicy, String> {
-        let (name, n) = match s.split_once(':') {
-            Some((a, b)) => (a, Some(b)),
-            None => (s, None),
-        };
-        match (name, n) {
-            ("" | "no", None) => Ok(RestartPolicy::No),
-            ("always", None) => Ok(RestartPolicy::Always),
-            ("unless-stopped", None) => Ok(RestartPolicy::UnlessStopped),
-            ("on-failure", None) => Ok(RestartPolicy::OnFailure(0)),
-            ("on-failure", Some(n)) => n
-                .parse()
-                .map(RestartPolicy::OnFailure)
-                .map_err(|_| format!("invalid restart policy: maximum retry count must be a number: {s}")),
-            (_, Some(_)) => Err(format!("invalid restart policy: maximum retry count can only be used with 'on-failure': {s}")),
-            _ => Err(format!("invalid restart policy: unknown policy '{name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'")),
-        }
-    }
-
-    fn wants_restart(self, code: i32, count: u32) -> bool {
-        match self {
-            RestartPolicy::No => false,
-            RestartPolicy::Always | RestartPolicy::UnlessStopped => true,
-            RestartPolicy::OnFailure(max) => code != 0 && (max == 0 || count < max),
-        }
-    }
-}
-
-/// The policy as `--restart` writes it (what `parse` reads back).
-impl std::fmt::Display for RestartPolicy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RestartPolicy::No => f.write_str("no"),
-            RestartPolicy::Always => f.write_str("always"),
-            RestartPolicy::UnlessStopped => f.write_str("unless-stopped"),
-            RestartPolicy::OnFailure(0) => f.write_str("on-failure"),
-            RestartPolicy::OnFailure(n) => write!(f, "on-failure:{n}"),
-        }
-    }
-}
-
 /// Block the signals the monitor handles and read them from a signalfd. A monitor must not die
 /// of a closed terminal or pipe either.
 fn block_signals() -> MonResult<SignalFd> {
@@ -343,12 +303,12 @@ fn block_signals() -> MonResult<SignalFd> {
         mask.add(s);
     }
     mask.thread_block()
-        .map_err(|e| (125, format!("blocking signals: {e}")))?;
+        .map_err(|e| (crate::exit::ENGINE, format!("blocking signals: {e}")))?;
     SignalFd::with_flags(
         &mask,
         nix::sys::signalfd::SfdFlags::SFD_CLOEXEC | nix::sys::signalfd::SfdFlags::SFD_NONBLOCK,
     )
-    .map_err(|e| (125, format!("signalfd: {e}")))
+    .map_err(|e| (crate::exit::ENGINE, format!("signalfd: {e}")))
 }
 
 /// What one run of the container needs.
@@ -374,7 +334,8 @@ fn run_once(
     let id = rec.id.as_str();
     // Standard streams.
     let pipe = || {
-        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| (125, format!("pipe: {e}")))
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+            .map_err(|e| (crate::exit::ENGINE, format!("pipe: {e}")))
     };
     let mut out_r = None;
     let mut err_r = None;
@@ -382,7 +343,7 @@ fn run_once(
     let mut stdin_keep: Option<OwnedFd> = None;
     // journald: connect first, so that a host without a journal is a start error.
     let journal = if rec.log_config.driver == "journald" {
-        Some(journald::Journal::connect(rec).map_err(|e| (125, e))?)
+        Some(journald::Journal::connect(rec).map_err(|e| (crate::exit::ENGINE, e))?)
     } else {
         None
     };
@@ -394,8 +355,8 @@ fn run_once(
         let stdin_fd = if rec.interactive {
             0
         } else {
-            let null =
-                std::fs::File::open("/dev/null").map_err(|e| (125, format!("/dev/null: {e}")))?;
+            let null = std::fs::File::open("/dev/null")
+                .map_err(|e| (crate::exit::ENGINE, format!("/dev/null: {e}")))?;
             let fd: OwnedFd = null.into();
             let raw = fd.as_raw_fd();
             child_ends.push(fd);
@@ -419,8 +380,8 @@ fn run_once(
             child_ends.push(ir);
             fd
         } else {
-            let null =
-                std::fs::File::open("/dev/null").map_err(|e| (125, format!("/dev/null: {e}")))?;
+            let null = std::fs::File::open("/dev/null")
+                .map_err(|e| (crate::exit::ENGINE, format!("/dev/null: {e}")))?;
             let fd: OwnedFd = null.into();
             let raw = fd.as_raw_fd();
             child_ends.push(fd);
@@ -485,7 +446,7 @@ fn run_once(
     let started = started.map_err(|e| {
         let code = match &e {
             crate::runtime::RuntimeError::Start { code, .. } => *code,
-            _ => 125,
+            _ => crate::exit::ENGINE,
         };
         (code, e.to_string())
     })?;
@@ -498,7 +459,9 @@ fn run_once(
         .map(OwnedFd::from);
     let pid_start = process_start_time(pid).unwrap_or(0);
     {
-        let _lock = store.lock(id).map_err(|e| (125, e.to_string()))?;
+        let _lock = store
+            .lock(id)
+            .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
         let mut st = store.state(id).unwrap_or_default();
         st.status = Status::Running;
         st.frozen = None;
@@ -520,7 +483,7 @@ fn run_once(
         }
         store
             .save_state_volatile(id, &st)
-            .map_err(|e| (125, e.to_string()))?;
+            .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
     }
     if let Some(p) = &rec.pidfile {
         if let Err(e) = std::fs::write(p, format!("{pid}\n")) {
@@ -691,9 +654,14 @@ fn join_pid_ipc_of(
         let Some(target) = mode.strip_prefix("container:") else {
             continue;
         };
-        let st = store.state(target).map_err(|e| (125, e.to_string()))?;
+        let st = store
+            .state(target)
+            .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
         if st.status != Status::Running || process_start_time(st.pid) != Some(st.pid_start) {
-            return Err((125, format!("container {target} is not running")));
+            return Err((
+                crate::exit::ENGINE,
+                format!("container {target} is not running"),
+            ));
         }
         let pid = st.pid;
         let Some(namespaces) = spec
@@ -701,7 +669,7 @@ fn join_pid_ipc_of(
             .as_mut()
             .and_then(|l| l.namespaces_mut().as_mut())
         else {
-            return Err((125, "runtime spec has no namespaces".into()));
+            return Err((crate::exit::ENGINE, "runtime spec has no namespaces".into()));
         };
         for ns in namespaces.iter_mut() {
             if ns.typ() == typ {
@@ -712,271 +680,6 @@ fn join_pid_ipc_of(
         }
     }
     Ok(())
-}
-
-struct PumpIo<'a> {
-    pid: i32,
-    /// A pidfd of `pid`, opened while it is our unreaped child: signals go through it.
-    handle: Option<crate::runtime::ProcessHandle>,
-    sfd: &'a SignalFd,
-    master: Option<&'a OwnedFd>,
-    out_r: Option<&'a OwnedFd>,
-    err_r: Option<&'a OwnedFd>,
-    foreground: bool,
-    /// In the foreground on a terminal: the detach keys to watch for on stdin.
-    detach: &'a std::cell::RefCell<Option<TerminalDetach>>,
-    logger: &'a mut log::Logger,
-    /// Attached clients: they get the output and may send input.
-    attach: Option<&'a mut attach::AttachServer>,
-    /// The container's stdin pipe (`-d -i` without a terminal), for attached input.
-    stdin_w: Option<&'a OwnedFd>,
-    /// `--sdnotify`: the relay socket (container mode).
-    notify: &'a notify::Notify,
-    /// The container's health checks, if it has any.
-    health: Option<&'a mut health::Checker>,
-    /// In the foreground: which of stdout and stderr go to the CLI (`-a`).
-    shown: [bool; 2],
-}
-
-/// Move output to the log (and to the CLI's terminal in the foreground), forward signals and
-/// input, until the container has exited and its output is drained. Returns the exit code.
-fn pump(mut io: PumpIo<'_>) -> i32 {
-    let mut exit: Option<i32> = None;
-    let mut out_open = io.out_r.is_some() || io.master.is_some();
-    let mut err_open = io.err_r.is_some();
-    let mut stdin_open = io.foreground && io.master.is_some();
-    let mut buf = vec![0u8; 64 * 1024];
-    // SAFETY: fd 0 stays open for the life of this process.
-    let stdin = unsafe { BorrowedFd::borrow_raw(0) };
-    loop {
-        if exit.is_some() && !out_open && !err_open {
-            break;
-        }
-        let out_fd = io.master.or(io.out_r);
-        let mut fds = vec![PollFd::new(io.sfd.as_fd(), PollFlags::POLLIN)];
-        let out_idx = out_open.then(|| {
-            fds.push(PollFd::new(
-                out_fd.map(|f| f.as_fd()).unwrap_or(stdin),
-                PollFlags::POLLIN,
-            ));
-            fds.len() - 1
-        });
-        let err_idx = (err_open && io.err_r.is_some()).then(|| {
-            fds.push(PollFd::new(
-                io.err_r.map(|f| f.as_fd()).unwrap_or(stdin),
-                PollFlags::POLLIN,
-            ));
-            fds.len() - 1
-        });
-        let in_idx = stdin_open.then(|| {
-            fds.push(PollFd::new(stdin, PollFlags::POLLIN));
-            fds.len() - 1
-        });
-        let notify_idx = io.notify.relay_fd().map(|fd| {
-            fds.push(PollFd::new(fd, PollFlags::POLLIN));
-            fds.len() - 1
-        });
-        let health_idx = io.health.as_deref().and_then(|h| h.fd()).map(|fd| {
-            fds.push(PollFd::new(fd, PollFlags::POLLIN));
-            fds.len() - 1
-        });
-        let attach_base = fds.len();
-        if let Some(a) = io.attach.as_deref() {
-            for fd in a.fds() {
-                fds.push(PollFd::new(fd, PollFlags::POLLIN));
-            }
-        }
-        // Once the container is gone its output closes at once; don't wait forever on a
-        // descriptor something else still holds. Otherwise sleep until something happens or
-        // the health checker has work (a probe due, a probe's timeout).
-        let timeout = if exit.is_some() {
-            PollTimeout::from(2000u16)
-        } else {
-            match io.health.as_deref().and_then(|h| h.timeout(Instant::now())) {
-                Some(d) => poll_timeout(d),
-                None => PollTimeout::NONE,
-            }
-        };
-        match poll(&mut fds, timeout) {
-            Ok(0) if exit.is_some() => break,
-            Ok(_) => {}
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(_) => break,
-        }
-        let ready = |i: Option<usize>, fds: &Vec<PollFd>| {
-            i.and_then(|i| fds[i].revents())
-                .map(|r| r.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR))
-                .unwrap_or(false)
-        };
-        let sig_ready = ready(Some(0), &fds);
-        let out_ready = ready(out_idx, &fds);
-        let err_ready = ready(err_idx, &fds);
-        let in_ready = ready(in_idx, &fds);
-        let notify_ready = ready(notify_idx, &fds);
-        let health_ready = ready(health_idx, &fds);
-        let attach_ready: Vec<bool> = (attach_base..fds.len())
-            .map(|i| ready(Some(i), &fds))
-            .collect();
-        drop(fds);
-        if notify_ready {
-            io.notify.relay();
-        }
-        if let Some(a) = io.attach.as_deref_mut() {
-            if attach_ready.iter().any(|r| *r) {
-                for input in a.handle(&attach_ready) {
-                    match input {
-                        attach::Input::Stdin(data) => {
-                            if let Some(fd) = io.master.or(io.stdin_w) {
-                                crate::sys::fd::write_all(fd.as_raw_fd(), &data);
-                            }
-                        }
-                        attach::Input::Resize { rows, cols } => {
-                            if let Some(m) = io.master {
-                                crate::sys::term::set_winsize(m.as_fd(), rows, cols);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if health_ready {
-            if let Some(h) = io.health.as_deref_mut() {
-                h.on_output();
-            }
-        }
-        if sig_ready {
-            while let Ok(Some(si)) = io.sfd.read_signal() {
-                let signo = si.ssi_signo as i32;
-                if signo == libc::SIGCHLD {
-                    if let Some(code) = reap(io.pid) {
-                        exit = Some(code);
-                    }
-                } else if signo == libc::SIGWINCH {
-                    if let Some(m) = io.master {
-                        crate::sys::term::copy_winsize(m.as_fd());
-                    }
-                } else if exit.is_none() {
-                    // Only while the container's process is ours and unreaped (once reaped,
-                    // its PID may belong to anyone), through its pidfd.
-                    if let Some(h) = &io.handle {
-                        let _ = h.signal(signo);
-                    }
-                }
-            }
-        }
-        if out_ready {
-            if let Some(fd) = out_fd {
-                out_open = forward_output(&mut io, fd, Stream::Stdout, &mut buf);
-            }
-        }
-        if err_ready {
-            if let Some(fd) = io.err_r {
-                err_open = forward_output(&mut io, fd, Stream::Stderr, &mut buf);
-            }
-        }
-        if in_ready {
-            match nix::unistd::read(stdin, &mut buf) {
-                Ok(n) if n > 0 => {
-                    let mut detach = io.detach.borrow_mut();
-                    let (pass, detached) = match detach.as_mut() {
-                        Some(d) => d.matcher.feed(&buf[..n]),
-                        None => (buf[..n].to_vec(), false),
-                    };
-                    if let Some(m) = io.master {
-                        crate::sys::fd::write_all(m.as_raw_fd(), &pass);
-                    }
-                    if let (true, Some(d)) = (detached, detach.as_mut()) {
-                        d.let_go();
-                        io.foreground = false;
-                        stdin_open = false;
-                    }
-                }
-                Err(nix::errno::Errno::EINTR) => {}
-                _ => stdin_open = false,
-            }
-        }
-        if let Some(h) = io.health.as_deref_mut() {
-            if exit.is_some() {
-                h.stop();
-            } else {
-                h.tick(io.pid);
-                if h.status() == crate::state::health::HealthStatus::Healthy {
-                    io.notify.healthy();
-                }
-            }
-        }
-    }
-    if let Some(h) = io.health.as_deref_mut() {
-        h.stop();
-    }
-    io.logger.flush_partial("stdout");
-    io.logger.flush_partial("stderr");
-    match exit {
-        Some(c) => c,
-        // Output closed first: wait for the process itself.
-        None => loop {
-            match waitpid(Pid::from_raw(io.pid), None) {
-                Ok(WaitStatus::Exited(_, c)) => break c,
-                Ok(WaitStatus::Signaled(_, s, _)) => break 128 + s as i32,
-                Ok(_) => continue,
-                Err(nix::errno::Errno::EINTR) => continue,
-                Err(_) => break 255,
-            }
-        },
-    }
-}
-
-/// A poll timeout for `d`, rounded up to the millisecond (so that a wake-up is never early
-/// and never spins).
-fn poll_timeout(d: Duration) -> PollTimeout {
-    let ms = d.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32;
-    PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
-}
-
-#[derive(Clone, Copy)]
-enum Stream {
-    Stdout,
-    Stderr,
-}
-
-/// Read what the container wrote on one stream and pass it on: to the log, to attached clients
-/// and, in the foreground, to the CLI's own stdout or stderr. False once the stream is closed.
-fn forward_output(io: &mut PumpIo<'_>, fd: &OwnedFd, stream: Stream, buf: &mut [u8]) -> bool {
-    let (name, kind, out) = match stream {
-        Stream::Stdout => ("stdout", attach::OUT_STDOUT, 1),
-        Stream::Stderr => ("stderr", attach::OUT_STDERR, 2),
-    };
-    match nix::unistd::read(fd, buf) {
-        Ok(n) if n > 0 => {
-            io.logger.write(name, &buf[..n]);
-            if let Some(a) = io.attach.as_deref_mut() {
-                a.broadcast(kind, &buf[..n]);
-            }
-            if io.foreground && io.shown[out as usize - 1] {
-                crate::sys::fd::write_all(out, &buf[..n]);
-            }
-            true
-        }
-        Err(nix::errno::Errno::EINTR) | Err(nix::errno::Errno::EAGAIN) => true,
-        _ => {
-            io.logger.flush_partial(name);
-            false
-        }
-    }
-}
-
-/// Reap the container's process if it has exited; its exit code docker-style.
-fn reap(pid: i32) -> Option<i32> {
-    loop {
-        match waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG)) {
-            Ok(WaitStatus::Exited(_, c)) => return Some(c),
-            Ok(WaitStatus::Signaled(_, s, _)) => return Some(128 + s as i32),
-            Ok(WaitStatus::StillAlive) => return None,
-            Ok(_) => continue,
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(_) => return None,
-        }
-    }
 }
 
 fn record_exit(store: &Containers<'_>, id: &str, code: i32, error: &str) {
@@ -992,92 +695,4 @@ fn record_exit(store: &Containers<'_>, id: &str, code: i32, error: &str) {
     st.monitor_start = 0;
     st.finished_at = Some(now_rfc3339());
     let _ = store.save_state(id, &st);
-}
-
-/// Remove a container's directory and its name. The upper layer may hold files owned by
-/// container users (subordinate ids): those need the user-namespace helper.
-pub fn remove_container(paths: &Paths, id: &str, name: &str) {
-    remove_container_in(paths, id, name, None);
-}
-
-/// Like `remove_container`, joining `userns` (the container's, kept open) when given. Returns
-/// whether the directory is gone.
-fn remove_container_in(paths: &Paths, id: &str, name: &str, userns: Option<&OwnedFd>) -> bool {
-    let store = Containers::new(paths);
-    let dir = store.dir(id);
-    let removed =
-        userns.is_some_and(|ns| remove_tree_in_userns(ns, &dir)) || remove_tree_any_owner(&dir);
-    if removed {
-        store.release_name(name, id);
-    }
-    removed
-}
-
-/// Remove `path` as root of the user namespace `ns`, in a forked child.
-fn remove_tree_in_userns(ns: &OwnedFd, path: &std::path::Path) -> bool {
-    // SAFETY: the monitor is single-threaded, so the child has a consistent copy of the
-    // process; it only joins the namespace, removes the tree and calls _exit.
-    match unsafe { nix::unistd::fork() } {
-        Ok(nix::unistd::ForkResult::Child) => {
-            let ok = nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWUSER).is_ok()
-                && crate::storage::remove_tree(path).is_ok();
-            // SAFETY: ending the forked child without running the parent's destructors.
-            unsafe { libc::_exit(if ok { 0 } else { 1 }) }
-        }
-        Ok(nix::unistd::ForkResult::Parent { child }) => loop {
-            match waitpid(child, None) {
-                Ok(WaitStatus::Exited(_, 0)) => return !path.exists(),
-                Err(nix::errno::Errno::EINTR) => continue,
-                _ => return false,
-            }
-        },
-        Err(_) => false,
-    }
-}
-
-/// Remove a tree that may hold files owned by container users (subordinate ids): directly if
-/// we can, else as root in a user namespace. True when it is gone.
-pub fn remove_tree_any_owner(dir: &std::path::Path) -> bool {
-    if crate::storage::remove_tree(dir).is_err() {
-        let _ = crate::helper::run(&crate::helper::Request::Userns(
-            crate::helper::UsernsOp::RemoveTrees(vec![dir.to_path_buf()]),
-        ));
-    }
-    std::fs::symlink_metadata(dir).is_err()
-}
-
-/// After a container is removed: remove its anonymous volumes that no other container uses
-/// (`rm -v`, `run --rm`). Named volumes are never touched.
-pub fn remove_anonymous_volumes(
-    paths: &Paths,
-    mounts: &[crate::state::container::MountRecord],
-) -> Result<(), String> {
-    let anon: Vec<&str> = mounts
-        .iter()
-        .filter(|m| m.kind == "volume" && m.anonymous)
-        .map(|m| m.name.as_str())
-        .collect();
-    if anon.is_empty() {
-        return Ok(());
-    }
-    let vols = crate::volume::Volumes::new(paths);
-    let lock = vols.lock().map_err(|e| e.to_string())?;
-    let in_use = Containers::new(paths)
-        .volumes_in_use()
-        .map_err(|e| e.to_string())?;
-    for name in anon {
-        if in_use.iter().any(|(_, v)| v == name) {
-            continue;
-        }
-        match vols.take_out(&lock, name) {
-            Ok(trash) => {
-                if !remove_tree_any_owner(&trash) {
-                    return Err(format!("could not remove {}", trash.display()));
-                }
-            }
-            Err(crate::volume::VolumeError::NotFound(_)) => {}
-            Err(e) => return Err(e.to_string()),
-        }
-    }
-    Ok(())
 }

@@ -42,7 +42,7 @@ pub fn main(paths: &Paths, ready: Option<crate::helper::ReadySender>) -> i32 {
     match crate::runtime::netns::enter_holder_namespaces(&log) {
         Err(e) => {
             eprintln!("Error: {e}");
-            return 125;
+            return crate::exit::ENGINE;
         }
         Ok(crate::runtime::netns::HolderSide::Starter { daemon }) => {
             if let Some(r) = ready {

@@ -61,8 +61,8 @@ pub struct ExecRequest {
     pub interactive: bool,
     /// Detached: the command's streams go to /dev/null and nobody waits for it here.
     pub detach: bool,
-    /// The container's seccomp filter (the spec's `linux.seccomp`), if any.
-    pub seccomp: Option<serde_json::Value>,
+    /// The container's seccomp filter (the spec's `linux.seccomp`), compiled, if any.
+    pub seccomp: Option<Vec<seccompiler::BpfProgram>>,
     /// The container's `no_new_privs` (`--security-opt no-new-privileges`).
     pub no_new_privileges: bool,
     /// Health checks: the command's stdout and stderr go to this descriptor, its stdin is
@@ -249,8 +249,8 @@ fn finish_start(child: Pid, mut sock: UnixStream, tty: bool) -> Result<ExecProce
         let _ = waitpid(child, None);
         let (code, message) = msg
             .split_once('\t')
-            .map(|(c, m)| (c.parse().unwrap_or(125), m.to_string()))
-            .unwrap_or((125, msg.clone()));
+            .map(|(c, m)| (c.parse().unwrap_or(crate::exit::ENGINE), m.to_string()))
+            .unwrap_or((crate::exit::ENGINE, msg.clone()));
         return Err(RuntimeError::Start { message, code });
     }
     Ok(ExecProcess {
@@ -358,7 +358,10 @@ fn command(
             let _ = nix::sys::signal::signal(sig, nix::sys::signal::SigHandler::SigDfl);
         }
     }
-    let user = resolve_user().map_err(|message| InitError { code: 126, message })?;
+    let user = resolve_user().map_err(|message| InitError {
+        code: crate::exit::CANNOT_EXECUTE,
+        message,
+    })?;
 
     if req.tty {
         let slave = init::open_pty(Path::new("/"), sock)?;
@@ -386,7 +389,7 @@ fn command(
 
     if !req.cwd.is_empty() {
         nix::unistd::chdir(req.cwd.as_str()).map_err(|e| InitError {
-            code: 126,
+            code: crate::exit::CANNOT_EXECUTE,
             message: format!(
                 "chdir to cwd (\"{}\") set in config.json failed: {}",
                 req.cwd,
@@ -414,9 +417,8 @@ fn command(
     let tramp = super::trampoline::create();
     // While still privileged in the user namespace (CAP_SYS_ADMIN lets us install a filter
     // without no_new_privs); the profile allows what follows (setgroups, setuid, capset, exec).
-    if let Some(profile) = &req.seccomp {
-        let progs = super::seccomp::compile(profile).map_err(|e| init::fail(e.to_string()))?;
-        super::seccomp::install(&progs).map_err(init::fail)?;
+    if let Some(progs) = &req.seccomp {
+        super::seccomp::install(progs).map_err(init::fail)?;
     }
     let gids: Vec<nix::unistd::Gid> = user
         .groups

@@ -197,11 +197,11 @@ impl External {
         let code = if message.contains("executable file not found")
             || message.contains("no such file or directory")
         {
-            127
+            crate::exit::NOT_FOUND
         } else if message.contains("permission denied") {
-            126
+            crate::exit::CANNOT_EXECUTE
         } else {
-            125
+            crate::exit::ENGINE
         };
         RuntimeError::Start { message, code }
     }
@@ -278,7 +278,7 @@ fn check_domainname_support(program: &Path) -> Result<(), RuntimeError> {
                 "{} cannot set the domain name (--domainname needs runc 1.2 or later, or crun)",
                 program.display()
             ),
-            code: 125,
+            code: crate::exit::ENGINE,
         }),
         _ => Ok(()),
     }
@@ -311,7 +311,7 @@ fn runtime_spec(
             message: "--init with an external runtime needs docker-init, tini-static or \
                       catatonit on the host"
                 .into(),
-            code: 125,
+            code: crate::exit::ENGINE,
         })?;
         let mut mounts = spec.mounts().clone().unwrap_or_default();
         mounts.push(
@@ -551,7 +551,10 @@ pub fn create(
     };
     if let Some(message) = setup_error {
         cleanup_fuse(fuse_server);
-        return Err(RuntimeError::Start { message, code: 125 });
+        return Err(RuntimeError::Start {
+            message,
+            code: crate::exit::ENGINE,
+        });
     }
     let created_ok = matches!(status, nix::sys::wait::WaitStatus::Exited(_, 0));
     if !created_ok {
@@ -647,7 +650,7 @@ fn intermediate(
 ) -> i32 {
     fn report(sock: &mut UnixStream, msg: String) -> i32 {
         let _ = sock.write_all(format!("E{}\n", msg.replace('\n', " ")).as_bytes());
-        125
+        crate::exit::ENGINE
     }
     let _ = nix::sys::signal::sigprocmask(
         nix::sys::signal::SigmaskHow::SIG_SETMASK,
@@ -720,9 +723,12 @@ fn intermediate(
     // runtime's bind of it keeps the flag). After the FUSE server has its connection: statvfs
     // on the mount waits for it.
     if !allow_devices {
-        if let Err(e) =
-            super::init::remount_bind(&rootfs.target, false, nix::mount::MsFlags::MS_NODEV)
-        {
+        if let Err(e) = super::container_mounts::remount_bind(
+            &super::syscall::Linux,
+            &rootfs.target,
+            false,
+            nix::mount::MsFlags::MS_NODEV,
+        ) {
             return report(&mut sock, e.message);
         }
     }

@@ -7,6 +7,7 @@
 //! capabilities and execs. An exec that succeeds closes the child's end (O_CLOEXEC), so EOF
 //! means "started"; anything else is an error message with the exit code docker would use.
 pub mod cgroup;
+mod container_mounts;
 pub mod enter;
 pub mod exec;
 pub mod external;
@@ -18,7 +19,9 @@ pub mod netns;
 pub mod pause;
 pub mod probe;
 pub mod seccomp;
+pub mod seccomp_cache;
 pub mod spec;
+pub(crate) mod syscall;
 mod syscalls;
 mod trampoline;
 pub mod userns;
@@ -471,8 +474,8 @@ pub fn create(
         }
         let (code, message) = msg
             .split_once('\t')
-            .map(|(c, m)| (c.parse().unwrap_or(125), m.to_string()))
-            .unwrap_or((125, msg.clone()));
+            .map(|(c, m)| (c.parse().unwrap_or(crate::exit::ENGINE), m.to_string()))
+            .unwrap_or((crate::exit::ENGINE, msg.clone()));
         return Err(RuntimeError::Start { message, code });
     }
     Ok(Started {

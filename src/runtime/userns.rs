@@ -80,23 +80,45 @@ impl IdMapping {
         }
     }
 
-    /// podman's `--userns keep-id`: the user's uid and gid are themselves inside. Every other
-    /// id keeps the host id it has in `for_current_user` (so the image's files keep their
-    /// owners but root's, which show as the user's uid), and container root takes the
-    /// subordinate id the user's uid would have had. Needs subordinate ranges that reach the
-    /// user's ids.
-    pub fn keep_id() -> Result<IdMapping, RuntimeError> {
+    /// podman's `--userns keep-id`: the user's uid and gid are themselves inside (or `uid` and
+    /// `gid`, `keep-id:uid=N,gid=M`). Every other id keeps the host id it has in
+    /// `for_current_user` (so the image's files keep their owners but root's, which show as the
+    /// user's), and container root takes the subordinate id the kept id would have had. `size`
+    /// caps the ids of the namespace. Needs subordinate ranges that reach the kept ids.
+    pub fn keep_id(
+        uid: Option<u32>,
+        gid: Option<u32>,
+        size: Option<u32>,
+    ) -> Result<IdMapping, RuntimeError> {
         let base = IdMapping::for_current_user();
-        let uid = nix::unistd::getuid().as_raw();
-        let gid = nix::unistd::getgid().as_raw();
+        let host_uid = nix::unistd::getuid().as_raw();
+        let host_gid = nix::unistd::getgid().as_raw();
+        let (uid, gid) = (uid.unwrap_or(host_uid), gid.unwrap_or(host_gid));
         let (Some(uids), Some(gids)) = (
-            keep_id_ranges(&base.uids, uid),
-            keep_id_ranges(&base.gids, gid),
+            keep_id_ranges(&base.uids, uid, host_uid),
+            keep_id_ranges(&base.gids, gid, host_gid),
         ) else {
             return Err(RuntimeError::UserNamespace(format!(
                 "--userns keep-id needs subordinate uid and gid ranges of at least {uid} and {gid} ids in /etc/subuid and /etc/subgid"
             )));
         };
+        let clip = |r: Vec<IdRange>| -> Vec<IdRange> {
+            let Some(max) = size else { return r };
+            r.into_iter()
+                .filter(|x| x.container_id < max)
+                .map(|x| IdRange {
+                    size: x.size.min(max - x.container_id),
+                    ..x
+                })
+                .collect()
+        };
+        let (uids, gids) = (clip(uids), clip(gids));
+        if map_id(&uids, uid).is_none() || map_id(&gids, gid).is_none() {
+            return Err(RuntimeError::UserNamespace(format!(
+                "--userns keep-id: size {} leaves out uid {uid} or gid {gid}",
+                size.unwrap_or(0)
+            )));
+        }
         Ok(IdMapping {
             uids,
             gids,
@@ -138,10 +160,14 @@ impl IdMapping {
     }
 }
 
-/// The keep-id ranges for `id` from the usual `[0 -> id, 1.. -> subordinate]` ranges.
-fn keep_id_ranges(usual: &[IdRange], id: u32) -> Option<Vec<IdRange>> {
+/// The keep-id ranges from the usual `[0 -> user, 1.. -> subordinate]` ranges: container id
+/// `inside` is host id `host` (the user's), container root takes the host id `inside` had.
+fn keep_id_ranges(usual: &[IdRange], inside: u32, host: u32) -> Option<Vec<IdRange>> {
+    if inside == 0 {
+        return Some(usual.to_vec());
+    }
     let sub = usual.iter().find(|r| r.container_id == 1)?;
-    if id == 0 || id > sub.size {
+    if inside > sub.size {
         return None;
     }
     let range = |container_id, host_id, size| IdRange {
@@ -149,13 +175,13 @@ fn keep_id_ranges(usual: &[IdRange], id: u32) -> Option<Vec<IdRange>> {
         host_id,
         size,
     };
-    let mut out = vec![range(0, sub.host_id + id - 1, 1)];
-    if id > 1 {
-        out.push(range(1, sub.host_id, id - 1));
+    let mut out = vec![range(0, sub.host_id + inside - 1, 1)];
+    if inside > 1 {
+        out.push(range(1, sub.host_id, inside - 1));
     }
-    out.push(range(id, id, 1));
-    if sub.size > id {
-        out.push(range(id + 1, sub.host_id + id, sub.size - id));
+    out.push(range(inside, host, 1));
+    if sub.size > inside {
+        out.push(range(inside + 1, sub.host_id + inside, sub.size - inside));
     }
     Some(out)
 }
@@ -292,7 +318,7 @@ mod tests {
             size: s,
         };
         let usual = [r(0, 1001, 1), r(1, 200000, 65536)];
-        let k = keep_id_ranges(&usual, 1001).unwrap();
+        let k = keep_id_ranges(&usual, 1001, 1001).unwrap();
         assert_eq!(
             k,
             vec![
@@ -306,7 +332,12 @@ mod tests {
         for id in [1, 999, 1000, 1002, 65536] {
             assert_eq!(map_id(&k, id), map_id(&usual, id), "{id}");
         }
-        assert!(keep_id_ranges(&usual, 70000).is_none());
-        assert!(keep_id_ranges(&usual[..1], 1001).is_none());
+        assert!(keep_id_ranges(&usual, 70000, 1001).is_none());
+        assert!(keep_id_ranges(&usual[..1], 1001, 1001).is_none());
+        // keep-id:uid=N: N is the user's uid; uid=0 is the usual mapping.
+        let k = keep_id_ranges(&usual, 5, 1001).unwrap();
+        assert_eq!(map_id(&k, 5), Some(1001));
+        assert_eq!(map_id(&k, 0), Some(200004));
+        assert_eq!(keep_id_ranges(&usual, 0, 1001).unwrap(), usual.to_vec());
     }
 }

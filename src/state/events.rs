@@ -154,12 +154,31 @@ fn trim(paths: &Paths) {
     let _ = super::write_replace(&path, &data[start..]);
 }
 
+/// An inotify watch on the directory of the log: appends (IN_MODIFY) and replacements (a
+/// trim's rename, a first create). The directory rather than the file, so that a trim's new
+/// file is seen too.
+fn watch_dir(log: &std::path::Path) -> Option<nix::sys::inotify::Inotify> {
+    use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+    let dir = log.parent()?;
+    let inotify = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK).ok()?;
+    inotify
+        .add_watch(
+            dir,
+            AddWatchFlags::IN_MODIFY | AddWatchFlags::IN_CREATE | AddWatchFlags::IN_MOVED_TO,
+        )
+        .ok()?;
+    Some(inotify)
+}
+
 /// Reads the log from a position on, a line at a time, for `events` (and its follow mode).
 pub struct Reader {
     path: PathBuf,
     offset: u64,
     /// The inode read from: a trim replaces the file, and reading starts again in the new one.
     ino: u64,
+    /// Wakes [`Reader::wait`] when the log changes (made on the first wait; None where
+    /// inotify is not available, and the wait is a plain sleep).
+    watch: Option<Option<nix::sys::inotify::Inotify>>,
 }
 
 impl Reader {
@@ -176,6 +195,57 @@ impl Reader {
             },
             ino: meta.map_or(0, |m| m.ino()),
             path,
+            watch: None,
+        }
+    }
+
+    /// Sleep until the log may have changed (a writer appended, a trim replaced it) or
+    /// `timeout` passes, whichever comes first. Followers (`events`, the API's `wait`) thus
+    /// see an event as it is written rather than on their next poll.
+    pub fn wait(&mut self, timeout: std::time::Duration) {
+        use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+        use std::os::fd::AsFd;
+        if self.watch.is_none() {
+            let w = watch_dir(&self.path);
+            let watching = w.is_some();
+            self.watch = Some(w);
+            if watching {
+                // What was written before the watch existed: the caller reads again first.
+                return;
+            }
+        }
+        let Some(Some(inotify)) = &self.watch else {
+            std::thread::sleep(timeout);
+            return;
+        };
+        let name = self.path.file_name().map(|n| n.to_os_string());
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            let ms = PollTimeout::try_from(left.as_millis().max(1)).unwrap_or(PollTimeout::MAX);
+            let mut fds = [PollFd::new(inotify.as_fd(), PollFlags::POLLIN)];
+            match poll(&mut fds, ms) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(_) => {
+                    std::thread::sleep(left);
+                    return;
+                }
+            }
+            // The directory holds other files too (sockets, locks): only the log wakes us.
+            match inotify.read_events() {
+                Ok(evs) if evs.iter().any(|e| e.name.is_none() || e.name == name) => return,
+                Ok(_) => {}
+                Err(nix::errno::Errno::EAGAIN) => {}
+                Err(_) => {
+                    std::thread::sleep(left);
+                    return;
+                }
+            }
         }
     }
 

@@ -16,10 +16,38 @@ use nix::mount::{mount, MsFlags};
 /// Where the tmpfs root goes in the private mount namespace (hidden from everyone else).
 const STAGING: &str = "/tmp";
 
-fn bind(src: &Path, dst: &Path) -> io::Result<()> {
+/// A directory opened (O_PATH) before the staging tmpfs is mounted: the store itself may live
+/// under [`STAGING`] (a data root in /tmp), which the tmpfs then hides.
+struct Held {
+    fd: std::fs::File,
+    path: PathBuf,
+}
+
+fn hold(path: &Path) -> io::Result<Held> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let fd = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_PATH | nix::libc::O_DIRECTORY | nix::libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| io::Error::new(e.kind(), format!("opening {}: {e}", path.display())))?;
+    Ok(Held {
+        fd,
+        path: path.to_path_buf(),
+    })
+}
+
+fn bind(src: &Held, dst: &Path) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
     std::fs::create_dir(dst)?;
-    mount(Some(src), dst, None::<&str>, MsFlags::MS_BIND, None::<&str>)
-        .map_err(|e| io::Error::other(format!("bind-mounting {}: {e}", src.display())))
+    let via = format!("/proc/self/fd/{}", src.fd.as_raw_fd());
+    mount(
+        Some(via.as_str()),
+        dst,
+        None::<&str>,
+        MsFlags::MS_BIND,
+        None::<&str>,
+    )
+    .map_err(|e| io::Error::other(format!("bind-mounting {}: {e}", src.path.display())))
 }
 
 /// Enter a private mount namespace whose root holds only `upper` (as `/upper`) and `lowers`
@@ -35,6 +63,12 @@ pub fn confine(upper: &Path, lowers: &[PathBuf]) -> io::Result<(PathBuf, Vec<Pat
         None::<&str>,
     )
     .map_err(|e| io::Error::other(format!("making the mounts private: {e}")))?;
+    // Opened in the new namespace (a bind from a mount of another namespace is refused).
+    let upper = hold(upper)?;
+    let lowers = lowers
+        .iter()
+        .map(|l| hold(l))
+        .collect::<io::Result<Vec<_>>>()?;
     mount(
         Some("tmpfs"),
         STAGING,
@@ -44,7 +78,7 @@ pub fn confine(upper: &Path, lowers: &[PathBuf]) -> io::Result<(PathBuf, Vec<Pat
     )
     .map_err(|e| io::Error::other(format!("mounting a tmpfs on {STAGING}: {e}")))?;
     let root = Path::new(STAGING);
-    bind(upper, &root.join("upper"))?;
+    bind(&upper, &root.join("upper"))?;
     std::fs::create_dir(root.join("lower"))?;
     let mut new_lowers = Vec::with_capacity(lowers.len());
     for (i, l) in lowers.iter().enumerate() {

@@ -78,6 +78,10 @@ impl Service {
 
 impl Drop for Service {
     fn drop(&mut self) {
+        // Already reaped (a test stopped it): its pid may be someone else's now.
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         // Our own child (runuser or skiff itself): SIGTERM reaches skiff through runuser.
         let _ = nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(self.child.id() as i32),

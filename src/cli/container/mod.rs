@@ -158,9 +158,7 @@ pub fn inspect_value(name: &str) -> Result<Option<serde_json::Value>, EngineErro
     let paths = Paths::from_env();
     match ctr::get(&paths, name) {
         Ok(info) => Ok(Some(ctr::inspect_json(&paths, &info))),
-        Err(EngineError::State(crate::state::container::StateError::NoSuchContainer(_))) => {
-            Ok(None)
-        }
+        Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e),
     }
 }

@@ -37,8 +37,9 @@ pub struct ExtraArgs {
     /// Attach to STDIN, STDOUT or STDERR
     #[arg(short = 'a', long = "attach", value_name = "STREAM")]
     pub attach: Vec<String>,
-    /// User namespace to use (host: the user's rootless namespace; keep-id: your uid and gid
-    /// mapped to themselves inside, podman's)
+    /// User namespace to use (host: the user's rootless namespace; keep-id[:uid=N,gid=M]:
+    /// your uid and gid mapped to themselves, or to N and M, inside, with /etc/passwd and
+    /// /etc/group entries, podman's)
     #[arg(long, value_name = "MODE")]
     pub userns: Option<String>,
     /// GPU devices to add to the container ('all' to pass all GPUs; needs a GPU driver)

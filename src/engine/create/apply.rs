@@ -75,6 +75,7 @@ pub(super) fn apply(paths: &Paths, req: &CreateRequest, plan: Plan) -> Result<St
     binds.extend(plan.devices.iter().cloned());
     binds.extend(notify_dir(&dir, req)?);
     binds.extend(shm_dir(&store, &dir, &plan)?);
+    binds.extend(etc_files(&dir, &plan)?);
     // Volumes are created and the record written under the volumes lock, so that a concurrent
     // `volume rm` or `prune` sees either no container or one that uses them. The lock is
     // released before `undo` runs (it takes it again).
@@ -222,6 +223,24 @@ fn shm_dir(
         },
     };
     Ok(Some((src, "/dev/shm".into())))
+}
+
+/// keep-id's /etc/passwd and /etc/group (`keep_id.rs`), as (host file, destination) binds.
+fn etc_files(dir: &Path, plan: &Plan) -> Result<Vec<(PathBuf, String)>, EngineError> {
+    let mut binds = Vec::new();
+    for (name, text) in [
+        ("passwd", &plan.etc_files.passwd),
+        ("group", &plan.etc_files.group),
+    ] {
+        let Some(text) = text else { continue };
+        let p = dir.join(name);
+        write_replace(&p, text.as_bytes())
+            .map_err(EngineError::io(format!("writing {}", p.display())))?;
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+            .map_err(EngineError::io(format!("chmod {}", p.display())))?;
+        binds.push((p, format!("/etc/{name}")));
+    }
+    Ok(binds)
 }
 
 /// Step 5: the OCI runtime spec, config.json.

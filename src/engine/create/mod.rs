@@ -12,6 +12,7 @@
 //!
 //! `container::run` is create followed by `container::start`.
 mod apply;
+mod keep_id;
 pub mod names;
 mod namespaces;
 pub mod parse;

@@ -24,7 +24,7 @@ pub(super) fn resolve(
     let store = Containers::new(paths);
     let mut out = extras.clone();
     let rootless = !crate::runtime::userns::is_rootful();
-    if extras.userns == "keep-id" {
+    if super::parse_extras::keep_id(&extras.userns).is_some() {
         if !rootless {
             return Err(EngineError::Usage(
                 "--userns keep-id is only supported in rootless mode".into(),

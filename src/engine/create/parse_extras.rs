@@ -121,13 +121,70 @@ pub fn ipc_mode(v: &str) -> Result<String, EngineError> {
 }
 
 /// `--userns`: empty or `host` (both: the user's own rootless namespace, the default) or
-/// podman's `keep-id` (the user's uid and gid mapped to themselves inside). docker's message
-/// for anything else.
+/// podman's `keep-id[:uid=N,gid=M,size=S]` (the user's uid and gid, or N and M, are the user's
+/// own ids inside). docker's message for an unknown mode, podman's for bad keep-id options.
 pub fn userns_mode(v: &str) -> Result<String, EngineError> {
     match v {
-        "" | "host" | "keep-id" => Ok(v.to_string()),
-        _ => Err(EngineError::Usage("--userns: invalid USER mode".into())),
+        "" | "host" => Ok(v.to_string()),
+        _ => match keep_id(v) {
+            Some(opts) => opts.map(|_| v.to_string()),
+            None => Err(EngineError::Usage("--userns: invalid USER mode".into())),
+        },
     }
+}
+
+/// The options of podman's `--userns keep-id[:uid=N,gid=M,size=S]`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct KeepId {
+    /// The id inside that the user's uid maps to (default: the user's uid).
+    pub uid: Option<u32>,
+    /// The id inside that the user's gid maps to (default: the user's gid).
+    pub gid: Option<u32>,
+    /// The number of ids the namespace holds at most.
+    pub size: Option<u32>,
+}
+
+/// `mode` as keep-id options: None when it is not keep-id, an error (podman's message) for
+/// options podman refuses.
+pub fn keep_id(mode: &str) -> Option<Result<KeepId, EngineError>> {
+    let rest = mode.strip_prefix("keep-id")?;
+    let opts = match rest.strip_prefix(':') {
+        None if rest.is_empty() => return Some(Ok(KeepId::default())),
+        None => return None,
+        Some(o) => o,
+    };
+    let parse = || -> Result<KeepId, EngineError> {
+        let mut k = KeepId::default();
+        for o in opts.split(',') {
+            let Some((key, val)) = o.split_once('=') else {
+                return Err(EngineError::Usage(format!(
+                    "invalid option specified: {o:?}"
+                )));
+            };
+            // Go's strconv.ParseUint(val, 10, 32), as podman parses them.
+            let n = || {
+                val.parse::<u32>().map_err(|e| {
+                    let why = match e.kind() {
+                        std::num::IntErrorKind::PosOverflow => "value out of range",
+                        _ => "invalid syntax",
+                    };
+                    EngineError::Usage(format!("strconv.ParseUint: parsing {val:?}: {why}"))
+                })
+            };
+            match key {
+                "uid" => k.uid = Some(n()?),
+                "gid" => k.gid = Some(n()?),
+                "size" => k.size = Some(n()?),
+                _ => {
+                    return Err(EngineError::Usage(format!(
+                        "unknown option specified: {key:?}"
+                    )))
+                }
+            }
+        }
+        Ok(k)
+    };
+    Some(parse())
 }
 
 /// One `--gpus` value, checked as docker's `GpuOpts` does (`all`, a count, or CSV of
@@ -364,6 +421,26 @@ mod tests {
         assert!(pid_mode("container:").is_err());
         assert!(ipc_mode("container:x").is_ok());
         assert!(userns_mode("keep-id").is_ok());
+        assert!(userns_mode("keep-id:uid=1000,gid=100").is_ok());
+        assert!(userns_mode("keep-idx").is_err());
+        assert_eq!(
+            keep_id("keep-id:uid=7,size=9").and_then(Result::ok),
+            Some(KeepId {
+                uid: Some(7),
+                gid: None,
+                size: Some(9)
+            })
+        );
+        let msg = |m: &str| match keep_id(m) {
+            Some(Err(EngineError::Usage(s))) => s,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(msg("keep-id:uid"), "invalid option specified: \"uid\"");
+        assert_eq!(msg("keep-id:name=x"), "unknown option specified: \"name\"");
+        assert_eq!(
+            msg("keep-id:uid=x"),
+            "strconv.ParseUint: parsing \"x\": invalid syntax"
+        );
         assert!(userns_mode("auto").is_err());
         assert!(storage_opts(&["size".into()]).is_err());
         assert!(storage_opts(&[]).is_ok());

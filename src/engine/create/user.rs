@@ -15,7 +15,7 @@ pub struct User {
 
 /// Find a file in the image's layers, top layer first (enough for /etc/passwd and /etc/group,
 /// which a layer replaces whole), never through a symlink.
-fn read_from_layers(layers: &[PathBuf], rel: &str) -> Option<String> {
+pub(super) fn read_from_layers(layers: &[PathBuf], rel: &str) -> Option<String> {
     use std::os::fd::AsFd;
     let open = |dir: std::os::fd::BorrowedFd<'_>, name: &str, flags: nix::fcntl::OFlag| {
         nix::fcntl::openat(
@@ -104,6 +104,13 @@ pub fn resolve_group(layers: &[PathBuf], g: &str) -> Result<u32, EngineError> {
 
 /// Resolve `-u user[:group]` against the image's /etc/passwd and /etc/group, as docker does.
 pub fn resolve_user(layers: &[PathBuf], spec: &str) -> Result<User, EngineError> {
+    let passwd = read_from_layers(layers, "etc/passwd").unwrap_or_default();
+    let group = read_from_layers(layers, "etc/group").unwrap_or_default();
+    resolve_user_in(&passwd, &group, spec)
+}
+
+/// Resolve `-u user[:group]` against the text of an /etc/passwd and an /etc/group.
+pub fn resolve_user_in(passwd: &str, group: &str, spec: &str) -> Result<User, EngineError> {
     let (u, g) = match spec.split_once(':') {
         Some((u, g)) => (u, Some(g)),
         None => (spec, None),
@@ -117,8 +124,6 @@ pub fn resolve_user(layers: &[PathBuf], spec: &str) -> Result<User, EngineError>
             ));
         }
     }
-    let passwd = read_from_layers(layers, "etc/passwd").unwrap_or_default();
-    let group = read_from_layers(layers, "etc/group").unwrap_or_default();
     let entry = |line: &str| -> Option<(String, u32, u32, String)> {
         let f: Vec<&str> = line.split(':').collect();
         if f.len() < 6 {

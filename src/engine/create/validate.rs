@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use super::request::{CreateRequest, PullPolicy};
-use super::user::{resolve_group, resolve_user, User};
+use super::user::{resolve_group, resolve_user, resolve_user_in, User};
 use crate::engine::EngineError;
 use crate::image::{ImageError, ImageRecord, ImageStore};
 use crate::network::{Mode, NetConfig};
@@ -58,6 +58,8 @@ pub(super) struct Plan {
     pub mapping: Option<IdMapping>,
     /// `--runtime`, found on the host.
     pub runtime: Option<crate::state::container::OciRuntime>,
+    /// keep-id's /etc/passwd and /etc/group, bound over the image's.
+    pub etc_files: super::keep_id::EtcFiles,
 }
 
 /// `--runtime NAME|PATH`: skiff's own runtime (`skiff`, or nothing), or an OCI runtime found
@@ -136,10 +138,11 @@ pub(super) fn validate(
     let mut mode = req.network.mode.clone();
     let net_config = crate::engine::network::prepare(paths, &mut mode, &req.network, cfg)?;
     let extras = super::namespaces::resolve(paths, &req.extras, &mode)?;
-    let mapping = match (is_rootful(), extras.userns == "keep-id") {
+    let keep_id = super::parse_extras::keep_id(&extras.userns).transpose()?;
+    let mapping = match (is_rootful(), &keep_id) {
         (true, _) => None,
-        (false, false) => Some(IdMapping::for_current_user()),
-        (false, true) => Some(IdMapping::keep_id()?),
+        (false, None) => Some(IdMapping::for_current_user()),
+        (false, Some(k)) => Some(IdMapping::keep_id(k.uid, k.gid, k.size)?),
     };
 
     // docker's rules: an entrypoint replaces the image's and drops its Cmd.
@@ -177,25 +180,71 @@ pub(super) fn validate(
         (None, false) => id[..12].to_string(),
     };
     let layers = images.layer_dirs(&image);
-    // keep-id runs as the user's own ids unless told otherwise (podman's way).
-    let keep_id = extras.userns == "keep-id";
-    let user_spec = req
-        .user
-        .clone()
-        .or_else(|| keep_id.then(|| format!("{}:{}", nix::unistd::getuid(), nix::unistd::getgid())))
-        .or_else(|| config_str(cfg, "User"))
-        .unwrap_or_default();
-    let user = resolve_user(&layers, &user_spec)?;
-    let mut additional_gids = user.groups.clone();
-    for g in &req.group_add {
-        additional_gids.push(resolve_group(&layers, g)?);
-    }
     let workdir = req
         .workdir
         .clone()
         .or_else(|| config_str(cfg, "WorkingDir"))
         .unwrap_or_else(|| "/".into());
     check_workdir(&workdir)?;
+    // keep-id runs as the user's own ids (or keep-id's uid and gid) unless told otherwise, and
+    // adds them to /etc/passwd and /etc/group (podman's way).
+    let user_spec = req
+        .user
+        .clone()
+        .or_else(|| {
+            keep_id.map(|k| {
+                let uid = k.uid.unwrap_or(nix::unistd::getuid().as_raw());
+                let gid = k.gid.unwrap_or(nix::unistd::getgid().as_raw());
+                format!("{uid}:{gid}")
+            })
+        })
+        .or_else(|| config_str(cfg, "User"))
+        .unwrap_or_default();
+    let etc_files = match &keep_id {
+        Some(k) => {
+            let mounted = |p: &str| {
+                req.mounts
+                    .iter()
+                    .any(|m| m.destination == p || m.destination == "/etc")
+            };
+            let mut files = super::keep_id::etc_files(
+                &layers,
+                &super::keep_id::Inputs {
+                    opts: k,
+                    user_spec: &user_spec,
+                    workdir: &workdir,
+                    mount_destinations: req.mounts.iter().map(|m| m.destination.as_str()).collect(),
+                },
+            );
+            if mounted("/etc/passwd") {
+                files.passwd = None;
+            }
+            if mounted("/etc/group") {
+                files.group = None;
+            }
+            files
+        }
+        None => Default::default(),
+    };
+    let user = match (&etc_files.passwd, &etc_files.group) {
+        (None, None) => resolve_user(&layers, &user_spec)?,
+        (p, g) => {
+            let read = |f: &Option<String>, rel| {
+                f.clone()
+                    .or_else(|| super::user::read_from_layers(&layers, rel))
+                    .unwrap_or_default()
+            };
+            resolve_user_in(&read(p, "etc/passwd"), &read(g, "etc/group"), &user_spec)?
+        }
+    };
+    let mut additional_gids = user.groups.clone();
+    // podman's keep-id also makes the group a supplementary one (`id` lists it in groups=).
+    if keep_id.is_some() && req.user.is_none() && !additional_gids.contains(&user.gid) {
+        additional_gids.insert(0, user.gid);
+    }
+    for g in &req.group_add {
+        additional_gids.push(resolve_group(&layers, g)?);
+    }
 
     // Labels: the image's, then the request's.
     let mut labels: BTreeMap<String, String> = cfg["Labels"]
@@ -254,6 +303,7 @@ pub(super) fn validate(
         extras,
         mapping,
         runtime,
+        etc_files,
     })
 }
 

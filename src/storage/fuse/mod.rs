@@ -108,7 +108,7 @@ fn raise_fd_limit() {
 pub fn debug_main(args: &[String]) -> i32 {
     let [lowers, upper, work, target] = args else {
         eprintln!("usage: skiff __fuse-overlay LOWERS UPPER WORK TARGET");
-        return 125;
+        return crate::exit::ENGINE;
     };
     let dirs = OverlayDirs {
         lowers: lowers
