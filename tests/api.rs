@@ -396,6 +396,88 @@ fn twenty_parallel_create_and_start() {
     assert_eq!(svc.docker_ok(&env, &["volume", "ls", "-q"]).trim(), "cliv");
 }
 
+/// docker-py's `containers.run` starts, then waits: a wait that comes just after a quick
+/// exit (between the monitor's `die` event and the exit it records in the state) answers
+/// with the exit code at once instead of waiting for an event that has already passed.
+#[test]
+fn wait_right_after_a_quick_exit_answers_at_once() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let body = format!(r#"{{"Image": "{BUSYBOX}", "Cmd": ["sh", "-c", "exit 3"]}}"#);
+    // The delay between the start and the wait sweeps over the moment of the exit.
+    for delay_ms in (0..40).step_by(4) {
+        let (st, out) = http(&svc.sock, "POST", "/v1.41/containers/create", Some(&body)).unwrap();
+        assert_eq!(st, 201, "{}", String::from_utf8_lossy(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let id = v["Id"].as_str().unwrap().to_string();
+        let (st, _) = http(&svc.sock, "POST", &format!("/containers/{id}/start"), None).unwrap();
+        assert_eq!(st, 204);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let t = Instant::now();
+        let (st, out) = http(&svc.sock, "POST", &format!("/containers/{id}/wait"), None)
+            .unwrap_or_else(|e| panic!("wait {delay_ms} ms after the start: {e}"));
+        assert_eq!(st, 200);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["StatusCode"], 3, "{v}");
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "wait {delay_ms} ms after the start took {:?}",
+            t.elapsed()
+        );
+    }
+}
+
+/// `POST /containers/{id}/pause` and `unpause` (docker's 409s when there is nothing to do),
+/// and `GET /info`'s counts, with the docker CLI; the skiff CLI sees the same state.
+#[test]
+fn docker_cli_pause_unpause_and_info() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    svc.docker_ok(
+        &env,
+        &["run", "-d", "--name", "pz", BUSYBOX, "sleep", "1000"],
+    );
+    svc.docker_ok(&env, &["create", "--name", "idle", BUSYBOX, "true"]);
+    let counts = "{{.Containers}} {{.ContainersRunning}} {{.ContainersPaused}} {{.ContainersStopped}} {{.Images}}";
+    assert_eq!(
+        svc.docker_ok(&env, &["info", "--format", counts]),
+        "2 1 0 1 1\n"
+    );
+
+    assert_eq!(svc.docker_ok(&env, &["pause", "pz"]), "pz\n");
+    let status = ["inspect", "--format", "{{.State.Status}}", "pz"];
+    assert_eq!(svc.docker_ok(&env, &status), "paused\n");
+    assert_eq!(env.skiff_ok(&status), "paused\n");
+    assert_eq!(
+        svc.docker_ok(&env, &["info", "--format", counts]),
+        "2 0 1 1 1\n"
+    );
+    let o = svc.docker(&env, &["pause", "pz"]);
+    assert_eq!(code(&o), 1, "{o:?}");
+    assert!(stderr(&o).contains("is already paused"), "{o:?}");
+
+    assert_eq!(svc.docker_ok(&env, &["unpause", "pz"]), "pz\n");
+    assert_eq!(svc.docker_ok(&env, &status), "running\n");
+    // Its processes really continue.
+    assert_eq!(
+        svc.docker_ok(&env, &["exec", "pz", "echo", "alive"]),
+        "alive\n"
+    );
+    let o = svc.docker(&env, &["unpause", "pz"]);
+    assert_eq!(code(&o), 1, "{o:?}");
+    assert!(stderr(&o).contains("is not paused"), "{o:?}");
+    let o = svc.docker(&env, &["pause", "idle"]);
+    assert_eq!(code(&o), 1, "{o:?}");
+    assert!(stderr(&o).contains("is not running"), "{o:?}");
+    assert_eq!(
+        svc.docker_ok(&env, &["info", "--format", counts]),
+        "2 1 0 1 1\n"
+    );
+    svc.docker_ok(&env, &["rm", "-f", "pz", "idle"]);
+}
+
 #[test]
 fn socket_activation_and_idle_exit() {
     use std::os::fd::AsRawFd;
