@@ -56,6 +56,32 @@ fn default_profile_blocks_what_docker_blocks() {
     env.skiff_ok(&["run", "-d", "--name", "s1", BUSYBOX, "sleep", "300"]);
     let o = env.skiff(&["exec", "s1", "unshare", "-U", "true"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
+    // exec's filter comes compiled from a cache beside the container's config.json; a cache
+    // that is damaged (empty, zero-filled, garbage) is never used: the filter is compiled
+    // again, still in force, and the cache rewritten.
+    let id = env.skiff_ok(&["inspect", "-f", "{{.Id}}", "s1"]);
+    let cache = env
+        .data_dir()
+        .join("containers")
+        .join(id.trim())
+        .join("seccomp.bpf");
+    let cache = cache.display();
+    assert_success(&env.sh(&format!("test -s {cache}")), "the cache exists");
+    for damage in [
+        format!(": > {cache}"),
+        format!("head -c 4000 /dev/zero > {cache}"),
+        format!(
+            "head -c 12 {cache} > {cache}.x && echo garbage >> {cache}.x && mv {cache}.x {cache}"
+        ),
+    ] {
+        assert_success(&env.sh(&damage), &damage);
+        let o = env.skiff(&["exec", "s1", "unshare", "-U", "true"]);
+        assert_eq!(code(&o), 1, "{damage}: {}", stderr(&o));
+        let o = env.sh(&format!("head -c 12 {cache}"));
+        assert_eq!(stdout(&o), "skiff-bpf 1\n", "{damage}: rewritten");
+    }
+    let o = env.skiff(&["exec", "s1", "sh", "-c", "echo fine"]);
+    assert_eq!(stdout(&o), "fine\n", "{}", stderr(&o));
     env.skiff_ok(&[
         "run",
         "-d",

@@ -67,10 +67,18 @@ impl Template {
         let src = format.replace("\\t", "\t").replace("\\n", "\n");
         // docker's list rows have a `Label` method (`{{.Label "com.example.k"}}`); it becomes
         // a call of the `label` function on the row.
-        let label_method =
-            regex::Regex::new(r#"(^|[^\w.$\]])\.Label\s+("(?:[^"\\]|\\.)*"|`[^`]*`)"#)
-                .map_err(tmpl_err)?;
-        let src = label_method.replace_all(&src, "${1}(label . ${2})");
+        // The regex is compiled only for a template that names `.Label`: compiling it costs
+        // about a millisecond, a third of a `ps` on an empty store.
+        let src = if src.contains(".Label") {
+            let label_method =
+                regex::Regex::new(r#"(^|[^\w.$\]])\.Label\s+("(?:[^"\\]|\\.)*"|`[^`]*`)"#)
+                    .map_err(tmpl_err)?;
+            label_method
+                .replace_all(&src, "${1}(label . ${2})")
+                .into_owned()
+        } else {
+            src
+        };
         let t = gotmpl::Template::new("")
             .missing_key(gotmpl::MissingKey::Error)
             .func("json", |args| {

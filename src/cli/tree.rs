@@ -18,6 +18,22 @@ pub fn command(cmd: Command) -> Command {
     cmd.help_template(template)
 }
 
+/// The tree for parsing `args` (the command line without the program name): the grouped help
+/// is built only when the root's help can be shown (no arguments, or `-h`, `--help`, `help`
+/// anywhere); every other command line parses the same tree without it, which spares a
+/// walk and a format of the whole tree on every command.
+pub fn command_for(cmd: Command, args: &[std::ffi::OsString]) -> Command {
+    let wants_help = args.is_empty()
+        || args
+            .iter()
+            .any(|a| a == "-h" || a == "--help" || a == "help");
+    if wants_help {
+        command(cmd)
+    } else {
+        docker_rules(cmd)
+    }
+}
+
 /// pflag's rules, for this command and all below it:
 /// - a flag given twice keeps its last value (`--name a --name b` names the container `b`);
 /// - a flag that takes a value takes the next argument even when it starts with `-`

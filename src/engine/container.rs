@@ -406,9 +406,9 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
         return Err(EngineError::Usage("exec needs a command to run".into()));
     }
     let spec_path = store.dir(&id).join("config.json");
-    let spec = oci_spec::runtime::Spec::load(&spec_path)
+    let spec = crate::runtime::spec::ExecSpec::load(&spec_path)
         .map_err(|e| EngineError::Usage(format!("reading {}: {e}", spec_path.display())))?;
-    let process = spec.process().as_ref();
+    let process = spec.process.as_ref();
     let mut env = process
         .and_then(|p| p.env().clone())
         .unwrap_or_else(|| rec.env.clone());
@@ -463,10 +463,8 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
         interactive: opts.interactive,
         detach: opts.detach,
         seccomp: spec
-            .linux()
-            .as_ref()
-            .and_then(|l| l.seccomp().as_ref())
-            .and_then(|s| serde_json::to_value(s).ok()),
+            .seccomp(&store.dir(&id).join("seccomp.bpf"))
+            .map_err(|e| EngineError::Usage(format!("{}: {e}", spec_path.display())))?,
         no_new_privileges: process.and_then(|p| p.no_new_privileges()) == Some(true),
         capture: None,
     };
@@ -545,7 +543,7 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
 pub fn list(paths: &Paths, all: bool) -> Result<Vec<ContainerInfo>, EngineError> {
     let store = Containers::new(paths);
     let mut out = Vec::new();
-    for id in store.ids()? {
+    for id in store.listed_ids()? {
         let (Ok(record), Ok(state)) = (store.record(&id), store.state(&id)) else {
             continue;
         };

@@ -82,11 +82,23 @@ pub fn probe_request(
         tty: false,
         interactive: false,
         detach: false,
-        seccomp: spec
-            .linux()
-            .as_ref()
-            .and_then(|l| l.seccomp().as_ref())
-            .and_then(|s| serde_json::to_value(s).ok()),
+        // Compiled once for all the probes of this checker.
+        seccomp: match spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) {
+            Some(s) => {
+                let compiled = serde_json::to_value(s)
+                    .map_err(|e| e.to_string())
+                    .and_then(|v| crate::runtime::seccomp::compile(&v).map_err(|e| e.to_string()));
+                match compiled {
+                    Ok(progs) => Some(progs),
+                    Err(e) => {
+                        // Never probe without the container's filter.
+                        tracing::warn!("health check of {}: seccomp profile: {e}", rec.id);
+                        return None;
+                    }
+                }
+            }
+            None => None,
+        },
         no_new_privileges: process.and_then(|p| p.no_new_privileges()) == Some(true),
         capture: None,
     };

@@ -61,8 +61,8 @@ pub struct ExecRequest {
     pub interactive: bool,
     /// Detached: the command's streams go to /dev/null and nobody waits for it here.
     pub detach: bool,
-    /// The container's seccomp filter (the spec's `linux.seccomp`), if any.
-    pub seccomp: Option<serde_json::Value>,
+    /// The container's seccomp filter (the spec's `linux.seccomp`), compiled, if any.
+    pub seccomp: Option<Vec<seccompiler::BpfProgram>>,
     /// The container's `no_new_privs` (`--security-opt no-new-privileges`).
     pub no_new_privileges: bool,
     /// Health checks: the command's stdout and stderr go to this descriptor, its stdin is
@@ -417,9 +417,8 @@ fn command(
     let tramp = super::trampoline::create();
     // While still privileged in the user namespace (CAP_SYS_ADMIN lets us install a filter
     // without no_new_privs); the profile allows what follows (setgroups, setuid, capset, exec).
-    if let Some(profile) = &req.seccomp {
-        let progs = super::seccomp::compile(profile).map_err(|e| init::fail(e.to_string()))?;
-        super::seccomp::install(&progs).map_err(init::fail)?;
+    if let Some(progs) = &req.seccomp {
+        super::seccomp::install(progs).map_err(init::fail)?;
     }
     let gids: Vec<nix::unistd::Gid> = user
         .groups

@@ -18,6 +18,7 @@ pub mod netns;
 pub mod pause;
 pub mod probe;
 pub mod seccomp;
+pub mod seccomp_cache;
 pub mod spec;
 mod syscalls;
 mod trampoline;

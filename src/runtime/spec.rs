@@ -463,6 +463,42 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
         .map_err(|e| RuntimeError::Other(format!("building the runtime spec: {e}")))
 }
 
+/// The parts of a container's runtime spec that `exec` takes: its process settings, and its
+/// seccomp section as JSON text, left unparsed (most of a 17 kB `config.json`), since the
+/// filter normally comes compiled from the cache beside it ([`super::seccomp_cache`]).
+#[derive(Debug, serde::Deserialize)]
+pub struct ExecSpec {
+    #[serde(default)]
+    pub process: Option<oci_spec::runtime::Process>,
+    #[serde(default)]
+    linux: Option<ExecSpecLinux>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ExecSpecLinux {
+    #[serde(default)]
+    seccomp: Option<Box<serde_json::value::RawValue>>,
+}
+
+impl ExecSpec {
+    /// Read `config.json` at `path`.
+    pub fn load(path: &std::path::Path) -> Result<ExecSpec, String> {
+        let data = std::fs::read(path).map_err(|e| e.to_string())?;
+        serde_json::from_slice(&data).map_err(|e| e.to_string())
+    }
+
+    /// The compiled seccomp filter, if the spec has one, through the cache file `cache`.
+    pub fn seccomp(
+        &self,
+        cache: &std::path::Path,
+    ) -> Result<Option<Vec<seccompiler::BpfProgram>>, RuntimeError> {
+        match self.linux.as_ref().and_then(|l| l.seccomp.as_ref()) {
+            Some(raw) => super::seccomp_cache::compile_cached(raw.get(), cache).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

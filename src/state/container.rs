@@ -550,6 +550,25 @@ impl<'a> Containers<'a> {
         self.ids_with_prefix("")
     }
 
+    /// The names in `containers/` that look like container IDs, without checking that each
+    /// has its record: for a caller that reads every record next anyway (and skips a missing
+    /// one), one stat per container less.
+    pub fn listed_ids(&self) -> Result<Vec<String>, StateError> {
+        let dir = self.paths.containers();
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_err(&dir)(e)),
+        };
+        let mut ids: Vec<String> = rd
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()))
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
     /// The container IDs that start with `prefix`: one directory listing, and a look at the
     /// record of the matching ones only (`inspect ID-PREFIX` with 200 containers reads one).
     fn ids_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StateError> {
