@@ -123,3 +123,95 @@ fn without_the_small_binary_skiff_runs_its_own_monitor() {
     }
     container_works_with_monitor_in(&env, &bin, "skiff");
 }
+
+/// A field of /proc/PID/status in kB.
+fn status_kb(pid: i32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+        .unwrap_or_else(|| panic!("{field} of {pid}: {status}"))
+}
+
+#[test]
+fn an_idle_monitor_lets_go_of_its_start_up_memory_and_works_on() {
+    let env = env_with_busybox();
+    let run = |args: &[&str]| {
+        let o = run_with_timeout(env.user_command(skiff_bin(), args), None, env.timeout())
+            .unwrap_or_else(|e| panic!("skiff {}: {e}", args.join(" ")));
+        assert_success(&o, &format!("skiff {}", args.join(" ")));
+        stdout(&o)
+    };
+    let id = run(&[
+        "run",
+        "-d",
+        "--name",
+        "idle",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "while [ ! -e /tmp/go ]; do sleep 0.2; done; echo late; exec sleep 1000",
+    ]);
+    let pid = monitor_pid(&env, id.trim());
+    // Within a few seconds of quiet the monitor's resident set is well under its peak (the
+    // start-up code, the dead stack and the free heap are released).
+    let mut rss = 0;
+    let mut peak = 0;
+    for _ in 0..100 {
+        rss = status_kb(pid, "VmRSS");
+        peak = status_kb(pid, "VmHWM");
+        if rss * 2 < peak {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        rss * 2 < peak,
+        "the idle monitor keeps {rss} kB resident of its peak {peak} kB"
+    );
+    // It works on: output written now reaches the log, exec, stop and the exit code.
+    assert_eq!(
+        run(&["exec", "idle", "sh", "-c", "touch /tmp/go; echo in"]),
+        "in\n"
+    );
+    let mut logs = String::new();
+    for _ in 0..50 {
+        logs = run(&["logs", "idle"]);
+        if !logs.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(logs, "late\n");
+    run(&["stop", "-t", "1", "idle"]);
+    assert_eq!(
+        run(&[
+            "inspect",
+            "-f",
+            "{{.State.Status}} {{.State.ExitCode}}",
+            "idle"
+        ]),
+        "exited 137\n"
+    );
+}
+
+#[test]
+fn the_small_binary_is_position_dependent() {
+    // build.rs links skiff-monitor with -no-pie: an ELF executable (ET_EXEC, 2), not a
+    // position-independent one (ET_DYN, 3), so that nothing of it is relocated at start.
+    let mon = skiff_bin().with_file_name("skiff-monitor");
+    let mut head = [0u8; 18];
+    std::io::Read::read_exact(
+        &mut std::fs::File::open(&mon).unwrap_or_else(|e| panic!("{}: {e}", mon.display())),
+        &mut head,
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", mon.display()));
+    assert_eq!(&head[..4], b"\x7fELF");
+    assert_eq!(
+        u16::from_le_bytes([head[16], head[17]]),
+        2,
+        "e_type of {}",
+        mon.display()
+    );
+}

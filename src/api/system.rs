@@ -152,11 +152,15 @@ pub async fn auth(req: hyper::Request<hyper::body::Incoming>) -> ApiResult {
     }
     let a = super::images::RequestAuth::from_json(&body)?
         .ok_or_else(|| ApiError::bad("Error: Non-null Username Required"))?;
-    blocking(move || {
+    let ok = blocking(move || {
         crate::engine::image::check_login(a.server.as_deref(), &a.username, &a.password, true)
     })
     .await?;
-    http::json(&json!({"Status": "Login Succeeded", "IdentityToken": ""}))
+    // docker's daemon hands back the token server's refresh token; its client stores it.
+    http::json(&json!({
+        "Status": "Login Succeeded",
+        "IdentityToken": ok.identity_token.unwrap_or_default(),
+    }))
 }
 
 /// `system dial-stdio`: connect to the service's default socket (starting a service that

@@ -42,7 +42,11 @@ pub(super) fn pump(mut io: PumpIo<'_>) -> i32 {
     let mut out_open = io.out_r.is_some() || io.master.is_some();
     let mut err_open = io.err_r.is_some();
     let mut stdin_open = io.foreground && io.master.is_some();
-    let mut buf = vec![0u8; 64 * 1024];
+    // The read buffer is allocated on first use: an idle container's monitor never touches it.
+    let mut buf = Vec::new();
+    // Once the container has run for IDLE_AFTER with nothing to do, the monitor lets go of the
+    // memory only its start-up used (sys::memory); short-lived containers never pay for it.
+    let mut startup_memory_held = true;
     // SAFETY: fd 0 stays open for the life of this process.
     let stdin = unsafe { BorrowedFd::borrow_raw(0) };
     loop {
@@ -89,13 +93,23 @@ pub(super) fn pump(mut io: PumpIo<'_>) -> i32 {
         let timeout = if exit.is_some() {
             PollTimeout::from(2000u16)
         } else {
-            match io.health.as_deref().and_then(|h| h.timeout(Instant::now())) {
-                Some(d) => poll_timeout(d),
-                None => PollTimeout::NONE,
+            let health = io.health.as_deref().and_then(|h| h.timeout(Instant::now()));
+            match (health, startup_memory_held) {
+                (Some(d), true) => poll_timeout(d.min(IDLE_AFTER)),
+                (Some(d), false) => poll_timeout(d),
+                (None, true) => poll_timeout(IDLE_AFTER),
+                (None, false) => PollTimeout::NONE,
             }
         };
         match poll(&mut fds, timeout) {
             Ok(0) if exit.is_some() => break,
+            Ok(0) if startup_memory_held => {
+                startup_memory_held = false;
+                drop(fds);
+                buf = Vec::new();
+                crate::sys::memory::release_startup_memory();
+                continue;
+            }
             Ok(_) => {}
             Err(nix::errno::Errno::EINTR) => continue,
             Err(_) => break,
@@ -163,16 +177,17 @@ pub(super) fn pump(mut io: PumpIo<'_>) -> i32 {
         }
         if out_ready {
             if let Some(fd) = out_fd {
-                out_open = forward_output(&mut io, fd, Stream::Stdout, &mut buf);
+                out_open = forward_output(&mut io, fd, Stream::Stdout, read_buffer(&mut buf));
             }
         }
         if err_ready {
             if let Some(fd) = io.err_r {
-                err_open = forward_output(&mut io, fd, Stream::Stderr, &mut buf);
+                err_open = forward_output(&mut io, fd, Stream::Stderr, read_buffer(&mut buf));
             }
         }
         if in_ready {
-            match nix::unistd::read(stdin, &mut buf) {
+            let buf = read_buffer(&mut buf);
+            match nix::unistd::read(stdin, buf) {
                 Ok(n) if n > 0 => {
                     let mut detach = io.detach.borrow_mut();
                     let (pass, detached) = match detach.as_mut() {
@@ -221,6 +236,18 @@ pub(super) fn pump(mut io: PumpIo<'_>) -> i32 {
             }
         },
     }
+}
+
+/// How long a container runs with nothing for its monitor to do before the monitor releases
+/// its start-up memory.
+const IDLE_AFTER: Duration = Duration::from_secs(1);
+
+/// The pump's read buffer, allocated on first use.
+fn read_buffer(buf: &mut Vec<u8>) -> &mut [u8] {
+    if buf.is_empty() {
+        buf.resize(64 * 1024, 0);
+    }
+    buf
 }
 
 /// A poll timeout for `d`, rounded up to the millisecond (so that a wake-up is never early

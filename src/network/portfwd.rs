@@ -184,6 +184,8 @@ fn child(
             Err(_) => return 1,
         }
     }
+    // The serving threads need little of what the fork copied from the monitor's start-up.
+    crate::sys::memory::release_startup_memory();
     for t in threads {
         let _ = t.join();
     }

@@ -267,7 +267,11 @@ fn write_config(path: &std::path::Path, v: &serde_json::Value) -> Result<(), Aut
 }
 
 /// Keep credentials for `registry` in docker's config.json (`auths.<key>.auth`).
-pub fn store_credentials(registry: &str, creds: &Credentials) -> Result<PathBuf, AuthFileError> {
+pub fn store_credentials(
+    registry: &str,
+    creds: &Credentials,
+    identity_token: Option<&str>,
+) -> Result<PathBuf, AuthFileError> {
     let path = docker_config_path().ok_or(AuthFileError::NoHome)?;
     let mut v = read_config(&path)?;
     let v_copy = v.clone();
@@ -285,13 +289,29 @@ pub fn store_credentials(registry: &str, creds: &Credentials) -> Result<PathBuf,
     // With a helper, the secret goes to it and config.json only lists the registry (docker's
     // empty entry).
     let entry = match super::cred_helper::helper_for(&v_copy, &key, registry) {
+        // docker's native store: an identity token goes under the `<token>` user.
         Some(helper) => {
-            super::cred_helper::store(&helper, &key, creds)?;
+            let token_creds = identity_token.map(|t| Credentials {
+                username: IDENTITY_TOKEN_USER.into(),
+                password: t.to_string(),
+            });
+            super::cred_helper::store(&helper, &key, token_creds.as_ref().unwrap_or(creds))?;
             serde_json::json!({})
         }
+        // docker's file store: with an identity token, the password is dropped (`user:`).
         None => {
-            let raw = format!("{}:{}", creds.username, creds.password);
-            serde_json::json!({"auth": base64::engine::general_purpose::STANDARD.encode(raw)})
+            let password = if identity_token.is_some() {
+                ""
+            } else {
+                creds.password.as_str()
+            };
+            let raw = format!("{}:{password}", creds.username);
+            let mut e =
+                serde_json::json!({"auth": base64::engine::general_purpose::STANDARD.encode(raw)});
+            if let Some(t) = identity_token {
+                e["identitytoken"] = serde_json::json!(t);
+            }
+            e
         }
     };
     if let Some(a) = auths.as_object_mut() {

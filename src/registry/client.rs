@@ -44,6 +44,10 @@ pub struct Client {
     creds: Option<Credentials>,
     /// The Authorization header value in use, once a challenge was answered.
     authorization: Mutex<Option<String>>,
+    /// `login`: ask the token server for a refresh token too (docker's offline access).
+    offline: bool,
+    /// The refresh token the token server gave (docker's identity token).
+    refresh_token: Mutex<Option<String>>,
 }
 
 /// docker's rule: plain HTTP for loopback registries.
@@ -167,6 +171,8 @@ impl Client {
             repository: repository.to_string(),
             creds: auth::credentials_for(registry),
             authorization: Mutex::new(None),
+            offline: false,
+            refresh_token: Mutex::new(None),
         };
         if !tls_verify && scheme == "https" {
             // An insecure registry: HTTPS if it answers, else plain HTTP.
@@ -293,7 +299,14 @@ impl Client {
                     )
                     .body(body)
             }
-            Some(cr) => self.http.get(url).header(AUTHORIZATION, cr.basic_header()),
+            Some(cr) => {
+                if self.offline {
+                    url.query_pairs_mut()
+                        .append_pair("offline_token", "true")
+                        .append_pair("client_id", "docker");
+                }
+                self.http.get(url).header(AUTHORIZATION, cr.basic_header())
+            }
             None => self.http.get(url),
         };
         let resp = req.send().map_err(|e| auth_err(transport_reason(&e)))?;
@@ -307,6 +320,15 @@ impl Client {
         }
         let v: serde_json::Value = serde_json::from_str(&body)
             .map_err(|e| auth_err(format!("bad token response: {e}")))?;
+        if let Some(r) = v
+            .get("refresh_token")
+            .and_then(|t| t.as_str())
+            .filter(|t| !t.is_empty())
+        {
+            if let Ok(mut slot) = self.refresh_token.lock() {
+                *slot = Some(r.to_string());
+            }
+        }
         v.get("token")
             .or_else(|| v.get("access_token"))
             .and_then(|t| t.as_str())
@@ -836,12 +858,15 @@ impl Client {
         ))
     }
 
-    /// `GET /v2/` with the given credentials: Ok when the registry accepts them.
-    pub fn check_login(&self) -> Result<(), RegistryError> {
+    /// `GET /v2/` with the given credentials: Ok when the registry accepts them, with the
+    /// identity token (a refresh token) a token server gave for them, as docker's login asks
+    /// for one (`offline_token=true`, `client_id=docker`).
+    pub fn check_login(mut self) -> Result<Option<String>, RegistryError> {
+        self.offline = true;
         let url = format!("{}/v2/", self.base);
         let resp = self.send(&|h| h.get(&url))?;
         match resp.status() {
-            s if s.is_success() => Ok(()),
+            s if s.is_success() => Ok(self.refresh_token.lock().ok().and_then(|mut t| t.take())),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(RegistryError::Auth {
                 registry: self.registry.clone(),
                 reason: "unauthorized: incorrect username or password".into(),

@@ -85,7 +85,11 @@ pub fn mount_volumes(root: &std::path::Path, mounts: &[VolumeMount]) -> Result<(
         if !rw {
             let mounted = super::inroot::open(root_fd.as_fd(), dest, nix::fcntl::OFlag::O_PATH)
                 .map_err(|e| RuntimeError::Other(format!("opening {}: {e}", dest.display())))?;
-            super::init::remount_readonly(&super::inroot::fd_path(&mounted)).map_err(other)?;
+            super::container_mounts::remount_readonly(
+                &super::syscall::Linux,
+                &super::inroot::fd_path(&mounted),
+            )
+            .map_err(other)?;
         }
     }
     Ok(())

@@ -723,9 +723,12 @@ fn intermediate(
     // runtime's bind of it keeps the flag). After the FUSE server has its connection: statvfs
     // on the mount waits for it.
     if !allow_devices {
-        if let Err(e) =
-            super::init::remount_bind(&rootfs.target, false, nix::mount::MsFlags::MS_NODEV)
-        {
+        if let Err(e) = super::container_mounts::remount_bind(
+            &super::syscall::Linux,
+            &rootfs.target,
+            false,
+            nix::mount::MsFlags::MS_NODEV,
+        ) {
             return report(&mut sock, e.message);
         }
     }

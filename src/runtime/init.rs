@@ -2,18 +2,19 @@
 //! and ends in execve or _exit. Errors go back to the parent as `CODE\tMESSAGE`.
 use std::ffi::CString;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
 use nix::fcntl::OFlag;
-use nix::mount::{mount, umount2, MntFlags, MsFlags};
-use nix::sys::stat::SFlag;
 use oci_spec::runtime::Spec;
 
+use super::container_mounts as mounts;
+use super::syscall::{Linux, Syscall};
 use super::{inroot, Rootfs, Stdio};
 
 /// An error on the way to exec: the message and docker's exit code for it.
+#[derive(Debug)]
 pub(super) struct InitError {
     pub(super) code: i32,
     pub(super) message: String,
@@ -84,13 +85,7 @@ fn setup_and_exec(
         .unwrap_or_default();
     let has_ns = |t: oci_spec::runtime::LinuxNamespaceType| namespaces.iter().any(|n| n.typ() == t);
 
-    // A private cgroup namespace, made now that the monitor has moved this process into the
-    // container's cgroup: the container sees that cgroup as its root ("0::/").
-    if has_ns(oci_spec::runtime::LinuxNamespaceType::Cgroup) {
-        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP)
-            .map_err(ctx("making the cgroup namespace"))?;
-    }
-
+    let sys = &Linux;
     // Signals: the monitor blocks some for its signalfd; the container starts clean.
     let _ = nix::sys::signal::sigprocmask(
         nix::sys::signal::SigmaskHow::SIG_SETMASK,
@@ -107,86 +102,24 @@ fn setup_and_exec(
             let _ = nix::sys::signal::signal(sig, nix::sys::signal::SigHandler::SigDfl);
         }
     }
-
-    if has_ns(oci_spec::runtime::LinuxNamespaceType::Uts) {
-        if let Some(h) = spec.hostname() {
-            nix::unistd::sethostname(h).map_err(ctx("sethostname"))?;
-        }
-        if let Some(d) = spec.domainname().as_deref().filter(|d| !d.is_empty()) {
-            set_domainname(d)?;
-        }
-    }
+    cgroup_and_uts(sys, spec)?;
     if has_ns(oci_spec::runtime::LinuxNamespaceType::Network) {
         loopback_up().map_err(ctx("bringing up lo"))?;
     }
 
     // Mounts: private propagation, then the overlay root, then the spec's mounts inside it.
-    super::mountops::make_root_private().map_err(ctx("making / private"))?;
+    mounts::make_root_private(sys)?;
     mount_rootfs(rootfs, sock)?;
     let root = rootfs.target.as_path();
-    // Without --privileged the root file system is nodev: a device node there (made with
-    // mknod, or brought by an image) opens nothing. The container's /dev has only the
-    // host's nodes, bind-mounted.
-    let allow_devices = spec
-        .annotations()
-        .as_ref()
-        .and_then(|a| a.get(super::spec::ALLOW_DEVICES_ANNOTATION))
-        .is_some_and(|v| v == "true");
-    if !allow_devices {
-        remount_bind(root, false, MsFlags::MS_NODEV)?;
-    }
-    // Every mount point, device and link below is resolved inside the root by the kernel.
-    let root_fd = inroot::open_root(root).map_err(ctx("opening the root filesystem"))?;
-    let rootless = has_ns(oci_spec::runtime::LinuxNamespaceType::User);
-    for m in spec.mounts().as_deref().unwrap_or_default() {
-        do_mount(root_fd.as_fd(), m, rootless)?;
-    }
-    for dev in linux.and_then(|l| l.devices().clone()).unwrap_or_default() {
-        bind_device(root_fd.as_fd(), dev.path())?;
-    }
-    dev_links(root_fd.as_fd())?;
+    mounts::mount_into_root(sys, spec, root)?;
     // The terminal, created in the container's own devpts so the container sees it as its own.
     let pty_slave = if matches!(stdio, Stdio::Tty) {
         Some(open_pty(root, sock)?)
     } else {
         None
     };
-    drop(root_fd);
-
-    // pivot_root into the new root and detach the old one (runc's pivot_root(".", ".")).
-    nix::unistd::chdir(root).map_err(ctx("chdir to the root filesystem"))?;
-    nix::unistd::pivot_root(".", ".").map_err(ctx("pivot_root"))?;
-    umount2(".", MntFlags::MNT_DETACH).map_err(ctx("detaching the old root"))?;
-    nix::unistd::chdir("/").map_err(ctx("chdir /"))?;
-
-    // Masked and read-only paths, as runc does them: after pivot_root, so that every path
-    // resolves in the container and nowhere else.
-    let masked = linux
-        .and_then(|l| l.masked_paths().clone())
-        .unwrap_or_default();
-    let readonly = linux
-        .and_then(|l| l.readonly_paths().clone())
-        .unwrap_or_default();
-    let sysctls = linux.and_then(|l| l.sysctl().clone()).unwrap_or_default();
-    if !masked.is_empty() || !readonly.is_empty() || !sysctls.is_empty() {
-        check_proc()?;
-    }
-    // --sysctl, before /proc/sys turns read-only.
-    for (key, value) in &sysctls {
-        write_sysctl(Path::new("/"), key, value)?;
-    }
-    if !masked.is_empty() {
-        let devnull = container_devnull()?;
-        for p in &masked {
-            mask_path(p, &devnull)?;
-        }
-    }
-    for p in &readonly {
-        readonly_path(p)?;
-    }
-    if spec.root().as_ref().and_then(|r| r.readonly()) == Some(true) {
-        remount_readonly(Path::new("/"))?;
-    }
+    mounts::pivot(sys, root)?;
+    mounts::protect_paths(sys, spec, Path::new("/"))?;
 
     // Standard streams.
     nix::unistd::setsid().map_err(ctx("setsid"))?;
@@ -237,7 +170,7 @@ fn setup_and_exec(
             .ok()
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_default();
-        set_rlimit(&name, rl.soft(), rl.hard())?;
+        set_rlimit(sys, &name, rl.soft(), rl.hard())?;
     }
 
     // --oom-score-adj. Unprivileged, the kernel takes only values at or above the current one.
@@ -264,20 +197,8 @@ fn setup_and_exec(
     }
 
     // Credentials and capabilities.
-    let user = process.user();
-    let caps = process.capabilities().as_ref();
-    let keep: Vec<caps::Capability> = caps
-        .and_then(|c| c.bounding().clone())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|c| serde_json::to_value(c).ok())
-        .filter_map(|v| v.as_str().and_then(|s| s.parse().ok()))
-        .collect();
-    for cap in caps::all() {
-        if !keep.contains(&cap) {
-            let _ = caps::drop(None, caps::CapSet::Bounding, cap);
-        }
-    }
+    let keep = bounding_set(process);
+    drop_bounding(sys, &keep);
     // The exec trampoline (CVE-2019-5736), made before the filter is installed.
     let tramp = super::trampoline::create();
     // Without no_new_privs the kernel wants CAP_SYS_ADMIN (in our user namespace) to install
@@ -285,43 +206,9 @@ fn setup_and_exec(
     if let (Some(progs), false) = (&seccomp, no_new_privs) {
         super::seccomp::install(progs).map_err(fail)?;
     }
-    if let Some(groups) = user.additional_gids() {
-        let gids: Vec<nix::unistd::Gid> = groups
-            .iter()
-            .map(|g| nix::unistd::Gid::from_raw(*g))
-            .collect();
-        // Denied (EPERM) with a single-id mapping, where setgroups is off: keep going as docker's
-        // rootless mode does.
-        let _ = nix::unistd::setgroups(&gids);
-    }
-    // (uid_t)-1 means "unchanged" to setresuid: never let it keep us root.
-    if user.uid() > i32::MAX as u32 || user.gid() > i32::MAX as u32 {
-        return Err(fail("uids and gids must be in range 0-2147483647"));
-    }
-    let gid = nix::unistd::Gid::from_raw(user.gid());
-    let uid = nix::unistd::Uid::from_raw(user.uid());
-    nix::unistd::setresgid(gid, gid, gid).map_err(ctx(format!("setgid {}", user.gid())))?;
-    nix::unistd::setresuid(uid, uid, uid).map_err(ctx(format!("setuid {}", user.uid())))?;
-    let set: caps::CapsHashSet = keep.iter().copied().collect();
-    // The inheritable set is the spec's (empty, as moby's since CVE-2022-24769).
-    let inheritable: caps::CapsHashSet = caps
-        .and_then(|c| c.inheritable().clone())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|c| serde_json::to_value(c).ok())
-        .filter_map(|v| v.as_str().and_then(|s| s.parse().ok()))
-        .filter(|c| set.contains(c))
-        .collect();
-    if user.uid() == 0 {
-        let _ = caps::set(None, caps::CapSet::Effective, &set);
-        let _ = caps::set(None, caps::CapSet::Permitted, &set);
-    }
-    caps::set(None, caps::CapSet::Inheritable, &inheritable)
-        .map_err(|e| fail(format!("setting the inheritable capabilities: {e}")))?;
-    let _ = caps::clear(None, caps::CapSet::Ambient);
+    set_ids_and_caps(sys, process, &keep)?;
     if no_new_privs {
-        // SAFETY: prctl with integer arguments only.
-        unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+        let _ = sys.set_no_new_privs();
         // Last, right before exec (and before --init's fork, so the init is filtered too).
         if let Some(progs) = &seccomp {
             super::seccomp::install(progs).map_err(fail)?;
@@ -343,6 +230,112 @@ fn setup_and_exec(
     let args = process.args().clone().unwrap_or_default();
     let env = process.env().clone().unwrap_or_default();
     exec_command(&args, &env, tramp.as_ref())
+}
+
+/// The cgroup namespace (made now that the monitor has moved this process into the
+/// container's cgroup: the container sees that cgroup as its root, "0::/"), then the UTS
+/// namespace's host and domain names.
+fn cgroup_and_uts(sys: &dyn Syscall, spec: &Spec) -> Result<(), InitError> {
+    use oci_spec::runtime::LinuxNamespaceType;
+    let has_ns = |t: LinuxNamespaceType| {
+        spec.linux()
+            .as_ref()
+            .and_then(|l| l.namespaces().as_ref())
+            .is_some_and(|ns| ns.iter().any(|n| n.typ() == t))
+    };
+    if has_ns(LinuxNamespaceType::Cgroup) {
+        sys.unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP)
+            .map_err(ctx("making the cgroup namespace"))?;
+    }
+    if has_ns(LinuxNamespaceType::Uts) {
+        if let Some(h) = spec.hostname() {
+            sys.sethostname(h).map_err(ctx("sethostname"))?;
+        }
+        if let Some(d) = spec.domainname().as_deref().filter(|d| !d.is_empty()) {
+            sys.setdomainname(d).map_err(|e| {
+                fail(format!(
+                    "setdomainname: {}",
+                    std::io::Error::from_raw_os_error(e as i32)
+                ))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// The capabilities of the spec's bounding set.
+fn bounding_set(process: &oci_spec::runtime::Process) -> Vec<caps::Capability> {
+    caps_of(
+        process
+            .capabilities()
+            .as_ref()
+            .and_then(|c| c.bounding().as_ref()),
+    )
+}
+
+fn caps_of(set: Option<&oci_spec::runtime::Capabilities>) -> Vec<caps::Capability> {
+    set.map(|s| {
+        s.iter()
+            .filter_map(|c| serde_json::to_value(c).ok())
+            .filter_map(|v| v.as_str().and_then(|s| s.parse().ok()))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Drop every capability but `keep` from the bounding set.
+fn drop_bounding(sys: &dyn Syscall, keep: &[caps::Capability]) {
+    for cap in caps::all() {
+        if !keep.contains(&cap) {
+            let _ = sys.drop_bounding(cap);
+        }
+    }
+}
+
+/// The spec's groups, gid and uid, then the capabilities that remain: effective and permitted
+/// as the bounding set for root, the spec's inheritable set, no ambient ones.
+fn set_ids_and_caps(
+    sys: &dyn Syscall,
+    process: &oci_spec::runtime::Process,
+    keep: &[caps::Capability],
+) -> Result<(), InitError> {
+    let user = process.user();
+    if let Some(groups) = user.additional_gids() {
+        let gids: Vec<nix::unistd::Gid> = groups
+            .iter()
+            .map(|g| nix::unistd::Gid::from_raw(*g))
+            .collect();
+        // Denied (EPERM) with a single-id mapping, where setgroups is off: keep going as docker's
+        // rootless mode does.
+        let _ = sys.setgroups(&gids);
+    }
+    // (uid_t)-1 means "unchanged" to setresuid: never let it keep us root.
+    if user.uid() > i32::MAX as u32 || user.gid() > i32::MAX as u32 {
+        return Err(fail("uids and gids must be in range 0-2147483647"));
+    }
+    sys.setresgid(nix::unistd::Gid::from_raw(user.gid()))
+        .map_err(ctx(format!("setgid {}", user.gid())))?;
+    sys.setresuid(nix::unistd::Uid::from_raw(user.uid()))
+        .map_err(ctx(format!("setuid {}", user.uid())))?;
+    let set: caps::CapsHashSet = keep.iter().copied().collect();
+    // The inheritable set is the spec's (empty, as moby's since CVE-2022-24769).
+    let inheritable: caps::CapsHashSet = caps_of(
+        process
+            .capabilities()
+            .as_ref()
+            .and_then(|c| c.inheritable().as_ref()),
+    )
+    .into_iter()
+    .filter(|c| set.contains(c))
+    .collect();
+    if user.uid() == 0 {
+        let _ = sys.set_caps(caps::CapSet::Effective, &set);
+        let _ = sys.set_caps(caps::CapSet::Permitted, &set);
+    }
+    sys.set_caps(caps::CapSet::Inheritable, &inheritable)
+        .map_err(|e| fail(format!("setting the inheritable capabilities: {e}")))?;
+    let _ = sys.clear_ambient();
+    Ok(())
 }
 
 /// execve `args` (looked up in the container's PATH) with `env`: returns only on failure, with
@@ -447,7 +440,7 @@ fn become_init(sock: &UnixStream) -> Result<(), InitError> {
     }
 }
 
-fn set_rlimit(name: &str, soft: u64, hard: u64) -> Result<(), InitError> {
+fn set_rlimit(sys: &dyn Syscall, name: &str, soft: u64, hard: u64) -> Result<(), InitError> {
     let resource = match name {
         "RLIMIT_AS" => libc::RLIMIT_AS,
         "RLIMIT_CORE" => libc::RLIMIT_CORE,
@@ -467,18 +460,11 @@ fn set_rlimit(name: &str, soft: u64, hard: u64) -> Result<(), InitError> {
         "RLIMIT_STACK" => libc::RLIMIT_STACK,
         other => return Err(fail(format!("unknown rlimit {other}"))),
     };
-    let lim = libc::rlimit {
-        rlim_cur: soft,
-        rlim_max: hard,
-    };
-    // SAFETY: setrlimit reads the rlimit struct we own.
-    if unsafe { libc::setrlimit(resource, &lim) } != 0 {
-        return Err(fail(format!(
-            "setting {name} to {soft}:{hard}: {} (a rootless container cannot raise a hard limit above the host's)",
-            std::io::Error::last_os_error()
-        )));
-    }
-    Ok(())
+    sys.setrlimit(resource, soft, hard).map_err(|e| {
+        fail(format!(
+            "setting {name} to {soft}:{hard}: {e} (a rootless container cannot raise a hard limit above the host's)"
+        ))
+    })
 }
 
 /// Search the container's PATH as execvp would, telling "not found" (127) from "cannot
@@ -525,30 +511,6 @@ pub(super) fn find_executable(arg0: &str, env: &[String]) -> Result<PathBuf, Ini
     })
 }
 
-/// The UTS namespace's NIS domain name (`--domainname`); nix has no wrapper for it.
-fn set_domainname(name: &str) -> Result<(), InitError> {
-    // SAFETY: setdomainname reads `len` bytes from a buffer that lives across the call.
-    let r = unsafe { libc::setdomainname(name.as_ptr().cast(), name.len()) };
-    if r < 0 {
-        return Err(fail(format!(
-            "setdomainname: {}",
-            std::io::Error::last_os_error()
-        )));
-    }
-    Ok(())
-}
-
-/// Write a kernel parameter of the container's namespaces under its /proc/sys (`--sysctl`).
-fn write_sysctl(root: &Path, key: &str, value: &str) -> Result<(), InitError> {
-    let rel = key.replace('.', "/");
-    if rel.split('/').any(|c| c.is_empty() || c == "..") {
-        return Err(fail(format!("invalid sysctl {key}")));
-    }
-    let path = root.join("proc/sys").join(rel);
-    std::fs::write(&path, value.as_bytes())
-        .map_err(|e| fail(format!("writing sysctl {key}={value}: {e}")))
-}
-
 pub(super) fn dup_to(fd: RawFd, target: RawFd) -> Result<(), InitError> {
     if fd == target {
         // Clear O_CLOEXEC, if any, so it survives exec.
@@ -584,350 +546,6 @@ fn mount_rootfs(rootfs: &Rootfs, sock: &UnixStream) -> Result<(), InitError> {
             .map_err(ctx("handing the FUSE connection to its server"))?;
     }
     Ok(())
-}
-
-fn do_mount(
-    root: BorrowedFd<'_>,
-    m: &oci_spec::runtime::Mount,
-    rootless: bool,
-) -> Result<(), InitError> {
-    let destination = m.destination();
-    let typ = m.typ().clone().unwrap_or_else(|| "bind".into());
-    // procfs and sysfs only on an ordinary directory (runc's rule): a symlink there (in the
-    // image) would move them, and the masks over them, somewhere else.
-    if matches!(typ.as_str(), "proc" | "sysfs")
-        || destination == Path::new("/proc")
-        || destination == Path::new("/sys")
-    {
-        let kind = if typ == "bind" { "sysfs" } else { typ.as_str() };
-        match inroot::open_no_symlinks(root, destination, OFlag::O_PATH) {
-            Ok(fd) => {
-                let st = nix::sys::stat::fstat(&fd).map_err(ctx(format!(
-                    "checking the mount point {}",
-                    destination.display()
-                )))?;
-                if st.st_mode & SFlag::S_IFMT.bits() != SFlag::S_IFDIR.bits() {
-                    return Err(ordinary_dir_error(kind, destination));
-                }
-            }
-            Err(nix::errno::Errno::ENOENT) => {}
-            Err(nix::errno::Errno::ELOOP) | Err(nix::errno::Errno::ENOTDIR) => {
-                return Err(ordinary_dir_error(kind, destination))
-            }
-            Err(e) => {
-                return Err(fail(format!(
-                    "checking the mount point {}: {e}",
-                    destination.display()
-                )))
-            }
-        }
-    }
-    let opts = m.options().clone().unwrap_or_default();
-    let mut flags = MsFlags::empty();
-    let mut data = Vec::new();
-    let mut bind = typ == "bind";
-    let mut readonly = false;
-    let mut propagation = None;
-    let mut copy_up = false;
-    let mut chown = None;
-    for o in &opts {
-        match o.as_str() {
-            "nosuid" => flags |= MsFlags::MS_NOSUID,
-            "noexec" => flags |= MsFlags::MS_NOEXEC,
-            "nodev" => flags |= MsFlags::MS_NODEV,
-            "ro" => readonly = true,
-            "rw" => {}
-            "strictatime" => flags |= MsFlags::MS_STRICTATIME,
-            "bind" => bind = true,
-            "rbind" => {
-                bind = true;
-                flags |= MsFlags::MS_REC;
-            }
-            "private" => propagation = Some(MsFlags::MS_PRIVATE),
-            "rprivate" => propagation = Some(MsFlags::MS_PRIVATE | MsFlags::MS_REC),
-            "slave" => propagation = Some(MsFlags::MS_SLAVE),
-            "rslave" => propagation = Some(MsFlags::MS_SLAVE | MsFlags::MS_REC),
-            "shared" => propagation = Some(MsFlags::MS_SHARED),
-            "rshared" => propagation = Some(MsFlags::MS_SHARED | MsFlags::MS_REC),
-            s if s == super::spec::OPT_COPY_UP => copy_up = true,
-            s if s.starts_with(super::spec::OPT_CHOWN) => {
-                let ids = &s[super::spec::OPT_CHOWN.len()..];
-                chown = ids
-                    .split_once(':')
-                    .and_then(|(u, g)| Some((u.parse::<u32>().ok()?, g.parse::<u32>().ok()?)));
-                if chown.is_none() {
-                    return Err(fail(format!("bad mount option {s}")));
-                }
-            }
-            other => data.push(other.to_string()),
-        }
-    }
-    let source = m.source().clone().unwrap_or_else(|| PathBuf::from(&typ));
-    let set_propagation = |p: MsFlags| -> Result<(), InitError> {
-        let fd = mounted(root, destination)?;
-        mount(
-            None::<&str>,
-            &inroot::fd_path(&fd),
-            None::<&str>,
-            p,
-            None::<&str>,
-        )
-        .map_err(ctx(format!(
-            "setting the propagation of {}",
-            destination.display()
-        )))
-    };
-    if bind {
-        let is_dir = std::fs::metadata(&source)
-            .map(|m| m.is_dir())
-            .unwrap_or(true);
-        if copy_up && is_dir {
-            // The image's content at the destination, if it is a directory there.
-            if let Ok(from) = inroot::open(root, destination, OFlag::O_PATH | OFlag::O_DIRECTORY) {
-                super::mountops::copy_up_from(from.as_fd(), &source).map_err(fail)?;
-            }
-        }
-        if let Some((uid, gid)) = chown {
-            super::mountops::chown_tree(&source, uid, gid).map_err(fail)?;
-        }
-        let kind = if is_dir {
-            inroot::Kind::Dir
-        } else {
-            inroot::Kind::File
-        };
-        let target = inroot::make(root, destination, kind).map_err(fail)?;
-        mount(
-            Some(&source),
-            &inroot::fd_path(&target),
-            None::<&str>,
-            MsFlags::MS_BIND | (flags & MsFlags::MS_REC),
-            None::<&str>,
-        )
-        .map_err(ctx(format!(
-            "bind-mounting {} on {}",
-            source.display(),
-            destination.display()
-        )))?;
-        let extra = flags & (MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV);
-        if readonly || !extra.is_empty() {
-            let fd = mounted(root, destination)?;
-            remount_bind(&inroot::fd_path(&fd), readonly, extra)?;
-        }
-        if let Some(p) = propagation {
-            set_propagation(p)?;
-        }
-        return Ok(());
-    }
-    let target = inroot::make(root, destination, inroot::Kind::Dir).map_err(fail)?;
-    let target_path = inroot::fd_path(&target);
-    if readonly {
-        flags |= MsFlags::MS_RDONLY;
-    }
-    let data_s = data.join(",");
-    let res = mount(
-        Some(&source),
-        &target_path,
-        Some(typ.as_str()),
-        flags,
-        Some(data_s.as_str()),
-    );
-    match res {
-        Ok(()) => {
-            if let Some((uid, gid)) = chown {
-                let fd = mounted(root, destination)?;
-                super::mountops::chown_tree_at(fd.as_fd(), uid, gid)
-                    .map_err(|e| fail(format!("chown {}: {e}", destination.display())))?;
-            }
-            if let Some(p) = propagation {
-                set_propagation(p)?;
-            }
-            Ok(())
-        }
-        Err(e) if rootless && typ == "sysfs" => {
-            // No network namespace of our own: bind the host's /sys read-only instead.
-            tracing::debug!("sysfs mount refused ({e}), binding /sys");
-            mount(
-                Some("/sys"),
-                &target_path,
-                None::<&str>,
-                MsFlags::MS_BIND | MsFlags::MS_REC,
-                None::<&str>,
-            )
-            .map_err(ctx("binding /sys"))?;
-            let fd = mounted(root, destination)?;
-            remount_readonly(&inroot::fd_path(&fd))
-        }
-        Err(e) if typ == "mqueue" && rootless => {
-            tracing::debug!("mqueue mount refused ({e}), skipped");
-            Ok(())
-        }
-        Err(e) => Err(fail(format!(
-            "mounting {typ} on {}: {e}",
-            destination.display()
-        ))),
-    }
-}
-
-/// runc's refusal of a /proc or /sys that is not an ordinary directory.
-fn ordinary_dir_error(typ: &str, dest: &Path) -> InitError {
-    fail(format!(
-        "error mounting \"{typ}\" to rootfs at \"{}\": filesystem \"{typ}\" must be mounted on ordinary directory (the image has a symlink or a file there)",
-        dest.display()
-    ))
-}
-
-/// The mount now at `dest` (resolved again: a descriptor taken before the mount holds the
-/// directory under it).
-fn mounted(root: BorrowedFd<'_>, dest: &Path) -> Result<OwnedFd, InitError> {
-    inroot::open(root, dest, OFlag::O_PATH)
-        .map_err(ctx(format!("opening the mount point {}", dest.display())))
-}
-
-/// Remount a bind mount read-only, keeping the flags the kernel locks in a user namespace.
-pub(super) fn remount_readonly(dest: &Path) -> Result<(), InitError> {
-    remount_bind(dest, true, MsFlags::empty())
-}
-
-/// Remount a bind mount with `extra` flags (and read-only if asked), keeping the flags the
-/// kernel locks in a user namespace.
-pub(super) fn remount_bind(dest: &Path, readonly: bool, extra: MsFlags) -> Result<(), InitError> {
-    let st =
-        nix::sys::statvfs::statvfs(dest).map_err(ctx(format!("statvfs {}", dest.display())))?;
-    let f = st.flags();
-    let mut flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | extra;
-    if readonly {
-        flags |= MsFlags::MS_RDONLY;
-    }
-    use nix::sys::statvfs::FsFlags;
-    for (sf, mf) in [
-        (FsFlags::ST_RDONLY, MsFlags::MS_RDONLY),
-        (FsFlags::ST_NOSUID, MsFlags::MS_NOSUID),
-        (FsFlags::ST_NODEV, MsFlags::MS_NODEV),
-        (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
-        (FsFlags::ST_NOATIME, MsFlags::MS_NOATIME),
-        (FsFlags::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
-        (FsFlags::ST_RELATIME, MsFlags::MS_RELATIME),
-    ] {
-        if f.contains(sf) {
-            flags |= mf;
-        }
-    }
-    mount(None::<&str>, dest, None::<&str>, flags, None::<&str>)
-        .map_err(ctx(format!("remounting {}", dest.display())))
-}
-
-/// Bind the host's device node `dev` at the same path in the container (resolved inside it).
-fn bind_device(root: BorrowedFd<'_>, dev: &Path) -> Result<(), InitError> {
-    if std::fs::metadata(dev).is_err() {
-        return Ok(());
-    }
-    let target = inroot::make(root, dev, inroot::Kind::File).map_err(fail)?;
-    mount(
-        Some(dev),
-        &inroot::fd_path(&target),
-        None::<&str>,
-        MsFlags::MS_BIND,
-        None::<&str>,
-    )
-    .map_err(ctx(format!("binding {}", dev.display())))
-}
-
-/// /dev's usual links (`fd`, `stdin`…, `ptmx`), made in the container's /dev wherever it
-/// resolves inside the root.
-fn dev_links(root: BorrowedFd<'_>) -> Result<(), InitError> {
-    let dev = inroot::open(root, Path::new("/dev"), OFlag::O_PATH | OFlag::O_DIRECTORY)
-        .map_err(ctx("opening the container's /dev"))?;
-    for (link, target) in [
-        ("fd", "/proc/self/fd"),
-        ("stdin", "/proc/self/fd/0"),
-        ("stdout", "/proc/self/fd/1"),
-        ("stderr", "/proc/self/fd/2"),
-        ("core", "/proc/kcore"),
-        ("ptmx", "pts/ptmx"),
-    ] {
-        match nix::unistd::symlinkat(target, dev.as_fd(), link) {
-            Ok(()) | Err(nix::errno::Errno::EEXIST) => {}
-            Err(e) => return Err(fail(format!("creating /dev/{link}: {e}"))),
-        }
-    }
-    Ok(())
-}
-
-/// After pivot_root: `/proc` must be the procfs mounted above (checked, so that the masks go
-/// where they belong).
-fn check_proc() -> Result<(), InitError> {
-    let st = nix::sys::statfs::statfs("/proc").map_err(ctx("statfs /proc"))?;
-    if st.filesystem_type() != nix::sys::statfs::PROC_SUPER_MAGIC {
-        return Err(fail(
-            "/proc in the container is not procfs: refusing to start",
-        ));
-    }
-    Ok(())
-}
-
-/// The container's /dev/null (bound from the host's above), checked to be the null device: the
-/// source of the masks over files (a bind from outside the new root is not allowed any more).
-fn container_devnull() -> Result<OwnedFd, InitError> {
-    let fd = nix::fcntl::open(
-        "/dev/null",
-        OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-        nix::sys::stat::Mode::empty(),
-    )
-    .map_err(ctx("opening the container's /dev/null"))?;
-    let st = nix::sys::stat::fstat(&fd).map_err(ctx("stat /dev/null"))?;
-    if st.st_mode & SFlag::S_IFMT.bits() != SFlag::S_IFCHR.bits()
-        || st.st_rdev != nix::sys::stat::makedev(1, 3)
-    {
-        return Err(fail("the container's /dev/null is not the null device"));
-    }
-    Ok(fd)
-}
-
-/// Hide `p` (after pivot_root, so it resolves in the container): /dev/null over a file, an
-/// empty read-only tmpfs over a directory. A path this kernel does not have needs nothing;
-/// any other failure stops the start.
-fn mask_path(p: &str, devnull: &OwnedFd) -> Result<(), InitError> {
-    let meta = match std::fs::metadata(p) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(fail(format!("masking {p}: {e}"))),
-    };
-    let res = if meta.is_dir() {
-        mount(
-            Some("tmpfs"),
-            p,
-            Some("tmpfs"),
-            MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-            None::<&str>,
-        )
-    } else {
-        mount(
-            Some(&inroot::fd_path(devnull)),
-            p,
-            None::<&str>,
-            MsFlags::MS_BIND,
-            None::<&str>,
-        )
-    };
-    res.map_err(ctx(format!("masking {p}")))
-}
-
-/// Make `p` read-only (after pivot_root); a missing path needs nothing.
-fn readonly_path(p: &str) -> Result<(), InitError> {
-    match std::fs::symlink_metadata(p) {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(fail(format!("making {p} read-only: {e}"))),
-    }
-    mount(
-        Some(p),
-        p,
-        None::<&str>,
-        MsFlags::MS_BIND | MsFlags::MS_REC,
-        None::<&str>,
-    )
-    .map_err(ctx(format!("binding {p}")))?;
-    remount_readonly(Path::new(p))
 }
 
 /// Open a new pty in the container's devpts, send the master to the parent, return the slave.
@@ -985,4 +603,128 @@ fn loopback_up() -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::syscall::{Call, Recorder};
+    use caps::Capability::{CAP_CHOWN, CAP_KILL};
+    use serde_json::json;
+
+    fn spec(v: serde_json::Value) -> Spec {
+        serde_json::from_value(v).expect("a valid runtime spec")
+    }
+
+    fn process(v: serde_json::Value) -> oci_spec::runtime::Process {
+        serde_json::from_value(v).expect("a valid process")
+    }
+
+    #[test]
+    fn cgroup_namespace_then_host_and_domain_names() {
+        let s = spec(json!({
+            "ociVersion": "1.0.2",
+            "hostname": "web1",
+            "domainname": "example.org",
+            "linux": {"namespaces": [{"type": "cgroup"}, {"type": "uts"}]}
+        }));
+        let sys = Recorder::default();
+        cgroup_and_uts(&sys, &s).expect("namespaces");
+        assert_eq!(
+            sys.calls(),
+            vec![
+                Call::Unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP),
+                Call::Sethostname("web1".into()),
+                Call::Setdomainname("example.org".into()),
+            ]
+        );
+        // --uts host: the host's names are left alone.
+        let s = spec(json!({"ociVersion": "1.0.2", "hostname": "web1"}));
+        let sys = Recorder::default();
+        cgroup_and_uts(&sys, &s).expect("namespaces");
+        assert_eq!(sys.calls(), vec![]);
+    }
+
+    #[test]
+    fn groups_then_gid_then_uid_then_capabilities() {
+        let p = process(json!({
+            "cwd": "/",
+            "user": {"uid": 1000, "gid": 1000, "additionalGids": [10, 20]},
+            "capabilities": {
+                "bounding": ["CAP_CHOWN", "CAP_KILL"],
+                "inheritable": ["CAP_KILL", "CAP_NET_RAW"]
+            }
+        }));
+        let keep = bounding_set(&p);
+        // The spec holds a set: any order.
+        assert_eq!(keep.len(), 2);
+        assert!(keep.contains(&CAP_CHOWN) && keep.contains(&CAP_KILL));
+        let sys = Recorder::default();
+        drop_bounding(&sys, &keep);
+        let dropped = sys.calls();
+        assert_eq!(dropped.len(), caps::all().len() - 2);
+        assert!(!dropped.contains(&Call::DropBounding(CAP_CHOWN)));
+        assert!(dropped.contains(&Call::DropBounding(caps::Capability::CAP_SYS_ADMIN)));
+
+        let sys = Recorder::default();
+        set_ids_and_caps(&sys, &p, &keep).expect("credentials");
+        assert_eq!(
+            sys.calls(),
+            vec![
+                Call::Setgroups(vec![10, 20]),
+                Call::Setresgid(1000),
+                Call::Setresuid(1000),
+                // Inheritable: the spec's, within the bounding set; not root: nothing effective.
+                Call::SetCaps("Inheritable".into(), vec![CAP_KILL]),
+                Call::ClearAmbient,
+            ]
+        );
+    }
+
+    #[test]
+    fn root_keeps_the_bounding_set_as_effective_and_permitted() {
+        let p = process(json!({
+            "cwd": "/",
+            "user": {"uid": 0, "gid": 0},
+            "capabilities": {"bounding": ["CAP_CHOWN", "CAP_KILL"]}
+        }));
+        let sys = Recorder::default();
+        set_ids_and_caps(&sys, &p, &bounding_set(&p)).expect("credentials");
+        assert_eq!(
+            sys.calls(),
+            vec![
+                Call::Setresgid(0),
+                Call::Setresuid(0),
+                Call::SetCaps("Effective".into(), vec![CAP_CHOWN, CAP_KILL]),
+                Call::SetCaps("Permitted".into(), vec![CAP_CHOWN, CAP_KILL]),
+                Call::SetCaps("Inheritable".into(), vec![]),
+                Call::ClearAmbient,
+            ]
+        );
+    }
+
+    #[test]
+    fn an_id_of_minus_one_never_leaves_the_process_root() {
+        let p = process(json!({"cwd": "/", "user": {"uid": 4294967295u32, "gid": 0}}));
+        let sys = Recorder::default();
+        let e = set_ids_and_caps(&sys, &p, &[]).expect_err("refused");
+        assert_eq!(e.message, "uids and gids must be in range 0-2147483647");
+        assert_eq!(e.code, crate::exit::ENGINE);
+        assert!(!sys
+            .calls()
+            .iter()
+            .any(|c| matches!(c, Call::Setresuid(_) | Call::Setresgid(_))));
+    }
+
+    #[test]
+    fn rlimits_by_name() {
+        let sys = Recorder::default();
+        set_rlimit(&sys, "RLIMIT_NOFILE", 1024, 2048).expect("nofile");
+        assert_eq!(
+            sys.calls(),
+            vec![Call::Setrlimit(libc::RLIMIT_NOFILE, 1024, 2048)]
+        );
+        let e = set_rlimit(&sys, "RLIMIT_BOGUS", 1, 1).expect_err("refused");
+        assert_eq!(e.message, "unknown rlimit RLIMIT_BOGUS");
+    }
 }

@@ -7,6 +7,7 @@
 //! capabilities and execs. An exec that succeeds closes the child's end (O_CLOEXEC), so EOF
 //! means "started"; anything else is an error message with the exit code docker would use.
 pub mod cgroup;
+mod container_mounts;
 pub mod enter;
 pub mod exec;
 pub mod external;
@@ -20,6 +21,7 @@ pub mod probe;
 pub mod seccomp;
 pub mod seccomp_cache;
 pub mod spec;
+pub(crate) mod syscall;
 mod syscalls;
 mod trampoline;
 pub mod userns;

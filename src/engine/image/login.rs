@@ -25,35 +25,53 @@ pub fn registry_of_server(server: Option<&str>) -> String {
 }
 
 /// `login`: check the credentials against the registry, then keep them in docker's
-/// config.json. Returns the file they were written to.
+/// config.json (or its credential helper): the identity token the registry's token server
+/// gave instead of the password, as docker does. Returns the file they were written to.
 pub fn login(
     server: Option<&str>,
     username: &str,
     password: &str,
     tls_verify: bool,
 ) -> Result<PathBuf, EngineError> {
-    let (registry, creds) = check_login(server, username, password, tls_verify)?;
-    Ok(crate::registry::auth::store_credentials(&registry, &creds).map_err(RegistryError::from)?)
+    let ok = check_login(server, username, password, tls_verify)?;
+    Ok(crate::registry::auth::store_credentials(
+        &ok.registry,
+        &ok.creds,
+        ok.identity_token.as_deref(),
+    )
+    .map_err(RegistryError::from)?)
+}
+
+/// What a login that succeeded learnt.
+pub struct LoginOk {
+    pub registry: String,
+    pub creds: crate::registry::auth::Credentials,
+    /// The refresh token the registry's token server gave (docker's `IdentityToken`).
+    pub identity_token: Option<String>,
 }
 
 /// Check credentials against a registry as `login` does, keeping nothing (the API's
-/// `POST /auth`: docker's client stores them itself). The registry and the credentials.
+/// `POST /auth`: docker's client stores them itself).
 pub fn check_login(
     server: Option<&str>,
     username: &str,
     password: &str,
     tls_verify: bool,
-) -> Result<(String, crate::registry::auth::Credentials), EngineError> {
+) -> Result<LoginOk, EngineError> {
     let registry = registry_of_server(server);
     let creds = crate::registry::auth::Credentials {
         username: username.to_string(),
         password: password.to_string(),
     };
     let insecure = RegistriesConfig::load()?.insecure(&registry);
-    Client::new(&registry, "", tls_verify && !insecure)?
+    let identity_token = Client::new(&registry, "", tls_verify && !insecure)?
         .with_credentials(creds.clone())
         .check_login()?;
-    Ok((registry, creds))
+    Ok(LoginOk {
+        registry,
+        creds,
+        identity_token,
+    })
 }
 
 /// Run `f` (a pull or push on this thread) with credentials that come with one request (the
