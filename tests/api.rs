@@ -247,12 +247,8 @@ fn docker_cli_pull_run_logs_exec_inspect_rm() {
 #[test]
 fn docker_cli_cp_both_ways() {
     let env = TestEnv::new();
-    let svc = Service::start(&env);
-    svc.docker_ok(&env, &["pull", BUSYBOX]);
-    svc.docker_ok(
-        &env,
-        &["run", "-d", "--name", "c", BUSYBOX, "sleep", "1000"],
-    );
+    let svc = Service::with_busybox(&env);
+    svc.run_sleeping(&env, "c");
     let o = env.sh("mkdir -p in/sub && echo payload > in/sub/f.txt && echo top > in.txt");
     assert_success(&o, "make files");
     let dir = env.dir().display().to_string();
@@ -298,8 +294,7 @@ fn docker_cli_cp_both_ways() {
 #[test]
 fn docker_cli_volumes_and_networks() {
     let env = TestEnv::new();
-    let svc = Service::start(&env);
-    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let svc = Service::with_busybox(&env);
     assert_eq!(
         svc.docker_ok(&env, &["volume", "create", "data"]).trim(),
         "data"
@@ -349,8 +344,7 @@ fn docker_cli_volumes_and_networks() {
 #[test]
 fn twenty_parallel_create_and_start() {
     let env = TestEnv::new();
-    let svc = Service::start(&env);
-    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let svc = Service::with_busybox(&env);
     let results: Vec<Output> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..20)
             .map(|i| {
@@ -577,8 +571,7 @@ fn docker_compose_up_ps_logs_exec_down() {
         "docker-compose is missing: run tests/env/setup.sh"
     );
     let env = TestEnv::new();
-    let svc = Service::start(&env);
-    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let svc = Service::with_busybox(&env);
     let port = free_port();
     let project = format!(
         r#"version: "3.8"
@@ -674,8 +667,7 @@ networks:
 #[test]
 fn docker_cli_run_it_through_a_pty() {
     let env = TestEnv::new();
-    let svc = Service::start(&env);
-    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let svc = Service::with_busybox(&env);
     // script(1) gives the docker CLI a real terminal; what we type goes through it.
     let line = format!(
         "env DOCKER_HOST=unix://{} DOCKER_CONFIG={}/docker-config {DOCKER} run --rm -it {BUSYBOX} sh -c 'tty; echo typed:$(head -c 3)'",
@@ -698,8 +690,7 @@ fn docker_cli_run_it_through_a_pty() {
 #[test]
 fn docker_cli_images_tag_push_history_rmi() {
     let env = TestEnv::new();
-    let svc = Service::start(&env);
-    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let svc = Service::with_busybox(&env);
     // A repository of our own in the local registry, so that parallel runs do not collide.
     let repo = format!("localhost:5000/api-push-{}", std::process::id());
     svc.docker_ok(&env, &["tag", BUSYBOX, &format!("{repo}:v1")]);
@@ -745,12 +736,8 @@ fn docker_cli_images_tag_push_history_rmi() {
 #[test]
 fn docker_cli_rename_top_kill_restart_prune() {
     let env = TestEnv::new();
-    let svc = Service::start(&env);
-    svc.docker_ok(&env, &["pull", BUSYBOX]);
-    svc.docker_ok(
-        &env,
-        &["run", "-d", "--name", "a", BUSYBOX, "sleep", "1000"],
-    );
+    let svc = Service::with_busybox(&env);
+    svc.run_sleeping(&env, "a");
     svc.docker_ok(&env, &["rename", "a", "b"]);
     let out = svc.docker_ok(&env, &["top", "b"]);
     assert!(out.lines().any(|l| l.contains("sleep 1000")), "{out}");
@@ -785,8 +772,7 @@ fn docker_cli_rename_top_kill_restart_prune() {
 #[test]
 fn docker_cli_build_legacy_api() {
     let env = TestEnv::new();
-    let svc = Service::start(&env);
-    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let svc = Service::with_busybox(&env);
     let o = env.sh(&format!(
         "mkdir -p ctx && cd ctx && echo copied > f.txt && \
          printf 'FROM {BUSYBOX}\\nARG WHO=nobody\\nRUN echo built-for-$WHO > /b.txt\\nCOPY f.txt /f.txt\\nCMD cat /b.txt /f.txt\\n' > Dockerfile && \
@@ -895,10 +881,7 @@ fn missing_images_are_404_and_gone_clients_leave_no_threads() {
 
     // Streams whose client leaves: their work stops, no thread stays behind.
     svc.docker_ok(&env, &["pull", BUSYBOX]);
-    svc.docker_ok(
-        &env,
-        &["run", "-d", "--name", "quiet", BUSYBOX, "sleep", "1000"],
-    );
+    svc.run_sleeping(&env, "quiet");
     let pid = service_pid(&svc);
     let settle = |most: usize| {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -958,12 +941,8 @@ fn missing_images_are_404_and_gone_clients_leave_no_threads() {
 #[test]
 fn docker_cli_exec_it_and_run_it_get_the_terminal_size() {
     let env = TestEnv::new();
-    let svc = Service::start(&env);
-    svc.docker_ok(&env, &["pull", BUSYBOX]);
-    svc.docker_ok(
-        &env,
-        &["run", "-d", "--name", "c", BUSYBOX, "sleep", "1000"],
-    );
+    let svc = Service::with_busybox(&env);
+    svc.run_sleeping(&env, "c");
     let docker = format!(
         "env DOCKER_HOST=unix://{} DOCKER_CONFIG={}/docker-config {DOCKER}",
         svc.sock.display(),
@@ -998,12 +977,8 @@ fn docker_cli_exec_it_and_run_it_get_the_terminal_size() {
 #[test]
 fn docker_cli_stats_df_export_diff_update() {
     let env = TestEnv::new();
-    let svc = Service::start(&env);
-    svc.docker_ok(&env, &["pull", BUSYBOX]);
-    svc.docker_ok(
-        &env,
-        &["run", "-d", "--name", "c", BUSYBOX, "sleep", "1000"],
-    );
+    let svc = Service::with_busybox(&env);
+    svc.run_sleeping(&env, "c");
     // stats, one-shot as the CLI asks for it, and streamed (one object a second).
     let out = svc.docker_ok(
         &env,
@@ -1112,8 +1087,7 @@ fn docker_cli_stats_df_export_diff_update() {
 #[test]
 fn docker_cli_save_load_search() {
     let env = TestEnv::new();
-    let svc = Service::start(&env);
-    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let svc = Service::with_busybox(&env);
     svc.docker_ok(&env, &["tag", BUSYBOX, "mine:1"]);
     let tar = env.dir().join("images.tar").display().to_string();
     svc.docker_ok(&env, &["save", "-o", &tar, BUSYBOX, "mine:1"]);
@@ -1409,8 +1383,7 @@ fn tcp_listen_warns_off_loopback_and_idle_exit_waits_for_streams() {
 #[test]
 fn docker_cli_prune_and_network_connect_disconnect() {
     let env = TestEnv::new();
-    let svc = Service::start(&env);
-    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let svc = Service::with_busybox(&env);
     svc.docker_ok(&env, &["network", "create", "front"]);
     svc.docker_ok(&env, &["network", "create", "back"]);
     svc.docker_ok(
@@ -1508,8 +1481,7 @@ fn docker_cli_prune_and_network_connect_disconnect() {
 #[test]
 fn bad_input_gets_docker_errors_and_the_service_lives_on() {
     let env = TestEnv::new();
-    let svc = Service::start(&env);
-    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let svc = Service::with_busybox(&env);
     let cases: &[(&str, &str, &str, u16, &str)] = &[
         ("POST", "/containers/create", "{\"Image\": ", 400, "invalid JSON"),
         ("POST", "/containers/create", "{\"Image\": 5}", 400,

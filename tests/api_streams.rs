@@ -165,8 +165,7 @@ fn percent(s: &str) -> f64 {
 #[test]
 fn docker_cli_stats_live_and_no_stream_show_cpu_and_memory() {
     let env = TestEnv::new();
-    let svc = Service::start(&env);
-    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let svc = Service::with_busybox(&env);
     svc.docker_ok(
         &env,
         &[
@@ -180,10 +179,7 @@ fn docker_cli_stats_live_and_no_stream_show_cpu_and_memory() {
             "while :; do :; done",
         ],
     );
-    svc.docker_ok(
-        &env,
-        &["run", "-d", "--name", "idle", BUSYBOX, "sleep", "1000"],
-    );
+    svc.run_sleeping(&env, "idle");
     // --no-stream: one sample pair a second apart; the busy loop shows real CPU use.
     let out = svc.docker_ok(
         &env,
@@ -308,8 +304,7 @@ fn a_client_leaving_cancels_its_pull() {
 #[test]
 fn a_client_leaving_cancels_its_build() {
     let env = TestEnv::new();
-    let svc = Service::start(&env);
-    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let svc = Service::with_busybox(&env);
     let pid = service_pid(&svc);
     let baseline = settle(pid, 1);
     let o = env.sh(&format!(
@@ -364,12 +359,8 @@ fn a_client_leaving_cancels_its_build() {
 #[test]
 fn docker_cli_commit_and_import() {
     let env = TestEnv::new();
-    let svc = Service::start(&env);
-    svc.docker_ok(&env, &["pull", BUSYBOX]);
-    svc.docker_ok(
-        &env,
-        &["run", "-d", "--name", "c", BUSYBOX, "sleep", "1000"],
-    );
+    let svc = Service::with_busybox(&env);
+    svc.run_sleeping(&env, "c");
     svc.docker_ok(&env, &["exec", "c", "sh", "-c", "echo data > /made"]);
 
     // commit: changes, message, author; paused for the copy (docker's default) and running

@@ -371,3 +371,78 @@ fn fixed_ip_and_mac_on_a_user_network() {
     assert!(stderr(&o).contains("no IPv6"), "{}", stderr(&o));
     env.skiff_ok(&["network", "rm", "ipnet"]);
 }
+
+/// The children of `pid` named `comm`, with their state letter (`Z`: a zombie).
+fn children_named(pid: i64, comm: &str) -> Vec<char> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ...
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let rest: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        if &stat[open + 1..close] == comm && rest.get(1) == Some(&pid.to_string().as_str()) {
+            out.push(rest[0].chars().next().unwrap_or('?'));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_stopped_slirp4netns_is_reaped_not_waited_for() {
+    // The monitor kills slirp4netns when the container stops and goes on without waiting for
+    // its (slow) exit: it must still reap it, so a container restarted again and again keeps
+    // at most one dying slirp4netns, never a growing number of zombies.
+    let env = TestEnv::new();
+    env.pull("busybox");
+    let id = env.skiff_ok(&[
+        "run",
+        "-d",
+        "--restart",
+        "always",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "sleep 0.2; exit 3",
+    ]);
+    let id = id.trim().to_string();
+    let state = env
+        .data_dir()
+        .join("containers")
+        .join(&id)
+        .join("state.json");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut seen = 0;
+    let mut saw_slirp = false;
+    while std::time::Instant::now() < deadline {
+        let st: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&state).unwrap_or_default())
+                .unwrap_or_default();
+        let count = st["restart_count"].as_i64().unwrap_or(0);
+        let monitor = st["monitor_pid"].as_i64().unwrap_or(0);
+        if monitor > 0 {
+            let slirps = children_named(monitor, "slirp4netns");
+            let zombies = slirps.iter().filter(|s| **s == 'Z').count();
+            assert!(zombies <= 1, "restart {count}: {slirps:?}");
+            assert!(slirps.len() <= 2, "restart {count}: {slirps:?}");
+            saw_slirp |= !slirps.is_empty();
+            seen = seen.max(count);
+        }
+        if seen >= 4 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(seen >= 4, "the container restarted {seen} times");
+    assert!(
+        saw_slirp,
+        "slirp4netns was never seen as the monitor's child"
+    );
+    // Works as before: the network is up in every run.
+    let o = env.skiff(&["run", "--rm", BUSYBOX, "ip", "-o", "addr", "show", "tap0"]);
+    assert!(stdout(&o).contains("tap0"), "{}", stderr(&o));
+    env.skiff_ok(&["rm", "-f", &id]);
+}

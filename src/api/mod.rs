@@ -22,6 +22,7 @@ mod routes;
 mod schema;
 mod stats;
 mod system;
+mod version;
 mod volumes;
 
 pub use exec::exec_child_main;

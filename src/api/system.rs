@@ -7,7 +7,7 @@ use hyper::{Method, Response};
 use serde_json::json;
 
 use super::http::{self, blocking, ApiError, ApiResult, Query};
-use super::routes::{API_VERSION, MIN_API_VERSION};
+use super::version::{API_VERSION, MIN_API_VERSION};
 use super::Ctx;
 
 /// `GET|HEAD /_ping`: `OK`, with the headers clients negotiate from.

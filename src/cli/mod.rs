@@ -1,11 +1,6 @@
 //! Command-line interface: clap definitions, dispatch to `engine`, and rendering. Nothing else.
 mod build;
 mod compose;
-mod compose_attach;
-mod compose_exec;
-mod compose_info;
-mod compose_man;
-mod compose_observe;
 mod container;
 mod context;
 mod health;
@@ -184,7 +179,7 @@ pub enum Command {
     /// Create a new image from a container's changes
     Commit(container::CommitArgs),
     /// List port mappings or a specific mapping for the container
-    Port(network::PortArgs),
+    Port(container::PortArgs),
 
     /// Output shell completion code for bash, zsh, fish, elvish or powershell
     Completion { shell: clap_complete::Shell },
@@ -390,7 +385,7 @@ fn dispatch(cmd: Command) -> Result<i32, EngineError> {
         Command::Diff(a) => container::diff(a),
         Command::Export(a) => container::export(a),
         Command::Commit(a) => container::commit(a),
-        Command::Port(a) => network::port(a),
+        Command::Port(a) => container::port(a),
         Command::Completion { shell } => {
             let mut cmd = command();
             clap_complete::generate(shell, &mut cmd, "skiff", &mut std::io::stdout());
@@ -421,7 +416,7 @@ fn gen_docs(dir: &std::path::Path) -> std::io::Result<()> {
         let page = cmd.clone().name(name.clone());
         let mut buf = Vec::new();
         clap_mangen::Man::new(page).render(&mut buf)?;
-        if let Some(ex) = systemd_man::examples(&name).or_else(|| compose_man::examples(&name)) {
+        if let Some(ex) = systemd_man::examples(&name).or_else(|| compose::man::examples(&name)) {
             buf.extend_from_slice(ex.as_bytes());
         }
         std::fs::write(man.join(format!("{name}.1")), buf)?;

@@ -79,7 +79,7 @@ pub fn attach(paths: &Paths, opts: &AttachOptions) -> Result<AttachOutcome, Engi
             "You cannot attach to a paused container, unpause it first".into(),
         ));
     }
-    if st.status != Status::Running {
+    if !st.can_attach() {
         return Err(EngineError::Conflict(
             "You cannot attach to a stopped container, start it first".into(),
         ));

@@ -85,26 +85,3 @@ pub fn place(resources: Resources, parent: Option<&str>) -> Result<Plan, EngineE
 pub fn delegated_cgroup() -> Result<PathBuf, String> {
     crate::runtime::cgroup::delegation().map(|d| d.root)
 }
-
-/// docker's syntax of the per-device limits: `/dev/PATH:VALUE`, VALUE a weight (10 to 1000, or
-/// 0), a rate in bytes (`1mb`) or a number of operations per second.
-pub fn check_device_io(flag: &str, v: &str) -> Result<(), EngineError> {
-    let bad =
-        |what: &str| EngineError::Usage(format!("invalid argument {v:?} for \"{flag}\": {what}"));
-    let (path, value) = v.split_once(':').ok_or_else(|| bad("bad format"))?;
-    if !path.starts_with("/dev/") {
-        return Err(bad("bad format for device path"));
-    }
-    let ok = match flag {
-        "--blkio-weight-device" => value
-            .parse::<u16>()
-            .is_ok_and(|w| w == 0 || (10..=1000).contains(&w)),
-        "--device-read-bps" | "--device-write-bps" => crate::units::parse_bytes(value).is_some(),
-        _ => value.parse::<u64>().is_ok(),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(bad("invalid value for device"))
-    }
-}

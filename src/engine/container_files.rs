@@ -354,36 +354,15 @@ pub fn commit(paths: &Paths, opts: &CommitOptions) -> Result<ImageRecord, Engine
         "digest": diff_id,
         "size": size,
     }));
-    let manifest = json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {
-            "mediaType": "application/vnd.oci.image.config.v1+json",
-            "digest": id,
-            "size": config_bytes.len(),
-        },
-        "layers": layers,
-    });
-    let manifest_bytes = serde_json::to_vec(&manifest)
-        .map_err(|e| EngineError::Usage(format!("encoding the manifest: {e}")))?;
-    let manifest_digest = store.put_blob(&manifest_bytes)?;
-    let size_total = diff_ids
-        .iter()
-        .map(|d| store.layer_size(d).unwrap_or(0))
-        .sum();
-    let record = ImageRecord {
-        id,
-        repo_tags: Vec::new(),
-        repo_digests: Vec::new(),
-        created: Some(now),
-        size: size_total,
-        diff_ids,
-        manifest_digest: Some(manifest_digest),
-        last_tag_time: None,
-    };
     let tag = reference.as_ref().map(Reference::familiar_tagged);
-    let (record, _) = store.add_image(record, tag.as_deref(), None)?;
-    Ok(record)
+    Ok(store.add_local_image(
+        id,
+        config_bytes.len(),
+        layers,
+        diff_ids,
+        Some(now),
+        tag.as_deref(),
+    )?)
 }
 
 /// The helper's side of `UsernsOp::ContainerFiles`, as root in the user namespace: the

@@ -590,7 +590,7 @@ pub fn connect_with_ip(
     let n = user::find(paths, network)?;
     let store = Containers::new(paths);
     let id = store.resolve(container)?;
-    let _lock = store.lock(&id)?;
+    let lock = store.lock(&id)?;
     let mut rec = store.record(&id)?;
     match Mode::parse(&rec.network) {
         Ok(Mode::User(_)) => {}
@@ -625,7 +625,7 @@ pub fn connect_with_ip(
     let mut a = attachment(&n, aliases);
     a.ip = ip;
     rec.net_config.networks.push(a);
-    store.save_record(&rec)?;
+    store.save_record(&lock, &rec)?;
     network_event(paths, &n, "connect", Some(&id));
     Ok(())
 }
@@ -636,7 +636,7 @@ pub fn disconnect(paths: &Paths, network: &str, container: &str) -> Result<(), E
     let n = user::find(paths, network)?;
     let store = Containers::new(paths);
     let id = store.resolve(container)?;
-    let _lock = store.lock(&id)?;
+    let lock = store.lock(&id)?;
     let mut rec = store.record(&id)?;
     let Some(i) = rec.net_config.networks.iter().position(|a| a.id == n.id) else {
         return Err(EngineError::NotFound(format!(
@@ -649,7 +649,7 @@ pub fn disconnect(paths: &Paths, network: &str, container: &str) -> Result<(), E
         user::disconnect_running(paths, &id, &n.id, st.pid)?;
     }
     rec.net_config.networks.remove(i);
-    store.save_record(&rec)?;
+    store.save_record(&lock, &rec)?;
     network_event(paths, &n, "disconnect", Some(&id));
     Ok(())
 }

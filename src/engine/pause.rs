@@ -16,7 +16,7 @@ pub fn pause(paths: &Paths, name: &str) -> Result<(), EngineError> {
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
-    let _lock = store.lock(&id)?;
+    let lock = store.lock(&id)?;
     let mut st = store.state(&id)?;
     match st.status {
         Status::Paused => {
@@ -43,7 +43,7 @@ pub fn pause(paths: &Paths, name: &str) -> Result<(), EngineError> {
         })?;
         st.status = Status::Paused;
         st.frozen = Some(Frozen::Cgroup);
-        if let Err(e) = store.save_state(&id, &st) {
+        if let Err(e) = store.save_state(&lock, &st) {
             let _ = crate::runtime::cgroup::freeze(&cg.dir, false);
             return Err(e.into());
         }
@@ -61,7 +61,7 @@ pub fn pause(paths: &Paths, name: &str) -> Result<(), EngineError> {
         processes: guard.processes(),
     });
     // On failure the guard's drop continues the processes: not paused, nothing recorded.
-    store.save_state(&id, &st)?;
+    store.save_state(&lock, &st)?;
     guard.keep();
     events::container(paths, &rec, "pause", &[]);
     Ok(())
@@ -83,9 +83,9 @@ pub fn unpause(paths: &Paths, name: &str) -> Result<(), EngineError> {
 /// `stop`, `kill` and `rm -f` call this after their signal, as docker's daemon resumes a paused
 /// container so that the signal is delivered.
 pub fn thaw(paths: &Paths, store: &Containers<'_>, id: &str) -> Result<bool, EngineError> {
-    let _lock = store.lock(id)?;
+    let lock = store.lock(id)?;
     let mut st = store.state(id)?;
-    if st.status != Status::Paused {
+    if !st.can_unpause() {
         return Ok(false);
     }
     match &st.frozen {
@@ -103,7 +103,7 @@ pub fn thaw(paths: &Paths, store: &Containers<'_>, id: &str) -> Result<bool, Eng
     }
     st.status = Status::Running;
     st.frozen = None;
-    store.save_state(id, &st)?;
+    store.save_state(&lock, &st)?;
     if let Ok(rec) = store.record(id) {
         events::container(paths, &rec, "unpause", &[]);
     }

@@ -4,7 +4,8 @@
 //! nothing. (`pause` is in `engine::pause`.)
 use std::collections::BTreeMap;
 
-pub use super::cgroup::{check_device_io, delegated_cgroup};
+pub use super::cgroup::delegated_cgroup;
+pub use super::create::request::check_device_io;
 pub use super::create::request::Limits;
 use super::EngineError;
 use crate::state::container::Containers;
@@ -13,85 +14,6 @@ use crate::state::Paths;
 /// docker's memory sizes (`crate::units::parse_bytes`: `64m`, `1.5g`, `1t`).
 pub fn parse_bytes(s: &str) -> Result<u64, EngineError> {
     crate::units::parse_bytes(s).ok_or_else(|| EngineError::Usage(format!("invalid size: {s:?}")))
-}
-
-/// The process settings of `HostConfig` that live in the container's runtime spec:
-/// `Ulimits` (docker's `[{"Name": "nofile", "Hard": 2048, "Soft": 1024}]`, sorted by name, -1
-/// for unlimited) and `OomScoreAdj`.
-pub fn extend_inspect(paths: &Paths, v: &mut serde_json::Value, id: &str) {
-    let spec: serde_json::Value = std::fs::read(paths.container(id).join("config.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
-    let process = &spec["process"];
-    let limit = |n: &serde_json::Value| match n.as_u64() {
-        Some(u64::MAX) | None => -1i64,
-        Some(n) => i64::try_from(n).unwrap_or(-1),
-    };
-    let mut ulimits: Vec<serde_json::Value> = process["rlimits"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|r| {
-            let name = r["type"].as_str().unwrap_or_default();
-            serde_json::json!({
-                "Name": name.trim_start_matches("RLIMIT_").to_ascii_lowercase(),
-                "Hard": limit(&r["hard"]),
-                "Soft": limit(&r["soft"]),
-            })
-        })
-        .collect();
-    ulimits.sort_by(|a, b| a["Name"].as_str().cmp(&b["Name"].as_str()));
-    v["HostConfig"]["Ulimits"] = ulimits.into();
-    v["HostConfig"]["OomScoreAdj"] = process["oomScoreAdj"].as_i64().unwrap_or(0).into();
-}
-
-/// docker's resource fields of `HostConfig` (0, "" or [] where not set; `PidsLimit` null).
-pub fn inspect_limits(v: &mut serde_json::Value, rec: &crate::state::container::ContainerRecord) {
-    let r = &rec.resources;
-    let rates = |l: &[crate::runtime::cgroup::ThrottleDevice]| {
-        l.iter()
-            .map(|d| serde_json::json!({"Path": d.path, "Rate": d.rate}))
-            .collect::<Vec<_>>()
-    };
-    let hc = &mut v["HostConfig"];
-    for (k, val) in [
-        ("CgroupParent", serde_json::json!(rec.cgroup_parent)),
-        ("Memory", r.memory.into()),
-        ("MemorySwap", r.memory_swap.into()),
-        ("MemoryReservation", r.memory_reservation.into()),
-        ("NanoCpus", r.nano_cpus.into()),
-        ("CpuShares", r.cpu_shares.into()),
-        ("CpuPeriod", r.cpu_period.into()),
-        ("CpuQuota", r.cpu_quota.into()),
-        ("CpusetCpus", r.cpuset_cpus.clone().into()),
-        ("CpusetMems", r.cpuset_mems.clone().into()),
-        (
-            "PidsLimit",
-            if r.pids_limit > 0 {
-                r.pids_limit.into()
-            } else {
-                serde_json::Value::Null
-            },
-        ),
-        ("BlkioWeight", r.blkio_weight.into()),
-        (
-            "BlkioWeightDevice",
-            r.blkio_weight_device
-                .iter()
-                .map(|d| serde_json::json!({"Path": d.path, "Weight": d.weight}))
-                .collect::<Vec<_>>()
-                .into(),
-        ),
-        ("BlkioDeviceReadBps", rates(&r.device_read_bps).into()),
-        ("BlkioDeviceWriteBps", rates(&r.device_write_bps).into()),
-        ("BlkioDeviceReadIOps", rates(&r.device_read_iops).into()),
-        ("BlkioDeviceWriteIOps", rates(&r.device_write_iops).into()),
-        ("MemorySwappiness", serde_json::Value::Null),
-        ("OomKillDisable", false.into()),
-    ] {
-        hc[k] = val;
-    }
 }
 
 /// `update`: a new restart policy (always possible) and limits (need the container's cgroup),
@@ -122,7 +44,7 @@ pub fn update(
     let policy = restart
         .map(|r| crate::monitor::RestartPolicy::parse(r).map_err(EngineError::Usage))
         .transpose()?;
-    let _lock = store.lock(&id)?;
+    let lock = store.lock(&id)?;
     let mut rec = store.record(&id)?;
     if let Some(policy) = policy {
         if rec.auto_remove && policy != crate::monitor::RestartPolicy::No {
@@ -144,7 +66,7 @@ pub fn update(
         }
         rec.resources = r;
     }
-    store.save_record(&rec)?;
+    store.save_record(&lock, &rec)?;
     Ok(())
 }
 

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use super::EngineError;
-use crate::runtime::probe::ProbeResult;
 use crate::state::Paths;
+use crate::storage::probe::ProbeResult;
 use crate::storage::Driver;
 
 static REQUESTED: OnceLock<Driver> = OnceLock::new();
@@ -69,7 +69,7 @@ fn probe_cache(paths: &Paths) -> PathBuf {
 /// The probe's result for this kernel: from the cache, or probed now (and cached).
 pub fn probe(paths: &Paths) -> Result<ProbeResult, EngineError> {
     let cache = probe_cache(paths);
-    let kernel = crate::runtime::probe::kernel_release();
+    let kernel = crate::storage::probe::kernel_release();
     if let Ok(data) = std::fs::read(&cache) {
         if let Ok(r) = serde_json::from_slice::<ProbeResult>(&data) {
             if r.kernel == kernel {
@@ -154,7 +154,7 @@ pub fn vfs_copy(upper: &Path, layers: &[PathBuf]) -> Result<(), EngineError> {
 /// The helper's side of `UsernsOp::StorageProbe`, as root in the user namespace: the result
 /// as JSON on stdout.
 pub(crate) fn probe_here(dir: &Path) -> Result<(), EngineError> {
-    let result = crate::runtime::probe::probe(dir, !crate::runtime::userns::is_rootful());
+    let result = crate::storage::probe::probe(dir, !crate::runtime::userns::is_rootful());
     let out = serde_json::to_string(&result)
         .map_err(|e| EngineError::Usage(format!("encoding the probe: {e}")))?;
     println!("{out}");

@@ -294,6 +294,48 @@ impl ImageStore {
             .collect()
     }
 
+    /// Record an image made here (`build`, `commit`): its config blob (`config_id`, stored
+    /// already) under a new OCI manifest over `layers` (their descriptors, bottom first), its
+    /// size the sum of its layers', tagged `tag`.
+    pub fn add_local_image(
+        &self,
+        config_id: String,
+        config_size: usize,
+        layers: Vec<serde_json::Value>,
+        diff_ids: Vec<String>,
+        created: Option<String>,
+        tag: Option<&str>,
+    ) -> Result<ImageRecord, ImageError> {
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": config_id,
+                "size": config_size,
+            },
+            "layers": layers,
+        });
+        // A `Value`'s text: compact JSON, as `serde_json::to_vec` writes it, and infallible.
+        let manifest_digest = self.put_blob(manifest.to_string().as_bytes())?;
+        let size = diff_ids
+            .iter()
+            .map(|d| self.layer_size(d).unwrap_or(0))
+            .sum();
+        let record = ImageRecord {
+            id: config_id,
+            repo_tags: Vec::new(),
+            repo_digests: Vec::new(),
+            created,
+            size,
+            diff_ids,
+            manifest_digest: Some(manifest_digest),
+            last_tag_time: None,
+        };
+        let (record, _) = self.add_image(record, tag, None)?;
+        Ok(record)
+    }
+
     /// Record an image (or update the existing one with the same id) and point `tag` at it,
     /// taking the tag away from any other image. Returns the stored record and whether the
     /// reference (the tag, else the repo digest) was already on this image.

@@ -307,7 +307,7 @@ pub fn save_result(
     let changed;
     let status;
     {
-        let _lock = store.lock(&rec.id).ok()?;
+        let lock = store.lock(&rec.id).ok()?;
         let mut st = store.state(&rec.id).ok()?;
         if st.status != Status::Running {
             return None;
@@ -327,7 +327,7 @@ pub fn save_result(
         let h = st.health.get_or_insert_with(|| Health::restart(None));
         changed = h.record(result, cfg, in_start_period);
         status = h.status;
-        store.save_state_volatile(&rec.id, &st).ok()?;
+        store.save_state_volatile(&lock, &st).ok()?;
     }
     if let Some(s) = changed {
         events::container(paths, rec, &format!("health_status: {}", s.as_str()), &[]);
@@ -524,10 +524,10 @@ impl Checker {
                 } else {
                     // A wanted exit: the restart policy must not undo it.
                     let store = Containers::new(&self.paths);
-                    if let Ok(_lock) = store.lock(&self.rec.id) {
+                    if let Ok(lock) = store.lock(&self.rec.id) {
                         if let Ok(mut st) = store.state(&self.rec.id) {
                             st.stop_requested = true;
-                            let _ = store.save_state(&self.rec.id, &st);
+                            let _ = store.save_state(&lock, &st);
                         }
                     }
                 }

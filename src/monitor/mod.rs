@@ -246,7 +246,7 @@ fn run(
         let st = store.state(id).unwrap_or_default();
         if !st.stop_requested && (restart_wanted || policy.wants_restart(code, st.restart_count)) {
             {
-                let Ok(_lock) = store.lock(id) else {
+                let Ok(lock) = store.lock(id) else {
                     break Ok(code);
                 };
                 let mut st = store.state(id).unwrap_or_default();
@@ -257,7 +257,7 @@ fn run(
                 st.exit_code = code;
                 st.restart_count += 1;
                 st.finished_at = Some(now_rfc3339());
-                let _ = store.save_state(id, &st);
+                let _ = store.save_state(&lock, &st);
             }
             std::thread::sleep(backoff);
             backoff = (backoff * 2).min(Duration::from_secs(60));
@@ -408,18 +408,18 @@ fn run_once(
         }
         let mut net = net.borrow_mut();
         net.setup(pid)
-            .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))?;
+            .map_err(|e| crate::runtime::RuntimeError::Hook(Box::new(e)))?;
         // An external runtime has no barrier: the network must be ready before it starts.
         if external {
             net.ready()
-                .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))?;
+                .map_err(|e| crate::runtime::RuntimeError::Hook(Box::new(e)))?;
         }
         Ok(())
     };
     let mut after_go = || -> Result<(), crate::runtime::RuntimeError> {
         net.borrow_mut()
             .ready()
-            .map_err(|e| crate::runtime::RuntimeError::Other(e.to_string()))
+            .map_err(|e| crate::runtime::RuntimeError::Hook(Box::new(e)))
     };
     let ext = rec
         .runtime
@@ -459,7 +459,7 @@ fn run_once(
         .map(OwnedFd::from);
     let pid_start = process_start_time(pid).unwrap_or(0);
     {
-        let _lock = store
+        let lock = store
             .lock(id)
             .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
         let mut st = store.state(id).unwrap_or_default();
@@ -482,7 +482,7 @@ fn run_once(
             st.health = Some(crate::state::health::Health::restart(st.health.take()));
         }
         store
-            .save_state_volatile(id, &st)
+            .save_state_volatile(&lock, &st)
             .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
     }
     if let Some(p) = &rec.pidfile {
@@ -534,10 +534,10 @@ fn run_once(
     // First: did the OOM killer strike in it (docker's `oom` event, before `die`)?
     if let Some(cg) = &rec.cgroup {
         if crate::runtime::cgroup::usage(&cg.dir).oom_kills > 0 {
-            if let Ok(_lock) = store.lock(id) {
+            if let Ok(lock) = store.lock(id) {
                 if let Ok(mut st) = store.state(id) {
                     st.oom_killed = true;
-                    let _ = store.save_state(id, &st);
+                    let _ = store.save_state(&lock, &st);
                 }
             }
             crate::state::events::container(c.paths, rec, "oom", &[]);
@@ -583,7 +583,7 @@ fn enter_cgroup(
             let _ = cgroup::remove(&cg.dir);
             Ok(())
         }
-        Err(e) => Err(crate::runtime::RuntimeError::Other(format!(
+        Err(e) => Err(crate::runtime::RuntimeError::Failed(format!(
             "setting up the container's cgroup {}: {e}",
             cg.dir.display()
         ))),
@@ -683,7 +683,7 @@ fn join_pid_ipc_of(
 }
 
 fn record_exit(store: &Containers<'_>, id: &str, code: i32, error: &str) {
-    let Ok(_lock) = store.lock(id) else { return };
+    let Ok(lock) = store.lock(id) else { return };
     let mut st = store.state(id).unwrap_or_else(|_| ContainerState::new());
     st.status = Status::Exited;
     st.frozen = None;
@@ -694,5 +694,5 @@ fn record_exit(store: &Containers<'_>, id: &str, code: i32, error: &str) {
     st.monitor_pid = 0;
     st.monitor_start = 0;
     st.finished_at = Some(now_rfc3339());
-    let _ = store.save_state(id, &st);
+    let _ = store.save_state(&lock, &st);
 }

@@ -16,8 +16,9 @@ pub mod user;
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
+
+pub use crate::state::network::{Attachment, NetConfig};
 
 #[derive(Debug, Error)]
 pub enum NetworkError {
@@ -122,51 +123,6 @@ impl fmt::Display for Mode {
             other => f.write_str(other.as_str()),
         }
     }
-}
-
-/// A container's network settings beyond its mode, fixed at create time and kept in its record.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NetConfig {
-    /// Published ports, with random host ports already chosen.
-    #[serde(default)]
-    pub ports: Vec<ports::PortMapping>,
-    /// The `-p` values as given (docker's HostConfig.PortBindings).
-    #[serde(default)]
-    pub publish: Vec<String>,
-    #[serde(default)]
-    pub publish_all: bool,
-    /// The image's EXPOSE and `--expose`.
-    #[serde(default)]
-    pub exposed: Vec<ports::ExposedPort>,
-    /// `--add-host` as given (`name:ip`, ip may be `host-gateway`).
-    #[serde(default)]
-    pub add_hosts: Vec<String>,
-    #[serde(default)]
-    pub dns: Vec<String>,
-    #[serde(default)]
-    pub dns_search: Vec<String>,
-    #[serde(default)]
-    pub dns_options: Vec<String>,
-    /// The user-defined networks the container is on (`--network NAME`, `network connect`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub networks: Vec<Attachment>,
-}
-
-/// A container's place on a user-defined network.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Attachment {
-    pub name: String,
-    pub id: String,
-    /// The network's gateway: its DNS responder.
-    pub gateway: String,
-    #[serde(default)]
-    pub aliases: Vec<String>,
-    /// `--ip`: the address asked for (else the lowest free one).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ip: Option<std::net::Ipv4Addr>,
-    /// `--mac-address`: the interface's MAC (else one derived from the address).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mac: Option<String>,
 }
 
 #[cfg(test)]

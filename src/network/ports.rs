@@ -3,26 +3,11 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
 
-use serde::{Deserialize, Serialize};
-
 use super::NetworkError;
 
-/// A transport protocol a port can be published for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Proto {
-    Tcp,
-    Udp,
-}
+pub use crate::state::network::{ExposedPort, PortMapping, Proto};
 
 impl Proto {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Proto::Tcp => "tcp",
-            Proto::Udp => "udp",
-        }
-    }
-
     fn parse(s: &str) -> Result<Proto, NetworkError> {
         match s.to_ascii_lowercase().as_str() {
             "" | "tcp" => Ok(Proto::Tcp),
@@ -66,61 +51,6 @@ impl fmt::Display for PublishSpec {
             None => {}
         }
         write!(f, "{}/{}", range(self.container_ports), self.proto.as_str())
-    }
-}
-
-/// A container port as docker names it in `ExposedPorts`: `80/tcp`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct ExposedPort {
-    pub port: u16,
-    pub proto: Proto,
-}
-
-impl fmt::Display for ExposedPort {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.port, self.proto.as_str())
-    }
-}
-
-/// A port as it is published: what slirp4netns forwards.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct PortMapping {
-    /// As the user gave it (empty: all IPv4 addresses).
-    pub host_ip: String,
-    pub host_port: u16,
-    pub container_port: u16,
-    pub proto: Proto,
-}
-
-impl PortMapping {
-    /// The address the host side listens on.
-    pub fn bind_ip(&self) -> &str {
-        if self.host_ip.is_empty() {
-            "0.0.0.0"
-        } else {
-            &self.host_ip
-        }
-    }
-
-    pub fn exposed(&self) -> ExposedPort {
-        ExposedPort {
-            port: self.container_port,
-            proto: self.proto,
-        }
-    }
-}
-
-impl fmt::Display for PortMapping {
-    /// docker's `ps` form of one mapping: `0.0.0.0:8080->80/tcp`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}->{}/{}",
-            self.bind_ip(),
-            self.host_port,
-            self.container_port,
-            self.proto.as_str()
-        )
     }
 }
 

@@ -161,6 +161,8 @@ pub struct Slirp {
     /// Until [`Slirp::wait_ready`]: the pipe slirp4netns writes one byte to once tap0 is
     /// configured, and the ports to publish then.
     pending: Option<(std::fs::File, Vec<PortMapping>)>,
+    /// `stop` ran: the pid may have been reaped since (and reused), never signal it again.
+    stopped: bool,
 }
 
 /// Start slirp4netns for the network namespace of `pid`, wait until it has configured tap0,
@@ -185,6 +187,7 @@ pub fn spawn(
     api_socket: &Path,
     ports: &[PortMapping],
 ) -> Result<Slirp, NetworkError> {
+    reap_lingering();
     let err = |what: &str, e: nix::Error| NetworkError::Slirp(format!("{what}: {e}"));
     // Close-on-exec from the start, so that no other program started meanwhile (by another
     // thread) inherits them; slirp4netns gets its two ends with the flag cleared after fork.
@@ -250,6 +253,7 @@ pub fn spawn(
         exit_w: Some(exit_w),
         api_socket: api,
         pending: Some((std::fs::File::from(ready_r), ports.to_vec())),
+        stopped: false,
     })
 }
 
@@ -327,15 +331,50 @@ impl Slirp {
         Ok(())
     }
 
-    /// Stop slirp4netns and reap it.
+    /// Stop slirp4netns. It is reaped now if it has already exited, else later (by the next
+    /// `stop` or `spawn` in this process, or by init once this process has exited): its exit
+    /// closes the container's tap device, whose unregistration waits for RCU grace periods
+    /// (20 ms and more measured), and nothing needs it gone before the monitor goes on. It
+    /// holds no host port (published ports are skiff's own forwarder's), and its API socket is
+    /// removed here at once.
     pub fn stop(&mut self) {
+        if std::mem::replace(&mut self.stopped, true) {
+            return;
+        }
         self.exit_w.take();
         let _ = self.child.kill();
-        let _ = self.child.wait();
         if let Some(p) = self.api_socket.take() {
             let _ = std::fs::remove_file(p);
         }
+        reap_lingering();
+        if !matches!(self.child.try_wait(), Ok(Some(_)) | Err(_)) {
+            let pid = self.child.id();
+            if let Ok(mut l) = LINGERING.lock() {
+                l.push(pid);
+            }
+        }
     }
+}
+
+/// Killed slirp4netns processes of this process not reaped yet (their pids).
+static LINGERING: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
+/// Reap the killed slirp4netns processes that have exited since (never blocks).
+fn reap_lingering() {
+    use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+    let Ok(mut l) = LINGERING.lock() else {
+        return;
+    };
+    l.retain(|&pid| {
+        let Ok(raw) = i32::try_from(pid) else {
+            return false;
+        };
+        // Still alive (not yet a zombie): keep it; reaped or gone: forget it.
+        matches!(
+            waitpid(nix::unistd::Pid::from_raw(raw), Some(WaitPidFlag::WNOHANG)),
+            Ok(WaitStatus::StillAlive)
+        )
+    });
 }
 
 impl Drop for Slirp {

@@ -20,7 +20,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
+pub use crate::state::host_config::{Resources, ThrottleDevice, WeightDevice};
 
 /// Environment variable: a directory to use as the cgroup v2 mount point (tests).
 pub const ROOT_ENV: &str = "SKIFF_CGROUP_ROOT";
@@ -30,53 +30,6 @@ pub const DEFAULT_PARENT: &str = "skiff.slice";
 
 /// Finds a device path's (major, minor) numbers.
 pub type DeviceNumbers<'a> = &'a dyn Fn(&str) -> Result<(u64, u64), String>;
-
-/// A per-device rate (`--device-read-bps /dev/sda:1mb`): the device path and the rate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ThrottleDevice {
-    pub path: String,
-    pub rate: u64,
-}
-
-/// A per-device weight (`--blkio-weight-device /dev/sda:200`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WeightDevice {
-    pub path: String,
-    pub weight: u16,
-}
-
-/// A container's resource limits, with docker's HostConfig meanings (0 = not set).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Resources {
-    /// `--memory`, bytes.
-    pub memory: i64,
-    /// `--memory-swap`: memory plus swap, bytes; -1 unlimited.
-    pub memory_swap: i64,
-    /// `--memory-reservation`, bytes.
-    pub memory_reservation: i64,
-    /// `--cpus` in billionths of a CPU.
-    pub nano_cpus: i64,
-    /// `--cpu-shares` (relative weight, 1024 by docker's count).
-    pub cpu_shares: i64,
-    /// `--cpu-period`, microseconds.
-    pub cpu_period: i64,
-    /// `--cpu-quota`, microseconds per period; -1 unlimited.
-    pub cpu_quota: i64,
-    /// `--cpuset-cpus`.
-    pub cpuset_cpus: String,
-    /// `--cpuset-mems`.
-    pub cpuset_mems: String,
-    /// `--pids-limit`: > 0 a limit; 0 or -1 none.
-    pub pids_limit: i64,
-    /// `--blkio-weight` (10 to 1000).
-    pub blkio_weight: u16,
-    pub blkio_weight_device: Vec<WeightDevice>,
-    pub device_read_bps: Vec<ThrottleDevice>,
-    pub device_write_bps: Vec<ThrottleDevice>,
-    pub device_read_iops: Vec<ThrottleDevice>,
-    pub device_write_iops: Vec<ThrottleDevice>,
-}
 
 impl Resources {
     pub fn is_empty(&self) -> bool {

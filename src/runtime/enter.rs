@@ -15,7 +15,7 @@ use super::{Rootfs, RuntimeError};
 /// Join the user and mount namespaces of the container whose process 1 is `pid` (started at
 /// `pid_start`, to refuse a recycled PID). Afterwards `/` is the container's root.
 pub fn join_container(pid: i32, pid_start: u64) -> Result<(), RuntimeError> {
-    let gone = || RuntimeError::Other(format!("container process {pid} is gone"));
+    let gone = || RuntimeError::ProcessGone(pid);
     let mut joins = Vec::new();
     for (name, flag) in [
         ("user", CloneFlags::CLONE_NEWUSER),
@@ -35,10 +35,10 @@ pub fn join_container(pid: i32, pid_start: u64) -> Result<(), RuntimeError> {
     }
     for (name, flag, f) in &joins {
         nix::sched::setns(f, *flag).map_err(|e| {
-            RuntimeError::Other(format!("joining the container's {name} namespace: {e}"))
+            RuntimeError::ctx(format!("joining the container's {name} namespace"))(e)
         })?;
     }
-    nix::unistd::chdir("/").map_err(|e| RuntimeError::Other(format!("chdir /: {e}")))?;
+    nix::unistd::chdir("/").map_err(RuntimeError::ctx("chdir /"))?;
     Ok(())
 }
 
@@ -50,11 +50,11 @@ pub type VolumeMount = (std::path::PathBuf, std::path::PathBuf, bool);
 pub fn mount_volumes(root: &std::path::Path, mounts: &[VolumeMount]) -> Result<(), RuntimeError> {
     use nix::mount::{mount, MsFlags};
     use std::os::fd::AsFd;
-    let other = |e: super::init::InitError| RuntimeError::Other(e.message);
+    let other = |e: super::init::InitError| RuntimeError::Failed(e.message);
     // Mount points resolve inside the root (`inroot`): an image's symlink cannot send a
     // volume onto the host's files.
     let root_fd = super::inroot::open_root(root)
-        .map_err(|e| RuntimeError::Other(format!("opening {}: {e}", root.display())))?;
+        .map_err(RuntimeError::ctx(format!("opening {}", root.display())))?;
     let mut sorted: Vec<&VolumeMount> = mounts.iter().collect();
     sorted.sort_by_key(|(_, dest, _)| dest.components().count());
     for (source, dest, rw) in sorted {
@@ -67,7 +67,7 @@ pub fn mount_volumes(root: &std::path::Path, mounts: &[VolumeMount]) -> Result<(
             super::inroot::Kind::File
         };
         let target =
-            super::inroot::make(root_fd.as_fd(), dest, kind).map_err(RuntimeError::Other)?;
+            super::inroot::make(root_fd.as_fd(), dest, kind).map_err(RuntimeError::Failed)?;
         mount(
             Some(source.as_path()),
             &super::inroot::fd_path(&target),
@@ -76,15 +76,15 @@ pub fn mount_volumes(root: &std::path::Path, mounts: &[VolumeMount]) -> Result<(
             None::<&str>,
         )
         .map_err(|e| {
-            RuntimeError::Other(format!(
-                "mounting {} on {}: {e}",
+            RuntimeError::ctx(format!(
+                "mounting {} on {}",
                 source.display(),
                 dest.display()
-            ))
+            ))(e)
         })?;
         if !rw {
             let mounted = super::inroot::open(root_fd.as_fd(), dest, nix::fcntl::OFlag::O_PATH)
-                .map_err(|e| RuntimeError::Other(format!("opening {}: {e}", dest.display())))?;
+                .map_err(RuntimeError::ctx(format!("opening {}", dest.display())))?;
             super::container_mounts::remount_readonly(
                 &super::syscall::Linux,
                 &super::inroot::fd_path(&mounted),
@@ -99,17 +99,17 @@ pub fn mount_volumes(root: &std::path::Path, mounts: &[VolumeMount]) -> Result<(
 /// `rootfs.target`, with its driver. A FUSE server is forked first, so that it stays outside
 /// that mount namespace and ends with it.
 pub fn mount_overlay(rootfs: &Rootfs) -> Result<(), RuntimeError> {
-    let err = |what: &str, e: nix::errno::Errno| RuntimeError::Other(format!("{what}: {e}"));
+    let err = |what: &str, e: nix::errno::Errno| RuntimeError::ctx(what)(e);
     let server = match rootfs.driver {
         crate::storage::Driver::FuseOverlay => {
             Some(super::FuseServer::spawn(rootfs.overlay_dirs(), None)?)
         }
         _ => None,
     };
-    super::mountops::private_mount_namespace().map_err(RuntimeError::Other)?;
+    super::mountops::private_mount_namespace().map_err(RuntimeError::Failed)?;
     let fuse = rootfs
         .mount()
-        .map_err(|m| RuntimeError::Other(format!("{m} (is the container starting?)")))?;
+        .map_err(|m| RuntimeError::Failed(format!("{m} (is the container starting?)")))?;
     if let (Some(server), Some(fd)) = (server, fuse) {
         server.serve(fd)?;
     }

@@ -136,11 +136,11 @@ pub fn spawn(
         .map(|d| d.count())
         .unwrap_or(1);
     if threads > 1 {
-        return Err(RuntimeError::Other(format!(
+        return Err(RuntimeError::Failed(format!(
             "exec must start from a single-threaded process ({threads} threads)"
         )));
     }
-    let not_running = || RuntimeError::Other(format!("container process {} is gone", req.pid));
+    let not_running = || RuntimeError::ProcessGone(req.pid);
     let mut joins: Vec<(&'static str, CloneFlags, OwnedFd)> = Vec::new();
     for (name, flag) in NAMESPACES {
         let theirs = format!("/proc/{}/ns/{name}", req.pid);
@@ -159,15 +159,12 @@ pub fn spawn(
         return Err(not_running());
     }
     let devnull: OwnedFd = std::fs::File::open("/dev/null")
-        .map_err(|e| RuntimeError::Other(format!("/dev/null: {e}")))?
+        .map_err(RuntimeError::ctx("/dev/null"))?
         .into();
-    let (parent_sock, child_sock) =
-        UnixStream::pair().map_err(|e| RuntimeError::Other(format!("socketpair: {e}")))?;
+    let (parent_sock, child_sock) = UnixStream::pair().map_err(RuntimeError::ctx("socketpair"))?;
     let (child_pipes, relay_pipes) = if !req.tty && !req.detach && req.capture.is_none() {
-        let pipe = || {
-            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-                .map_err(|e| RuntimeError::Other(format!("pipe: {e}")))
-        };
+        let pipe =
+            || nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(RuntimeError::ctx("pipe"));
         let (out_r, out_w) = pipe()?;
         let (err_r, err_w) = pipe()?;
         let (in_r, in_w) = if req.interactive {
@@ -204,7 +201,7 @@ pub fn spawn(
     // SAFETY: the process is single-threaded (checked above), so the child owns a consistent
     // copy of the heap and may allocate; it ends in `_exit` (via `joiner`) and never returns.
     match unsafe { nix::unistd::fork() } {
-        Err(e) => Err(RuntimeError::Other(format!("fork: {e}"))),
+        Err(e) => Err(RuntimeError::ctx("fork")(e)),
         Ok(ForkResult::Child) => {
             drop(parent_sock);
             drop(relay_pipes);

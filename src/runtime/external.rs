@@ -226,9 +226,10 @@ impl External {
                 });
             }
         }
-        let status = cmd
-            .status()
-            .map_err(|e| RuntimeError::Other(format!("running {}: {e}", self.program.display())))?;
+        let status = cmd.status().map_err(RuntimeError::ctx(format!(
+            "running {}",
+            self.program.display()
+        )))?;
         if status.success() {
             Ok(())
         } else {
@@ -326,7 +327,7 @@ fn runtime_spec(
                     "nodev".into(),
                 ])
                 .build()
-                .map_err(|e| RuntimeError::Other(format!("the init's mount: {e}")))?,
+                .map_err(RuntimeError::ctx("the init's mount"))?,
         );
         spec.set_mounts(Some(mounts));
         if let Some(p) = spec.process_mut() {
@@ -361,7 +362,7 @@ fn runtime_spec(
                     .source(d)
                     .options(vec!["bind".into(), "nosuid".into(), "noexec".into()])
                     .build()
-                    .map_err(|e| RuntimeError::Other(format!("a device's mount: {e}")))?,
+                    .map_err(RuntimeError::ctx("a device's mount"))?,
             );
         }
         spec.set_mounts(Some(mounts));
@@ -456,10 +457,10 @@ pub fn create(
     let (rspec, userns, preps) = runtime_spec(&ext.program, spec, rootfs, tty)?;
     std::fs::create_dir_all(&ext.bundle)
         .and_then(|()| std::fs::create_dir_all(&ext.state_root))
-        .map_err(|e| RuntimeError::Other(format!("{}: {e}", ext.bundle.display())))?;
+        .map_err(RuntimeError::ctx(ext.bundle.display().to_string()))?;
     rspec
         .save(ext.bundle.join("config.json"))
-        .map_err(|e| RuntimeError::Other(format!("writing the runtime's config.json: {e}")))?;
+        .map_err(RuntimeError::ctx("writing the runtime's config.json"))?;
     let pid_file = ext.bundle.join("runtime.pid");
     let _ = std::fs::remove_file(&pid_file);
     let _ = std::fs::remove_file(ext.log_path());
@@ -469,10 +470,10 @@ pub fn create(
     // The container's first process is left to us when `create` exits.
     // SAFETY: prctl with PR_SET_CHILD_SUBREAPER and an integer flag.
     if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } != 0 {
-        return Err(RuntimeError::Other(format!(
-            "becoming a child subreaper: {}",
-            std::io::Error::last_os_error()
-        )));
+        return Err(RuntimeError::Io {
+            what: "becoming a child subreaper".into(),
+            source: std::io::Error::last_os_error(),
+        });
     }
     let console = if tty {
         let _ = std::fs::remove_file(&ext.console_socket);
@@ -480,7 +481,7 @@ pub fn create(
             let _ = std::fs::create_dir_all(dir);
         }
         let l = UnixListener::bind(&ext.console_socket)
-            .map_err(|e| RuntimeError::Other(format!("{}: {e}", ext.console_socket.display())))?;
+            .map_err(RuntimeError::ctx(ext.console_socket.display().to_string()))?;
         Some(l)
     } else {
         None
@@ -500,14 +501,13 @@ pub fn create(
         .chain(cmd.get_args())
         .map(|a| std::ffi::CString::new(a.as_encoded_bytes()))
         .collect::<Result<_, _>>()
-        .map_err(|_| RuntimeError::Other("a NUL byte in the runtime's command line".into()))?;
-    let (mut ours, theirs) =
-        UnixStream::pair().map_err(|e| RuntimeError::Other(format!("socketpair: {e}")))?;
+        .map_err(|_| RuntimeError::Invalid("a NUL byte in the runtime's command line".into()))?;
+    let (mut ours, theirs) = UnixStream::pair().map_err(RuntimeError::ctx("socketpair"))?;
 
     // SAFETY: the caller is single-threaded (the monitor), so the child owns a consistent copy
     // of the heap; it ends in execv or _exit.
     let child = match unsafe { nix::unistd::fork() } {
-        Err(e) => return Err(RuntimeError::Other(format!("fork: {e}"))),
+        Err(e) => return Err(RuntimeError::ctx("fork")(e)),
         Ok(nix::unistd::ForkResult::Child) => {
             drop(ours);
             let e = intermediate(theirs, &userns, rootfs, &preps, stdio, allow_devices, &argv);
@@ -527,14 +527,14 @@ pub fn create(
         if ours.read_exact(&mut b).is_ok() {
             mapping.write_for(child.as_raw()).map_err(fail)?;
             ours.write_all(b"M")
-                .map_err(|e| fail(RuntimeError::Other(format!("sync: {e}"))))?;
+                .map_err(|e| fail(RuntimeError::ctx("sync")(e)))?;
         }
     }
     // Until the child execs: `F<pid>` (its FUSE server) and `E<message>` lines.
     let mut report = String::new();
     let _ = ours.read_to_string(&mut report);
     let status = nix::sys::wait::waitpid(child, None)
-        .map_err(|e| RuntimeError::Other(format!("waiting for the runtime: {e}")))?;
+        .map_err(RuntimeError::ctx("waiting for the runtime"))?;
     let mut fuse_server = None;
     let mut setup_error = None;
     for line in report.lines() {
@@ -573,7 +573,7 @@ pub fn create(
         .and_then(|s| s.trim().parse().ok())
         .filter(|&p| p > 0)
         .ok_or_else(|| {
-            RuntimeError::Other(format!(
+            RuntimeError::Failed(format!(
                 "{} create left no pid in {}",
                 ext.program.display(),
                 pid_file.display()
@@ -582,7 +582,7 @@ pub fn create(
     // Verify the pid is the container's: our child now (we are its subreaper), so it cannot
     // have been reused while we hold it unreaped.
     let handle = super::ProcessHandle::open(pid)
-        .map_err(|e| RuntimeError::Other(format!("the container's process {pid}: {e}")))?;
+        .map_err(RuntimeError::ctx(format!("the container's process {pid}")))?;
     let kill_all = |e: RuntimeError| {
         let _ = handle.signal(libc::SIGKILL);
         let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid), None);
@@ -600,7 +600,7 @@ pub fn create(
         _ => Some(
             std::fs::File::open(format!("/proc/{pid}/ns/user"))
                 .map(OwnedFd::from)
-                .map_err(|e| kill_all(RuntimeError::Other(format!("user namespace: {e}"))))?,
+                .map_err(|e| kill_all(RuntimeError::ctx("user namespace")(e)))?,
         ),
     };
     if let Err(e) = ext.run(&["start", &ext.id], ns.as_ref().map(|n| n.as_fd())) {
@@ -619,18 +619,16 @@ pub fn create(
 /// `create` exits, so the connection is waiting).
 fn receive_console(l: &UnixListener) -> Result<OwnedFd, RuntimeError> {
     l.set_nonblocking(true)
-        .map_err(|e| RuntimeError::Other(format!("console socket: {e}")))?;
-    let (conn, _) = l.accept().map_err(|e| {
-        RuntimeError::Other(format!(
-            "the runtime sent no terminal on the console socket: {e}"
-        ))
-    })?;
+        .map_err(RuntimeError::ctx("console socket"))?;
+    let (conn, _) = l.accept().map_err(RuntimeError::ctx(
+        "the runtime sent no terminal on the console socket",
+    ))?;
     conn.set_nonblocking(false)
-        .map_err(|e| RuntimeError::Other(format!("console socket: {e}")))?;
+        .map_err(RuntimeError::ctx("console socket"))?;
     // runc sends the pty's name as the message and the master with SCM_RIGHTS.
     match super::receive_fd(&conn)? {
         (_, Some(fd)) => Ok(fd),
-        _ => Err(RuntimeError::Other(
+        _ => Err(RuntimeError::Failed(
             "the runtime sent no terminal on the console socket".into(),
         )),
     }

@@ -17,7 +17,6 @@ pub use crate::sys::inroot;
 pub mod mountops;
 pub mod netns;
 pub mod pause;
-pub mod probe;
 pub mod seccomp;
 pub mod seccomp_cache;
 pub mod spec;
@@ -45,8 +44,110 @@ pub enum RuntimeError {
     /// The container's process could not be started; `code` is docker's exit code for it.
     #[error("{message}")]
     Start { message: String, code: i32 },
+    /// A file or socket operation failed: what was being done (naming the path) and the
+    /// io error.
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A system call failed: what was being done and the errno.
+    #[error("{what}: {source}")]
+    Sys {
+        what: String,
+        #[source]
+        source: nix::errno::Errno,
+    },
+    /// Building or writing a runtime spec failed.
+    #[error("{what}: {source}")]
+    Spec {
+        what: String,
+        #[source]
+        source: oci_spec::OciSpecError,
+    },
+    /// A document (a spec, a profile) that is not the JSON it must be.
+    #[error("{what}: {source}")]
+    Json {
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A seccomp profile the filter compiler refused (seccompiler's backend or compile error).
+    #[error("{what}: {source}")]
+    Seccomp {
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The container's process exited (or was never there) while it was being joined.
+    #[error("container process {0} is gone")]
+    ProcessGone(i32),
+    /// A spec, a flag or a profile that cannot be used: the message is the whole error.
     #[error("{0}")]
-    Other(String),
+    Invalid(String),
+    /// A failure whose message is the whole error: a process of its own reported it (its
+    /// cause stayed there), or an external runtime did not do what it must.
+    #[error("{0}")]
+    Failed(String),
+    /// A step the caller hooked into the start (the network, the cgroup) failed: its error.
+    #[error(transparent)]
+    Hook(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// An error with a cause the runtime keeps typed: io errors and errnos.
+pub trait Cause {
+    fn during(self, what: String) -> RuntimeError;
+}
+
+impl Cause for std::io::Error {
+    fn during(self, what: String) -> RuntimeError {
+        RuntimeError::Io { what, source: self }
+    }
+}
+
+impl Cause for nix::errno::Errno {
+    fn during(self, what: String) -> RuntimeError {
+        RuntimeError::Sys { what, source: self }
+    }
+}
+
+impl Cause for oci_spec::OciSpecError {
+    fn during(self, what: String) -> RuntimeError {
+        RuntimeError::Spec { what, source: self }
+    }
+}
+
+impl Cause for serde_json::Error {
+    fn during(self, what: String) -> RuntimeError {
+        RuntimeError::Json { what, source: self }
+    }
+}
+
+impl Cause for seccompiler::BackendError {
+    fn during(self, what: String) -> RuntimeError {
+        RuntimeError::Seccomp {
+            what,
+            source: Box::new(self),
+        }
+    }
+}
+
+impl Cause for seccompiler::Error {
+    fn during(self, what: String) -> RuntimeError {
+        RuntimeError::Seccomp {
+            what,
+            source: Box::new(self),
+        }
+    }
+}
+
+impl RuntimeError {
+    /// `map_err(RuntimeError::ctx("socketpair"))`: the cause, with what was being done.
+    pub fn ctx<E: Cause>(what: impl Into<String>) -> impl FnOnce(E) -> RuntimeError {
+        let what = what.into();
+        move |e| e.during(what)
+    }
 }
 
 /// The layered root filesystem the child mounts inside its namespaces.
@@ -205,14 +306,12 @@ impl FuseServer {
         dirs: crate::storage::fuse::OverlayDirs,
         userns: Option<std::fs::File>,
     ) -> Result<FuseServer, RuntimeError> {
-        let (ours, theirs) = UnixStream::pair()
-            .map_err(|e| RuntimeError::Other(format!("socketpair for the FUSE server: {e}")))?;
+        let (ours, theirs) =
+            UnixStream::pair().map_err(RuntimeError::ctx("socketpair for the FUSE server"))?;
         // SAFETY: the caller is single-threaded, so the child has a consistent copy of the
         // heap and may allocate; it ends in exit().
         match unsafe { nix::unistd::fork() } {
-            Err(e) => Err(RuntimeError::Other(format!(
-                "fork for the FUSE server: {e}"
-            ))),
+            Err(e) => Err(RuntimeError::ctx("fork for the FUSE server")(e)),
             Ok(nix::unistd::ForkResult::Parent { child }) => Ok(FuseServer {
                 pid: child.as_raw(),
                 sock: ours,
@@ -227,7 +326,7 @@ impl FuseServer {
     /// Hand the mounted connection to the server.
     pub fn serve(self, fd: OwnedFd) -> Result<i32, RuntimeError> {
         send_fd(&self.sock, b'F', fd.as_fd())
-            .map_err(|e| RuntimeError::Other(format!("handing /dev/fuse to its server: {e}")))?;
+            .map_err(RuntimeError::ctx("handing /dev/fuse to its server"))?;
         Ok(self.pid)
     }
 }
@@ -288,15 +387,14 @@ fn fuse_server_main(
 pub fn user_namespace_of(pid: i32) -> Result<Option<std::fs::File>, RuntimeError> {
     use std::os::unix::fs::MetadataExt;
     let path = format!("/proc/{pid}/ns/user");
-    let theirs =
-        std::fs::metadata(&path).map_err(|e| RuntimeError::Other(format!("{path}: {e}")))?;
+    let theirs = std::fs::metadata(&path).map_err(RuntimeError::ctx(path.as_str()))?;
     let ours = std::fs::metadata("/proc/self/ns/user").ok();
     if ours.is_some_and(|o| o.ino() == theirs.ino() && o.dev() == theirs.dev()) {
         return Ok(None);
     }
     std::fs::File::open(&path)
         .map(Some)
-        .map_err(|e| RuntimeError::Other(format!("{path}: {e}")))
+        .map_err(RuntimeError::ctx(path.as_str()))
 }
 
 /// Start the container described by `spec` on `rootfs`. `before_go(pid)` runs once the
@@ -315,7 +413,7 @@ pub fn create(
     let linux = spec
         .linux()
         .as_ref()
-        .ok_or_else(|| RuntimeError::Other("runtime spec has no linux section".into()))?;
+        .ok_or_else(|| RuntimeError::Invalid("runtime spec has no linux section".into()))?;
     let mut flags = CloneFlags::empty();
     let mut userns = false;
     // Namespaces with a path are joined (the user namespace first: the others belong to it),
@@ -329,7 +427,7 @@ pub fn create(
                 LinuxNamespaceType::Pid => CloneFlags::CLONE_NEWPID,
                 LinuxNamespaceType::Ipc => CloneFlags::CLONE_NEWIPC,
                 other => {
-                    return Err(RuntimeError::Other(format!(
+                    return Err(RuntimeError::Invalid(format!(
                         "joining a {other:?} namespace is not supported"
                     )))
                 }
@@ -361,12 +459,11 @@ pub fn create(
             continue;
         }
         let f = std::fs::File::open(path)
-            .map_err(|e| RuntimeError::Other(format!("opening {}: {e}", path.display())))?;
+            .map_err(RuntimeError::ctx(format!("opening {}", path.display())))?;
         nix::sched::setns(&f, *flag)
-            .map_err(|e| RuntimeError::Other(format!("joining {}: {e}", path.display())))?;
+            .map_err(RuntimeError::ctx(format!("joining {}", path.display())))?;
     }
-    let (parent_sock, child_sock) =
-        UnixStream::pair().map_err(|e| RuntimeError::Other(format!("socketpair: {e}")))?;
+    let (parent_sock, child_sock) = UnixStream::pair().map_err(RuntimeError::ctx("socketpair"))?;
     let child_fd = child_sock.as_raw_fd();
     let parent_fd = parent_sock.as_raw_fd();
 
@@ -387,7 +484,7 @@ pub fn create(
             Some(libc::SIGCHLD),
         )
     }
-    .map_err(|e| RuntimeError::Other(format!("clone: {e}")))?;
+    .map_err(RuntimeError::ctx("clone"))?;
     drop(child_sock);
     let pid_raw = pid.as_raw();
     let mut sock = parent_sock;
@@ -405,7 +502,7 @@ pub fn create(
         return Err(e);
     }
     sock.write_all(b"G")
-        .map_err(|e| RuntimeError::Other(format!("starting the container: {e}")))?;
+        .map_err(RuntimeError::ctx("starting the container"))?;
 
     let mut pty_master = None;
     let mut fuse_server = None;
@@ -624,12 +721,12 @@ fn receive_fd(sock: &UnixStream) -> Result<(Option<u8>, Option<OwnedFd>), Runtim
         Some(&mut cmsg),
         nix::sys::socket::MsgFlags::MSG_CMSG_CLOEXEC,
     )
-    .map_err(|e| RuntimeError::Other(format!("receiving a descriptor: {e}")))?;
+    .map_err(RuntimeError::ctx("receiving a descriptor"))?;
     let n = msg.bytes;
     let mut received = None;
     for c in msg
         .cmsgs()
-        .map_err(|e| RuntimeError::Other(format!("receiving a descriptor: {e}")))?
+        .map_err(RuntimeError::ctx("receiving a descriptor"))?
     {
         if let nix::sys::socket::ControlMessageOwned::ScmRights(fds) = c {
             if let Some(&fd) = fds.first() {

@@ -14,6 +14,8 @@ use nix::fcntl::{openat, readlinkat, AtFlags, OFlag};
 use nix::sys::stat::{fchmod, fstatat, mkdirat, mknodat, Mode, SFlag};
 use nix::unistd::{fchown, fchownat, symlinkat, Gid, Uid};
 
+pub use crate::sys::mount_ns::{make_root_private, private_mount_namespace};
+
 fn open_dir_at(dir: BorrowedFd<'_>, name: &OsStr) -> nix::Result<OwnedFd> {
     openat(
         dir,
@@ -201,25 +203,6 @@ fn chown_tree_fd(fd: OwnedFd, uid: u32, gid: u32) -> nix::Result<()> {
     }
     fchown(&fd, u, g)?;
     walk(fd.as_fd(), u, g)
-}
-
-/// Make every mount of this mount namespace private (recursively), so nothing mounted here
-/// propagates back to the namespace it was copied from.
-pub fn make_root_private() -> nix::Result<()> {
-    nix::mount::mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        nix::mount::MsFlags::MS_REC | nix::mount::MsFlags::MS_PRIVATE,
-        None::<&str>,
-    )
-}
-
-/// A new mount namespace for this process, with every mount private.
-pub fn private_mount_namespace() -> Result<(), String> {
-    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
-        .map_err(|e| format!("unshare(CLONE_NEWNS): {e}"))?;
-    make_root_private().map_err(|e| format!("making / private: {e}"))
 }
 
 #[cfg(test)]

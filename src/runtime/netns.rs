@@ -7,7 +7,7 @@ use super::userns::{self};
 use super::RuntimeError;
 
 fn err(what: &str) -> impl FnOnce(nix::Error) -> RuntimeError + '_ {
-    move |e| RuntimeError::Other(format!("network namespace holder: {what}: {e}"))
+    move |e| RuntimeError::ctx(format!("network namespace holder: {what}"))(e)
 }
 
 /// Which process returns from [`enter_holder_namespaces`].
@@ -29,12 +29,12 @@ pub fn enter_holder_namespaces(log: &Path) -> Result<HolderSide, RuntimeError> {
         .read(true)
         .write(true)
         .open("/dev/null")
-        .map_err(|e| RuntimeError::Other(format!("/dev/null: {e}")))?;
+        .map_err(RuntimeError::ctx("/dev/null"))?;
     let logf = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(log)
-        .map_err(|e| RuntimeError::Other(format!("{}: {e}", log.display())))?;
+        .map_err(RuntimeError::ctx(log.display().to_string()))?;
     // SAFETY: the holder helper is single-threaded here (nothing has started a thread), so the
     // child is a consistent copy; the parent only prints and exits.
     match unsafe { nix::unistd::fork() }.map_err(err("fork"))? {

@@ -148,12 +148,10 @@ pub fn become_daemon() -> Result<Side, super::RuntimeError> {
         .read(true)
         .write(true)
         .open("/dev/null")
-        .map_err(|e| super::RuntimeError::Other(format!("/dev/null: {e}")))?;
+        .map_err(super::RuntimeError::ctx("/dev/null"))?;
     // SAFETY: the pause helper is single-threaded here (nothing has started a thread), so the
     // child is a consistent copy; the parent only reports and exits.
-    match unsafe { nix::unistd::fork() }
-        .map_err(|e| super::RuntimeError::Other(format!("pause process: fork: {e}")))?
-    {
+    match unsafe { nix::unistd::fork() }.map_err(super::RuntimeError::ctx("pause process: fork"))? {
         nix::unistd::ForkResult::Parent { child } => Ok(Side::Starter {
             daemon: child.as_raw(),
         }),

@@ -520,7 +520,7 @@ fn block_matches(block: &Value, caps: &[String]) -> bool {
 /// A docker-format profile (as docker's `--security-opt seccomp=FILE` takes) turned into the
 /// OCI spec's `linux.seccomp`, with `includes`/`excludes` decided for these capabilities.
 pub fn to_oci(profile: &Value, caps: &[String]) -> Result<Value, RuntimeError> {
-    let bad = |m: String| RuntimeError::Other(format!("seccomp profile: {m}"));
+    let bad = |m: String| RuntimeError::Invalid(format!("seccomp profile: {m}"));
     let default_action = profile["defaultAction"]
         .as_str()
         .ok_or_else(|| bad("no defaultAction".into()))?;
@@ -581,11 +581,12 @@ pub fn for_container(
     match opt {
         Some("unconfined") => Ok(None),
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                RuntimeError::Other(format!("opening seccomp profile ({path}) failed: {e}"))
+            let text = std::fs::read_to_string(path).map_err(|e| RuntimeError::Io {
+                what: format!("opening seccomp profile ({path}) failed"),
+                source: e,
             })?;
             let v: Value = serde_json::from_str(&text).map_err(|e| {
-                RuntimeError::Other(format!("decoding seccomp profile ({path}) failed: {e}"))
+                RuntimeError::Invalid(format!("decoding seccomp profile ({path}) failed: {e}"))
             })?;
             let oci = to_oci(&v, caps)?;
             compile(&oci)?; // refuse a bad profile at create time, not at start
@@ -613,7 +614,7 @@ fn action(name: &str, errno: Option<u32>) -> Result<SeccompAction, RuntimeError>
         "SCMP_ACT_LOG" => SeccompAction::Log,
         "SCMP_ACT_TRACE" => SeccompAction::Trace(errno.unwrap_or(0)),
         other => {
-            return Err(RuntimeError::Other(format!(
+            return Err(RuntimeError::Invalid(format!(
                 "seccomp profile: unsupported action {other}"
             )))
         }
@@ -621,7 +622,7 @@ fn action(name: &str, errno: Option<u32>) -> Result<SeccompAction, RuntimeError>
 }
 
 fn condition(arg: &Value) -> Result<SeccompCondition, RuntimeError> {
-    let bad = |m: &str| RuntimeError::Other(format!("seccomp profile: {m} in {arg}"));
+    let bad = |m: &str| RuntimeError::Invalid(format!("seccomp profile: {m} in {arg}"));
     let index = arg["index"].as_u64().ok_or_else(|| bad("no index"))? as u8;
     let value = arg["value"].as_u64().unwrap_or(0);
     let two = arg["valueTwo"].as_u64().unwrap_or(0);
@@ -636,13 +637,13 @@ fn condition(arg: &Value) -> Result<SeccompCondition, RuntimeError> {
         _ => return Err(bad("unknown op")),
     };
     SeccompCondition::new(index, SeccompCmpArgLen::Qword, op, v)
-        .map_err(|e| RuntimeError::Other(format!("seccomp profile: {e}")))
+        .map_err(RuntimeError::ctx("seccomp profile"))
 }
 
 fn target_arch() -> Result<TargetArch, RuntimeError> {
     match std::env::consts::ARCH {
         "x86_64" if !super::syscalls::SYSCALLS.is_empty() => Ok(TargetArch::x86_64),
-        other => Err(RuntimeError::Other(format!(
+        other => Err(RuntimeError::Invalid(format!(
             "seccomp profiles are not supported on {other} yet: use --security-opt seccomp=unconfined"
         ))),
     }
@@ -680,10 +681,7 @@ pub fn compile(oci: &Value) -> Result<Vec<BpfProgram>, RuntimeError> {
         let rule = if conds.is_empty() {
             None
         } else {
-            Some(
-                SeccompRule::new(conds)
-                    .map_err(|e| RuntimeError::Other(format!("seccomp profile: {e}")))?,
-            )
+            Some(SeccompRule::new(conds).map_err(RuntimeError::ctx("seccomp profile"))?)
         };
         let pos = match groups.iter().position(|(a, _)| *a == act) {
             Some(p) => p,
@@ -720,20 +718,16 @@ pub fn compile(oci: &Value) -> Result<Vec<BpfProgram>, RuntimeError> {
             (SeccompAction::Allow, act)
         };
         let filter = SeccompFilter::new(rules, mismatch, matched, arch)
-            .map_err(|e| RuntimeError::Other(format!("seccomp profile: {e}")))?;
-        progs.push(
-            BpfProgram::try_from(filter)
-                .map_err(|e| RuntimeError::Other(format!("seccomp profile: {e}")))?,
-        );
+            .map_err(RuntimeError::ctx("seccomp profile"))?;
+        progs.push(BpfProgram::try_from(filter).map_err(RuntimeError::ctx("seccomp profile"))?);
     }
     if !have_default_filter && default != SeccompAction::Allow {
         // Nothing allowed explicitly: everything gets the default action.
         let filter = SeccompFilter::new(BTreeMap::new(), default, SeccompAction::Allow, arch)
-            .map_err(|e| RuntimeError::Other(format!("seccomp profile: {e}")))?;
+            .map_err(RuntimeError::ctx("seccomp profile"))?;
         progs.insert(
             0,
-            BpfProgram::try_from(filter)
-                .map_err(|e| RuntimeError::Other(format!("seccomp profile: {e}")))?,
+            BpfProgram::try_from(filter).map_err(RuntimeError::ctx("seccomp profile"))?,
         );
     }
     Ok(progs)

@@ -32,8 +32,8 @@ pub fn compile_cached(profile: &str, cache: &Path) -> Result<Vec<BpfProgram>, Ru
     if let Some(progs) = std::fs::read(cache).ok().and_then(|d| decode(&d, &key)) {
         return Ok(progs);
     }
-    let value: serde_json::Value = serde_json::from_str(profile)
-        .map_err(|e| RuntimeError::Other(format!("seccomp profile: {e}")))?;
+    let value: serde_json::Value =
+        serde_json::from_str(profile).map_err(RuntimeError::ctx("seccomp profile"))?;
     let progs = super::seccomp::compile(&value)?;
     if let Err(e) = store(cache, &encode(&key, &progs)) {
         tracing::debug!("seccomp cache {}: {e}", cache.display());

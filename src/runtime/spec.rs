@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::userns::IdMapping;
 use super::RuntimeError;
+pub use crate::state::host_config::SpecExtras;
 
 /// docker's default capability set.
 pub const DEFAULT_CAPS: &[&str] = &[
@@ -142,40 +143,12 @@ pub struct SpecInput {
     pub extras: SpecExtras,
 }
 
-/// The smaller settings of `run`: each maps to one field of the spec (the container record
-/// keeps them for `inspect`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct SpecExtras {
-    /// The NIS domain name of the container's UTS namespace (`--domainname`).
-    pub domainname: String,
-    /// The size of /dev/shm in bytes (`--shm-size`; docker's default is 64 MiB).
-    pub shm_size: Option<u64>,
-    /// Namespaced kernel parameters, written under /proc/sys at start (`--sysctl`).
-    pub sysctls: std::collections::BTreeMap<String, String>,
-    /// OCI annotations (`--annotation`).
-    pub annotations: std::collections::BTreeMap<String, String>,
-    /// `--pid`: empty (a namespace of its own), `host` or `container:ID` (that container's,
-    /// joined when it starts).
-    pub pid: String,
-    /// `--ipc`: empty or `private`, `shareable` (a namespace of its own), `none` (one of its
-    /// own without /dev/shm), `host` or `container:ID` (a shareable container's namespace and
-    /// /dev/shm).
-    pub ipc: String,
-    /// `--userns`: empty or `host` (the user's rootless namespace) or `keep-id`.
-    pub userns: String,
-    /// `--uts`: empty or `host`.
-    pub uts: String,
-    /// `--cgroupns`: empty or `host` (the host's cgroup namespace), `private`.
-    pub cgroupns: String,
-}
-
 /// docker's /dev/shm size when `--shm-size` is not given.
 pub const DEFAULT_SHM_SIZE: u64 = 64 << 20;
 
 /// Parse docker's `--ulimit NAME=SOFT[:HARD]` (`-1` is unlimited) into (`RLIMIT_NAME`, soft, hard).
 pub fn parse_ulimit(s: &str) -> Result<(String, u64, u64), RuntimeError> {
-    let bad = || RuntimeError::Other(format!("invalid ulimit argument: {s}"));
+    let bad = || RuntimeError::Invalid(format!("invalid ulimit argument: {s}"));
     let (name, vals) = s.split_once('=').ok_or_else(bad)?;
     const NAMES: &[&str] = &[
         "as",
@@ -196,7 +169,9 @@ pub fn parse_ulimit(s: &str) -> Result<(String, u64, u64), RuntimeError> {
         "stack",
     ];
     if !NAMES.contains(&name) {
-        return Err(RuntimeError::Other(format!("invalid ulimit type: {name}")));
+        return Err(RuntimeError::Invalid(format!(
+            "invalid ulimit type: {name}"
+        )));
     }
     let num = |v: &str| -> Result<u64, RuntimeError> {
         if v == "-1" {
@@ -210,7 +185,7 @@ pub fn parse_ulimit(s: &str) -> Result<(String, u64, u64), RuntimeError> {
         None => (num(vals)?, num(vals)?),
     };
     if soft > hard {
-        return Err(RuntimeError::Other(format!(
+        return Err(RuntimeError::Invalid(format!(
             "ulimit soft limit must be less than or equal to hard limit: {soft} > {hard}"
         )));
     }
@@ -253,7 +228,7 @@ fn normalise_cap(name: &str) -> Result<String, RuntimeError> {
         format!("CAP_{up}")
     };
     full.parse::<caps::Capability>()
-        .map_err(|_| RuntimeError::Other(format!("invalid capability: {name}")))?;
+        .map_err(|_| RuntimeError::Invalid(format!("invalid capability: {name}")))?;
     Ok(full)
 }
 
@@ -459,8 +434,7 @@ pub fn build(input: &SpecInput) -> Result<Spec, RuntimeError> {
         "mounts": mounts,
         "linux": linux,
     });
-    serde_json::from_value(spec)
-        .map_err(|e| RuntimeError::Other(format!("building the runtime spec: {e}")))
+    serde_json::from_value(spec).map_err(RuntimeError::ctx("building the runtime spec"))
 }
 
 /// The parts of a container's runtime spec that `exec` takes: its process settings, and its

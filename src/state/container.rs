@@ -69,7 +69,7 @@ pub struct ContainerRecord {
     pub network: String,
     /// Published ports, exposed ports, extra hosts and DNS settings.
     #[serde(default)]
-    pub net_config: crate::network::NetConfig,
+    pub net_config: super::network::NetConfig,
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<i64>,
     #[serde(default)]
@@ -84,7 +84,7 @@ pub struct ContainerRecord {
     pub layers: Vec<PathBuf>,
     /// The storage driver the container's root file system was made with.
     #[serde(default)]
-    pub storage_driver: crate::storage::Driver,
+    pub storage_driver: super::host_config::Driver,
     /// Volumes, bind mounts and tmpfs mounts (docker's `Mounts`).
     #[serde(default)]
     pub mounts: Vec<MountRecord>,
@@ -109,7 +109,7 @@ pub struct ContainerRecord {
     pub shell: Vec<String>,
     /// `--domainname`, `--shm-size`, `--sysctl`, `--annotation`.
     #[serde(default)]
-    pub extras: crate::runtime::spec::SpecExtras,
+    pub extras: super::host_config::SpecExtras,
     /// `-a`: the streams a foreground run shows (`stdin`, `stdout`, `stderr`); empty: docker's
     /// default (stdout and stderr).
     #[serde(default)]
@@ -119,7 +119,7 @@ pub struct ContainerRecord {
     pub cgroup: Option<CgroupPlace>,
     /// Its resource limits (`--memory`...), as its cgroup gets them.
     #[serde(default)]
-    pub resources: crate::runtime::cgroup::Resources,
+    pub resources: super::host_config::Resources,
     /// `--cgroup-parent` as given.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub cgroup_parent: String,
@@ -389,6 +389,55 @@ impl ContainerState {
     }
 }
 
+/// What a container's state allows, as youki's `can_*`: the engine checks these before a verb
+/// and words the refusal as docker does.
+impl ContainerState {
+    /// Its process 1 lives (running or paused, and the PID is still that process).
+    pub fn is_alive(&self) -> bool {
+        self.status.is_up() && self.pid > 0 && process_start_time(self.pid) == Some(self.pid_start)
+    }
+
+    /// `start` would run it: nothing of it runs, and it is not paused (that wants `unpause`).
+    pub fn can_start(&self) -> bool {
+        self.status != Status::Paused && !self.is_alive()
+    }
+
+    /// `rm` without `-f` may remove it: it neither runs nor is about to be restarted.
+    pub fn can_remove(&self) -> bool {
+        !self.is_alive() && self.status != Status::Restarting
+    }
+
+    /// `kill` (and `stop`'s signal) can reach its process.
+    pub fn can_kill(&self) -> bool {
+        self.is_alive()
+    }
+
+    /// `exec` may enter it: it runs and is not paused.
+    pub fn can_exec(&self) -> bool {
+        self.is_alive() && self.status != Status::Paused
+    }
+
+    /// `attach` may connect to it.
+    pub fn can_attach(&self) -> bool {
+        self.status == Status::Running
+    }
+
+    /// `pause` may freeze it.
+    pub fn can_pause(&self) -> bool {
+        self.status == Status::Running && self.pid > 0
+    }
+
+    /// `unpause` has something to continue.
+    pub fn can_unpause(&self) -> bool {
+        self.status == Status::Paused
+    }
+
+    /// Its monitor will still record something: it runs, or is between runs.
+    pub fn is_active(&self) -> bool {
+        self.status.is_up() || self.status == Status::Restarting
+    }
+}
+
 impl Default for ContainerState {
     fn default() -> Self {
         Self::new()
@@ -403,6 +452,20 @@ pub const MONITOR_LOST: &str =
 /// `crate::sys::proc`'s rule).
 pub fn process_start_time(pid: i32) -> Option<u64> {
     crate::sys::proc::start_time(pid)
+}
+
+/// A held container lock (`Containers::lock`): the token that saving the container's state or
+/// record demands, as volumes demand `&VolumesLock`. Released when dropped.
+pub struct ContainerLock {
+    _file: LockFile,
+    id: String,
+}
+
+impl ContainerLock {
+    /// The ID of the container it locks.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
 }
 
 /// Container store operations.
@@ -465,9 +528,14 @@ impl<'a> Containers<'a> {
         write_json_atomic(&p, rec).map_err(io_err(&p))
     }
 
-    /// Rewrite a container's record (hold its lock).
-    pub fn save_record(&self, rec: &ContainerRecord) -> Result<(), StateError> {
-        let p = self.dir(&rec.id).join("container.json");
+    /// Rewrite a container's record, under its lock (the token's container must be `rec`'s).
+    pub fn save_record(
+        &self,
+        lock: &ContainerLock,
+        rec: &ContainerRecord,
+    ) -> Result<(), StateError> {
+        debug_assert_eq!(lock.id, rec.id);
+        let p = self.dir(&lock.id).join("container.json");
         write_json_atomic(&p, rec).map_err(io_err(&p))
     }
 
@@ -523,8 +591,9 @@ impl<'a> Containers<'a> {
         Ok(st)
     }
 
-    pub fn save_state(&self, id: &str, st: &ContainerState) -> Result<(), StateError> {
-        let p = self.dir(id).join("state.json");
+    /// Save a container's state: the caller proves it holds the container's lock.
+    pub fn save_state(&self, lock: &ContainerLock, st: &ContainerState) -> Result<(), StateError> {
+        let p = self.dir(&lock.id).join("state.json");
         write_json_atomic(&p, st).map_err(io_err(&p))
     }
 
@@ -532,17 +601,26 @@ impl<'a> Containers<'a> {
     /// atomically but not forced to disk: after a crash those processes are gone whatever the
     /// file says, and `state` reads a lost or empty file as an exit. Exits, restart counts and
     /// stop requests go through `save_state`.
-    pub fn save_state_volatile(&self, id: &str, st: &ContainerState) -> Result<(), StateError> {
-        let p = self.dir(id).join("state.json");
+    pub fn save_state_volatile(
+        &self,
+        lock: &ContainerLock,
+        st: &ContainerState,
+    ) -> Result<(), StateError> {
+        let p = self.dir(&lock.id).join("state.json");
         let data =
             serde_json::to_vec_pretty(st).map_err(|e| io_err(&p)(std::io::Error::other(e)))?;
         super::atomic::write_replace(&p, &data).map_err(io_err(&p))
     }
 
-    /// The container's lock: hold it while changing its state.
-    pub fn lock(&self, id: &str) -> Result<LockFile, StateError> {
+    /// The container's lock: hold it while changing its state or its record (saving either
+    /// takes the token).
+    pub fn lock(&self, id: &str) -> Result<ContainerLock, StateError> {
         let p = self.dir(id).join("lock");
-        LockFile::exclusive(&p).map_err(io_err(&p))
+        let file = LockFile::exclusive(&p).map_err(io_err(&p))?;
+        Ok(ContainerLock {
+            _file: file,
+            id: id.to_string(),
+        })
     }
 
     /// All container IDs.
@@ -665,6 +743,59 @@ mod tests {
         assert!(validate_name("-x").is_err());
         assert!(validate_name("a/b").is_err());
         assert!(validate_name("").is_err());
+    }
+
+    /// A record as skiff wrote it before its settings types moved into `state`: it still loads,
+    /// and saves under the same names.
+    #[test]
+    fn old_records_still_load() {
+        let old = r#"{"id":"ab","name":"web","image":"busybox","image_id":"sha256:00",
+            "created":"2026-12-01T00:00:00Z","path":"sh","args":[],"env":[],"working_dir":"/",
+            "user":"","entrypoint":[],"cmd":["sh"],"hostname":"ab","tty":false,
+            "interactive":false,"auto_remove":false,"network":"slirp4netns",
+            "net_config":{"ports":[{"host_ip":"","host_port":8080,"container_port":80,
+            "proto":"tcp"}],"publish":["8080:80"],"publish_all":false,
+            "exposed":[{"port":80,"proto":"tcp"}],"add_hosts":[],"dns":[],"dns_search":[],
+            "dns_options":[],"networks":[{"name":"n","id":"1","gateway":"10.89.0.1",
+            "aliases":["w"]}]},
+            "stop_signal":null,"stop_timeout":null,"restart_policy":"always",
+            "layers":[],"storage_driver":"fuse-overlay",
+            "extras":{"domainname":"d","shm_size":1024,"sysctls":{"net.x":"1"}},
+            "resources":{"memory":1048576,"device_read_bps":[{"path":"/dev/sda","rate":5}],
+            "blkio_weight_device":[{"path":"/dev/sda","weight":200}]}}"#;
+        let rec: ContainerRecord = serde_json::from_str(old).expect("old record loads");
+        assert_eq!(rec.net_config.ports[0].to_string(), "0.0.0.0:8080->80/tcp");
+        assert_eq!(rec.net_config.networks[0].aliases, ["w"]);
+        assert_eq!(rec.storage_driver.name(), "fuse-overlay");
+        assert_eq!(rec.extras.shm_size, Some(1024));
+        assert_eq!(rec.resources.memory, 1 << 20);
+        assert_eq!(rec.resources.blkio_weight_device[0].weight, 200);
+        let again = serde_json::to_value(&rec).expect("serializes");
+        assert_eq!(again["storage_driver"], "fuse-overlay");
+        assert_eq!(again["net_config"]["exposed"][0]["proto"], "tcp");
+        assert_eq!(again["resources"]["device_read_bps"][0]["rate"], 5);
+    }
+
+    #[test]
+    fn transitions() {
+        let me = std::process::id() as i32;
+        let mut st = ContainerState::new();
+        assert!(st.can_start() && st.can_remove() && !st.can_kill() && !st.can_exec());
+        assert!(!st.can_pause() && !st.can_unpause() && !st.can_attach());
+        st.status = Status::Running;
+        st.pid = me;
+        st.pid_start = process_start_time(me).unwrap_or(0);
+        assert!(st.is_alive() && st.can_kill() && st.can_exec() && st.can_attach());
+        assert!(!st.can_start() && !st.can_remove() && st.can_pause() && !st.can_unpause());
+        st.status = Status::Paused;
+        assert!(st.can_kill() && !st.can_exec() && !st.can_attach() && !st.can_start());
+        assert!(!st.can_pause() && st.can_unpause() && !st.can_remove());
+        // A recorded PID that is no longer that process is not alive.
+        st.status = Status::Running;
+        st.pid_start += 1;
+        assert!(!st.is_alive() && st.can_start() && st.can_remove() && !st.can_kill());
+        st.status = Status::Restarting;
+        assert!(!st.can_remove() && st.is_active());
     }
 
     #[test]

@@ -3,6 +3,8 @@ pub mod atomic;
 pub mod container;
 pub mod events;
 pub mod health;
+pub mod host_config;
+pub mod network;
 pub mod paths;
 
 pub use atomic::{

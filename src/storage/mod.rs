@@ -17,54 +17,13 @@ pub mod confine;
 pub mod copy;
 pub mod diff;
 pub mod fuse;
+pub mod probe;
 pub mod vfs;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// A storage driver.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum Driver {
-    #[default]
-    #[serde(rename = "overlay")]
-    Overlay,
-    #[serde(rename = "fuse-overlay")]
-    FuseOverlay,
-    #[serde(rename = "vfs")]
-    Vfs,
-}
-
-impl Driver {
-    pub const ALL: [Driver; 3] = [Driver::Overlay, Driver::FuseOverlay, Driver::Vfs];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Driver::Overlay => "overlay",
-            Driver::FuseOverlay => "fuse-overlay",
-            Driver::Vfs => "vfs",
-        }
-    }
-}
-
-impl std::fmt::Display for Driver {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl std::str::FromStr for Driver {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Driver, String> {
-        match s {
-            "overlay" | "overlay2" => Ok(Driver::Overlay),
-            "fuse-overlay" | "fuse-overlayfs" => Ok(Driver::FuseOverlay),
-            "vfs" => Ok(Driver::Vfs),
-            other => Err(format!(
-                "unknown storage driver {other:?} (use overlay, fuse-overlay or vfs)"
-            )),
-        }
-    }
-}
+pub use crate::state::host_config::Driver;
 
 /// Files the runtime bind-mounts over (docker keeps them in an "init" layer that `diff` and
 /// `commit` leave out). When the image lacks them, their empty mount points land in the upper

@@ -74,6 +74,21 @@ impl Service {
         assert_success(&o, &format!("docker {}", args.join(" ")));
         stdout(&o)
     }
+
+    /// A service with the test busybox image pulled through it (most tests start so).
+    pub fn with_busybox(env: &TestEnv) -> Service {
+        let svc = Service::start(env);
+        svc.docker_ok(env, &["pull", BUSYBOX]);
+        svc
+    }
+
+    /// `docker run -d --name NAME busybox sleep 1000`: a container that runs until removed.
+    pub fn run_sleeping(&self, env: &TestEnv, name: &str) {
+        self.docker_ok(
+            env,
+            &["run", "-d", "--name", name, BUSYBOX, "sleep", "1000"],
+        );
+    }
 }
 
 impl Drop for Service {

@@ -12,6 +12,7 @@ mod exec;
 mod files;
 mod lifecycle;
 mod logs;
+mod port;
 mod ps;
 mod run;
 mod run_spec_flags;
@@ -22,6 +23,7 @@ pub use exec::*;
 pub use files::*;
 pub use lifecycle::*;
 pub use logs::*;
+pub use port::*;
 pub use ps::*;
 pub use run::*;
 pub use stats::*;
@@ -80,7 +82,7 @@ pub enum ContainerCommand {
     /// Create a new image from a container's changes
     Commit(CommitArgs),
     /// List port mappings or a specific mapping for the container
-    Port(crate::cli::network::PortArgs),
+    Port(PortArgs),
     /// Check if a container exists (podman): exit status 0 if it does, 1 if not
     Exists(ExistsArgs),
 }
@@ -124,7 +126,7 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
         ContainerCommand::Diff(a) => diff(a),
         ContainerCommand::Export(a) => export(a),
         ContainerCommand::Commit(a) => commit(a),
-        ContainerCommand::Port(a) => crate::cli::network::port(a),
+        ContainerCommand::Port(a) => port(a),
         ContainerCommand::Exists(a) => exists(a),
         ContainerCommand::Inspect(a) => {
             let mut values = Vec::new();

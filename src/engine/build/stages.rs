@@ -457,35 +457,10 @@ impl<'a, 'e> Builder<'a, 'e> {
         let config_bytes = serde_json::to_vec(&config)
             .map_err(|e| failed(format!("encoding the image config: {e}")))?;
         let id = self.store.put_blob(&config_bytes)?;
-        let manifest = json!({
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {
-                "mediaType": "application/vnd.oci.image.config.v1+json",
-                "digest": id,
-                "size": config_bytes.len(),
-            },
-            "layers": layers,
-        });
-        let manifest_bytes = serde_json::to_vec(&manifest)
-            .map_err(|e| failed(format!("encoding the manifest: {e}")))?;
-        let manifest_digest = self.store.put_blob(&manifest_bytes)?;
-        let size = diff_ids
-            .iter()
-            .map(|d| self.store.layer_size(d).unwrap_or(0))
-            .sum();
-        let record = ImageRecord {
-            id,
-            repo_tags: Vec::new(),
-            repo_digests: Vec::new(),
-            created: config["created"].as_str().map(String::from),
-            size,
-            diff_ids,
-            manifest_digest: Some(manifest_digest),
-            last_tag_time: None,
-        };
-        let (record, _) = self.store.add_image(record, None, None)?;
-        Ok(record)
+        let created = config["created"].as_str().map(String::from);
+        Ok(self
+            .store
+            .add_local_image(id, config_bytes.len(), layers, diff_ids, created, None)?)
     }
 
     /// A cache hit for `key` (its image still stored with all its layers)?

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use super::interpolate::Vars;
-use super::load::Options;
 use super::model::{self, Project};
+use super::options::Options;
 
 /// Profiles, the default network, and the checks across services: dependencies that exist and
 /// form no cycle, networks, volumes, secrets and configs that are defined.

@@ -3,7 +3,6 @@
 //! order: each file read (`read`), files merged with `include` and `extends` resolved
 //! (`merge`), normalised (`model`), then profiles and the checks across services (`checks`).
 //! Every error names the file and the key (and the line of the key when it can be found).
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -12,6 +11,8 @@ use super::checks::finish;
 use super::interpolate::{self, Vars};
 use super::merge::merge;
 use super::model::{self, Project};
+pub use super::options::Options;
+use super::options::{abs, usage};
 use super::raw;
 use super::read::{locate_error, read_file};
 use crate::engine::EngineError;
@@ -29,64 +30,6 @@ const OVERRIDE_NAMES: &[&str] = &[
     "docker-compose.override.yaml",
     "docker-compose.override.yml",
 ];
-
-/// What a project is loaded from (compose's global flags and the environment).
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// `-f`, in order; empty: `COMPOSE_FILE` or the file found from `cwd` upwards.
-    pub files: Vec<PathBuf>,
-    /// `-p`.
-    pub project_name: Option<String>,
-    /// `--project-directory`.
-    pub project_directory: Option<PathBuf>,
-    /// `--env-file`; empty: `.env` in the project directory.
-    pub env_files: Vec<PathBuf>,
-    /// `--profile`.
-    pub profiles: Vec<String>,
-    /// Services named on the command line: their profiles are enabled.
-    pub services: Vec<String>,
-    pub cwd: PathBuf,
-    /// The process environment.
-    pub environ: BTreeMap<String, String>,
-}
-
-impl Options {
-    /// Options for `cwd` with the process environment.
-    pub fn from_env(cwd: PathBuf) -> Options {
-        Options {
-            cwd,
-            environ: std::env::vars().collect(),
-            ..Default::default()
-        }
-    }
-}
-
-pub(super) fn usage(msg: impl Into<String>) -> EngineError {
-    EngineError::Usage(msg.into())
-}
-
-pub(super) fn abs(base: &Path, p: &Path) -> PathBuf {
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        clean(&base.join(p))
-    }
-}
-
-/// `a/./b/../c` → `a/c`, without touching the filesystem.
-fn clean(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The compose files: `-f`, else `COMPOSE_FILE`, else the first of `FILE_NAMES` in `cwd` or
 /// a parent (with its override file next to it).

@@ -12,6 +12,7 @@ pub mod load;
 pub mod merge;
 pub mod model;
 pub mod ops;
+pub mod options;
 pub mod raw;
 pub mod read;
 pub mod resources;
@@ -80,6 +81,27 @@ pub fn project_containers(
                     == want
         })
         .collect())
+}
+
+/// The project's service containers (not `run`'s) of the services named (all when none is),
+/// sorted by name; with `running`, only those whose process is up.
+pub fn service_containers(
+    paths: &Paths,
+    project: &str,
+    services: &[String],
+    running: bool,
+) -> Result<Vec<ContainerInfo>, EngineError> {
+    let mut ctrs = project_containers(paths, project, false)?;
+    ctrs.retain(|c| {
+        (!running || c.state.status.is_up())
+            && (services.is_empty()
+                || c.record
+                    .labels
+                    .get(convert::LABEL_SERVICE)
+                    .is_some_and(|s| services.contains(s)))
+    });
+    ctrs.sort_by(|x, y| x.record.name.cmp(&y.record.name));
+    Ok(ctrs)
 }
 
 /// The normalised project as YAML (`config`).

@@ -502,7 +502,7 @@ impl Limits {
             ..Default::default()
         };
         for (flag, v) in &self.device_io {
-            crate::engine::cgroup::check_device_io(flag, v)?;
+            check_device_io(flag, v)?;
             let (path, value) = v.split_once(':').unwrap_or((v, ""));
             let path = path.to_string();
             let rate = || {
@@ -566,4 +566,27 @@ fn cpuset_list_ok(v: &str) -> bool {
                 _ => false,
             }
         })
+}
+
+/// docker's syntax of the per-device limits: `/dev/PATH:VALUE`, VALUE a weight (10 to 1000, or
+/// 0), a rate in bytes (`1mb`) or a number of operations per second.
+pub fn check_device_io(flag: &str, v: &str) -> Result<(), EngineError> {
+    let bad =
+        |what: &str| EngineError::Usage(format!("invalid argument {v:?} for \"{flag}\": {what}"));
+    let (path, value) = v.split_once(':').ok_or_else(|| bad("bad format"))?;
+    if !path.starts_with("/dev/") {
+        return Err(bad("bad format for device path"));
+    }
+    let ok = match flag {
+        "--blkio-weight-device" => value
+            .parse::<u16>()
+            .is_ok_and(|w| w == 0 || (10..=1000).contains(&w)),
+        "--device-read-bps" | "--device-write-bps" => crate::units::parse_bytes(value).is_some(),
+        _ => value.parse::<u64>().is_ok(),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(bad("invalid value for device"))
+    }
 }

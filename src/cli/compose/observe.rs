@@ -4,8 +4,8 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::compose::{load_for, progress};
-use crate::engine::compose::{self, convert, events};
+use super::project::{load_for, progress};
+use crate::engine::compose::{self, events};
 use crate::engine::EngineError;
 use crate::state::Paths;
 
@@ -151,7 +151,7 @@ pub fn attach(paths: &Paths, opts: &compose::Options, a: AttachArgs) -> Result<i
 pub fn stats(
     paths: &Paths,
     opts: &compose::Options,
-    a: super::container::StatsArgs,
+    a: crate::cli::container::StatsArgs,
 ) -> Result<i32, EngineError> {
     let services = a.containers.clone();
     let p = load_for(opts, &services)?;
@@ -161,17 +161,8 @@ pub fn stats(
         }
     }
     let select = || -> Result<Vec<String>, EngineError> {
-        let mut ctrs = compose::project_containers(paths, &p.name, false)?;
-        ctrs.retain(|c| {
-            c.state.status.is_up()
-                && (services.is_empty()
-                    || c.record
-                        .labels
-                        .get(convert::LABEL_SERVICE)
-                        .is_some_and(|s| services.contains(s)))
-        });
-        ctrs.sort_by(|x, y| x.record.name.cmp(&y.record.name));
+        let ctrs = compose::service_containers(paths, &p.name, &services, true)?;
         Ok(ctrs.into_iter().map(|c| c.record.id).collect())
     };
-    super::container::stats_of(a, &select)
+    crate::cli::container::stats_of(a, &select)
 }

@@ -5,7 +5,16 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use crate::engine::compose::{self, convert, ops, Progress, Project};
+mod exec;
+mod info;
+pub(super) mod man;
+mod observe;
+mod output;
+mod project;
+
+use project::{load_for, progress};
+
+use crate::engine::compose::{self, convert, ops, Project};
 use crate::engine::EngineError;
 use crate::state::Paths;
 
@@ -59,39 +68,39 @@ pub enum ComposeCommand {
     /// Unpause services
     Unpause(ServicesArgs),
     /// Execute a command in a running container
-    Exec(super::compose_exec::ExecArgs),
+    Exec(exec::ExecArgs),
     /// Run a one-off command on a service
-    Run(super::compose_exec::RunArgs),
+    Run(exec::RunArgs),
     /// Copy files/folders between a service container and the local filesystem
-    Cp(super::compose_exec::CpArgs),
+    Cp(exec::CpArgs),
     /// Build or rebuild services
-    Build(super::compose_info::BuildArgs),
+    Build(info::BuildArgs),
     /// Pull service images
-    Pull(super::compose_info::PullArgs),
+    Pull(info::PullArgs),
     /// Push service images
-    Push(super::compose_info::PushArgs),
+    Push(info::PushArgs),
     /// List images used by the created containers
-    Images(super::compose_info::ImagesArgs),
+    Images(info::ImagesArgs),
     /// Display the running processes
     Top(ServicesArgs),
     /// Print the public port for a port binding
-    Port(super::compose_info::PortArgs),
+    Port(info::PortArgs),
     /// List running compose projects
-    Ls(super::compose_info::LsArgs),
+    Ls(info::LsArgs),
     /// Show the Docker Compose version information
-    Version(super::compose_info::VersionArgs),
+    Version(info::VersionArgs),
     /// Creates containers for a service
     Create(CreateArgs),
     /// Scale services
     Scale(ScaleArgs),
     /// Block until containers of all (or specified) services stop
-    Wait(super::compose_observe::WaitArgs),
+    Wait(observe::WaitArgs),
     /// Attach local standard input, output, and error streams to a service's running container
-    Attach(super::compose_observe::AttachArgs),
+    Attach(observe::AttachArgs),
     /// Display a live stream of container(s) resource usage statistics
     Stats(super::container::StatsArgs),
     /// Receive real time events from containers
-    Events(super::compose_observe::EventsArgs),
+    Events(observe::EventsArgs),
     /// Watch the build context for services and rebuild/refresh containers when files are
     /// updated (not supported by skiff)
     Watch(WatchArgs),
@@ -378,23 +387,23 @@ pub fn dispatch(args: ComposeArgs) -> Result<i32, EngineError> {
         ),
         ComposeCommand::Pause(a) => act(&paths, opts, a.services, ops::Action::Pause),
         ComposeCommand::Unpause(a) => act(&paths, opts, a.services, ops::Action::Unpause),
-        ComposeCommand::Exec(a) => super::compose_exec::exec(&paths, &opts, a),
-        ComposeCommand::Run(a) => super::compose_exec::run(&paths, &opts, a),
-        ComposeCommand::Cp(a) => super::compose_exec::cp(&paths, &opts, a),
-        ComposeCommand::Build(a) => super::compose_info::build(&paths, &opts, a),
-        ComposeCommand::Pull(a) => super::compose_info::pull(&paths, &opts, a),
-        ComposeCommand::Push(a) => super::compose_info::push(&paths, &opts, a),
-        ComposeCommand::Images(a) => super::compose_info::images(&paths, &opts, a),
-        ComposeCommand::Top(a) => super::compose_info::top(&paths, &opts, a.services),
-        ComposeCommand::Port(a) => super::compose_info::port(&paths, &opts, a),
-        ComposeCommand::Ls(a) => super::compose_info::ls(&paths, a),
-        ComposeCommand::Version(a) => super::compose_info::version(a),
+        ComposeCommand::Exec(a) => exec::exec(&paths, &opts, a),
+        ComposeCommand::Run(a) => exec::run(&paths, &opts, a),
+        ComposeCommand::Cp(a) => exec::cp(&paths, &opts, a),
+        ComposeCommand::Build(a) => info::build(&paths, &opts, a),
+        ComposeCommand::Pull(a) => info::pull(&paths, &opts, a),
+        ComposeCommand::Push(a) => info::push(&paths, &opts, a),
+        ComposeCommand::Images(a) => info::images(&paths, &opts, a),
+        ComposeCommand::Top(a) => info::top(&paths, &opts, a.services),
+        ComposeCommand::Port(a) => info::port(&paths, &opts, a),
+        ComposeCommand::Ls(a) => info::ls(&paths, a),
+        ComposeCommand::Version(a) => info::version(a),
         ComposeCommand::Create(a) => create(&paths, opts, a),
         ComposeCommand::Scale(a) => scale(&paths, opts, a),
-        ComposeCommand::Wait(a) => super::compose_observe::wait(&paths, &opts, a),
-        ComposeCommand::Attach(a) => super::compose_observe::attach(&paths, &opts, a),
-        ComposeCommand::Stats(a) => super::compose_observe::stats(&paths, &opts, a),
-        ComposeCommand::Events(a) => super::compose_observe::events(&paths, &opts, a),
+        ComposeCommand::Wait(a) => observe::wait(&paths, &opts, a),
+        ComposeCommand::Attach(a) => observe::attach(&paths, &opts, a),
+        ComposeCommand::Stats(a) => observe::stats(&paths, &opts, a),
+        ComposeCommand::Events(a) => observe::events(&paths, &opts, a),
         ComposeCommand::Watch(_) => Err(EngineError::Usage(
             "compose watch is not supported by skiff (it would sync files into running containers and rebuild them as the develop section says): run `skiff compose up -d --build` after a change".into(),
         )),
@@ -448,37 +457,6 @@ fn scale(paths: &Paths, opts: compose::Options, a: ScaleArgs) -> Result<i32, Eng
     Ok(0)
 }
 
-/// Load the project with the services named on the command line enabled.
-pub(super) fn load_for(
-    opts: &compose::Options,
-    services: &[String],
-) -> Result<Project, EngineError> {
-    let mut o = opts.clone();
-    o.services = services.to_vec();
-    let p = compose::load(&o)?;
-    for w in &p.warnings {
-        progress(Progress::Warning(w.clone()));
-    }
-    Ok(p)
-}
-
-/// docker compose's plain progress on stderr: ` Container demo-web-1  Started`.
-pub(super) fn progress(p: Progress) {
-    let mut err = std::io::stderr().lock();
-    let _ = match p {
-        Progress::Resource {
-            kind: "",
-            name,
-            status,
-        } => {
-            writeln!(err, " {name} {status}")
-        }
-        Progress::Resource { kind, name, status } => writeln!(err, " {kind} {name}  {status}"),
-        Progress::Warning(w) => writeln!(err, "WARN[0000] {w}"),
-        Progress::Output(l) => writeln!(err, "{l}"),
-    };
-}
-
 fn act(
     paths: &Paths,
     opts: compose::Options,
@@ -512,7 +490,18 @@ fn up(paths: &Paths, opts: compose::Options, a: UpArgs) -> Result<i32, EngineErr
     if a.detach || a.wait || a.no_start {
         return Ok(0);
     }
-    super::compose_attach::attached(paths, &p, &a)
+    output::attached(
+        paths,
+        &p,
+        &output::Attached {
+            services: &a.services,
+            deps: !a.no_deps,
+            color: !a.no_color,
+            prefix: !a.no_log_prefix,
+            abort_on_container_exit: a.abort_on_container_exit,
+            timeout: a.timeout,
+        },
+    )
 }
 
 /// `ps`: the project's containers (`-a`: stopped ones and `run`'s too), docker compose's
@@ -624,16 +613,8 @@ fn logs(paths: &Paths, p: &Project, a: &LogsArgs) -> Result<i32, EngineError> {
             .map(|s| el::parse_time(s, now))
             .transpose()?,
     };
-    let mut ctrs = compose::project_containers(paths, &p.name, false)?;
-    ctrs.retain(|c| {
-        a.services.is_empty()
-            || c.record
-                .labels
-                .get(convert::LABEL_SERVICE)
-                .is_some_and(|s| a.services.contains(s))
-    });
-    ctrs.sort_by(|x, y| x.record.name.cmp(&y.record.name));
-    let prefixes = super::compose_attach::Prefixes::new(
+    let ctrs = compose::service_containers(paths, &p.name, &a.services, false)?;
+    let prefixes = output::Prefixes::new(
         &p.name,
         ctrs.iter().map(|c| c.record.name.as_str()),
         !a.no_color,

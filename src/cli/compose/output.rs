@@ -89,19 +89,26 @@ impl Prefixes {
     }
 }
 
+/// How `up` attaches (its flags): the services named, with their dependencies or not, colours
+/// and prefixes, and what ends it.
+pub struct Attached<'a> {
+    pub services: &'a [String],
+    pub deps: bool,
+    pub color: bool,
+    pub prefix: bool,
+    pub abort_on_container_exit: bool,
+    pub timeout: Option<i64>,
+}
+
 /// Attached `up`: every service container's output until they all exit (exit status 0), or
 /// until Ctrl-C (or SIGTERM), which stops the project (exit status 130).
-pub fn attached(
-    paths: &Paths,
-    p: &Project,
-    a: &super::compose::UpArgs,
-) -> Result<i32, EngineError> {
+pub fn attached(paths: &Paths, p: &Project, a: &Attached<'_>) -> Result<i32, EngineError> {
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, Arc::clone(&stop))
             .map_err(EngineError::io("installing the signal handler"))?;
     }
-    let selected = compose::up::select(p, &a.services, !a.no_deps)?;
+    let selected = compose::up::select(p, a.services, a.deps)?;
     let mut ctrs = compose::project_containers(paths, &p.name, false)?;
     ctrs.retain(|c| {
         c.record
@@ -113,8 +120,8 @@ pub fn attached(
     let prefixes = Prefixes::new(
         &p.name,
         ctrs.iter().map(|c| c.record.name.as_str()),
-        !a.no_color,
-        !a.no_log_prefix,
+        a.color,
+        a.prefix,
     );
     let running = AtomicUsize::new(ctrs.len());
     let aborted = AtomicBool::new(false);

@@ -4,8 +4,8 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::compose::{load_for, progress};
-use super::render;
+use super::project::{load_for, progress};
+use crate::cli::render;
 use crate::engine::compose::{self, convert, resources, run as crun};
 use crate::engine::EngineError;
 use crate::state::Paths;
@@ -101,15 +101,7 @@ pub struct PushArgs {
 /// `images`: the image of each of the project's containers.
 pub fn images(paths: &Paths, opts: &compose::Options, a: ImagesArgs) -> Result<i32, EngineError> {
     let p = load_for(opts, &a.services)?;
-    let mut ctrs = compose::project_containers(paths, &p.name, false)?;
-    ctrs.retain(|c| {
-        a.services.is_empty()
-            || c.record
-                .labels
-                .get(convert::LABEL_SERVICE)
-                .is_some_and(|s| a.services.contains(s))
-    });
-    ctrs.sort_by(|x, y| x.record.name.cmp(&y.record.name));
+    let ctrs = compose::service_containers(paths, &p.name, &a.services, false)?;
     let mut rows = Vec::new();
     for c in &ctrs {
         let img = crate::engine::image::resolve(paths, &c.record.image_id).ok();
@@ -181,16 +173,7 @@ pub fn top(
     services: Vec<String>,
 ) -> Result<i32, EngineError> {
     let p = load_for(opts, &services)?;
-    let mut ctrs = compose::project_containers(paths, &p.name, false)?;
-    ctrs.retain(|c| {
-        c.state.status.is_up()
-            && (services.is_empty()
-                || c.record
-                    .labels
-                    .get(convert::LABEL_SERVICE)
-                    .is_some_and(|s| services.contains(s)))
-    });
-    ctrs.sort_by(|x, y| x.record.name.cmp(&y.record.name));
+    let ctrs = compose::service_containers(paths, &p.name, &services, true)?;
     for (i, c) in ctrs.iter().enumerate() {
         let (header, rows) = crate::engine::resources::top(paths, &c.record.id, &[])?;
         if i > 0 {

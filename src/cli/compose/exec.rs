@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use clap::Args;
 
-use super::compose::{load_for, progress};
+use super::project::{load_for, progress};
 use crate::engine::compose::{self, run as crun};
 use crate::engine::container::RunOutcome;
 use crate::engine::EngineError;

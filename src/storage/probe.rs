@@ -33,7 +33,7 @@ pub fn probe(dir: &Path, userxattr: bool) -> ProbeResult {
 }
 
 fn try_overlay(dir: &Path, userxattr: bool) -> Result<(), String> {
-    super::mountops::private_mount_namespace()?;
+    crate::sys::mount_ns::private_mount_namespace()?;
     let d = dir.join("overlay");
     let _ = std::fs::remove_dir_all(&d);
     for sub in ["lower/gone", "upper", "work", "merged"] {
@@ -71,7 +71,7 @@ fn try_overlay(dir: &Path, userxattr: bool) -> Result<(), String> {
 }
 
 fn try_fuse(dir: &Path) -> Result<(), String> {
-    super::mountops::private_mount_namespace()?;
+    crate::sys::mount_ns::private_mount_namespace()?;
     let target = dir.join("fuse");
     std::fs::create_dir_all(&target).map_err(|e| format!("creating {}: {e}", target.display()))?;
     let fd = crate::storage::fuse::mount(&target).map_err(|e| format!("mounting FUSE: {e}"))?;
