@@ -202,6 +202,9 @@ pss_of() { # PIDs... -> total PSS in kB
     done
     echo "$t"
 }
+# Idle means settled: skiff's monitor lets go of its start-up memory after a second without
+# events (src/sys/memory.rs), so memory is read a few seconds after the last start.
+SETTLE=3
 # per_container ENGINE PREFIX FROM TO NETWORK: start containers PREFIX-FROM..PREFIX-TO; print
 # "kB_per_container (names of the processes started)".
 per_container() {
@@ -209,7 +212,7 @@ per_container() {
     n=$((to - from + 1))
     before=$(user_procs)
     as_user fill "$e" "$prefix" "$from" "$to" "$net"
-    sleep 1
+    sleep "$SETTLE"
     after=$(user_procs)
     new=$(comm -13 <(echo "$before" | sort) <(echo "$after" | sort) | sort -n)
     pids=$(echo "$new" | awk 'NF {print $1}')
@@ -231,6 +234,7 @@ done
 declare -A RSS PSS
 for e in "${ENGINES[@]}"; do
     p=$(as_user monitor_pid "$e" warm-1)
+    sleep "$SETTLE"
     RSS[$e]=$(awk '/VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo n/a)
     out=$(per_container "$e" idle 1 "$IDLE" "")
     PSS[$e]=${out%% *}

@@ -30,13 +30,14 @@
 #
 #   sudo benches/storage.sh SKIFF_BIN --pull [IMAGE] [--runs N] [--quick]
 #
-# runs examples/pull_stages (built with `cargo build --release --example pull_stages` if
-# target/release/examples/pull_stages is missing; PULL_STAGES=PATH names another) on IMAGE
-# from the local registry (default `big`, pushed by `tests/env/fixtures.py --big`; `busybox`
-# with --quick when `big` is missing): the CPU time of each stage of a pull, one at a time.
-# Then N pulls (--quick: 1) of the same image with SKIFF_BIN as the test user into a fresh
-# store each, printing wall and CPU time (user + system of skiff and its helpers):
-#   RESULT pull skiff wall=<s> cpu=<s>
+# pulls IMAGE from the local registry (default `big`, pushed by `tests/env/fixtures.py --big`;
+# `busybox` with --quick when `big` is missing) N times (--quick: 1) with SKIFF_BIN as the
+# test user into a fresh store each, printing wall and CPU time (user + system of skiff and its
+# helpers):
+#   RESULT pull skiff wall=<s> cpu_user=<s> cpu_sys=<s>
+# then runs examples/pull_stages (built with `cargo build --release --example pull_stages` if
+# target/release/examples/pull_stages is missing; PULL_STAGES=PATH names another) on the same
+# image: the CPU time of each stage of a pull, one at a time.
 set -euo pipefail
 
 if [ "${2:-}" = --pull ]; then
@@ -66,8 +67,20 @@ if [ "${2:-}" = --pull ]; then
         (cd "$HERE" && cargo build -q --release --example pull_stages)
     fi
     B=/var/tmp/skiff-pull-bench
-    rm -rf "$B" && mkdir -p "$B" && chmod 755 "$B"
-    "$STAGES" "$REG" "$IMAGE" "$B"
+    # This machine's ext4 has no journal, and then its inode allocator skips every inode freed
+    # in the last 60 s (300 s while the inode table is dirty), looking at each one for every
+    # file it creates: a pull right after a big `rm -rf` spends seconds of system CPU there
+    # (docs/performance.md, "Pull"). So the stores of the last run are removed first, synced,
+    # and given the 60 s (not with --quick), and nothing is deleted between the pulls.
+    if [ -d "$B" ]; then
+        rm -rf "$B"
+        sync
+        if [ "$QUICK" = 0 ]; then
+            echo "(waiting 60 s after removing the last run's stores: ext4's recently-deleted inodes)"
+            sleep 60
+        fi
+    fi
+    mkdir -p "$B" && chmod 755 "$B"
     # The binary where the test user can run it.
     install -m 755 "$SKIFF" "$B/skiff"
     for i in $(seq 1 "$RUNS"); do
@@ -78,7 +91,9 @@ if [ "${2:-}" = --pull ]; then
             XDG_RUNTIME_DIR="$d/run" SKIFF_ROOT="$d/data" SKIFF_RUNROOT="$d/run" \
             "$B/skiff" pull -q --tls-verify=false "localhost:5000/$IMAGE" >/dev/null
     done 2>&1 | grep RESULT
-    rm -rf "$B"
+    # The stages after the pulls: they delete their scratch tree.
+    "$STAGES" "$REG" "$IMAGE" "$B"
+    # The stores stay until the next run (see above).
     exit 0
 fi
 

@@ -4,7 +4,8 @@
 //! on a TCP socket, and the same through reqwest as skiff's client does), sha256 of the
 //! compressed blob, gunzip (flate2 on zlib-rs), sha256 of the tar stream, reading the tar
 //! (headers and data, nothing written), unpacking (skiff's extractor, which also reads and
-//! hashes the tar) and one `syncfs` at the end.
+//! hashes the tar), gunzip and unpacking as one stream (what the pull's helper does with each
+//! layer) and one `syncfs` at the end.
 //!
 //! `cargo run --release --example pull_stages -- REGISTRY REPO[:TAG] SCRATCH_DIR`
 //! (plain HTTP registry, e.g. `127.0.0.1:5000 big /var/tmp/x`). Run it as root or as the user
@@ -169,8 +170,28 @@ fn main() {
             skiff::image::unpack::extract(&t[..], &dir, diff, &opts).expect("unpack");
         }
     });
+    // What the pull's helper does with each layer, on one thread: gunzip, hash and unpack as
+    // one stream (skiff's `stage_layer`, through its buffered decompressor).
+    let layers_dir = root.join("layers");
+    let staged: Vec<_> = stage("gunzip + unpack (as a pull)", raw, false, || {
+        blobs
+            .iter()
+            .zip(&layers)
+            .map(|(b, (_, diff))| {
+                skiff::image::unpack::stage_layer(
+                    std::io::Cursor::new(b.clone()),
+                    b.len() as u64,
+                    diff,
+                    &layers_dir,
+                    &opts,
+                )
+                .expect("unpack a layer")
+            })
+            .collect()
+    });
     stage("syncfs", raw, false, || {
         skiff::image::unpack::sync_filesystem(&root).expect("syncfs")
     });
+    drop(staged);
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -390,6 +390,147 @@ fn twenty_parallel_create_and_start() {
     assert_eq!(svc.docker_ok(&env, &["volume", "ls", "-q"]).trim(), "cliv");
 }
 
+/// docker-py's `containers.run` starts, then waits: a wait that comes just after a quick
+/// exit (between the monitor's `die` event and the exit it records in the state) answers
+/// with the exit code at once instead of waiting for an event that has already passed.
+#[test]
+fn wait_right_after_a_quick_exit_answers_at_once() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let body = format!(r#"{{"Image": "{BUSYBOX}", "Cmd": ["sh", "-c", "exit 3"]}}"#);
+    // The delay between the start and the wait sweeps over the moment of the exit.
+    for delay_ms in (0..40).step_by(4) {
+        let (st, out) = http(&svc.sock, "POST", "/v1.41/containers/create", Some(&body)).unwrap();
+        assert_eq!(st, 201, "{}", String::from_utf8_lossy(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let id = v["Id"].as_str().unwrap().to_string();
+        let (st, _) = http(&svc.sock, "POST", &format!("/containers/{id}/start"), None).unwrap();
+        assert_eq!(st, 204);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let t = Instant::now();
+        let (st, out) = http(&svc.sock, "POST", &format!("/containers/{id}/wait"), None)
+            .unwrap_or_else(|e| panic!("wait {delay_ms} ms after the start: {e}"));
+        assert_eq!(st, 200);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["StatusCode"], 3, "{v}");
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "wait {delay_ms} ms after the start took {:?}",
+            t.elapsed()
+        );
+    }
+}
+
+/// The same moment, made to last: the monitor logs `die`, then records the exit in the state.
+/// A wait that begins between the two must answer once the state says so. The test stops the
+/// monitor (so that no event comes) and writes the exited state itself, as the monitor would.
+#[test]
+fn wait_begun_before_the_exit_is_recorded_answers_from_the_state() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    let id = svc
+        .docker_ok(&env, &["run", "-d", BUSYBOX, "sleep", "1000"])
+        .trim()
+        .to_string();
+    let state_path = env
+        .data_dir()
+        .join("containers")
+        .join(&id)
+        .join("state.json");
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state_path).unwrap()).unwrap();
+    let monitor = state["monitor_pid"].as_i64().unwrap() as i32;
+    let comm = std::fs::read_to_string(format!("/proc/{monitor}/comm")).unwrap_or_default();
+    assert!(comm.starts_with("skiff"), "monitor {monitor} is {comm:?}");
+    let signal = |sig| nix::sys::signal::kill(nix::unistd::Pid::from_raw(monitor), sig).unwrap();
+    signal(nix::sys::signal::Signal::SIGSTOP);
+
+    let sock = svc.sock.clone();
+    let path = format!("/containers/{id}/wait");
+    let waiter = std::thread::spawn(move || http(&sock, "POST", &path, None));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !waiter.is_finished(),
+        "the wait answered while the container ran"
+    );
+    let mut exited = state.clone();
+    exited["status"] = "exited".into();
+    exited["exit_code"] = 7.into();
+    exited["pid"] = 0.into();
+    let tmp = state_path.with_extension("test-tmp");
+    std::fs::write(&tmp, serde_json::to_vec(&exited).unwrap()).unwrap();
+    std::os::unix::fs::chown(&tmp, Some(test_uid()), Some(test_gid())).unwrap();
+    std::fs::rename(&tmp, &state_path).unwrap();
+    let t = Instant::now();
+    while !waiter.is_finished() && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let finished = waiter.is_finished();
+    // The real state back, then the monitor on: it ends the container as usual.
+    std::fs::write(&tmp, serde_json::to_vec(&state).unwrap()).unwrap();
+    std::os::unix::fs::chown(&tmp, Some(test_uid()), Some(test_gid())).unwrap();
+    std::fs::rename(&tmp, &state_path).unwrap();
+    signal(nix::sys::signal::Signal::SIGCONT);
+    assert!(finished, "the wait did not see the exit the state records");
+    let (st, body) = waiter.join().unwrap().unwrap();
+    assert_eq!(st, 200);
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["StatusCode"], 7, "{v}");
+    assert_success(&env.skiff(&["rm", "-f", &id]), "skiff rm -f");
+}
+
+/// `POST /containers/{id}/pause` and `unpause` (docker's 409s when there is nothing to do),
+/// and `GET /info`'s counts, with the docker CLI; the skiff CLI sees the same state.
+#[test]
+fn docker_cli_pause_unpause_and_info() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    svc.docker_ok(
+        &env,
+        &["run", "-d", "--name", "pz", BUSYBOX, "sleep", "1000"],
+    );
+    svc.docker_ok(&env, &["create", "--name", "idle", BUSYBOX, "true"]);
+    let counts = "{{.Containers}} {{.ContainersRunning}} {{.ContainersPaused}} {{.ContainersStopped}} {{.Images}}";
+    assert_eq!(
+        svc.docker_ok(&env, &["info", "--format", counts]),
+        "2 1 0 1 1\n"
+    );
+
+    assert_eq!(svc.docker_ok(&env, &["pause", "pz"]), "pz\n");
+    let status = ["inspect", "--format", "{{.State.Status}}", "pz"];
+    assert_eq!(svc.docker_ok(&env, &status), "paused\n");
+    assert_eq!(env.skiff_ok(&status), "paused\n");
+    assert_eq!(
+        svc.docker_ok(&env, &["info", "--format", counts]),
+        "2 0 1 1 1\n"
+    );
+    let o = svc.docker(&env, &["pause", "pz"]);
+    assert_eq!(code(&o), 1, "{o:?}");
+    assert!(stderr(&o).contains("is already paused"), "{o:?}");
+
+    assert_eq!(svc.docker_ok(&env, &["unpause", "pz"]), "pz\n");
+    assert_eq!(svc.docker_ok(&env, &status), "running\n");
+    // Its processes really continue.
+    assert_eq!(
+        svc.docker_ok(&env, &["exec", "pz", "echo", "alive"]),
+        "alive\n"
+    );
+    let o = svc.docker(&env, &["unpause", "pz"]);
+    assert_eq!(code(&o), 1, "{o:?}");
+    assert!(stderr(&o).contains("is not paused"), "{o:?}");
+    let o = svc.docker(&env, &["pause", "idle"]);
+    assert_eq!(code(&o), 1, "{o:?}");
+    assert!(stderr(&o).contains("is not running"), "{o:?}");
+    assert_eq!(
+        svc.docker_ok(&env, &["info", "--format", counts]),
+        "2 1 0 1 1\n"
+    );
+    svc.docker_ok(&env, &["rm", "-f", "pz", "idle"]);
+}
+
 #[test]
 fn socket_activation_and_idle_exit() {
     use std::os::fd::AsRawFd;

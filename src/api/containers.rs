@@ -535,23 +535,27 @@ pub async fn wait(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
     if !["not-running", "next-exit", "removed", ""].contains(&condition.as_str()) {
         return Err(ApiError::bad(format!("invalid condition: \"{condition}\"")));
     }
-    let since = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
     let (paths, name) = (ctx.paths.clone(), id.to_string());
-    let info = blocking(move || ctr::get(&paths, &name)).await?;
+    // The log's end before the state is read: an exit after this point is an event we read;
+    // one before it is in the state (or soon will be: see `wait_for_exit`).
+    let (reader, info) = blocking(move || {
+        let reader = crate::state::events::Reader::open(&paths, false);
+        Ok((reader, ctr::get(&paths, &name)?))
+    })
+    .await?;
     let id = info.record.id.clone();
-    let running = matches!(
-        info.state.status,
-        Status::Running | Status::Paused | Status::Restarting
-    ) || info.state.status == Status::Created && info.state.monitor_pid != 0;
+    let running = runs(&info.state);
     if condition != "next-exit" && condition != "removed" && !running {
         return http::json(&json!({"StatusCode": info.state.exit_code, "Error": null}));
     }
     let (tx, resp) = http::channel(ctx.activity.enter(), "application/json");
     let paths = ctx.paths.clone();
+    let watch = Watch {
+        removed: condition == "removed",
+        was_running: running,
+    };
     tokio::task::spawn_blocking(move || {
-        let code = wait_for_exit(&paths, &id, since, condition == "removed", &|| {
-            !tx.is_closed()
-        });
+        let code = wait_for_exit(&paths, reader, &id, watch, &|| !tx.is_closed());
         let mut body =
             serde_json::to_vec(&json!({"StatusCode": code, "Error": null})).unwrap_or_default();
         body.push(b'\n');
@@ -560,29 +564,43 @@ pub async fn wait(ctx: &Arc<Ctx>, id: &str, q: &Query) -> ApiResult {
     Ok(resp)
 }
 
-/// Follow the events log from `since` until the container dies (and, with `removed`, until
-/// it is destroyed), or until `wanted` says the client is gone; its exit code.
+/// Whether a wait for `not-running` has to wait: the container runs, or its monitor is
+/// starting it.
+fn runs(st: &crate::state::container::ContainerState) -> bool {
+    matches!(
+        st.status,
+        Status::Running | Status::Paused | Status::Restarting
+    ) || st.status == Status::Created && st.monitor_pid != 0
+}
+
+/// What a wait waits for.
+#[derive(Clone, Copy)]
+struct Watch {
+    /// Until the container is gone (else until it exits).
+    removed: bool,
+    /// It ran when the wait began: a state that says otherwise is its exit.
+    was_running: bool,
+}
+
+/// Follow the events log from `reader`'s position until the container dies (and, with
+/// `removed`, until it is destroyed), or until `wanted` says the client is gone; its exit
+/// code. The monitor logs `die` before it records the exit in the state, so an exit that
+/// fell between the two when the wait began is in neither the events read nor the state
+/// read then: the state is looked at again on every wake-up.
 fn wait_for_exit(
     paths: &crate::state::Paths,
+    mut reader: crate::state::events::Reader,
     id: &str,
-    since: i64,
-    removed: bool,
+    watch: Watch,
     wanted: &dyn Fn() -> bool,
 ) -> i64 {
-    let query = crate::engine::events::EventQuery {
-        since: Some(since),
-        until: None,
-        filters: vec![
-            ("container".into(), id.to_string()),
-            ("type".into(), "container".into()),
-        ],
-    };
+    let store = crate::state::container::Containers::new(paths);
     let mut code = 0i64;
-    let mut done = false;
-    let _ = crate::engine::events::stream(
-        paths,
-        &query,
-        &mut |e| {
+    loop {
+        for e in reader.next_batch() {
+            if e.kind != "container" || e.actor.id != id {
+                continue;
+            }
             match e.action.as_str() {
                 "die" => {
                     code = e
@@ -591,20 +609,30 @@ fn wait_for_exit(
                         .get("exitCode")
                         .and_then(|c| c.parse().ok())
                         .unwrap_or(0);
-                    done = !removed;
+                    if !watch.removed {
+                        return code;
+                    }
                 }
-                "destroy" => done = true,
+                "destroy" => return code,
                 _ => {}
             }
-            if done {
-                Err(EngineError::Usage(String::new()))
-            } else {
-                Ok(())
+        }
+        if !paths.container(id).exists() {
+            // Removed (its `destroy` was logged before the wait began).
+            return code;
+        }
+        if watch.was_running && !watch.removed {
+            if let Ok(st) = store.state(id) {
+                if !runs(&st) {
+                    return i64::from(st.exit_code);
+                }
             }
-        },
-        wanted,
-    );
-    code
+        }
+        if !wanted() {
+            return code;
+        }
+        reader.wait(std::time::Duration::from_millis(100));
+    }
 }
 
 /// `POST /containers/{id}/rename?name=`.

@@ -5,6 +5,7 @@
 //! onto the user's subordinate ids.
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::fd::AsFd;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
@@ -33,12 +34,23 @@ impl Compression {
 }
 
 /// A reader of the uncompressed tar stream of a layer, whatever its compression.
+///
+/// The decompressor's output is buffered too: tar reads 512-byte headers and small files'
+/// data, and an inflate asked for 512 bytes at a time cannot use its fast path (gunzipping
+/// `big`'s layers took 0.82 s of CPU in 512-byte reads, 0.47 s through this buffer).
 pub fn decompressed<R: Read + 'static>(reader: R) -> io::Result<Box<dyn Read>> {
-    let mut buf = BufReader::with_capacity(256 * 1024, reader);
+    const BUF: usize = 256 * 1024;
+    let mut buf = BufReader::with_capacity(BUF, reader);
     let magic = buf.fill_buf()?.to_vec();
     Ok(match Compression::detect(&magic) {
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(buf)),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buf)?),
+        Compression::Gzip => Box::new(BufReader::with_capacity(
+            BUF,
+            flate2::read::MultiGzDecoder::new(buf),
+        )),
+        Compression::Zstd => Box::new(BufReader::with_capacity(
+            BUF,
+            zstd::stream::read::Decoder::with_buffer(buf)?,
+        )),
         Compression::None => Box::new(buf),
     })
 }
@@ -508,6 +520,9 @@ impl Extractor<'_> {
                 let n = self
                     .copy_data(&mut entry, &mut f)
                     .map_err(self.io_err(&name))?;
+                if n >= EARLY_WRITEBACK_MIN {
+                    start_writeback(&f);
+                }
                 drop(f);
                 self.size += n;
                 self.apply_meta(&header, &xattrs, &path, false, &name)?;
@@ -703,6 +718,18 @@ fn entry_xattrs<R: Read>(entry: &mut tar::Entry<'_, R>) -> Vec<(String, Vec<u8>)
         .collect()
 }
 
+/// Files at least this big have their writeback started as soon as they are written (75% of
+/// the bytes of a Debian root with perl and python3 are in its 5% of files over 64 KiB).
+const EARLY_WRITEBACK_MIN: u64 = 64 * 1024;
+
+/// Start writing `f`'s data to disk without waiting for it: the disk works while the layers
+/// are still being unpacked, and the one `syncfs` that makes the pull durable (`commit_all`)
+/// has little left to wait for. Small files are left to the `syncfs` (a call per file would
+/// cost more than it saves).
+fn start_writeback(f: &File) {
+    crate::sys::fd::start_writeback(f.as_fd());
+}
+
 fn set_mtime(path: &Path, mtime: u64) {
     let t = nix::sys::time::TimeSpec::new(mtime as i64, 0);
     let _ = nix::sys::stat::utimensat(
@@ -808,6 +835,19 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("does not match its diff_id"), "{e}");
+    }
+
+    #[test]
+    fn big_files_written_back_early_are_whole() {
+        // Over EARLY_WRITEBACK_MIN, and not a multiple of the copy buffer.
+        let big: String = (0..300_001)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        let (dir, r) = run(&[E::File("big", &big), E::File("small", "x")]);
+        assert_eq!(r.unwrap(), big.len() as u64 + 1);
+        let root = dir.path().join("root");
+        assert_eq!(fs::read_to_string(root.join("big")).unwrap(), big);
+        assert_eq!(fs::read_to_string(root.join("small")).unwrap(), "x");
     }
 
     #[test]

@@ -538,6 +538,9 @@ impl Client {
         let res = self
             .blob_into(desc, what, &mut tee, progress)
             .and_then(|()| {
+                // The disk gets the blob while the layers unpack; the pull's one `syncfs`
+                // then has less to wait for.
+                crate::sys::fd::start_writeback(std::os::fd::AsFd::as_fd(&tee.file));
                 std::fs::rename(partial, dest)
                     .map_err(io_err(format!("storing {what} as {}", dest.display())))
             });

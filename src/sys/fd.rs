@@ -1,7 +1,8 @@
 //! Raw descriptors, handled safely for the rest of skiff: whole writes to a pty or pipe,
 //! taking ownership of descriptors inherited from the parent (socket activation, the API
 //! service's resize pipe) or received over a socket, handing descriptors to a child process
-//! at fixed numbers, and setting a file's times through an `O_PATH` descriptor.
+//! at fixed numbers, setting a file's times through an `O_PATH` descriptor, and starting a
+//! file's writeback early.
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::process::Command;
@@ -122,6 +123,15 @@ pub fn ignore_sigpipe() {
             nix::sys::signal::SigHandler::SigIgn,
         );
     }
+}
+
+/// Start the writeback of `fd`'s dirty pages without waiting for it (`sync_file_range(2)` with
+/// `SYNC_FILE_RANGE_WRITE`; nix has no wrapper). A hint only, so a failure is ignored: it
+/// makes nothing durable (no metadata, no disk cache flush); a later `fsync` or `syncfs` does.
+pub fn start_writeback(fd: BorrowedFd<'_>) {
+    // SAFETY: sync_file_range only reads its integer arguments; `fd` is borrowed, so it stays
+    // open for the call.
+    let _ = unsafe { libc::sync_file_range(fd.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
 }
 
 #[cfg(test)]
