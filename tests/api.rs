@@ -1685,3 +1685,42 @@ fn bad_input_gets_docker_errors_and_the_service_lives_on() {
     let o = svc.docker(&env, &["run", "--rm", BUSYBOX, "echo", "still-here"]);
     assert_eq!(stdout(&o), "still-here\n");
 }
+
+/// An idle service lets go of the memory its work touched (the engine's code pages, the free
+/// heap) a moment after the last request, and serves on afterwards.
+#[test]
+fn an_idle_service_lets_go_of_the_memory_its_work_touched() {
+    let env = TestEnv::new();
+    let svc = Service::start(&env);
+    svc.docker_ok(&env, &["pull", BUSYBOX]);
+    assert_eq!(
+        svc.docker_ok(&env, &["run", "--rm", BUSYBOX, "echo", "first"]),
+        "first\n"
+    );
+    let pid = service_pid(&svc);
+    let kb = |field: &str| -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+    };
+    let (mut rss, mut peak) = (0, 0);
+    for _ in 0..100 {
+        rss = kb("VmRSS");
+        peak = kb("VmHWM");
+        if rss * 2 < peak {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        rss * 2 < peak,
+        "the idle service keeps {rss} kB resident of its peak {peak} kB"
+    );
+    assert_eq!(
+        svc.docker_ok(&env, &["run", "--rm", BUSYBOX, "echo", "again"]),
+        "again\n"
+    );
+}

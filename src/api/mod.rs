@@ -61,6 +61,8 @@ pub fn default_socket(paths: &Paths) -> PathBuf {
 pub struct Activity {
     busy: AtomicUsize,
     idle_since: Mutex<Instant>,
+    /// Told each time the last piece of work ends (the service then lets go of memory).
+    went_idle: tokio::sync::Notify,
 }
 
 /// Keeps the service busy while it lives.
@@ -72,6 +74,7 @@ impl Activity {
         Arc::new(Activity {
             busy: AtomicUsize::new(0),
             idle_since: Mutex::new(Instant::now()),
+            went_idle: tokio::sync::Notify::new(),
         })
     }
     pub fn enter(self: &Arc<Activity>) -> Busy {
@@ -98,6 +101,7 @@ impl Drop for Busy {
             if let Ok(mut t) = self.0.idle_since.lock() {
                 *t = Instant::now();
             }
+            self.0.went_idle.notify_one();
         }
     }
 }
@@ -249,6 +253,9 @@ pub fn serve(paths: &Paths, opts: &ServiceOptions) -> Result<(), EngineError> {
     result
 }
 
+/// How long the service stays idle before it lets go of the memory its work touched.
+const RELEASE_AFTER: Duration = Duration::from_secs(1);
+
 async fn run(
     ctx: Arc<Ctx>,
     listeners: Vec<Listener>,
@@ -282,18 +289,33 @@ async fn run(
     // left registered cannot swallow them.
     let mut term = signal(SignalKind::terminate()).map_err(EngineError::io("handling SIGTERM"))?;
     let mut int = signal(SignalKind::interrupt()).map_err(EngineError::io("handling SIGINT"))?;
+    // Whether the memory of the last burst of work was let go since the service went idle.
+    let mut released = false;
     loop {
+        let idle_for = ctx.activity.idle_for();
         // No timer at all without an idle limit; else wake when the limit would be reached
         // (the whole limit again while busy: the remaining time is known only once idle).
-        let nap = match (idle, ctx.activity.idle_for()) {
+        let mut nap = match (idle, idle_for) {
             (None, _) => Duration::from_secs(24 * 3600),
             (Some(limit), Some(idle_for)) if idle_for >= limit => return Ok(()),
             (Some(limit), Some(idle_for)) => limit - idle_for,
             (Some(limit), None) => limit,
         };
+        // A second after the last request, the pages of the binary that serving touched (the
+        // engine's code: clean copies of the file) and the free heap go back, as a monitor's do
+        // (sys::memory): an idle service keeps only what it wrote.
+        if let (Some(idle_for), false) = (idle_for, released) {
+            if idle_for >= RELEASE_AFTER {
+                crate::sys::memory::release_startup_memory();
+                released = true;
+            } else {
+                nap = nap.min(RELEASE_AFTER - idle_for);
+            }
+        }
         tokio::select! {
             _ = term.recv() => return Ok(()),
             _ = int.recv() => return Ok(()),
+            _ = ctx.activity.went_idle.notified() => released = false,
             _ = tokio::time::sleep(nap) => {}
         }
     }
