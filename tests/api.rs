@@ -1698,18 +1698,10 @@ fn an_idle_service_lets_go_of_the_memory_its_work_touched() {
         "first\n"
     );
     let pid = service_pid(&svc);
-    let kb = |field: &str| -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
-    };
     let (mut rss, mut peak) = (0, 0);
     for _ in 0..100 {
-        rss = kb("VmRSS");
-        peak = kb("VmHWM");
+        rss = status_kb(pid, "VmRSS");
+        peak = status_kb(pid, "VmHWM");
         if rss * 2 < peak {
             break;
         }

@@ -124,16 +124,6 @@ fn without_the_small_binary_skiff_runs_its_own_monitor() {
     container_works_with_monitor_in(&env, &bin, "skiff");
 }
 
-/// A field of /proc/PID/status in kB.
-fn status_kb(pid: i32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
-        .unwrap_or_else(|| panic!("{field} of {pid}: {status}"))
-}
-
 #[test]
 fn an_idle_monitor_lets_go_of_its_start_up_memory_and_works_on() {
     let env = env_with_busybox();

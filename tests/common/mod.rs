@@ -670,3 +670,13 @@ fn rmdir_tree(dir: &Path) {
     }
     let _ = std::fs::remove_dir(dir);
 }
+
+/// A field of /proc/PID/status in kB.
+pub fn status_kb(pid: i32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+        .unwrap_or_else(|| panic!("{field} of {pid}: {status}"))
+}
