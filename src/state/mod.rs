@@ -6,6 +6,7 @@ pub mod health;
 pub mod host_config;
 pub mod network;
 pub mod paths;
+pub mod summary;
 
 pub use atomic::{
     write_atomic, write_atomic_dir_later, write_json_atomic, write_replace, LockFile,
