@@ -264,7 +264,23 @@ pub fn ps(paths: &Paths, q: &PsQuery) -> Result<Vec<PsEntry>, EngineError> {
     let mut out: Vec<PsEntry> = store
         .listed_ids()?
         .iter()
-        .filter_map(|id| store.listing(id))
+        .filter_map(|id| match store.listing(id) {
+            // Being created or removed, or what a crash left (removed here if so).
+            None => {
+                super::container::leftover::collect(paths, id);
+                None
+            }
+            // A `--rm` container that is not running: being removed by its monitor, or left
+            // from before a crash (then removed here, as docker's daemon does when it starts).
+            Some((r, s))
+                if r.auto_remove
+                    && !s.status.is_up()
+                    && super::container::leftover::collect(paths, id) =>
+            {
+                None
+            }
+            listed => listed,
+        })
         .filter(|(r, s)| (all || s.status.is_up()) && filters.matches(r, s, &ctx))
         .map(|(summary, state)| PsEntry {
             summary,

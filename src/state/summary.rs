@@ -57,6 +57,9 @@ pub struct Summary {
     pub network: String,
     #[serde(default)]
     pub restart_policy: String,
+    /// `--rm`.
+    #[serde(default)]
+    pub auto_remove: bool,
     #[serde(default)]
     pub mounts: Vec<MountRecord>,
     #[serde(default)]
@@ -81,6 +84,7 @@ impl Summary {
             labels: rec.labels.clone(),
             network: rec.network.clone(),
             restart_policy: rec.restart_policy.clone(),
+            auto_remove: rec.auto_remove,
             mounts: rec.mounts.clone(),
             ports: rec.net_config.ports.clone(),
             exposed: rec.net_config.exposed.clone(),
@@ -205,7 +209,7 @@ fn write_durably_in(dir: &Path, path: &Path, data: &[u8]) -> std::io::Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::container::Status;
+    use crate::state::container::{Durability, Status};
     use crate::state::Paths;
 
     const ID: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -254,7 +258,8 @@ mod tests {
     fn a_created_container_gets_its_summary_from_the_first_listing() {
         let (_d, paths) = store();
         let c = Containers::new(&paths);
-        c.create(&record("web")).expect("create");
+        c.create(&record("web"), Durability::Synced)
+            .expect("create");
         let (s, st) = c.listing(ID).expect("listed");
         assert_eq!((s.name.as_str(), st.status), ("web", Status::Created));
         // Written back: the next listing reads state.json alone.
@@ -268,7 +273,8 @@ mod tests {
     fn an_old_state_without_a_summary_keeps_its_exit() {
         let (_d, paths) = store();
         let c = Containers::new(&paths);
-        c.create(&record("web")).expect("create");
+        c.create(&record("web"), Durability::Synced)
+            .expect("create");
         exited(&paths, serde_json::json!({}));
         let (s, st) = c.listing(ID).expect("listed");
         assert_eq!((st.status, st.exit_code), (Status::Exited, 3));
@@ -284,7 +290,8 @@ mod tests {
     fn a_stale_or_damaged_summary_is_rebuilt_from_the_record() {
         let (_d, paths) = store();
         let c = Containers::new(&paths);
-        c.create(&record("web")).expect("create");
+        c.create(&record("web"), Durability::Synced)
+            .expect("create");
         c.listing(ID).expect("listed");
         // The record replaced behind the summary's back (a crash between the two writes).
         let p = paths.container(ID).join("container.json");
@@ -314,7 +321,7 @@ mod tests {
         let (_d, paths) = store();
         let c = Containers::new(&paths);
         let mut rec = record("web");
-        c.create(&rec).expect("create");
+        c.create(&rec, Durability::Synced).expect("create");
         exited(&paths, serde_json::json!({}));
         rec.name = "db".into();
         let lock = c.lock(ID).expect("lock");
@@ -332,7 +339,8 @@ mod tests {
     fn a_held_lock_or_a_removed_container_gets_no_write() {
         let (_d, paths) = store();
         let c = Containers::new(&paths);
-        c.create(&record("web")).expect("create");
+        c.create(&record("web"), Durability::Synced)
+            .expect("create");
         let lock = c.lock(ID).expect("lock");
         assert_eq!(c.listing(ID).expect("listed").0.name, "web");
         assert!(!paths.container(ID).join("state.json").exists());
@@ -350,7 +358,8 @@ mod tests {
     fn an_unreadable_state_is_skipped_as_before() {
         let (_d, paths) = store();
         let c = Containers::new(&paths);
-        c.create(&record("web")).expect("create");
+        c.create(&record("web"), Durability::Synced)
+            .expect("create");
         let p = paths.container(ID).join("state.json");
         std::fs::write(&p, b"{\"status\": ").expect("write");
         assert!(c.listing(ID).is_none());
