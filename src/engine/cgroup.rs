@@ -43,7 +43,7 @@ pub fn place(resources: Resources, parent: Option<&str>) -> Result<Plan, EngineE
         Ok(d) => {
             let have = d.controllers();
             if let Some((ctrl, flag)) = needed.iter().find(|(c, _)| !have.iter().any(|h| h == c)) {
-                return Err(EngineError::Usage(format!(
+                return Err(EngineError::Unsupported(format!(
                     "{flag} needs the {ctrl} cgroup controller, which is not delegated to your \
                      user ({} has: {})",
                     d.root.display(),
@@ -72,7 +72,7 @@ pub fn place(resources: Resources, parent: Option<&str>) -> Result<Plan, EngineE
                     ..Default::default()
                 });
             }
-            Err(EngineError::Usage(format!(
+            Err(EngineError::Unsupported(format!(
                 "{} needs a cgroup v2 hierarchy delegated to your user (systemd user session); \
                  none is available here: {why}",
                 flags.join(", ")

@@ -362,7 +362,7 @@ fn host_ps(
         .output()
         .map_err(EngineError::io("running ps"))?;
     if !out.status.success() {
-        return Err(EngineError::Usage(format!(
+        return Err(EngineError::Internal(format!(
             "ps {}: {}",
             args.join(" "),
             String::from_utf8_lossy(&out.stderr).trim()
@@ -373,7 +373,7 @@ fn host_ps(
     let head = lines.next().unwrap_or_default();
     let header: Vec<String> = head.split_whitespace().map(String::from).collect();
     let Some(col) = header.iter().position(|h| h == "PID") else {
-        return Err(EngineError::Usage(
+        return Err(EngineError::Internal(
             "Couldn't find PID field in ps output".into(),
         ));
     };
