@@ -54,7 +54,7 @@ pub fn place(resources: Resources, parent: Option<&str>) -> Result<Plan, EngineE
                     }
                 )));
             }
-            d.container_dir(parent, "x").map_err(EngineError::Usage)?;
+            d.container_dir(parent, "x")?;
             Ok(Plan {
                 delegation: Some(d),
                 parent: parent.map(String::from),
@@ -82,6 +82,6 @@ pub fn place(resources: Resources, parent: Option<&str>) -> Result<Plan, EngineE
 }
 
 /// The user's delegated cgroup v2 subtree, or why there is none.
-pub fn delegated_cgroup() -> Result<PathBuf, String> {
+pub fn delegated_cgroup() -> Result<PathBuf, crate::runtime::cgroup::CgroupError> {
     crate::runtime::cgroup::delegation().map(|d| d.root)
 }

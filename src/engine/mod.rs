@@ -61,6 +61,8 @@ pub enum EngineError {
     State(#[from] crate::state::container::StateError),
     #[error(transparent)]
     Volume(#[from] crate::volume::VolumeError),
+    #[error(transparent)]
+    Cgroup(#[from] crate::runtime::cgroup::CgroupError),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -176,7 +178,10 @@ impl EngineError {
             | EngineError::Image(ImageError::InvalidReference(_))
             | EngineError::State(StateError::BadName(_) | StateError::Ambiguous(_))
             | EngineError::Volume(VolumeError::BadName(_) | VolumeError::BadOptions { .. })
-            | EngineError::Network(NetworkError::Config(_)) => ErrorKind::Invalid,
+            | EngineError::Network(NetworkError::Config(_))
+            | EngineError::Cgroup(crate::runtime::cgroup::CgroupError::Invalid(_)) => {
+                ErrorKind::Invalid
+            }
             EngineError::NotFound(_)
             | EngineError::State(StateError::NoSuchContainer(_))
             | EngineError::Image(ImageError::NotFound(_))

@@ -8,6 +8,7 @@ pub use super::cgroup::delegated_cgroup;
 pub use super::create::request::check_device_io;
 pub use super::create::request::Limits;
 use super::EngineError;
+use crate::runtime::cgroup::CgroupError;
 use crate::state::container::Containers;
 use crate::state::Paths;
 
@@ -59,8 +60,13 @@ pub fn update(
         let st = store.state(&id)?;
         if let (Some(cg), true) = (&rec.cgroup, st.status.is_up()) {
             if cg.dir.is_dir() {
-                crate::runtime::cgroup::apply(&cg.dir, &r).map_err(|e| {
-                    EngineError::Usage(format!("Cannot update container {id}: {e}"))
+                // docker: a limit it refuses is a bad parameter, a write the kernel refuses
+                // a system error.
+                crate::runtime::cgroup::apply(&cg.dir, &r).map_err(|e| match e {
+                    CgroupError::Invalid(m) => {
+                        EngineError::Usage(format!("Cannot update container {id}: {m}"))
+                    }
+                    e => EngineError::failed(format!("Cannot update container {id}"))(e),
                 })?;
             }
         }
