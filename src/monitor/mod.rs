@@ -7,6 +7,7 @@
 //! writes `ok` once the container's process runs, or `err CODE MESSAGE`, then closes it. In the
 //! foreground the monitor shares the CLI's stdio and exits with the container's exit code.
 pub mod attach;
+pub mod entry;
 pub mod health;
 pub mod journald;
 pub mod log;

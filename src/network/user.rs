@@ -27,6 +27,14 @@ use crate::state::Paths;
 /// The search domain under which the DNS responder answers container names.
 pub const DNS_DOMAIN: &str = "dns.skiff";
 
+/// docker's pre-defined networks' names (`builtin` has the networks), in `network ls` order.
+pub const NAMES: &[&str] = &["bridge", "host", "none"];
+
+/// The names docker refuses for a new network (`default` is an alias of `bridge`).
+pub fn is_predefined(name: &str) -> bool {
+    NAMES.contains(&name) || name == "default"
+}
+
 /// Names `--network` gives another meaning; no user network may take them.
 pub const RESERVED: &[&str] = &[
     "none",
@@ -282,7 +290,7 @@ pub fn create(paths: &Paths, req: &CreateRequest) -> Result<Network, NetworkErro
             req.name
         )));
     }
-    if super::builtin::is_predefined(&req.name) {
+    if is_predefined(&req.name) {
         return Err(NetworkError::Forbidden(format!(
             "operation is not permitted on predefined {} network",
             req.name

@@ -10,27 +10,9 @@ use nix::fcntl::OFlag;
 use oci_spec::runtime::Spec;
 
 use super::container_mounts as mounts;
+pub(super) use super::init_error::{ctx, fail, InitError};
 use super::syscall::{Linux, Syscall};
 use super::{inroot, Rootfs, Stdio};
-
-/// An error on the way to exec: the message and docker's exit code for it.
-#[derive(Debug)]
-pub(super) struct InitError {
-    pub(super) code: i32,
-    pub(super) message: String,
-}
-
-pub(super) fn fail(message: impl Into<String>) -> InitError {
-    InitError {
-        code: crate::exit::ENGINE,
-        message: message.into(),
-    }
-}
-
-pub(super) fn ctx<E: std::fmt::Display>(what: impl Into<String>) -> impl FnOnce(E) -> InitError {
-    let what = what.into();
-    move |e| fail(format!("{what}: {e}"))
-}
 
 /// The child's entry point. Never returns on success (execve); returns the process exit status
 /// after reporting an error to the parent.

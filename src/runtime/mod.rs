@@ -13,6 +13,7 @@ pub mod exec;
 pub mod external;
 pub mod freeze;
 pub mod init;
+mod init_error;
 pub use crate::sys::inroot;
 pub mod mountops;
 pub mod netns;
