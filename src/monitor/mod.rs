@@ -14,10 +14,8 @@ pub mod log;
 pub mod notify;
 mod pump;
 mod remove;
-mod restart;
 
 pub use remove::{remove_anonymous_volumes, remove_container, remove_tree_any_owner};
-pub use restart::RestartPolicy;
 
 use pump::{pump, PumpIo};
 use remove::remove_container_in;
@@ -28,7 +26,6 @@ use std::time::Duration;
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::SignalFd;
 
-use crate::network::Mode;
 use crate::runtime::{Rootfs, Stdio};
 use crate::state::container::{process_start_time, ContainerState, Containers, Status};
 use crate::state::Paths;
@@ -144,20 +141,14 @@ fn run(
             format!("reading the runtime spec: {e}"),
         )
     })?;
-    let mode = Mode::parse(&rec.network).map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
-    let target = match &mode {
-        Mode::Container(t) => Some(container_target(&store, t)),
-        _ => None,
-    };
     let mut net = crate::network::backend::for_container(
-        &mode,
+        &rec.network,
         crate::network::backend::Container {
             paths,
             id,
             name: &rec.name,
             ports: &rec.net_config.ports,
             networks: &rec.net_config.networks,
-            target,
         },
     );
     let joined = net
@@ -169,7 +160,7 @@ fn run(
     if joined.is_ok()
         && rootless
         && rec.runtime.is_none()
-        && crate::runtime::pause::fits_network(&mode)
+        && crate::network::backend::fits_pause_process(&rec.network)
     {
         join_pause_process(paths, &mut spec);
     }
@@ -191,7 +182,7 @@ fn run(
         userxattr: rootless,
         driver: rec.storage_driver,
     };
-    let policy = RestartPolicy::parse(&rec.restart_policy).unwrap_or(RestartPolicy::No);
+    let policy = rec.restart_policy;
     let mut backoff = Duration::from_millis(100);
     loop {
         // Once detached, a restarted container is a detached one.
@@ -242,7 +233,7 @@ fn run(
         let policy = store
             .record(id)
             .ok()
-            .and_then(|r| RestartPolicy::parse(&r.restart_policy).ok())
+            .map(|r| r.restart_policy)
             .unwrap_or(policy);
         let st = store.state(id).unwrap_or_default();
         if !st.stop_requested && (restart_wanted || policy.wants_restart(code, st.restart_count)) {
@@ -626,20 +617,6 @@ fn user_namespace_mut(
         .as_mut()?
         .iter_mut()
         .find(|ns| ns.typ() == oci_spec::runtime::LinuxNamespaceType::User)
-}
-
-/// `--network container:ID`: that container's process, and whether it still runs.
-fn container_target(store: &Containers<'_>, target: &str) -> crate::network::backend::Target {
-    match store.state(target) {
-        Ok(st) => crate::network::backend::Target {
-            pid: st.pid,
-            running: st.status.is_up() && process_start_time(st.pid) == Some(st.pid_start),
-        },
-        Err(_) => crate::network::backend::Target {
-            pid: 0,
-            running: false,
-        },
-    }
 }
 
 /// `--pid container:ID` and `--ipc container:ID`: the container joins that container's PID or
