@@ -26,9 +26,10 @@ use std::time::Duration;
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::SignalFd;
 
-use crate::runtime::{Rootfs, Stdio};
+use crate::runtime::Stdio;
 use crate::state::container::{process_start_time, ContainerState, Containers, Status};
 use crate::state::Paths;
+use crate::storage::rootfs::Rootfs;
 
 /// RFC 3339 with nanoseconds, as docker's inspect shows times.
 pub fn now_rfc3339() -> String {
@@ -174,14 +175,7 @@ fn run(
     }
     let sfd = block_signals()?;
     let notify = notify::Notify::setup(&rec.sdnotify, &dir);
-    let rootfs = Rootfs {
-        lower: rec.layers.clone(),
-        upper: dir.join("upper"),
-        work: dir.join("work"),
-        target: dir.join("merged"),
-        userxattr: rootless,
-        driver: rec.storage_driver,
-    };
+    let rootfs = Rootfs::of_container(&dir, rec.layers.clone(), rec.storage_driver, rootless);
     let policy = rec.restart_policy;
     let mut backoff = Duration::from_millis(100);
     loop {
@@ -545,8 +539,8 @@ fn run_once(
     if let Some(ext) = &ext {
         ext.delete(userns.as_ref().map(|n| n.as_fd()));
     }
-    if let Some(server) = started.fuse_server {
-        crate::runtime::reap_fuse_server(server);
+    if let Some(server) = started.rootfs_server {
+        crate::storage::rootfs::reap_server(server);
     }
     Ok(Exit {
         code,
