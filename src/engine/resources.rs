@@ -270,17 +270,6 @@ fn ticks_per_sec() -> u64 {
     crate::sys::proc::clock_ticks_per_sec()
 }
 
-fn boot_time() -> i64 {
-    std::fs::read_to_string("/proc/stat")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("btime "))
-                .and_then(|v| v.trim().parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 fn tty_name(nr: i32) -> String {
     if nr == 0 {
         return "?".into();
@@ -306,7 +295,7 @@ pub fn top(
         return host_ps(ps_args, &procs);
     }
     let tps = ticks_per_sec();
-    let btime = boot_time();
+    let btime = crate::sys::proc::boot_time();
     let now = chrono::Utc::now().timestamp();
     let header = ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
         .iter()

@@ -105,13 +105,8 @@ pub fn for_container(mode: &Mode, c: Container<'_>) -> Box<dyn Backend> {
             id: c.id.to_string(),
             name: c.name.to_string(),
             networks: c.networks.to_vec(),
-            outbound: Slirp4netns {
-                opts: slirp::Options::default(),
-                api: base("sock"),
-                ports: c.ports.to_vec(),
-                slirp: None,
-                forwarder: None,
-            },
+            ports: c.ports.to_vec(),
+            forwarder: None,
         }),
     }
 }
@@ -255,14 +250,16 @@ impl Backend for JoinContainer {
 
 /// User-defined networks: endpoints in the shared namespace holder (`user`), the container in
 /// the holder's user namespace (which then owns the container's network namespace, so the
-/// holder can move interfaces into it), and, unless every network is internal, the
-/// container's own slirp4netns for outbound traffic and published ports.
+/// holder can move interfaces into it). Unless every network is internal, the container's
+/// default route leads to the holder's namespace, which masquerades it out through its one
+/// slirp4netns (`nat`), and skiff's forwarder publishes ports to the container's address.
 struct UserNetworks {
     paths: Paths,
     id: String,
     name: String,
     networks: Vec<Attachment>,
-    outbound: Slirp4netns,
+    ports: Vec<PortMapping>,
+    forwarder: Option<Forwarder>,
 }
 
 impl Backend for UserNetworks {
@@ -294,17 +291,14 @@ impl Backend for UserNetworks {
     }
 
     fn setup(&mut self, pid: i32) -> Result<(), NetworkError> {
-        if super::user::attach(&self.paths, &self.id, pid)? {
-            self.outbound.setup(pid)?;
+        if let Some(ip) = super::user::attach(&self.paths, &self.id, pid)? {
+            self.forwarder =
+                super::portfwd::start(pid, &self.ports, ip).map_err(NetworkError::Config)?;
         }
         Ok(())
     }
 
-    fn ready(&mut self) -> Result<(), NetworkError> {
-        self.outbound.ready()
-    }
-
     fn teardown(&mut self) {
-        self.outbound.teardown();
+        drop(self.forwarder.take());
     }
 }

@@ -5,6 +5,7 @@ pub mod builtin;
 pub mod dns;
 pub mod files;
 pub mod holder;
+pub mod nat;
 // These two fork and set up children between fork and exec (moved here from `monitor`).
 #[allow(unsafe_code)]
 pub mod pasta;

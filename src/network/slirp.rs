@@ -116,6 +116,63 @@ pub fn spawn(
     })
 }
 
+/// Start slirp4netns for the shared namespace of the netns holder `pid` (its default
+/// network: `tap0` with 10.0.2.100/24, the default route and DNS at 10.0.2.3), and wait until
+/// it is ready. It is left running on its own: it exits when `exit_r`'s other end closes,
+/// which the holder keeps open for its life (so also when the holder is killed). Its
+/// messages go to `log` (no pipe that could break once the starter has exited).
+pub fn start_for_holder(pid: i32, exit_r: OwnedFd, log: &Path) -> Result<(), NetworkError> {
+    let err = |what: &str, e: nix::Error| NetworkError::Slirp(format!("{what}: {e}"));
+    let (ready_r, ready_w) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| err("pipe", e))?;
+    let logf = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .map_err(|e| NetworkError::Slirp(format!("opening {}: {e}", log.display())))?;
+    let mut cmd = Command::new("slirp4netns");
+    crate::sys::fd::pass_to_child(
+        &mut cmd,
+        &[
+            (ready_w.as_fd(), ready_w.as_raw_fd()),
+            (exit_r.as_fd(), exit_r.as_raw_fd()),
+        ],
+    );
+    let mut child = cmd
+        .args([
+            "--configure",
+            "--mtu=65520",
+            "--enable-sandbox",
+            "--enable-seccomp",
+            "--disable-host-loopback",
+        ])
+        .arg(format!("--ready-fd={}", ready_w.as_raw_fd()))
+        .arg(format!("--exit-fd={}", exit_r.as_raw_fd()))
+        .arg(pid.to_string())
+        .arg("tap0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(logf)
+        .spawn()
+        .map_err(|e| {
+            NetworkError::Slirp(format!(
+                "cannot start slirp4netns (install the slirp4netns package): {e}"
+            ))
+        })?;
+    drop(ready_w);
+    drop(exit_r);
+    let mut b = [0u8; 1];
+    if std::fs::File::from(ready_r).read_exact(&mut b).is_err() {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(NetworkError::Slirp(format!(
+            "exited before it was ready (see {})",
+            log.display()
+        )));
+    }
+    Ok(())
+}
+
 impl Slirp {
     /// Wait until slirp4netns has configured tap0, then publish the ports given to `spawn`.
     /// Returns at once the second time.

@@ -20,8 +20,15 @@ pub fn list(paths: &Paths, all: bool) -> Result<Vec<ContainerInfo>, EngineError>
     let mut out = Vec::new();
     for id in store.listed_ids()? {
         let (Ok(record), Ok(state)) = (store.record(&id), store.state(&id)) else {
+            // Being created or removed, or what a crash left (removed here if so).
+            super::leftover::collect(paths, &id);
             continue;
         };
+        // A `--rm` container that is not running: being removed by its monitor, or left from
+        // before a crash (then removed here, as docker's daemon does when it starts).
+        if record.auto_remove && !state.status.is_up() && super::leftover::collect(paths, &id) {
+            continue;
+        }
         if all || state.status.is_up() {
             out.push(ContainerInfo { record, state });
         }
