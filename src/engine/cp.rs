@@ -13,10 +13,10 @@ use std::process::Stdio;
 
 use super::EngineError;
 use crate::helper::{CopyOp, Helper, Request, Spawn, UsernsOp};
-use crate::runtime::Rootfs;
 use crate::state::container::{process_start_time, Containers};
 use crate::state::Paths;
 use crate::storage::copy::{self, CopyError, Layout, Owner};
+use crate::storage::rootfs::Rootfs;
 
 /// What `cp` takes.
 #[derive(Debug, Clone, Default)]
@@ -317,14 +317,12 @@ fn container_helper(
         Request::Userns(UsernsOp::CopyStopped {
             op: op.clone(),
             volumes,
-            rootfs: Rootfs {
-                upper: dir.join("upper"),
-                work: dir.join("work"),
-                target: dir.join("merged"),
-                userxattr: !crate::runtime::userns::is_rootful(),
-                driver: rec.storage_driver,
-                lower: rec.layers.clone(),
-            },
+            rootfs: Rootfs::of_container(
+                &dir,
+                rec.layers.clone(),
+                rec.storage_driver,
+                !crate::runtime::userns::is_rootful(),
+            ),
         })
     };
     let mut spawn = Spawn::new(&request);

@@ -2,6 +2,7 @@
 //! (`--memory`, `--cpus`, `--pids-limit`, `update` of limits), which need a cgroup v2 hierarchy
 //! delegated to the user. Without one they fail with the reason instead of silently doing
 //! nothing. (`pause` is in `engine::pause`.)
+use crate::state::restart::RestartPolicy;
 use std::collections::BTreeMap;
 
 pub use super::cgroup::delegated_cgroup;
@@ -43,18 +44,18 @@ pub fn update(
         Some(merged)
     };
     let policy = restart
-        .map(|r| crate::monitor::RestartPolicy::parse(r).map_err(EngineError::Usage))
+        .map(|r| RestartPolicy::parse(r).map_err(EngineError::Usage))
         .transpose()?;
     let lock = store.lock(&id)?;
     let mut rec = store.record(&id)?;
     if let Some(policy) = policy {
-        if rec.auto_remove && policy != crate::monitor::RestartPolicy::No {
+        if rec.auto_remove && policy != RestartPolicy::No {
             return Err(EngineError::Usage(
                 "Restart policy cannot be updated because AutoRemove is enabled for the container"
                     .into(),
             ));
         }
-        rec.restart_policy = restart.unwrap_or_default().to_string();
+        rec.restart_policy = policy;
     }
     if let Some(r) = new_resources {
         let st = store.state(&id)?;

@@ -71,9 +71,9 @@ pub(super) fn resolve(
         }
         // Rootless: the target's user namespace, where its namespaces belong.
         if rootless {
-            let theirs = match Mode::parse(&rec.network) {
-                Ok(Mode::User(_)) => UserNs::Networks,
-                Ok(Mode::Container(c)) => UserNs::Of(c),
+            let theirs = match rec.network {
+                Mode::User(_) => UserNs::Networks,
+                Mode::Container(c) => UserNs::Of(c),
                 _ => UserNs::Of(id.clone()),
             };
             match &joined {

@@ -108,7 +108,7 @@ pub(super) fn validate(
 ) -> Result<Plan, EngineError> {
     let cgroup = crate::engine::cgroup::plan(&req.limits)?;
     let runtime = resolve_runtime(req.runtime.as_deref())?;
-    if req.auto_remove && req.restart != crate::monitor::RestartPolicy::No {
+    if req.auto_remove && req.restart != crate::state::restart::RestartPolicy::No {
         return Err(EngineError::Usage(
             "Conflicting options: --restart and --rm".into(),
         ));
