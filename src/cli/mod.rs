@@ -3,6 +3,7 @@ mod build;
 mod compose;
 mod container;
 mod context;
+mod fast;
 mod health;
 mod image;
 mod manifest;
@@ -24,6 +25,17 @@ use crate::engine::EngineError;
 #[derive(Debug, Parser)]
 #[command(name = "skiff", version, disable_help_subcommand = true)]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+// skiff's own options (`--log-level` and `--storage-driver` may follow a command's name too).
+// A plain comment: a doc comment here would become the root command's description.
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
     /// Log level: error, warn, info, debug or trace
     #[arg(
         long,
@@ -53,9 +65,6 @@ pub struct Cli {
     /// helpers; default: $DOCKER_CONFIG, else ~/.docker)
     #[arg(long = "config", value_name = "DIR")]
     pub config: Option<std::path::PathBuf>,
-
-    #[command(subcommand)]
-    pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
@@ -225,6 +234,9 @@ pub fn main() -> i32 {
         return run(cli);
     }
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(cli) = fast::parse(&args) {
+        return run(cli);
+    }
     let mut tree = tree::command_for(
         <Cli as clap::CommandFactory>::command(),
         args.get(1..).unwrap_or_default(),
@@ -272,18 +284,20 @@ fn service_fast_path() -> Option<Cli> {
     let service = system::ServiceArgs::from_arg_matches(&m).ok()?;
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     Some(Cli {
-        log_level: env("SKIFF_LOG_LEVEL").unwrap_or_else(|| "warn".into()),
-        storage_driver: env("SKIFF_STORAGE_DRIVER"),
-        host: None,
-        config: None,
+        global: GlobalArgs {
+            log_level: env("SKIFF_LOG_LEVEL").unwrap_or_else(|| "warn".into()),
+            storage_driver: env("SKIFF_STORAGE_DRIVER"),
+            host: None,
+            config: None,
+        },
         command: Command::System(system::SystemCommand::Service(service)),
     })
 }
 
 /// Run a parsed command line: the global options, then the command; its exit code.
 fn run(cli: Cli) -> i32 {
-    init_logging(&cli.log_level);
-    if let Some(dir) = &cli.config {
+    init_logging(&cli.global.log_level);
+    if let Some(dir) = &cli.global.config {
         // Still one thread: nothing else reads the environment concurrently.
         std::env::set_var("DOCKER_CONFIG", dir);
     }
@@ -294,11 +308,11 @@ fn run(cli: Cli) -> i32 {
         cli.command,
         Command::System(system::SystemCommand::DialStdio | system::SystemCommand::Service(_))
     );
-    if let Err(e) = context::check_host(cli.host.as_deref().filter(|_| !serves)) {
+    if let Err(e) = context::check_host(cli.global.host.as_deref().filter(|_| !serves)) {
         eprintln!("Error: {e}");
         return e.exit_code();
     }
-    if let Some(d) = &cli.storage_driver {
+    if let Some(d) = &cli.global.storage_driver {
         match d.parse() {
             Ok(d) => crate::engine::storage::request(d),
             Err(e) => {

@@ -40,7 +40,7 @@ pub fn command_for(cmd: Command, args: &[std::ffi::OsString]) -> Command {
 ///   (`logs --since -1s`, `-e -x`);
 /// - a boolean flag with a value (`--human=false`) takes it only after `=`: `-H` alone is
 ///   `true`, and `-H false` would be `-H` followed by the argument `false`.
-fn docker_rules(cmd: Command) -> Command {
+pub(super) fn docker_rules(cmd: Command) -> Command {
     cmd.args_override_self(true)
         .mut_args(flag_rules)
         .mut_subcommands(docker_rules)

@@ -166,7 +166,7 @@ fn field(out: &mut Vec<u8>, name: &str, value: &[u8]) {
 
 /// What reading a container's entries back from the journal gave.
 pub struct ReadBack {
-    pub entries: Vec<super::log::Entry>,
+    pub entries: Vec<super::entry::Entry>,
     /// Where the next read starts (journalctl's `__CURSOR` of the last entry).
     pub cursor: Option<String>,
 }
@@ -214,7 +214,7 @@ pub fn read_back(full_id: &str, cursor: Option<&str>) -> Result<ReadBack, String
 
 /// One journalctl JSON record as a log entry: `MESSAGE` is a string, or an array of bytes when
 /// it is not UTF-8; a whole line gets its newline back.
-fn entry_of(v: &serde_json::Value) -> Option<super::log::Entry> {
+fn entry_of(v: &serde_json::Value) -> Option<super::entry::Entry> {
     let mut text = match &v["MESSAGE"] {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Array(bytes) => {
@@ -237,7 +237,7 @@ fn entry_of(v: &serde_json::Value) -> Option<super::log::Entry> {
     let micros: i64 = v["__REALTIME_TIMESTAMP"].as_str()?.parse().ok()?;
     let time = chrono::DateTime::from_timestamp_micros(micros)?
         .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
-    Some(super::log::Entry {
+    Some(super::entry::Entry {
         log: text,
         stream: stream.into(),
         time,

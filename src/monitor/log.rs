@@ -7,19 +7,11 @@
 use std::io::Write;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
+pub use super::entry::Entry;
 pub use crate::state::container::LogConfig;
 
 /// The longest entry: a longer line is split (docker's 16 KiB).
 pub const MAX_ENTRY: usize = 16 * 1024;
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Entry {
-    pub log: String,
-    pub stream: String,
-    pub time: String,
-}
 
 /// Appends entries; keeps a partial line per stream until its newline (or the end).
 pub struct Logger {

@@ -8,16 +8,9 @@ use std::net::Ipv4Addr;
 use sha2::{Digest, Sha256};
 
 use super::user::Network;
+pub use super::user::{is_predefined, NAMES};
 use super::Mode;
 use crate::state::Paths;
-
-/// The pre-defined names, in `network ls` order.
-pub const NAMES: &[&str] = &["bridge", "host", "none"];
-
-/// The names docker refuses for a new network (`default` is an alias of `bridge`).
-pub fn is_predefined(name: &str) -> bool {
-    NAMES.contains(&name) || name == "default"
-}
 
 /// The pre-defined networks. Their IDs are stable for one skiff root (docker's are random per
 /// daemon); their creation time is the root's.

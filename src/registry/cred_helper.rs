@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use super::auth::Credentials;
+use super::credentials::Credentials;
 
 /// What a helper answers when it has nothing for a server.
 const NOT_FOUND: &str = "credentials not found in native keychain";

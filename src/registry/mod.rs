@@ -3,6 +3,7 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod cred_helper;
+pub mod credentials;
 pub mod platform;
 pub mod search;
 

@@ -11,7 +11,7 @@ use nix::mount::{MntFlags, MsFlags};
 use nix::sys::stat::SFlag;
 use oci_spec::runtime::Spec;
 
-use super::init::{ctx, fail, InitError};
+use super::init_error::{ctx, fail, InitError};
 use super::inroot;
 use super::syscall::Syscall;
 

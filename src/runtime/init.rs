@@ -10,27 +10,9 @@ use nix::fcntl::OFlag;
 use oci_spec::runtime::Spec;
 
 use super::container_mounts as mounts;
+pub(super) use super::init_error::{ctx, fail, InitError};
 use super::syscall::{Linux, Syscall};
 use super::{inroot, Rootfs, Stdio};
-
-/// An error on the way to exec: the message and docker's exit code for it.
-#[derive(Debug)]
-pub(super) struct InitError {
-    pub(super) code: i32,
-    pub(super) message: String,
-}
-
-pub(super) fn fail(message: impl Into<String>) -> InitError {
-    InitError {
-        code: crate::exit::ENGINE,
-        message: message.into(),
-    }
-}
-
-pub(super) fn ctx<E: std::fmt::Display>(what: impl Into<String>) -> impl FnOnce(E) -> InitError {
-    let what = what.into();
-    move |e| fail(format!("{what}: {e}"))
-}
 
 /// The child's entry point. Never returns on success (execve); returns the process exit status
 /// after reporting an error to the parent.
@@ -554,7 +536,7 @@ pub(super) fn dup_onto(fd: RawFd, targets: &[RawFd]) -> Result<(), InitError> {
 /// (the first look into the tree waits for it).
 fn mount_rootfs(rootfs: &Rootfs, sock: &UnixStream) -> Result<(), InitError> {
     if let Some(fuse) = rootfs.mount().map_err(fail)? {
-        super::send_fd(sock, b'F', fuse.as_fd())
+        crate::sys::fd::send_with_fd(sock, b'F', fuse.as_fd())
             .map_err(ctx("handing the FUSE connection to its server"))?;
     }
     Ok(())
@@ -586,7 +568,8 @@ pub(super) fn open_pty(root: &Path, sock: &UnixStream) -> Result<RawFd, InitErro
             std::io::Error::last_os_error()
         )));
     }
-    super::send_fd(sock, b'T', master.as_fd()).map_err(ctx("sending the terminal"))?;
+    crate::sys::fd::send_with_fd(sock, b'T', master.as_fd())
+        .map_err(ctx("sending the terminal"))?;
     drop(master);
     Ok(slave)
 }

@@ -2,6 +2,13 @@
 //! and `containers/<id>/state.json` (what happened, rewritten atomically by the monitor and by
 //! the commands, under the container's lock). Names are reserved by creating `names/<name>`
 //! with O_EXCL, so two racing `run --name x` cannot both win.
+//!
+//! A `--rm` container's name, record and spec are written without fsync ([`Durability`]):
+//! a crash of the machine ends it anyway, as docker's daemon removes such containers when it
+//! starts again. What a crash leaves of them (a directory without its record, an empty or cut
+//! record, a name whose container is gone) is recognised by [`Containers::leftover`] and
+//! [`Containers::stale_name`]: only for files last changed before this boot began, so nothing
+//! a running command is writing is ever taken for a leftover.
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,7 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::atomic::{read_json, write_json_atomic, LockFile};
+use super::atomic::{read_json, write_json_atomic, write_replace, LockFile};
 use super::Paths;
 
 #[derive(Debug, Error)]
@@ -66,7 +73,8 @@ pub struct ContainerRecord {
     pub tty: bool,
     pub interactive: bool,
     pub auto_remove: bool,
-    pub network: String,
+    /// `--network`, parsed (on disk: the canonical `--network` string).
+    pub network: super::network_mode::Mode,
     /// Published ports, exposed ports, extra hosts and DNS settings.
     #[serde(default)]
     pub net_config: super::network::NetConfig,
@@ -77,9 +85,9 @@ pub struct ContainerRecord {
     /// `--log-driver` and `--log-opt`.
     #[serde(default)]
     pub log_config: LogConfig,
-    /// docker's `--restart` value (`no`, `always`, `unless-stopped`, `on-failure[:N]`).
+    /// docker's `--restart` (on disk: `no`, `always`, `unless-stopped`, `on-failure[:N]`).
     #[serde(default)]
-    pub restart_policy: String,
+    pub restart_policy: super::restart::RestartPolicy,
     /// The image's layer directories, bottom to top.
     pub layers: Vec<PathBuf>,
     /// The storage driver the container's root file system was made with.
@@ -454,6 +462,23 @@ pub fn process_start_time(pid: i32) -> Option<u64> {
     crate::sys::proc::start_time(pid)
 }
 
+/// How a new container's name, spec and record are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Forced to disk (fsync): the container survives a crash of the machine.
+    Synced,
+    /// Replaced atomically but not forced to disk: a `--rm` container, which a crash ends
+    /// anyway. What the crash leaves of it is a [`Containers::leftover`].
+    Volatile,
+}
+
+/// A container left behind by a crash ([`Containers::leftover`]).
+#[derive(Debug)]
+pub struct Leftover {
+    /// Its record, when it could be read.
+    pub record: Option<ContainerRecord>,
+}
+
 /// A held container lock (`Containers::lock`): the token that saving the container's state or
 /// record demands, as volumes demand `&VolumesLock`. Released when dropped.
 pub struct ContainerLock {
@@ -483,7 +508,12 @@ impl<'a> Containers<'a> {
     }
 
     /// Reserve `name` for `id`; fails if another container holds it.
-    pub fn reserve_name(&self, name: &str, id: &str) -> Result<(), StateError> {
+    pub fn reserve_name(
+        &self,
+        name: &str,
+        id: &str,
+        durability: Durability,
+    ) -> Result<(), StateError> {
         validate_name(name)?;
         let dir = self.paths.names();
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
@@ -495,7 +525,9 @@ impl<'a> Containers<'a> {
         {
             Ok(mut f) => {
                 f.write_all(id.as_bytes()).map_err(io_err(&path))?;
-                f.sync_all().map_err(io_err(&path))?;
+                if durability == Durability::Synced {
+                    f.sync_all().map_err(io_err(&path))?;
+                }
                 Ok(())
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -521,11 +553,93 @@ impl<'a> Containers<'a> {
 
     /// Write a new container's record. It has no `state.json` yet: a missing one is the
     /// initial state (`created`), which saves a file and two fsyncs per container.
-    pub fn create(&self, rec: &ContainerRecord) -> Result<(), StateError> {
+    pub fn create(&self, rec: &ContainerRecord, durability: Durability) -> Result<(), StateError> {
         let dir = self.dir(&rec.id);
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         let p = dir.join("container.json");
-        write_json_atomic(&p, rec).map_err(io_err(&p))
+        match durability {
+            Durability::Synced => write_json_atomic(&p, rec).map_err(io_err(&p)),
+            Durability::Volatile => serde_json::to_vec_pretty(rec)
+                .map_err(std::io::Error::other)
+                .and_then(|data| write_replace(&p, &data))
+                .map_err(io_err(&p)),
+        }
+    }
+
+    /// Whether container `id` is what a crash of the machine left behind (`boot`: when this
+    /// boot began, [`crate::sys::proc::boot_time`]): its directory or record was last changed
+    /// before this boot, it is not running, and either its record is missing, empty or cut
+    /// (only a crash makes those: every write is a rename of a whole file), or it is a `--rm`
+    /// container (docker removes those when its daemon starts). A record that is whole JSON
+    /// but not a record of this version is never a leftover. Returns the record when it could
+    /// be read (its name and volumes go with it).
+    pub fn leftover(&self, id: &str, boot: i64) -> Option<Leftover> {
+        use std::os::unix::fs::MetadataExt;
+        let dir = self.dir(id);
+        let p = dir.join("container.json");
+        let before_boot = |m: &std::fs::Metadata| m.mtime() < boot;
+        let meta = match std::fs::symlink_metadata(&p) {
+            Ok(m) => m,
+            // A create cut short, or a removal: the directory alone.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let d = std::fs::symlink_metadata(&dir).ok()?;
+                return (d.is_dir() && before_boot(&d)).then_some(Leftover { record: None });
+            }
+            Err(_) => return None,
+        };
+        if !before_boot(&meta) || self.state(id).is_ok_and(|st| st.status.is_up()) {
+            return None;
+        }
+        let data = std::fs::read(&p).ok()?;
+        match serde_json::from_slice::<ContainerRecord>(&data) {
+            Ok(rec) if rec.id == id => rec.auto_remove.then_some(Leftover { record: Some(rec) }),
+            // Another container's record in this directory: blocks of a file the crash
+            // reused before this one's data reached the disk.
+            Ok(_) => Some(Leftover { record: None }),
+            Err(e) => match e.classify() {
+                serde_json::error::Category::Eof | serde_json::error::Category::Syntax => {
+                    Some(Leftover { record: None })
+                }
+                _ => None,
+            },
+        }
+    }
+
+    /// Whether `names/NAME`, which names `holder`, is left over from an earlier boot and no
+    /// container holds it: its content is not a container ID (empty or cut by a crash) or the
+    /// holder has no directory. A holder with a directory is for [`Containers::leftover`] to
+    /// judge (and the name goes with it).
+    pub fn stale_name(&self, name: &str, holder: &str, boot: i64) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(meta) = std::fs::symlink_metadata(self.paths.names().join(name)) else {
+            return false;
+        };
+        if meta.mtime() >= boot {
+            return false;
+        }
+        let is_id = holder.len() == 64 && holder.bytes().all(|b| b.is_ascii_hexdigit());
+        !is_id || std::fs::symlink_metadata(self.dir(holder)).is_err()
+    }
+
+    /// Remove `names/NAME` whatever container it names (a stale name: [`Containers::stale_name`]).
+    pub fn drop_name(&self, name: &str) {
+        let _ = std::fs::remove_file(self.paths.names().join(name));
+    }
+
+    /// The names that name container `id` (one listing of `names/`: for a leftover whose
+    /// record is gone, which alone says what its name was).
+    pub fn names_of(&self, id: &str) -> Vec<String> {
+        let Ok(rd) = std::fs::read_dir(self.paths.names()) else {
+            return Vec::new();
+        };
+        rd.filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| !n.starts_with('.'))
+            .filter(|n| {
+                std::fs::read_to_string(self.paths.names().join(n))
+                    .is_ok_and(|holder| holder.trim() == id)
+            })
+            .collect()
     }
 
     /// Rewrite a container's record, under its lock (the token's container must be `rec`'s).
@@ -774,6 +888,38 @@ mod tests {
         assert_eq!(again["storage_driver"], "fuse-overlay");
         assert_eq!(again["net_config"]["exposed"][0]["proto"], "tcp");
         assert_eq!(again["resources"]["device_read_bps"][0]["rate"], 5);
+        // The network mode and the restart policy are typed, and keep their strings.
+        assert_eq!(
+            rec.network,
+            super::super::network_mode::Mode::Slirp4netns(Default::default())
+        );
+        assert_eq!(
+            rec.restart_policy,
+            super::super::restart::RestartPolicy::Always
+        );
+        assert_eq!(again["network"], "slirp4netns");
+        assert_eq!(again["restart_policy"], "always");
+        // Older still: a user network, on-failure with a count, and no policy at all.
+        for (network, policy, saved) in [
+            (
+                r#""mynet""#,
+                r#","restart_policy":"on-failure:3""#,
+                "on-failure:3",
+            ),
+            (r#""container:0123""#, r#","restart_policy":"""#, "no"),
+            (r#""pasta:-4""#, "", "no"),
+        ] {
+            let text = old
+                .replace(
+                    r#""network":"slirp4netns""#,
+                    &format!(r#""network":{network}"#),
+                )
+                .replace(r#","restart_policy":"always""#, policy);
+            let rec: ContainerRecord = serde_json::from_str(&text).expect("old record loads");
+            let again = serde_json::to_value(&rec).expect("serializes");
+            assert_eq!(again["network"].to_string(), network);
+            assert_eq!(again["restart_policy"], saved);
+        }
     }
 
     #[test]

@@ -74,6 +74,20 @@ pub fn clock_ticks_per_sec() -> u64 {
     }
 }
 
+/// When this boot began, in seconds since the epoch (`btime` of `/proc/stat`); 0 when unknown.
+/// A file last changed before it was written by an earlier boot: whatever was writing it
+/// then is gone.
+pub fn boot_time() -> i64 {
+    std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("btime "))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 /// The memory page size in bytes (`sysconf(_SC_PAGESIZE)`, the unit of `/proc/PID/statm`);
 /// at least 4096.
 pub fn page_size() -> u64 {

@@ -2,6 +2,7 @@
 //! logs, stop, rm, wait, inspect.
 mod exec;
 mod inspect;
+pub mod leftover;
 mod run;
 mod stop;
 

@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::Signal;
 
 use crate::engine::EngineError;
-use crate::state::container::{process_start_time, ContainerRecord, Containers, Status};
+use crate::state::container::{
+    process_start_time, ContainerRecord, Containers, Durability, Status,
+};
 use crate::state::{events, Paths};
 
 /// Wait until the container is no longer running and its monitor has recorded it.
@@ -175,7 +177,7 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
         store.release_name(&rec.name, &id);
     }
     if store.dir(&id).join("container.json").exists() {
-        return Err(EngineError::Usage(format!(
+        return Err(EngineError::Internal(format!(
             "could not remove the files of container {}",
             &id[..12]
         )));
@@ -241,7 +243,7 @@ pub fn rename(paths: &Paths, name: &str, new_name: &str) -> Result<(), EngineErr
             "Renaming a container with the same name as its current name".into(),
         ));
     }
-    store.reserve_name(new_name, &id)?;
+    store.reserve_name(new_name, &id, Durability::Synced)?;
     let old = std::mem::replace(&mut rec.name, new_name.to_string());
     if let Err(e) = store.save_record(&lock, &rec) {
         store.release_name(new_name, &id);

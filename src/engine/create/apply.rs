@@ -9,7 +9,7 @@ use crate::engine::{mounts, EngineError};
 use crate::monitor::now_rfc3339;
 use crate::network::Mode;
 use crate::runtime::spec::{NetMode, SpecInput};
-use crate::state::container::{ContainerRecord, Containers, MountRecord};
+use crate::state::container::{ContainerRecord, Containers, Durability, MountRecord, StateError};
 use crate::state::{events, write_atomic_dir_later, write_replace, Paths};
 use crate::storage::Driver;
 use crate::systemd::notify;
@@ -67,7 +67,14 @@ pub(super) fn apply(paths: &Paths, req: &CreateRequest, plan: Plan) -> Result<St
         volumes: Vec::new(),
         armed: true,
     };
-    let name = reserve_name(&store, req, &id)?;
+    // `--rm`: nothing forced to disk (docker's --rm containers do not outlive a crash of
+    // their daemon either); what a crash leaves is collected (`container::leftover`).
+    let durability = if req.auto_remove {
+        Durability::Volatile
+    } else {
+        Durability::Synced
+    };
+    let name = reserve_name(paths, &store, req, &id, durability)?;
     undo.name = Some(name.clone());
     let dir = store.dir(&id);
     let storage_driver = make_dirs(paths, &dir, &plan.layers)?;
@@ -81,13 +88,13 @@ pub(super) fn apply(paths: &Paths, req: &CreateRequest, plan: Plan) -> Result<St
     // released before `undo` runs (it takes it again).
     let vol_lock = vols.lock()?;
     let mount_records = resolve_mounts(&store, &vols, &vol_lock, req, &plan, &mut undo.volumes)?;
-    write_spec(&dir, req, &plan, binds, &mount_records)?;
+    write_spec(&dir, req, &plan, binds, &mount_records, durability)?;
     write_record(
         paths,
         &store,
         req,
         plan,
-        name,
+        (name, durability),
         storage_driver,
         mount_records,
     )?;
@@ -96,18 +103,28 @@ pub(super) fn apply(paths: &Paths, req: &CreateRequest, plan: Plan) -> Result<St
     Ok(id)
 }
 
-/// Step 1: the name, given or generated, reserved for this ID.
+/// Step 1: the name, given or generated, reserved for this ID (a name a crash left behind is
+/// freed first: `container::leftover`).
 fn reserve_name(
+    paths: &Paths,
     store: &Containers<'_>,
     req: &CreateRequest,
     id: &str,
+    durability: Durability,
 ) -> Result<String, EngineError> {
     match &req.name {
         Some(n) => {
-            store.reserve_name(n, id)?;
+            match store.reserve_name(n, id, durability) {
+                Err(StateError::NameInUse { id: holder, .. })
+                    if crate::engine::container::leftover::free_name(paths, n, &holder) =>
+                {
+                    store.reserve_name(n, id, durability)?
+                }
+                r => r?,
+            }
             Ok(n.clone())
         }
-        None => super::names::reserve_generated_name(store, id),
+        None => super::names::reserve_generated_name(paths, store, id, durability),
     }
 }
 
@@ -250,6 +267,7 @@ fn write_spec(
     plan: &Plan,
     binds: Vec<(PathBuf, String)>,
     mount_records: &[MountRecord],
+    durability: Durability,
 ) -> Result<(), EngineError> {
     let input = SpecInput {
         args: plan.args.clone(),
@@ -288,12 +306,16 @@ fn write_spec(
         extras: plan.extras.clone(),
     };
     let spec = crate::runtime::spec::build(&input)?;
-    let spec_json = serde_json::to_vec_pretty(&spec)
-        .map_err(|e| EngineError::Usage(format!("runtime spec: {e}")))?;
+    let spec_json =
+        serde_json::to_vec_pretty(&spec).map_err(EngineError::failed("runtime spec"))?;
     // Its name becomes durable with the record's, written next in the same directory (a
     // directory without a record is no container).
-    write_atomic_dir_later(&dir.join("config.json"), &spec_json)
-        .map_err(EngineError::io("writing config.json"))
+    let p = dir.join("config.json");
+    match durability {
+        Durability::Synced => write_atomic_dir_later(&p, &spec_json),
+        Durability::Volatile => write_replace(&p, &spec_json),
+    }
+    .map_err(EngineError::io("writing config.json"))
 }
 
 /// Step 6: the container record (the container exists from here on), and the create event.
@@ -302,7 +324,7 @@ fn write_record(
     store: &Containers<'_>,
     req: &CreateRequest,
     plan: Plan,
-    name: String,
+    (name, durability): (String, Durability),
     storage_driver: Driver,
     mounts: Vec<MountRecord>,
 ) -> Result<(), EngineError> {
@@ -325,12 +347,12 @@ fn write_record(
         tty: req.tty,
         interactive: req.interactive,
         auto_remove: req.auto_remove,
-        network: plan.mode.to_string(),
+        network: plan.mode.clone(),
         net_config: plan.net_config,
         stop_signal: plan.stop_signal,
         stop_timeout: req.stop_timeout,
         labels: plan.labels,
-        restart_policy: req.restart.to_string(),
+        restart_policy: req.restart,
         log_config: req.log.clone(),
         layers: plan.layers,
         storage_driver,
@@ -348,7 +370,7 @@ fn write_record(
         cgroup_parent: req.limits.cgroup_parent.clone().unwrap_or_default(),
         runtime: plan.runtime,
     };
-    store.create(&rec)?;
+    store.create(&rec, durability)?;
     events::container(paths, &rec, "create", &[]);
     Ok(())
 }

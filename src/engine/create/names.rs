@@ -2,7 +2,7 @@
 use std::io::Read;
 
 use crate::engine::EngineError;
-use crate::state::container::Containers;
+use crate::state::container::{Containers, Durability, StateError};
 
 /// A new 64-hex-digit container (or exec) ID.
 pub fn new_id() -> Result<String, EngineError> {
@@ -42,7 +42,12 @@ const SURNAMES: &[&str] = &[
 ];
 
 /// Reserve a free docker-style `adjective_surname` for container `id`.
-pub fn reserve_generated_name(store: &Containers<'_>, id: &str) -> Result<String, EngineError> {
+pub fn reserve_generated_name(
+    paths: &crate::state::Paths,
+    store: &Containers<'_>,
+    id: &str,
+    durability: Durability,
+) -> Result<String, EngineError> {
     let seed = u64::from_str_radix(&id[..12], 16).unwrap_or(0);
     for attempt in 0..64u64 {
         let n = seed.wrapping_add(attempt.wrapping_mul(7919));
@@ -53,9 +58,17 @@ pub fn reserve_generated_name(store: &Containers<'_>, id: &str) -> Result<String
         } else {
             format!("{a}_{s}{attempt}")
         };
-        match store.reserve_name(&name, id) {
+        match store.reserve_name(&name, id, durability) {
             Ok(()) => return Ok(name),
-            Err(crate::state::container::StateError::NameInUse { .. }) => continue,
+            // A name a crash left behind is freed and tried again.
+            Err(StateError::NameInUse { id: holder, .. })
+                if crate::engine::container::leftover::free_name(paths, &name, &holder) =>
+            {
+                if store.reserve_name(&name, id, durability).is_ok() {
+                    return Ok(name);
+                }
+            }
+            Err(StateError::NameInUse { .. }) => continue,
             Err(e) => return Err(e.into()),
         }
     }
