@@ -54,9 +54,9 @@ pub struct Summary {
     pub args: Vec<String>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
-    pub network: String,
+    pub network: super::network_mode::Mode,
     #[serde(default)]
-    pub restart_policy: String,
+    pub restart_policy: super::restart::RestartPolicy,
     /// `--rm`.
     #[serde(default)]
     pub auto_remove: bool,
@@ -83,7 +83,7 @@ impl Summary {
             args: rec.args.clone(),
             labels: rec.labels.clone(),
             network: rec.network.clone(),
-            restart_policy: rec.restart_policy.clone(),
+            restart_policy: rec.restart_policy,
             auto_remove: rec.auto_remove,
             mounts: rec.mounts.clone(),
             ports: rec.net_config.ports.clone(),
