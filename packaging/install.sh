@@ -6,7 +6,7 @@
 # Builds the packages with packaging/deb/build.sh (which runs `cargo build --release` first;
 # --binary PATH packs an already built skiff, and the skiff-monitor next to it, instead; --deb PATH
 # installs a built skiff_*.deb and builds nothing; --compress is build.sh's), installs skiff_*.deb
-# with apt, which brings its dependencies (uidmap, slirp4netns, fuse3) from the package archive when
+# with apt, which brings its dependencies (uidmap, slirp4netns, fuse3, iproute2, iptables) from the package archive when
 # they are missing, gives the invoking user subordinate uid/gid ranges if it has none, then, as that
 # user and without any network, imports a busybox root filesystem as the image `busybox:latest` and
 # runs `skiff run --rm busybox echo "skiff works"`. --with-docker also installs skiff-docker

@@ -320,10 +320,13 @@ fn internal_network_and_connecting_a_running_container() {
             .filter_map(|l| l.split_whitespace().nth(1).map(String::from))
             .collect::<Vec<_>>()
     };
-    // A network that is not internal: the container's own slirp4netns for outbound traffic.
-    assert_eq!(addrs(&env), ["lo", "eth0", "tap0"]);
+    // A network that is not internal: the default route through its gateway (out through
+    // the shared namespace's slirp4netns), no tap0 of its own.
+    assert_eq!(addrs(&env), ["lo", "eth0"]);
+    let route = env.skiff_ok(&["exec", "app", "ip", "route", "show", "default"]);
+    assert!(route.starts_with("default via 10.89."), "{route}");
     env.skiff_ok(&["network", "connect", "--alias", "db", "back", "app"]);
-    assert_eq!(addrs(&env), ["lo", "eth0", "tap0", "eth1"]);
+    assert_eq!(addrs(&env), ["lo", "eth0", "eth1"]);
     // Reachable by its alias from the internal network, which has no way out.
     let o = env.skiff_ok(&[
         "run",
@@ -343,7 +346,7 @@ fn internal_network_and_connecting_a_running_container() {
     ]);
     assert_eq!(o, format!("lo\neth0\n0\n{}", ip), "{o}");
     env.skiff_ok(&["network", "disconnect", "back", "app"]);
-    assert_eq!(addrs(&env), ["lo", "eth0", "tap0"]);
+    assert_eq!(addrs(&env), ["lo", "eth0"]);
     env.skiff_ok(&["rm", "-f", "app"]);
     env.skiff_ok(&["network", "rm", "front", "back"]);
     assert_no_helpers(&env);
@@ -444,5 +447,87 @@ fn published_port_on_a_user_network() {
     assert!(resp.starts_with("HTTP/"), "{resp}");
     env.skiff_ok(&["rm", "-f", "pweb"]);
     env.skiff_ok(&["network", "rm", "pubnet"]);
+    assert_no_helpers(&env);
+}
+
+/// A server on all the host's addresses answering every request with `body`; its port.
+fn host_server(body: &'static str) -> u16 {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("0.0.0.0:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for mut s in l.incoming().flatten() {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = write!(
+                s,
+                "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    port
+}
+
+/// The slirp4netns processes of this test's store.
+fn slirps(env: &TestEnv) -> Vec<String> {
+    helper_processes(env)
+        .into_iter()
+        .filter(|p| p.split_whitespace().nth(1) == Some("slirp4netns"))
+        .collect()
+}
+
+#[test]
+fn user_networks_go_out_through_one_shared_slirp4netns() {
+    let env = env_with_busybox();
+    env.skiff_ok(&["network", "create", "outa"]);
+    env.skiff_ok(&["network", "create", "outb"]);
+    let port = host_server("hello-outbound");
+    // The host's address as the container's /etc/hosts names it.
+    let fetch = format!(
+        "h=$(awk '/host.containers.internal/ {{print $1}}' /etc/hosts); \
+         wget -q -O - http://$h:{port}/"
+    );
+    for (name, net) in [("oa", "outa"), ("ob", "outb")] {
+        env.skiff_ok(&[
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--network",
+            net,
+            BUSYBOX,
+            "sleep",
+            "1000",
+        ]);
+    }
+    for name in ["oa", "ob"] {
+        let out = env.skiff_ok(&["exec", name, "sh", "-c", &fetch]);
+        assert_eq!(out, "hello-outbound", "{name}");
+    }
+    // One slirp4netns for both containers (the shared namespace's), not one each.
+    let s = slirps(&env);
+    assert_eq!(s.len(), 1, "{s:?}");
+    // The two networks are isolated from each other, as docker's are (ping itself works: the
+    // own gateway answers).
+    let gw = env.skiff_ok(&[
+        "inspect",
+        "-f",
+        "{{.NetworkSettings.Networks.outa.Gateway}}",
+        "oa",
+    ]);
+    env.skiff_ok(&["exec", "oa", "ping", "-c", "1", "-W", "2", gw.trim()]);
+    let ob_ip = env.skiff_ok(&[
+        "inspect",
+        "-f",
+        "{{.NetworkSettings.Networks.outb.IPAddress}}",
+        "ob",
+    ]);
+    let o = env.skiff(&["exec", "oa", "ping", "-c", "1", "-W", "1", ob_ip.trim()]);
+    assert_ne!(code(&o), 0, "{}", stdout(&o));
+    env.skiff_ok(&["rm", "-f", "oa", "ob"]);
+    env.skiff_ok(&["network", "rm", "outa", "outb"]);
+    // The holder and its slirp4netns exit with the last container.
     assert_no_helpers(&env);
 }

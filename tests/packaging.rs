@@ -49,7 +49,7 @@ fn debian_packages_build_install_into_a_scratch_root_and_purge() {
     );
     for want in [
         "Package: skiff\n",
-        "Depends: uidmap, slirp4netns, fuse3\n",
+        "Depends: uidmap, slirp4netns, fuse3, iproute2, iptables\n",
         "Version: ",
     ] {
         assert!(info.contains(want), "{want:?} in\n{info}");

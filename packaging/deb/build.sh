@@ -77,7 +77,7 @@ Version: $VERSION
 Architecture: $ARCH
 Maintainer: skiff maintainers <skiff@localhost>
 Installed-Size: $SIZE
-Depends: uidmap, slirp4netns, fuse3
+Depends: uidmap, slirp4netns, fuse3, iproute2, iptables
 Recommends: passt, busybox-static
 Section: admin
 Priority: optional

@@ -8,16 +8,16 @@
 //! foreground the monitor shares the CLI's stdio and exits with the container's exit code.
 pub mod attach;
 pub mod entry;
+mod error;
 pub mod health;
 pub mod journald;
 pub mod log;
 pub mod notify;
 mod pump;
 mod remove;
-mod restart;
 
+pub use error::MonitorError;
 pub use remove::{remove_anonymous_volumes, remove_container, remove_tree_any_owner};
-pub use restart::RestartPolicy;
 
 use pump::{pump, PumpIo};
 use remove::remove_container_in;
@@ -28,10 +28,10 @@ use std::time::Duration;
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::SignalFd;
 
-use crate::network::Mode;
-use crate::runtime::{Rootfs, Stdio};
+use crate::runtime::Stdio;
 use crate::state::container::{process_start_time, ContainerState, Containers, Status};
 use crate::state::Paths;
+use crate::storage::rootfs::Rootfs;
 
 /// RFC 3339 with nanoseconds, as docker's inspect shows times.
 pub fn now_rfc3339() -> String {
@@ -74,16 +74,20 @@ pub fn main(
     crate::network::user::release(paths, id);
     match result {
         Ok(code) => code,
-        Err((code, message)) => {
+        Err(e) => {
+            let code = e.exit_code();
             if let Some(r) = ready.take() {
-                r.send(&crate::helper::Ready::Failed { code, message });
+                r.send(&crate::helper::Ready::Failed {
+                    code,
+                    message: e.to_string(),
+                });
             }
             code
         }
     }
 }
 
-type MonResult<T> = Result<T, (i32, String)>;
+type MonResult<T> = Result<T, MonitorError>;
 
 /// The file holding the monitor's PID while it lives (the `PIDFile=` of a `Type=forking` unit
 /// from `generate systemd`).
@@ -134,42 +138,30 @@ fn run(
     ready: &mut Option<crate::helper::ReadySender>,
 ) -> MonResult<i32> {
     let store = Containers::new(paths);
-    let rec = store
-        .record(id)
-        .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
+    let rec = store.record(id)?;
     let dir = store.dir(id);
-    let mut spec = oci_spec::runtime::Spec::load(dir.join("config.json")).map_err(|e| {
-        (
-            crate::exit::ENGINE,
-            format!("reading the runtime spec: {e}"),
-        )
-    })?;
-    let mode = Mode::parse(&rec.network).map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
-    let target = match &mode {
-        Mode::Container(t) => Some(container_target(&store, t)),
-        _ => None,
-    };
+    let mut spec =
+        oci_spec::runtime::Spec::load(dir.join("config.json")).map_err(MonitorError::Spec)?;
     let mut net = crate::network::backend::for_container(
-        &mode,
+        &rec.network,
         crate::network::backend::Container {
             paths,
             id,
             name: &rec.name,
             ports: &rec.net_config.ports,
             networks: &rec.net_config.networks,
-            target,
         },
     );
     let joined = net
         .validate(&mut spec)
-        .map_err(|e| (crate::exit::ENGINE, e.to_string()))
+        .map_err(MonitorError::from)
         .and_then(|()| join_pid_ipc_of(&store, &mut spec, &rec.extras));
     // Before joining any user namespace: inside one, every process looks like root.
     let rootless = !crate::runtime::userns::is_rootful();
     if joined.is_ok()
         && rootless
         && rec.runtime.is_none()
-        && crate::runtime::pause::fits_network(&mode)
+        && crate::network::backend::fits_pause_process(&rec.network)
     {
         join_pause_process(paths, &mut spec);
     }
@@ -183,15 +175,8 @@ fn run(
     }
     let sfd = block_signals()?;
     let notify = notify::Notify::setup(&rec.sdnotify, &dir);
-    let rootfs = Rootfs {
-        lower: rec.layers.clone(),
-        upper: dir.join("upper"),
-        work: dir.join("work"),
-        target: dir.join("merged"),
-        userxattr: rootless,
-        driver: rec.storage_driver,
-    };
-    let policy = RestartPolicy::parse(&rec.restart_policy).unwrap_or(RestartPolicy::No);
+    let rootfs = Rootfs::of_container(&dir, rec.layers.clone(), rec.storage_driver, rootless);
+    let policy = rec.restart_policy;
     let mut backoff = Duration::from_millis(100);
     loop {
         // Once detached, a restarted container is a detached one.
@@ -221,7 +206,7 @@ fn run(
                 );
                 (r.code, r.userns, r.restart_wanted)
             }
-            Err((code, msg)) => {
+            Err(e) => {
                 // The start failed after the cgroup was made (a refused mount, a missing
                 // command): nothing runs in it any more.
                 if let Some(cg) = &rec.cgroup {
@@ -229,12 +214,12 @@ fn run(
                         tracing::warn!("removing the cgroup: {e}");
                     }
                 }
-                record_exit(&store, id, code, &msg);
+                record_exit(&store, id, e.exit_code(), &e.to_string());
                 if rec.auto_remove {
                     remove_container(paths, id, &rec.name);
                     let _ = remove_anonymous_volumes(paths, &rec.mounts);
                 }
-                return Err((code, msg));
+                return Err(e);
             }
         };
         // The restart policy (`update --restart` may have changed it), unless `stop` or
@@ -242,7 +227,7 @@ fn run(
         let policy = store
             .record(id)
             .ok()
-            .and_then(|r| RestartPolicy::parse(&r.restart_policy).ok())
+            .map(|r| r.restart_policy)
             .unwrap_or(policy);
         let st = store.state(id).unwrap_or_default();
         if !st.stop_requested && (restart_wanted || policy.wants_restart(code, st.restart_count)) {
@@ -303,13 +288,18 @@ fn block_signals() -> MonResult<SignalFd> {
     ] {
         mask.add(s);
     }
-    mask.thread_block()
-        .map_err(|e| (crate::exit::ENGINE, format!("blocking signals: {e}")))?;
+    mask.thread_block().map_err(|source| MonitorError::Sys {
+        what: "blocking signals",
+        source,
+    })?;
     SignalFd::with_flags(
         &mask,
         nix::sys::signalfd::SfdFlags::SFD_CLOEXEC | nix::sys::signalfd::SfdFlags::SFD_NONBLOCK,
     )
-    .map_err(|e| (crate::exit::ENGINE, format!("signalfd: {e}")))
+    .map_err(|source| MonitorError::Sys {
+        what: "signalfd",
+        source,
+    })
 }
 
 /// What one run of the container needs.
@@ -335,8 +325,10 @@ fn run_once(
     let id = rec.id.as_str();
     // Standard streams.
     let pipe = || {
-        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-            .map_err(|e| (crate::exit::ENGINE, format!("pipe: {e}")))
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|source| MonitorError::Sys {
+            what: "pipe",
+            source,
+        })
     };
     let mut out_r = None;
     let mut err_r = None;
@@ -344,7 +336,7 @@ fn run_once(
     let mut stdin_keep: Option<OwnedFd> = None;
     // journald: connect first, so that a host without a journal is a start error.
     let journal = if rec.log_config.driver == "journald" {
-        Some(journald::Journal::connect(rec).map_err(|e| (crate::exit::ENGINE, e))?)
+        Some(journald::Journal::connect(rec)?)
     } else {
         None
     };
@@ -356,8 +348,10 @@ fn run_once(
         let stdin_fd = if rec.interactive {
             0
         } else {
-            let null = std::fs::File::open("/dev/null")
-                .map_err(|e| (crate::exit::ENGINE, format!("/dev/null: {e}")))?;
+            let null = std::fs::File::open("/dev/null").map_err(|source| MonitorError::Open {
+                path: "/dev/null",
+                source,
+            })?;
             let fd: OwnedFd = null.into();
             let raw = fd.as_raw_fd();
             child_ends.push(fd);
@@ -381,8 +375,10 @@ fn run_once(
             child_ends.push(ir);
             fd
         } else {
-            let null = std::fs::File::open("/dev/null")
-                .map_err(|e| (crate::exit::ENGINE, format!("/dev/null: {e}")))?;
+            let null = std::fs::File::open("/dev/null").map_err(|source| MonitorError::Open {
+                path: "/dev/null",
+                source,
+            })?;
             let fd: OwnedFd = null.into();
             let raw = fd.as_raw_fd();
             child_ends.push(fd);
@@ -444,13 +440,7 @@ fn run_once(
     if started.is_err() {
         net.borrow_mut().teardown();
     }
-    let started = started.map_err(|e| {
-        let code = match &e {
-            crate::runtime::RuntimeError::Start { code, .. } => *code,
-            _ => crate::exit::ENGINE,
-        };
-        (code, e.to_string())
-    })?;
+    let started = started?;
     let pid = started.pid;
     // Keep the container's user namespace alive past its exit: `--rm` cleanup joins it to remove
     // files owned by container users, without the cost of a new namespace and newuidmap.
@@ -460,9 +450,7 @@ fn run_once(
         .map(OwnedFd::from);
     let pid_start = process_start_time(pid).unwrap_or(0);
     {
-        let lock = store
-            .lock(id)
-            .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
+        let lock = store.lock(id)?;
         let mut st = store.state(id).unwrap_or_default();
         st.status = Status::Running;
         st.frozen = None;
@@ -482,9 +470,7 @@ fn run_once(
         {
             st.health = Some(crate::state::health::Health::restart(st.health.take()));
         }
-        store
-            .save_state_volatile(&lock, &st)
-            .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
+        store.save_state_volatile(&lock, &st)?;
     }
     if let Some(p) = &rec.pidfile {
         if let Err(e) = std::fs::write(p, format!("{pid}\n")) {
@@ -554,8 +540,8 @@ fn run_once(
     if let Some(ext) = &ext {
         ext.delete(userns.as_ref().map(|n| n.as_fd()));
     }
-    if let Some(server) = started.fuse_server {
-        crate::runtime::reap_fuse_server(server);
+    if let Some(server) = started.rootfs_server {
+        crate::storage::rootfs::reap_server(server);
     }
     Ok(Exit {
         code,
@@ -628,20 +614,6 @@ fn user_namespace_mut(
         .find(|ns| ns.typ() == oci_spec::runtime::LinuxNamespaceType::User)
 }
 
-/// `--network container:ID`: that container's process, and whether it still runs.
-fn container_target(store: &Containers<'_>, target: &str) -> crate::network::backend::Target {
-    match store.state(target) {
-        Ok(st) => crate::network::backend::Target {
-            pid: st.pid,
-            running: st.status.is_up() && process_start_time(st.pid) == Some(st.pid_start),
-        },
-        Err(_) => crate::network::backend::Target {
-            pid: 0,
-            running: false,
-        },
-    }
-}
-
 /// `--pid container:ID` and `--ipc container:ID`: the container joins that container's PID or
 /// IPC namespace and, rootless, the user namespace that owns it (create checked that this is
 /// the one the network mode puts it in, if any).
@@ -655,14 +627,9 @@ fn join_pid_ipc_of(
         let Some(target) = mode.strip_prefix("container:") else {
             continue;
         };
-        let st = store
-            .state(target)
-            .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
+        let st = store.state(target)?;
         if st.status != Status::Running || process_start_time(st.pid) != Some(st.pid_start) {
-            return Err((
-                crate::exit::ENGINE,
-                format!("container {target} is not running"),
-            ));
+            return Err(MonitorError::NotRunning(target.to_string()));
         }
         let pid = st.pid;
         let Some(namespaces) = spec
@@ -670,7 +637,7 @@ fn join_pid_ipc_of(
             .as_mut()
             .and_then(|l| l.namespaces_mut().as_mut())
         else {
-            return Err((crate::exit::ENGINE, "runtime spec has no namespaces".into()));
+            return Err(MonitorError::NoNamespaces);
         };
         for ns in namespaces.iter_mut() {
             if ns.typ() == typ {

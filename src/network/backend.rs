@@ -42,10 +42,10 @@ pub trait Backend {
 
 /// A running container whose namespaces another one joins (`container:NAME`).
 #[derive(Debug, Clone, Copy)]
-pub struct Target {
-    pub pid: i32,
+struct Target {
+    pid: i32,
     /// Whether it runs (its process is the one recorded, by start time).
-    pub running: bool,
+    running: bool,
 }
 
 /// What a backend needs to know about its container.
@@ -56,8 +56,21 @@ pub struct Container<'a> {
     pub ports: &'a [PortMapping],
     /// Its user-defined networks.
     pub networks: &'a [Attachment],
-    /// For `container:NAME`: that container, looked up by the caller.
-    pub target: Option<Target>,
+}
+
+/// `--network container:ID`: that container's process, and whether it still runs.
+fn container_target(paths: &Paths, target: &str) -> Target {
+    match crate::state::container::Containers::new(paths).state(target) {
+        Ok(st) => Target {
+            pid: st.pid,
+            running: st.status.is_up()
+                && crate::state::container::process_start_time(st.pid) == Some(st.pid_start),
+        },
+        Err(_) => Target {
+            pid: 0,
+            running: false,
+        },
+    }
 }
 
 /// The backend for `mode`.
@@ -85,22 +98,25 @@ pub fn for_container(mode: &Mode, c: Container<'_>) -> Box<dyn Backend> {
         }),
         Mode::Container(name) => Box::new(JoinContainer {
             name: name.clone(),
-            target: c.target,
+            target: Some(container_target(c.paths, name)),
         }),
         Mode::User(_) => Box::new(UserNetworks {
             paths: c.paths.clone(),
             id: c.id.to_string(),
             name: c.name.to_string(),
             networks: c.networks.to_vec(),
-            outbound: Slirp4netns {
-                opts: slirp::Options::default(),
-                api: base("sock"),
-                ports: c.ports.to_vec(),
-                slirp: None,
-                forwarder: None,
-            },
+            ports: c.ports.to_vec(),
+            forwarder: None,
         }),
     }
+}
+
+/// Whether a container on network `mode` may be made in the pause process (`runtime::pause`)'s namespace. Not
+/// with pasta: started by a monitor that is root in that namespace, pasta switches to `nobody`
+/// and may no longer open the container's namespaces. User networks and `container:` join the
+/// namespace of their holder or target instead.
+pub fn fits_pause_process(mode: &Mode) -> bool {
+    matches!(mode, Mode::None | Mode::Host | Mode::Slirp4netns(_))
 }
 
 /// `none` (a namespace with only `lo`, which the runtime brings up) and `host` (no namespace).
@@ -234,14 +250,16 @@ impl Backend for JoinContainer {
 
 /// User-defined networks: endpoints in the shared namespace holder (`user`), the container in
 /// the holder's user namespace (which then owns the container's network namespace, so the
-/// holder can move interfaces into it), and, unless every network is internal, the
-/// container's own slirp4netns for outbound traffic and published ports.
+/// holder can move interfaces into it). Unless every network is internal, the container's
+/// default route leads to the holder's namespace, which masquerades it out through its one
+/// slirp4netns (`nat`), and skiff's forwarder publishes ports to the container's address.
 struct UserNetworks {
     paths: Paths,
     id: String,
     name: String,
     networks: Vec<Attachment>,
-    outbound: Slirp4netns,
+    ports: Vec<PortMapping>,
+    forwarder: Option<Forwarder>,
 }
 
 impl Backend for UserNetworks {
@@ -273,17 +291,14 @@ impl Backend for UserNetworks {
     }
 
     fn setup(&mut self, pid: i32) -> Result<(), NetworkError> {
-        if super::user::attach(&self.paths, &self.id, pid)? {
-            self.outbound.setup(pid)?;
+        if let Some(ip) = super::user::attach(&self.paths, &self.id, pid)? {
+            self.forwarder =
+                super::portfwd::start(pid, &self.ports, ip).map_err(NetworkError::Config)?;
         }
         Ok(())
     }
 
-    fn ready(&mut self) -> Result<(), NetworkError> {
-        self.outbound.ready()
-    }
-
     fn teardown(&mut self) {
-        self.outbound.teardown();
+        drop(self.forwarder.take());
     }
 }

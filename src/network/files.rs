@@ -56,7 +56,7 @@ pub fn host_gateway(mode: &Mode) -> Option<String> {
         // pasta copies the host's addresses and routes: the host's own address would be the
         // container's, but pasta takes connections to the gateway to the host.
         Mode::Pasta(_) => default_gateway(),
-        // The container's own slirp4netns (for networks that are not internal).
+        // The shared namespace's slirp4netns, reached by NAT (networks that are not internal).
         Mode::User(_) => host_gateway(&Mode::Slirp4netns(super::slirp::Options::default())),
         Mode::None | Mode::Container(_) => None,
     }

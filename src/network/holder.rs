@@ -1,5 +1,7 @@
 //! The netns holder helper: the process that keeps the shared rootless user and network namespaces of
 //! user networks alive, and answers DNS on port 53 there (on every bridge's gateway address).
+//! The process that started it starts the namespace's one slirp4netns (which exits with the
+//! holder) and its NAT rules (`nat`) before reporting it ready.
 //!
 //! It is started on demand, under the networks lock, by the first monitor whose container is on
 //! a user network (`user::join`), and exits when no such monitor is left (checked twice a
@@ -39,19 +41,33 @@ pub fn main(paths: &Paths, ready: Option<crate::helper::ReadySender>) -> i32 {
     // Opened before unsharing: it stays in the host's network namespace.
     let up_sock = UdpSocket::bind("0.0.0.0:0").ok();
     let log = user::run_dir(paths).join("holder.log");
-    match crate::runtime::netns::enter_holder_namespaces(&log) {
+    // Held (never read or written) for the daemon's life: slirp4netns exits when it closes.
+    let _exit_w = match crate::runtime::netns::enter_holder_namespaces(&log) {
         Err(e) => {
             eprintln!("Error: {e}");
             return crate::exit::ENGINE;
         }
-        Ok(crate::runtime::netns::HolderSide::Starter { daemon }) => {
+        Ok(crate::runtime::netns::HolderSide::Starter { daemon, exit_r }) => {
+            // Still in the host's network namespace: the one slirp4netns of the shared
+            // namespace (it lives as long as the daemon holds the exit pipe), and the rules
+            // that masquerade the bridges out through it.
+            let outside = super::slirp::start_for_holder(daemon, exit_r, &log)
+                .and_then(|()| super::nat::setup_holder(daemon));
+            if let Err(e) = outside {
+                // The daemon, never recorded, exits at its first check.
+                eprintln!("Error: {e}");
+                return crate::exit::ENGINE;
+            }
             if let Some(r) = ready {
                 r.send(&crate::helper::Ready::Pid(daemon));
             }
             return 0;
         }
-        Ok(crate::runtime::netns::HolderSide::Daemon) => drop(ready),
-    }
+        Ok(crate::runtime::netns::HolderSide::Daemon { exit_w }) => {
+            drop(ready);
+            exit_w
+        }
+    };
     match serve(paths, upstream, up_sock) {
         Ok(()) => 0,
         Err(e) => {
@@ -232,6 +248,7 @@ mod tests {
     fn names_resolve_only_on_shared_networks() {
         let att = Attachments {
             clients: vec![],
+            bridges: vec![],
             endpoints: vec![
                 ep("web", "n1", [10, 89, 0, 2], &["www"]),
                 ep("cli", "n1", [10, 89, 0, 3], &[]),

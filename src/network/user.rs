@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde::{Deserialize, Serialize};
 
@@ -170,6 +170,9 @@ pub struct Attachments {
     pub clients: Vec<Client>,
     #[serde(default)]
     pub endpoints: Vec<Endpoint>,
+    /// The bridges made (with their packet filter rules) in the running holder's namespace.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bridges: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -437,6 +440,9 @@ pub fn remove(paths: &Paths, net: &Network) -> Result<(), NetworkError> {
     // A bridge left in a running holder's namespace goes with it; remove it now if we can.
     if let Some(h) = holder_pid(paths) {
         let _ = ip_batch(h, &format!("link del {}\n", net.bridge()), true);
+        let mut att = att;
+        att.bridges.retain(|b| *b != net.bridge());
+        let _ = write_attachments(paths, &att);
     }
     Ok(())
 }
@@ -497,10 +503,11 @@ fn spawn_holder(paths: &Paths) -> Result<i32, NetworkError> {
     }
 }
 
-/// Start the holder unless it runs; the caller holds the lock.
-fn ensure_holder(paths: &Paths) -> Result<i32, NetworkError> {
+/// Start the holder unless it runs; the caller holds the lock. True when it was started now
+/// (its namespace has no bridge yet).
+fn ensure_holder(paths: &Paths) -> Result<(i32, bool), NetworkError> {
     if let Some(pid) = holder_pid(paths) {
-        return Ok(pid);
+        return Ok((pid, false));
     }
     let dir = run_dir(paths);
     std::fs::create_dir_all(&dir).map_err(io(format!("creating {}", dir.display())))?;
@@ -511,7 +518,7 @@ fn ensure_holder(paths: &Paths) -> Result<i32, NetworkError> {
     };
     let p = holder_path(paths);
     write_json_atomic(&p, &rec).map_err(io(format!("writing {}", p.display())))?;
-    Ok(pid)
+    Ok((pid, true))
 }
 
 /// docker's MAC addresses: 02:42 and the IPv4 address.
@@ -624,8 +631,11 @@ pub fn join(
     owner: i32,
 ) -> Result<i32, NetworkError> {
     let _lock = lock(paths)?;
-    let holder = ensure_holder(paths)?;
+    let (holder, fresh) = ensure_holder(paths)?;
     let mut att = read_attachments(paths)?;
+    if fresh {
+        att.bridges.clear();
+    }
     att.clients.retain(|c| c.container_id != container_id);
     att.endpoints.retain(|e| e.container_id != container_id);
     att.clients.push(Client {
@@ -641,26 +651,39 @@ pub fn join(
 }
 
 /// Wire every endpoint of the container whose init is `pid` (called before it runs, and again
-/// after each restart). Returns whether one of its networks is not internal (it then gets
-/// slirp4netns for outbound traffic and published ports).
-pub fn attach(paths: &Paths, container_id: &str, pid: i32) -> Result<bool, NetworkError> {
+/// after each restart). The first network that is not internal gives the default route (out
+/// through the holder's slirp4netns); its address is returned, where published ports go.
+pub fn attach(
+    paths: &Paths,
+    container_id: &str,
+    pid: i32,
+) -> Result<Option<Ipv4Addr>, NetworkError> {
     let _lock = lock(paths)?;
     let holder = holder_pid(paths).ok_or_else(|| {
         NetworkError::Config("the network namespace holder is not running".into())
     })?;
-    let att = read_attachments(paths)?;
+    let mut att = read_attachments(paths)?;
     let nets = list(paths)?;
-    let mut outbound = false;
-    for ep in att
+    let mut outbound = None;
+    let mine: Vec<Endpoint> = att
         .endpoints
         .iter()
         .filter(|e| e.container_id == container_id)
-    {
+        .cloned()
+        .collect();
+    let bridges = att.bridges.clone();
+    for ep in &mine {
         let Some(net) = nets.iter().find(|n| n.id == ep.network_id) else {
             continue;
         };
-        outbound |= !net.internal;
-        plumb(holder, pid, net, ep)?;
+        let route = outbound.is_none() && !net.internal;
+        if route {
+            outbound = Some(ep.ip);
+        }
+        plumb(holder, pid, net, ep, route, &mut att.bridges)?;
+    }
+    if att.bridges != bridges {
+        write_attachments(paths, &att)?;
     }
     Ok(outbound)
 }
@@ -697,8 +720,14 @@ pub fn connect_running(
             want.network.name
         )));
     }
+    // A container that had only internal networks gets its route out with this one.
+    let nets = list(paths)?;
+    let routed = att.endpoints.iter().any(|e| {
+        e.container_id == container_id && nets.iter().any(|n| n.id == e.network_id && !n.internal)
+    });
     let ep = add_endpoint(&mut att, container_id, container_name, want)?;
-    plumb(holder, pid, &want.network, &ep)?;
+    let route = !routed && !want.network.internal;
+    plumb(holder, pid, &want.network, &ep, route, &mut att.bridges)?;
     write_attachments(paths, &att)
 }
 
@@ -775,17 +804,8 @@ fn same_ns(a: &Path, b: &Path) -> bool {
 /// Run `ip -batch -` with `script` in the network namespace of `pid` (through nsenter, joining
 /// its user namespace unless this process is already in it).
 fn ip_batch(pid: i32, script: &str, force: bool) -> Result<(), NetworkError> {
-    let mut cmd = Command::new("nsenter");
-    cmd.arg(format!("--target={pid}")).arg("--net");
-    if !crate::runtime::userns::is_rootful()
-        && !same_ns(
-            Path::new("/proc/self/ns/user"),
-            Path::new(&format!("/proc/{pid}/ns/user")),
-        )
-    {
-        cmd.arg("--user").arg("--preserve-credentials");
-    }
-    cmd.arg("--").arg("ip");
+    let mut cmd = super::nat::nsenter(pid);
+    cmd.arg("ip");
     if force {
         cmd.arg("-force");
     }
@@ -812,20 +832,32 @@ fn ip_batch(pid: i32, script: &str, force: bool) -> Result<(), NetworkError> {
     )))
 }
 
-/// The bridge of `net` in the holder's namespace (if missing), and a veth pair from it into the
-/// namespace of `pid`, with the endpoint's address.
-fn plumb(holder: i32, pid: i32, net: &Network, ep: &Endpoint) -> Result<(), NetworkError> {
+/// The bridge of `net` in the holder's namespace (if not in `bridges`, the ones made there),
+/// and a veth pair from it into the namespace of `pid`, with the endpoint's address, and the
+/// default route through the bridge's gateway when `route`.
+fn plumb(
+    holder: i32,
+    pid: i32,
+    net: &Network,
+    ep: &Endpoint,
+    route: bool,
+    bridges: &mut Vec<String>,
+) -> Result<(), NetworkError> {
     let br = net.bridge();
     let len = net.prefix_len();
     let mtu = net.mtu().map(|m| format!(" mtu {m}")).unwrap_or_default();
-    ip_batch(
-        holder,
-        &format!(
-            "link add {br}{mtu} type bridge\naddr add {}/{len} dev {br}\nlink set {br} up\n",
-            net.gateway
-        ),
-        true,
-    )?;
+    if !bridges.contains(&br) {
+        ip_batch(
+            holder,
+            &format!(
+                "link add {br}{mtu} type bridge\naddr add {}/{len} dev {br}\nlink set {br} up\n",
+                net.gateway
+            ),
+            true,
+        )?;
+        super::nat::setup_bridge(holder, &br, net.internal)?;
+        bridges.push(br.clone());
+    }
     let host_if = format!("skv{}", random_hex(5)?);
     ip_batch(
         holder,
@@ -835,10 +867,15 @@ fn plumb(holder: i32, pid: i32, net: &Network, ep: &Endpoint) -> Result<(), Netw
         ),
         false,
     )?;
+    let default = if route {
+        format!("route add default via {}\n", net.gateway)
+    } else {
+        String::new()
+    };
     ip_batch(
         pid,
         &format!(
-            "addr add {}/{len} dev {}\nlink set {} up\nlink set lo up\n",
+            "addr add {}/{len} dev {}\nlink set {} up\nlink set lo up\n{default}",
             ep.ip, ep.ifname, ep.ifname
         ),
         false,

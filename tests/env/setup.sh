@@ -35,7 +35,7 @@ die() { echo "setup.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (try: sudo $0)"
 
 # ---- packages ---------------------------------------------------------------
-PACKAGES=(uidmap slirp4netns passt fuse3 docker-registry busybox-static iproute2 curl python3 zstd
+PACKAGES=(uidmap slirp4netns passt fuse3 docker-registry busybox-static iproute2 iptables curl python3 zstd
           ca-certificates procps util-linux passwd apache2-utils podman runc skopeo
           systemd libc6-dev docker.io docker-compose python3-venv python3-cryptography strace)
 missing=()
