@@ -7,8 +7,8 @@ pub mod host_config;
 pub mod network;
 pub mod network_mode;
 pub mod paths;
-pub mod summary;
 pub mod restart;
+pub mod summary;
 
 pub use atomic::{
     write_atomic, write_atomic_dir_later, write_json_atomic, write_replace, LockFile,

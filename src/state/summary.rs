@@ -139,7 +139,8 @@ impl Containers<'_> {
             Ok(m) => RecordStamp::of(&m),
             Err(_) => return None,
         };
-        if let Ok(data) = std::fs::read(dir.join("state.json")) {
+        let read = read_small(&dir.join("state.json"));
+        if let Ok(data) = read {
             if let Ok(mut st) = serde_json::from_slice::<ContainerState>(&data) {
                 if let Some(s) = st.summary.take() {
                     if s.stamp == stamp && s.id == id {
@@ -194,6 +195,27 @@ impl Containers<'_> {
         let data = serde_json::to_vec_pretty(&st).map_err(std::io::Error::other)?;
         write_durably_in(&dir, &p, &data)
     }
+}
+
+/// A small file's content: open, read until the end, close. Not `fs::read` or
+/// `read_to_end`, whose size hint costs a `statx` and an `lseek` per container listed.
+fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut f = std::fs::File::open(path)?;
+    let mut data = vec![0u8; 4096];
+    let mut len = 0;
+    loop {
+        if len == data.len() {
+            data.resize(len * 2, 0);
+        }
+        match f.read(&mut data[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    data.truncate(len);
+    Ok(data)
 }
 
 /// temp file, fsync, rename, fsync of the directory, as `atomic::write_atomic`, but never
