@@ -9,6 +9,7 @@ pub use super::cgroup::delegated_cgroup;
 pub use super::create::request::check_device_io;
 pub use super::create::request::Limits;
 use super::EngineError;
+use crate::runtime::cgroup::CgroupError;
 use crate::state::container::Containers;
 use crate::state::Paths;
 
@@ -60,8 +61,13 @@ pub fn update(
         let st = store.state(&id)?;
         if let (Some(cg), true) = (&rec.cgroup, st.status.is_up()) {
             if cg.dir.is_dir() {
-                crate::runtime::cgroup::apply(&cg.dir, &r).map_err(|e| {
-                    EngineError::Usage(format!("Cannot update container {id}: {e}"))
+                // docker: a limit it refuses is a bad parameter, a write the kernel refuses
+                // a system error.
+                crate::runtime::cgroup::apply(&cg.dir, &r).map_err(|e| match e {
+                    CgroupError::Invalid(m) => {
+                        EngineError::Usage(format!("Cannot update container {id}: {m}"))
+                    }
+                    e => EngineError::failed(format!("Cannot update container {id}"))(e),
                 })?;
             }
         }
@@ -352,7 +358,7 @@ fn host_ps(
         .output()
         .map_err(EngineError::io("running ps"))?;
     if !out.status.success() {
-        return Err(EngineError::Usage(format!(
+        return Err(EngineError::Internal(format!(
             "ps {}: {}",
             args.join(" "),
             String::from_utf8_lossy(&out.stderr).trim()
@@ -363,7 +369,7 @@ fn host_ps(
     let head = lines.next().unwrap_or_default();
     let header: Vec<String> = head.split_whitespace().map(String::from).collect();
     let Some(col) = header.iter().position(|h| h == "PID") else {
-        return Err(EngineError::Usage(
+        return Err(EngineError::Internal(
             "Couldn't find PID field in ps output".into(),
         ));
     };

@@ -306,8 +306,8 @@ fn write_spec(
         extras: plan.extras.clone(),
     };
     let spec = crate::runtime::spec::build(&input)?;
-    let spec_json = serde_json::to_vec_pretty(&spec)
-        .map_err(|e| EngineError::Usage(format!("runtime spec: {e}")))?;
+    let spec_json =
+        serde_json::to_vec_pretty(&spec).map_err(EngineError::failed("runtime spec"))?;
     // Its name becomes durable with the record's, written next in the same directory (a
     // directory without a record is no container).
     let p = dir.join("config.json");

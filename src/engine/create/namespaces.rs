@@ -26,7 +26,7 @@ pub(super) fn resolve(
     let rootless = !crate::runtime::userns::is_rootful();
     if super::parse_extras::keep_id(&extras.userns).is_some() {
         if !rootless {
-            return Err(EngineError::Usage(
+            return Err(EngineError::Unsupported(
                 "--userns keep-id is only supported in rootless mode".into(),
             ));
         }
@@ -78,7 +78,7 @@ pub(super) fn resolve(
             };
             match &joined {
                 Some(j) if *j != theirs => {
-                    return Err(EngineError::Usage(format!(
+                    return Err(EngineError::Unsupported(format!(
                         "--{flag} container:{target}: rootless, a container can join the namespaces of one user namespace only, and its network is in another"
                     )))
                 }

@@ -396,12 +396,10 @@ fn check_log(req: &CreateRequest) -> Result<(), EngineError> {
 /// `--device`: the host path must be a device node.
 fn check_device(host: &std::path::Path) -> Result<(), EngineError> {
     use std::os::unix::fs::FileTypeExt;
-    let meta = std::fs::metadata(host).map_err(|e| {
-        EngineError::Usage(format!(
-            "error gathering device information while adding custom device \"{}\": {e}",
-            host.display()
-        ))
-    })?;
+    let meta = std::fs::metadata(host).map_err(EngineError::io(format!(
+        "error gathering device information while adding custom device \"{}\"",
+        host.display()
+    )))?;
     if !(meta.file_type().is_char_device() || meta.file_type().is_block_device()) {
         return Err(EngineError::Usage(format!(
             "{} is not a device node",

@@ -575,7 +575,7 @@ fn download_blob(
     }
     Err(last
         .map(EngineError::from)
-        .unwrap_or_else(|| EngineError::Usage("no registry to pull from".into())))
+        .unwrap_or_else(|| EngineError::Internal("no registry to pull from".into())))
 }
 
 /// Download one layer blob into the store and, as it streams, into the unpack helper (`diff`
@@ -643,7 +643,10 @@ fn download_layers(
         Some(_) => descs.len().min(MAX_STREAMED_LAYERS),
         None => PARALLEL_DOWNLOADS.min(descs.len()),
     };
-    let queue = Mutex::new(descs.iter().collect::<VecDeque<_>>());
+    // The biggest first: a big layer that starts last would finish alone on one core.
+    let mut order: Vec<&Descriptor> = descs.iter().collect();
+    order.sort_by_key(|d| std::cmp::Reverse(d.size()));
+    let queue = Mutex::new(order.into_iter().collect::<VecDeque<_>>());
     let cancel = AtomicBool::new(false);
     let (tx, rx) = mpsc::channel::<Progress>();
     let mut first_error: Option<EngineError> = None;
