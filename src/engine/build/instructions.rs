@@ -37,7 +37,8 @@ impl<'a, 'e> Builder<'a, 'e> {
                 let pairs = self.key_values(st, &inst.args, line, "ENV")?;
                 let text = pairs_text("ENV", &pairs);
                 self.meta_step(st, &text, move |c, _| {
-                    let mut env = crate::image::config_strings(&c.get("Env").cloned().unwrap_or(Value::Null));
+                    let mut env =
+                        crate::image::config_strings(&c.get("Env").cloned().unwrap_or(Value::Null));
                     for (k, v) in pairs {
                         let p = format!("{k}=");
                         env.retain(|e| !e.starts_with(&p));
@@ -217,7 +218,9 @@ impl<'a, 'e> Builder<'a, 'e> {
                     );
                 }
                 self.meta_step(st, &format!("ONBUILD {trigger}"), move |c, _| {
-                    let mut t = crate::image::config_strings(&c.get("OnBuild").cloned().unwrap_or(Value::Null));
+                    let mut t = crate::image::config_strings(
+                        &c.get("OnBuild").cloned().unwrap_or(Value::Null),
+                    );
                     t.push(trigger);
                     c.insert("OnBuild".into(), json!(t));
                     Ok(())

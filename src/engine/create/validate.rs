@@ -246,7 +246,12 @@ pub(super) fn validate(
         .unwrap_or_default();
     labels.extend(req.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
 
-    let env = environment(&crate::image::config_strings(&cfg["Env"]), req, &hostname, &user.home);
+    let env = environment(
+        &crate::image::config_strings(&cfg["Env"]),
+        req,
+        &hostname,
+        &user.home,
+    );
     let devices = req
         .devices
         .iter()
