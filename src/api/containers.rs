@@ -14,8 +14,8 @@ use crate::engine::create::{
     self, parse, CreateRequest, MountRequest, NetworkRequest, PullPolicy, Ulimit,
 };
 use crate::engine::EngineError;
-use crate::monitor::RestartPolicy;
 use crate::state::container::Status;
+use crate::state::restart::RestartPolicy;
 
 /// docker's human status: "Up 3 minutes", "Exited (0) 2 seconds ago", "Created".
 fn status_text(info: &ContainerInfo) -> String {

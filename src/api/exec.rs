@@ -353,9 +353,8 @@ fn resize_fd() -> Option<std::os::fd::OwnedFd> {
 pub fn exec_child_main() -> i32 {
     let run = || -> Result<i32, EngineError> {
         let raw = std::env::var(OPTS_ENV)
-            .map_err(|_| EngineError::Usage(format!("{OPTS_ENV} is not set")))?;
-        let o: ChildOpts = serde_json::from_str(&raw)
-            .map_err(|e| EngineError::Usage(format!("{OPTS_ENV}: {e}")))?;
+            .map_err(|_| EngineError::Internal(format!("{OPTS_ENV} is not set")))?;
+        let o: ChildOpts = serde_json::from_str(&raw).map_err(EngineError::failed(OPTS_ENV))?;
         let opts = ExecOptions {
             container: o.container,
             command: o.command,

@@ -144,7 +144,7 @@ fn activation_fds() -> Result<Vec<OwnedFd>, EngineError> {
         // makes them close-on-exec: the monitors and helpers we start must not inherit them.
         out.push(
             crate::sys::fd::adopt_inherited(fd)
-                .map_err(|e| EngineError::Usage(format!("socket activation: fd {fd}: {e}")))?,
+                .map_err(EngineError::failed(format!("socket activation: fd {fd}")))?,
         );
     }
     Ok(out)
@@ -154,7 +154,7 @@ fn listener_from_fd(fd: OwnedFd) -> Result<Listener, EngineError> {
     use nix::sys::socket::{getsockname, SockaddrStorage};
     use std::os::fd::AsRawFd;
     let addr: SockaddrStorage = getsockname(fd.as_raw_fd())
-        .map_err(|e| EngineError::Usage(format!("socket activation: not a socket: {e}")))?;
+        .map_err(EngineError::failed("socket activation: not a socket"))?;
     if addr.as_unix_addr().is_some() {
         Ok(Listener::Unix(std::os::unix::net::UnixListener::from(fd)))
     } else {

@@ -92,7 +92,7 @@ pub async fn events(ctx: &Arc<Ctx>, q: &Query) -> ApiResult {
                 let mut line = serde_json::to_vec(e).unwrap_or_default();
                 line.push(b'\n');
                 tx.blocking_send(line.into())
-                    .map_err(|_| crate::engine::EngineError::Usage("the client went away".into()))
+                    .map_err(|_| crate::engine::EngineError::Cancelled)
             },
             &|| !gone.is_closed(),
         );
@@ -254,13 +254,13 @@ fn start_service(
             if let Ok(c) = std::os::unix::net::UnixStream::connect(socket) {
                 return Ok(c);
             }
-            return Err(EngineError::Usage(format!(
+            return Err(EngineError::Internal(format!(
                 "the API service did not start on {} ({st})",
                 socket.display()
             )));
         }
         if std::time::Instant::now() > deadline {
-            return Err(EngineError::Usage(format!(
+            return Err(EngineError::Internal(format!(
                 "no API service answers on {}",
                 socket.display()
             )));

@@ -140,7 +140,7 @@ pub fn check_host(host: Option<&str>) -> Result<(), EngineError> {
     if same {
         return Ok(());
     }
-    Err(EngineError::Usage(format!(
+    Err(EngineError::Unsupported(format!(
         "skiff does not drive remote engines yet: -H/DOCKER_HOST is {h}, and skiff runs containers locally (unset DOCKER_HOST, or name skiff's own socket {})",
         endpoint(&paths)
     )))

@@ -91,7 +91,7 @@ impl NetArgs {
             modes[0].clone()
         };
         if self.ip6.is_some() {
-            return Err(EngineError::Usage(
+            return Err(EngineError::Unsupported(
                 "--ip6: skiff's networks have no IPv6 (network create --ipv6 is not supported)"
                     .into(),
             ));

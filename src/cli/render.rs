@@ -14,7 +14,7 @@ pub fn print_inspect(
     match format {
         None => {
             let text = serde_json::to_string_pretty(values)
-                .map_err(|e| EngineError::Usage(e.to_string()))?;
+                .map_err(|e| EngineError::Internal(e.to_string()))?;
             let _ = writeln!(out, "{text}");
         }
         Some(f) => {

@@ -43,7 +43,7 @@ pub fn place(resources: Resources, parent: Option<&str>) -> Result<Plan, EngineE
         Ok(d) => {
             let have = d.controllers();
             if let Some((ctrl, flag)) = needed.iter().find(|(c, _)| !have.iter().any(|h| h == c)) {
-                return Err(EngineError::Usage(format!(
+                return Err(EngineError::Unsupported(format!(
                     "{flag} needs the {ctrl} cgroup controller, which is not delegated to your \
                      user ({} has: {})",
                     d.root.display(),
@@ -54,7 +54,7 @@ pub fn place(resources: Resources, parent: Option<&str>) -> Result<Plan, EngineE
                     }
                 )));
             }
-            d.container_dir(parent, "x").map_err(EngineError::Usage)?;
+            d.container_dir(parent, "x")?;
             Ok(Plan {
                 delegation: Some(d),
                 parent: parent.map(String::from),
@@ -72,7 +72,7 @@ pub fn place(resources: Resources, parent: Option<&str>) -> Result<Plan, EngineE
                     ..Default::default()
                 });
             }
-            Err(EngineError::Usage(format!(
+            Err(EngineError::Unsupported(format!(
                 "{} needs a cgroup v2 hierarchy delegated to your user (systemd user session); \
                  none is available here: {why}",
                 flags.join(", ")
@@ -82,6 +82,6 @@ pub fn place(resources: Resources, parent: Option<&str>) -> Result<Plan, EngineE
 }
 
 /// The user's delegated cgroup v2 subtree, or why there is none.
-pub fn delegated_cgroup() -> Result<PathBuf, String> {
+pub fn delegated_cgroup() -> Result<PathBuf, crate::runtime::cgroup::CgroupError> {
     crate::runtime::cgroup::delegation().map(|d| d.root)
 }

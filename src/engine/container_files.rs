@@ -40,8 +40,9 @@ pub fn diff(paths: &Paths, name: &str) -> Result<Vec<Change>, EngineError> {
         std::process::Stdio::piped(),
     )?;
     let out = helper.finish()?;
-    serde_json::from_slice(&out)
-        .map_err(|e| EngineError::Usage(format!("reading the changes of {name}: {e}")))
+    serde_json::from_slice(&out).map_err(EngineError::failed(format!(
+        "reading the changes of {name}"
+    )))
 }
 
 /// `export CONTAINER`: the merged file system as a tar, written to `out` (a file or our
@@ -337,8 +338,8 @@ pub fn commit(paths: &Paths, opts: &CommitOptions) -> Result<ImageRecord, Engine
     }
     history.push(h);
     config["history"] = json!(history);
-    let config_bytes = serde_json::to_vec(&config)
-        .map_err(|e| EngineError::Usage(format!("encoding the image config: {e}")))?;
+    let config_bytes =
+        serde_json::to_vec(&config).map_err(EngineError::failed("encoding the image config"))?;
     let id = store.put_blob(&config_bytes)?;
 
     // A manifest: the base image's layer blobs, then ours (stored uncompressed).

@@ -13,10 +13,10 @@ use std::process::Stdio;
 
 use super::EngineError;
 use crate::helper::{CopyOp, Helper, Request, Spawn, UsernsOp};
-use crate::runtime::Rootfs;
 use crate::state::container::{process_start_time, Containers};
 use crate::state::Paths;
 use crate::storage::copy::{self, CopyError, Layout, Owner};
+use crate::storage::rootfs::Rootfs;
 
 /// What `cp` takes.
 #[derive(Debug, Clone, Default)]
@@ -97,7 +97,7 @@ pub fn cp(paths: &Paths, opts: &CpOptions) -> Result<(), EngineError> {
                     copy::extract(root.as_fd(), &dest, Layout::Rebase, owner, pipe)
                         .map_err(copy_err)
                 }
-                None => Err(EngineError::Usage("no pipe from the copy helper".into())),
+                None => Err(EngineError::Internal("no pipe from the copy helper".into())),
             };
             finish(child, res)
         }
@@ -129,11 +129,11 @@ pub fn cp(paths: &Paths, opts: &CpOptions) -> Result<(), EngineError> {
                         .map_err(copy_err)
                         .and_then(|mut w| w.flush().map_err(EngineError::io("writing the archive")))
                 }
-                None => Err(EngineError::Usage("no pipe to the copy helper".into())),
+                None => Err(EngineError::Internal("no pipe to the copy helper".into())),
             };
             finish(child, res)
         }
-        (Side::Container { .. }, Side::Container { .. }) => Err(EngineError::Usage(
+        (Side::Container { .. }, Side::Container { .. }) => Err(EngineError::Unsupported(
             "copying between containers is not supported".into(),
         )),
         (Side::Host(_), Side::Host(_)) => Err(EngineError::Usage(
@@ -188,7 +188,7 @@ pub fn archive_in(
         Some(mut pipe) => std::io::copy(input, &mut pipe)
             .map(|_| ())
             .map_err(EngineError::io("writing the archive")),
-        None => Err(EngineError::Usage("no pipe to the copy helper".into())),
+        None => Err(EngineError::Internal("no pipe to the copy helper".into())),
     };
     finish(child, res)
 }
@@ -200,8 +200,7 @@ pub fn stat(paths: &Paths, name: &str, path: &str) -> Result<PathStat, EngineErr
     };
     let child = container_helper(paths, name, &op, Stdio::null(), Stdio::piped())?;
     let out = child.finish().map_err(helper_err)?;
-    serde_json::from_slice(&out)
-        .map_err(|e| EngineError::Usage(format!("reading the file's metadata: {e}")))
+    serde_json::from_slice(&out).map_err(EngineError::failed("reading the file's metadata"))
 }
 
 /// The container's side of [`stat`]: print the metadata as JSON.
@@ -263,8 +262,7 @@ fn stat_op(root: std::os::fd::BorrowedFd<'_>, path: &str) -> Result<(), EngineEr
         mtime,
         link_target,
     };
-    let json = serde_json::to_string(&stat)
-        .map_err(|e| EngineError::Usage(format!("file metadata: {e}")))?;
+    let json = serde_json::to_string(&stat).map_err(EngineError::failed("file metadata"))?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{json}").map_err(EngineError::io("writing the file's metadata"))
 }
@@ -319,14 +317,12 @@ fn container_helper(
         Request::Userns(UsernsOp::CopyStopped {
             op: op.clone(),
             volumes,
-            rootfs: Rootfs {
-                upper: dir.join("upper"),
-                work: dir.join("work"),
-                target: dir.join("merged"),
-                userxattr: !crate::runtime::userns::is_rootful(),
-                driver: rec.storage_driver,
-                lower: rec.layers.clone(),
-            },
+            rootfs: Rootfs::of_container(
+                &dir,
+                rec.layers.clone(),
+                rec.storage_driver,
+                !crate::runtime::userns::is_rootful(),
+            ),
         })
     };
     let mut spawn = Spawn::new(&request);

@@ -42,8 +42,10 @@ pub fn run_now(paths: &Paths, name: &str) -> Result<HealthStatus, EngineError> {
         .filter(|h| h.probe().is_some())
         .ok_or_else(|| EngineError::Usage(format!("container {id} has no defined healthcheck")))?;
     let spec_path = store.dir(&id).join("config.json");
-    let spec = oci_spec::runtime::Spec::load(&spec_path)
-        .map_err(|e| EngineError::Usage(format!("reading {}: {e}", spec_path.display())))?;
+    let spec = oci_spec::runtime::Spec::load(&spec_path).map_err(EngineError::failed(format!(
+        "reading {}",
+        spec_path.display()
+    )))?;
     let (req, creds) = crate::monitor::health::probe_request(&rec, &spec, st.pid, st.pid_start)
         .ok_or_else(|| EngineError::Usage(format!("container {id} has no defined healthcheck")))?;
     let result = crate::monitor::health::run_blocking(&req, &creds, cfg.timeout_ns());

@@ -302,7 +302,7 @@ pub fn push(
     for (r, e) in &foreign {
         for blob in e.blobs() {
             if !c.mount_blob(&blob, &r.repository)? {
-                return Err(EngineError::Usage(format!(
+                return Err(EngineError::Internal(format!(
                     "error mounting {}@{blob} to {}",
                     r.name(),
                     target.full()

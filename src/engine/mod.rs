@@ -61,11 +61,29 @@ pub enum EngineError {
     State(#[from] crate::state::container::StateError),
     #[error(transparent)]
     Volume(#[from] crate::volume::VolumeError),
+    #[error(transparent)]
+    Cgroup(#[from] crate::runtime::cgroup::CgroupError),
     #[error("{context}: {source}")]
     Io {
         context: String,
         #[source]
         source: std::io::Error,
+    },
+    /// A request skiff understands but cannot carry out (no CDI devices, no remote engines):
+    /// refused as bad arguments are (125, the API's 400).
+    #[error("{0}")]
+    Unsupported(String),
+    /// The engine failed underneath, with no cause to carry (a helper that died without a
+    /// word, a protocol message it did not expect): docker's daemon error (125, the API's 500).
+    #[error("{0}")]
+    Internal(String),
+    /// As [`EngineError::Internal`], with the failure underneath (a file skiff wrote and cannot
+    /// read back, a value it cannot encode, a subsystem that answered with a message).
+    #[error("{context}: {source}")]
+    Failed {
+        context: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The operation was stopped because whoever asked for it went away (an API client that
     /// disconnected); docker's daemon says "context canceled".
@@ -156,10 +174,14 @@ impl EngineError {
         use crate::volume::VolumeError;
         match self {
             EngineError::Usage(_)
+            | EngineError::Unsupported(_)
             | EngineError::Image(ImageError::InvalidReference(_))
             | EngineError::State(StateError::BadName(_) | StateError::Ambiguous(_))
             | EngineError::Volume(VolumeError::BadName(_) | VolumeError::BadOptions { .. })
-            | EngineError::Network(NetworkError::Config(_)) => ErrorKind::Invalid,
+            | EngineError::Network(NetworkError::Config(_))
+            | EngineError::Cgroup(crate::runtime::cgroup::CgroupError::Invalid(_)) => {
+                ErrorKind::Invalid
+            }
             EngineError::NotFound(_)
             | EngineError::State(StateError::NoSuchContainer(_))
             | EngineError::Image(ImageError::NotFound(_))
@@ -200,6 +222,19 @@ impl EngineError {
     pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> EngineError {
         let context = context.into();
         move |source| EngineError::Io { context, source }
+    }
+
+    /// `map_err(EngineError::failed("reading X"))`: an [`EngineError::Failed`] with `context`
+    /// and the error (or message) underneath.
+    pub fn failed<E>(context: impl Into<String>) -> impl FnOnce(E) -> EngineError
+    where
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let context = context.into();
+        move |source| EngineError::Failed {
+            context,
+            source: source.into(),
+        }
     }
 }
 

@@ -182,7 +182,7 @@ fn port_key(port: u16, proto: ports::Proto) -> String {
 /// Gateway, Ports, Networks), HostConfig (PortBindings, Dns…, ExtraHosts), Config.ExposedPorts.
 pub fn extend_inspect(paths: &Paths, v: &mut Value, rec: &ContainerRecord, running: bool) {
     let cfg = &rec.net_config;
-    let mode = Mode::parse(&rec.network).ok();
+    let mode = &rec.network;
     let mut ports_map: BTreeMap<String, Value> = BTreeMap::new();
     if running {
         for e in &cfg.exposed {
@@ -200,9 +200,9 @@ pub fn extend_inspect(paths: &Paths, v: &mut Value, rec: &ContainerRecord, runni
             }
         }
     }
-    let settings = match &mode {
-        Some(Mode::User(_)) => user_settings(paths, rec, running, ports_map),
-        Some(Mode::Slirp4netns(o)) => {
+    let settings = match mode {
+        Mode::User(_) => user_settings(paths, rec, running, ports_map),
+        Mode::Slirp4netns(o) => {
             let (ip, gw, len) = (o.ip().to_string(), o.gateway().to_string(), o.prefix_len());
             json!({
                 "IPAddress": ip, "Gateway": gw, "IPPrefixLen": len, "MacAddress": "",
@@ -211,10 +211,7 @@ pub fn extend_inspect(paths: &Paths, v: &mut Value, rec: &ContainerRecord, runni
             })
         }
         other => {
-            let name = other
-                .as_ref()
-                .map(|m| m.as_str())
-                .unwrap_or(rec.network.as_str());
+            let name = other.as_str();
             json!({
                 "IPAddress": "", "Gateway": "", "IPPrefixLen": 0, "MacAddress": "",
                 "Ports": ports_map,
@@ -494,10 +491,8 @@ fn inspect_builtin(paths: &Paths, n: &Network) -> Result<Value, EngineError> {
         let (Ok(rec), Ok(st)) = (store.record(&id), store.state(&id)) else {
             continue;
         };
-        let Ok(mode) = Mode::parse(&rec.network) else {
-            continue;
-        };
-        if !st.status.is_up() || !builtin::has_member(&n.name, &mode) {
+        let mode = &rec.network;
+        if !st.status.is_up() || !builtin::has_member(&n.name, mode) {
             continue;
         }
         let ep = att
@@ -610,8 +605,8 @@ pub fn connect_with_ip(
     let id = store.resolve(container)?;
     let lock = store.lock(&id)?;
     let mut rec = store.record(&id)?;
-    match Mode::parse(&rec.network) {
-        Ok(Mode::User(_)) => {}
+    match rec.network {
+        Mode::User(_) => {}
         _ => {
             return Err(EngineError::Usage(format!(
                 "container {} uses network mode {}: only containers on user-defined networks can be connected to another",

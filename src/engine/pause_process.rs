@@ -10,12 +10,12 @@ use crate::state::Paths;
 
 /// Whether `rec`'s monitor may join the pause process: a rootless container of the built-in
 /// runtime that makes its own user namespace with the user's usual maps, on a network whose
-/// helpers work from inside that namespace (`runtime::pause::fits_network`).
+/// helpers work from inside that namespace (`network::backend::fits_pause_process`).
 fn wanted(rec: &ContainerRecord) -> bool {
     !is_rootful()
         && rec.runtime.is_none()
         && crate::engine::create::parse_extras::keep_id(&rec.extras.userns).is_none()
-        && crate::network::Mode::parse(&rec.network).is_ok_and(|m| pause::fits_network(&m))
+        && crate::network::backend::fits_pause_process(&rec.network)
 }
 
 /// Make sure a pause process with the user's maps runs before `rec`'s monitor starts.

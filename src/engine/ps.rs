@@ -70,7 +70,7 @@ impl Filters {
                     }
                 }
                 "restart-policy" => {
-                    crate::monitor::RestartPolicy::parse(v).map_err(EngineError::Usage)?;
+                    crate::state::restart::RestartPolicy::parse(v).map_err(EngineError::Usage)?;
                 }
                 "status" => {
                     if !STATUSES.contains(&v) {
@@ -116,7 +116,7 @@ impl Filters {
         let ancestors = &ctx.ancestors;
         let r = &c.record;
         let cfg = &r.net_config;
-        let mode = crate::network::Mode::parse(&r.network).ok();
+        let mode = &r.network;
         let published = |v: &str| {
             port_range(v).is_some_and(|(lo, hi, proto)| {
                 cfg.ports
@@ -138,7 +138,7 @@ impl Filters {
             })
             && any("status", &|v| s.status.as_str() == v)
             && any("restart-policy", &|v| {
-                policy_name(&r.restart_policy) == policy_name(v)
+                policy_name(&r.restart_policy.to_string()) == policy_name(v)
             })
             && any("health", &|v| {
                 super::health::status_name(s.health.as_ref()) == v
@@ -157,10 +157,7 @@ impl Filters {
                     .iter()
                     .any(|a| a.name == v || (v.len() >= 3 && a.id.starts_with(v)))
                     || ctx.builtin_networks.iter().any(|(value, name)| {
-                        value == v
-                            && mode
-                                .as_ref()
-                                .is_some_and(|m| crate::network::builtin::has_member(name, m))
+                        value == v && crate::network::builtin::has_member(name, mode)
                     })
             })
             // docker: a volume by name, or any mount by its destination.
@@ -209,7 +206,7 @@ fn port_range(v: &str) -> Option<(u16, u16, &str)> {
 
 /// A restart policy without its retry count (podman's `restart-policy` filter ignores it).
 fn policy_name(p: &str) -> String {
-    crate::monitor::RestartPolicy::parse(p)
+    crate::state::restart::RestartPolicy::parse(p)
         .map(|p| p.to_string())
         .unwrap_or_default()
         .split(':')

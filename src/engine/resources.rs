@@ -2,12 +2,14 @@
 //! (`--memory`, `--cpus`, `--pids-limit`, `update` of limits), which need a cgroup v2 hierarchy
 //! delegated to the user. Without one they fail with the reason instead of silently doing
 //! nothing. (`pause` is in `engine::pause`.)
+use crate::state::restart::RestartPolicy;
 use std::collections::BTreeMap;
 
 pub use super::cgroup::delegated_cgroup;
 pub use super::create::request::check_device_io;
 pub use super::create::request::Limits;
 use super::EngineError;
+use crate::runtime::cgroup::CgroupError;
 use crate::state::container::Containers;
 use crate::state::Paths;
 
@@ -42,25 +44,30 @@ pub fn update(
         Some(merged)
     };
     let policy = restart
-        .map(|r| crate::monitor::RestartPolicy::parse(r).map_err(EngineError::Usage))
+        .map(|r| RestartPolicy::parse(r).map_err(EngineError::Usage))
         .transpose()?;
     let lock = store.lock(&id)?;
     let mut rec = store.record(&id)?;
     if let Some(policy) = policy {
-        if rec.auto_remove && policy != crate::monitor::RestartPolicy::No {
+        if rec.auto_remove && policy != RestartPolicy::No {
             return Err(EngineError::Usage(
                 "Restart policy cannot be updated because AutoRemove is enabled for the container"
                     .into(),
             ));
         }
-        rec.restart_policy = restart.unwrap_or_default().to_string();
+        rec.restart_policy = policy;
     }
     if let Some(r) = new_resources {
         let st = store.state(&id)?;
         if let (Some(cg), true) = (&rec.cgroup, st.status.is_up()) {
             if cg.dir.is_dir() {
-                crate::runtime::cgroup::apply(&cg.dir, &r).map_err(|e| {
-                    EngineError::Usage(format!("Cannot update container {id}: {e}"))
+                // docker: a limit it refuses is a bad parameter, a write the kernel refuses
+                // a system error.
+                crate::runtime::cgroup::apply(&cg.dir, &r).map_err(|e| match e {
+                    CgroupError::Invalid(m) => {
+                        EngineError::Usage(format!("Cannot update container {id}: {m}"))
+                    }
+                    e => EngineError::failed(format!("Cannot update container {id}"))(e),
                 })?;
             }
         }
@@ -351,7 +358,7 @@ fn host_ps(
         .output()
         .map_err(EngineError::io("running ps"))?;
     if !out.status.success() {
-        return Err(EngineError::Usage(format!(
+        return Err(EngineError::Internal(format!(
             "ps {}: {}",
             args.join(" "),
             String::from_utf8_lossy(&out.stderr).trim()
@@ -362,7 +369,7 @@ fn host_ps(
     let head = lines.next().unwrap_or_default();
     let header: Vec<String> = head.split_whitespace().map(String::from).collect();
     let Some(col) = header.iter().position(|h| h == "PID") else {
-        return Err(EngineError::Usage(
+        return Err(EngineError::Internal(
             "Couldn't find PID field in ps output".into(),
         ));
     };

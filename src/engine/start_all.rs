@@ -10,8 +10,8 @@ use nix::unistd::Pid;
 
 use super::ps::{ps, PsQuery};
 use super::EngineError;
-use crate::monitor::RestartPolicy;
 use crate::state::container::{process_start_time, ContainerState, Status};
+use crate::state::restart::RestartPolicy;
 use crate::state::Paths;
 
 /// The IDs `start --all` starts, given podman's `--filter`s (an orphan with a restarting policy
@@ -28,7 +28,7 @@ pub fn select(paths: &Paths, filters: &[String]) -> Result<Vec<String>, EngineEr
     let mut ids = Vec::new();
     for e in entries {
         let (rec, st) = (&e.info.record, &e.info.state);
-        let policy = RestartPolicy::parse(&rec.restart_policy).unwrap_or(RestartPolicy::No);
+        let policy = rec.restart_policy;
         if policy == RestartPolicy::UnlessStopped && st.stop_requested {
             continue;
         }

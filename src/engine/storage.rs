@@ -87,8 +87,8 @@ pub fn probe(paths: &Paths) -> Result<ProbeResult, EngineError> {
     }
     let out =
         crate::helper::run_userns(crate::helper::UsernsOp::StorageProbe { dir: dir.clone() })?;
-    let result: ProbeResult = serde_json::from_slice(&out)
-        .map_err(|e| EngineError::Usage(format!("reading the storage probe: {e}")))?;
+    let result: ProbeResult =
+        serde_json::from_slice(&out).map_err(EngineError::failed("reading the storage probe"))?;
     let _ = crate::storage::remove_tree(&dir);
     if let Ok(data) = serde_json::to_vec(&result) {
         let _ = crate::state::write_replace(&cache, &data);
@@ -155,8 +155,7 @@ pub fn vfs_copy(upper: &Path, layers: &[PathBuf]) -> Result<(), EngineError> {
 /// as JSON on stdout.
 pub(crate) fn probe_here(dir: &Path) -> Result<(), EngineError> {
     let result = crate::storage::probe::probe(dir, !crate::runtime::userns::is_rootful());
-    let out = serde_json::to_string(&result)
-        .map_err(|e| EngineError::Usage(format!("encoding the probe: {e}")))?;
+    let out = serde_json::to_string(&result).map_err(EngineError::failed("encoding the probe"))?;
     println!("{out}");
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! `systemd::generate`; the Quadlet generator's entry point.
 use super::EngineError;
 use crate::state::container::Containers;
+use crate::state::restart::RestartPolicy;
 use crate::state::Paths;
 use crate::systemd::generate::{self, FlagInfo, FlagKey, Host, Options};
 
@@ -16,9 +17,9 @@ pub fn generate_unit(
     let store = Containers::new(paths);
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
-    if !opts.new && !matches!(rec.restart_policy.as_str(), "" | "no") {
+    if !opts.new && rec.restart_policy != RestartPolicy::No {
         tracing::warn!(
-            "Container {id} has restart policy {:?} which can lead to issues on shutdown: consider recreating the container without a restart policy and use systemd's restart mechanism instead",
+            "Container {id} has restart policy \"{}\" which can lead to issues on shutdown: consider recreating the container without a restart policy and use systemd's restart mechanism instead",
             rec.restart_policy
         );
     }

@@ -185,7 +185,7 @@ fn delete(vols: &Volumes<'_>, trash: &Path) -> Result<(), EngineError> {
     if crate::monitor::remove_tree_any_owner(trash) {
         Ok(())
     } else {
-        Err(EngineError::Usage(format!(
+        Err(EngineError::Internal(format!(
             "the volume was removed, but its files could not be deleted: {}",
             trash.display()
         )))

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::runtime::Rootfs;
+use crate::storage::rootfs::Rootfs;
 use crate::storage::Driver;
 
 /// Every internal helper, with its arguments. The entry point of each variant is in

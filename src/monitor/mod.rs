@@ -14,10 +14,8 @@ pub mod log;
 pub mod notify;
 mod pump;
 mod remove;
-mod restart;
 
 pub use remove::{remove_anonymous_volumes, remove_container, remove_tree_any_owner};
-pub use restart::RestartPolicy;
 
 use pump::{pump, PumpIo};
 use remove::remove_container_in;
@@ -28,10 +26,10 @@ use std::time::Duration;
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::SignalFd;
 
-use crate::network::Mode;
-use crate::runtime::{Rootfs, Stdio};
+use crate::runtime::Stdio;
 use crate::state::container::{process_start_time, ContainerState, Containers, Status};
 use crate::state::Paths;
+use crate::storage::rootfs::Rootfs;
 
 /// RFC 3339 with nanoseconds, as docker's inspect shows times.
 pub fn now_rfc3339() -> String {
@@ -144,20 +142,14 @@ fn run(
             format!("reading the runtime spec: {e}"),
         )
     })?;
-    let mode = Mode::parse(&rec.network).map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
-    let target = match &mode {
-        Mode::Container(t) => Some(container_target(&store, t)),
-        _ => None,
-    };
     let mut net = crate::network::backend::for_container(
-        &mode,
+        &rec.network,
         crate::network::backend::Container {
             paths,
             id,
             name: &rec.name,
             ports: &rec.net_config.ports,
             networks: &rec.net_config.networks,
-            target,
         },
     );
     let joined = net
@@ -169,7 +161,7 @@ fn run(
     if joined.is_ok()
         && rootless
         && rec.runtime.is_none()
-        && crate::runtime::pause::fits_network(&mode)
+        && crate::network::backend::fits_pause_process(&rec.network)
     {
         join_pause_process(paths, &mut spec);
     }
@@ -183,15 +175,8 @@ fn run(
     }
     let sfd = block_signals()?;
     let notify = notify::Notify::setup(&rec.sdnotify, &dir);
-    let rootfs = Rootfs {
-        lower: rec.layers.clone(),
-        upper: dir.join("upper"),
-        work: dir.join("work"),
-        target: dir.join("merged"),
-        userxattr: rootless,
-        driver: rec.storage_driver,
-    };
-    let policy = RestartPolicy::parse(&rec.restart_policy).unwrap_or(RestartPolicy::No);
+    let rootfs = Rootfs::of_container(&dir, rec.layers.clone(), rec.storage_driver, rootless);
+    let policy = rec.restart_policy;
     let mut backoff = Duration::from_millis(100);
     loop {
         // Once detached, a restarted container is a detached one.
@@ -242,7 +227,7 @@ fn run(
         let policy = store
             .record(id)
             .ok()
-            .and_then(|r| RestartPolicy::parse(&r.restart_policy).ok())
+            .map(|r| r.restart_policy)
             .unwrap_or(policy);
         let st = store.state(id).unwrap_or_default();
         if !st.stop_requested && (restart_wanted || policy.wants_restart(code, st.restart_count)) {
@@ -554,8 +539,8 @@ fn run_once(
     if let Some(ext) = &ext {
         ext.delete(userns.as_ref().map(|n| n.as_fd()));
     }
-    if let Some(server) = started.fuse_server {
-        crate::runtime::reap_fuse_server(server);
+    if let Some(server) = started.rootfs_server {
+        crate::storage::rootfs::reap_server(server);
     }
     Ok(Exit {
         code,
@@ -626,20 +611,6 @@ fn user_namespace_mut(
         .as_mut()?
         .iter_mut()
         .find(|ns| ns.typ() == oci_spec::runtime::LinuxNamespaceType::User)
-}
-
-/// `--network container:ID`: that container's process, and whether it still runs.
-fn container_target(store: &Containers<'_>, target: &str) -> crate::network::backend::Target {
-    match store.state(target) {
-        Ok(st) => crate::network::backend::Target {
-            pid: st.pid,
-            running: st.status.is_up() && process_start_time(st.pid) == Some(st.pid_start),
-        },
-        Err(_) => crate::network::backend::Target {
-            pid: 0,
-            running: false,
-        },
-    }
 }
 
 /// `--pid container:ID` and `--ipc container:ID`: the container joins that container's PID or

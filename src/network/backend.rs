@@ -42,10 +42,10 @@ pub trait Backend {
 
 /// A running container whose namespaces another one joins (`container:NAME`).
 #[derive(Debug, Clone, Copy)]
-pub struct Target {
-    pub pid: i32,
+struct Target {
+    pid: i32,
     /// Whether it runs (its process is the one recorded, by start time).
-    pub running: bool,
+    running: bool,
 }
 
 /// What a backend needs to know about its container.
@@ -56,8 +56,21 @@ pub struct Container<'a> {
     pub ports: &'a [PortMapping],
     /// Its user-defined networks.
     pub networks: &'a [Attachment],
-    /// For `container:NAME`: that container, looked up by the caller.
-    pub target: Option<Target>,
+}
+
+/// `--network container:ID`: that container's process, and whether it still runs.
+fn container_target(paths: &Paths, target: &str) -> Target {
+    match crate::state::container::Containers::new(paths).state(target) {
+        Ok(st) => Target {
+            pid: st.pid,
+            running: st.status.is_up()
+                && crate::state::container::process_start_time(st.pid) == Some(st.pid_start),
+        },
+        Err(_) => Target {
+            pid: 0,
+            running: false,
+        },
+    }
 }
 
 /// The backend for `mode`.
@@ -85,7 +98,7 @@ pub fn for_container(mode: &Mode, c: Container<'_>) -> Box<dyn Backend> {
         }),
         Mode::Container(name) => Box::new(JoinContainer {
             name: name.clone(),
-            target: c.target,
+            target: Some(container_target(c.paths, name)),
         }),
         Mode::User(_) => Box::new(UserNetworks {
             paths: c.paths.clone(),
@@ -96,6 +109,14 @@ pub fn for_container(mode: &Mode, c: Container<'_>) -> Box<dyn Backend> {
             forwarder: None,
         }),
     }
+}
+
+/// Whether a container on network `mode` may be made in the pause process (`runtime::pause`)'s namespace. Not
+/// with pasta: started by a monitor that is root in that namespace, pasta switches to `nobody`
+/// and may no longer open the container's namespaces. User networks and `container:` join the
+/// namespace of their holder or target instead.
+pub fn fits_pause_process(mode: &Mode) -> bool {
+    matches!(mode, Mode::None | Mode::Host | Mode::Slirp4netns(_))
 }
 
 /// `none` (a namespace with only `lo`, which the runtime brings up) and `host` (no namespace).

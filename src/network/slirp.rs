@@ -1,156 +1,15 @@
 //! slirp4netns, started with std::process for a container's network namespace, and its API
 //! socket for port forwarding.
-use std::fmt;
 use std::io::{Read, Write};
-use std::net::Ipv4Addr;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+pub use crate::state::network_mode::SlirpOptions as Options;
+
 use super::ports::PortMapping;
 use super::NetworkError;
-
-/// `--network slirp4netns:OPTIONS`, podman's option names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Options {
-    /// Let the container reach the host's loopback through the gateway address (10.0.2.2).
-    pub allow_host_loopback: bool,
-    pub mtu: u32,
-    /// The guest network (`10.0.2.0/24`): the container is .100, the gateway .2, DNS .3.
-    pub cidr: Option<(Ipv4Addr, u8)>,
-    pub enable_ipv6: bool,
-    pub outbound_addr: Option<String>,
-    pub outbound_addr6: Option<String>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            allow_host_loopback: false,
-            mtu: 65520,
-            cidr: None,
-            enable_ipv6: false,
-            outbound_addr: None,
-            outbound_addr6: None,
-        }
-    }
-}
-
-impl Options {
-    /// Parse `allow_host_loopback=true,mtu=1500,...` (empty: the defaults).
-    pub fn parse(s: &str) -> Result<Options, NetworkError> {
-        let mut o = Options::default();
-        let bad = |m: String| NetworkError::Config(format!("slirp4netns option {m}"));
-        let boolean = |k: &str, v: &str| -> Result<bool, NetworkError> {
-            match v {
-                "true" => Ok(true),
-                "false" => Ok(false),
-                _ => Err(bad(format!("{k}: expected true or false, got {v:?}"))),
-            }
-        };
-        for kv in s.split(',').filter(|kv| !kv.is_empty()) {
-            let (k, v) = kv
-                .split_once('=')
-                .ok_or_else(|| bad(format!("{kv:?}: expected KEY=VALUE")))?;
-            match k {
-                "allow_host_loopback" => o.allow_host_loopback = boolean(k, v)?,
-                "enable_ipv6" => o.enable_ipv6 = boolean(k, v)?,
-                "mtu" => {
-                    o.mtu = v
-                        .parse()
-                        .ok()
-                        .filter(|m| (68..=65521).contains(m))
-                        .ok_or_else(|| bad(format!("mtu: invalid value {v:?}")))?
-                }
-                "cidr" => {
-                    let (ip, len) = v
-                        .split_once('/')
-                        .ok_or_else(|| bad(format!("cidr: {v:?} is not ADDRESS/PREFIX")))?;
-                    let ip: Ipv4Addr = ip
-                        .parse()
-                        .map_err(|_| bad(format!("cidr: invalid address in {v:?}")))?;
-                    let len: u8 = len
-                        .parse()
-                        .ok()
-                        .filter(|l| (1..=25).contains(l))
-                        .ok_or_else(|| bad(format!("cidr: prefix of {v:?} must be 1 to 25")))?;
-                    let mask = u32::MAX << (32 - len);
-                    o.cidr = Some((Ipv4Addr::from(u32::from(ip) & mask), len));
-                }
-                "outbound_addr" => o.outbound_addr = Some(v.to_string()),
-                "outbound_addr6" => o.outbound_addr6 = Some(v.to_string()),
-                "port_handler" if v == "slirp4netns" => {}
-                "port_handler" => {
-                    return Err(bad(format!(
-                        "port_handler={v}: only slirp4netns is supported here"
-                    )))
-                }
-                other => return Err(bad(format!("{other:?} is unknown"))),
-            }
-        }
-        Ok(o)
-    }
-
-    fn nth(&self, n: u32) -> Ipv4Addr {
-        let base = self
-            .cidr
-            .map(|(ip, _)| u32::from(ip))
-            .unwrap_or(u32::from(Ipv4Addr::new(10, 0, 2, 0)));
-        Ipv4Addr::from(base + n)
-    }
-
-    /// The container's address.
-    /// The network's own address (`10.0.2.0` by default).
-    pub fn network(&self) -> Ipv4Addr {
-        self.nth(0)
-    }
-
-    pub fn ip(&self) -> Ipv4Addr {
-        self.nth(100)
-    }
-
-    /// The gateway: the host's loopback when `allow_host_loopback`.
-    pub fn gateway(&self) -> Ipv4Addr {
-        self.nth(2)
-    }
-
-    /// slirp4netns's DNS forwarder.
-    pub fn dns(&self) -> Ipv4Addr {
-        self.nth(3)
-    }
-
-    pub fn prefix_len(&self) -> u8 {
-        self.cidr.map(|(_, l)| l).unwrap_or(24)
-    }
-}
-
-impl fmt::Display for Options {
-    /// The options that differ from the defaults, in `Options::parse` syntax.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = Options::default();
-        let mut parts = Vec::new();
-        if self.allow_host_loopback {
-            parts.push("allow_host_loopback=true".to_string());
-        }
-        if self.mtu != d.mtu {
-            parts.push(format!("mtu={}", self.mtu));
-        }
-        if let Some((ip, len)) = self.cidr {
-            parts.push(format!("cidr={ip}/{len}"));
-        }
-        if self.enable_ipv6 {
-            parts.push("enable_ipv6=true".into());
-        }
-        if let Some(a) = &self.outbound_addr {
-            parts.push(format!("outbound_addr={a}"));
-        }
-        if let Some(a) = &self.outbound_addr6 {
-            parts.push(format!("outbound_addr6={a}"));
-        }
-        f.write_str(&parts.join(","))
-    }
-}
 
 /// A running slirp4netns. It exits when `exit_w` closes (the monitor dies or drops it).
 #[derive(Debug)]
@@ -437,25 +296,5 @@ fn reap_lingering() {
 impl Drop for Slirp {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn options() {
-        let o = Options::parse("allow_host_loopback=true,cidr=10.5.3.7/24,mtu=1500").unwrap();
-        assert!(o.allow_host_loopback);
-        assert_eq!(o.ip().to_string(), "10.5.3.100");
-        assert_eq!(o.gateway().to_string(), "10.5.3.2");
-        assert_eq!(o.dns().to_string(), "10.5.3.3");
-        assert_eq!(o.mtu, 1500);
-        assert_eq!(Options::parse("").unwrap(), Options::default());
-        assert_eq!(Options::default().ip().to_string(), "10.0.2.100");
-        assert!(Options::parse("mtu=x").is_err());
-        assert!(Options::parse("bogus=1").is_err());
-        assert!(Options::parse("cidr=10.0.0.0/30").is_err());
     }
 }

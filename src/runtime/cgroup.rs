@@ -29,7 +29,36 @@ pub const ROOT_ENV: &str = "SKIFF_CGROUP_ROOT";
 pub const DEFAULT_PARENT: &str = "skiff.slice";
 
 /// Finds a device path's (major, minor) numbers.
-pub type DeviceNumbers<'a> = &'a dyn Fn(&str) -> Result<(u64, u64), String>;
+pub type DeviceNumbers<'a> = &'a dyn Fn(&str) -> Result<(u64, u64), CgroupError>;
+
+/// Why a container's cgroup could not be found, made, limited, frozen or removed.
+#[derive(Debug, thiserror::Error)]
+pub enum CgroupError {
+    /// No cgroup v2 subtree this user may change (no hierarchy, nothing delegated).
+    #[error("{0}")]
+    NotDelegated(String),
+    /// A parent or limit that cannot be used (a `..` parent, swap without memory, a path that
+    /// is no block device): the caller's arguments.
+    #[error("{0}")]
+    Invalid(String),
+    /// A cgroupfs file or directory that could not be read or written: which, and the error.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A freeze or thaw the kernel did not finish in time.
+    #[error("{dir} did not become {want:?}")]
+    Timeout { dir: PathBuf, want: &'static str },
+}
+
+impl CgroupError {
+    fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> CgroupError {
+        let context = context.into();
+        move |source| CgroupError::Io { context, source }
+    }
+}
 
 impl Resources {
     pub fn is_empty(&self) -> bool {
@@ -87,7 +116,7 @@ impl Resources {
         &self,
         devnum: DeviceNumbers<'_>,
         bfq: bool,
-    ) -> Result<Vec<(&'static str, String)>, String> {
+    ) -> Result<Vec<(&'static str, String)>, CgroupError> {
         let mut w = Vec::new();
         let num = |v: i64| {
             if v < 0 {
@@ -202,7 +231,7 @@ pub fn blkio_to_io_weight(w: u16) -> u64 {
 
 /// runc's conversion of docker's memory+swap to cgroup v2's swap alone (-1 is unlimited, 0
 /// unset).
-pub fn swap_to_v2(memory_swap: i64, memory: i64) -> Result<i64, String> {
+pub fn swap_to_v2(memory_swap: i64, memory: i64) -> Result<i64, CgroupError> {
     if memory == -1 && memory_swap == 0 {
         return Ok(-1);
     }
@@ -210,10 +239,14 @@ pub fn swap_to_v2(memory_swap: i64, memory: i64) -> Result<i64, String> {
         return Ok(memory_swap);
     }
     if memory == 0 || memory == -1 {
-        return Err("unable to set swap limit without memory limit".into());
+        return Err(CgroupError::Invalid(
+            "unable to set swap limit without memory limit".into(),
+        ));
     }
     if memory_swap < memory {
-        return Err("memory+swap limit should be >= memory limit".into());
+        return Err(CgroupError::Invalid(
+            "memory+swap limit should be >= memory limit".into(),
+        ));
     }
     Ok(memory_swap - memory)
 }
@@ -247,16 +280,16 @@ impl Delegation {
     /// The directory of a container's cgroup: `parent` (`--cgroup-parent`; relative to the
     /// delegated subtree, or absolute in the hierarchy and then inside that subtree) or
     /// `skiff.slice`, then the container's ID.
-    pub fn container_dir(&self, parent: Option<&str>, id: &str) -> Result<PathBuf, String> {
+    pub fn container_dir(&self, parent: Option<&str>, id: &str) -> Result<PathBuf, CgroupError> {
         let parent = parent.filter(|p| !p.is_empty()).unwrap_or(DEFAULT_PARENT);
         let rel = Path::new(parent);
         if rel
             .components()
             .any(|c| matches!(c, std::path::Component::ParentDir))
         {
-            return Err(format!(
+            return Err(CgroupError::Invalid(format!(
                 "invalid cgroup parent {parent:?}: \"..\" is not allowed"
-            ));
+            )));
         }
         let dir = if rel.is_absolute() {
             self.mount.join(rel.strip_prefix("/").unwrap_or(rel))
@@ -264,10 +297,10 @@ impl Delegation {
             self.root.join(rel)
         };
         if !dir.starts_with(&self.root) {
-            return Err(format!(
+            return Err(CgroupError::Invalid(format!(
                 "cgroup parent {parent:?} is outside the cgroup subtree delegated to you ({})",
                 self.root.display()
-            ));
+            )));
         }
         Ok(dir.join(id))
     }
@@ -284,9 +317,11 @@ fn own_cgroup() -> Option<String> {
 /// The subtree of the cgroup v2 hierarchy this user may change, or why there is none: root
 /// has the whole hierarchy; a user has the topmost ancestor of its own cgroup that it owns and
 /// may move processes in (`cgroup.procs` writable), as systemd's delegation leaves it.
-pub fn delegation() -> Result<Delegation, String> {
+pub fn delegation() -> Result<Delegation, CgroupError> {
     let Some(mount) = mount_point() else {
-        return Err("the machine has no cgroup v2 hierarchy".into());
+        return Err(CgroupError::NotDelegated(
+            "the machine has no cgroup v2 hierarchy".into(),
+        ));
     };
     let euid = nix::unistd::geteuid();
     if euid.is_root() {
@@ -295,7 +330,8 @@ pub fn delegation() -> Result<Delegation, String> {
             mount,
         });
     }
-    let rel = own_cgroup().ok_or("this process is in no cgroup v2 group")?;
+    let rel = own_cgroup()
+        .ok_or_else(|| CgroupError::NotDelegated("this process is in no cgroup v2 group".into()))?;
     let own = mount.join(rel.trim_start_matches('/'));
     let owned = |d: &Path| {
         use std::os::unix::fs::MetadataExt;
@@ -319,10 +355,10 @@ pub fn delegation() -> Result<Delegation, String> {
     }
     match root {
         Some(root) => Ok(Delegation { mount, root }),
-        None => Err(format!(
+        None => Err(CgroupError::NotDelegated(format!(
             "{} is not delegated to your user (no systemd user session with Delegate=yes)",
             own.display()
-        )),
+        ))),
     }
 }
 
@@ -347,20 +383,16 @@ pub fn write(dir: &Path, name: &str, value: &str) -> std::io::Result<()> {
         .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
 
-fn err(path: &Path, e: std::io::Error) -> String {
-    format!("{}: {e}", path.display())
-}
-
 /// Make the cgroup `dir` below `root` (the delegated subtree), enabling `needed` controllers
 /// from `root` down to `dir`'s parent.
-pub fn create(root: &Path, dir: &Path, needed: &[&str]) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| err(dir, e))?;
+pub fn create(root: &Path, dir: &Path, needed: &[&str]) -> Result<(), CgroupError> {
+    std::fs::create_dir_all(dir).map_err(CgroupError::io(dir.display().to_string()))?;
     if needed.is_empty() {
         return Ok(());
     }
-    let rel = dir
-        .strip_prefix(root)
-        .map_err(|_| format!("{} is not below {}", dir.display(), root.display()))?;
+    let rel = dir.strip_prefix(root).map_err(|_| {
+        CgroupError::Invalid(format!("{} is not below {}", dir.display(), root.display()))
+    })?;
     let mut level = root.to_path_buf();
     let comps: Vec<_> = rel.components().collect();
     for c in comps
@@ -373,9 +405,12 @@ pub fn create(root: &Path, dir: &Path, needed: &[&str]) -> Result<(), String> {
             std::fs::read_to_string(level.join("cgroup.subtree_control")).unwrap_or_default();
         for n in needed {
             if !enabled.split_whitespace().any(|e| e == *n) {
-                write(&level, "cgroup.subtree_control", &format!("+{n}")).map_err(|e| {
-                    format!("enabling the {n} controller in {}: {e}", level.display())
-                })?;
+                write(&level, "cgroup.subtree_control", &format!("+{n}")).map_err(
+                    CgroupError::io(format!(
+                        "enabling the {n} controller in {}",
+                        level.display()
+                    )),
+                )?;
             }
         }
         match c {
@@ -387,28 +422,33 @@ pub fn create(root: &Path, dir: &Path, needed: &[&str]) -> Result<(), String> {
 }
 
 /// Write the limits into the cgroup `dir`.
-pub fn apply(dir: &Path, r: &Resources) -> Result<(), String> {
+pub fn apply(dir: &Path, r: &Resources) -> Result<(), CgroupError> {
     let bfq = dir.join("io.bfq.weight").exists();
     for (file, value) in r.writes(&device_number, bfq)? {
-        write(dir, file, &value).map_err(|e| format!("writing {value:?} to {file}: {e}"))?;
+        write(dir, file, &value)
+            .map_err(CgroupError::io(format!("writing {value:?} to {file}")))?;
     }
     Ok(())
 }
 
 /// The major and minor numbers of a block device.
-pub fn device_number(path: &str) -> Result<(u64, u64), String> {
+pub fn device_number(path: &str) -> Result<(u64, u64), CgroupError> {
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
-    let m = std::fs::metadata(path).map_err(|e| format!("{path}: {e}"))?;
+    let m = std::fs::metadata(path).map_err(CgroupError::io(path))?;
     if !m.file_type().is_block_device() {
-        return Err(format!("{path} is not a block device"));
+        return Err(CgroupError::Invalid(format!(
+            "{path} is not a block device"
+        )));
     }
     let rdev = m.rdev();
     Ok((nix::sys::stat::major(rdev), nix::sys::stat::minor(rdev)))
 }
 
 /// Move process `pid` into the cgroup `dir`.
-pub fn add_process(dir: &Path, pid: i32) -> Result<(), String> {
-    write(dir, "cgroup.procs", &pid.to_string()).map_err(|e| err(&dir.join("cgroup.procs"), e))
+pub fn add_process(dir: &Path, pid: i32) -> Result<(), CgroupError> {
+    write(dir, "cgroup.procs", &pid.to_string()).map_err(CgroupError::io(
+        dir.join("cgroup.procs").display().to_string(),
+    ))
 }
 
 /// Whether `dir` is a real cgroup with a freezer (`cgroup.freeze`, kernel 5.2).
@@ -417,9 +457,10 @@ pub fn can_freeze(dir: &Path) -> bool {
 }
 
 /// Freeze (or thaw) the cgroup `dir`, waiting until `cgroup.events` says it is done.
-pub fn freeze(dir: &Path, on: bool) -> Result<(), String> {
-    write(dir, "cgroup.freeze", if on { "1" } else { "0" })
-        .map_err(|e| err(&dir.join("cgroup.freeze"), e))?;
+pub fn freeze(dir: &Path, on: bool) -> Result<(), CgroupError> {
+    write(dir, "cgroup.freeze", if on { "1" } else { "0" }).map_err(CgroupError::io(
+        dir.join("cgroup.freeze").display().to_string(),
+    ))?;
     let want = if on { "frozen 1" } else { "frozen 0" };
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -428,7 +469,10 @@ pub fn freeze(dir: &Path, on: bool) -> Result<(), String> {
             return Ok(());
         }
         if Instant::now() >= deadline {
-            return Err(format!("{} did not become {want:?}", dir.display()));
+            return Err(CgroupError::Timeout {
+                dir: dir.to_path_buf(),
+                want,
+            });
         }
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -455,7 +499,7 @@ pub fn processes(dir: &Path) -> Vec<i32> {
 
 /// Remove the cgroup `dir` (killing what is left in it first) and its `skiff.slice` parent
 /// if that is now empty. Missing is fine.
-pub fn remove(dir: &Path) -> Result<(), String> {
+pub fn remove(dir: &Path) -> Result<(), CgroupError> {
     if !dir.exists() {
         return Ok(());
     }
@@ -475,12 +519,14 @@ pub fn remove(dir: &Path) -> Result<(), String> {
                 match std::fs::remove_dir_all(dir) {
                     // Someone else (the monitor, `rm`) removed it meanwhile.
                     Err(e) if e.kind() != std::io::ErrorKind::NotFound && dir.exists() => {
-                        return Err(err(dir, e))
+                        return Err(CgroupError::io(dir.display().to_string())(e))
                     }
                     _ => break,
                 }
             }
-            Err(e) if Instant::now() >= deadline => return Err(err(dir, e)),
+            Err(e) if Instant::now() >= deadline => {
+                return Err(CgroupError::io(dir.display().to_string())(e))
+            }
             Err(_) => std::thread::sleep(Duration::from_millis(10)),
         }
     }
@@ -555,10 +601,10 @@ pub fn usage(dir: &Path) -> Usage {
 mod tests {
     use super::*;
 
-    fn no_dev(p: &str) -> Result<(u64, u64), String> {
+    fn no_dev(p: &str) -> Result<(u64, u64), CgroupError> {
         match p {
             "/dev/sda" => Ok((8, 0)),
-            _ => Err(format!("{p}: no such device")),
+            _ => Err(CgroupError::Invalid(format!("{p}: no such device"))),
         }
     }
 
@@ -571,9 +617,9 @@ mod tests {
         assert_eq!(blkio_to_io_weight(10), 1);
         assert_eq!(blkio_to_io_weight(1000), 10000);
         assert_eq!(blkio_to_io_weight(500), 4950);
-        assert_eq!(swap_to_v2(0, 64), Ok(0));
-        assert_eq!(swap_to_v2(-1, 64), Ok(-1));
-        assert_eq!(swap_to_v2(128, 64), Ok(64));
+        assert_eq!(swap_to_v2(0, 64).ok(), Some(0));
+        assert_eq!(swap_to_v2(-1, 64).ok(), Some(-1));
+        assert_eq!(swap_to_v2(128, 64).ok(), Some(64));
         assert!(swap_to_v2(32, 64).is_err());
         assert!(swap_to_v2(128, 0).is_err());
     }

@@ -100,17 +100,12 @@ pub fn mount_volumes(root: &std::path::Path, mounts: &[VolumeMount]) -> Result<(
 /// that mount namespace and ends with it.
 pub fn mount_overlay(rootfs: &Rootfs) -> Result<(), RuntimeError> {
     let err = |what: &str, e: nix::errno::Errno| RuntimeError::ctx(what)(e);
-    let server = match rootfs.driver {
-        crate::storage::Driver::FuseOverlay => {
-            Some(super::FuseServer::spawn(rootfs.overlay_dirs(), None)?)
-        }
-        _ => None,
-    };
+    let server = rootfs.driver().spawn_server(rootfs, None)?;
     super::mountops::private_mount_namespace().map_err(RuntimeError::Failed)?;
-    let fuse = rootfs
+    let connection = rootfs
         .mount()
         .map_err(|m| RuntimeError::Failed(format!("{m} (is the container starting?)")))?;
-    if let (Some(server), Some(fd)) = (server, fuse) {
+    if let (Some(server), Some(fd)) = (server, connection) {
         server.serve(fd)?;
     }
     nix::unistd::chdir("/").map_err(|e| err("chdir /", e))?;

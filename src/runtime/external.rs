@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use nix::sched::CloneFlags;
 use oci_spec::runtime::{LinuxNamespaceType, Spec};
 
-use super::{FuseServer, Rootfs, RuntimeError, Started, Stdio};
+use super::{Rootfs, RuntimeError, Started, Stdio};
 
 /// One container's use of an external runtime.
 #[derive(Debug, Clone)]
@@ -535,22 +535,22 @@ pub fn create(
     let _ = ours.read_to_string(&mut report);
     let status = nix::sys::wait::waitpid(child, None)
         .map_err(RuntimeError::ctx("waiting for the runtime"))?;
-    let mut fuse_server = None;
+    let mut rootfs_server = None;
     let mut setup_error = None;
     for line in report.lines() {
         if let Some(p) = line.strip_prefix('F') {
-            fuse_server = p.parse::<i32>().ok();
+            rootfs_server = p.parse::<i32>().ok();
         } else if let Some(m) = line.strip_prefix('E') {
             setup_error = Some(m.to_string());
         }
     }
-    let cleanup_fuse = |server: Option<i32>| {
+    let cleanup_server = |server: Option<i32>| {
         if let Some(s) = server {
-            super::reap_fuse_server(s);
+            crate::storage::rootfs::reap_server(s);
         }
     };
     if let Some(message) = setup_error {
-        cleanup_fuse(fuse_server);
+        cleanup_server(rootfs_server);
         return Err(RuntimeError::Start {
             message,
             code: crate::exit::ENGINE,
@@ -558,7 +558,7 @@ pub fn create(
     }
     let created_ok = matches!(status, nix::sys::wait::WaitStatus::Exited(_, 0));
     if !created_ok {
-        cleanup_fuse(fuse_server);
+        cleanup_server(rootfs_server);
         let code = match status {
             nix::sys::wait::WaitStatus::Exited(_, c) => c,
             _ => 1,
@@ -586,7 +586,7 @@ pub fn create(
     let kill_all = |e: RuntimeError| {
         let _ = handle.signal(libc::SIGKILL);
         let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid), None);
-        cleanup_fuse(fuse_server);
+        cleanup_server(rootfs_server);
         e
     };
     let pty_master = match console {
@@ -611,7 +611,7 @@ pub fn create(
     Ok(Started {
         pid,
         pty_master,
-        fuse_server,
+        rootfs_server,
     })
 }
 
@@ -683,13 +683,9 @@ fn intermediate(
     }
     // The FUSE server is forked before the mount namespace exists, so that it never keeps the
     // container's mounts alive (it ends when the kernel drops the connection).
-    let server = if rootfs.driver == crate::storage::Driver::FuseOverlay {
-        match FuseServer::spawn(rootfs.overlay_dirs(), None) {
-            Ok(s) => Some(s),
-            Err(e) => return report(&mut sock, e.to_string()),
-        }
-    } else {
-        None
+    let server = match rootfs.driver().spawn_server(rootfs, None) {
+        Ok(s) => s,
+        Err(e) => return report(&mut sock, e.to_string()),
     };
     let mounted = nix::sched::unshare(CloneFlags::CLONE_NEWNS)
         .map_err(|e| format!("unshare(CLONE_NEWNS): {e}"))
@@ -704,12 +700,12 @@ fn intermediate(
             .map_err(|e| format!("making / a slave mount: {e}"))
         })
         .and_then(|()| rootfs.mount());
-    let fuse_fd = match mounted {
+    let connection = match mounted {
         Ok(fd) => fd,
         Err(e) => return report(&mut sock, e),
     };
-    // With FUSE the tree is readable once its server has the connection.
-    if let (Some(server), Some(fd)) = (server, fuse_fd) {
+    // A served tree (FUSE) is readable once its server has the connection.
+    if let (Some(server), Some(fd)) = (server, connection) {
         match server.serve(fd) {
             Ok(pid) => {
                 let _ = sock.write_all(format!("F{pid}\n").as_bytes());

@@ -536,7 +536,7 @@ pub(super) fn dup_onto(fd: RawFd, targets: &[RawFd]) -> Result<(), InitError> {
 /// (the first look into the tree waits for it).
 fn mount_rootfs(rootfs: &Rootfs, sock: &UnixStream) -> Result<(), InitError> {
     if let Some(fuse) = rootfs.mount().map_err(fail)? {
-        super::send_fd(sock, b'F', fuse.as_fd())
+        crate::sys::fd::send_with_fd(sock, b'F', fuse.as_fd())
             .map_err(ctx("handing the FUSE connection to its server"))?;
     }
     Ok(())
@@ -568,7 +568,8 @@ pub(super) fn open_pty(root: &Path, sock: &UnixStream) -> Result<RawFd, InitErro
             std::io::Error::last_os_error()
         )));
     }
-    super::send_fd(sock, b'T', master.as_fd()).map_err(ctx("sending the terminal"))?;
+    crate::sys::fd::send_with_fd(sock, b'T', master.as_fd())
+        .map_err(ctx("sending the terminal"))?;
     drop(master);
     Ok(slave)
 }

@@ -14,6 +14,8 @@ pub mod external;
 pub mod freeze;
 pub mod init;
 mod init_error;
+use crate::storage::rootfs::reap_server;
+pub use crate::storage::rootfs::Rootfs;
 pub use crate::sys::inroot;
 pub mod mountops;
 pub mod netns;
@@ -26,8 +28,8 @@ mod syscalls;
 mod trampoline;
 pub mod userns;
 
-use std::io::{IoSliceMut, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 
@@ -143,130 +145,20 @@ impl Cause for seccompiler::Error {
     }
 }
 
+impl From<crate::storage::rootfs::ServerError> for RuntimeError {
+    fn from(e: crate::storage::rootfs::ServerError) -> RuntimeError {
+        RuntimeError::Io {
+            what: e.what.into(),
+            source: e.source,
+        }
+    }
+}
+
 impl RuntimeError {
     /// `map_err(RuntimeError::ctx("socketpair"))`: the cause, with what was being done.
     pub fn ctx<E: Cause>(what: impl Into<String>) -> impl FnOnce(E) -> RuntimeError {
         let what = what.into();
         move |e| e.during(what)
-    }
-}
-
-/// The layered root filesystem the child mounts inside its namespaces.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Rootfs {
-    /// Lower layer directories, bottom to top.
-    pub lower: Vec<PathBuf>,
-    pub upper: PathBuf,
-    pub work: PathBuf,
-    /// Where the merged tree is mounted (and pivoted into).
-    pub target: PathBuf,
-    /// Mount with `userxattr` (rootless overlay).
-    pub userxattr: bool,
-    /// How the layers become one tree (the upper dir is a full copy with vfs).
-    #[serde(default)]
-    pub driver: crate::storage::Driver,
-}
-
-impl Rootfs {
-    /// Mount the root file system at `target` with the container's driver. With fuse-overlay
-    /// the mount is made here and the returned /dev/fuse descriptor must be handed to a server
-    /// ([`spawn_fuse_server`]) before anything touches the tree.
-    pub fn mount(&self) -> Result<Option<OwnedFd>, String> {
-        match self.driver {
-            crate::storage::Driver::Overlay => self.mount_overlay().map(|()| None),
-            crate::storage::Driver::Vfs => nix::mount::mount(
-                Some(&self.upper),
-                &self.target,
-                None::<&str>,
-                nix::mount::MsFlags::MS_BIND,
-                None::<&str>,
-            )
-            .map(|()| None)
-            .map_err(|e| {
-                format!(
-                    "bind-mounting the root file system at {}: {e}",
-                    self.target.display()
-                )
-            }),
-            crate::storage::Driver::FuseOverlay => crate::storage::fuse::mount(&self.target)
-                .map(Some)
-                .map_err(|e| {
-                    format!(
-                        "mounting the FUSE overlay at {} (is /dev/fuse there?): {e}",
-                        self.target.display()
-                    )
-                }),
-        }
-    }
-
-    /// The layer set for the FUSE overlay server.
-    pub fn overlay_dirs(&self) -> crate::storage::fuse::OverlayDirs {
-        crate::storage::fuse::OverlayDirs {
-            lowers: self.lower.iter().rev().cloned().collect(),
-            upper: self.upper.clone(),
-            work: self.work.clone(),
-            opaque_xattr: if self.userxattr {
-                "user.overlay.opaque"
-            } else {
-                "trusted.overlay.opaque"
-            }
-            .to_string(),
-        }
-    }
-
-    /// Mount the overlay at `target`. The lower dirs are passed relative to their common
-    /// parent when they share one (this process chdirs there), which keeps the option string,
-    /// limited to a page, short enough for many layers; an image with no layers gets an empty
-    /// lower dir. The error says which step failed.
-    pub fn mount_overlay(&self) -> Result<(), String> {
-        let parent = self
-            .lower
-            .first()
-            .and_then(|p| p.parent())
-            .filter(|par| self.lower.iter().all(|l| l.parent() == Some(par)));
-        let lower: Vec<String> = self
-            .lower
-            .iter()
-            .rev()
-            .map(|l| match parent {
-                Some(_) => l
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                None => l.to_string_lossy().into_owned(),
-            })
-            .collect();
-        if let Some(par) = parent {
-            nix::unistd::chdir(par).map_err(|e| format!("chdir to the layer store: {e}"))?;
-        }
-        let lowerdir = if lower.is_empty() {
-            let empty = self.work.with_file_name("empty");
-            let _ = std::fs::create_dir_all(&empty);
-            empty.to_string_lossy().into_owned()
-        } else {
-            lower.join(":")
-        };
-        let mut opts = format!(
-            "lowerdir={lowerdir},upperdir={},workdir={}",
-            self.upper.display(),
-            self.work.display()
-        );
-        if self.userxattr {
-            opts.push_str(",userxattr");
-        }
-        nix::mount::mount(
-            Some("overlay"),
-            &self.target,
-            Some("overlay"),
-            nix::mount::MsFlags::empty(),
-            Some(opts.as_str()),
-        )
-        .map_err(|e| {
-            format!(
-                "mounting the overlay root filesystem at {}: {e}",
-                self.target.display()
-            )
-        })
     }
 }
 
@@ -288,100 +180,10 @@ pub enum Stdio {
 pub struct Started {
     pub pid: i32,
     pub pty_master: Option<OwnedFd>,
-    /// The FUSE overlay server's process (fuse-overlay only), a child of the caller: it ends
-    /// when the container's mount namespace is gone, and the caller reaps it.
-    pub fuse_server: Option<i32>,
-}
-
-/// A FUSE overlay server waiting for its /dev/fuse descriptor.
-pub struct FuseServer {
-    pub pid: i32,
-    sock: UnixStream,
-}
-
-impl FuseServer {
-    /// Fork the server now, in this process's mount namespace (so it never keeps the
-    /// container's alive), joining the user namespace `userns` first when given: it must be
-    /// root where the container's files are owned. Call from a single-threaded process.
-    pub fn spawn(
-        dirs: crate::storage::fuse::OverlayDirs,
-        userns: Option<std::fs::File>,
-    ) -> Result<FuseServer, RuntimeError> {
-        let (ours, theirs) =
-            UnixStream::pair().map_err(RuntimeError::ctx("socketpair for the FUSE server"))?;
-        // SAFETY: the caller is single-threaded, so the child has a consistent copy of the
-        // heap and may allocate; it ends in exit().
-        match unsafe { nix::unistd::fork() } {
-            Err(e) => Err(RuntimeError::ctx("fork for the FUSE server")(e)),
-            Ok(nix::unistd::ForkResult::Parent { child }) => Ok(FuseServer {
-                pid: child.as_raw(),
-                sock: ours,
-            }),
-            Ok(nix::unistd::ForkResult::Child) => {
-                drop(ours);
-                std::process::exit(fuse_server_main(theirs, dirs, userns))
-            }
-        }
-    }
-
-    /// Hand the mounted connection to the server.
-    pub fn serve(self, fd: OwnedFd) -> Result<i32, RuntimeError> {
-        send_fd(&self.sock, b'F', fd.as_fd())
-            .map_err(RuntimeError::ctx("handing /dev/fuse to its server"))?;
-        Ok(self.pid)
-    }
-}
-
-/// The server's side: a process of its own, no descriptors but the socket and /dev/fuse.
-fn fuse_server_main(
-    sock: UnixStream,
-    dirs: crate::storage::fuse::OverlayDirs,
-    userns: Option<std::fs::File>,
-) -> i32 {
-    let _ = nix::unistd::setsid();
-    let _ = nix::sys::signal::sigprocmask(
-        nix::sys::signal::SigmaskHow::SIG_SETMASK,
-        Some(&nix::sys::signal::SigSet::empty()),
-        None,
-    );
-    if let Some(ns) = userns {
-        if nix::sched::setns(&ns, CloneFlags::CLONE_NEWUSER).is_err() {
-            return 1;
-        }
-    }
-    // Keep nothing of the parent's open: a pipe end held here would keep a container's
-    // output open after it exits.
-    let keep = sock.as_raw_fd();
-    let open: Vec<RawFd> = std::fs::read_dir("/proc/self/fd")
-        .map(|rd| {
-            rd.flatten()
-                .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
-                .collect()
-        })
-        .unwrap_or_default();
-    if let Ok(null) = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/null")
-    {
-        let _ = nix::unistd::dup2_stdin(&null);
-        let _ = nix::unistd::dup2_stdout(&null);
-        let _ = nix::unistd::dup2_stderr(&null);
-    }
-    for fd in open.into_iter().filter(|&fd| fd > 2 && fd != keep) {
-        let _ = nix::unistd::close(fd);
-    }
-    match receive_fd(&sock) {
-        Ok((Some(b'F'), Some(fd))) => {
-            drop(sock);
-            match crate::storage::fuse::serve(fd, dirs) {
-                Ok(()) => 0,
-                Err(_) => 1,
-            }
-        }
-        // The container failed before mounting: nothing to serve.
-        _ => 0,
-    }
+    /// The root file system's server process (a served driver's: FUSE), a child of the
+    /// caller: it ends when the container's mount namespace is gone, and the caller reaps it
+    /// (`storage::rootfs::reap_server`).
+    pub rootfs_server: Option<i32>,
 }
 
 /// The user namespace of process `pid`, unless it is already ours.
@@ -506,16 +308,20 @@ pub fn create(
         .map_err(RuntimeError::ctx("starting the container"))?;
 
     let mut pty_master = None;
-    let mut fuse_server = None;
+    let mut rootfs_server = None;
     let mut msg = String::new();
-    if rootfs.driver == crate::storage::Driver::FuseOverlay {
+    let driver = rootfs.driver();
+    if driver.served() {
         match receive_fd(&sock) {
             Ok((_, Some(fd))) => {
-                let served = user_namespace_of(pid_raw)
-                    .and_then(|ns| FuseServer::spawn(rootfs.overlay_dirs(), ns))
-                    .and_then(|server| server.serve(fd));
+                let served = user_namespace_of(pid_raw).and_then(|ns| {
+                    match driver.spawn_server(rootfs, ns)? {
+                        Some(server) => Ok(Some(server.serve(fd)?)),
+                        None => Ok(None),
+                    }
+                });
                 match served {
-                    Ok(server) => fuse_server = Some(server),
+                    Ok(server) => rootfs_server = server,
                     Err(e) => {
                         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
                         let _ = nix::sys::wait::waitpid(pid, None);
@@ -552,8 +358,8 @@ pub fn create(
                 if let Err(e) = after_go() {
                     let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
                     let _ = nix::sys::wait::waitpid(pid, None);
-                    if let Some(server) = fuse_server {
-                        reap_fuse_server(server);
+                    if let Some(server) = rootfs_server {
+                        reap_server(server);
                     }
                     return Err(e);
                 }
@@ -567,8 +373,8 @@ pub fn create(
     let _ = sock.read_to_string(&mut msg);
     if !msg.is_empty() {
         let _ = nix::sys::wait::waitpid(pid, None);
-        if let Some(server) = fuse_server {
-            reap_fuse_server(server);
+        if let Some(server) = rootfs_server {
+            reap_server(server);
         }
         let (code, message) = msg
             .split_once('\t')
@@ -579,7 +385,7 @@ pub fn create(
     Ok(Started {
         pid: pid_raw,
         pty_master,
-        fuse_server,
+        rootfs_server,
     })
 }
 
@@ -587,27 +393,6 @@ pub fn create(
 const BARRIER: u8 = b'W';
 /// What lets it go on from there.
 const GO_ON: u8 = b'N';
-
-/// Wait for a FUSE server whose container is gone: it ends when the kernel drops the
-/// connection; one that does not within two seconds is killed.
-pub fn reap_fuse_server(pid: i32) {
-    use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
-    let pid = nix::unistd::Pid::from_raw(pid);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    loop {
-        match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
-            Ok(WaitStatus::StillAlive) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(5))
-            }
-            Ok(WaitStatus::StillAlive) => {
-                let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-                let _ = waitpid(pid, None);
-                return;
-            }
-            _ => return,
-        }
-    }
-}
 
 /// A process to signal without the risk of PID reuse: a pidfd (pidfd_open(2)). A signal sent
 /// through it reaches that very process, or fails with ESRCH once it is gone, never a
@@ -696,46 +481,10 @@ pub fn mapping_from_spec_linux(linux: Option<&oci_spec::runtime::Linux>) -> user
     }
 }
 
-/// Send one byte and, with it, the descriptor `fd` (SCM_RIGHTS).
-fn send_fd(sock: &UnixStream, byte: u8, fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<()> {
-    let fds = [fd.as_raw_fd()];
-    let cmsg = [nix::sys::socket::ControlMessage::ScmRights(&fds)];
-    nix::sys::socket::sendmsg::<()>(
-        sock.as_raw_fd(),
-        &[std::io::IoSlice::new(&[byte])],
-        &cmsg,
-        nix::sys::socket::MsgFlags::empty(),
-        None,
-    )
-    .map(|_| ())
-    .map_err(std::io::Error::from)
-}
-
 /// Receive one byte and, with it, maybe one file descriptor sent with SCM_RIGHTS.
 fn receive_fd(sock: &UnixStream) -> Result<(Option<u8>, Option<OwnedFd>), RuntimeError> {
     let mut buf = [0u8; 1];
-    let mut iov = [IoSliceMut::new(&mut buf)];
-    let mut cmsg = nix::cmsg_space!(RawFd);
-    let msg = nix::sys::socket::recvmsg::<()>(
-        sock.as_raw_fd(),
-        &mut iov,
-        Some(&mut cmsg),
-        nix::sys::socket::MsgFlags::MSG_CMSG_CLOEXEC,
-    )
-    .map_err(RuntimeError::ctx("receiving a descriptor"))?;
-    let n = msg.bytes;
-    let mut received = None;
-    for c in msg
-        .cmsgs()
-        .map_err(RuntimeError::ctx("receiving a descriptor"))?
-    {
-        if let nix::sys::socket::ControlMessageOwned::ScmRights(fds) = c {
-            if let Some(&fd) = fds.first() {
-                // SAFETY: the kernel just installed this descriptor in our table for us.
-                received = Some(unsafe { OwnedFd::from_raw_fd(fd) });
-            }
-        }
-    }
-    let got = (n > 0).then_some(buf[0]);
-    Ok((got, received))
+    let (n, received) = crate::sys::fd::recv_with_fd(sock.as_raw_fd(), &mut buf)
+        .map_err(RuntimeError::ctx("receiving a descriptor"))?;
+    Ok(((n > 0).then_some(buf[0]), received))
 }

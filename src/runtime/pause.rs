@@ -106,15 +106,6 @@ pub fn open_verified(path: &Path, want: Option<&IdMapping>) -> Option<std::fs::F
     (crate::sys::proc::start_time(rec.pid) == Some(rec.start)).then_some(ns)
 }
 
-/// Whether a container on network `mode` may be made in the pause process's namespace. Not
-/// with pasta: started by a monitor that is root in that namespace, pasta switches to `nobody`
-/// and may no longer open the container's namespaces. User networks and `container:` join the
-/// namespace of their holder or target instead.
-pub fn fits_network(mode: &crate::network::Mode) -> bool {
-    use crate::network::Mode;
-    matches!(mode, Mode::None | Mode::Host | Mode::Slirp4netns(_))
-}
-
 /// Monitor side: join the holder's user namespace if a verified holder with the maps `want`
 /// runs. True once this process is in it. Call from a single-threaded process.
 pub fn join(paths: &Paths, want: &IdMapping) -> bool {

@@ -73,7 +73,8 @@ pub struct ContainerRecord {
     pub tty: bool,
     pub interactive: bool,
     pub auto_remove: bool,
-    pub network: String,
+    /// `--network`, parsed (on disk: the canonical `--network` string).
+    pub network: super::network_mode::Mode,
     /// Published ports, exposed ports, extra hosts and DNS settings.
     #[serde(default)]
     pub net_config: super::network::NetConfig,
@@ -84,9 +85,9 @@ pub struct ContainerRecord {
     /// `--log-driver` and `--log-opt`.
     #[serde(default)]
     pub log_config: LogConfig,
-    /// docker's `--restart` value (`no`, `always`, `unless-stopped`, `on-failure[:N]`).
+    /// docker's `--restart` (on disk: `no`, `always`, `unless-stopped`, `on-failure[:N]`).
     #[serde(default)]
-    pub restart_policy: String,
+    pub restart_policy: super::restart::RestartPolicy,
     /// The image's layer directories, bottom to top.
     pub layers: Vec<PathBuf>,
     /// The storage driver the container's root file system was made with.
@@ -887,6 +888,38 @@ mod tests {
         assert_eq!(again["storage_driver"], "fuse-overlay");
         assert_eq!(again["net_config"]["exposed"][0]["proto"], "tcp");
         assert_eq!(again["resources"]["device_read_bps"][0]["rate"], 5);
+        // The network mode and the restart policy are typed, and keep their strings.
+        assert_eq!(
+            rec.network,
+            super::super::network_mode::Mode::Slirp4netns(Default::default())
+        );
+        assert_eq!(
+            rec.restart_policy,
+            super::super::restart::RestartPolicy::Always
+        );
+        assert_eq!(again["network"], "slirp4netns");
+        assert_eq!(again["restart_policy"], "always");
+        // Older still: a user network, on-failure with a count, and no policy at all.
+        for (network, policy, saved) in [
+            (
+                r#""mynet""#,
+                r#","restart_policy":"on-failure:3""#,
+                "on-failure:3",
+            ),
+            (r#""container:0123""#, r#","restart_policy":"""#, "no"),
+            (r#""pasta:-4""#, "", "no"),
+        ] {
+            let text = old
+                .replace(
+                    r#""network":"slirp4netns""#,
+                    &format!(r#""network":{network}"#),
+                )
+                .replace(r#","restart_policy":"always""#, policy);
+            let rec: ContainerRecord = serde_json::from_str(&text).expect("old record loads");
+            let again = serde_json::to_value(&rec).expect("serializes");
+            assert_eq!(again["network"].to_string(), network);
+            assert_eq!(again["restart_policy"], saved);
+        }
     }
 
     #[test]

@@ -5,7 +5,9 @@ pub mod events;
 pub mod health;
 pub mod host_config;
 pub mod network;
+pub mod network_mode;
 pub mod paths;
+pub mod restart;
 
 pub use atomic::{
     write_atomic, write_atomic_dir_later, write_json_atomic, write_replace, LockFile,

@@ -18,6 +18,7 @@ pub mod copy;
 pub mod diff;
 pub mod fuse;
 pub mod probe;
+pub mod rootfs;
 pub mod vfs;
 
 use std::io::Write;

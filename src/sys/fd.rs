@@ -88,6 +88,26 @@ pub fn recv_with_fd(sock: RawFd, buf: &mut [u8]) -> nix::Result<(usize, Option<O
     Ok((m.bytes, fd))
 }
 
+/// Send the one byte `byte` over the socket `sock`, carrying the descriptor `fd` with it
+/// (SCM_RIGHTS): what [`recv_with_fd`] receives.
+pub fn send_with_fd(
+    sock: &std::os::unix::net::UnixStream,
+    byte: u8,
+    fd: BorrowedFd<'_>,
+) -> io::Result<()> {
+    let fds = [fd.as_raw_fd()];
+    let cmsg = [nix::sys::socket::ControlMessage::ScmRights(&fds)];
+    nix::sys::socket::sendmsg::<()>(
+        sock.as_raw_fd(),
+        &[io::IoSlice::new(&[byte])],
+        &cmsg,
+        nix::sys::socket::MsgFlags::empty(),
+        None,
+    )
+    .map(|_| ())
+    .map_err(io::Error::from)
+}
+
 /// Set the access and modification times of the file `fd` refers to (which may be an `O_PATH`
 /// descriptor of a symlink: `utimensat` with `AT_EMPTY_PATH`). `UTIME_OMIT` keeps a time.
 pub fn set_times(

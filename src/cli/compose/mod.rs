@@ -404,7 +404,7 @@ pub fn dispatch(args: ComposeArgs) -> Result<i32, EngineError> {
         ComposeCommand::Attach(a) => observe::attach(&paths, &opts, a),
         ComposeCommand::Stats(a) => observe::stats(&paths, &opts, a),
         ComposeCommand::Events(a) => observe::events(&paths, &opts, a),
-        ComposeCommand::Watch(_) => Err(EngineError::Usage(
+        ComposeCommand::Watch(_) => Err(EngineError::Unsupported(
             "compose watch is not supported by skiff (it would sync files into running containers and rebuild them as the develop section says): run `skiff compose up -d --build` after a change".into(),
         )),
     }
@@ -690,7 +690,7 @@ fn config(opts: &compose::Options, a: ConfigArgs) -> Result<i32, EngineError> {
             "yaml" => compose::to_yaml(&p)?,
             "json" => {
                 let mut t = serde_json::to_string_pretty(&p)
-                    .map_err(|e| EngineError::Usage(format!("rendering the project: {e}")))?;
+                    .map_err(EngineError::failed("rendering the project"))?;
                 t.push('\n');
                 t
             }

@@ -75,7 +75,7 @@ pub const ENTITLEMENT_NETWORK_HOST: &str = "network.host";
 pub fn check_entitlement(name: &str) -> Result<(), EngineError> {
     match name {
         ENTITLEMENT_NETWORK_HOST => Ok(()),
-        "security.insecure" => Err(EngineError::Usage(
+        "security.insecure" => Err(EngineError::Unsupported(
             "entitlement security.insecure is not supported".into(),
         )),
         other => Err(EngineError::Usage(format!(

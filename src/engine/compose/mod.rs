@@ -111,8 +111,7 @@ pub fn to_yaml(p: &Project) -> Result<String, EngineError> {
     let mut o = serde_saphyr::SerializerOptions::default();
     o.compact_list_indent = false;
     o.prefer_block_scalars = false;
-    serde_saphyr::to_string_with_options(p, o)
-        .map_err(|e| EngineError::Usage(format!("rendering the project: {e}")))
+    serde_saphyr::to_string_with_options(p, o).map_err(EngineError::failed("rendering the project"))
 }
 
 /// A project as `ls` shows it, from its containers' labels.

@@ -709,7 +709,7 @@ fn service(s: &raw::Service, cx: &Context<'_>) -> Result<Service, String> {
             .collect()
     };
     if let Some(r) = &s.restart {
-        crate::monitor::RestartPolicy::parse(r).map_err(|e| format!("restart: {e}"))?;
+        crate::state::restart::RestartPolicy::parse(r).map_err(|e| format!("restart: {e}"))?;
     }
     if let Some(p) = &s.pull_policy {
         if ![

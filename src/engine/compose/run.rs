@@ -135,6 +135,6 @@ pub fn run(
     req.interactive = o.interactive;
     req.auto_remove = o.rm;
     // docker compose's one-off containers never restart.
-    req.restart = crate::monitor::RestartPolicy::No;
+    req.restart = crate::state::restart::RestartPolicy::No;
     container::run(paths, &req, o.detach, &mut std::io::sink())
 }

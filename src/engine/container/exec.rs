@@ -70,8 +70,9 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
         return Err(EngineError::Usage("exec needs a command to run".into()));
     }
     let spec_path = store.dir(&id).join("config.json");
-    let spec = crate::runtime::spec::ExecSpec::load(&spec_path)
-        .map_err(|e| EngineError::Usage(format!("reading {}: {e}", spec_path.display())))?;
+    let spec = crate::runtime::spec::ExecSpec::load(&spec_path).map_err(EngineError::failed(
+        format!("reading {}", spec_path.display()),
+    ))?;
     let process = spec.process.as_ref();
     let mut env = process
         .and_then(|p| p.env().clone())
@@ -128,7 +129,7 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
         detach: opts.detach,
         seccomp: spec
             .seccomp(&store.dir(&id).join("seccomp.bpf"))
-            .map_err(|e| EngineError::Usage(format!("{}: {e}", spec_path.display())))?,
+            .map_err(EngineError::failed(spec_path.display().to_string()))?,
         no_new_privileges: process.and_then(|p| p.no_new_privileges()) == Some(true),
         capture: None,
     };
@@ -168,7 +169,7 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
         crate::runtime::RuntimeError::Start { message, code } if code != crate::exit::ENGINE => {
             EngineError::Exec { message, code }
         }
-        crate::runtime::RuntimeError::Start { message, .. } => EngineError::Usage(message),
+        crate::runtime::RuntimeError::Start { message, .. } => EngineError::Internal(message),
         other if !st.is_alive() => {
             tracing::debug!("exec: {other}");
             EngineError::Conflict(format!("container {} is not running", opts.container))

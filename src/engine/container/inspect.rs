@@ -1,4 +1,5 @@
 //! `ps` and `inspect`: the containers as docker lists and shows them, and their logs.
+use crate::state::restart::RestartPolicy;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -123,10 +124,10 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
         "Platform": "linux",
         "GraphDriver": graph_driver_json(paths, r),
         "HostConfig": {
-            "NetworkMode": r.network,
+            "NetworkMode": r.network.to_string(),
             "Runtime": r.runtime.as_ref().map_or(crate::state::container::BUILTIN_RUNTIME, |rt| rt.name.as_str()),
             "AutoRemove": r.auto_remove,
-            "RestartPolicy": restart_policy_json(&r.restart_policy),
+            "RestartPolicy": restart_policy_json(r.restart_policy),
             "LogConfig": {"Type": r.log_config.driver, "Config": r.log_config.options()},
             "GroupAdd": if r.group_add.is_empty() { serde_json::Value::Null } else { serde_json::json!(r.group_add) },
             "DeviceCgroupRules": if r.device_cgroup_rules.is_empty() { serde_json::Value::Null } else { serde_json::json!(r.device_cgroup_rules) },
@@ -194,12 +195,12 @@ pub fn inspect_json(paths: &Paths, info: &ContainerInfo) -> serde_json::Value {
     v
 }
 
-fn restart_policy_json(p: &str) -> serde_json::Value {
-    let (name, max) = match crate::monitor::RestartPolicy::parse(p) {
-        Ok(crate::monitor::RestartPolicy::Always) => ("always", 0),
-        Ok(crate::monitor::RestartPolicy::UnlessStopped) => ("unless-stopped", 0),
-        Ok(crate::monitor::RestartPolicy::OnFailure(n)) => ("on-failure", n),
-        _ => ("no", 0),
+fn restart_policy_json(p: RestartPolicy) -> serde_json::Value {
+    let (name, max) = match p {
+        RestartPolicy::Always => ("always", 0),
+        RestartPolicy::UnlessStopped => ("unless-stopped", 0),
+        RestartPolicy::OnFailure(n) => ("on-failure", n),
+        RestartPolicy::No => ("no", 0),
     };
     serde_json::json!({"Name": name, "MaximumRetryCount": max})
 }

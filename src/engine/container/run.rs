@@ -218,7 +218,7 @@ fn spawn_monitor(
     spawn.stderr = stderr;
     spawn.new_process_group = matches!(io, MonitorIo::Piped | MonitorIo::InheritOwnGroup);
     let mut monitor = crate::helper::spawn(spawn)
-        .map_err(|e| EngineError::Usage(format!("starting the container monitor: {e}")))?;
+        .map_err(EngineError::failed("starting the container monitor"))?;
     // None: the monitor died before it said anything.
     let ready = monitor.wait_ready();
     if ready != Some(crate::helper::Ready::Ok) {
@@ -234,8 +234,10 @@ fn start_error(ready: Option<crate::helper::Ready>) -> EngineError {
         Some(crate::helper::Ready::Failed { code, message }) if code != crate::exit::ENGINE => {
             EngineError::Exec { message, code }
         }
-        Some(crate::helper::Ready::Failed { message, .. }) => EngineError::Usage(message),
-        _ => EngineError::Usage("the container monitor exited before the container started".into()),
+        Some(crate::helper::Ready::Failed { message, .. }) => EngineError::Internal(message),
+        _ => EngineError::Internal(
+            "the container monitor exited before the container started".into(),
+        ),
     }
 }
 

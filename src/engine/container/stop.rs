@@ -177,7 +177,7 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
         store.release_name(&rec.name, &id);
     }
     if store.dir(&id).join("container.json").exists() {
-        return Err(EngineError::Usage(format!(
+        return Err(EngineError::Internal(format!(
             "could not remove the files of container {}",
             &id[..12]
         )));

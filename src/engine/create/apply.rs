@@ -306,8 +306,8 @@ fn write_spec(
         extras: plan.extras.clone(),
     };
     let spec = crate::runtime::spec::build(&input)?;
-    let spec_json = serde_json::to_vec_pretty(&spec)
-        .map_err(|e| EngineError::Usage(format!("runtime spec: {e}")))?;
+    let spec_json =
+        serde_json::to_vec_pretty(&spec).map_err(EngineError::failed("runtime spec"))?;
     // Its name becomes durable with the record's, written next in the same directory (a
     // directory without a record is no container).
     let p = dir.join("config.json");
@@ -347,12 +347,12 @@ fn write_record(
         tty: req.tty,
         interactive: req.interactive,
         auto_remove: req.auto_remove,
-        network: plan.mode.to_string(),
+        network: plan.mode.clone(),
         net_config: plan.net_config,
         stop_signal: plan.stop_signal,
         stop_timeout: req.stop_timeout,
         labels: plan.labels,
-        restart_policy: req.restart.to_string(),
+        restart_policy: req.restart,
         log_config: req.log.clone(),
         layers: plan.layers,
         storage_driver,

@@ -50,7 +50,7 @@ pub fn create(
                 .create_new(true)
                 .open(p)
                 .map_err(|e| match e.kind() {
-                    std::io::ErrorKind::AlreadyExists => EngineError::Usage(format!(
+                    std::io::ErrorKind::AlreadyExists => EngineError::Conflict(format!(
                         "container ID file found, make sure the other container isn't running or delete {}",
                         p.display()
                     )),

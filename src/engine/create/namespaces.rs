@@ -26,7 +26,7 @@ pub(super) fn resolve(
     let rootless = !crate::runtime::userns::is_rootful();
     if super::parse_extras::keep_id(&extras.userns).is_some() {
         if !rootless {
-            return Err(EngineError::Usage(
+            return Err(EngineError::Unsupported(
                 "--userns keep-id is only supported in rootless mode".into(),
             ));
         }
@@ -71,14 +71,14 @@ pub(super) fn resolve(
         }
         // Rootless: the target's user namespace, where its namespaces belong.
         if rootless {
-            let theirs = match Mode::parse(&rec.network) {
-                Ok(Mode::User(_)) => UserNs::Networks,
-                Ok(Mode::Container(c)) => UserNs::Of(c),
+            let theirs = match rec.network {
+                Mode::User(_) => UserNs::Networks,
+                Mode::Container(c) => UserNs::Of(c),
                 _ => UserNs::Of(id.clone()),
             };
             match &joined {
                 Some(j) if *j != theirs => {
-                    return Err(EngineError::Usage(format!(
+                    return Err(EngineError::Unsupported(format!(
                         "--{flag} container:{target}: rootless, a container can join the namespaces of one user namespace only, and its network is in another"
                     )))
                 }
@@ -111,7 +111,7 @@ pub(super) fn default_network(paths: &Paths, extras: &SpecExtras) -> Result<Mode
         let Ok(rec) = store.resolve(target).and_then(|id| store.record(&id)) else {
             continue;
         };
-        if !matches!(Mode::parse(&rec.network), Ok(Mode::User(_))) {
+        if !matches!(rec.network, Mode::User(_)) {
             return own();
         }
     }

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use super::request::{DeviceRequest, PullPolicy, Ulimit};
 use crate::engine::EngineError;
-use crate::monitor::RestartPolicy;
 use crate::network::ports::{self, ExposedPort, PublishSpec};
 use crate::network::Mode;
 use crate::runtime::spec::Security;
 use crate::state::container::LogConfig;
+use crate::state::restart::RestartPolicy;
 
 pub use super::parse_mounts::{
     parse_mount as mount, parse_tmpfs as tmpfs, parse_volume as volume,

@@ -265,7 +265,7 @@ pub fn storage_opts(vals: &[String]) -> Result<BTreeMap<String, String>, EngineE
         out.insert(k.to_string(), v.to_string());
     }
     if let Some(k) = out.keys().next() {
-        return Err(EngineError::Usage(format!(
+        return Err(EngineError::Unsupported(format!(
             "--storage-opt {k}: skiff's storage drivers (overlay, fuse-overlay, vfs) cannot limit a container's storage (no per-container quota)"
         )));
     }
@@ -338,7 +338,7 @@ pub fn cdi_device(name: &str) -> EngineError {
         })
     });
     if defined {
-        EngineError::Usage(format!(
+        EngineError::Unsupported(format!(
             "CDI device injection failed: skiff cannot inject CDI devices yet ({name} is defined under {})",
             CDI_DIRS.join(" or ")
         ))

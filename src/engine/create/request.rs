@@ -15,11 +15,11 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use crate::engine::EngineError;
-use crate::monitor::RestartPolicy;
 use crate::network::ports::{ExposedPort, PublishSpec};
 use crate::network::Mode;
 use crate::runtime::spec::Security;
 use crate::state::container::LogConfig;
+use crate::state::restart::RestartPolicy;
 
 /// A new container, as asked for.
 #[derive(Debug, Clone)]

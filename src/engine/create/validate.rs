@@ -108,7 +108,7 @@ pub(super) fn validate(
 ) -> Result<Plan, EngineError> {
     let cgroup = crate::engine::cgroup::plan(&req.limits)?;
     let runtime = resolve_runtime(req.runtime.as_deref())?;
-    if req.auto_remove && req.restart != crate::monitor::RestartPolicy::No {
+    if req.auto_remove && req.restart != crate::state::restart::RestartPolicy::No {
         return Err(EngineError::Usage(
             "Conflicting options: --restart and --rm".into(),
         ));
@@ -410,12 +410,10 @@ fn check_log(req: &CreateRequest) -> Result<(), EngineError> {
 /// `--device`: the host path must be a device node.
 fn check_device(host: &std::path::Path) -> Result<(), EngineError> {
     use std::os::unix::fs::FileTypeExt;
-    let meta = std::fs::metadata(host).map_err(|e| {
-        EngineError::Usage(format!(
-            "error gathering device information while adding custom device \"{}\": {e}",
-            host.display()
-        ))
-    })?;
+    let meta = std::fs::metadata(host).map_err(EngineError::io(format!(
+        "error gathering device information while adding custom device \"{}\"",
+        host.display()
+    )))?;
     if !(meta.file_type().is_char_device() || meta.file_type().is_block_device()) {
         return Err(EngineError::Usage(format!(
             "{} is not a device node",

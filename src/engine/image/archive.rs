@@ -64,8 +64,8 @@ pub fn import(
     if !comment.is_empty() {
         config["comment"] = json!(comment);
     }
-    let config_bytes = serde_json::to_vec(&config)
-        .map_err(|e| EngineError::Usage(format!("encoding the image config: {e}")))?;
+    let config_bytes =
+        serde_json::to_vec(&config).map_err(EngineError::failed("encoding the image config"))?;
     let id = store.put_blob(&config_bytes)?;
 
     let blob_size = std::fs::metadata(&blob_path)

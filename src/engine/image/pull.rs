@@ -575,7 +575,7 @@ fn download_blob(
     }
     Err(last
         .map(EngineError::from)
-        .unwrap_or_else(|| EngineError::Usage("no registry to pull from".into())))
+        .unwrap_or_else(|| EngineError::Internal("no registry to pull from".into())))
 }
 
 /// Download one layer blob into the store and, as it streams, into the unpack helper (`diff`

@@ -199,7 +199,7 @@ struct LayerMsg {
 
 /// The next layer message; None once the pull closed the socket.
 fn receive(sock: RawFd) -> Result<Option<LayerMsg>, EngineError> {
-    let bad = |what: String| EngineError::Usage(format!("unpack helper: {what}"));
+    let bad = |what: String| EngineError::Internal(format!("unpack helper: {what}"));
     let mut buf = [0u8; 256];
     let (n, fd) = loop {
         match crate::sys::fd::recv_with_fd(sock, &mut buf) {
@@ -261,7 +261,7 @@ pub(crate) fn serve(layers_dir: &Path, rootful: bool) -> Result<(), EngineError>
                     first_err.get_or_insert(e);
                 }
                 Err(_) => {
-                    first_err.get_or_insert(EngineError::Usage(
+                    first_err.get_or_insert(EngineError::Internal(
                         "unpack helper: a layer's thread panicked".into(),
                     ));
                 }

@@ -12,6 +12,9 @@
 //! `SKIFF_FUSE_NO_PASSTHROUGH=1`, `SKIFF_FUSE_READDIRPLUS=1`.
 mod layers;
 mod overlay;
+// Forks the server process (between fork and exit, nothing but the server runs there).
+#[allow(unsafe_code)]
+pub mod server;
 
 use std::fs::OpenOptions;
 use std::os::fd::{AsRawFd, OwnedFd};

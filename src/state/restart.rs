@@ -1,8 +1,13 @@
-//! docker's restart policies (`--restart`): parsing, display, and whether an exit restarts.
+//! docker's restart policies (`--restart`) as a container's record keeps them: parsed once;
+//! on disk the `--restart` string (`Display`: `no`, `always`, `unless-stopped`,
+//! `on-failure[:N]`), what `parse` reads back (an empty string, as old records may hold, is
+//! `no`). Whether an exit restarts is `wants_restart`; the monitor acts on it.
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// docker's restart policies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RestartPolicy {
+    #[default]
     No,
     Always,
     UnlessStopped,
@@ -30,7 +35,8 @@ impl RestartPolicy {
         }
     }
 
-    pub(super) fn wants_restart(self, code: i32, count: u32) -> bool {
+    /// Whether an exit with `code`, after `count` restarts, restarts the container.
+    pub fn wants_restart(self, code: i32, count: u32) -> bool {
         match self {
             RestartPolicy::No => false,
             RestartPolicy::Always | RestartPolicy::UnlessStopped => true,
@@ -49,5 +55,40 @@ impl std::fmt::Display for RestartPolicy {
             RestartPolicy::OnFailure(0) => f.write_str("on-failure"),
             RestartPolicy::OnFailure(n) => write!(f, "on-failure:{n}"),
         }
+    }
+}
+
+impl Serialize for RestartPolicy {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for RestartPolicy {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RestartPolicy, D::Error> {
+        let s = String::deserialize(d)?;
+        RestartPolicy::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policies_keep_their_on_disk_strings() {
+        for s in [
+            "no",
+            "always",
+            "unless-stopped",
+            "on-failure",
+            "on-failure:3",
+        ] {
+            let p: RestartPolicy = serde_json::from_str(&format!("{s:?}")).unwrap();
+            assert_eq!(serde_json::to_string(&p).unwrap(), format!("{s:?}"));
+        }
+        let old: RestartPolicy = serde_json::from_str("\"\"").unwrap();
+        assert_eq!(old, RestartPolicy::No);
+        assert!(serde_json::from_str::<RestartPolicy>("\"sometimes\"").is_err());
     }
 }
