@@ -147,7 +147,7 @@ fn journal_logs(
     emit: &mut dyn FnMut(&Entry),
 ) -> Result<(), EngineError> {
     use crate::monitor::journald::read_back;
-    let back = read_back(id, None).map_err(EngineError::Usage)?;
+    let back = read_back(id, None)?;
     let window: Vec<&Entry> = back.entries.iter().filter(|e| in_window(q, e)).collect();
     let skip = q.tail.map(|n| window.len().saturating_sub(n)).unwrap_or(0);
     for e in window.into_iter().skip(skip) {
@@ -162,7 +162,7 @@ fn journal_logs(
             return Ok(());
         }
         let was_running = running(store, id);
-        let back = read_back(id, cursor.as_deref()).map_err(EngineError::Usage)?;
+        let back = read_back(id, cursor.as_deref())?;
         for e in back.entries.iter().filter(|e| in_window(q, e)) {
             emit(e);
         }

@@ -63,6 +63,9 @@ pub enum EngineError {
     Volume(#[from] crate::volume::VolumeError),
     #[error(transparent)]
     Cgroup(#[from] crate::runtime::cgroup::CgroupError),
+    /// The journal a journald container's logs are read back from.
+    #[error(transparent)]
+    Journal(#[from] crate::monitor::journald::JournalError),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -179,7 +182,9 @@ impl EngineError {
             | EngineError::State(StateError::BadName(_) | StateError::Ambiguous(_))
             | EngineError::Volume(VolumeError::BadName(_) | VolumeError::BadOptions { .. })
             | EngineError::Network(NetworkError::Config(_))
-            | EngineError::Cgroup(crate::runtime::cgroup::CgroupError::Invalid(_)) => {
+            | EngineError::Cgroup(crate::runtime::cgroup::CgroupError::Invalid(_))
+            // docker refuses to read logs of a driver that cannot read them as a bad request.
+            | EngineError::Journal(crate::monitor::journald::JournalError::NoJournalctl) => {
                 ErrorKind::Invalid
             }
             EngineError::NotFound(_)

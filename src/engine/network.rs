@@ -167,11 +167,11 @@ pub fn published_ports(paths: &Paths, name: &str) -> Result<Vec<PortMapping>, En
 }
 
 /// docker's PORTS column of `ps` (empty unless the container runs).
-pub fn ps_ports(rec: &ContainerRecord, status: Status) -> String {
+pub fn ps_ports(c: &crate::state::summary::Summary, status: Status) -> String {
     if !status.is_up() {
         return String::new();
     }
-    ports::ps_column(&rec.net_config.ports, &rec.net_config.exposed)
+    ports::ps_column(&c.ports, &c.exposed)
 }
 
 fn port_key(port: u16, proto: ports::Proto) -> String {

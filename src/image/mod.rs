@@ -1,6 +1,7 @@
 //! Images: references, the content-addressed store, and layer unpacking.
 pub mod archive;
 pub mod changes;
+pub mod inflate;
 pub mod manifest_list;
 pub mod reference;
 pub mod store;

@@ -6,7 +6,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::fd::AsFd;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
 use nix::sys::stat::{Mode, SFlag};
@@ -152,7 +152,7 @@ pub struct StagedLayer {
 
 /// Extract the layer stream `blob` (of `compressed` bytes, any compression) into a temp dir
 /// under `layers_dir`, checking its diff_id and the limit on its unpacked size.
-pub fn stage_layer<R: Read + 'static>(
+pub fn stage_layer<R: Read + Send + 'static>(
     blob: R,
     compressed: u64,
     diff_id: &str,
@@ -176,16 +176,24 @@ pub fn stage_layer<R: Read + 'static>(
         )))?;
     fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755))
         .map_err(ImageError::io(format!("chmod {}", tmp.path().display())))?;
-    let reader = decompressed(blob).map_err(ImageError::io(format!("reading layer {diff_id}")))?;
+    // Decompressed and hashed on a thread of its own (`inflate`), unpacked on this one.
     // A decompression bomb fills the disk long before its diff_id can be checked: stop at a
     // size no sane layer of this compressed size reaches.
-    let reader = crate::limits::Bounded::new(
-        reader,
+    let (tar, digest) = super::inflate::spawn(
+        blob,
         crate::limits::max_layer_size(compressed),
         format!("layer {diff_id} (uncompressed; {LAYER_LIMIT_VARS} raise the limit)"),
-    );
+    )
+    .map_err(ImageError::io(format!("reading layer {diff_id}")))?;
     // On error `tmp` is dropped here, which removes the partial tree.
-    let size = extract(reader, tmp.path(), diff_id, opts)?;
+    let done = extract_tar(tar, tmp.path(), diff_id, opts)?;
+    // The reader has seen the end of the stream: the digest is of all of it.
+    let actual = digest.wait().map(|(d, _)| d).ok_or_else(|| {
+        ImageError::io(format!("layer {diff_id}: reading the tar stream"))(io::Error::other(
+            "the decompressing thread stopped",
+        ))
+    })?;
+    let size = done.finish(&actual, diff_id)?;
     Ok(StagedLayer {
         tmp,
         layers_dir: layers_dir.to_path_buf(),
@@ -299,6 +307,45 @@ pub fn extract(
     opts: &UnpackOptions,
 ) -> Result<u64, ImageError> {
     let mut hashing = HashingReader::new(reader);
+    let done = extract_tar(&mut hashing, root, diff_id, opts)?;
+    let (actual, _) = hashing.finish();
+    done.finish(&actual, diff_id)
+}
+
+/// A tar stream unpacked and read to its end, its digest not yet checked.
+struct Extracted {
+    size: u64,
+    dir_times: Vec<(PathBuf, u64)>,
+}
+
+impl Extracted {
+    /// Check the stream's digest; set the directories' times. The unpacked size.
+    fn finish(self, actual: &str, diff_id: &str) -> Result<u64, ImageError> {
+        if actual != diff_id {
+            return Err(ImageError::DiffIdMismatch {
+                expected: diff_id.to_string(),
+                actual: actual.to_string(),
+            });
+        }
+        // Directory times last: creating entries inside them changed their mtimes.
+        for (path, mtime) in self.dir_times.iter().rev() {
+            set_mtime(path, *mtime);
+        }
+        Ok(self.size)
+    }
+}
+
+/// Unpack the entries of a tar stream into `root`, then read the stream to its end (the
+/// digest covers the whole stream, including padding after the end-of-archive blocks).
+fn extract_tar(
+    mut reader: impl Read,
+    root: &Path,
+    diff_id: &str,
+    opts: &UnpackOptions,
+) -> Result<Extracted, ImageError> {
+    let root_setgid = fs::symlink_metadata(root)
+        .map(|m| m.permissions().mode() & 0o2000 != 0)
+        .unwrap_or(true);
     let mut x = Extractor {
         root,
         layer: diff_id,
@@ -306,10 +353,16 @@ pub fn extract(
         size: 0,
         dir_times: Vec::new(),
         known_dirs: Default::default(),
+        root_setgid: std::cell::Cell::new(root_setgid),
+        me: (
+            nix::unistd::geteuid().as_raw(),
+            nix::unistd::getegid().as_raw(),
+        ),
+        umask: current_umask(),
         buf: Vec::new(),
     };
     {
-        let mut archive = tar::Archive::new(&mut hashing);
+        let mut archive = tar::Archive::new(&mut reader);
         let entries = archive.entries().map_err(ImageError::io(format!(
             "layer {diff_id}: reading the tar stream"
         )))?;
@@ -320,22 +373,27 @@ pub fn extract(
             x.entry(entry)?;
         }
     }
-    // The digest covers the whole stream, including padding after the end-of-archive blocks.
-    io::copy(&mut hashing, &mut io::sink()).map_err(ImageError::io(format!(
+    io::copy(&mut reader, &mut io::sink()).map_err(ImageError::io(format!(
         "layer {diff_id}: reading the tar stream"
     )))?;
-    let (actual, _) = hashing.finish();
-    if actual != diff_id {
-        return Err(ImageError::DiffIdMismatch {
-            expected: diff_id.to_string(),
-            actual,
-        });
-    }
-    // Directory times last: creating entries inside them changed their mtimes.
-    for (path, mtime) in x.dir_times.iter().rev() {
-        set_mtime(path, *mtime);
-    }
-    Ok(x.size)
+    Ok(Extracted {
+        size: x.size,
+        dir_times: x.dir_times,
+    })
+}
+
+/// The process's umask (`Umask:` in /proc/self/status: reading it with umask(2) would change
+/// it for a moment under the other threads). All bits when unknown: every mode is then set
+/// with a chmod.
+fn current_umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Umask:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        })
+        .unwrap_or(0o777)
 }
 
 /// Lexically normalise an entry name relative to the root; None when it leads out of it.
@@ -362,10 +420,17 @@ struct Extractor<'a> {
     size: u64,
     dir_times: Vec<(PathBuf, u64)>,
     /// Paths (relative to the root) checked or made to be real directories in this layer, so
-    /// that each entry does not lstat every one of its parents again. Emptied whenever a
-    /// directory is removed (an entry replacing it), so it never names anything but a
-    /// directory.
-    known_dirs: std::cell::RefCell<std::collections::HashSet<PathBuf>>,
+    /// that each entry does not lstat every one of its parents again, each with whether it is
+    /// set-group-ID (what is created in it then takes its group). Emptied whenever a directory
+    /// is removed (an entry replacing it), so it never names anything but a directory.
+    known_dirs: std::cell::RefCell<std::collections::HashMap<PathBuf, bool>>,
+    /// Whether the root is set-group-ID.
+    root_setgid: std::cell::Cell<bool>,
+    /// The owner (uid, gid) of what this process creates in a directory that is not
+    /// set-group-ID: an entry owned by it needs no chown.
+    me: (u32, u32),
+    /// The process's umask: a mode it would cut is set with a chmod, any other at creation.
+    umask: u32,
     /// The copy buffer for file data: big writes (io::copy's 8 KiB would make a write(2) per
     /// 8 KiB), allocated once per layer.
     buf: Vec<u8>,
@@ -400,7 +465,7 @@ impl Extractor<'_> {
         for c in &comps[..n] {
             cur.push(c);
             rel_cur.push(c);
-            if self.known_dirs.borrow().contains(&rel_cur) {
+            if self.known_dirs.borrow().contains_key(&rel_cur) {
                 continue;
             }
             match fs::symlink_metadata(&cur) {
@@ -415,18 +480,38 @@ impl Extractor<'_> {
                             .to_string(),
                     })
                 }
-                Ok(m) if m.is_dir() => {}
+                Ok(m) if m.is_dir() => {
+                    let setgid = m.permissions().mode() & 0o2000 != 0;
+                    self.known_dirs.borrow_mut().insert(rel_cur.clone(), setgid);
+                }
                 Ok(_) => return Err(self.bad(name, "a parent is not a directory")),
                 Err(e) if e.kind() == io::ErrorKind::NotFound && create => {
-                    fs::create_dir(&cur).map_err(self.io_err(name))?;
-                    fs::set_permissions(&cur, fs::Permissions::from_mode(0o755))
+                    // In a set-group-ID parent it would be set-group-ID too: 0755 exactly.
+                    let chmod = self.parent_setgid(&rel_cur) || 0o755 & self.umask != 0;
+                    fs::DirBuilder::new()
+                        .mode(0o755)
+                        .create(&cur)
                         .map_err(self.io_err(name))?;
+                    if chmod {
+                        fs::set_permissions(&cur, fs::Permissions::from_mode(0o755))
+                            .map_err(self.io_err(name))?;
+                    }
+                    self.known_dirs.borrow_mut().insert(rel_cur.clone(), false);
                 }
                 Err(e) => return Err(self.io_err(name)(e)),
             }
-            self.known_dirs.borrow_mut().insert(rel_cur.clone());
         }
         Ok(())
+    }
+
+    /// Is the directory `rel` is created in set-group-ID? True when not known (then the
+    /// owner and mode are set whatever they are).
+    fn parent_setgid(&self, rel: &Path) -> bool {
+        match rel.parent() {
+            None => true,
+            Some(p) if p.as_os_str().is_empty() => self.root_setgid.get(),
+            Some(p) => self.known_dirs.borrow().get(p).copied().unwrap_or(true),
+        }
     }
 
     /// Remove whatever is at `path` (never following a symlink), unless it is a directory and
@@ -468,7 +553,8 @@ impl Extractor<'_> {
         if rel.as_os_str().is_empty() {
             // The root itself ("./"): take its mode, owner and time.
             if kind.is_dir() {
-                self.apply_meta(&header, &xattrs, self.root, false, &name)?;
+                self.apply_meta(&header, &xattrs, Target::existing(self.root), &name)?;
+                self.root_setgid.set(header_mode(&header) & 0o2000 != 0);
                 let mtime = header.mtime().unwrap_or(0);
                 self.dir_times.push((self.root.to_path_buf(), mtime));
             }
@@ -500,33 +586,69 @@ impl Extractor<'_> {
 
         match kind {
             tar::EntryType::Directory => {
-                self.clear(&path, true, &name)?;
-                if fs::symlink_metadata(&path).is_err() {
-                    fs::create_dir(&path).map_err(self.io_err(&name))?;
-                }
-                self.apply_meta(&header, &xattrs, &path, false, &name)?;
+                let mode = header_mode(&header);
+                let mkdir = || fs::DirBuilder::new().mode(mode & 0o777).create(&path);
+                // Made here (the common case: one mkdir), or already a directory.
+                let made = match mkdir() {
+                    Ok(()) => true,
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                        if self.clear(&path, true, &name)? {
+                            false
+                        } else {
+                            mkdir().map_err(self.io_err(&name))?;
+                            true
+                        }
+                    }
+                    Err(e) => return Err(self.io_err(&name)(e)),
+                };
+                let target = Target {
+                    made: made.then_some(rel.as_path()),
+                    dir: true,
+                    ..Target::existing(&path)
+                };
+                self.apply_meta(&header, &xattrs, target, &name)?;
+                // Its mode is now the header's exactly.
+                self.known_dirs
+                    .borrow_mut()
+                    .insert(rel.clone(), mode & 0o2000 != 0);
                 let mtime = header.mtime().unwrap_or(0);
                 self.dir_times.push((path, mtime));
             }
             tar::EntryType::Regular | tar::EntryType::Continuous => {
-                self.clear(&path, false, &name)?;
-                let mut f = OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .custom_flags(libc::O_NOFOLLOW)
-                    .open(&path)
-                    .map_err(self.io_err(&name))?;
+                let mode = header_mode(&header);
+                // O_EXCL and O_NOFOLLOW: whatever is there (a symlink above all) is removed
+                // first, never written through.
+                let create = || {
+                    OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .mode(mode & 0o777)
+                        .custom_flags(libc::O_NOFOLLOW)
+                        .open(&path)
+                };
+                let mut f = match create() {
+                    Ok(f) => f,
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                        self.clear(&path, false, &name)?;
+                        create().map_err(self.io_err(&name))?
+                    }
+                    Err(e) => return Err(self.io_err(&name)(e)),
+                };
                 let n = self
                     .copy_data(&mut entry, &mut f)
                     .map_err(self.io_err(&name))?;
                 if n >= EARLY_WRITEBACK_MIN {
                     start_writeback(&f);
                 }
-                drop(f);
                 self.size += n;
-                self.apply_meta(&header, &xattrs, &path, false, &name)?;
-                set_mtime(&path, header.mtime().unwrap_or(0));
+                let target = Target {
+                    made: Some(rel.as_path()),
+                    file: Some(&f),
+                    ..Target::existing(&path)
+                };
+                self.apply_meta(&header, &xattrs, target, &name)?;
+                let t = nix::sys::time::TimeSpec::new(header.mtime().unwrap_or(0) as i64, 0);
+                let _ = nix::sys::stat::futimens(&f, &t, &t);
             }
             tar::EntryType::Symlink => {
                 let target = entry
@@ -534,9 +656,21 @@ impl Extractor<'_> {
                     .map_err(self.io_err(&name))?
                     .ok_or_else(|| self.bad(&name, "symlink without a target"))?
                     .into_owned();
-                self.clear(&path, false, &name)?;
-                std::os::unix::fs::symlink(&target, &path).map_err(self.io_err(&name))?;
-                self.apply_meta(&header, &xattrs, &path, true, &name)?;
+                let link = || std::os::unix::fs::symlink(&target, &path);
+                match link() {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                        self.clear(&path, false, &name)?;
+                        link().map_err(self.io_err(&name))?;
+                    }
+                    Err(e) => return Err(self.io_err(&name)(e)),
+                }
+                let target = Target {
+                    made: Some(rel.as_path()),
+                    symlink: true,
+                    ..Target::existing(&path)
+                };
+                self.apply_meta(&header, &xattrs, target, &name)?;
                 set_mtime(&path, header.mtime().unwrap_or(0));
             }
             tar::EntryType::Link => {
@@ -598,7 +732,7 @@ impl Extractor<'_> {
                 };
                 match nix::sys::stat::mknod(&path, flag, Mode::from_bits_truncate(0o600), dev) {
                     Ok(()) => {
-                        self.apply_meta(&header, &xattrs, &path, false, &name)?;
+                        self.apply_meta(&header, &xattrs, Target::existing(&path), &name)?;
                         set_mtime(&path, header.mtime().unwrap_or(0));
                     }
                     Err(nix::errno::Errno::EPERM) if flag != SFlag::S_IFIFO => {
@@ -642,51 +776,110 @@ impl Extractor<'_> {
         }
     }
 
-    /// Owner, mode and xattrs of a created entry.
+    /// Owner, mode and xattrs of an entry. One just made by this extractor is chowned and
+    /// chmodded only where it differs from what it was made with (most entries of a layer are
+    /// root's and need neither: a chown and a chmod fewer per file).
     fn apply_meta(
         &self,
         h: &tar::Header,
         xattrs: &[(String, Vec<u8>)],
-        path: &Path,
-        is_symlink: bool,
+        t: Target<'_>,
         name: &str,
     ) -> Result<(), ImageError> {
         let uid = h.uid().unwrap_or(0) as u32;
         let gid = h.gid().unwrap_or(0) as u32;
-        if let Err(e) = std::os::unix::fs::lchown(path, Some(uid), Some(gid)) {
-            // EINVAL: the id is not mapped in this user namespace (no subordinate ids).
-            if e.raw_os_error() == Some(libc::EINVAL) || e.raw_os_error() == Some(libc::EPERM) {
-                tracing::debug!(entry = %name, uid, gid, "cannot chown: {e}");
-            } else {
-                return Err(self.io_err(name)(e));
+        let mode = header_mode(h);
+        let (chown, chmod) = match t.made {
+            None => (true, !t.symlink),
+            Some(rel) => {
+                // In a set-group-ID directory it took the directory's group (and a directory
+                // the set-group-ID bit); otherwise it is ours, with the mode it was made with
+                // less the umask. chown clears a file's set-user-ID and set-group-ID bits:
+                // those are always set again by the chmod.
+                let setgid = self.parent_setgid(rel);
+                let chown = (uid, gid) != self.me || setgid;
+                let chmod = !t.symlink
+                    && (mode & 0o7000 != 0 || mode & self.umask != 0 || (t.dir && setgid));
+                (chown, chmod)
+            }
+        };
+        if chown {
+            let res = match t.file {
+                Some(f) => std::os::unix::fs::fchown(f, Some(uid), Some(gid)),
+                None => std::os::unix::fs::lchown(t.path, Some(uid), Some(gid)),
+            };
+            if let Err(e) = res {
+                // EINVAL: the id is not mapped in this user namespace (no subordinate ids).
+                if e.raw_os_error() == Some(libc::EINVAL) || e.raw_os_error() == Some(libc::EPERM) {
+                    tracing::debug!(entry = %name, uid, gid, "cannot chown: {e}");
+                } else {
+                    return Err(self.io_err(name)(e));
+                }
             }
         }
-        if !is_symlink {
-            let mode = h.mode().unwrap_or(0o644) & 0o7777;
-            fs::set_permissions(path, fs::Permissions::from_mode(mode))
-                .map_err(self.io_err(name))?;
+        if chmod {
+            let perms = fs::Permissions::from_mode(mode);
+            match t.file {
+                Some(f) => f.set_permissions(perms),
+                None => fs::set_permissions(t.path, perms),
+            }
+            .map_err(self.io_err(name))?;
         }
-        {
-            for (attr, value) in xattrs {
-                let attr = attr.as_str();
-                if !layer_xattr_allowed(attr) {
-                    tracing::debug!(entry = %name, attr, "overlay or trusted xattr in a layer, dropped");
-                    continue;
+        for (attr, value) in xattrs {
+            let attr = attr.as_str();
+            if !layer_xattr_allowed(attr) {
+                tracing::debug!(entry = %name, attr, "overlay or trusted xattr in a layer, dropped");
+                continue;
+            }
+            let res = match t.file {
+                Some(f) => xattr::FileExt::set_xattr(f, attr, value),
+                None => xattr::set(t.path, attr, value),
+            };
+            if let Err(e) = res {
+                let ignorable = matches!(
+                    e.raw_os_error(),
+                    Some(libc::EPERM) | Some(libc::ENOTSUP) | Some(libc::EACCES)
+                );
+                if attr.starts_with("user.") && !t.symlink && !ignorable {
+                    return Err(self.bad(name, format!("setting xattr {attr}: {e}")));
                 }
-                if let Err(e) = xattr::set(path, attr, value) {
-                    let ignorable = matches!(
-                        e.raw_os_error(),
-                        Some(libc::EPERM) | Some(libc::ENOTSUP) | Some(libc::EACCES)
-                    );
-                    if attr.starts_with("user.") && !is_symlink && !ignorable {
-                        return Err(self.bad(name, format!("setting xattr {attr}: {e}")));
-                    }
-                    tracing::debug!(entry = %name, attr, "xattr not set: {e}");
-                }
+                tracing::debug!(entry = %name, attr, "xattr not set: {e}");
             }
         }
         Ok(())
     }
+}
+
+/// What `Extractor::apply_meta` sets the owner, mode and xattrs of.
+struct Target<'p> {
+    path: &'p Path,
+    /// A symlink: no mode of its own.
+    symlink: bool,
+    /// A directory.
+    dir: bool,
+    /// Made just now by the extractor, at this path below the root, with the header's
+    /// permission bits (less the umask).
+    made: Option<&'p Path>,
+    /// Open: set through the descriptor rather than the path.
+    file: Option<&'p File>,
+}
+
+impl<'p> Target<'p> {
+    /// Something that was there before (or the root): its owner and mode are all set.
+    fn existing(path: &'p Path) -> Target<'p> {
+        Target {
+            path,
+            symlink: false,
+            dir: false,
+            made: None,
+            file: None,
+        }
+    }
+}
+
+/// The permission bits of an entry (with set-user-ID, set-group-ID and sticky).
+fn header_mode(h: &tar::Header) -> u32 {
+    h.mode().unwrap_or(0o644) & 0o7777
 }
 
 /// May a layer carry this extended attribute? Not `trusted.*` (overlayfs's own when rootful,
@@ -742,138 +935,4 @@ fn set_mtime(path: &Path, mtime: u64) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalises_and_refuses_escapes() {
-        assert_eq!(
-            normalise(Path::new("./a/b/../c")),
-            Some(PathBuf::from("a/c"))
-        );
-        assert_eq!(
-            normalise(Path::new("/etc/passwd")),
-            Some(PathBuf::from("etc/passwd"))
-        );
-        assert_eq!(normalise(Path::new("a/../..")), None);
-        assert_eq!(normalise(Path::new("../x")), None);
-        assert_eq!(normalise(Path::new("./")), Some(PathBuf::new()));
-    }
-
-    enum E<'a> {
-        File(&'a str, &'a str),
-        Symlink(&'a str, &'a str),
-        Hardlink(&'a str, &'a str),
-    }
-
-    fn tar_of(entries: &[E]) -> Vec<u8> {
-        let mut b = tar::Builder::new(Vec::new());
-        for e in entries {
-            let mut h = tar::Header::new_old();
-            h.set_mode(0o644);
-            h.set_uid(nix::unistd::geteuid().as_raw().into());
-            h.set_gid(nix::unistd::getegid().as_raw().into());
-            match e {
-                E::File(name, data) => {
-                    h.set_size(data.len() as u64);
-                    h.set_entry_type(tar::EntryType::Regular);
-                    // Raw names: the builder itself refuses "..", a hostile layer does not.
-                    h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
-                    h.set_cksum();
-                    b.append(&h, data.as_bytes()).unwrap();
-                }
-                E::Symlink(name, target) | E::Hardlink(name, target) => {
-                    h.set_size(0);
-                    h.set_entry_type(if matches!(e, E::Symlink(..)) {
-                        tar::EntryType::Symlink
-                    } else {
-                        tar::EntryType::Link
-                    });
-                    h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
-                    h.as_old_mut().linkname[..target.len()].copy_from_slice(target.as_bytes());
-                    h.set_cksum();
-                    b.append(&h, std::io::empty()).unwrap();
-                }
-            }
-        }
-        b.into_inner().unwrap()
-    }
-
-    fn run(entries: &[E]) -> (tempfile::TempDir, Result<u64, ImageError>) {
-        let data = tar_of(entries);
-        let diff = crate::image::sha256_digest(&data);
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("root");
-        fs::create_dir(&root).unwrap();
-        let r = extract(&data[..], &root, &diff, &UnpackOptions { rootful: false });
-        (dir, r)
-    }
-
-    #[test]
-    fn extracts_files_links_and_checks_the_diff_id() {
-        let (dir, r) = run(&[
-            E::File("a/b.txt", "hello"),
-            E::Symlink("a/l", "/etc/passwd"),
-            E::Hardlink("a/h", "a/b.txt"),
-        ]);
-        assert_eq!(r.unwrap(), 5);
-        let root = dir.path().join("root");
-        assert_eq!(fs::read_to_string(root.join("a/h")).unwrap(), "hello");
-        assert_eq!(
-            fs::read_link(root.join("a/l")).unwrap(),
-            Path::new("/etc/passwd")
-        );
-
-        let data = tar_of(&[E::File("x", "1")]);
-        let other = crate::image::sha256_digest(b"not it");
-        let tmp = tempfile::tempdir().unwrap();
-        let e = extract(
-            &data[..],
-            tmp.path(),
-            &other,
-            &UnpackOptions { rootful: false },
-        )
-        .unwrap_err();
-        assert!(e.to_string().contains("does not match its diff_id"), "{e}");
-    }
-
-    #[test]
-    fn big_files_written_back_early_are_whole() {
-        // Over EARLY_WRITEBACK_MIN, and not a multiple of the copy buffer.
-        let big: String = (0..300_001)
-            .map(|i| char::from(b'a' + (i % 26) as u8))
-            .collect();
-        let (dir, r) = run(&[E::File("big", &big), E::File("small", "x")]);
-        assert_eq!(r.unwrap(), big.len() as u64 + 1);
-        let root = dir.path().join("root");
-        assert_eq!(fs::read_to_string(root.join("big")).unwrap(), big);
-        assert_eq!(fs::read_to_string(root.join("small")).unwrap(), "x");
-    }
-
-    #[test]
-    fn refuses_escapes() {
-        let (dir, r) = run(&[E::File("../../escape", "x")]);
-        assert!(r.unwrap_err().to_string().contains("escapes the root"));
-        assert!(!dir.path().join("escape").exists());
-
-        let (dir, r) = run(&[E::Symlink("evil", "/tmp/.."), E::File("evil/x", "x")]);
-        assert!(r.unwrap_err().to_string().contains("through the symlink"));
-        assert!(!dir.path().join("x").exists());
-
-        let (_dir, r) = run(&[E::Hardlink("h", "../../etc/passwd")]);
-        assert!(r.unwrap_err().to_string().contains("escapes the root"));
-
-        let (_dir, r) = run(&[E::Symlink("d", ".."), E::Hardlink("h", "d/x")]);
-        assert!(r.unwrap_err().to_string().contains("through the symlink"));
-    }
-
-    #[test]
-    fn detects_compression() {
-        assert_eq!(Compression::detect(&[0x1f, 0x8b, 8]), Compression::Gzip);
-        assert_eq!(
-            Compression::detect(&[0x28, 0xb5, 0x2f, 0xfd]),
-            Compression::Zstd
-        );
-        assert_eq!(Compression::detect(b"etc/"), Compression::None);
-    }
-}
+mod tests;

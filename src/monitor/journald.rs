@@ -81,16 +81,45 @@ impl TagFields {
     }
 }
 
+/// Why the journal cannot be written to or read back, or a tag not rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// No journal socket to send to: docker's "journald is not enabled on this host".
+    #[error(
+        "failed to initialize logging driver: journald is not enabled on this host (no journal socket at {}: {source})",
+        path.display()
+    )]
+    NotEnabled {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A `tag` template that does not parse, or names a key that does not exist (the
+    /// template engine's message).
+    #[error("{0}")]
+    Tag(String),
+    /// The entries cannot be read back: journalctl is not installed.
+    #[error("configured logging driver does not support reading: the journald driver's entries are read back with journalctl, which is not installed")]
+    NoJournalctl,
+    /// journalctl could not be run.
+    #[error("running journalctl: {0}")]
+    Run(#[source] std::io::Error),
+    /// journalctl failed: what it said.
+    #[error("journalctl: {0}")]
+    Journalctl(String),
+}
+
 /// Render a `tag` template (Go template syntax, as docker's). A key that does not exist is an
 /// error.
-pub fn render_tag(template: &str, fields: &TagFields) -> Result<String, String> {
+pub fn render_tag(template: &str, fields: &TagFields) -> Result<String, JournalError> {
+    let tag = |e: &dyn std::fmt::Display| JournalError::Tag(e.to_string());
     let t = gotmpl::Template::new("tag")
         .missing_key(gotmpl::MissingKey::Error)
         .parse(template)
-        .map_err(|e| e.to_string())?;
-    let value = serde_json::to_value(fields).map_err(|e| e.to_string())?;
-    let data = gotmpl::to_value(&value).map_err(|e| e.to_string())?;
-    t.execute_to_string(&data).map_err(|e| e.to_string())
+        .map_err(|e| tag(&e))?;
+    let value = serde_json::to_value(fields).map_err(|e| tag(&e))?;
+    let data = gotmpl::to_value(&value).map_err(|e| tag(&e))?;
+    t.execute_to_string(&data).map_err(|e| tag(&e))
 }
 
 /// A connection to the journal for one container: the fields every entry carries, encoded
@@ -103,13 +132,11 @@ pub struct Journal {
 impl Journal {
     /// Connect to the journal's socket; the error says what is missing, as docker's
     /// "journald is not enabled on this host" does.
-    pub fn connect(rec: &ContainerRecord) -> Result<Journal, String> {
+    pub fn connect(rec: &ContainerRecord) -> Result<Journal, JournalError> {
         let path = socket_path();
-        let not_there = |e: std::io::Error| {
-            format!(
-                "failed to initialize logging driver: journald is not enabled on this host (no journal socket at {}: {e})",
-                path.display()
-            )
+        let not_there = |source: std::io::Error| JournalError::NotEnabled {
+            path: path.clone(),
+            source,
         };
         let sock = UnixDatagram::unbound().map_err(not_there)?;
         sock.connect(&path).map_err(not_there)?;
@@ -174,24 +201,26 @@ pub struct ReadBack {
 /// Read a container's entries back from the journal through `journalctl` (docker reads the
 /// journal through sd-journal; skiff does not link libsystemd), those after `cursor` when given.
 /// An error says why they cannot be read: no journalctl, or what journalctl said.
-pub fn read_back(full_id: &str, cursor: Option<&str>) -> Result<ReadBack, String> {
+pub fn read_back(full_id: &str, cursor: Option<&str>) -> Result<ReadBack, JournalError> {
     let mut cmd = std::process::Command::new("journalctl");
     cmd.args(["--no-pager", "--quiet", "-o", "json"]);
     if let Some(c) = cursor {
         cmd.arg(format!("--after-cursor={c}"));
     }
     cmd.arg(format!("CONTAINER_ID_FULL={full_id}"));
-    let out = cmd.stdin(std::process::Stdio::null()).output().map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            "configured logging driver does not support reading: the journald driver's entries are read back with journalctl, which is not installed".to_string()
-        } else {
-            format!("running journalctl: {e}")
-        }
-    })?;
+    let out = cmd
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                JournalError::NoJournalctl
+            } else {
+                JournalError::Run(e)
+            }
+        })?;
     if !out.status.success() {
-        return Err(format!(
-            "journalctl: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
+        return Err(JournalError::Journalctl(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
         ));
     }
     let mut back = ReadBack {

@@ -8,6 +8,7 @@
 //! foreground the monitor shares the CLI's stdio and exits with the container's exit code.
 pub mod attach;
 pub mod entry;
+mod error;
 pub mod health;
 pub mod journald;
 pub mod log;
@@ -15,6 +16,7 @@ pub mod notify;
 mod pump;
 mod remove;
 
+pub use error::MonitorError;
 pub use remove::{remove_anonymous_volumes, remove_container, remove_tree_any_owner};
 
 use pump::{pump, PumpIo};
@@ -72,16 +74,20 @@ pub fn main(
     crate::network::user::release(paths, id);
     match result {
         Ok(code) => code,
-        Err((code, message)) => {
+        Err(e) => {
+            let code = e.exit_code();
             if let Some(r) = ready.take() {
-                r.send(&crate::helper::Ready::Failed { code, message });
+                r.send(&crate::helper::Ready::Failed {
+                    code,
+                    message: e.to_string(),
+                });
             }
             code
         }
     }
 }
 
-type MonResult<T> = Result<T, (i32, String)>;
+type MonResult<T> = Result<T, MonitorError>;
 
 /// The file holding the monitor's PID while it lives (the `PIDFile=` of a `Type=forking` unit
 /// from `generate systemd`).
@@ -132,16 +138,10 @@ fn run(
     ready: &mut Option<crate::helper::ReadySender>,
 ) -> MonResult<i32> {
     let store = Containers::new(paths);
-    let rec = store
-        .record(id)
-        .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
+    let (rec, rec_stamp) = store.record_stamped(id)?;
     let dir = store.dir(id);
-    let mut spec = oci_spec::runtime::Spec::load(dir.join("config.json")).map_err(|e| {
-        (
-            crate::exit::ENGINE,
-            format!("reading the runtime spec: {e}"),
-        )
-    })?;
+    let mut spec =
+        oci_spec::runtime::Spec::load(dir.join("config.json")).map_err(MonitorError::Spec)?;
     let mut net = crate::network::backend::for_container(
         &rec.network,
         crate::network::backend::Container {
@@ -154,7 +154,7 @@ fn run(
     );
     let joined = net
         .validate(&mut spec)
-        .map_err(|e| (crate::exit::ENGINE, e.to_string()))
+        .map_err(MonitorError::from)
         .and_then(|()| join_pid_ipc_of(&store, &mut spec, &rec.extras));
     // Before joining any user namespace: inside one, every process looks like root.
     let rootless = !crate::runtime::userns::is_rootful();
@@ -186,6 +186,7 @@ fn run(
                 paths,
                 store: &store,
                 rec: &rec,
+                rec_stamp,
                 spec: &spec,
                 rootfs: &rootfs,
                 sfd: &sfd,
@@ -206,7 +207,7 @@ fn run(
                 );
                 (r.code, r.userns, r.restart_wanted)
             }
-            Err((code, msg)) => {
+            Err(e) => {
                 // The start failed after the cgroup was made (a refused mount, a missing
                 // command): nothing runs in it any more.
                 if let Some(cg) = &rec.cgroup {
@@ -214,12 +215,12 @@ fn run(
                         tracing::warn!("removing the cgroup: {e}");
                     }
                 }
-                record_exit(&store, id, code, &msg);
+                record_exit(&store, id, e.exit_code(), &e.to_string());
                 if rec.auto_remove {
                     remove_container(paths, id, &rec.name);
                     let _ = remove_anonymous_volumes(paths, &rec.mounts);
                 }
-                return Err((code, msg));
+                return Err(e);
             }
         };
         // The restart policy (`update --restart` may have changed it), unless `stop` or
@@ -288,13 +289,18 @@ fn block_signals() -> MonResult<SignalFd> {
     ] {
         mask.add(s);
     }
-    mask.thread_block()
-        .map_err(|e| (crate::exit::ENGINE, format!("blocking signals: {e}")))?;
+    mask.thread_block().map_err(|source| MonitorError::Sys {
+        what: "blocking signals",
+        source,
+    })?;
     SignalFd::with_flags(
         &mask,
         nix::sys::signalfd::SfdFlags::SFD_CLOEXEC | nix::sys::signalfd::SfdFlags::SFD_NONBLOCK,
     )
-    .map_err(|e| (crate::exit::ENGINE, format!("signalfd: {e}")))
+    .map_err(|source| MonitorError::Sys {
+        what: "signalfd",
+        source,
+    })
 }
 
 /// What one run of the container needs.
@@ -302,6 +308,8 @@ struct Ctx<'a> {
     paths: &'a Paths,
     store: &'a Containers<'a>,
     rec: &'a crate::state::container::ContainerRecord,
+    /// The stamp of the record file `rec` was read from (`ps`'s summary).
+    rec_stamp: crate::state::summary::RecordStamp,
     spec: &'a oci_spec::runtime::Spec,
     rootfs: &'a Rootfs,
     sfd: &'a SignalFd,
@@ -320,8 +328,10 @@ fn run_once(
     let id = rec.id.as_str();
     // Standard streams.
     let pipe = || {
-        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-            .map_err(|e| (crate::exit::ENGINE, format!("pipe: {e}")))
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|source| MonitorError::Sys {
+            what: "pipe",
+            source,
+        })
     };
     let mut out_r = None;
     let mut err_r = None;
@@ -329,7 +339,7 @@ fn run_once(
     let mut stdin_keep: Option<OwnedFd> = None;
     // journald: connect first, so that a host without a journal is a start error.
     let journal = if rec.log_config.driver == "journald" {
-        Some(journald::Journal::connect(rec).map_err(|e| (crate::exit::ENGINE, e))?)
+        Some(journald::Journal::connect(rec)?)
     } else {
         None
     };
@@ -341,8 +351,10 @@ fn run_once(
         let stdin_fd = if rec.interactive {
             0
         } else {
-            let null = std::fs::File::open("/dev/null")
-                .map_err(|e| (crate::exit::ENGINE, format!("/dev/null: {e}")))?;
+            let null = std::fs::File::open("/dev/null").map_err(|source| MonitorError::Open {
+                path: "/dev/null",
+                source,
+            })?;
             let fd: OwnedFd = null.into();
             let raw = fd.as_raw_fd();
             child_ends.push(fd);
@@ -366,8 +378,10 @@ fn run_once(
             child_ends.push(ir);
             fd
         } else {
-            let null = std::fs::File::open("/dev/null")
-                .map_err(|e| (crate::exit::ENGINE, format!("/dev/null: {e}")))?;
+            let null = std::fs::File::open("/dev/null").map_err(|source| MonitorError::Open {
+                path: "/dev/null",
+                source,
+            })?;
             let fd: OwnedFd = null.into();
             let raw = fd.as_raw_fd();
             child_ends.push(fd);
@@ -429,13 +443,7 @@ fn run_once(
     if started.is_err() {
         net.borrow_mut().teardown();
     }
-    let started = started.map_err(|e| {
-        let code = match &e {
-            crate::runtime::RuntimeError::Start { code, .. } => *code,
-            _ => crate::exit::ENGINE,
-        };
-        (code, e.to_string())
-    })?;
+    let started = started?;
     let pid = started.pid;
     // Keep the container's user namespace alive past its exit: `--rm` cleanup joins it to remove
     // files owned by container users, without the cost of a new namespace and newuidmap.
@@ -445,9 +453,7 @@ fn run_once(
         .map(OwnedFd::from);
     let pid_start = process_start_time(pid).unwrap_or(0);
     {
-        let lock = store
-            .lock(id)
-            .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
+        let lock = store.lock(id)?;
         let mut st = store.state(id).unwrap_or_default();
         st.status = Status::Running;
         st.frozen = None;
@@ -460,6 +466,10 @@ fn run_once(
         st.error.clear();
         st.started_at = Some(now_rfc3339());
         st.finished_at = None;
+        // `ps` reads this file alone: a first start brings the record's summary.
+        if st.summary.is_none() {
+            st.summary = Some(crate::state::summary::Summary::of(rec, c.rec_stamp));
+        }
         if rec
             .healthcheck
             .as_ref()
@@ -467,9 +477,7 @@ fn run_once(
         {
             st.health = Some(crate::state::health::Health::restart(st.health.take()));
         }
-        store
-            .save_state_volatile(&lock, &st)
-            .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
+        store.save_state_volatile(&lock, &st)?;
     }
     if let Some(p) = &rec.pidfile {
         if let Err(e) = std::fs::write(p, format!("{pid}\n")) {
@@ -626,14 +634,9 @@ fn join_pid_ipc_of(
         let Some(target) = mode.strip_prefix("container:") else {
             continue;
         };
-        let st = store
-            .state(target)
-            .map_err(|e| (crate::exit::ENGINE, e.to_string()))?;
+        let st = store.state(target)?;
         if st.status != Status::Running || process_start_time(st.pid) != Some(st.pid_start) {
-            return Err((
-                crate::exit::ENGINE,
-                format!("container {target} is not running"),
-            ));
+            return Err(MonitorError::NotRunning(target.to_string()));
         }
         let pid = st.pid;
         let Some(namespaces) = spec
@@ -641,7 +644,7 @@ fn join_pid_ipc_of(
             .as_mut()
             .and_then(|l| l.namespaces_mut().as_mut())
         else {
-            return Err((crate::exit::ENGINE, "runtime spec has no namespaces".into()));
+            return Err(MonitorError::NoNamespaces);
         };
         for ns in namespaces.iter_mut() {
             if ns.typ() == typ {

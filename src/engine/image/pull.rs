@@ -643,7 +643,10 @@ fn download_layers(
         Some(_) => descs.len().min(MAX_STREAMED_LAYERS),
         None => PARALLEL_DOWNLOADS.min(descs.len()),
     };
-    let queue = Mutex::new(descs.iter().collect::<VecDeque<_>>());
+    // The biggest first: a big layer that starts last would finish alone on one core.
+    let mut order: Vec<&Descriptor> = descs.iter().collect();
+    order.sort_by_key(|d| std::cmp::Reverse(d.size()));
+    let queue = Mutex::new(order.into_iter().collect::<VecDeque<_>>());
     let cancel = AtomicBool::new(false);
     let (tx, rx) = mpsc::channel::<Progress>();
     let mut first_error: Option<EngineError> = None;
