@@ -1,7 +1,7 @@
 #!/bin/bash
 # The Docker Engine API service (issue 16's benchmark), in one run on this machine:
 #
-#   sudo benches/api.sh [--quick] [--runs N] [--skiff PATH] [--no-podman]
+#   sudo benches/api.sh [--quick] [--runs N] [--skiff PATH] [--no-podman] [--breakdown N]
 #
 # - `docker ps` and `docker run --rm busybox true` with Debian's docker CLI through
 #   `skiff system service`'s socket, through `podman system service`'s socket, and the same
@@ -18,6 +18,11 @@
 #   RESULT <name> skiff=<ms|MB> podman=<...|n/a> cli=<ms|n/a> [note]
 #
 # --quick: one run, no warm-up (checks that the script works; not a measurement).
+# --breakdown N: afterwards, N more `docker run --rm` through skiff's service and N `skiff run
+#   --rm`, traced with perf's scheduler and syscall tracepoints (system-wide, cheap: no ptrace),
+#   and the median of each step, one line each:
+#     BREAKDOWN api_run <step>: <ms>      BREAKDOWN cli_run <step>: <ms>
+#   (needs `perf`; without it one line says so). Not part of the RESULT figures.
 # Goals (issue 16): api_run within 1.5x of cli, at most 0.3x podman's service; idle RSS at
 # most 10 MB; first answer after activation within 50 ms. Measure a release build
 # (`--skiff target/release/skiff`): a debug build is several times larger and slower.
@@ -27,6 +32,7 @@ RUNS=15
 QUICK=0
 SKIFF_BIN=""
 USE_PODMAN=auto
+BREAKDOWN=0
 USER_NAME=${SKIFF_BENCH_USER:-skifftest}
 IMAGE=localhost:5000/busybox
 DOCKER=/usr/bin/docker
@@ -113,6 +119,12 @@ print(int((t1 - t0) * 1e6) if data.startswith(b"HTTP/1.1 200") else "FAIL")
 EOF
         done
         ;;
+    traced) # traced RUNS: docker run --rm through skiff's service, then skiff run --rm
+        export DOCKER_HOST=unix://$WORK/skiff.sock
+        for ((i = 0; i < $1; i++)); do "$DOCKER" run --rm "$IMAGE" true >/dev/null 2>&1 || echo "FAIL: traced docker run" >>"$WORK/errors.log"; sleep 0.05; done
+        unset DOCKER_HOST
+        for ((i = 0; i < $1; i++)); do sk run --rm "$IMAGE" true >/dev/null 2>&1 || echo "FAIL: traced skiff run" >>"$WORK/errors.log"; sleep 0.05; done
+        ;;
     sh) eval "$1" ;;
     esac
     exit 0
@@ -127,7 +139,8 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift ;;
     --skiff) SKIFF_BIN=$2; shift ;;
     --no-podman) USE_PODMAN=no ;;
-    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+    --breakdown) BREAKDOWN=$2; shift ;;
+    -h | --help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -237,6 +250,23 @@ printf 'RESULT idle_rss_mb skiff=%s podman=%s cli=n/a (VmRSS of the service proc
 
 act=$(as_user activation "$RUNS" | median)
 printf 'RESULT activation_first_answer skiff=%s podman=n/a cli=n/a (ms from starting skiff on a passed socket to the answer of GET /_ping)\n' "$act"
+
+if [ "$BREAKDOWN" -gt 0 ]; then
+    if command -v perf >/dev/null; then
+        # Cheap tracepoints only: process fork/exec/exit, the service's reads of requests and
+        # writes of answers, the monitor's event-log appends (writes of 300-500 bytes).
+        perf record -q -a -o "$WORK/perf.data" \
+            -e sched:sched_process_fork -e sched:sched_process_exec -e sched:sched_process_exit \
+            -e syscalls:sys_exit_recvfrom -e syscalls:sys_exit_writev \
+            -e syscalls:sys_exit_write --filter 'ret >= 300 && ret <= 500' \
+            -- runuser -u "$USER_NAME" -- env -i bash "$WORK/api.sh" __user "$WORK" traced "$BREAKDOWN" >/dev/null 2>&1 ||
+            echo "# perf record failed" >&2
+        perf script -i "$WORK/perf.data" -F comm,pid,tid,time,event,trace 2>/dev/null |
+            python3 "$REPO/benches/api_breakdown.py" /dev/stdin "$WORK/bin/skiff" "$(child_of "$SK_PID")"
+    else
+        echo "# --breakdown: no perf on this machine"
+    fi
+fi
 if [ -s "$WORK/errors.log" ] && grep -q FAIL "$WORK/errors.log"; then
     echo "# failures:" >&2
     grep -B3 FAIL "$WORK/errors.log" | tail -20 >&2

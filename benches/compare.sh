@@ -335,7 +335,8 @@ p=n/a
 report pull "$s" "$p" "$NOTE"
 
 echo "RESULT storage_throughput skipped (the storage issue, with its FUSE overlay, has not landed)"
-# Network throughput: 64 MiB from a container through a published port (slirp4netns in both).
+# Network throughput: 64 MiB from a container through a published port on the default network
+# (skiff: its forwarder to the container on the default bridge; podman: its default helper).
 NRUNS=3
 [ "$QUICK" = 1 ] && NRUNS=1
 mbps() { # median microseconds -> MB/s for 64 MiB

@@ -83,3 +83,75 @@ fn compare_script_quick_mode_reports_every_measurement() {
     }
     assert!(!out.contains("FAIL"), "{out}\n{err}");
 }
+
+/// `benches/api.sh --quick` still works (issue 16's benchmark of the API service), and its
+/// `--breakdown` traces the steps of a `docker run --rm` through the service and of a
+/// `skiff run --rm` (with perf; where perf is missing it must say so).
+#[test]
+fn api_script_quick_mode_reports_every_measurement_and_the_breakdown() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "benches/api.sh runs as root (it drives skiff as `{}`): run the tests as root",
+        common::TEST_USER
+    );
+    let _env = common::TestEnv::new();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/api.sh");
+    let mut cmd = Command::new("bash");
+    cmd.arg(&script)
+        .args(["--quick", "--breakdown", "2", "--skiff"])
+        .arg(common::skiff_bin())
+        .env("SKIFF_BENCH_USER", common::TEST_USER);
+    let o = common::run_with_timeout(cmd, None, std::time::Duration::from_secs(600))
+        .unwrap_or_else(|e| panic!("api.sh --quick: {e}"));
+    let (out, err) = (common::stdout(&o), common::stderr(&o));
+    assert!(
+        o.status.success(),
+        "api.sh failed: {}\n{out}\n{err}",
+        o.status
+    );
+    for name in [
+        "api_ps",
+        "api_run",
+        "idle_rss_mb",
+        "activation_first_answer",
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("RESULT {name} skiff=")))
+            .unwrap_or_else(|| panic!("no result line for {name}:\n{out}\n{err}"));
+        let value = line
+            .split_whitespace()
+            .nth(2)
+            .and_then(|kv| kv.strip_prefix("skiff="))
+            .unwrap_or_default();
+        assert!(
+            value.parse::<f64>().is_ok(),
+            "{name}: no measurement in {line:?}\n{out}\n{err}"
+        );
+    }
+    let perf = Command::new("perf")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if perf {
+        for step in [
+            "api_run destroy to wait answer",
+            "api_run total",
+            "cli_run die to destroy (removal)",
+            "cli_run total",
+        ] {
+            let line = out
+                .lines()
+                .find(|l| l.starts_with(&format!("BREAKDOWN {step}: ")))
+                .unwrap_or_else(|| panic!("no breakdown of {step:?}:\n{out}\n{err}"));
+            let ms = line.rsplit(' ').next().unwrap_or_default();
+            assert!(
+                ms.parse::<f64>().is_ok_and(|v| v >= 0.0),
+                "{step}: {line:?}\n{out}"
+            );
+        }
+    } else {
+        assert!(out.contains("--breakdown: no perf"), "{out}\n{err}");
+    }
+    assert!(!out.contains("FAIL"), "{out}\n{err}");
+}

@@ -591,3 +591,147 @@ fn top_stats_update_pause_and_prune() {
     let out = env.skiff_ok(&["container", "prune", "-f"]);
     assert!(out.contains(keep.trim()), "{out}");
 }
+
+/// What `ps -a` shows of every container, in a form that does not change with time.
+fn ps_snapshot(env: &TestEnv) -> String {
+    let all = env.skiff_ok(&[
+        "ps",
+        "-a",
+        "--no-trunc",
+        "--format",
+        "{{.ID}} {{.Names}} {{.Image}} {{.Command}} {{.State}} {{.Labels}} {{.Ports}}",
+    ]);
+    let exited3 = env.skiff_ok(&["ps", "-a", "-q", "--filter", "exited=3"]);
+    let running = env.skiff_ok(&["ps", "--format", "{{.Names}}"]);
+    format!("{all}--\n{exited3}--\n{running}")
+}
+
+/// Take the `ps` summaries out of every state.json (a store written before they existed);
+/// `created_without_state` also removes the state of never-started containers (which had none).
+fn strip_summaries(env: &TestEnv, created_without_state: bool) {
+    let script = format!(
+        r#"python3 - "$SKIFF_ROOT/containers" {created_without_state} <<'PY'
+import json, os, sys
+root, drop_created = sys.argv[1], sys.argv[2] == "true"
+for c in os.listdir(root):
+    p = os.path.join(root, c, "state.json")
+    if not os.path.exists(p):
+        continue
+    st = json.load(open(p))
+    st.pop("summary", None)
+    if drop_created and st["status"] == "created":
+        os.remove(p)
+        continue
+    open(p + ".new", "w").write(json.dumps(st))
+    os.rename(p + ".new", p)
+PY"#
+    );
+    assert_success(&env.sh(&script), "strip summaries");
+}
+
+/// How many state.json files hold a summary.
+fn summaries(env: &TestEnv) -> usize {
+    let o = env.sh(r#"grep -l '"summary"' "$SKIFF_ROOT"/containers/*/state.json | wc -l"#);
+    stdout(&o).trim().parse().unwrap_or(0)
+}
+
+#[test]
+fn ps_reads_one_summary_per_container_and_rebuilds_missing_stale_or_killed_ones() {
+    let env = env_with_busybox();
+    let net = ["--network", "none"];
+    let o = env.skiff(&[
+        "run", net[0], net[1], "--name", "three", "-l", "k=v", BUSYBOX, "sh", "-c", "exit 3",
+    ]);
+    assert_eq!(code(&o), 3);
+    env.skiff_ok(&[
+        "run", "-d", net[0], net[1], "--name", "up", BUSYBOX, "sleep", "300",
+    ]);
+    for i in 0..4 {
+        env.skiff_ok(&[
+            "create",
+            net[0],
+            net[1],
+            "--name",
+            &format!("new{i}"),
+            BUSYBOX,
+            "true",
+        ]);
+    }
+    let want = ps_snapshot(&env);
+    assert!(
+        want.contains(" three ") && want.contains(" new3 ") && want.contains("k=v"),
+        "{want}"
+    );
+    assert!(want.ends_with("--\nup\n"), "{want}");
+    // Every container has its summary now (the created ones from that first listing).
+    assert_eq!(summaries(&env), 6);
+
+    // ps reads state.json alone: no container.json is opened.
+    let trace = env.dir().join("ps.trace");
+    let o = env.sh(&format!(
+        "strace -f -e trace=openat -o {} {} ps -a -q",
+        trace.display(),
+        common::skiff_bin().display()
+    ));
+    assert_success(&o, "strace ps");
+    let opened = std::fs::read_to_string(&trace).unwrap_or_default();
+    assert_eq!(opened.matches("container.json").count(), 0, "{opened}");
+    assert_eq!(opened.matches("state.json").count(), 6, "{opened}");
+
+    // An old store (no summaries, no state for created containers) lists the same, and gets
+    // its summaries written back.
+    strip_summaries(&env, true);
+    assert_eq!(summaries(&env), 0);
+    assert_eq!(ps_snapshot(&env), want);
+    assert_eq!(summaries(&env), 6);
+
+    // A stale summary (the record replaced after it was taken) is not trusted.
+    let o = env.sh(
+        r#"d=$(dirname $(grep -l '"name": "new0"' "$SKIFF_ROOT"/containers/*/container.json))
+        sed -i 's/"name": "new0"/"name": "bogus"/' "$d/state.json"
+        cp "$d/container.json" "$d/c.tmp" && mv "$d/c.tmp" "$d/container.json"
+        grep -q '"name": "bogus"' "$d/state.json""#,
+    );
+    assert_success(&o, "stale summary");
+    assert_eq!(ps_snapshot(&env), want);
+
+    // kill -9 at any moment of a listing that rebuilds, or of a rename: nothing is lost.
+    let bin = common::skiff_bin().display().to_string();
+    for delay_us in (0..30_000).step_by(1_500) {
+        strip_summaries(&env, delay_us % 3_000 == 0);
+        let o = env.sh(&format!(
+            "{bin} ps -a >/dev/null 2>&1 & p=$!; usleep() {{ sleep $(printf '0.%06d' $1); }}; \
+             usleep {delay_us}; kill -9 $p; wait $p; true"
+        ));
+        assert_success(&o, "killed ps");
+        assert_eq!(
+            ps_snapshot(&env),
+            want,
+            "after a ps killed at {delay_us} us"
+        );
+    }
+    let id = env
+        .skiff_ok(&["inspect", "-f", "{{.Id}}", "new1"])
+        .trim()
+        .to_string();
+    let mut name = "new1".to_string();
+    for (i, delay_us) in (0..20_000).step_by(2_000).enumerate() {
+        let o = env.sh(&format!(
+            "{bin} rename {name} r{i} >/dev/null 2>&1 & p=$!; \
+             sleep $(printf '0.%06d' {delay_us}); kill -9 $p; wait $p; true"
+        ));
+        assert_success(&o, "killed rename");
+        // Whichever name the record has now, ps shows it.
+        name = env
+            .skiff_ok(&["inspect", "-f", "{{.Name}}", &id])
+            .trim()
+            .trim_start_matches('/')
+            .to_string();
+        let expected = want.replace(" new1 ", &format!(" {name} "));
+        assert_eq!(
+            ps_snapshot(&env),
+            expected,
+            "after a rename killed at {delay_us} us"
+        );
+    }
+}

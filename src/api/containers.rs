@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::http::{self, blocking, strings, ApiError, ApiResult, Query};
 use super::Ctx;
-use crate::engine::container::{self as ctr, ContainerInfo};
+use crate::engine::container::{self as ctr};
 use crate::engine::create::{
     self, parse, CreateRequest, MountRequest, NetworkRequest, PullPolicy, Ulimit,
 };
@@ -18,14 +18,13 @@ use crate::state::container::Status;
 use crate::state::restart::RestartPolicy;
 
 /// docker's human status: "Up 3 minutes", "Exited (0) 2 seconds ago", "Created".
-fn status_text(info: &ContainerInfo) -> String {
+fn status_text(s: &crate::state::container::ContainerState) -> String {
     use crate::units::human_duration;
     let ago = |t: Option<&str>| {
         t.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
             .map(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds())
             .unwrap_or(0)
     };
-    let s = &info.state;
     match s.status {
         // `Up 3 seconds (healthy)`, `(health: starting)`, `(unhealthy)`.
         Status::Running => match &s.health {
@@ -63,7 +62,7 @@ fn status_text(info: &ContainerInfo) -> String {
 
 /// One entry of `GET /containers/json`.
 pub(super) fn list_entry(paths: &crate::state::Paths, e: &crate::engine::ps::PsEntry) -> Value {
-    let r = &e.info.record;
+    let r = &e.summary;
     let command = std::iter::once(r.path.as_str())
         .chain(r.args.iter().map(String::as_str))
         .collect::<Vec<_>>()
@@ -89,8 +88,8 @@ pub(super) fn list_entry(paths: &crate::state::Paths, e: &crate::engine::ps::PsE
         "Created": http::unix_secs(&r.created),
         "Ports": ports,
         "Labels": r.labels,
-        "State": e.info.state.status.as_str(),
-        "Status": status_text(&e.info),
+        "State": e.state.status.as_str(),
+        "Status": status_text(&e.state),
         "HostConfig": {"NetworkMode": r.network},
         "NetworkSettings": {"Networks": {}},
         "Mounts": r.mounts.iter().map(crate::engine::mounts::inspect_json).collect::<Vec<_>>(),

@@ -256,11 +256,11 @@ fn df_verbose() -> Result<i32, EngineError> {
             "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             &r.id[..12.min(r.id.len())],
             r.image,
-            super::container::command_column(&c.info, false),
+            super::container::command_column(&r.path, &r.args, false),
             c.local_volumes,
             render::human_size(c.size),
             since(Some(&r.created)),
-            super::container::status_column(&c.info),
+            super::container::status_column(&c.info.state),
             r.name
         );
     }

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::container::{list, ContainerInfo};
 use super::EngineError;
 use crate::image::ImageStore;
-use crate::state::container::Status;
+use crate::state::container::{ContainerState, Containers, Status};
+use crate::state::summary::Summary;
 use crate::state::Paths;
 
 /// What `ps` asks for.
@@ -22,10 +22,12 @@ pub struct PsQuery {
     pub size: bool,
 }
 
-/// A listed container, with its sizes when asked for.
+/// A listed container: what its record says of it (`state::summary`), its state, and its
+/// sizes when asked for.
 #[derive(Debug, Clone)]
 pub struct PsEntry {
-    pub info: ContainerInfo,
+    pub summary: Summary,
+    pub state: ContainerState,
     /// Bytes in the container's writable layer.
     pub size_rw: Option<u64>,
     /// The writable layer plus the image.
@@ -111,20 +113,18 @@ impl Filters {
         self.0.contains_key(key)
     }
 
-    /// Whether `c` passes every filter; `ctx` holds what the values name elsewhere.
-    fn matches(&self, c: &ContainerInfo, ctx: &Resolved) -> bool {
+    /// Whether the container `r` in state `s` passes every filter; `ctx` holds what the
+    /// values name elsewhere.
+    fn matches(&self, r: &Summary, s: &ContainerState, ctx: &Resolved) -> bool {
         let ancestors = &ctx.ancestors;
-        let r = &c.record;
-        let cfg = &r.net_config;
         let mode = &r.network;
         let published = |v: &str| {
             port_range(v).is_some_and(|(lo, hi, proto)| {
-                cfg.ports
+                r.ports
                     .iter()
                     .any(|m| (lo..=hi).contains(&m.container_port) && m.proto.as_str() == proto)
             })
         };
-        let s = &c.state;
         let any = |key: &str, f: &dyn Fn(&str) -> bool| {
             let vals = self.get(key);
             vals.is_empty() || vals.iter().any(|v| f(v))
@@ -153,7 +153,7 @@ impl Filters {
                 || self.get("ancestor").iter().any(|v| v == &r.image))
             // docker: a network by name or ID, the pre-defined ones included.
             && any("network", &|v| {
-                cfg.networks
+                r.networks
                     .iter()
                     .any(|a| a.name == v || (v.len() >= 3 && a.id.starts_with(v)))
                     || ctx.builtin_networks.iter().any(|(value, name)| {
@@ -171,7 +171,7 @@ impl Filters {
             && any("expose", &|v| {
                 published(v)
                     || port_range(v).is_some_and(|(lo, hi, proto)| {
-                        cfg.exposed
+                        r.exposed
                             .iter()
                             .any(|e| (lo..=hi).contains(&e.port) && e.proto.as_str() == proto)
                     })
@@ -245,7 +245,7 @@ pub fn ps(paths: &Paths, q: &PsQuery) -> Result<Vec<PsEntry>, EngineError> {
         }
     }
     // docker: the containers created before (since) the one named; it must exist.
-    let store = crate::state::container::Containers::new(paths);
+    let store = Containers::new(paths);
     let created_of = |key: &str| -> Result<Option<String>, EngineError> {
         match filters.get(key).first() {
             Some(name) => {
@@ -257,15 +257,37 @@ pub fn ps(paths: &Paths, q: &PsQuery) -> Result<Vec<PsEntry>, EngineError> {
     };
     ctx.before = created_of("before")?;
     ctx.since = created_of("since")?;
-    let mut out: Vec<PsEntry> = list(paths, all)?
-        .into_iter()
-        .filter(|c| filters.matches(c, &ctx))
-        .map(|info| PsEntry {
-            info,
+    // One small read per container (its summary and state), not its record.
+    let mut out: Vec<PsEntry> = store
+        .listed_ids()?
+        .iter()
+        .filter_map(|id| match store.listing(id) {
+            // Being created or removed, or what a crash left (removed here if so).
+            None => {
+                super::container::leftover::collect(paths, id);
+                None
+            }
+            // A `--rm` container that is not running: being removed by its monitor, or left
+            // from before a crash (then removed here, as docker's daemon does when it starts).
+            Some((r, s))
+                if r.auto_remove
+                    && !s.status.is_up()
+                    && super::container::leftover::collect(paths, id) =>
+            {
+                None
+            }
+            listed => listed,
+        })
+        .filter(|(r, s)| (all || s.status.is_up()) && filters.matches(r, s, &ctx))
+        .map(|(summary, state)| PsEntry {
+            summary,
+            state,
             size_rw: None,
             size_root: None,
         })
         .collect();
+    // Newest first, as docker lists them.
+    out.sort_unstable_by(|a, b| b.summary.created.cmp(&a.summary.created));
     if let Some(n) = q.last {
         out.truncate(n);
     }
@@ -278,14 +300,9 @@ pub fn ps(paths: &Paths, q: &PsQuery) -> Result<Vec<PsEntry>, EngineError> {
             .map(|i| (i.id, i.size))
             .collect();
         for e in &mut out {
-            let rw = dir_size(&paths.container(&e.info.record.id).join("upper"));
+            let rw = dir_size(&paths.container(&e.summary.id).join("upper"));
             e.size_rw = Some(rw);
-            e.size_root = Some(
-                rw + image_sizes
-                    .get(&e.info.record.image_id)
-                    .copied()
-                    .unwrap_or(0),
-            );
+            e.size_root = Some(rw + image_sizes.get(&e.summary.image_id).copied().unwrap_or(0));
         }
     }
     Ok(out)

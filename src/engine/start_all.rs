@@ -27,7 +27,7 @@ pub fn select(paths: &Paths, filters: &[String]) -> Result<Vec<String>, EngineEr
     )?;
     let mut ids = Vec::new();
     for e in entries {
-        let (rec, st) = (&e.info.record, &e.info.state);
+        let (rec, st) = (&e.summary, &e.state);
         let policy = rec.restart_policy;
         if policy == RestartPolicy::UnlessStopped && st.stop_requested {
             continue;

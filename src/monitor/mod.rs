@@ -138,7 +138,7 @@ fn run(
     ready: &mut Option<crate::helper::ReadySender>,
 ) -> MonResult<i32> {
     let store = Containers::new(paths);
-    let rec = store.record(id)?;
+    let (rec, rec_stamp) = store.record_stamped(id)?;
     let dir = store.dir(id);
     let mut spec =
         oci_spec::runtime::Spec::load(dir.join("config.json")).map_err(MonitorError::Spec)?;
@@ -186,6 +186,7 @@ fn run(
                 paths,
                 store: &store,
                 rec: &rec,
+                rec_stamp,
                 spec: &spec,
                 rootfs: &rootfs,
                 sfd: &sfd,
@@ -307,6 +308,8 @@ struct Ctx<'a> {
     paths: &'a Paths,
     store: &'a Containers<'a>,
     rec: &'a crate::state::container::ContainerRecord,
+    /// The stamp of the record file `rec` was read from (`ps`'s summary).
+    rec_stamp: crate::state::summary::RecordStamp,
     spec: &'a oci_spec::runtime::Spec,
     rootfs: &'a Rootfs,
     sfd: &'a SignalFd,
@@ -463,6 +466,10 @@ fn run_once(
         st.error.clear();
         st.started_at = Some(now_rfc3339());
         st.finished_at = None;
+        // `ps` reads this file alone: a first start brings the record's summary.
+        if st.summary.is_none() {
+            st.summary = Some(crate::state::summary::Summary::of(rec, c.rec_stamp));
+        }
         if rec
             .healthcheck
             .as_ref()

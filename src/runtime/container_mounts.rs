@@ -218,11 +218,12 @@ pub(super) fn do_mount(
         if copy_up && is_dir {
             // The image's content at the destination, if it is a directory there.
             if let Ok(from) = inroot::open(root, destination, OFlag::O_PATH | OFlag::O_DIRECTORY) {
-                super::mountops::copy_up_from(from.as_fd(), &source).map_err(fail)?;
+                super::mountops::copy_up_from(from.as_fd(), &source)
+                    .map_err(|e| fail(e.to_string()))?;
             }
         }
         if let Some((uid, gid)) = chown {
-            super::mountops::chown_tree(&source, uid, gid).map_err(fail)?;
+            super::mountops::chown_tree(&source, uid, gid).map_err(|e| fail(e.to_string()))?;
         }
         let kind = if is_dir {
             inroot::Kind::Dir

@@ -101,7 +101,7 @@ pub fn mount_volumes(root: &std::path::Path, mounts: &[VolumeMount]) -> Result<(
 pub fn mount_overlay(rootfs: &Rootfs) -> Result<(), RuntimeError> {
     let err = |what: &str, e: nix::errno::Errno| RuntimeError::ctx(what)(e);
     let server = rootfs.driver().spawn_server(rootfs, None)?;
-    super::mountops::private_mount_namespace().map_err(RuntimeError::Failed)?;
+    super::mountops::private_mount_namespace().map_err(|e| RuntimeError::Hook(Box::new(e)))?;
     let connection = rootfs
         .mount()
         .map_err(|m| RuntimeError::Failed(format!("{m} (is the container starting?)")))?;

@@ -92,10 +92,11 @@ fn take_skiff_options(spec: &mut Spec) -> Vec<SourcePrep> {
 }
 
 /// Carry out the [`SourcePrep`]s (in the child, with the root filesystem at `root`).
-fn prepare_sources(root: &Path, preps: &[SourcePrep]) -> Result<(), String> {
+fn prepare_sources(root: &Path, preps: &[SourcePrep]) -> Result<(), RuntimeError> {
     use nix::fcntl::OFlag;
-    let root_fd =
-        super::inroot::open_root(root).map_err(|e| format!("opening the root filesystem: {e}"))?;
+    let root_fd = super::inroot::open_root(root).map_err(RuntimeError::ctx::<nix::Error>(
+        "opening the root filesystem",
+    ))?;
     for p in preps {
         let is_dir = std::fs::metadata(&p.source)
             .map(|m| m.is_dir())
@@ -727,7 +728,7 @@ fn intermediate(
         }
     }
     if let Err(e) = prepare_sources(&rootfs.target, preps) {
-        return report(&mut sock, e);
+        return report(&mut sock, e.to_string());
     }
     if let Stdio::Fds {
         stdin,

@@ -10,6 +10,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
+use super::RuntimeError;
 use nix::fcntl::{openat, readlinkat, AtFlags, OFlag};
 use nix::sys::stat::{fchmod, fstatat, mkdirat, mknodat, Mode, SFlag};
 use nix::unistd::{fchown, fchownat, symlinkat, Gid, Uid};
@@ -62,24 +63,27 @@ fn ids(st: &nix::sys::stat::FileStat) -> (Option<Uid>, Option<Gid>) {
 /// docker's copy-up: when the volume directory `to` is empty and the image has a directory at
 /// `from`, copy its content (modes, owners, symlinks, fifos) into the volume, and give the
 /// volume's root the owner and mode of `from`. Returns whether anything was copied.
-pub fn copy_up(from: &Path, to: &Path) -> Result<bool, String> {
+pub fn copy_up(from: &Path, to: &Path) -> Result<bool, RuntimeError> {
     let src = match open_dir(from) {
         Ok(fd) => fd,
         // Nothing (or not a directory) in the image there: nothing to copy.
         Err(nix::Error::ENOENT) | Err(nix::Error::ENOTDIR) | Err(nix::Error::ELOOP) => {
             return Ok(false)
         }
-        Err(e) => return Err(format!("copy-up: opening {}: {e}", from.display())),
+        Err(e) => {
+            return Err(RuntimeError::ctx(format!(
+                "copy-up: opening {}",
+                from.display()
+            ))(e))
+        }
     };
     copy_up_from(src.as_fd(), to)
 }
 
 /// [`copy_up`] from a directory already open (resolved inside the container's root).
-pub fn copy_up_from(src: BorrowedFd<'_>, to: &Path) -> Result<bool, String> {
+pub fn copy_up_from(src: BorrowedFd<'_>, to: &Path) -> Result<bool, RuntimeError> {
     let err = |what: &str, p: &Path| {
-        let p = p.display().to_string();
-        let what = what.to_string();
-        move |e: nix::Error| format!("copy-up: {what} {p}: {e}")
+        RuntimeError::ctx::<nix::Error>(format!("copy-up: {what} {}", p.display()))
     };
     let from = Path::new("the image's directory");
     let dst = open_dir(to).map_err(err("opening", to))?;
@@ -175,17 +179,18 @@ pub fn chown_tree_at(dir: BorrowedFd<'_>, uid: u32, gid: u32) -> nix::Result<()>
     chown_tree_fd(fd, uid, gid)
 }
 
-pub fn chown_tree(root: &Path, uid: u32, gid: u32) -> Result<(), String> {
+pub fn chown_tree(root: &Path, uid: u32, gid: u32) -> Result<(), RuntimeError> {
+    let err = || RuntimeError::ctx::<nix::Error>(format!("chown {}", root.display()));
     let fd = match open_dir(root) {
         Ok(fd) => fd,
         Err(nix::Error::ENOTDIR) => {
             // A file bind-mounted on its own.
             return nix::unistd::chown(root, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)))
-                .map_err(|e| format!("chown {}: {e}", root.display()));
+                .map_err(err());
         }
-        Err(e) => return Err(format!("chown {}: {e}", root.display())),
+        Err(e) => return Err(err()(e)),
     };
-    chown_tree_fd(fd, uid, gid).map_err(|e| format!("chown {}: {e}", root.display()))
+    chown_tree_fd(fd, uid, gid).map_err(err())
 }
 
 fn chown_tree_fd(fd: OwnedFd, uid: u32, gid: u32) -> nix::Result<()> {

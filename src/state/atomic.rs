@@ -86,4 +86,23 @@ impl LockFile {
             path: path.to_path_buf(),
         })
     }
+
+    /// The exclusive lock on `path` if nobody holds it (`None` if someone does), without
+    /// creating its directory: for an optional write into a directory that may be going away.
+    pub fn try_exclusive_in(path: &Path) -> std::io::Result<Option<LockFile>> {
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(LockFile {
+                _file: file,
+                path: path.to_path_buf(),
+            })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(e),
+        }
+    }
 }

@@ -364,6 +364,14 @@ pub struct ContainerState {
     /// How a paused container is held (status `paused`), for `unpause`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frozen: Option<Frozen>,
+    /// What `ps` needs of the record (`state::summary`): carried along by whoever rewrites
+    /// the state; missing, stale or unreadable, it is rebuilt by the next listing.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::summary::lenient"
+    )]
+    pub summary: Option<super::summary::Summary>,
 }
 
 /// How `pause` froze a container.
@@ -393,6 +401,7 @@ impl ContainerState {
             health: None,
             oom_killed: false,
             frozen: None,
+            summary: None,
         }
     }
 }
@@ -650,7 +659,13 @@ impl<'a> Containers<'a> {
     ) -> Result<(), StateError> {
         debug_assert_eq!(lock.id, rec.id);
         let p = self.dir(&lock.id).join("container.json");
-        write_json_atomic(&p, rec).map_err(io_err(&p))
+        write_json_atomic(&p, rec).map_err(io_err(&p))?;
+        // The summary `ps` reads follows the record (a crash before this leaves one whose
+        // stamp is not the record's: the next listing rebuilds it).
+        let stamp = std::fs::symlink_metadata(&p).map_err(io_err(&p))?;
+        let summary = super::summary::Summary::of(rec, super::summary::RecordStamp::of(&stamp));
+        let sp = self.dir(&lock.id).join("state.json");
+        self.write_summary(lock, &summary).map_err(io_err(&sp))
     }
 
     pub fn record(&self, id: &str) -> Result<ContainerRecord, StateError> {
@@ -688,6 +703,12 @@ impl<'a> Containers<'a> {
             }
             Err(e) => return Err(io_err(&p)(e)),
         };
+        self.correct(&mut st);
+        Ok(st)
+    }
+
+    /// Correct a stored state for a container whose process and monitor both died unseen.
+    pub(super) fn correct(&self, st: &mut ContainerState) {
         if st.status.is_up()
             && process_start_time(st.pid) != Some(st.pid_start)
             && process_start_time(st.monitor_pid) != Some(st.monitor_start)
@@ -702,7 +723,6 @@ impl<'a> Containers<'a> {
                 st.error = MONITOR_LOST.to_string();
             }
         }
-        Ok(st)
     }
 
     /// Save a container's state: the caller proves it holds the container's lock.
@@ -732,6 +752,16 @@ impl<'a> Containers<'a> {
         let p = self.dir(id).join("lock");
         let file = LockFile::exclusive(&p).map_err(io_err(&p))?;
         Ok(ContainerLock {
+            _file: file,
+            id: id.to_string(),
+        })
+    }
+
+    /// The container's lock if nobody holds it, without waiting; `None` as well when the
+    /// container's directory is gone (it is never created again here).
+    pub fn try_lock(&self, id: &str) -> Option<ContainerLock> {
+        let file = LockFile::try_exclusive_in(&self.dir(id).join("lock")).ok()??;
+        Some(ContainerLock {
             _file: file,
             id: id.to_string(),
         })

@@ -7,6 +7,7 @@ pub mod host_config;
 pub mod network;
 pub mod network_mode;
 pub mod paths;
+pub mod summary;
 pub mod restart;
 
 pub use atomic::{

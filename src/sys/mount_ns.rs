@@ -12,9 +12,17 @@ pub fn make_root_private() -> nix::Result<()> {
     )
 }
 
+/// Why a private mount namespace could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum MountNsError {
+    #[error("unshare(CLONE_NEWNS): {0}")]
+    Unshare(#[source] nix::errno::Errno),
+    #[error("making / private: {0}")]
+    MakePrivate(#[source] nix::errno::Errno),
+}
+
 /// A new mount namespace for this process, with every mount private.
-pub fn private_mount_namespace() -> Result<(), String> {
-    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
-        .map_err(|e| format!("unshare(CLONE_NEWNS): {e}"))?;
-    make_root_private().map_err(|e| format!("making / private: {e}"))
+pub fn private_mount_namespace() -> Result<(), MountNsError> {
+    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS).map_err(MountNsError::Unshare)?;
+    make_root_private().map_err(MountNsError::MakePrivate)
 }

@@ -518,20 +518,20 @@ fn ps(paths: &Paths, opts: compose::Options, a: PsArgs) -> Result<i32, EngineErr
         },
     )?;
     list.retain(|e| {
-        let l = &e.info.record.labels;
+        let l = &e.summary.labels;
         let svc = l.get(convert::LABEL_SERVICE).cloned().unwrap_or_default();
         let oneoff = l.get(convert::LABEL_ONEOFF).map(String::as_str) == Some("True");
-        let status = e.info.state.status.as_str();
-        (a.all || (!oneoff && e.info.state.status.is_up()) || !a.status.is_empty())
+        let status = e.state.status.as_str();
+        (a.all || (!oneoff && e.state.status.is_up()) || !a.status.is_empty())
             && (a.service.is_empty() || a.service.contains(&svc))
             && (a.status.is_empty() || a.status.iter().any(|s| s == status))
     });
-    list.sort_by(|x, y| x.info.record.name.cmp(&y.info.record.name));
+    list.sort_by(|x, y| x.summary.name.cmp(&y.summary.name));
     let mut out = std::io::stdout().lock();
     if a.services {
         let mut names: Vec<String> = list
             .iter()
-            .filter_map(|e| e.info.record.labels.get(convert::LABEL_SERVICE).cloned())
+            .filter_map(|e| e.summary.labels.get(convert::LABEL_SERVICE).cloned())
             .collect();
         names.dedup();
         for n in names {
@@ -541,7 +541,7 @@ fn ps(paths: &Paths, opts: compose::Options, a: PsArgs) -> Result<i32, EngineErr
     }
     if a.quiet {
         for e in &list {
-            let id = &e.info.record.id;
+            let id = &e.summary.id;
             let _ = writeln!(out, "{}", if a.no_trunc { &id[..] } else { &id[..12] });
         }
         return Ok(0);
@@ -551,16 +551,16 @@ fn ps(paths: &Paths, opts: compose::Options, a: PsArgs) -> Result<i32, EngineErr
         .iter()
         .map(|e| {
             let mut row = super::container::ps_row(e, a.no_trunc);
-            let l = &e.info.record.labels;
-            row["Name"] = e.info.record.name.clone().into();
+            let l = &e.summary.labels;
+            row["Name"] = e.summary.name.clone().into();
             row["Service"] = l
                 .get(convert::LABEL_SERVICE)
                 .cloned()
                 .unwrap_or_default()
                 .into();
             row["Project"] = p.name.clone().into();
-            row["ExitCode"] = e.info.state.exit_code.into();
-            row["Health"] = match e.info.state.health.as_ref() {
+            row["ExitCode"] = e.state.exit_code.into();
+            row["Health"] = match e.state.health.as_ref() {
                 Some(h) => h.status.as_str().into(),
                 None => "".into(),
             };

@@ -4,10 +4,9 @@ use std::io::Write;
 use clap::Args;
 
 use crate::cli::render;
-use crate::engine::container::ContainerInfo;
 use crate::engine::ps::{PsEntry, PsQuery};
 use crate::engine::EngineError;
-use crate::state::container::Status;
+use crate::state::container::{ContainerState, Status};
 use crate::state::Paths;
 
 #[derive(Debug, Args)]
@@ -75,9 +74,9 @@ fn go_time(rfc3339: &str) -> String {
 }
 
 /// docker's COMMAND column: the command line quoted, cut to 20 characters with an ellipsis.
-pub(in crate::cli) fn command_column(info: &ContainerInfo, no_trunc: bool) -> String {
-    let mut cmd = std::iter::once(info.record.path.as_str())
-        .chain(info.record.args.iter().map(String::as_str))
+pub(in crate::cli) fn command_column(path: &str, args: &[String], no_trunc: bool) -> String {
+    let mut cmd = std::iter::once(path)
+        .chain(args.iter().map(String::as_str))
         .collect::<Vec<_>>()
         .join(" ");
     if !no_trunc && cmd.chars().count() > 20 {
@@ -92,8 +91,7 @@ pub(in crate::cli) fn ago(t: Option<&str>) -> i64 {
         .unwrap_or(0)
 }
 
-pub(in crate::cli) fn status_column(info: &ContainerInfo) -> String {
-    let s = &info.state;
+pub(in crate::cli) fn status_column(s: &ContainerState) -> String {
     match s.status {
         // docker: `Up 3 seconds (healthy)`, `(health: starting)`, `(unhealthy)`.
         Status::Running => match &s.health {
@@ -141,7 +139,7 @@ fn capitalize(s: &str) -> String {
 
 /// One `ps` row with docker's field names.
 pub(in crate::cli) fn ps_row(e: &PsEntry, no_trunc: bool) -> serde_json::Value {
-    let r = &e.info.record;
+    let r = &e.summary;
     let id = if no_trunc { &r.id[..] } else { &r.id[..12] };
     let labels = r
         .labels
@@ -171,7 +169,7 @@ pub(in crate::cli) fn ps_row(e: &PsEntry, no_trunc: bool) -> serde_json::Value {
         .join(",");
     let local_volumes = r.mounts.iter().filter(|m| m.kind == "volume").count();
     serde_json::json!({
-        "Command": command_column(&e.info, no_trunc),
+        "Command": command_column(&r.path, &r.args, no_trunc),
         "CreatedAt": go_time(&r.created),
         "ID": id,
         "Image": r.image,
@@ -180,11 +178,11 @@ pub(in crate::cli) fn ps_row(e: &PsEntry, no_trunc: bool) -> serde_json::Value {
         "Mounts": mounts,
         "Names": r.name,
         "Networks": r.network,
-        "Ports": crate::engine::network::ps_ports(r, e.info.state.status),
+        "Ports": crate::engine::network::ps_ports(r, e.state.status),
         "RunningFor": format!("{} ago", render::human_duration(ago(Some(&r.created)))),
         "Size": size,
-        "State": e.info.state.status.as_str(),
-        "Status": status_column(&e.info),
+        "State": e.state.status.as_str(),
+        "Status": status_column(&e.state),
     })
 }
 
@@ -212,7 +210,7 @@ pub fn ps(a: PsArgs) -> Result<i32, EngineError> {
     if a.quiet {
         let mut out = std::io::stdout().lock();
         for c in &list {
-            let id = &c.info.record.id;
+            let id = &c.summary.id;
             let _ = writeln!(out, "{}", if a.no_trunc { &id[..] } else { &id[..12] });
         }
         return Ok(0);

@@ -136,6 +136,9 @@ pub(super) fn validate(
         }
     }
     let mut mode = req.network.mode.clone();
+    if mode.is_default_bridge() {
+        mode = super::namespaces::default_network(paths, &req.extras)?;
+    }
     let net_config = crate::engine::network::prepare(paths, &mut mode, &req.network, cfg)?;
     let extras = super::namespaces::resolve(paths, &req.extras, &mode)?;
     let keep_id = super::parse_extras::keep_id(&extras.userns).transpose()?;
