@@ -147,27 +147,14 @@ while [ $# -gt 0 ]; do
 done
 WARMUP=1
 [ "$QUICK" = 1 ] && WARMUP=0
-die() { echo "api.sh: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || die "run me as root (the engines run as $USER_NAME)"
-id "$USER_NAME" >/dev/null 2>&1 || die "no user $USER_NAME: run tests/env/setup.sh first"
-[ -x "$DOCKER" ] || die "no $DOCKER: run tests/env/setup.sh (Debian's docker.io CLI)"
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=benches/lib.sh
 . "$REPO/benches/lib.sh"
-if [ "$USE_PODMAN" = auto ]; then
-    if command -v podman >/dev/null && command -v runc >/dev/null; then USE_PODMAN=yes; else USE_PODMAN=no; fi
-fi
-if [ -z "$SKIFF_BIN" ]; then
-    (cd "$REPO" && cargo build --release -q)
-    SKIFF_BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/skiff
-fi
-[ -x "$SKIFF_BIN" ] || die "no skiff binary at $SKIFF_BIN"
-
-UID_N=$(id -u "$USER_NAME")
-GID_N=$(id -g "$USER_NAME")
-mkdir -p /var/tmp/skiff-bench
-chmod 755 /var/tmp/skiff-bench
-WORK=$(mktemp -d /var/tmp/skiff-bench/api.XXXXXX)
+bench_require_root
+[ -x "$DOCKER" ] || die "no $DOCKER: run tests/env/setup.sh (Debian's docker.io CLI)"
+bench_use_podman
+bench_skiff_bin
+bench_new_work api
 SK_PID="" PM_PID=""
 as_user() { runuser -u "$USER_NAME" -- env -i bash "$WORK/api.sh" __user "$WORK" "$@"; }
 cleanup() {
@@ -181,34 +168,10 @@ cleanup() {
     bench_remove_work
 }
 trap cleanup EXIT
-mkdir -p "$WORK/bin" "$WORK/home/.config/containers" "$WORK/skiff/data" "$WORK/skiff/run" \
-    "$WORK/xdg-run" "$WORK/podman/root" "$WORK/podman/runroot"
-bench_install_skiff "$SKIFF_BIN"
-cp "$0" "$WORK/api.sh"
-cat >"$WORK/home/.config/containers/containers.conf" <<'EOF'
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
-cat >"$WORK/env.sh" <<EOF
-export HOME=$WORK/home USER=$USER_NAME LOGNAME=$USER_NAME
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export XDG_RUNTIME_DIR=$WORK/xdg-run
-export SKIFF_ROOT=$WORK/skiff/data SKIFF_RUNROOT=$WORK/skiff/run
-export IMAGE=$IMAGE DOCKER=$DOCKER
-EOF
-chown -R "$UID_N:$GID_N" "$WORK"
-chmod 700 "$WORK/xdg-run"
-chmod 755 "$WORK"
+bench_fill_work
+echo "export DOCKER=$DOCKER" >>"$WORK/env.sh"
+bench_own_work
 
-median() { # microseconds on stdin -> milliseconds (2 decimals), or FAIL
-    local xs n
-    xs=$(tr ' ' '\n' | grep -E '^[0-9]+$' | sort -n || true)
-    n=$(echo "$xs" | grep -c . || true)
-    [ "$n" -gt 0 ] || { echo FAIL; return; }
-    echo "$xs" | awk -v n="$n" '{a[NR]=$1} END {m = (n % 2) ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2; printf "%.2f", m / 1000}'
-}
 of() { awk -v w="$1" '$1 == w {$1 = ""; print}'; }
 rss_mb() { awk '/VmRSS/ {printf "%.2f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo n/a; }
 # The pid of the program runuser started (its only child).

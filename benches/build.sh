@@ -76,26 +76,13 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-die() { echo "build.sh: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || die "run me as root (the engines run as $USER_NAME)"
-id "$USER_NAME" >/dev/null 2>&1 || die "no user $USER_NAME: run tests/env/setup.sh first"
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=benches/lib.sh
 . "$REPO/benches/lib.sh"
-if [ "$USE_PODMAN" = auto ]; then
-    if command -v podman >/dev/null && command -v runc >/dev/null; then USE_PODMAN=yes; else USE_PODMAN=no; fi
-fi
-if [ -z "$SKIFF_BIN" ]; then
-    (cd "$REPO" && cargo build --release -q)
-    SKIFF_BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/skiff
-fi
-[ -x "$SKIFF_BIN" ] || die "no skiff binary at $SKIFF_BIN"
-
-UID_N=$(id -u "$USER_NAME")
-GID_N=$(id -g "$USER_NAME")
-mkdir -p /var/tmp/skiff-bench
-chmod 755 /var/tmp/skiff-bench
-WORK=$(mktemp -d /var/tmp/skiff-bench/build.XXXXXX)
+bench_require_root
+bench_use_podman
+bench_skiff_bin
+bench_new_work build
 as_user() { runuser -u "$USER_NAME" -- env -i bash "$WORK/build.sh" __user "$WORK" "$@"; }
 cleanup() {
     as_user sh 'sk rm -f $(sk ps -aq)' >/dev/null 2>&1 || true
@@ -109,22 +96,7 @@ cleanup() {
     bench_remove_work
 }
 trap cleanup EXIT
-mkdir -p "$WORK/bin" "$WORK/home/.config/containers" "$WORK/skiff/data" "$WORK/skiff/run" \
-    "$WORK/xdg-run" "$WORK/podman/root" "$WORK/podman/runroot" "$WORK/ctx/small"
-bench_install_skiff "$SKIFF_BIN"
-cp "$0" "$WORK/build.sh"
-cat >"$WORK/home/.config/containers/containers.conf" <<'EOF'
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
-cat >"$WORK/env.sh" <<EOF
-export HOME=$WORK/home USER=$USER_NAME LOGNAME=$USER_NAME WORK=$WORK
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export XDG_RUNTIME_DIR=$WORK/xdg-run
-export SKIFF_ROOT=$WORK/skiff/data SKIFF_RUNROOT=$WORK/skiff/run
-EOF
+bench_fill_work "$WORK/ctx/small"
 # The context: a few small files and FILES files of ~100 bytes in 100 directories.
 cat >"$WORK/ctx/Dockerfile" <<EOF
 FROM $IMAGE
@@ -147,9 +119,7 @@ for i in range(n):
         f.write(f"file {i} " + "x" * 90 + "\n")
 EOF
 [ -f "$WORK/ctx/files/d7/f77" ] || die "--files must be at least 7778"
-chown -R "$UID_N:$GID_N" "$WORK"
-chmod 700 "$WORK/xdg-run"
-chmod 755 "$WORK"
+bench_own_work
 
 ENGINES=(skiff)
 [ "$USE_PODMAN" = yes ] && ENGINES+=(podman)

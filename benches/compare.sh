@@ -166,33 +166,13 @@ done
 WARMUP=1
 [ "$QUICK" = 1 ] && WARMUP=0
 
-die() { echo "compare.sh: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || die "run me as root (the engines run as $USER_NAME)"
-id "$USER_NAME" >/dev/null 2>&1 || die "no user $USER_NAME: run tests/env/setup.sh first"
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=benches/lib.sh
 . "$REPO/benches/lib.sh"
-
-if [ "$USE_PODMAN" = auto ]; then
-    if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
-        if [ "$QUICK" = 0 ]; then
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc uidmap >/dev/null
-        fi
-    fi
-    if command -v podman >/dev/null && command -v runc >/dev/null; then USE_PODMAN=yes; else USE_PODMAN=no; fi
-fi
-
-if [ -z "$SKIFF_BIN" ]; then
-    (cd "$REPO" && cargo build --release -q)
-    SKIFF_BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/skiff
-fi
-[ -x "$SKIFF_BIN" ] || die "no skiff binary at $SKIFF_BIN"
-
-UID_N=$(id -u "$USER_NAME")
-GID_N=$(id -g "$USER_NAME")
-mkdir -p /var/tmp/skiff-bench
-chmod 755 /var/tmp/skiff-bench
-WORK=$(mktemp -d /var/tmp/skiff-bench/run.XXXXXX)
+bench_require_root
+bench_use_podman install
+bench_skiff_bin
+bench_new_work run
 cleanup() {
     as_user sh 'sk rm -f $(sk ps -aq)' >/dev/null 2>&1 || true
     if [ "$USE_PODMAN" = yes ]; then
@@ -202,39 +182,14 @@ cleanup() {
     bench_remove_work
 }
 trap cleanup EXIT
-mkdir -p "$WORK/bin" "$WORK/home/.config/containers" "$WORK/skiff/data" "$WORK/skiff/run" \
-    "$WORK/xdg-run" "$WORK/podman/root" "$WORK/podman/runroot" "$WORK/p"
-bench_install_skiff "$SKIFF_BIN"
-cp "$0" "$WORK/compare.sh"
-cat >"$WORK/home/.config/containers/containers.conf" <<'EOF'
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
-cat >"$WORK/env.sh" <<EOF
-export HOME=$WORK/home USER=$USER_NAME LOGNAME=$USER_NAME
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export XDG_RUNTIME_DIR=$WORK/xdg-run
-export SKIFF_ROOT=$WORK/skiff/data SKIFF_RUNROOT=$WORK/skiff/run
-export IMAGE=$IMAGE
-EOF
-chown -R "$UID_N:$GID_N" "$WORK"
-chmod 700 "$WORK/xdg-run"
-chmod 755 "$WORK"
+bench_fill_work "$WORK/p"
+bench_own_work
 
 as_user() { runuser -u "$USER_NAME" -- env -i bash "$WORK/compare.sh" __user "$WORK" "$@"; }
 
 ENGINES=(skiff)
 [ "$USE_PODMAN" = yes ] && ENGINES+=(podman)
 
-median() { # numbers on stdin (microseconds) -> milliseconds with 2 decimals, or FAIL
-    local xs n
-    xs=$(tr ' ' '\n' | grep -E '^[0-9]+$' | sort -n || true)
-    n=$(echo "$xs" | grep -c . || true)
-    [ "$n" -gt 0 ] || { echo FAIL; return; }
-    echo "$xs" | awk -v n="$n" '{a[NR]=$1} END {m = (n % 2) ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2; printf "%.2f", m / 1000}'
-}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.3f", a / b; else printf "n/a" }'; }
 
 report() { # name skiff_ms podman_ms [note]
@@ -335,7 +290,8 @@ p=n/a
 report pull "$s" "$p" "$NOTE"
 
 echo "RESULT storage_throughput skipped (the storage issue, with its FUSE overlay, has not landed)"
-# Network throughput: 64 MiB from a container through a published port (slirp4netns in both).
+# Network throughput: 64 MiB from a container through a published port on the default network
+# (skiff: its forwarder to the container on the default bridge; podman: its default helper).
 NRUNS=3
 [ "$QUICK" = 1 ] && NRUNS=1
 mbps() { # median microseconds -> MB/s for 64 MiB

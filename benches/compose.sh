@@ -108,13 +108,11 @@ while [ $# -gt 0 ]; do
 done
 WARMUP=1
 [ "$QUICK" = 1 ] && WARMUP=0
-die() { echo "compose.sh: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || die "run me as root (the engines run as $USER_NAME)"
-id "$USER_NAME" >/dev/null 2>&1 || die "no user $USER_NAME: run tests/env/setup.sh first"
-[ -x "$DOCKER_COMPOSE" ] || die "no $DOCKER_COMPOSE: run tests/env/setup.sh (Debian's docker-compose)"
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=benches/lib.sh
 . "$REPO/benches/lib.sh"
+bench_require_root
+[ -x "$DOCKER_COMPOSE" ] || die "no $DOCKER_COMPOSE: run tests/env/setup.sh (Debian's docker-compose)"
 
 mkdir -p /var/tmp/skiff-bench
 chmod 755 /var/tmp/skiff-bench
@@ -131,15 +129,8 @@ if [ "$USE_PODMAN" = auto ]; then
         [ -x "$VENV/bin/podman-compose" ] && USE_PODMAN=yes
     fi
 fi
-if [ -z "$SKIFF_BIN" ]; then
-    (cd "$REPO" && cargo build --release -q)
-    SKIFF_BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/skiff
-fi
-[ -x "$SKIFF_BIN" ] || die "no skiff binary at $SKIFF_BIN"
-
-UID_N=$(id -u "$USER_NAME")
-GID_N=$(id -g "$USER_NAME")
-WORK=$(mktemp -d /var/tmp/skiff-bench/compose.XXXXXX)
+bench_skiff_bin
+bench_new_work compose
 SK_PID=""
 as_user() { runuser -u "$USER_NAME" -- env -i bash "$WORK/compose.sh" __user "$WORK" "$@"; }
 cleanup() {
@@ -154,18 +145,9 @@ cleanup() {
     bench_remove_work
 }
 trap cleanup EXIT
-mkdir -p "$WORK/bin" "$WORK/home/.config/containers" "$WORK/skiff/data" "$WORK/skiff/run" \
-    "$WORK/service/data" "$WORK/service/run" "$WORK/xdg-run" "$WORK/proj"
-bench_install_skiff "$SKIFF_BIN"
-cp "$0" "$WORK/compose.sh"
-# podman: runc, cgroupfs, file events (as benches/compare.sh); its store is the fresh
+# podman (containers.conf: runc, cgroupfs, file events): its store is the fresh
 # $HOME/.local/share/containers; the local registry is plain HTTP.
-cat >"$WORK/home/.config/containers/containers.conf" <<'EOF'
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
+bench_fill_work "$WORK/service/data" "$WORK/service/run" "$WORK/proj"
 cat >"$WORK/home/.config/containers/registries.conf" <<'EOF'
 [[registry]]
 location = "localhost:5000"
@@ -202,24 +184,9 @@ services:
     image: $IMAGE
     command: "true"
 EOF
-cat >"$WORK/env.sh" <<EOF
-export HOME=$WORK/home USER=$USER_NAME LOGNAME=$USER_NAME
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export XDG_RUNTIME_DIR=$WORK/xdg-run
-export SKIFF_ROOT=$WORK/skiff/data SKIFF_RUNROOT=$WORK/skiff/run
-export IMAGE=$IMAGE DOCKER_COMPOSE=$DOCKER_COMPOSE VENV=$VENV
-EOF
-chown -R "$UID_N:$GID_N" "$WORK"
-chmod 700 "$WORK/xdg-run"
-chmod 755 "$WORK"
+echo "export DOCKER_COMPOSE=$DOCKER_COMPOSE VENV=$VENV" >>"$WORK/env.sh"
+bench_own_work
 
-median() { # microseconds on stdin -> milliseconds (2 decimals), or FAIL
-    local xs n
-    xs=$(tr ' ' '\n' | grep -E '^[0-9]+$' | sort -n || true)
-    n=$(echo "$xs" | grep -c . || true)
-    [ "$n" -gt 0 ] || { echo FAIL; return; }
-    echo "$xs" | awk -v n="$n" '{a[NR]=$1} END {m = (n % 2) ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2; printf "%.2f", m / 1000}'
-}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.3f", a / b; else printf "n/a" }'; }
 # samples WAY PHASE: the microseconds of one contender's phase (up, down, or both summed).
 samples() {

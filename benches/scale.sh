@@ -12,9 +12,10 @@
 #   network, the sum of the PSS (/proc/PID/smaps_rollup) of every process the engine started
 #   for them, divided by N. Those processes are the bench's processes (XDG_RUNTIME_DIR in their
 #   environment) that appeared while the containers started and are not in a container's PID
-#   namespace (skiff: its monitors and slirp4netns; podman: conmon and slirp4netns or pasta;
-#   fuse-overlayfs or skiff's FUSE server where the storage uses one); their names and counts
-#   are printed.
+#   namespace (skiff: its monitors; podman: conmon and pasta or slirp4netns; fuse-overlayfs or
+#   skiff's FUSE server where the storage uses one), plus the engine's shared processes whole
+#   (skiff: the network namespace holder, its one slirp4netns and the pause process; podman:
+#   its pause process); their names and counts are printed ("(shared)" for the latter).
 # - monitor_rss_kb: VmRSS of one lone idle container's monitor (skiff's, conmon).
 # - scale_VERB_L: at L running containers (`run -d --network none IMG sleep`), the median
 #   latency of `run -d` (a probe container), `ps`, `inspect` (the first container),
@@ -114,29 +115,13 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-die() { echo "scale.sh: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || die "run me as root (the engines run as $USER_NAME)"
-id "$USER_NAME" >/dev/null 2>&1 || die "no user $USER_NAME: run tests/env/setup.sh first"
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=benches/lib.sh
 . "$REPO/benches/lib.sh"
-if [ "$USE_PODMAN" = auto ]; then
-    if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
-        [ "$QUICK" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc uidmap >/dev/null
-    fi
-    if command -v podman >/dev/null && command -v runc >/dev/null; then USE_PODMAN=yes; else USE_PODMAN=no; fi
-fi
-if [ -z "$SKIFF_BIN" ]; then
-    (cd "$REPO" && cargo build --release -q)
-    SKIFF_BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/skiff
-fi
-[ -x "$SKIFF_BIN" ] || die "no skiff binary at $SKIFF_BIN"
-
-UID_N=$(id -u "$USER_NAME")
-GID_N=$(id -g "$USER_NAME")
-mkdir -p /var/tmp/skiff-bench
-chmod 755 /var/tmp/skiff-bench
-WORK=$(mktemp -d /var/tmp/skiff-bench/scale.XXXXXX)
+bench_require_root
+bench_use_podman install
+bench_skiff_bin
+bench_new_work scale
 as_user() { runuser -u "$USER_NAME" -- env -i bash "$WORK/scale.sh" __user "$WORK" "$@"; }
 cleanup() {
     as_user clean || true
@@ -146,37 +131,12 @@ cleanup() {
     bench_remove_work
 }
 trap cleanup EXIT
-mkdir -p "$WORK/bin" "$WORK/home/.config/containers" "$WORK/skiff/data" "$WORK/skiff/run" \
-    "$WORK/xdg-run" "$WORK/podman/root" "$WORK/podman/runroot"
-bench_install_skiff "$SKIFF_BIN"
-cp "$0" "$WORK/scale.sh"
-cat >"$WORK/home/.config/containers/containers.conf" <<'EOF'
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
-cat >"$WORK/env.sh" <<EOF
-export HOME=$WORK/home USER=$USER_NAME LOGNAME=$USER_NAME
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export XDG_RUNTIME_DIR=$WORK/xdg-run
-export SKIFF_ROOT=$WORK/skiff/data SKIFF_RUNROOT=$WORK/skiff/run
-export IMAGE=$IMAGE
-EOF
-chown -R "$UID_N:$GID_N" "$WORK"
-chmod 700 "$WORK/xdg-run"
-chmod 755 "$WORK"
+bench_fill_work
+bench_own_work
 
 ENGINES=(skiff)
 [ "$USE_PODMAN" = yes ] && ENGINES+=(podman)
 
-median() { # microseconds on stdin -> milliseconds, 2 decimals
-    local xs n
-    xs=$(tr ' ' '\n' | grep -E '^[0-9]+$' | sort -n || true)
-    n=$(echo "$xs" | grep -c . || true)
-    [ "$n" -gt 0 ] || { echo FAIL; return; }
-    echo "$xs" | awk -v n="$n" '{a[NR]=$1} END {m = (n % 2) ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2; printf "%.2f", m / 1000}'
-}
 report() { # name skiff podman [note]
     local r=n/a
     [ "$3" != n/a ] && r=$(awk -v a="$2" -v b="$3" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.3f", a / b; else printf "n/a" }')
@@ -202,11 +162,34 @@ pss_of() { # PIDs... -> total PSS in kB
     done
     echo "$t"
 }
+# The engine's processes that serve all its containers (PIDs): skiff's network namespace
+# holder, its slirp4netns (the one whose target is the holder) and the pause process; podman's
+# pause process (catatonit). They are counted whole in pss_per_container_kb, divided by the idle
+# containers only (the warm container shares them too: a slight overstatement).
+shared_procs() {
+    local e=$1 p cmd holders=""
+    for p in $(user_procs | awk '{print $1}'); do
+        cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
+        case "$e:$cmd" in
+        skiff:*"__helper netns"*) holders="$holders $p"; echo "$p" ;;
+        skiff:*"__helper pause"*) echo "$p" ;;
+        podman:catatonit*) echo "$p" ;;
+        esac
+    done
+    [ -n "$holders" ] || return 0
+    for p in $(user_procs | awk '$2 == "slirp4netns" {print $1}'); do
+        cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
+        for h in $holders; do
+            case "$cmd" in *" $h tap0 ") echo "$p" ;; esac
+        done
+    done
+}
 # Idle means settled: skiff's monitor lets go of its start-up memory after a second without
 # events (src/sys/memory.rs), so memory is read a few seconds after the last start.
 SETTLE=3
-# per_container ENGINE PREFIX FROM TO NETWORK: start containers PREFIX-FROM..PREFIX-TO; print
-# "kB_per_container (names of the processes started)".
+# per_container ENGINE PREFIX FROM TO NETWORK [shared]: start containers PREFIX-FROM..PREFIX-TO;
+# print "kB_per_container (names of the processes started)"; with `shared`, the engine's shared
+# processes (shared_procs) are counted too.
 per_container() {
     local e=$1 prefix=$2 from=$3 to=$4 net=$5 n before after new pids names
     n=$((to - from + 1))
@@ -215,6 +198,13 @@ per_container() {
     sleep "$SETTLE"
     after=$(user_procs)
     new=$(comm -13 <(echo "$before" | sort) <(echo "$after" | sort) | sort -n)
+    if [ "${6:-}" = shared ]; then
+        local s
+        for s in $(shared_procs "$e"); do
+            echo "$new" | awk -v p="$s" '$1 == p {f=1} END {exit !f}' && continue
+            new=$(printf '%s\n%s' "$new" "$(echo "$after" | awk -v p="$s" '$1 == p {print $1, $2 "(shared)"}')")
+        done
+    fi
     pids=$(echo "$new" | awk 'NF {print $1}')
     names=$(echo "$new" | awk 'NF {c[$2]++} END {for (k in c) printf "%s%s x%d", (i++ ? ", " : ""), k, c[k]}')
     # shellcheck disable=SC2086
@@ -236,7 +226,7 @@ for e in "${ENGINES[@]}"; do
     p=$(as_user monitor_pid "$e" warm-1)
     sleep "$SETTLE"
     RSS[$e]=$(awk '/VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo n/a)
-    out=$(per_container "$e" idle 1 "$IDLE" "")
+    out=$(per_container "$e" idle 1 "$IDLE" "" shared)
     PSS[$e]=${out%% *}
     echo "# $e: $IDLE idle containers: ${out#* }"
 done

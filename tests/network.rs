@@ -27,6 +27,30 @@ fn slirp_processes(env: &TestEnv) -> Vec<String> {
     helper_processes(env, "slirp4netns")
 }
 
+/// Wait (up to 10 s) until no slirp4netns of this test is left: the shared namespace's exits
+/// with its holder, within a second of the last container.
+fn assert_no_slirp(env: &TestEnv) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !slirp_processes(env).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(slirp_processes(env), Vec::<String>::new());
+}
+
+/// The addresses of the endpoints the shared namespace has (`$SKIFF_RUNROOT/netns/endpoints.json`).
+fn endpoint_ips(env: &TestEnv) -> Vec<String> {
+    let p = env.run_dir().join("netns").join("endpoints.json");
+    let v = json(&std::fs::read_to_string(p).unwrap_or_else(|_| "{}".into()));
+    v["endpoints"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e["ip"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// skiff's port forwarders (one per container with a published TCP port).
 fn forwarder_processes(env: &TestEnv) -> Vec<String> {
     helper_processes(env, "skiff-portfwd")
@@ -124,8 +148,13 @@ fn published_tcp_port_reaches_httpd_in_the_container() {
 
     let v = json(&env.skiff_ok(&["inspect", "web"]));
     let ns = &v[0]["NetworkSettings"];
-    assert_eq!(ns["IPAddress"], "10.0.2.100");
-    assert_eq!(ns["Gateway"], "10.0.2.2");
+    // docker's default bridge network.
+    assert_eq!(ns["IPAddress"], "172.17.0.2");
+    assert_eq!(ns["Gateway"], "172.17.0.1");
+    assert_eq!(ns["IPPrefixLen"], 16);
+    assert_eq!(ns["MacAddress"], "02:42:ac:11:00:02");
+    assert_eq!(ns["Networks"]["bridge"]["IPAddress"], "172.17.0.2");
+    assert_eq!(v[0]["HostConfig"]["NetworkMode"], "bridge");
     assert_eq!(
         ns["Ports"]["80/tcp"],
         serde_json::json!([{"HostIp": "127.0.0.1", "HostPort": fixed.to_string()}])
@@ -142,7 +171,7 @@ fn published_tcp_port_reaches_httpd_in_the_container() {
         TcpStream::connect(("127.0.0.1", fixed)).is_err(),
         "the port is still published after rm -f"
     );
-    assert_eq!(slirp_processes(&env), Vec::<String>::new());
+    assert_no_slirp(&env);
     assert_eq!(forwarder_processes(&env), Vec::<String>::new());
 }
 
@@ -231,7 +260,7 @@ fn published_udp_port_echoes_and_publish_all_uses_expose() {
     };
     assert_eq!(got, b"ping-udp");
     env.skiff_ok(&["rm", "-f", "echo"]);
-    assert_eq!(slirp_processes(&env), Vec::<String>::new());
+    assert_no_slirp(&env);
     assert_eq!(forwarder_processes(&env), Vec::<String>::new());
 }
 
@@ -368,7 +397,8 @@ fn hosts_and_resolv_conf_options() {
         "cat /etc/hosts; echo ---; cat /etc/resolv.conf",
     ]);
     let (hosts, resolv) = out.split_once("---\n").expect("separator");
-    assert!(hosts.contains("10.0.2.100\thn named\n"), "{hosts}");
+    // The address is chosen at start: the names go to 127.0.1.1, as on user networks.
+    assert!(hosts.contains("127.0.1.1\thn named\n"), "{hosts}");
     assert!(hosts.contains("10.1.2.3\tdb\n"), "{hosts}");
     let gw_line = hosts
         .lines()
@@ -481,6 +511,36 @@ fn container_connects_to_a_server_on_the_host() {
 }
 
 #[test]
+fn default_network_reaches_a_server_on_the_host() {
+    // Out through the shared namespace's slirp4netns (NAT from docker's bridge) to the
+    // host's address that /etc/hosts names host.containers.internal.
+    let env = env_with_busybox();
+    let l = TcpListener::bind("0.0.0.0:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let server = std::thread::spawn(move || {
+        if let Ok((mut s, _)) = l.accept() {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let body = "hello-over-nat";
+            let _ = write!(
+                s,
+                "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let script = format!(
+        "h=$(awk '/host.containers.internal/ {{print $1}}' /etc/hosts); \
+         ip route show default; wget -q -O - http://$h:{port}/"
+    );
+    let out = env.skiff_ok(&["run", "--rm", BUSYBOX, "sh", "-c", &script]);
+    assert!(out.starts_with("default via 172.17.0.1 dev eth0"), "{out}");
+    assert!(out.ends_with("hello-over-nat"), "{out}");
+    server.join().expect("server thread");
+}
+
+#[test]
 fn network_none_has_only_loopback() {
     let env = env_with_busybox();
     let out = env.skiff_ok(&[
@@ -521,7 +581,7 @@ fn container_network_mode_shares_the_namespace() {
         "for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://127.0.0.1/i && break; sleep 0.2; done; grep srv /etc/hosts",
     ]);
     assert!(out.starts_with("shared\n"), "{out}");
-    assert!(out.contains("10.0.2.100\t"), "the hosts file of srv: {out}");
+    assert!(out.contains("127.0.1.1\t"), "the hosts file of srv: {out}");
     let o = env.skiff(&[
         "run",
         "--rm",
@@ -544,7 +604,7 @@ fn container_network_mode_shares_the_namespace() {
     ]);
     assert_eq!(code(&o), 125, "{}", stderr(&o));
     env.skiff_ok(&["rm", "-f", "srv"]);
-    assert_eq!(slirp_processes(&env), Vec::<String>::new());
+    assert_no_slirp(&env);
     assert_eq!(forwarder_processes(&env), Vec::<String>::new());
 }
 
@@ -564,39 +624,69 @@ fn no_helper_left_after_rm_f_or_a_killed_monitor() {
             "600",
         ]);
     }
-    assert_eq!(slirp_processes(&env).len(), 3);
+    // The default network: one slirp4netns (the shared namespace's) for the three, a
+    // forwarder each.
+    assert_eq!(slirp_processes(&env).len(), 1);
     assert_eq!(forwarder_processes(&env).len(), 3);
-    // A monitor killed with SIGKILL takes its slirp4netns with it (--exit-fd).
-    let state = std::fs::read_to_string(
-        env.data_dir()
-            .join("containers")
-            .join(
-                json(&env.skiff_ok(&["inspect", "h3"]))[0]["Id"]
-                    .as_str()
-                    .unwrap_or_default(),
-            )
-            .join("state.json"),
-    )
-    .expect("state.json");
-    let monitor = json(&state)["monitor_pid"].as_i64().unwrap_or(0) as i32;
-    assert!(monitor > 0, "{state}");
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(monitor),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .expect("kill the monitor");
+    assert_eq!(endpoint_ips(&env).len(), 3);
+    // An explicit slirp4netns: its own.
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "h4",
+        "--network",
+        "slirp4netns",
+        BUSYBOX,
+        "sleep",
+        "600",
+    ]);
+    assert_eq!(slirp_processes(&env).len(), 2);
+    let monitor_of = |name: &str| {
+        let state = std::fs::read_to_string(
+            env.data_dir()
+                .join("containers")
+                .join(
+                    json(&env.skiff_ok(&["inspect", name]))[0]["Id"]
+                        .as_str()
+                        .unwrap_or_default(),
+                )
+                .join("state.json"),
+        )
+        .expect("state.json");
+        let monitor = json(&state)["monitor_pid"].as_i64().unwrap_or(0) as i32;
+        assert!(monitor > 0, "{state}");
+        monitor
+    };
+    let kill9 = |pid: i32| {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .expect("kill the monitor")
+    };
+    // A killed monitor takes its own slirp4netns with it (--exit-fd).
+    kill9(monitor_of("h4"));
     let deadline = Instant::now() + Duration::from_secs(10);
-    while slirp_processes(&env).len() > 2 && Instant::now() < deadline {
+    while slirp_processes(&env).len() > 1 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert_eq!(slirp_processes(&env).len(), 2);
-    // Its port forwarder too (PR_SET_PDEATHSIG).
-    while forwarder_processes(&env).len() > 2 && Instant::now() < deadline {
+    assert_eq!(slirp_processes(&env).len(), 1);
+    // On the default network, a monitor killed with SIGKILL frees its address (the holder
+    // checks its clients' pid and start time), its port forwarder goes (PR_SET_PDEATHSIG),
+    // and the shared slirp4netns stays for the others.
+    kill9(monitor_of("h3"));
+    while (forwarder_processes(&env).len() > 2 || endpoint_ips(&env).len() > 2)
+        && Instant::now() < deadline
+    {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(forwarder_processes(&env).len(), 2);
-    env.skiff_ok(&["rm", "-f", "h1", "h2", "h3"]);
-    assert_eq!(slirp_processes(&env), Vec::<String>::new());
+    assert_eq!(endpoint_ips(&env).len(), 2);
+    assert_eq!(slirp_processes(&env).len(), 1);
+    env.skiff_ok(&["rm", "-f", "h1", "h2", "h3", "h4"]);
+    // The holder and its slirp4netns exit with the last container.
+    assert_no_slirp(&env);
     assert_eq!(forwarder_processes(&env), Vec::<String>::new());
     assert_eq!(env.skiff_ok(&["ps", "-aq"]), "");
 }
@@ -662,5 +752,5 @@ fn pasta_reaches_the_host_and_publishes_a_port() {
     assert_eq!(v[0]["HostConfig"]["NetworkMode"], "pasta", "{v}");
     env.skiff_ok(&["rm", "-f", "pweb"]);
     assert_eq!(pasta_processes(&env), Vec::<String>::new());
-    assert_eq!(slirp_processes(&env), Vec::<String>::new());
+    assert_no_slirp(&env);
 }

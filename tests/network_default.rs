@@ -55,7 +55,7 @@ fn predefined_networks_are_listed_and_inspected() {
     assert_eq!(b["Scope"], "local");
     assert_eq!(
         b["IPAM"]["Config"],
-        serde_json::json!([{"Subnet": "10.0.2.0/24", "Gateway": "10.0.2.2"}])
+        serde_json::json!([{"Subnet": "172.17.0.0/16", "Gateway": "172.17.0.1"}])
     );
     assert_eq!(
         b["Options"]["com.docker.network.bridge.default_bridge"],
@@ -140,14 +140,54 @@ fn network_bridge_is_the_default_network() {
         "sleep",
         "300",
     ]);
-    // Both are on the same kind of network, with the bridge's address.
-    for name in ["dflt", "brdg"] {
+    // Both are on docker's default bridge network, each with its own address of it.
+    for (name, want) in [("dflt", "172.17.0.2"), ("brdg", "172.17.0.3")] {
         let mode = env.skiff_ok(&["inspect", "-f", "{{.HostConfig.NetworkMode}}", name]);
-        assert_eq!(mode.trim(), "slirp4netns", "{name}");
+        assert_eq!(mode.trim(), "bridge", "{name}");
         let ip = env.skiff_ok(&["inspect", "-f", "{{.NetworkSettings.IPAddress}}", name]);
-        assert_eq!(ip.trim(), "10.0.2.100", "{name}");
-        let addr = env.skiff_ok(&["exec", name, "ip", "-4", "-o", "addr", "show", "tap0"]);
-        assert!(addr.contains("10.0.2.100/24"), "{name}: {addr}");
+        assert_eq!(ip.trim(), want, "{name}");
+        let gw = env.skiff_ok(&["inspect", "-f", "{{.NetworkSettings.Gateway}}", name]);
+        assert_eq!(gw.trim(), "172.17.0.1", "{name}");
+        let net = env.skiff_ok(&[
+            "inspect",
+            "-f",
+            "{{.NetworkSettings.Networks.bridge.IPAddress}}",
+            name,
+        ]);
+        assert_eq!(net.trim(), want, "{name}");
+        let addr = env.skiff_ok(&["exec", name, "ip", "-4", "-o", "addr", "show", "eth0"]);
+        assert!(addr.contains(&format!("{want}/16")), "{name}: {addr}");
+    }
+    // They reach each other by address, as on docker's default bridge.
+    env.skiff_ok(&["exec", "dflt", "ping", "-c", "1", "-W", "2", "172.17.0.3"]);
+    // The processes a default-network container keeps are its monitor alone: no slirp4netns
+    // per container, one for the shared namespace (its holder's), whatever their number.
+    let marker = format!("SKIFF_ROOT={}", env.data_dir().display());
+    let mut slirps = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+        let environ = std::fs::read(e.path().join("environ")).unwrap_or_default();
+        if comm.trim() == "slirp4netns"
+            && environ.split(|&b| b == 0).any(|v| v == marker.as_bytes())
+        {
+            slirps.push(e.file_name().to_string_lossy().into_owned());
+        }
+    }
+    assert_eq!(slirps.len(), 1, "{slirps:?}");
+    for name in ["dflt", "brdg"] {
+        let id = env.skiff_ok(&["inspect", "-f", "{{.Id}}", name]);
+        let st: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                env.data_dir()
+                    .join("containers")
+                    .join(id.trim())
+                    .join("state.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let monitor = st["monitor_pid"].as_i64().unwrap();
+        assert_eq!(children_named(monitor, "slirp4netns"), [], "{name}");
     }
     let b = inspect(&env, "bridge");
     let members: std::collections::BTreeMap<String, String> = b["Containers"]
@@ -164,8 +204,8 @@ fn network_bridge_is_the_default_network() {
     assert_eq!(
         members,
         [
-            ("brdg".to_string(), "10.0.2.100/24".to_string()),
-            ("dflt".to_string(), "10.0.2.100/24".to_string())
+            ("brdg".to_string(), "172.17.0.3/16".to_string()),
+            ("dflt".to_string(), "172.17.0.2/16".to_string())
         ]
         .into_iter()
         .collect()
@@ -395,7 +435,8 @@ fn children_named(pid: i64, comm: &str) -> Vec<char> {
 fn a_stopped_slirp4netns_is_reaped_not_waited_for() {
     // The monitor kills slirp4netns when the container stops and goes on without waiting for
     // its (slow) exit: it must still reap it, so a container restarted again and again keeps
-    // at most one dying slirp4netns, never a growing number of zombies.
+    // at most one dying slirp4netns, never a growing number of zombies (`--network
+    // slirp4netns`: the container's own).
     let env = TestEnv::new();
     env.pull("busybox");
     let id = env.skiff_ok(&[
@@ -403,6 +444,8 @@ fn a_stopped_slirp4netns_is_reaped_not_waited_for() {
         "-d",
         "--restart",
         "always",
+        "--network",
+        "slirp4netns",
         BUSYBOX,
         "sh",
         "-c",
@@ -442,7 +485,18 @@ fn a_stopped_slirp4netns_is_reaped_not_waited_for() {
         "slirp4netns was never seen as the monitor's child"
     );
     // Works as before: the network is up in every run.
-    let o = env.skiff(&["run", "--rm", BUSYBOX, "ip", "-o", "addr", "show", "tap0"]);
+    let o = env.skiff(&[
+        "run",
+        "--rm",
+        "--network",
+        "slirp4netns",
+        BUSYBOX,
+        "ip",
+        "-o",
+        "addr",
+        "show",
+        "tap0",
+    ]);
     assert!(stdout(&o).contains("tap0"), "{}", stderr(&o));
     env.skiff_ok(&["rm", "-f", &id]);
 }

@@ -12,6 +12,21 @@ fn inspect(env: &TestEnv, name: &str, template: &str) -> String {
         .to_string()
 }
 
+/// `run --rm --network none --userns USERNS ARGS busybox sh -c SCRIPT`: its output.
+fn run_userns(env: &TestEnv, userns: &str, args: &[&str], script: &str) -> String {
+    let mut a = vec!["run", "--rm", "--network", "none", "--userns", userns];
+    a.extend_from_slice(args);
+    a.extend_from_slice(&[BUSYBOX, "sh", "-c", script]);
+    env.skiff_ok(&a)
+}
+
+/// The owner (uid, gid) of `path` on the host.
+fn owner(path: &std::path::Path) -> (u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).unwrap();
+    (meta.uid(), meta.gid())
+}
+
 /// `run ARGS IMAGE true`, expecting docker's refusal: exit 125, `want` on stderr, and no
 /// container other than those listed in `keep`.
 fn refused(env: &TestEnv, args: &[&str], want: &str, keep: &[&str]) {
@@ -162,30 +177,15 @@ fn userns_keep_id_maps_the_user_to_itself() {
     ]);
     assert_eq!(out, format!("{uid}\n{gid}\n{uid}:{gid}\n"));
     // On the host, the file is the user's own.
-    let meta = std::fs::metadata(share.join("made")).unwrap();
-    assert_eq!(
-        (
-            std::os::unix::fs::MetadataExt::uid(&meta),
-            std::os::unix::fs::MetadataExt::gid(&meta)
-        ),
-        (uid, gid)
-    );
+    assert_eq!(owner(&share.join("made")), (uid, gid));
     assert_eq!(inspect(&env, "k", "{{.HostConfig.UsernsMode}}"), "keep-id");
     // Root inside is still root, mapped elsewhere; -u still picks the user.
-    let out = env.skiff_ok(&[
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "--userns",
+    let out = run_userns(
+        &env,
         "keep-id",
-        "-u",
-        "0",
-        BUSYBOX,
-        "sh",
-        "-c",
+        &["-u", "0"],
         "id -u; grep -c . /proc/self/uid_map",
-    ]);
+    );
     assert_eq!(out, "0\n4\n");
 
     // --userns host: the user's rootless namespace, as without the flag.
@@ -284,62 +284,35 @@ fn userns_keep_id_adds_the_user_to_passwd_and_group() {
     std::fs::create_dir(&share).unwrap();
     std::os::unix::fs::chown(&share, Some(uid), Some(gid)).unwrap();
     let vol = format!("{}:{home}", share.display());
-    let out = env.skiff_ok(&[
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "--userns",
+    let out = run_userns(
+        &env,
         "keep-id",
-        "-v",
-        &vol,
-        BUSYBOX,
-        "sh",
-        "-c",
+        &["-v", &vol],
         "echo $HOME; cd; touch made; pwd",
-    ]);
-    assert_eq!(out, format!("{home}\n{home}\n"));
-    let meta = std::fs::metadata(share.join("made")).unwrap();
-    assert_eq!(
-        (
-            std::os::unix::fs::MetadataExt::uid(&meta),
-            std::os::unix::fs::MetadataExt::gid(&meta)
-        ),
-        (uid, gid)
     );
+    assert_eq!(out, format!("{home}\n{home}\n"));
+    assert_eq!(owner(&share.join("made")), (uid, gid));
 
     // An image that has the uid keeps its own entry: nobody is 65534 in busybox.
     // keep-id:uid=N,gid=M: the user is N:M inside, with podman's numeric entries.
-    let out = env.skiff_ok(&[
-        "run", "--rm", "--network", "none", "--userns", "keep-id:uid=2000,gid=3000", "-v",
-        &format!("{}:/share", share.display()), BUSYBOX, "sh", "-c",
+    let out = run_userns(
+        &env,
+        "keep-id:uid=2000,gid=3000",
+        &["-v", &format!("{}:/share", share.display())],
         "id -u; id -g; echo $HOME; grep 2000 /etc/passwd; grep 3000 /etc/group; touch /share/n; stat -c %u:%g /share/n",
-    ]);
+    );
     assert_eq!(
         out,
         "2000\n3000\n/\n2000:*:2000:3000:container user:/:/bin/sh\n3000:x:3000:2000\n2000:3000\n"
     );
-    let meta = std::fs::metadata(share.join("n")).unwrap();
-    assert_eq!(
-        (
-            std::os::unix::fs::MetadataExt::uid(&meta),
-            std::os::unix::fs::MetadataExt::gid(&meta)
-        ),
-        (uid, gid)
-    );
+    assert_eq!(owner(&share.join("n")), (uid, gid));
     // keep-id:uid=0: root inside is the user, as without keep-id; the image has root.
-    let out = env.skiff_ok(&[
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "--userns",
+    let out = run_userns(
+        &env,
         "keep-id:uid=0,gid=0",
-        BUSYBOX,
-        "sh",
-        "-c",
+        &[],
         "whoami; echo $HOME; grep -c . /etc/passwd",
-    ]);
+    );
     let image_lines = env.skiff_ok(&[
         "run",
         "--rm",

@@ -65,7 +65,7 @@ impl NetArgs {
             .iter()
             .map(|n| parse::network_mode(n))
             .collect::<Result<Vec<_>, _>>()?;
-        let user = |m: &crate::network::Mode| matches!(m, crate::network::Mode::User(_));
+        let user = |m: &crate::network::Mode| m.is_user_defined();
         let users = modes.iter().filter(|m| user(m)).count();
         let mut extra_networks: Vec<String> = Vec::new();
         let mode = if users == 0 {
@@ -73,7 +73,7 @@ impl NetArgs {
             modes
                 .last()
                 .cloned()
-                .unwrap_or(crate::network::Mode::Slirp4netns(Default::default()))
+                .unwrap_or_else(crate::network::Mode::default_network)
         } else if users < modes.len() {
             return Err(EngineError::Usage(
                 "conflicting options: cannot attach both user-defined and non-user-defined network-modes"

@@ -47,6 +47,20 @@ pub fn prepare(
     }
     let mut networks = Vec::new();
     let mut outbound = matches!(mode, Mode::Slirp4netns(_) | Mode::Pasta(_));
+    if mode.is_default_bridge() {
+        // docker's messages: no fixed address or aliases on the default bridge.
+        if o.ip.is_some() {
+            return Err(EngineError::Usage(
+                "user specified IP address is supported on user defined networks only".into(),
+            ));
+        }
+        if !o.aliases.is_empty() {
+            return Err(EngineError::Usage(
+                "network-scoped aliases are supported only for containers on user-defined networks"
+                    .into(),
+            ));
+        }
+    }
     if let Mode::User(name) = mode {
         let net = user::find(paths, name)?;
         outbound = !net.internal;
@@ -273,7 +287,7 @@ fn user_settings(
     } else {
         Default::default()
     };
-    let nets = user::list(paths).unwrap_or_default();
+    let nets = user::list_with_default(paths).unwrap_or_default();
     let mut networks = serde_json::Map::new();
     let mut first: Option<Value> = None;
     for a in &rec.net_config.networks {
@@ -471,6 +485,7 @@ fn ipam_config(n: &Network) -> Value {
 /// `network inspect` of a pre-defined network: its running containers.
 fn inspect_builtin(paths: &Paths, n: &Network) -> Result<Value, EngineError> {
     let store = Containers::new(paths);
+    let att = user::read_attachments(paths)?;
     let mut containers = serde_json::Map::new();
     for id in store.ids()? {
         let (Ok(rec), Ok(st)) = (store.record(&id), store.state(&id)) else {
@@ -480,16 +495,19 @@ fn inspect_builtin(paths: &Paths, n: &Network) -> Result<Value, EngineError> {
         if !st.status.is_up() || !builtin::has_member(&n.name, mode) {
             continue;
         }
-        let ip = match mode {
-            Mode::Slirp4netns(o) => format!("{}/{}", o.ip(), o.prefix_len()),
-            _ => String::new(),
-        };
+        let ep = att
+            .endpoints
+            .iter()
+            .find(|e| e.container_id == id && e.network_id == n.id);
+        let ip = ep
+            .map(|e| format!("{}/{}", e.ip, n.prefix_len()))
+            .unwrap_or_default();
         containers.insert(
             id.clone(),
             json!({
                 "Name": rec.name,
                 "EndpointID": if n.name == "bridge" { format!("{}-{}", &id[..12], &n.id[..12]) } else { String::new() },
-                "MacAddress": "",
+                "MacAddress": ep.map(|e| e.mac.clone()).unwrap_or_default(),
                 "IPv4Address": ip,
                 "IPv6Address": "",
             }),

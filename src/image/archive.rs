@@ -155,6 +155,11 @@ fn store_layer(
     Ok((digest, size, diff_id, media.to_string()))
 }
 
+/// An image config's `rootfs.diff_ids` (none where it has none).
+fn diff_ids(cfg: &Value) -> Vec<String> {
+    super::config_strings(&cfg["rootfs"]["diff_ids"])
+}
+
 fn store_config(
     store: &ImageStore,
     dir: &Path,
@@ -200,16 +205,7 @@ fn load_docker(store: &ImageStore, dir: &Path) -> Result<Vec<LoadedImage>, Image
             .and_then(Value::as_str)
             .ok_or_else(|| bad("manifest.json entry without Config"))?;
         let (config, config_size, cfg) = store_config(store, dir, cfg_name)?;
-        let diff_ids: Vec<String> = cfg
-            .get("rootfs")
-            .and_then(|r| r.get("diff_ids"))
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|d| d.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let diff_ids = diff_ids(&cfg);
         let layer_names: Vec<&str> = e
             .get("Layers")
             .and_then(Value::as_array)
@@ -303,16 +299,7 @@ fn load_oci(store: &ImageStore, dir: &Path) -> Result<Vec<LoadedImage>, ImageErr
                 "config {cfg_digest} does not match its digest"
             )));
         }
-        let diff_ids: Vec<String> = cfg
-            .get("rootfs")
-            .and_then(|r| r.get("diff_ids"))
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|d| d.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let diff_ids = diff_ids(&cfg);
         let descs = m
             .get("layers")
             .and_then(Value::as_array)

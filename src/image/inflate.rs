@@ -6,13 +6,57 @@
 //!
 //! Written by hand over `std::sync::mpsc` (a bounded channel and a second one that returns the
 //! buffers): a pipe between threads needs nothing more, and no crate adds anything here.
-use std::io::{self, Read};
+//! The decompression itself (gzip, zstd or none, told by the first bytes) is
+//! [`decompressed`], which `unpack`, `load` and `build` use too.
+use std::io::{self, BufRead, BufReader, Read};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 use sha2::Digest;
 
-/// The size of a chunk: as big as the decompressor's output buffer (`unpack::decompressed`).
+/// The compression of a layer blob, told by its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    Gzip,
+    Zstd,
+    None,
+}
+
+impl Compression {
+    pub fn detect(magic: &[u8]) -> Compression {
+        if magic.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+}
+
+/// A reader of the uncompressed tar stream of a layer, whatever its compression.
+///
+/// The decompressor's output is buffered too: tar reads 512-byte headers and small files'
+/// data, and an inflate asked for 512 bytes at a time cannot use its fast path (gunzipping
+/// `big`'s layers took 0.82 s of CPU in 512-byte reads, 0.47 s through this buffer).
+pub fn decompressed<R: Read + 'static>(reader: R) -> io::Result<Box<dyn Read>> {
+    const BUF: usize = 256 * 1024;
+    let mut buf = BufReader::with_capacity(BUF, reader);
+    let magic = buf.fill_buf()?.to_vec();
+    Ok(match Compression::detect(&magic) {
+        Compression::Gzip => Box::new(BufReader::with_capacity(
+            BUF,
+            flate2::read::MultiGzDecoder::new(buf),
+        )),
+        Compression::Zstd => Box::new(BufReader::with_capacity(
+            BUF,
+            zstd::stream::read::Decoder::with_buffer(buf)?,
+        )),
+        Compression::None => Box::new(buf),
+    })
+}
+
+/// The size of a chunk: as big as the decompressor's output buffer ([`decompressed`]).
 const CHUNK: usize = 256 * 1024;
 /// Chunks decompressed ahead of the unpacking thread.
 const AHEAD: usize = 4;
@@ -76,7 +120,7 @@ fn produce<R: Read + 'static>(
     tx: &SyncSender<Chunk>,
     back: &Receiver<Vec<u8>>,
 ) -> Option<(String, u64)> {
-    let mut reader = match super::unpack::decompressed(blob) {
+    let mut reader = match decompressed(blob) {
         Ok(r) => crate::limits::Bounded::new(r, limit, what),
         Err(e) => {
             let _ = tx.send(Err(e));

@@ -123,3 +123,15 @@ pub fn sha256_digest(data: &[u8]) -> String {
     use sha2::Digest;
     format!("sha256:{}", hex::encode(sha2::Sha256::digest(data)))
 }
+
+/// A JSON array of strings of an image config (`Cmd`, `Entrypoint`, `Env`,
+/// `rootfs.diff_ids`): its strings (others skipped), or none when it is no array.
+pub fn config_strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}

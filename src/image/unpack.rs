@@ -4,7 +4,7 @@
 //! Runs as root inside a user namespace (the `image-unpack` helper), so `lchown` maps tar ids
 //! onto the user's subordinate ids.
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
@@ -13,47 +13,7 @@ use nix::sys::stat::{Mode, SFlag};
 
 use super::{digest_hex, HashingReader, ImageError};
 
-/// The compression of a layer blob, told by its first bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compression {
-    Gzip,
-    Zstd,
-    None,
-}
-
-impl Compression {
-    pub fn detect(magic: &[u8]) -> Compression {
-        if magic.starts_with(&[0x1f, 0x8b]) {
-            Compression::Gzip
-        } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            Compression::Zstd
-        } else {
-            Compression::None
-        }
-    }
-}
-
-/// A reader of the uncompressed tar stream of a layer, whatever its compression.
-///
-/// The decompressor's output is buffered too: tar reads 512-byte headers and small files'
-/// data, and an inflate asked for 512 bytes at a time cannot use its fast path (gunzipping
-/// `big`'s layers took 0.82 s of CPU in 512-byte reads, 0.47 s through this buffer).
-pub fn decompressed<R: Read + 'static>(reader: R) -> io::Result<Box<dyn Read>> {
-    const BUF: usize = 256 * 1024;
-    let mut buf = BufReader::with_capacity(BUF, reader);
-    let magic = buf.fill_buf()?.to_vec();
-    Ok(match Compression::detect(&magic) {
-        Compression::Gzip => Box::new(BufReader::with_capacity(
-            BUF,
-            flate2::read::MultiGzDecoder::new(buf),
-        )),
-        Compression::Zstd => Box::new(BufReader::with_capacity(
-            BUF,
-            zstd::stream::read::Decoder::with_buffer(buf)?,
-        )),
-        Compression::None => Box::new(buf),
-    })
-}
+pub use super::inflate::{decompressed, Compression};
 
 /// Where the limit on a layer's unpacked size is raised (see `crate::limits`).
 const LAYER_LIMIT_VARS: &str = "SKIFF_MAX_LAYER_RATIO and SKIFF_MAX_LAYER_FLOOR";

@@ -111,18 +111,7 @@ impl TerminalDetach {
     /// of our own, so that its hangup and keys no longer reach us), then tell the caller,
     /// which restores its terminal and exits while the container runs on.
     fn let_go(&mut self) {
-        if let Ok(null) = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/null")
-        {
-            for fd in 0..=2 {
-                // SAFETY: dup2 onto our own standard descriptors; `null` stays open meanwhile.
-                unsafe {
-                    libc::dup2(null.as_raw_fd(), fd);
-                }
-            }
-        }
+        crate::sys::fd::stdio_to_null();
         let _ = nix::unistd::setsid();
         if let Some(t) = self.tell.take() {
             t.send(&crate::helper::Ready::Detached);

@@ -1,6 +1,6 @@
 //! docker's three pre-defined networks, as skiff has them: `bridge` (skiff's default rootless
-//! network: each container's own slirp4netns, 10.0.2.0/24 with the gateway at .2), `host` and
-//! `none`. They are not stored anywhere: `network ls` and `network inspect` show them, `network
+//! network, docker's 172.17.0.0/16 with the gateway at .1, a bridge `docker0` in the shared
+//! namespace of the user networks, out through its one slirp4netns), `host` and `none`. They are not stored anywhere: `network ls` and `network inspect` show them, `network
 //! rm` and `network create` refuse them with docker's messages, and `--network bridge` (or
 //! `default`) picks the rootless default.
 use std::net::Ipv4Addr;
@@ -23,7 +23,6 @@ pub fn list(paths: &Paths) -> Vec<Network> {
                 .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
         })
         .unwrap_or_else(|| "0001-01-01T00:00:00Z".into());
-    let slirp = super::slirp::Options::default();
     NAMES
         .iter()
         .map(|name| {
@@ -33,11 +32,7 @@ pub fn list(paths: &Paths) -> Vec<Network> {
             h.update(b"\0");
             h.update(name.as_bytes());
             let (driver, subnet, gateway) = match *name {
-                "bridge" => (
-                    "bridge",
-                    format!("{}/{}", slirp.network(), slirp.prefix_len()),
-                    slirp.gateway(),
-                ),
+                "bridge" => ("bridge", BRIDGE_SUBNET.to_string(), BRIDGE_GATEWAY),
                 "host" => ("host", String::new(), Ipv4Addr::UNSPECIFIED),
                 _ => ("null", String::new(), Ipv4Addr::UNSPECIFIED),
             };
@@ -58,6 +53,16 @@ pub fn list(paths: &Paths) -> Vec<Network> {
         .collect()
 }
 
+/// docker's default bridge network's subnet and gateway.
+pub const BRIDGE_SUBNET: &str = "172.17.0.0/16";
+pub const BRIDGE_GATEWAY: Ipv4Addr = Ipv4Addr::new(172, 17, 0, 1);
+
+/// The default `bridge` network, as the shared namespace's code sees a network.
+pub fn default_bridge(paths: &Paths) -> Network {
+    let mut all = list(paths);
+    all.swap_remove(0)
+}
+
 /// A pre-defined network by name, full ID or ID prefix (`default` is `bridge`).
 pub fn find(paths: &Paths, name_or_id: &str) -> Option<Network> {
     let name = if name_or_id == "default" {
@@ -72,8 +77,6 @@ pub fn find(paths: &Paths, name_or_id: &str) -> Option<Network> {
 
 /// Whether a container with network mode `mode` is on the pre-defined network `name`.
 pub fn has_member(name: &str, mode: &Mode) -> bool {
-    matches!(
-        (name, mode),
-        ("bridge", Mode::Slirp4netns(_)) | ("host", Mode::Host) | ("none", Mode::None)
-    )
+    matches!((name, mode), ("host", Mode::Host) | ("none", Mode::None))
+        || (name == super::DEFAULT_BRIDGE && mode.is_default_bridge())
 }

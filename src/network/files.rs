@@ -136,7 +136,14 @@ pub fn resolv_conf(mode: &Mode, cfg: &NetConfig) -> String {
             _ => {}
         }
     }
-    if let Mode::Slirp4netns(o) = mode {
+    // The default bridge goes out through the shared namespace's slirp4netns: its DNS
+    // forwarder is reached by NAT, as the container's own one is in slirp4netns mode.
+    let slirp = match mode {
+        Mode::Slirp4netns(o) => Some(o.clone()),
+        m if m.is_default_bridge() => Some(super::slirp::Options::default()),
+        _ => None,
+    };
+    if let Some(o) = slirp {
         servers.retain(|ip| !ip.starts_with("127.") && ip != "::1");
         if servers.is_empty() {
             servers.push(o.dns().to_string());
@@ -150,7 +157,7 @@ pub fn resolv_conf(mode: &Mode, cfg: &NetConfig) -> String {
             servers.extend(default_gateway());
         }
     }
-    if let Mode::User(_) = mode {
+    if mode.is_user_defined() {
         // The networks' DNS responders (which forward other names to the host's resolver),
         // then slirp4netns's forwarder.
         servers = cfg.networks.iter().map(|a| a.gateway.clone()).collect();

@@ -85,7 +85,9 @@ enum Decision {
     Forward,
 }
 
-fn decide(att: &Attachments, from: Ipv4Addr, q: &Query) -> Decision {
+/// `unnamed`: the default bridge network's ID, whose containers have no names in the DNS (as
+/// docker's default bridge).
+fn decide(att: &Attachments, from: Ipv4Addr, q: &Query, unnamed: &str) -> Decision {
     let suffix = format!(".{DNS_DOMAIN}");
     let (name, ours) = match q.name.strip_suffix(&suffix) {
         Some(n) => (n, true),
@@ -111,7 +113,7 @@ fn decide(att: &Attachments, from: Ipv4Addr, q: &Query) -> Decision {
     let mut ips: Vec<Ipv4Addr> = att
         .endpoints
         .iter()
-        .filter(|e| scope.contains(&e.network_id.as_str()))
+        .filter(|e| e.network_id != unnamed && scope.contains(&e.network_id.as_str()))
         .filter(|e| {
             e.container_name.eq_ignore_ascii_case(name)
                 || e.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
@@ -139,6 +141,7 @@ fn serve(
     up_sock: Option<UdpSocket>,
 ) -> Result<(), String> {
     let me = std::process::id() as i32;
+    let unnamed = super::builtin::default_bridge(paths).id;
     let sock = UdpSocket::bind("0.0.0.0:53").map_err(|e| format!("binding port 53: {e}"))?;
     let mut pending: HashMap<u16, (SocketAddr, u16, Instant)> = HashMap::new();
     let mut next_id: u16 = 1;
@@ -195,7 +198,7 @@ fn serve(
             IpAddr::V6(_) => Ipv4Addr::UNSPECIFIED,
         };
         let att = user::read_attachments(paths).unwrap_or_default();
-        let reply = match decide(&att, from_ip, &q) {
+        let reply = match decide(&att, from_ip, &q, &unnamed) {
             Decision::Answer(ips) => dns::answer(packet, &q, &ips, 0),
             Decision::NxDomain => dns::answer(packet, &q, &[], dns::RCODE_NXDOMAIN),
             Decision::Forward => match (&up_sock, upstream) {
@@ -257,15 +260,23 @@ mod tests {
         };
         let from = Ipv4Addr::new(10, 89, 0, 3);
         let web = Decision::Answer(vec![Ipv4Addr::new(10, 89, 0, 2)]);
-        assert_eq!(decide(&att, from, &q("web", 1)), web);
-        assert_eq!(decide(&att, from, &q("www.dns.skiff", 1)), web);
-        assert_eq!(decide(&att, from, &q("WEB", 1)), web);
-        assert_eq!(decide(&att, from, &q("web", 28)), Decision::Answer(vec![]));
+        assert_eq!(decide(&att, from, &q("web", 1), ""), web);
+        assert_eq!(decide(&att, from, &q("www.dns.skiff", 1), ""), web);
+        assert_eq!(decide(&att, from, &q("WEB", 1), ""), web);
         assert_eq!(
-            decide(&att, from, &q("other.dns.skiff", 1)),
+            decide(&att, from, &q("web", 28), ""),
+            Decision::Answer(vec![])
+        );
+        assert_eq!(
+            decide(&att, from, &q("other.dns.skiff", 1), ""),
             Decision::NxDomain
         );
-        assert_eq!(decide(&att, from, &q("other", 1)), Decision::Forward);
-        assert_eq!(decide(&att, from, &q("example.com", 1)), Decision::Forward);
+        assert_eq!(decide(&att, from, &q("other", 1), ""), Decision::Forward);
+        assert_eq!(
+            decide(&att, from, &q("example.com", 1), ""),
+            Decision::Forward
+        );
+        // Nothing by name on the default bridge.
+        assert_eq!(decide(&att, from, &q("web", 1), "n1"), Decision::Forward);
     }
 }

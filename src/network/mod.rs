@@ -36,7 +36,7 @@ pub enum NetworkError {
     Forbidden(String),
 }
 
-pub use crate::state::network_mode::{Mode, ModeError};
+pub use crate::state::network_mode::{Mode, ModeError, DEFAULT_BRIDGE};
 
 impl From<ModeError> for NetworkError {
     fn from(e: ModeError) -> NetworkError {

@@ -145,7 +145,7 @@ fn child(
         return 1;
     }
     let _ = nix::sys::prctl::set_name(c"skiff-portfwd");
-    close_other_fds(keep);
+    crate::sys::fd::detach_descriptors(keep);
     let mut ready = std::fs::File::from(ready_w);
     let fail = |ready: &mut std::fs::File, msg: String| {
         let _ = ready.write_all(msg.as_bytes());
@@ -264,38 +264,6 @@ fn serve_udp(host: UdpSocket, target: Ipv4Addr, port: u16) {
         };
         if let Some(sock) = upstream {
             let _ = sock.send(&buf[..n]);
-        }
-    }
-}
-
-/// Close every descriptor but stdio (made /dev/null) and `keep`: the helper must not hold the
-/// monitor's pipes (the CLI's ready pipe, the container's output) open.
-fn close_other_fds(keep: &[RawFd]) {
-    if let Ok(null) = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/null")
-    {
-        for fd in 0..3 {
-            // SAFETY: replacing stdio with /dev/null in the forked helper; dup2 is atomic.
-            unsafe {
-                libc::dup2(null.as_raw_fd(), fd);
-            }
-        }
-    }
-    let fds: Vec<RawFd> = std::fs::read_dir("/proc/self/fd")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse().ok()))
-        .collect();
-    for fd in fds {
-        if fd > 2 && !keep.contains(&fd) {
-            // SAFETY: in the forked helper nothing else uses these descriptors (the listing's
-            // own descriptor is already closed, and closing a stale number is harmless).
-            unsafe {
-                libc::close(fd);
-            }
         }
     }
 }

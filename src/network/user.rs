@@ -90,9 +90,18 @@ impl Network {
         self.cidr().1
     }
 
-    /// The bridge's name in the shared namespace (at most 15 characters).
+    /// The bridge's name in the shared namespace (at most 15 characters): docker's `docker0`
+    /// for the default network.
     pub fn bridge(&self) -> String {
+        if self.is_default_bridge() {
+            return "docker0".into();
+        }
         format!("skbr{}", self.id.get(..10).unwrap_or(&self.id))
+    }
+
+    /// Whether this is docker's default `bridge` network (no names in its DNS, as docker).
+    pub fn is_default_bridge(&self) -> bool {
+        self.name == super::DEFAULT_BRIDGE && self.driver == "bridge"
     }
 }
 
@@ -239,8 +248,21 @@ pub fn list(paths: &Paths) -> Result<Vec<Network>, NetworkError> {
     Ok(out)
 }
 
-/// A network by name, full ID or unique ID prefix.
+/// Every network the shared namespace may have a bridge for: the user's and the default
+/// `bridge`.
+pub fn list_with_default(paths: &Paths) -> Result<Vec<Network>, NetworkError> {
+    let mut all = list(paths)?;
+    all.push(super::builtin::default_bridge(paths));
+    Ok(all)
+}
+
+/// A network by name, full ID or unique ID prefix; `bridge` (or `default`, or its full ID) is
+/// the default bridge network.
 pub fn find(paths: &Paths, name_or_id: &str) -> Result<Network, NetworkError> {
+    let bridge = super::builtin::default_bridge(paths);
+    if [super::DEFAULT_BRIDGE, "default", bridge.id.as_str()].contains(&name_or_id) {
+        return Ok(bridge);
+    }
     let all = list(paths)?;
     if let Some(n) = all
         .iter()
@@ -319,7 +341,13 @@ pub fn create(paths: &Paths, req: &CreateRequest) -> Result<Network, NetworkErro
             req.name
         )));
     }
-    let taken: Vec<(Ipv4Addr, u8)> = all.iter().map(Network::cidr).collect();
+    // The default bridge's subnet is taken too (its bridge is in the same namespace).
+    let bridge = super::builtin::default_bridge(paths);
+    let taken: Vec<(Ipv4Addr, u8)> = all
+        .iter()
+        .chain(std::iter::once(&bridge))
+        .map(Network::cidr)
+        .collect();
     let cidr = match &req.subnet {
         Some(s) => {
             let c = parse_cidr(s)?;
@@ -328,7 +356,11 @@ pub fn create(paths: &Paths, req: &CreateRequest) -> Result<Network, NetworkErro
                     "subnet {s} is too small: at most /30"
                 )));
             }
-            if let Some(n) = all.iter().find(|n| overlaps(n.cidr(), c)) {
+            if let Some(n) = all
+                .iter()
+                .chain(std::iter::once(&bridge))
+                .find(|n| overlaps(n.cidr(), c))
+            {
                 return Err(NetworkError::Conflict(format!(
                     "subnet {s} overlaps with network {} ({})",
                     n.name, n.subnet
@@ -663,7 +695,7 @@ pub fn attach(
         NetworkError::Config("the network namespace holder is not running".into())
     })?;
     let mut att = read_attachments(paths)?;
-    let nets = list(paths)?;
+    let nets = list_with_default(paths)?;
     let mut outbound = None;
     let mine: Vec<Endpoint> = att
         .endpoints
@@ -721,7 +753,7 @@ pub fn connect_running(
         )));
     }
     // A container that had only internal networks gets its route out with this one.
-    let nets = list(paths)?;
+    let nets = list_with_default(paths)?;
     let routed = att.endpoints.iter().any(|e| {
         e.container_id == container_id && nets.iter().any(|n| n.id == e.network_id && !n.internal)
     });

@@ -677,18 +677,7 @@ impl ExecProcess {
         match unsafe { nix::unistd::fork() } {
             Ok(nix::unistd::ForkResult::Child) => {
                 let _ = nix::unistd::setsid();
-                if let Ok(null) = std::fs::OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .open("/dev/null")
-                {
-                    for fd in 0..=2 {
-                        // SAFETY: dup2 onto our own standard descriptors; `null` is open.
-                        unsafe {
-                            libc::dup2(null.as_raw_fd(), fd);
-                        }
-                    }
-                }
+                crate::sys::fd::stdio_to_null();
                 let mut buf = [0u8; 16 * 1024];
                 loop {
                     match nix::unistd::read(master.as_fd(), &mut buf) {

@@ -24,12 +24,32 @@ pub enum Mode {
     Pasta(Vec<String>),
     /// `container:NAME`: the network namespace of that container (its ID once resolved).
     Container(String),
-    /// A user-defined network, by name (the container's networks are in `NetConfig::networks`).
+    /// A user-defined network, by name (the container's networks are in `NetConfig::networks`),
+    /// or docker's default `bridge` ([`DEFAULT_BRIDGE`]), which lives in the same shared
+    /// namespace (`network::builtin::default_bridge`).
     User(String),
 }
 
+/// The name of docker's default network, skiff's default: `Mode::User(DEFAULT_BRIDGE)`.
+pub const DEFAULT_BRIDGE: &str = "bridge";
+
 impl Mode {
-    /// Parse `--network`; `bridge` and `default` mean the rootless default (slirp4netns).
+    /// The default network: docker's `bridge`, in the shared namespace.
+    pub fn default_network() -> Mode {
+        Mode::User(DEFAULT_BRIDGE.to_string())
+    }
+
+    /// Whether this is docker's default `bridge` network.
+    pub fn is_default_bridge(&self) -> bool {
+        matches!(self, Mode::User(n) if n == DEFAULT_BRIDGE)
+    }
+
+    /// Whether this is a network `network create` made.
+    pub fn is_user_defined(&self) -> bool {
+        matches!(self, Mode::User(n) if n != DEFAULT_BRIDGE)
+    }
+
+    /// Parse `--network`; `bridge` and `default` mean docker's default bridge network.
     pub fn parse(s: &str) -> Result<Mode, ModeError> {
         let (kind, opts) = s.split_once(':').unwrap_or((s, ""));
         match kind {
@@ -39,9 +59,7 @@ impl Mode {
             "none" => Ok(Mode::None),
             "host" => Ok(Mode::Host),
             "slirp4netns" => Ok(Mode::Slirp4netns(SlirpOptions::parse(opts)?)),
-            "bridge" | "default" | "" if opts.is_empty() => {
-                Ok(Mode::Slirp4netns(SlirpOptions::default()))
-            }
+            "bridge" | "default" | "" if opts.is_empty() => Ok(Mode::default_network()),
             "container" if !opts.is_empty() => Ok(Mode::Container(opts.to_string())),
             "container" => Err(ModeError(
                 "container network mode needs a container: container:NAME".into(),
@@ -273,7 +291,9 @@ mod tests {
         ] {
             assert_eq!(Mode::parse(s).unwrap().to_string(), s);
         }
-        assert_eq!(Mode::parse("bridge").unwrap().to_string(), "slirp4netns");
+        assert_eq!(Mode::parse("bridge").unwrap().to_string(), "bridge");
+        assert_eq!(Mode::parse("default").unwrap(), Mode::default_network());
+        assert!(Mode::parse("bridge").unwrap().is_default_bridge());
         assert!(Mode::parse("container:").is_err());
         assert_eq!(Mode::parse("nope").unwrap(), Mode::User("nope".into()));
         assert!(Mode::parse("no/pe").is_err());

@@ -108,6 +108,38 @@ pub fn send_with_fd(
     .map_err(io::Error::from)
 }
 
+/// Point this process's standard descriptors (0, 1, 2) at /dev/null, for a process that lets
+/// go of its caller's terminal or pipes; they stay as they are where /dev/null cannot be
+/// opened.
+pub fn stdio_to_null() {
+    if let Ok(null) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    {
+        let _ = nix::unistd::dup2_stdin(&null);
+        let _ = nix::unistd::dup2_stdout(&null);
+        let _ = nix::unistd::dup2_stderr(&null);
+    }
+}
+
+/// Standard descriptors to /dev/null ([`stdio_to_null`]) and every other descriptor closed
+/// but `keep`: a forked helper must not hold its parent's pipes (a container's output, a
+/// ready pipe) open. Call in a process of its own, where nothing else uses those numbers.
+pub fn detach_descriptors(keep: &[RawFd]) {
+    stdio_to_null();
+    let open: Vec<RawFd> = std::fs::read_dir("/proc/self/fd")
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
+                .collect()
+        })
+        .unwrap_or_default();
+    for fd in open.into_iter().filter(|&fd| fd > 2 && !keep.contains(&fd)) {
+        let _ = nix::unistd::close(fd);
+    }
+}
+
 /// Set the access and modification times of the file `fd` refers to (which may be an `O_PATH`
 /// descriptor of a symlink: `utimensat` with `AT_EMPTY_PATH`). `UTIME_OMIT` keeps a time.
 pub fn set_times(

@@ -44,9 +44,10 @@ pub struct RunArgs {
     /// Container host name
     #[arg(short = 'h', long)]
     pub hostname: Option<String>,
-    /// Connect a container to a network (none, host, slirp4netns[:OPTIONS], pasta[:OPTIONS],
-    /// container:NAME, NETWORK; user networks may be given more than once)
-    #[arg(long, visible_alias = "net", default_value = "slirp4netns")]
+    /// Connect a container to a network (bridge: docker's default network, none, host,
+    /// slirp4netns[:OPTIONS], pasta[:OPTIONS], container:NAME, NETWORK; user networks may be
+    /// given more than once)
+    #[arg(long, visible_alias = "net", default_value = "bridge")]
     pub network: Vec<String>,
     /// Bind mount a volume (NAME:/path, /host/path:/path or /path, with :ro,rw,z,Z,U,nocopy
     /// and a propagation)

@@ -35,16 +35,10 @@ impl<'a, 'e> Builder<'a, 'e> {
             }
             "ENV" => {
                 let pairs = self.key_values(st, &inst.args, line, "ENV")?;
-                let text = format!(
-                    "ENV {}",
-                    pairs
-                        .iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                );
+                let text = pairs_text("ENV", &pairs);
                 self.meta_step(st, &text, move |c, _| {
-                    let mut env = strings(&c.get("Env").cloned().unwrap_or(Value::Null));
+                    let mut env =
+                        crate::image::config_strings(&c.get("Env").cloned().unwrap_or(Value::Null));
                     for (k, v) in pairs {
                         let p = format!("{k}=");
                         env.retain(|e| !e.starts_with(&p));
@@ -56,14 +50,7 @@ impl<'a, 'e> Builder<'a, 'e> {
             }
             "LABEL" => {
                 let pairs = self.key_values(st, &inst.args, line, "LABEL")?;
-                let text = format!(
-                    "LABEL {}",
-                    pairs
-                        .iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                );
+                let text = pairs_text("LABEL", &pairs);
                 self.meta_step(st, &text, move |c, _| {
                     let l = c.entry("Labels").or_insert_with(|| json!({}));
                     if !l.is_object() {
@@ -231,7 +218,9 @@ impl<'a, 'e> Builder<'a, 'e> {
                     );
                 }
                 self.meta_step(st, &format!("ONBUILD {trigger}"), move |c, _| {
-                    let mut t = strings(&c.get("OnBuild").cloned().unwrap_or(Value::Null));
+                    let mut t = crate::image::config_strings(
+                        &c.get("OnBuild").cloned().unwrap_or(Value::Null),
+                    );
                     t.push(trigger);
                     c.insert("OnBuild".into(), json!(t));
                     Ok(())
@@ -439,4 +428,10 @@ impl<'a, 'e> Builder<'a, 'e> {
         }
         Ok((diff_id, size))
     }
+}
+
+/// A metadata step's text as the history shows it: `ENV k=v k2=v2`.
+fn pairs_text(keyword: &str, pairs: &[(String, String)]) -> String {
+    let pairs: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{keyword} {}", pairs.join(" "))
 }

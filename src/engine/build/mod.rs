@@ -143,7 +143,7 @@ impl State {
         &self.config["config"]
     }
     fn env(&self) -> Vec<String> {
-        strings(&self.cfg()["Env"])
+        crate::image::config_strings(&self.cfg()["Env"])
     }
     fn env_get(&self, k: &str) -> Option<String> {
         self.env()
@@ -168,7 +168,7 @@ impl State {
             .to_string()
     }
     fn shell(&self) -> Vec<String> {
-        let s = strings(&self.cfg()["Shell"]);
+        let s = crate::image::config_strings(&self.cfg()["Shell"]);
         if s.is_empty() {
             vec!["/bin/sh".into(), "-c".into()]
         } else {
@@ -185,16 +185,6 @@ impl State {
         }
         out.into_iter().collect()
     }
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn now() -> String {

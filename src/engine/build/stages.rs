@@ -387,7 +387,7 @@ impl<'a, 'e> Builder<'a, 'e> {
             st.config["config"] = json!({});
         }
         // ONBUILD triggers of the base image run first.
-        let triggers = strings(&st.cfg()["OnBuild"]);
+        let triggers = crate::image::config_strings(&st.cfg()["OnBuild"]);
         if !triggers.is_empty() {
             let text = triggers.join("\n") + "\n";
             let df = parser::parse(&text, "ONBUILD")?;

@@ -90,6 +90,34 @@ pub(super) fn resolve(
     Ok(out)
 }
 
+/// The network a container asking for the default network gets: docker's `bridge` in the
+/// shared namespace, unless it needs a user namespace that cannot be the shared one (podman's
+/// `--userns keep-id`, or `--pid`/`--ipc container:X` where X is not in the shared one): then
+/// its own slirp4netns, as before the default bridge existed.
+pub(super) fn default_network(paths: &Paths, extras: &SpecExtras) -> Result<Mode, EngineError> {
+    if crate::runtime::userns::is_rootful() {
+        return Ok(Mode::default_network());
+    }
+    let own = || Ok(Mode::Slirp4netns(Default::default()));
+    if super::parse_extras::keep_id(&extras.userns).is_some() {
+        return own();
+    }
+    let store = Containers::new(paths);
+    for value in [&extras.pid, &extras.ipc] {
+        let Some(target) = container_target(value) else {
+            continue;
+        };
+        // An unknown target is `resolve`'s error to report.
+        let Ok(rec) = store.resolve(target).and_then(|id| store.record(&id)) else {
+            continue;
+        };
+        if !matches!(rec.network, Mode::User(_)) {
+            return own();
+        }
+    }
+    Ok(Mode::default_network())
+}
+
 /// Whose user namespace a rootless container is in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum UserNs {

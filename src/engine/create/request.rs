@@ -196,7 +196,7 @@ pub struct NetworkRequest {
 impl Default for NetworkRequest {
     fn default() -> Self {
         NetworkRequest {
-            mode: Mode::Slirp4netns(Default::default()),
+            mode: Mode::default_network(),
             extra_networks: Vec::new(),
             ip: None,
             mac: None,

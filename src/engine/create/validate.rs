@@ -81,17 +81,6 @@ fn resolve_runtime(
     }
 }
 
-/// A JSON array of strings (the image config's Cmd, Entrypoint, Env).
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// A non-empty string of the image config.
 fn config_str(cfg: &Value, key: &str) -> Option<String> {
     cfg[key]
@@ -136,6 +125,9 @@ pub(super) fn validate(
         }
     }
     let mut mode = req.network.mode.clone();
+    if mode.is_default_bridge() {
+        mode = super::namespaces::default_network(paths, &req.extras)?;
+    }
     let net_config = crate::engine::network::prepare(paths, &mut mode, &req.network, cfg)?;
     let extras = super::namespaces::resolve(paths, &req.extras, &mode)?;
     let keep_id = super::parse_extras::keep_id(&extras.userns).transpose()?;
@@ -150,11 +142,11 @@ pub(super) fn validate(
         Some(ep) => (ep.clone(), req.command.clone()),
         None => {
             let cmd = if req.command.is_empty() {
-                strings(&cfg["Cmd"])
+                crate::image::config_strings(&cfg["Cmd"])
             } else {
                 req.command.clone()
             };
-            (strings(&cfg["Entrypoint"]), cmd)
+            (crate::image::config_strings(&cfg["Entrypoint"]), cmd)
         }
     };
     let args: Vec<String> = entrypoint.iter().chain(cmd.iter()).cloned().collect();
@@ -257,7 +249,12 @@ pub(super) fn validate(
         .unwrap_or_default();
     labels.extend(req.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
 
-    let env = environment(&strings(&cfg["Env"]), req, &hostname, &user.home);
+    let env = environment(
+        &crate::image::config_strings(&cfg["Env"]),
+        req,
+        &hostname,
+        &user.home,
+    );
     let devices = req
         .devices
         .iter()
@@ -299,7 +296,7 @@ pub(super) fn validate(
         devices,
         image_volumes,
         healthcheck,
-        shell: strings(&cfg["Shell"]),
+        shell: crate::image::config_strings(&cfg["Shell"]),
         extras,
         mapping,
         runtime,

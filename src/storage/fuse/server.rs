@@ -2,7 +2,7 @@
 //! (so that it never keeps that namespace alive), it waits for the mounted connection on a
 //! socket (SCM_RIGHTS), serves it until the kernel drops it, and is reaped after the
 //! container ([`reap_server`]).
-use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
 use nix::sched::CloneFlags;
@@ -71,26 +71,7 @@ fn server_main(sock: UnixStream, dirs: OverlayDirs, userns: Option<std::fs::File
     }
     // Keep nothing of the parent's open: a pipe end held here would keep a container's
     // output open after it exits.
-    let keep = sock.as_raw_fd();
-    let open: Vec<RawFd> = std::fs::read_dir("/proc/self/fd")
-        .map(|rd| {
-            rd.flatten()
-                .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
-                .collect()
-        })
-        .unwrap_or_default();
-    if let Ok(null) = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/null")
-    {
-        let _ = nix::unistd::dup2_stdin(&null);
-        let _ = nix::unistd::dup2_stdout(&null);
-        let _ = nix::unistd::dup2_stderr(&null);
-    }
-    for fd in open.into_iter().filter(|&fd| fd > 2 && fd != keep) {
-        let _ = nix::unistd::close(fd);
-    }
+    crate::sys::fd::detach_descriptors(&[sock.as_raw_fd()]);
     let mut byte = [0u8; 1];
     match crate::sys::fd::recv_with_fd(sock.as_raw_fd(), &mut byte) {
         Ok((1, Some(fd))) if byte[0] == b'F' => {
