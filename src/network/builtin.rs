@@ -7,8 +7,8 @@ use std::net::Ipv4Addr;
 
 use sha2::{Digest, Sha256};
 
-use super::user::Network;
-pub use super::user::{is_predefined, NAMES};
+use super::definition::Network;
+pub use super::definition::{is_predefined, NAMES};
 use super::Mode;
 use crate::state::Paths;
 

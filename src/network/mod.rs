@@ -2,6 +2,7 @@
 //! (/etc/hosts, /etc/hostname, /etc/resolv.conf).
 pub mod backend;
 pub mod builtin;
+pub mod definition;
 pub mod dns;
 pub mod files;
 pub mod holder;

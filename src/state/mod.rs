@@ -4,6 +4,8 @@ pub mod container;
 pub mod events;
 pub mod health;
 pub mod host_config;
+pub mod listing;
+pub mod mount_record;
 pub mod network;
 pub mod network_mode;
 pub mod paths;

@@ -1,0 +1,321 @@
+//! Listing containers from their summaries (`state::summary`): a summary is taken from the
+//! record, checked against the record's stamp, and rebuilt and written back when it is missing,
+//! stale or damaged.
+use std::io::{Read, Write};
+use std::path::Path;
+
+use super::container::{ContainerLock, ContainerRecord, ContainerState, Containers, StateError};
+use super::summary::{RecordStamp, Summary};
+
+impl Summary {
+    pub fn of(rec: &ContainerRecord, stamp: RecordStamp) -> Summary {
+        Summary {
+            stamp,
+            id: rec.id.clone(),
+            name: rec.name.clone(),
+            image: rec.image.clone(),
+            image_id: rec.image_id.clone(),
+            created: rec.created.clone(),
+            path: rec.path.clone(),
+            args: rec.args.clone(),
+            labels: rec.labels.clone(),
+            network: rec.network.clone(),
+            restart_policy: rec.restart_policy,
+            auto_remove: rec.auto_remove,
+            mounts: rec.mounts.clone(),
+            ports: rec.net_config.ports.clone(),
+            exposed: rec.net_config.exposed.clone(),
+            networks: rec.net_config.networks.clone(),
+        }
+    }
+}
+
+impl Containers<'_> {
+    /// The record and the stamp of the file it was read from (one open, one fstat, one read).
+    pub fn record_stamped(&self, id: &str) -> Result<(ContainerRecord, RecordStamp), StateError> {
+        let p = self.dir(id).join("container.json");
+        let err = |e: std::io::Error| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                StateError::NoSuchContainer(id.to_string())
+            } else {
+                StateError::Io {
+                    path: p.clone(),
+                    source: e,
+                }
+            }
+        };
+        let mut f = std::fs::File::open(&p).map_err(err)?;
+        let meta = f.metadata().map_err(err)?;
+        let mut data = Vec::with_capacity(meta.len() as usize);
+        f.read_to_end(&mut data).map_err(err)?;
+        let rec = serde_json::from_slice(&data).map_err(|e| {
+            err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}: {e}", p.display()),
+            ))
+        })?;
+        Ok((rec, RecordStamp::of(&meta)))
+    }
+
+    /// What `ps` lists of one container: its summary and its state (corrected for processes
+    /// that died unseen, as [`Containers::state`] does). One `statx` of the record and one
+    /// read of `state.json` when the summary there is current; otherwise the record and the
+    /// state are read as before and the summary is written back (when the container's lock
+    /// is free: whoever holds it is changing the state and carries the summary on). `None`:
+    /// no such container (any more), or a record or state that cannot be read (as a listing
+    /// skipped those before).
+    pub fn listing(&self, id: &str) -> Option<(Summary, ContainerState)> {
+        let dir = self.dir(id);
+        let stamp = match std::fs::symlink_metadata(dir.join("container.json")) {
+            Ok(m) => RecordStamp::of(&m),
+            Err(_) => return None,
+        };
+        let read = read_small(&dir.join("state.json"));
+        if let Ok(data) = read {
+            if let Ok(mut st) = serde_json::from_slice::<ContainerState>(&data) {
+                if let Some(s) = st.summary.take() {
+                    if s.stamp == stamp && s.id == id {
+                        self.correct(&mut st);
+                        return Some((s, st));
+                    }
+                }
+            }
+        }
+        self.rebuild_summary(id)
+    }
+
+    /// The slow way, and the summary written back for the next listing.
+    fn rebuild_summary(&self, id: &str) -> Option<(Summary, ContainerState)> {
+        let (rec, stamp) = self.record_stamped(id).ok()?;
+        let summary = Summary::of(&rec, stamp);
+        if let Some(lock) = self.try_lock(id) {
+            // Read again under the lock: the state may have changed since.
+            if let Err(e) = self.write_summary(&lock, &summary) {
+                tracing::debug!("writing the summary of container {id}: {e}");
+            }
+        }
+        let st = self.state(id).ok()?;
+        Some((summary, st))
+    }
+
+    /// Put `summary` into the stored state (the state as it is on disk, not corrected), under
+    /// the container's lock. Written durably: the state it carries may be an exit that only
+    /// this file records. Nothing is written when the record has changed meanwhile, or when
+    /// the stored state does not parse (it is left for [`Containers::state`] to report).
+    pub(super) fn write_summary(
+        &self,
+        lock: &ContainerLock,
+        summary: &Summary,
+    ) -> std::io::Result<()> {
+        let dir = self.dir(lock.id());
+        let now = std::fs::symlink_metadata(dir.join("container.json"))?;
+        if RecordStamp::of(&now) != summary.stamp {
+            return Ok(());
+        }
+        let p = dir.join("state.json");
+        let mut st: ContainerState = match std::fs::read(&p) {
+            Ok(data) if data.is_empty() => return Ok(()),
+            Ok(data) => serde_json::from_slice(&data).map_err(std::io::Error::other)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ContainerState::new(),
+            Err(e) => return Err(e),
+        };
+        if st.summary.as_ref() == Some(summary) {
+            return Ok(());
+        }
+        st.summary = Some(summary.clone());
+        let data = serde_json::to_vec_pretty(&st).map_err(std::io::Error::other)?;
+        write_durably_in(&dir, &p, &data)
+    }
+}
+
+/// A small file's content: open, read until the end, close. Not `fs::read` or
+/// `read_to_end`, whose size hint costs a `statx` and an `lseek` per container listed.
+fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut f = std::fs::File::open(path)?;
+    let mut data = vec![0u8; 4096];
+    let mut len = 0;
+    loop {
+        if len == data.len() {
+            data.resize(len * 2, 0);
+        }
+        match f.read(&mut data[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    data.truncate(len);
+    Ok(data)
+}
+
+/// temp file, fsync, rename, fsync of the directory, as `atomic::write_atomic`, but never
+/// creating the directory: a container removed meanwhile must not come back as an empty one.
+fn write_durably_in(dir: &Path, path: &Path, data: &[u8]) -> std::io::Result<()> {
+    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    tmp.write_all(data)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    std::fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::container::{Durability, Status};
+    use crate::state::Paths;
+
+    const ID: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    fn record(name: &str) -> ContainerRecord {
+        serde_json::from_value(serde_json::json!({
+            "id": ID, "name": name, "image": "busybox", "image_id": "sha256:00",
+            "created": "2026-12-01T00:00:00Z", "path": "sleep", "args": ["9"], "env": [],
+            "working_dir": "/", "user": "", "entrypoint": [], "cmd": ["sleep", "9"],
+            "hostname": "h", "tty": false, "interactive": false, "auto_remove": false,
+            "network": "none", "stop_signal": null, "stop_timeout": null, "layers": [],
+            "labels": {"a": "b"}
+        }))
+        .expect("a record")
+    }
+
+    fn store() -> (tempfile::TempDir, Paths) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let paths = Paths {
+            data: dir.path().join("data"),
+            runtime: dir.path().join("run"),
+        };
+        (dir, paths)
+    }
+
+    fn stored(paths: &Paths) -> serde_json::Value {
+        let data = std::fs::read(paths.container(ID).join("state.json")).expect("state.json");
+        serde_json::from_slice(&data).expect("json")
+    }
+
+    fn exited(paths: &Paths, extra: serde_json::Value) {
+        let mut st = serde_json::to_value(ContainerState::new()).expect("state");
+        st["status"] = "exited".into();
+        st["exit_code"] = 3.into();
+        st["started_at"] = "2026-12-01T00:00:01Z".into();
+        if let Some(o) = extra.as_object() {
+            for (k, v) in o {
+                st[k] = v.clone();
+            }
+        }
+        let p = paths.container(ID).join("state.json");
+        std::fs::write(p, serde_json::to_vec(&st).expect("json")).expect("write");
+    }
+
+    #[test]
+    fn a_created_container_gets_its_summary_from_the_first_listing() {
+        let (_d, paths) = store();
+        let c = Containers::new(&paths);
+        c.create(&record("web"), Durability::Synced)
+            .expect("create");
+        let (s, st) = c.listing(ID).expect("listed");
+        assert_eq!((s.name.as_str(), st.status), ("web", Status::Created));
+        // Written back: the next listing reads state.json alone.
+        let v = stored(&paths);
+        assert_eq!(v["status"], "created");
+        assert_eq!(v["summary"]["name"], "web");
+        assert_eq!(c.listing(ID).expect("listed").0, s);
+    }
+
+    #[test]
+    fn an_old_state_without_a_summary_keeps_its_exit() {
+        let (_d, paths) = store();
+        let c = Containers::new(&paths);
+        c.create(&record("web"), Durability::Synced)
+            .expect("create");
+        exited(&paths, serde_json::json!({}));
+        let (s, st) = c.listing(ID).expect("listed");
+        assert_eq!((st.status, st.exit_code), (Status::Exited, 3));
+        assert_eq!(s.args, ["9"]);
+        let v = stored(&paths);
+        assert_eq!(
+            (v["exit_code"].as_i64(), v["summary"]["id"].as_str()),
+            (Some(3), Some(ID))
+        );
+    }
+
+    #[test]
+    fn a_stale_or_damaged_summary_is_rebuilt_from_the_record() {
+        let (_d, paths) = store();
+        let c = Containers::new(&paths);
+        c.create(&record("web"), Durability::Synced)
+            .expect("create");
+        c.listing(ID).expect("listed");
+        // The record replaced behind the summary's back (a crash between the two writes).
+        let p = paths.container(ID).join("container.json");
+        crate::state::write_json_atomic(&p, &record("renamed")).expect("record");
+        assert_eq!(c.listing(ID).expect("listed").0.name, "renamed");
+        assert_eq!(stored(&paths)["summary"]["name"], "renamed");
+        // Damaged summaries: another type, a missing field, another container's.
+        for bad in [serde_json::json!(42), serde_json::json!({"name": "x"}), {
+            let mut v = stored(&paths)["summary"].clone();
+            v["id"] = "f".repeat(64).into();
+            v["name"] = "other".into();
+            v
+        }] {
+            exited(&paths, serde_json::json!({ "summary": bad }));
+            let (s, st) = c.listing(ID).expect("listed");
+            assert_eq!((s.name.as_str(), st.exit_code), ("renamed", 3));
+            let v = stored(&paths);
+            assert_eq!(
+                (v["summary"]["name"].as_str(), v["exit_code"].as_i64()),
+                (Some("renamed"), Some(3))
+            );
+        }
+    }
+
+    #[test]
+    fn save_record_refreshes_the_summary() {
+        let (_d, paths) = store();
+        let c = Containers::new(&paths);
+        let mut rec = record("web");
+        c.create(&rec, Durability::Synced).expect("create");
+        exited(&paths, serde_json::json!({}));
+        rec.name = "db".into();
+        let lock = c.lock(ID).expect("lock");
+        c.save_record(&lock, &rec).expect("save");
+        let v = stored(&paths);
+        assert_eq!(
+            (v["summary"]["name"].as_str(), v["exit_code"].as_i64()),
+            (Some("db"), Some(3))
+        );
+        drop(lock);
+        assert_eq!(c.listing(ID).expect("listed").0.name, "db");
+    }
+
+    #[test]
+    fn a_held_lock_or_a_removed_container_gets_no_write() {
+        let (_d, paths) = store();
+        let c = Containers::new(&paths);
+        c.create(&record("web"), Durability::Synced)
+            .expect("create");
+        let lock = c.lock(ID).expect("lock");
+        assert_eq!(c.listing(ID).expect("listed").0.name, "web");
+        assert!(!paths.container(ID).join("state.json").exists());
+        drop(lock);
+        std::fs::remove_dir_all(paths.container(ID)).expect("rm");
+        assert!(c.listing(ID).is_none());
+        assert!(c.try_lock(ID).is_none());
+        assert!(
+            !paths.container(ID).exists(),
+            "a removed container came back"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_state_is_skipped_as_before() {
+        let (_d, paths) = store();
+        let c = Containers::new(&paths);
+        c.create(&record("web"), Durability::Synced)
+            .expect("create");
+        let p = paths.container(ID).join("state.json");
+        std::fs::write(&p, b"{\"status\": ").expect("write");
+        assert!(c.listing(ID).is_none());
+        assert_eq!(std::fs::read(&p).expect("read"), b"{\"status\": ");
+    }
+}
