@@ -56,7 +56,7 @@ pub fn ensure_for(paths: &Paths, rec: &ContainerRecord) {
 }
 
 /// Start the pause helper; the pid of its daemon (its own session, not our child).
-fn spawn(paths: &Paths) -> Result<i32, String> {
+fn spawn(paths: &Paths) -> Result<i32, crate::runtime::RuntimeError> {
     let request = Request::Pause;
     let mut s = Spawn::new(&request);
     s.ready = true;
@@ -65,15 +65,17 @@ fn spawn(paths: &Paths) -> Result<i32, String> {
         ("SKIFF_ROOT".into(), paths.data.clone().into()),
         ("SKIFF_RUNROOT".into(), paths.runtime.clone().into()),
     ];
-    let mut helper = crate::helper::spawn(s).map_err(|e| e.to_string())?;
+    let mut helper = crate::helper::spawn(s)?;
     match helper.wait_ready() {
         Some(Ready::Pid(pid)) => {
             let _ = helper.child.wait();
             Ok(pid)
         }
         _ => Err(match helper.finish() {
-            Err(e) => e.to_string(),
-            Ok(_) => "no message".into(),
+            Err(e) => e,
+            Ok(_) => crate::runtime::RuntimeError::Helper(
+                "the pause helper exited without a message".into(),
+            ),
         }),
     }
 }

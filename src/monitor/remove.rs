@@ -65,12 +65,24 @@ pub fn remove_tree_any_owner(dir: &std::path::Path) -> bool {
     std::fs::symlink_metadata(dir).is_err()
 }
 
+/// Why a container's anonymous volumes could not all be removed.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoveError {
+    #[error(transparent)]
+    Volume(#[from] crate::volume::VolumeError),
+    #[error(transparent)]
+    State(#[from] crate::state::container::StateError),
+    /// The volume's files (taken out of the volumes' directory) could not all be deleted.
+    #[error("could not remove {}", .0.display())]
+    Files(std::path::PathBuf),
+}
+
 /// After a container is removed: remove its anonymous volumes that no other container uses
 /// (`rm -v`, `run --rm`). Named volumes are never touched.
 pub fn remove_anonymous_volumes(
     paths: &Paths,
     mounts: &[crate::state::container::MountRecord],
-) -> Result<(), String> {
+) -> Result<(), RemoveError> {
     let anon: Vec<&str> = mounts
         .iter()
         .filter(|m| m.kind == "volume" && m.anonymous)
@@ -80,10 +92,8 @@ pub fn remove_anonymous_volumes(
         return Ok(());
     }
     let vols = crate::volume::Volumes::new(paths);
-    let lock = vols.lock().map_err(|e| e.to_string())?;
-    let in_use = Containers::new(paths)
-        .volumes_in_use()
-        .map_err(|e| e.to_string())?;
+    let lock = vols.lock()?;
+    let in_use = Containers::new(paths).volumes_in_use()?;
     for name in anon {
         if in_use.iter().any(|(_, v)| v == name) {
             continue;
@@ -91,11 +101,11 @@ pub fn remove_anonymous_volumes(
         match vols.take_out(&lock, name) {
             Ok(trash) => {
                 if !remove_tree_any_owner(&trash) {
-                    return Err(format!("could not remove {}", trash.display()));
+                    return Err(RemoveError::Files(trash));
                 }
             }
             Err(crate::volume::VolumeError::NotFound(_)) => {}
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())

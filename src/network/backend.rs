@@ -181,16 +181,18 @@ impl Backend for PastaBackend {
     }
 
     fn setup(&mut self, pid: i32) -> Result<(), NetworkError> {
-        self.pasta = Some(
-            super::pasta::spawn(pid, &self.args, &self.ports, &self.base)
-                .map_err(NetworkError::Config)?,
-        );
+        self.pasta = Some(super::pasta::spawn(
+            pid,
+            &self.args,
+            &self.ports,
+            &self.base,
+        )?);
         Ok(())
     }
 
     fn ready(&mut self) -> Result<(), NetworkError> {
         match &mut self.pasta {
-            Some(p) => p.wait_ready().map_err(NetworkError::Config),
+            Some(p) => Ok(p.wait_ready()?),
             None => Ok(()),
         }
     }

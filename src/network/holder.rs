@@ -20,6 +20,7 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
 use super::dns::{self, Query};
 use super::user::{self, Attachments, DNS_DOMAIN};
+use super::NetworkError;
 use crate::state::Paths;
 
 /// The host's first IPv4 name server.
@@ -139,10 +140,13 @@ fn serve(
     paths: &Paths,
     upstream: Option<SocketAddr>,
     up_sock: Option<UdpSocket>,
-) -> Result<(), String> {
+) -> Result<(), NetworkError> {
     let me = std::process::id() as i32;
     let unnamed = super::builtin::default_bridge(paths).id;
-    let sock = UdpSocket::bind("0.0.0.0:53").map_err(|e| format!("binding port 53: {e}"))?;
+    let sock = UdpSocket::bind("0.0.0.0:53").map_err(|source| NetworkError::Io {
+        what: "binding port 53",
+        source,
+    })?;
     let mut pending: HashMap<u16, (SocketAddr, u16, Instant)> = HashMap::new();
     let mut next_id: u16 = 1;
     let mut last_check = Instant::now() - Duration::from_secs(1);

@@ -35,6 +35,16 @@ pub enum NetworkError {
     /// An operation docker refuses on its pre-defined networks.
     #[error("{0}")]
     Forbidden(String),
+    /// pasta (`--network pasta`) could not be started or did not get ready.
+    #[error(transparent)]
+    Pasta(#[from] pasta::PastaError),
+    /// A socket the network helpers need could not be made.
+    #[error("{what}: {source}")]
+    Io {
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 pub use crate::state::network_mode::{Mode, ModeError, DEFAULT_BRIDGE};

@@ -43,6 +43,24 @@ fn port_spec(p: &PortMapping) -> String {
     }
 }
 
+/// Why pasta could not be started or did not get ready.
+#[derive(Debug, thiserror::Error)]
+pub enum PastaError {
+    /// Its pid or log file (or their directory) could not be made.
+    #[error("creating {}: {source}", path.display())]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The program could not be run (not installed).
+    #[error("cannot start pasta (install the passt package): {0}")]
+    Spawn(#[source] std::io::Error),
+    /// It exited or did not get ready in time: the last line of its log, or which.
+    #[error("pasta: {0}")]
+    NotReady(String),
+}
+
 /// Start pasta for the namespaces of `pid`, with `extra` arguments from `--network pasta:...`,
 /// without waiting for it ([`Pasta::wait_ready`] does); `base` (`DIR/ID12.pasta`) names its pid
 /// and log files (`DIR/ID12.pasta.pid`, `.pasta.log`).
@@ -51,15 +69,18 @@ pub fn spawn(
     extra: &[String],
     ports: &[PortMapping],
     base: &Path,
-) -> Result<Pasta, String> {
+) -> Result<Pasta, PastaError> {
+    let create = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| PastaError::Create { path, source }
+    };
     if let Some(dir) = base.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(create(dir))?;
     }
     let pidfile = base.with_extension("pasta.pid");
     let logfile = base.with_extension("pasta.log");
     let _ = std::fs::remove_file(&pidfile);
-    let log = std::fs::File::create(&logfile)
-        .map_err(|e| format!("creating {}: {e}", logfile.display()))?;
+    let log = std::fs::File::create(&logfile).map_err(create(&logfile))?;
     let mut cmd = Command::new("pasta");
     cmd.args(["--config-net", "--foreground", "--quiet"])
         .arg("--pid")
@@ -111,9 +132,7 @@ pub fn spawn(
             Ok(())
         });
     }
-    let child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start pasta (install the passt package): {e}"))?;
+    let child = cmd.spawn().map_err(PastaError::Spawn)?;
     Ok(Pasta {
         child,
         files: vec![pidfile.clone(), logfile.clone()],
@@ -124,7 +143,7 @@ pub fn spawn(
 impl Pasta {
     /// Wait until pasta has configured the namespace (its pid file is written); the last line
     /// of its log when it fails. Returns at once the second time.
-    pub fn wait_ready(&mut self) -> Result<(), String> {
+    pub fn wait_ready(&mut self) -> Result<(), PastaError> {
         let Some((pidfile, logfile)) = self.pending.take() else {
             return Ok(());
         };
@@ -132,7 +151,7 @@ impl Pasta {
     }
 }
 
-fn wait_for_pidfile(child: &mut Child, pidfile: &Path, logfile: &Path) -> Result<(), String> {
+fn wait_for_pidfile(child: &mut Child, pidfile: &Path, logfile: &Path) -> Result<(), PastaError> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if std::fs::read_to_string(pidfile).is_ok_and(|s| !s.trim().is_empty()) {
@@ -150,7 +169,7 @@ fn wait_for_pidfile(child: &mut Child, pidfile: &Path, logfile: &Path) -> Result
                     "not ready after 10 s"
                 })
                 .to_string();
-            return Err(format!("pasta: {last}"));
+            return Err(PastaError::NotReady(last));
         }
         std::thread::sleep(Duration::from_millis(5));
     }

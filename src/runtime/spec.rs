@@ -454,11 +454,20 @@ struct ExecSpecLinux {
     seccomp: Option<Box<serde_json::value::RawValue>>,
 }
 
+/// Why a container's `config.json` could not be read for an exec.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecSpecError {
+    #[error(transparent)]
+    Read(#[from] std::io::Error),
+    #[error(transparent)]
+    Decode(#[from] serde_json::Error),
+}
+
 impl ExecSpec {
     /// Read `config.json` at `path`.
-    pub fn load(path: &std::path::Path) -> Result<ExecSpec, String> {
-        let data = std::fs::read(path).map_err(|e| e.to_string())?;
-        serde_json::from_slice(&data).map_err(|e| e.to_string())
+    pub fn load(path: &std::path::Path) -> Result<ExecSpec, ExecSpecError> {
+        let data = std::fs::read(path)?;
+        Ok(serde_json::from_slice(&data)?)
     }
 
     /// The compiled seccomp filter, if the spec has one, through the cache file `cache`.

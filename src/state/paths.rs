@@ -10,6 +10,25 @@ pub struct Paths {
     pub runtime: PathBuf,
 }
 
+/// Why the fallback runtime root cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeDirError {
+    #[error("creating {}: {source}", path.display())]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Stat {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not a private directory of yours (a symlink, another owner, or open to others): refusing to use it; remove it or set XDG_RUNTIME_DIR", .0.display())]
+    NotPrivate(PathBuf),
+}
+
 impl Paths {
     /// Resolve the roots from the environment; `SKIFF_ROOT` / `SKIFF_RUNROOT` override them.
     pub fn from_env() -> Paths {
@@ -46,7 +65,7 @@ impl Paths {
     /// XDG_RUNTIME_DIR), make sure it is ours alone before anything is put there: created
     /// 0700 when missing; an existing one must be a real directory (not a symlink), owned by
     /// us, with no access for others. Another local user could otherwise plant it first.
-    pub fn check_runtime(&self) -> Result<(), String> {
+    pub fn check_runtime(&self) -> Result<(), RuntimeDirError> {
         use std::os::unix::fs::{DirBuilderExt, MetadataExt};
         let uid = nix::unistd::geteuid().as_raw();
         if self.runtime != runtime_fallback(uid) {
@@ -55,16 +74,20 @@ impl Paths {
         match std::fs::DirBuilder::new().mode(0o700).create(&self.runtime) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(format!("creating {}: {e}", self.runtime.display())),
+            Err(source) => {
+                return Err(RuntimeDirError::Create {
+                    path: self.runtime.clone(),
+                    source,
+                })
+            }
         }
-        let meta = std::fs::symlink_metadata(&self.runtime)
-            .map_err(|e| format!("{}: {e}", self.runtime.display()))?;
+        let meta =
+            std::fs::symlink_metadata(&self.runtime).map_err(|source| RuntimeDirError::Stat {
+                path: self.runtime.clone(),
+                source,
+            })?;
         if !meta.file_type().is_dir() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
-            return Err(format!(
-                "{} is not a private directory of yours (a symlink, another owner, or open to \
-                 others): refusing to use it; remove it or set XDG_RUNTIME_DIR",
-                self.runtime.display()
-            ));
+            return Err(RuntimeDirError::NotPrivate(self.runtime.clone()));
         }
         Ok(())
     }

@@ -184,12 +184,9 @@ pub fn remove(paths: &Paths, name: &str, force: bool, volumes: bool) -> Result<(
     }
     events::container(paths, &rec, "destroy", &[]);
     if volumes {
-        crate::monitor::remove_anonymous_volumes(paths, &rec.mounts).map_err(|e| {
-            EngineError::Usage(format!(
-                "removing the volumes of container {}: {e}",
-                &id[..12]
-            ))
-        })?;
+        crate::monitor::remove_anonymous_volumes(paths, &rec.mounts).map_err(
+            EngineError::failed(format!("removing the volumes of container {}", &id[..12])),
+        )?;
     }
     Ok(())
 }
