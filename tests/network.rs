@@ -608,6 +608,33 @@ fn container_network_mode_shares_the_namespace() {
     assert_eq!(forwarder_processes(&env), Vec::<String>::new());
 }
 
+/// The pid the shared namespace's holder record names, if one runs.
+fn holder_pid(env: &TestEnv) -> Option<i64> {
+    let p = env.run_dir().join("netns").join("holder.json");
+    let text = std::fs::read_to_string(p).ok()?;
+    json(&text)["pid"].as_i64()
+}
+
+#[test]
+fn the_shared_namespace_waits_a_moment_for_the_next_container_then_goes() {
+    let env = env_with_busybox();
+    env.skiff_ok(&["run", "--rm", BUSYBOX, "true"]);
+    let first = holder_pid(&env).expect("a holder after the first container");
+    // Longer than the holder's check period (0.5 s), shorter than its linger (2 s): without
+    // the linger it would be gone and the next container would start a new one.
+    std::thread::sleep(Duration::from_millis(1000));
+    env.skiff_ok(&["run", "--rm", BUSYBOX, "true"]);
+    assert_eq!(
+        holder_pid(&env),
+        Some(first),
+        "the next container reused the holder"
+    );
+    assert_eq!(slirp_processes(&env).len(), 1);
+    // Then, with no container left, it goes (with its slirp4netns).
+    assert_no_slirp(&env);
+    assert_eq!(holder_pid(&env), None);
+}
+
 #[test]
 fn no_helper_left_after_rm_f_or_a_killed_monitor() {
     let env = env_with_busybox();

@@ -150,11 +150,12 @@ fn serve(
     let mut pending: HashMap<u16, (SocketAddr, u16, Instant)> = HashMap::new();
     let mut next_id: u16 = 1;
     let mut last_check = Instant::now() - Duration::from_secs(1);
+    let mut empty_since = None;
     let mut buf = [0u8; 4096];
     loop {
         if last_check.elapsed() >= Duration::from_millis(500) {
             last_check = Instant::now();
-            match user::holder_should_run(paths, me) {
+            match user::holder_should_run(paths, me, &mut empty_since) {
                 // Exit with the lock held: no starter can find this holder half gone.
                 Ok((false, _lock)) => return Ok(()),
                 Ok((true, _)) => {}
