@@ -159,16 +159,23 @@ fn update_and_restart_of_an_idle_container_keep_its_spec() {
     env.skiff_ok(&["rm", "-f", "rs", "up"]);
 }
 
-/// The PID of this test's network namespace holder (its environment names the test's store).
-fn holder_pid(env: &TestEnv) -> Option<i32> {
+/// The PID and environment of this test's process whose command line has the word `word`
+/// (its environment names the test's store).
+fn find_process(env: &TestEnv, word: &[u8]) -> Option<(i32, Vec<String>)> {
     let marker = format!("SKIFF_ROOT={}", env.data_dir().display());
     std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
         let pid: i32 = e.file_name().to_str()?.parse().ok()?;
         let environ = std::fs::read(e.path().join("environ")).ok()?;
         let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
-        (environ.split(|&b| b == 0).any(|v| v == marker.as_bytes())
-            && cmdline.split(|&b| b == 0).any(|a| a == b"netns"))
-        .then_some(pid)
+        let vars: Vec<String> = environ
+            .split(|&b| b == 0)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .collect();
+        (vars.contains(&marker)
+            && cmdline
+                .split(|&b| b == 0)
+                .any(|a| a == word || a.ends_with(word)))
+        .then_some((pid, vars))
     })
 }
 
@@ -187,7 +194,20 @@ fn the_idle_network_holder_lets_go_of_its_memory_and_still_answers_dns() {
         "sleep",
         "1000",
     ]);
-    let holder = holder_pid(&env).expect("the network holder runs");
+    let (holder, holder_env) = find_process(&env, b"netns").expect("the network holder runs");
+    // The small binary's processes run with glibc's malloc settings for them; what they
+    // start (the namespace's slirp4netns) runs with the user's environment (no tunables).
+    assert!(
+        holder_env
+            .iter()
+            .any(|v| v.starts_with("GLIBC_TUNABLES=") && v.contains("tcache_count=0")),
+        "{holder_env:?}"
+    );
+    let (_, slirp_env) = find_process(&env, b"slirp4netns").expect("slirp4netns runs");
+    assert!(
+        !slirp_env.iter().any(|v| v.contains("GLIBC_TUNABLES")),
+        "{slirp_env:?}"
+    );
     wait_released(holder, "the network holder");
     let ip = env.skiff_ok(&[
         "inspect",

@@ -134,27 +134,21 @@ pub fn small_binary(main: &Path) -> Option<PathBuf> {
 
 /// glibc's tunables variable.
 const TUNABLES_ENV: &str = "GLIBC_TUNABLES";
+/// Where `spawn` keeps the spawner's `GLIBC_TUNABLES` for the small binary (glibc rewrites the
+/// variable as it reads it, so the small binary cannot take its own settings back out of it).
+const SAVED_TUNABLES_ENV: &str = "_SKIFF_GLIBC_TUNABLES";
 
 /// In the small binary, first thing: `GLIBC_TUNABLES` as the spawner had it (without the
 /// malloc settings `spawn` added for this process), so that the programs a helper starts
-/// (slirp4netns, nsenter, an OCI runtime) run with the user's.
+/// (slirp4netns, nsenter, an OCI runtime, another helper) run with the user's.
 pub fn restore_tunables() {
-    let Some(t) = std::env::var_os(TUNABLES_ENV) else {
-        return;
-    };
-    let Some(theirs) = t
-        .to_str()
-        .and_then(|t| t.strip_suffix(SMALL_MALLOC_TUNABLES))
-    else {
-        return;
-    };
-    let theirs = theirs.strip_suffix(':').unwrap_or(theirs);
+    let theirs = std::env::var_os(SAVED_TUNABLES_ENV);
     // Single-threaded here (the first thing `main` does), so changing the environment is
     // safe.
-    if theirs.is_empty() {
-        std::env::remove_var(TUNABLES_ENV);
-    } else {
-        std::env::set_var(TUNABLES_ENV, theirs);
+    std::env::remove_var(SAVED_TUNABLES_ENV);
+    match theirs {
+        Some(t) => std::env::set_var(TUNABLES_ENV, t),
+        None => std::env::remove_var(TUNABLES_ENV),
     }
 }
 
@@ -174,12 +168,17 @@ pub fn spawn(s: Spawn<'_>) -> Result<Helper, RuntimeError> {
             // when it has no small binary...): it is told where skiff is.
             let mut cmd = Command::new(small);
             cmd.env(MAIN_EXE_ENV, &main);
-            let mut tunables = std::env::var_os(TUNABLES_ENV).unwrap_or_default();
+            let theirs = std::env::var_os(TUNABLES_ENV);
+            let mut tunables = theirs.clone().unwrap_or_default();
             if !tunables.is_empty() {
                 tunables.push(":");
             }
             tunables.push(SMALL_MALLOC_TUNABLES);
             cmd.env(TUNABLES_ENV, tunables);
+            match theirs {
+                Some(t) => cmd.env(SAVED_TUNABLES_ENV, t),
+                None => cmd.env_remove(SAVED_TUNABLES_ENV),
+            };
             cmd
         }
         None => Command::new(&main),
