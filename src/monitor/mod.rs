@@ -164,7 +164,8 @@ fn run(
     }
     let sfd = block_signals()?;
     let notify = notify::Notify::setup(&rec.sdnotify, &dir);
-    let rootfs = Rootfs::of_container(&dir, rec.layers.clone(), rec.storage_driver, rootless);
+    let rootfs = Rootfs::of_container(&dir, rec.layers.clone(), rec.storage_driver, rootless)
+        .volatile(rec.auto_remove);
     let policy = rec.restart_policy;
     let mut backoff = Duration::from_millis(100);
     loop {
