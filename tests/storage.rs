@@ -485,6 +485,33 @@ fn fuse_server_ends_with_its_container() {
     env.skiff_ok(&["rm", "-f", "f1"]);
 }
 
+/// Rootless, the FUSE server answers large reads by splicing the file's pages (see
+/// `tests/fuse_overlay.rs` for the proof that nothing is copied): a 5 MB file of an image
+/// layer, read whole, at an offset, across and past its end in a new container, is the file
+/// that was written.
+#[test]
+fn fuse_overlay_reads_large_files_intact() {
+    let env = env_with_busybox();
+    let reads = "md5sum /big
+         dd if=/big bs=4096 skip=300 count=100 2>/dev/null | md5sum
+         dd if=/big bs=1000 skip=4999 2>/dev/null | wc -c
+         dd if=/big bs=1000 skip=6000 2>/dev/null | wc -c";
+    let written = run_sh(
+        &env,
+        "fuse-overlay",
+        "w",
+        BUSYBOX,
+        &format!("head -c 5000001 /dev/urandom > /big\n{reads}"),
+    );
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines.len(), 4, "{written}");
+    assert_eq!(lines[2].trim(), "1001", "{written}");
+    assert_eq!(lines[3].trim(), "0", "{written}");
+    sk(&env, "fuse-overlay", &["commit", "w", "big-image"]);
+    let read = run_sh(&env, "fuse-overlay", "r", "big-image", reads);
+    assert_eq!(read, written, "the file read back differs");
+}
+
 /// A `--rm` container's upper layer is thrown away, so kernel overlayfs mounts it `volatile`
 /// (no sync of the upper file system when the container's mounts go: podman does the same);
 /// a container that is kept is not. A volatile mount leaves `work/incompat/volatile`, which
