@@ -267,6 +267,7 @@ fn a_foreground_monitor_is_forked_and_a_detached_one_execs_the_small_binary() {
     assert!(execs[0].ends_with("/skiff\""), "{execs:?}");
     assert_eq!(env.skiff_ok(&["ps", "-aq"]).trim(), "", "--rm removed it");
 
+    // `true`: strace follows the detached monitor and waits for its end.
     let (o, execs) = traced(&[
         "run",
         "-d",
@@ -275,8 +276,7 @@ fn a_foreground_monitor_is_forked_and_a_detached_one_execs_the_small_binary() {
         "--network",
         "none",
         BUSYBOX,
-        "sleep",
-        "100",
+        "true",
     ]);
     assert_success(&o, "run -d");
     assert!(
