@@ -5,8 +5,8 @@
 #
 # - `docker ps` and `docker run --rm busybox true` with Debian's docker CLI through
 #   `skiff system service`'s socket, through `podman system service`'s socket, and the same
-#   commands with the skiff CLI itself (medians of --runs, default 15, the three taking turns
-#   after one warm-up each);
+#   commands with the skiff CLI itself, and against canned answers (api_floor, below)
+#   (medians of --runs, default 15, the ways taking turns after one warm-up each);
 # - the idle RSS of each service (VmRSS after a `docker ps` and 3 idle seconds);
 # - the first answer after socket activation: a listening socket is bound first (as systemd's
 #   skiff.socket does), then skiff starts with it as fd 3 (LISTEN_FDS=1), and the time from
@@ -16,6 +16,12 @@
 # tests/env/setup.sh) with fresh stores under /var/tmp/skiff-bench/. Lines:
 #
 #   RESULT <name> skiff=<ms|MB> podman=<...|n/a> cli=<ms|n/a> [note]
+#   RESULT api_floor run=<ms> ps=<ms> service_share_run=<ms> service_share_ps=<ms> cli_run=...
+#
+# api_floor: the same docker commands against benches/api_floor.py, a server that answers the
+# docker CLI's exchange at once with canned answers (no work): the docker CLI's own cost, which
+# no server can go below. service_share = api_run (or api_ps) - floor: what skiff's service
+# adds; the 1.5x goal is reachable by any server only where the floor is under 1.5x cli.
 #
 # --quick: one run, no warm-up (checks that the script works; not a measurement).
 # --breakdown N: afterwards, N more `docker run --rm` through skiff's service and N `skiff run
@@ -57,11 +63,12 @@ if [ "${1:-}" = "__user" ]; then
             echo FAIL
         fi
     }
-    step() { # step WAY WHAT: WAY is skiff (the API), podman (its API) or cli
+    step() { # step WAY WHAT: WAY is skiff (the API), podman (its API), floor (canned answers) or cli
         local way=$1 what=$2
         case "$way" in
         skiff) export DOCKER_HOST=unix://$WORK/skiff.sock ;;
         podman) export DOCKER_HOST=unix://$WORK/podman.sock ;;
+        floor) export DOCKER_HOST=unix://$WORK/floor.sock ;;
         cli) unset DOCKER_HOST ;; # skiff refuses a DOCKER_HOST that is not its own socket
         esac
         case "$way:$what" in
@@ -140,7 +147,7 @@ while [ $# -gt 0 ]; do
     --skiff) SKIFF_BIN=$2; shift ;;
     --no-podman) USE_PODMAN=no ;;
     --breakdown) BREAKDOWN=$2; shift ;;
-    -h | --help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -155,11 +162,12 @@ bench_require_root
 bench_use_podman
 bench_skiff_bin
 bench_new_work api
-SK_PID="" PM_PID=""
+SK_PID="" PM_PID="" FL_PID=""
 as_user() { runuser -u "$USER_NAME" -- env -i bash "$WORK/api.sh" __user "$WORK" "$@"; }
 cleanup() {
     bench_kill "$SK_PID" '^(runuser|skiff)$'
     bench_kill "$PM_PID" '^(runuser|podman)$'
+    bench_kill "$FL_PID" '^(runuser|python3)$'
     as_user sh 'sk rm -f $(sk ps -aq)' >/dev/null 2>&1 || true
     if [ "$USE_PODMAN" = yes ]; then
         as_user sh 'podman --root $WORK/podman/root --runroot $WORK/podman/runroot rm -af -t 0' >/dev/null 2>&1 || true
@@ -169,6 +177,7 @@ cleanup() {
 }
 trap cleanup EXIT
 bench_fill_work
+cp "$REPO/benches/api_floor.py" "$WORK/"
 echo "export DOCKER=$DOCKER" >>"$WORK/env.sh"
 bench_own_work
 
@@ -184,7 +193,9 @@ echo "# $(uname -r), $(nproc) CPUs; runs=$RUNS warmup=$WARMUP"
 as_user sh 'sk pull -q --tls-verify=false $IMAGE' >/dev/null
 runuser -u "$USER_NAME" -- env -i bash -c ". $WORK/env.sh; exec $WORK/bin/skiff system service --time 0 unix://$WORK/skiff.sock" >/dev/null 2>&1 &
 SK_PID=$!
-WAYS=(skiff cli)
+runuser -u "$USER_NAME" -- env -i bash -c ". $WORK/env.sh; exec python3 $WORK/api_floor.py $WORK/floor.sock" >/dev/null 2>&1 &
+FL_PID=$!
+WAYS=(skiff cli floor)
 if [ "$USE_PODMAN" = yes ]; then
     as_user sh 'podman --root $WORK/podman/root --runroot $WORK/podman/runroot pull -q --tls-verify=false $IMAGE' >/dev/null
     runuser -u "$USER_NAME" -- env -i bash -c ". $WORK/env.sh; exec podman --root $WORK/podman/root --runroot $WORK/podman/runroot system service --time 0 unix://$WORK/podman.sock" >/dev/null 2>&1 &
@@ -192,17 +203,26 @@ if [ "$USE_PODMAN" = yes ]; then
     WAYS+=(podman)
 fi
 wait_sock "$WORK/skiff.sock"
+wait_sock "$WORK/floor.sock"
 [ "$USE_PODMAN" = yes ] && wait_sock "$WORK/podman.sock"
 
+declare -A SK CL FL
 for what in ps run; do
     out=$(as_user measure "$what" "$RUNS" "$WARMUP" "${WAYS[@]}")
     s=$(echo "$out" | of skiff | median)
     c=$(echo "$out" | of cli | median)
     p=n/a
     [ "$USE_PODMAN" = yes ] && p=$(echo "$out" | of podman | median)
+    SK[$what]=$s CL[$what]=$c FL[$what]=$(echo "$out" | of floor | median)
     printf 'RESULT api_%s skiff=%s podman=%s cli=%s (ms: docker %s through each service; the skiff CLI)\n' \
         "$what" "$s" "$p" "$c" "$what"
 done
+# The floor: the same docker commands against canned answers (benches/api_floor.py), the
+# docker CLI's own cost; the service's share is what skiff's service adds to it.
+share() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/) printf "%.2f", a - b; else print "n/a" }'; }
+printf 'RESULT api_floor run=%s ps=%s service_share_run=%s service_share_ps=%s cli_run=%s cli_ps=%s goal_run=%s (ms: docker against canned answers, no server work; share = api - floor; goal = 1.5x cli: reachable by a server with this client only if floor run < goal)\n' \
+    "${FL[run]}" "${FL[ps]}" "$(share "${SK[run]}" "${FL[run]}")" "$(share "${SK[ps]}" "${FL[ps]}")" \
+    "${CL[run]}" "${CL[ps]}" "$(awk -v c="${CL[run]}" 'BEGIN { if (c ~ /^[0-9.]+$/) printf "%.2f", 1.5 * c; else print "n/a" }')"
 
 # Idle RSS: after the work above and 3 quiet seconds (idle blocking threads are gone).
 sleep 3

@@ -129,6 +129,21 @@ fn api_script_quick_mode_reports_every_measurement_and_the_breakdown() {
             "{name}: no measurement in {line:?}\n{out}\n{err}"
         );
     }
+    // The floor: the docker CLI against canned answers, each figure a number.
+    let floor = out
+        .lines()
+        .find(|l| l.starts_with("RESULT api_floor "))
+        .unwrap_or_else(|| panic!("no result line for api_floor:\n{out}\n{err}"));
+    for key in ["run", "ps", "service_share_run", "cli_run", "goal_run"] {
+        let value = floor
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+            .unwrap_or_default();
+        assert!(
+            value.parse::<f64>().is_ok(),
+            "api_floor {key}: no measurement in {floor:?}\n{out}\n{err}"
+        );
+    }
     let perf = Command::new("perf")
         .arg("--version")
         .output()
