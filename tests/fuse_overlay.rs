@@ -352,6 +352,17 @@ fn umount(target: &Path) {
 
 /// Mount skiff's FUSE overlay of `lowers` (top first) at `target` and wait until it is up.
 fn fuse_mount(lowers: &[PathBuf], upper: &Path, work: &Path, target: &Path) -> Child {
+    fuse_mount_with(lowers, upper, work, target, &[])
+}
+
+/// [`fuse_mount`] with `env` set for the server.
+fn fuse_mount_with(
+    lowers: &[PathBuf],
+    upper: &Path,
+    work: &Path,
+    target: &Path,
+    env: &[(&str, &str)],
+) -> Child {
     let lowers: Vec<&OsStr> = lowers.iter().map(|p| p.as_os_str()).collect();
     let joined = lowers
         .iter()
@@ -364,6 +375,7 @@ fn fuse_mount(lowers: &[PathBuf], upper: &Path, work: &Path, target: &Path) -> C
         .arg(upper)
         .arg(work)
         .arg(target)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("starting skiff __fuse-overlay: {e}"));
@@ -544,4 +556,152 @@ fn unpack_rename_delete_workload_matches_a_plain_directory() {
     let p_view = listing(&root.join("plain"));
     assert_eq!(m_out, p_out);
     assert_same("workload", &p_view, &m_view);
+}
+
+/// Deterministic bytes that differ at every offset that matters (no page repeats another).
+fn pattern(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// The server's `rchar`: bytes it read with read(2)/pread(2) (spliced pages are not counted).
+fn rchar(pid: u32) -> u64 {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io"))
+        .unwrap_or_else(|e| panic!("reading /proc/{pid}/io: {e}"));
+    io.lines()
+        .find_map(|l| l.strip_prefix("rchar: "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no rchar in /proc/{pid}/io:\n{io}"))
+}
+
+/// `len` bytes at `offset` through a fresh descriptor; `direct` bypasses the page cache, so
+/// every read is a READ request to the server (at any offset and size).
+fn read_at(path: &Path, offset: u64, len: usize, direct: bool) -> Vec<u8> {
+    use std::os::unix::fs::{FileExt, OpenOptionsExt};
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(if direct { libc::O_DIRECT } else { 0 })
+        .open(path)
+        .unwrap_or_else(|e| panic!("opening {}: {e}", path.display()));
+    let mut buf = vec![0u8; len];
+    let mut done = 0;
+    while done < len {
+        let n = f
+            .read_at(&mut buf[done..], offset + done as u64)
+            .unwrap_or_else(|e| panic!("reading {} at {offset}: {e}", path.display()));
+        if n == 0 {
+            break;
+        }
+        done += n;
+    }
+    buf.truncate(done);
+    buf
+}
+
+/// Large reads are answered by splicing the file's pages into /dev/fuse (the server never
+/// reads them itself); every read, spliced or copied, returns the file's bytes: whole files,
+/// an odd size, offsets, unaligned direct reads, past the end, and a file changed in the upper
+/// layer after its copy-up. Passthrough is off, as for every rootless mount.
+#[test]
+fn spliced_reads_return_the_files_bytes() {
+    if rerun_in_private_namespaces("spliced_reads_return_the_files_bytes") {
+        return;
+    }
+    let s = Scratch::new("splice");
+    let root = &s.0;
+    for d in ["l", "u", "w", "m"] {
+        std::fs::create_dir_all(root.join(d)).unwrap_or_else(|e| panic!("mkdir {d}: {e}"));
+    }
+    let big = pattern(8 * 1024 * 1024 + 123, 1);
+    let odd = pattern(1_234_567, 2);
+    let aligned = pattern(128 * 1024, 3);
+    let small = pattern(100, 4);
+    for (name, data) in [
+        ("big", &big),
+        ("odd", &odd),
+        ("aligned", &aligned),
+        ("small", &small),
+    ] {
+        std::fs::write(root.join("l").join(name), data)
+            .unwrap_or_else(|e| panic!("writing {name}: {e}"));
+    }
+    let m = root.join("m");
+    let child = fuse_mount_with(
+        &[root.join("l")],
+        &root.join("u"),
+        &root.join("w"),
+        &m,
+        &[("SKIFF_FUSE_NO_PASSTHROUGH", "1")],
+    );
+    let pid = child.id();
+
+    let before = rchar(pid);
+    let got = std::fs::read(m.join("big")).unwrap_or_else(|e| panic!("reading big: {e}"));
+    let copied = rchar(pid) - before;
+    assert!(got == big, "big: the bytes differ");
+    assert!(
+        copied < 1024 * 1024,
+        "the server read {copied} bytes itself for an 8 MiB file: its reads were not spliced"
+    );
+    for (name, data) in [("odd", &odd), ("aligned", &aligned), ("small", &small)] {
+        let got = std::fs::read(m.join(name)).unwrap_or_else(|e| panic!("reading {name}: {e}"));
+        assert!(&got == data, "{name}: the bytes differ");
+    }
+    // Offsets, through the server every time (direct), unaligned and aligned.
+    for (off, len) in [
+        (3_000_001u64, 200_000usize),
+        (4096, 1 << 20),
+        (1000, 300_000),
+        (7, 40_000),
+    ] {
+        let got = read_at(&m.join("big"), off, len, true);
+        let want = &big[off as usize..off as usize + len];
+        assert!(got == want, "big at {off}+{len}: the bytes differ");
+    }
+    // The end of the file: a read across it is short, a read past it empty.
+    let end = odd.len() as u64;
+    assert!(read_at(&m.join("odd"), end - 5, 100_000, true) == odd[odd.len() - 5..]);
+    assert!(read_at(&m.join("odd"), end + 10, 100_000, true).is_empty());
+    assert!(read_at(&m.join("odd"), end - 70_000, 1 << 20, false) == odd[odd.len() - 70_000..]);
+
+    // Copy-up, then change the upper file: reads come from it.
+    {
+        use std::os::unix::fs::FileExt;
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(m.join("big"))
+            .unwrap_or_else(|e| panic!("opening big for writing: {e}"));
+        let patch = pattern(300_000, 5);
+        f.write_all_at(&patch, 5_000_000)
+            .unwrap_or_else(|e| panic!("writing big: {e}"));
+        f.write_all_at(b"tail", big.len() as u64)
+            .unwrap_or_else(|e| panic!("appending to big: {e}"));
+    }
+    let mut changed = big.clone();
+    let patch = pattern(300_000, 5);
+    changed[5_000_000..5_300_000].copy_from_slice(&patch);
+    changed.extend_from_slice(b"tail");
+    let upper = std::fs::read(root.join("u/big")).unwrap_or_else(|e| panic!("u/big: {e}"));
+    assert!(upper == changed, "the upper file is not the changed one");
+    let before = rchar(pid);
+    let got = read_at(&m.join("big"), 0, changed.len() + 4096, true);
+    assert!(
+        got == changed,
+        "big after its copy-up: the bytes differ ({} read)",
+        got.len()
+    );
+    assert!(
+        rchar(pid) - before < 1024 * 1024,
+        "reads of the upper file were not spliced"
+    );
+    let lower = std::fs::read(root.join("l/big")).unwrap_or_else(|e| panic!("l/big: {e}"));
+    assert!(lower == big, "the lower file changed");
+    fuse_umount(&m, child);
 }

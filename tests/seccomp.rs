@@ -78,7 +78,7 @@ fn default_profile_blocks_what_docker_blocks() {
         let o = env.skiff(&["exec", "s1", "unshare", "-U", "true"]);
         assert_eq!(code(&o), 1, "{damage}: {}", stderr(&o));
         let o = env.sh(&format!("head -c 12 {cache}"));
-        assert_eq!(stdout(&o), "skiff-bpf 1\n", "{damage}: rewritten");
+        assert_eq!(stdout(&o), "skiff-bpf 2\n", "{damage}: rewritten");
     }
     let o = env.skiff(&["exec", "s1", "sh", "-c", "echo fine"]);
     assert_eq!(stdout(&o), "fine\n", "{}", stderr(&o));
@@ -111,7 +111,7 @@ fn default_profile_blocks_what_docker_blocks() {
             stderr(&o)
         );
         let o = env.sh(&format!("head -c 12 {cache}"));
-        assert_eq!(stdout(&o), "skiff-bpf 1\n", "{damage}: rewritten");
+        assert_eq!(stdout(&o), "skiff-bpf 2\n", "{damage}: rewritten");
     }
     env.skiff_ok(&[
         "run",

@@ -484,3 +484,115 @@ fn fuse_server_ends_with_its_container() {
     assert_eq!(out.trim(), &id[..12]);
     env.skiff_ok(&["rm", "-f", "f1"]);
 }
+
+/// Rootless, the FUSE server answers large reads by splicing the file's pages (see
+/// `tests/fuse_overlay.rs` for the proof that nothing is copied): a 5 MB file of an image
+/// layer, read whole, at an offset, across and past its end in a new container, is the file
+/// that was written.
+#[test]
+fn fuse_overlay_reads_large_files_intact() {
+    let env = env_with_busybox();
+    let reads = "md5sum /big
+         dd if=/big bs=4096 skip=300 count=100 2>/dev/null | md5sum
+         dd if=/big bs=1000 skip=4999 2>/dev/null | wc -c
+         dd if=/big bs=1000 skip=6000 2>/dev/null | wc -c";
+    let written = run_sh(
+        &env,
+        "fuse-overlay",
+        "w",
+        BUSYBOX,
+        &format!("head -c 5000001 /dev/urandom > /big\n{reads}"),
+    );
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines.len(), 4, "{written}");
+    assert_eq!(lines[2].trim(), "1001", "{written}");
+    assert_eq!(lines[3].trim(), "0", "{written}");
+    sk(&env, "fuse-overlay", &["commit", "w", "big-image"]);
+    let read = run_sh(&env, "fuse-overlay", "r", "big-image", reads);
+    assert_eq!(read, written, "the file read back differs");
+}
+
+/// A `--rm` container's upper layer is thrown away, so kernel overlayfs mounts it `volatile`
+/// (no sync of the upper file system when the container's mounts go: podman does the same);
+/// a container that is kept is not. A volatile mount leaves `work/incompat/volatile`, which
+/// would refuse the next mount: a `--rm` container restarted by its health check mounts again.
+#[test]
+fn rm_containers_mount_a_volatile_overlay() {
+    let env = env_with_busybox();
+    let root_line = "grep ' / / ' /proc/self/mountinfo";
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        BUSYBOX,
+        "sh",
+        "-c",
+        root_line,
+    ]);
+    assert!(out.contains(" overlay overlay "), "{out}");
+    assert!(out.contains("volatile"), "a --rm container: {out}");
+    let out = env.skiff_ok(&[
+        "run",
+        "--name",
+        "kept",
+        "--network",
+        "none",
+        BUSYBOX,
+        "sh",
+        "-c",
+        root_line,
+    ]);
+    assert!(out.contains(" overlay overlay "), "{out}");
+    assert!(!out.contains("volatile"), "a kept container: {out}");
+    env.skiff_ok(&["rm", "kept"]);
+
+    env.skiff_ok(&[
+        "run",
+        "-d",
+        "--rm",
+        "--name",
+        "again",
+        "--network",
+        "none",
+        "--health-cmd",
+        "false",
+        "--health-interval",
+        "300ms",
+        "--health-retries",
+        "1",
+        "--health-on-failure",
+        "restart",
+        "--stop-timeout",
+        "1",
+        BUSYBOX,
+        "sleep",
+        "300",
+    ]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let o = env.skiff(&[
+            "inspect",
+            "-f",
+            "{{.State.Status}} {{.RestartCount}}",
+            "again",
+        ]);
+        let got = stdout(&o);
+        let mut f = got.split_whitespace();
+        let (status, count) = (f.next().unwrap_or(""), f.next().unwrap_or("0"));
+        if status == "running" && count.parse::<u32>().unwrap_or(0) >= 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never restarted on its volatile upper layer: {got} {}",
+            stderr(&o)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let out = env.skiff_ok(&["exec", "again", "sh", "-c", root_line]);
+    assert!(out.contains("volatile"), "{out}");
+    env.skiff_ok(&["rm", "-f", "again"]);
+    let out = env.skiff_ok(&["ps", "-aq"]);
+    assert_eq!(out.trim(), "", "nothing left");
+}

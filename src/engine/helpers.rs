@@ -46,6 +46,7 @@ pub fn main_if_internal() -> Option<i32> {
 /// `Request::runs_in_small_binary` and nothing else, so that the linker keeps only what they
 /// need of the library (no clap, no HTTP client, no image code).
 pub fn small_main() -> i32 {
+    crate::helper::restore_tunables();
     let (request, ready) = match crate::helper::receive() {
         Some(Ok(r)) => r,
         Some(Err(msg)) => {

@@ -258,10 +258,11 @@ pub fn ps(paths: &Paths, q: &PsQuery) -> Result<Vec<PsEntry>, EngineError> {
     ctx.before = created_of("before")?;
     ctx.since = created_of("since")?;
     // One small read per container (its summary and state), not its record.
-    let mut out: Vec<PsEntry> = store
-        .listed_ids()?
+    let mut lister = store.lister()?;
+    let mut out: Vec<PsEntry> = lister
+        .ids()?
         .iter()
-        .filter_map(|id| match store.listing(id) {
+        .filter_map(|id| match lister.listing(id) {
             // Being created or removed, or what a crash left (removed here if so).
             None => {
                 super::container::leftover::collect(paths, id);

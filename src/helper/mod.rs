@@ -35,6 +35,12 @@ pub const SMALL_BIN: &str = "skiff-monitor";
 /// Where the small binary finds skiff's main binary (set by `spawn` when it starts the small
 /// one).
 const MAIN_EXE_ENV: &str = "_SKIFF_MAIN_EXE";
+/// glibc's malloc settings for the small binary's processes, passed in `GLIBC_TUNABLES`
+/// (glibc reads them only there, at start): no per-thread cache of freed chunks (an idle
+/// monitor's cache held ~30 kB that `malloc_trim` cannot return) and one arena for all threads
+/// (the port forwarder's threads). They live long and allocate little: memory, not malloc's
+/// speed, is what counts for them (docs/performance.md, "Memory of the monitor").
+const SMALL_MALLOC_TUNABLES: &str = "glibc.malloc.tcache_count=0:glibc.malloc.arena_max=1";
 /// The fd the request comes on.
 const REQUEST_FD_ENV: &str = "_SKIFF_HELPER_REQUEST_FD";
 /// The fd `Ready` goes to, for a helper given one.
@@ -126,6 +132,32 @@ pub fn small_binary(main: &Path) -> Option<PathBuf> {
     })
 }
 
+/// glibc's tunables variable.
+const TUNABLES_ENV: &str = "GLIBC_TUNABLES";
+
+/// In the small binary, first thing: `GLIBC_TUNABLES` as the spawner had it (without the
+/// malloc settings `spawn` added for this process), so that the programs a helper starts
+/// (slirp4netns, nsenter, an OCI runtime) run with the user's.
+pub fn restore_tunables() {
+    let Some(t) = std::env::var_os(TUNABLES_ENV) else {
+        return;
+    };
+    let Some(theirs) = t
+        .to_str()
+        .and_then(|t| t.strip_suffix(SMALL_MALLOC_TUNABLES))
+    else {
+        return;
+    };
+    let theirs = theirs.strip_suffix(':').unwrap_or(theirs);
+    // Single-threaded here (the first thing `main` does), so changing the environment is
+    // safe.
+    if theirs.is_empty() {
+        std::env::remove_var(TUNABLES_ENV);
+    } else {
+        std::env::set_var(TUNABLES_ENV, theirs);
+    }
+}
+
 /// Start a helper; returns once it has its request (and, for a user namespace, its id maps).
 pub fn spawn(s: Spawn<'_>) -> Result<Helper, RuntimeError> {
     let main = main_exe()?;
@@ -142,6 +174,12 @@ pub fn spawn(s: Spawn<'_>) -> Result<Helper, RuntimeError> {
             // when it has no small binary...): it is told where skiff is.
             let mut cmd = Command::new(small);
             cmd.env(MAIN_EXE_ENV, &main);
+            let mut tunables = std::env::var_os(TUNABLES_ENV).unwrap_or_default();
+            if !tunables.is_empty() {
+                tunables.push(":");
+            }
+            tunables.push(SMALL_MALLOC_TUNABLES);
+            cmd.env(TUNABLES_ENV, tunables);
             cmd
         }
         None => Command::new(&main),

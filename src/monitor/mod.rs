@@ -164,28 +164,38 @@ fn run(
     }
     let sfd = block_signals()?;
     let notify = notify::Notify::setup(&rec.sdnotify, &dir);
-    let rootfs = Rootfs::of_container(&dir, rec.layers.clone(), rec.storage_driver, rootless);
+    let rootfs = Rootfs::of_container(&dir, rec.layers.clone(), rec.storage_driver, rootless)
+        .volatile(rec.auto_remove);
     let policy = rec.restart_policy;
     let mut backoff = Duration::from_millis(100);
+    // The spec goes once the container runs (`run_once`); a restart reads it again.
+    let namespaces = spec.linux().as_ref().and_then(|l| l.namespaces().clone());
+    let mut spec = Some(spec);
     loop {
         // Once detached, a restarted container is a detached one.
         let detached = detach.borrow().as_ref().is_some_and(|d| d.detached());
-        let once = run_once(
-            &Ctx {
-                paths,
-                store: &store,
-                rec: &rec,
-                rec_stamp,
-                spec: &spec,
-                rootfs: &rootfs,
-                sfd: &sfd,
-                foreground: foreground && !detached,
-                detach,
-                notify: &notify,
-            },
-            net.as_mut(),
-            ready,
-        );
+        let once = match spec.take() {
+            Some(s) => Ok(s),
+            None => reload_spec(&dir, &namespaces),
+        }
+        .and_then(|spec| {
+            run_once(
+                &Ctx {
+                    paths,
+                    store: &store,
+                    rec: &rec,
+                    rec_stamp,
+                    rootfs: &rootfs,
+                    sfd: &sfd,
+                    foreground: foreground && !detached,
+                    detach,
+                    notify: &notify,
+                },
+                spec,
+                net.as_mut(),
+                ready,
+            )
+        });
         let (code, userns, restart_wanted) = match once {
             Ok(r) => {
                 crate::state::events::container(
@@ -258,6 +268,23 @@ fn run(
     }
 }
 
+/// The runtime spec of a restart: `config.json` again (nothing changes it after `create`),
+/// with the namespaces the first start chose (the network's, another container's, the pause
+/// process's user namespace). A running container's monitor keeps no spec: the seccomp
+/// profile alone was most of an idle monitor's heap (docs/performance.md, "Memory of the
+/// monitor").
+fn reload_spec(
+    dir: &std::path::Path,
+    namespaces: &Option<Vec<oci_spec::runtime::LinuxNamespace>>,
+) -> MonResult<oci_spec::runtime::Spec> {
+    let mut spec =
+        oci_spec::runtime::Spec::load(dir.join("config.json")).map_err(MonitorError::Spec)?;
+    if let Some(linux) = spec.linux_mut().as_mut() {
+        linux.set_namespaces(namespaces.clone());
+    }
+    Ok(spec)
+}
+
 /// Block the signals the monitor handles and read them from a signalfd. A monitor must not die
 /// of a closed terminal or pipe either.
 fn block_signals() -> MonResult<SignalFd> {
@@ -299,7 +326,6 @@ struct Ctx<'a> {
     rec: &'a crate::state::container::ContainerRecord,
     /// The stamp of the record file `rec` was read from (`ps`'s summary).
     rec_stamp: crate::state::summary::RecordStamp,
-    spec: &'a oci_spec::runtime::Spec,
     rootfs: &'a Rootfs,
     sfd: &'a SignalFd,
     foreground: bool,
@@ -307,9 +333,11 @@ struct Ctx<'a> {
     notify: &'a notify::Notify,
 }
 
-/// Start the container once and stay with it until it exits.
+/// Start the container once and stay with it until it exits. `spec` is dropped once the
+/// container runs.
 fn run_once(
     c: &Ctx<'_>,
+    spec: oci_spec::runtime::Spec,
     net: &mut dyn crate::network::backend::Backend,
     ready: &mut Option<crate::helper::ReadySender>,
 ) -> MonResult<Exit> {
@@ -425,8 +453,8 @@ fn run_once(
                 .join(format!("{}.console", id.get(..12).unwrap_or(id))),
         });
     let started = match &ext {
-        Some(ext) => crate::runtime::external::create(ext, c.spec, c.rootfs, &stdio, &mut hook),
-        None => crate::runtime::create(c.spec, c.rootfs, &stdio, &mut hook, &mut after_go),
+        Some(ext) => crate::runtime::external::create(ext, &spec, c.rootfs, &stdio, &mut hook),
+        None => crate::runtime::create(&spec, c.rootfs, &stdio, &mut hook, &mut after_go),
     };
     drop(child_ends);
     if started.is_err() {
@@ -475,7 +503,8 @@ fn run_once(
     }
     // Before the CLI may exit: systemd must know the monitor is the main process by then.
     c.notify.started();
-    let mut checker = health::Checker::new(c.paths, rec, c.spec, pid, pid_start);
+    let mut checker = health::Checker::new(c.paths, rec, &spec, pid, pid_start);
+    drop(spec);
     // The log exists once `start` returns, so that a follower opened then sees every line
     // (even when the container is removed right after it exits).
     let mut logger = log::Logger::open(&store.dir(id).join("ctr.log"), &rec.log_config, journal);

@@ -78,6 +78,10 @@ pub fn main(paths: &Paths, ready: Option<crate::helper::ReadySender>) -> i32 {
     }
 }
 
+/// How long the holder sees no query and no container come or go before it lets go of the
+/// memory it touched.
+const IDLE_AFTER: Duration = Duration::from_secs(1);
+
 /// What the responder decides for one query.
 #[derive(Debug, PartialEq, Eq)]
 enum Decision {
@@ -152,16 +156,32 @@ fn serve(
     let mut last_check = Instant::now() - Duration::from_secs(1);
     let mut empty_since = None;
     let mut buf = [0u8; 4096];
+    // Its start-up memory (and what answering queries and containers coming and going brought
+    // in) is let go once nothing happened for a while: the holder lives as long as the shared
+    // namespace's containers, and what it keeps resident counts against each of them
+    // (docs/performance.md, "Memory of the monitor").
+    let mut last_event = Instant::now();
+    let mut released = false;
+    let mut clients = 0;
     loop {
         if last_check.elapsed() >= Duration::from_millis(500) {
             last_check = Instant::now();
             match user::holder_should_run(paths, me, &mut empty_since) {
                 // Exit with the lock held: no starter can find this holder half gone.
-                Ok((false, _lock)) => return Ok(()),
-                Ok((true, _)) => {}
+                Ok((false, _, _lock)) => return Ok(()),
+                Ok((true, now, _)) if now != clients => {
+                    clients = now;
+                    last_event = Instant::now();
+                    released = false;
+                }
+                Ok(_) => {}
                 Err(e) => eprintln!("skiff netns holder: {e}"),
             }
             pending.retain(|_, (_, _, t)| t.elapsed() < Duration::from_secs(5));
+            if !released && last_event.elapsed() >= IDLE_AFTER {
+                released = true;
+                crate::sys::memory::release_startup_memory();
+            }
         }
         let (dns_ready, up_ready) = {
             let mut fds = vec![PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
@@ -191,6 +211,8 @@ fn serve(
         if !dns_ready {
             continue;
         }
+        last_event = Instant::now();
+        released = false;
         let Ok((n, from)) = sock.recv_from(&mut buf) else {
             continue;
         };

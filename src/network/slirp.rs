@@ -53,33 +53,6 @@ pub fn spawn(
     let cloexec = nix::fcntl::OFlag::O_CLOEXEC;
     let (ready_r, ready_w) = nix::unistd::pipe2(cloexec).map_err(|e| err("pipe", e))?;
     let (exit_r, exit_w) = nix::unistd::pipe2(cloexec).map_err(|e| err("pipe", e))?;
-    let mut cmd = Command::new("slirp4netns");
-    crate::sys::fd::pass_to_child(
-        &mut cmd,
-        &[
-            (ready_w.as_fd(), ready_w.as_raw_fd()),
-            (exit_r.as_fd(), exit_r.as_raw_fd()),
-        ],
-    );
-    cmd.arg("--configure")
-        .arg(format!("--mtu={}", opts.mtu))
-        .arg("--enable-sandbox")
-        .arg("--enable-seccomp");
-    if !opts.allow_host_loopback {
-        cmd.arg("--disable-host-loopback");
-    }
-    if let Some((ip, len)) = opts.cidr {
-        cmd.arg(format!("--cidr={ip}/{len}"));
-    }
-    if opts.enable_ipv6 {
-        cmd.arg("--enable-ipv6");
-    }
-    if let Some(a) = &opts.outbound_addr {
-        cmd.arg(format!("--outbound-addr={a}"));
-    }
-    if let Some(a) = &opts.outbound_addr6 {
-        cmd.arg(format!("--outbound-addr6={a}"));
-    }
     let api = if ports.is_empty() {
         None
     } else {
@@ -88,23 +61,10 @@ pub fn spawn(
                 .map_err(|e| NetworkError::Slirp(format!("creating {}: {e}", dir.display())))?;
         }
         let _ = std::fs::remove_file(api_socket);
-        cmd.arg(format!("--api-socket={}", api_socket.display()));
         Some(api_socket.to_path_buf())
     };
-    let child = cmd
-        .arg(format!("--ready-fd={}", ready_w.as_raw_fd()))
-        .arg(format!("--exit-fd={}", exit_r.as_raw_fd()))
-        .arg(pid.to_string())
-        .arg("tap0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            NetworkError::Slirp(format!(
-                "cannot start slirp4netns (install the slirp4netns package): {e}"
-            ))
-        })?;
+    let child =
+        launch(command(pid, opts, api.as_deref(), &ready_w, &exit_r).stderr(Stdio::piped()))?;
     drop(ready_w);
     drop(exit_r);
     Ok(Slirp {
@@ -130,35 +90,8 @@ pub fn start_for_holder(pid: i32, exit_r: OwnedFd, log: &Path) -> Result<(), Net
         .append(true)
         .open(log)
         .map_err(|e| NetworkError::Slirp(format!("opening {}: {e}", log.display())))?;
-    let mut cmd = Command::new("slirp4netns");
-    crate::sys::fd::pass_to_child(
-        &mut cmd,
-        &[
-            (ready_w.as_fd(), ready_w.as_raw_fd()),
-            (exit_r.as_fd(), exit_r.as_raw_fd()),
-        ],
-    );
-    let mut child = cmd
-        .args([
-            "--configure",
-            "--mtu=65520",
-            "--enable-sandbox",
-            "--enable-seccomp",
-            "--disable-host-loopback",
-        ])
-        .arg(format!("--ready-fd={}", ready_w.as_raw_fd()))
-        .arg(format!("--exit-fd={}", exit_r.as_raw_fd()))
-        .arg(pid.to_string())
-        .arg("tap0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(logf)
-        .spawn()
-        .map_err(|e| {
-            NetworkError::Slirp(format!(
-                "cannot start slirp4netns (install the slirp4netns package): {e}"
-            ))
-        })?;
+    let mut child =
+        launch(command(pid, &Options::default(), None, &ready_w, &exit_r.as_fd()).stderr(logf))?;
     drop(ready_w);
     drop(exit_r);
     let mut b = [0u8; 1];
@@ -171,6 +104,63 @@ pub fn start_for_holder(pid: i32, exit_r: OwnedFd, log: &Path) -> Result<(), Net
         )));
     }
     Ok(())
+}
+
+/// The slirp4netns command for the network namespace of `pid` with `opts` (the defaults:
+/// what the shared namespace uses), its API socket if ports are to be published, and the
+/// two pipe ends it gets (close-on-exec cleared in the child only): `--ready-fd` is written
+/// once tap0 is configured, `--exit-fd` makes it exit when its other end closes.
+fn command(
+    pid: i32,
+    opts: &Options,
+    api_socket: Option<&Path>,
+    ready_w: &impl AsFd,
+    exit_r: &impl AsFd,
+) -> Command {
+    let (ready_raw, exit_raw) = (ready_w.as_fd().as_raw_fd(), exit_r.as_fd().as_raw_fd());
+    let mut cmd = Command::new("slirp4netns");
+    crate::sys::fd::pass_to_child(
+        &mut cmd,
+        &[(ready_w.as_fd(), ready_raw), (exit_r.as_fd(), exit_raw)],
+    );
+    cmd.arg("--configure")
+        .arg(format!("--mtu={}", opts.mtu))
+        .arg("--enable-sandbox")
+        .arg("--enable-seccomp");
+    if !opts.allow_host_loopback {
+        cmd.arg("--disable-host-loopback");
+    }
+    if let Some((ip, len)) = opts.cidr {
+        cmd.arg(format!("--cidr={ip}/{len}"));
+    }
+    if opts.enable_ipv6 {
+        cmd.arg("--enable-ipv6");
+    }
+    if let Some(a) = &opts.outbound_addr {
+        cmd.arg(format!("--outbound-addr={a}"));
+    }
+    if let Some(a) = &opts.outbound_addr6 {
+        cmd.arg(format!("--outbound-addr6={a}"));
+    }
+    if let Some(a) = api_socket {
+        cmd.arg(format!("--api-socket={}", a.display()));
+    }
+    cmd.arg(format!("--ready-fd={ready_raw}"))
+        .arg(format!("--exit-fd={exit_raw}"))
+        .arg(pid.to_string())
+        .arg("tap0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    cmd
+}
+
+/// Start the command [`command`] built.
+fn launch(cmd: &mut Command) -> Result<std::process::Child, NetworkError> {
+    cmd.spawn().map_err(|e| {
+        NetworkError::Slirp(format!(
+            "cannot start slirp4netns (install the slirp4netns package): {e}"
+        ))
+    })
 }
 
 impl Slirp {

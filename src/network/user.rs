@@ -739,12 +739,12 @@ pub const HOLDER_LINGER: std::time::Duration = std::time::Duration::from_secs(2)
 /// The holder's periodic check, under the lock: forget clients (and their endpoints) whose
 /// monitor is gone; when none has been left for [`HOLDER_LINGER`] (`empty_since` keeps when
 /// the last one went), remove the holder record and return false (the holder then exits,
-/// still holding the lock, so no starter can pick it).
+/// still holding the lock, so no starter can pick it). Also returns how many clients it has.
 pub fn holder_should_run(
     paths: &Paths,
     me: i32,
     empty_since: &mut Option<std::time::Instant>,
-) -> Result<(bool, LockFile), NetworkError> {
+) -> Result<(bool, usize, LockFile), NetworkError> {
     let l = lock(paths)?;
     let mut att = read_attachments(paths)?;
     let before = att.clone();
@@ -756,22 +756,23 @@ pub fn holder_should_run(
     }
     let h: Option<HolderRecord> = read_json(&holder_path(paths)).ok();
     let mine = h.is_some_and(|h| h.pid == me);
+    let clients = att.clients.len();
     if !mine {
-        return Ok((false, l));
+        return Ok((false, clients, l));
     }
-    if !att.clients.is_empty() {
+    if clients > 0 {
         *empty_since = None;
-        return Ok((true, l));
+        return Ok((true, clients, l));
     }
     // No client left: stay for [`HOLDER_LINGER`] more, so that a script's next container
     // (`run --rm` after `run --rm`) finds the namespace, its bridge and its slirp4netns ready
     // instead of starting them again (about 40 ms).
     let since = *empty_since.get_or_insert_with(std::time::Instant::now);
     if since.elapsed() < HOLDER_LINGER {
-        return Ok((true, l));
+        return Ok((true, 0, l));
     }
     let _ = std::fs::remove_file(holder_path(paths));
-    Ok((false, l))
+    Ok((false, 0, l))
 }
 
 fn same_ns(a: &Path, b: &Path) -> bool {

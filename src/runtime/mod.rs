@@ -22,6 +22,7 @@ pub mod netns;
 pub mod pause;
 pub mod seccomp;
 pub mod seccomp_cache;
+mod seccomp_ranges;
 pub mod spec;
 pub(crate) mod syscall;
 mod syscalls;

@@ -658,6 +658,13 @@ type CallRules = BTreeMap<i64, Option<Vec<SeccompRule>>>;
 /// recently installed filter decide between two results of the same kind, so `errnoRet`s
 /// other than the default win).
 pub fn compile(oci: &Value) -> Result<Vec<BpfProgram>, RuntimeError> {
+    compile_with(oci, true)
+}
+
+/// [`compile`]; with `front`, the calls a filter matches whatever their arguments are searched
+/// as ranges of numbers in front of seccompiler's program (`seccomp_ranges`), else seccompiler
+/// compiles every call (the unit tests compare the two).
+fn compile_with(oci: &Value, front: bool) -> Result<Vec<BpfProgram>, RuntimeError> {
     let arch = target_arch()?;
     let default = action(
         oci["defaultAction"].as_str().unwrap_or("SCMP_ACT_ERRNO"),
@@ -707,19 +714,47 @@ pub fn compile(oci: &Value) -> Result<Vec<BpfProgram>, RuntimeError> {
     let mut progs = Vec::new();
     let mut have_default_filter = false;
     for (i, (act, calls)) in groups.into_iter().enumerate() {
-        let rules: BTreeMap<i64, Vec<SeccompRule>> = calls
-            .into_iter()
-            .map(|(k, v)| (k, v.unwrap_or_default()))
-            .collect();
         let (mismatch, matched) = if i == 0 && act == SeccompAction::Allow {
             have_default_filter = true;
             (default.clone(), act)
         } else {
             (SeccompAction::Allow, act)
         };
-        let filter = SeccompFilter::new(rules, mismatch, matched, arch)
-            .map_err(RuntimeError::ctx("seccomp profile"))?;
-        progs.push(BpfProgram::try_from(filter).map_err(RuntimeError::ctx("seccomp profile"))?);
+        let program = |rules: BTreeMap<i64, Vec<SeccompRule>>| {
+            let filter = SeccompFilter::new(rules, mismatch.clone(), matched.clone(), arch)
+                .map_err(RuntimeError::ctx("seccomp profile"))?;
+            BpfProgram::try_from(filter).map_err(RuntimeError::ctx("seccomp profile"))
+        };
+        let unconditional: Vec<i64> = calls
+            .iter()
+            .filter(|(_, r)| r.is_none())
+            .map(|(nr, _)| *nr)
+            .collect();
+        let conditional: BTreeMap<i64, Vec<SeccompRule>> = calls
+            .iter()
+            .filter_map(|(nr, r)| r.clone().map(|r| (*nr, r)))
+            .collect();
+        let fronted = if front {
+            super::seccomp_ranges::with_front(
+                arch,
+                &unconditional,
+                u32::from(matched.clone()),
+                program(conditional)?,
+            )
+        } else {
+            None
+        };
+        let plain = program(
+            calls
+                .into_iter()
+                .map(|(k, v)| (k, v.unwrap_or_default()))
+                .collect(),
+        )?;
+        // The shorter: a front costs more than it saves for a call or two.
+        progs.push(match fronted {
+            Some(f) if f.len() < plain.len() => f,
+            _ => plain,
+        });
     }
     if !have_default_filter && default != SeccompAction::Allow {
         // Nothing allowed explicitly: everything gets the default action.
@@ -785,6 +820,65 @@ mod tests {
         let admin = to_oci(&default_profile(&caps(&["CAP_SYS_ADMIN"])), &[]).unwrap();
         assert!(admin.to_string().contains("\"unshare\""));
         assert_eq!(compile(&admin).unwrap().len(), 1);
+    }
+
+    /// The programs with the range front decide every call as seccompiler's alone do: every
+    /// call number, both architectures, and argument values around each condition's.
+    #[test]
+    fn the_range_front_decides_as_seccompiler() {
+        use crate::runtime::seccomp_ranges::tests::{run, Data};
+        let custom = json!({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+            {"names": ["mkdir", "rmdir", "getpid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13},
+            {"names": ["personality"], "action": "SCMP_ACT_ERRNO",
+             "args": [{"index": 0, "value": 8, "op": "SCMP_CMP_NE"}]},
+            {"names": ["kill"], "action": "SCMP_ACT_KILL_PROCESS"},
+        ]});
+        let profiles = [
+            to_oci(&default_profile(&caps(&["CAP_CHOWN"])), &[]).unwrap(),
+            to_oci(
+                &default_profile(&caps(&["CAP_SYS_ADMIN", "CAP_SYS_PTRACE"])),
+                &[],
+            )
+            .unwrap(),
+            to_oci(&custom, &[]).unwrap(),
+        ];
+        let values: [u64; 12] = [
+            0,
+            1,
+            2,
+            8,
+            38,
+            40,
+            0x20000,
+            0x20008,
+            0x7E02_0000,
+            0xffff_ffff,
+            1 << 32,
+            u64::MAX,
+        ];
+        for oci in &profiles {
+            let fronted = compile_with(oci, true).unwrap();
+            let plain = compile_with(oci, false).unwrap();
+            assert_eq!(fronted.len(), plain.len());
+            for (f, p) in fronted.iter().zip(&plain) {
+                assert!(f.len() <= p.len(), "{} > {}", f.len(), p.len());
+                let nrs = (0..600u32).chain([0x4000_0000, 0x4000_0029, u32::MAX]);
+                for nr in nrs {
+                    for arch in [0xC000_003E, 0x4000_0003] {
+                        for (a0, a1) in values.iter().flat_map(|a| values.map(|b| (*a, b))) {
+                            let d = Data {
+                                nr,
+                                arch,
+                                args: [a0, a1, a0, a1, 0, 0],
+                            };
+                            assert_eq!(run(f, &d), run(p, &d), "nr {nr} arch {arch:#x} {a0} {a1}");
+                        }
+                    }
+                }
+            }
+        }
+        let docker = compile(&profiles[0]).unwrap();
+        assert!(docker[0].len() < 200, "{} instructions", docker[0].len());
     }
 
     #[test]

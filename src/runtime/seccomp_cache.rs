@@ -8,9 +8,11 @@
 //! systems, zero-filled). A second SHA-256, over the programs themselves, tells a damaged
 //! file from a good one, so a filter is never installed from bytes that were not written whole.
 //!
-//! Layout: `skiff-bpf 1\n`, the profile's SHA-256 (32 bytes), the programs' SHA-256 (32
+//! Layout: `skiff-bpf 2\n`, the profile's SHA-256 (32 bytes), the programs' SHA-256 (32
 //! bytes), then the programs: a count (u32), and per program its length (u32) and its
-//! instructions (`code` u16, `jt` u8, `jf` u8, `k` u32); integers little-endian.
+//! instructions (`code` u16, `jt` u8, `jf` u8, `k` u32); integers little-endian. Version 2:
+//! the programs carry a range front (`seccomp_ranges`); a version-1 file (seccompiler's
+//! longer programs) is compiled again.
 use std::io::Write;
 use std::path::Path;
 
@@ -19,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use super::RuntimeError;
 
-const MAGIC: &[u8] = b"skiff-bpf 1\n";
+const MAGIC: &[u8] = b"skiff-bpf 2\n";
 /// Far above any real filter (the kernel's limit is 4096 instructions per program).
 const MAX_PROGRAMS: usize = 64;
 const MAX_LEN: usize = 4096;

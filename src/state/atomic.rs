@@ -74,12 +74,7 @@ impl LockFile {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(path)?;
+        let file = open_lock_file(path)?;
         file.lock()?;
         Ok(LockFile {
             _file: file,
@@ -90,12 +85,7 @@ impl LockFile {
     /// The exclusive lock on `path` if nobody holds it (`None` if someone does), without
     /// creating its directory: for an optional write into a directory that may be going away.
     pub fn try_exclusive_in(path: &Path) -> std::io::Result<Option<LockFile>> {
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(path)?;
+        let file = open_lock_file(path)?;
         match file.try_lock() {
             Ok(()) => Ok(Some(LockFile {
                 _file: file,
@@ -105,4 +95,14 @@ impl LockFile {
             Err(std::fs::TryLockError::Error(e)) => Err(e),
         }
     }
+}
+
+/// Open (creating it if missing, never truncating) the file a lock is taken on.
+fn open_lock_file(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(path)
 }

@@ -477,6 +477,11 @@ impl<'a> Containers<'a> {
         Containers { paths }
     }
 
+    /// The store's paths.
+    pub fn paths(&self) -> &'a Paths {
+        self.paths
+    }
+
     pub fn dir(&self, id: &str) -> PathBuf {
         self.paths.container(id)
     }

@@ -1,11 +1,124 @@
 //! Listing containers from their summaries (`state::summary`): a summary is taken from the
 //! record, checked against the record's stamp, and rebuilt and written back when it is missing,
 //! stale or damaged.
+//!
+//! A listing of the whole store ([`Lister`]) opens the `containers` directory once and reaches
+//! each container's files from it (`statx` and `openat` of `ID/...`: a walk of two names, not
+//! of the whole path from `/`, for each file), reading every `state.json` into one buffer.
 use std::io::{Read, Write};
+use std::os::fd::AsFd;
 use std::path::Path;
+
+use nix::dir::Dir;
+use nix::fcntl::{AtFlags, OFlag};
+use nix::sys::stat::Mode;
 
 use super::container::{ContainerLock, ContainerRecord, ContainerState, Containers, StateError};
 use super::summary::{RecordStamp, Summary};
+
+/// A listing of the containers of a store: the `containers` directory held open, and one
+/// buffer for every `state.json` read (see [`Containers::lister`]).
+pub struct Lister<'a> {
+    store: Containers<'a>,
+    /// `None`: there is no `containers` directory (no container was ever made).
+    dir: Option<Dir>,
+    buf: Vec<u8>,
+}
+
+/// What a `state.json` of a listing is read into at first: a state with its summary is about
+/// 1 KB; a larger one (many labels, mounts or ports) grows the buffer for the rest.
+const STATE_BUF: usize = 16 * 1024;
+
+impl Lister<'_> {
+    /// The names in `containers/` that look like container IDs, sorted, without checking
+    /// that each has its record (the listing of each skips one that has none).
+    pub fn ids(&mut self) -> Result<Vec<String>, StateError> {
+        let Some(dir) = self.dir.as_mut() else {
+            return Ok(Vec::new());
+        };
+        let mut ids = Vec::new();
+        for e in dir.iter() {
+            let e = e.map_err(|e| StateError::Io {
+                path: self.store.paths().containers(),
+                source: e.into(),
+            })?;
+            if let Ok(n) = e.file_name().to_str() {
+                if n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    ids.push(n.to_string());
+                }
+            }
+        }
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// What `ps` lists of one container: its summary and its state (corrected for processes
+    /// that died unseen, as [`Containers::state`] does). One `statx` of the record and one
+    /// read of `state.json` when the summary there is current; otherwise the record and the
+    /// state are read as before and the summary is written back (when the container's lock
+    /// is free: whoever holds it is changing the state and carries the summary on). `None`:
+    /// no such container (any more), or a record or state that cannot be read (as a listing
+    /// skipped those before).
+    pub fn listing(&mut self, id: &str) -> Option<(Summary, ContainerState)> {
+        let dir = self.dir.as_ref()?;
+        if id.is_empty() || id.contains('/') || id.starts_with('.') {
+            return None;
+        }
+        let stamp = match nix::sys::stat::fstatat(
+            dir.as_fd(),
+            format!("{id}/container.json").as_str(),
+            AtFlags::AT_SYMLINK_NOFOLLOW,
+        ) {
+            Ok(st) => RecordStamp::of_stat(&st),
+            Err(_) => return None,
+        };
+        if let Ok(len) = read_at(dir, &format!("{id}/state.json"), &mut self.buf) {
+            if let Ok(mut st) = serde_json::from_slice::<ContainerState>(&self.buf[..len]) {
+                if let Some(s) = st.summary.take() {
+                    if s.stamp == stamp && s.id == id {
+                        self.store.correct(&mut st);
+                        return Some((s, st));
+                    }
+                }
+            }
+        }
+        self.store.rebuild_summary(id)
+    }
+}
+
+/// Read `path` (relative to `dir`) into `buf` and return its length: open, read, close. The
+/// first read asks for the whole buffer (kept from one file to the next, doubled when a file
+/// fills it), and a shorter answer is taken as the end of the file (what a local file system
+/// gives; were it ever wrong, the cut JSON would not parse and the listing would read the
+/// container the slow way), so a small file costs one `read`, and neither the `statx` that
+/// `fs::read` makes for its size hint nor a second `read` to see the end.
+fn read_at(dir: &Dir, path: &str, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    let fd = nix::fcntl::openat(
+        dir.as_fd(),
+        path,
+        OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW,
+        Mode::empty(),
+    )?;
+    let mut f = std::fs::File::from(fd);
+    if buf.len() < STATE_BUF {
+        buf.resize(STATE_BUF, 0);
+    }
+    let mut len = 0;
+    loop {
+        match f.read(&mut buf[len..]) {
+            Ok(0) => return Ok(len),
+            Ok(n) => {
+                len += n;
+                if len < buf.len() {
+                    return Ok(len);
+                }
+                buf.resize(len * 2, 0);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
 
 impl Summary {
     pub fn of(rec: &ContainerRecord, stamp: RecordStamp) -> Summary {
@@ -30,7 +143,7 @@ impl Summary {
     }
 }
 
-impl Containers<'_> {
+impl<'a> Containers<'a> {
     /// The record and the stamp of the file it was read from (one open, one fstat, one read).
     pub fn record_stamped(&self, id: &str) -> Result<(ContainerRecord, RecordStamp), StateError> {
         let p = self.dir(id).join("container.json");
@@ -57,35 +170,37 @@ impl Containers<'_> {
         Ok((rec, RecordStamp::of(&meta)))
     }
 
-    /// What `ps` lists of one container: its summary and its state (corrected for processes
-    /// that died unseen, as [`Containers::state`] does). One `statx` of the record and one
-    /// read of `state.json` when the summary there is current; otherwise the record and the
-    /// state are read as before and the summary is written back (when the container's lock
-    /// is free: whoever holds it is changing the state and carries the summary on). `None`:
-    /// no such container (any more), or a record or state that cannot be read (as a listing
-    /// skipped those before).
-    pub fn listing(&self, id: &str) -> Option<(Summary, ContainerState)> {
-        let dir = self.dir(id);
-        let stamp = match std::fs::symlink_metadata(dir.join("container.json")) {
-            Ok(m) => RecordStamp::of(&m),
-            Err(_) => return None,
-        };
-        let read = read_small(&dir.join("state.json"));
-        if let Ok(data) = read {
-            if let Ok(mut st) = serde_json::from_slice::<ContainerState>(&data) {
-                if let Some(s) = st.summary.take() {
-                    if s.stamp == stamp && s.id == id {
-                        self.correct(&mut st);
-                        return Some((s, st));
-                    }
-                }
+    /// A listing of the whole store: the `containers` directory opened once ([`Lister`]).
+    pub fn lister(&self) -> Result<Lister<'a>, StateError> {
+        let path = self.paths().containers();
+        let dir = match Dir::open(
+            &path,
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(d) => Some(d),
+            Err(nix::errno::Errno::ENOENT) => None,
+            Err(e) => {
+                return Err(StateError::Io {
+                    path,
+                    source: e.into(),
+                })
             }
-        }
-        self.rebuild_summary(id)
+        };
+        Ok(Lister {
+            store: Containers::new(self.paths()),
+            dir,
+            buf: Vec::new(),
+        })
+    }
+
+    /// What `ps` lists of one container ([`Lister::listing`]), for a caller that lists one.
+    pub fn listing(&self, id: &str) -> Option<(Summary, ContainerState)> {
+        self.lister().ok()?.listing(id)
     }
 
     /// The slow way, and the summary written back for the next listing.
-    fn rebuild_summary(&self, id: &str) -> Option<(Summary, ContainerState)> {
+    pub(super) fn rebuild_summary(&self, id: &str) -> Option<(Summary, ContainerState)> {
         let (rec, stamp) = self.record_stamped(id).ok()?;
         let summary = Summary::of(&rec, stamp);
         if let Some(lock) = self.try_lock(id) {
@@ -126,27 +241,6 @@ impl Containers<'_> {
         let data = serde_json::to_vec_pretty(&st).map_err(std::io::Error::other)?;
         write_durably_in(&dir, &p, &data)
     }
-}
-
-/// A small file's content: open, read until the end, close. Not `fs::read` or
-/// `read_to_end`, whose size hint costs a `statx` and an `lseek` per container listed.
-fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut f = std::fs::File::open(path)?;
-    let mut data = vec![0u8; 4096];
-    let mut len = 0;
-    loop {
-        if len == data.len() {
-            data.resize(len * 2, 0);
-        }
-        match f.read(&mut data[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    data.truncate(len);
-    Ok(data)
 }
 
 /// temp file, fsync, rename, fsync of the directory, as `atomic::write_atomic`, but never

@@ -29,6 +29,13 @@ pub struct Rootfs {
     /// How the layers become one tree (the upper dir is a full copy with vfs).
     #[serde(default)]
     pub driver: Driver,
+    /// The upper layer is thrown away when the container ends (`--rm`): kernel overlayfs is
+    /// mounted `volatile`, so that its unmount, when the container's mount namespace goes,
+    /// does not sync the whole file system under the upper dir (a device cache flush, and all
+    /// of that file system's dirty data written back: 1 to 9 ms here under load, for a
+    /// container that wrote nothing). Podman mounts `--rm` containers the same way.
+    #[serde(default)]
+    pub volatile: bool,
 }
 
 /// How a driver makes one tree of a container's layers.
@@ -67,7 +74,13 @@ impl Rootfs {
             target: dir.join("merged"),
             userxattr,
             driver,
+            volatile: false,
         }
+    }
+
+    /// The same, with an upper layer nobody keeps ([`Rootfs::volatile`]).
+    pub fn volatile(self, volatile: bool) -> Self {
+        Rootfs { volatile, ..self }
     }
 
     /// The driver that mounts this root file system.
@@ -143,15 +156,29 @@ impl RootfsDriver for KernelOverlay {
         if rootfs.userxattr {
             opts.push_str(",userxattr");
         }
-        nix::mount::mount(
-            Some("overlay"),
-            &rootfs.target,
-            Some("overlay"),
-            nix::mount::MsFlags::empty(),
-            Some(opts.as_str()),
-        )
-        .map(|()| None)
-        .map_err(|e| {
+        let mount = |opts: &str| {
+            nix::mount::mount(
+                Some("overlay"),
+                &rootfs.target,
+                Some("overlay"),
+                nix::mount::MsFlags::empty(),
+                Some(opts),
+            )
+        };
+        // `volatile` came with Linux 5.10; an older kernel refuses the option (EINVAL) and
+        // gets the plain mount. A volatile mount leaves `work/incompat/volatile/dirty` behind,
+        // and the kernel refuses to mount over it again (the upper dir may have lost data in a
+        // crash): this container's previous run (a restart) left it, in this boot, so it goes.
+        let mounted = if rootfs.volatile {
+            let _ = std::fs::remove_dir_all(rootfs.work.join("work/incompat/volatile"));
+            mount(&format!("{opts},volatile")).or_else(|e| match e {
+                nix::errno::Errno::EINVAL => mount(&opts),
+                e => Err(e),
+            })
+        } else {
+            mount(&opts)
+        };
+        mounted.map(|()| None).map_err(|e| {
             format!(
                 "mounting the overlay root filesystem at {}: {e}",
                 rootfs.target.display()

@@ -11,9 +11,10 @@
 use std::os::unix::fs::FileExt;
 
 const PAGE: usize = 4096;
-/// Stack kept below the current frame: room for the frames of the calls made while the rest
-/// is released (`madvise` itself runs on it).
-const STACK_MARGIN: usize = 16 * 1024;
+/// Stack kept below the current frame: room for the `madvise` call that releases the rest (the
+/// last call made: everything else runs before it). One page: an idle helper's loop (poll, a
+/// read) needs no more below its own frame, and what it needs faults back in.
+const STACK_MARGIN: usize = 4096;
 
 /// pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst).
 const PM_PRESENT: u64 = 1 << 63;
@@ -46,16 +47,17 @@ pub fn release_startup_memory() {
     for (start, end) in ranges {
         dont_need(start, end);
     }
+    // SAFETY: malloc_trim only returns free heap memory to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+    // Last: nothing but this madvise runs below the current frame after it.
     if let Some((start, end)) = stack {
         // The stack grows down: everything below the current frame (less a margin) is dead.
         let below = (here & !(PAGE - 1)).saturating_sub(STACK_MARGIN);
         if here > start && here < end && below > start {
             dont_need(start, below);
         }
-    }
-    // SAFETY: malloc_trim only returns free heap memory to the kernel.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }
 

@@ -139,51 +139,71 @@ fn capitalize(s: &str) -> String {
 
 /// One `ps` row with docker's field names.
 pub(in crate::cli) fn ps_row(e: &PsEntry, no_trunc: bool) -> serde_json::Value {
+    ps_row_of(e, no_trunc, &|_| true)
+}
+
+/// The fields of a `ps` row that `want` names (a table shows seven of the fourteen: the
+/// others are not computed).
+fn ps_row_of(e: &PsEntry, no_trunc: bool, want: &dyn Fn(&str) -> bool) -> serde_json::Value {
     let r = &e.summary;
-    let id = if no_trunc { &r.id[..] } else { &r.id[..12] };
-    let labels = r
-        .labels
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",");
-    let size = match (e.size_rw, e.size_root) {
+    let mut row = serde_json::Map::new();
+    let mut put = |key: &str, value: &dyn Fn() -> String| {
+        if want(key) {
+            row.insert(key.to_string(), value().into());
+        }
+    };
+    put("Command", &|| command_column(&r.path, &r.args, no_trunc));
+    put("CreatedAt", &|| go_time(&r.created));
+    put("ID", &|| {
+        if no_trunc { &r.id[..] } else { &r.id[..12] }.to_string()
+    });
+    put("Image", &|| r.image.clone());
+    put("Labels", &|| {
+        r.labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    put("LocalVolumes", &|| {
+        r.mounts
+            .iter()
+            .filter(|m| m.kind == "volume")
+            .count()
+            .to_string()
+    });
+    put("Mounts", &|| {
+        r.mounts
+            .iter()
+            .map(|m| {
+                if m.kind == "volume" {
+                    m.name.clone()
+                } else {
+                    m.source.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    put("Names", &|| r.name.clone());
+    put("Networks", &|| r.network.to_string());
+    put("Ports", &|| {
+        crate::engine::network::ps_ports(r, e.state.status)
+    });
+    put("RunningFor", &|| {
+        format!("{} ago", render::human_duration(ago(Some(&r.created))))
+    });
+    put("Size", &|| match (e.size_rw, e.size_root) {
         (Some(rw), Some(root)) => format!(
             "{} (virtual {})",
             render::human_size(rw),
             render::human_size(root)
         ),
         _ => "0B".to_string(),
-    };
-    let mounts = r
-        .mounts
-        .iter()
-        .map(|m| {
-            if m.kind == "volume" {
-                m.name.clone()
-            } else {
-                m.source.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",");
-    let local_volumes = r.mounts.iter().filter(|m| m.kind == "volume").count();
-    serde_json::json!({
-        "Command": command_column(&r.path, &r.args, no_trunc),
-        "CreatedAt": go_time(&r.created),
-        "ID": id,
-        "Image": r.image,
-        "Labels": labels,
-        "LocalVolumes": local_volumes.to_string(),
-        "Mounts": mounts,
-        "Names": r.name,
-        "Networks": r.network,
-        "Ports": crate::engine::network::ps_ports(r, e.state.status),
-        "RunningFor": format!("{} ago", render::human_duration(ago(Some(&r.created)))),
-        "Size": size,
-        "State": e.state.status.as_str(),
-        "Status": status_column(&e.state),
-    })
+    });
+    put("State", &|| e.state.status.as_str().to_string());
+    put("Status", &|| status_column(&e.state));
+    serde_json::Value::Object(row)
 }
 
 pub fn ps(a: PsArgs) -> Result<i32, EngineError> {
@@ -224,7 +244,14 @@ pub fn ps(a: PsArgs) -> Result<i32, EngineError> {
     if a.noheading {
         fmt = fmt.without_header();
     }
-    let rows: Vec<serde_json::Value> = list.iter().map(|e| ps_row(e, a.no_trunc)).collect();
+    // Only the fields the format shows (all of them for `json` or a template that is more than
+    // `{{.Field}}`s).
+    let shown = fmt.fields();
+    let want = |k: &str| shown.as_ref().is_none_or(|f| f.contains(&k));
+    let rows: Vec<serde_json::Value> = list
+        .iter()
+        .map(|e| ps_row_of(e, a.no_trunc, &want))
+        .collect();
     fmt.print(&rows, PS_HEADERS)?;
     Ok(0)
 }

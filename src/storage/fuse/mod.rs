@@ -8,8 +8,11 @@
 //!
 //! As real root the kernel passes reads and writes of upper files straight through
 //! (FUSE_PASSTHROUGH, Linux 6.9+); rootless mounts are served through this process.
+//! Rootless, large reads are answered by splicing the file's pages into /dev/fuse (no copy in
+//! this process: `overlay/splice.rs`).
 //! Measuring knobs (environment of the serving process): `SKIFF_FUSE_THREADS=N`,
-//! `SKIFF_FUSE_NO_PASSTHROUGH=1`, `SKIFF_FUSE_READDIRPLUS=1`.
+//! `SKIFF_FUSE_NO_PASSTHROUGH=1`, `SKIFF_FUSE_READDIRPLUS=1`, `SKIFF_FUSE_NO_SPLICE=1`,
+//! `SKIFF_FUSE_SPLICE_MIN=BYTES`.
 mod layers;
 mod overlay;
 // Forks the server process (between fork and exit, nothing but the server runs there).
@@ -37,9 +40,13 @@ pub struct OverlayDirs {
 }
 
 /// Mount options: the kernel checks permissions (`default_permissions`), every user of the
-/// container may use the mount (`allow_other`).
+/// container may use the mount (`allow_other`), no READ is larger than a spliced reply can
+/// carry (`max_read`).
 fn mount_data(fd: i32) -> String {
-    format!("fd={fd},rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions")
+    format!(
+        "fd={fd},rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions,max_read={}",
+        overlay::MAX_READ
+    )
 }
 
 /// Open `/dev/fuse` and mount a FUSE file system at `target`. The caller needs
@@ -74,7 +81,8 @@ pub fn mount(target: &Path) -> std::io::Result<OwnedFd> {
 /// threads; files are created with the ids of the requests, so the process must be able to
 /// chown (root in the container's user namespace).
 pub fn serve(fd: OwnedFd, dirs: OverlayDirs) -> std::io::Result<()> {
-    let fs = overlay::Overlay::new(dirs)?;
+    let mut fs = overlay::Overlay::new(dirs)?;
+    fs.splice_replies_to(fd.try_clone()?);
     // Modes arrive already masked by the kernel: do not mask them a second time.
     nix::sys::stat::umask(nix::sys::stat::Mode::empty());
     raise_fd_limit();
@@ -93,7 +101,9 @@ pub fn serve(fd: OwnedFd, dirs: OverlayDirs) -> std::io::Result<()> {
     let mut config = fuser::Config::default();
     config.acl = fuser::SessionACL::All;
     config.n_threads = Some(threads);
-    config.clone_fd = true;
+    // One device for every worker: a spliced reply goes out on the server's duplicate of it,
+    // and the kernel looks a request up on the device it was read from.
+    config.clone_fd = false;
     let session = fuser::Session::from_fd(fs, fd, fuser::SessionACL::All, config)?;
     session.run()
 }
@@ -157,7 +167,8 @@ mod tests {
     fn mount_options() {
         assert_eq!(
             super::mount_data(7),
-            "fd=7,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions"
+            "fd=7,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions,\
+             max_read=1040384"
         );
     }
 }

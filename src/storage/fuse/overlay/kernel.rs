@@ -31,7 +31,8 @@ impl Filesystem for Overlay {
             );
         }
         let _ = config.set_max_write(MAX_IO);
-        if let Err(max) = config.set_max_readahead(MAX_IO) {
+        // Readahead in requests as large as a READ may be (the `max_read` mount option).
+        if let Err(max) = config.set_max_readahead(MAX_READ) {
             let _ = config.set_max_readahead(max);
         }
         let _ = config.set_max_background(64);
@@ -298,7 +299,7 @@ impl Filesystem for Overlay {
 
     fn read(
         &self,
-        _req: &Request,
+        req: &Request,
         _ino: INodeNo,
         fh: FileHandle,
         offset: u64,
@@ -311,6 +312,11 @@ impl Filesystem for Overlay {
             Ok(f) => f,
             Err(e) => return reply.error(e),
         };
+        if let Some(splicer) = &self.splice {
+            if splicer.read(req.unique().0, &file, offset, size) {
+                return super::splice::retire(reply);
+            }
+        }
         // One buffer per worker thread, reused: no allocation or zeroing per request.
         READ_BUF.with(|cell| {
             let mut buf = cell.borrow_mut();

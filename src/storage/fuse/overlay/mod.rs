@@ -50,6 +50,9 @@ mod copy_up;
 mod handles;
 mod kernel;
 mod names;
+mod splice;
+
+pub use splice::MAX_READ;
 
 /// Only the container writes below the mount, so the kernel may cache names and attributes
 /// for as long as it likes.
@@ -150,6 +153,8 @@ pub struct Overlay {
     /// user namespace, so rootless mounts never get it).
     passthrough: AtomicBool,
     dirs: Mutex<HashMap<u64, Arc<Vec<DirEnt>>>>,
+    /// Spliced READ replies (see `splice`), once the connection's descriptor is known.
+    splice: Option<splice::Splicer>,
     next_fh: AtomicU64,
     next_tmp: AtomicU64,
 }
@@ -304,9 +309,16 @@ impl Overlay {
             opens: Mutex::new(HashMap::new()),
             passthrough: AtomicBool::new(false),
             dirs: Mutex::new(HashMap::new()),
+            splice: None,
             next_fh: AtomicU64::new(1),
             next_tmp: AtomicU64::new(1),
         })
+    }
+
+    /// Answer large reads by splicing, on `dev`: a duplicate of the /dev/fuse descriptor the
+    /// session reads requests from (not a clone: replies must come back on that device).
+    pub fn splice_replies_to(&mut self, dev: OwnedFd) {
+        self.splice = splice::Splicer::new(dev);
     }
 
     fn real(&self, layer: u16, rel: &Path) -> PathBuf {
