@@ -81,13 +81,29 @@ def cli_phases(run):
     t0 = run[0][0]
     skiff = run[0][2]
     ours = descendants(run, skiff)
-    # The container's monitor: skiff-monitor, or skiff itself re-executed where no
-    # skiff-monitor was built beside it.
-    mon = [r[0] for r in run if r[4] == 'sched_process_exec' and r[2] != skiff and r[2] in ours
-           and r[5].split()[0].rsplit('/', 1)[-1] in ('skiff-monitor', 'skiff')]
-    ctr = [r[0] for r in run if r[4] == 'sched_process_exec' and r[5].startswith('filename=/bin/true') and r[2] in ours]
+    parent = {}
+    forked = {}
+    for r in run:
+        if r[4] == 'sched_process_fork' and r[2] in ours:
+            m = re.search(r'child_pid=(\d+)', r[5])
+            if m:
+                parent[int(m.group(1))] = r[2]
+                forked[int(m.group(1))] = r[0]
+    ctr_rows = [r for r in run if r[4] == 'sched_process_exec' and r[5].startswith('filename=/bin/true') and r[2] in ours]
+    ctr = [r[0] for r in ctr_rows]
+    # The container's monitor: the command's child the container descends from. A
+    # foreground monitor is the command forked (no exec); a detached one execs skiff-monitor
+    # (or skiff itself where no skiff-monitor was built beside it).
+    mon_pid = ctr_rows[0][2] if ctr_rows else None
+    while mon_pid is not None and parent.get(mon_pid) not in (skiff, None):
+        mon_pid = parent.get(mon_pid)
+    if mon_pid is None or parent.get(mon_pid) != skiff:
+        return None
+    execs = [r[0] for r in run if r[4] == 'sched_process_exec' and r[2] == mon_pid]
+    mon = execs[:1] or [forked[mon_pid]]
     ctr_exit = [r[0] for r in run if r[4] == 'sched_process_exit' and r[1] == 'true' and r[2] == r[3] and r[2] in ours]
-    events = [r[0] for r in run if is_event_write(r, ours)]
+    # The monitor's event-log appends (start, die, destroy), whatever its command name.
+    events = [r[0] for r in run if r[2] == mon_pid and r[4] == 'sys_exit_write' and 300 <= ret(r[5]) <= 500]
     end = [r[0] for r in run if r[4] == 'sched_process_exit' and r[2] == skiff and r[3] == skiff]
     if not mon or not ctr or not ctr_exit or len(events) < 3 or not end:
         return None

@@ -170,3 +170,50 @@ fn api_script_quick_mode_reports_every_measurement_and_the_breakdown() {
     }
     assert!(!out.contains("FAIL"), "{out}\n{err}");
 }
+
+/// `benches/run_phases.sh --quick` still works: two traced `run --rm` and, per phase, the CPU
+/// of the command, the monitor and the container's init (docs/performance.md's timeline).
+#[test]
+fn run_phases_script_quick_mode_prints_every_phase() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "benches/run_phases.sh runs as root (perf, and skiff as `{}`): run the tests as root",
+        common::TEST_USER
+    );
+    let _env = common::TestEnv::new();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/run_phases.sh");
+    let mut cmd = Command::new("bash");
+    cmd.arg(&script)
+        .args(["--quick", "--skiff"])
+        .arg(common::skiff_bin())
+        .env("SKIFF_BENCH_USER", common::TEST_USER);
+    let o = common::run_with_timeout(cmd, None, std::time::Duration::from_secs(600))
+        .unwrap_or_else(|e| panic!("run_phases.sh --quick: {e}"));
+    let (out, err) = (common::stdout(&o), common::stderr(&o));
+    assert!(
+        o.status.success(),
+        "run_phases.sh failed: {}\n{out}\n{err}",
+        o.status
+    );
+    assert!(out.contains("\nruns 2\n"), "{out}\n{err}");
+    for phase in [
+        "cli: start, parse, create",
+        "init: clone..first mount",
+        "init: mounts, pivot_root",
+        "init: seccomp..exec",
+        "container: true runs, exits",
+        "cli: reap, exit",
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(phase))
+            .unwrap_or_else(|| panic!("no phase {phase}:\n{out}\n{err}"));
+        assert!(
+            line[phase.len()..].split(',').any(|c| c
+                .split_whitespace()
+                .nth(1)
+                .is_some_and(|v| v.parse::<f64>().is_ok())),
+            "{line}"
+        );
+    }
+}

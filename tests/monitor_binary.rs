@@ -1,6 +1,7 @@
 //! Which binary a container's monitor runs in: the small `skiff-monitor` next to skiff when it
 //! is there (what cargo builds and the package installs), skiff itself when it is not; the
-//! container behaves the same either way (logs, exec, stop, exit code, `--rm`).
+//! container behaves the same either way (logs, exec, stop, exit code, `--rm`). A monitor in
+//! the foreground (`run` without `-d`) is the command forked, no binary exec'd.
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -204,4 +205,83 @@ fn the_small_binary_is_position_dependent() {
         "e_type of {}",
         mon.display()
     );
+}
+
+/// `run` in the foreground forks its monitor instead of exec'ing a binary (which costs a libc
+/// start-up, ~1 ms of CPU on this VM): the programs executed are skiff, the trampoline and
+/// the command; the exit code, the output and the `--rm` removal are the same. `run -d` still
+/// runs the small binary, whose memory the container's whole life pays for.
+#[test]
+fn a_foreground_monitor_is_forked_and_a_detached_one_execs_the_small_binary() {
+    let env = env_with_busybox();
+    // The first run starts the user-namespace holder (setuid newuidmap, which strace would
+    // stop being setuid); the traced ones join it.
+    env.skiff_ok(&["run", "--rm", "--network", "none", BUSYBOX, "true"]);
+    let traced = |args: &[&str]| -> (std::process::Output, Vec<String>) {
+        let log = env.dir().join("strace-exec.log");
+        let _ = std::fs::remove_file(&log);
+        let skiff = skiff_bin().to_str().expect("path").to_string();
+        let log_s = log.to_str().expect("path").to_string();
+        let mut all = vec![
+            "-f",
+            "-qq",
+            "-e",
+            "trace=execve,execveat",
+            "-e",
+            "signal=none",
+            "-o",
+            &log_s,
+            &skiff,
+        ];
+        all.extend_from_slice(args);
+        let o = run_with_timeout(env.user_command("strace", &all), None, env.timeout())
+            .expect("strace");
+        let text = std::fs::read_to_string(&log).expect("strace log");
+        let execs = text
+            .lines()
+            .filter(|l| l.contains("exec") && l.ends_with(" = 0"))
+            .map(|l| {
+                let start = l.find('(').map_or(0, |i| i + 1);
+                l[start..].split(',').next().unwrap_or("").to_string()
+            })
+            .collect();
+        (o, execs)
+    };
+    let (o, execs) = traced(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "echo out; exit 3",
+    ]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "out\n");
+    assert!(
+        !execs.iter().any(|e| e.contains("skiff-monitor")),
+        "no monitor binary exec'd: {execs:?}"
+    );
+    assert_eq!(execs.len(), 3, "skiff, the trampoline, sh: {execs:?}");
+    assert!(execs[0].ends_with("/skiff\""), "{execs:?}");
+    assert_eq!(env.skiff_ok(&["ps", "-aq"]).trim(), "", "--rm removed it");
+
+    // `true`: strace follows the detached monitor and waits for its end.
+    let (o, execs) = traced(&[
+        "run",
+        "-d",
+        "--name",
+        "bg",
+        "--network",
+        "none",
+        BUSYBOX,
+        "true",
+    ]);
+    assert_success(&o, "run -d");
+    assert!(
+        execs.iter().any(|e| e.ends_with("/skiff-monitor\"")),
+        "a detached monitor runs the small binary: {execs:?}"
+    );
+    env.skiff_ok(&["rm", "-f", "bg"]);
 }

@@ -82,18 +82,30 @@ fn default_profile_blocks_what_docker_blocks() {
     }
     let o = env.skiff(&["exec", "s1", "sh", "-c", "echo fine"]);
     assert_eq!(stdout(&o), "fine\n", "{}", stderr(&o));
-    // The container's own start takes its filter from a cache too (`seccomp-start.bpf`):
+    // A container's own start takes its filter from a cache too, shared by all containers
+    // (`cache/seccomp/SHA256.bpf`, one file per profile; s1 made the default profile's):
     // started again with that cache damaged, the filter is still in force.
     let id = env.skiff_ok(&["create", BUSYBOX, "unshare", "-U", "true"]);
     let id = id.trim();
     let o = env.skiff(&["start", "-a", id]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
-    let cache = env
-        .data_dir()
-        .join("containers")
-        .join(id)
-        .join("seccomp-start.bpf");
-    let cache = cache.display();
+    let shared = env.data_dir().join("cache/seccomp");
+    let files: Vec<_> = std::fs::read_dir(&shared)
+        .unwrap_or_else(|e| panic!("{}: {e}", shared.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "bpf"))
+        .collect();
+    assert_eq!(files.len(), 1, "one profile, one file: {files:?}");
+    assert!(
+        !env.data_dir()
+            .join("containers")
+            .join(id)
+            .join("seccomp-start.bpf")
+            .exists(),
+        "nothing cached per container at start"
+    );
+    let cache = files[0].display();
     assert_success(
         &env.sh(&format!("test -s {cache}")),
         "the start cache exists",

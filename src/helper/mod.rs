@@ -270,6 +270,130 @@ pub fn spawn(s: Spawn<'_>) -> Result<Helper, RuntimeError> {
     Ok(Helper { child, ready })
 }
 
+/// A long-lived helper started by [`fork_helper`]: a child of this process running skiff's
+/// code from this process's image, and the read end of its readiness pipe.
+pub struct Forked {
+    pub pid: nix::unistd::Pid,
+    pub ready: std::fs::File,
+}
+
+/// Start a long-lived helper by `fork` alone: `body` runs in the child with the write end of a
+/// readiness pipe, and what it returns is the child's exit status. No exec: no binary mapped
+/// again, no dynamic loader, no libc start-up (which, on a virtual machine, runs some thirty
+/// `cpuid` instructions that each trap to the hypervisor: ~1 ms of CPU per exec here, more
+/// than the rest of a small binary's start). Written by hand: `std::process::Command` always
+/// execs. The child gets what an exec'd helper would: the standard streams, `env` added, an
+/// empty signal mask, SIGPIPE at its default, no other descriptor of this process (none can
+/// keep a lock or a pipe of the caller's alive), its own process group on request, and no
+/// log output (an exec'd helper sets up no logging).
+///
+/// None, and nothing done, when this process has more than one thread: a fork copies the
+/// calling thread only, and the helper could wait forever on a lock another thread held.
+pub fn fork_helper(
+    env: &[(OsString, OsString)],
+    new_process_group: bool,
+    body: impl FnOnce(ReadySender) -> i32,
+) -> Option<Result<Forked, RuntimeError>> {
+    if std::fs::read_dir("/proc/self/task").map_or(true, |d| d.count() != 1) {
+        return None;
+    }
+    let (r, w) = match pipe() {
+        Ok(p) => p,
+        Err(e) => return Some(Err(e)),
+    };
+    // What this process buffered must not be written twice.
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: this process has a single thread (checked above), so the child is a whole copy
+    // of it: no lock held by another thread, and the child may run any code, as the parent
+    // would. The child never returns from this function (it exits below).
+    match unsafe { nix::unistd::fork() } {
+        Err(e) => Some(Err(RuntimeError::Helper(format!("fork: {e}")))),
+        Ok(nix::unistd::ForkResult::Parent { child }) => {
+            drop(w);
+            Some(Ok(Forked {
+                pid: child,
+                ready: std::fs::File::from(r),
+            }))
+        }
+        Ok(nix::unistd::ForkResult::Child) => {
+            drop(r);
+            forked_child_setup(env, new_process_group, w.as_raw_fd());
+            let _quiet = tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::new());
+            let ready = ReadySender(std::fs::File::from(w));
+            let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(ready)))
+                .unwrap_or(crate::exit::ENGINE);
+            std::process::exit(code)
+        }
+    }
+}
+
+/// waitpid for a child (a [`fork_helper`] one), its status as std's ExitStatus (nix's
+/// WaitStatus cannot become one); None with `nohang` while it runs.
+pub fn waitpid_status(
+    pid: nix::unistd::Pid,
+    nohang: bool,
+) -> std::io::Result<Option<std::process::ExitStatus>> {
+    use std::os::unix::process::ExitStatusExt;
+    let flags = if nohang { libc::WNOHANG } else { 0 };
+    let mut status = 0;
+    loop {
+        // SAFETY: waitpid on our own child, writing to a local.
+        let r = unsafe { libc::waitpid(pid.as_raw(), &mut status, flags) };
+        match r {
+            0 => return Ok(None),
+            r if r > 0 => return Ok(Some(std::process::ExitStatus::from_raw(status))),
+            _ => {
+                let e = std::io::Error::last_os_error();
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+/// The child side of [`fork_helper`], before its body runs.
+fn forked_child_setup(env: &[(OsString, OsString)], new_process_group: bool, keep: i32) {
+    if new_process_group {
+        let _ = nix::unistd::setpgid(nix::unistd::Pid::from_raw(0), nix::unistd::Pid::from_raw(0));
+    }
+    let _ = nix::sys::signal::SigSet::empty().thread_set_mask();
+    // SAFETY: SIG_DFL for SIGPIPE, as exec gives (Rust's runtime ignores it in the parent).
+    unsafe {
+        let _ = nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        );
+    }
+    // Every descriptor but the standard streams and the readiness pipe.
+    // SAFETY: close_range only closes descriptors of this (single-threaded) child; nothing
+    // in it uses the closed ones afterwards (the parent's owners of them never run here).
+    let closed = unsafe {
+        (keep <= 3 || libc::syscall(libc::SYS_close_range, 3u32, (keep - 1) as u32, 0u32) == 0)
+            && libc::syscall(libc::SYS_close_range, (keep + 1) as u32, u32::MAX, 0u32) == 0
+    };
+    if !closed {
+        // Kernels before 5.9: one close per open descriptor.
+        let open: Vec<i32> = std::fs::read_dir("/proc/self/fd")
+            .map(|d| {
+                d.flatten()
+                    .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for fd in open.into_iter().filter(|&fd| fd > 2 && fd != keep) {
+            // SAFETY: as above.
+            unsafe {
+                libc::close(fd);
+            }
+        }
+    }
+    for (k, v) in env {
+        std::env::set_var(k, v);
+    }
+}
+
 /// Run a short-lived helper to its end; its stdout.
 pub fn run(request: &Request) -> Result<Vec<u8>, RuntimeError> {
     spawn(Spawn::new(request))?.finish()

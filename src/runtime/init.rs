@@ -37,10 +37,11 @@ pub fn child_main(spec: &Spec, rootfs: &Rootfs, stdio: &Stdio, sock_fd: RawFd) -
 
 pub(super) enum Never {}
 
-/// The spec's seccomp profile as BPF programs, if it has one: from the cache beside the
-/// container's root file system mount point (`containers/ID/seccomp-start.bpf`, keyed by the
-/// profile as serialized here; `exec`'s cache, keyed by `config.json`'s text, is another file
-/// so that neither evicts the other), compiled when that holds no intact copy of it.
+/// The spec's seccomp profile as BPF programs, if it has one: from the cache every container
+/// of the store shares (`cache/seccomp/SHA256.bpf` in the store, which holds `containers/ID/
+/// merged`, the mount point; keyed by the profile as serialized here; `exec`'s cache, keyed
+/// by `config.json`'s text, is in the container's directory), compiled when that holds no
+/// intact copy of it. A container's own directory would be new, so empty, for every `run`.
 fn compile_seccomp(
     spec: &Spec,
     rootfs: &Rootfs,
@@ -48,10 +49,12 @@ fn compile_seccomp(
     match spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) {
         Some(s) => {
             let text = serde_json::to_string(s).map_err(ctx("seccomp profile"))?;
-            let progs = match rootfs.target.parent() {
-                Some(dir) => {
-                    super::seccomp_cache::compile_cached(&text, &dir.join("seccomp-start.bpf"))
-                }
+            let store = rootfs.target.ancestors().nth(3);
+            let progs = match store {
+                Some(store) => super::seccomp_cache::compile_shared(
+                    &text,
+                    &store.join("cache").join("seccomp"),
+                ),
                 None => serde_json::from_str(&text)
                     .map_err(super::RuntimeError::ctx("seccomp profile"))
                     .and_then(|v| super::seccomp::compile(&v)),

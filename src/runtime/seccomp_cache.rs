@@ -1,7 +1,9 @@
 //! A cache of compiled seccomp filters: `exec` (and every health probe) needs the container's
 //! filter as BPF, and compiling docker's profile again each time cost a tenth of an `exec`.
-//! The programs are kept in one file next to the container's `config.json`, keyed by the
-//! SHA-256 of the profile's JSON text, so a changed profile is never served a stale filter.
+//! The programs are kept in one file next to the container's `config.json` (`exec`), or in
+//! one file per profile shared by all containers (a container's start: `compile_shared`),
+//! keyed by the SHA-256 of the profile's JSON text, so a changed profile is never served a
+//! stale filter.
 //!
 //! The file is derived data: written by rename without fsync, and rebuilt whenever it is
 //! missing, of another profile, or damaged (a crash can leave it empty or, on some file
@@ -41,6 +43,15 @@ pub fn compile_cached(profile: &str, cache: &Path) -> Result<Vec<BpfProgram>, Ru
         tracing::debug!("seccomp cache {}: {e}", cache.display());
     }
     Ok(progs)
+}
+
+/// The same, from a cache shared by every container: `dir/SHA256-OF-PROFILE.bpf`. A container's
+/// start uses it, so that a new container (every `run --rm`) finds docker's default profile
+/// already compiled; `dir` is made when missing.
+pub fn compile_shared(profile: &str, dir: &Path) -> Result<Vec<BpfProgram>, RuntimeError> {
+    let key = Sha256::digest(profile.as_bytes());
+    let _ = std::fs::create_dir_all(dir);
+    compile_cached(profile, &dir.join(format!("{}.bpf", hex::encode(key))))
 }
 
 fn encode(key: &[u8; 32], progs: &[BpfProgram]) -> Vec<u8> {

@@ -73,7 +73,7 @@ impl Lister<'_> {
             Err(_) => return None,
         };
         if let Ok(len) = read_at(dir, &format!("{id}/state.json"), &mut self.buf) {
-            if let Ok(mut st) = serde_json::from_slice::<ContainerState>(&self.buf[..len]) {
+            if let Ok(mut st) = super::summary::parse_state(&self.buf[..len]) {
                 if let Some(s) = st.summary.take() {
                     if s.stamp == stamp && s.id == id {
                         self.store.correct(&mut st);
@@ -399,6 +399,48 @@ mod tests {
             !paths.container(ID).exists(),
             "a removed container came back"
         );
+    }
+
+    #[test]
+    fn the_one_pass_parse_reads_states_as_the_lenient_one() {
+        let (_d, paths) = store();
+        let c = Containers::new(&paths);
+        c.create(&record("web"), Durability::Synced)
+            .expect("create");
+        c.listing(ID).expect("listed");
+        let good = stored(&paths);
+        let mut cases = vec![good.clone()];
+        for bad in [
+            serde_json::json!(42),
+            serde_json::json!(null),
+            serde_json::json!({"name": "x"}),
+            serde_json::json!({"stamp": 1}),
+        ] {
+            let mut v = good.clone();
+            v["summary"] = bad;
+            cases.push(v);
+        }
+        let mut v = good.clone();
+        v.as_object_mut().expect("object").remove("summary");
+        cases.push(v);
+        for v in cases {
+            let text = serde_json::to_vec_pretty(&v).expect("json");
+            let fast = super::super::summary::parse_state(&text).expect("parsed");
+            let slow: ContainerState = serde_json::from_slice(&text).expect("parsed");
+            assert_eq!(
+                serde_json::to_value(&fast).expect("json"),
+                serde_json::to_value(&slow).expect("json"),
+                "{v}"
+            );
+            assert_eq!(fast.summary.is_some(), v["summary"] == good["summary"]);
+        }
+        // A broken state stays broken, and the next parse is lenient again.
+        assert!(super::super::summary::parse_state(b"{\"status\": ").is_err());
+        let mut v = good.clone();
+        v["summary"] = serde_json::json!(42);
+        let text = serde_json::to_vec(&v).expect("json");
+        let st: ContainerState = serde_json::from_slice(&text).expect("lenient");
+        assert!(st.summary.is_none());
     }
 
     #[test]

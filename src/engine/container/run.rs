@@ -123,7 +123,14 @@ fn start_inner(
 /// container's, and the monitor's exit status is the container's exit code. The monitor gets
 /// its own process group, so the caller's terminal signals do not reach it.
 pub fn start_piped(paths: &Paths, rec: &ContainerRecord) -> Result<Child, EngineError> {
-    spawn_monitor(paths, rec, MonitorIo::Piped, None).map(|(c, _)| c)
+    match spawn_monitor(paths, rec, MonitorIo::Piped, None)? {
+        (MonitorProc::Exec(c), _) => Ok(c),
+        // Piped monitors are always exec'd (spawn_monitor forks only Inherit ones).
+        (mut m @ MonitorProc::Forked(_), _) => {
+            let _ = m.wait();
+            Err(EngineError::Internal("a piped monitor was forked".into()))
+        }
+    }
 }
 
 /// `--log-driver passthrough` hands the caller's stdio to the container: never a terminal, which
@@ -170,7 +177,7 @@ fn spawn_monitor(
     rec: &ContainerRecord,
     io: MonitorIo,
     detach_keys: Option<&[u8]>,
-) -> Result<(Child, Option<std::fs::File>), EngineError> {
+) -> Result<(MonitorProc, Option<std::fs::File>), EngineError> {
     {
         // A new start: whatever stop was asked for before is over.
         let store = Containers::new(paths);
@@ -190,12 +197,34 @@ fn spawn_monitor(
         ),
         detach_keys: detach_keys.map(<[u8]>::to_vec),
     };
-    let mut spawn = crate::helper::Spawn::new(&request);
-    spawn.ready = true;
-    spawn.env = vec![
+    let env: Vec<(std::ffi::OsString, std::ffi::OsString)> = vec![
         ("SKIFF_ROOT".into(), paths.data.clone().into()),
         ("SKIFF_RUNROOT".into(), paths.runtime.clone().into()),
     ];
+    // A monitor in the foreground lives no longer than this command: it is forked, not
+    // exec'd (helper::fork_helper says what that saves). A detached one runs in the small
+    // binary, whose memory is a fraction of this one's for the container's whole life.
+    if let MonitorIo::Inherit | MonitorIo::InheritOwnGroup = io {
+        let keys = detach_keys.map(<[u8]>::to_vec);
+        let forked =
+            crate::helper::fork_helper(&env, matches!(io, MonitorIo::InheritOwnGroup), |ready| {
+                crate::monitor::main(paths, &rec.id, true, keys, Some(ready))
+            });
+        if let Some(forked) = forked {
+            let mut forked =
+                forked.map_err(EngineError::failed("starting the container monitor"))?;
+            let mut monitor = MonitorProc::Forked(forked.pid);
+            let ready = crate::helper::read_ready(&mut forked.ready);
+            if ready != Some(crate::helper::Ready::Ok) {
+                let _ = monitor.wait();
+                return Err(start_error(ready));
+            }
+            return Ok((monitor, detach_keys.map(|_| forked.ready)));
+        }
+    }
+    let mut spawn = crate::helper::Spawn::new(&request);
+    spawn.ready = true;
+    spawn.env = env;
     use std::process::Stdio;
     let (stdin, stdout, stderr) = match io {
         MonitorIo::Detached => (Stdio::null(), Stdio::null(), Stdio::null()),
@@ -226,7 +255,39 @@ fn spawn_monitor(
         return Err(start_error(ready));
     }
     let pipe = detach_keys.and_then(|_| monitor.take_ready_pipe());
-    Ok((monitor.child, pipe))
+    Ok((MonitorProc::Exec(monitor.child), pipe))
+}
+
+/// A container's monitor as this command started it: the small binary exec'd, or this
+/// process forked ([`crate::helper::fork_helper`]).
+enum MonitorProc {
+    Exec(Child),
+    Forked(Pid),
+}
+
+impl MonitorProc {
+    fn id(&self) -> u32 {
+        match self {
+            MonitorProc::Exec(c) => c.id(),
+            MonitorProc::Forked(p) => p.as_raw() as u32,
+        }
+    }
+
+    /// Its exit status, if it has exited (reaped then).
+    fn try_wait(&mut self) -> std::io::Result<Option<std::process::ExitStatus>> {
+        match self {
+            MonitorProc::Exec(c) => c.try_wait(),
+            MonitorProc::Forked(p) => crate::helper::waitpid_status(*p, true),
+        }
+    }
+
+    fn wait(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        match self {
+            MonitorProc::Exec(c) => c.wait(),
+            MonitorProc::Forked(p) => crate::helper::waitpid_status(*p, false)?
+                .ok_or_else(|| std::io::Error::other("the monitor did not exit")),
+        }
+    }
 }
 
 fn start_error(ready: Option<crate::helper::Ready>) -> EngineError {
@@ -258,7 +319,7 @@ fn forwarded_signals() -> SigSet {
 }
 
 /// Wait for the monitor without touching signals: one that ends skiff leaves it running.
-fn wait_unproxied(mut child: Child) -> i32 {
+fn wait_unproxied(mut child: MonitorProc) -> i32 {
     use std::os::unix::process::ExitStatusExt;
     child
         .wait()
@@ -269,7 +330,7 @@ fn wait_unproxied(mut child: Child) -> i32 {
 /// Wait for the foreground monitor; forward the signals the terminal did not already deliver
 /// to it. Its exit status (the container's exit code), or that it let go of the terminal.
 fn wait_foreground(
-    mut child: Child,
+    mut child: MonitorProc,
     mask: &SigSet,
     mut detach_pipe: Option<std::fs::File>,
 ) -> RunOutcome {
@@ -277,7 +338,7 @@ fn wait_foreground(
         use std::os::unix::process::ExitStatusExt;
         s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0))
     };
-    let exited = |child: &mut Child| {
+    let exited = |child: &mut MonitorProc| {
         RunOutcome::Exited(child.wait().map(status_code).unwrap_or(crate::exit::ENGINE))
     };
     let sfd = nix::sys::signalfd::SignalFd::with_flags(
