@@ -124,23 +124,50 @@ impl Paths {
     /// does, so no other local user reaches an image's setuid binaries or a container's files.
     /// Stores made by older versions (0755) are fixed here, on first use. Directories owned by
     /// someone else are left alone (and reported).
+    ///
+    /// Every command runs this first, so it is cheap on a store that is already right: the
+    /// data root is opened once and each top directory is looked at relative to it (one
+    /// `fstatat`, no `mkdir` unless it is missing): 13 short system calls instead of 12
+    /// `mkdir` and 12 `statx` of whole paths.
     pub fn secure_data(&self) -> std::io::Result<()> {
-        use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.data)?;
-        let me = nix::unistd::geteuid().as_raw();
-        for name in PRIVATE_DIRS {
-            let dir = self.data.join(name);
-            match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(e),
+        use nix::errno::Errno;
+        use nix::fcntl::{AtFlags, OFlag};
+        use nix::sys::stat::{fchmodat, fstatat, mkdirat, FchmodatFlags, Mode, SFlag};
+        let open = || {
+            nix::fcntl::open(
+                &self.data,
+                OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            )
+        };
+        let root = match open() {
+            Ok(fd) => fd,
+            Err(Errno::ENOENT) => {
+                use std::os::unix::fs::DirBuilderExt;
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(&self.data)?;
+                open()?
             }
-            let meta = std::fs::symlink_metadata(&dir)?;
-            if meta.is_dir() && meta.mode() & 0o077 != 0 && meta.uid() == me {
-                std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+            Err(e) => return Err(e.into()),
+        };
+        let me = nix::unistd::geteuid().as_raw();
+        let private = Mode::from_bits_truncate(0o700);
+        for name in PRIVATE_DIRS {
+            let st = match fstatat(&root, name, AtFlags::AT_SYMLINK_NOFOLLOW) {
+                Err(Errno::ENOENT) => {
+                    match mkdirat(&root, name, private) {
+                        Ok(()) | Err(Errno::EEXIST) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                    fstatat(&root, name, AtFlags::AT_SYMLINK_NOFOLLOW)?
+                }
+                r => r?,
+            };
+            let is_dir = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR;
+            if is_dir && st.st_mode & 0o077 != 0 && st.st_uid == me {
+                fchmodat(&root, name, private, FchmodatFlags::FollowSymlink)?;
             }
         }
         Ok(())
