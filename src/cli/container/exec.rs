@@ -46,6 +46,16 @@ pub struct ExecArgs {
 
 pub fn exec(a: ExecArgs) -> Result<i32, EngineError> {
     let paths = Paths::from_env();
+    // The keys are watched for only with -it (not -d): docker's config.json is read only then
+    // (an explicit --detach-keys is checked whatever the flags).
+    let watched = a.tty && a.interactive && !a.detach;
+    let detach_keys = if watched || a.detach_keys.as_deref().is_some_and(|k| !k.is_empty()) {
+        Some(crate::engine::attach::detach_keys(
+            a.detach_keys.as_deref(),
+        )?)
+    } else {
+        None
+    };
     let opts = ctr::ExecOptions {
         container: a.container,
         command: a.command,
@@ -58,9 +68,7 @@ pub fn exec(a: ExecArgs) -> Result<i32, EngineError> {
         user: a.user,
         privileged: a.privileged,
         resize_fd: None,
-        detach_keys: Some(crate::engine::attach::detach_keys(
-            a.detach_keys.as_deref(),
-        )?),
+        detach_keys,
     };
     match ctr::exec_outcome(&paths, &opts)? {
         ctr::ExecOutcome::Exited(code) => Ok(code),

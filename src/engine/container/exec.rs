@@ -54,13 +54,14 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
     let id = store.resolve(&opts.container)?;
     let rec = store.record(&id)?;
     let st = store.state(&id)?;
-    if !st.can_kill() {
+    // `can_exec` without reading /proc/PID/stat once more.
+    if !st.is_alive() {
         return Err(EngineError::Conflict(format!(
             "container {} is not running",
             opts.container
         )));
     }
-    if !st.can_exec() {
+    if st.status == crate::state::container::Status::Paused {
         return Err(EngineError::Conflict(format!(
             "Container {} is paused, unpause the container before exec",
             opts.container

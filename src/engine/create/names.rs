@@ -1,5 +1,4 @@
 //! Container IDs and docker-style generated names (`brave_turing`).
-use std::io::Read;
 
 use crate::engine::EngineError;
 use crate::state::container::{Containers, Durability, StateError};
@@ -7,9 +6,7 @@ use crate::state::container::{Containers, Durability, StateError};
 /// A new 64-hex-digit container (or exec) ID.
 pub fn new_id() -> Result<String, EngineError> {
     let mut bytes = [0u8; 32];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(EngineError::io("reading /dev/urandom"))?;
+    crate::sys::random::fill(&mut bytes).map_err(EngineError::io("reading random bytes"))?;
     Ok(hex::encode(bytes))
 }
 
