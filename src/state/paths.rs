@@ -127,8 +127,8 @@ impl Paths {
     ///
     /// Every command runs this first, so it is cheap on a store that is already right: the
     /// data root is opened once and each top directory is looked at relative to it (one
-    /// `fstatat`, no `mkdir` unless it is missing): 13 short system calls instead of 12
-    /// `mkdir` and 12 `statx` of whole paths.
+    /// `fstatat`, no `mkdir` unless it is missing): 14 short system calls instead of 13
+    /// `mkdir` and 13 `statx` of whole paths.
     pub fn secure_data(&self) -> std::io::Result<()> {
         use nix::errno::Errno;
         use nix::fcntl::{AtFlags, OFlag};
@@ -181,8 +181,8 @@ fn runtime_fallback(uid: u32) -> PathBuf {
 
 /// The top directories of the data root, all private (mode 0700): image blobs and their
 /// locks, unpacked layers, image records, containers and their names, volumes, networks, the
-/// build cache, the storage probe and temporary files.
-pub const PRIVATE_DIRS: [&str; 11] = [
+/// build cache, the storage probe, shared caches (compiled seccomp filters) and temporary files.
+pub const PRIVATE_DIRS: [&str; 12] = [
     "blobs",
     "blob-locks",
     "layers",
@@ -194,4 +194,5 @@ pub const PRIVATE_DIRS: [&str; 11] = [
     "networks",
     "build-cache",
     "storage",
+    "cache",
 ];
