@@ -203,6 +203,10 @@ fn create_request(body: &Value, name: Option<String>) -> Result<CreateRequest, A
     let mut req = CreateRequest::new(image);
     // docker's create never pulls: the client pulls on "No such image" and retries.
     req.pull = PullPolicy::Never;
+    // docker has no sd_notify: no NOTIFY_SOCKET in the container, no socket for the monitor
+    // to relay (the CLI's default outside a Type=notify unit; podman's `container` default
+    // made every API container a mount, a socket and a directory more).
+    req.sdnotify = crate::systemd::notify::Mode::Ignore;
     req.name = name;
     req.command = strings(&body["Cmd"]);
     // docker: Entrypoint [""] (or []) clears the image's; null keeps it.
@@ -471,11 +475,27 @@ pub async fn start(ctx: &Arc<Ctx>, id: &str) -> ApiResult {
         let rec = info.record.clone();
         let child = blocking(move || ctr::start_piped(&paths, &rec)).await?;
         waiting.hand_over(child);
-        return http::status_only(StatusCode::NO_CONTENT);
+    } else {
+        let paths = ctx.paths.clone();
+        blocking(move || ctr::start_existing(&paths, &id, false)).await?;
     }
-    let paths = ctx.paths.clone();
-    blocking(move || ctr::start_existing(&paths, &id, false)).await?;
+    if matches!(info.record.network, crate::network::Mode::User(_)) {
+        keep_shared_namespace(ctx);
+    }
     http::status_only(StatusCode::NO_CONTENT)
+}
+
+/// After a start on the default bridge or a user network: the service keeps their shared
+/// namespace up while it runs (checked after every such start, off the answer's path: a
+/// holder started again since is held again).
+fn keep_shared_namespace(ctx: &Arc<Ctx>) {
+    let ctx = ctx.clone();
+    tokio::task::spawn_blocking(move || {
+        if crate::engine::network::keep_shared_namespace(&ctx.paths) {
+            ctx.holds_shared_namespace
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
 }
 
 fn timeout(q: &Query) -> Result<Option<i64>, ApiError> {

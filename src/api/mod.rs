@@ -114,6 +114,8 @@ pub struct Ctx {
     pub pending_attach: hijack::Pending,
     /// Exec instances made by `POST /containers/{id}/exec`.
     pub execs: exec::Execs,
+    /// Whether the service holds the shared network namespace up (let go when it exits).
+    pub holds_shared_namespace: std::sync::atomic::AtomicBool,
 }
 
 enum Listener {
@@ -243,10 +245,14 @@ pub fn serve(paths: &Paths, opts: &ServiceOptions) -> Result<(), EngineError> {
         activity: Activity::new(),
         pending_attach: Default::default(),
         execs: Default::default(),
+        holds_shared_namespace: Default::default(),
     });
-    let result = rt.block_on(run(ctx, listeners, opts.idle));
+    let result = rt.block_on(run(ctx.clone(), listeners, opts.idle));
     // Streams still running (a `logs -f` a client left) must not keep us.
     rt.shutdown_timeout(Duration::from_millis(200));
+    if ctx.holds_shared_namespace.load(Ordering::SeqCst) {
+        crate::engine::network::let_go_shared_namespace(paths);
+    }
     if let Some(p) = socket_file {
         let _ = std::fs::remove_file(p);
     }

@@ -14,6 +14,32 @@ use crate::network::{files, Attachment, Mode, NetConfig};
 use crate::state::container::{ContainerRecord, Containers, Status};
 use crate::state::Paths;
 
+/// What this process registers as in the shared namespace's clients ([`keep_shared_namespace`]).
+fn holder_key() -> String {
+    format!("service-{}", std::process::id())
+}
+
+/// Keep the shared namespace of the default bridge and the user networks (its holder and
+/// slirp4netns) up for as long as this process lives, if it runs: the API service calls it
+/// after it started a container there, so that its clients' next containers never wait for
+/// the holder to start again. True when held; the holder lets go by itself once this process
+/// has exited ([`let_go_shared_namespace`] at once).
+pub fn keep_shared_namespace(paths: &Paths) -> bool {
+    match user::hold(paths, &holder_key(), std::process::id() as i32) {
+        Ok(held) => held,
+        Err(e) => {
+            tracing::debug!("keeping the shared network namespace: {e}");
+            false
+        }
+    }
+}
+
+/// The end of [`keep_shared_namespace`]: the holder lingers, then exits once no container
+/// needs it.
+pub fn let_go_shared_namespace(paths: &Paths) {
+    user::release(paths, &holder_key());
+}
+
 /// Check the flags against the mode, resolve `container:NAME` to the container's ID, and choose
 /// and check the host ports (a port in use fails here, before anything is created).
 pub fn prepare(

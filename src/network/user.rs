@@ -682,7 +682,41 @@ pub fn disconnect_running(
     write_attachments(paths, &att)
 }
 
-/// The container's monitor is done with the shared namespace (called when it exits).
+/// A process that is no container's monitor keeps the shared namespace (the holder and its
+/// slirp4netns) up while it lives: the API service, whose clients run containers one after
+/// another with pauses longer than [`HOLDER_LINGER`] between them, each of which would start
+/// the holder again (about 40 ms). Registered as a client named `key` with no endpoint, only
+/// while a holder runs (this never starts one); the holder forgets it once `owner` has exited
+/// (its periodic check), or [`release`] removes it. True when it is registered.
+pub fn hold(paths: &Paths, key: &str, owner: i32) -> Result<bool, NetworkError> {
+    if !endpoints_path(paths).exists() {
+        return Ok(false);
+    }
+    let _lock = lock(paths)?;
+    if holder_pid(paths).is_none() {
+        return Ok(false);
+    }
+    let mut att = read_attachments(paths)?;
+    let start = process_start_time(owner).unwrap_or(0);
+    if att
+        .clients
+        .iter()
+        .any(|c| c.container_id == key && c.pid == owner && c.start == start)
+    {
+        return Ok(true);
+    }
+    att.clients.retain(|c| c.container_id != key);
+    att.clients.push(Client {
+        container_id: key.to_string(),
+        pid: owner,
+        start,
+    });
+    write_attachments(paths, &att)?;
+    Ok(true)
+}
+
+/// The container's monitor (or a [`hold`]er) is done with the shared namespace (called when
+/// it exits).
 pub fn release(paths: &Paths, container_id: &str) {
     if !endpoints_path(paths).exists() {
         return;
