@@ -636,6 +636,51 @@ fn the_shared_namespace_waits_a_moment_for_the_next_container_then_goes() {
 }
 
 #[test]
+fn a_holder_whose_store_was_deleted_goes_with_its_slirp4netns() {
+    let env = env_with_busybox();
+    env.skiff_ok(&["run", "--rm", BUSYBOX, "true"]);
+    let pid = holder_pid(&env).expect("a holder after the container");
+    assert_eq!(slirp_processes(&env).len(), 1);
+    // The store is deleted while the holder lingers, and its lock cannot be made again (the
+    // directory above is not writable, as a benchmark's root-owned work directory): the
+    // holder used to stay, with its slirp4netns, for ever.
+    for d in [env.data_dir(), env.run_dir()] {
+        let _ = std::process::Command::new("rm").arg("-rf").arg(&d).status();
+    }
+    // Owned by root (a uid the user namespace does not map, so its root cannot write there
+    // either) for the time of the check.
+    let dir = env.data_dir().parent().unwrap().to_path_buf();
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let m = std::fs::metadata(&dir).unwrap();
+    let owner = (m.uid(), m.gid(), m.mode() & 0o7777);
+    let own = |(u, g, mode): (u32, u32, u32)| {
+        std::os::unix::fs::chown(&dir, Some(u), Some(g)).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    own((0, 0, 0o755));
+    let gone = |pid: i64| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| {
+            s.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !gone(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left = (!gone(pid), slirp_processes(&env));
+    own(owner);
+    assert_eq!(
+        left,
+        (false, Vec::<String>::new()),
+        "holder {pid} or its slirp4netns stayed"
+    );
+}
+
+#[test]
 fn no_helper_left_after_rm_f_or_a_killed_monitor() {
     let env = env_with_busybox();
     for name in ["h1", "h2", "h3"] {

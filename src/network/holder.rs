@@ -175,6 +175,10 @@ fn serve(
                     released = false;
                 }
                 Ok(_) => {}
+                // Its store was deleted (a reset, a removed test or benchmark store): no
+                // container can find this holder any more, and it could not tell when its last
+                // one goes. It used to stay, with its slirp4netns, for ever.
+                Err(_) if user::holder_record_lost(paths, me) => return Ok(()),
                 Err(e) => eprintln!("skiff netns holder: {e}"),
             }
             pending.retain(|_, (_, _, t)| t.elapsed() < Duration::from_secs(5));

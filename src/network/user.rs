@@ -120,6 +120,16 @@ fn holder_path(paths: &Paths) -> PathBuf {
     run_dir(paths).join("holder.json")
 }
 
+/// Whether the holder `me` has lost its record for good: `holder.json` is gone, or names
+/// another holder (read without the lock, for a holder whose lock cannot be taken: its
+/// store was deleted). A record that cannot be read for another reason does not count.
+pub fn holder_record_lost(paths: &Paths, me: i32) -> bool {
+    match read_json::<HolderRecord>(&holder_path(paths)) {
+        Ok(h) => h.pid != me,
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    }
+}
+
 /// The lock that guards definitions, attachments and the holder.
 pub fn lock(paths: &Paths) -> Result<LockFile, NetworkError> {
     let p = defs_dir(paths).join(".lock");
