@@ -283,7 +283,7 @@ fn run_rm_returns_before_its_files_go_and_a_killed_remover_leaves_them_to_ps() {
         "the name is free when run --rm returns"
     );
     // That ps left the entry to its remover (it holds the entry's lock).
-    assert_eq!(trash_entries(&env), [id.clone()]);
+    assert_eq!(trash_entries(&env), std::slice::from_ref(&id));
     // SIGKILL the remover half-way (the pid was checked just above: ours, in this store).
     let pid = removers[0];
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::SIGKILL)
