@@ -20,7 +20,7 @@ pub use error::MonitorError;
 pub use remove::{remove_anonymous_volumes, remove_container, remove_tree_any_owner};
 
 use pump::{pump, PumpIo};
-use remove::remove_container_in;
+use remove::remove_container_later;
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::Duration;
@@ -255,8 +255,8 @@ fn run(
             continue;
         }
         // A `--rm` container's exit is not recorded: it is about to disappear (unless removal
-        // fails).
-        if !rec.auto_remove || !remove_container_in(paths, id, &rec.name, userns.as_ref()) {
+        // fails). Its files are deleted after the monitor's exit (`remove_container_later`).
+        if !rec.auto_remove || !remove_container_later(paths, id, &rec.name, userns.as_ref()) {
             record_exit(&store, id, code, "");
         } else {
             crate::state::events::container(paths, &rec, "destroy", &[]);
