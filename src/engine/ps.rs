@@ -257,6 +257,9 @@ pub fn ps(paths: &Paths, q: &PsQuery) -> Result<Vec<PsEntry>, EngineError> {
     };
     ctx.before = created_of("before")?;
     ctx.since = created_of("since")?;
+    // `--rm` containers whose removal was cut short (their files in the trash, nobody
+    // removing them): one look at a directory that is usually absent.
+    super::container::leftover::sweep_trash(paths);
     // One small read per container (its summary and state), not its record.
     let mut lister = store.lister()?;
     let ids = lister.ids()?;

@@ -5,9 +5,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::Signal;
 
 use crate::engine::EngineError;
-use crate::state::container::{
-    process_start_time, ContainerRecord, Containers, Durability, Status,
-};
+use crate::state::container::{ContainerRecord, Containers, Durability, Status};
 use crate::state::{events, Paths};
 
 /// Wait until the container is no longer running and its monitor has recorded it.
@@ -127,7 +125,7 @@ fn wait_process_gone(pid: i32, start: u64, timeout: Duration) {
         return;
     }
     let deadline = Instant::now() + timeout;
-    while process_start_time(pid) == Some(start) && Instant::now() < deadline {
+    while crate::sys::proc::start_time(pid) == Some(start) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
