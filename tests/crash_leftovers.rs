@@ -195,3 +195,168 @@ fn a_name_a_crash_left_is_freed_for_a_new_container() {
     assert_eq!(code(&o), 125, "{}", stderr(&o));
     assert!(stderr(&o).contains("is already in use"), "{}", stderr(&o));
 }
+
+/// The trash entries of the store (`containers/.trash/ID`: `--rm` containers being removed).
+fn trash_entries(env: &TestEnv) -> Vec<String> {
+    std::fs::read_dir(env.data_dir().join("containers/.trash"))
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The processes named `skiff-rm` (a `--rm` container's remover) of this test's store: checked
+/// by their environment, so that no other test's process is taken.
+fn removers_of(env: &TestEnv) -> Vec<i32> {
+    let want = format!("SKIFF_ROOT={}", env.data_dir().display());
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim() == "skiff-rm")
+                && std::fs::read(format!("/proc/{pid}/environ"))
+                    .is_ok_and(|e| e.split(|&b| b == 0).any(|v| v == want.as_bytes()))
+        })
+        .collect()
+}
+
+/// Whether `pid` is gone or a zombie.
+fn dead(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|t| t.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(true)
+}
+
+fn wait_for(limit: std::time::Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    cond()
+}
+
+/// `run --rm` returns once its container is out of sight (its name free, `ps -a` without it):
+/// its files are deleted after, by a process of their own (`skiff-rm`). Killed with SIGKILL
+/// half-way, that process leaves a trash entry nobody holds, which the next `ps` sweeps.
+#[test]
+fn run_rm_returns_before_its_files_go_and_a_killed_remover_leaves_them_to_ps() {
+    let env = env_with_busybox();
+    // Files enough for their deletion to take a while (100,000 empty files).
+    env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--name",
+        "many",
+        "--network",
+        "none",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "mkdir /d && cd /d && seq 1 100000 | xargs touch",
+    ]);
+    let removers = removers_of(&env);
+    assert_eq!(
+        removers.len(),
+        1,
+        "the files are deleted after run returns, by one skiff-rm: {removers:?}"
+    );
+    let entries = trash_entries(&env);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let id = entries[0].clone();
+    assert!(!container_dir(&env, &id).exists());
+    // Out of sight already: not listed, its name free.
+    let ps = env.skiff_ok(&["ps", "-a", "--format", "{{.Names}}"]);
+    assert!(!ps.lines().any(|l| l == "many"), "{ps}");
+    assert!(
+        !env.data_dir().join("names/many").exists(),
+        "the name is free when run --rm returns"
+    );
+    // That ps left the entry to its remover (it holds the entry's lock).
+    assert_eq!(trash_entries(&env), std::slice::from_ref(&id));
+    // SIGKILL the remover half-way (the pid was checked just above: ours, in this store).
+    let pid = removers[0];
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::SIGKILL)
+        .expect("kill -9 the remover");
+    assert!(
+        wait_for(std::time::Duration::from_secs(10), || dead(pid)),
+        "skiff-rm {pid} still runs"
+    );
+    let left = env.data_dir().join("containers/.trash").join(&id);
+    assert!(left.exists(), "the killed remover removed everything");
+    // The next ps sweeps what it left, and shows nothing of it.
+    let ps = env.skiff_ok(&["ps", "-a", "--format", "{{.Names}}"]);
+    assert!(!ps.lines().any(|l| l == "many"), "{ps}");
+    assert!(!left.exists(), "ps did not sweep the trash");
+    assert!(
+        !env.data_dir().join("containers/.trash").exists(),
+        "the empty trash directory stays"
+    );
+    env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--name",
+        "many",
+        "--network",
+        "none",
+        BUSYBOX,
+        "true",
+    ]);
+}
+
+/// A monitor killed between the move of its `--rm` container into the trash and the release of
+/// its name (made here by hand: that window is a few microseconds) leaves a name that names a
+/// container in the trash: a new container that wants the name gets it, and `ps` sweeps such
+/// an entry (its name and its files).
+#[test]
+fn a_name_held_by_a_container_in_the_trash_is_freed() {
+    let env = env_with_busybox();
+    let to_trash = |id: &str| {
+        let o = env.sh(&format!(
+            "mkdir -p -m 700 \"$SKIFF_ROOT/containers/.trash\" && \
+             mv \"$SKIFF_ROOT/containers/{id}\" \"$SKIFF_ROOT/containers/.trash/{id}\""
+        ));
+        assert_success(&o, "move into the trash");
+    };
+    let half = create(&env, &["--rm", "--name", "half", BUSYBOX, "true"]);
+    to_trash(&half);
+    assert!(env.data_dir().join("names/half").exists());
+    // The name is taken by a new container.
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--name",
+        "half",
+        "--network",
+        "none",
+        BUSYBOX,
+        "echo",
+        "again",
+    ]);
+    assert_eq!(out.trim(), "again");
+    assert!(!env
+        .data_dir()
+        .join("containers/.trash")
+        .join(&half)
+        .exists());
+    // ps sweeps another such entry: its name is freed and its files go.
+    let other = create(&env, &["--rm", "--name", "other", BUSYBOX, "true"]);
+    to_trash(&other);
+    let ps = env.skiff_ok(&["ps", "-a", "--format", "{{.Names}}"]);
+    assert!(!ps.lines().any(|l| l == "other"), "{ps}");
+    assert!(
+        !env.data_dir().join("names/other").exists(),
+        "the name stays"
+    );
+    assert!(trash_entries(&env).is_empty(), "{:?}", trash_entries(&env));
+}

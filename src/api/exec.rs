@@ -78,14 +78,6 @@ impl Execs {
     }
 }
 
-fn new_id() -> String {
-    let mut b = [0u8; 32];
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        let _ = std::io::Read::read_exact(&mut f, &mut b);
-    }
-    hex::encode(b)
-}
-
 /// `POST /containers/{id}/exec`.
 pub async fn create(ctx: &Arc<Ctx>, id: &str, req: Request<Incoming>) -> ApiResult {
     let body = http::read_json(req).await?;
@@ -133,7 +125,8 @@ pub async fn create(ctx: &Arc<Ctx>, id: &str, req: Request<Incoming>) -> ApiResu
         pid: 0,
         resize: None,
     };
-    let exec_id = new_id();
+    let exec_id =
+        crate::engine::create::names::new_id().map_err(|e| ApiError::internal(e.to_string()))?;
     if let Ok(mut m) = ctx.execs.0.lock() {
         m.insert(exec_id.clone(), exec);
     }

@@ -13,7 +13,7 @@ use std::process::Stdio;
 
 use super::EngineError;
 use crate::helper::{CopyOp, Helper, Request, Spawn, UsernsOp};
-use crate::state::container::{process_start_time, Containers};
+use crate::state::container::Containers;
 use crate::state::Paths;
 use crate::storage::copy::{self, CopyError, Layout, Owner};
 use crate::storage::rootfs::Rootfs;
@@ -298,7 +298,9 @@ fn container_helper(
     let id = store.resolve(name)?;
     let rec = store.record(&id)?;
     let st = store.state(&id)?;
-    let alive = st.status.is_up() && st.pid > 0 && process_start_time(st.pid) == Some(st.pid_start);
+    let alive = st.status.is_up()
+        && st.pid > 0
+        && crate::sys::proc::start_time(st.pid) == Some(st.pid_start);
     let request = if alive {
         Request::Nsenter {
             pid: st.pid,

@@ -3,7 +3,7 @@
 //! `healthcheck run`, which runs the check now, records it and applies `--health-on-failure`.
 //! The schedule itself is the monitor's (`monitor::health`).
 use super::EngineError;
-use crate::state::container::{process_start_time, Containers, Status};
+use crate::state::container::{Containers, Status};
 use crate::state::health::{HealthConfig, HealthStatus, OnFailure};
 use crate::state::Paths;
 
@@ -30,7 +30,7 @@ pub fn run_now(paths: &Paths, name: &str) -> Result<HealthStatus, EngineError> {
     let st = store.state(&id)?;
     let alive = st.status == Status::Running
         && st.pid > 0
-        && process_start_time(st.pid) == Some(st.pid_start);
+        && crate::sys::proc::start_time(st.pid) == Some(st.pid_start);
     if !alive {
         return Err(EngineError::Conflict(format!(
             "container {id} is not running"

@@ -10,7 +10,7 @@ use nix::unistd::Pid;
 
 use super::ps::{ps, PsQuery};
 use super::EngineError;
-use crate::state::container::{process_start_time, ContainerState, Status};
+use crate::state::container::{ContainerState, Status};
 use crate::state::restart::RestartPolicy;
 use crate::state::Paths;
 
@@ -51,19 +51,19 @@ pub fn select(paths: &Paths, filters: &[String]) -> Result<Vec<String>, EngineEr
 /// Its process runs, its monitor is gone.
 fn orphaned(st: &ContainerState) -> bool {
     st.status == Status::Running
-        && process_start_time(st.pid) == Some(st.pid_start)
-        && process_start_time(st.monitor_pid) != Some(st.monitor_start)
+        && crate::sys::proc::start_time(st.pid) == Some(st.pid_start)
+        && crate::sys::proc::start_time(st.monitor_pid) != Some(st.monitor_start)
 }
 
 /// SIGKILL the container's process 1 (its PID checked against its start time first) and wait
 /// until it is gone.
 fn kill_orphan(id: &str, st: &ContainerState) {
-    if process_start_time(st.pid) != Some(st.pid_start) {
+    if crate::sys::proc::start_time(st.pid) != Some(st.pid_start) {
         return;
     }
     let _ = nix::sys::signal::kill(Pid::from_raw(st.pid), Signal::SIGKILL);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while process_start_time(st.pid) == Some(st.pid_start) && Instant::now() < deadline {
+    while crate::sys::proc::start_time(st.pid) == Some(st.pid_start) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
     tracing::info!("container {id}: killed its process, left without a monitor");

@@ -20,7 +20,7 @@ pub use error::MonitorError;
 pub use remove::{remove_anonymous_volumes, remove_container, remove_tree_any_owner};
 
 use pump::{pump, PumpIo};
-use remove::remove_container_in;
+use remove::remove_container_later;
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::Duration;
@@ -29,7 +29,7 @@ use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::SignalFd;
 
 use crate::runtime::Stdio;
-use crate::state::container::{process_start_time, ContainerState, Containers, Status};
+use crate::state::container::{ContainerState, Containers, Status};
 use crate::state::Paths;
 use crate::storage::rootfs::Rootfs;
 
@@ -255,8 +255,8 @@ fn run(
             continue;
         }
         // A `--rm` container's exit is not recorded: it is about to disappear (unless removal
-        // fails).
-        if !rec.auto_remove || !remove_container_in(paths, id, &rec.name, userns.as_ref()) {
+        // fails). Its files are deleted after the monitor's exit (`remove_container_later`).
+        if !rec.auto_remove || !remove_container_later(paths, id, &rec.name, userns.as_ref()) {
             record_exit(&store, id, code, "");
         } else {
             crate::state::events::container(paths, &rec, "destroy", &[]);
@@ -468,7 +468,7 @@ fn run_once(
         .then(|| std::fs::File::open(format!("/proc/{pid}/ns/user")).ok())
         .flatten()
         .map(OwnedFd::from);
-    let pid_start = process_start_time(pid).unwrap_or(0);
+    let pid_start = crate::sys::proc::start_time(pid).unwrap_or(0);
     {
         let lock = store.lock(id)?;
         let mut st = store.state(id).unwrap_or_default();
@@ -478,7 +478,7 @@ fn run_once(
         st.pid = pid;
         st.pid_start = pid_start;
         st.monitor_pid = std::process::id() as i32;
-        st.monitor_start = process_start_time(st.monitor_pid).unwrap_or(0);
+        st.monitor_start = crate::sys::proc::start_time(st.monitor_pid).unwrap_or(0);
         st.exit_code = 0;
         st.error.clear();
         st.started_at = Some(now_rfc3339());
@@ -653,7 +653,9 @@ fn join_pid_ipc_of(
             continue;
         };
         let st = store.state(target)?;
-        if st.status != Status::Running || process_start_time(st.pid) != Some(st.pid_start) {
+        if st.status != Status::Running
+            || crate::sys::proc::start_time(st.pid) != Some(st.pid_start)
+        {
             return Err(MonitorError::NotRunning(target.to_string()));
         }
         let pid = st.pid;

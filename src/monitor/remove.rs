@@ -1,5 +1,6 @@
 //! Removing a container's directory, name and anonymous volumes (`--rm`, `rm`), including
-//! files owned by the container's subordinate ids.
+//! files owned by the container's subordinate ids. A `--rm` container's files are deleted
+//! after its monitor has exited, by a process of their own ([`remove_container_later`]).
 
 use std::os::fd::OwnedFd;
 
@@ -30,6 +31,82 @@ pub(super) fn remove_container_in(
         store.release_name(name, id);
     }
     removed
+}
+
+/// A `--rm` container's end, without waiting for its files to be deleted: its directory is
+/// locked and renamed into the store's trash and its name freed (from then on no listing shows
+/// it and the name can be taken: what `run --rm` promises once it returns), then a forked child
+/// (its own session, no descriptor of ours but the lock and `userns`) deletes the tree, joining
+/// the container's user namespace `userns` where given for the files of subordinate ids, while
+/// the monitor goes on to exit with the container's code. The child holds the trash entry's lock
+/// until the tree is gone; killed, it leaves an unlocked entry, which `ps` or a container that
+/// wants the name sweeps (`state::trash`). Returns whether the container is gone from the store;
+/// where the rename fails, the tree is removed here, as before.
+///
+/// docker's CLI waits for the daemon's removal before `run --rm` exits: what a script sees
+/// after it (the name free, `ps -a` without it) is the same here; the disk space comes back a
+/// moment later.
+pub(super) fn remove_container_later(
+    paths: &Paths,
+    id: &str,
+    name: &str,
+    userns: Option<&OwnedFd>,
+) -> bool {
+    let trash = crate::state::trash::Trash::new(paths);
+    let taken = match trash.take(id) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::debug!("moving {id} into the trash: {e}; removing it in place");
+            return remove_container_in(paths, id, name, userns);
+        }
+    };
+    Containers::new(paths).release_name(name, id);
+    spawn_remover(&trash, &taken, userns);
+    true
+}
+
+/// Fork the process that deletes a trash entry (see [`remove_container_later`]). Where the fork
+/// fails, the entry stays for the next sweep.
+fn spawn_remover(
+    trash: &crate::state::trash::Trash<'_>,
+    taken: &crate::state::trash::Taken,
+    userns: Option<&OwnedFd>,
+) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the monitor is single-threaded, so the child has a consistent copy of the
+    // process; it detaches, removes the tree and calls _exit.
+    match unsafe { nix::unistd::fork() } {
+        Ok(nix::unistd::ForkResult::Child) => {
+            let _ = nix::unistd::setsid();
+            let mut keep = vec![taken.lock.as_raw_fd()];
+            keep.extend(userns.map(|n| n.as_raw_fd()));
+            // Nobody may wait on it: the caller's pipes and terminal are not held.
+            crate::sys::fd::detach_descriptors(&keep);
+            // SAFETY: a constant name of 8 bytes and its NUL, for `ps` and `top`.
+            unsafe {
+                libc::prctl(libc::PR_SET_NAME, c"skiff-rm".as_ptr(), 0, 0, 0);
+            }
+            // Background work: the user's next command goes first.
+            // SAFETY: nice(2) changes only this process's priority.
+            unsafe {
+                libc::nice(10);
+            }
+            let gone = match userns {
+                Some(ns) => {
+                    nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWUSER).is_ok()
+                        && crate::storage::remove_tree(&taken.path).is_ok()
+                }
+                None => remove_tree_any_owner(&taken.path),
+            };
+            if gone {
+                trash.remove_if_empty();
+            }
+            // SAFETY: ending the forked child without running the parent's destructors.
+            unsafe { libc::_exit(if gone { 0 } else { 1 }) }
+        }
+        Ok(nix::unistd::ForkResult::Parent { .. }) => {}
+        Err(e) => tracing::debug!("forking the remover of {}: {e}", taken.path.display()),
+    }
 }
 
 /// Remove `path` as root of the user namespace `ns`, in a forked child.

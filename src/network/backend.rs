@@ -64,7 +64,7 @@ fn container_target(paths: &Paths, target: &str) -> Target {
         Ok(st) => Target {
             pid: st.pid,
             running: st.status.is_up()
-                && crate::state::container::process_start_time(st.pid) == Some(st.pid_start),
+                && crate::sys::proc::start_time(st.pid) == Some(st.pid_start),
         },
         Err(_) => Target {
             pid: 0,

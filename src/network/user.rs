@@ -21,7 +21,6 @@ use serde::{Deserialize, Serialize};
 
 use super::NetworkError;
 use crate::state::atomic::{read_json, write_json_atomic, LockFile};
-use crate::state::container::process_start_time;
 use crate::state::Paths;
 
 use super::definition::{contains, mask, overlaps};
@@ -200,12 +199,7 @@ fn valid_name(name: &str) -> bool {
 }
 
 fn random_hex(bytes: usize) -> Result<String, NetworkError> {
-    use std::io::Read;
-    let mut buf = vec![0u8; bytes];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut buf))
-        .map_err(io("reading /dev/urandom"))?;
-    Ok(hex::encode(buf))
+    crate::sys::random::hex(bytes).map_err(io("reading random bytes"))
 }
 
 /// The first free `10.89.N.0/24` (podman's range for new networks).
@@ -403,7 +397,7 @@ fn write_attachments(paths: &Paths, a: &Attachments) -> Result<(), NetworkError>
 }
 
 fn alive(pid: i32, start: u64) -> bool {
-    pid > 0 && process_start_time(pid) == Some(start)
+    pid > 0 && crate::sys::proc::start_time(pid) == Some(start)
 }
 
 /// The running holder's pid, if there is one.
@@ -454,7 +448,7 @@ fn ensure_holder(paths: &Paths) -> Result<(i32, bool), NetworkError> {
     let pid = spawn_holder(paths)?;
     let rec = HolderRecord {
         pid,
-        start: process_start_time(pid).unwrap_or(0),
+        start: crate::sys::proc::start_time(pid).unwrap_or(0),
     };
     let p = holder_path(paths);
     write_json_atomic(&p, &rec).map_err(io(format!("writing {}", p.display())))?;
@@ -581,7 +575,7 @@ pub fn join(
     att.clients.push(Client {
         container_id: container_id.to_string(),
         pid: owner,
-        start: process_start_time(owner).unwrap_or(0),
+        start: crate::sys::proc::start_time(owner).unwrap_or(0),
     });
     for w in wants {
         add_endpoint(&mut att, container_id, container_name, w)?;
@@ -707,7 +701,7 @@ pub fn hold(paths: &Paths, key: &str, owner: i32) -> Result<bool, NetworkError> 
         return Ok(false);
     }
     let mut att = read_attachments(paths)?;
-    let start = process_start_time(owner).unwrap_or(0);
+    let start = crate::sys::proc::start_time(owner).unwrap_or(0);
     if att
         .clients
         .iter()

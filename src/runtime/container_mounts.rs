@@ -35,7 +35,8 @@ pub(super) fn make_root_private(sys: &dyn Syscall) -> Result<(), InitError> {
 }
 
 /// Inside the mounted root file system at `root`: `nodev` on it (unless the container may use
-/// devices), the spec's mounts in their order, the device nodes, /dev's links.
+/// devices), the spec's mounts in their order, the device nodes, /dev's links. The caller has
+/// made every mount of the namespace private ([`make_root_private`]) first.
 pub(super) fn mount_into_root(
     sys: &dyn Syscall,
     spec: &Spec,
@@ -61,8 +62,11 @@ pub(super) fn mount_into_root(
             ns.iter()
                 .any(|n| n.typ() == oci_spec::runtime::LinuxNamespaceType::User)
         });
+    // Every mount is private until a mount asks for shared or slave propagation: until then
+    // a `private`/`rprivate` option changes nothing and its call is left out.
+    let mut all_private = true;
     for m in spec.mounts().as_deref().unwrap_or_default() {
-        do_mount(sys, root_fd.as_fd(), m, rootless)?;
+        do_mount(sys, root_fd.as_fd(), m, rootless, &mut all_private)?;
     }
     for dev in linux.and_then(|l| l.devices().clone()).unwrap_or_default() {
         bind_device(sys, root_fd.as_fd(), dev.path())?;
@@ -125,11 +129,16 @@ fn write_sysctl(root: &Path, key: &str, value: &str) -> Result<(), InitError> {
         .map_err(|e| fail(format!("writing sysctl {key}={value}: {e}")))
 }
 
+/// Mount `m` inside the root. `all_private`: every mount of the namespace is private so far
+/// (the root was made rprivate and no mount asked for another propagation); a private or
+/// rprivate option is then a no-op (a new mount, or a bind of a private one, is private) and
+/// is skipped; a shared or slave one clears it.
 pub(super) fn do_mount(
     sys: &dyn Syscall,
     root: BorrowedFd<'_>,
     m: &oci_spec::runtime::Mount,
     rootless: bool,
+    all_private: &mut bool,
 ) -> Result<(), InitError> {
     let destination = m.destination();
     let typ = m.typ().clone().unwrap_or_else(|| "bind".into());
@@ -203,6 +212,11 @@ pub(super) fn do_mount(
         }
     }
     let source = m.source().clone().unwrap_or_else(|| PathBuf::from(&typ));
+    if propagation.is_some_and(|p| p.contains(MsFlags::MS_PRIVATE)) && *all_private {
+        propagation = None;
+    } else if propagation.is_some() {
+        *all_private = false;
+    }
     let set_propagation = |p: MsFlags| -> Result<(), InitError> {
         let fd = mounted(root, destination)?;
         sys.mount(None, &inroot::fd_path(&fd), None, p, None)
@@ -212,9 +226,12 @@ pub(super) fn do_mount(
             )))
     };
     if bind {
-        let is_dir = std::fs::metadata(&source)
-            .map(|m| m.is_dir())
-            .unwrap_or(true);
+        let meta = std::fs::metadata(&source);
+        let is_dir = meta.as_ref().map(|m| m.is_dir()).unwrap_or(true);
+        // A bind of one regular file (`/etc/hosts`, `/etc/resolv.conf`, a file volume) holds
+        // no device node and cannot be given one (nothing is made over a mount point): `nodev`
+        // on it would change nothing, and its remount is left out.
+        let is_file = meta.as_ref().is_ok_and(|m| m.is_file());
         if copy_up && is_dir {
             // The image's content at the destination, if it is a directory there.
             if let Ok(from) = inroot::open(root, destination, OFlag::O_PATH | OFlag::O_DIRECTORY) {
@@ -243,7 +260,10 @@ pub(super) fn do_mount(
             source.display(),
             destination.display()
         )))?;
-        let extra = flags & (MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV);
+        let mut extra = flags & (MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV);
+        if is_file {
+            extra.remove(MsFlags::MS_NODEV);
+        }
         if readonly || !extra.is_empty() {
             let fd = mounted(root, destination)?;
             remount_bind(sys, &inroot::fd_path(&fd), readonly, extra)?;
@@ -587,18 +607,10 @@ mod tests {
                 MsFlags::MS_BIND | MsFlags::MS_REC
             )
         );
-        assert_eq!(
-            m[6],
-            (
-                None,
-                root.join("data"),
-                None,
-                MsFlags::MS_PRIVATE | MsFlags::MS_REC
-            )
-        );
+        // (Its `rprivate` is left out: every mount is private already.)
         // sysfs refused: the host's /sys bound read-only instead.
         assert_eq!(
-            m[7],
+            m[6],
             (
                 p("sysfs"),
                 root.join("sys"),
@@ -607,7 +619,7 @@ mod tests {
             )
         );
         assert_eq!(
-            m[8],
+            m[7],
             (
                 p("/sys"),
                 root.join("sys"),
@@ -615,11 +627,11 @@ mod tests {
                 MsFlags::MS_BIND | MsFlags::MS_REC
             )
         );
-        assert!(has(m[9].3, MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY));
-        assert_eq!(m[9].1, root.join("sys"));
+        assert!(has(m[8].3, MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY));
+        assert_eq!(m[8].1, root.join("sys"));
         // The host's device nodes, then /dev's links, last.
         assert_eq!(
-            m[10],
+            m[9],
             (
                 p("/dev/null"),
                 root.join("dev/null"),
@@ -627,7 +639,7 @@ mod tests {
                 MsFlags::MS_BIND
             )
         );
-        assert_eq!(m.len(), 11);
+        assert_eq!(m.len(), 10);
         let links: Vec<Call> = sys
             .calls()
             .into_iter()
@@ -645,6 +657,62 @@ mod tests {
         .map(|(l, t)| Call::Symlink(root.join("dev"), l.to_string(), t.to_string()))
         .collect();
         assert_eq!(links, want);
+    }
+
+    #[test]
+    fn private_propagation_and_nodev_on_a_file_are_left_out_where_they_change_nothing() {
+        let (_t, root) = dir();
+        let (_h, host) = dir();
+        std::fs::write(host.join("hosts"), "127.0.0.1 localhost\n").expect("hosts");
+        for d in ["a", "b", "c"] {
+            std::fs::create_dir(host.join(d)).expect("dir");
+        }
+        let spec = spec(json!({
+            "ociVersion": "1.0.2",
+            "root": {"path": "rootfs"},
+            "mounts": [
+                {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": []},
+                {"destination": "/etc/hosts", "type": "bind",
+                 "source": host.join("hosts"), "options": ["bind", "rprivate", "nodev"]},
+                {"destination": "/a", "type": "bind",
+                 "source": host.join("a"), "options": ["rbind", "private", "nodev"]},
+                {"destination": "/b", "type": "bind",
+                 "source": host.join("b"), "options": ["rbind", "rslave"]},
+                {"destination": "/c", "type": "bind",
+                 "source": host.join("c"), "options": ["rbind", "rprivate"]}
+            ],
+            "linux": {"namespaces": [{"type": "user"}, {"type": "mount"}]}
+        }));
+        let sys = Recorder::default();
+        mount_into_root(&sys, &spec, &root).expect("mounts");
+        let m = sys.mounts();
+        let at = |d: &str| -> Vec<MsFlags> {
+            m.iter()
+                .filter(|x| x.1 == root.join(d))
+                .map(|x| x.3)
+                .collect()
+        };
+        // The file: its bind alone (no propagation, no nodev remount).
+        assert_eq!(at("etc/hosts"), vec![MsFlags::MS_BIND]);
+        // A directory: its bind and the nodev remount, no propagation call.
+        let a = at("a");
+        assert_eq!(a.len(), 2, "{a:?}");
+        assert!(has(a[1], MsFlags::MS_REMOUNT | MsFlags::MS_NODEV));
+        // A slave mount is set; after it, private is no longer a no-op and is set too.
+        assert_eq!(
+            at("b"),
+            vec![
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                MsFlags::MS_SLAVE | MsFlags::MS_REC
+            ]
+        );
+        assert_eq!(
+            at("c"),
+            vec![
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                MsFlags::MS_PRIVATE | MsFlags::MS_REC
+            ]
+        );
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub fn join_container(pid: i32, pid_start: u64) -> Result<(), RuntimeError> {
         let f = std::fs::File::open(&theirs).map_err(|_| gone())?;
         joins.push((name, flag, f));
     }
-    if crate::state::container::process_start_time(pid) != Some(pid_start) {
+    if crate::sys::proc::start_time(pid) != Some(pid_start) {
         return Err(gone());
     }
     for (name, flag, f) in &joins {

@@ -420,7 +420,7 @@ impl ProcessHandle {
             return None;
         }
         let h = ProcessHandle::open(pid).ok()?;
-        (crate::state::container::process_start_time(pid) == Some(start)).then_some(h)
+        (crate::sys::proc::start_time(pid) == Some(start)).then_some(h)
     }
 
     /// Send signal number `sig` (real-time ones too).

@@ -376,7 +376,9 @@ impl ContainerState {
 impl ContainerState {
     /// Its process 1 lives (running or paused, and the PID is still that process).
     pub fn is_alive(&self) -> bool {
-        self.status.is_up() && self.pid > 0 && process_start_time(self.pid) == Some(self.pid_start)
+        self.status.is_up()
+            && self.pid > 0
+            && crate::sys::proc::start_time(self.pid) == Some(self.pid_start)
     }
 
     /// `start` would run it: nothing of it runs, and it is not paused (that wants `unpause`).
@@ -429,12 +431,6 @@ impl Default for ContainerState {
 /// The error a container shows when its monitor died without recording the exit.
 pub const MONITOR_LOST: &str =
     "the container's monitor died without recording its exit (killed, or the machine rebooted)";
-
-/// The start time of a live process, or None if it is gone (a zombie counts as gone:
-/// `crate::sys::proc`'s rule).
-pub fn process_start_time(pid: i32) -> Option<u64> {
-    crate::sys::proc::start_time(pid)
-}
 
 /// How a new container's name, spec and record are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -679,9 +675,14 @@ impl<'a> Containers<'a> {
 
     /// Correct a stored state for a container whose process and monitor both died unseen.
     pub(super) fn correct(&self, st: &mut ContainerState) {
+        Self::correct_with(st, crate::sys::proc::start_time);
+    }
+
+    /// [`Containers::correct`] with the start times read by `start_time`.
+    pub(super) fn correct_with(st: &mut ContainerState, start_time: impl Fn(i32) -> Option<u64>) {
         if st.status.is_up()
-            && process_start_time(st.pid) != Some(st.pid_start)
-            && process_start_time(st.monitor_pid) != Some(st.monitor_start)
+            && start_time(st.pid) != Some(st.pid_start)
+            && start_time(st.monitor_pid) != Some(st.monitor_start)
         {
             // The container and its monitor are gone and nobody recorded the exit (the monitor
             // was killed, or the machine rebooted). While the monitor lives, it will record it.
@@ -930,7 +931,7 @@ mod tests {
         assert!(!st.can_pause() && !st.can_unpause() && !st.can_attach());
         st.status = Status::Running;
         st.pid = me;
-        st.pid_start = process_start_time(me).unwrap_or(0);
+        st.pid_start = crate::sys::proc::start_time(me).unwrap_or(0);
         assert!(st.is_alive() && st.can_kill() && st.can_exec() && st.can_attach());
         assert!(!st.can_start() && !st.can_remove() && st.can_pause() && !st.can_unpause());
         st.status = Status::Paused;
@@ -947,7 +948,7 @@ mod tests {
     #[test]
     fn own_start_time() {
         let me = std::process::id() as i32;
-        assert!(process_start_time(me).is_some());
-        assert_eq!(process_start_time(-1), None);
+        assert!(crate::sys::proc::start_time(me).is_some());
+        assert_eq!(crate::sys::proc::start_time(-1), None);
     }
 }

@@ -11,6 +11,7 @@ pub mod network_mode;
 pub mod paths;
 pub mod restart;
 pub mod summary;
+pub mod trash;
 
 pub use atomic::{
     write_atomic, write_atomic_dir_later, write_json_atomic, write_replace, LockFile,

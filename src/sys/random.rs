@@ -14,6 +14,15 @@ pub fn fill(buf: &mut [u8]) -> std::io::Result<()> {
     std::fs::File::open("/dev/urandom")?.read_exact(buf)
 }
 
+/// `bytes` random bytes as lower-case hex (IDs of containers, execs, networks, volumes).
+pub fn hex(bytes: usize) -> std::io::Result<String> {
+    let mut buf = vec![0u8; bytes];
+    for chunk in buf.chunks_mut(256) {
+        fill(chunk)?;
+    }
+    Ok(hex::encode(buf))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -25,5 +34,11 @@ mod tests {
         let mut big = vec![0u8; 1000];
         super::fill(&mut big).unwrap();
         assert!(big.iter().any(|x| *x != 0));
+        let id = super::hex(32).unwrap();
+        assert_eq!(id.len(), 64);
+        assert!(id
+            .bytes()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert_ne!(id, super::hex(32).unwrap());
     }
 }

@@ -97,13 +97,6 @@ pub fn valid_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
-fn random_hex(bytes: usize) -> Result<String, std::io::Error> {
-    use std::io::Read;
-    let mut buf = vec![0u8; bytes];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut buf)?;
-    Ok(hex::encode(buf))
-}
-
 impl<'a> Volumes<'a> {
     pub fn new(paths: &'a Paths) -> Self {
         Volumes { paths }
@@ -191,7 +184,7 @@ impl<'a> Volumes<'a> {
     pub fn create(&self, _lock: &VolumesLock, req: &CreateRequest) -> Result<Volume, VolumeError> {
         let name = match &req.name {
             Some(n) => n.clone(),
-            None => random_hex(32).map_err(io_err(Path::new("/dev/urandom")))?,
+            None => crate::sys::random::hex(32).map_err(io_err(Path::new("/dev/urandom")))?,
         };
         if !valid_name(&name) {
             return Err(VolumeError::BadName(name));
@@ -254,7 +247,7 @@ impl<'a> Volumes<'a> {
     pub fn take_out(&self, _lock: &VolumesLock, name: &str) -> Result<PathBuf, VolumeError> {
         self.get(name)?;
         let dir = self.dir(name);
-        let suffix = random_hex(8).map_err(io_err(Path::new("/dev/urandom")))?;
+        let suffix = crate::sys::random::hex(8).map_err(io_err(Path::new("/dev/urandom")))?;
         let trash = self.root().join(format!(".trash-{name}-{suffix}"));
         std::fs::rename(&dir, &trash).map_err(io_err(&dir))?;
         if let Ok(d) = std::fs::File::open(self.root()) {

@@ -6,8 +6,47 @@
 //! layer says which is which (`Containers::leftover`, `Containers::stale_name`: only for files
 //! from an earlier boot); this removes them: `ps` collects the containers it lists, and a name
 //! wanted by a new container is freed when its holder is such a leftover.
+//!
+//! The same goes for `--rm` containers whose removal was cut short (their monitor or its
+//! remover killed): a trash entry nobody holds the lock of (`state::trash`) is swept.
 use crate::state::container::Containers;
+use crate::state::trash::Trash;
 use crate::state::Paths;
+
+/// Remove what killed removals left in the trash (entries nobody is removing): their names and
+/// anonymous volumes, then their files. A `ps` calls it; the trash is usually absent or empty.
+pub fn sweep_trash(paths: &Paths) {
+    let trash = Trash::new(paths);
+    for id in trash.ids() {
+        sweep_one(paths, &trash, &id);
+    }
+}
+
+/// Sweep trash entry `id` if nobody is removing it; true when it was swept (its names are free).
+fn sweep_one(paths: &Paths, trash: &Trash<'_>, id: &str) -> bool {
+    let Some(taken) = trash.claim(id) else {
+        return false;
+    };
+    let store = Containers::new(paths);
+    let record = std::fs::read(taken.path.join("container.json"))
+        .ok()
+        .and_then(|d| serde_json::from_slice::<crate::state::container::ContainerRecord>(&d).ok());
+    let names = match &record {
+        Some(rec) => vec![rec.name.clone()],
+        None => store.names_of(id),
+    };
+    for n in names {
+        store.release_name(&n, id);
+    }
+    if let Some(rec) = &record {
+        let _ = crate::monitor::remove_anonymous_volumes(paths, &rec.mounts);
+    }
+    if crate::monitor::remove_tree_any_owner(&taken.path) {
+        trash.remove_if_empty();
+    }
+    tracing::info!(id, "removed a container whose removal was cut short");
+    true
+}
 
 /// Remove container `id` if a crash left it behind (its directory, its names, and the
 /// anonymous volumes its record names); true when it was one and is gone.
@@ -38,10 +77,16 @@ pub fn collect(paths: &Paths, id: &str) -> bool {
 /// it). True when the name is free now.
 pub fn free_name(paths: &Paths, name: &str, holder: &str) -> bool {
     let store = Containers::new(paths);
+    let trash = Trash::new(paths);
+    let is_id = holder.len() == 64 && holder.bytes().all(|b| b.is_ascii_hexdigit());
+    // A `--rm` container whose monitor was killed between the move into the trash and the
+    // release of its name (a live one frees the name itself, under the entry's lock).
+    if is_id && trash.contains(holder) {
+        return sweep_one(paths, &trash, holder);
+    }
     if store.stale_name(name, holder, crate::sys::proc::boot_time()) {
         store.drop_name(name);
         return true;
     }
-    let is_id = holder.len() == 64 && holder.bytes().all(|b| b.is_ascii_hexdigit());
     is_id && collect(paths, holder)
 }

@@ -5,9 +5,7 @@ use crate::state::container::{Containers, Durability, StateError};
 
 /// A new 64-hex-digit container (or exec) ID.
 pub fn new_id() -> Result<String, EngineError> {
-    let mut bytes = [0u8; 32];
-    crate::sys::random::fill(&mut bytes).map_err(EngineError::io("reading random bytes"))?;
-    Ok(hex::encode(bytes))
+    crate::sys::random::hex(32).map_err(EngineError::io("reading random bytes"))
 }
 
 const ADJECTIVES: &[&str] = &[
