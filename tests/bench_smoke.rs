@@ -11,6 +11,7 @@ const MEASUREMENTS: &[&str] = &[
     "ps0",
     "run_none",
     "floor_unshare",
+    "run_floor_min",
     "run_default",
     "cycle",
     "exec",
