@@ -12,6 +12,7 @@
  *   -l LOWERDIRS the image's layer directories, top first, ':'-separated (overlay's lowerdir).
  *   -w WORKBASE where the container's directory (upper, work, merged, hosts...) is made and,
  *               after the command's exit, removed.
+ *   -t          print the CPU time of each step (this process's and the child's) on stderr.
  *   -s BPF      a seccomp cache file of skiff's (`cache/seccomp/HASH.bpf`: docker's default profile,
  *               compiled), installed as skiff installs it.
  *
@@ -49,7 +50,22 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+static int show_times;
+
+/* -t: the CPU time this process used since the last mark, with what it was spent on. */
+static double last;
+static void mark(const char *what) {
+    struct timespec ts;
+    if (!show_times)
+        return;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    double now = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    fprintf(stderr, "run_floor_min: %-28s %.3f ms CPU\n", what, now - last);
+    last = now;
+}
 
 static void die(const char *what) {
     fprintf(stderr, "run_floor_min: %s: %s\n", what, strerror(errno));
@@ -137,8 +153,11 @@ static char base[4096];
 
 static int child(const char *lower, char **cmd) {
     char p[16384];
+    last = 0; /* a new process: its CPU clock starts at 0 */
+    mark("child: fork");
     if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) != 0)
         die("unshare (mount, net, ipc, uts)");
+    mark("child: mount net ipc uts ns");
     do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
     if (sethostname("floormin", 8) != 0)
         die("sethostname");
@@ -151,12 +170,14 @@ static int child(const char *lower, char **cmd) {
     if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0)
         die("lo up");
     close(s);
+    mark("child: rprivate, hostname, lo");
 
     snprintf(p, sizeof p, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work,userxattr,volatile",
              lower, base, base);
     char merged[4200];
     snprintf(merged, sizeof merged, "%s/merged", base);
     do_mount("overlay", merged, "overlay", 0, p);
+    mark("child: overlay");
     if (chdir(merged) != 0)
         die("chdir merged");
     do_mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
@@ -193,6 +214,7 @@ static int child(const char *lower, char **cmd) {
     symlink("/proc/self/fd/1", "dev/stdout");
     symlink("/proc/self/fd/2", "dev/stderr");
     symlink("pts/ptmx", "dev/ptmx");
+    mark("child: /proc /dev /sys /etc");
     if (syscall(SYS_pivot_root, ".", ".") != 0)
         die("pivot_root");
     if (umount2(".", MNT_DETACH) != 0)
@@ -200,6 +222,7 @@ static int child(const char *lower, char **cmd) {
     if (chdir("/") != 0)
         die("chdir /");
 
+    mark("child: pivot_root, umount");
     for (unsigned i = 0; i < sizeof masked / sizeof *masked; i++) {
         struct stat st;
         if (stat(masked[i], &st) != 0)
@@ -218,6 +241,7 @@ static int child(const char *lower, char **cmd) {
                  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     }
 
+    mark("child: masked, read-only");
     uint64_t keep = 0;
     for (unsigned i = 0; i < sizeof keep_caps / sizeof *keep_caps; i++)
         keep |= 1ULL << keep_caps[i];
@@ -240,6 +264,7 @@ static int child(const char *lower, char **cmd) {
     data[1].effective = data[1].permitted = data[1].inheritable = (uint32_t)(keep >> 32);
     if (syscall(SYS_capset, &hdr, data) != 0)
         die("capset");
+    mark("child: caps, seccomp");
     char *env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                    "HOSTNAME=floormin", "HOME=/root", NULL};
     execve(cmd[0], cmd, env);
@@ -258,8 +283,9 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 int main(int argc, char **argv) {
     const char *userns = NULL, *lower = NULL, *workbase = NULL, *bpf = NULL;
     int opt;
-    while ((opt = getopt(argc, argv, "+u:l:w:s:")) != -1) {
+    while ((opt = getopt(argc, argv, "+u:l:w:s:t")) != -1) {
         switch (opt) {
+        case 't': show_times = 1; break;
         case 'u': userns = optarg; break;
         case 'l': lower = optarg; break;
         case 'w': workbase = optarg; break;
@@ -275,6 +301,7 @@ int main(int argc, char **argv) {
     }
     if (bpf)
         read_bpf(bpf);
+    mark("parent: start, read the filter");
 
     snprintf(base, sizeof base, "%s/ctr.XXXXXX", workbase);
     if (!mkdtemp(base))
@@ -312,6 +339,7 @@ int main(int argc, char **argv) {
     }
     if (unshare(CLONE_NEWPID) != 0)
         die("unshare pid");
+    mark("parent: dirs, files, userns, pid ns");
     pid_t pid = fork();
     if (pid < 0)
         die("fork");
@@ -321,8 +349,10 @@ int main(int argc, char **argv) {
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             die("waitpid");
+    mark("parent: fork, wait");
     /* As root of the user namespace: the upper and work directories hold files of its ids. */
     nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    mark("parent: remove the directory");
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     return 128 + WTERMSIG(status);

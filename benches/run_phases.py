@@ -40,7 +40,9 @@ for k, a in enumerate(starts):
         key = None
         if e == 'sched_process_fork' and tid in ours:
             c = int(re.search(r'child_pid=(\d+)', rest).group(1)); ours.add(c)
-            role[c] = {'cli': 'monitor', 'monitor': 'init'}.get(role[tid], role[tid] + '+')
+            r = {'cli': 'monitor', 'monitor': 'init'}.get(role[tid], role[tid] + '+')
+            # The monitor's second child: the `--rm` container's remover (skiff-rm).
+            role[c] = 'rm' if r == 'init' and 'init' in role.values() else r
             key = {'monitor': 'monitor: fork..exec/start', 'init': 'init: clone..first mount'}.get(role[c])
         elif e == 'sched_process_exec' and tid in ours and tid != root:
             if role[tid] == 'monitor': key = 'monitor: start..clone init'
@@ -62,19 +64,34 @@ for k, a in enumerate(starts):
             setphase(key)
         if e == 'sched_process_exit' and tid == root:
             for x in list(running): charge(x, t)
-            done = True; break
+            done = True
+            rest_at = run.index((t, comm, pid, tid, e, rest)) + 1
+            break
     if done:
+        # The remover after the command's exit (until the next run's start, at most).
+        rm = [x for x, r in role.items() if r == 'rm']
+        if rm:
+            setphase('after the exit: skiff-rm deletes the files')
+            since = {}
+            for t, comm, pid, tid, e, rest in run[rest_at:]:
+                if e == 'sched_switch':
+                    m = re.search(r'prev_pid=(\d+) .*next_pid=(\d+)', rest)
+                    p, n = int(m.group(1)), int(m.group(2))
+                    if p in rm and p in since: acc[(phase, 'rm')] += t - since.pop(p)
+                    if n in rm: since[n] = t
         for p in order:
-            for r in ('cli', 'monitor', 'init', 'init+'):
+            for r in ('cli', 'monitor', 'init', 'init+', 'rm'):
                 per[(p, r)].append(acc[(p, r)])
-tot = 0
+tot = after = 0
 print('runs', len(per[(order[0], 'cli')]))
 for p in order:
     cells = []
-    for r in ('cli', 'monitor', 'init'):
+    for r in ('cli', 'monitor', 'init', 'rm'):
         v = per[(p, r)]
         if v and statistics.median(v) > 0.005:
             cells.append(f'{r} {statistics.median(v):.2f}')
-            tot += statistics.median(v)
+            if p.startswith('after'): after += statistics.median(v)
+            else: tot += statistics.median(v)
     print(f'{p:40s} ' + ', '.join(cells))
-print('sum of medians', round(tot, 2))
+print('sum of medians', round(tot, 2), '(until the command exits)')
+if after: print('after the exit', round(after, 2), '(off the command\'s wait)')

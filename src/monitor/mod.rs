@@ -223,12 +223,17 @@ fn run(
             }
         };
         // The restart policy (`update --restart` may have changed it), unless `stop` or
-        // `rm -f` asked for this exit.
-        let policy = store
-            .record(id)
-            .ok()
-            .map(|r| r.restart_policy)
-            .unwrap_or(policy);
+        // `rm -f` asked for this exit. A `--rm` container has none (create and update refuse
+        // one, as docker does): its record is not read again.
+        let policy = if rec.auto_remove {
+            policy
+        } else {
+            store
+                .record(id)
+                .ok()
+                .map(|r| r.restart_policy)
+                .unwrap_or(policy)
+        };
         let st = store.state(id).unwrap_or_default();
         if !st.stop_requested && (restart_wanted || policy.wants_restart(code, st.restart_count)) {
             {
