@@ -2,12 +2,14 @@
 # skiff's FUSE overlay against Debian's fuse-overlayfs and the kernel's overlayfs, on the same
 # layers, as root:
 #
-#   sudo benches/storage.sh SKIFF_BIN [--runs N] [--files N] [--mb N] [--engines "skiff skiff-nopt skiff-copy fuse-overlayfs kernel"]
+#   sudo benches/storage.sh SKIFF_BIN [--runs N] [--files N] [--mb N] [--engines "skiff skiff-nopt skiff-copy skiff-noplus fuse-overlayfs kernel"]
 #
 # skiff-nopt is skiff without FUSE passthrough (SKIFF_FUSE_NO_PASSTHROUGH=1), which is how it
 # runs rootless: the kernel grants passthrough only to real root. skiff-copy is skiff-nopt
 # without spliced reads (SKIFF_FUSE_NO_SPLICE=1: every READ copied through the server), the
-# rootless path before splicing.
+# rootless path before splicing. skiff-noplus is skiff-nopt without readdirplus
+# (SKIFF_FUSE_NO_READDIRPLUS=1: a LOOKUP per listed name that is stat'ed), the rootless path
+# before the ninth session.
 #
 # Workloads (each on a fresh upper directory, every engine in turn, N runs):
 #   create   create FILES small files (20 directories) in the mount
@@ -105,7 +107,7 @@ shift
 RUNS=5
 FILES=20000
 MB=1024
-ENGINES="skiff skiff-nopt skiff-copy fuse-overlayfs kernel"
+ENGINES="skiff skiff-nopt skiff-copy skiff-noplus fuse-overlayfs kernel"
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) RUNS=$2; shift 2 ;;
@@ -165,6 +167,8 @@ remount_engine() { # engine (keeps the upper directory)
         skiff-nopt) SKIFF_FUSE_NO_PASSTHROUGH=1 "$SKIFF" __fuse-overlay "$L" "$U" "$W" "$M" & ;;
         # ... and without spliced reads, as the rootless path was before them.
         skiff-copy) SKIFF_FUSE_NO_PASSTHROUGH=1 SKIFF_FUSE_NO_SPLICE=1 "$SKIFF" __fuse-overlay "$L" "$U" "$W" "$M" & ;;
+        # ... and without readdirplus (a LOOKUP per listed name that is stat'ed).
+        skiff-noplus) SKIFF_FUSE_NO_PASSTHROUGH=1 SKIFF_FUSE_NO_READDIRPLUS=1 "$SKIFF" __fuse-overlay "$L" "$U" "$W" "$M" & ;;
         fuse-overlayfs) fuse-overlayfs -o "lowerdir=$L,upperdir=$U,workdir=$W" "$M" ;;
         kernel) mount -t overlay overlay -o "lowerdir=$L,upperdir=$U,workdir=$W" "$M" ;;
     esac

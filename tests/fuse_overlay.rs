@@ -173,10 +173,9 @@ fn build_layers(root: &Path) {
 
 /// The operations, run in the merged directory (as a shell script, in both engines).
 const OPS: &str = r#"
-    stat -c '%i' cp/stable > /tmp/ino-before.$$
+    i0=$(stat -c '%i' cp/stable)
     echo more >> cp/stable
-    if [ "$(stat -c '%i' cp/stable)" = "$(cat /tmp/ino-before.$$)" ]; then echo ino-stable; else echo ino-changed; fi
-    rm -f /tmp/ino-before.$$
+    if [ "$(stat -c '%i' cp/stable)" = "$i0" ]; then echo ino-stable; else echo ino-changed; fi
     i1=$(stat -c %i d); ls d > /dev/null; touch d/newer; [ "$(stat -c %i d)" = "$i1" ] && echo dir-ino-stable
     echo new > newfile
     echo append >> d/a
@@ -447,11 +446,26 @@ fn xattr_ops(m: &Path) {
     set_xattr(&m.join("d"), "user.dir", b"d");
 }
 
+/// The listing walks (`read_dir`, then a stat of each name) take the readdirplus path: the
+/// attributes come with the listing.
 #[test]
 fn merged_view_matches_kernel_overlay() {
     if rerun_in_private_namespaces("merged_view_matches_kernel_overlay") {
         return;
     }
+    merged_view(&[]);
+}
+
+/// The same with readdirplus off: every listed name is looked up on its own.
+#[test]
+fn merged_view_matches_kernel_overlay_without_readdirplus() {
+    if rerun_in_private_namespaces("merged_view_matches_kernel_overlay_without_readdirplus") {
+        return;
+    }
+    merged_view(&[("SKIFF_FUSE_NO_READDIRPLUS", "1")]);
+}
+
+fn merged_view(env: &[(&str, &str)]) {
     let s = Scratch::new("diff");
     let k = s.0.join("kernel");
     let f = s.0.join("fuse");
@@ -467,11 +481,12 @@ fn merged_view_matches_kernel_overlay() {
     umount(&k.join("m"));
 
     let fm = f.join("m");
-    let child = fuse_mount(
+    let child = fuse_mount_with(
         &[f.join("l1"), f.join("l2")],
         &f.join("u"),
         &f.join("w"),
         &fm,
+        env,
     );
     let f_before = listing(&fm);
     let f_out = sh(&fm, OPS);
@@ -704,4 +719,108 @@ fn spliced_reads_return_the_files_bytes() {
     let lower = std::fs::read(root.join("l/big")).unwrap_or_else(|e| panic!("l/big: {e}"));
     assert!(lower == big, "the lower file changed");
     fuse_umount(&m, child);
+}
+
+/// Reads the directory `fd` with getdents64 into a small buffer: one call returns only some of
+/// the entries, so the FUSE listing is fetched in several requests. Returns the names read.
+fn getdents_some(fd: i32, buf: &mut [u8]) -> Vec<String> {
+    // SAFETY: getdents64 writes at most `buf.len()` bytes into the buffer we borrow mutably.
+    let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) };
+    assert!(n >= 0, "getdents64: {}", std::io::Error::last_os_error());
+    let n = usize::try_from(n).unwrap_or(0);
+    let mut names = Vec::new();
+    let mut off = 0;
+    // struct linux_dirent64: u64 ino, i64 off, u16 reclen, u8 type, then the name, NUL-ended.
+    while off + 19 <= n {
+        let reclen = usize::from(u16::from_ne_bytes([buf[off + 16], buf[off + 17]]));
+        let name = &buf[off + 19..off + reclen];
+        let end = name.iter().position(|b| *b == 0).unwrap_or(name.len());
+        names.push(String::from_utf8_lossy(&name[..end]).into_owned());
+        off += reclen;
+    }
+    names
+}
+
+/// A listing is read in pieces while the container deletes and appends to lower files it has
+/// not reached yet: the later pieces (readdirplus: names with their attributes, which the kernel
+/// caches) must not bring a deleted name back nor an appended file's old size.
+#[test]
+fn a_listing_read_in_pieces_sees_changes_made_meanwhile() {
+    if rerun_in_private_namespaces("a_listing_read_in_pieces_sees_changes_made_meanwhile") {
+        return;
+    }
+    let s = Scratch::new("pieces");
+    let root = &s.0;
+    for d in ["lower/dir", "u", "w", "m"] {
+        std::fs::create_dir_all(root.join(d)).unwrap_or_else(|e| panic!("mkdir {d}: {e}"));
+    }
+    // 400 names of 40 bytes: several 4 KiB listing requests.
+    for i in 0..400 {
+        std::fs::write(
+            root.join(format!("lower/dir/{i:04}-{}", "n".repeat(35))),
+            "lower\n",
+        )
+        .unwrap_or_else(|e| panic!("writing lower file {i}: {e}"));
+    }
+    let m = root.join("m");
+    let child = fuse_mount(&[root.join("lower")], &root.join("u"), &root.join("w"), &m);
+    let dir = std::fs::File::open(m.join("dir")).unwrap_or_else(|e| panic!("open dir: {e}"));
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&dir);
+    let mut buf = vec![0u8; 1024];
+    let mut seen = getdents_some(fd, &mut buf);
+    assert!(
+        !seen.is_empty() && seen.len() < 100,
+        "the first piece has {} names",
+        seen.len()
+    );
+    // The server lists a single layer in the order the lower directory gives: its last two
+    // names come in the last piece, fetched after the changes.
+    let order: Vec<String> = std::fs::read_dir(root.join("lower/dir"))
+        .unwrap_or_else(|e| panic!("listing the lower dir: {e}"))
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let (gone, grown) = (
+        order[order.len() - 1].clone(),
+        order[order.len() - 2].clone(),
+    );
+    assert!(!seen.contains(&gone) && !seen.contains(&grown));
+    std::fs::remove_file(m.join("dir").join(&gone)).unwrap_or_else(|e| panic!("rm: {e}"));
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(m.join("dir").join(&grown))
+            .unwrap_or_else(|e| panic!("open for append: {e}"));
+        f.write_all(b"appended in the container\n")
+            .unwrap_or_else(|e| panic!("append: {e}"));
+    }
+    for name in &order {
+        // A stat of a name not stat'ed yet before each piece (as a walk that stats what it
+        // lists makes): the kernel then asks for the next piece with attributes (readdirplus).
+        let _ = std::fs::symlink_metadata(m.join("dir").join(name));
+        let more = getdents_some(fd, &mut buf);
+        if more.is_empty() {
+            break;
+        }
+        seen.extend(more);
+    }
+    drop(dir);
+    let gone_stat = std::fs::symlink_metadata(m.join("dir").join(&gone));
+    let grown_len = std::fs::symlink_metadata(m.join("dir").join(&grown)).map(|m| m.len());
+    let listed_again = std::fs::read_dir(m.join("dir"))
+        .map(|rd| rd.filter_map(|e| e.ok()).count())
+        .unwrap_or(0);
+    fuse_umount(&m, child);
+    assert!(seen.len() >= 399, "the listing had {} names", seen.len());
+    assert!(
+        matches!(&gone_stat, Err(e) if e.kind() == std::io::ErrorKind::NotFound),
+        "the deleted name is back: {gone_stat:?}"
+    );
+    assert_eq!(
+        grown_len.ok(),
+        Some(("lower\n".len() + "appended in the container\n".len()) as u64),
+        "the appended file's size"
+    );
+    assert_eq!(listed_again, 399, "names listed after the delete");
 }

@@ -11,7 +11,7 @@
 //! Rootless, large reads are answered by splicing the file's pages into /dev/fuse (no copy in
 //! this process: `overlay/splice.rs`).
 //! Measuring knobs (environment of the serving process): `SKIFF_FUSE_THREADS=N`,
-//! `SKIFF_FUSE_NO_PASSTHROUGH=1`, `SKIFF_FUSE_READDIRPLUS=1`, `SKIFF_FUSE_NO_SPLICE=1`,
+//! `SKIFF_FUSE_NO_PASSTHROUGH=1`, `SKIFF_FUSE_NO_READDIRPLUS=1`, `SKIFF_FUSE_NO_SPLICE=1`,
 //! `SKIFF_FUSE_SPLICE_MIN=BYTES`.
 mod layers;
 mod overlay;

@@ -23,9 +23,13 @@ impl Filesystem for Overlay {
         ] {
             let _ = config.add_capabilities(flag);
         }
-        // Readdirplus measured here: `ls -lR` 35% faster, `find` 4.5 times slower (every
-        // listed name is looked up), stat-heavy walks the same. Off unless asked for.
-        if std::env::var_os("SKIFF_FUSE_READDIRPLUS").is_some() {
+        // Readdirplus: a listing carries each entry's attributes, so a walk that stats what it
+        // lists (`ls -l`, `tar`, `du`, `find -printf %s`) makes one request per listing buffer
+        // instead of a LOOKUP per name. benches/storage.sh (docs/performance.md, "Readdirplus"):
+        // stat of 2,000 files after a remount 4x faster (fuse-overlayfs's speed), a `find` that
+        // only lists 2x slower (still faster than fuse-overlayfs). AUTO lets the kernel fall back
+        // to plain listings in a directory nobody stats. SKIFF_FUSE_NO_READDIRPLUS measures without.
+        if std::env::var_os("SKIFF_FUSE_NO_READDIRPLUS").is_none() {
             let _ = config.add_capabilities(
                 InitFlags::FUSE_DO_READDIRPLUS | InitFlags::FUSE_READDIRPLUS_AUTO,
             );
@@ -513,8 +517,15 @@ impl Filesystem for Overlay {
                     let Some(e) = usize::try_from(n - 2).ok().and_then(|i| list.get(i)) else {
                         break;
                     };
-                    // A non-directory is wholly in the layer it was listed from: one stat.
-                    let found = if e.kind == FileType::Directory {
+                    // The listing was made at opendir; the kernel caches what is sent here
+                    // (a dentry even where it had a negative one), so every entry is checked
+                    // as it is now. A non-directory listed from a lower layer is still there
+                    // unless the upper layer has the name since (copied up, replaced, or a
+                    // whiteout): one stat of the upper name, then one where it was listed.
+                    let upper_changed = e.kind != FileType::Directory
+                        && e.layer != 0
+                        && lexists(&self.upper(&rel).join(&e.name)).is_some();
+                    let found = if e.kind == FileType::Directory || upper_changed {
                         self.resolve(&layers, &rel, &e.name)
                     } else {
                         std::fs::symlink_metadata(self.real(e.layer, &rel).join(&e.name))
