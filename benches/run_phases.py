@@ -3,7 +3,8 @@
 run_phases.sh records them): from `perf script` output of the scheduler tracepoints (fork,
 exec, exit, switch) and the syscall tracepoints of mount and seccomp. A phase begins at its
 key event (the monitor's fork, its exec, the init's clone, its first mount, its seccomp, the
-command's exec, the command's exit, the monitor's exit) and lasts until the next one; the time
+command's exec, the command's exit, the monitor's exit or its rename to skiff-rm once it told
+the command the code) and lasts until the next one; the time
 each process of the run is on a CPU in it is summed. On-CPU time, unlike wall time, hardly
 moves when other work shares the machine. Usage: run_phases.py PERF_SCRIPT_TEXT SKIFF_PATH"""
 import re, sys, statistics, collections
@@ -28,6 +29,7 @@ for k, a in enumerate(starts):
     acc = collections.Counter()
     done = False
     seen = set()
+    renamed = None
     def setphase(p):
         global phase
         if p not in order: order.append(p)
@@ -52,8 +54,11 @@ for k, a in enumerate(starts):
         elif e == 'sys_enter_seccomp' and role.get(tid) == 'init' and 'sec' not in seen:
             seen.add('sec'); key = 'init: seccomp..exec'
         elif e == 'sched_process_exit' and tid in ours:
-            if role[tid] == 'init': key = 'monitor: exit seen..removed, exit'
-            if role[tid] == 'monitor': key = 'cli: reap, exit'
+            if role[tid] == 'init': key = 'monitor: exit seen..trashed, told'
+            if role[tid] == 'monitor': key = 'cli: exit'
+        elif e == 'task_rename' and role.get(tid) == 'monitor' and 'newcomm=skiff-rm' in rest:
+            # The monitor told the command the code and deletes the files itself now.
+            key = 'cli: exit'; renamed = tid
         if e == 'sched_switch':
             m = re.search(r'prev_pid=(\d+) .*next_pid=(\d+)', rest)
             p, n = int(m.group(1)), int(m.group(2))
@@ -62,7 +67,9 @@ for k, a in enumerate(starts):
         if key:
             for x in list(running): charge(x, t); running[x] = t
             setphase(key)
+            if renamed is not None: role[renamed] = 'rm'; renamed = None
         if e == 'sched_process_exit' and tid == root:
+            on_cpu = {x: t for x in running}
             for x in list(running): charge(x, t)
             done = True
             rest_at = run.index((t, comm, pid, tid, e, rest)) + 1
@@ -72,7 +79,7 @@ for k, a in enumerate(starts):
         rm = [x for x, r in role.items() if r == 'rm']
         if rm:
             setphase('after the exit: skiff-rm deletes the files')
-            since = {}
+            since = {x: v for x, v in on_cpu.items() if x in rm}
             for t, comm, pid, tid, e, rest in run[rest_at:]:
                 if e == 'sched_switch':
                     m = re.search(r'prev_pid=(\d+) .*next_pid=(\d+)', rest)
