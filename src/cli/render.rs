@@ -378,22 +378,73 @@ impl ListFormat {
                 for (k, v) in headers {
                     head.insert(k.to_string(), v.to_string().into());
                 }
-                let mut tw = table();
-                let _ = writeln!(tw, "{}", t.render(&serde_json::Value::Object(head))?);
+                let mut text = t.render(&serde_json::Value::Object(head))?;
+                text.push('\n');
                 for r in rows {
-                    let _ = writeln!(tw, "{}", t.render(r)?);
+                    text.push_str(&t.render(r)?);
+                    text.push('\n');
                 }
-                print_table(tw);
+                print_aligned(&text);
             }
             ListFormat::Rows(t) => {
-                let mut tw = table();
+                let mut text = String::new();
                 for r in rows {
-                    let _ = writeln!(tw, "{}", t.render(r)?);
+                    text.push_str(&t.render(r)?);
+                    text.push('\n');
                 }
-                print_table(tw);
+                print_aligned(&text);
             }
         }
         Ok(())
+    }
+
+    /// Print rows through a table whose template is text and `{{.Field}}`s alone, each field
+    /// written by `field` straight into its line: no JSON row per item, no template engine.
+    /// `title` gives a field's column heading, and None for a name the rows do not have:
+    /// then nothing is printed and false returned, and the caller prints through
+    /// [`ListFormat::print`], which reports the unknown field as docker does. False as well
+    /// for any other format.
+    pub fn print_fields<R>(
+        &self,
+        rows: &[R],
+        title: impl Fn(&str) -> Option<&'static str>,
+        field: impl Fn(&R, &str, &mut String),
+    ) -> bool {
+        let (pieces, heading) = match self {
+            ListFormat::Table(t) => (t.plain.as_deref(), true),
+            ListFormat::Rows(t) => (t.plain.as_deref(), false),
+            _ => return false,
+        };
+        let Some(pieces) = pieces else {
+            return false;
+        };
+        let known = |p: &Piece| match p {
+            Piece::Field(f) => title(f).is_some(),
+            Piece::Text(_) => true,
+        };
+        if !pieces.iter().all(known) {
+            return false;
+        }
+        let mut text = String::with_capacity(128 * (rows.len() + 1));
+        let line = |text: &mut String, each: &dyn Fn(&str, &mut String)| {
+            for p in pieces {
+                match p {
+                    Piece::Text(t) => text.push_str(t),
+                    Piece::Field(f) => each(f, text),
+                }
+            }
+            text.push('\n');
+        };
+        if heading {
+            line(&mut text, &|f, out| {
+                out.push_str(title(f).unwrap_or_default())
+            });
+        }
+        for r in rows {
+            line(&mut text, &|f, out| field(r, f, out));
+        }
+        print_aligned(&text);
+        true
     }
 }
 
@@ -454,6 +505,98 @@ pub fn print_table(tw: tabwriter::TabWriter<Vec<u8>>) {
     }
 }
 
+/// Print `text` (lines ending in `\n`, cells separated by tabs) aligned as [`table`] aligns
+/// it, in one write.
+pub fn print_aligned(text: &str) {
+    let out = align(text).unwrap_or_else(|| {
+        let mut tw = table();
+        let _ = tw.write_all(text.as_bytes());
+        tw.into_inner().unwrap_or_default()
+    });
+    let _ = std::io::stdout().lock().write_all(&out);
+}
+
+/// What [`table`]'s tabwriter makes of `text` when every line has as many cells as the first
+/// (every list's table, unless a value holds a tab or a newline): each cell but a line's last
+/// padded to its column's widest cell (at least 7) and 3 spaces, cells measured as that crate
+/// measures them. None for any other text (the caller hands it to the tabwriter). By hand
+/// rather than through the crate because the crate keeps a vector of cells per line, measures
+/// every character and pads each cell through `format!`: half the instructions of `ps` with
+/// 100 containers went to its table.
+fn align(text: &str) -> Option<Vec<u8>> {
+    const MINWIDTH: usize = 7;
+    const PADDING: usize = 3;
+    let body = text.strip_suffix('\n')?.as_bytes();
+    // Every cell as (end in `body`, width), lines one after the other; a line's last cell is
+    // not measured (it is not padded).
+    let n = body
+        .iter()
+        .take_while(|&&b| b != b'\n')
+        .filter(|&&b| b == b'\t')
+        .count();
+    let mut widths = vec![MINWIDTH; n];
+    let mut cells: Vec<(usize, usize)> = Vec::with_capacity(body.len() / 8);
+    let (mut start, mut col) = (0, 0);
+    for (i, &b) in body.iter().enumerate() {
+        match b {
+            b'\t' => {
+                if col >= n {
+                    return None;
+                }
+                let w = cell_width(&text[start..i]);
+                widths[col] = widths[col].max(w);
+                cells.push((i, w));
+                start = i + 1;
+                col += 1;
+            }
+            b'\n' => {
+                if col != n {
+                    return None;
+                }
+                cells.push((i, 0));
+                start = i + 1;
+                col = 0;
+            }
+            _ => {}
+        }
+    }
+    if col != n {
+        return None;
+    }
+    cells.push((body.len(), 0));
+    let spaces = [b' '; 256];
+    let mut out = Vec::with_capacity(text.len() + cells.len() * 8);
+    let (mut start, mut col) = (0, 0);
+    for (end, w) in cells {
+        out.extend_from_slice(&body[start..end]);
+        if col < n {
+            let mut pad = widths[col] - w + PADDING;
+            while pad > 0 {
+                let k = pad.min(spaces.len());
+                out.extend_from_slice(&spaces[..k]);
+                pad -= k;
+            }
+            col += 1;
+        } else {
+            out.push(b'\n');
+            col = 0;
+        }
+        start = end + 1;
+    }
+    Some(out)
+}
+
+/// A cell's width as the tabwriter crate counts it: the display width of its characters,
+/// a control character 0 (printable ASCII, the usual text, is one byte one column).
+fn cell_width(cell: &str) -> usize {
+    if cell.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return cell.len();
+    }
+    cell.chars()
+        .map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0))
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,6 +630,47 @@ mod tests {
             r#"{"ExitCode":3,"Status":"running"}"#
         );
         assert!(template("{{.Nope}}", &v).is_err());
+    }
+
+    #[test]
+    fn aligned_tables_are_the_tabwriters() {
+        let tabwriter = |text: &str| {
+            let mut tw = table();
+            tw.write_all(text.as_bytes()).unwrap();
+            tw.into_inner().unwrap()
+        };
+        let long = "x".repeat(300);
+        for text in [
+            "",
+            "\n",
+            "a\tb\tc\n",
+            "CONTAINER ID\tIMAGE\tNAMES\nabc\tbusybox\tweb\n0123456789ab\tx\t\n",
+            "one\ntwo cells? no\n",
+            "a\tb\nc\n",
+            "a\tb\nc\td\te\n",
+            "a\tb\n\n",
+            "a\tb",
+            "\"sleep 10…\"\tétoile\t日本語\tz\nq\tw\te\tr\n",
+            "ctl\x1b[1m\tb\nc\td\n",
+            "\t\t\n\t\t\n",
+            &format!("{long}\ty\nz\t{long}\n"),
+        ] {
+            let fast = align(text);
+            if let Some(fast) = &fast {
+                assert_eq!(
+                    String::from_utf8_lossy(fast),
+                    String::from_utf8_lossy(&tabwriter(text)),
+                    "{text:?}"
+                );
+            }
+            // Uneven lines go to the tabwriter.
+            let even = text.ends_with('\n')
+                && text.lines().all(|l| {
+                    l.matches('\t').count()
+                        == text.lines().next().unwrap_or("").matches('\t').count()
+                });
+            assert_eq!(fast.is_some(), even, "{text:?}");
+        }
     }
 
     #[test]

@@ -262,34 +262,35 @@ pub fn ps(paths: &Paths, q: &PsQuery) -> Result<Vec<PsEntry>, EngineError> {
     super::container::leftover::sweep_trash(paths);
     // One small read per container (its summary and state), not its record.
     let mut lister = store.lister()?;
-    let mut out: Vec<PsEntry> = lister
-        .ids()?
-        .iter()
-        .filter_map(|id| match lister.listing(id) {
-            // Being created or removed, or what a crash left (removed here if so).
-            None => {
-                super::container::leftover::collect(paths, id);
-                None
-            }
-            // A `--rm` container that is not running: being removed by its monitor, or left
-            // from before a crash (then removed here, as docker's daemon does when it starts).
-            Some((r, s))
-                if r.auto_remove
-                    && !s.status.is_up()
-                    && super::container::leftover::collect(paths, id) =>
-            {
-                None
-            }
-            listed => listed,
-        })
-        .filter(|(r, s)| (all || s.status.is_up()) && filters.matches(r, s, &ctx))
-        .map(|(summary, state)| PsEntry {
-            summary,
-            state,
-            size_rw: None,
-            size_root: None,
-        })
-        .collect();
+    let ids = lister.ids()?;
+    let mut out: Vec<PsEntry> = Vec::with_capacity(ids.len());
+    out.extend(
+        ids.iter()
+            .filter_map(|id| match lister.listing(id) {
+                // Being created or removed, or what a crash left (removed here if so).
+                None => {
+                    super::container::leftover::collect(paths, id);
+                    None
+                }
+                // A `--rm` container that is not running: being removed by its monitor, or left
+                // from before a crash (then removed here, as docker's daemon does when it starts).
+                Some((r, s))
+                    if r.auto_remove
+                        && !s.status.is_up()
+                        && super::container::leftover::collect(paths, id) =>
+                {
+                    None
+                }
+                listed => listed,
+            })
+            .filter(|(r, s)| (all || s.status.is_up()) && filters.matches(r, s, &ctx))
+            .map(|(summary, state)| PsEntry {
+                summary,
+                state,
+                size_rw: None,
+                size_root: None,
+            }),
+    );
     // Newest first, as docker lists them.
     out.sort_unstable_by(|a, b| b.summary.created.cmp(&a.summary.created));
     if let Some(n) = q.last {

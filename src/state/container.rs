@@ -675,9 +675,14 @@ impl<'a> Containers<'a> {
 
     /// Correct a stored state for a container whose process and monitor both died unseen.
     pub(super) fn correct(&self, st: &mut ContainerState) {
+        Self::correct_with(st, crate::sys::proc::start_time);
+    }
+
+    /// [`Containers::correct`] with the start times read by `start_time`.
+    pub(super) fn correct_with(st: &mut ContainerState, start_time: impl Fn(i32) -> Option<u64>) {
         if st.status.is_up()
-            && crate::sys::proc::start_time(st.pid) != Some(st.pid_start)
-            && crate::sys::proc::start_time(st.monitor_pid) != Some(st.monitor_start)
+            && start_time(st.pid) != Some(st.pid_start)
+            && start_time(st.monitor_pid) != Some(st.monitor_start)
         {
             // The container and its monitor are gone and nobody recorded the exit (the monitor
             // was killed, or the machine rebooted). While the monitor lives, it will record it.

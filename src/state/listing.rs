@@ -23,6 +23,8 @@ pub struct Lister<'a> {
     /// `None`: there is no `containers` directory (no container was ever made).
     dir: Option<Dir>,
     buf: Vec<u8>,
+    /// `/proc`, opened for the first running container.
+    proc: Option<crate::sys::proc::ProcDir>,
 }
 
 /// What a `state.json` of a listing is read into at first: a state with its summary is about
@@ -76,7 +78,15 @@ impl Lister<'_> {
             if let Ok(mut st) = super::summary::parse_state(&self.buf[..len]) {
                 if let Some(s) = st.summary.take() {
                     if s.stamp == stamp && s.id == id {
-                        self.store.correct(&mut st);
+                        if st.status.is_up() && self.proc.is_none() {
+                            self.proc = crate::sys::proc::ProcDir::open();
+                        }
+                        match &self.proc {
+                            Some(proc) => {
+                                Containers::correct_with(&mut st, |pid| proc.start_time(pid))
+                            }
+                            None => self.store.correct(&mut st),
+                        }
                         return Some((s, st));
                     }
                 }
@@ -191,6 +201,7 @@ impl<'a> Containers<'a> {
             store: Containers::new(self.paths()),
             dir,
             buf: Vec::new(),
+            proc: None,
         })
     }
 

@@ -44,24 +44,6 @@ pub struct PsArgs {
 const PS_TABLE: &str =
     "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}";
 
-/// Column titles of `ps` for docker's field names.
-const PS_HEADERS: &[(&str, &str)] = &[
-    ("ID", "CONTAINER ID"),
-    ("Image", "IMAGE"),
-    ("Command", "COMMAND"),
-    ("CreatedAt", "CREATED AT"),
-    ("RunningFor", "CREATED"),
-    ("Status", "STATUS"),
-    ("Ports", "PORTS"),
-    ("Names", "NAMES"),
-    ("Labels", "LABELS"),
-    ("Size", "SIZE"),
-    ("State", "STATE"),
-    ("Mounts", "MOUNTS"),
-    ("Networks", "NETWORKS"),
-    ("LocalVolumes", "LOCAL VOLUMES"),
-];
-
 /// Go's `time.Time.String()` form docker prints for `.CreatedAt`.
 fn go_time(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
@@ -75,14 +57,29 @@ fn go_time(rfc3339: &str) -> String {
 
 /// docker's COMMAND column: the command line quoted, cut to 20 characters with an ellipsis.
 pub(in crate::cli) fn command_column(path: &str, args: &[String], no_trunc: bool) -> String {
-    let mut cmd = std::iter::once(path)
-        .chain(args.iter().map(String::as_str))
-        .collect::<Vec<_>>()
-        .join(" ");
-    if !no_trunc && cmd.chars().count() > 20 {
-        cmd = cmd.chars().take(19).collect::<String>() + "…";
+    let mut out = String::new();
+    write_command(&mut out, path, args, no_trunc);
+    out
+}
+
+/// [`command_column`], appended to `out`.
+fn write_command(out: &mut String, path: &str, args: &[String], no_trunc: bool) {
+    out.push('"');
+    let start = out.len();
+    out.push_str(path);
+    for a in args {
+        out.push(' ');
+        out.push_str(a);
     }
-    format!("\"{cmd}\"")
+    if !no_trunc {
+        // The byte where the 20th character starts, if there are more than 20.
+        let mut chars = out[start..].char_indices().skip(19);
+        if let (Some((cut, _)), Some(_)) = (chars.next(), chars.next()) {
+            out.truncate(start + cut);
+            out.push('…');
+        }
+    }
+    out.push('"');
 }
 
 pub(in crate::cli) fn ago(t: Option<&str>) -> i64 {
@@ -145,65 +142,91 @@ pub(in crate::cli) fn ps_row(e: &PsEntry, no_trunc: bool) -> serde_json::Value {
 /// The fields of a `ps` row that `want` names (a table shows seven of the fourteen: the
 /// others are not computed).
 fn ps_row_of(e: &PsEntry, no_trunc: bool, want: &dyn Fn(&str) -> bool) -> serde_json::Value {
-    let r = &e.summary;
     let mut row = serde_json::Map::new();
-    let mut put = |key: &str, value: &dyn Fn() -> String| {
+    for (key, _) in PS_FIELDS {
         if want(key) {
-            row.insert(key.to_string(), value().into());
+            let mut value = String::new();
+            write_field(e, no_trunc, key, &mut value);
+            row.insert(key.to_string(), value.into());
         }
-    };
-    put("Command", &|| command_column(&r.path, &r.args, no_trunc));
-    put("CreatedAt", &|| go_time(&r.created));
-    put("ID", &|| {
-        if no_trunc { &r.id[..] } else { &r.id[..12] }.to_string()
-    });
-    put("Image", &|| r.image.clone());
-    put("Labels", &|| {
-        r.labels
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(",")
-    });
-    put("LocalVolumes", &|| {
-        r.mounts
-            .iter()
-            .filter(|m| m.kind == "volume")
-            .count()
-            .to_string()
-    });
-    put("Mounts", &|| {
-        r.mounts
-            .iter()
-            .map(|m| {
-                if m.kind == "volume" {
-                    m.name.clone()
-                } else {
-                    m.source.clone()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(",")
-    });
-    put("Names", &|| r.name.clone());
-    put("Networks", &|| r.network.to_string());
-    put("Ports", &|| {
-        crate::engine::network::ps_ports(r, e.state.status)
-    });
-    put("RunningFor", &|| {
-        format!("{} ago", render::human_duration(ago(Some(&r.created))))
-    });
-    put("Size", &|| match (e.size_rw, e.size_root) {
-        (Some(rw), Some(root)) => format!(
-            "{} (virtual {})",
-            render::human_size(rw),
-            render::human_size(root)
-        ),
-        _ => "0B".to_string(),
-    });
-    put("State", &|| e.state.status.as_str().to_string());
-    put("Status", &|| status_column(&e.state));
+    }
     serde_json::Value::Object(row)
+}
+
+/// The fields of a `ps` row in the order of their names (a JSON row's keys), with their
+/// column titles.
+const PS_FIELDS: [(&str, &str); 14] = [
+    ("Command", "COMMAND"),
+    ("CreatedAt", "CREATED AT"),
+    ("ID", "CONTAINER ID"),
+    ("Image", "IMAGE"),
+    ("Labels", "LABELS"),
+    ("LocalVolumes", "LOCAL VOLUMES"),
+    ("Mounts", "MOUNTS"),
+    ("Names", "NAMES"),
+    ("Networks", "NETWORKS"),
+    ("Ports", "PORTS"),
+    ("RunningFor", "CREATED"),
+    ("Size", "SIZE"),
+    ("State", "STATE"),
+    ("Status", "STATUS"),
+];
+
+/// Append the `ps` field `key` of `e` to `out` (nothing for a name that is not one: see
+/// [`PS_FIELDS`]).
+fn write_field(e: &PsEntry, no_trunc: bool, key: &str, out: &mut String) {
+    use std::fmt::Write as _;
+    let r = &e.summary;
+    match key {
+        "Command" => write_command(out, &r.path, &r.args, no_trunc),
+        "CreatedAt" => out.push_str(&go_time(&r.created)),
+        "ID" => out.push_str(if no_trunc { &r.id[..] } else { &r.id[..12] }),
+        "Image" => out.push_str(&r.image),
+        "Labels" => {
+            for (i, (k, v)) in r.labels.iter().enumerate() {
+                let sep = if i > 0 { "," } else { "" };
+                let _ = write!(out, "{sep}{k}={v}");
+            }
+        }
+        "LocalVolumes" => {
+            let n = r.mounts.iter().filter(|m| m.kind == "volume").count();
+            let _ = write!(out, "{n}");
+        }
+        "Mounts" => {
+            for (i, m) in r.mounts.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(if m.kind == "volume" {
+                    &m.name
+                } else {
+                    &m.source
+                });
+            }
+        }
+        "Names" => out.push_str(&r.name),
+        "Networks" => {
+            let _ = write!(out, "{}", r.network);
+        }
+        "Ports" => out.push_str(&crate::engine::network::ps_ports(r, e.state.status)),
+        "RunningFor" => {
+            let _ = write!(out, "{} ago", render::human_duration(ago(Some(&r.created))));
+        }
+        "Size" => match (e.size_rw, e.size_root) {
+            (Some(rw), Some(root)) => {
+                let _ = write!(
+                    out,
+                    "{} (virtual {})",
+                    render::human_size(rw),
+                    render::human_size(root)
+                );
+            }
+            _ => out.push_str("0B"),
+        },
+        "State" => out.push_str(e.state.status.as_str()),
+        "Status" => out.push_str(&status_column(&e.state)),
+        _ => {}
+    }
 }
 
 pub fn ps(a: PsArgs) -> Result<i32, EngineError> {
@@ -244,6 +267,11 @@ pub fn ps(a: PsArgs) -> Result<i32, EngineError> {
     if a.noheading {
         fmt = fmt.without_header();
     }
+    // A table of `{{.Field}}`s (the default) is written straight from the entries.
+    let title = |k: &str| PS_FIELDS.iter().find(|(f, _)| *f == k).map(|(_, t)| *t);
+    if fmt.print_fields(&list, title, |e, k, out| write_field(e, a.no_trunc, k, out)) {
+        return Ok(0);
+    }
     // Only the fields the format shows (all of them for `json` or a template that is more than
     // `{{.Field}}`s).
     let shown = fmt.fields();
@@ -252,6 +280,51 @@ pub fn ps(a: PsArgs) -> Result<i32, EngineError> {
         .iter()
         .map(|e| ps_row_of(e, a.no_trunc, &want))
         .collect();
-    fmt.print(&rows, PS_HEADERS)?;
+    fmt.print(&rows, &PS_FIELDS)?;
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The COMMAND column as docker cuts it: at most 20 characters, the 20th an ellipsis.
+    #[test]
+    fn command_columns_cut_at_twenty_characters() {
+        let joined = |path: &str, args: &[&str]| {
+            let cmd = std::iter::once(path)
+                .chain(args.iter().copied())
+                .collect::<Vec<_>>()
+                .join(" ");
+            if cmd.chars().count() > 20 {
+                format!("\"{}…\"", cmd.chars().take(19).collect::<String>())
+            } else {
+                format!("\"{cmd}\"")
+            }
+        };
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        for (path, a) in [
+            ("true", &[][..]),
+            ("sleep", &["1d"][..]),
+            ("12345678901234567890", &[][..]),
+            ("123456789012345678901", &[][..]),
+            ("sh", &["-c", "échelle été ünïcödé tâche"][..]),
+            ("日本語のコマンド", &["引数", "もう一つの引数"][..]),
+            ("", &[""][..]),
+        ] {
+            assert_eq!(command_column(path, &args(a), false), joined(path, a));
+            let whole = format!(
+                "\"{}\"",
+                std::iter::once(path)
+                    .chain(a.iter().copied())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+            assert_eq!(command_column(path, &args(a), true), whole);
+        }
+        assert_eq!(
+            command_column("sleep", &args(&["1000000", "&&", "echo"]), false),
+            "\"sleep 1000000 && ec…\""
+        );
+    }
 }
