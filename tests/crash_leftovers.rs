@@ -188,12 +188,94 @@ fn a_name_a_crash_left_is_freed_for_a_new_container() {
         let id = create(&env, &["--name", n, BUSYBOX, "true"]);
         assert_eq!(std::fs::read_to_string(&p).expect("name"), id);
     }
-    // The same traces from this boot are a create in progress, not a crash's: the name stays
-    // taken.
-    std::fs::write(names.join("busyname"), "").expect("write name");
+    // A name file of this boot that a live process holds locked is a create in progress (its
+    // claim), not a crash's: the name stays taken while the lock is held, and is freed after.
+    let busy = names.join("busyname");
+    std::fs::write(&busy, "").expect("write name");
+    let claim = std::fs::File::open(&busy).expect("open the name file");
+    claim.lock().expect("lock the name file");
     let o = env.skiff(&["create", "--name", "busyname", BUSYBOX, "true"]);
-    assert_eq!(code(&o), 125, "{}", stderr(&o));
-    assert!(stderr(&o).contains("is already in use"), "{}", stderr(&o));
+    let held = code(&o) == 125 && stderr(&o).contains("is already in use");
+    drop(claim);
+    assert!(held, "a claimed name was taken: {}", stderr(&o));
+    let id = create(&env, &["--name", "busyname", BUSYBOX, "true"]);
+    assert_eq!(std::fs::read_to_string(&busy).expect("name"), id);
+}
+
+/// A `create` killed in this boot before its record is written (SIGKILL at its first rename,
+/// by strace's fault injection) leaves a directory without a record and a name nobody claims
+/// any more: a new container takes the name, and `ps` removes the directory.
+#[test]
+fn a_create_killed_before_its_record_leaves_nothing_in_the_way() {
+    let env = env_with_busybox();
+    // The first run starts the user-namespace holder (strace would stop newuidmap being setuid).
+    env.skiff_ok(&["run", "--rm", "--network", "none", BUSYBOX, "true"]);
+    let killed_create = |name: &str| -> String {
+        let skiff = skiff_bin().to_str().expect("path").to_string();
+        let set = "rename,renameat,renameat2";
+        let inject = format!("inject={set}:signal=SIGKILL:when=1");
+        let trace = format!("trace={set}");
+        let args = [
+            "-f",
+            "-qq",
+            "-o",
+            "/dev/null",
+            "-e",
+            &trace,
+            "-e",
+            &inject,
+            &skiff,
+            "create",
+            "--network",
+            "none",
+            "--name",
+            name,
+            BUSYBOX,
+            "true",
+        ];
+        let o = run_with_timeout(env.user_command("strace", &args), None, env.timeout())
+            .expect("strace");
+        assert_ne!(code(&o), 0, "the create was not killed: {}", stderr(&o));
+        let holder = std::fs::read_to_string(env.data_dir().join("names").join(name))
+            .unwrap_or_else(|e| panic!("the killed create left no name {name}: {e}"));
+        let dir = container_dir(&env, holder.trim());
+        assert!(dir.is_dir(), "the killed create left no directory");
+        assert!(
+            !dir.join("container.json").exists(),
+            "the record was written"
+        );
+        holder.trim().to_string()
+    };
+    // The name: taken by the next container that wants it, the leftover removed with it.
+    let first = killed_create("cutshort");
+    let out = env.skiff_ok(&[
+        "run",
+        "--rm",
+        "--name",
+        "cutshort",
+        "--network",
+        "none",
+        BUSYBOX,
+        "echo",
+        "again",
+    ]);
+    assert_eq!(out, "again\n");
+    assert!(
+        !container_dir(&env, &first).exists(),
+        "the leftover's directory was kept"
+    );
+    // ps: the directory goes, and so does its name.
+    let second = killed_create("cutagain");
+    let ps = env.skiff_ok(&["ps", "-a", "--format", "{{.Names}}"]);
+    assert!(!ps.contains("cutagain"), "{ps}");
+    assert!(
+        !container_dir(&env, &second).exists(),
+        "ps kept the leftover"
+    );
+    assert!(
+        !env.data_dir().join("names/cutagain").exists(),
+        "ps kept its name"
+    );
 }
 
 /// The trash entries of the store (`containers/.trash/ID`: `--rm` containers being removed).

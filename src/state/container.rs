@@ -463,6 +463,71 @@ impl ContainerLock {
     }
 }
 
+/// A name reserved for a container that is still being made: `names/NAME` is locked (`flock`)
+/// until this is dropped, once the container's record is written (or the create undone). A
+/// name file that nobody holds, whose container has no record, was left by a create that was
+/// killed (`Containers::leftover`, `Containers::stale_name`), in this boot or an earlier one.
+pub struct NameClaim {
+    _file: std::fs::File,
+}
+
+/// Make `path` in `dir` with `content`, locked, as one step: an unnamed file (`O_TMPFILE`) is
+/// locked and written, then linked under its name (atomic; `AlreadyExists` when the name is
+/// taken), so nobody ever sees the file unlocked before its maker lets go. Where the file
+/// system has no `O_TMPFILE`, the file is made by name and locked just after.
+fn new_locked_file(
+    dir: &Path,
+    path: &Path,
+    content: &[u8],
+    durability: Durability,
+) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let fill = |f: &mut std::fs::File| -> std::io::Result<()> {
+        f.lock()?;
+        f.write_all(content)?;
+        if durability == Durability::Synced {
+            f.sync_all()?;
+        }
+        Ok(())
+    };
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_TMPFILE)
+        .mode(0o644)
+        .open(dir)
+    {
+        Ok(mut f) => {
+            fill(&mut f)?;
+            // The open descriptor's magic link names the unnamed file (linkat without
+            // AT_EMPTY_PATH, which wants CAP_DAC_READ_SEARCH).
+            let fd = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&f));
+            nix::unistd::linkat(
+                nix::fcntl::AT_FDCWD,
+                fd.as_str(),
+                nix::fcntl::AT_FDCWD,
+                path,
+                nix::fcntl::AtFlags::AT_SYMLINK_FOLLOW,
+            )
+            .map_err(std::io::Error::from)?;
+            Ok(f)
+        }
+        Err(e)
+            if matches!(
+                e.raw_os_error(),
+                Some(libc::EOPNOTSUPP) | Some(libc::EISDIR) | Some(libc::EINVAL)
+            ) =>
+        {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)?;
+            fill(&mut f)?;
+            Ok(f)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Container store operations.
 pub struct Containers<'a> {
     paths: &'a Paths,
@@ -488,23 +553,13 @@ impl<'a> Containers<'a> {
         name: &str,
         id: &str,
         durability: Durability,
-    ) -> Result<(), StateError> {
+    ) -> Result<NameClaim, StateError> {
         validate_name(name)?;
         let dir = self.paths.names();
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         let path = dir.join(name);
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(mut f) => {
-                f.write_all(id.as_bytes()).map_err(io_err(&path))?;
-                if durability == Durability::Synced {
-                    f.sync_all().map_err(io_err(&path))?;
-                }
-                Ok(())
-            }
+        match new_locked_file(&dir, &path, id.as_bytes(), durability) {
+            Ok(file) => Ok(NameClaim { _file: file }),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 let holder = std::fs::read_to_string(&path).unwrap_or_default();
                 Err(StateError::NameInUse {
@@ -516,8 +571,13 @@ impl<'a> Containers<'a> {
         }
     }
 
-    /// Free `name` if container `id` holds it (a name already taken by a newer container, as
-    /// `run --replace` does, stays with that one).
+    /// Whether `names/NAME` is claimed: the container it names is still being made by a live
+    /// process ([`NameClaim`]).
+    pub fn name_claimed(&self, name: &str) -> bool {
+        std::fs::File::open(self.paths.names().join(name))
+            .is_ok_and(|f| matches!(f.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock)))
+    }
+
     pub fn release_name(&self, name: &str, id: &str) {
         let path = self.paths.names().join(name);
         let holder = std::fs::read_to_string(&path).unwrap_or_default();
@@ -541,9 +601,10 @@ impl<'a> Containers<'a> {
         }
     }
 
-    /// Whether container `id` is what a crash of the machine left behind (`boot`: when this
-    /// boot began, [`crate::sys::proc::boot_time`]): its directory or record was last changed
-    /// before this boot, it is not running, and either its record is missing, empty or cut
+    /// Whether container `id` is what a crash left behind (`boot`: when this boot began,
+    /// [`crate::sys::proc::boot_time`]): a directory without a record whose create was killed
+    /// (no claim on its name any more: [`NameClaim`]; in this boot too), or: its directory or
+    /// record was last changed before this boot, it is not running, and either its record is missing, empty or cut
     /// (only a crash makes those: every write is a rename of a whole file), or it is a `--rm`
     /// container (docker removes those when its daemon starts). A record that is whole JSON
     /// but not a record of this version is never a leftover. Returns the record when it could
@@ -555,10 +616,13 @@ impl<'a> Containers<'a> {
         let before_boot = |m: &std::fs::Metadata| m.mtime() < boot;
         let meta = match std::fs::symlink_metadata(&p) {
             Ok(m) => m,
-            // A create cut short, or a removal: the directory alone.
+            // A create cut short, or a removal: the directory alone. A create still running
+            // holds its name's claim; one whose process was killed holds none any more.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let d = std::fs::symlink_metadata(&dir).ok()?;
-                return (d.is_dir() && before_boot(&d)).then_some(Leftover { record: None });
+                let abandoned = d.is_dir()
+                    && (before_boot(&d) || !self.names_of(id).iter().any(|n| self.name_claimed(n)));
+                return abandoned.then_some(Leftover { record: None });
             }
             Err(_) => return None,
         };
@@ -580,20 +644,19 @@ impl<'a> Containers<'a> {
         }
     }
 
-    /// Whether `names/NAME`, which names `holder`, is left over from an earlier boot and no
-    /// container holds it: its content is not a container ID (empty or cut by a crash) or the
-    /// holder has no directory. A holder with a directory is for [`Containers::leftover`] to
+    /// Whether `names/NAME`, which names `holder`, is left over and no container holds it: its
+    /// content is not a container ID (empty or cut by a crash) or the holder has no directory,
+    /// and either it is from an earlier boot or nobody claims it (the create that reserved it
+    /// was killed: [`NameClaim`]). A holder with a directory is for [`Containers::leftover`] to
     /// judge (and the name goes with it).
     pub fn stale_name(&self, name: &str, holder: &str, boot: i64) -> bool {
         use std::os::unix::fs::MetadataExt;
         let Ok(meta) = std::fs::symlink_metadata(self.paths.names().join(name)) else {
             return false;
         };
-        if meta.mtime() >= boot {
-            return false;
-        }
         let is_id = holder.len() == 64 && holder.bytes().all(|b| b.is_ascii_hexdigit());
-        !is_id || std::fs::symlink_metadata(self.dir(holder)).is_err()
+        let orphan = !is_id || std::fs::symlink_metadata(self.dir(holder)).is_err();
+        orphan && (meta.mtime() < boot || !self.name_claimed(name))
     }
 
     /// Remove `names/NAME` whatever container it names (a stale name: [`Containers::stale_name`]).

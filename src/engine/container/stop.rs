@@ -269,7 +269,8 @@ pub fn rename(paths: &Paths, name: &str, new_name: &str) -> Result<(), EngineErr
             "Renaming a container with the same name as its current name".into(),
         ));
     }
-    store.reserve_name(new_name, &id, Durability::Synced)?;
+    // Held until the record says the new name (dropped at the end).
+    let _claim = store.reserve_name(new_name, &id, Durability::Synced)?;
     let old = std::mem::replace(&mut rec.name, new_name.to_string());
     if let Err(e) = store.save_record(&lock, &rec) {
         store.release_name(new_name, &id);

@@ -9,7 +9,9 @@ use crate::engine::{mounts, EngineError};
 use crate::monitor::now_rfc3339;
 use crate::network::Mode;
 use crate::runtime::spec::{NetMode, SpecInput};
-use crate::state::container::{ContainerRecord, Containers, Durability, MountRecord, StateError};
+use crate::state::container::{
+    ContainerRecord, Containers, Durability, MountRecord, NameClaim, StateError,
+};
 use crate::state::{events, write_atomic_dir_later, write_replace, Paths};
 use crate::storage::Driver;
 use crate::systemd::notify;
@@ -22,6 +24,8 @@ struct Rollback<'a> {
     vols: &'a Volumes<'a>,
     id: &'a str,
     name: Option<String>,
+    /// The lock on the name file until the record is written (dropped after the undo).
+    claim: Option<NameClaim>,
     volumes: Vec<String>,
     armed: bool,
 }
@@ -64,6 +68,7 @@ pub(super) fn apply(paths: &Paths, req: &CreateRequest, plan: Plan) -> Result<St
         vols: &vols,
         id: &id,
         name: None,
+        claim: None,
         volumes: Vec::new(),
         armed: true,
     };
@@ -74,8 +79,9 @@ pub(super) fn apply(paths: &Paths, req: &CreateRequest, plan: Plan) -> Result<St
     } else {
         Durability::Synced
     };
-    let name = reserve_name(paths, &store, req, &id, durability)?;
+    let (name, claim) = reserve_name(paths, &store, req, &id, durability)?;
     undo.name = Some(name.clone());
+    undo.claim = Some(claim);
     let dir = store.dir(&id);
     let storage_driver = make_dirs(paths, &dir, &plan.layers)?;
     let mut binds = write_name_files(paths, &dir, &plan, &name)?;
@@ -111,18 +117,18 @@ fn reserve_name(
     req: &CreateRequest,
     id: &str,
     durability: Durability,
-) -> Result<String, EngineError> {
+) -> Result<(String, NameClaim), EngineError> {
     match &req.name {
         Some(n) => {
-            match store.reserve_name(n, id, durability) {
+            let claim = match store.reserve_name(n, id, durability) {
                 Err(StateError::NameInUse { id: holder, .. })
                     if crate::engine::container::leftover::free_name(paths, n, &holder) =>
                 {
                     store.reserve_name(n, id, durability)?
                 }
                 r => r?,
-            }
-            Ok(n.clone())
+            };
+            Ok((n.clone(), claim))
         }
         None => super::names::reserve_generated_name(paths, store, id, durability),
     }

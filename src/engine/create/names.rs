@@ -1,7 +1,7 @@
 //! Container IDs and docker-style generated names (`brave_turing`).
 
 use crate::engine::EngineError;
-use crate::state::container::{Containers, Durability, StateError};
+use crate::state::container::{Containers, Durability, NameClaim, StateError};
 
 /// A new 64-hex-digit container (or exec) ID.
 pub fn new_id() -> Result<String, EngineError> {
@@ -42,7 +42,7 @@ pub fn reserve_generated_name(
     store: &Containers<'_>,
     id: &str,
     durability: Durability,
-) -> Result<String, EngineError> {
+) -> Result<(String, NameClaim), EngineError> {
     let seed = u64::from_str_radix(&id[..12], 16).unwrap_or(0);
     for attempt in 0..64u64 {
         let n = seed.wrapping_add(attempt.wrapping_mul(7919));
@@ -54,13 +54,13 @@ pub fn reserve_generated_name(
             format!("{a}_{s}{attempt}")
         };
         match store.reserve_name(&name, id, durability) {
-            Ok(()) => return Ok(name),
+            Ok(claim) => return Ok((name, claim)),
             // A name a crash left behind is freed and tried again.
             Err(StateError::NameInUse { id: holder, .. })
                 if crate::engine::container::leftover::free_name(paths, &name, &holder) =>
             {
-                if store.reserve_name(&name, id, durability).is_ok() {
-                    return Ok(name);
+                if let Ok(claim) = store.reserve_name(&name, id, durability) {
+                    return Ok((name, claim));
                 }
             }
             Err(StateError::NameInUse { .. }) => continue,
