@@ -627,3 +627,75 @@ fn commit_pauses_a_running_container_and_continues_it() {
     assert_eq!(out, "has-ticks\n");
     env.skiff_ok(&["rm", "-f", "busy"]);
 }
+
+/// Whether process `pid` still runs (a zombie has ended: only its parent's wait is left).
+fn process_runs(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit(") ").next().map(|r| !r.starts_with('Z')))
+        .unwrap_or(false)
+}
+
+/// The PID of container `id`'s monitor, from its state file.
+fn monitor_of(env: &TestEnv, id: &str) -> i32 {
+    let p = env
+        .data_dir()
+        .join("containers")
+        .join(id)
+        .join("state.json");
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&p).expect("state.json")).expect("state.json");
+    v["monitor_pid"].as_i64().unwrap_or(0) as i32
+}
+
+#[test]
+fn stop_and_rm_f_return_once_the_exit_is_recorded_and_the_monitor_is_gone() {
+    // `stop` waits on the monitor's pidfd: when it returns, the exit is recorded and the
+    // monitor has ended (what systemd's ExecStop needs); a stop request (not forced to disk)
+    // still keeps a `--restart always` container down.
+    let env = env_with_busybox();
+    for round in 0..3 {
+        let id = env.skiff_ok(&[
+            "run",
+            "-d",
+            "--name",
+            "st",
+            "--restart",
+            "always",
+            "--network",
+            "none",
+            BUSYBOX,
+            "sleep",
+            "1000",
+        ]);
+        let id = id.trim();
+        let monitor = monitor_of(&env, id);
+        assert!(monitor > 0 && process_runs(monitor), "no monitor for {id}");
+        assert_eq!(env.skiff_ok(&["stop", "-t", "0", "st"]), "st\n");
+        assert!(
+            !process_runs(monitor),
+            "round {round}: the monitor still runs after stop"
+        );
+        let st = env.skiff_ok(&[
+            "inspect",
+            "-f",
+            "{{.State.Status}} {{.State.ExitCode}}",
+            "st",
+        ]);
+        assert_eq!(st, "exited 137\n", "round {round}");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let st = env.skiff_ok(&["inspect", "-f", "{{.State.Status}}", "st"]);
+        assert_eq!(st, "exited\n", "round {round}: restarted after stop");
+        // `rm -f` of a running one: gone, with its monitor, when it returns.
+        env.skiff_ok(&["start", "st"]);
+        let monitor = monitor_of(&env, id);
+        assert!(process_runs(monitor));
+        assert_eq!(env.skiff_ok(&["rm", "-f", "st"]), "st\n");
+        assert!(
+            !process_runs(monitor),
+            "round {round}: the monitor still runs after rm -f"
+        );
+        let o = env.skiff(&["inspect", "st"]);
+        assert_eq!(code(&o), 1, "round {round}: {}", stderr(&o));
+    }
+}

@@ -440,6 +440,24 @@ impl ProcessHandle {
         }
         Ok(())
     }
+
+    /// Wait at most `timeout` (at millisecond grain) for the process to end; true once it
+    /// has. A pidfd reads as ready when its process exits, whoever its parent is, so a waiter
+    /// wakes at the exit instead of at its next poll.
+    pub fn wait_exit(&self, timeout: std::time::Duration) -> bool {
+        use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+        use std::os::fd::AsFd;
+        let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+        let mut fds = [PollFd::new(self.0.as_fd(), PollFlags::POLLIN)];
+        match poll(
+            &mut fds,
+            PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
+        ) {
+            Ok(n) => n > 0,
+            // Interrupted: the caller looks again, as after a timeout.
+            Err(_) => false,
+        }
+    }
 }
 
 /// Restore SIGPIPE's default disposition (Rust ignores it), so that `skiff ps | head` ends
