@@ -14,6 +14,10 @@
 #
 #   RESULT <name> skiff=<ms> podman=<ms|n/a> ratio=<x|n/a> [note]
 #
+# floor_unshare and run_floor_min take turns with the engines in run_none: the kernel's floor
+# (`unshare -Urmpf --mount-proc true`) and the minimal container (benches/run_floor_min.c,
+# compiled with cc: the namespaces, mounts, masks, capabilities and seccomp filter of docker's
+# `run --rm --network none`, the overlay of the image's layers from skiff's store, no engine).
 # run_default_cold: the default network after an idle moment (3 s between runs), beside
 # run_default (back to back); pull: podman with its overlay driver, a `sync` before each pull.
 #
@@ -66,12 +70,18 @@ if [ "$MODE" = user ]; then
         fi
     }
 
-    # The step of measurement $2 for engine $1 (skiff, podman or floor).
+    # The minimal container's arguments (benches/run_floor_min.c), one a line, written by the
+    # root side; read without a fork.
+    FLOORMIN_ARGS=()
+    [ -f "$WORK/floormin.args" ] && mapfile -t FLOORMIN_ARGS <"$WORK/floormin.args"
+
+    # The step of measurement $2 for engine $1 (skiff, podman, floor or floormin).
     step() {
         local eng=$1 what=$2 run
         if [ "$eng" = skiff ]; then run=sk; else run=pm; fi
         case "$eng:$what" in
         floor:*) unshare -Urmpf --mount-proc true ;;
+        floormin:*) "$WORK/bin/run_floor_min" "${FLOORMIN_ARGS[@]}" /bin/true ;;
         *:run_none) $run run --rm --network none "$IMAGE" true ;;
         *:run_default) $run run --rm "$IMAGE" true ;;
         *:cycle) $run run -d --name bench-cycle --network none "$IMAGE" sleep 1000 &&
@@ -177,7 +187,7 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift ;;
     --skiff) SKIFF_BIN=$2; shift ;;
     --no-podman) USE_PODMAN=no ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -201,7 +211,9 @@ cleanup() {
     bench_remove_work
 }
 trap cleanup EXIT
-bench_fill_work "$WORK/p"
+bench_fill_work "$WORK/p" "$WORK/floormin"
+# The minimal container (no engine: what `run --rm --network none` must do and nothing more).
+cc -O2 -o "$WORK/bin/run_floor_min" "$REPO/benches/run_floor_min.c" || die "cc benches/run_floor_min.c"
 bench_own_work
 
 as_user() { runuser -u "$USER_NAME" -- env -i bash "$WORK/compare.sh" __user "$WORK" "$@"; }
@@ -237,10 +249,30 @@ as_user sh "sk pull -q --tls-verify=false $IMAGE" >/dev/null
 [ "$USE_PODMAN" = yes ] && as_user sh "pm pull -q --tls-verify=false $IMAGE" >/dev/null
 
 measure ps0
-# The floor (a bare user+mount+pid namespace) takes turns with the engines.
-measure run_none floor
+# The minimal container's arguments: the image's layers in skiff's store (top first), the
+# seccomp filter skiff compiled (docker's default profile), the user namespace of skiff's pause
+# process (as skiff's monitor joins it). One untimed run makes the filter and the pause process.
+as_user sh "sk run --rm --network none $IMAGE true" >/dev/null
+ref=$(as_user sh "sk create --network none $IMAGE true")
+lower=$(python3 -c 'import json, sys; print(":".join(reversed(json.load(open(sys.argv[1]))["layers"])))' \
+    "$WORK/skiff/data/containers/$ref/container.json")
+as_user sh "sk rm $ref" >/dev/null
+bpf=$(find "$WORK/skiff/data/cache/seccomp" -name '*.bpf' | head -1)
+pause=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$WORK/skiff/run/pause.json" 2>/dev/null || true)
+{
+    [ -n "$pause" ] && printf '%s\n' -u "/proc/$pause/ns/user"
+    printf '%s\n' -l "$lower" -w "$WORK/floormin"
+    [ -n "$bpf" ] && printf '%s\n' -s "$bpf"
+    printf '%s\n' --
+} >"$WORK/floormin.args"
+chown "$UID_N:$GID_N" "$WORK/floormin.args"
+# The floor (a bare user+mount+pid namespace) and the minimal container take turns with the
+# engines.
+measure run_none floor floormin
 FLOOR=$(echo "$LAST" | awk '$1 == "floor" {$1 = ""; print}' | median)
 printf 'RESULT floor_unshare unshare=%s (unshare -Urmpf --mount-proc true)\n' "$FLOOR"
+FLOORMIN=$(echo "$LAST" | awk '$1 == "floormin" {$1 = ""; print}' | median)
+printf 'RESULT run_floor_min floor_min=%s (benches/run_floor_min.c: what run --rm --network none must do, no engine)\n' "$FLOORMIN"
 measure run_default
 # The first default-network container after an idle moment: skiff's shared namespace (its
 # holder, bridge and slirp4netns) has gone 2 s after its last container and starts again;

@@ -47,6 +47,7 @@ as_user 1
 perf record -q -a -o "$WORK/perf.data" \
     -e sched:sched_process_fork -e sched:sched_process_exec -e sched:sched_process_exit \
     -e sched:sched_switch -e syscalls:sys_enter_mount -e syscalls:sys_enter_seccomp \
+    -e task:task_rename \
     -- runuser -u "$USER_NAME" -- env -i bash "$WORK/run_phases.sh" __user "$WORK" "$RUNS" >/dev/null
 perf script -i "$WORK/perf.data" -F comm,pid,tid,cpu,time,event,trace 2>/dev/null >"$WORK/perf.txt"
 echo "# skiff run --rm --network none $IMAGE true, $RUNS runs; CPU ms per phase (medians)"

@@ -11,6 +11,7 @@ const MEASUREMENTS: &[&str] = &[
     "ps0",
     "run_none",
     "floor_unshare",
+    "run_floor_min",
     "run_default",
     "cycle",
     "exec",
@@ -202,7 +203,7 @@ fn run_phases_script_quick_mode_prints_every_phase() {
         "init: mounts, pivot_root",
         "init: seccomp..exec",
         "container: true runs, exits",
-        "cli: reap, exit",
+        "cli: exit",
     ] {
         let line = out
             .lines()

@@ -156,6 +156,11 @@ pub enum Ready {
     /// After `Ok`: a foreground monitor let go of the caller's terminal (the detach keys were
     /// typed); the container runs on.
     Detached,
+    /// After `Ok`: the container exited with `code` and what a user sees of it is done (its
+    /// exit recorded, or a `--rm` one moved into the trash and its name freed). The monitor
+    /// has let go of the caller's streams and finishes alone (deleting a `--rm` container's
+    /// files): the caller returns without waiting for its exit.
+    Exited { code: i32 },
 }
 
 #[cfg(test)]

@@ -20,7 +20,6 @@ pub use error::MonitorError;
 pub use remove::{remove_anonymous_volumes, remove_container, remove_tree_any_owner};
 
 use pump::{pump, PumpIo};
-use remove::remove_container_later;
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::Duration;
@@ -39,15 +38,24 @@ pub fn now_rfc3339() -> String {
 }
 
 /// Entry point of the monitor helper (`helper::Request::Monitor`); returns the process exit
-/// code. `ready` gets `Ready::Ok` once the container runs, or why it did not start.
+/// code. `ready` gets `Ready::Ok` once the container runs, or why it did not start. With
+/// `report_exit` (a caller that reads the pipe until the container's end: `run` and `start -a`
+/// in the foreground), it also gets `Ready::Exited` as soon as the exit is recorded or a `--rm`
+/// container is out of sight, and the monitor deletes that container's files after it.
 pub fn main(
     paths: &Paths,
     id: &str,
     foreground: bool,
     detach_keys: Option<Vec<u8>>,
     ready: Option<crate::helper::ReadySender>,
+    report_exit: bool,
 ) -> i32 {
     let mut ready = ready;
+    let report = if report_exit {
+        ready.as_ref().and_then(|r| r.try_clone())
+    } else {
+        None
+    };
     if !foreground {
         let _ = nix::unistd::setsid();
     }
@@ -67,13 +75,27 @@ pub fn main(
     let detach = std::cell::RefCell::new(detach);
     let pidfile = monitor_pidfile(paths, id);
     let _ = std::fs::write(&pidfile, format!("{}\n", std::process::id()));
-    let result = run(paths, id, foreground, &detach, &mut ready);
+    let result = run(paths, id, foreground, &detach, &mut ready, report.is_some());
     let _ = std::fs::remove_file(&pidfile);
     // Its endpoints on user networks go with the monitor (the holder forgets them too if the
     // monitor is killed).
     crate::network::user::release(paths, id);
     match result {
-        Ok(code) => code,
+        Ok((code, trashed)) => {
+            if trashed.is_some() {
+                remove::become_remover();
+            }
+            if let Some(tell) = report {
+                // The caller returns now: nothing of ours may hold its streams open.
+                drop(detach);
+                crate::sys::fd::stdio_to_null();
+                tell.send(&crate::helper::Ready::Exited { code });
+            }
+            if let Some(t) = trashed {
+                remove::delete_trashed(paths, t);
+            }
+            code
+        }
         Err(e) => {
             let code = e.exit_code();
             if let Some(r) = ready.take() {
@@ -119,13 +141,17 @@ impl TerminalDetach {
     }
 }
 
+/// Run the container (again, by its restart policy) until its end. Returns the exit code and,
+/// for a `--rm` container moved into the trash while `report` (its caller is told the exit
+/// and does not wait for the monitor's), the trash entry the monitor is to delete last.
 fn run(
     paths: &Paths,
     id: &str,
     foreground: bool,
     detach: &std::cell::RefCell<Option<TerminalDetach>>,
     ready: &mut Option<crate::helper::ReadySender>,
-) -> MonResult<i32> {
+    report: bool,
+) -> MonResult<(i32, Option<remove::Trashed>)> {
     let store = Containers::new(paths);
     let (rec, rec_stamp) = store.record_stamped(id)?;
     let dir = store.dir(id);
@@ -223,17 +249,22 @@ fn run(
             }
         };
         // The restart policy (`update --restart` may have changed it), unless `stop` or
-        // `rm -f` asked for this exit.
-        let policy = store
-            .record(id)
-            .ok()
-            .map(|r| r.restart_policy)
-            .unwrap_or(policy);
+        // `rm -f` asked for this exit. A `--rm` container has none (create and update refuse
+        // one, as docker does): its record is not read again.
+        let policy = if rec.auto_remove {
+            policy
+        } else {
+            store
+                .record(id)
+                .ok()
+                .map(|r| r.restart_policy)
+                .unwrap_or(policy)
+        };
         let st = store.state(id).unwrap_or_default();
         if !st.stop_requested && (restart_wanted || policy.wants_restart(code, st.restart_count)) {
             {
                 let Ok(lock) = store.lock(id) else {
-                    break Ok(code);
+                    break Ok((code, None));
                 };
                 let mut st = store.state(id).unwrap_or_default();
                 st.status = Status::Restarting;
@@ -250,21 +281,40 @@ fn run(
             // A stop may have come while we slept.
             if store.state(id).map(|s| s.stop_requested).unwrap_or(true) {
                 record_exit(&store, id, code, "");
-                break Ok(code);
+                break Ok((code, None));
             }
             continue;
         }
-        // A `--rm` container's exit is not recorded: it is about to disappear (unless removal
-        // fails). Its files are deleted after the monitor's exit (`remove_container_later`).
-        if !rec.auto_remove || !remove_container_later(paths, id, &rec.name, userns.as_ref()) {
+        if !rec.auto_remove {
             record_exit(&store, id, code, "");
-        } else {
-            crate::state::events::container(paths, &rec, "destroy", &[]);
+            break Ok((code, None));
         }
-        if rec.auto_remove {
-            let _ = remove_anonymous_volumes(paths, &rec.mounts);
+        // A `--rm` container's exit is not recorded: it disappears. Its directory goes into
+        // the trash and its name is freed; its files are deleted after the caller has been
+        // told the exit (`report`), or by a process of their own (`remove::trash`).
+        let trashed = match remove::trash(paths, id, &rec.name) {
+            Some(taken) => {
+                crate::state::events::container(paths, &rec, "destroy", &[]);
+                Some(remove::Trashed { taken, userns })
+            }
+            None => {
+                // Not moved: removed in place, as before the trash.
+                if remove::remove_container_in(paths, id, &rec.name, userns.as_ref()) {
+                    crate::state::events::container(paths, &rec, "destroy", &[]);
+                } else {
+                    record_exit(&store, id, code, "");
+                }
+                None
+            }
+        };
+        let _ = remove_anonymous_volumes(paths, &rec.mounts);
+        match trashed {
+            Some(t) if !report => {
+                remove::spawn_remover(paths, t);
+                break Ok((code, None));
+            }
+            t => break Ok((code, t)),
         }
-        break Ok(code);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Removing a container's directory, name and anonymous volumes (`--rm`, `rm`), including
-//! files owned by the container's subordinate ids. A `--rm` container's files are deleted
-//! after its monitor has exited, by a process of their own ([`remove_container_later`]).
+//! files owned by the container's subordinate ids. A `--rm` container leaves the store in
+//! two steps: out of sight at once ([`trash`]), its files deleted after its caller has been
+//! told the exit ([`delete_trashed`], [`spawn_remover`]).
 
 use std::os::fd::OwnedFd;
 
@@ -33,79 +34,89 @@ pub(super) fn remove_container_in(
     removed
 }
 
-/// A `--rm` container's end, without waiting for its files to be deleted: its directory is
-/// locked and renamed into the store's trash and its name freed (from then on no listing shows
-/// it and the name can be taken: what `run --rm` promises once it returns), then a forked child
-/// (its own session, no descriptor of ours but the lock and `userns`) deletes the tree, joining
-/// the container's user namespace `userns` where given for the files of subordinate ids, while
-/// the monitor goes on to exit with the container's code. The child holds the trash entry's lock
-/// until the tree is gone; killed, it leaves an unlocked entry, which `ps` or a container that
-/// wants the name sweeps (`state::trash`). Returns whether the container is gone from the store;
-/// where the rename fails, the tree is removed here, as before.
+/// A `--rm` container moved into the trash ([`trash`]), its files still to delete.
+pub(super) struct Trashed {
+    pub taken: crate::state::trash::Taken,
+    /// The container's user namespace (kept open), for the files of subordinate ids.
+    pub userns: Option<OwnedFd>,
+}
+
+/// A `--rm` container's end, before its files are deleted: its directory is locked and renamed
+/// into the store's trash and its name freed (from then on no listing shows it and the name
+/// can be taken: what `run --rm` promises once it returns). Whoever deletes the files after
+/// ([`delete_trashed`] in the monitor once its caller was told the exit, else [`spawn_remover`])
+/// holds the trash entry's lock until the tree is gone; killed, it leaves an unlocked entry,
+/// which `ps` or a container that wants the name sweeps (`state::trash`). `None` where the
+/// rename failed (the caller removes the tree in place, as before).
 ///
 /// docker's CLI waits for the daemon's removal before `run --rm` exits: what a script sees
 /// after it (the name free, `ps -a` without it) is the same here; the disk space comes back a
 /// moment later.
-pub(super) fn remove_container_later(
-    paths: &Paths,
-    id: &str,
-    name: &str,
-    userns: Option<&OwnedFd>,
-) -> bool {
-    let trash = crate::state::trash::Trash::new(paths);
-    let taken = match trash.take(id) {
-        Ok(t) => t,
+pub(super) fn trash(paths: &Paths, id: &str, name: &str) -> Option<crate::state::trash::Taken> {
+    match crate::state::trash::Trash::new(paths).take(id) {
+        Ok(taken) => {
+            Containers::new(paths).release_name(name, id);
+            Some(taken)
+        }
         Err(e) => {
             tracing::debug!("moving {id} into the trash: {e}; removing it in place");
-            return remove_container_in(paths, id, name, userns);
+            None
         }
-    };
-    Containers::new(paths).release_name(name, id);
-    spawn_remover(&trash, &taken, userns);
-    true
+    }
 }
 
-/// Fork the process that deletes a trash entry (see [`remove_container_later`]). Where the fork
-/// fails, the entry stays for the next sweep.
-fn spawn_remover(
-    trash: &crate::state::trash::Trash<'_>,
-    taken: &crate::state::trash::Taken,
-    userns: Option<&OwnedFd>,
-) {
+/// Delete a trash entry in this process, which has nothing else to do (the monitor, after its
+/// caller was told the exit and its streams let go): as `skiff-rm`, at a lower priority, as
+/// root of the container's user namespace where one is given. Call last: it may leave this
+/// process in that namespace.
+pub(super) fn delete_trashed(paths: &Paths, t: Trashed) {
+    become_remover();
+    let gone = match &t.userns {
+        Some(ns) => {
+            (nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWUSER).is_ok()
+                && crate::storage::remove_tree(&t.taken.path).is_ok())
+                || remove_tree_any_owner(&t.taken.path)
+        }
+        None => remove_tree_any_owner(&t.taken.path),
+    };
+    if gone {
+        crate::state::trash::Trash::new(paths).remove_if_empty();
+    }
+}
+
+/// This process from now on only deletes a trash entry: named `skiff-rm` (for `ps` and
+/// `top`), at a lower priority (the user's next command goes first).
+pub(super) fn become_remover() {
+    // SAFETY: a constant name of 8 bytes and its NUL.
+    unsafe {
+        libc::prctl(libc::PR_SET_NAME, c"skiff-rm".as_ptr(), 0, 0, 0);
+    }
+    // SAFETY: nice(2) changes only this process's priority.
+    unsafe {
+        libc::nice(10);
+    }
+}
+
+/// Delete a trash entry in a forked child (its own session, no descriptor of ours but the
+/// entry's lock and the user namespace), for a monitor whose exit is waited for. Where the
+/// fork fails, the entry stays for the next sweep.
+pub(super) fn spawn_remover(paths: &Paths, t: Trashed) {
     use std::os::fd::AsRawFd;
     // SAFETY: the monitor is single-threaded, so the child has a consistent copy of the
     // process; it detaches, removes the tree and calls _exit.
     match unsafe { nix::unistd::fork() } {
         Ok(nix::unistd::ForkResult::Child) => {
             let _ = nix::unistd::setsid();
-            let mut keep = vec![taken.lock.as_raw_fd()];
-            keep.extend(userns.map(|n| n.as_raw_fd()));
+            let mut keep = vec![t.taken.lock.as_raw_fd()];
+            keep.extend(t.userns.as_ref().map(|n| n.as_raw_fd()));
             // Nobody may wait on it: the caller's pipes and terminal are not held.
             crate::sys::fd::detach_descriptors(&keep);
-            // SAFETY: a constant name of 8 bytes and its NUL, for `ps` and `top`.
-            unsafe {
-                libc::prctl(libc::PR_SET_NAME, c"skiff-rm".as_ptr(), 0, 0, 0);
-            }
-            // Background work: the user's next command goes first.
-            // SAFETY: nice(2) changes only this process's priority.
-            unsafe {
-                libc::nice(10);
-            }
-            let gone = match userns {
-                Some(ns) => {
-                    nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWUSER).is_ok()
-                        && crate::storage::remove_tree(&taken.path).is_ok()
-                }
-                None => remove_tree_any_owner(&taken.path),
-            };
-            if gone {
-                trash.remove_if_empty();
-            }
+            delete_trashed(paths, t);
             // SAFETY: ending the forked child without running the parent's destructors.
-            unsafe { libc::_exit(if gone { 0 } else { 1 }) }
+            unsafe { libc::_exit(0) }
         }
         Ok(nix::unistd::ForkResult::Parent { .. }) => {}
-        Err(e) => tracing::debug!("forking the remover of {}: {e}", taken.path.display()),
+        Err(e) => tracing::debug!("forking the remover of {}: {e}", t.taken.path.display()),
     }
 }
 

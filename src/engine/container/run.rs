@@ -206,9 +206,13 @@ fn spawn_monitor(
     // binary, whose memory is a fraction of this one's for the container's whole life.
     if let MonitorIo::Inherit | MonitorIo::InheritOwnGroup = io {
         let keys = detach_keys.map(<[u8]>::to_vec);
+        // `wait_foreground` (Inherit) reads the pipe until the container's end: the monitor
+        // says the exit code there as soon as it is final, and finishes (a `--rm` container's
+        // files) without being waited for.
+        let report = matches!(io, MonitorIo::Inherit);
         let forked =
             crate::helper::fork_helper(&env, matches!(io, MonitorIo::InheritOwnGroup), |ready| {
-                crate::monitor::main(paths, &rec.id, true, keys, Some(ready))
+                crate::monitor::main(paths, &rec.id, true, keys, Some(ready), report)
             });
         if let Some(forked) = forked {
             let mut forked =
@@ -219,7 +223,8 @@ fn spawn_monitor(
                 let _ = monitor.wait();
                 return Err(start_error(ready));
             }
-            return Ok((monitor, detach_keys.map(|_| forked.ready)));
+            let pipe = (report || detach_keys.is_some()).then_some(forked.ready);
+            return Ok((monitor, pipe));
         }
     }
     let mut spawn = crate::helper::Spawn::new(&request);
@@ -328,7 +333,8 @@ fn wait_unproxied(mut child: MonitorProc) -> i32 {
 }
 
 /// Wait for the foreground monitor; forward the signals the terminal did not already deliver
-/// to it. Its exit status (the container's exit code), or that it let go of the terminal.
+/// to it. Its exit status (the container's exit code), or the code it reported on the pipe
+/// (`Ready::Exited`: it finishes alone, not waited for), or that it let go of the terminal.
 fn wait_foreground(
     mut child: MonitorProc,
     mask: &SigSet,
@@ -370,8 +376,10 @@ fn wait_foreground(
         drop(fds);
         if pipe_ready {
             if let Some(p) = detach_pipe.as_mut() {
-                if crate::helper::read_ready(p) == Some(crate::helper::Ready::Detached) {
-                    return RunOutcome::DetachedByKeys;
+                match crate::helper::read_ready(p) {
+                    Some(crate::helper::Ready::Detached) => return RunOutcome::DetachedByKeys,
+                    Some(crate::helper::Ready::Exited { code }) => return RunOutcome::Exited(code),
+                    _ => {}
                 }
             }
             detach_pipe = None;

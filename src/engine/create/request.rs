@@ -454,10 +454,15 @@ impl Limits {
                 "Conflicting options: Nano CPUs and CPU Quota cannot both be set",
             ));
         }
-        let ncpu = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1) as i64;
-        if nano_cpus < 0 || nano_cpus > ncpu * 1_000_000_000 {
+        // The CPUs available (std reads the cgroup's quota for it: a dozen calls) only when
+        // --cpus is given.
+        let ncpu = || {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1) as i64
+        };
+        if nano_cpus < 0 || (nano_cpus > 0 && nano_cpus > ncpu() * 1_000_000_000) {
+            let ncpu = ncpu();
             return Err(bad(&format!(
                 "Range of CPUs is from 0.01 to {ncpu}.00, as there are only {ncpu} CPUs available"
             )));
