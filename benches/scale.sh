@@ -20,6 +20,8 @@
 # - scale_VERB_L: at L running containers (`run -d --network none IMG sleep`), the median
 #   latency of `run -d` (a probe container), `ps`, `inspect` (the first container),
 #   `exec CTR true` and `stop -t 0` (the probe), and memory_per_container_kb_L as above.
+#   The file system is synced once the L are running, before the probes (steady state: what
+#   starting them wrote is on disk; the MB that were dirty are printed).
 #
 # --quick: one run of each, levels "1 3", 3 idle containers, no podman install.
 set -euo pipefail
@@ -244,6 +246,14 @@ for level in $LEVELS; do
         T[$e:mem:$level]=${out%% *}
     done
     have=$level
+    # Latency at L running, not right after starting L: what starting them wrote (records,
+    # specs, hosts files, logs) goes to disk first. Left dirty, the first container exits
+    # would pay for it: the end of a container's mount namespace unmounts its overlay, and
+    # overlayfs syncs the whole upper file system at unmount (docs/performance.md, "Scale:
+    # many containers"), so `stop` at 200 measured the writeback of the 150 started before.
+    dirty=$(awk '/^Dirty:/ {print $2}' /proc/meminfo)
+    sync
+    echo "# $level running: $((dirty / 1024)) MB dirty before the probes, synced first"
     for e in "${ENGINES[@]}"; do
         while read -r verb samples; do
             T[$e:$verb:$level]=$(echo "$samples" | median)
