@@ -23,6 +23,8 @@ pub struct Lister<'a> {
     /// `None`: there is no `containers` directory (no container was ever made).
     dir: Option<Dir>,
     buf: Vec<u8>,
+    /// The path of a container's file, kept from one to the next.
+    path: String,
     /// `/proc`, opened for the first running container.
     proc: Option<crate::sys::proc::ProcDir>,
 }
@@ -66,15 +68,21 @@ impl Lister<'_> {
         if id.is_empty() || id.contains('/') || id.starts_with('.') {
             return None;
         }
-        let stamp = match nix::sys::stat::fstatat(
-            dir.as_fd(),
-            format!("{id}/container.json").as_str(),
-            AtFlags::AT_SYMLINK_NOFOLLOW,
-        ) {
-            Ok(st) => RecordStamp::of_stat(&st),
-            Err(_) => return None,
-        };
-        if let Ok(len) = read_at(dir, &format!("{id}/state.json"), &mut self.buf) {
+        // `ID/container.json`, then `ID/state.json`, in one buffer (a `format!` each cost
+        // more than the parse of a number).
+        let path = &mut self.path;
+        path.clear();
+        path.push_str(id);
+        path.push_str("/container.json");
+        let stamp =
+            match nix::sys::stat::fstatat(dir.as_fd(), path.as_str(), AtFlags::AT_SYMLINK_NOFOLLOW)
+            {
+                Ok(st) => RecordStamp::of_stat(&st),
+                Err(_) => return None,
+            };
+        path.truncate(id.len());
+        path.push_str("/state.json");
+        if let Ok(len) = read_at(dir, path, &mut self.buf) {
             if let Ok(mut st) = super::summary::parse_state(&self.buf[..len]) {
                 if let Some(s) = st.summary.take() {
                     if s.stamp == stamp && s.id == id {
@@ -201,6 +209,7 @@ impl<'a> Containers<'a> {
             store: Containers::new(self.paths()),
             dir,
             buf: Vec::new(),
+            path: String::new(),
             proc: None,
         })
     }
