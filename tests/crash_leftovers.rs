@@ -3,7 +3,8 @@
 //! leaves of containers (an empty or cut record, a directory without its record, a `--rm`
 //! record, a name whose container is gone) is removed by `ps` and by a `run --name` that wants
 //! the name. A crash cannot be made here, so its traces are made by hand and dated before this
-//! boot (files of an earlier boot are the only ones skiff may take for a crash's).
+//! boot (files of an earlier boot are taken for a crash's); a create killed in this boot is
+//! made for real (strace's fault injection) and recognised by its name nobody claims.
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -3,8 +3,9 @@
 //! containers when its daemon starts again; a crash ends them here too), so after a crash there
 //! may be a container directory without its record, an empty or cut record, a `--rm` record
 //! of a container that will never run again, or a name file whose container is gone. The state
-//! layer says which is which (`Containers::leftover`, `Containers::stale_name`: only for files
-//! from an earlier boot); this removes them: `ps` collects the containers it lists, and a name
+//! layer says which is which (`Containers::leftover`, `Containers::stale_name`: files from an
+//! earlier boot, or a create killed in this one, whose name nobody claims any more); this
+//! removes them: `ps` collects the containers it lists, and a name
 //! wanted by a new container is freed when its holder is such a leftover.
 //!
 //! The same goes for `--rm` containers whose removal was cut short (their monitor or its
