@@ -636,18 +636,6 @@ fn process_runs(pid: i32) -> bool {
         .unwrap_or(false)
 }
 
-/// The PID of container `id`'s monitor, from its state file.
-fn monitor_of(env: &TestEnv, id: &str) -> i32 {
-    let p = env
-        .data_dir()
-        .join("containers")
-        .join(id)
-        .join("state.json");
-    let v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&p).expect("state.json")).expect("state.json");
-    v["monitor_pid"].as_i64().unwrap_or(0) as i32
-}
-
 #[test]
 fn stop_and_rm_f_return_once_the_exit_is_recorded_and_the_monitor_is_gone() {
     // `stop` waits on the monitor's pidfd: when it returns, the exit is recorded and the
@@ -669,7 +657,7 @@ fn stop_and_rm_f_return_once_the_exit_is_recorded_and_the_monitor_is_gone() {
             "1000",
         ]);
         let id = id.trim();
-        let monitor = monitor_of(&env, id);
+        let monitor = env.monitor_pid(id);
         assert!(monitor > 0 && process_runs(monitor), "no monitor for {id}");
         assert_eq!(env.skiff_ok(&["stop", "-t", "0", "st"]), "st\n");
         assert!(
@@ -688,7 +676,7 @@ fn stop_and_rm_f_return_once_the_exit_is_recorded_and_the_monitor_is_gone() {
         assert_eq!(st, "exited\n", "round {round}: restarted after stop");
         // `rm -f` of a running one: gone, with its monitor, when it returns.
         env.skiff_ok(&["start", "st"]);
-        let monitor = monitor_of(&env, id);
+        let monitor = env.monitor_pid(id);
         assert!(process_runs(monitor));
         assert_eq!(env.skiff_ok(&["rm", "-f", "st"]), "st\n");
         assert!(

@@ -8,18 +8,6 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 
-/// The monitor's PID, from the container's state file.
-fn monitor_pid(env: &TestEnv, id: &str) -> i32 {
-    let p = env
-        .data_dir()
-        .join("containers")
-        .join(id)
-        .join("state.json");
-    let v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&p).unwrap()).expect("state.json");
-    v["monitor_pid"].as_i64().unwrap() as i32
-}
-
 /// The executable and arguments of `pid`.
 fn exe_and_args(pid: i32) -> (PathBuf, Vec<String>) {
     let exe = std::fs::read_link(format!("/proc/{pid}/exe"))
@@ -54,7 +42,7 @@ fn container_works_with_monitor_in(env: &TestEnv, skiff: &Path, want_exe: &str) 
     ])
     .trim()
     .to_string();
-    let pid = monitor_pid(env, &id);
+    let pid = env.monitor_pid(&id);
     let (exe, args) = exe_and_args(pid);
     assert_eq!(
         exe.file_name().and_then(|n| n.to_str()),
@@ -144,7 +132,7 @@ fn an_idle_monitor_lets_go_of_its_start_up_memory_and_works_on() {
         "-c",
         "while [ ! -e /tmp/go ]; do sleep 0.2; done; echo late; exec sleep 1000",
     ]);
-    let pid = monitor_pid(&env, id.trim());
+    let pid = env.monitor_pid(id.trim());
     // Within a few seconds of quiet the monitor's resident set is well under its peak (the
     // start-up code, the dead stack and the free heap are released).
     let mut rss = 0;

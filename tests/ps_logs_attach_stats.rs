@@ -200,18 +200,6 @@ fn logs_tail_since_until() {
     assert_eq!(stdout(&o), "b\nc\n");
 }
 
-/// The monitor's PID, from the container's state file.
-fn monitor_pid(env: &TestEnv, id: &str) -> i32 {
-    let p = env
-        .data_dir()
-        .join("containers")
-        .join(id)
-        .join("state.json");
-    let v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&p).unwrap()).expect("state.json");
-    v["monitor_pid"].as_i64().unwrap() as i32
-}
-
 fn kill9(pid: i32) {
     assert!(pid > 0);
     let _ = nix::sys::signal::kill(
@@ -250,7 +238,7 @@ fn killed_monitor_is_reported_exited_and_can_start_again() {
         .trim()
         .parse()
         .unwrap();
-    let mon = monitor_pid(&env, id);
+    let mon = env.monitor_pid(id);
     // A reboot: the monitor and the container both vanish without a word.
     kill9(mon);
     kill9(pid);
@@ -271,12 +259,12 @@ fn killed_monitor_is_reported_exited_and_can_start_again() {
     assert_eq!(env.skiff_ok(&["start", "k"]), "k\n");
     let st = env.skiff_ok(&["inspect", "-f", "{{.State.Status}} {{.State.Error}}", "k"]);
     assert_eq!(st.trim(), "running");
-    assert_ne!(monitor_pid(&env, id), mon);
+    assert_ne!(env.monitor_pid(id), mon);
     env.skiff_ok(&["stop", "-t", "1", "k"]);
 
     // Only the monitor killed: the container lives on; stop still ends it and it reads exited.
     env.skiff_ok(&["start", "k"]);
-    kill9(monitor_pid(&env, id));
+    kill9(env.monitor_pid(id));
     env.skiff_ok(&["stop", "-t", "1", "k"]);
     let st = env.skiff_ok(&["inspect", "-f", "{{.State.Status}}", "k"]);
     assert_eq!(st.trim(), "exited");
@@ -359,7 +347,7 @@ fn detached_container_outlives_the_cli() {
     assert!(logs.starts_with("tick 0\n"), "{logs}");
     // The monitor is not a child of anything the CLI left behind: it is in its own session.
     let id = stdout(&o).trim().to_string();
-    let mon = monitor_pid(&env, &id);
+    let mon = env.monitor_pid(&id);
     let stat = std::fs::read_to_string(format!("/proc/{mon}/stat")).unwrap();
     let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
     assert_eq!(

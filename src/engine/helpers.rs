@@ -66,14 +66,7 @@ pub fn small_main() -> i32 {
             id,
             foreground,
             detach_keys,
-        } => crate::monitor::main(
-            &Paths::from_env(),
-            &id,
-            foreground,
-            detach_keys,
-            ready,
-            false,
-        ),
+        } => monitor_main(&id, foreground, detach_keys, ready),
         Request::NetnsHolder => crate::network::holder::main(&Paths::from_env(), ready),
         Request::Pause => pause_main(&Paths::from_env(), ready),
         Request::Userns(UsernsOp::RemoveTrees(trees)) => exit_code(remove_trees_main(&trees)),
@@ -104,6 +97,24 @@ fn remove_trees(trees: &[std::path::PathBuf]) -> Result<(), EngineError> {
     res
 }
 
+/// A container's monitor started by exec (either binary): its exit is waited for, so it does
+/// not report the exit code on the readiness pipe (a forked foreground one does).
+fn monitor_main(
+    id: &str,
+    foreground: bool,
+    detach_keys: Option<Vec<u8>>,
+    ready: Option<ReadySender>,
+) -> i32 {
+    crate::monitor::main(
+        &Paths::from_env(),
+        id,
+        foreground,
+        detach_keys,
+        ready,
+        false,
+    )
+}
+
 /// The table: one entry point per helper.
 fn dispatch(request: Request, ready: Option<ReadySender>) -> i32 {
     match request {
@@ -111,14 +122,7 @@ fn dispatch(request: Request, ready: Option<ReadySender>) -> i32 {
             id,
             foreground,
             detach_keys,
-        } => crate::monitor::main(
-            &Paths::from_env(),
-            &id,
-            foreground,
-            detach_keys,
-            ready,
-            false,
-        ),
+        } => monitor_main(&id, foreground, detach_keys, ready),
         Request::NetnsHolder => crate::network::holder::main(&Paths::from_env(), ready),
         Request::Pause => pause_main(&Paths::from_env(), ready),
         Request::Userns(op) => exit_code(userns_main(op)),

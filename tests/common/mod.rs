@@ -257,6 +257,20 @@ impl TestEnv {
         self.dir.join("data")
     }
 
+    /// The PID of container `id`'s monitor, from its `state.json`.
+    pub fn monitor_pid(&self, id: &str) -> i32 {
+        let p = self
+            .data_dir()
+            .join("containers")
+            .join(id)
+            .join("state.json");
+        let data = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let v: serde_json::Value = serde_json::from_slice(&data).expect("state.json");
+        v["monitor_pid"]
+            .as_i64()
+            .expect("monitor_pid in state.json") as i32
+    }
+
     /// `SKIFF_RUNROOT` (and `XDG_RUNTIME_DIR`) of this environment.
     pub fn run_dir(&self) -> PathBuf {
         self.dir.join("run")
