@@ -654,8 +654,8 @@ impl<'a> Containers<'a> {
         let Ok(meta) = std::fs::symlink_metadata(self.paths.names().join(name)) else {
             return false;
         };
-        let is_id = holder.len() == 64 && holder.bytes().all(|b| b.is_ascii_hexdigit());
-        let orphan = !is_id || std::fs::symlink_metadata(self.dir(holder)).is_err();
+        let orphan =
+            !is_container_id(holder) || std::fs::symlink_metadata(self.dir(holder)).is_err();
         orphan && (meta.mtime() < boot || !self.name_claimed(name))
     }
 
@@ -819,7 +819,7 @@ impl<'a> Containers<'a> {
         let mut ids: Vec<String> = rd
             .filter_map(|e| e.ok())
             .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()))
+            .filter(|n| is_container_id(n))
             .collect();
         ids.sort();
         Ok(ids)
@@ -895,6 +895,12 @@ impl<'a> Containers<'a> {
 }
 
 /// docker's rule for container names.
+/// Whether `s` has the form of a full container ID (64 hex digits): the names in `containers/`
+/// that are containers, and the content of a name file that names one.
+pub fn is_container_id(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 pub fn validate_name(name: &str) -> Result<(), StateError> {
     let mut chars = name.chars();
     let ok = match chars.next() {

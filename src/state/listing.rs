@@ -47,7 +47,7 @@ impl Lister<'_> {
                 source: e.into(),
             })?;
             if let Ok(n) = e.file_name().to_str() {
-                if n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()) {
+                if super::container::is_container_id(n) {
                     ids.push(n.to_string());
                 }
             }

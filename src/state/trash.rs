@@ -79,7 +79,7 @@ impl<'a> Trash<'a> {
             .map(|rd| {
                 rd.filter_map(|e| e.ok())
                     .filter_map(|e| e.file_name().into_string().ok())
-                    .filter(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .filter(|n| super::container::is_container_id(n))
                     .collect()
             })
             .unwrap_or_default()

@@ -10,7 +10,7 @@
 //!
 //! The same goes for `--rm` containers whose removal was cut short (their monitor or its
 //! remover killed): a trash entry nobody holds the lock of (`state::trash`) is swept.
-use crate::state::container::Containers;
+use crate::state::container::{is_container_id, ContainerRecord, Containers};
 use crate::state::trash::Trash;
 use crate::state::Paths;
 
@@ -28,20 +28,10 @@ fn sweep_one(paths: &Paths, trash: &Trash<'_>, id: &str) -> bool {
     let Some(taken) = trash.claim(id) else {
         return false;
     };
-    let store = Containers::new(paths);
     let record = std::fs::read(taken.path.join("container.json"))
         .ok()
-        .and_then(|d| serde_json::from_slice::<crate::state::container::ContainerRecord>(&d).ok());
-    let names = match &record {
-        Some(rec) => vec![rec.name.clone()],
-        None => store.names_of(id),
-    };
-    for n in names {
-        store.release_name(&n, id);
-    }
-    if let Some(rec) = &record {
-        let _ = crate::monitor::remove_anonymous_volumes(paths, &rec.mounts);
-    }
+        .and_then(|d| serde_json::from_slice::<ContainerRecord>(&d).ok());
+    forget(paths, id, record.as_ref());
     if crate::monitor::remove_tree_any_owner(&taken.path) {
         trash.remove_if_empty();
     }
@@ -56,21 +46,29 @@ pub fn collect(paths: &Paths, id: &str) -> bool {
     let Some(left) = store.leftover(id, crate::sys::proc::boot_time()) else {
         return false;
     };
-    let names = match &left.record {
-        Some(rec) => vec![rec.name.clone()],
-        None => store.names_of(id),
-    };
     if !crate::monitor::remove_tree_any_owner(&store.dir(id)) {
         return false;
     }
+    forget(paths, id, left.record.as_ref());
+    tracing::info!(id, "removed a container left behind by a crash");
+    true
+}
+
+/// What a removed container `id` leaves beside its directory: its names (the one its record
+/// gives, or every name file naming it when the record is unreadable) are freed, and the
+/// anonymous volumes its record names removed.
+fn forget(paths: &Paths, id: &str, record: Option<&ContainerRecord>) {
+    let store = Containers::new(paths);
+    let names = match record {
+        Some(rec) => vec![rec.name.clone()],
+        None => store.names_of(id),
+    };
     for n in names {
         store.release_name(&n, id);
     }
-    if let Some(rec) = &left.record {
+    if let Some(rec) = record {
         let _ = crate::monitor::remove_anonymous_volumes(paths, &rec.mounts);
     }
-    tracing::info!(id, "removed a container left behind by a crash");
-    true
 }
 
 /// Free `name`, held by `holder`, if a crash left it behind: a name file whose content is no
@@ -79,7 +77,7 @@ pub fn collect(paths: &Paths, id: &str) -> bool {
 pub fn free_name(paths: &Paths, name: &str, holder: &str) -> bool {
     let store = Containers::new(paths);
     let trash = Trash::new(paths);
-    let is_id = holder.len() == 64 && holder.bytes().all(|b| b.is_ascii_hexdigit());
+    let is_id = is_container_id(holder);
     // A `--rm` container whose monitor was killed between the move into the trash and the
     // release of its name (a live one frees the name itself, under the entry's lock).
     if is_id && trash.contains(holder) {
