@@ -50,14 +50,18 @@ pub fn load(dir: &Path) -> Result<ExecConfig, RuntimeError> {
     let failed = |e: &dyn std::fmt::Display| {
         RuntimeError::Failed(format!("reading {}: {e}", spec_path.display()))
     };
-    let spec_file = std::fs::File::open(&spec_path).map_err(|e| failed(&e))?;
-    let meta = spec_file.metadata().map_err(|e| failed(&e))?;
-    let stamp = Stamp::of(&meta);
-    if let Some(found) = std::fs::read(&cache).ok().and_then(|d| decode(&d, &stamp)) {
+    // One `statx` of the spec when the cache serves.
+    let meta = std::fs::metadata(&spec_path).map_err(|e| failed(&e))?;
+    if let Some(found) = std::fs::read(&cache)
+        .ok()
+        .and_then(|d| decode(&d, &Stamp::of(&meta)))
+    {
         return Ok(found);
     }
     // The spec read from the descriptor whose identity is the key: what the cache holds is
     // never older than its key says.
+    let spec_file = std::fs::File::open(&spec_path).map_err(|e| failed(&e))?;
+    let stamp = Stamp::of(&spec_file.metadata().map_err(|e| failed(&e))?);
     let spec = ExecSpec::read_from(spec_file).map_err(|e| failed(&e))?;
     let seccomp = spec.seccomp(&dir.join("seccomp.bpf"))?;
     let config = ExecConfig {
