@@ -687,14 +687,18 @@ impl<'a> Containers<'a> {
         rec: &ContainerRecord,
     ) -> Result<(), StateError> {
         debug_assert_eq!(lock.id, rec.id);
+        // The summary `ps` trusts goes first, the record is replaced, then the new summary is
+        // written (`state::summary`): a crash between leaves a state without a summary, which
+        // the next listing rebuilds from the record on disk.
+        let sp = self.dir(&lock.id).join("state.json");
+        self.drop_summary(lock).map_err(io_err(&sp))?;
         let p = self.dir(&lock.id).join("container.json");
         write_json_atomic(&p, rec).map_err(io_err(&p))?;
-        // The summary `ps` reads follows the record (a crash before this leaves one whose
-        // stamp is not the record's: the next listing rebuilds it).
         let stamp = std::fs::symlink_metadata(&p).map_err(io_err(&p))?;
-        let summary = super::summary::Summary::of(rec, super::summary::RecordStamp::of(&stamp));
-        let sp = self.dir(&lock.id).join("state.json");
-        self.write_summary(lock, &summary).map_err(io_err(&sp))
+        let summary = super::summary::Summary::of(rec);
+        let stamp = super::summary::RecordStamp::of(&stamp);
+        self.write_summary(lock, &summary, stamp)
+            .map_err(io_err(&sp))
     }
 
     pub fn record(&self, id: &str) -> Result<ContainerRecord, StateError> {
