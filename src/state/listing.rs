@@ -285,7 +285,7 @@ impl<'a> Containers<'a> {
             return Ok(());
         }
         st.summary = Some(summary.clone());
-        let data = serde_json::to_vec_pretty(&st).map_err(std::io::Error::other)?;
+        let data = st.to_json().map_err(std::io::Error::other)?;
         write_durably_in(&dir, &p, &data)
     }
 
@@ -307,7 +307,7 @@ impl<'a> Containers<'a> {
         if st.summary.take().is_none() {
             return Ok(());
         }
-        let data = serde_json::to_vec_pretty(&st).map_err(std::io::Error::other)?;
+        let data = st.to_json().map_err(std::io::Error::other)?;
         write_durably_in(&dir, &p, &data)
     }
 }
