@@ -198,3 +198,64 @@ fn engine_errors_exit_125() {
     assert_eq!(code(&o), 125);
     assert_eq!(stderr(&o).trim(), "Error: container c is not running");
 }
+
+/// `exec` copies none of the CLI's memory: no fork (a fork of the CLI copied its page tables
+/// and took copy-on-write faults in both processes), only two CLONE_VM | CLONE_VFORK tasks,
+/// the joiner and the command, which is the CLI's own child (CLONE_PARENT) in the container's
+/// PID namespace. Output, exit code and the command's place are unchanged.
+#[test]
+fn exec_forks_nothing_and_the_command_is_the_clis_child() {
+    let env = env_with_container("none");
+    let log = env.dir().join("strace-exec.log");
+    let skiff = skiff_bin().to_str().expect("path").to_string();
+    let log_s = log.to_str().expect("path").to_string();
+    let o = run_with_timeout(
+        env.user_command(
+            "strace",
+            &[
+                "-f",
+                "-qq",
+                "-e",
+                "trace=clone,clone3,fork,vfork",
+                "-e",
+                "signal=none",
+                "-o",
+                &log_s,
+                &skiff,
+                "exec",
+                "c",
+                "sh",
+                "-c",
+                "echo pid $$ ppid $PPID; exit 4",
+            ],
+        ),
+        None,
+        env.timeout(),
+    )
+    .expect("strace");
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+    // In the container's PID namespace, its parent outside it (the CLI).
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("pid ") && out.ends_with(" ppid 0\n") && !out.starts_with("pid 1 "),
+        "{out}"
+    );
+    let text = std::fs::read_to_string(&log).expect("strace log");
+    let clones: Vec<&str> = text
+        .lines()
+        // A call's own line (a clone with CLONE_VFORK is `<unfinished ...>` there, then
+        // `<... clone resumed>` on a line of its own).
+        .filter(|l| ["clone(", "clone3(", "fork("].iter().any(|c| l.contains(c)))
+        .collect();
+    assert_eq!(clones.len(), 2, "the joiner and the command only: {text}");
+    for c in &clones {
+        assert!(
+            c.contains("CLONE_VM") && c.contains("CLONE_VFORK"),
+            "no copy of the CLI's memory: {c}"
+        );
+    }
+    assert!(
+        clones.iter().filter(|c| c.contains("CLONE_PARENT")).count() == 1,
+        "the command is the CLI's child: {clones:?}"
+    );
+}

@@ -145,7 +145,7 @@ impl Client {
         repository: &str,
         tls_verify: bool,
     ) -> Result<Client, RegistryError> {
-        let http = Http::builder()
+        let http = super::http::client_builder()
             .user_agent(concat!("skiff/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(30))
             // Per operation with the blocking client: waiting for the response and each read

@@ -4,6 +4,7 @@ pub mod client;
 pub mod config;
 pub mod cred_helper;
 pub mod credentials;
+pub mod http;
 pub mod platform;
 pub mod search;
 

@@ -70,7 +70,7 @@ pub fn search(
     } else {
         format!("https://{index}")
     };
-    let http = reqwest::blocking::Client::builder()
+    let http = super::http::client_builder()
         .user_agent(concat!("skiff/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(Duration::from_secs(30))
         .timeout(Duration::from_secs(60))

@@ -1,14 +1,18 @@
 //! `exec`: run a new process inside a running container's namespaces.
 //!
 //! Process chain: the caller (single-threaded) opens the container's `/proc/PID/ns/*` files,
-//! checks the PID is still the container's, then forks a *joiner*. The joiner calls `setns` on
-//! the user namespace first (a forked child of a single-threaded process has no other thread,
-//! which joining a user namespace requires), then mnt, pid, uts, ipc, net and cgroup, and forks
-//! once more so the command really is in the PID namespace. That last child resolves the user
-//! in the container's `/etc/passwd`, opens a pty in the container's devpts if asked, sets its
-//! credentials and capabilities and execs. The joiner waits for it and exits with its status,
-//! so the caller only ever waits for its own child. Errors travel back over a socketpair as
-//! `CODE\tMESSAGE`, exactly as in `create`; EOF (close-on-exec) means the command runs.
+//! checks the PID is still the container's, then makes a *joiner* with CLONE_VM | CLONE_VFORK
+//! (no copy of the caller's memory: it runs on a stack of its own while the caller waits).
+//! The joiner calls `setns` on the user namespace first (it has no other thread and its own
+//! `fs`, which joining a user namespace requires), then mnt, pid, uts, ipc, net and cgroup,
+//! and makes the command's process the same way, with CLONE_PARENT: the command is the
+//! caller's child, inside the PID namespace, and the joiner exits once it has exec'd. The
+//! command resolves the user in the container's `/etc/passwd`, opens a pty in the
+//! container's devpts if asked, sets its credentials and capabilities and execs (through the
+//! trampoline). The caller waits for the command itself. Errors travel back over a
+//! socketpair as `CODE\tMESSAGE`, exactly as in `create`; EOF (close-on-exec) means the
+//! command runs. No fork: a fork of the caller (the CLI's 20 MB of mappings) copied its page
+//! tables and then took copy-on-write faults in both processes, twice.
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::fs::MetadataExt;
@@ -19,7 +23,7 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sched::CloneFlags;
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
-use nix::unistd::{ForkResult, Pid};
+use nix::unistd::Pid;
 
 use super::init::{self, InitError, Never};
 use super::RuntimeError;
@@ -143,15 +147,20 @@ pub fn spawn(
     let not_running = || RuntimeError::ProcessGone(req.pid);
     let mut joins: Vec<(&'static str, CloneFlags, OwnedFd)> = Vec::new();
     for (name, flag) in NAMESPACES {
-        let theirs = format!("/proc/{}/ns/{name}", req.pid);
-        let Ok(meta) = std::fs::metadata(&theirs) else {
-            continue; // a kernel without this namespace type
+        // Opened, then compared by its descriptor: one look-up of the container's link.
+        let f = match std::fs::File::open(format!("/proc/{}/ns/{name}", req.pid)) {
+            Ok(f) => f,
+            // A kernel without this namespace type, or the process is gone (the start time
+            // below tells).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            // Never run the command outside a namespace we could not open.
+            Err(_) => return Err(not_running()),
         };
+        let meta = f.metadata().map_err(|_| not_running())?;
         let ours = std::fs::metadata(format!("/proc/self/ns/{name}")).ok();
         if ours.is_some_and(|o| o.ino() == meta.ino() && o.dev() == meta.dev()) {
             continue; // shared with us (host network, no user namespace when rootful...)
         }
-        let f = std::fs::File::open(&theirs).map_err(|_| not_running())?;
         joins.push((name, *flag, f.into()));
     }
     // The descriptors are open: if the PID is still the container's, they are its namespaces.
@@ -198,36 +207,160 @@ pub fn spawn(
     }
     let _ = mask.thread_block();
 
-    // SAFETY: the process is single-threaded (checked above), so the child owns a consistent
-    // copy of the heap and may allocate; it ends in `_exit` (via `joiner`) and never returns.
-    match unsafe { nix::unistd::fork() } {
-        Err(e) => Err(RuntimeError::ctx("fork")(e)),
-        Ok(ForkResult::Child) => {
-            drop(parent_sock);
-            drop(relay_pipes);
-            let code = joiner(
-                req,
-                &joins,
-                devnull.as_raw_fd(),
-                child_sock,
-                child_pipes,
-                resolve_user,
-            );
-            exit_now(code)
+    let stacks = VforkStacks::new().map_err(RuntimeError::ctx("mmap of the stacks"))?;
+    let command_pid = std::sync::atomic::AtomicI32::new(0);
+    let (join_stack, command_stack) = stacks.split();
+    let child_fd = child_sock.as_raw_fd();
+    let mut join = || -> isize {
+        let code = joiner(
+            req,
+            &joins,
+            devnull.as_raw_fd(),
+            child_fd,
+            child_pipes.as_ref(),
+            resolve_user,
+            &mut *command_stack,
+            &command_pid,
+        );
+        exit_now(code)
+    };
+    // The command is in the container's PID namespace, where the container's processes
+    // (the same host user when rootless) could ptrace it and write into the memory it shares
+    // with us until its execve: the memory is made non-dumpable meanwhile (the flag is the
+    // memory's, so theirs too), which refuses them /proc/PID/mem and ptrace (runc does the
+    // same, CVE-2016-9962). The command's exec gives it memory of its own, dumpable again.
+    let dumpable = set_dumpable(false);
+    // SAFETY: CLONE_VM | CLONE_VFORK: the joiner runs in this process's memory, on a stack
+    // of its own (`stacks`, with a guard page below), while this process is suspended until
+    // it exits; the command it makes the same way runs while the joiner is suspended, until
+    // its execve. So one task at a time uses the memory, as after a fork of this
+    // single-threaded process (checked above), and none of them frees or moves what this
+    // function owns: they borrow it, make their own allocations and end in `_exit` or
+    // execve. Without CLONE_FILES and CLONE_FS each has its own descriptor table and root,
+    // so the joiner may join the user and mount namespaces (the kernel refuses that only to
+    // a task sharing its `fs` or with other threads), and their `dup2`, `chdir` and
+    // credentials are not ours.
+    let joined = unsafe {
+        nix::sched::clone(
+            Box::new(&mut join),
+            join_stack,
+            CloneFlags::CLONE_VM | CloneFlags::CLONE_VFORK,
+            Some(libc::SIGCHLD),
+        )
+    };
+    if dumpable {
+        set_dumpable(true);
+    }
+    drop(child_sock);
+    drop(child_pipes);
+    drop(joins);
+    let joiner_pid = joined.map_err(RuntimeError::ctx("clone"))?;
+    // The joiner has exited (CLONE_VFORK): 0 once the command was made, else the code it
+    // reported on the socket.
+    let _ = wait_code(joiner_pid, None);
+    let command = command_pid.load(std::sync::atomic::Ordering::SeqCst);
+    drop(stacks);
+    let mut started = finish_start(
+        (command > 0).then(|| Pid::from_raw(command)),
+        parent_sock,
+        req.tty,
+    )?;
+    started.pipes = relay_pipes;
+    Ok(started)
+}
+
+/// Set this process's dumpable flag (`prctl(PR_SET_DUMPABLE)`); whether it was set before.
+fn set_dumpable(on: bool) -> bool {
+    // SAFETY: prctl with integer arguments only.
+    unsafe {
+        let was = libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) == 1;
+        libc::prctl(libc::PR_SET_DUMPABLE, libc::c_ulong::from(on), 0, 0, 0);
+        was
+    }
+}
+
+/// The two stacks of the tasks `spawn` makes with CLONE_VM (the joiner, the command until its
+/// exec), each above a guard page: an overflow must fault rather than write over this
+/// process's memory, which they share. Mapped lazily: only the pages they touch are made.
+struct VforkStacks {
+    base: *mut u8,
+}
+
+impl VforkStacks {
+    /// Each stack's size, guard page included. The command's code (the user's look-up in
+    /// `/etc/passwd`, the pty, seccomp, capabilities) needs a few tens of KiB.
+    const EACH: usize = 1 << 20;
+    const GUARD: usize = 4096;
+
+    fn new() -> std::io::Result<VforkStacks> {
+        // (libc rather than nix: nix's `mman` feature is not built.)
+        // SAFETY: a new private anonymous mapping, not aliased by anything.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                2 * Self::EACH,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
         }
-        Ok(ForkResult::Parent { child }) => {
-            drop(child_sock);
-            drop(child_pipes);
-            drop(joins);
-            let mut started = finish_start(child, parent_sock, req.tty)?;
-            started.pipes = relay_pipes;
-            Ok(started)
+        let stacks = VforkStacks { base: base.cast() };
+        for i in 0..2 {
+            // SAFETY: the guard page lies inside the mapping made above.
+            let r = unsafe {
+                libc::mprotect(
+                    stacks.base.add(i * Self::EACH).cast(),
+                    Self::GUARD,
+                    libc::PROT_NONE,
+                )
+            };
+            if r != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        Ok(stacks)
+    }
+
+    /// The joiner's and the command's stacks (above their guard pages).
+    #[allow(clippy::mut_from_ref)]
+    fn split(&self) -> (&mut [u8], &mut [u8]) {
+        let usable = Self::EACH - Self::GUARD;
+        // SAFETY: two disjoint read-write ranges of the mapping, which lives as long as the
+        // borrow of `self`; only the two tasks use them.
+        unsafe {
+            let at = |i: usize| {
+                std::slice::from_raw_parts_mut(self.base.add(i * Self::EACH + Self::GUARD), usable)
+            };
+            (at(0), at(1))
+        }
+    }
+}
+
+impl Drop for VforkStacks {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `new`; the slices of `split` borrowed `self`, so they
+        // are gone.
+        unsafe {
+            libc::munmap(self.base.cast(), 2 * Self::EACH);
         }
     }
 }
 
 /// The caller's side after the fork: the pty master if any, then EOF or an error message.
-fn finish_start(child: Pid, mut sock: UnixStream, tty: bool) -> Result<ExecProcess, RuntimeError> {
+fn finish_start(
+    child: Option<Pid>,
+    mut sock: UnixStream,
+    tty: bool,
+) -> Result<ExecProcess, RuntimeError> {
+    let reap = |child: Option<Pid>| {
+        if let Some(c) = child {
+            let _ = waitpid(c, None);
+        }
+    };
     let mut pty_master = None;
     let mut msg = String::new();
     if tty {
@@ -236,20 +369,26 @@ fn finish_start(child: Pid, mut sock: UnixStream, tty: bool) -> Result<ExecProce
             Ok((Some(b), None)) => msg.push(b as char),
             Ok((None, None)) => {}
             Err(e) => {
-                let _ = waitpid(child, None);
+                reap(child);
                 return Err(e);
             }
         }
     }
     let _ = sock.read_to_string(&mut msg);
     if !msg.is_empty() {
-        let _ = waitpid(child, None);
+        reap(child);
         let (code, message) = msg
             .split_once('\t')
             .map(|(c, m)| (c.parse().unwrap_or(crate::exit::ENGINE), m.to_string()))
             .unwrap_or((crate::exit::ENGINE, msg.clone()));
         return Err(RuntimeError::Start { message, code });
     }
+    let Some(child) = child else {
+        return Err(RuntimeError::Start {
+            message: "the command's process was not made".into(),
+            code: crate::exit::ENGINE,
+        });
+    };
     Ok(ExecProcess {
         waiter: child.as_raw(),
         pty_master,
@@ -258,81 +397,66 @@ fn finish_start(child: Pid, mut sock: UnixStream, tty: bool) -> Result<ExecProce
 }
 
 fn exit_now(code: i32) -> ! {
-    // SAFETY: _exit ends this forked copy at once, without running the parent's atexit
+    // SAFETY: _exit ends this task at once, without running the parent's atexit
     // handlers or flushing stdio buffers it inherited.
     unsafe { libc::_exit(code) }
 }
 
-/// The joiner: enter the namespaces, fork the command, wait for it (passing on the signals
-/// the caller forwards). Returns the exit status.
+/// The joiner: enter the namespaces, then make the command's process (CLONE_PARENT, so it is
+/// the caller's child and in the PID namespace joined; CLONE_VM | CLONE_VFORK, so nothing is
+/// copied and this returns once it has exec'd or failed). Stores the command's PID in
+/// `command_pid` and returns 0, or reports on the socket and returns the error's code.
+#[allow(clippy::too_many_arguments)]
 fn joiner(
     req: &ExecRequest,
     joins: &[(&'static str, CloneFlags, OwnedFd)],
     devnull: RawFd,
-    sock: UnixStream,
-    pipes: Option<ChildPipes>,
+    sock_fd: RawFd,
+    pipes: Option<&ChildPipes>,
     resolve_user: &dyn Fn() -> Result<Credentials, String>,
+    command_stack: &mut [u8],
+    command_pid: &std::sync::atomic::AtomicI32,
 ) -> i32 {
-    let mut sock = sock;
-    let report = |sock: &mut UnixStream, e: InitError| {
-        let _ = sock.write_all(format!("{}\t{}", e.code, e.message).as_bytes());
+    // SAFETY: the child's end of the socketpair, open in this task's own descriptor table
+    // (a copy: no CLONE_FILES); ManuallyDrop leaves its closing to `_exit` or execve.
+    let sock = std::mem::ManuallyDrop::new(unsafe {
+        <UnixStream as std::os::fd::FromRawFd>::from_raw_fd(sock_fd)
+    });
+    let report = |e: InitError| {
+        let _ = (&*sock).write_all(format!("{}\t{}", e.code, e.message).as_bytes());
         e.code
     };
-    if req.capture.is_some() {
-        let _ = nix::unistd::setsid();
-    }
-    if req.detach {
-        // Away from the caller's terminal, its signals and its output pipes (which must close
-        // when the caller returns): this process and the command hold only /dev/null.
-        let _ = nix::unistd::setsid();
-        for fd in [0, 1, 2] {
-            if let Err(e) = init::dup_to(devnull, fd) {
-                return report(&mut sock, e);
-            }
-        }
-    }
     for (name, flag, fd) in joins {
         if let Err(e) = nix::sched::setns(fd, *flag) {
-            return report(
-                &mut sock,
-                init::fail(format!("joining the container's {name} namespace: {e}")),
-            );
+            return report(init::fail(format!(
+                "joining the container's {name} namespace: {e}"
+            )));
         }
     }
-    // SIGCHLD and the forwarded signals are taken with sigwait below.
-    let mut waited = forwarded_set();
-    waited.add(Signal::SIGCHLD);
-    let _ = waited.thread_block();
-    // SAFETY: still single-threaded (a fork of a single-threaded process); the child ends in
-    // execve or `_exit`.
-    match unsafe { nix::unistd::fork() } {
-        Err(e) => report(&mut sock, init::fail(format!("fork: {e}"))),
-        Ok(ForkResult::Child) => {
-            let code = match command(req, devnull, &sock, pipes.as_ref(), resolve_user) {
-                Ok(never) => match never {},
-                Err(e) => report(&mut sock, e),
-            };
-            exit_now(code)
+    let mut run = || -> isize {
+        let code = match command(req, devnull, &sock, pipes, resolve_user) {
+            Ok(never) => match never {},
+            Err(e) => report(e),
+        };
+        exit_now(code)
+    };
+    // SAFETY: as in `spawn`: this task is suspended until the command's execve or `_exit`,
+    // so one task at a time uses the memory; the command runs on its own stack above a
+    // guard page and only borrows what this function holds.
+    let made = unsafe {
+        nix::sched::clone(
+            Box::new(&mut run),
+            command_stack,
+            CloneFlags::CLONE_PARENT | CloneFlags::CLONE_VM | CloneFlags::CLONE_VFORK,
+            None,
+        )
+    };
+    match made {
+        Ok(pid) => {
+            command_pid.store(pid.as_raw(), std::sync::atomic::Ordering::SeqCst);
+            0
         }
-        Ok(ForkResult::Parent { child }) => {
-            drop(sock);
-            drop(pipes);
-            loop {
-                match waitpid(child, Some(WaitPidFlag::WNOHANG)) {
-                    Ok(WaitStatus::Exited(_, c)) => return c,
-                    Ok(WaitStatus::Signaled(_, s, _)) => return 128 + s as i32,
-                    Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-                    Err(_) => return 255,
-                }
-                // The child is ours and not reaped: its PID cannot have been reused.
-                match waited.wait() {
-                    Ok(Signal::SIGCHLD) | Err(_) => {}
-                    Ok(sig) => {
-                        let _ = nix::sys::signal::kill(child, sig);
-                    }
-                }
-            }
-        }
+        Err(e) => report(init::fail(format!("clone: {e}"))),
     }
 }
 
@@ -353,6 +477,17 @@ fn command(
         // SAFETY: restoring the default disposition; no handler code is involved.
         unsafe {
             let _ = nix::sys::signal::signal(sig, nix::sys::signal::SigHandler::SigDfl);
+        }
+    }
+    if req.detach || req.capture.is_some() {
+        // A session of its own: away from the caller's terminal and its signals, and, for a
+        // health probe, a process group the monitor can kill whole (`killpg` of this PID).
+        let _ = nix::unistd::setsid();
+    }
+    if req.detach {
+        // Nor its output pipes, which must close when the caller returns: /dev/null only.
+        for fd in [0, 1, 2] {
+            init::dup_to(devnull, fd)?;
         }
     }
     let user = resolve_user().map_err(|message| InitError {

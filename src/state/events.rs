@@ -81,13 +81,23 @@ pub fn container(
     action: &str,
     extra: &[(&str, String)],
 ) {
+    record(paths, &container_event(rec, action, extra));
+}
+
+/// A container's event as [`container`] records it, made now and recorded later (with
+/// [`record_all`]).
+pub fn container_event(
+    rec: &super::container::ContainerRecord,
+    action: &str,
+    extra: &[(&str, String)],
+) -> Event {
     let mut attrs: BTreeMap<String, String> = rec.labels.clone();
     attrs.insert("image".into(), rec.image.clone());
     attrs.insert("name".into(), rec.name.clone());
     for (k, v) in extra {
         attrs.insert((*k).to_string(), v.clone());
     }
-    record(paths, &Event::new("container", action, &rec.id, attrs));
+    Event::new("container", action, &rec.id, attrs)
 }
 
 /// Any other object's event (`image`, `volume`, `network`), with docker's attributes.
@@ -106,10 +116,20 @@ fn log_path(paths: &Paths) -> PathBuf {
 /// Record `event`. Best effort: an engine operation never fails because its event could not be
 /// written.
 pub fn record(paths: &Paths, event: &Event) {
-    let Ok(mut line) = serde_json::to_vec(event) else {
+    record_all(paths, std::slice::from_ref(event));
+}
+
+/// Record `events`, in order, with one `write(2)` (one open of the log for all of them).
+pub fn record_all(paths: &Paths, events: &[Event]) {
+    let mut line = Vec::new();
+    for event in events {
+        if serde_json::to_writer(&mut line, event).is_ok() {
+            line.push(b'\n');
+        }
+    }
+    if line.is_empty() {
         return;
-    };
-    line.push(b'\n');
+    }
     let path = log_path(paths);
     let open = || {
         std::fs::OpenOptions::new()

@@ -305,7 +305,7 @@ impl<'a, 'e> Builder<'a, 'e> {
             .unwrap_or("index.html")
             .to_string();
         let path = dir.path().join(&name);
-        let client = reqwest::blocking::Client::builder()
+        let client = crate::registry::http::client_builder()
             .danger_accept_invalid_certs(!self.opts.tls_verify)
             .build()
             .map_err(|e| failed(format!("ADD {url}: {e}")))?;

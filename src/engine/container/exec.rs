@@ -54,8 +54,9 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
     let id = store.resolve(&opts.container)?;
     let rec = store.record(&id)?;
     let st = store.state(&id)?;
-    // `can_exec` without reading /proc/PID/stat once more.
-    if !st.is_alive() {
+    // Whether the PID is still the container's is checked by `spawn` once it holds the
+    // namespaces (`/proc/PID/stat` read once more there): here the state alone.
+    if !(st.status.is_up() && st.pid > 0) {
         return Err(EngineError::Conflict(format!(
             "container {} is not running",
             opts.container
@@ -163,10 +164,14 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
     let exec_event = |action: &str, extra: Option<(&str, String)>| {
         let mut attrs = vec![("execID", exec_id.clone())];
         attrs.extend(extra);
-        events::container(paths, &rec, action, &attrs);
+        events::container_event(&rec, action, &attrs)
     };
-    exec_event(&format!("exec_create: {cmdline}"), None);
-    let started = crate::runtime::exec::spawn(&req, &resolve).map_err(|e| match e {
+    // Made now, recorded with `exec_start` in one write once the command runs (alone if it
+    // could not start).
+    let created = exec_event(&format!("exec_create: {cmdline}"), None);
+    let started = crate::runtime::exec::spawn(&req, &resolve)
+        .inspect_err(|_| events::record(paths, &created));
+    let started = started.map_err(|e| match e {
         crate::runtime::RuntimeError::Start { message, code } if code != crate::exit::ENGINE => {
             EngineError::Exec { message, code }
         }
@@ -177,7 +182,10 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
         }
         other => other.into(),
     })?;
-    exec_event(&format!("exec_start: {cmdline}"), None);
+    events::record_all(
+        paths,
+        &[created, exec_event(&format!("exec_start: {cmdline}"), None)],
+    );
     if opts.detach {
         return Ok(ExecOutcome::Exited(0));
     }
@@ -199,6 +207,9 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
     } else {
         started.wait()
     };
-    exec_event("exec_die", Some(("exitCode", code.to_string())));
+    events::record(
+        paths,
+        &exec_event("exec_die", Some(("exitCode", code.to_string()))),
+    );
     Ok(ExecOutcome::Exited(code))
 }
