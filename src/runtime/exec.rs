@@ -5,14 +5,20 @@
 //! (no copy of the caller's memory: it runs on a stack of its own while the caller waits).
 //! The joiner calls `setns` on the user namespace first (it has no other thread and its own
 //! `fs`, which joining a user namespace requires), then mnt, pid, uts, ipc, net and cgroup,
-//! and makes the command's process the same way, with CLONE_PARENT: the command is the
-//! caller's child, inside the PID namespace, and the joiner exits once it has exec'd. The
-//! command resolves the user in the container's `/etc/passwd`, opens a pty in the
-//! container's devpts if asked, sets its credentials and capabilities and execs (through the
-//! trampoline). The caller waits for the command itself. Errors travel back over a
-//! socketpair as `CODE\tMESSAGE`, exactly as in `create`; EOF (close-on-exec) means the
-//! command runs. No fork: a fork of the caller (the CLI's 20 MB of mappings) copied its page
-//! tables and then took copy-on-write faults in both processes, twice.
+//! and makes the command's process with CLONE_PARENT (the caller's child, inside the PID
+//! namespace) and exits. The command resolves the user in the container's `/etc/passwd`,
+//! opens a pty in the container's devpts if asked, sets its credentials and capabilities and
+//! execs (through the trampoline). The caller waits for the command itself. Errors travel
+//! back over a socketpair as `CODE\tMESSAGE`, exactly as in `create`; EOF (close-on-exec)
+//! means the command runs. One copy of the caller's memory instead of two (a fork of the
+//! CLI's 20 MB of mappings copies its page tables and takes copy-on-write faults).
+//!
+//! The command's process is a copy, never a task sharing the caller's memory: it lives in the
+//! container's PID namespace before its execve, where the container's processes can signal
+//! it and, holding CAP_SYS_PTRACE over the host's user namespace (a rootful container with
+//! `--cap-add SYS_PTRACE`), ptrace it whatever its dumpable flag; a task sharing the CLI's
+//! memory would hand them the CLI that goes on running on the host. The joiner is not
+//! visible there (its PID is the host's), so it may share the caller's memory.
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::fs::MetadataExt;
@@ -224,21 +230,19 @@ pub fn spawn(
         );
         exit_now(code)
     };
-    // The command is in the container's PID namespace, where the container's processes
-    // (the same host user when rootless) could ptrace it and write into the memory it shares
-    // with us until its execve: the memory is made non-dumpable meanwhile (the flag is the
-    // memory's, so theirs too), which refuses them /proc/PID/mem and ptrace (runc does the
-    // same, CVE-2016-9962). The command's exec gives it memory of its own, dumpable again.
+    // The command's copy of our memory is made non-dumpable until its execve (the flag is
+    // the memory's and the copy inherits it), which refuses the container's processes
+    // /proc/PID/mem and ptrace unless they hold CAP_SYS_PTRACE over the host's user
+    // namespace (runc does the same, CVE-2016-9962). Its exec makes it dumpable again.
     let dumpable = set_dumpable(false);
     // SAFETY: CLONE_VM | CLONE_VFORK: the joiner runs in this process's memory, on a stack
     // of its own (`stacks`, with a guard page below), while this process is suspended until
-    // it exits; the command it makes the same way runs while the joiner is suspended, until
-    // its execve. So one task at a time uses the memory, as after a fork of this
-    // single-threaded process (checked above), and none of them frees or moves what this
-    // function owns: they borrow it, make their own allocations and end in `_exit` or
-    // execve. Without CLONE_FILES and CLONE_FS each has its own descriptor table and root,
-    // so the joiner may join the user and mount namespaces (the kernel refuses that only to
-    // a task sharing its `fs` or with other threads), and their `dup2`, `chdir` and
+    // it exits (after it has made the command's process, a copy). So one task at a time uses
+    // the memory, as after a fork of this single-threaded process (checked above), and the
+    // joiner neither frees nor moves what this function owns: it borrows it, makes its own
+    // allocations and ends in `_exit`. Without CLONE_FILES and CLONE_FS it has its own
+    // descriptor table and root, so it may join the user and mount namespaces (the kernel
+    // refuses that only to a task sharing its `fs` or with other threads), and its
     // credentials are not ours.
     let joined = unsafe {
         nix::sched::clone(
@@ -255,8 +259,8 @@ pub fn spawn(
     drop(child_pipes);
     drop(joins);
     let joiner_pid = joined.map_err(RuntimeError::ctx("clone"))?;
-    // The joiner has exited (CLONE_VFORK): 0 once the command was made, else the code it
-    // reported on the socket.
+    // The joiner has exited (CLONE_VFORK): 0 once the command's process was made, else the
+    // code it reported on the socket.
     let _ = wait_code(joiner_pid, None);
     let command = command_pid.load(std::sync::atomic::Ordering::SeqCst);
     drop(stacks);
@@ -279,9 +283,10 @@ fn set_dumpable(on: bool) -> bool {
     }
 }
 
-/// The two stacks of the tasks `spawn` makes with CLONE_VM (the joiner, the command until its
-/// exec), each above a guard page: an overflow must fault rather than write over this
-/// process's memory, which they share. Mapped lazily: only the pages they touch are made.
+/// The two stacks of the tasks `spawn` makes: the joiner's (a CLONE_VM task, whose overflow
+/// must fault rather than write over this process's memory, which it shares) and the
+/// command's (in its copy of the memory), each above a guard page. Mapped lazily: only the
+/// pages they touch are made.
 struct VforkStacks {
     base: *mut u8,
 }
@@ -403,9 +408,9 @@ fn exit_now(code: i32) -> ! {
 }
 
 /// The joiner: enter the namespaces, then make the command's process (CLONE_PARENT, so it is
-/// the caller's child and in the PID namespace joined; CLONE_VM | CLONE_VFORK, so nothing is
-/// copied and this returns once it has exec'd or failed). Stores the command's PID in
-/// `command_pid` and returns 0, or reports on the socket and returns the error's code.
+/// the caller's child and in the PID namespace joined; a copy of the memory, never a task
+/// sharing it: see the module's comment). Stores the command's PID in `command_pid` and
+/// returns 0, or reports on the socket and returns the error's code.
 #[allow(clippy::too_many_arguments)]
 fn joiner(
     req: &ExecRequest,
@@ -440,14 +445,14 @@ fn joiner(
         };
         exit_now(code)
     };
-    // SAFETY: as in `spawn`: this task is suspended until the command's execve or `_exit`,
-    // so one task at a time uses the memory; the command runs on its own stack above a
-    // guard page and only borrows what this function holds.
+    // SAFETY: without CLONE_VM the command runs in a copy of this memory (a fork of a task
+    // that is the only one using it: the caller is suspended), on its copy of its stack, and
+    // ends in execve or `_exit`; nothing it does reaches our memory.
     let made = unsafe {
         nix::sched::clone(
             Box::new(&mut run),
             command_stack,
-            CloneFlags::CLONE_PARENT | CloneFlags::CLONE_VM | CloneFlags::CLONE_VFORK,
+            CloneFlags::CLONE_PARENT,
             None,
         )
     };
