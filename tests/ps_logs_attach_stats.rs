@@ -654,10 +654,10 @@ fn ps_reads_one_summary_per_container_and_rebuilds_missing_stale_or_killed_ones(
     // Every container has its summary now (the created ones from that first listing).
     assert_eq!(summaries(&env), 6);
 
-    // ps reads state.json alone: no container.json is opened.
+    // ps reads state.json alone: no container.json is opened, nor looked at.
     let trace = env.dir().join("ps.trace");
     let o = env.sh(&format!(
-        "strace -f -e trace=openat -o {} {} ps -a -q",
+        "strace -f -e trace=openat,newfstatat,statx,fstatat64,stat,lstat -o {} {} ps -a -q",
         trace.display(),
         common::skiff_bin().display()
     ));
@@ -673,10 +673,22 @@ fn ps_reads_one_summary_per_container_and_rebuilds_missing_stale_or_killed_ones(
     assert_eq!(ps_snapshot(&env), want);
     assert_eq!(summaries(&env), 6);
 
-    // A stale summary (the record replaced after it was taken) is not trusted.
+    // A stale summary of an earlier release (stamped with the record it was taken from, and
+    // the record replaced after it) is not trusted.
     let o = env.sh(
         r#"d=$(dirname $(grep -l '"name": "new0"' "$SKIFF_ROOT"/containers/*/container.json))
-        sed -i 's/"name": "new0"/"name": "bogus"/' "$d/state.json"
+        python3 - "$d" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+m = os.lstat(os.path.join(d, "container.json"))
+p = os.path.join(d, "state.json")
+st = json.load(open(p))
+st["summary"]["name"] = "bogus"
+st["summary"]["stamp"] = {"ino": m.st_ino, "mtime": m.st_mtime_ns // 10**9,
+                          "mtime_ns": m.st_mtime_ns % 10**9, "size": m.st_size}
+open(p + ".new", "w").write(json.dumps(st, indent=2))
+os.rename(p + ".new", p)
+PY
         cp "$d/container.json" "$d/c.tmp" && mv "$d/c.tmp" "$d/container.json"
         grep -q '"name": "bogus"' "$d/state.json""#,
     );
@@ -703,6 +715,59 @@ fn ps_reads_one_summary_per_container_and_rebuilds_missing_stale_or_killed_ones(
         .trim()
         .to_string();
     let mut name = "new1".to_string();
+    // A rename killed at each of its renames (the summary taken out of the state, the record
+    // replaced, the new summary written: `state::summary`), by strace's fault injection.
+    let skiff = common::skiff_bin().display().to_string();
+    for when in 1..=4 {
+        let set = "rename,renameat,renameat2";
+        let inject = format!("inject={set}:signal=SIGKILL:when={when}");
+        let trace = format!("trace={set}");
+        let new_name = format!("k{when}");
+        let args = [
+            "-f",
+            "-qq",
+            "-o",
+            "/dev/null",
+            "-e",
+            &trace,
+            "-e",
+            &inject,
+            &skiff,
+            "rename",
+            &name,
+            &new_name,
+        ];
+        let o = run_with_timeout(env.user_command("strace", &args), None, env.timeout())
+            .expect("strace");
+        let before = name.clone();
+        name = env
+            .skiff_ok(&["inspect", "-f", "{{.Name}}", &id])
+            .trim()
+            .trim_start_matches('/')
+            .to_string();
+        // Killed before the record's rename: the old name; after it, the new one; not
+        // killed at all (there are three renames): done.
+        let expected_name = if when <= 2 { &before } else { &new_name };
+        assert_eq!(
+            (&name, code(&o) == 0),
+            (expected_name, when == 4),
+            "rename killed at its rename {when}: {}",
+            stderr(&o)
+        );
+        let expected = want.replace(" new1 ", &format!(" {name} "));
+        assert_eq!(
+            ps_snapshot(&env),
+            expected,
+            "after a rename killed at its rename {when}"
+        );
+        // The name the record has is the one that is taken.
+        if when <= 2 {
+            env.skiff_ok(&["rename", &name, &format!("s{when}")]);
+            name = format!("s{when}");
+            let expected = want.replace(" new1 ", &format!(" {name} "));
+            assert_eq!(ps_snapshot(&env), expected);
+        }
+    }
     for (i, delay_us) in (0..20_000).step_by(2_000).enumerate() {
         let o = env.sh(&format!(
             "{bin} rename {name} r{i} >/dev/null 2>&1 & p=$!; \

@@ -56,29 +56,36 @@ fn default_profile_blocks_what_docker_blocks() {
     env.skiff_ok(&["run", "-d", "--name", "s1", BUSYBOX, "sleep", "300"]);
     let o = env.skiff(&["exec", "s1", "unshare", "-U", "true"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
-    // exec's filter comes compiled from a cache beside the container's config.json; a cache
-    // that is damaged (empty, zero-filled, garbage) is never used: the filter is compiled
-    // again, still in force, and the cache rewritten.
+    // exec's filter comes compiled from caches beside the container's config.json:
+    // `exec.cache` (the spec's process section and the filter, keyed by the spec's identity),
+    // else `seccomp.bpf` (keyed by the profile); a cache that is damaged (empty, zero-filled,
+    // garbage) is never used: the filter is compiled again, still in force, and the caches
+    // rewritten.
     let id = env.skiff_ok(&["inspect", "-f", "{{.Id}}", "s1"]);
-    let cache = env
-        .data_dir()
-        .join("containers")
-        .join(id.trim())
-        .join("seccomp.bpf");
-    let cache = cache.display();
-    assert_success(&env.sh(&format!("test -s {cache}")), "the cache exists");
+    let dir = env.data_dir().join("containers").join(id.trim());
+    let (exec_cache, bpf) = (dir.join("exec.cache"), dir.join("seccomp.bpf"));
+    let (exec_cache, bpf) = (exec_cache.display(), bpf.display());
+    for cache in [&exec_cache, &bpf] {
+        assert_success(&env.sh(&format!("test -s {cache}")), "the cache exists");
+    }
     for damage in [
-        format!(": > {cache}"),
-        format!("head -c 4000 /dev/zero > {cache}"),
-        format!(
-            "head -c 12 {cache} > {cache}.x && echo garbage >> {cache}.x && mv {cache}.x {cache}"
-        ),
+        ": > {}",
+        "head -c 4000 /dev/zero > {}",
+        "head -c 12 {} > {}.x && echo garbage >> {}.x && mv {}.x {}",
     ] {
-        assert_success(&env.sh(&damage), &damage);
+        for cache in [&exec_cache, &bpf] {
+            let damage = damage.replace("{}", &cache.to_string());
+            assert_success(&env.sh(&damage), &damage);
+        }
         let o = env.skiff(&["exec", "s1", "unshare", "-U", "true"]);
         assert_eq!(code(&o), 1, "{damage}: {}", stderr(&o));
-        let o = env.sh(&format!("head -c 12 {cache}"));
+        let o = env.sh(&format!("head -c 12 {bpf}"));
         assert_eq!(stdout(&o), "skiff-bpf 2\n", "{damage}: rewritten");
+        let o = env.sh(&format!("head -c 13 {exec_cache}"));
+        assert_eq!(stdout(&o), "skiff-exec 1\n", "{damage}: rewritten");
+        // And served from the rewritten cache.
+        let o = env.skiff(&["exec", "s1", "unshare", "-U", "true"]);
+        assert_eq!(code(&o), 1, "{damage}: {}", stderr(&o));
     }
     let o = env.skiff(&["exec", "s1", "sh", "-c", "echo fine"]);
     assert_eq!(stdout(&o), "fine\n", "{}", stderr(&o));

@@ -533,9 +533,10 @@ fn run_once(
         st.error.clear();
         st.started_at = Some(now_rfc3339());
         st.finished_at = None;
-        // `ps` reads this file alone: a first start brings the record's summary.
+        // `ps` reads this file alone: a first start brings the record's summary (if the
+        // record is still the one read above: a `rename` may have replaced it since).
         if st.summary.is_none() {
-            st.summary = Some(crate::state::summary::Summary::of(rec, c.rec_stamp));
+            st.summary = store.summary_if_current(&lock, rec, c.rec_stamp);
         }
         if rec
             .healthcheck

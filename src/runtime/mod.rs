@@ -10,6 +10,7 @@ pub mod cgroup;
 mod container_mounts;
 pub mod enter;
 pub mod exec;
+pub mod exec_cache;
 pub mod external;
 pub mod freeze;
 pub mod init;

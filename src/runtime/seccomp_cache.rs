@@ -55,6 +55,19 @@ pub fn compile_shared(profile: &str, dir: &Path) -> Result<Vec<BpfProgram>, Runt
 }
 
 fn encode(key: &[u8; 32], progs: &[BpfProgram]) -> Vec<u8> {
+    let body = encode_programs(progs);
+    let sum: [u8; 32] = Sha256::digest(&body).into();
+    let mut out = Vec::with_capacity(MAGIC.len() + 64 + body.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(key);
+    out.extend_from_slice(&sum);
+    out.extend_from_slice(&body);
+    out
+}
+
+/// The programs as the cache files hold them: a count, then each program's length and
+/// instructions.
+pub(super) fn encode_programs(progs: &[BpfProgram]) -> Vec<u8> {
     let mut body = Vec::new();
     body.extend_from_slice(&(progs.len() as u32).to_le_bytes());
     for p in progs {
@@ -66,13 +79,7 @@ fn encode(key: &[u8; 32], progs: &[BpfProgram]) -> Vec<u8> {
             body.extend_from_slice(&ins.k.to_le_bytes());
         }
     }
-    let sum: [u8; 32] = Sha256::digest(&body).into();
-    let mut out = Vec::with_capacity(MAGIC.len() + 64 + body.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(key);
-    out.extend_from_slice(&sum);
-    out.extend_from_slice(&body);
-    out
+    body
 }
 
 /// The programs in `data` if it is an intact cache of the profile `key`.
@@ -83,6 +90,12 @@ fn decode(data: &[u8], key: &[u8; 32]) -> Option<Vec<BpfProgram>> {
     if k != key || Sha256::digest(body).as_slice() != sum {
         return None;
     }
+    decode_programs(body)
+}
+
+/// [`encode_programs`] read back: `None` unless `body` is exactly that, within the kernel's
+/// limits.
+pub(super) fn decode_programs(body: &[u8]) -> Option<Vec<BpfProgram>> {
     let mut r = Reader(body);
     let count = r.u32()? as usize;
     if count > MAX_PROGRAMS {
@@ -121,7 +134,7 @@ impl Reader<'_> {
 }
 
 /// Replace `path` by rename (a reader sees the old file or the new), not forced to disk.
-fn store(path: &Path, data: &[u8]) -> std::io::Result<()> {
+pub(super) fn store(path: &Path, data: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(".tmp-bpf-")

@@ -466,7 +466,14 @@ pub enum ExecSpecError {
 impl ExecSpec {
     /// Read `config.json` at `path`.
     pub fn load(path: &std::path::Path) -> Result<ExecSpec, ExecSpecError> {
-        let data = std::fs::read(path)?;
+        Self::read_from(std::fs::File::open(path)?)
+    }
+
+    /// Read an open `config.json`.
+    pub fn read_from(mut file: std::fs::File) -> Result<ExecSpec, ExecSpecError> {
+        use std::io::Read;
+        let mut data = Vec::new();
+        file.read_to_end(&mut data)?;
         Ok(serde_json::from_slice(&data)?)
     }
 

@@ -27,7 +27,17 @@ pub struct IdMapping {
 
 impl IdMapping {
     /// The mapping for the invoking user: root to the user, 1..=N to the first subordinate range.
+    /// Read once per process: `run` wants it for the spec and again for the pause process
+    /// (each read is the user's name from `/etc/passwd`, then `/etc/subuid` and `/etc/subgid`).
+    /// As with podman, whose pause process keeps the old maps until `podman system migrate`,
+    /// a change to those files is seen by the next command (a running `system service`: once
+    /// it is started again).
     pub fn for_current_user() -> IdMapping {
+        static MAPPING: std::sync::OnceLock<IdMapping> = std::sync::OnceLock::new();
+        MAPPING.get_or_init(Self::read_for_current_user).clone()
+    }
+
+    fn read_for_current_user() -> IdMapping {
         let uid = nix::unistd::getuid().as_raw();
         let gid = nix::unistd::getgid().as_raw();
         let name = nix::unistd::User::from_uid(nix::unistd::getuid())

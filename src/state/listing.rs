@@ -1,10 +1,11 @@
 //! Listing containers from their summaries (`state::summary`): a summary is taken from the
-//! record, checked against the record's stamp, and rebuilt and written back when it is missing,
-//! stale or damaged.
+//! record under the container's lock and trusted as it is (one of an earlier release is checked
+//! against the record's stamp), and rebuilt and written back when it is missing, stale or
+//! damaged.
 //!
 //! A listing of the whole store ([`Lister`]) opens the `containers` directory once and reaches
-//! each container's files from it (`statx` and `openat` of `ID/...`: a walk of two names, not
-//! of the whole path from `/`, for each file), reading every `state.json` into one buffer.
+//! each container's files from it (`openat` of `ID/state.json`: a walk of two names, not of the
+//! whole path from `/`), reading every `state.json` into one buffer.
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::path::Path;
@@ -57,35 +58,36 @@ impl Lister<'_> {
     }
 
     /// What `ps` lists of one container: its summary and its state (corrected for processes
-    /// that died unseen, as [`Containers::state`] does). One `statx` of the record and one
-    /// read of `state.json` when the summary there is current; otherwise the record and the
-    /// state are read as before and the summary is written back (when the container's lock
-    /// is free: whoever holds it is changing the state and carries the summary on). `None`:
-    /// no such container (any more), or a record or state that cannot be read (as a listing
-    /// skipped those before).
+    /// that died unseen, as [`Containers::state`] does). One read of `state.json` when the
+    /// summary there is whole and trusted (written under the lock by this release: see
+    /// `state::summary`), and one `statx` of the record besides for a stamped summary of an
+    /// earlier release; otherwise the record and the state are read as before and the summary
+    /// is written back (when the container's lock is free: whoever holds it is changing the
+    /// state and carries the summary on). `None`: no such container (any more), or a record or
+    /// state that cannot be read (as a listing skipped those before).
     pub fn listing(&mut self, id: &str) -> Option<(Summary, ContainerState)> {
         let dir = self.dir.as_ref()?;
         if id.is_empty() || id.contains('/') || id.starts_with('.') {
             return None;
         }
-        // `ID/container.json`, then `ID/state.json`, in one buffer (a `format!` each cost
-        // more than the parse of a number).
+        // `ID/state.json` (and `ID/container.json` for a stamped summary) in one buffer (a
+        // `format!` each cost more than the parse of a number).
         let path = &mut self.path;
         path.clear();
         path.push_str(id);
-        path.push_str("/container.json");
-        let stamp =
-            match nix::sys::stat::fstatat(dir.as_fd(), path.as_str(), AtFlags::AT_SYMLINK_NOFOLLOW)
-            {
-                Ok(st) => RecordStamp::of_stat(&st),
-                Err(_) => return None,
-            };
-        path.truncate(id.len());
         path.push_str("/state.json");
         if let Ok(len) = read_at(dir, path, &mut self.buf) {
             if let Ok(mut st) = super::summary::parse_state(&self.buf[..len]) {
                 if let Some(s) = st.summary.take() {
-                    if s.stamp == stamp && s.id == id {
+                    let current = match s.stamp {
+                        None => true,
+                        Some(stamp) => {
+                            path.truncate(id.len());
+                            path.push_str("/container.json");
+                            stamp_at(dir, path) == Some(stamp)
+                        }
+                    };
+                    if current && s.id == id {
                         if st.status.is_up() && self.proc.is_none() {
                             self.proc = crate::sys::proc::ProcDir::open();
                         }
@@ -102,6 +104,13 @@ impl Lister<'_> {
         }
         self.store.rebuild_summary(id)
     }
+}
+
+/// The stamp of the file at `path` (relative to `dir`, not followed if a symlink).
+fn stamp_at(dir: &Dir, path: &str) -> Option<RecordStamp> {
+    nix::sys::stat::fstatat(dir.as_fd(), path, AtFlags::AT_SYMLINK_NOFOLLOW)
+        .ok()
+        .map(|st| RecordStamp::of_stat(&st))
 }
 
 /// Read `path` (relative to `dir`) into `buf` and return its length: open, read, close. The
@@ -139,9 +148,11 @@ fn read_at(dir: &Dir, path: &str, buf: &mut Vec<u8>) -> std::io::Result<usize> {
 }
 
 impl Summary {
-    pub fn of(rec: &ContainerRecord, stamp: RecordStamp) -> Summary {
+    /// The summary of `rec`, to be written under the container's lock while `rec` is what
+    /// the record file holds (see `state::summary`).
+    pub fn of(rec: &ContainerRecord) -> Summary {
         Summary {
-            stamp,
+            stamp: None,
             id: rec.id.clone(),
             name: rec.name.clone(),
             image: rec.image.clone(),
@@ -222,10 +233,10 @@ impl<'a> Containers<'a> {
     /// The slow way, and the summary written back for the next listing.
     pub(super) fn rebuild_summary(&self, id: &str) -> Option<(Summary, ContainerState)> {
         let (rec, stamp) = self.record_stamped(id).ok()?;
-        let summary = Summary::of(&rec, stamp);
+        let summary = Summary::of(&rec);
         if let Some(lock) = self.try_lock(id) {
             // Read again under the lock: the state may have changed since.
-            if let Err(e) = self.write_summary(&lock, &summary) {
+            if let Err(e) = self.write_summary(&lock, &summary, stamp) {
                 tracing::debug!("writing the summary of container {id}: {e}");
             }
         }
@@ -233,18 +244,34 @@ impl<'a> Containers<'a> {
         Some((summary, st))
     }
 
+    /// The summary of `rec`, read (without the lock) from the record file of stamp `stamp`,
+    /// if the record is still that file: for the monitor's first start, which writes it into
+    /// the state under the lock. `None` when the record changed meanwhile (the next listing
+    /// rebuilds the summary).
+    pub fn summary_if_current(
+        &self,
+        lock: &ContainerLock,
+        rec: &ContainerRecord,
+        stamp: RecordStamp,
+    ) -> Option<Summary> {
+        let now = std::fs::symlink_metadata(self.dir(lock.id()).join("container.json")).ok()?;
+        (RecordStamp::of(&now) == stamp && rec.id == lock.id()).then(|| Summary::of(rec))
+    }
+
     /// Put `summary` into the stored state (the state as it is on disk, not corrected), under
-    /// the container's lock. Written durably: the state it carries may be an exit that only
+    /// the container's lock, if the record is still the file of stamp `record` (the one the
+    /// summary was taken from). Written durably: the state it carries may be an exit that only
     /// this file records. Nothing is written when the record has changed meanwhile, or when
     /// the stored state does not parse (it is left for [`Containers::state`] to report).
     pub(super) fn write_summary(
         &self,
         lock: &ContainerLock,
         summary: &Summary,
+        record: RecordStamp,
     ) -> std::io::Result<()> {
         let dir = self.dir(lock.id());
         let now = std::fs::symlink_metadata(dir.join("container.json"))?;
-        if RecordStamp::of(&now) != summary.stamp {
+        if RecordStamp::of(&now) != record {
             return Ok(());
         }
         let p = dir.join("state.json");
@@ -258,7 +285,29 @@ impl<'a> Containers<'a> {
             return Ok(());
         }
         st.summary = Some(summary.clone());
-        let data = serde_json::to_vec_pretty(&st).map_err(std::io::Error::other)?;
+        let data = st.to_json().map_err(std::io::Error::other)?;
+        write_durably_in(&dir, &p, &data)
+    }
+
+    /// Take the summary out of the stored state, durably, under the container's lock: the
+    /// first step of `save_record` (see `state::summary`). Nothing to do for a state that is
+    /// missing, empty, without a summary or that does not parse (no listing trusts any of
+    /// those).
+    pub(super) fn drop_summary(&self, lock: &ContainerLock) -> std::io::Result<()> {
+        let dir = self.dir(lock.id());
+        let p = dir.join("state.json");
+        let data = match std::fs::read(&p) {
+            Ok(data) => data,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let Ok(mut st) = serde_json::from_slice::<ContainerState>(&data) else {
+            return Ok(());
+        };
+        if st.summary.take().is_none() {
+            return Ok(());
+        }
+        let data = st.to_json().map_err(std::io::Error::other)?;
         write_durably_in(&dir, &p, &data)
     }
 }
@@ -353,18 +402,77 @@ mod tests {
         );
     }
 
+    /// What a crash inside `save_record` can leave: the summary taken out of the state, and
+    /// the record old or new. The listing shows whichever record is on disk.
     #[test]
-    fn a_stale_or_damaged_summary_is_rebuilt_from_the_record() {
+    fn a_save_record_cut_short_leaves_no_summary_to_trust() {
         let (_d, paths) = store();
         let c = Containers::new(&paths);
         c.create(&record("web"), Durability::Synced)
             .expect("create");
         c.listing(ID).expect("listed");
-        // The record replaced behind the summary's back (a crash between the two writes).
+        assert!(stored(&paths)["summary"].is_object());
+        // Cut after its first step: the old record, no summary.
+        let lock = c.lock(ID).expect("lock");
+        c.drop_summary(&lock).expect("drop");
+        assert!(stored(&paths).get("summary").is_none());
+        drop(lock);
+        assert_eq!(c.listing(ID).expect("listed").0.name, "web");
+        assert_eq!(stored(&paths)["summary"]["name"], "web");
+        // Cut after its second: the new record, no summary.
+        let lock = c.lock(ID).expect("lock");
+        c.drop_summary(&lock).expect("drop");
         let p = paths.container(ID).join("container.json");
         crate::state::write_json_atomic(&p, &record("renamed")).expect("record");
+        drop(lock);
         assert_eq!(c.listing(ID).expect("listed").0.name, "renamed");
         assert_eq!(stored(&paths)["summary"]["name"], "renamed");
+        // Written without a stamp: trusted as it is from now on.
+        assert!(stored(&paths)["summary"].get("stamp").is_none());
+    }
+
+    /// An earlier release wrote the summary after the record, with the record's stamp: such a
+    /// summary is checked against the record, and a stale one (a crash between its two
+    /// writes) is rebuilt.
+    #[test]
+    fn a_stamped_summary_of_an_earlier_release_is_checked_against_the_record() {
+        let (_d, paths) = store();
+        let c = Containers::new(&paths);
+        c.create(&record("web"), Durability::Synced)
+            .expect("create");
+        c.listing(ID).expect("listed");
+        let p = paths.container(ID).join("container.json");
+        let stamp = |p: &Path| RecordStamp::of(&std::fs::symlink_metadata(p).expect("stat"));
+        let with_stamp = |name: &str, s: RecordStamp| {
+            let mut v = stored(&paths)["summary"].clone();
+            v["name"] = name.into();
+            v["stamp"] = serde_json::to_value(s).expect("stamp");
+            exited(&paths, serde_json::json!({ "summary": v }));
+        };
+        // Current: trusted (the name only the summary says is shown).
+        with_stamp("old", stamp(&p));
+        let (s, st) = c.listing(ID).expect("listed");
+        assert_eq!((s.name.as_str(), st.exit_code), ("old", 3));
+        // Stale: the record replaced after it was taken.
+        let old = stamp(&p);
+        crate::state::write_json_atomic(&p, &record("renamed")).expect("record");
+        with_stamp("old", old);
+        assert_eq!(c.listing(ID).expect("listed").0.name, "renamed");
+        let v = stored(&paths);
+        assert_eq!(
+            (v["summary"]["name"].as_str(), v["exit_code"].as_i64()),
+            (Some("renamed"), Some(3))
+        );
+        assert!(v["summary"].get("stamp").is_none());
+    }
+
+    #[test]
+    fn a_damaged_summary_is_rebuilt_from_the_record() {
+        let (_d, paths) = store();
+        let c = Containers::new(&paths);
+        c.create(&record("renamed"), Durability::Synced)
+            .expect("create");
+        c.listing(ID).expect("listed");
         // Damaged summaries: another type, a missing field, another container's.
         for bad in [serde_json::json!(42), serde_json::json!({"name": "x"}), {
             let mut v = stored(&paths)["summary"].clone();
@@ -381,6 +489,25 @@ mod tests {
                 (Some("renamed"), Some(3))
             );
         }
+    }
+
+    /// The monitor's first start takes the summary from the record it read before the lock:
+    /// only while that record is still on disk.
+    #[test]
+    fn the_monitors_summary_is_only_of_the_record_on_disk() {
+        let (_d, paths) = store();
+        let c = Containers::new(&paths);
+        c.create(&record("web"), Durability::Synced)
+            .expect("create");
+        let (rec, stamp) = c.record_stamped(ID).expect("record");
+        let lock = c.lock(ID).expect("lock");
+        assert_eq!(
+            c.summary_if_current(&lock, &rec, stamp).map(|s| s.name),
+            Some("web".to_string())
+        );
+        let p = paths.container(ID).join("container.json");
+        crate::state::write_json_atomic(&p, &record("renamed")).expect("record");
+        assert!(c.summary_if_current(&lock, &rec, stamp).is_none());
     }
 
     #[test]

@@ -1,13 +1,20 @@
 //! What `ps` shows and filters on, kept in each container's `state.json` beside its state, so
 //! that listing reads one small file per container instead of its record and its state.
 //!
-//! A summary is a copy of part of the record (`container.json`), with the record's
-//! [`RecordStamp`] (inode, modification time and size) at the time it was taken. The record is
-//! only ever replaced by rename, so a record written after the summary has another stamp:
-//! listing compares the stamp with one `statx` of the record, and a summary that is missing,
-//! stale or damaged is rebuilt from the record and written back (see `state::listing`).
-//! Everything that rewrites the state (the monitor, `stop`, `pause`…) reads it first and
-//! carries the summary along; `save_record` refreshes it under the same lock.
+//! A summary is a copy of part of the record (`container.json`), taken and written under the
+//! container's lock from the record as it is on disk then, and trusted as it is: listing reads
+//! `state.json` alone, nothing of the record. What keeps it true: the record is only changed
+//! under the same lock by `save_record`, which first takes the summary out of the state
+//! (durably), then replaces the record, then writes the new summary; a crash between leaves a
+//! state without a summary, which the next listing rebuilds from whichever record is on disk.
+//! Everything else that rewrites the state (the monitor, `stop`, `pause`…) reads it under the
+//! lock and carries the summary along.
+//!
+//! A summary written by an earlier release, which wrote the record first and the summary
+//! after, carries the record's [`RecordStamp`] (inode, modification time and size) instead:
+//! listing checks such a one against one `statx` of the record (a record written after it has
+//! another stamp), and one that is missing, stale or damaged is rebuilt and written back
+//! without a stamp (see `state::listing`).
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 
@@ -49,8 +56,11 @@ impl RecordStamp {
 /// The record's fields that `ps`, its `--format` fields and its filters use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
-    /// The record it was taken from.
-    pub stamp: RecordStamp,
+    /// The record it was taken from, in a summary written by an earlier release (to be
+    /// checked against the record); none in one written under the ordering described above
+    /// (trusted as it is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stamp: Option<RecordStamp>,
     pub id: String,
     pub name: String,
     pub image: String,

@@ -270,6 +270,9 @@ pub fn ps(a: PsArgs) -> Result<i32, EngineError> {
     // A table of `{{.Field}}`s (the default) is written straight from the entries.
     let title = |k: &str| PS_FIELDS.iter().find(|(f, _)| *f == k).map(|(_, t)| *t);
     if fmt.print_fields(&list, title, |e, k, out| write_field(e, a.no_trunc, k, out)) {
+        // Not freed: the process ends right after (freeing the entries one by one was 4% of
+        // the instructions of a `ps -a` with 100 containers).
+        std::mem::forget(list);
         return Ok(0);
     }
     // Only the fields the format shows (all of them for `json` or a template that is more than

@@ -71,10 +71,8 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
     if opts.command.is_empty() {
         return Err(EngineError::Usage("exec needs a command to run".into()));
     }
-    let spec_path = store.dir(&id).join("config.json");
-    let spec = crate::runtime::spec::ExecSpec::load(&spec_path).map_err(EngineError::failed(
-        format!("reading {}", spec_path.display()),
-    ))?;
+    // The spec's process section and seccomp filter (`exec.cache`, else `config.json`).
+    let spec = crate::runtime::exec_cache::load(&store.dir(&id))?;
     let process = spec.process.as_ref();
     let mut env = process
         .and_then(|p| p.env().clone())
@@ -129,9 +127,7 @@ pub fn exec_outcome(paths: &Paths, opts: &ExecOptions) -> Result<ExecOutcome, En
         tty: opts.tty && !opts.detach,
         interactive: opts.interactive,
         detach: opts.detach,
-        seccomp: spec
-            .seccomp(&store.dir(&id).join("seccomp.bpf"))
-            .map_err(EngineError::failed(spec_path.display().to_string()))?,
+        seccomp: spec.seccomp,
         no_new_privileges: process.and_then(|p| p.no_new_privileges()) == Some(true),
         capture: None,
     };

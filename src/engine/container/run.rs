@@ -53,8 +53,7 @@ pub fn run_with(
         // Refused before anything is created.
         check_passthrough_stdio(req.interactive)?;
     }
-    let id = crate::engine::create::create(paths, req, notices)?;
-    let rec = Containers::new(paths).record(&id)?;
+    let rec = crate::engine::create::create_record(paths, req, notices)?;
     start_inner(paths, &rec, !detach, sig_proxy || rec.tty, detach_keys)
 }
 

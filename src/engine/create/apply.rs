@@ -58,8 +58,12 @@ impl Drop for Rollback<'_> {
     }
 }
 
-/// Make the container `plan` describes; returns its ID.
-pub(super) fn apply(paths: &Paths, req: &CreateRequest, plan: Plan) -> Result<String, EngineError> {
+/// Make the container `plan` describes; returns its record.
+pub(super) fn apply(
+    paths: &Paths,
+    req: &CreateRequest,
+    plan: Plan,
+) -> Result<ContainerRecord, EngineError> {
     let store = Containers::new(paths);
     let vols = Volumes::new(paths);
     let id = plan.id.clone();
@@ -95,7 +99,7 @@ pub(super) fn apply(paths: &Paths, req: &CreateRequest, plan: Plan) -> Result<St
     let vol_lock = vols.lock()?;
     let mount_records = resolve_mounts(&store, &vols, &vol_lock, req, &plan, &mut undo.volumes)?;
     write_spec(&dir, req, &plan, binds, &mount_records, durability)?;
-    write_record(
+    let rec = write_record(
         paths,
         &store,
         req,
@@ -106,7 +110,7 @@ pub(super) fn apply(paths: &Paths, req: &CreateRequest, plan: Plan) -> Result<St
     )?;
     drop(vol_lock);
     undo.commit();
-    Ok(id)
+    Ok(rec)
 }
 
 /// Step 1: the name, given or generated, reserved for this ID (a name a crash left behind is
@@ -333,7 +337,7 @@ fn write_record(
     (name, durability): (String, Durability),
     storage_driver: Driver,
     mounts: Vec<MountRecord>,
-) -> Result<(), EngineError> {
+) -> Result<ContainerRecord, EngineError> {
     let rec = ContainerRecord {
         id: plan.id,
         name,
@@ -378,5 +382,5 @@ fn write_record(
     };
     store.create(&rec, durability)?;
     events::container(paths, &rec, "create", &[]);
-    Ok(())
+    Ok(rec)
 }

@@ -30,7 +30,7 @@ pub use request::{
 };
 
 use super::EngineError;
-use crate::state::container::Containers;
+use crate::state::container::{ContainerRecord, Containers};
 use crate::state::Paths;
 
 /// Create a container; returns its ID. Progress of a pull goes to `notices`.
@@ -39,6 +39,15 @@ pub fn create(
     req: &CreateRequest,
     notices: &mut dyn Write,
 ) -> Result<String, EngineError> {
+    create_record(paths, req, notices).map(|rec| rec.id)
+}
+
+/// [`create`], returning the record it wrote (`run` starts it without reading it back).
+pub fn create_record(
+    paths: &Paths,
+    req: &CreateRequest,
+    notices: &mut dyn Write,
+) -> Result<ContainerRecord, EngineError> {
     if req.replace {
         replace(paths, req)?;
     }
@@ -62,8 +71,8 @@ pub fn create(
     let created =
         validate::validate(paths, req, notices).and_then(|plan| apply::apply(paths, req, plan));
     match (&created, cidfile, &req.cidfile) {
-        (Ok(id), Some(mut f), _) => {
-            f.write_all(id.as_bytes())
+        (Ok(rec), Some(mut f), _) => {
+            f.write_all(rec.id.as_bytes())
                 .map_err(EngineError::io("writing the cidfile"))?;
         }
         (Err(_), Some(_), Some(p)) => {
