@@ -212,30 +212,18 @@ fn a_create_killed_before_its_record_leaves_nothing_in_the_way() {
     // The first run starts the user-namespace holder (strace would stop newuidmap being setuid).
     env.skiff_ok(&["run", "--rm", "--network", "none", BUSYBOX, "true"]);
     let killed_create = |name: &str| -> String {
-        let skiff = skiff_bin().to_str().expect("path").to_string();
-        let set = "rename,renameat,renameat2";
-        let inject = format!("inject={set}:signal=SIGKILL:when=1");
-        let trace = format!("trace={set}");
-        let args = [
-            "-f",
-            "-qq",
-            "-o",
-            "/dev/null",
-            "-e",
-            &trace,
-            "-e",
-            &inject,
-            &skiff,
-            "create",
-            "--network",
-            "none",
-            "--name",
-            name,
-            BUSYBOX,
-            "true",
-        ];
-        let o = run_with_timeout(env.user_command("strace", &args), None, env.timeout())
-            .expect("strace");
+        let o = env.skiff_killed_at_rename(
+            1,
+            &[
+                "create",
+                "--network",
+                "none",
+                "--name",
+                name,
+                BUSYBOX,
+                "true",
+            ],
+        );
         assert_ne!(code(&o), 0, "the create was not killed: {}", stderr(&o));
         let holder = std::fs::read_to_string(env.data_dir().join("names").join(name))
             .unwrap_or_else(|e| panic!("the killed create left no name {name}: {e}"));

@@ -717,28 +717,9 @@ PY
     let mut name = "new1".to_string();
     // A rename killed at each of its renames (the summary taken out of the state, the record
     // replaced, the new summary written: `state::summary`), by strace's fault injection.
-    let skiff = common::skiff_bin().display().to_string();
     for when in 1..=4 {
-        let set = "rename,renameat,renameat2";
-        let inject = format!("inject={set}:signal=SIGKILL:when={when}");
-        let trace = format!("trace={set}");
         let new_name = format!("k{when}");
-        let args = [
-            "-f",
-            "-qq",
-            "-o",
-            "/dev/null",
-            "-e",
-            &trace,
-            "-e",
-            &inject,
-            &skiff,
-            "rename",
-            &name,
-            &new_name,
-        ];
-        let o = run_with_timeout(env.user_command("strace", &args), None, env.timeout())
-            .expect("strace");
+        let o = env.skiff_killed_at_rename(when, &["rename", &name, &new_name]);
         let before = name.clone();
         name = env
             .skiff_ok(&["inspect", "-f", "{{.Name}}", &id])

@@ -328,6 +328,29 @@ impl TestEnv {
         c
     }
 
+    /// `skiff ARGS` as the test user under strace, killed (SIGKILL, by strace's fault
+    /// injection) at its `when`-th rename (`rename`, `renameat`, `renameat2`): a crash at a
+    /// chosen step of skiff's atomic writes. The command's output (a failed status if killed).
+    pub fn skiff_killed_at_rename(&self, when: u32, args: &[&str]) -> Output {
+        let skiff = skiff_bin().to_str().expect("path").to_string();
+        let set = "rename,renameat,renameat2";
+        let inject = format!("inject={set}:signal=SIGKILL:when={when}");
+        let trace = format!("trace={set}");
+        let mut all = vec![
+            "-f",
+            "-qq",
+            "-o",
+            "/dev/null",
+            "-e",
+            &trace,
+            "-e",
+            &inject,
+            &skiff,
+        ];
+        all.extend_from_slice(args);
+        run_with_timeout(self.user_command("strace", &all), None, self.timeout()).expect("strace")
+    }
+
     /// skiff ARGS as the test user, not yet spawned (for custom stdio or a background process).
     pub fn command(&self, args: &[&str]) -> Command {
         self.user_command(skiff_bin(), args)
