@@ -615,6 +615,7 @@ fn wait_for_exit(
 ) -> i64 {
     let store = crate::state::container::Containers::new(paths);
     let mut code = 0i64;
+    let mut gone_since = None;
     loop {
         for e in reader.next_batch() {
             if e.kind != "container" || e.actor.id != id {
@@ -637,8 +638,16 @@ fn wait_for_exit(
             }
         }
         if !paths.container(id).exists() {
-            // Removed (its `destroy` was logged before the wait began).
-            return code;
+            // Removed. Its `destroy` is logged just after its directory goes (the monitor or
+            // `rm` writes it once the removal is done): the answer waits for it, so that a
+            // client never sees the wait end before the event, unless it was logged before
+            // the wait began (nothing comes within a moment).
+            let since = *gone_since.get_or_insert_with(std::time::Instant::now);
+            if since.elapsed() >= std::time::Duration::from_millis(200) {
+                return code;
+            }
+            reader.wait(std::time::Duration::from_millis(20));
+            continue;
         }
         if watch.was_running && !watch.removed {
             if let Ok(st) = store.state(id) {
