@@ -1,0 +1,152 @@
+//! The exit status of a failed command, in one place: which of docker's rules a command follows
+//! ([`Family`]), and the status an engine error or a command-line error gets under it.
+//!
+//! docker's rule (docker/cli `cmd/docker/docker.go`, `getExitCode`): an error that is a
+//! `cli.StatusError` exits with its `StatusCode`, any other error exits 1. The `StatusError`s are:
+//! flag errors (`cli.FlagErrorFunc`: 125), `run`'s failures (`toStatusError` in
+//! `cli/command/container/run.go`: 127 when the command is not found, 126 when it cannot be
+//! invoked, else 125), `create`'s bad flag values (`runCreate`'s `parse`: 125; the daemon's
+//! refusals are plain errors, 1), and the container's or the exec'd command's own status
+//! (`run`, `start -a`, `attach`, `exec`), which the commands return as their result. The table
+//! per command is in `docs/exit-codes.md`.
+
+use super::container::ContainerCommand;
+use super::{image::ImageCommand, network::NetworkCommand, system::SystemCommand};
+use super::{volume::VolumeCommand, Command};
+use crate::engine::{EngineError, ErrorKind};
+use crate::exit::{ENGINE, FAILED};
+
+/// Which exit-status rule a command follows when it fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Family {
+    /// `run`: 125 for the engine's failures, 126/127 when the command cannot run.
+    Run,
+    /// `create`: 125 for invalid input (docker's client-side parse), 1 for everything else.
+    Create,
+    /// `exec`: the exec'd command's 126/127 kept, 1 for everything else.
+    Exec,
+    /// Every other docker command: 1.
+    Docker,
+    /// skiff's additions from podman (`healthcheck run`, `generate systemd`, `* exists`,
+    /// `system service`) and `compose`: podman's convention, 125 for every failure, 126/127
+    /// when a container's command cannot run (`compose run`/`exec`).
+    Podman,
+}
+
+impl Family {
+    pub(super) fn of(cmd: &Command) -> Family {
+        match cmd {
+            Command::Run(_) | Command::Container(ContainerCommand::Run(_)) => Family::Run,
+            Command::Create(_) | Command::Container(ContainerCommand::Create(_)) => Family::Create,
+            Command::Exec(_) | Command::Container(ContainerCommand::Exec(_)) => Family::Exec,
+            Command::Healthcheck(_)
+            | Command::Generate(_)
+            | Command::Compose(_)
+            | Command::System(SystemCommand::Service(_))
+            | Command::Container(ContainerCommand::Exists(_))
+            | Command::Image(ImageCommand::Exists(_))
+            | Command::Volume(VolumeCommand::Exists(_))
+            | Command::Network(NetworkCommand::Exists(_)) => Family::Podman,
+            _ => Family::Docker,
+        }
+    }
+
+    /// The exit status of a command of this family that failed with `e`.
+    pub(super) fn code(self, e: &EngineError) -> i32 {
+        self.for_kind(e.kind())
+    }
+
+    /// The exit status of a command of this family that failed this way.
+    pub(super) fn for_kind(self, kind: ErrorKind) -> i32 {
+        match self {
+            Family::Run | Family::Podman => kind.exit_code(),
+            Family::Create if kind == ErrorKind::Invalid => ENGINE,
+            Family::Exec => match kind {
+                ErrorKind::Exec(code) => code,
+                _ => FAILED,
+            },
+            Family::Create | Family::Docker => FAILED,
+        }
+    }
+}
+
+/// The exit status for a command line clap refused (or a help or version it printed).
+///
+/// docker's flag errors (an unknown flag, a bad or missing flag value) go through
+/// `cli.FlagErrorFunc` and exit 125; its argument-count checks (`cli/required.go`:
+/// `"docker rm" requires at least 1 argument`, `accepts no arguments`) and an unknown command
+/// (`docker: unknown command: docker foo`) are plain errors and exit 1; a command group run
+/// without its subcommand prints its help and exits 0 (`command.ShowHelp`).
+pub(super) fn for_clap(e: &clap::Error) -> i32 {
+    use clap::error::{ContextKind, ContextValue, ErrorKind as K};
+    if !e.use_stderr() {
+        return 0;
+    }
+    let positional = |s: &str| !s.starts_with('-');
+    match e.kind() {
+        K::DisplayHelpOnMissingArgumentOrSubcommand => 0,
+        K::InvalidSubcommand => FAILED,
+        // A word where none was expected: too many arguments (clap reports it as unknown).
+        K::UnknownArgument => match e.get(ContextKind::InvalidArg) {
+            Some(ContextValue::String(arg)) if positional(arg) => FAILED,
+            _ => ENGINE,
+        },
+        // Missing positionals (`<CONTAINER>...`), not a required flag.
+        K::MissingRequiredArgument => match e.get(ContextKind::InvalidArg) {
+            Some(ContextValue::Strings(args)) if args.iter().all(|a| positional(a)) => FAILED,
+            _ => ENGINE,
+        },
+        _ => ENGINE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clap_code(line: &[&str]) -> i32 {
+        let args: Vec<std::ffi::OsString> = std::iter::once("skiff")
+            .chain(line.iter().copied())
+            .map(Into::into)
+            .collect();
+        match super::super::command().try_get_matches_from(args) {
+            Ok(_) => panic!("{line:?} parsed"),
+            Err(e) => for_clap(&e),
+        }
+    }
+
+    #[test]
+    fn flag_errors_are_125_argument_counts_and_unknown_commands_1() {
+        assert_eq!(clap_code(&["ps", "--bogus"]), 125);
+        assert_eq!(clap_code(&["run", "--memory"]), 125);
+        assert_eq!(clap_code(&["ps", "-n", "x"]), 125);
+        assert_eq!(clap_code(&["rm"]), 1);
+        assert_eq!(clap_code(&["rename", "a"]), 1);
+        assert_eq!(clap_code(&["rename", "a", "b", "c"]), 1);
+        assert_eq!(clap_code(&["frobnicate"]), 1);
+        assert_eq!(clap_code(&["--help"]), 0);
+        assert_eq!(clap_code(&["network"]), 0);
+    }
+
+    #[test]
+    fn engine_errors_map_by_family() {
+        let invalid = EngineError::Usage("bad".into());
+        let missing = EngineError::NotFound("No such container: x".into());
+        let not_found_cmd = EngineError::Exec {
+            code: 127,
+            message: "not found".into(),
+        };
+        let internal = EngineError::Internal("broke".into());
+        assert_eq!(Family::Run.code(&invalid), 125);
+        assert_eq!(Family::Run.code(&missing), 125);
+        assert_eq!(Family::Run.code(&not_found_cmd), 127);
+        assert_eq!(Family::Create.code(&invalid), 125);
+        assert_eq!(Family::Create.code(&missing), 1);
+        assert_eq!(Family::Create.code(&internal), 1);
+        assert_eq!(Family::Exec.code(&not_found_cmd), 127);
+        assert_eq!(Family::Exec.code(&missing), 1);
+        assert_eq!(Family::Docker.code(&invalid), 1);
+        assert_eq!(Family::Docker.code(&not_found_cmd), 1);
+        assert_eq!(Family::Podman.code(&missing), 125);
+    }
+}
