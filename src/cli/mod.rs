@@ -432,6 +432,9 @@ fn gen_docs(dir: &std::path::Path) -> std::io::Result<()> {
         if let Some(ex) = systemd_man::examples(&name).or_else(|| compose::man::examples(&name)) {
             buf.extend_from_slice(ex.as_bytes());
         }
+        if let Some(section) = status::man_section(&name) {
+            buf.extend_from_slice(section.as_bytes());
+        }
         std::fs::write(man.join(format!("{name}.1")), buf)?;
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
             walk(sub, &name, man)?;

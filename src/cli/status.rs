@@ -100,6 +100,53 @@ pub(super) fn for_clap(e: &clap::Error) -> i32 {
     }
 }
 
+/// The EXIT STATUS section of the man page `name` (appended to what clap_mangen writes), for
+/// the pages whose command has a rule of its own and the top page, which has the general one.
+pub(super) fn man_section(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "skiff" => MAN_ALL,
+        "skiff-run" | "skiff-container-run" => MAN_RUN,
+        "skiff-create" | "skiff-container-create" => MAN_CREATE,
+        "skiff-exec" | "skiff-container-exec" => MAN_EXEC,
+        "skiff-start" | "skiff-container-start" | "skiff-attach" | "skiff-container-attach" => {
+            MAN_ATTACHED
+        }
+        _ => return None,
+    })
+}
+
+const MAN_ALL: &str = r#".SH "EXIT STATUS"
+As docker's: 0 on success; 1 when a command fails (a missing container or image, a registry
+that refused, a conflict); 125 for a flag that does not exist or a flag value that cannot be
+parsed; 1 for a wrong number of arguments or an unknown command. \fBrun\fR, \fBcreate\fR,
+\fBexec\fR, \fBstart \-a\fR and \fBattach\fR have rules of their own (their pages).
+The commands skiff takes from podman (\fBhealthcheck run\fR, \fBgenerate systemd\fR, the
+\fBexists\fR commands, \fBsystem service\fR) and \fBcompose\fR exit 125 when they fail, as
+podman does. The table, command by command: docs/exit\-codes.md.
+"#;
+
+const MAN_RUN: &str = r#".SH "EXIT STATUS"
+The container's own exit status once it ran; 125 when skiff failed (a bad flag value, no such
+image, a mount or port that failed); 126 when the container's command could not be invoked
+(permission denied, a directory); 127 when it was not found.
+"#;
+
+const MAN_CREATE: &str = r#".SH "EXIT STATUS"
+0 when the container was created; 125 for an invalid flag value (nothing is created); 1 for
+any other failure (no such image, the name already in use).
+"#;
+
+const MAN_EXEC: &str = r#".SH "EXIT STATUS"
+The command's own exit status; 126 when it could not be invoked, 127 when it was not found; 1
+when skiff could not run it (no such container, the container not running); 125 for a flag
+error.
+"#;
+
+const MAN_ATTACHED: &str = r#".SH "EXIT STATUS"
+Attached (\fBstart \-a\fR, \fBattach\fR): the container's exit status. Otherwise 0, or 1 if
+any container named could not be handled (each failure is one line on stderr).
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
