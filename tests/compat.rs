@@ -979,6 +979,28 @@ fn exit_statuses_are_dockers_per_command() {
     fails(&["exec", "up", "sh", "-c", "exit 4"], 4, "");
     fails(&["exec", "up", "/nope"], 127, "/nope");
     env.skiff_ok(&["rm", "-f", "-t", "0", "up"]);
+    // A --format template that does not parse (28.2): 64 for the inspectors, info, events and
+    // version, which parse it before anything else (inspect looks nothing up); 1 elsewhere.
+    for args in [
+        &["inspect", "-f", "{{.Id", "nope"][..],
+        &["container", "inspect", "-f", "{{.Id", "three"],
+        &["image", "inspect", "-f", "{{.Id", BUSYBOX],
+        &["volume", "inspect", "-f", "{{.Id", "nope"],
+        &["network", "inspect", "-f", "{{.Id", "nope"],
+        &["version", "-f", "{{.Id"],
+        &["events", "--format", "{{.Id"],
+        &["info", "-f", "{{.Id"],
+    ] {
+        let o = env.skiff(args);
+        assert_eq!(code(&o), 64, "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
+        assert!(
+            stderr(&o).starts_with("Error: template: ") && stderr(&o).lines().count() == 1,
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    fails(&["ps", "--format", "{{.Id"], 1, "Error: template: ");
     // skiff's podman additions keep podman's 125.
     fails(&["healthcheck", "run", "nope"], 125, missing);
 }

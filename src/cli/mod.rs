@@ -458,6 +458,7 @@ fn gen_docs(dir: &std::path::Path) -> std::io::Result<()> {
 /// `skiff inspect`: containers, then images, networks and volumes, as docker looks them up
 /// (`--type` keeps one kind; podman's `all` is every kind).
 fn inspect(args: InspectArgs) -> Result<i32, EngineError> {
+    render::check_inspect_format(args.format.as_deref())?;
     const KINDS: [&str; 4] = ["container", "image", "network", "volume"];
     let kind = args
         .kind

@@ -7,14 +7,20 @@
 //! `cli/command/container/run.go`: 127 when the command is not found, 126 when it cannot be
 //! invoked, else 125), `create`'s bad flag values (`runCreate`'s `parse`: 125; the daemon's
 //! refusals are plain errors, 1), and the container's or the exec'd command's own status
-//! (`run`, `start -a`, `attach`, `exec`), which the commands return as their result. The table
+//! (`run`, `start -a`, `attach`, `exec`), which the commands return as their result, and 64 for
+//! a `--format` template that does not parse (`inspect`, `info`, `events`, `version`). The table
 //! per command is in `docs/exit-codes.md`.
 
 use super::container::ContainerCommand;
+use super::context::ContextCommand;
+use super::render::TemplateParseError;
 use super::{image::ImageCommand, network::NetworkCommand, system::SystemCommand};
 use super::{volume::VolumeCommand, Command};
 use crate::engine::{EngineError, ErrorKind};
 use crate::exit::{ENGINE, FAILED};
+
+/// docker's status for a `--format` template that does not parse, where it has one.
+const BAD_TEMPLATE: i32 = 64;
 
 /// Which exit-status rule a command follows when it fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +31,10 @@ pub(super) enum Family {
     Create,
     /// `exec`: the exec'd command's 126/127 kept, 1 for everything else.
     Exec,
+    /// `inspect` (of every kind), `info`, `events`, `version`: 64 for a `--format` template
+    /// that does not parse (`cli/command/inspect/inspector.go`, `system/info.go`,
+    /// `system/events.go`, `system/version.go`), else 1.
+    Formatted,
     /// Every other docker command: 1.
     Docker,
     /// skiff's additions from podman (`healthcheck run`, `generate systemd`, `* exists`,
@@ -47,12 +57,26 @@ impl Family {
             | Command::Image(ImageCommand::Exists(_))
             | Command::Volume(VolumeCommand::Exists(_))
             | Command::Network(NetworkCommand::Exists(_)) => Family::Podman,
+            Command::Inspect(_)
+            | Command::Container(ContainerCommand::Inspect(_))
+            | Command::Image(ImageCommand::Inspect(_))
+            | Command::Volume(VolumeCommand::Inspect(_))
+            | Command::Network(NetworkCommand::Inspect(_))
+            | Command::Context(ContextCommand::Inspect(_))
+            | Command::Info(_)
+            | Command::System(SystemCommand::Info(_))
+            | Command::Events(_)
+            | Command::System(SystemCommand::Events(_))
+            | Command::Version(_) => Family::Formatted,
             _ => Family::Docker,
         }
     }
 
     /// The exit status of a command of this family that failed with `e`.
     pub(super) fn code(self, e: &EngineError) -> i32 {
+        if self == Family::Formatted && TemplateParseError::is(e) {
+            return BAD_TEMPLATE;
+        }
         self.for_kind(e.kind())
     }
 
@@ -65,7 +89,7 @@ impl Family {
                 ErrorKind::Exec(code) => code,
                 _ => FAILED,
             },
-            Family::Create | Family::Docker => FAILED,
+            Family::Create | Family::Formatted | Family::Docker => FAILED,
         }
     }
 }
@@ -118,7 +142,8 @@ pub(super) fn man_section(name: &str) -> Option<&'static str> {
 const MAN_ALL: &str = r#".SH "EXIT STATUS"
 As docker's: 0 on success; 1 when a command fails (a missing container or image, a registry
 that refused, a conflict); 125 for a flag that does not exist or a flag value that cannot be
-parsed; 1 for a wrong number of arguments or an unknown command. \fBrun\fR, \fBcreate\fR,
+parsed; 1 for a wrong number of arguments or an unknown command; 64 for a \fB\-\-format\fR
+template that does not parse (\fBinspect\fR, \fBinfo\fR, \fBevents\fR, \fBversion\fR). \fBrun\fR, \fBcreate\fR,
 \fBexec\fR, \fBstart \-a\fR and \fBattach\fR have rules of their own (their pages).
 The commands skiff takes from podman (\fBhealthcheck run\fR, \fBgenerate systemd\fR, the
 \fBexists\fR commands, \fBsystem service\fR) and \fBcompose\fR exit 125 when they fail, as
@@ -195,5 +220,10 @@ mod tests {
         assert_eq!(Family::Docker.code(&invalid), 1);
         assert_eq!(Family::Docker.code(&not_found_cmd), 1);
         assert_eq!(Family::Podman.code(&missing), 125);
+        let bad = super::super::render::Template::parse("{{.Id").err();
+        let bad = bad.expect("an unclosed action does not parse");
+        assert_eq!(Family::Formatted.code(&bad), 64);
+        assert_eq!(Family::Docker.code(&bad), 1);
+        assert_eq!(Family::Formatted.code(&missing), 1);
     }
 }
