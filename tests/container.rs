@@ -86,7 +86,7 @@ fn run_pulls_a_missing_image_first() {
 }
 
 #[test]
-fn engine_errors_exit_125_with_one_line() {
+fn engine_errors_exit_with_dockers_codes_and_one_line() {
     let env = TestEnv::new();
     let o = env.skiff(&["run", "--rm", "Bad:Ref", "true"]);
     assert_eq!(code(&o), 125);
@@ -102,7 +102,7 @@ fn engine_errors_exit_125_with_one_line() {
     assert_eq!(code(&o), 125);
 
     let o = env.skiff(&["logs", "nothing-here"]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert_eq!(stderr(&o).trim(), "Error: No such container: nothing-here");
 }
 

@@ -74,7 +74,8 @@ fn diff_shows_added_changed_and_deleted_paths() {
     assert!(out.contains("D /var/www\n"), "{out}");
     assert!(!out.contains("/var/www/index.html"), "{out}");
     let o = env.skiff(&["diff", "nope"]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
+    assert_eq!(stderr(&o), "Error: No such container: nope\n");
 }
 
 #[test]

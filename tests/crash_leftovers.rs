@@ -153,7 +153,7 @@ fn ps_removes_what_a_crash_left_and_keeps_the_rest() {
     }
     for n in ["oldctr", "freshempty", "freshrm"] {
         let o = env.skiff(&["create", "--name", n, BUSYBOX, "true"]);
-        assert_eq!(code(&o), 125, "{n}: {}", stderr(&o));
+        assert_eq!(code(&o), 1, "{n}: {}", stderr(&o));
         assert!(stderr(&o).contains("is already in use"), "{}", stderr(&o));
     }
 }
@@ -196,7 +196,7 @@ fn a_name_a_crash_left_is_freed_for_a_new_container() {
     let claim = std::fs::File::open(&busy).expect("open the name file");
     claim.lock().expect("lock the name file");
     let o = env.skiff(&["create", "--name", "busyname", BUSYBOX, "true"]);
-    let held = code(&o) == 125 && stderr(&o).contains("is already in use");
+    let held = code(&o) == 1 && stderr(&o).contains("is already in use");
     drop(claim);
     assert!(held, "a claimed name was taken: {}", stderr(&o));
     let id = create(&env, &["--name", "busyname", BUSYBOX, "true"]);

@@ -135,7 +135,7 @@ fn creds_store_keeps_the_secret_out_of_config_json() {
     assert!(s.calls().lines().any(|l| l == "erase"), "{}", s.calls());
     assert!(!s.store.join("localhost_5001").exists());
     let o = s.skiff(&env, &format!("push {target}"), None);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert!(stderr(&o).contains("denied"), "{}", stderr(&o));
 }
 
@@ -163,7 +163,7 @@ fn cred_helpers_per_registry_and_a_missing_helper() {
         &format!("login -u skiff --password-stdin {AUTH_REGISTRY}"),
         Some(b"s3cret\n"),
     );
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert_eq!(
         stderr(&o).trim(),
         "Error: Error saving credentials: error storing credentials - err: exec: \"docker-credential-absent\": executable file not found in $PATH, out: ``"
@@ -179,6 +179,11 @@ fn cred_helpers_per_registry_and_a_missing_helper() {
         &format!("login -u skiff --password-stdin {AUTH_REGISTRY}"),
         Some(b"wrong\n"),
     );
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).starts_with("Error: ") && stderr(&o).lines().count() == 1,
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(stores(s.calls()), before);
 }

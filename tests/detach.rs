@@ -195,7 +195,7 @@ fn exec_it_detaches_and_the_command_runs_on() {
     t.type_in(&[0x02, b'b']);
     assert_eq!(t.wait_exit(), 1);
     let o = env.skiff(&["exec", "-it", "--detach-keys", "shift-b", "e", "true"]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert_eq!(
         stderr(&o),
         "Error: invalid detach keys (shift-b): Unknown character: 'shift-b'\n"

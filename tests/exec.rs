@@ -184,10 +184,10 @@ fn stdin_terminal_and_detach() {
 }
 
 #[test]
-fn engine_errors_exit_125() {
+fn engine_errors_exit_1() {
     let env = env_with_container("none");
     let o = env.skiff(&["exec", "no-such-container", "true"]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert_eq!(
         stderr(&o).trim(),
         "Error: No such container: no-such-container"
@@ -195,7 +195,7 @@ fn engine_errors_exit_125() {
 
     env.skiff_ok(&["stop", "-t", "0", "c"]);
     let o = env.skiff(&["exec", "c", "true"]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert_eq!(stderr(&o).trim(), "Error: container c is not running");
 }
 

@@ -145,7 +145,7 @@ fn failing_check_turns_unhealthy_after_retries_and_output_is_cut() {
     assert_eq!(names("health=healthy"), "");
     assert_eq!(names("health=starting"), "");
     let o = env.skiff(&["ps", "--filter", "health=sick"]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert_eq!(
         stderr(&o).trim(),
         "Error: Unrecognised filter value for health: sick"

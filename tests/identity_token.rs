@@ -146,7 +146,7 @@ fn login_keeps_the_identity_token_and_pulls_with_it() {
         None,
         &["login", "-u", "alice", "-p", "nope", &reg],
     );
-    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(
         stderr(&o).contains("token server answered 401 Unauthorized: bad credentials"),
         "{}",
@@ -230,7 +230,7 @@ fn login_keeps_the_identity_token_and_pulls_with_it() {
     let forged = text.replace(&token, "refresh-forged");
     std::fs::write(cfg.join("config.json"), forged).unwrap();
     let o = skiff_cfg(&env, &cfg, None, &["pull", &image]);
-    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(
         stderr(&o).contains("token server answered 401 Unauthorized")
             && stderr(&o).contains("invalid_grant"),

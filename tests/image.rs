@@ -194,7 +194,7 @@ fn hostile_layers_are_refused() {
         let env = TestEnv::new();
         let o = env.skiff(&["pull", &format!("localhost:5000/{name}")]);
         let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(125), "{name}: {err}");
+        assert_eq!(o.status.code(), Some(1), "{name}: {err}");
         assert!(err.contains(needle), "{name}: {err}");
         assert!(err.starts_with("Error: layer sha256:"), "{name}: {err}");
         assert_clean_refusal(&env);
@@ -206,7 +206,7 @@ fn corrupt_blob_is_refused_and_not_stored() {
     let env = TestEnv::new();
     let o = env.skiff(&["pull", "localhost:5000/corrupt"]);
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(125), "{err}");
+    assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("digest mismatch"), "{err}");
     let expected = err
         .split("expected sha256:")
@@ -226,7 +226,7 @@ fn bad_diff_id_is_refused() {
     let env = TestEnv::new();
     let o = env.skiff(&["pull", "localhost:5000/baddiffid"]);
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(125), "{err}");
+    assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("does not match its diff_id"), "{err}");
     assert_clean_refusal(&env);
     let layers = sh_out(&env, "ls -A \"$SKIFF_ROOT/layers\"");
@@ -237,7 +237,7 @@ fn bad_diff_id_is_refused() {
 fn bad_references_and_missing_images() {
     let env = TestEnv::new();
     let o = env.skiff(&["pull", "Bad:Ref"]);
-    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("invalid reference format"),
         "{}",
@@ -245,7 +245,7 @@ fn bad_references_and_missing_images() {
     );
 
     let o = env.skiff(&["pull", "localhost:5000/nope"]);
-    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("manifest for localhost:5000/nope:latest not found"),
         "{}",
@@ -253,7 +253,7 @@ fn bad_references_and_missing_images() {
     );
 
     let o = env.skiff(&["pull", "127.0.0.1:5999/x"]);
-    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("127.0.0.1:5999: connection refused"),
         "{}",

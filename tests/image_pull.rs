@@ -217,7 +217,7 @@ fn pull_platform() {
         "linux/arm64",
         "localhost:5000/busybox",
     ]);
-    assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
         stderr(&o).contains(
             "does not match the specified platform: wanted linux/arm64, actual: linux/amd64"
@@ -322,13 +322,13 @@ location = "localhost:5000/nowhere"
 
     // Without the configuration, the name does not resolve, and the error names it.
     let o = env.skiff(&["pull", "mirror-test.invalid/busybox"]);
-    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("mirror-test.invalid"), "{}", stderr(&o));
 
     // A bad configuration file is an error naming it.
     let bad = registries_toml(&env, "[[registry]]\nlocation = 5\n");
     let o = skiff_with(&env, &bad, &["pull", "localhost:5000/busybox"]);
-    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("registries.toml"), "{}", stderr(&o));
 }
 
@@ -370,7 +370,7 @@ blocked = true
     assert_eq!(out.trim(), "busybox:latest");
 
     let o = skiff_with(&env, &vars, &["pull", "localhost:5000/plain"]);
-    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("blocked"), "{}", stderr(&o));
 }
 
@@ -398,7 +398,7 @@ fn insecure_registry_allows_plain_http() {
     let none = registries_toml(&env, "");
     // Not loopback: HTTPS is required, and this registry speaks plain HTTP.
     let o = skiff_with(&env, &none, &["pull", &image]);
-    assert_eq!(o.status.code(), Some(125), "{}", stdout(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(stderr(&o).contains(&addr), "{}", stderr(&o));
     let vars = registries_toml(
         &env,

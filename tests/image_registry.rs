@@ -58,7 +58,7 @@ fn tag_history_and_formats() {
     assert_eq!(v["Size"].as_str().map(|s| s.ends_with('B')), Some(true));
     // A missing key is an error, as in docker.
     let o = env.skiff(&["images", "--format", "{{.Nope}}"]);
-    assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("template"), "{}", stderr(&o));
     // dangling=false keeps the tagged image, dangling=true finds none.
     assert_eq!(
@@ -90,7 +90,7 @@ fn tag_history_and_formats() {
 
     // Tag errors: no such source, digest in the target.
     let o = env.skiff(&["tag", "nosuch", "x:1"]);
-    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("No such image: nosuch"),
         "{}",
@@ -190,7 +190,7 @@ fn push_pull_round_trip() {
 
     // An image that does not exist locally.
     let o = env.skiff(&["push", &format!("{REGISTRY}/nosuch-here")]);
-    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("does not exist locally"),
         "{}",
@@ -206,7 +206,7 @@ fn login_logout_and_auth_registry() {
     env.skiff_ok(&["tag", "localhost:5000/busybox", &target]);
     // Without login: refused, naming the registry.
     let o = skiff_cfg(&env, &["push", &target], None);
-    assert_eq!(o.status.code(), Some(125), "{}", stdout(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(stderr(&o).contains("denied"), "{}", stderr(&o));
     assert!(stderr(&o).contains(AUTH_REGISTRY), "{}", stderr(&o));
     // A wrong password.
@@ -215,7 +215,7 @@ fn login_logout_and_auth_registry() {
         &["login", "-u", "skiff", "--password-stdin", AUTH_REGISTRY],
         Some(b"wrong\n"),
     );
-    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("incorrect username or password"),
         "{}",
@@ -257,7 +257,12 @@ fn login_logout_and_auth_registry() {
     let o = skiff_cfg(&env, &["logout", AUTH_REGISTRY], None);
     assert!(stdout(&o).contains("Not logged in to localhost:5001"));
     let o = skiff_cfg(&env, &["push", &target], None);
-    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with("Error: ") && stderr(&o).lines().count() == 1,
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// A layer over the 16 MiB single-request limit is uploaded in PATCH chunks, and comes back

@@ -519,7 +519,7 @@ fn ulimit_device_log_driver_platform() {
         "shown",
     ]);
     let o = env.skiff(&["logs", "quiet"]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert!(
         stderr(&o).contains("does not support reading"),
         "{}",

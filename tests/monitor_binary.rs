@@ -273,3 +273,112 @@ fn a_foreground_monitor_is_forked_and_a_detached_one_execs_the_small_binary() {
     );
     env.skiff_ok(&["rm", "-f", "bg"]);
 }
+
+/// A forked monitor takes what the command that forked it has just written from its memory:
+/// the record, the runtime spec and the pause process's verified user namespace. Neither
+/// `container.json` nor `config.json` is opened by name in the whole `run --rm` (the command
+/// writes them through temporary files; a kept container's record is read once after its exit,
+/// for the restart policy), and the pause process's record is read once. The container
+/// still gets its spec (hostname, command, exit code), and `ps`'s summary, which the monitor
+/// takes from the record it was given, shows a kept container as `inspect` does, before and
+/// after a rename.
+#[test]
+fn a_forked_monitor_reads_back_nothing_the_command_wrote() {
+    let env = env_with_busybox();
+    // The first run starts the user-namespace holder (setuid newuidmap, which strace would
+    // stop being setuid); the traced ones join it.
+    env.skiff_ok(&["run", "--rm", "--network", "none", BUSYBOX, "true"]);
+    let traced = |args: &[&str]| -> (std::process::Output, String) {
+        let log = env.dir().join("strace-open.log");
+        let _ = std::fs::remove_file(&log);
+        let skiff = skiff_bin().to_str().expect("path").to_string();
+        let log_s = log.to_str().expect("path").to_string();
+        let mut all = vec![
+            "-f",
+            "-qq",
+            "-e",
+            "trace=open,openat,openat2",
+            "-e",
+            "signal=none",
+            "-o",
+            &log_s,
+            &skiff,
+        ];
+        all.extend_from_slice(args);
+        let o = run_with_timeout(env.user_command("strace", &all), None, env.timeout())
+            .expect("strace");
+        (o, std::fs::read_to_string(&log).expect("strace log"))
+    };
+    let read_back = |log: &str| -> Vec<String> {
+        log.lines()
+            .filter(|l| l.contains("/containers/"))
+            .filter(|l| l.contains("/container.json\"") || l.contains("/config.json\""))
+            .map(str::to_string)
+            .collect()
+    };
+    let (o, log) = traced(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--hostname",
+        "given",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "cat /etc/hostname; exit 3",
+    ]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "given\n");
+    assert_eq!(read_back(&log), Vec::<String>::new(), "nothing read back");
+    let pause_reads = log
+        .lines()
+        .filter(|l| l.contains("/pause.json\"") && l.contains("O_RDONLY"))
+        .count();
+    assert_eq!(pause_reads, 1, "the pause record read once:\n{log}");
+    assert_eq!(env.skiff_ok(&["ps", "-aq"]).trim(), "", "--rm removed it");
+
+    // A kept container: `ps` shows what `inspect` does.
+    let (o, log) = traced(&[
+        "run",
+        "--name",
+        "kept",
+        "--network",
+        "none",
+        BUSYBOX,
+        "true",
+    ]);
+    assert_success(&o, "run");
+    // Once, after the exit: the restart policy, which `update` may have changed meanwhile.
+    let reads = read_back(&log);
+    assert!(
+        reads.len() == 1 && reads[0].contains("/container.json\""),
+        "the record read once, the spec never: {reads:?}"
+    );
+    let ps = |name: &str| {
+        env.skiff_ok(&[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("name={name}"),
+            "--format",
+            "{{.Names}} {{.Command}} {{.Image}}",
+        ])
+    };
+    assert_eq!(ps("kept").trim(), format!("kept \"true\" {BUSYBOX}"));
+    assert_eq!(
+        env.skiff_ok(&[
+            "inspect",
+            "--format",
+            "{{.Name}} {{.Config.Hostname}}",
+            "kept"
+        ])
+        .trim()
+        .split(' ')
+        .next(),
+        Some("/kept")
+    );
+    env.skiff_ok(&["rename", "kept", "renamed"]);
+    assert_eq!(ps("renamed").trim(), format!("renamed \"true\" {BUSYBOX}"));
+    env.skiff_ok(&["rm", "renamed"]);
+}

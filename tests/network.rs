@@ -134,7 +134,7 @@ fn published_tcp_port_reaches_httpd_in_the_container() {
         format!("127.0.0.1:{fixed}")
     );
     let o = env.skiff(&["port", "web", "81/udp"]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert!(
         stderr(&o).contains("No public port '81/udp'"),
         "{}",

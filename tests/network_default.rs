@@ -47,7 +47,7 @@ fn predefined_networks_are_listed_and_inspected() {
     assert_eq!(names("type=custom"), "");
     assert_eq!(names("driver=null"), "none\n");
     let o = env.skiff(&["network", "ls", "--filter", "type=weird"]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert_eq!(stderr(&o).trim(), "Error: invalid filter: 'type'='weird'");
 
     let b = inspect(&env, "bridge");
@@ -220,7 +220,7 @@ fn network_bridge_is_the_default_network() {
     assert_eq!(names, ["nonet"]);
     // Joining later is not how skiff's pre-defined networks work: a clear error.
     let o = env.skiff(&["network", "connect", "bridge", "nonet"]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert!(
         stderr(&o).contains("only when they are created"),
         "{}",

@@ -122,7 +122,7 @@ fn pause_stops_the_counter_and_unpause_resumes_it() {
 
     // A paused container refuses exec, attach, start, and a second pause.
     let o = env.skiff(&["exec", "c1", "true"]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert_eq!(
         stderr(&o),
         "Error: Container c1 is paused, unpause the container before exec\n"

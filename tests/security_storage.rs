@@ -92,7 +92,11 @@ fn run_network_host_needs_the_entitlement() {
     assert!(!env.skiff(&["image", "inspect", "nethost"]).status.success());
     // An unknown entitlement is a usage error.
     let o = env.skiff(&["build", "--allow", "bogus", s(&ctx)]);
-    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "Error: invalid entitlement \"bogus\": use network.host\n"
+    );
     // Granted: the build runs.
     let o = env.skiff(&["build", "--allow", "network.host", "-t", "nethost", s(&ctx)]);
     assert_success(&o, "build --allow network.host");
@@ -509,7 +513,7 @@ fn image_and_registry_reads_are_bounded() {
             s(&bomb)
         ),
     );
-    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(
         stderr(&o).contains("larger than the limit") && stderr(&o).contains("SKIFF_MAX_LAYER"),
         "{}",
@@ -534,7 +538,7 @@ fn image_and_registry_reads_are_bounded() {
         &fresh,
         "SKIFF_MAX_CONFIG_SIZE=100 $SKIFF pull localhost:5000/busybox",
     );
-    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(
         stderr(&o).contains("config blob") && stderr(&o).contains("SKIFF_MAX_CONFIG_SIZE"),
         "{}",
@@ -562,7 +566,8 @@ fn image_and_registry_reads_are_bounded() {
             std::time::Duration::from_secs(60),
         )
         .expect("a pull from a silent registry must end");
-    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("Error: "), "{}", stderr(&o));
     assert!(
         started.elapsed() < std::time::Duration::from_secs(50),
         "took {:?}",

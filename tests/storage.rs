@@ -418,7 +418,7 @@ fn driver_selection_flag_config_and_info() {
         env.timeout(),
     )
     .unwrap();
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert!(
         stderr(&o).starts_with(&format!(
             "Error: {}: unknown storage driver",

@@ -152,14 +152,14 @@ fn default_context_and_host() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stdout(&o), "");
     let o = env.sh(&format!("DOCKER_HOST=ssh://me@far {skiff} ps -q"));
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert!(
         stderr(&o).contains("-H/DOCKER_HOST is ssh://me@far"),
         "{}",
         stderr(&o)
     );
     let o = env.skiff(&["-H", "tcp://10.0.0.1:2375", "ps"]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert!(
         stderr(&o).starts_with(
             "Error: skiff does not drive remote engines yet: -H/DOCKER_HOST is tcp://10.0.0.1:2375"
@@ -220,7 +220,7 @@ fn ps_filters_network_volume_ports_and_order() {
         ("before=ghost", "Error: No such container: ghost"),
     ] {
         let o = env.skiff(&["ps", "--filter", f]);
-        assert_eq!(code(&o), 125, "{f}");
+        assert_eq!(code(&o), 1, "{f}");
         assert_eq!(stderr(&o).trim(), want, "{f}");
     }
     env.skiff_ok(&["rm", "-f", "first", "second", "third"]);
@@ -304,7 +304,7 @@ fn image_platform_flags_and_push_all_tags() {
     got.sort();
     assert_eq!(got, ["a", "b"]);
     let o = env.skiff(&["push", "-a", &format!("{repo}:a")]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert_eq!(
         stderr(&o).trim(),
         "Error: tag can't be used with --all-tags/-a"
@@ -509,6 +509,6 @@ fn search_on_a_registry_without_the_search_api() {
         "Error: invalid repository name: repository name (http://localhost:5000/busybox) should not have a scheme"
     );
     let o = env.skiff(&["search", "--filter", "colour=red", "localhost:5000/busybox"]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert_eq!(stderr(&o).trim(), "Error: invalid filter 'colour'");
 }

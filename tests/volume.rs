@@ -671,7 +671,7 @@ fn tmpfs_volumes_and_refused_volume_types() {
         "device=/dev/vdz",
         "disk",
     ]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert!(
         stderr(&o).contains("cannot mount volumes of type \"ext4\""),
         "{}",
@@ -686,6 +686,10 @@ fn tmpfs_volumes_and_refused_volume_types() {
         "o=bogus=1",
         "t2",
     ]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stderr(&o),
+        "Error: create t2: invalid tmpfs option \"bogus=1\"\n"
+    );
     env.skiff_ok(&["volume", "rm", "scratch"]);
 }

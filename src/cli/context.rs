@@ -101,6 +101,7 @@ pub fn dispatch(cmd: ContextCommand) -> Result<i32, EngineError> {
             }
         }
         ContextCommand::Inspect(a) => {
+            render::check_inspect_format(a.format.as_deref())?;
             let names = if a.contexts.is_empty() {
                 vec![DEFAULT.to_string()]
             } else {

@@ -259,6 +259,7 @@ pub fn dispatch(cmd: ImageCommand) -> Result<i32, EngineError> {
             None => Ok(1),
         },
         ImageCommand::Inspect(a) => {
+            super::render::check_inspect_format(a.format.as_deref())?;
             let mut values = Vec::new();
             let mut code = 0;
             for name in &a.images {

@@ -11,6 +11,7 @@ mod network;
 pub mod render;
 mod resource_flags;
 mod search;
+mod status;
 mod system;
 mod systemd;
 mod systemd_man;
@@ -250,13 +251,8 @@ pub fn main() -> i32 {
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() {
-                crate::exit::ENGINE
-            } else {
-                0
-            };
             let _ = e.print();
-            return code;
+            return status::for_clap(&e);
         }
     };
     run(cli)
@@ -308,13 +304,16 @@ fn run(cli: Cli) -> i32 {
         cli.command,
         Command::System(system::SystemCommand::DialStdio | system::SystemCommand::Service(_))
     );
+    let family = status::Family::of(&cli.command);
+    // As docker's commands that cannot reach their daemon (28.2: `run` 125, the others 1).
     if let Err(e) = context::check_host(cli.global.host.as_deref().filter(|_| !serves)) {
         eprintln!("Error: {e}");
-        return e.exit_code();
+        return family.for_kind(crate::engine::ErrorKind::Internal);
     }
     if let Some(d) = &cli.global.storage_driver {
         match d.parse() {
             Ok(d) => crate::engine::storage::request(d),
+            // A bad flag value: docker's flag errors exit 125.
             Err(e) => {
                 eprintln!("Error: {e}");
                 return crate::exit::ENGINE;
@@ -325,13 +324,13 @@ fn run(cli: Cli) -> i32 {
     crate::engine::storage::secure_data_root(&paths);
     if let Err(e) = paths.check_runtime() {
         eprintln!("Error: {e}");
-        return crate::exit::ENGINE;
+        return family.for_kind(crate::engine::ErrorKind::Internal);
     }
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("Error: {}", render::error_chain(&e));
-            e.exit_code()
+            family.code(&e)
         }
     }
 }
@@ -433,6 +432,9 @@ fn gen_docs(dir: &std::path::Path) -> std::io::Result<()> {
         if let Some(ex) = systemd_man::examples(&name).or_else(|| compose::man::examples(&name)) {
             buf.extend_from_slice(ex.as_bytes());
         }
+        if let Some(section) = status::man_section(&name) {
+            buf.extend_from_slice(section.as_bytes());
+        }
         std::fs::write(man.join(format!("{name}.1")), buf)?;
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
             walk(sub, &name, man)?;
@@ -456,6 +458,7 @@ fn gen_docs(dir: &std::path::Path) -> std::io::Result<()> {
 /// `skiff inspect`: containers, then images, networks and volumes, as docker looks them up
 /// (`--type` keeps one kind; podman's `all` is every kind).
 fn inspect(args: InspectArgs) -> Result<i32, EngineError> {
+    render::check_inspect_format(args.format.as_deref())?;
     const KINDS: [&str; 4] = ["container", "image", "network", "volume"];
     let kind = args
         .kind

@@ -313,6 +313,7 @@ pub fn dispatch(cmd: NetworkCommand) -> Result<i32, EngineError> {
         }
         NetworkCommand::Ls(a) => ls(&paths, a),
         NetworkCommand::Inspect(a) => {
+            render::check_inspect_format(a.format.as_deref())?;
             let mut values = Vec::new();
             let mut code = 0;
             for n in &a.networks {

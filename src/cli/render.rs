@@ -5,6 +5,15 @@ use crate::engine::EngineError;
 
 pub use crate::engine::error_chain;
 
+/// docker's inspectors parse the `--format` template before they look anything up: a template
+/// that does not parse is the only error (exit 64), nothing is looked up.
+pub fn check_inspect_format(format: Option<&str>) -> Result<(), EngineError> {
+    match format {
+        Some(f) if !f.is_empty() => Template::parse(f).map(drop),
+        _ => Ok(()),
+    }
+}
+
 /// Print inspect results: a JSON array, or one line per object through a `--format` template.
 pub fn print_inspect(
     values: &[serde_json::Value],
@@ -114,6 +123,26 @@ fn tmpl_err(e: impl std::fmt::Display) -> EngineError {
     EngineError::Usage(format!("template: {e}"))
 }
 
+/// A `--format` template that does not parse: docker's `inspect`, `info`, `events` and
+/// `version` exit 64 for it (`cli/status.rs`), its other commands 1.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TemplateParseError(String);
+
+impl TemplateParseError {
+    /// Whether `e` is a template that did not parse.
+    pub fn is(e: &EngineError) -> bool {
+        matches!(e, EngineError::Failed { source, .. } if source.is::<TemplateParseError>())
+    }
+}
+
+fn parse_err(e: impl std::fmt::Display) -> EngineError {
+    EngineError::Failed {
+        context: "template".into(),
+        source: Box::new(TemplateParseError(e.to_string())),
+    }
+}
+
 fn tv(s: String) -> gotmpl::Value {
     gotmpl::Value::String(s.into())
 }
@@ -211,7 +240,7 @@ impl Template {
                 _ => Err(want("pad: want a string and two widths")),
             })
             .parse(&src)
-            .map_err(tmpl_err)?;
+            .map_err(parse_err)?;
         Ok(Template {
             tmpl: t,
             plain: plain_pieces(&src),

@@ -222,6 +222,7 @@ fn ls(paths: &Paths, a: LsArgs) -> Result<i32, EngineError> {
 }
 
 fn inspect(paths: &Paths, a: InspectArgs) -> Result<i32, EngineError> {
+    render::check_inspect_format(a.format.as_deref())?;
     let mut values = Vec::new();
     let mut code = 0;
     for name in &a.volumes {

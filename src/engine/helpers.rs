@@ -112,6 +112,7 @@ fn monitor_main(
         detach_keys,
         ready,
         false,
+        None,
     )
 }
 

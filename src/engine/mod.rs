@@ -157,8 +157,9 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// docker's exit status for a command that failed this way: 125 for the engine's own
-    /// failures, 126/127 when the container's command could not run, 1 for a failed build.
+    /// The exit status of a container start that failed this way (docker's `run`, podman's
+    /// every command): 125 for the engine's own failures, 126/127 when the container's command
+    /// could not run, 1 for a failed build. Other docker commands exit 1 (`cli/status.rs`).
     pub fn exit_code(self) -> i32 {
         match self {
             ErrorKind::Exec(code) => code,

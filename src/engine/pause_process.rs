@@ -18,25 +18,31 @@ fn wanted(rec: &ContainerRecord) -> bool {
         && crate::network::backend::fits_pause_process(&rec.network)
 }
 
-/// Make sure a pause process with the user's maps runs before `rec`'s monitor starts.
-pub fn ensure_for(paths: &Paths, rec: &ContainerRecord) {
+/// Make sure a pause process with the user's maps runs before `rec`'s monitor starts. Its user
+/// namespace, opened and verified for the user's maps ([`pause::open_verified`]), when one ran
+/// already: a monitor this process forks joins it without checking it again (one it starts
+/// anew is left to the monitor's own check).
+pub fn ensure_for(paths: &Paths, rec: &ContainerRecord) -> Option<std::fs::File> {
     if !wanted(rec) {
-        return;
+        return None;
     }
     let record = pause::record_path(paths);
     let mapping = IdMapping::for_current_user();
-    if !mapping.subordinate || pause::open_verified(&record, Some(&mapping)).is_some() {
-        return;
+    if !mapping.subordinate {
+        return None;
+    }
+    if let Some(ns) = pause::open_verified(&record, Some(&mapping)) {
+        return Some(ns);
     }
     if std::fs::create_dir_all(&paths.runtime).is_err() {
-        return;
+        return None;
     }
     let Ok(_lock) = LockFile::exclusive(&pause::lock_path(paths)) else {
-        return;
+        return None;
     };
     // Another command may have started one while we waited for the lock.
-    if pause::open_verified(&record, Some(&mapping)).is_some() {
-        return;
+    if let Some(ns) = pause::open_verified(&record, Some(&mapping)) {
+        return Some(ns);
     }
     match spawn(paths) {
         Ok(pid) => match pause::record_for(pid) {
@@ -53,6 +59,7 @@ pub fn ensure_for(paths: &Paths, rec: &ContainerRecord) {
         },
         Err(e) => tracing::debug!("the pause process did not start: {e}"),
     }
+    None
 }
 
 /// Start the pause helper; the pid of its daemon (its own session, not our child).

@@ -286,11 +286,14 @@ pub struct Forked {
 /// keep a lock or a pipe of the caller's alive), its own process group on request, and no
 /// log output (an exec'd helper sets up no logging).
 ///
+/// `inherit`: descriptors the child keeps besides the pipe (`body` owns them there).
+///
 /// None, and nothing done, when this process has more than one thread: a fork copies the
 /// calling thread only, and the helper could wait forever on a lock another thread held.
 pub fn fork_helper(
     env: &[(OsString, OsString)],
     new_process_group: bool,
+    inherit: &[i32],
     body: impl FnOnce(ReadySender) -> i32,
 ) -> Option<Result<Forked, RuntimeError>> {
     if std::fs::read_dir("/proc/self/task").map_or(true, |d| d.count() != 1) {
@@ -317,7 +320,9 @@ pub fn fork_helper(
         }
         Ok(nix::unistd::ForkResult::Child) => {
             drop(r);
-            forked_child_setup(env, new_process_group, w.as_raw_fd());
+            let mut keep = inherit.to_vec();
+            keep.push(w.as_raw_fd());
+            forked_child_setup(env, new_process_group, &mut keep);
             let _quiet = tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::new());
             let ready = ReadySender(std::fs::File::from(w));
             let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(ready)))
@@ -353,7 +358,7 @@ pub fn waitpid_status(
 }
 
 /// The child side of [`fork_helper`], before its body runs.
-fn forked_child_setup(env: &[(OsString, OsString)], new_process_group: bool, keep: i32) {
+fn forked_child_setup(env: &[(OsString, OsString)], new_process_group: bool, keep: &mut [i32]) {
     if new_process_group {
         let _ = nix::unistd::setpgid(nix::unistd::Pid::from_raw(0), nix::unistd::Pid::from_raw(0));
     }
@@ -365,13 +370,28 @@ fn forked_child_setup(env: &[(OsString, OsString)], new_process_group: bool, kee
             nix::sys::signal::SigHandler::SigDfl,
         );
     }
-    // Every descriptor but the standard streams and the readiness pipe.
-    // SAFETY: close_range only closes descriptors of this (single-threaded) child; nothing
-    // in it uses the closed ones afterwards (the parent's owners of them never run here).
-    let closed = unsafe {
-        (keep <= 3 || libc::syscall(libc::SYS_close_range, 3u32, (keep - 1) as u32, 0u32) == 0)
-            && libc::syscall(libc::SYS_close_range, (keep + 1) as u32, u32::MAX, 0u32) == 0
-    };
+    // Every descriptor but the standard streams and those kept (the readiness pipe, `inherit`):
+    // the gaps between the kept ones, then all above the last.
+    keep.sort_unstable();
+    let mut from = 3i32;
+    let mut closed = true;
+    for &k in keep.iter().chain(std::iter::once(&i32::MAX)) {
+        if k < from {
+            continue;
+        }
+        let to = if k == i32::MAX {
+            u32::MAX
+        } else {
+            (k - 1) as u32
+        };
+        // SAFETY: close_range only closes descriptors of this (single-threaded) child;
+        // nothing in it uses the closed ones afterwards (the parent's owners of them never run
+        // here).
+        if k > from && unsafe { libc::syscall(libc::SYS_close_range, from as u32, to, 0u32) } != 0 {
+            closed = false;
+        }
+        from = k.saturating_add(1);
+    }
     if !closed {
         // Kernels before 5.9: one close per open descriptor.
         let open: Vec<i32> = std::fs::read_dir("/proc/self/fd")
@@ -381,7 +401,7 @@ fn forked_child_setup(env: &[(OsString, OsString)], new_process_group: bool, kee
                     .collect()
             })
             .unwrap_or_default();
-        for fd in open.into_iter().filter(|&fd| fd > 2 && fd != keep) {
+        for fd in open.into_iter().filter(|fd| *fd > 2 && !keep.contains(fd)) {
             // SAFETY: as above.
             unsafe {
                 libc::close(fd);

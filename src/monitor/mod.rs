@@ -37,11 +37,24 @@ pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
 }
 
+/// What a monitor forked by the command that created the container takes from that command's
+/// memory instead of reading it back: the record, its file's stamp (the summary `ps` reads
+/// comes from this record only while the file is still this one), the runtime spec, and the
+/// pause process's user namespace, opened and verified by the command
+/// ([`crate::runtime::pause::open_verified`], with the user's id maps).
+pub struct Given {
+    pub rec: crate::state::container::ContainerRecord,
+    pub stamp: crate::state::summary::RecordStamp,
+    pub spec: oci_spec::runtime::Spec,
+    pub pause_ns: Option<std::fs::File>,
+}
+
 /// Entry point of the monitor helper (`helper::Request::Monitor`); returns the process exit
 /// code. `ready` gets `Ready::Ok` once the container runs, or why it did not start. With
 /// `report_exit` (a caller that reads the pipe until the container's end: `run` and `start -a`
 /// in the foreground), it also gets `Ready::Exited` as soon as the exit is recorded or a `--rm`
 /// container is out of sight, and the monitor deletes that container's files after it.
+/// `given`: the container as its creator has it ([`Given`]), else it is read from the store.
 pub fn main(
     paths: &Paths,
     id: &str,
@@ -49,6 +62,7 @@ pub fn main(
     detach_keys: Option<Vec<u8>>,
     ready: Option<crate::helper::ReadySender>,
     report_exit: bool,
+    given: Option<Given>,
 ) -> i32 {
     let mut ready = ready;
     let report = if report_exit {
@@ -75,7 +89,15 @@ pub fn main(
     let detach = std::cell::RefCell::new(detach);
     let pidfile = monitor_pidfile(paths, id);
     let _ = std::fs::write(&pidfile, format!("{}\n", std::process::id()));
-    let result = run(paths, id, foreground, &detach, &mut ready, report.is_some());
+    let result = run(
+        paths,
+        id,
+        foreground,
+        &detach,
+        &mut ready,
+        report.is_some(),
+        given,
+    );
     let _ = std::fs::remove_file(&pidfile);
     // Its endpoints on user networks go with the monitor (the holder forgets them too if the
     // monitor is killed).
@@ -151,12 +173,19 @@ fn run(
     detach: &std::cell::RefCell<Option<TerminalDetach>>,
     ready: &mut Option<crate::helper::ReadySender>,
     report: bool,
+    given: Option<Given>,
 ) -> MonResult<(i32, Option<remove::Trashed>)> {
     let store = Containers::new(paths);
-    let (rec, rec_stamp) = store.record_stamped(id)?;
     let dir = store.dir(id);
-    let mut spec =
-        oci_spec::runtime::Spec::load(dir.join("config.json")).map_err(MonitorError::Spec)?;
+    let (rec, rec_stamp, mut spec, pause_ns) = match given {
+        Some(g) if g.rec.id == id => (g.rec, g.stamp, g.spec, g.pause_ns),
+        _ => {
+            let (rec, stamp) = store.record_stamped(id)?;
+            let spec = oci_spec::runtime::Spec::load(dir.join("config.json"))
+                .map_err(MonitorError::Spec)?;
+            (rec, stamp, spec, None)
+        }
+    };
     let mut net = crate::network::backend::for_container(
         &rec.network,
         crate::network::backend::Container {
@@ -178,7 +207,7 @@ fn run(
         && rec.runtime.is_none()
         && crate::network::backend::fits_pause_process(&rec.network)
     {
-        join_pause_process(paths, &mut spec);
+        join_pause_process(paths, &mut spec, pause_ns);
     }
     if let Err(e) = joined {
         // Never started: a `--rm` container goes, as when its start fails later.
@@ -260,8 +289,13 @@ fn run(
                 .map(|r| r.restart_policy)
                 .unwrap_or(policy)
         };
-        let st = store.state(id).unwrap_or_default();
-        if !st.stop_requested && (restart_wanted || policy.wants_restart(code, st.restart_count)) {
+        // Without a policy or the health check's wish, nothing restarts it: no state to read
+        // (the exit of every `run --rm`).
+        let restart = (restart_wanted || policy != crate::state::restart::RestartPolicy::No) && {
+            let st = store.state(id).unwrap_or_default();
+            !st.stop_requested && (restart_wanted || policy.wants_restart(code, st.restart_count))
+        };
+        if restart {
             {
                 let Ok(lock) = store.lock(id) else {
                     break Ok((code, None));
@@ -667,7 +701,14 @@ struct Exit {
 /// A rootless container whose user namespace is still to be made: join the pause process's
 /// instead when its id maps are the container's (`runtime::pause`), so that no newuidmap and
 /// newgidmap run for it. The monitor stays in that namespace (a restart needs no new one).
-fn join_pause_process(paths: &Paths, spec: &mut oci_spec::runtime::Spec) {
+/// `verified`: the holder's namespace as the command that forked this monitor opened and
+/// checked it for the user's id maps; joined without a second look when those are the
+/// container's.
+fn join_pause_process(
+    paths: &Paths,
+    spec: &mut oci_spec::runtime::Spec,
+    verified: Option<std::fs::File>,
+) {
     let mapping = crate::runtime::mapping_from_spec_linux(spec.linux().as_ref());
     let Some(user_ns) = user_namespace_mut(spec) else {
         return;
@@ -675,7 +716,15 @@ fn join_pause_process(paths: &Paths, spec: &mut oci_spec::runtime::Spec) {
     if user_ns.path().is_some() || !mapping.subordinate {
         return;
     }
-    if crate::runtime::pause::join(paths, &mapping) {
+    let verified = verified.filter(|_| {
+        let user = crate::runtime::userns::IdMapping::for_current_user();
+        user.uids == mapping.uids && user.gids == mapping.gids
+    });
+    let joined = match verified {
+        Some(ns) => crate::runtime::pause::join_verified(paths, &ns),
+        None => crate::runtime::pause::join(paths, &mapping),
+    };
+    if joined {
         user_ns.set_path(Some("/proc/self/ns/user".into()));
     }
 }

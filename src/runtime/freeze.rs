@@ -91,16 +91,32 @@ struct StoppedProc {
     start: u64,
 }
 
-/// The processes we stopped, shared with the signal handler's thread.
-type Stopped = Arc<Mutex<Vec<StoppedProc>>>;
+/// The processes we stopped, and whether they were continued for good.
+#[derive(Default)]
+struct Frozen {
+    procs: Vec<StoppedProc>,
+    /// Set by [`resume_all`]: nothing may be stopped after it (the signal handler's thread
+    /// continues everyone, then the process dies, while the scan may still be running).
+    resumed: bool,
+}
+
+/// What we stopped, shared with the signal handler's thread. A process is stopped and
+/// recorded under the lock, so the handler never misses one stopped just before it ran.
+type Stopped = Arc<Mutex<Frozen>>;
+
+fn lock(stopped: &Stopped) -> std::sync::MutexGuard<'_, Frozen> {
+    match stopped.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
 
 fn resume_all(stopped: &Stopped) {
-    let fds = match stopped.lock() {
-        Ok(mut g) => std::mem::take(&mut *g),
-        Err(p) => std::mem::take(&mut *p.into_inner()),
-    };
-    // Newest first: a parent continues after the children it may wait for.
-    for p in fds.iter().rev() {
+    let mut g = lock(stopped);
+    g.resumed = true;
+    // Newest first: a parent continues after the children it may wait for. Under the lock,
+    // so that no scan stops anyone between this and the end of the process.
+    for p in g.procs.drain(..).rev() {
         pidfd_signal(p.fd.as_raw_fd(), libc::SIGCONT);
     }
 }
@@ -115,15 +131,16 @@ pub struct FrozenGuard {
 impl FrozenGuard {
     /// How many processes are stopped.
     pub fn count(&self) -> usize {
-        self.stopped.lock().map(|g| g.len()).unwrap_or(0)
+        lock(&self.stopped).procs.len()
     }
 
     /// The (pid, start time) of every process stopped, in the order they were stopped.
     pub fn processes(&self) -> Vec<(i32, u64)> {
-        self.stopped
-            .lock()
-            .map(|g| g.iter().map(|p| (p.pid, p.start)).collect())
-            .unwrap_or_default()
+        lock(&self.stopped)
+            .procs
+            .iter()
+            .map(|p| (p.pid, p.start))
+            .collect()
     }
 
     /// Leave the processes stopped (`pause`): the guard goes without continuing them. Returns
@@ -136,10 +153,7 @@ impl FrozenGuard {
             let _ = t.join();
         }
         let kept = self.processes();
-        match self.stopped.lock() {
-            Ok(mut g) => g.clear(),
-            Err(p) => p.into_inner().clear(),
-        }
+        lock(&self.stopped).procs.clear();
         kept
     }
 }
@@ -177,7 +191,7 @@ pub fn freeze(pid1: i32, start_time: u64) -> Result<FrozenGuard, FreezeError> {
     }
     drop(pin);
 
-    let stopped: Stopped = Arc::new(Mutex::new(Vec::new()));
+    let stopped: Stopped = Arc::new(Mutex::new(Frozen::default()));
     let mut guard = FrozenGuard {
         stopped: stopped.clone(),
         signals: None,
@@ -242,14 +256,15 @@ pub fn freeze(pid1: i32, start_time: u64) -> Result<FrozenGuard, FreezeError> {
                 }
                 _ => {}
             }
+            let mut g = lock(&stopped);
+            if g.resumed {
+                // A signal is ending the command: everyone was continued.
+                return Err(FreezeError::Gone(pid1));
+            }
             if pidfd_signal(fd.as_raw_fd(), libc::SIGSTOP) {
                 seen.insert(pid, (start, true));
                 running += 1;
-                let p = StoppedProc { fd, pid, start };
-                match stopped.lock() {
-                    Ok(mut g) => g.push(p),
-                    Err(e) => e.into_inner().push(p),
-                }
+                g.procs.push(StoppedProc { fd, pid, start });
             }
         }
         if running == 0 {

@@ -113,11 +113,21 @@ pub fn join(paths: &Paths, want: &IdMapping) -> bool {
     let Some(ns) = open_verified(&path, Some(want)) else {
         return false;
     };
-    if nix::sched::setns(&ns, nix::sched::CloneFlags::CLONE_NEWUSER).is_err() {
+    join_verified(paths, &ns)
+}
+
+/// Monitor side: join `ns`, a holder's user namespace [`open_verified`] returned (in this
+/// process or in the one that forked it) for the container's id maps. True once this process
+/// is in it. Call from a single-threaded process.
+pub fn join_verified(paths: &Paths, ns: &std::fs::File) -> bool {
+    if nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWUSER).is_err() {
         return false;
     }
     // In use: the holder's idle clock starts again.
-    if let Ok(f) = std::fs::File::options().write(true).open(&path) {
+    if let Ok(f) = std::fs::File::options()
+        .write(true)
+        .open(record_path(paths))
+    {
         let _ = f.set_modified(SystemTime::now());
     }
     true

@@ -8,16 +8,30 @@ use serde::Serialize;
 /// Write `data` to `path` so that a reader sees the old content or the new, never a mix:
 /// a temp file in the same directory, fsync, rename, then fsync of the directory.
 pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    write_stat(path, data, true).map(drop)
+}
+
+/// [`write_atomic`] (`synced`) or [`write_replace`]; the metadata of the file written, taken
+/// from it before its rename (so it describes this file even if another replaces it at once:
+/// a container record's stamp, `state::summary::RecordStamp`).
+pub fn write_stat(path: &Path, data: &[u8], synced: bool) -> std::io::Result<std::fs::Metadata> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir)?;
+    if synced {
+        std::fs::create_dir_all(dir)?;
+    }
     let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
     tmp.write_all(data)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
+    if synced {
+        tmp.as_file().sync_all()?;
     }
-    Ok(())
+    let meta = tmp.as_file().metadata()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    if synced {
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(meta)
 }
 
 /// Like [`write_atomic`] without the directory's fsync: the file's content is on disk before

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::atomic::{read_json, write_json_atomic, write_replace, LockFile};
+use super::atomic::{read_json, write_json_atomic, LockFile};
 use super::Paths;
 
 #[derive(Debug, Error)]
@@ -596,17 +596,21 @@ impl<'a> Containers<'a> {
 
     /// Write a new container's record. It has no `state.json` yet: a missing one is the
     /// initial state (`created`), which saves a file and two fsyncs per container.
-    pub fn create(&self, rec: &ContainerRecord, durability: Durability) -> Result<(), StateError> {
+    /// Returns the stamp of the record file written (what a first start's summary needs:
+    /// [`Containers::summary_if_current`]).
+    pub fn create(
+        &self,
+        rec: &ContainerRecord,
+        durability: Durability,
+    ) -> Result<super::summary::RecordStamp, StateError> {
         let dir = self.dir(&rec.id);
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         let p = dir.join("container.json");
-        match durability {
-            Durability::Synced => write_json_atomic(&p, rec).map_err(io_err(&p)),
-            Durability::Volatile => serde_json::to_vec_pretty(rec)
-                .map_err(std::io::Error::other)
-                .and_then(|data| write_replace(&p, &data))
-                .map_err(io_err(&p)),
-        }
+        serde_json::to_vec_pretty(rec)
+            .map_err(std::io::Error::other)
+            .and_then(|data| super::atomic::write_stat(&p, &data, durability == Durability::Synced))
+            .map(|meta| super::summary::RecordStamp::of(&meta))
+            .map_err(io_err(&p))
     }
 
     /// Whether container `id` is what a crash left behind (`boot`: when this boot began,

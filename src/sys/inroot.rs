@@ -96,6 +96,16 @@ pub fn fd_path(fd: &OwnedFd) -> PathBuf {
 pub fn make(root: BorrowedFd<'_>, path: &Path, kind: Kind) -> Result<OwnedFd, String> {
     let err = |what: &str, e: Errno| format!("{what} {}: {e}", path.display());
     let mut pending: PathBuf = rel_of(path);
+    // Most mount points exist (`/proc`, `/dev`, `/sys` of every image): one resolution of the
+    // whole path gives what the walk below would end with, its last step being this very call.
+    // Anything missing or refused takes the walk, which makes or reports it.
+    let last_flags = match kind {
+        Kind::Dir => OFlag::O_PATH | OFlag::O_DIRECTORY,
+        Kind::File => OFlag::O_PATH,
+    };
+    if let Ok(fd) = open(root, &pending, last_flags) {
+        return Ok(fd);
+    }
     let mut links = 0;
     'restart: loop {
         let comps: Vec<OsString> = pending

@@ -9,6 +9,8 @@ pub struct OnPty {
     pub child: std::process::Child,
     master: std::fs::File,
     out: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    /// Set when the reader has seen the end of the terminal (no slave side left open).
+    drained: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl OnPty {
@@ -23,6 +25,8 @@ impl OnPty {
         let master = std::fs::File::from(pty.master);
         let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let (mut r, o) = (master.try_clone().unwrap(), out.clone());
+        let drained = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let d = drained.clone();
         std::thread::spawn(move || {
             use std::io::Read;
             let mut b = [0u8; 4096];
@@ -32,8 +36,14 @@ impl OnPty {
                 }
                 o.lock().unwrap().extend_from_slice(&b[..n]);
             }
+            d.store(true, std::sync::atomic::Ordering::SeqCst);
         });
-        OnPty { child, master, out }
+        OnPty {
+            child,
+            master,
+            out,
+            drained,
+        }
     }
 
     pub fn type_in(&mut self, data: &[u8]) {
@@ -54,9 +64,19 @@ impl OnPty {
         );
     }
 
+    /// The exit status, once everything the command printed before it exited has been read
+    /// from the terminal (its last words can still be in the pty's buffer when it is reaped).
     pub fn wait_exit(&mut self) -> i32 {
         for _ in 0..400 {
             if let Some(s) = self.child.try_wait().unwrap() {
+                // The reader ends when no process holds the slave side any more; a process the
+                // command left behind holding it would only cost this wait.
+                for _ in 0..200 {
+                    if self.drained.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
                 return s.code().unwrap_or(-1);
             }
             std::thread::sleep(Duration::from_millis(25));

@@ -129,6 +129,7 @@ pub fn dispatch(cmd: ContainerCommand) -> Result<i32, EngineError> {
         ContainerCommand::Port(a) => port(a),
         ContainerCommand::Exists(a) => exists(a),
         ContainerCommand::Inspect(a) => {
+            render::check_inspect_format(a.format.as_deref())?;
             let mut values = Vec::new();
             let mut code = 0;
             for name in &a.containers {

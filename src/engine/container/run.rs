@@ -53,8 +53,24 @@ pub fn run_with(
         // Refused before anything is created.
         check_passthrough_stdio(req.interactive)?;
     }
-    let rec = crate::engine::create::create_record(paths, req, notices)?;
-    start_inner(paths, &rec, !detach, sig_proxy || rec.tty, detach_keys)
+    let crate::engine::create::Created { rec, stamp, spec } =
+        crate::engine::create::create_record(paths, req, notices)?;
+    let fresh = Fresh { stamp, spec };
+    start_inner(
+        paths,
+        &rec,
+        !detach,
+        sig_proxy || rec.tty,
+        detach_keys,
+        Some(fresh),
+    )
+}
+
+/// A container `run` has just created: its record file's stamp and its runtime spec, which a
+/// forked monitor takes from memory ([`crate::monitor::Given`]).
+struct Fresh {
+    stamp: crate::state::summary::RecordStamp,
+    spec: oci_spec::runtime::Spec,
 }
 
 /// Start a created container under a new monitor. In the foreground, wait for it and return
@@ -64,7 +80,7 @@ pub fn start(
     rec: &ContainerRecord,
     foreground: bool,
 ) -> Result<RunOutcome, EngineError> {
-    start_inner(paths, rec, foreground, true, None)
+    start_inner(paths, rec, foreground, true, None, None)
 }
 
 fn start_inner(
@@ -73,6 +89,7 @@ fn start_inner(
     foreground: bool,
     sig_proxy: bool,
     detach_keys: Option<&[u8]>,
+    fresh: Option<Fresh>,
 ) -> Result<RunOutcome, EngineError> {
     // In the foreground the CLI stays until the monitor exits; signals meant for the container
     // reach the monitor (same process group) or are forwarded to it.
@@ -97,7 +114,7 @@ fn start_inner(
     };
     // docker watches for the detach keys only on a terminal the container reads.
     let detach_keys = detach_keys.filter(|_| foreground && rec.tty && rec.interactive);
-    let (child, detach_pipe) = match spawn_monitor(paths, rec, io, detach_keys) {
+    let (child, detach_pipe) = match spawn_monitor(paths, rec, io, detach_keys, fresh) {
         Ok(c) => c,
         Err(e) => {
             drop(raw);
@@ -122,7 +139,7 @@ fn start_inner(
 /// container's, and the monitor's exit status is the container's exit code. The monitor gets
 /// its own process group, so the caller's terminal signals do not reach it.
 pub fn start_piped(paths: &Paths, rec: &ContainerRecord) -> Result<Child, EngineError> {
-    match spawn_monitor(paths, rec, MonitorIo::Piped, None)? {
+    match spawn_monitor(paths, rec, MonitorIo::Piped, None, None)? {
         (MonitorProc::Exec(c), _) => Ok(c),
         // Piped monitors are always exec'd (spawn_monitor forks only Inherit ones).
         (mut m @ MonitorProc::Forked(_), _) => {
@@ -171,13 +188,15 @@ enum MonitorIo {
 
 /// Spawn the monitor and wait until it reports that the container's process runs. With
 /// `detach_keys`, also the readiness pipe, on which the monitor says when they were typed.
+/// `fresh`: the container was created by this command (no state yet, no stop asked for).
 fn spawn_monitor(
     paths: &Paths,
     rec: &ContainerRecord,
     io: MonitorIo,
     detach_keys: Option<&[u8]>,
+    fresh: Option<Fresh>,
 ) -> Result<(MonitorProc, Option<std::fs::File>), EngineError> {
-    {
+    if fresh.is_none() {
         // A new start: whatever stop was asked for before is over.
         let store = Containers::new(paths);
         let lock = store.lock(&rec.id)?;
@@ -187,7 +206,7 @@ fn spawn_monitor(
             store.save_state(&lock, &st)?;
         }
     }
-    crate::engine::pause_process::ensure_for(paths, rec);
+    let pause_ns = crate::engine::pause_process::ensure_for(paths, rec);
     let request = crate::helper::Request::Monitor {
         id: rec.id.clone(),
         foreground: matches!(
@@ -209,10 +228,28 @@ fn spawn_monitor(
         // says the exit code there as soon as it is final, and finishes (a `--rm` container's
         // files) without being waited for.
         let report = matches!(io, MonitorIo::Inherit);
-        let forked =
-            crate::helper::fork_helper(&env, matches!(io, MonitorIo::InheritOwnGroup), |ready| {
-                crate::monitor::main(paths, &rec.id, true, keys, Some(ready), report)
-            });
+        // A container this command created: the monitor (a copy of this process) reads
+        // neither its record nor its spec back, nor checks the pause process again.
+        let given = fresh.map(|f| crate::monitor::Given {
+            rec: rec.clone(),
+            stamp: f.stamp,
+            spec: f.spec,
+            pause_ns,
+        });
+        let inherit: Vec<i32> = given
+            .as_ref()
+            .and_then(|g| g.pause_ns.as_ref())
+            .map(std::os::fd::AsRawFd::as_raw_fd)
+            .into_iter()
+            .collect();
+        let forked = crate::helper::fork_helper(
+            &env,
+            matches!(io, MonitorIo::InheritOwnGroup),
+            &inherit,
+            move |ready| {
+                crate::monitor::main(paths, &rec.id, true, keys, Some(ready), report, given)
+            },
+        );
         if let Some(forked) = forked {
             let mut forked =
                 forked.map_err(EngineError::failed("starting the container monitor"))?;
@@ -427,7 +464,7 @@ pub fn start_existing_with(
     if !st.can_start() {
         return Ok(RunOutcome::Detached(id));
     }
-    start_inner(paths, &rec, attach, true, detach_keys)
+    start_inner(paths, &rec, attach, true, detach_keys, None)
 }
 
 /// `restart`: stop (with the timeout), then start in the background.

@@ -12,6 +12,7 @@ use crate::runtime::spec::{NetMode, SpecInput};
 use crate::state::container::{
     ContainerRecord, Containers, Durability, MountRecord, NameClaim, StateError,
 };
+use crate::state::summary::RecordStamp;
 use crate::state::{events, write_atomic_dir_later, write_replace, Paths};
 use crate::storage::Driver;
 use crate::systemd::notify;
@@ -58,12 +59,13 @@ impl Drop for Rollback<'_> {
     }
 }
 
-/// Make the container `plan` describes; returns its record.
+/// Make the container `plan` describes; returns its record, the record file's stamp and the
+/// runtime spec.
 pub(super) fn apply(
     paths: &Paths,
     req: &CreateRequest,
     plan: Plan,
-) -> Result<ContainerRecord, EngineError> {
+) -> Result<super::Created, EngineError> {
     let store = Containers::new(paths);
     let vols = Volumes::new(paths);
     let id = plan.id.clone();
@@ -98,8 +100,8 @@ pub(super) fn apply(
     // released before `undo` runs (it takes it again).
     let vol_lock = vols.lock()?;
     let mount_records = resolve_mounts(&store, &vols, &vol_lock, req, &plan, &mut undo.volumes)?;
-    write_spec(&dir, req, &plan, binds, &mount_records, durability)?;
-    let rec = write_record(
+    let spec = write_spec(&dir, req, &plan, binds, &mount_records, durability)?;
+    let (rec, stamp) = write_record(
         paths,
         &store,
         req,
@@ -110,7 +112,7 @@ pub(super) fn apply(
     )?;
     drop(vol_lock);
     undo.commit();
-    Ok(rec)
+    Ok(super::Created { rec, stamp, spec })
 }
 
 /// Step 1: the name, given or generated, reserved for this ID (a name a crash left behind is
@@ -278,7 +280,7 @@ fn write_spec(
     binds: Vec<(PathBuf, String)>,
     mount_records: &[MountRecord],
     durability: Durability,
-) -> Result<(), EngineError> {
+) -> Result<oci_spec::runtime::Spec, EngineError> {
     let input = SpecInput {
         args: plan.args.clone(),
         env: {
@@ -325,7 +327,8 @@ fn write_spec(
         Durability::Synced => write_atomic_dir_later(&p, &spec_json),
         Durability::Volatile => write_replace(&p, &spec_json),
     }
-    .map_err(EngineError::io("writing config.json"))
+    .map_err(EngineError::io("writing config.json"))?;
+    Ok(spec)
 }
 
 /// Step 6: the container record (the container exists from here on), and the create event.
@@ -337,7 +340,7 @@ fn write_record(
     (name, durability): (String, Durability),
     storage_driver: Driver,
     mounts: Vec<MountRecord>,
-) -> Result<ContainerRecord, EngineError> {
+) -> Result<(ContainerRecord, RecordStamp), EngineError> {
     let rec = ContainerRecord {
         id: plan.id,
         name,
@@ -380,7 +383,7 @@ fn write_record(
         cgroup_parent: req.limits.cgroup_parent.clone().unwrap_or_default(),
         runtime: plan.runtime,
     };
-    store.create(&rec, durability)?;
+    let stamp = store.create(&rec, durability)?;
     events::container(paths, &rec, "create", &[]);
-    Ok(rec)
+    Ok((rec, stamp))
 }

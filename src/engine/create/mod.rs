@@ -39,15 +39,23 @@ pub fn create(
     req: &CreateRequest,
     notices: &mut dyn Write,
 ) -> Result<String, EngineError> {
-    create_record(paths, req, notices).map(|rec| rec.id)
+    create_record(paths, req, notices).map(|c| c.rec.id)
 }
 
-/// [`create`], returning the record it wrote (`run` starts it without reading it back).
+/// A container just made: its record, the stamp of its record file and its runtime spec. `run`
+/// starts it with these, and the monitor it forks reads none of them back.
+pub struct Created {
+    pub rec: ContainerRecord,
+    pub stamp: crate::state::summary::RecordStamp,
+    pub spec: oci_spec::runtime::Spec,
+}
+
+/// [`create`], returning what it wrote ([`Created`]).
 pub fn create_record(
     paths: &Paths,
     req: &CreateRequest,
     notices: &mut dyn Write,
-) -> Result<ContainerRecord, EngineError> {
+) -> Result<Created, EngineError> {
     if req.replace {
         replace(paths, req)?;
     }
@@ -71,8 +79,8 @@ pub fn create_record(
     let created =
         validate::validate(paths, req, notices).and_then(|plan| apply::apply(paths, req, plan));
     match (&created, cidfile, &req.cidfile) {
-        (Ok(rec), Some(mut f), _) => {
-            f.write_all(rec.id.as_bytes())
+        (Ok(c), Some(mut f), _) => {
+            f.write_all(c.rec.id.as_bytes())
                 .map_err(EngineError::io("writing the cidfile"))?;
         }
         (Err(_), Some(_), Some(p)) => {
