@@ -578,7 +578,9 @@ fn run_once(
         // `ps` reads this file alone: a first start brings the record's summary (if the
         // record is still the one read above: a `rename` may have replaced it since).
         if st.summary.is_none() {
-            st.summary = store.summary_if_current(&lock, rec, c.rec_stamp);
+            st.summary = store
+                .summary_if_current(&lock, rec, c.rec_stamp)
+                .map(Box::new);
         }
         if rec
             .healthcheck
