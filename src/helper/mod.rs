@@ -520,6 +520,34 @@ pub fn read_ready(pipe: &mut std::fs::File) -> Option<Ready> {
     serde_json::from_slice(&line).ok()
 }
 
+/// The last `Ready` line a caller reads from a readiness pipe (nothing it would read after
+/// it): read in blocks rather than a byte at a time (a `Ready::Exited` line was some twenty
+/// `read` calls on the way out of every `run`). Bytes after the line are dropped. None at EOF
+/// or on garbage.
+pub fn read_last_ready(pipe: &mut std::fs::File) -> Option<Ready> {
+    let mut line = Vec::new();
+    let mut buf = [0u8; 512];
+    loop {
+        match pipe.read(&mut buf) {
+            Ok(0) => return None,
+            Ok(n) => {
+                let got = buf.get(..n)?;
+                if let Some(end) = got.iter().position(|&b| b == b'\n') {
+                    line.extend_from_slice(got.get(..end)?);
+                    break;
+                }
+                line.extend_from_slice(got);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+        if line.len() > 64 * 1024 {
+            return None;
+        }
+    }
+    serde_json::from_slice(&line).ok()
+}
+
 /// The helper's side of the readiness pipe.
 pub struct ReadySender(std::fs::File);
 

@@ -412,7 +412,8 @@ fn wait_foreground(
         drop(fds);
         if pipe_ready {
             if let Some(p) = detach_pipe.as_mut() {
-                match crate::helper::read_ready(p) {
+                // One message follows `Ok` at most (the pipe is dropped after it).
+                match crate::helper::read_last_ready(p) {
                     Some(crate::helper::Ready::Detached) => return RunOutcome::DetachedByKeys,
                     Some(crate::helper::Ready::Exited { code }) => return RunOutcome::Exited(code),
                     _ => {}
