@@ -290,32 +290,41 @@ fn class_match(p: &[char], c: char) -> Option<(bool, usize)> {
 
 /// docker's human durations: "Less than a second", "3 seconds", "About a minute", "2 hours".
 pub fn human_duration(secs: i64) -> String {
+    let mut out = String::new();
+    push_human_duration(&mut out, secs);
+    out
+}
+
+/// [`human_duration`], appended to `out` (`ps` writes two per row).
+pub fn push_human_duration(out: &mut String, secs: i64) {
+    use std::fmt::Write as _;
     let secs = secs.max(0);
     let mins = secs / 60;
     let hours = mins / 60;
-    if secs < 1 {
-        "Less than a second".into()
+    let (n, unit) = if secs < 1 {
+        return out.push_str("Less than a second");
     } else if secs == 1 {
-        "1 second".into()
+        return out.push_str("1 second");
     } else if secs < 60 {
-        format!("{secs} seconds")
+        (secs, "seconds")
     } else if mins == 1 {
-        "About a minute".into()
+        return out.push_str("About a minute");
     } else if mins < 60 {
-        format!("{mins} minutes")
+        (mins, "minutes")
     } else if hours == 1 {
-        "About an hour".into()
+        return out.push_str("About an hour");
     } else if hours < 48 {
-        format!("{hours} hours")
+        (hours, "hours")
     } else if hours < 24 * 7 * 2 {
-        format!("{} days", hours / 24)
+        (hours / 24, "days")
     } else if hours < 24 * 30 * 2 {
-        format!("{} weeks", hours / 24 / 7)
+        (hours / 24 / 7, "weeks")
     } else if hours < 24 * 365 * 2 {
-        format!("{} months", hours / 24 / 30)
+        (hours / 24 / 30, "months")
     } else {
-        format!("{} years", hours / 24 / 365)
-    }
+        (hours / 24 / 365, "years")
+    };
+    let _ = write!(out, "{n} {unit}");
 }
 
 #[cfg(test)]

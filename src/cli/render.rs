@@ -478,7 +478,7 @@ impl ListFormat {
 }
 
 /// docker's human durations (`units` holds the one definition; the API uses it too).
-pub use crate::units::human_duration;
+pub use crate::units::{human_duration, push_human_duration};
 
 /// docker's sizes: decimal units with three significant digits ("4.26MB", "128kB", "0B").
 pub fn human_size(bytes: u64) -> String {

@@ -26,7 +26,7 @@ pub struct PsQuery {
 /// sizes when asked for.
 #[derive(Debug, Clone)]
 pub struct PsEntry {
-    pub summary: Summary,
+    pub summary: Box<Summary>,
     pub state: ContainerState,
     /// Bytes in the container's writable layer.
     pub size_rw: Option<u64>,

@@ -330,13 +330,14 @@ pub struct ContainerState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frozen: Option<Frozen>,
     /// What `ps` needs of the record (`state::summary`): carried along by whoever rewrites
-    /// the state; missing, stale or unreadable, it is rebuilt by the next listing.
+    /// the state; missing, stale or unreadable, it is rebuilt by the next listing. Boxed: a
+    /// listing hands it on as it is, and keeps a state a third the size (moved and sorted).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::summary::lenient"
     )]
-    pub summary: Option<super::summary::Summary>,
+    pub summary: Option<Box<super::summary::Summary>>,
 }
 
 /// How `pause` froze a container.

@@ -65,7 +65,7 @@ impl Lister<'_> {
     /// is written back (when the container's lock is free: whoever holds it is changing the
     /// state and carries the summary on). `None`: no such container (any more), or a record or
     /// state that cannot be read (as a listing skipped those before).
-    pub fn listing(&mut self, id: &str) -> Option<(Summary, ContainerState)> {
+    pub fn listing(&mut self, id: &str) -> Option<(Box<Summary>, ContainerState)> {
         let dir = self.dir.as_ref()?;
         if id.is_empty() || id.contains('/') || id.starts_with('.') {
             return None;
@@ -226,14 +226,14 @@ impl<'a> Containers<'a> {
     }
 
     /// What `ps` lists of one container ([`Lister::listing`]), for a caller that lists one.
-    pub fn listing(&self, id: &str) -> Option<(Summary, ContainerState)> {
+    pub fn listing(&self, id: &str) -> Option<(Box<Summary>, ContainerState)> {
         self.lister().ok()?.listing(id)
     }
 
     /// The slow way, and the summary written back for the next listing.
-    pub(super) fn rebuild_summary(&self, id: &str) -> Option<(Summary, ContainerState)> {
+    pub(super) fn rebuild_summary(&self, id: &str) -> Option<(Box<Summary>, ContainerState)> {
         let (rec, stamp) = self.record_stamped(id).ok()?;
-        let summary = Summary::of(&rec);
+        let summary = Box::new(Summary::of(&rec));
         if let Some(lock) = self.try_lock(id) {
             // Read again under the lock: the state may have changed since.
             if let Err(e) = self.write_summary(&lock, &summary, stamp) {
@@ -281,10 +281,10 @@ impl<'a> Containers<'a> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => ContainerState::new(),
             Err(e) => return Err(e),
         };
-        if st.summary.as_ref() == Some(summary) {
+        if st.summary.as_deref() == Some(summary) {
             return Ok(());
         }
-        st.summary = Some(summary.clone());
+        st.summary = Some(Box::new(summary.clone()));
         let data = st.to_json().map_err(std::io::Error::other)?;
         write_durably_in(&dir, &p, &data)
     }

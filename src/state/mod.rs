@@ -2,6 +2,7 @@
 pub mod atomic;
 pub mod container;
 pub mod events;
+mod fast_parse;
 pub mod health;
 pub mod host_config;
 pub mod listing;

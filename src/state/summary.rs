@@ -96,9 +96,9 @@ thread_local! {
 /// Taken as raw JSON text first (checked to be well-formed and copied: no tree of values is
 /// built), then parsed on its own, so that a damaged summary fails alone. During the first
 /// attempt of [`parse_state`], parsed in place instead.
-pub(super) fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Summary>, D::Error> {
+pub(super) fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<Summary>>, D::Error> {
     if TRUSTING.get() {
-        return Option::<Summary>::deserialize(d);
+        return Option::<Box<Summary>>::deserialize(d);
     }
     let raw = Option::<Box<serde_json::value::RawValue>>::deserialize(d)?;
     Ok(raw.and_then(|r| serde_json::from_str(r.get()).ok()))
@@ -109,12 +109,21 @@ pub(super) fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Summary>
 /// parsed again, with the summary set aside as raw text first (the pass that checks it was a
 /// sixth of a `ps`'s instructions with 200 containers, debug build).
 ///
+/// A state in the form this release writes is read by `state::fast_parse` instead, which
+/// takes only what serde_json reads the same.
+///
 /// The text is checked to be UTF-8 once, whole, and parsed as a `str`: parsed as bytes,
 /// serde_json checks each string on its own (a fifth of the parse's instructions, release
 /// build). A text that is not UTF-8 is parsed as bytes, as it always was.
 pub(super) fn parse_state(data: &[u8]) -> serde_json::Result<super::container::ContainerState> {
+    let text = std::str::from_utf8(data);
+    // The form this release writes, read directly (`state::fast_parse`); anything else by
+    // serde_json.
+    if let Some(st) = text.ok().and_then(super::fast_parse::parse) {
+        return Ok(st);
+    }
     TRUSTING.set(true);
-    let first = match std::str::from_utf8(data) {
+    let first = match text {
         Ok(text) => serde_json::from_str(text),
         Err(_) => serde_json::from_slice(data),
     };
