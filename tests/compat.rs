@@ -1001,6 +1001,14 @@ fn exit_statuses_are_dockers_per_command() {
         );
     }
     fails(&["ps", "--format", "{{.Id"], 1, "Error: template: ");
+    // compose exits as docker compose: 1, an unknown flag too; alone, its help and 0.
+    fails(
+        &["compose", "-f", "/nonexistent.yaml", "config"],
+        1,
+        "/nonexistent.yaml",
+    );
+    fails(&["compose", "up", "--bogus"], 1, "--bogus");
+    assert_eq!(code(&env.skiff(&["compose"])), 0);
     // skiff's podman additions keep podman's 125.
     fails(&["healthcheck", "run", "nope"], 125, missing);
 }

@@ -160,7 +160,7 @@ fn a_missing_required_variable_is_an_error_naming_the_key() {
         )],
     );
     let o = compose_in(&env, &dir, &["config"]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     let err = stderr(&o);
     assert_eq!(
         err.trim(),
@@ -241,7 +241,7 @@ fn broken_files_name_the_key_and_create_nothing() {
         let dir = project(&env, &format!("bad{i}"), &[("compose.yaml", text)]);
         for cmd in [&["config"][..], &["up", "-d"][..]] {
             let o = compose_in(&env, &dir, cmd);
-            assert_eq!(code(&o), 125, "{cmd:?} {text}");
+            assert_eq!(code(&o), 1, "{cmd:?} {text}");
             let err = stderr(&o);
             assert!(err.starts_with("Error: "), "{err}");
             assert_eq!(err.trim().lines().count(), 1, "{err}");
@@ -1186,7 +1186,7 @@ fn create_scale_stats_wait_attach_events_and_watch() {
     assert!(!text.contains("verbs-app-1"), "{text}");
     // watch is refused, clearly.
     let o = compose_in(&env, &dir, &["watch"]);
-    assert_eq!(code(&o), 125);
+    assert_eq!(code(&o), 1);
     assert!(
         stderr(&o).starts_with("Error: compose watch is not supported by skiff"),
         "{}",
@@ -1344,7 +1344,7 @@ fn keys_skiff_cannot_apply_are_refused_or_warned_and_deploy_maps() {
             )],
         );
         let o = compose_in(&env, &dir, &["config", "-q"]);
-        assert_eq!(code(&o), 125, "{key}");
+        assert_eq!(code(&o), 1, "{key}");
         let err = stderr(&o);
         assert!(
             err.starts_with("Error: ") && err.contains(&format!("{key}: not supported by skiff (")),

@@ -243,7 +243,7 @@ pub fn main() -> i32 {
         args.get(1..).unwrap_or_default(),
     );
     let parsed = tree
-        .try_get_matches_from_mut(args)
+        .try_get_matches_from_mut(&args)
         .and_then(|m| Cli::from_arg_matches(&m));
     // The tree is not needed again and the process ends soon: freeing its thousands of small
     // allocations one by one cost a tenth of a `ps` on an empty store.
@@ -252,7 +252,7 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return status::for_clap(&e);
+            return status::for_clap(&e, &args);
         }
     };
     run(cli)

@@ -37,9 +37,12 @@ pub(super) enum Family {
     Formatted,
     /// Every other docker command: 1.
     Docker,
+    /// `compose`, as docker compose (docker/compose `cmd/compose/compose.go`, `cmd/main.go`):
+    /// 1 for every failure, flag errors too; `run` and `exec` give the command's status
+    /// (126/127 when it cannot be invoked / found).
+    Compose,
     /// skiff's additions from podman (`healthcheck run`, `generate systemd`, `* exists`,
-    /// `system service`) and `compose`: podman's convention, 125 for every failure, 126/127
-    /// when a container's command cannot run (`compose run`/`exec`).
+    /// `system service`): podman's convention, 125 for every failure.
     Podman,
 }
 
@@ -47,11 +50,11 @@ impl Family {
     pub(super) fn of(cmd: &Command) -> Family {
         match cmd {
             Command::Run(_) | Command::Container(ContainerCommand::Run(_)) => Family::Run,
+            Command::Compose(_) => Family::Compose,
             Command::Create(_) | Command::Container(ContainerCommand::Create(_)) => Family::Create,
             Command::Exec(_) | Command::Container(ContainerCommand::Exec(_)) => Family::Exec,
             Command::Healthcheck(_)
             | Command::Generate(_)
-            | Command::Compose(_)
             | Command::System(SystemCommand::Service(_))
             | Command::Container(ContainerCommand::Exists(_))
             | Command::Image(ImageCommand::Exists(_))
@@ -85,7 +88,7 @@ impl Family {
         match self {
             Family::Run | Family::Podman => kind.exit_code(),
             Family::Create if kind == ErrorKind::Invalid => ENGINE,
-            Family::Exec => match kind {
+            Family::Exec | Family::Compose => match kind {
                 ErrorKind::Exec(code) => code,
                 _ => FAILED,
             },
@@ -101,14 +104,17 @@ impl Family {
 /// `"docker rm" requires at least 1 argument`, `accepts no arguments`) and an unknown command
 /// (`docker: unknown command: docker foo`) are plain errors and exit 1; a command group run
 /// without its subcommand prints its help and exits 0 (`command.ShowHelp`).
-pub(super) fn for_clap(e: &clap::Error) -> i32 {
+/// `args` is the whole command line: docker compose's flag errors exit 1.
+pub(super) fn for_clap(e: &clap::Error, args: &[std::ffi::OsString]) -> i32 {
     use clap::error::{ContextKind, ContextValue, ErrorKind as K};
-    if !e.use_stderr() {
+    if !e.use_stderr() || e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand {
         return 0;
+    }
+    if is_compose(args) {
+        return FAILED;
     }
     let positional = |s: &str| !s.starts_with('-');
     match e.kind() {
-        K::DisplayHelpOnMissingArgumentOrSubcommand => 0,
         K::InvalidSubcommand => FAILED,
         // A word where none was expected: too many arguments (clap reports it as unknown).
         K::UnknownArgument => match e.get(ContextKind::InvalidArg) {
@@ -146,8 +152,9 @@ parsed; 1 for a wrong number of arguments or an unknown command; 64 for a \fB\-\
 template that does not parse (\fBinspect\fR, \fBinfo\fR, \fBevents\fR, \fBversion\fR). \fBrun\fR, \fBcreate\fR,
 \fBexec\fR, \fBstart \-a\fR and \fBattach\fR have rules of their own (their pages).
 The commands skiff takes from podman (\fBhealthcheck run\fR, \fBgenerate systemd\fR, the
-\fBexists\fR commands, \fBsystem service\fR) and \fBcompose\fR exit 125 when they fail, as
-podman does. The table, command by command: docs/exit\-codes.md.
+\fBexists\fR commands, \fBsystem service\fR) exit 125 when they fail, as podman does;
+\fBcompose\fR exits as docker compose does (1, its flag errors too). The table, command by
+command: docs/exit\-codes.md.
 "#;
 
 const MAN_RUN: &str = r#".SH "EXIT STATUS"
@@ -172,6 +179,22 @@ Attached (\fBstart \-a\fR, \fBattach\fR): the container's exit status. Otherwise
 any container named could not be handled (each failure is one line on stderr).
 "#;
 
+/// Whether the command line is `skiff [GLOBAL OPTIONS] compose ...`: the first word that is
+/// neither an option nor the value of one of skiff's global options (all of which take one).
+fn is_compose(args: &[std::ffi::OsString]) -> bool {
+    let mut words = args.iter().skip(1).filter_map(|a| a.to_str());
+    while let Some(w) = words.next() {
+        match w {
+            "--log-level" | "--storage-driver" | "-H" | "--host" | "--config" => {
+                words.next();
+            }
+            w if w.starts_with('-') => {}
+            w => return w == "compose",
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,9 +204,9 @@ mod tests {
             .chain(line.iter().copied())
             .map(Into::into)
             .collect();
-        match super::super::command().try_get_matches_from(args) {
+        match super::super::command().try_get_matches_from(&args) {
             Ok(_) => panic!("{line:?} parsed"),
-            Err(e) => for_clap(&e),
+            Err(e) => for_clap(&e, &args),
         }
     }
 
@@ -198,6 +221,10 @@ mod tests {
         assert_eq!(clap_code(&["frobnicate"]), 1);
         assert_eq!(clap_code(&["--help"]), 0);
         assert_eq!(clap_code(&["network"]), 0);
+        assert_eq!(clap_code(&["compose"]), 0);
+        assert_eq!(clap_code(&["compose", "up", "--bogus"]), 1);
+        assert_eq!(clap_code(&["--log-level", "info", "compose", "--bogus"]), 1);
+        assert_eq!(clap_code(&["--log-level", "compose", "ps", "--bogus"]), 125);
     }
 
     #[test]
@@ -220,6 +247,8 @@ mod tests {
         assert_eq!(Family::Docker.code(&invalid), 1);
         assert_eq!(Family::Docker.code(&not_found_cmd), 1);
         assert_eq!(Family::Podman.code(&missing), 125);
+        assert_eq!(Family::Compose.code(&invalid), 1);
+        assert_eq!(Family::Compose.code(&not_found_cmd), 127);
         let bad = super::super::render::Template::parse("{{.Id").err();
         let bad = bad.expect("an unclosed action does not parse");
         assert_eq!(Family::Formatted.code(&bad), 64);

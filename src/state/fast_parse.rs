@@ -627,4 +627,29 @@ mod tests {
             assert!(agrees(&text), "turn {turn}: {text}");
         }
     }
+
+    /// Any damage (a state cut anywhere, any byte replaced by one of JSON's delimiters, a
+    /// quote, a backslash, a digit or a control character) never panics, and what is still
+    /// taken reads as serde_json reads it.
+    #[test]
+    fn damaged_texts_never_panic_and_agree_when_taken() {
+        let good = serde_json::to_string(&full()).expect("json");
+        for cut in 0..good.len() {
+            if let Some(text) = good.get(..cut) {
+                agrees(text);
+            }
+        }
+        let bytes = good.as_bytes();
+        for at in 0..bytes.len() {
+            for b in [
+                b'"', b'\\', b'{', b'}', b'[', b']', b',', b':', b'-', b'0', b'9', b' ', 0x01,
+            ] {
+                let mut changed = bytes.to_vec();
+                changed[at] = b;
+                if let Ok(text) = std::str::from_utf8(&changed) {
+                    agrees(text);
+                }
+            }
+        }
+    }
 }

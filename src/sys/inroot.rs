@@ -96,15 +96,24 @@ pub fn fd_path(fd: &OwnedFd) -> PathBuf {
 pub fn make(root: BorrowedFd<'_>, path: &Path, kind: Kind) -> Result<OwnedFd, String> {
     let err = |what: &str, e: Errno| format!("{what} {}: {e}", path.display());
     let mut pending: PathBuf = rel_of(path);
-    // Most mount points exist (`/proc`, `/dev`, `/sys` of every image): one resolution of the
-    // whole path gives what the walk below would end with, its last step being this very call.
-    // Anything missing or refused takes the walk, which makes or reports it.
+    // Two short cuts for what the walk below would do in more steps (each step an openat2):
+    // an existing mount point (`/proc`, `/dev`, `/sys`) is one resolution of the whole path,
+    // the walk's own last step; a missing one whose parent directory exists (the device nodes
+    // and `/dev/pts` in the new `/dev` tmpfs, `/etc/hosts`) is made in that parent, as the
+    // walk makes it in the same directory. Anything else (a link at the end, an error) takes
+    // the walk, which follows or reports it.
     let last_flags = match kind {
         Kind::Dir => OFlag::O_PATH | OFlag::O_DIRECTORY,
         Kind::File => OFlag::O_PATH,
     };
-    if let Ok(fd) = open(root, &pending, last_flags) {
-        return Ok(fd);
+    match open(root, &pending, last_flags) {
+        Ok(fd) => return Ok(fd),
+        Err(Errno::ENOENT) => {
+            if let Some(fd) = make_in_parent(root, &pending, kind, last_flags) {
+                return Ok(fd);
+            }
+        }
+        Err(_) => {}
     }
     let mut links = 0;
     'restart: loop {
@@ -202,6 +211,48 @@ pub fn make(root: BorrowedFd<'_>, path: &Path, kind: Kind) -> Result<OwnedFd, St
     }
 }
 
+/// [`make`]'s second short cut: `rel` (relative, missing) made in its parent directory when
+/// that resolves and the name is free there; None for anything else (the walk decides).
+fn make_in_parent(root: BorrowedFd<'_>, rel: &Path, kind: Kind, flags: OFlag) -> Option<OwnedFd> {
+    let name = match rel.components().next_back()? {
+        Component::Normal(n) => n,
+        _ => return None,
+    };
+    let parent = rel.parent().filter(|p| !p.as_os_str().is_empty());
+    let dir = open(
+        root,
+        parent.unwrap_or(Path::new(".")),
+        OFlag::O_PATH | OFlag::O_DIRECTORY,
+    )
+    .ok()?;
+    // Not there at all (a dangling link is there: the walk follows it).
+    match fstatat(dir.as_fd(), name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW) {
+        Err(Errno::ENOENT) => {}
+        _ => return None,
+    }
+    let made = match kind {
+        Kind::Dir => mkdirat(dir.as_fd(), name, Mode::from_bits_truncate(0o755)),
+        Kind::File => openat(
+            dir.as_fd(),
+            name,
+            OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::from_bits_truncate(0o644),
+        )
+        .map(drop),
+    };
+    match made {
+        Ok(()) | Err(Errno::EEXIST) => {}
+        Err(_) => return None,
+    }
+    openat(
+        dir.as_fd(),
+        name,
+        flags | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,5 +287,38 @@ mod tests {
             open_no_symlinks(root.as_fd(), Path::new("/dev"), OFlag::O_PATH).err(),
             Some(Errno::ELOOP)
         );
+    }
+
+    /// The short cuts of `make` give what the walk gives: an existing mount point as it is, a
+    /// missing one made in its parent with the kind asked for, a dangling link at the end
+    /// followed inside the root, a file where a directory is wanted refused.
+    #[test]
+    fn make_short_cuts_agree_with_the_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        let root_path = dir.path().join("root");
+        std::fs::create_dir_all(root_path.join("dev")).unwrap();
+        std::fs::create_dir_all(root_path.join("etc")).unwrap();
+        std::fs::write(root_path.join("etc/file"), "").unwrap();
+        std::os::unix::fs::symlink("/elsewhere/hosts", root_path.join("etc/hosts")).unwrap();
+        let root = open_root(&root_path).unwrap();
+        let target = |fd: &OwnedFd| std::fs::read_link(fd_path(fd)).unwrap();
+
+        let fd = make(root.as_fd(), Path::new("/dev"), Kind::Dir).unwrap();
+        assert_eq!(target(&fd), root_path.join("dev"));
+        let fd = make(root.as_fd(), Path::new("/dev/null"), Kind::File).unwrap();
+        assert_eq!(target(&fd), root_path.join("dev/null"));
+        assert!(root_path.join("dev/null").is_file());
+        let fd = make(root.as_fd(), Path::new("/dev/pts"), Kind::Dir).unwrap();
+        assert_eq!(target(&fd), root_path.join("dev/pts"));
+        assert!(root_path.join("dev/pts").is_dir());
+        // Deeper than an existing parent: the walk makes each level.
+        make(root.as_fd(), Path::new("/a/b/c"), Kind::Dir).unwrap();
+        assert!(root_path.join("a/b/c").is_dir());
+        // A dangling link: its target is made inside the root, never on the host.
+        let fd = make(root.as_fd(), Path::new("/etc/hosts"), Kind::File).unwrap();
+        assert_eq!(target(&fd), root_path.join("elsewhere/hosts"));
+        assert!(!Path::new("/elsewhere/hosts").exists());
+        assert!(make(root.as_fd(), Path::new("/etc/file"), Kind::Dir).is_err());
+        assert!(make(root.as_fd(), Path::new("/etc/file/x"), Kind::File).is_err());
     }
 }

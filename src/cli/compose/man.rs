@@ -48,7 +48,7 @@ skiff compose config
 .RE
 .fi
 .PP
-Check a file without printing it (exit status 125 and the file, line and key of the first
+Check a file without printing it (exit status 1 and the file, line and key of the first
 error if it is invalid); list its services:
 .PP
 .nf

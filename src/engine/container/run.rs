@@ -233,7 +233,7 @@ fn spawn_monitor(
         let given = fresh.map(|f| crate::monitor::Given {
             rec: rec.clone(),
             stamp: f.stamp,
-            spec: f.spec,
+            spec: std::mem::ManuallyDrop::new(f.spec),
             pause_ns,
         });
         let inherit: Vec<i32> = given
