@@ -910,6 +910,8 @@ fn exit_statuses_are_dockers_per_command() {
         "is already in use",
     );
     fails(&["create", "-p", "bogus", BUSYBOX], 125, "bogus");
+    // docker/cli's createContainer refuses a bad image reference with a plain error.
+    fails(&["create", "Bad:Ref"], 1, "invalid reference format");
     assert_eq!(env.skiff_ok(&["ps", "-aq"]).lines().count(), 1);
     // Command-line errors (28.2): a flag 125, an argument count or unknown command 1, a
     // command group alone its help and 0.

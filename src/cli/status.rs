@@ -80,6 +80,15 @@ impl Family {
         if self == Family::Formatted && TemplateParseError::is(e) {
             return BAD_TEMPLATE;
         }
+        // docker's `createContainer` checks the image reference after `parse()`: a plain error.
+        if self == Family::Create
+            && matches!(
+                e,
+                EngineError::Image(crate::image::ImageError::InvalidReference(_))
+            )
+        {
+            return FAILED;
+        }
         self.for_kind(e.kind())
     }
 
@@ -242,6 +251,9 @@ mod tests {
         assert_eq!(Family::Create.code(&invalid), 125);
         assert_eq!(Family::Create.code(&missing), 1);
         assert_eq!(Family::Create.code(&internal), 1);
+        let bad_ref = EngineError::Image(crate::image::ImageError::InvalidReference("x".into()));
+        assert_eq!(Family::Create.code(&bad_ref), 1);
+        assert_eq!(Family::Run.code(&bad_ref), 125);
         assert_eq!(Family::Exec.code(&not_found_cmd), 127);
         assert_eq!(Family::Exec.code(&missing), 1);
         assert_eq!(Family::Docker.code(&invalid), 1);
