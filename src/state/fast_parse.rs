@@ -161,10 +161,11 @@ impl<'a> Parser<'a> {
     }
 
     fn opt_string(&mut self) -> Option<Option<String>> {
-        if self.literal("null") {
-            return Some(None);
+        self.ws();
+        if self.peek() == Some(b'"') {
+            return self.string().map(Some);
         }
-        self.string().map(Some)
+        self.literal("null").then_some(None)
     }
 
     fn bool(&mut self) -> Option<bool> {
