@@ -216,6 +216,9 @@ fn run(
         && crate::network::backend::fits_pause_process(&rec.network)
     {
         join_pause_process(paths, &mut spec, pause_ns);
+    } else {
+        // Not for this container: not kept open for its whole life either.
+        drop(pause_ns);
     }
     if let Err(e) = joined {
         // Never started: a `--rm` container goes, as when its start fails later.
