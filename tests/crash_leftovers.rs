@@ -57,23 +57,8 @@ fn run_rm_forces_nothing_to_disk_and_run_d_still_does() {
     // stop being setuid); the traced ones join it.
     env.skiff_ok(&["run", "--rm", "--network", "none", BUSYBOX, "true"]);
     let count = |args: &[&str]| -> usize {
-        let log = env.dir().join(format!("strace-{}.log", args.len()));
-        let skiff = skiff_bin().to_str().expect("path").to_string();
-        let log_s = log.to_str().expect("path").to_string();
-        let mut all = vec![
-            "-f",
-            "-qq",
-            "-e",
-            "trace=fsync,fdatasync,syncfs,sync",
-            "-o",
-            &log_s,
-            &skiff,
-        ];
-        all.extend_from_slice(args);
-        let o = run_with_timeout(env.user_command("strace", &all), None, env.timeout())
-            .expect("strace");
+        let (o, text) = env.skiff_traced("fsync,fdatasync,syncfs,sync", args);
         assert_success(&o, "strace skiff");
-        let text = std::fs::read_to_string(&log).expect("strace log");
         text.lines()
             .filter(|l| l.contains("sync") && l.contains(" = 0"))
             .count()

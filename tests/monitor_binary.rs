@@ -206,25 +206,7 @@ fn a_foreground_monitor_is_forked_and_a_detached_one_execs_the_small_binary() {
     // stop being setuid); the traced ones join it.
     env.skiff_ok(&["run", "--rm", "--network", "none", BUSYBOX, "true"]);
     let traced = |args: &[&str]| -> (std::process::Output, Vec<String>) {
-        let log = env.dir().join("strace-exec.log");
-        let _ = std::fs::remove_file(&log);
-        let skiff = skiff_bin().to_str().expect("path").to_string();
-        let log_s = log.to_str().expect("path").to_string();
-        let mut all = vec![
-            "-f",
-            "-qq",
-            "-e",
-            "trace=execve,execveat",
-            "-e",
-            "signal=none",
-            "-o",
-            &log_s,
-            &skiff,
-        ];
-        all.extend_from_slice(args);
-        let o = run_with_timeout(env.user_command("strace", &all), None, env.timeout())
-            .expect("strace");
-        let text = std::fs::read_to_string(&log).expect("strace log");
+        let (o, text) = env.skiff_traced("execve,execveat", args);
         let execs = text
             .lines()
             .filter(|l| l.contains("exec") && l.ends_with(" = 0"))
@@ -288,27 +270,7 @@ fn a_forked_monitor_reads_back_nothing_the_command_wrote() {
     // The first run starts the user-namespace holder (setuid newuidmap, which strace would
     // stop being setuid); the traced ones join it.
     env.skiff_ok(&["run", "--rm", "--network", "none", BUSYBOX, "true"]);
-    let traced = |args: &[&str]| -> (std::process::Output, String) {
-        let log = env.dir().join("strace-open.log");
-        let _ = std::fs::remove_file(&log);
-        let skiff = skiff_bin().to_str().expect("path").to_string();
-        let log_s = log.to_str().expect("path").to_string();
-        let mut all = vec![
-            "-f",
-            "-qq",
-            "-e",
-            "trace=open,openat,openat2",
-            "-e",
-            "signal=none",
-            "-o",
-            &log_s,
-            &skiff,
-        ];
-        all.extend_from_slice(args);
-        let o = run_with_timeout(env.user_command("strace", &all), None, env.timeout())
-            .expect("strace");
-        (o, std::fs::read_to_string(&log).expect("strace log"))
-    };
+    let traced = |args: &[&str]| env.skiff_traced("open,openat,openat2", args);
     let read_back = |log: &str| -> Vec<String> {
         log.lines()
             .filter(|l| l.contains("/containers/"))

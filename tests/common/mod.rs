@@ -351,6 +351,32 @@ impl TestEnv {
         run_with_timeout(self.user_command("strace", &all), None, self.timeout()).expect("strace")
     }
 
+    /// `skiff ARGS` as the test user under `strace -f -e trace=TRACE` (signals not shown):
+    /// its output and the trace's text. (A setuid helper run under strace loses its setuid
+    /// bit: start the user-namespace holder untraced first.)
+    pub fn skiff_traced(&self, trace: &str, args: &[&str]) -> (Output, String) {
+        let log = self.dir().join("strace.log");
+        let _ = std::fs::remove_file(&log);
+        let skiff = skiff_bin().to_str().expect("path").to_string();
+        let log_s = log.to_str().expect("path").to_string();
+        let trace = format!("trace={trace}");
+        let mut all = vec![
+            "-f",
+            "-qq",
+            "-e",
+            &trace,
+            "-e",
+            "signal=none",
+            "-o",
+            &log_s,
+            &skiff,
+        ];
+        all.extend_from_slice(args);
+        let o = run_with_timeout(self.user_command("strace", &all), None, self.timeout())
+            .expect("strace");
+        (o, std::fs::read_to_string(&log).expect("strace log"))
+    }
+
     /// skiff ARGS as the test user, not yet spawned (for custom stdio or a background process).
     pub fn command(&self, args: &[&str]) -> Command {
         self.user_command(skiff_bin(), args)
