@@ -130,6 +130,12 @@ pub(super) fn for_clap(e: &clap::Error, args: &[std::ffi::OsString]) -> i32 {
             Some(ContextValue::String(arg)) if positional(arg) => FAILED,
             _ => ENGINE,
         },
+        // A word that is not one of an argument's values (`completion foo`): cobra's argument
+        // checks (`OnlyValidArgs`, an unknown subcommand), plain errors; a flag's value is 125.
+        K::InvalidValue => match e.get(ContextKind::InvalidArg) {
+            Some(ContextValue::String(arg)) if positional(arg) => FAILED,
+            _ => ENGINE,
+        },
         // Missing positionals (`<CONTAINER>...`), not a required flag.
         K::MissingRequiredArgument => match e.get(ContextKind::InvalidArg) {
             Some(ContextValue::Strings(args)) if args.iter().all(|a| positional(a)) => FAILED,
@@ -228,6 +234,8 @@ mod tests {
         assert_eq!(clap_code(&["rename", "a"]), 1);
         assert_eq!(clap_code(&["rename", "a", "b", "c"]), 1);
         assert_eq!(clap_code(&["frobnicate"]), 1);
+        assert_eq!(clap_code(&["completion", "foo"]), 1);
+        assert_eq!(clap_code(&["ps", "--format"]), 125);
         assert_eq!(clap_code(&["--help"]), 0);
         assert_eq!(clap_code(&["network"]), 0);
         assert_eq!(clap_code(&["compose"]), 0);
