@@ -314,38 +314,11 @@ pub fn ps(paths: &Paths, q: &PsQuery) -> Result<Vec<PsEntry>, EngineError> {
 }
 
 /// Sort `entries` newest first (by creation time, then by ID: the directory's order does not
-/// show). The keys are sorted, not the entries (each a few hundred bytes, moved at every step
-/// of a sort), and the entries then put in place by following the permutation's cycles: at
-/// most one swap per entry.
+/// show).
 fn sort_newest_first(entries: &mut [PsEntry]) {
-    let mut order: Vec<(&str, &str, usize)> = entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.summary.created.as_str(), e.summary.id.as_str(), i))
-        .collect();
-    order.sort_unstable_by(|a, b| b.0.cmp(a.0).then_with(|| a.1.cmp(b.1)));
-    // from[k]: the entry that goes to place k.
-    let mut from: Vec<usize> = order.into_iter().map(|(_, _, i)| i).collect();
-    permute(entries, &mut from);
-}
-
-/// Put `items[from[k]]` at place `k` for every `k` (`from` a permutation, used up).
-fn permute<T>(items: &mut [T], from: &mut [usize]) {
-    const DONE: usize = usize::MAX;
-    for start in 0..from.len() {
-        let mut k = start;
-        while from[k] != DONE {
-            let src = from[k];
-            from[k] = DONE;
-            if src == start {
-                break;
-            }
-            // `src` still holds its own item (its place comes later in this cycle): it goes
-            // to `k`, and what was at `k` (the cycle's first item) moves on to `src`.
-            items.swap(k, src);
-            k = src;
-        }
-    }
+    entries.sort_unstable_by(|a, b| {
+        (b.summary.created.cmp(&a.summary.created)).then_with(|| a.summary.id.cmp(&b.summary.id))
+    });
 }
 
 /// docker's `inspect --size` fields of a container: (SizeRw, SizeRootFs), as `ps -s` counts them.
@@ -395,35 +368,6 @@ mod tests {
         assert!(name_matches("b$", "web"));
         assert!(name_matches("w.b", "web"));
         assert!(name_matches("", "web"));
-    }
-
-    #[test]
-    fn permutations_put_each_item_in_its_place() {
-        // Every permutation of 5 items, and a few larger ones (cycles of every length).
-        fn all(n: usize) -> Vec<Vec<usize>> {
-            if n == 0 {
-                return vec![vec![]];
-            }
-            let mut out = Vec::new();
-            for p in all(n - 1) {
-                for at in 0..n {
-                    let mut q = p.clone();
-                    q.insert(at, n - 1);
-                    out.push(q);
-                }
-            }
-            out
-        }
-        let mut cases = all(5);
-        cases.push((0..100).rev().collect());
-        cases.push((0..100).map(|i| (i * 37 + 11) % 100).collect());
-        cases.push((0..64).map(|i| i ^ 1).collect());
-        for from in cases {
-            let mut items: Vec<String> = (0..from.len()).map(|i| format!("item{i}")).collect();
-            let want: Vec<String> = from.iter().map(|&i| items[i].clone()).collect();
-            permute(&mut items, &mut from.clone());
-            assert_eq!(items, want, "{from:?}");
-        }
     }
 
     #[test]
